@@ -1,0 +1,130 @@
+/**
+ * The contract every backend implements. Small and required: describe, prepare, connect (a
+ * channel that sends), close. Optional capabilities are separate interfaces detected with type
+ * guards, never stubbed.
+ *
+ * Deviation from DESIGN.md: `send` lives on a {@link Channel} obtained with `connect()`, not on
+ * the backend itself. A channel is one connection (HTTP/1.1 keep-alive) or one stream (gRPC),
+ * so the dispatcher gives each in-flight slot its own channel and the backend never has to pick
+ * a connection per request on the hot path.
+ */
+import type { DataType } from "./datatypes.ts";
+import type { RequestRecord } from "./record.ts";
+
+/** Bumped when the contract changes incompatibly; plugins declare the version they implement. */
+export const BACKEND_CONTRACT_VERSION = 1;
+
+/** One model input or output. `shape` excludes the batch dimension; -1 marks a variable dim. */
+export interface TensorInfo {
+  name: string;
+  datatype: DataType;
+  shape: number[];
+  optional?: boolean;
+  isShapeTensor?: boolean;
+}
+
+/** Model metadata and configuration normalized across protocols. */
+export interface ModelInfo {
+  name: string;
+  /** Version the server reported (or was asked for); "" when unknown. */
+  version: string;
+  platform: string;
+  inputs: TensorInfo[];
+  outputs: TensorInfo[];
+  /** 0 = the model takes no batch dimension. */
+  maxBatchSize: number;
+  sequence: boolean;
+  decoupled: boolean;
+  dynamicBatching: boolean;
+  responseCache: boolean;
+  /** Lines printed once at startup explaining what was inferred (e.g. no /config endpoint). */
+  notes: string[];
+}
+
+/** One input tensor of a request, already in wire form (BYTES elements length-prefixed). */
+export interface TensorData {
+  name: string;
+  datatype: DataType;
+  /** Full shape including the batch dimension when the model batches. */
+  shape: number[];
+  bytes: Uint8Array;
+}
+
+/** What a request carries; the backend encodes it once in {@link Backend.prepare}. */
+export interface RequestSpec {
+  inputs: TensorData[];
+  /** Names of the outputs to request; empty means all outputs. */
+  outputs: string[];
+  batchSize: number;
+}
+
+/** Opaque to the core: whatever the backend needs to send the request again and again. */
+export type PreparedRequest = unknown;
+
+/** Options every backend receives; protocol-specific ones are read by the backends that use them. */
+export interface BackendOptions {
+  url: string;
+  protocol: "http" | "grpc";
+  /** Extra headers from -H, in the order given. */
+  headers: [string, string][];
+  inputTensorFormat: "binary" | "json";
+  outputTensorFormat: "binary" | "json";
+  verbose: boolean;
+}
+
+/** One connection or stream; the dispatcher owns one per in-flight slot. */
+export interface Channel {
+  /**
+   * Sends one request and fills the record's timestamps as they happen. Never rejects for a
+   * failed request: failures are data (record.outcome, record.error).
+   */
+  send(prepared: PreparedRequest, record: RequestRecord): Promise<void>;
+  close(): void;
+}
+
+export interface Backend {
+  readonly kind: string;
+  describe(model: string, version: string): Promise<ModelInfo>;
+  prepare(spec: RequestSpec): PreparedRequest;
+  connect(): Promise<Channel>;
+  close(): Promise<void>;
+}
+
+/** Cumulative model statistics (Triton statistics extension), all counters and ns as numbers. */
+export interface ModelStats {
+  inferenceCount: number;
+  executionCount: number;
+  successCount: number;
+  successNs: number;
+  queueCount: number;
+  queueNs: number;
+  computeInputCount: number;
+  computeInputNs: number;
+  computeInferCount: number;
+  computeInferNs: number;
+  computeOutputCount: number;
+  computeOutputNs: number;
+  cacheHitCount: number;
+  cacheHitNs: number;
+  cacheMissCount: number;
+  cacheMissNs: number;
+}
+
+/** Capability: the server reports cumulative per-model statistics. */
+export interface ServerStatsCapability {
+  /** Returns undefined when this server has no statistics (checked once at describe time). */
+  serverStats(model: string, version: string): Promise<ModelStats | undefined>;
+}
+
+export function hasServerStats(b: Backend): b is Backend & ServerStatsCapability {
+  return typeof (b as Partial<ServerStatsCapability>).serverStats === "function";
+}
+
+/** What a backend module default-exports; built-ins and plugins load the same way. */
+export interface BackendFactory {
+  contractVersion: number;
+  /** The --service-kind value this factory serves, e.g. "triton". */
+  kind: string;
+  protocols: ("http" | "grpc")[];
+  create(options: BackendOptions): Backend;
+}

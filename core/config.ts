@@ -1,0 +1,114 @@
+/**
+ * The run configuration: everything the command line decides, as plain data. `core/cli_*.ts`
+ * builds it from argv; nothing else reads argv.
+ */
+
+/** `start:end:step`; end = 0 means "no limit" (grow until the latency threshold). */
+export interface Range {
+  start: number;
+  end: number;
+  step: number;
+}
+
+export type MeasurementMode = "time_windows" | "count_windows";
+
+export interface RunConfig {
+  /** -m */
+  model: string;
+  /** -x; "" = let the server choose (latest). */
+  modelVersion: string;
+  /** --service-kind; "triton" or "plugin:<path-or-URL>". */
+  serviceKind: string;
+  /** -u; defaults to localhost:8000 for HTTP. */
+  url: string;
+  /** -i */
+  protocol: "http" | "grpc";
+  /** -H "Name:Value", repeatable, in order. */
+  headers: [string, string][];
+  /** Number of -v given (0, 1 or 2). */
+  verbose: number;
+
+  measurementMode: MeasurementMode;
+  /** -p, ms. */
+  measurementIntervalMs: number;
+  /** --measurement-request-count */
+  measurementRequestCount: number;
+  /** -s divided by 100 (10 → 0.1). */
+  stabilityThreshold: number;
+  /** -r */
+  maxTrials: number;
+  /** --percentile; -1 = use the average latency. */
+  percentile: number;
+  /** -l, ms; 0 = no limit. */
+  latencyThresholdMs: number;
+  binarySearch: boolean;
+  /** --request-count; 0 = off (use stability windows). */
+  requestCount: number;
+  /** --warmup-request-count */
+  warmupRequestCount: number;
+
+  /** --concurrency-range (or deprecated -t/-c). */
+  concurrency: Range;
+  /** --max-threads as given, or the default. In this tool it caps in-flight async slots. */
+  maxThreads: number;
+  /** -a/--async; false = one request per slot at a time (perf_analyzer's sync mode). */
+  async: boolean;
+
+  /** --input-data (random or zero in this build). */
+  inputData: "random" | "zero";
+  /** -b */
+  batchSize: number;
+  /** True when -b was given explicitly. */
+  batchSizeSet: boolean;
+  /** --shape NAME:d1,d2 (repeatable). */
+  shapes: Map<string, number[]>;
+  /** --string-length */
+  stringLength: number;
+  /** --string-data; undefined = random strings. */
+  stringData: string | undefined;
+  /** --input-tensor-format */
+  inputTensorFormat: "binary" | "json";
+  /** --output-tensor-format */
+  outputTensorFormat: "binary" | "json";
+
+  /** -f; undefined = no CSV. */
+  csvFile: string | undefined;
+  /** --verbose-csv */
+  verboseCsv: boolean;
+}
+
+/** Defaults exactly as perf_analyzer's (reference §1.2). */
+export function defaultConfig(): RunConfig {
+  return {
+    model: "",
+    modelVersion: "",
+    serviceKind: "triton",
+    url: "localhost:8000",
+    protocol: "http",
+    headers: [],
+    verbose: 0,
+    measurementMode: "time_windows",
+    measurementIntervalMs: 5000,
+    measurementRequestCount: 50,
+    stabilityThreshold: 0.1,
+    maxTrials: 10,
+    percentile: -1,
+    latencyThresholdMs: 0,
+    binarySearch: false,
+    requestCount: 0,
+    warmupRequestCount: 0,
+    concurrency: { start: 1, end: 1, step: 1 },
+    maxThreads: 16,
+    async: false,
+    inputData: "random",
+    batchSize: 1,
+    batchSizeSet: false,
+    shapes: new Map(),
+    stringLength: 128,
+    stringData: undefined,
+    inputTensorFormat: "binary",
+    outputTensorFormat: "binary",
+    csvFile: undefined,
+    verboseCsv: false,
+  };
+}
