@@ -1,0 +1,122 @@
+/**
+ * Synthetic input data (reference §4.1, §4.3): `random` fills one buffer sized for the largest
+ * input once and every input reads from it, as perf_analyzer does; `zero` uses zeros. The
+ * result is a RequestSpec whose tensors are already wire bytes, encoded once at startup.
+ */
+import type { ModelInfo, RequestSpec, TensorData, TensorInfo } from "./backend.ts";
+import type { RunConfig } from "./config.ts";
+import { elementCount, elementSize } from "./datatypes.ts";
+import { RunError } from "./errors.ts";
+
+const PRINTABLE = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+
+/** A small seeded generator (mulberry32) so runs send the same data every time. */
+function seededBytes(n: number, seed: number): Uint8Array {
+  const out = new Uint8Array(n);
+  let a = seed >>> 0;
+  for (let i = 0; i < n; i++) {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    out[i] = ((t ^ (t >>> 14)) >>> 0) & 0xff;
+  }
+  return out;
+}
+
+/** Resolves -1 dims from --shape; perf_analyzer's error when a dim stays unknown. */
+export function concreteShape(input: TensorInfo, shapes: Map<string, number[]>): number[] {
+  const given = shapes.get(input.name);
+  if (given) {
+    const compatible = given.length === input.shape.length &&
+      given.every((d, i) => input.shape[i] === -1 || input.shape[i] === d);
+    if (!compatible) {
+      throw new RunError(
+        `--shape ${input.name}:${given.join(",")} does not fit the model's shape ` +
+          `[${input.shape.join(",")}] for input ${input.name}.`,
+      );
+    }
+    return given;
+  }
+  if (input.shape.some((d) => d < 0)) {
+    throw new RunError(
+      `input ${input.name} contains dynamic shape, provide shapes to send along with the ` +
+        `request (--shape ${input.name}:${input.shape.map((d) => (d < 0 ? "N" : d)).join(",")})`,
+    );
+  }
+  return input.shape;
+}
+
+/** BYTES elements: 4-byte little-endian length, then the bytes (protocols.md §1.8). */
+function encodeStrings(values: Uint8Array[]): Uint8Array {
+  let size = 0;
+  for (const v of values) size += 4 + v.length;
+  const out = new Uint8Array(size);
+  const view = new DataView(out.buffer);
+  let at = 0;
+  for (const v of values) {
+    view.setUint32(at, v.length, true);
+    out.set(v, at + 4);
+    at += 4 + v.length;
+  }
+  return out;
+}
+
+function stringElement(config: RunConfig, random: Uint8Array, index: number): Uint8Array {
+  if (config.stringData !== undefined) return new TextEncoder().encode(config.stringData);
+  const out = new Uint8Array(config.stringLength);
+  for (let i = 0; i < out.length; i++) {
+    out[i] = PRINTABLE.charCodeAt(random[(index * 31 + i) % random.length] % PRINTABLE.length);
+  }
+  return out;
+}
+
+function tensorBytes(
+  input: TensorInfo,
+  count: number,
+  config: RunConfig,
+  random: Uint8Array,
+): Uint8Array {
+  if (input.datatype === "BYTES") {
+    const elements = Array.from({ length: count }, (_, i) => stringElement(config, random, i));
+    return encodeStrings(elements);
+  }
+  const size = count * elementSize(input.datatype);
+  if (config.inputData === "zero") return new Uint8Array(size);
+  const bytes = random.slice(0, size);
+  // BOOL elements must be 0 or 1 to be valid on the wire.
+  if (input.datatype === "BOOL") { for (let i = 0; i < size; i++) bytes[i] &= 1; }
+  return bytes;
+}
+
+/** Builds the request for `config`'s batch size; throws RunError for impossible inputs. */
+export function syntheticRequest(model: ModelInfo, config: RunConfig): RequestSpec {
+  if (model.maxBatchSize === 0 && config.batchSize > 1) {
+    throw new RunError(
+      `can not specify batch size > 1 as the model does not support batching (-b ${config.batchSize})`,
+    );
+  }
+  if (config.batchSize > model.maxBatchSize && model.maxBatchSize > 0) {
+    throw new RunError(
+      `expecting batch size <= ${model.maxBatchSize} for model '${model.name}', got -b ${config.batchSize}`,
+    );
+  }
+  const batched = model.maxBatchSize > 0;
+  const shapes = model.inputs.map((input) => concreteShape(input, config.shapes));
+  let largest = 0;
+  shapes.forEach((shape, i) => {
+    const size = elementSize(model.inputs[i].datatype) || 1;
+    largest = Math.max(largest, elementCount(shape) * config.batchSize * size);
+  });
+  const random = seededBytes(Math.max(largest, 64), 1);
+  const inputs: TensorData[] = model.inputs.map((input, i) => {
+    const shape = batched ? [config.batchSize, ...shapes[i]] : shapes[i];
+    return {
+      name: input.name,
+      datatype: input.datatype,
+      shape,
+      bytes: tensorBytes(input, elementCount(shape), config, random),
+    };
+  });
+  return { inputs, outputs: [], batchSize: config.batchSize };
+}

@@ -1,0 +1,187 @@
+/**
+ * Measures one load level: consecutive windows, back to back with the load never paused,
+ * until the last three agree (reference §2.3), the latency limit is hit, the trials run out,
+ * or --request-count's single window is done. It is the dispatcher's sink, so each finished
+ * request lands in the window open at the moment it ends.
+ */
+import type { ModelStats } from "./backend.ts";
+import type { Clock } from "./clock.ts";
+import type { Dispatcher, DispatchSink } from "./dispatcher.ts";
+import { ExitCode, RunError } from "./errors.ts";
+import type { RequestRecord } from "./record.ts";
+import type { LevelResult, PassSummary } from "./results.ts";
+import { statsDelta } from "./server_stats.ts";
+import {
+  isStable,
+  overLatencyLimit,
+  STABILITY_WINDOWS,
+  type StabilityRule,
+  throughputStable,
+} from "./stability.ts";
+import { Window } from "./window.ts";
+
+export interface MeasureSettings {
+  mode: "concurrency" | "request_rate";
+  batchSize: number;
+  /** --percentile, or -1 for the average. */
+  percentile: number;
+  rule: StabilityRule;
+  maxTrials: number;
+  /** time_windows: window length in ms (perf_analyzer waits 1.2× this). */
+  windowMs: number;
+  /** count_windows: minimum requests per window; 0 = time windows. */
+  windowRequests: number;
+  /** --request-count: one window of exactly this many requests; 0 = off. */
+  requestCount: number;
+  /** Async mode accepts throughput-only stability with a warning, as perf_analyzer does. */
+  async: boolean;
+}
+
+export interface MeasureDeps {
+  clock: Clock;
+  /** Process CPU time in µs (user + system). */
+  cpuUs(): number;
+  /** Cumulative server statistics, when the server has them. */
+  serverStats?: () => Promise<ModelStats | undefined>;
+  /** Aborts the current window early (SIGINT); what was measured is still reported. */
+  signal: AbortSignal;
+  warn(message: string): void;
+}
+
+/** perf_analyzer sleeps 1.2 × the measurement interval per time window. */
+const TIME_WINDOW_FACTOR = 1.2;
+/** count_windows checks the request count once a second, as perf_analyzer does. */
+const COUNT_POLL_MS = 1000;
+/** Four windows: the three being compared and the one being filled. */
+const RING = STABILITY_WINDOWS + 1;
+
+export const NO_VALID_REQUESTS =
+  "No valid requests recorded within time interval. Please use a larger time window.";
+
+export class LevelMeasurer implements DispatchSink {
+  #ring = Array.from({ length: RING }, () => new Window());
+  #merged = new Window();
+  #current: Window | undefined;
+
+  constructor(private readonly settings: MeasureSettings, private readonly deps: MeasureDeps) {}
+
+  sent(): void {
+    if (this.#current) this.#current.sentCount++;
+  }
+
+  completed(record: RequestRecord): void {
+    this.#current?.record(record);
+  }
+
+  /** Stops collecting (warmup, or between runs); finished requests are then discarded. */
+  pause(): void {
+    this.#current = undefined;
+  }
+
+  async measure(value: number, dispatcher: Dispatcher): Promise<LevelResult> {
+    const s = this.settings;
+    const clock = this.deps.clock;
+    const snapshots: (ModelStats | undefined)[] = [await this.#serverStats()];
+    const passes: PassSummary[] = [];
+    let trial = 0;
+    let window = this.#open(0, clock.nowNs());
+    let cpu0 = this.deps.cpuUs();
+    if (s.requestCount > 0) dispatcher.limit(s.requestCount);
+    await dispatcher.setConcurrency(value);
+    for (;;) {
+      await this.#waitForWindowEnd(window, dispatcher);
+      const end = clock.nowNs();
+      window.close(end, this.deps.cpuUs() - cpu0);
+      const aborted = this.deps.signal.aborted;
+      const last = s.requestCount > 0 || aborted || trial + 1 >= s.maxTrials;
+      if (!last) {
+        this.#current = this.#open(trial + 1, end);
+        cpu0 = this.deps.cpuUs();
+      } else this.#current = undefined;
+      snapshots.push(await this.#serverStats());
+      if (window.requestCount === 0) {
+        if (aborted && passes.length > 0) break;
+        throw new RunError(NO_VALID_REQUESTS, ExitCode.NoValidRequests);
+      }
+      passes.push(window.pass(s.batchSize, s.percentile));
+      if (last || isStable(passes, s.rule) || overLatencyLimit(passes, s.rule)) break;
+      trial++;
+      window = this.#current!;
+    }
+    return this.#result(value, passes, snapshots);
+  }
+
+  #open(trial: number, startNs: number): Window {
+    const w = this.#ring[trial % RING];
+    w.begin(startNs);
+    this.#current = w;
+    return w;
+  }
+
+  async #waitForWindowEnd(window: Window, dispatcher: Dispatcher): Promise<void> {
+    const s = this.settings;
+    if (s.requestCount > 0) return await dispatcher.drain();
+    if (s.windowRequests > 0) {
+      while (window.requestCount + window.errorCount < s.windowRequests) {
+        if (!(await this.#sleep(COUNT_POLL_MS))) return;
+      }
+      return;
+    }
+    await this.#sleep(s.windowMs * TIME_WINDOW_FACTOR);
+  }
+
+  /** Sleeps unless aborted first; false when the abort signal fired. */
+  #sleep(ms: number): Promise<boolean> {
+    const signal = this.deps.signal;
+    if (signal.aborted) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const onAbort = () => resolve(false);
+      signal.addEventListener("abort", onAbort, { once: true });
+      this.deps.clock.sleep(ms).then(() => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(true);
+      });
+    });
+  }
+
+  async #serverStats(): Promise<ModelStats | undefined> {
+    return this.deps.serverStats ? await this.deps.serverStats() : undefined;
+  }
+
+  #result(
+    value: number,
+    passes: PassSummary[],
+    snapshots: (ModelStats | undefined)[],
+  ): LevelResult {
+    const s = this.settings;
+    const used = Math.min(STABILITY_WINDOWS, passes.length);
+    const merged = this.#merged;
+    merged.begin(0);
+    for (let i = passes.length - used; i < passes.length; i++) merged.add(this.#ring[i % RING]);
+    const before = snapshots[passes.length - used];
+    const after = snapshots[passes.length];
+    let status: LevelResult["status"] = "stable";
+    if (overLatencyLimit(passes, s.rule)) status = "over_threshold";
+    else if (s.requestCount === 0 && !this.deps.signal.aborted && !isStable(passes, s.rule)) {
+      if (s.async && throughputStable(passes, s.rule)) {
+        this.deps.warn(
+          "Warning: Request latency is not stabilizing. Please try lowering the request rate.",
+        );
+      } else status = "unstable";
+    }
+    return {
+      mode: s.mode,
+      value,
+      passes,
+      client: merged.stats(s.batchSize, s.percentile),
+      server: before && after ? statsDelta(before, after) : undefined,
+      stabilizingLatencyNs: merged.stabilizingLatency(s.percentile),
+      status,
+    };
+  }
+
+  destroy(): void {
+    for (const w of this.#ring) w.destroy();
+    this.#merged.destroy();
+  }
+}

@@ -1,0 +1,71 @@
+/**
+ * The search over load values (reference §2.4): linear from start by step until end (or
+ * forever when end is 0) while each level is stable and under the latency limit, or a binary
+ * search between start and end using step as the precision.
+ */
+import type { Range } from "./config.ts";
+import { ExitCode } from "./errors.ts";
+import type { LevelResult } from "./results.ts";
+
+export interface SweepHooks {
+  /** Measures one level (already announced to nobody: the caller prints). */
+  measure(value: number): Promise<LevelResult>;
+  /** A level that passed: print its block now. */
+  reported(level: LevelResult): void;
+  /** A level that did not pass: explain on stderr. */
+  rejected(level: LevelResult): void;
+  /** True once the user interrupted: no further level starts. */
+  stopped(): boolean;
+}
+
+export interface SweepResult {
+  levels: LevelResult[];
+  exitCode: ExitCode;
+}
+
+function passed(level: LevelResult): boolean {
+  return level.status === "stable";
+}
+
+async function visit(value: number, hooks: SweepHooks, levels: LevelResult[]): Promise<boolean> {
+  const level = await hooks.measure(value);
+  if (passed(level)) {
+    levels.push(level);
+    hooks.reported(level);
+    return true;
+  }
+  hooks.rejected(level);
+  return false;
+}
+
+export async function linearSweep(range: Range, hooks: SweepHooks): Promise<SweepResult> {
+  const levels: LevelResult[] = [];
+  for (let v = range.start; range.end === 0 || v <= range.end; v += range.step) {
+    const level = await hooks.measure(v);
+    if (!passed(level)) {
+      hooks.rejected(level);
+      // Only an unstable *first* level is an error; later ones just end the sweep.
+      const firstUnstable = levels.length === 0 && level.status === "unstable";
+      return { levels, exitCode: firstUnstable ? ExitCode.Unstable : ExitCode.Success };
+    }
+    levels.push(level);
+    hooks.reported(level);
+    if (hooks.stopped()) break;
+  }
+  return { levels, exitCode: ExitCode.Success };
+}
+
+export async function binarySweep(range: Range, hooks: SweepHooks): Promise<SweepResult> {
+  const levels: LevelResult[] = [];
+  const done = { levels, exitCode: ExitCode.Success };
+  let low = range.start;
+  let high = range.end;
+  if (!(await visit(low, hooks, levels)) || hooks.stopped()) return done;
+  if ((await visit(high, hooks, levels)) || hooks.stopped()) return done;
+  while (high - low > range.step && !hooks.stopped()) {
+    const mid = Math.floor((low + high) / 2);
+    if (await visit(mid, hooks, levels)) low = mid;
+    else high = mid;
+  }
+  return done;
+}

@@ -1,0 +1,73 @@
+/**
+ * An in-memory backend for core tests: each request takes `delayMs` on a real timer (or a
+ * microtask when 0), tracks how many are in flight, and fails when told to.
+ */
+import type { Backend, Channel, ModelInfo, PreparedRequest, RequestSpec } from "../backend.ts";
+import { systemClock } from "../clock.ts";
+import type { RequestRecord } from "../record.ts";
+
+export class FakeBackend implements Backend {
+  readonly kind = "fake";
+  inFlight = 0;
+  peakInFlight = 0;
+  sentPayloads: PreparedRequest[] = [];
+  channelsOpened = 0;
+  channelsClosed = 0;
+  /** Return an error text to fail a request with, or undefined to succeed. */
+  failWith: (payload: PreparedRequest) => string | undefined = () => undefined;
+  throwOnSend = false;
+
+  constructor(private readonly delayMs = 0) {}
+
+  describe(model: string): Promise<ModelInfo> {
+    return Promise.resolve({
+      name: model,
+      version: "1",
+      platform: "fake",
+      inputs: [{ name: "INPUT0", datatype: "INT32", shape: [4] }],
+      outputs: [{ name: "OUTPUT0", datatype: "INT32", shape: [4] }],
+      maxBatchSize: 8,
+      sequence: false,
+      decoupled: false,
+      dynamicBatching: false,
+      responseCache: false,
+      notes: [],
+    });
+  }
+
+  prepare(spec: RequestSpec): PreparedRequest {
+    return spec;
+  }
+
+  connect(): Promise<Channel> {
+    this.channelsOpened++;
+    return Promise.resolve({
+      send: (p, r) => this.#send(p, r),
+      close: () => {
+        this.channelsClosed++;
+      },
+    });
+  }
+
+  async #send(payload: PreparedRequest, record: RequestRecord): Promise<void> {
+    if (this.throwOnSend) throw new Error("boom");
+    this.sentPayloads.push(payload);
+    record.sendStartNs = systemClock.nowNs();
+    record.sendEndNs = record.sendStartNs;
+    this.inFlight++;
+    this.peakInFlight = Math.max(this.peakInFlight, this.inFlight);
+    if (this.delayMs > 0) await new Promise((r) => setTimeout(r, this.delayMs));
+    else await Promise.resolve();
+    this.inFlight--;
+    const now = systemClock.nowNs();
+    const error = this.failWith(payload);
+    if (error) return record.fail("server_error", error, now);
+    record.firstByteNs = now;
+    record.addResponse(now);
+    record.endNs = now;
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}

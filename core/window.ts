@@ -1,0 +1,134 @@
+/**
+ * One measurement window: every finished request is folded into counters and a latency
+ * histogram the moment it completes, so memory does not grow with run length or rate. A request
+ * belongs to the window in which it ends (reference §2.2).
+ */
+import { LatencyHistogram } from "./histogram.ts";
+import type { RequestRecord } from "./record.ts";
+import type { ClientStats, PassSummary } from "./results.ts";
+
+/** Distinct error texts kept per window; further texts are counted under one key. */
+const MAX_ERROR_KINDS = 16;
+const OTHER_ERRORS = "other errors";
+
+export class Window {
+  readonly latency = new LatencyHistogram();
+  startNs = 0;
+  endNs = 0;
+  /** Wall time covered; for merged windows the sum of the parts (reference §2.5). */
+  durationNs = 0;
+  requestCount = 0;
+  responseCount = 0;
+  errorCount = 0;
+  readonly errors = new Map<string, number>();
+  /** Requests whose send started inside the window (for the send rate). */
+  sentCount = 0;
+  sumRequestNs = 0;
+  sumSendNs = 0;
+  sumRecvNs = 0;
+  /** Client CPU time (µs) spent during the window. */
+  cpuUs = 0;
+
+  begin(startNs: number): void {
+    this.latency.reset();
+    this.startNs = startNs;
+    this.endNs = 0;
+    this.durationNs = 0;
+    this.requestCount = 0;
+    this.responseCount = 0;
+    this.errorCount = 0;
+    this.errors.clear();
+    this.sentCount = 0;
+    this.sumRequestNs = 0;
+    this.sumSendNs = 0;
+    this.sumRecvNs = 0;
+    this.cpuUs = 0;
+  }
+
+  /** Folds one finished request in. Latency is measured from the intended send time. */
+  record(rec: RequestRecord): void {
+    if (rec.outcome !== "ok") {
+      this.errorCount++;
+      const key = this.errors.has(rec.error) || this.errors.size < MAX_ERROR_KINDS
+        ? rec.error
+        : OTHER_ERRORS;
+      this.errors.set(key, (this.errors.get(key) ?? 0) + 1);
+      return;
+    }
+    this.requestCount++;
+    this.responseCount += rec.responseCount;
+    this.latency.record(rec.endNs - rec.intendedNs);
+    this.sumRequestNs += rec.endNs - rec.sendStartNs;
+    this.sumSendNs += rec.sendEndNs - rec.sendStartNs;
+    this.sumRecvNs += rec.endNs - rec.firstByteNs;
+  }
+
+  /** Adds another window's content (used to merge the last three windows of a level). */
+  add(other: Window): void {
+    this.latency.add(other.latency);
+    this.startNs = this.startNs === 0 ? other.startNs : Math.min(this.startNs, other.startNs);
+    this.endNs = Math.max(this.endNs, other.endNs);
+    this.requestCount += other.requestCount;
+    this.responseCount += other.responseCount;
+    this.errorCount += other.errorCount;
+    for (const [k, v] of other.errors) this.errors.set(k, (this.errors.get(k) ?? 0) + v);
+    this.sentCount += other.sentCount;
+    this.sumRequestNs += other.sumRequestNs;
+    this.sumSendNs += other.sumSendNs;
+    this.sumRecvNs += other.sumRecvNs;
+    this.cpuUs += other.cpuUs;
+    this.durationNs += other.durationNs;
+  }
+
+  close(endNs: number, cpuUs: number): void {
+    this.endNs = endNs;
+    this.durationNs = endNs - this.startNs;
+    this.cpuUs = cpuUs;
+  }
+
+  /** Latency used for stability and the summary: the average or the --percentile value. */
+  stabilizingLatency(percentile: number): number {
+    return percentile > 0 ? this.latency.percentile(percentile) : this.latency.mean;
+  }
+
+  pass(batchSize: number, percentile: number): PassSummary {
+    return {
+      throughput: this.#perSecond(this.requestCount * batchSize),
+      avgLatencyNs: this.latency.mean,
+      stdLatencyNs: this.latency.std,
+      stabilizingLatencyNs: this.stabilizingLatency(percentile),
+    };
+  }
+
+  stats(batchSize: number, percentile: number): ClientStats {
+    const n = this.requestCount;
+    const percentilesNs = new Map<number, number>();
+    for (const p of [50, 90, 95, 99]) percentilesNs.set(p, this.latency.percentile(p));
+    if (percentile > 0) percentilesNs.set(percentile, this.latency.percentile(percentile));
+    return {
+      requestCount: n,
+      responseCount: this.responseCount,
+      errorCount: this.errorCount,
+      errors: new Map(this.errors),
+      durationNs: this.durationNs,
+      throughput: this.#perSecond(n * batchSize),
+      responseThroughput: this.#perSecond(this.responseCount),
+      sendRate: this.#perSecond(this.sentCount),
+      avgLatencyNs: this.latency.mean,
+      stdLatencyNs: this.latency.std,
+      percentilesNs,
+      avgRequestNs: n ? this.sumRequestNs / n : 0,
+      avgSendNs: n ? this.sumSendNs / n : 0,
+      avgRecvNs: n ? this.sumRecvNs / n : 0,
+      overheadPct: this.durationNs > 0 ? (this.cpuUs * 1000 * 100) / this.durationNs : 0,
+    };
+  }
+
+  #perSecond(count: number): number {
+    return this.durationNs > 0 ? (count * 1e9) / this.durationNs : 0;
+  }
+
+  destroy(): void {
+    this.latency.destroy();
+  }
+}
