@@ -1,0 +1,267 @@
+/**
+ * Applies one scanned option to the RunConfig being built. Each handler checks its own value
+ * only; rules that involve several options run after the scan (cli_validate.ts), once the
+ * whole command line is known.
+ */
+import type { RunConfig } from "./config.ts";
+import { UsageError } from "./errors.ts";
+import type { LoadMode, SupportedId } from "./cli_spec.ts";
+import {
+  parseChoice,
+  parseConcurrencyRange,
+  parseDecimal,
+  parseHeader,
+  parseIntegerWhere,
+  parseShape,
+  valueError,
+} from "./cli_values.ts";
+
+/** What the scan learned beyond RunConfig itself: which options were given, and how. */
+export interface ParseState {
+  loadMode: LoadMode | undefined;
+  /** First recognized-but-unsupported option, reported after the scan. */
+  unsupported: string | undefined;
+  /** Parts given to --concurrency-range (0 = not given). */
+  rangeParts: number;
+  /** Deprecated -t / -c values and -d. */
+  oldStart: number | undefined;
+  oldEnd: number | undefined;
+  oldDynamic: boolean;
+  maxThreadsSet: boolean;
+  zeroFlag: boolean;
+  inputDataGiven: "random" | "zero" | undefined;
+  stringLengthSet: boolean;
+  asyncSet: boolean;
+  syncSet: boolean;
+  warnings: string[];
+}
+
+export function newParseState(): ParseState {
+  return {
+    loadMode: undefined,
+    unsupported: undefined,
+    rangeParts: 0,
+    oldStart: undefined,
+    oldEnd: undefined,
+    oldDynamic: false,
+    maxThreadsSet: false,
+    zeroFlag: false,
+    inputDataGiven: undefined,
+    stringLengthSet: false,
+    asyncSet: false,
+    syncSet: false,
+    warnings: [],
+  };
+}
+
+/** The options that change the configuration (help and version end the parse instead). */
+export type ConfigId = Exclude<SupportedId, "help" | "version">;
+
+type Handler = (config: RunConfig, state: ParseState, value: string) => void;
+
+const positive = (n: number) => n > 0;
+const nonNegative = (n: number) => n >= 0;
+const GT0 = "The value must be > 0.";
+
+function nonEmpty(label: string, value: string): string {
+  if (value === "") throw valueError(label, "The value must not be empty.", value);
+  return value;
+}
+
+function warnOnce(state: ParseState, message: string): void {
+  if (!state.warnings.includes(message)) state.warnings.push(message);
+}
+
+/** Service kinds perf_analyzer has that this build does not implement. */
+const PA_ONLY_KINDS = ["triton_c_api", "tfserving", "torchserve", "openai", "dynamic_grpc"];
+
+function applyServiceKind(config: RunConfig, _state: ParseState, value: string): void {
+  const label = "--service-kind";
+  if (value === "triton") {
+    config.serviceKind = value;
+  } else if (value.startsWith("plugin:")) {
+    if (value.length === "plugin:".length) {
+      throw valueError(label, "The plugin module path or URL is empty.", value);
+    }
+    config.serviceKind = value;
+  } else if (PA_ONLY_KINDS.includes(value)) {
+    throw new UsageError(
+      `Service kind "${value}" is not supported by this build yet; use "triton" or "plugin:<module path or URL>".`,
+    );
+  } else {
+    const rule = 'The value must be "triton" or "plugin:<module path or URL>".';
+    throw valueError(label, rule, value);
+  }
+}
+
+function applyProtocol(config: RunConfig, _state: ParseState, value: string): void {
+  // perf_analyzer accepts the protocol name in any case ("HTTP", "gRPC").
+  const lower = value.toLowerCase();
+  if (lower === "grpc") {
+    throw new UsageError("gRPC (-i grpc) is not supported by this build yet; use -i http.");
+  }
+  if (lower !== "http") {
+    throw valueError("-i (protocol)", "The value should be either HTTP or gRPC.", value);
+  }
+  config.protocol = "http";
+}
+
+function applyInputData(config: RunConfig, state: ParseState, value: string): void {
+  if (value !== "random" && value !== "zero") {
+    throw new UsageError(
+      `Directory/JSON input data is not supported by this build yet; --input-data must be "random" or "zero". Got "${value}".`,
+    );
+  }
+  config.inputData = value;
+  state.inputDataGiven = value;
+}
+
+function applyConcurrencyRange(config: RunConfig, state: ParseState, value: string): void {
+  const { start, end, step, parts } = parseConcurrencyRange(value);
+  config.concurrency = { start, end, step };
+  state.rangeParts = parts;
+}
+
+const MEASUREMENT_HANDLERS = {
+  "measurement-mode": (c, _s, v) => {
+    c.measurementMode = parseChoice("--measurement-mode", v, ["time_windows", "count_windows"]);
+  },
+  "measurement-interval": (c, _s, v) => {
+    const label = "--measurement-interval (-p)";
+    c.measurementIntervalMs = parseIntegerWhere(label, v, positive, "The value must be > 0 msec.");
+  },
+  "measurement-request-count": (c, _s, v) => {
+    c.measurementRequestCount = parseIntegerWhere("--measurement-request-count", v, positive, GT0);
+  },
+  "stability-percentage": (c, _s, v) => {
+    const label = "--stability-percentage (-s)";
+    const pct = parseDecimal(label, v);
+    if (pct < 0) throw valueError(label, "The value must be >= 0.0.", v);
+    c.stabilityThreshold = pct / 100;
+  },
+  "max-trials": (c, _s, v) => {
+    c.maxTrials = parseIntegerWhere("--max-trials (-r)", v, positive, GT0);
+  },
+  "percentile": (c, _s, v) => {
+    const rule = "The value must be -1 for not reporting or in range (0, 100).";
+    const ok = (n: number) => n === -1 || (n >= 1 && n <= 99);
+    c.percentile = parseIntegerWhere("--percentile", v, ok, rule);
+  },
+  "latency-threshold": (c, _s, v) => {
+    const rule = "The value must be >= 0 msecs.";
+    c.latencyThresholdMs = parseIntegerWhere("--latency-threshold (-l)", v, nonNegative, rule);
+  },
+  "binary-search": (c) => {
+    c.binarySearch = true;
+  },
+  "request-count": (c, _s, v) => {
+    const rule = "The value must be >= 0 (0 = off).";
+    c.requestCount = parseIntegerWhere("--request-count", v, nonNegative, rule);
+  },
+  "warmup-request-count": (c, _s, v) => {
+    const rule = "The value must be >= 0.";
+    c.warmupRequestCount = parseIntegerWhere("--warmup-request-count", v, nonNegative, rule);
+  },
+} satisfies Partial<Record<ConfigId, Handler>>;
+
+const LOAD_HANDLERS = {
+  "concurrency-range": applyConcurrencyRange,
+  "max-threads": (c, s, v) => {
+    c.maxThreads = parseIntegerWhere("--max-threads", v, positive, GT0);
+    s.maxThreadsSet = true;
+  },
+  "async": (c, s) => {
+    c.async = true;
+    s.asyncSet = true;
+  },
+  "sync": (c, s) => {
+    c.async = false;
+    s.syncSet = true;
+  },
+  "deprecated-start": (_c, s, v) => {
+    s.oldStart = parseIntegerWhere("-t (concurrent request count)", v, positive, GT0);
+    warnOnce(s, "-t is deprecated; use --concurrency-range <start> instead.");
+  },
+  "deprecated-end": (_c, s, v) => {
+    const rule = "The value must be >= 0 (0 = no limit).";
+    s.oldEnd = parseIntegerWhere("-c (maximum concurrency)", v, nonNegative, rule);
+    warnOnce(s, "-c is deprecated; use --concurrency-range <start>:<end> instead.");
+  },
+  "deprecated-dynamic": (_c, s) => {
+    s.oldDynamic = true;
+    warnOnce(s, "-d is deprecated; use --concurrency-range <start>:<end> instead.");
+  },
+} satisfies Partial<Record<ConfigId, Handler>>;
+
+const DATA_HANDLERS = {
+  "input-data": applyInputData,
+  "zero": (_c, s) => {
+    s.zeroFlag = true;
+    warnOnce(s, "-z is deprecated; use --input-data zero instead.");
+  },
+  "batch-size": (c, _s, v) => {
+    c.batchSize = parseIntegerWhere("-b (batch size)", v, positive, GT0);
+    c.batchSizeSet = true;
+  },
+  "shape": (c, _s, v) => {
+    const [name, dims] = parseShape(v);
+    c.shapes.set(name, dims);
+  },
+  "string-length": (c, s, v) => {
+    c.stringLength = parseIntegerWhere("--string-length", v, positive, GT0);
+    s.stringLengthSet = true;
+  },
+  "string-data": (c, _s, v) => {
+    c.stringData = v;
+  },
+  "input-tensor-format": (c, _s, v) => {
+    c.inputTensorFormat = parseChoice("--input-tensor-format", v, ["binary", "json"]);
+  },
+  "output-tensor-format": (c, _s, v) => {
+    c.outputTensorFormat = parseChoice("--output-tensor-format", v, ["binary", "json"]);
+  },
+} satisfies Partial<Record<ConfigId, Handler>>;
+
+const GENERAL_HANDLERS = {
+  "model": (c, _s, v) => {
+    c.model = v;
+  },
+  "model-version": (c, _s, v) => {
+    c.modelVersion = v;
+  },
+  "service-kind": applyServiceKind,
+  "url": (c, _s, v) => {
+    c.url = nonEmpty("-u (URL)", v);
+  },
+  "protocol": applyProtocol,
+  "header": (c, _s, v) => {
+    c.headers.push(parseHeader(v));
+  },
+  "verbose": (c) => {
+    // perf_analyzer distinguishes verbose and extra verbose only; more -v change nothing.
+    c.verbose = Math.min(c.verbose + 1, 2);
+  },
+  "csv-file": (c, _s, v) => {
+    c.csvFile = nonEmpty("-f (CSV file)", v);
+  },
+  "verbose-csv": (c) => {
+    c.verboseCsv = true;
+  },
+} satisfies Partial<Record<ConfigId, Handler>>;
+
+/** One handler per ConfigId; the compiler rejects a missing one. */
+const HANDLERS: Readonly<Record<ConfigId, Handler>> = {
+  ...GENERAL_HANDLERS,
+  ...MEASUREMENT_HANDLERS,
+  ...LOAD_HANDLERS,
+  ...DATA_HANDLERS,
+};
+
+export function applyOption(
+  config: RunConfig,
+  state: ParseState,
+  id: ConfigId,
+  value: string,
+): void {
+  HANDLERS[id](config, state, value);
+}

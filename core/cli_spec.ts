@@ -1,0 +1,196 @@
+/**
+ * The option table: every flag perf_analyzer knows, whether it takes a value, which load mode
+ * it selects and whether this build implements it. The scanner and the config builder both
+ * read it, so a flag's arity is decided in exactly one place.
+ */
+
+/** Inference load modes, named as perf_analyzer names them in its conflict error. */
+export type LoadMode =
+  | "Concurrency"
+  | "RequestRate"
+  | "RequestIntervals"
+  | "PeriodicConcurrency"
+  | "FixedSchedule"
+  | "SessionConcurrency";
+
+/** Options this build implements; the config builder switches over these. */
+export type SupportedId =
+  | "help"
+  | "version"
+  | "model"
+  | "model-version"
+  | "service-kind"
+  | "url"
+  | "protocol"
+  | "header"
+  | "verbose"
+  | "measurement-mode"
+  | "measurement-interval"
+  | "measurement-request-count"
+  | "stability-percentage"
+  | "max-trials"
+  | "percentile"
+  | "latency-threshold"
+  | "binary-search"
+  | "request-count"
+  | "warmup-request-count"
+  | "concurrency-range"
+  | "max-threads"
+  | "async"
+  | "sync"
+  | "input-data"
+  | "zero"
+  | "batch-size"
+  | "shape"
+  | "string-length"
+  | "string-data"
+  | "input-tensor-format"
+  | "output-tensor-format"
+  | "csv-file"
+  | "verbose-csv"
+  | "deprecated-start"
+  | "deprecated-end"
+  | "deprecated-dynamic";
+
+export interface OptionSpec {
+  /** A {@link SupportedId}, or "unsupported" for options recognized but not implemented. */
+  id: SupportedId | "unsupported";
+  /** Long name without the leading "--". */
+  long?: string;
+  /** Single-character short name without the leading "-". */
+  short?: string;
+  takesValue: boolean;
+  /** Set on options that choose the inference load mode (conflicts are checked on these). */
+  loadMode?: LoadMode;
+}
+
+function supported(
+  id: SupportedId,
+  names: { long?: string; short?: string },
+  takesValue: boolean,
+  loadMode?: LoadMode,
+): OptionSpec {
+  return { id, ...names, takesValue, loadMode };
+}
+
+function unsupported(long: string, takesValue: boolean, loadMode?: LoadMode): OptionSpec {
+  return { id: "unsupported", long, takesValue, loadMode };
+}
+
+/** Implemented options. Short letters match perf_analyzer's getopt string `vdazc:u:m:x:b:t:p:i:H:l:r:s:f:` plus -h. */
+const SUPPORTED: OptionSpec[] = [
+  supported("help", { long: "help", short: "h" }, false),
+  supported("version", { long: "version" }, false),
+  supported("model", { short: "m" }, true),
+  supported("model-version", { short: "x" }, true),
+  supported("service-kind", { long: "service-kind" }, true),
+  supported("url", { short: "u" }, true),
+  supported("protocol", { short: "i" }, true),
+  supported("header", { short: "H" }, true),
+  supported("verbose", { short: "v" }, false),
+  supported("measurement-mode", { long: "measurement-mode" }, true),
+  supported("measurement-interval", { long: "measurement-interval", short: "p" }, true),
+  supported("measurement-request-count", { long: "measurement-request-count" }, true),
+  supported("stability-percentage", { long: "stability-percentage", short: "s" }, true),
+  supported("max-trials", { long: "max-trials", short: "r" }, true),
+  supported("percentile", { long: "percentile" }, true),
+  supported("latency-threshold", { long: "latency-threshold", short: "l" }, true),
+  supported("binary-search", { long: "binary-search" }, false),
+  supported("request-count", { long: "request-count" }, true),
+  supported("warmup-request-count", { long: "warmup-request-count" }, true),
+  supported("concurrency-range", { long: "concurrency-range" }, true, "Concurrency"),
+  supported("max-threads", { long: "max-threads" }, true),
+  supported("async", { long: "async", short: "a" }, false),
+  supported("sync", { long: "sync" }, false),
+  supported("input-data", { long: "input-data" }, true),
+  supported("zero", { short: "z" }, false),
+  supported("batch-size", { short: "b" }, true),
+  supported("shape", { long: "shape" }, true),
+  supported("string-length", { long: "string-length" }, true),
+  supported("string-data", { long: "string-data" }, true),
+  supported("input-tensor-format", { long: "input-tensor-format" }, true),
+  supported("output-tensor-format", { long: "output-tensor-format" }, true),
+  supported("csv-file", { short: "f" }, true),
+  supported("verbose-csv", { long: "verbose-csv" }, false),
+  supported("deprecated-start", { short: "t" }, true, "Concurrency"),
+  supported("deprecated-end", { short: "c" }, true, "Concurrency"),
+  supported("deprecated-dynamic", { short: "d" }, false, "Concurrency"),
+];
+
+/** perf_analyzer options this build recognizes (so their value is consumed) but rejects. */
+const UNSUPPORTED: OptionSpec[] = [
+  unsupported("request-rate-range", true, "RequestRate"),
+  unsupported("request-distribution", true),
+  unsupported("request-intervals", true, "RequestIntervals"),
+  unsupported("periodic-concurrency-range", true, "PeriodicConcurrency"),
+  unsupported("request-period", true),
+  unsupported("fixed-schedule", false, "FixedSchedule"),
+  unsupported("session-concurrency", true, "SessionConcurrency"),
+  unsupported("request-parameter", true),
+  unsupported("num-of-sequences", true),
+  unsupported("sequence-length", true),
+  unsupported("sequence-length-variation", true),
+  unsupported("sequence-id-range", true),
+  unsupported("serial-sequences", false),
+  unsupported("shared-memory", true),
+  unsupported("output-shared-memory-size", true),
+  unsupported("streaming", false),
+  unsupported("grpc-compression-algorithm", true),
+  unsupported("grpc-method", true),
+  unsupported("endpoint", true),
+  unsupported("bls-composing-models", true),
+  unsupported("model-signature-name", true),
+  unsupported("triton-server-directory", true),
+  unsupported("model-repository", true),
+  unsupported("ssl-grpc-use-ssl", false),
+  unsupported("ssl-grpc-root-certifications-file", true),
+  unsupported("ssl-grpc-private-key-file", true),
+  unsupported("ssl-grpc-certificate-chain-file", true),
+  unsupported("ssl-https-verify-peer", true),
+  unsupported("ssl-https-verify-host", true),
+  unsupported("ssl-https-ca-certificates-file", true),
+  unsupported("ssl-https-client-certificate-file", true),
+  unsupported("ssl-https-client-certificate-type", true),
+  unsupported("ssl-https-private-key-file", true),
+  unsupported("ssl-https-private-key-type", true),
+  unsupported("collect-metrics", false),
+  unsupported("metrics-url", true),
+  unsupported("metrics-interval", true),
+  unsupported("profile-export-file", true),
+  unsupported("enable-mpi", false),
+  unsupported("trace-level", true),
+  unsupported("trace-rate", true),
+  unsupported("trace-count", true),
+  unsupported("log-frequency", true),
+  unsupported("data-directory", true),
+];
+
+export const OPTIONS: readonly OptionSpec[] = [...SUPPORTED, ...UNSUPPORTED];
+
+/** Long names of the recognized-but-unsupported options, in table order (for --help). */
+export const UNSUPPORTED_LONG_NAMES: readonly string[] = UNSUPPORTED.map((o) => o.long ?? "");
+
+const BY_SHORT = new Map(OPTIONS.filter((o) => o.short).map((o) => [o.short, o]));
+const BY_LONG = new Map(OPTIONS.filter((o) => o.long).map((o) => [o.long, o]));
+
+export function findShort(letter: string): OptionSpec | undefined {
+  return BY_SHORT.get(letter);
+}
+
+/**
+ * Finds a long option by exact name or, as getopt_long does, by an unambiguous prefix.
+ * Returns every candidate when the prefix is ambiguous so the caller can name them.
+ */
+export function findLong(name: string): OptionSpec | OptionSpec[] | undefined {
+  const exact = BY_LONG.get(name);
+  if (exact) return exact;
+  if (name === "") return undefined;
+  const matches = OPTIONS.filter((o) => o.long?.startsWith(name));
+  if (matches.length === 0) return undefined;
+  return matches.length === 1 ? matches[0] : matches;
+}
+
+/** How to name an option in messages: "--long" when it has one, else "-s". */
+export function displayName(spec: OptionSpec): string {
+  return spec.long ? `--${spec.long}` : `-${spec.short}`;
+}

@@ -1,0 +1,126 @@
+/**
+ * Rules that involve several options, run once the whole command line is scanned: resolving
+ * deprecated flags, derived values (max threads, request-count windows) and perf_analyzer's
+ * cross-option checks (reference §1.3). The order of the checks is fixed so the same bad
+ * command line always gives the same message.
+ */
+import type { Range, RunConfig } from "./config.ts";
+import { UsageError } from "./errors.ts";
+import type { ParseState } from "./cli_apply.ts";
+
+/** perf_analyzer's default thread cap for concurrency mode (raised to the range end). */
+const DEFAULT_MAX_THREADS = 16;
+
+function formatRange(r: Range): string {
+  return `${r.start}:${r.end}:${r.step}`;
+}
+
+/**
+ * Turns deprecated -t/-c/-d into a concurrency range: -t is the start, -c the end; -d without
+ * -c searches with no end (until the latency threshold), as perf_analyzer's dynamic mode did.
+ * Without -c and -d, -t is a single fixed concurrency.
+ */
+function resolveDeprecatedConcurrency(config: RunConfig, state: ParseState): void {
+  const used = state.oldStart !== undefined || state.oldEnd !== undefined || state.oldDynamic;
+  if (!used) return;
+  if (state.rangeParts > 0) {
+    throw new UsageError("Cannot use deprecated options (-t, -c, -d) with --concurrency-range.");
+  }
+  const start = state.oldStart ?? 1;
+  const end = state.oldEnd ?? (state.oldDynamic ? 0 : start);
+  if (end !== 0 && end < start) {
+    throw new UsageError(
+      `The maximum concurrency must be >= the start, or 0 for no limit. Got -c ${end} with -t ${start}.`,
+    );
+  }
+  config.concurrency = { start, end, step: 1 };
+}
+
+function resolveInputData(config: RunConfig, state: ParseState): void {
+  if (!state.zeroFlag) return;
+  if (state.inputDataGiven === "random") {
+    throw new UsageError("The -z flag cannot be used with --input-data random.");
+  }
+  config.inputData = "zero";
+}
+
+/** True when the command line named both ends of the concurrency range. */
+function rangeIsExplicit(state: ParseState): boolean {
+  if (state.rangeParts > 0) return state.rangeParts >= 2;
+  return state.oldStart !== undefined && state.oldEnd !== undefined;
+}
+
+function checkSearch(config: RunConfig, state: ParseState): void {
+  const { end } = config.concurrency;
+  const latency = config.latencyThresholdMs;
+  if (end === 0 && latency === 0) {
+    throw new UsageError(
+      "The end of the search range and the latency limit can not be both 0 (or 0.0) simultaneously",
+    );
+  }
+  if (!config.binarySearch) return;
+  if (!rangeIsExplicit(state)) {
+    throw new UsageError(
+      "The --binary-search option needs an explicit start and end: --concurrency-range <start:end[:step]>.",
+    );
+  }
+  if (end === 0) {
+    throw new UsageError("The end of the range can not be 0 (or 0.0) for binary search mode.");
+  }
+  if (latency === 0) {
+    throw new UsageError("The --latency-threshold cannot be 0 for binary search mode.");
+  }
+}
+
+function checkRequestCounts(config: RunConfig): void {
+  const range = config.concurrency;
+  const single = range.start === range.end;
+  if (config.requestCount > 0) {
+    if (config.requestCount < range.start) {
+      throw new UsageError(
+        `request-count can not be less than concurrency. Got --request-count ${config.requestCount} with concurrency ${range.start}.`,
+      );
+    }
+    if (!single) {
+      throw new UsageError(
+        `request-count not supported with multiple concurrency values in one run. Got concurrency range ${
+          formatRange(range)
+        }.`,
+      );
+    }
+  }
+  if (config.warmupRequestCount > 0 && !single) {
+    throw new UsageError(
+      `warmup-request-count not supported with multiple concurrency values in one run. Got concurrency range ${
+        formatRange(range)
+      }.`,
+    );
+  }
+}
+
+/**
+ * Resolves derived values and applies every cross-option rule, in this order: -m, async/sync,
+ * deprecated concurrency, -z, search range, request counts; then derived values.
+ */
+export function finishConfig(config: RunConfig, state: ParseState): void {
+  if (config.model === "") throw new UsageError("-m flag must be specified");
+  if (state.asyncSet && state.syncSet) {
+    throw new UsageError("Cannot specify --async and --sync simultaneously.");
+  }
+  resolveDeprecatedConcurrency(config, state);
+  resolveInputData(config, state);
+  checkSearch(config, state);
+  checkRequestCounts(config);
+
+  if (!state.maxThreadsSet) {
+    config.maxThreads = Math.max(DEFAULT_MAX_THREADS, config.concurrency.end);
+  }
+  // --request-count is one window of exactly that many requests (perf_analyzer does the same).
+  if (config.requestCount > 0) {
+    config.measurementMode = "count_windows";
+    config.measurementRequestCount = config.requestCount;
+  }
+  if (config.stringData !== undefined && state.stringLengthSet) {
+    state.warnings.push("--string-length has no effect when --string-data is given.");
+  }
+}
