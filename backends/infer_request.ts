@@ -1,0 +1,124 @@
+/**
+ * Encodes a KServe v2 inference request once, as the complete HTTP/1.1 request bytes, so the
+ * hot path only writes a prepared buffer (protocols.md §1.6, §1.8).
+ */
+import type { RequestSpec, TensorData } from "../core/backend.ts";
+import { RunError } from "../core/errors.ts";
+import { tensorJsonText } from "./tensor_codec.ts";
+
+export interface InferEncoding {
+  /** Request target, e.g. /v2/models/simple/infer. */
+  path: string;
+  hostHeader: string;
+  /** -H headers in order. */
+  headers: [string, string][];
+  inputFormat: "binary" | "json";
+  outputFormat: "binary" | "json";
+  /** Outputs to request when the spec names none (all the model's, from describe). */
+  modelOutputs: string[];
+}
+
+/** What prepare() returns: the bytes to write for every send of this request. */
+export class PreparedInfer {
+  constructor(readonly bytes: Uint8Array, readonly jsonHeaderLength: number) {}
+}
+
+const utf8 = new TextEncoder();
+
+/** Headers we compute; a -H with one of these names would corrupt the framing. */
+const FRAMING = new Set(["content-length", "inference-header-content-length", "transfer-encoding"]);
+
+export function inferPath(model: string, version: string): string {
+  const m = `/v2/models/${encodeURIComponent(model)}`;
+  return version === "" ? m : `${m}/versions/${encodeURIComponent(version)}`;
+}
+
+export function encodeInferRequest(spec: RequestSpec, enc: InferEncoding): PreparedInfer {
+  const binary = enc.inputFormat === "binary";
+  const json = utf8.encode(jsonHeader(spec, enc));
+  let bodyLength = json.length;
+  if (binary) { for (const t of spec.inputs) bodyLength += t.bytes.length; }
+  const contentType = binary && spec.inputs.length > 0
+    ? "application/octet-stream"
+    : "application/json";
+  const head = utf8.encode(
+    `POST ${enc.path} HTTP/1.1\r\n` +
+      headerBlock(enc, [
+        ["Host", enc.hostHeader],
+        ["Content-Type", contentType],
+        ["Content-Length", String(bodyLength)],
+        ["Inference-Header-Content-Length", String(json.length)],
+        ["Connection", "keep-alive"],
+      ]) + "\r\n",
+  );
+  const out = new Uint8Array(head.length + bodyLength);
+  out.set(head, 0);
+  out.set(json, head.length);
+  if (binary) {
+    let at = head.length + json.length;
+    for (const t of spec.inputs) {
+      out.set(t.bytes, at);
+      at += t.bytes.length;
+    }
+  }
+  return new PreparedInfer(out, json.length);
+}
+
+/** A GET with the same Host and -H headers (control plane: metadata, config, stats). */
+export function encodeGetRequest(
+  path: string,
+  hostHeader: string,
+  headers: [string, string][],
+): Uint8Array {
+  const lines = headerBlock({ hostHeader, headers }, [
+    ["Host", hostHeader],
+    ["Accept", "application/json"],
+    ["Connection", "keep-alive"],
+  ]);
+  return utf8.encode(`GET ${path} HTTP/1.1\r\n${lines}\r\n`);
+}
+
+/**
+ * Our headers then the user's. A user header replaces ours of the same name (e.g. Host for a
+ * proxy), except the framing headers, which are always ours.
+ */
+function headerBlock(
+  enc: Pick<InferEncoding, "headers" | "hostHeader">,
+  ours: [string, string][],
+): string {
+  const user = new Map<string, [string, string]>();
+  for (const [name, value] of enc.headers) {
+    if (/[\r\n:]/.test(name) || name.trim() === "" || /[\r\n]/.test(value)) {
+      throw new RunError(`invalid HTTP header '${name}: ${value}'`);
+    }
+    const key = name.trim().toLowerCase();
+    if (!FRAMING.has(key)) user.set(key, [name.trim(), value.trim()]);
+  }
+  let text = "";
+  for (const [name, value] of ours) {
+    if (!user.has(name.toLowerCase())) text += `${name}: ${value}\r\n`;
+  }
+  for (const [name, value] of user.values()) text += `${name}: ${value}\r\n`;
+  return text;
+}
+
+function jsonHeader(spec: RequestSpec, enc: InferEncoding): string {
+  const binary = enc.inputFormat === "binary";
+  const inputs = spec.inputs.map((t) => inputJson(t, binary)).join(",");
+  const names = spec.outputs.length > 0 ? spec.outputs : enc.modelOutputs;
+  const binaryOut = enc.outputFormat === "binary";
+  const param = `{"binary_data":${binaryOut}}`;
+  if (names.length === 0) {
+    // Outputs unknown: ask for all of them in the chosen format.
+    return `{"inputs":[${inputs}],"parameters":{"binary_data_output":${binaryOut}}}`;
+  }
+  const outputs = names.map((n) => `{"name":${JSON.stringify(n)},"parameters":${param}}`);
+  return `{"inputs":[${inputs}],"outputs":[${outputs.join(",")}]}`;
+}
+
+function inputJson(t: TensorData, binary: boolean): string {
+  const common = `"name":${JSON.stringify(t.name)},"shape":${JSON.stringify(t.shape)},` +
+    `"datatype":"${t.datatype}"`;
+  if (binary) return `{${common},"parameters":{"binary_data_size":${t.bytes.length}}}`;
+  return `{${common},"data":${tensorJsonText(t.datatype, t.bytes)}}`;
+}

@@ -1,0 +1,106 @@
+/**
+ * One inference channel: a keep-alive HTTP/1.1 connection that sends prepared requests and
+ * turns every outcome into record fields. Failures are data, so send() never rejects.
+ */
+import type { Channel, PreparedRequest } from "../core/backend.ts";
+import { type Clock, systemClock } from "../core/clock.ts";
+import type { RequestRecord } from "../core/record.ts";
+import { errorTextOf } from "./control_client.ts";
+import {
+  HttpConnection,
+  type HttpResponse,
+  ProtocolError,
+  TransportError,
+} from "./http_connection.ts";
+import type { ServerTarget } from "./http_url.ts";
+import { PreparedInfer } from "./infer_request.ts";
+
+const utf8 = new TextDecoder();
+/** Error bodies longer than this are cut before decoding; the message is what matters. */
+const MAX_ERROR_BODY = 4096;
+
+export class TritonChannel implements Channel {
+  readonly #http: HttpConnection;
+  #closed = false;
+
+  constructor(
+    target: ServerTarget,
+    private readonly clock: Clock = systemClock,
+    private readonly onClose: (ch: TritonChannel) => void = () => {},
+  ) {
+    this.#http = new HttpConnection(target, clock);
+  }
+
+  async send(prepared: PreparedRequest, record: RequestRecord): Promise<void> {
+    if (!(prepared instanceof PreparedInfer)) {
+      record.fail("protocol_error", "request was not prepared by the triton backend", 0);
+      return;
+    }
+    if (this.#closed) {
+      record.fail("cancelled", "channel closed", this.clock.nowNs());
+      return;
+    }
+    let res: HttpResponse;
+    try {
+      res = await this.#http.exchange(prepared.bytes, record);
+    } catch (e) {
+      this.#failed(record, e);
+      return;
+    }
+    const status = res.head.status;
+    record.status = status;
+    if (status < 200 || status >= 300) {
+      record.fail("server_error", serverErrorText(res), record.endNs);
+      return;
+    }
+    const problem = inferBodyProblem(res);
+    if (problem !== "") record.fail("protocol_error", problem, record.endNs);
+    else record.addResponse(record.endNs);
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#http.close();
+    this.onClose(this);
+  }
+
+  #failed(record: RequestRecord, e: unknown): void {
+    const ns = this.clock.nowNs();
+    if (this.#closed) record.fail("cancelled", "channel closed", ns);
+    else if (e instanceof TransportError) record.fail("transport_error", e.message, ns);
+    else if (e instanceof ProtocolError) record.fail("protocol_error", e.message, ns);
+    else record.fail("transport_error", e instanceof Error ? e.message : String(e), ns);
+  }
+}
+
+function serverErrorText(res: HttpResponse): string {
+  const end = Math.min(res.bodyEnd, res.bodyStart + MAX_ERROR_BODY);
+  const text = utf8.decode(res.buf.subarray(res.bodyStart, end));
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  return errorTextOf(res.head.status, json, text);
+}
+
+/**
+ * A cheap sanity check of a 200 reply instead of a JSON parse per request (which would cap the
+ * rate): the JSON header must exist, fit the body, and start like an object.
+ */
+function inferBodyProblem(res: HttpResponse): string {
+  const length = res.bodyEnd - res.bodyStart;
+  const headerLength = res.head.inferHeaderLength;
+  if (headerLength > length) {
+    return `Inference-Header-Content-Length ${headerLength} exceeds the body (${length} bytes)`;
+  }
+  const jsonEnd = headerLength >= 0 ? res.bodyStart + headerLength : res.bodyEnd;
+  const buf = res.buf;
+  let i = res.bodyStart;
+  while (i < jsonEnd && (buf[i] === 32 || buf[i] === 9 || buf[i] === 13 || buf[i] === 10)) i++;
+  if (i === jsonEnd) return "empty inference response";
+  if (buf[i] !== 123) return "inference response is not a JSON object";
+  return "";
+}

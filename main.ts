@@ -1,0 +1,93 @@
+/**
+ * Entry point: argv → RunConfig → run → exit code. The only module that touches process-wide
+ * state (signals, stdout, Deno.exit); everything it injects into the run is replaceable, so
+ * tests call `main()` in-process.
+ */
+import { systemClock } from "./core/clock.ts";
+import { parseCommandLine } from "./core/cli_config.ts";
+import { mainThreadCpuReader } from "./core/cpu_time.ts";
+import { ExitCode, RunError, UsageError } from "./core/errors.ts";
+import { run, type RunDeps } from "./core/run.ts";
+
+export interface MainIo {
+  stdout(text: string): void;
+  stderr(text: string): void;
+}
+
+const encoder = new TextEncoder();
+
+function writeAll(stream: { writeSync(p: Uint8Array): number }, text: string): void {
+  let bytes = encoder.encode(text);
+  while (bytes.length > 0) bytes = bytes.subarray(stream.writeSync(bytes));
+}
+
+export const processIo: MainIo = {
+  stdout: (t) => writeAll(Deno.stdout, t),
+  stderr: (t) => writeAll(Deno.stderr, t),
+};
+
+/**
+ * Runs the tool. `signal` stands for the first Ctrl-C: the current window closes, what was
+ * measured is reported, and the run ends.
+ */
+export async function main(
+  argv: string[],
+  io: MainIo = processIo,
+  signal: AbortSignal = new AbortController().signal,
+): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseCommandLine(argv);
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    io.stderr(`Error: ${e.message}\nRun 'perf_analyzer --help' for the list of options.\n`);
+    return ExitCode.Generic;
+  }
+  if (parsed.action === "help") {
+    io.stdout(parsed.text);
+    return ExitCode.Success;
+  }
+  if (parsed.action === "version") {
+    io.stderr(parsed.text);
+    return ExitCode.Success;
+  }
+  for (const w of parsed.warnings) io.stderr(`${w}\n`);
+  const deps: RunDeps = {
+    stdout: io.stdout,
+    stderr: io.stderr,
+    clock: systemClock,
+    cpuUs: mainThreadCpuReader(),
+    signal,
+    writeTextFile: (path, text) => Deno.writeTextFile(path, text),
+    cwd: Deno.cwd(),
+  };
+  try {
+    return await run(parsed.config, deps);
+  } catch (e) {
+    if (e instanceof RunError) {
+      io.stderr(`error: ${e.message}\n`);
+      return e.code;
+    }
+    io.stderr(`error: unexpected failure: ${(e as Error).stack ?? e}\n`);
+    return ExitCode.Generic;
+  }
+}
+
+/** First SIGINT aborts gracefully; a second one exits at once, as perf_analyzer does. */
+function interruptSignal(): { signal: AbortSignal; dispose(): void } {
+  const controller = new AbortController();
+  const onInt = () => {
+    if (controller.signal.aborted) Deno.exit(ExitCode.Success);
+    processIo.stderr("Interrupted: finishing the current window (Ctrl-C again to quit now)\n");
+    controller.abort();
+  };
+  Deno.addSignalListener("SIGINT", onInt);
+  return { signal: controller.signal, dispose: () => Deno.removeSignalListener("SIGINT", onInt) };
+}
+
+if (import.meta.main) {
+  const interrupt = interruptSignal();
+  const code = await main(Deno.args, processIo, interrupt.signal);
+  interrupt.dispose();
+  Deno.exit(code);
+}

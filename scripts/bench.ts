@@ -1,0 +1,80 @@
+/**
+ * `deno task bench`: how fast our raw HTTP/1.1 client (the Triton HTTP backend under the
+ * Dispatcher) drives a canned KServe v2 endpoint served by nginx on loopback, next to wrk on
+ * the same URL in the same run, at 8 and 64 connections; then one long run at 64 connections
+ * for memory. Prints a table and writes bench/results.json. A measurement, not a test: it exits
+ * 1 only when a measurement is invalid (failed requests, broken keep-alive), never for a
+ * missed target.
+ *
+ *   --duration S  seconds per throughput row (default 10)
+ *   --soak S      seconds of the memory run (default 60)
+ *   --warmup S    seconds of our client's warmup before each window (default 2)
+ *   --quick       3 s rows, 10 s soak, 1 s warmup
+ */
+import { parseArgs } from "node:util";
+import { missingTools } from "./bench_tools.ts";
+import { type BenchPlan, runBench } from "./bench_run.ts";
+import { formatTable } from "./bench_report.ts";
+
+const RESULTS = new URL("../bench/results.json", import.meta.url);
+
+function seconds(flag: string, text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  if (!Number.isFinite(n) || n <= 0) throw new RangeError(`--${flag} must be a positive number`);
+  return n;
+}
+
+function planFrom(args: string[]): BenchPlan {
+  const { values } = parseArgs({
+    args,
+    options: {
+      duration: { type: "string" },
+      soak: { type: "string" },
+      warmup: { type: "string" },
+      quick: { type: "boolean", default: false },
+    },
+    strict: true,
+  });
+  const quick = values.quick ?? false;
+  return {
+    connections: [8, 64],
+    durationS: seconds("duration", values.duration, quick ? 3 : 10),
+    soakS: seconds("soak", values.soak, quick ? 10 : 60),
+    warmupS: seconds("warmup", values.warmup, quick ? 1 : 2),
+    soakConnections: 64,
+    wrkThreads: 2,
+  };
+}
+
+async function main(args: string[]): Promise<number> {
+  let plan: BenchPlan;
+  try {
+    plan = planFrom(args);
+  } catch (e) {
+    console.error(`bench: ${(e as Error).message}`);
+    console.error("usage: deno task bench [--duration S] [--soak S] [--warmup S] [--quick]");
+    return 2;
+  }
+  const missing = await missingTools();
+  if (missing.length > 0) {
+    console.error(`bench: missing ${missing.join(" and ")}; install them with:`);
+    console.error("  apt-get update && apt-get install -y nginx wrk");
+    return 1;
+  }
+  const results = await runBench(plan, (line) => console.log(line));
+  console.log("\n" + formatTable(results.rows, results.soak, results.targets));
+  for (const p of results.problems) console.log(`INVALID: ${p}`);
+  await Deno.mkdir(new URL(".", RESULTS), { recursive: true });
+  await Deno.writeTextFile(RESULTS, JSON.stringify(results, null, 2) + "\n");
+  console.log(`\nResults written to ${RESULTS.pathname}`);
+  return results.valid ? 0 : 1;
+}
+
+try {
+  Deno.exitCode = await main(Deno.args);
+} catch (e) {
+  // A bench that cannot run explains why in one line; nobody needs our stack.
+  console.error(`bench: ${e instanceof Error ? e.message : String(e)}`);
+  Deno.exitCode = 1;
+}

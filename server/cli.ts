@@ -1,0 +1,94 @@
+/** Command-line parsing for `server/main.ts`. */
+import type { ComputeTime, ServerOptions } from "./options.ts";
+
+export const USAGE = `Usage: deno run --allow-net --allow-env server/main.ts [options]
+
+Serves the simulated models simple, simple_string and identity_fp32 over KServe v2 HTTP.
+
+Options:
+  --host H            address to listen on (default 127.0.0.1)
+  --http-port P       port, 0 lets the OS pick (default 0)
+  --compute-us N      simulated compute time per execution in microseconds (default 0);
+                      also uniform:MIN:MAX or exponential:MEAN
+  --instances N       executions that may run at once per model (default 1)
+  --no-config         no /config route and no "model_configuration" extension
+  --no-stats          no /stats routes and no "statistics" extension
+  -h, --help          print this help`;
+
+/** A bad command line; main prints the message and exits 99. */
+export class CliError extends Error {
+  override name = "CliError";
+}
+
+export type CliResult = { kind: "help" } | { kind: "run"; options: ServerOptions };
+
+function bad(flag: string, value: string, expected: string): CliError {
+  return new CliError(`invalid value ${JSON.stringify(value)} for ${flag}: expected ${expected}`);
+}
+
+function integer(flag: string, value: string, min: number, max: number): number {
+  const n = /^\d+$/.test(value) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(n) || n < min || n > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `in ${min}..${max}`;
+    throw bad(flag, value, `an integer ${range}`);
+  }
+  return n;
+}
+
+const COMPUTE_EXPECTED = "microseconds >= 0, uniform:MIN:MAX or exponential:MEAN";
+
+function nonNegative(text: string): number {
+  const n = /^\d+(\.\d+)?$/.test(text) ? Number(text) : NaN;
+  return Number.isFinite(n) ? n : NaN;
+}
+
+export function parseComputeUs(value: string): ComputeTime {
+  const parts = value.split(":");
+  if (parts.length === 1 && !Number.isNaN(nonNegative(value))) return nonNegative(value);
+  if (parts.length === 3 && parts[0] === "uniform") {
+    const [minUs, maxUs] = [nonNegative(parts[1]), nonNegative(parts[2])];
+    if (!Number.isNaN(minUs) && !Number.isNaN(maxUs) && minUs <= maxUs) {
+      return { kind: "uniform", minUs, maxUs };
+    }
+  }
+  if (parts.length === 2 && parts[0] === "exponential" && !Number.isNaN(nonNegative(parts[1]))) {
+    return { kind: "exponential", meanUs: nonNegative(parts[1]) };
+  }
+  throw bad("--compute-us", value, COMPUTE_EXPECTED);
+}
+
+const WITH_VALUE = ["--host", "--http-port", "--compute-us", "--instances"];
+
+function apply(options: ServerOptions, flag: string, value: string): void {
+  if (flag === "--host") {
+    if (value === "") throw bad(flag, value, "a host name or address");
+    options.host = value;
+  } else if (flag === "--http-port") options.httpPort = integer(flag, value, 0, 65535);
+  else if (flag === "--instances") {
+    options.instances = integer(flag, value, 1, Number.MAX_SAFE_INTEGER);
+  } else options.computeUs = parseComputeUs(value);
+}
+
+/** Parses the arguments; throws CliError with a one-line message naming the flag. */
+export function parseArgs(args: readonly string[]): CliResult {
+  const options: ServerOptions = {};
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (arg === "-h" || arg === "--help") return { kind: "help" };
+    if (arg === "--no-config") options.noConfig = true;
+    else if (arg === "--no-stats") options.noStats = true;
+    else {
+      const eq = arg.indexOf("=");
+      const flag = eq > 0 ? arg.slice(0, eq) : arg;
+      if (!WITH_VALUE.includes(flag)) {
+        throw new CliError(`unknown option ${JSON.stringify(arg)} (see --help)`);
+      }
+      let value: string;
+      if (eq > 0) value = arg.slice(eq + 1);
+      else if (i + 1 < args.length) value = args[++i];
+      else throw new CliError(`missing value for ${flag} (see --help)`);
+      apply(options, flag, value);
+    }
+  }
+  return { kind: "run", options };
+}

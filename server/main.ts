@@ -1,0 +1,50 @@
+/**
+ * `deno run --allow-net --allow-env server/main.ts [options]`: serves the reference models
+ * until SIGINT or SIGTERM, then closes cleanly. Bad arguments exit 99.
+ */
+import { CliError, parseArgs, USAGE } from "./cli.ts";
+import { MODELS } from "./models.ts";
+import { startServer } from "./server.ts";
+
+const EXIT_USAGE = 99;
+
+async function main(args: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs(args);
+  } catch (e) {
+    if (!(e instanceof CliError)) throw e;
+    console.error(`reference server: ${e.message}`);
+    return EXIT_USAGE;
+  }
+  if (parsed.kind === "help") {
+    console.log(USAGE);
+    return 0;
+  }
+  let server;
+  try {
+    server = await startServer(parsed.options);
+  } catch (e) {
+    console.error(`reference server: cannot start: ${(e as Error).message}`);
+    return EXIT_USAGE;
+  }
+  const names = MODELS.map((m) => m.name).join(", ");
+  const hostPort = server.url;
+  console.log(`reference server: KServe v2 HTTP on http://${hostPort} (models: ${names})`);
+  await new Promise<void>((resolve) => {
+    const stop = () => {
+      Deno.removeSignalListener("SIGINT", stop);
+      Deno.removeSignalListener("SIGTERM", stop);
+      resolve();
+    };
+    Deno.addSignalListener("SIGINT", stop);
+    Deno.addSignalListener("SIGTERM", stop);
+  });
+  await server.close();
+  return 0;
+}
+
+if (import.meta.main) {
+  const code = await main(Deno.args);
+  if (code !== 0) Deno.exit(code);
+}

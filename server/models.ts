@@ -1,0 +1,128 @@
+/** The simulated models the reference server serves, and what each computes. */
+import type { DataType } from "../core/datatypes.ts";
+import { invalidArg } from "./http_error.ts";
+
+/** Element storage for the datatypes the models use; BYTES elements are decoded as UTF-8. */
+export type TensorValues = Int32Array | Float32Array | string[];
+
+export interface Tensor {
+  datatype: DataType;
+  /** Full shape, including the batch dimension. */
+  shape: number[];
+  values: TensorValues;
+}
+
+/** One input or output as the model configuration declares it (dims exclude the batch dim). */
+export interface IoSpec {
+  name: string;
+  datatype: DataType;
+  dims: number[];
+}
+
+export interface ModelSpec {
+  name: string;
+  platform: string;
+  backend: string;
+  /** Only version "1" exists. */
+  version: string;
+  maxBatchSize: number;
+  inputs: IoSpec[];
+  outputs: IoSpec[];
+  /** Computes every output; throws ApiError for inputs the model cannot use. */
+  execute(inputs: ReadonlyMap<string, Tensor>): Map<string, Tensor>;
+}
+
+function pair(inputs: ReadonlyMap<string, Tensor>): [Tensor, Tensor] {
+  // Validation guarantees both inputs exist with the model's datatype and shape.
+  return [inputs.get("INPUT0")!, inputs.get("INPUT1")!];
+}
+
+function executeSimple(inputs: ReadonlyMap<string, Tensor>): Map<string, Tensor> {
+  const [t0, t1] = pair(inputs);
+  const a = t0.values as Int32Array;
+  const b = t1.values as Int32Array;
+  const sum = new Int32Array(a.length);
+  const diff = new Int32Array(a.length);
+  // `| 0` gives C int32 wraparound.
+  for (let i = 0; i < a.length; i++) {
+    sum[i] = (a[i] + b[i]) | 0;
+    diff[i] = (a[i] - b[i]) | 0;
+  }
+  return new Map([
+    ["OUTPUT0", { datatype: "INT32", shape: t0.shape.slice(), values: sum }],
+    ["OUTPUT1", { datatype: "INT32", shape: t0.shape.slice(), values: diff }],
+  ]);
+}
+
+const DECIMAL = /^\s*[+-]?\d+\s*$/;
+
+/** Parses a decimal INT32 string the way the client wrote it, or names the bad element. */
+function parseInt32(s: string, input: string, index: number): number {
+  const n = DECIMAL.test(s) ? Number(s) : NaN;
+  if (!Number.isInteger(n) || n < -2147483648 || n > 2147483647) {
+    const shown = JSON.stringify(s.length > 40 ? s.slice(0, 40) + "..." : s);
+    throw invalidArg(
+      `unable to parse input '${input}' element ${index} for model 'simple_string': ` +
+        `expected a decimal INT32 string, got ${shown}`,
+    );
+  }
+  return n;
+}
+
+function executeSimpleString(inputs: ReadonlyMap<string, Tensor>): Map<string, Tensor> {
+  const [t0, t1] = pair(inputs);
+  const a = t0.values as string[];
+  const b = t1.values as string[];
+  const sum: string[] = new Array(a.length);
+  const diff: string[] = new Array(a.length);
+  for (let i = 0; i < a.length; i++) {
+    const x = parseInt32(a[i], "INPUT0", i);
+    const y = parseInt32(b[i], "INPUT1", i);
+    sum[i] = String((x + y) | 0);
+    diff[i] = String((x - y) | 0);
+  }
+  return new Map([
+    ["OUTPUT0", { datatype: "BYTES", shape: t0.shape.slice(), values: sum }],
+    ["OUTPUT1", { datatype: "BYTES", shape: t0.shape.slice(), values: diff }],
+  ]);
+}
+
+function executeIdentity(inputs: ReadonlyMap<string, Tensor>): Map<string, Tensor> {
+  const t = inputs.get("INPUT0")!;
+  // Outputs are never written after encoding, so sharing the input storage is safe.
+  return new Map([["OUTPUT0", { datatype: "FP32", shape: t.shape.slice(), values: t.values }]]);
+}
+
+function addSub(name: string, datatype: DataType, execute: ModelSpec["execute"]): ModelSpec {
+  const io = (n: string): IoSpec => ({ name: n, datatype, dims: [16] });
+  return {
+    name,
+    platform: "simulated",
+    backend: "simulated",
+    version: "1",
+    maxBatchSize: 8,
+    inputs: [io("INPUT0"), io("INPUT1")],
+    outputs: [io("OUTPUT0"), io("OUTPUT1")],
+    execute,
+  };
+}
+
+/** Every model, in the order they are listed (and reported in /v2/models/stats). */
+export const MODELS: readonly ModelSpec[] = [
+  addSub("simple", "INT32", executeSimple),
+  addSub("simple_string", "BYTES", executeSimpleString),
+  {
+    name: "identity_fp32",
+    platform: "simulated",
+    backend: "simulated",
+    version: "1",
+    maxBatchSize: 8,
+    inputs: [{ name: "INPUT0", datatype: "FP32", dims: [-1] }],
+    outputs: [{ name: "OUTPUT0", datatype: "FP32", dims: [-1] }],
+    execute: executeIdentity,
+  },
+];
+
+export function findModel(name: string): ModelSpec | undefined {
+  return MODELS.find((m) => m.name === name);
+}

@@ -1,0 +1,95 @@
+/** Options of the reference server, their defaults and validation. */
+
+/** Simulated compute-infer time per execution, in microseconds. */
+export type ComputeTime =
+  | number
+  | { kind: "uniform"; minUs: number; maxUs: number }
+  | { kind: "exponential"; meanUs: number };
+
+export interface ServerOptions {
+  /** Default "127.0.0.1". */
+  host?: string;
+  /** Default 0: the OS picks a free port. */
+  httpPort?: number;
+  /** Default 0: no simulated compute time at all. */
+  computeUs?: ComputeTime;
+  /** Default 1: executions run at most this many at a time per model; the rest wait FIFO. */
+  instances?: number;
+  /** Mimic MLServer/KServe python: no /config route, no "model_configuration" extension. */
+  noConfig?: boolean;
+  /** No statistics extension: /stats routes 404 and "statistics" is not listed. */
+  noStats?: boolean;
+}
+
+export interface ResolvedOptions {
+  host: string;
+  httpPort: number;
+  computeUs: ComputeTime;
+  instances: number;
+  noConfig: boolean;
+  noStats: boolean;
+}
+
+function isNonNegative(n: unknown): n is number {
+  return typeof n === "number" && Number.isFinite(n) && n >= 0;
+}
+
+function checkComputeTime(c: ComputeTime): void {
+  if (typeof c === "number") {
+    if (!isNonNegative(c)) {
+      throw new RangeError(`Invalid computeUs ${c}: expected a finite number >= 0`);
+    }
+    return;
+  }
+  if (c.kind === "uniform") {
+    if (!isNonNegative(c.minUs) || !isNonNegative(c.maxUs) || c.minUs > c.maxUs) {
+      throw new RangeError(
+        `Invalid uniform computeUs ${c.minUs}..${c.maxUs}: expected 0 <= minUs <= maxUs`,
+      );
+    }
+    return;
+  }
+  if (c.kind === "exponential") {
+    if (!isNonNegative(c.meanUs)) {
+      throw new RangeError(`Invalid exponential computeUs mean ${c.meanUs}: expected >= 0`);
+    }
+    return;
+  }
+  throw new RangeError(`Invalid computeUs kind: ${JSON.stringify(c)}`);
+}
+
+/** Fills defaults and rejects impossible values with a RangeError naming the option. */
+export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
+  const resolved: ResolvedOptions = {
+    host: options.host ?? "127.0.0.1",
+    httpPort: options.httpPort ?? 0,
+    computeUs: options.computeUs ?? 0,
+    instances: options.instances ?? 1,
+    noConfig: options.noConfig ?? false,
+    noStats: options.noStats ?? false,
+  };
+  const port = resolved.httpPort;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new RangeError(`Invalid httpPort ${port}: expected an integer in 0..65535`);
+  }
+  if (!Number.isInteger(resolved.instances) || resolved.instances < 1) {
+    throw new RangeError(`Invalid instances ${resolved.instances}: expected an integer >= 1`);
+  }
+  checkComputeTime(resolved.computeUs);
+  return resolved;
+}
+
+/** Draws one compute duration in microseconds. */
+export function sampleComputeUs(c: ComputeTime, random: () => number = Math.random): number {
+  if (typeof c === "number") return c;
+  if (c.kind === "uniform") return c.minUs + (c.maxUs - c.minUs) * random();
+  // 1 - U lies in (0, 1], so the logarithm stays finite.
+  return 0 - c.meanUs * Math.log(1 - random());
+}
+
+/** True when the option can never produce a non-zero duration (skip the timer machinery). */
+export function isZeroCompute(c: ComputeTime): boolean {
+  if (typeof c === "number") return c === 0;
+  if (c.kind === "uniform") return c.maxUs === 0;
+  return c.meanUs === 0;
+}

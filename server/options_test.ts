@@ -1,0 +1,34 @@
+import assert from "node:assert/strict";
+import { isZeroCompute, resolveOptions, sampleComputeUs } from "./options.ts";
+
+Deno.test("resolveOptions fills defaults and names the bad option", () => {
+  assert.deepEqual(resolveOptions(), {
+    host: "127.0.0.1",
+    httpPort: 0,
+    computeUs: 0,
+    instances: 1,
+    noConfig: false,
+    noStats: false,
+  });
+  assert.throws(() => resolveOptions({ httpPort: 70000 }), /httpPort 70000/);
+  assert.throws(() => resolveOptions({ instances: 0 }), /instances 0/);
+  assert.throws(() => resolveOptions({ computeUs: Number.NaN }), /computeUs NaN/);
+  assert.throws(
+    () => resolveOptions({ computeUs: { kind: "exponential", meanUs: -3 } }),
+    /exponential computeUs mean -3/,
+  );
+});
+
+Deno.test("sampleComputeUs draws fixed, uniform and exponential durations", () => {
+  assert.equal(sampleComputeUs(250), 250);
+  const uniform = { kind: "uniform", minUs: 100, maxUs: 300 } as const;
+  assert.equal(sampleComputeUs(uniform, () => 0), 100);
+  assert.equal(sampleComputeUs(uniform, () => 0.5), 200);
+  const exp = { kind: "exponential", meanUs: 400 } as const;
+  // 1 - U = e^-1 gives exactly one mean.
+  assert.ok(Math.abs(sampleComputeUs(exp, () => 1 - Math.exp(-1)) - 400) < 1e-9);
+  assert.equal(sampleComputeUs(exp, () => 0), 0);
+  assert.equal(isZeroCompute(0), true);
+  assert.equal(isZeroCompute(exp), false);
+  assert.equal(isZeroCompute({ kind: "uniform", minUs: 0, maxUs: 0 }), true);
+});

@@ -1,0 +1,62 @@
+/** Starts the reference server's HTTP listener in the current thread. */
+import type { ModelStats } from "../core/backend.ts";
+import { type ResolvedOptions, resolveOptions, type ServerOptions } from "./options.ts";
+import { createContext, handle } from "./routes.ts";
+
+export interface ReferenceServer {
+  readonly host: string;
+  readonly httpPort: number;
+  /** "HOST:PORT" without a scheme, as perf_analyzer's -u takes it. */
+  readonly url: string;
+  /** The exact cumulative counters the server keeps (the numbers /stats serves). */
+  groundTruth(model: string): ModelStats;
+  close(): Promise<void>;
+}
+
+/** "HOST:PORT", with brackets around an IPv6 host. */
+export function hostPort(host: string, port: number): string {
+  return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+/**
+ * Starts serving with already-resolved options. `busySpin` lets simulated compute spin
+ * through its last 2 ms, which is only acceptable when nothing else shares the thread.
+ */
+export function startResolved(options: ResolvedOptions, busySpin: boolean): ReferenceServer {
+  const ctx = createContext(options, busySpin);
+  const server = Deno.serve({
+    hostname: options.host,
+    port: options.httpPort,
+    // Silences Deno's default "Listening on ..." line; main.ts prints its own.
+    onListen: () => {},
+    handler: (req) => handle(ctx, req),
+  });
+  const port = server.addr.port;
+  let closing: Promise<void> | undefined;
+  return {
+    host: options.host,
+    httpPort: port,
+    url: hostPort(options.host, port),
+    groundTruth(model: string): ModelStats {
+      const entry = ctx.models.get(model);
+      if (entry === undefined) {
+        throw new RangeError(`Cannot report ground truth: unknown model "${model}"`);
+      }
+      return entry.executor.stats.snapshot();
+    },
+    close(): Promise<void> {
+      // shutdown() lets in-flight requests finish and closes idle keep-alive connections.
+      closing ??= server.shutdown();
+      return closing;
+    },
+  };
+}
+
+/** Starts the server in this thread; rejects (RangeError) on invalid options. */
+export function startServer(options: ServerOptions = {}): Promise<ReferenceServer> {
+  try {
+    return Promise.resolve(startResolved(resolveOptions(options), false));
+  } catch (e) {
+    return Promise.reject(e);
+  }
+}

@@ -1,0 +1,111 @@
+/** Starts the reference server inside a Worker and talks to it by postMessage. */
+import type { ModelStats } from "../core/backend.ts";
+import { resolveOptions, type ServerOptions } from "./options.ts";
+
+export interface ReferenceServerRemote {
+  readonly host: string;
+  readonly httpPort: number;
+  /** "HOST:PORT" without a scheme, as perf_analyzer's -u takes it. */
+  readonly url: string;
+  /** The exact cumulative counters the server keeps (one postMessage round trip). */
+  groundTruth(model: string): Promise<ModelStats>;
+  /** Shuts the listener down, then terminates the Worker. */
+  close(): Promise<void>;
+}
+
+/** Main thread to worker (structured-clone safe). */
+export type ToWorker =
+  | { type: "start"; options: ServerOptions }
+  | { type: "groundTruth"; id: number; model: string }
+  | { type: "close" };
+
+/** Worker to main thread. */
+export type FromWorker =
+  | { type: "started"; host: string; httpPort: number; url: string }
+  | { type: "startFailed"; name: string; message: string }
+  | { type: "groundTruth"; id: number; stats: ModelStats | undefined; error: string }
+  | { type: "closed" };
+
+type Started = Extract<FromWorker, { type: "started" | "startFailed" }>;
+
+class RemoteServer implements ReferenceServerRemote {
+  host = "";
+  httpPort = 0;
+  url = "";
+  readonly #worker = new Worker(new URL("./worker.ts", import.meta.url).href, { type: "module" });
+  readonly #pending = new Map<number, { resolve(s: ModelStats): void; reject(e: Error): void }>();
+  #nextId = 1;
+  #onStart: ((m: Started) => void) | undefined;
+  #onClosed: (() => void) | undefined;
+  #dead: Error | undefined;
+  #closing: Promise<void> | undefined;
+
+  constructor() {
+    this.#worker.onmessage = (e: MessageEvent<FromWorker>) => this.#receive(e.data);
+    this.#worker.onerror = (e: ErrorEvent) => {
+      e.preventDefault();
+      this.#dead = new Error(`Reference server worker failed: ${e.message}`);
+      for (const p of this.#pending.values()) p.reject(this.#dead);
+      this.#pending.clear();
+      this.#onStart?.({ type: "startFailed", name: "Error", message: this.#dead.message });
+      this.#onClosed?.();
+    };
+  }
+
+  #receive(msg: FromWorker): void {
+    if (msg.type === "groundTruth") {
+      const p = this.#pending.get(msg.id);
+      this.#pending.delete(msg.id);
+      if (msg.stats !== undefined) p?.resolve(msg.stats);
+      else p?.reject(new RangeError(msg.error));
+    } else if (msg.type === "closed") this.#onClosed?.();
+    else this.#onStart?.(msg);
+  }
+
+  async start(options: ServerOptions): Promise<void> {
+    const started = await new Promise<Started>((resolve) => {
+      this.#onStart = resolve;
+      this.#worker.postMessage({ type: "start", options } satisfies ToWorker);
+    });
+    this.#onStart = undefined;
+    if (started.type === "startFailed") {
+      this.#worker.terminate();
+      const { name, message } = started;
+      throw name === "RangeError" ? new RangeError(message) : new Error(message);
+    }
+    this.host = started.host;
+    this.httpPort = started.httpPort;
+    this.url = started.url;
+  }
+
+  groundTruth(model: string): Promise<ModelStats> {
+    if (this.#dead !== undefined) return Promise.reject(this.#dead);
+    if (this.#closing !== undefined) {
+      return Promise.reject(new Error("Cannot report ground truth: server is closed"));
+    }
+    return new Promise((resolve, reject) => {
+      const id = this.#nextId++;
+      this.#pending.set(id, { resolve, reject });
+      this.#worker.postMessage({ type: "groundTruth", id, model } satisfies ToWorker);
+    });
+  }
+
+  close(): Promise<void> {
+    this.#closing ??= new Promise<void>((resolve) => {
+      if (this.#dead !== undefined) return resolve();
+      this.#onClosed = resolve;
+      this.#worker.postMessage({ type: "close" } satisfies ToWorker);
+    }).then(() => this.#worker.terminate());
+    return this.#closing;
+  }
+}
+
+/** Rejects (RangeError) on invalid options before any Worker is created. */
+export async function startServerWorker(
+  options: ServerOptions = {},
+): Promise<ReferenceServerRemote> {
+  resolveOptions(options);
+  const server = new RemoteServer();
+  await server.start(options);
+  return server;
+}

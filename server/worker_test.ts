@@ -1,0 +1,35 @@
+import assert from "node:assert/strict";
+import { startServerWorker } from "./mod.ts";
+import { infer, range16, simpleJson } from "./test_helpers.ts";
+
+Deno.test("worker server: same endpoints, ground truth over postMessage equals /stats", async () => {
+  const server = await startServerWorker({ computeUs: 500 });
+  try {
+    assert.equal(server.url, `127.0.0.1:${server.httpPort}`);
+    for (let i = 0; i < 3; i++) {
+      const reply = await infer(server.url, "simple", simpleJson(range16(), range16(1), 2));
+      assert.equal(reply.status, 200);
+      const sum = (reply.json.outputs as { data: number[] }[])[0].data;
+      assert.equal(sum[15], 15 + 16);
+    }
+    const truth = await server.groundTruth("simple");
+    assert.equal(truth.successCount, 3);
+    assert.equal(truth.inferenceCount, 6);
+    assert.equal(truth.executionCount, 3);
+    // Short compute times are spun in the worker, so they are met but not rounded up to ms.
+    assert.ok(truth.computeInferNs >= 3 * 500_000, `infer ${truth.computeInferNs}`);
+    const res = await fetch(`http://${server.url}/v2/models/simple/stats`);
+    const s = (await res.json()).model_stats[0];
+    assert.equal(s.inference_stats.compute_infer.ns, truth.computeInferNs);
+    assert.equal(s.inference_stats.success.ns, truth.successNs);
+    assert.equal(s.inference_stats.queue.ns, truth.queueNs);
+    await assert.rejects(server.groundTruth("nope"), RangeError);
+  } finally {
+    await server.close();
+  }
+  await assert.rejects(server.groundTruth("simple"), /closed/);
+});
+
+Deno.test("worker server: invalid options reject before a worker starts", async () => {
+  await assert.rejects(startServerWorker({ instances: 1.5 }), RangeError);
+});

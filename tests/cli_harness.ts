@@ -1,0 +1,54 @@
+/**
+ * Runs the CLI in-process against a reference server in a Worker and captures what it prints,
+ * so end-to-end tests can compare the report with the server's ground truth.
+ */
+import { main } from "../main.ts";
+import { type ServerOptions, startServerWorker } from "../server/mod.ts";
+import type { ReferenceServerRemote } from "../server/worker_client.ts";
+
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export async function runCli(args: string[], signal?: AbortSignal): Promise<CliRun> {
+  let stdout = "";
+  let stderr = "";
+  const io = {
+    stdout: (t: string) => void (stdout += t),
+    stderr: (t: string) => void (stderr += t),
+  };
+  const code = await main(args, io, signal);
+  return { code, stdout, stderr };
+}
+
+export async function withServer(
+  options: ServerOptions,
+  fn: (server: ReferenceServerRemote) => Promise<void>,
+): Promise<void> {
+  const server = await startServerWorker(options);
+  try {
+    await fn(server);
+  } finally {
+    await server.close();
+  }
+}
+
+/** The integer after `label` in the first line that contains it (e.g. "Request count: "). */
+export function numberAfter(text: string, label: string, from = 0): number {
+  const at = text.indexOf(label, from);
+  if (at < 0) throw new Error(`"${label}" not found in:\n${text}`);
+  return Number(text.slice(at + label.length).match(/^[0-9.]+/)?.[0]);
+}
+
+/** Parses "Avg request latency: A usec (overhead B usec + queue C usec + ...)" into numbers. */
+export function serverBreakdown(text: string, from = 0): Record<string, number> {
+  const at = text.indexOf("Avg request latency: ", from);
+  const line = text.slice(at, text.indexOf("\n", at));
+  const out: Record<string, number> = {};
+  for (const m of line.matchAll(/(Avg request latency|[a-z ]+?):? (\d+) usec/g)) {
+    out[m[1].trim()] = Number(m[2]);
+  }
+  return out;
+}
