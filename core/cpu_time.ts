@@ -2,7 +2,8 @@
  * CPU time of the thread that runs the event loop, for perf_analyzer's "client overhead".
  * Process-wide CPU (process.cpuUsage) would also count a reference server running in a worker
  * of the same process (the demo, the tests), so on Linux the main thread's own counters are
- * read from /proc (10 ms ticks: fine for windows of a second or more).
+ * read from /proc (10 ms ticks: fine for windows of a second or more). Deno grants
+ * /proc/thread-self only with --allow-all; with narrower permissions the process CPU is used.
  */
 import process from "node:process";
 

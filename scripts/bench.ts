@@ -9,6 +9,7 @@
  *   --duration S  seconds per throughput row (default 10)
  *   --soak S      seconds of the memory run (default 60)
  *   --warmup S    seconds of our client's warmup before each window (default 2)
+ *   --repeat N    runs per tool and connection count, best one shown (default 1)
  *   --quick       3 s rows, 10 s soak, 1 s warmup
  */
 import { parseArgs } from "node:util";
@@ -32,6 +33,7 @@ function planFrom(args: string[]): BenchPlan {
       duration: { type: "string" },
       soak: { type: "string" },
       warmup: { type: "string" },
+      repeat: { type: "string" },
       quick: { type: "boolean", default: false },
     },
     strict: true,
@@ -42,6 +44,7 @@ function planFrom(args: string[]): BenchPlan {
     durationS: seconds("duration", values.duration, quick ? 3 : 10),
     soakS: seconds("soak", values.soak, quick ? 10 : 60),
     warmupS: seconds("warmup", values.warmup, quick ? 1 : 2),
+    repeat: Math.ceil(seconds("repeat", values.repeat, 1)),
     soakConnections: 64,
     wrkThreads: 2,
   };
@@ -53,7 +56,9 @@ async function main(args: string[]): Promise<number> {
     plan = planFrom(args);
   } catch (e) {
     console.error(`bench: ${(e as Error).message}`);
-    console.error("usage: deno task bench [--duration S] [--soak S] [--warmup S] [--quick]");
+    console.error(
+      "usage: deno task bench [--duration S] [--soak S] [--warmup S] [--repeat N] [--quick]",
+    );
     return 2;
   }
   const missing = await missingTools();

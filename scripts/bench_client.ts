@@ -37,6 +37,8 @@ export interface ClientResult {
   rssStartMb: number;
   rssPeakMb: number;
   rssEndMb: number;
+  /** This process's user+system CPU from start to finish (startup, warmup, window, close). */
+  cpuTotalS: number;
 }
 
 class CountingSink implements DispatchSink {
@@ -163,6 +165,7 @@ export async function measureClient(run: ClientRun): Promise<ClientResult> {
     rssStartMb: w.rssStartMb,
     rssPeakMb,
     rssEndMb: w.rssEndMb,
+    cpuTotalS: cpuMicros() / 1e6,
   };
 }
 

@@ -22,9 +22,13 @@ export interface Row {
   peakRssMb: number | null;
   /** nginx's CPU over the row, % of one core: near 100 means nginx was the bottleneck. */
   nginxCpuPct: number;
+  /** CPU used by other processes meanwhile (% of one core): high means a noisy row. */
+  otherCpuPct: number;
   /** Connections nginx accepted during the row; keep-alive means about `connections`. */
   newConnections: number;
   failures: number;
+  /** What the first failure was ("" when none). */
+  firstError: string;
 }
 
 /** The long run at full rate that shows whether memory stays flat. */
@@ -38,8 +42,11 @@ export interface SoakRow {
   rssPeakMb: number;
   rssEndMb: number;
   nginxCpuPct: number;
+  otherCpuPct: number;
   newConnections: number;
   failures: number;
+  /** What the first failure was ("" when none). */
+  firstError: string;
 }
 
 export interface Target {
@@ -80,6 +87,36 @@ export function evaluateTargets(rows: Row[], soak: SoakRow | null): Target[] {
   return targets;
 }
 
+/** A row is invalid when requests failed or connections were not kept alive. */
+export function problemsOf(rows: Row[], soak: SoakRow | null): string[] {
+  const all = [...rows.map((r) => ({ name: `${r.tool} at ${r.connections} connections`, ...r }))];
+  if (soak) all.push({ name: "soak", tool: "ours", ...soak, pctOfWrk: 0, peakRssMb: null });
+  const problems: string[] = [];
+  for (const r of all) {
+    if (r.failures > 0) {
+      problems.push(`${r.name}: ${r.failures} failed requests (first: ${r.firstError})`);
+    }
+    // One more is expected: ours opens a control connection for describe(), and wrk is
+    // seen to open one probe connection that sends nothing.
+    const allowed = r.connections + 1;
+    if (r.newConnections > allowed) {
+      problems.push(
+        `${r.name}: ${r.newConnections} connections for ${r.connections} (no keep-alive?)`,
+      );
+    }
+  }
+  return problems;
+}
+
+/** Numbers as a reader wants them in results.json, not 17 significant digits. */
+export function rounded<T extends object>(row: T): T {
+  const out = { ...row } as Record<string, unknown>;
+  for (const [key, value] of Object.entries(out)) {
+    if (typeof value === "number" && !Number.isInteger(value)) out[key] = round(value, 3);
+  }
+  return out as T;
+}
+
 export function round(x: number, digits: number): number {
   const f = 10 ** digits;
   return Math.round(x * f) / f;
@@ -97,6 +134,7 @@ const HEADER = [
   "CPU µs/req",
   "peak RSS MB",
   "nginx CPU %",
+  "other CPU %",
   "new conns",
   "failures",
 ];
@@ -119,6 +157,7 @@ export function formatTable(rows: Row[], soak: SoakRow | null, targets: Target[]
       fixed(r.cpuUsPerReq, 2),
       fixed(r.peakRssMb, 1),
       fixed(r.nginxCpuPct, 0),
+      fixed(r.otherCpuPct, 0),
       String(r.newConnections),
       String(r.failures),
     ]);
@@ -131,6 +170,7 @@ export function formatTable(rows: Row[], soak: SoakRow | null, targets: Target[]
         `${fixed(soak.reqPerSec, 0)} req/s, ${fixed(soak.cpuUsPerReq, 2)} µs CPU/req, ` +
         `RSS start ${fixed(soak.rssStartMb, 1)} MB / peak ${fixed(soak.rssPeakMb, 1)} MB / ` +
         `end ${fixed(soak.rssEndMb, 1)} MB, nginx CPU ${fixed(soak.nginxCpuPct, 0)}%, ` +
+        `other CPU ${fixed(soak.otherCpuPct, 0)}%, ` +
         `new conns ${soak.newConnections}, failures ${soak.failures}`,
     );
   }

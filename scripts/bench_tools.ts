@@ -76,3 +76,11 @@ export async function machineInfo(): Promise<MachineInfo> {
     loadavgAtStart: Deno.loadavg(),
   };
 }
+
+/** CPU seconds all cores spent busy since boot (/proc/stat, ticks of 1/100 s). */
+export async function systemBusySeconds(): Promise<number> {
+  const line = (await Deno.readTextFile("/proc/stat")).split("\n")[0];
+  // cpu user nice system idle iowait irq softirq steal ...; guest time is already in user.
+  const t = line.trim().split(/\s+/).slice(1, 9).map(Number);
+  return (t[0] + t[1] + t[2] + t[5] + t[6] + t[7]) / 100;
+}

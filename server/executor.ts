@@ -3,6 +3,7 @@
  * compute input (decode), compute infer (the model plus simulated time), compute output
  * (encode). Every phase is measured and folded into the model's statistics.
  */
+import { setImmediate } from "node:timers";
 import type { InferRequest } from "./infer_request.ts";
 import { type EncodedResponse, encodeInferResponse } from "./infer_response.ts";
 import type { ModelSpec, Tensor } from "./models.ts";
@@ -14,8 +15,8 @@ export interface ExecutorConfig {
   instances: number;
   computeUs: ComputeTime;
   /**
-   * Spin through the last 2 ms of simulated compute instead of sleeping. Only safe in a
-   * Worker (it blocks the event loop); Deno timers fire no sooner than ~1-2 ms.
+   * Poll through the last 2 ms of simulated compute instead of sleeping (Deno timers fire no
+   * sooner than ~1-2 ms). It keeps a core busy, so only the Worker variant enables it.
    */
   busySpin: boolean;
 }
@@ -34,15 +35,22 @@ function sleepMs(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** Waits until `deadlineNs` on the monotonic clock. */
+/** One turn of the event loop: I/O callbacks run before it resolves. */
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/**
+ * Waits until `deadlineNs` on the monotonic clock. The last 2 ms are polled once per event-loop
+ * turn rather than spun in a tight loop: a tight spin would block every other instance (and
+ * the listener) of this single-threaded server, hiding queueing as unaccounted socket wait.
+ */
 async function waitUntil(deadlineNs: number, busySpin: boolean): Promise<void> {
-  // Bounded: each pass either returns, spins to the deadline, or sleeps >= 1 ms toward it.
+  // Bounded: each pass returns, polls one loop turn nearer, or sleeps >= 1 ms toward it.
   for (let remaining = deadlineNs - nowNs(); remaining > 0; remaining = deadlineNs - nowNs()) {
     if (busySpin && remaining < SPIN_BELOW_NS) {
-      while (nowNs() < deadlineNs) {
-        // Spinning on purpose: a timer would overshoot a sub-2 ms remainder.
-      }
-      return;
+      await nextTurn();
+      continue;
     }
     const sleepNs = busySpin ? remaining - SPIN_BELOW_NS : remaining;
     await sleepMs(Math.max(1, Math.ceil(sleepNs / 1e6)));
