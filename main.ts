@@ -40,7 +40,7 @@ export async function main(
     parsed = parseCommandLine(argv);
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
-    io.stderr(`Error: ${e.message}\nRun 'perf_analyzer --help' for the list of options.\n`);
+    io.stderr(`Error: ${e.message}\n`);
     return ExitCode.Generic;
   }
   if (parsed.action === "help") {
