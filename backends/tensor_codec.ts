@@ -3,14 +3,17 @@
  * 4-byte LE length + payload per element) and JSON values (protocols.md §1.7, §1.8). 64-bit
  * integers are bigints on the JSON side so nothing above 2^53 is silently rounded.
  */
+import {
+  BytesFramingError,
+  decodeStringElements,
+  encodeStringElements,
+} from "../core/bytes_tensor.ts";
 import { type DataType, elementSize } from "../core/datatypes.ts";
 import { RunError } from "../core/errors.ts";
 import { bf16ToNumber, halfToNumber, numberToBf16, numberToHalf } from "./half_float.ts";
 
 export type JsonElement = number | bigint | boolean | string;
 
-const utf8 = new TextEncoder();
-const utf8Decoder = new TextDecoder();
 /** Nested JSON arrays deeper than this are rejected rather than recursed into. */
 const MAX_NESTING = 64;
 
@@ -77,18 +80,11 @@ function readElement(v: DataView, dt: DataType, at: number): JsonElement {
 }
 
 function decodeStrings(bytes: Uint8Array): string[] {
-  const v = view(bytes);
-  const out: string[] = [];
-  let at = 0;
-  while (at < bytes.length) {
-    if (at + 4 > bytes.length) throw new RunError("BYTES tensor data ends inside a length prefix");
-    const len = v.getUint32(at, true);
-    at += 4;
-    if (at + len > bytes.length) throw new RunError("BYTES tensor element runs past the data");
-    out.push(utf8Decoder.decode(bytes.subarray(at, at + len)));
-    at += len;
+  try {
+    return decodeStringElements(bytes);
+  } catch (e) {
+    throw e instanceof BytesFramingError ? new RunError(e.message) : e;
   }
-  return out;
 }
 
 /** Encodes JSON data (flat or nested arrays, or one scalar) into wire bytes. */
@@ -163,21 +159,10 @@ function toFloat(dt: DataType, x: unknown): number {
 }
 
 function encodeStrings(values: unknown[]): Uint8Array {
-  const parts = values.map((x) => {
+  return encodeStringElements(values.map((x) => {
     if (typeof x !== "string") throw badValue("BYTES", x);
-    return utf8.encode(x);
-  });
-  let total = 0;
-  for (const p of parts) total += 4 + p.length;
-  const out = new Uint8Array(total);
-  const v = view(out);
-  let at = 0;
-  for (const p of parts) {
-    v.setUint32(at, p.length, true);
-    out.set(p, at + 4);
-    at += 4 + p.length;
-  }
-  return out;
+    return x;
+  }));
 }
 
 function badValue(dt: DataType, x: unknown): RunError {

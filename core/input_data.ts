@@ -4,6 +4,7 @@
  * result is a RequestSpec whose tensors are already wire bytes, encoded once at startup.
  */
 import type { ModelInfo, RequestSpec, TensorData, TensorInfo } from "./backend.ts";
+import { encodeBytesElements } from "./bytes_tensor.ts";
 import type { RunConfig } from "./config.ts";
 import { elementCount, elementSize } from "./datatypes.ts";
 import { RunError } from "./errors.ts";
@@ -47,21 +48,6 @@ export function concreteShape(input: TensorInfo, shapes: Map<string, number[]>):
   return input.shape;
 }
 
-/** BYTES elements: 4-byte little-endian length, then the bytes (protocols.md §1.8). */
-function encodeStrings(values: Uint8Array[]): Uint8Array {
-  let size = 0;
-  for (const v of values) size += 4 + v.length;
-  const out = new Uint8Array(size);
-  const view = new DataView(out.buffer);
-  let at = 0;
-  for (const v of values) {
-    view.setUint32(at, v.length, true);
-    out.set(v, at + 4);
-    at += 4 + v.length;
-  }
-  return out;
-}
-
 function stringElement(config: RunConfig, random: Uint8Array, index: number): Uint8Array {
   if (config.stringData !== undefined) return new TextEncoder().encode(config.stringData);
   const out = new Uint8Array(config.stringLength);
@@ -79,7 +65,7 @@ function tensorBytes(
 ): Uint8Array {
   if (input.datatype === "BYTES") {
     const elements = Array.from({ length: count }, (_, i) => stringElement(config, random, i));
-    return encodeStrings(elements);
+    return encodeBytesElements(elements);
   }
   const size = count * elementSize(input.datatype);
   if (config.inputData === "zero") return new Uint8Array(size);

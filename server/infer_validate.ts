@@ -2,6 +2,7 @@
  * Checks a parsed request against the model configuration, in the order Triton's core
  * (InferenceRequest::Normalize) does, with its messages.
  */
+import { BytesFramingError, splitBytesElements } from "../core/bytes_tensor.ts";
 import { elementCount, elementSize } from "../core/datatypes.ts";
 import { invalidArg, requestPrefix } from "./http_error.ts";
 import type { InferRequest, RawInput } from "./infer_request.ts";
@@ -82,27 +83,21 @@ function checkShape(spec: ModelSpec, io: IoSpec, input: RawInput, prefix: string
 
 /** Counts length-prefixed BYTES elements, or says where the framing breaks. */
 function countBytesElements(blob: Uint8Array, name: string, model: string, prefix: string): number {
-  const view = new DataView(blob.buffer, blob.byteOffset, blob.byteLength);
-  let offset = 0;
-  let count = 0;
-  while (offset < blob.length) {
-    if (offset + 4 > blob.length) {
+  try {
+    return splitBytesElements(blob).length;
+  } catch (e) {
+    if (!(e instanceof BytesFramingError)) throw e;
+    if (e.kind === "prefix") {
       throw invalidArg(
         `${prefix}incomplete string length indicator for inference input '${name}' for model ` +
-          `'${model}', expecting 4 bytes but only ${blob.length - offset} bytes available`,
+          `'${model}', expecting 4 bytes but only ${e.available} bytes available`,
       );
     }
-    const len = view.getUint32(offset, true);
-    if (offset + 4 + len > blob.length) {
-      throw invalidArg(
-        `${prefix}element byte size indicator exceeds the end of the buffer for inference ` +
-          `input '${name}' for model '${model}'`,
-      );
-    }
-    offset += 4 + len;
-    count++;
+    throw invalidArg(
+      `${prefix}element byte size indicator exceeds the end of the buffer for inference ` +
+        `input '${name}' for model '${model}'`,
+    );
   }
-  return count;
 }
 
 function checkByteSize(spec: ModelSpec, input: RawInput, prefix: string): void {

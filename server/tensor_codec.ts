@@ -2,6 +2,7 @@
  * Converts tensors between wire form (JSON elements, little-endian blobs, length-prefixed
  * BYTES) and the typed storage the models compute on.
  */
+import { decodeStringElements, encodeStringElements } from "../core/bytes_tensor.ts";
 import { ApiError } from "./http_error.ts";
 import type { RawInput } from "./infer_request.ts";
 import type { Tensor, TensorValues } from "./models.ts";
@@ -11,9 +12,6 @@ if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) {
   throw new Error("The reference server needs a little-endian host");
 }
 
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
-
 /** A blob whose offset is not a multiple of the element size cannot be viewed in place. */
 function aligned(blob: Uint8Array, size: number): ArrayBuffer {
   if (blob.byteOffset % size === 0) return blob.buffer as ArrayBuffer;
@@ -22,19 +20,6 @@ function aligned(blob: Uint8Array, size: number): ArrayBuffer {
 
 function alignedOffset(blob: Uint8Array, size: number): number {
   return blob.byteOffset % size === 0 ? blob.byteOffset : 0;
-}
-
-export function decodeBytesElements(blob: Uint8Array): string[] {
-  const view = new DataView(blob.buffer, blob.byteOffset, blob.byteLength);
-  const out: string[] = [];
-  let offset = 0;
-  // Framing was checked by validation, so every prefix is in bounds here.
-  while (offset < blob.length) {
-    const len = view.getUint32(offset, true);
-    out.push(decoder.decode(blob.subarray(offset + 4, offset + 4 + len)));
-    offset += 4 + len;
-  }
-  return out;
 }
 
 /** Decodes one validated input (the compute-input phase). */
@@ -51,7 +36,8 @@ export function decodeInput(input: RawInput): Tensor {
       ? Float32Array.from(input.json as number[])
       : new Float32Array(aligned(blob, 4), alignedOffset(blob, 4), blob.length / 4);
   } else if (datatype === "BYTES") {
-    values = blob === undefined ? (input.json as string[]).slice() : decodeBytesElements(blob);
+    // Validation has already checked the framing, so decoding cannot fail here.
+    values = blob === undefined ? (input.json as string[]).slice() : decodeStringElements(blob);
   } else {
     // Validation only admits the model's datatypes, and no model uses another one.
     throw new ApiError(500, `datatype ${datatype} is not supported by the reference server`);
@@ -64,18 +50,7 @@ export function tensorBlob(values: TensorValues): Uint8Array {
   if (!Array.isArray(values)) {
     return new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
   }
-  const parts = values.map((s) => encoder.encode(s));
-  let total = 0;
-  for (const p of parts) total += 4 + p.length;
-  const out = new Uint8Array(total);
-  const view = new DataView(out.buffer);
-  let offset = 0;
-  for (const p of parts) {
-    view.setUint32(offset, p.length, true);
-    out.set(p, offset + 4);
-    offset += 4 + p.length;
-  }
-  return out;
+  return encodeStringElements(values);
 }
 
 /** Elements as JSON values: numbers for numeric types, strings for BYTES. */

@@ -1,5 +1,7 @@
 /** Client-side helpers the server tests share: request building and response parsing. */
 
+import { encodeStringElements } from "../core/bytes_tensor.ts";
+
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
@@ -43,16 +45,7 @@ export function int32Blob(values: number[]): Uint8Array {
 }
 
 export function bytesBlob(values: string[]): Uint8Array {
-  const parts = values.map((s) => encoder.encode(s));
-  const out = new Uint8Array(parts.reduce((n, p) => n + 4 + p.length, 0));
-  const view = new DataView(out.buffer);
-  let offset = 0;
-  for (const p of parts) {
-    view.setUint32(offset, p.length, true);
-    out.set(p, offset + 4);
-    offset += 4 + p.length;
-  }
-  return out;
+  return encodeStringElements(values);
 }
 
 /** Sends one infer request; body may be a JSON value or pre-built bytes. */
