@@ -1,9 +1,9 @@
 /**
- * An in-memory backend for core tests: each request takes `delayMs` on a real timer (or a
+ * An in-memory backend for core tests: each request takes `delayMs` on the given clock (or a
  * microtask when 0), tracks how many are in flight, and fails when told to.
  */
 import type { Backend, Channel, ModelInfo, PreparedRequest, RequestSpec } from "../backend.ts";
-import { systemClock } from "../clock.ts";
+import { type Clock, systemClock } from "../clock.ts";
 import type { RequestRecord } from "../record.ts";
 
 export class FakeBackend implements Backend {
@@ -17,7 +17,7 @@ export class FakeBackend implements Backend {
   failWith: (payload: PreparedRequest) => string | undefined = () => undefined;
   throwOnSend = false;
 
-  constructor(private readonly delayMs = 0) {}
+  constructor(private readonly delayMs = 0, private readonly clock: Clock = systemClock) {}
 
   describe(model: string): Promise<ModelInfo> {
     return Promise.resolve({
@@ -52,14 +52,14 @@ export class FakeBackend implements Backend {
   async #send(payload: PreparedRequest, record: RequestRecord): Promise<void> {
     if (this.throwOnSend) throw new Error("boom");
     this.sentPayloads.push(payload);
-    record.sendStartNs = systemClock.nowNs();
+    record.sendStartNs = this.clock.nowNs();
     record.sendEndNs = record.sendStartNs;
     this.inFlight++;
     this.peakInFlight = Math.max(this.peakInFlight, this.inFlight);
-    if (this.delayMs > 0) await new Promise((r) => setTimeout(r, this.delayMs));
+    if (this.delayMs > 0) await this.clock.sleep(this.delayMs);
     else await Promise.resolve();
     this.inFlight--;
-    const now = systemClock.nowNs();
+    const now = this.clock.nowNs();
     const error = this.failWith(payload);
     if (error) return record.fail("server_error", error, now);
     record.firstByteNs = now;
