@@ -58,6 +58,18 @@ const RING = STABILITY_WINDOWS + 1;
 export const NO_VALID_REQUESTS =
   "No valid requests recorded within time interval. Please use a larger time window.";
 
+/** perf_analyzer's message, plus what went wrong when the window's requests all failed. */
+function noValidRequests(window: Window): string {
+  if (window.errorCount === 0) return NO_VALID_REQUESTS;
+  let top = "";
+  let topCount = 0;
+  for (const [text, count] of window.errors) {
+    if (count > topCount) [top, topCount] = [text, count];
+  }
+  return `${NO_VALID_REQUESTS} All ${window.errorCount} requests that ended in it failed; ` +
+    `most often (${topCount}×): ${top}`;
+}
+
 export class LevelMeasurer implements DispatchSink {
   #ring = Array.from({ length: RING }, () => new Window());
   #merged = new Window();
@@ -101,7 +113,7 @@ export class LevelMeasurer implements DispatchSink {
       snapshots.push(await this.#serverStats());
       if (window.requestCount === 0) {
         if (aborted && passes.length > 0) break;
-        throw new RunError(NO_VALID_REQUESTS, ExitCode.NoValidRequests);
+        throw new RunError(noValidRequests(window), ExitCode.NoValidRequests);
       }
       passes.push(window.pass(s.batchSize, s.percentile));
       if (last || isStable(passes, s.rule) || overLatencyLimit(passes, s.rule)) break;

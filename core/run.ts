@@ -48,7 +48,10 @@ function checkModel(model: ModelInfo, config: RunConfig): void {
   if (config.concurrency.start < 1) throw new RunError("concurrency must be at least 1");
 }
 
-async function createBackend(config: RunConfig, cwd: string): Promise<Backend> {
+async function createBackend(
+  config: RunConfig,
+  cwd: string,
+): Promise<{ backend: Backend; kind: string }> {
   const factory = await loadBackendFactory(config.serviceKind, cwd);
   if (!factory.protocols.includes(config.protocol)) {
     throw new RunError(
@@ -56,7 +59,7 @@ async function createBackend(config: RunConfig, cwd: string): Promise<Backend> {
         `(supported: ${factory.protocols.join(", ")})`,
     );
   }
-  return factory.create({
+  const backend = factory.create({
     url: config.url,
     protocol: config.protocol,
     headers: config.headers,
@@ -64,6 +67,7 @@ async function createBackend(config: RunConfig, cwd: string): Promise<Backend> {
     outputTensorFormat: config.outputTensorFormat,
     verbose: config.verbose > 0,
   });
+  return { backend, kind: factory.kind };
 }
 
 function rejection(level: LevelResult, config: RunConfig): string {
@@ -78,7 +82,7 @@ function rejection(level: LevelResult, config: RunConfig): string {
 }
 
 export async function run(config: RunConfig, deps: RunDeps): Promise<ExitCode> {
-  const backend = await createBackend(config, deps.cwd);
+  const { backend, kind } = await createBackend(config, deps.cwd);
   try {
     const model = await backend.describe(config.model, config.modelVersion);
     checkModel(model, config);
@@ -87,7 +91,13 @@ export async function run(config: RunConfig, deps: RunDeps): Promise<ExitCode> {
     const statsSource = hasServerStats(backend) ? backend : undefined;
     const serverStats = statsSource !== undefined &&
       (await statsSource.serverStats(config.model, version)) !== undefined;
-    const ctx: ReportContext = { config, model, protocolLabel: "HTTP", serverStats };
+    const ctx: ReportContext = {
+      config,
+      model,
+      protocolLabel: "HTTP",
+      serverStats,
+      backendKind: kind,
+    };
     const prepared = [backend.prepare(syntheticRequest(model, config))];
     const measurer = new LevelMeasurer({
       mode: "concurrency",

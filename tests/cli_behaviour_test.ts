@@ -164,3 +164,30 @@ Deno.test("-v prints one Pass line per window and the client overhead", async ()
     assert.match(r.stdout, /\(send \d+ usec \+ response wait \d+ usec \+ receive \d+ usec\)/);
   });
 });
+
+Deno.test("every request rejected by the server: exit 3, and the error says why", async () => {
+  await withServer({}, async (server) => {
+    // simple_string computes on decimal strings; "abc" makes every request fail on the server.
+    const r = await runCli(
+      ["-m", "simple_string", "-u", server.url, "--string-data", "abc", "-p", "100"],
+    );
+    assert.equal(r.code, 3, r.stdout + r.stderr);
+    assert.match(r.stderr, /^error: No valid requests recorded within time interval\./m);
+    assert.match(r.stderr, /failed; most often \(\d+×\): .*expected a decimal INT32 string/);
+    const truth = await server.groundTruth("simple_string");
+    assert.equal(truth.successCount, 0);
+  });
+});
+
+Deno.test("a plugin backend runs through the CLI, and failed requests are counted, not fatal", async () => {
+  const plugin = new URL("../core/testing/plugin_flaky.ts", import.meta.url).href;
+  const r = await runCli(
+    ["-m", "m", "--service-kind", `plugin:${plugin}`, "--request-count", "30"],
+  );
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^ {2}Service Kind: FLAKY$/m);
+  // 30 sends, every third fails: 20 succeed, 10 are reported with their error text.
+  assert.equal(numberAfter(r.stdout, "    Request count: "), 20);
+  assert.match(r.stdout, /^ {4}Failed requests: 10 \(HTTP 503: simulated overload: 10\)$/m);
+  assert.doesNotMatch(r.stdout, /Server: /);
+});

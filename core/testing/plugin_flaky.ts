@@ -1,0 +1,21 @@
+/**
+ * A plugin backend for end-to-end tests of error counting: the in-memory fake backend, 1 ms
+ * per request, failing every third request with a fixed message.
+ */
+import { BACKEND_CONTRACT_VERSION, type BackendFactory } from "../backend.ts";
+import { FakeBackend } from "./fake_backend.ts";
+
+export const FLAKY_ERROR = "HTTP 503: simulated overload";
+
+const factory: BackendFactory = {
+  contractVersion: BACKEND_CONTRACT_VERSION,
+  kind: "flaky",
+  protocols: ["http"],
+  create: () => {
+    const backend = new FakeBackend(1);
+    let n = 0;
+    backend.failWith = () => (++n % 3 === 0 ? FLAKY_ERROR : undefined);
+    return backend;
+  },
+};
+export default factory;
