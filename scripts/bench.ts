@@ -64,7 +64,7 @@ async function main(args: string[]): Promise<number> {
   const missing = await missingTools();
   if (missing.length > 0) {
     console.error(`bench: missing ${missing.join(" and ")}; install them with:`);
-    console.error("  apt-get update && apt-get install -y nginx wrk");
+    console.error(`  apt-get update && apt-get install -y ${missing.join(" ")}`);
     return 1;
   }
   const results = await runBench(plan, (line) => console.log(line));
