@@ -46,13 +46,15 @@ async function serve(requestSize: number): Promise<void> {
 
 function prepared() {
   return encodeInferRequest({
+    model: "simple",
+    version: "",
     inputs: ["INPUT0", "INPUT1"].map((name) => ({
       name,
       datatype: "INT32" as const,
       shape: [1, 16],
       bytes: new Uint8Array(64),
     })),
-    outputs: [],
+    outputs: ["OUTPUT0", "OUTPUT1"],
     batchSize: 1,
   }, {
     path: "/v2/models/simple/infer",
@@ -60,7 +62,6 @@ function prepared() {
     headers: [],
     inputFormat: "binary",
     outputFormat: "binary",
-    modelOutputs: ["OUTPUT0", "OUTPUT1"],
   });
 }
 

@@ -14,8 +14,6 @@ export interface InferEncoding {
   headers: [string, string][];
   inputFormat: "binary" | "json";
   outputFormat: "binary" | "json";
-  /** Outputs to request when the spec names none (all the model's, from describe). */
-  modelOutputs: string[];
 }
 
 /** What prepare() returns: the bytes to write for every send of this request. */
@@ -105,7 +103,7 @@ function headerBlock(
 function jsonHeader(spec: RequestSpec, enc: InferEncoding): string {
   const binary = enc.inputFormat === "binary";
   const inputs = spec.inputs.map((t) => inputJson(t, binary)).join(",");
-  const names = spec.outputs.length > 0 ? spec.outputs : enc.modelOutputs;
+  const names = spec.outputs;
   const binaryOut = enc.outputFormat === "binary";
   const param = `{"binary_data":${binaryOut}}`;
   if (names.length === 0) {

@@ -7,8 +7,10 @@ import { tensorFromJson } from "./tensor_codec.ts";
 const dec = new TextDecoder();
 const ZERO_TO_15 = Array.from({ length: 16 }, (_, i) => i);
 
-function spec(outputs: string[] = []): RequestSpec {
+function spec(outputs: string[] = ["OUTPUT0", "OUTPUT1"]): RequestSpec {
   return {
+    model: "simple",
+    version: "1",
     inputs: [
       {
         name: "INPUT0",
@@ -30,7 +32,6 @@ function encoding(over: Partial<InferEncoding> = {}): InferEncoding {
     headers: [["Authorization", "Bearer t"], ["Content-Length", "1"]],
     inputFormat: "binary",
     outputFormat: "binary",
-    modelOutputs: ["OUTPUT0", "OUTPUT1"],
     ...over,
   };
 }
@@ -88,9 +89,8 @@ Deno.test("JSON request carries data arrays and the whole body is the JSON heade
 
 Deno.test("unknown outputs fall back to binary_data_output; user Host overrides ours", () => {
   const prepared = encodeInferRequest(
-    spec(),
+    spec([]),
     encoding({
-      modelOutputs: [],
       headers: [["host", "proxy.example"]],
     }),
   );
@@ -105,6 +105,8 @@ Deno.test("unknown outputs fall back to binary_data_output; user Host overrides 
 
 Deno.test("FP16 input in JSON format is refused with advice", () => {
   const s: RequestSpec = {
+    model: "m",
+    version: "",
     inputs: [{ name: "X", datatype: "FP16", shape: [1], bytes: new Uint8Array(2) }],
     outputs: [],
     batchSize: 1,

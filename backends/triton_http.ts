@@ -35,8 +35,6 @@ export class TritonHttpBackend implements Backend, ServerStatsCapability {
   readonly #control: ControlClient;
   readonly #channels = new Set<TritonChannel>();
   #extensions: Set<string> | undefined;
-  /** Model, version and outputs of the last describe(): RequestSpec does not name the model. */
-  #described: { model: string; version: string; outputs: string[] } | undefined;
 
   constructor(private readonly options: BackendOptions, private readonly clock: Clock) {
     this.#target = parseServerUrl(options.url);
@@ -50,20 +48,16 @@ export class TritonHttpBackend implements Backend, ServerStatsCapability {
     if (!isSuccess(md.status)) throw new RunError(METADATA_FAILED + md.errorText);
     const info = normalizeModelInfo(md.json, await this.#config(base), version);
     if (!this.#extensions!.has("statistics")) info.notes.push(NO_STATS_NOTE);
-    this.#described = { model, version, outputs: info.outputs.map((o) => o.name) };
     return info;
   }
 
   prepare(spec: RequestSpec): PreparedRequest {
-    const d = this.#described;
-    if (!d) throw new Error("TritonHttpBackend.prepare() called before describe()");
     return encodeInferRequest(spec, {
-      path: inferPath(d.model, d.version) + "/infer",
+      path: inferPath(spec.model, spec.version) + "/infer",
       hostHeader: this.#target.hostHeader,
       headers: this.options.headers,
       inputFormat: this.options.inputTensorFormat,
       outputFormat: this.options.outputTensorFormat,
-      modelOutputs: d.outputs,
     });
   }
 

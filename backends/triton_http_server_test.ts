@@ -33,11 +33,13 @@ function options(url: string, over: Partial<BackendOptions> = {}): BackendOption
 
 function simpleSpec(a: number[], b: number[], batch: number): RequestSpec {
   return {
+    model: "simple",
+    version: "",
     inputs: [
       { name: "INPUT0", datatype: "INT32", shape: [batch, 16], bytes: tensorFromJson("INT32", a) },
       { name: "INPUT1", datatype: "INT32", shape: [batch, 16], bytes: tensorFromJson("INT32", b) },
     ],
-    outputs: [],
+    outputs: ["OUTPUT0", "OUTPUT1"],
     batchSize: batch,
   };
 }

@@ -101,15 +101,17 @@ Deno.test("describe normalizes Triton metadata + config", async () => {
   }
 });
 
-Deno.test("prepare targets the described model and a channel sends it", async () => {
+Deno.test("prepare targets the spec's model and outputs, and a channel sends it", async () => {
   const seen: RawRequest[] = [];
   const server = fakeServer(TRITON_ROUTES, seen);
   const backend = factory.create(options(server.port));
   try {
     await backend.describe("simple", "");
     const prepared = backend.prepare({
+      model: "simple",
+      version: "",
       inputs: [{ name: "INPUT0", datatype: "INT32", shape: [1, 16], bytes: new Uint8Array(64) }],
-      outputs: [],
+      outputs: ["OUTPUT0"],
       batchSize: 1,
     });
     const ch = await backend.connect();

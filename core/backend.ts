@@ -52,8 +52,11 @@ export interface TensorData {
 
 /** What a request carries; the backend encodes it once in {@link Backend.prepare}. */
 export interface RequestSpec {
+  model: string;
+  /** "" = the server's choice (latest). */
+  version: string;
   inputs: TensorData[];
-  /** Names of the outputs to request; empty means all outputs. */
+  /** Names of the outputs to request; empty lets the server return all of them. */
   outputs: string[];
   batchSize: number;
 }

@@ -104,5 +104,11 @@ export function syntheticRequest(model: ModelInfo, config: RunConfig): RequestSp
       bytes: tensorBytes(input, elementCount(shape), config, random),
     };
   });
-  return { inputs, outputs: [], batchSize: config.batchSize };
+  return {
+    model: model.name,
+    version: config.modelVersion,
+    inputs,
+    outputs: model.outputs.map((o) => o.name),
+    batchSize: config.batchSize,
+  };
 }

@@ -70,8 +70,10 @@ function int32Tensor(name: string, values: number[]): TensorData {
 /** Batch 1, both inputs, all outputs: perf_analyzer's default request for `simple`. */
 export function syntheticSpec(): RequestSpec {
   return {
+    model: "simple",
+    version: "",
     inputs: [int32Tensor("INPUT0", INPUT0), int32Tensor("INPUT1", INPUT1)],
-    outputs: [],
+    outputs: ["OUTPUT0", "OUTPUT1"],
     batchSize: 1,
   };
 }
