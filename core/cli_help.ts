@@ -113,7 +113,7 @@ export const HELP: Readonly<Record<HelpGroup, readonly HelpEntry[]>> = {
       text:
         "perf_analyzer's worker-thread cap (> 0). Concurrency mode keeps exactly N requests in " +
         "flight either way (one event loop, one connection per request), so it does not change " +
-        "the load; accepted for compatibility.",
+        "the load; accepted for compatibility, with a warning.",
     },
     {
       id: "async",

@@ -114,6 +114,13 @@ export function finishConfig(config: RunConfig, state: ParseState): void {
 
   if (!state.maxThreadsSet) {
     config.maxThreads = Math.max(DEFAULT_MAX_THREADS, config.concurrency.end);
+  } else {
+    // Accepted so perf_analyzer command lines keep working, but said out loud: here every
+    // in-flight request already has its own slot on one event loop, so there are no threads.
+    state.warnings.push(
+      "--max-threads has no effect in concurrency mode: exactly the concurrency's number of " +
+        "requests is kept in flight.",
+    );
   }
   // --request-count is one window of exactly that many requests (perf_analyzer does the same).
   if (config.requestCount > 0) {

@@ -275,3 +275,13 @@ Deno.test("help and version end the parse where they appear", () => {
   assertEquals(versionText(), version.text);
   assertEquals(errorOf(["--bogus", "--help"]), "Invalid long option '--bogus'");
 });
+
+Deno.test("--max-threads is accepted for compatibility with a warning that it changes nothing", () => {
+  const r = parseCommandLine(["-m", "s", "--max-threads", "4"]);
+  assert(r.action === "run");
+  assertEquals(r.config.maxThreads, 4);
+  assert(r.warnings.some((w) => w.startsWith("--max-threads has no effect in concurrency mode")));
+  const quiet = parseCommandLine(["-m", "s"]);
+  assert(quiet.action === "run");
+  assertEquals(quiet.warnings, []);
+});
