@@ -8,22 +8,9 @@ import { encodeBytesElements } from "./bytes_tensor.ts";
 import type { RunConfig } from "./config.ts";
 import { elementCount, elementSize } from "./datatypes.ts";
 import { RunError } from "./errors.ts";
+import { SeededRandom } from "./random.ts";
 
 const PRINTABLE = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-
-/** A small seeded generator (mulberry32) so runs send the same data every time. */
-function seededBytes(n: number, seed: number): Uint8Array {
-  const out = new Uint8Array(n);
-  let a = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = ((t ^ (t >>> 14)) >>> 0) & 0xff;
-  }
-  return out;
-}
 
 /** Resolves -1 dims from --shape; perf_analyzer's error when a dim stays unknown. */
 export function concreteShape(input: TensorInfo, shapes: Map<string, number[]>): number[] {
@@ -94,7 +81,7 @@ export function syntheticRequest(model: ModelInfo, config: RunConfig): RequestSp
     const size = elementSize(model.inputs[i].datatype) || 1;
     largest = Math.max(largest, elementCount(shape) * config.batchSize * size);
   });
-  const random = seededBytes(Math.max(largest, 64), 1);
+  const random = new SeededRandom(1).fill(new Uint8Array(Math.max(largest, 64)));
   const inputs: TensorData[] = model.inputs.map((input, i) => {
     const shape = batched ? [config.batchSize, ...shapes[i]] : shapes[i];
     return {

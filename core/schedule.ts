@@ -1,0 +1,99 @@
+/**
+ * Open-loop schedules: pure, seeded generators of intended send times, one kind per function,
+ * one contract. A schedule knows nothing about clocks or sending; the rate dispatcher adds the
+ * level's start time and keeps each request to its offset.
+ */
+import { SeededRandom } from "./random.ts";
+
+export interface Schedule {
+  /** Average requests per second asked for (the level's reported value). */
+  readonly rate: number;
+  /** Offset in ns from the level's start of the next request; never runs out. */
+  next(): number;
+  describe(): string;
+}
+
+/** perf_analyzer's default: one request every 1/rate seconds. */
+export function constantSchedule(rate: number): Schedule {
+  checkRate(rate);
+  const intervalNs = 1e9 / rate;
+  let i = 0;
+  return {
+    rate,
+    // Multiplying instead of summing keeps offsets exact however long the run.
+    next: () => i++ * intervalNs,
+    describe: () => `constant: one request every ${formatNs(intervalNs)}`,
+  };
+}
+
+/** Exponential gaps with mean 1/rate (a Poisson process), the same for the same seed. */
+export function poissonSchedule(rate: number, seed: number): Schedule {
+  checkRate(rate);
+  const random = new SeededRandom(seed);
+  const meanNs = 1e9 / rate;
+  let at = 0;
+  return {
+    rate,
+    next: () => {
+      const now = at;
+      // 1 − u is in (0, 1], so the logarithm is finite.
+      at += -Math.log(1 - random.nextFloat()) * meanNs;
+      return now;
+    },
+    describe: () => `poisson: mean gap ${formatNs(meanNs)}, seed ${seed}`,
+  };
+}
+
+/** Replays the given gaps (ns) in a loop: the first request at 0, then each gap in turn. */
+export function intervalSchedule(gapsNs: readonly number[], source: string): Schedule {
+  const total = gapsNs.reduce((s, g) => s + g, 0);
+  if (gapsNs.length === 0 || !(total > 0)) {
+    throw new RangeError(`Cannot use ${source}: the intervals must add up to more than 0`);
+  }
+  let i = 0;
+  let at = 0;
+  return {
+    rate: (gapsNs.length * 1e9) / total,
+    next: () => {
+      const now = at;
+      at += gapsNs[i];
+      i = i + 1 === gapsNs.length ? 0 : i + 1;
+      return now;
+    },
+    describe: () => `intervals from ${source}: ${gapsNs.length} gaps, looped`,
+  };
+}
+
+function checkRate(rate: number): void {
+  if (!(rate > 0) || !Number.isFinite(rate)) {
+    throw new RangeError(`Cannot schedule a request rate of ${rate}: it must be > 0`);
+  }
+}
+
+function formatNs(ns: number): string {
+  return ns >= 1e6 ? `${(ns / 1e6).toPrecision(4)} ms` : `${(ns / 1e3).toPrecision(4)} us`;
+}
+
+/**
+ * Parses a --request-intervals file: one gap in microseconds per line (blank lines skipped),
+ * perf_analyzer's format. Returns the gaps in ns.
+ */
+export function parseIntervals(text: string, path: string): number[] {
+  const gaps: number[] = [];
+  const lines = text.split(/\r?\n/);
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i].trim();
+    if (line === "") continue;
+    if (!/^\d+$/.test(line)) {
+      throw new SyntaxError(
+        `Cannot parse --request-intervals file "${path}": line ${i + 1} ("${line}") is not a ` +
+          `whole number of microseconds`,
+      );
+    }
+    gaps.push(Number(line) * 1000);
+  }
+  if (gaps.length === 0) {
+    throw new SyntaxError(`Cannot parse --request-intervals file "${path}": it has no intervals`);
+  }
+  return gaps;
+}
