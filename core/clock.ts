@@ -8,12 +8,24 @@ export interface Clock {
   nowNs(): number;
   /** Converts a monotonic reading to nanoseconds since the Unix epoch (for exports). */
   toEpochNs(monoNs: number): number;
-  /** Resolves after `ms` milliseconds (tests inject a fake). */
-  sleep(ms: number): Promise<void>;
+  /** Resolves after `ms` milliseconds, or at once when `signal` aborts (tests inject a fake). */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
 
 export const systemClock: Clock = {
   nowNs: () => performance.now() * 1e6,
   toEpochNs: (monoNs) => Math.round(performance.timeOrigin * 1e6 + monoNs),
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  sleep: (ms, signal) =>
+    new Promise((resolve) => {
+      if (signal?.aborted) return resolve();
+      const onAbort = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        signal?.removeEventListener("abort", onAbort);
+        resolve();
+      }, ms);
+      signal?.addEventListener("abort", onAbort, { once: true });
+    }),
 };

@@ -16,6 +16,18 @@ export interface DispatchSink {
   completed(record: RequestRecord): void;
 }
 
+/** What the level measurer drives: closed-loop concurrency or an open-loop rate. */
+export interface LoadDriver {
+  /** Applies a load level (a concurrency, or a request rate) until the next call. */
+  setLevel(value: number): Promise<void>;
+  /** Allows only `count` more sends in total (Infinity lifts the quota). */
+  limit(count: number): void;
+  /** Resolves once nothing is in flight and the quota (if any) is used up, or after stop. */
+  drain(): Promise<void>;
+  /** Stops sending, waits for requests in flight, closes every channel. */
+  stop(): Promise<void>;
+}
+
 interface Slot {
   index: number;
   channel: Channel;
@@ -25,7 +37,7 @@ interface Slot {
   loop: Promise<void>;
 }
 
-export class Dispatcher {
+export class Dispatcher implements LoadDriver {
   #slots: Slot[] = [];
   #target = 0;
   #cursor = 0;
@@ -39,6 +51,10 @@ export class Dispatcher {
     private readonly sink: DispatchSink,
   ) {
     if (requests.length === 0) throw new RangeError("Cannot dispatch: no prepared requests");
+  }
+
+  setLevel(n: number): Promise<void> {
+    return this.setConcurrency(n);
   }
 
   /** Keeps `n` requests in flight; extra slots finish their current request and idle. */
@@ -62,17 +78,14 @@ export class Dispatcher {
     }
   }
 
-  /** Allows only `count` more sends in total (Infinity lifts the quota). */
   limit(count: number): void {
     this.#remaining = count;
   }
 
-  /** Resolves when every slot has stopped sending (quota used up, or stopped). */
   async drain(): Promise<void> {
     await Promise.all(this.#slots.map((s) => s.loop));
   }
 
-  /** Stops sending, waits for requests in flight, closes every channel. */
   async stop(): Promise<void> {
     this.#stopped = true;
     await this.drain();

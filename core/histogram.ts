@@ -37,7 +37,7 @@ export class LatencyHistogram {
   }
 
   record(ns: number): void {
-    const v = ns < 1 ? 1 : ns > MAX_TRACKABLE_NS ? MAX_TRACKABLE_NS : Math.round(ns);
+    const v = ns < 0 ? 0 : ns > MAX_TRACKABLE_NS ? MAX_TRACKABLE_NS : Math.round(ns);
     this.#h.recordValue(v);
     this.#count++;
     const delta = ns - this.#mean;

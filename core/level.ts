@@ -6,7 +6,7 @@
  */
 import type { ModelStats } from "./backend.ts";
 import type { Clock } from "./clock.ts";
-import type { Dispatcher, DispatchSink } from "./dispatcher.ts";
+import type { DispatchSink, LoadDriver } from "./dispatcher.ts";
 import { ExitCode, RunError } from "./errors.ts";
 import type { RequestRecord } from "./record.ts";
 import type { LevelResult, PassSummary } from "./results.ts";
@@ -18,7 +18,7 @@ import {
   type StabilityRule,
   throughputStable,
 } from "./stability.ts";
-import { Window } from "./window.ts";
+import { type LatencyOrigin, Window } from "./window.ts";
 
 export interface MeasureSettings {
   mode: "concurrency" | "request_rate";
@@ -35,6 +35,8 @@ export interface MeasureSettings {
   requestCount: number;
   /** Async mode accepts throughput-only stability with a warning, as perf_analyzer does. */
   async: boolean;
+  /** Reported latency from the intended send time (default) or the actual one. */
+  latencyFrom?: LatencyOrigin;
 }
 
 export interface MeasureDeps {
@@ -71,11 +73,15 @@ function noValidRequests(window: Window): string {
 }
 
 export class LevelMeasurer implements DispatchSink {
-  #ring = Array.from({ length: RING }, () => new Window());
-  #merged = new Window();
+  #ring: Window[];
+  #merged: Window;
   #current: Window | undefined;
 
-  constructor(private readonly settings: MeasureSettings, private readonly deps: MeasureDeps) {}
+  constructor(private readonly settings: MeasureSettings, private readonly deps: MeasureDeps) {
+    const origin = settings.latencyFrom ?? "intended";
+    this.#ring = Array.from({ length: RING }, () => new Window(origin));
+    this.#merged = new Window(origin);
+  }
 
   sent(): void {
     if (this.#current) this.#current.sentCount++;
@@ -90,7 +96,7 @@ export class LevelMeasurer implements DispatchSink {
     this.#current = undefined;
   }
 
-  async measure(value: number, dispatcher: Dispatcher): Promise<LevelResult> {
+  async measure(value: number, dispatcher: LoadDriver): Promise<LevelResult> {
     const s = this.settings;
     const clock = this.deps.clock;
     const snapshots: (ModelStats | undefined)[] = [await this.#serverStats()];
@@ -99,7 +105,7 @@ export class LevelMeasurer implements DispatchSink {
     let window = this.#open(0, clock.nowNs());
     let cpu0 = this.deps.cpuUs();
     if (s.requestCount > 0) dispatcher.limit(s.requestCount);
-    await dispatcher.setConcurrency(value);
+    await dispatcher.setLevel(value);
     for (;;) {
       await this.#waitForWindowEnd(window, dispatcher);
       const end = clock.nowNs();
@@ -130,7 +136,7 @@ export class LevelMeasurer implements DispatchSink {
     return w;
   }
 
-  async #waitForWindowEnd(window: Window, dispatcher: Dispatcher): Promise<void> {
+  async #waitForWindowEnd(window: Window, dispatcher: LoadDriver): Promise<void> {
     const s = this.settings;
     if (s.requestCount > 0) return await dispatcher.drain();
     if (s.windowRequests > 0) {

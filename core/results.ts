@@ -35,6 +35,20 @@ export interface ClientStats {
   avgRecvNs: number;
   /** Client CPU time as a percentage of the window's wall time. */
   overheadPct: number;
+  /** How well sends kept to the schedule; printed for open-loop (request-rate) levels. */
+  openLoop?: OpenLoopStats;
+}
+
+/** Schedule keeping, from each request's intended and actual send times. */
+export interface OpenLoopStats {
+  /** Requests sent more than 1 ms after their intended time (perf_analyzer's "delayed"). */
+  delayedCount: number;
+  /** End − actual send (50, 90, 99). */
+  servicePercentilesNs: Map<number, number>;
+  avgServiceNs: number;
+  /** Actual − intended send (50, 90, 99). */
+  latenessPercentilesNs: Map<number, number>;
+  maxLatenessNs: number;
 }
 
 /** One window's numbers, printed as a "Pass [i]" line with -v. */

@@ -5,14 +5,25 @@
  */
 import { LatencyHistogram } from "./histogram.ts";
 import type { RequestRecord } from "./record.ts";
-import type { ClientStats, PassSummary } from "./results.ts";
+import type { ClientStats, OpenLoopStats, PassSummary } from "./results.ts";
 
 /** Distinct error texts kept per window; further texts are counted under one key. */
 const MAX_ERROR_KINDS = 16;
 const OTHER_ERRORS = "other errors";
+/** perf_analyzer calls a request "delayed" when it went out more than 1 ms late. */
+export const DELAYED_NS = 1_000_000;
+
+/** Where reported latency starts: the intended send time (default) or the actual one. */
+export type LatencyOrigin = "intended" | "actual";
 
 export class Window {
+  /** The reported latency: end − intended send (or end − actual send with "actual"). */
   readonly latency = new LatencyHistogram();
+  /** Service time: end − actual send, what the server and the network took. */
+  readonly service = new LatencyHistogram();
+  /** Send lateness: actual − intended send (never below 0), what the client itself added. */
+  readonly lateness = new LatencyHistogram();
+  delayedCount = 0;
   startNs = 0;
   endNs = 0;
   /** Wall time covered; for merged windows the sum of the parts (reference §2.5). */
@@ -29,8 +40,13 @@ export class Window {
   /** Client CPU time (µs) spent during the window. */
   cpuUs = 0;
 
+  constructor(private readonly origin: LatencyOrigin = "intended") {}
+
   begin(startNs: number): void {
     this.latency.reset();
+    this.service.reset();
+    this.lateness.reset();
+    this.delayedCount = 0;
     this.startNs = startNs;
     this.endNs = 0;
     this.durationNs = 0;
@@ -45,7 +61,7 @@ export class Window {
     this.cpuUs = 0;
   }
 
-  /** Folds one finished request in. Latency is measured from the intended send time. */
+  /** Folds one finished request in. */
   record(rec: RequestRecord): void {
     if (rec.outcome !== "ok") {
       this.errorCount++;
@@ -57,7 +73,12 @@ export class Window {
     }
     this.requestCount++;
     this.responseCount += rec.responseCount;
-    this.latency.record(rec.endNs - rec.intendedNs);
+    const service = rec.endNs - rec.sendStartNs;
+    const late = rec.sendStartNs - rec.intendedNs;
+    this.latency.record(this.origin === "intended" ? rec.endNs - rec.intendedNs : service);
+    this.service.record(service);
+    this.lateness.record(late);
+    if (late > DELAYED_NS) this.delayedCount++;
     this.sumRequestNs += rec.endNs - rec.sendStartNs;
     this.sumSendNs += rec.sendEndNs - rec.sendStartNs;
     this.sumRecvNs += rec.endNs - rec.firstByteNs;
@@ -66,6 +87,9 @@ export class Window {
   /** Adds another window's content (used to merge the last three windows of a level). */
   add(other: Window): void {
     this.latency.add(other.latency);
+    this.service.add(other.service);
+    this.lateness.add(other.lateness);
+    this.delayedCount += other.delayedCount;
     this.startNs = this.startNs === 0 ? other.startNs : Math.min(this.startNs, other.startNs);
     this.endNs = Math.max(this.endNs, other.endNs);
     this.requestCount += other.requestCount;
@@ -121,6 +145,19 @@ export class Window {
       avgSendNs: n ? this.sumSendNs / n : 0,
       avgRecvNs: n ? this.sumRecvNs / n : 0,
       overheadPct: this.durationNs > 0 ? (this.cpuUs * 1000 * 100) / this.durationNs : 0,
+      openLoop: this.#openLoop(),
+    };
+  }
+
+  #openLoop(): OpenLoopStats {
+    const percentiles = (h: LatencyHistogram) =>
+      new Map([50, 90, 99].map((p) => [p, h.percentile(p)] as [number, number]));
+    return {
+      delayedCount: this.delayedCount,
+      servicePercentilesNs: percentiles(this.service),
+      avgServiceNs: this.service.mean,
+      latenessPercentilesNs: percentiles(this.lateness),
+      maxLatenessNs: this.lateness.percentile(100),
     };
   }
 
@@ -130,5 +167,7 @@ export class Window {
 
   destroy(): void {
     this.latency.destroy();
+    this.service.destroy();
+    this.lateness.destroy();
   }
 }

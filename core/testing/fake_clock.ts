@@ -26,9 +26,16 @@ export class FakeClock implements Clock {
     return monoNs;
   }
 
-  sleep(ms: number): Promise<void> {
+  sleep(ms: number, signal?: AbortSignal): Promise<void> {
     return new Promise((wake) => {
-      this.#sleepers.push({ atNs: this.#now + ms * 1e6, seq: this.#seq++, wake });
+      if (signal?.aborted) return wake();
+      const sleeper = { atNs: this.#now + ms * 1e6, seq: this.#seq++, wake };
+      this.#sleepers.push(sleeper);
+      signal?.addEventListener("abort", () => {
+        const at = this.#sleepers.indexOf(sleeper);
+        if (at >= 0) this.#sleepers.splice(at, 1);
+        wake();
+      }, { once: true });
       this.#schedule();
     });
   }
