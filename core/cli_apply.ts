@@ -4,6 +4,7 @@
  * whole command line is known.
  */
 import type { RunConfig } from "./config.ts";
+import { OPEN_LOOP_HANDLERS } from "./cli_open_loop.ts";
 import { UsageError } from "./errors.ts";
 import type { LoadMode, SupportedId } from "./cli_spec.ts";
 import {
@@ -33,6 +34,8 @@ export interface ParseState {
   stringLengthSet: boolean;
   asyncSet: boolean;
   syncSet: boolean;
+  /** Open-loop-only options given (checked against the load mode at the end). */
+  openLoopOnly: string[];
   warnings: string[];
 }
 
@@ -50,6 +53,7 @@ export function newParseState(): ParseState {
     stringLengthSet: false,
     asyncSet: false,
     syncSet: false,
+    openLoopOnly: [],
     warnings: [],
   };
 }
@@ -251,6 +255,7 @@ const GENERAL_HANDLERS = {
 
 /** One handler per ConfigId; the compiler rejects a missing one. */
 const HANDLERS: Readonly<Record<ConfigId, Handler>> = {
+  ...OPEN_LOOP_HANDLERS,
   ...GENERAL_HANDLERS,
   ...MEASUREMENT_HANDLERS,
   ...LOAD_HANDLERS,

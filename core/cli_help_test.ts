@@ -1,5 +1,6 @@
 import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
-import { HELP, usageText, versionText } from "./cli_help.ts";
+import { usageText, versionText } from "./cli_help.ts";
+import { HELP } from "./cli_help_table.ts";
 import { OPTIONS, UNSUPPORTED_LONG_NAMES } from "./cli_spec.ts";
 
 Deno.test("help documents every supported option exactly once", () => {

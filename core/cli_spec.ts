@@ -48,6 +48,13 @@ export type SupportedId =
   | "output-tensor-format"
   | "csv-file"
   | "verbose-csv"
+  | "request-rate-range"
+  | "request-distribution"
+  | "request-intervals"
+  | "latency-from"
+  | "pacing"
+  | "schedule-seed"
+  | "max-inflight"
   | "deprecated-start"
   | "deprecated-end"
   | "deprecated-dynamic";
@@ -112,6 +119,13 @@ const SUPPORTED: OptionSpec[] = [
   supported("output-tensor-format", { long: "output-tensor-format" }, true),
   supported("csv-file", { short: "f" }, true),
   supported("verbose-csv", { long: "verbose-csv" }, false),
+  supported("request-rate-range", { long: "request-rate-range" }, true, "RequestRate"),
+  supported("request-distribution", { long: "request-distribution" }, true),
+  supported("request-intervals", { long: "request-intervals" }, true, "RequestIntervals"),
+  supported("latency-from", { long: "latency-from" }, true),
+  supported("pacing", { long: "pacing" }, true),
+  supported("schedule-seed", { long: "schedule-seed" }, true),
+  supported("max-inflight", { long: "max-inflight" }, true),
   supported("deprecated-start", { short: "t" }, true, "Concurrency"),
   supported("deprecated-end", { short: "c" }, true, "Concurrency"),
   supported("deprecated-dynamic", { short: "d" }, false, "Concurrency"),
@@ -119,9 +133,6 @@ const SUPPORTED: OptionSpec[] = [
 
 /** perf_analyzer options this build recognizes (so their value is consumed) but rejects. */
 const UNSUPPORTED: OptionSpec[] = [
-  unsupported("request-rate-range", true, "RequestRate"),
-  unsupported("request-distribution", true),
-  unsupported("request-intervals", true, "RequestIntervals"),
   unsupported("periodic-concurrency-range", true, "PeriodicConcurrency"),
   unsupported("request-period", true),
   unsupported("fixed-schedule", false, "FixedSchedule"),

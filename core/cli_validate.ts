@@ -7,6 +7,7 @@
 import type { Range, RunConfig } from "./config.ts";
 import { UsageError } from "./errors.ts";
 import type { ParseState } from "./cli_apply.ts";
+import { finishOpenLoop } from "./cli_open_loop.ts";
 
 /** perf_analyzer's default thread cap for concurrency mode (raised to the range end). */
 const DEFAULT_MAX_THREADS = 16;
@@ -98,6 +99,20 @@ function checkRequestCounts(config: RunConfig): void {
   }
 }
 
+/** Concurrency mode: perf_analyzer's thread default, or a warning that the flag is moot. */
+function resolveMaxThreads(config: RunConfig, state: ParseState): void {
+  if (!state.maxThreadsSet) {
+    config.maxThreads = Math.max(DEFAULT_MAX_THREADS, config.concurrency.end);
+    return;
+  }
+  // Accepted so perf_analyzer command lines keep working, but said out loud: here every
+  // in-flight request already has its own slot on one event loop, so there are no threads.
+  state.warnings.push(
+    "--max-threads has no effect in concurrency mode: exactly the concurrency's number of " +
+      "requests is kept in flight.",
+  );
+}
+
 /**
  * Resolves derived values and applies every cross-option rule, in this order: -m, async/sync,
  * deprecated concurrency, -z, search range, request counts; then derived values.
@@ -109,19 +124,13 @@ export function finishConfig(config: RunConfig, state: ParseState): void {
   }
   resolveDeprecatedConcurrency(config, state);
   resolveInputData(config, state);
-  checkSearch(config, state);
-  checkRequestCounts(config);
-
-  if (!state.maxThreadsSet) {
-    config.maxThreads = Math.max(DEFAULT_MAX_THREADS, config.concurrency.end);
-  } else {
-    // Accepted so perf_analyzer command lines keep working, but said out loud: here every
-    // in-flight request already has its own slot on one event loop, so there are no threads.
-    state.warnings.push(
-      "--max-threads has no effect in concurrency mode: exactly the concurrency's number of " +
-        "requests is kept in flight.",
-    );
+  if (config.loadMode === "concurrency") {
+    checkSearch(config, state);
+    checkRequestCounts(config);
   }
+  finishOpenLoop(config, state);
+
+  if (config.loadMode === "concurrency") resolveMaxThreads(config, state);
   // --request-count is one window of exactly that many requests (perf_analyzer does the same).
   if (config.requestCount > 0) {
     config.measurementMode = "count_windows";

@@ -69,6 +69,35 @@ export interface ParsedRange extends Range {
 }
 
 const RANGE_LABEL = "--concurrency-range";
+const RATE_LABEL = "--request-rate-range";
+
+/**
+ * Parses `--request-rate-range start[:end[:step]]` in requests per second (decimals allowed).
+ * One value means start = end; omitted parts keep 1.0; end 0 means "no limit".
+ */
+export function parseRateRange(value: string): ParsedRange {
+  const parts = value.split(":");
+  if (parts.length > 3) {
+    throw valueError(RATE_LABEL, "The value does not match <start:end:step>.", value);
+  }
+  const numbers = parts.map((part) => {
+    const n = Number(part);
+    if (part.trim() === "" || !Number.isFinite(n) || n < 0) {
+      const rule = `The value does not match <start:end:step>: "${part}" is not a number >= 0.`;
+      throw valueError(RATE_LABEL, rule, value);
+    }
+    return n;
+  });
+  const start = numbers[0];
+  const end = numbers.length >= 2 ? numbers[1] : start;
+  const step = numbers.length === 3 ? numbers[2] : 1;
+  if (!(start > 0)) throw valueError(RATE_LABEL, "The start must be > 0.", value);
+  if (!(step > 0)) throw valueError(RATE_LABEL, "The step must be > 0.", value);
+  if (end !== 0 && end < start) {
+    throw valueError(RATE_LABEL, "The end must be >= the start, or 0 for no limit.", value);
+  }
+  return { start, end, step, parts: parts.length };
+}
 
 /**
  * Parses `start[:end[:step]]`. One value means start = end = value; omitted parts keep 1;

@@ -54,6 +54,23 @@ export interface RunConfig {
   /** -a/--async; false = one request per slot at a time (perf_analyzer's sync mode). */
   async: boolean;
 
+  /** Closed-loop concurrency, or open-loop load from a rate or an intervals file. */
+  loadMode: "concurrency" | "request_rate" | "request_intervals";
+  /** --request-rate-range, requests per second (decimals allowed). */
+  requestRate: Range;
+  /** --request-distribution */
+  requestDistribution: "constant" | "poisson";
+  /** --request-intervals: file of gaps in µs, one per line. */
+  requestIntervalsFile: string | undefined;
+  /** --latency-from: open-loop latency from the intended (default) or the actual send time. */
+  latencyFrom: "intended" | "actual";
+  /** --pacing: "spin" (precise, busy core) or "timer" (low CPU, 2 ms bursts). */
+  pacing: "spin" | "timer";
+  /** --schedule-seed: the poisson schedule's seed (same seed, same schedule). */
+  scheduleSeed: number;
+  /** --max-inflight: open-loop in-flight cap in async mode (sync mode uses --max-threads). */
+  maxInflight: number;
+
   /** --input-data (random or zero in this build). */
   inputData: "random" | "zero";
   /** -b */
@@ -100,6 +117,14 @@ export function defaultConfig(): RunConfig {
     concurrency: { start: 1, end: 1, step: 1 },
     maxThreads: 16,
     async: false,
+    loadMode: "concurrency",
+    requestRate: { start: 1, end: 1, step: 1 },
+    requestDistribution: "constant",
+    requestIntervalsFile: undefined,
+    latencyFrom: "intended",
+    pacing: "spin",
+    scheduleSeed: 1,
+    maxInflight: 1024,
     inputData: "random",
     batchSize: 1,
     batchSizeSet: false,

@@ -1,0 +1,258 @@
+/**
+ * The --help table: every option this build implements, grouped, with its value form, default
+ * and meaning. Kept apart from the rendering so the text can be read as data.
+ */
+import type { SupportedId } from "./cli_spec.ts";
+
+export interface HelpEntry {
+  id: SupportedId;
+  /** Flag spellings and value form, e.g. "-p, --measurement-interval <ms>". */
+  flags: string;
+  /** Default shown in brackets; "" when there is none worth showing. */
+  def: string;
+  text: string;
+}
+
+export type HelpGroup =
+  | "General"
+  | "Measurement"
+  | "Load"
+  | "Open-loop load"
+  | "Input data"
+  | "Protocol"
+  | "Output";
+
+export const HELP: Readonly<Record<HelpGroup, readonly HelpEntry[]>> = {
+  "General": [
+    { id: "model", flags: "-m <model name>", def: "", text: "Model to profile (required)." },
+    { id: "model-version", flags: "-x <version>", def: "latest", text: "Model version." },
+    {
+      id: "service-kind",
+      flags: "--service-kind <triton|plugin:<module>>",
+      def: "triton",
+      text: "Triton/KServe v2 server, or a third-party backend module (file path or URL).",
+    },
+    { id: "verbose", flags: "-v", def: "off", text: "Verbose output; -v -v for extra verbose." },
+    { id: "version", flags: "--version", def: "", text: "Print the version and exit." },
+    {
+      id: "help",
+      flags: "-h, --help",
+      def: "",
+      text: "Print this help and exit (perf_analyzer itself rejects -h/--help).",
+    },
+  ],
+  "Measurement": [
+    {
+      id: "measurement-mode",
+      flags: "--measurement-mode <mode>",
+      def: "time_windows",
+      text: "time_windows (each window lasts -p ms) or count_windows (each window " +
+        "collects --measurement-request-count requests).",
+    },
+    {
+      id: "measurement-interval",
+      flags: "-p, --measurement-interval <ms>",
+      def: "5000",
+      text: "Window length in ms for time_windows (> 0).",
+    },
+    {
+      id: "measurement-request-count",
+      flags: "--measurement-request-count <n>",
+      def: "50",
+      text: "Minimum requests per window for count_windows (> 0).",
+    },
+    {
+      id: "stability-percentage",
+      flags: "-s, --stability-percentage <pct>",
+      def: "10",
+      text: "Allowed spread (%) of throughput and latency over the last 3 windows (>= 0).",
+    },
+    {
+      id: "max-trials",
+      flags: "-r, --max-trials <n>",
+      def: "10",
+      text: "Most windows measured per load level before giving up (> 0).",
+    },
+    {
+      id: "percentile",
+      flags: "--percentile <p>",
+      def: "-1 = average",
+      text: "Use the p-th latency percentile (1..99) for stability, threshold and summary.",
+    },
+    {
+      id: "latency-threshold",
+      flags: "-l, --latency-threshold <ms>",
+      def: "0 = no limit",
+      text: "Stop the sweep once the latency reaches this many ms.",
+    },
+    {
+      id: "binary-search",
+      flags: "--binary-search",
+      def: "off = linear",
+      text: "Binary search over the concurrency range; needs start, end (not 0) and -l.",
+    },
+    {
+      id: "request-count",
+      flags: "--request-count <n>",
+      def: "0 = off",
+      text: "Send exactly n requests in one window, no stability check; single load value only.",
+    },
+    {
+      id: "warmup-request-count",
+      flags: "--warmup-request-count <n>",
+      def: "0",
+      text: "Requests sent and discarded before measuring; single load value only.",
+    },
+  ],
+  "Load": [
+    {
+      id: "concurrency-range",
+      flags: "--concurrency-range <start:end:step>",
+      def: "1:1:1",
+      text: "Requests kept in flight; one value = one level; end 0 = grow until -l is reached.",
+    },
+    {
+      id: "max-threads",
+      flags: "--max-threads <n>",
+      def: "max(16,end)",
+      text:
+        "perf_analyzer's worker-thread cap (> 0). Concurrency mode keeps exactly N requests in " +
+        "flight either way (one event loop, one connection per request), so it does not change " +
+        "the load; accepted for compatibility, with a warning.",
+    },
+    {
+      id: "async",
+      flags: "-a, --async",
+      def: "off",
+      text: "Async mode: as in perf_analyzer, a level whose latency does not settle is accepted " +
+        "when its throughput is stable (with a warning). The load itself is the same.",
+    },
+    {
+      id: "sync",
+      flags: "--sync",
+      def: "",
+      text: "Force synchronous requests (not with --async).",
+    },
+    {
+      id: "deprecated-start",
+      flags: "-t <n>",
+      def: "1",
+      text: "Deprecated: concurrency start (use --concurrency-range).",
+    },
+    {
+      id: "deprecated-end",
+      flags: "-c <n>",
+      def: "",
+      text: "Deprecated: concurrency end, 0 = no limit (use --concurrency-range).",
+    },
+    {
+      id: "deprecated-dynamic",
+      flags: "-d",
+      def: "off",
+      text: "Deprecated: sweep up to -c, or without -c until -l is reached.",
+    },
+  ],
+  "Open-loop load": [
+    {
+      id: "request-rate-range",
+      flags: "--request-rate-range <start:end:step>",
+      def: "off",
+      text:
+        "Send at a fixed rate (req/s, decimals allowed) whatever the server does; end 0 = grow " +
+        "until -l is reached. Latency counts from the intended send time (see --latency-from).",
+    },
+    {
+      id: "request-distribution",
+      flags: "--request-distribution <constant|poisson>",
+      def: "constant",
+      text: "Gaps between sends: equal, or exponential (a Poisson process, seeded).",
+    },
+    {
+      id: "request-intervals",
+      flags: "--request-intervals <file>",
+      def: "off",
+      text: "Replay the gaps (µs, one per line) in the file, looped.",
+    },
+    {
+      id: "latency-from",
+      flags: "--latency-from <intended|actual>",
+      def: "intended",
+      text: "Open-loop latency from the time a request was due (honest under backlog, as " +
+        "wrk2 and MLPerf LoadGen measure) or from when it actually left (perf_analyzer's number).",
+    },
+    {
+      id: "pacing",
+      flags: "--pacing <spin|timer>",
+      def: "spin",
+      text: "spin: timer then event-loop polling, µs-precise sends, one busy core; timer: " +
+        "timers only, low CPU, sends in ~2 ms bursts (the lateness is reported either way).",
+    },
+    {
+      id: "schedule-seed",
+      flags: "--schedule-seed <n>",
+      def: "1",
+      text: "Seed of the poisson schedule: the same seed sends at the same offsets.",
+    },
+    {
+      id: "max-inflight",
+      flags: "--max-inflight <n>",
+      def: "1024",
+      text: "Async open-loop cap on requests in flight (sync mode caps at --max-threads, " +
+        "default 4, as perf_analyzer does). Requests over the cap wait and count as late.",
+    },
+  ],
+  "Input data": [
+    {
+      id: "input-data",
+      flags: "--input-data <random|zero>",
+      def: "random",
+      text: "Input values (directory/JSON input data is not supported by this build yet).",
+    },
+    { id: "zero", flags: "-z", def: "", text: "Deprecated: same as --input-data zero." },
+    { id: "batch-size", flags: "-b <n>", def: "1", text: "Batch size (> 0)." },
+    {
+      id: "shape",
+      flags: "--shape <name:d1,d2,...>",
+      def: "",
+      text: "Shape of an input with variable dimensions (dims > 0); repeatable.",
+    },
+    {
+      id: "string-length",
+      flags: "--string-length <n>",
+      def: "128",
+      text: "Length of random strings for BYTES inputs (> 0).",
+    },
+    {
+      id: "string-data",
+      flags: "--string-data <string>",
+      def: "random",
+      text: "Fill every BYTES element with this string.",
+    },
+    {
+      id: "input-tensor-format",
+      flags: "--input-tensor-format <binary|json>",
+      def: "binary",
+      text: "Encoding of request tensors.",
+    },
+    {
+      id: "output-tensor-format",
+      flags: "--output-tensor-format <binary|json>",
+      def: "binary",
+      text: "Encoding asked for response tensors.",
+    },
+  ],
+  "Protocol": [
+    { id: "url", flags: "-u <host:port>", def: "localhost:8000", text: "Server address." },
+    {
+      id: "protocol",
+      flags: "-i <http>",
+      def: "http",
+      text: "Protocol (gRPC is not supported by this build yet).",
+    },
+    { id: "header", flags: "-H <Name:Value>", def: "", text: "Extra HTTP header; repeatable." },
+  ],
+  "Output": [
+    { id: "csv-file", flags: "-f <file>", def: "none", text: "Write the CSV report to this file." },
+    { id: "verbose-csv", flags: "--verbose-csv", def: "off", text: "Extra columns in the CSV." },
+  ],
+};
