@@ -59,6 +59,7 @@ export async function main(
     cpuUs: mainThreadCpuReader(),
     signal,
     writeTextFile: (path, text) => Deno.writeTextFile(path, text),
+    readTextFile: (path) => Deno.readTextFile(path),
     cwd: Deno.cwd(),
   };
   try {

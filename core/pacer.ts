@@ -16,6 +16,11 @@ const SPIN_WINDOW_NS = 2_500_000;
 export interface Pacer {
   /** Resolves at or just after `targetNs`, or as soon as `signal` aborts. */
   waitUntil(targetNs: number, signal: AbortSignal): Promise<void>;
+  /**
+   * Wall time spent polling so far (spin mode). It is CPU the client burns on purpose, not
+   * overhead, so the client-overhead figure leaves it out.
+   */
+  readonly spinNs: number;
 }
 
 function nextTurn(): Promise<void> {
@@ -25,19 +30,24 @@ function nextTurn(): Promise<void> {
 export function makePacer(clock: Clock, mode: PacingMode): Pacer {
   if (mode === "timer") {
     return {
+      spinNs: 0,
       async waitUntil(targetNs, signal) {
         const remaining = targetNs - clock.nowNs();
         if (remaining > 0) await clock.sleep(remaining / 1e6, signal);
       },
     };
   }
-  return {
-    async waitUntil(targetNs, signal) {
+  const pacer = {
+    spinNs: 0,
+    async waitUntil(targetNs: number, signal: AbortSignal) {
       let remaining = targetNs - clock.nowNs();
       if (remaining > SPIN_WINDOW_NS) {
         await clock.sleep((remaining - SPIN_WINDOW_NS) / 1e6, signal);
       }
+      const from = clock.nowNs();
       while (!signal.aborted && (remaining = targetNs - clock.nowNs()) > 0) await nextTurn();
+      pacer.spinNs += clock.nowNs() - from;
     },
   };
+  return pacer;
 }

@@ -16,6 +16,7 @@ import {
 } from "./format.ts";
 import type { ModelStats } from "./backend.ts";
 import type { Range } from "./config.ts";
+import { openLoopHeadLines, openLoopTailLines } from "./report_open_loop.ts";
 
 export type { RateSettings, ReportContext } from "./format.ts";
 
@@ -158,10 +159,12 @@ function libraryLine(client: ClientStats, ctx: ReportContext): string {
   return `    Avg HTTP time: ${request} usec (${detail})`;
 }
 
-function clientLines(client: ClientStats, ctx: ReportContext): string[] {
+function clientLines(level: LevelResult, ctx: ReportContext): string[] {
+  const client = level.client;
   const lines = ["  Client: ", `    Request count: ${client.requestCount}`];
   const failed = failedLine(client);
   if (failed !== undefined) lines.push(failed);
+  lines.push(...openLoopHeadLines(level));
   lines.push(`    Throughput: ${formatCpp(client.throughput)} infer/sec`);
   if (ctx.model.decoupled) {
     lines.push(`    Response Throughput: ${formatCpp(client.responseThroughput)} infer/sec`);
@@ -180,6 +183,7 @@ function clientLines(client: ClientStats, ctx: ReportContext): string[] {
   for (const p of [...client.percentilesNs.keys()].sort((a, b) => a - b)) {
     lines.push(`    p${p} latency: ${usec(client.percentilesNs.get(p) ?? 0)} usec`);
   }
+  lines.push(...openLoopTailLines(level));
   lines.push(libraryLine(client, ctx));
   return lines;
 }
@@ -229,7 +233,7 @@ function serverLines(s: ModelStats, ctx: ReportContext): string[] {
 
 /** Client block, Server block and the overhead warning of a reported level. */
 export function formatLevelResult(level: LevelResult, ctx: ReportContext): string {
-  const lines = clientLines(level.client, ctx);
+  const lines = clientLines(level, ctx);
   if (ctx.serverStats && level.server !== undefined) lines.push(...serverLines(level.server, ctx));
   if (level.client.overheadPct > OVERHEAD_WARNING_PCT) {
     lines.push(

@@ -3,13 +3,13 @@
  * sweep of load levels → summary and CSV. Every side effect comes in through RunDeps, so the
  * whole run is driven in-process by the end-to-end tests.
  */
-import { type Backend, hasServerStats, type ModelInfo } from "./backend.ts";
+import { type Backend, hasServerStats, type ModelInfo, type ModelStats } from "./backend.ts";
 import type { Clock } from "./clock.ts";
 import type { RunConfig } from "./config.ts";
-import { Dispatcher } from "./dispatcher.ts";
 import { ExitCode, RunError } from "./errors.ts";
 import { syntheticRequest } from "./input_data.ts";
 import { LevelMeasurer } from "./level.ts";
+import { type LoadPlan, planLoad } from "./load_plan.ts";
 import { loadBackendFactory } from "./registry.ts";
 import {
   formatLevel,
@@ -30,6 +30,7 @@ export interface RunDeps {
   /** Fires on the first SIGINT: finish the current window, report, stop. */
   signal: AbortSignal;
   writeTextFile(path: string, text: string): Promise<void>;
+  readTextFile(path: string): Promise<string>;
   cwd: string;
 }
 
@@ -74,11 +75,42 @@ function rejection(level: LevelResult, config: RunConfig): string {
   if (level.status === "over_threshold") {
     return `Measured latency went over the set limit of ${config.latencyThresholdMs} msec. \n`;
   }
+  // perf_analyzer names the concurrency and the window option; its rate modes say only this.
+  if (level.mode === "request_rate") return "Failed to obtain stable measurement.\n";
   const hint = config.measurementMode === "count_windows"
     ? "--measurement-request-count"
     : "--measurement-interval";
   return `Failed to obtain stable measurement within ${config.maxTrials} measurement windows ` +
     `for concurrency ${level.value}. Please try to increase the ${hint}.\n`;
+}
+
+function measurerFor(
+  config: RunConfig,
+  deps: RunDeps,
+  cpuUs: () => number,
+  stats: (() => Promise<ModelStats | undefined>) | undefined,
+): LevelMeasurer {
+  return new LevelMeasurer({
+    mode: config.loadMode === "concurrency" ? "concurrency" : "request_rate",
+    batchSize: config.batchSize,
+    percentile: config.percentile,
+    rule: {
+      threshold: config.stabilityThreshold,
+      latencyLimitNs: config.latencyThresholdMs * 1e6,
+    },
+    maxTrials: config.maxTrials,
+    windowMs: config.measurementIntervalMs,
+    windowRequests: config.measurementMode === "count_windows" ? config.measurementRequestCount : 0,
+    requestCount: config.requestCount,
+    async: config.async,
+    latencyFrom: config.latencyFrom,
+  }, {
+    clock: deps.clock,
+    cpuUs,
+    serverStats: stats,
+    signal: deps.signal,
+    warn: (m) => deps.stderr(`${m}\n`),
+  });
 }
 
 export async function run(config: RunConfig, deps: RunDeps): Promise<ExitCode> {
@@ -91,41 +123,29 @@ export async function run(config: RunConfig, deps: RunDeps): Promise<ExitCode> {
     const statsSource = hasServerStats(backend) ? backend : undefined;
     const serverStats = statsSource !== undefined &&
       (await statsSource.serverStats(config.model, version)) !== undefined;
+    const prepared = [backend.prepare(syntheticRequest(model, config))];
+    // Polling for the next send time burns CPU on purpose; it is not client overhead.
+    let spinNs = () => 0;
+    const measurer = measurerFor(
+      config,
+      deps,
+      () => deps.cpuUs() - spinNs() / 1000,
+      serverStats ? () => statsSource!.serverStats(config.model, version) : undefined,
+    );
+    const plan = await planLoad(config, backend, prepared, deps.clock, measurer, deps.readTextFile);
+    spinNs = plan.spinNs;
     const ctx: ReportContext = {
       config,
       model,
       protocolLabel: "HTTP",
       serverStats,
       backendKind: kind,
+      rate: plan.rate,
     };
-    const prepared = [backend.prepare(syntheticRequest(model, config))];
-    const measurer = new LevelMeasurer({
-      mode: "concurrency",
-      batchSize: config.batchSize,
-      percentile: config.percentile,
-      rule: {
-        threshold: config.stabilityThreshold,
-        latencyLimitNs: config.latencyThresholdMs * 1e6,
-      },
-      maxTrials: config.maxTrials,
-      windowMs: config.measurementIntervalMs,
-      windowRequests: config.measurementMode === "count_windows"
-        ? config.measurementRequestCount
-        : 0,
-      requestCount: config.requestCount,
-      async: config.async,
-    }, {
-      clock: deps.clock,
-      cpuUs: deps.cpuUs,
-      serverStats: serverStats ? () => statsSource!.serverStats(config.model, version) : undefined,
-      signal: deps.signal,
-      warn: (m) => deps.stderr(`${m}\n`),
-    });
-    const dispatcher = new Dispatcher(backend, prepared, deps.clock, measurer);
     try {
       deps.stdout(formatSettings(ctx));
-      await warmup(config, dispatcher, measurer);
-      const result = await sweep(config, ctx, deps, (v) => measurer.measure(v, dispatcher));
+      await warmup(config, plan, measurer);
+      const result = await sweep(plan, config, ctx, deps, (v) => measurer.measure(v, plan.driver));
       if (result.levels.length > 0) deps.stdout(formatSummary(result.levels, ctx));
       if (config.csvFile && result.levels.length > 0) {
         await deps.writeTextFile(config.csvFile, formatCsv(result.levels, ctx));
@@ -133,7 +153,7 @@ export async function run(config: RunConfig, deps: RunDeps): Promise<ExitCode> {
       return result.exitCode;
     } finally {
       measurer.pause();
-      await dispatcher.stop();
+      await plan.driver.stop();
       measurer.destroy();
     }
   } finally {
@@ -141,18 +161,20 @@ export async function run(config: RunConfig, deps: RunDeps): Promise<ExitCode> {
   }
 }
 
-/** Sends the warmup requests at the first level's concurrency (capped by their number). */
-async function warmup(config: RunConfig, dispatcher: Dispatcher, measurer: LevelMeasurer) {
+/** Sends the warmup requests at the first level (concurrency capped by their number). */
+async function warmup(config: RunConfig, plan: LoadPlan, measurer: LevelMeasurer) {
   const n = config.warmupRequestCount;
   if (n <= 0) return;
   measurer.pause();
-  dispatcher.limit(n);
-  await dispatcher.setConcurrency(Math.min(n, config.concurrency.start));
-  await dispatcher.drain();
-  dispatcher.limit(Infinity);
+  plan.driver.limit(n);
+  const start = plan.range.start;
+  await plan.driver.setLevel(plan.mode === "concurrency" ? Math.min(n, start) : start);
+  await plan.driver.drain();
+  plan.driver.limit(Infinity);
 }
 
 function sweep(
+  plan: LoadPlan,
   config: RunConfig,
   ctx: ReportContext,
   deps: RunDeps,
@@ -164,6 +186,9 @@ function sweep(
     rejected: (level: LevelResult) => deps.stderr(rejection(level, config)),
     stopped: () => deps.signal.aborted,
   };
-  const range = config.concurrency;
-  return config.binarySearch ? binarySweep(range, hooks) : linearSweep(range, hooks);
+  // Request intervals replay one schedule: a single measurement, no search (as perf_analyzer).
+  if (config.loadMode === "request_intervals") return linearSweep(plan.range, hooks);
+  return config.binarySearch
+    ? binarySweep(plan.range, hooks, plan.integral)
+    : linearSweep(plan.range, hooks);
 }

@@ -40,7 +40,14 @@ async function visit(value: number, hooks: SweepHooks, levels: LevelResult[]): P
 
 export async function linearSweep(range: Range, hooks: SweepHooks): Promise<SweepResult> {
   const levels: LevelResult[] = [];
-  for (let v = range.start; range.end === 0 || v <= range.end; v += range.step) {
+  // start + i × step, not repeated addition, and a relative tolerance at the end: decimal rate
+  // steps must reach the end the user wrote (0.1 + 2 × 0.1 is 0.30000000000000004).
+  const last = range.end * (1 + 1e-9);
+  for (
+    let i = 0, v = range.start;
+    range.end === 0 || v <= last;
+    v = range.start + ++i * range.step
+  ) {
     const level = await hooks.measure(v);
     if (!passed(level)) {
       hooks.rejected(level);
@@ -55,7 +62,12 @@ export async function linearSweep(range: Range, hooks: SweepHooks): Promise<Swee
   return { levels, exitCode: ExitCode.Success };
 }
 
-export async function binarySweep(range: Range, hooks: SweepHooks): Promise<SweepResult> {
+/** `integral`: concurrencies halve with integer division, rates do not. */
+export async function binarySweep(
+  range: Range,
+  hooks: SweepHooks,
+  integral = true,
+): Promise<SweepResult> {
   const levels: LevelResult[] = [];
   const done = { levels, exitCode: ExitCode.Success };
   let low = range.start;
@@ -63,7 +75,7 @@ export async function binarySweep(range: Range, hooks: SweepHooks): Promise<Swee
   if (!(await visit(low, hooks, levels)) || hooks.stopped()) return done;
   if ((await visit(high, hooks, levels)) || hooks.stopped()) return done;
   while (high - low > range.step && !hooks.stopped()) {
-    const mid = Math.floor((low + high) / 2);
+    const mid = integral ? Math.floor((low + high) / 2) : (low + high) / 2;
     if (await visit(mid, hooks, levels)) low = mid;
     else high = mid;
   }

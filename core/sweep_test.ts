@@ -70,3 +70,13 @@ Deno.test("binary search stops early when start fails or end passes", async () =
   assert.deepEqual(passing.measured, [4, 64]);
   assert.equal(r.levels.length, 2);
 });
+
+Deno.test("rate sweeps: decimal steps do not drift, and binary search halves exactly", async () => {
+  const linear = hooks(() => "stable");
+  await linearSweep({ start: 0.1, end: 0.3, step: 0.1 }, linear.h);
+  // 0.1 + 2 × 0.1 is 0.30000000000000004 > 0.3: the end still counts, three levels, not two.
+  assert.equal(linear.measured.length, 3);
+  const binary = hooks((v) => (v <= 300 ? "stable" : "over_threshold"));
+  await binarySweep({ start: 100, end: 500, step: 50 }, binary.h, false);
+  assert.deepEqual(binary.measured, [100, 500, 300, 400, 350]);
+});
