@@ -40,6 +40,8 @@ export class HttpConnection {
   #received = 0;
   #served = 0;
   #rec: RequestRecord | null = null;
+  /** Set by abort(): the exchange in progress fails instead of being retried. */
+  #aborted = false;
   readonly #chunked = new ChunkedDecoder();
   readonly #response: HttpResponse;
 
@@ -70,6 +72,7 @@ export class HttpConnection {
    */
   async exchange(request: Uint8Array, rec: RequestRecord | null): Promise<HttpResponse> {
     this.#rec = rec;
+    this.#aborted = false;
     if (rec) rec.sendStartNs = this.clock.nowNs();
     const reused = this.#conn !== null;
     try {
@@ -78,7 +81,7 @@ export class HttpConnection {
     } catch (e) {
       this.close();
       const stale = reused && this.#received === 0 && e instanceof TransportError;
-      if (!stale) throw e;
+      if (!stale || this.#aborted) throw e;
       await this.#open();
       try {
         return await this.#roundTrip(request);
@@ -87,6 +90,12 @@ export class HttpConnection {
         throw e2;
       }
     }
+  }
+
+  /** Gives up on the exchange in progress (a timeout): its read fails and is not retried. */
+  abort(): void {
+    this.#aborted = true;
+    this.close();
   }
 
   close(): void {

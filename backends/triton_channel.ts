@@ -27,6 +27,8 @@ export class TritonChannel implements Channel {
     target: ServerTarget,
     private readonly clock: Clock = systemClock,
     private readonly onClose: (ch: TritonChannel) => void = () => {},
+    /** Per-request timeout in ms; 0 waits for ever. */
+    private readonly timeoutMs = 0,
   ) {
     this.#http = new HttpConnection(target, clock);
   }
@@ -41,11 +43,22 @@ export class TritonChannel implements Channel {
       return;
     }
     let res: HttpResponse;
+    let timedOut = false;
+    const timer = this.timeoutMs > 0
+      ? setTimeout(() => {
+        timedOut = true;
+        this.#http.abort();
+      }, this.timeoutMs)
+      : undefined;
     try {
       res = await this.#http.exchange(prepared.bytes, record);
     } catch (e) {
-      this.#failed(record, e);
+      if (timedOut) {
+        record.fail("timeout", `no response within ${this.timeoutMs} ms`, this.clock.nowNs());
+      } else this.#failed(record, e);
       return;
+    } finally {
+      clearTimeout(timer);
     }
     const status = res.head.status;
     record.status = status;

@@ -151,3 +151,34 @@ Deno.test("send on a closed channel is cancelled", async () => {
   const rec = await sendOnce(ch);
   assert.equal(rec.outcome, "cancelled");
 });
+
+Deno.test("a per-request timeout fails the request as 'timeout', not retried, then recovers", async () => {
+  let requests = 0;
+  const server = startRawServer(async (conn, reader) => {
+    while (await reader.next()) {
+      // The first request never gets an answer; later ones (on a new connection) do.
+      if (++requests === 1) continue;
+      await writeAll(conn, httpResponse(200, OK_BODY));
+    }
+  });
+  const ch = new TritonChannel(
+    { hostname: "127.0.0.1", port: server.port, hostHeader: "t" },
+    undefined,
+    undefined,
+    50,
+  );
+  try {
+    const started = performance.now();
+    const late = await sendOnce(ch);
+    assert.equal(late.outcome, "timeout");
+    assert.equal(late.error, "no response within 50 ms");
+    assert.ok(performance.now() - started < 1000);
+    assert.equal(requests, 1, "a timed-out request is not resent");
+    const next = await sendOnce(ch);
+    assert.equal(next.outcome, "ok", next.error);
+    assert.equal(server.accepted, 2);
+  } finally {
+    ch.close();
+    await server.close();
+  }
+});

@@ -62,7 +62,12 @@ export class TritonHttpBackend implements Backend, ServerStatsCapability {
   }
 
   connect(): Promise<Channel> {
-    const ch = new TritonChannel(this.#target, this.clock, (c) => this.#channels.delete(c));
+    const ch = new TritonChannel(
+      this.#target,
+      this.clock,
+      (c) => this.#channels.delete(c),
+      this.options.requestTimeoutMs ?? 0,
+    );
     this.#channels.add(ch);
     return Promise.resolve(ch);
   }

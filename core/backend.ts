@@ -73,6 +73,8 @@ export interface BackendOptions {
   inputTensorFormat: "binary" | "json";
   outputTensorFormat: "binary" | "json";
   verbose: boolean;
+  /** Per-request timeout in ms (outcome "timeout"); 0 or absent waits for ever. */
+  requestTimeoutMs?: number;
 }
 
 /** One connection or stream; the dispatcher owns one per in-flight slot. */

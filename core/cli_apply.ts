@@ -166,6 +166,17 @@ const MEASUREMENT_HANDLERS = {
     const rule = "The value must be >= 0.";
     c.warmupRequestCount = parseIntegerWhere("--warmup-request-count", v, nonNegative, rule);
   },
+  "request-timeout": (c, _s, v) => {
+    const rule = "The value must be >= 0 msec (0 = no timeout).";
+    c.requestTimeoutMs = parseIntegerWhere("--request-timeout", v, nonNegative, rule);
+  },
+  "max-error-rate": (c, _s, v) => {
+    const pct = parseDecimal("--max-error-rate", v);
+    if (!(pct >= 0 && pct <= 100)) {
+      throw valueError("--max-error-rate", "The value must be a percentage in [0, 100].", v);
+    }
+    c.maxErrorRate = pct / 100;
+  },
 } satisfies Partial<Record<ConfigId, Handler>>;
 
 const LOAD_HANDLERS = {

@@ -103,6 +103,20 @@ export const HELP: Readonly<Record<HelpGroup, readonly HelpEntry[]>> = {
       def: "0",
       text: "Requests sent and discarded before measuring; single load value only.",
     },
+    {
+      id: "request-timeout",
+      flags: "--request-timeout <ms>",
+      def: "0 = none",
+      text: "Give up on a request after this long; it counts as a failed request (timeout).",
+    },
+    {
+      id: "max-error-rate",
+      flags: "--max-error-rate <pct>",
+      def: "no limit",
+      text: "Failed requests are counted and reported, never fatal on their own; a window with " +
+        "more than this share failed ends the sweep with exit 99 (perf_analyzer exits 99 on " +
+        "the first failure).",
+    },
   ],
   "Load": [
     {

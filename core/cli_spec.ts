@@ -34,6 +34,8 @@ export type SupportedId =
   | "binary-search"
   | "request-count"
   | "warmup-request-count"
+  | "request-timeout"
+  | "max-error-rate"
   | "concurrency-range"
   | "max-threads"
   | "async"
@@ -105,6 +107,8 @@ const SUPPORTED: OptionSpec[] = [
   supported("binary-search", { long: "binary-search" }, false),
   supported("request-count", { long: "request-count" }, true),
   supported("warmup-request-count", { long: "warmup-request-count" }, true),
+  supported("request-timeout", { long: "request-timeout" }, true),
+  supported("max-error-rate", { long: "max-error-rate" }, true),
   supported("concurrency-range", { long: "concurrency-range" }, true, "Concurrency"),
   supported("max-threads", { long: "max-threads" }, true),
   supported("async", { long: "async", short: "a" }, false),

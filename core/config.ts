@@ -46,6 +46,10 @@ export interface RunConfig {
   requestCount: number;
   /** --warmup-request-count */
   warmupRequestCount: number;
+  /** --request-timeout, ms; 0 = wait for ever. A timed-out request counts as failed. */
+  requestTimeoutMs: number;
+  /** --max-error-rate as a fraction (5 % → 0.05); undefined = count errors, never stop. */
+  maxErrorRate: number | undefined;
 
   /** --concurrency-range (or deprecated -t/-c). */
   concurrency: Range;
@@ -114,6 +118,8 @@ export function defaultConfig(): RunConfig {
     binarySearch: false,
     requestCount: 0,
     warmupRequestCount: 0,
+    requestTimeoutMs: 0,
+    maxErrorRate: undefined,
     concurrency: { start: 1, end: 1, step: 1 },
     maxThreads: 16,
     async: false,

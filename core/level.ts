@@ -9,7 +9,7 @@ import type { Clock } from "./clock.ts";
 import type { DispatchSink, LoadDriver } from "./dispatcher.ts";
 import { ExitCode, RunError } from "./errors.ts";
 import type { RequestRecord } from "./record.ts";
-import type { LevelResult, PassSummary } from "./results.ts";
+import type { LevelResult, LevelStatus, PassSummary } from "./results.ts";
 import { statsDelta } from "./server_stats.ts";
 import {
   isStable,
@@ -37,6 +37,8 @@ export interface MeasureSettings {
   async: boolean;
   /** Reported latency from the intended send time (default) or the actual one. */
   latencyFrom?: LatencyOrigin;
+  /** A window whose failed share exceeds this fraction ends the level; absent = no limit. */
+  maxErrorRate?: number;
 }
 
 export interface MeasureDeps {
@@ -117,6 +119,10 @@ export class LevelMeasurer implements DispatchSink {
         cpu0 = this.deps.cpuUs();
       } else this.#current = undefined;
       snapshots.push(await this.#serverStats());
+      if (this.#tooManyErrors(window)) {
+        passes.push(window.pass(s.batchSize, s.percentile));
+        return this.#result(value, passes, snapshots, "too_many_errors");
+      }
       if (window.requestCount === 0) {
         if (aborted && passes.length > 0) break;
         throw new RunError(noValidRequests(window), ExitCode.NoValidRequests);
@@ -127,6 +133,12 @@ export class LevelMeasurer implements DispatchSink {
       window = this.#current!;
     }
     return this.#result(value, passes, snapshots);
+  }
+
+  #tooManyErrors(window: Window): boolean {
+    const limit = this.settings.maxErrorRate;
+    const total = window.requestCount + window.errorCount;
+    return limit !== undefined && total > 0 && window.errorCount / total > limit;
   }
 
   #open(trial: number, startNs: number): Window {
@@ -170,6 +182,7 @@ export class LevelMeasurer implements DispatchSink {
     value: number,
     passes: PassSummary[],
     snapshots: (ModelStats | undefined)[],
+    forced?: "too_many_errors",
   ): LevelResult {
     const s = this.settings;
     const used = Math.min(STABILITY_WINDOWS, passes.length);
@@ -178,15 +191,7 @@ export class LevelMeasurer implements DispatchSink {
     for (let i = passes.length - used; i < passes.length; i++) merged.add(this.#ring[i % RING]);
     const before = snapshots[passes.length - used];
     const after = snapshots[passes.length];
-    let status: LevelResult["status"] = "stable";
-    if (overLatencyLimit(passes, s.rule)) status = "over_threshold";
-    else if (s.requestCount === 0 && !this.deps.signal.aborted && !isStable(passes, s.rule)) {
-      if (s.async && throughputStable(passes, s.rule)) {
-        this.deps.warn(
-          "Warning: Request latency is not stabilizing. Please try lowering the request rate.",
-        );
-      } else status = "unstable";
-    }
+    const status = forced ?? this.#status(passes);
     return {
       mode: s.mode,
       value,
@@ -196,6 +201,20 @@ export class LevelMeasurer implements DispatchSink {
       stabilizingLatencyNs: merged.stabilizingLatency(s.percentile),
       status,
     };
+  }
+
+  /** perf_analyzer's verdict on a level's windows (reference §2.3). */
+  #status(passes: PassSummary[]): LevelStatus {
+    const s = this.settings;
+    if (overLatencyLimit(passes, s.rule)) return "over_threshold";
+    if (s.requestCount > 0 || this.deps.signal.aborted || isStable(passes, s.rule)) return "stable";
+    if (s.async && throughputStable(passes, s.rule)) {
+      this.deps.warn(
+        "Warning: Request latency is not stabilizing. Please try lowering the request rate.",
+      );
+      return "stable";
+    }
+    return "unstable";
   }
 
   destroy(): void {

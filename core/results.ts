@@ -60,7 +60,7 @@ export interface PassSummary {
   stabilizingLatencyNs: number;
 }
 
-export type LevelStatus = "stable" | "unstable" | "over_threshold";
+export type LevelStatus = "stable" | "unstable" | "over_threshold" | "too_many_errors";
 
 export interface LevelResult {
   mode: "concurrency" | "request_rate";

@@ -67,11 +67,20 @@ async function createBackend(
     inputTensorFormat: config.inputTensorFormat,
     outputTensorFormat: config.outputTensorFormat,
     verbose: config.verbose > 0,
+    requestTimeoutMs: config.requestTimeoutMs,
   });
   return { backend, kind: factory.kind };
 }
 
 function rejection(level: LevelResult, config: RunConfig): string {
+  if (level.status === "too_many_errors") {
+    const c = level.client;
+    const top = [...c.errors.entries()].sort((a, b) => b[1] - a[1])[0]?.[0] ?? "";
+    return `A measurement window had more than ${config.maxErrorRate! * 100}% failed requests ` +
+      `(--max-error-rate): ${c.errorCount} of ${c.requestCount + c.errorCount} failed at ` +
+      `${level.mode === "concurrency" ? "concurrency" : "request rate"} ${level.value}, ` +
+      `most often: ${top}\n`;
+  }
   if (level.status === "over_threshold") {
     return `Measured latency went over the set limit of ${config.latencyThresholdMs} msec. \n`;
   }
@@ -104,6 +113,7 @@ function measurerFor(
     requestCount: config.requestCount,
     async: config.async,
     latencyFrom: config.latencyFrom,
+    maxErrorRate: config.maxErrorRate,
   }, {
     clock: deps.clock,
     cpuUs,

@@ -27,15 +27,20 @@ function passed(level: LevelResult): boolean {
   return level.status === "stable";
 }
 
-async function visit(value: number, hooks: SweepHooks, levels: LevelResult[]): Promise<boolean> {
+/** Measures one level: "pass", "fail", or "abort" when errors exceeded --max-error-rate. */
+async function visit(
+  value: number,
+  hooks: SweepHooks,
+  levels: LevelResult[],
+): Promise<"pass" | "fail" | "abort"> {
   const level = await hooks.measure(value);
   if (passed(level)) {
     levels.push(level);
     hooks.reported(level);
-    return true;
+    return "pass";
   }
   hooks.rejected(level);
-  return false;
+  return level.status === "too_many_errors" ? "abort" : "fail";
 }
 
 export async function linearSweep(range: Range, hooks: SweepHooks): Promise<SweepResult> {
@@ -51,6 +56,7 @@ export async function linearSweep(range: Range, hooks: SweepHooks): Promise<Swee
     const level = await hooks.measure(v);
     if (!passed(level)) {
       hooks.rejected(level);
+      if (level.status === "too_many_errors") return { levels, exitCode: ExitCode.Generic };
       // Only an unstable *first* level is an error; later ones just end the sweep.
       const firstUnstable = levels.length === 0 && level.status === "unstable";
       return { levels, exitCode: firstUnstable ? ExitCode.Unstable : ExitCode.Success };
@@ -70,13 +76,20 @@ export async function binarySweep(
 ): Promise<SweepResult> {
   const levels: LevelResult[] = [];
   const done = { levels, exitCode: ExitCode.Success };
+  const aborted = { levels, exitCode: ExitCode.Generic };
   let low = range.start;
   let high = range.end;
-  if (!(await visit(low, hooks, levels)) || hooks.stopped()) return done;
-  if ((await visit(high, hooks, levels)) || hooks.stopped()) return done;
+  const first = await visit(low, hooks, levels);
+  if (first === "abort") return aborted;
+  if (first === "fail" || hooks.stopped()) return done;
+  const top = await visit(high, hooks, levels);
+  if (top === "abort") return aborted;
+  if (top === "pass" || hooks.stopped()) return done;
   while (high - low > range.step && !hooks.stopped()) {
     const mid = integral ? Math.floor((low + high) / 2) : (low + high) / 2;
-    if (await visit(mid, hooks, levels)) low = mid;
+    const outcome = await visit(mid, hooks, levels);
+    if (outcome === "abort") return aborted;
+    if (outcome === "pass") low = mid;
     else high = mid;
   }
   return done;
