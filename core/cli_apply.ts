@@ -146,6 +146,9 @@ const MEASUREMENT_HANDLERS = {
   "max-trials": (c, _s, v) => {
     c.maxTrials = parseIntegerWhere("--max-trials (-r)", v, positive, GT0);
   },
+  "stop-rule": (c, _s, v) => {
+    c.stopRule = parseChoice("--stop-rule", v, ["windows", "confidence"]);
+  },
   "percentile": (c, _s, v) => {
     const rule = "The value must be -1 for not reporting or in range (0, 100).";
     const ok = (n: number) => n === -1 || (n >= 1 && n <= 99);

@@ -74,6 +74,15 @@ export const HELP: Readonly<Record<HelpGroup, readonly HelpEntry[]>> = {
       text: "Most windows measured per load level before giving up (> 0).",
     },
     {
+      id: "stop-rule",
+      flags: "--stop-rule <windows|confidence>",
+      def: "windows",
+      text: "windows: perf_analyzer's rule, the last 3 windows agree within -s. confidence: " +
+        "keep every window of the level until the 99 % confidence interval of the latency " +
+        "(average, or --percentile) is within ± -s of it (MLPerf LoadGen's idea); the interval " +
+        "is reported.",
+    },
+    {
       id: "percentile",
       flags: "--percentile <p>",
       def: "-1 = average",

@@ -29,6 +29,7 @@ export type SupportedId =
   | "measurement-request-count"
   | "stability-percentage"
   | "max-trials"
+  | "stop-rule"
   | "percentile"
   | "latency-threshold"
   | "binary-search"
@@ -102,6 +103,7 @@ const SUPPORTED: OptionSpec[] = [
   supported("measurement-request-count", { long: "measurement-request-count" }, true),
   supported("stability-percentage", { long: "stability-percentage", short: "s" }, true),
   supported("max-trials", { long: "max-trials", short: "r" }, true),
+  supported("stop-rule", { long: "stop-rule" }, true),
   supported("percentile", { long: "percentile" }, true),
   supported("latency-threshold", { long: "latency-threshold", short: "l" }, true),
   supported("binary-search", { long: "binary-search" }, false),

@@ -37,6 +37,8 @@ export interface RunConfig {
   stabilityThreshold: number;
   /** -r */
   maxTrials: number;
+  /** --stop-rule: perf_analyzer's three windows, or a 99 % confidence interval within -s. */
+  stopRule: "windows" | "confidence";
   /** --percentile; -1 = use the average latency. */
   percentile: number;
   /** -l, ms; 0 = no limit. */
@@ -113,6 +115,7 @@ export function defaultConfig(): RunConfig {
     measurementRequestCount: 50,
     stabilityThreshold: 0.1,
     maxTrials: 10,
+    stopRule: "windows",
     percentile: -1,
     latencyThresholdMs: 0,
     binarySearch: false,

@@ -52,9 +52,14 @@ export class LatencyHistogram {
    * move it to a neighbouring rank.
    */
   percentile(p: number): number {
+    return this.atRank(Math.floor((p / 100) * (this.#count - 1) + 0.5));
+  }
+
+  /** The (rank + 1)-th smallest value (0-based rank, clamped to the samples held). */
+  atRank(rank: number): number {
     if (this.#count === 0) return 0;
-    const rank = Math.floor((p / 100) * (this.#count - 1) + 0.5);
-    return this.#h.getValueAtPercentile(((rank + 1) / this.#count) * 100);
+    const r = Math.min(Math.max(rank, 0), this.#count - 1);
+    return this.#h.getValueAtPercentile(((r + 1) / this.#count) * 100);
   }
 
   /** Adds another histogram's samples (exact for the moments, bucket-exact for percentiles). */

@@ -11,6 +11,7 @@ import { ExitCode, RunError } from "./errors.ts";
 import type { RequestRecord } from "./record.ts";
 import type { LevelResult, LevelStatus, PassSummary } from "./results.ts";
 import { statsDelta } from "./server_stats.ts";
+import { intervalWithin, latencyInterval } from "./confidence.ts";
 import {
   isStable,
   overLatencyLimit,
@@ -39,6 +40,12 @@ export interface MeasureSettings {
   latencyFrom?: LatencyOrigin;
   /** A window whose failed share exceeds this fraction ends the level; absent = no limit. */
   maxErrorRate?: number;
+  /**
+   * "windows": perf_analyzer's rule (the last three windows agree). "confidence": all windows
+   * of the level so far, until the 99 % interval of the stabilizing latency is within ± the
+   * threshold of its estimate.
+   */
+  stopRule?: "windows" | "confidence";
 }
 
 export interface MeasureDeps {
@@ -77,12 +84,19 @@ function noValidRequests(window: Window): string {
 export class LevelMeasurer implements DispatchSink {
   #ring: Window[];
   #merged: Window;
+  /** Every window of the level so far (the confidence rule looks at all of them). */
+  #all: Window;
   #current: Window | undefined;
 
   constructor(private readonly settings: MeasureSettings, private readonly deps: MeasureDeps) {
     const origin = settings.latencyFrom ?? "intended";
     this.#ring = Array.from({ length: RING }, () => new Window(origin));
     this.#merged = new Window(origin);
+    this.#all = new Window(origin);
+  }
+
+  get #byConfidence(): boolean {
+    return this.settings.stopRule === "confidence";
   }
 
   sent(): void {
@@ -105,6 +119,7 @@ export class LevelMeasurer implements DispatchSink {
     const passes: PassSummary[] = [];
     let trial = 0;
     let window = this.#open(0, clock.nowNs());
+    this.#all.begin(0);
     let cpu0 = this.deps.cpuUs();
     if (s.requestCount > 0) dispatcher.limit(s.requestCount);
     await dispatcher.setLevel(value);
@@ -128,7 +143,8 @@ export class LevelMeasurer implements DispatchSink {
         throw new RunError(noValidRequests(window), ExitCode.NoValidRequests);
       }
       passes.push(window.pass(s.batchSize, s.percentile));
-      if (last || isStable(passes, s.rule) || overLatencyLimit(passes, s.rule)) break;
+      this.#all.add(window);
+      if (last || this.#settled(passes) || overLatencyLimit(passes, s.rule)) break;
       trial++;
       window = this.#current!;
     }
@@ -185,30 +201,44 @@ export class LevelMeasurer implements DispatchSink {
     forced?: "too_many_errors",
   ): LevelResult {
     const s = this.settings;
-    const used = Math.min(STABILITY_WINDOWS, passes.length);
-    const merged = this.#merged;
-    merged.begin(0);
-    for (let i = passes.length - used; i < passes.length; i++) merged.add(this.#ring[i % RING]);
+    const used = this.#byConfidence ? passes.length : Math.min(STABILITY_WINDOWS, passes.length);
+    let merged = this.#all;
+    if (!this.#byConfidence) {
+      merged = this.#merged;
+      merged.begin(0);
+      for (let i = passes.length - used; i < passes.length; i++) merged.add(this.#ring[i % RING]);
+    }
     const before = snapshots[passes.length - used];
     const after = snapshots[passes.length];
     const status = forced ?? this.#status(passes);
+    const client = merged.stats(s.batchSize, s.percentile);
+    if (this.#byConfidence) client.interval = latencyInterval(merged.latency, s.percentile);
     return {
       mode: s.mode,
       value,
       passes,
-      client: merged.stats(s.batchSize, s.percentile),
+      client,
       server: before && after ? statsDelta(before, after) : undefined,
       stabilizingLatencyNs: merged.stabilizingLatency(s.percentile),
       status,
     };
   }
 
+  /** The stopping rule in force says the level has been measured well enough. */
+  #settled(passes: PassSummary[]): boolean {
+    if (!this.#byConfidence) return isStable(passes, this.settings.rule);
+    // Two windows at least: the first carries connection set-up and warm caches.
+    if (passes.length < 2) return false;
+    const iv = latencyInterval(this.#all.latency, this.settings.percentile);
+    return iv !== undefined && intervalWithin(iv, this.settings.rule.threshold);
+  }
+
   /** perf_analyzer's verdict on a level's windows (reference §2.3). */
   #status(passes: PassSummary[]): LevelStatus {
     const s = this.settings;
     if (overLatencyLimit(passes, s.rule)) return "over_threshold";
-    if (s.requestCount > 0 || this.deps.signal.aborted || isStable(passes, s.rule)) return "stable";
-    if (s.async && throughputStable(passes, s.rule)) {
+    if (s.requestCount > 0 || this.deps.signal.aborted || this.#settled(passes)) return "stable";
+    if (!this.#byConfidence && s.async && throughputStable(passes, s.rule)) {
       this.deps.warn(
         "Warning: Request latency is not stabilizing. Please try lowering the request rate.",
       );
@@ -220,5 +250,6 @@ export class LevelMeasurer implements DispatchSink {
   destroy(): void {
     for (const w of this.#ring) w.destroy();
     this.#merged.destroy();
+    this.#all.destroy();
   }
 }

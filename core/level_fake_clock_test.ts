@@ -76,3 +76,16 @@ Deno.test("--request-count takes exactly the span of those requests", async () =
   assert.equal(level.client.durationNs, 10e6);
   assert.equal(level.client.throughput, 5000);
 });
+
+Deno.test("confidence rule: stops once the 99 % interval is narrow, over all windows", async () => {
+  // Constant 1 ms latency: the mean's interval has zero width after the required two windows.
+  const mean = await measure({ stopRule: "confidence" }, 2);
+  assert.equal(mean.passes.length, 2);
+  assert.equal(mean.client.requestCount, 238 + 240);
+  assert.deepEqual(mean.client.interval?.lowNs, 1e6);
+  // p99 needs enough samples for its order statistics: 478 are too few, 718 suffice.
+  const p99 = await measure({ stopRule: "confidence", percentile: 99 }, 2);
+  assert.equal(p99.passes.length, 3);
+  assert.equal(p99.client.interval?.samples, 718);
+  assert.equal(p99.status, "stable");
+});

@@ -16,7 +16,7 @@ import {
 } from "./format.ts";
 import type { ModelStats } from "./backend.ts";
 import type { Range } from "./config.ts";
-import { openLoopHeadLines, openLoopTailLines } from "./report_open_loop.ts";
+import { intervalLines, openLoopHeadLines, openLoopTailLines } from "./report_extensions.ts";
 
 export type { RateSettings, ReportContext } from "./format.ts";
 
@@ -183,7 +183,7 @@ function clientLines(level: LevelResult, ctx: ReportContext): string[] {
   for (const p of [...client.percentilesNs.keys()].sort((a, b) => a - b)) {
     lines.push(`    p${p} latency: ${usec(client.percentilesNs.get(p) ?? 0)} usec`);
   }
-  lines.push(...openLoopTailLines(level));
+  lines.push(...intervalLines(client), ...openLoopTailLines(level));
   lines.push(libraryLine(client, ctx));
   return lines;
 }

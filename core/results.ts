@@ -3,6 +3,7 @@
  * nanoseconds (numbers); sinks convert to µs with integer division as perf_analyzer does.
  */
 import type { ModelStats } from "./backend.ts";
+import type { Interval } from "./confidence.ts";
 
 /** Client-side numbers for one window or for the merged (reported) windows of a level. */
 export interface ClientStats {
@@ -37,6 +38,8 @@ export interface ClientStats {
   overheadPct: number;
   /** How well sends kept to the schedule; printed for open-loop (request-rate) levels. */
   openLoop?: OpenLoopStats;
+  /** 99 % interval of the stabilizing latency (--stop-rule confidence). */
+  interval?: Interval;
 }
 
 /** Schedule keeping, from each request's intended and actual send times. */

@@ -114,6 +114,7 @@ function measurerFor(
     async: config.async,
     latencyFrom: config.latencyFrom,
     maxErrorRate: config.maxErrorRate,
+    stopRule: config.stopRule,
   }, {
     clock: deps.clock,
     cpuUs,

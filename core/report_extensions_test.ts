@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { openLoopHeadLines, openLoopTailLines } from "./report_open_loop.ts";
+import { intervalLines, openLoopHeadLines, openLoopTailLines } from "./report_extensions.ts";
 import type { ClientStats, LevelResult, OpenLoopStats } from "./results.ts";
 
 function level(delayed: number, mode: LevelResult["mode"] = "request_rate"): LevelResult {
@@ -39,4 +39,22 @@ Deno.test("service time and send lateness lines in µs", () => {
 Deno.test("closed-loop levels print none of it", () => {
   assert.deepEqual(openLoopHeadLines(level(900, "concurrency")), []);
   assert.deepEqual(openLoopTailLines(level(900, "concurrency")), []);
+});
+
+Deno.test("confidence interval line names the statistic and the sample size", () => {
+  const client = {
+    interval: {
+      percentile: 99,
+      lowNs: 1_200_900,
+      highNs: 1_350_000,
+      estimateNs: 1.3e6,
+      samples: 4821,
+    },
+  } as unknown as ClientStats;
+  assert.deepEqual(intervalLines(client), [
+    "    p99 latency 99% confidence interval: 1200 - 1350 usec (4821 requests)",
+  ]);
+  const mean = { interval: { ...client.interval!, percentile: -1 } } as ClientStats;
+  assert.match(intervalLines(mean)[0], /^ {4}Avg latency 99% confidence interval: /);
+  assert.deepEqual(intervalLines({} as ClientStats), []);
 });

@@ -1,5 +1,8 @@
 /**
- * Console lines of open-loop (request-rate) levels. perf_analyzer's own two lines come first:
+ * Console lines this tool adds to perf_analyzer's level block (and two of perf_analyzer's own
+ * that only open-loop levels print).
+ *
+ * Open-loop (request-rate) levels: perf_analyzer's own two lines come first:
  * the achieved send rate and its warning when more than 1 % of the requests went out late.
  * Then this tool's additions, which make coordinated omission visible: the service time (what
  * the server and network took) next to the latency (from the intended send time), and how
@@ -46,5 +49,16 @@ export function openLoopTailLines(level: LevelResult): string[] {
     `    Send lateness (actual - intended send): p50 ${at(l, 50)} usec, ` +
     `p99 ${at(l, 99)} usec, max ${usec(ol.maxLatenessNs)} usec, ` +
     `${formatFixed(delayedPct(level.client, ol.delayedCount), 2)}% over 1 ms`,
+  ];
+}
+
+/** --stop-rule confidence: the 99 % interval of the latency the level was judged by. */
+export function intervalLines(client: ClientStats): string[] {
+  const iv = client.interval;
+  if (!iv) return [];
+  const what = iv.percentile === -1 ? "Avg latency" : `p${iv.percentile} latency`;
+  return [
+    `    ${what} 99% confidence interval: ${usec(iv.lowNs)} - ${usec(iv.highNs)} usec ` +
+    `(${iv.samples} requests)`,
   ];
 }
