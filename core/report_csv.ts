@@ -17,8 +17,45 @@ function sortedPercentiles(client: ClientStats): number[] {
   return [...client.percentilesNs.keys()].sort((a, b) => a - b);
 }
 
+/**
+ * This tool's verbose-CSV columns, after all of perf_analyzer's so its columns keep their
+ * places: failed requests (only when some level had failures) and, for open-loop levels,
+ * service time and send lateness (what the console's extra lines say).
+ */
+interface Extensions {
+  failures: boolean;
+  openLoop: boolean;
+}
+
+function extensionsOf(levels: LevelResult[], ctx: ReportContext): Extensions {
+  const verbose = ctx.config.verboseCsv;
+  return {
+    failures: verbose && levels.some((l) => l.client.errorCount > 0),
+    openLoop: verbose && levels[0].mode === "request_rate" && !!levels[0].client.openLoop,
+  };
+}
+
+function extensionHeader(ext: Extensions): string[] {
+  const cols = ext.failures ? ["Failed Requests"] : [];
+  if (ext.openLoop) cols.push("Service p50 latency", "Service p99 latency", "Send lateness p99");
+  return cols;
+}
+
+function extensionCells(c: ClientStats, ext: Extensions): string[] {
+  const cells = ext.failures ? [String(c.errorCount)] : [];
+  const ol = c.openLoop;
+  if (ext.openLoop && ol) {
+    cells.push(
+      String(usec(ol.servicePercentilesNs.get(50) ?? 0)),
+      String(usec(ol.servicePercentilesNs.get(99) ?? 0)),
+      String(usec(ol.latenessPercentilesNs.get(99) ?? 0)),
+    );
+  }
+  return cells;
+}
+
 /** Header; the percentile columns come from the first reported level, as in perf_analyzer. */
-function header(first: LevelResult, ctx: ReportContext): string {
+function header(first: LevelResult, ctx: ReportContext, ext: Extensions): string {
   const cols = [first.mode === "concurrency" ? "Concurrency" : "Request Rate", "Inferences/Second"];
   if (ctx.model.decoupled) cols.push("Response Throughput");
   cols.push("Client Send");
@@ -38,6 +75,7 @@ function header(first: LevelResult, ctx: ReportContext): string {
     if (ctx.config.percentile === -1) cols.push("Avg latency");
     cols.push("request/response", "response wait");
   }
+  cols.push(...extensionHeader(ext));
   return cols.join(",");
 }
 
@@ -60,7 +98,7 @@ function serverCells(client: ClientStats, s: ModelStats, ctx: ReportContext): st
   return cells;
 }
 
-function row(level: LevelResult, ctx: ReportContext): string {
+function row(level: LevelResult, ctx: ReportContext, ext: Extensions): string {
   const c = level.client;
   const cells = [formatLoadValue(level.mode, level.value), formatCpp(c.throughput)];
   if (ctx.model.decoupled) cells.push(formatCpp(c.responseThroughput));
@@ -75,6 +113,7 @@ function row(level: LevelResult, ctx: ReportContext): string {
     if (ctx.config.percentile === -1) cells.push(String(usec(c.avgLatencyNs)));
     cells.push(String(send + recv), String(Math.max(0, usec(c.avgRequestNs) - send - recv)));
   }
+  cells.push(...extensionCells(c, ext));
   return cells.join(",");
 }
 
@@ -86,8 +125,9 @@ function row(level: LevelResult, ctx: ReportContext): string {
 export function formatCsv(levels: LevelResult[], ctx: ReportContext): string {
   const reported = levels.filter((l) => l.status === "stable");
   if (reported.length === 0) return "";
+  const ext = extensionsOf(reported, ctx);
   const rows = [...reported]
     .sort((a, b) => a.client.throughput - b.client.throughput)
-    .map((l) => row(l, ctx));
-  return [header(reported[0], ctx), ...rows].join("\n") + "\n";
+    .map((l) => row(l, ctx, ext));
+  return [header(reported[0], ctx, ext), ...rows].join("\n") + "\n";
 }

@@ -78,3 +78,43 @@ Deno.test("CSV is empty when no level was reported", () => {
   assertEquals(formatCsv(levels, context({})), "");
   assertEquals(formatCsv([], context({})), "");
 });
+
+Deno.test("verbose CSV adds our columns only when there is something to say", () => {
+  const ctx = context({ concurrency: range(1, 2), verbose: 1, verboseCsv: true });
+  const levels = verboseLevels();
+  levels[1].client.errorCount = 7;
+  const lines = formatCsv(levels, ctx).split("\n");
+  assertEquals(
+    lines[0].endsWith(",Avg latency,request/response,response wait,Failed Requests"),
+    true,
+  );
+  assertEquals(lines[1].endsWith(",0"), true);
+  assertEquals(lines[2].endsWith(",7"), true);
+  // Not verbose: perf_analyzer's columns only, whatever failed.
+  const plain = formatCsv(levels, context({ concurrency: range(1, 2) })).split("\n")[0];
+  assertEquals(plain.includes("Failed"), false);
+});
+
+Deno.test("verbose CSV of open-loop levels carries service time and send lateness", () => {
+  const ctx = context({ percentile: 95, verboseCsv: true }, {
+    rate: { range: { start: 200, end: 400, step: 200 }, distribution: "constant" },
+  });
+  const levels = rateLevels();
+  for (const l of levels) {
+    l.client.openLoop = {
+      delayedCount: 0,
+      servicePercentilesNs: new Map([[50, 250_000], [90, 300_000], [99, 410_999]]),
+      avgServiceNs: 260_000,
+      latenessPercentilesNs: new Map([[50, 2_000], [90, 5_000], [99, 61_500]]),
+      maxLatenessNs: 900_000,
+    };
+  }
+  const lines = formatCsv(levels, ctx).split("\n");
+  assertEquals(
+    lines[0].endsWith(
+      "request/response,response wait,Service p50 latency,Service p99 latency,Send lateness p99",
+    ),
+    true,
+  );
+  assertEquals(lines[1].endsWith(",250,410,61"), true);
+});
