@@ -37,6 +37,9 @@ interface Slot {
   loop: Promise<void>;
 }
 
+/** Longest pause a slot takes after consecutive transport errors (1, 2, 4 … ms). */
+const MAX_BACKOFF_MS = 100;
+
 export class Dispatcher implements LoadDriver {
   #slots: Slot[] = [];
   #target = 0;
@@ -96,7 +99,9 @@ export class Dispatcher implements LoadDriver {
   async #run(slot: Slot): Promise<void> {
     const record = slot.record;
     const n = this.requests.length;
+    let backoffMs = 0;
     while (!this.#stopped && slot.index < this.#target && this.#remaining > 0) {
+      if (backoffMs > 0) await this.clock.sleep(backoffMs);
       this.#remaining--;
       const prepared = this.requests[this.#cursor];
       this.#cursor = this.#cursor + 1 === n ? 0 : this.#cursor + 1;
@@ -110,6 +115,11 @@ export class Dispatcher implements LoadDriver {
         record.fail("protocol_error", `backend error: ${(e as Error).message}`, this.clock.nowNs());
       }
       this.sink.completed(record);
+      // A server that is down refuses connections at once; without a pause every slot would
+      // spin through failures as fast as the CPU allows. The failures are still counted.
+      backoffMs = record.outcome === "transport_error"
+        ? Math.min(MAX_BACKOFF_MS, Math.max(1, backoffMs * 2))
+        : 0;
     }
     slot.running = false;
   }

@@ -3,6 +3,7 @@ import { systemClock } from "./clock.ts";
 import { Dispatcher } from "./dispatcher.ts";
 import type { RequestRecord } from "./record.ts";
 import { FakeBackend } from "./testing/fake_backend.ts";
+import { FakeClock } from "./testing/fake_clock.ts";
 
 function collector() {
   const seen = { sent: 0, ok: 0, failed: 0, errors: [] as string[] };
@@ -87,4 +88,25 @@ Deno.test("an empty request list is refused", () => {
     () => new Dispatcher(new FakeBackend(), [], systemClock, collector().sink),
     RangeError,
   );
+});
+
+Deno.test("transport errors back off (1, 2, 4 … ms) instead of spinning", async () => {
+  const clock = new FakeClock();
+  const backend = new FakeBackend(0, clock);
+  const sleeps: number[] = [];
+  const sleep = clock.sleep.bind(clock);
+  clock.sleep = (ms: number, signal?: AbortSignal) => {
+    sleeps.push(ms);
+    return sleep(ms, signal);
+  };
+  backend.failOutcome = "transport_error";
+  backend.failWith = () => "Couldn't connect to server";
+  const { seen, sink } = collector();
+  const d = new Dispatcher(backend, ["p"], clock, sink);
+  d.limit(6);
+  await d.setConcurrency(1);
+  await d.drain();
+  assert.equal(seen.failed, 6);
+  assert.deepEqual(sleeps, [1, 2, 4, 8, 16]);
+  await d.stop();
 });

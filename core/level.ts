@@ -190,8 +190,21 @@ export class LevelMeasurer implements DispatchSink {
     });
   }
 
+  /**
+   * A snapshot of the server's counters, or undefined when there are none. A server that is
+   * down at a window boundary costs that level its Server block, not the whole run.
+   */
   async #serverStats(): Promise<ModelStats | undefined> {
-    return this.deps.serverStats ? await this.deps.serverStats() : undefined;
+    if (!this.deps.serverStats) return undefined;
+    try {
+      return await this.deps.serverStats();
+    } catch (e) {
+      this.deps.warn(
+        `Warning: server statistics unavailable at a window boundary (${(e as Error).message}); ` +
+          "this level is reported without its Server block.",
+      );
+      return undefined;
+    }
   }
 
   #result(
@@ -218,10 +231,24 @@ export class LevelMeasurer implements DispatchSink {
       value,
       passes,
       client,
-      server: before && after ? statsDelta(before, after) : undefined,
+      server: this.#serverDelta(before, after),
       stabilizingLatencyNs: merged.stabilizingLatency(s.percentile),
       status,
     };
+  }
+
+  /** Counters that went backwards mean the server restarted: no honest delta exists. */
+  #serverDelta(before?: ModelStats, after?: ModelStats): ModelStats | undefined {
+    if (!before || !after) return undefined;
+    const delta = statsDelta(before, after);
+    if (Object.values(delta).some((v) => v < 0)) {
+      this.deps.warn(
+        "Warning: server statistics went backwards during the level (did the server restart?); " +
+          "this level is reported without its Server block.",
+      );
+      return undefined;
+    }
+    return delta;
   }
 
   /** The stopping rule in force says the level has been measured well enough. */

@@ -4,7 +4,7 @@
  */
 import type { Backend, Channel, ModelInfo, PreparedRequest, RequestSpec } from "../backend.ts";
 import { type Clock, systemClock } from "../clock.ts";
-import type { RequestRecord } from "../record.ts";
+import type { Outcome, RequestRecord } from "../record.ts";
 
 export class FakeBackend implements Backend {
   readonly kind = "fake";
@@ -15,6 +15,8 @@ export class FakeBackend implements Backend {
   channelsClosed = 0;
   /** Return an error text to fail a request with, or undefined to succeed. */
   failWith: (payload: PreparedRequest) => string | undefined = () => undefined;
+  /** The outcome failed requests get. */
+  failOutcome: Exclude<Outcome, "ok"> = "server_error";
   throwOnSend = false;
 
   constructor(private readonly delayMs = 0, private readonly clock: Clock = systemClock) {}
@@ -61,7 +63,7 @@ export class FakeBackend implements Backend {
     this.inFlight--;
     const now = this.clock.nowNs();
     const error = this.failWith(payload);
-    if (error) return record.fail("server_error", error, now);
+    if (error) return record.fail(this.failOutcome, error, now);
     record.firstByteNs = now;
     record.addResponse(now);
     record.endNs = now;
