@@ -1,63 +1,75 @@
 /**
  * `deno task bench`: how fast our raw HTTP/1.1 client (the Triton HTTP backend under the
  * Dispatcher) drives a canned KServe v2 endpoint served by nginx on loopback, next to wrk on
- * the same URL in the same run, at 8 and 64 connections; then one long run at 64 connections
- * for memory. Prints a table and writes bench/results.json. A measurement, not a test: it exits
- * 1 only when a measurement is invalid (failed requests, broken keep-alive), never for a
- * missed target.
+ * the same URL in the same run, at 8 and 64 connections; then a memory soak of the real CLI
+ * (`deno run -A main.ts ... --request-count N`, its RSS read from /proc) for one window at full
+ * rate. Prints a table and writes bench/results.json. A measurement, not a test: it exits 1
+ * only when a measurement is invalid (failed requests, broken keep-alive, the CLI failing),
+ * never for a missed target.
  *
- *   --duration S  seconds per throughput row (default 10)
- *   --soak S      seconds of the memory run (default 60)
- *   --warmup S    seconds of our client's warmup before each window (default 2)
- *   --repeat N    runs per tool and connection count, best one shown (default 1)
- *   --quick       3 s rows, 10 s soak, 1 s warmup
+ *   --duration S          seconds per throughput row (default 10)
+ *   --soak S              seconds the soak's window should last (default 60)
+ *   --soak-connections C  the soak's --concurrency-range (default 64)
+ *   --only-soak           skip wrk and the throughput rows (a short CLI run sizes the soak)
+ *   --warmup S            seconds of our client's warmup before each window (default 2)
+ *   --repeat N            runs per tool and connection count, best one shown (default 1)
+ *   --quick               3 s rows, 10 s soak, 1 s warmup
+ *   --out FILE            where the JSON goes (default bench/results.json)
  */
+import { dirname } from "node:path";
 import { parseArgs } from "node:util";
 import { missingTools } from "./bench_tools.ts";
 import { type BenchPlan, runBench } from "./bench_run.ts";
 import { formatTable } from "./bench_report.ts";
 
-const RESULTS = new URL("../bench/results.json", import.meta.url);
+const RESULTS = new URL("../bench/results.json", import.meta.url).pathname;
 
-function seconds(flag: string, text: string | undefined, fallback: number): number {
+function positive(flag: string, text: string | undefined, fallback: number): number {
   if (text === undefined) return fallback;
   const n = Number(text);
   if (!Number.isFinite(n) || n <= 0) throw new RangeError(`--${flag} must be a positive number`);
   return n;
 }
 
-function planFrom(args: string[]): BenchPlan {
+function planFrom(args: string[]): { plan: BenchPlan; out: string } {
   const { values } = parseArgs({
     args,
     options: {
       duration: { type: "string" },
       soak: { type: "string" },
+      "soak-connections": { type: "string" },
+      "only-soak": { type: "boolean", default: false },
       warmup: { type: "string" },
       repeat: { type: "string" },
       quick: { type: "boolean", default: false },
+      out: { type: "string" },
     },
     strict: true,
   });
   const quick = values.quick ?? false;
-  return {
+  const plan: BenchPlan = {
     connections: [8, 64],
-    durationS: seconds("duration", values.duration, quick ? 3 : 10),
-    soakS: seconds("soak", values.soak, quick ? 10 : 60),
-    warmupS: seconds("warmup", values.warmup, quick ? 1 : 2),
-    repeat: Math.ceil(seconds("repeat", values.repeat, 1)),
-    soakConnections: 64,
+    durationS: positive("duration", values.duration, quick ? 3 : 10),
+    soakS: positive("soak", values.soak, quick ? 10 : 60),
+    warmupS: positive("warmup", values.warmup, quick ? 1 : 2),
+    repeat: Math.ceil(positive("repeat", values.repeat, 1)),
+    soakConnections: Math.ceil(positive("soak-connections", values["soak-connections"], 64)),
     wrkThreads: 2,
+    onlySoak: values["only-soak"] ?? false,
   };
+  return { plan, out: values.out ?? RESULTS };
 }
 
 async function main(args: string[]): Promise<number> {
   let plan: BenchPlan;
+  let out: string;
   try {
-    plan = planFrom(args);
+    ({ plan, out } = planFrom(args));
   } catch (e) {
     console.error(`bench: ${(e as Error).message}`);
     console.error(
-      "usage: deno task bench [--duration S] [--soak S] [--warmup S] [--repeat N] [--quick]",
+      "usage: deno task bench [--duration S] [--soak S] [--soak-connections C] [--only-soak]\n" +
+        "                       [--warmup S] [--repeat N] [--quick] [--out FILE]",
     );
     return 2;
   }
@@ -70,9 +82,9 @@ async function main(args: string[]): Promise<number> {
   const results = await runBench(plan, (line) => console.log(line));
   console.log("\n" + formatTable(results.rows, results.soak, results.targets));
   for (const p of results.problems) console.log(`INVALID: ${p}`);
-  await Deno.mkdir(new URL(".", RESULTS), { recursive: true });
-  await Deno.writeTextFile(RESULTS, JSON.stringify(results, null, 2) + "\n");
-  console.log(`\nResults written to ${RESULTS.pathname}`);
+  await Deno.mkdir(dirname(out), { recursive: true });
+  await Deno.writeTextFile(out, JSON.stringify(results, null, 2) + "\n");
+  console.log(`\nResults written to ${out}`);
   return results.valid ? 0 : 1;
 }
 

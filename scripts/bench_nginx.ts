@@ -10,6 +10,7 @@ import {
   MODEL_METADATA,
   SERVER_METADATA,
 } from "./bench_canned.ts";
+import { procCpuSeconds } from "./bench_proc.ts";
 
 export const NGINX_BIN = "/usr/sbin/nginx";
 const STATUS_PATH = "/nginx_status";
@@ -129,12 +130,9 @@ export class NginxServer {
     }
   }
 
-  /** nginx's user+system CPU seconds so far (/proc, in clock ticks of 1/100 s). */
-  async cpuSeconds(): Promise<number> {
-    const stat = await Deno.readTextFile(`/proc/${this.pid}/stat`);
-    // Fields after the parenthesized command name; utime and stime are fields 14 and 15.
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return (Number(fields[11]) + Number(fields[12])) / 100;
+  /** nginx's user+system CPU seconds so far. */
+  cpuSeconds(): Promise<number> {
+    return procCpuSeconds(this.pid);
   }
 
   async stop(): Promise<void> {

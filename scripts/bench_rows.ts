@@ -6,6 +6,7 @@ import { type ClientResult, measureClientInProcess } from "./bench_client.ts";
 import { MODEL } from "./bench_canned.ts";
 import type { NginxServer } from "./bench_nginx.ts";
 import type { Row, SoakRow } from "./bench_report.ts";
+import { type CliResult, runCli, summarizeRss } from "./bench_soak.ts";
 import { systemBusySeconds } from "./bench_tools.ts";
 import { runWrk } from "./bench_wrk.ts";
 import process from "node:process";
@@ -127,27 +128,63 @@ export async function oursRow(
   };
 }
 
-export async function soakRow(
-  nginx: NginxServer,
-  connections: number,
-  warmupS: number,
-  durationS: number,
-): Promise<SoakRow> {
-  const o = await clientRun(nginx, connections, warmupS, durationS);
-  const r = o.result;
+export interface SoakRun {
+  connections: number;
+  requestCount: number;
+}
+
+export const SOAK_PROCESS = "the perf_analyzer CLI (deno run -A main.ts, its own process; " +
+  "memory and CPU from /proc/<pid>)";
+
+/** The CLI's result as the soak row; firstError says why when the run is not usable. */
+export function soakFromCli(
+  run: SoakRun,
+  r: CliResult,
+  o: Omit<Observed<unknown>, "result">,
+): SoakRow {
+  const rss = summarizeRss(r.trace.rssSeriesMb, r.trace.hwmMb);
+  const requests = r.report?.requestCount ?? 0;
+  const reqPerSec = r.report?.throughput ?? NaN;
+  let firstError = "";
+  if (r.exitCode !== 0 || requests !== run.requestCount) {
+    const what = r.report ? `reported ${requests} of ${run.requestCount} requests` : "no report";
+    firstError = `exit ${r.exitCode}, ${what}\n--- stdout tail:\n${r.stdoutTail}\n` +
+      `--- stderr tail:\n${r.stderrTail}`;
+  }
   return {
-    connections: r.connections,
-    seconds: r.seconds,
-    requests: r.requests,
-    reqPerSec: r.reqPerSec,
-    cpuUsPerReq: r.cpuUsPerReq,
-    rssStartMb: r.rssStartMb,
-    rssPeakMb: r.rssPeakMb,
-    rssEndMb: r.rssEndMb,
+    process: SOAK_PROCESS,
+    command: r.command,
+    connections: run.connections,
+    requestCountAsked: run.requestCount,
+    requests,
+    seconds: requests / reqPerSec,
+    wallS: r.wallS,
+    reqPerSec,
+    cpuUsPerReq: (r.trace.cpuS * 1e6) / requests,
+    rssStartMb: rss.startMb,
+    rssAt25Mb: rss.at25Mb,
+    rssPeakMb: rss.peakMb,
+    rssEndMb: rss.endMb,
+    rssGrowthMb: rss.growthMb,
+    rssGrowthPct: rss.growthPct,
+    rssPeakGrowthMb: rss.peakGrowthMb,
+    rssPeakGrowthPct: rss.peakGrowthPct,
+    rssSeriesMb: r.trace.rssSeriesMb.map((x) => Math.round(x * 10) / 10),
     nginxCpuPct: o.nginxCpuPct,
     otherCpuPct: o.otherCpuPct,
     newConnections: o.newConnections,
-    failures: r.failures,
-    firstError: r.firstError,
+    exitCode: r.exitCode,
+    failures: run.requestCount - requests,
+    firstError,
   };
+}
+
+/** Runs the real CLI for one --request-count window and reads its memory from outside. */
+export async function soakRow(nginx: NginxServer, run: SoakRun): Promise<SoakRow> {
+  const o = await observed(
+    nginx,
+    () => runCli({ url: nginx.url, ...run }),
+    (r) => r.trace.cpuS,
+  );
+  return soakFromCli(run, o.result, o);
 }

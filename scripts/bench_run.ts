@@ -1,8 +1,9 @@
 /**
  * The bench's sequence: start nginx, then for each connection count run wrk and our client
  * back to back on the same URL (`repeat` times, interleaved, keeping each tool's best run:
- * other load on the machine only ever slows a run down), then the memory soak. nginx is
- * stopped and its temp dir removed however the run ends.
+ * other load on the machine only ever slows a run down), then the memory soak: the real CLI
+ * for one --request-count window sized to last the soak's seconds. nginx is stopped and its
+ * temp dir removed however the run ends.
  */
 import triton from "../backends/triton_http.ts";
 import { MODEL, syntheticSpec } from "./bench_canned.ts";
@@ -16,6 +17,7 @@ import {
   type SoakRow,
   type Target,
   TARGET_CPU_US,
+  TARGET_GROWTH_PCT,
   TARGET_PCT_OF_WRK,
   TARGET_RSS_MB,
 } from "./bench_report.ts";
@@ -32,6 +34,14 @@ export interface BenchPlan {
   repeat: number;
   soakConnections: number;
   wrkThreads: number;
+  /** Skip wrk and the throughput rows; the soak's count then comes from a calibration run. */
+  onlySoak: boolean;
+}
+
+/** Where the soak's request count came from: count = soak seconds × this rate. */
+export interface SoakBasis {
+  source: string;
+  reqPerSec: number;
 }
 
 export interface BenchResults {
@@ -44,8 +54,9 @@ export interface BenchResults {
   /** Every run, in the order made. */
   runs: Row[];
   soak: SoakRow;
+  soakBasis: SoakBasis;
   targets: Target[];
-  limits: { pctOfWrk: number; cpuUsPerReq: number; rssMb: number };
+  limits: { pctOfWrk: number; cpuUsPerReq: number; rssMb: number; rssGrowthPct: number };
   valid: boolean;
   problems: string[];
 }
@@ -87,10 +98,9 @@ export async function runBench(plan: BenchPlan, log: Log): Promise<BenchResults>
     );
     const script = `${dir}/post.lua`;
     await Deno.writeTextFile(script, wrkScript(splitRequest(await preparedBytes(nginx.url))));
-    const runs = await throughputRuns(nginx, plan, script, log);
-    log(`soak: ours ${plan.soakConnections} connections for ${plan.soakS} s ...`);
-    const soak = await soakRow(nginx, plan.soakConnections, plan.warmupS, plan.soakS);
-    return assemble(machine, plan, runs, soak);
+    const runs = plan.onlySoak ? [] : await throughputRuns(nginx, plan, script, log);
+    const { soak, basis } = await soakRun(nginx, plan, runs, log);
+    return assemble(machine, plan, runs, soak, basis);
   } finally {
     Deno.removeSignalListener("SIGINT", interrupted);
     await nginx?.stop();
@@ -118,6 +128,51 @@ async function throughputRuns(
   return runs;
 }
 
+/** Requests of the --only-soak calibration run: about 3 s at the rates seen on loopback. */
+const CALIBRATION_REQUESTS = 300_000;
+
+/**
+ * Sizes the soak from our client's rate at the soak's connection count in this run's rows
+ * (the CLI pays about the same CPU per request), or, with no such row, from a short CLI run.
+ */
+async function soakBasis(
+  nginx: NginxServer,
+  plan: BenchPlan,
+  runs: Row[],
+  log: Log,
+): Promise<SoakBasis | SoakRow> {
+  const c = plan.soakConnections;
+  const ours = bestRows(runs).find((r) => r.tool === "ours" && r.connections === c);
+  if (ours) {
+    return { source: `ours at ${c} connections in this run's rows`, reqPerSec: ours.reqPerSec };
+  }
+  log(`soak calibration: the CLI, ${c} connections, --request-count ${CALIBRATION_REQUESTS} ...`);
+  const calibration = await soakRow(nginx, { connections: c, requestCount: CALIBRATION_REQUESTS });
+  if (calibration.firstError !== "") return calibration;
+  return {
+    source: `the CLI's throughput in a ${CALIBRATION_REQUESTS}-request calibration run`,
+    reqPerSec: calibration.reqPerSec,
+  };
+}
+
+async function soakRun(
+  nginx: NginxServer,
+  plan: BenchPlan,
+  runs: Row[],
+  log: Log,
+): Promise<{ soak: SoakRow; basis: SoakBasis }> {
+  const basis = await soakBasis(nginx, plan, runs, log);
+  // A calibration run that failed is itself the (invalid) soak.
+  if ("firstError" in basis) return { soak: basis, basis: { source: "failed", reqPerSec: NaN } };
+  const requestCount = Math.max(plan.soakConnections, Math.round(plan.soakS * basis.reqPerSec));
+  log(
+    `soak: the CLI, ${plan.soakConnections} connections, --request-count ${requestCount} ` +
+      `(≈ ${plan.soakS} s at ${Math.round(basis.reqPerSec)} req/s) ...`,
+  );
+  const soak = await soakRow(nginx, { connections: plan.soakConnections, requestCount });
+  return { soak, basis };
+}
+
 /** Each tool's fastest run per connection count, ours as a percentage of wrk's. */
 export function bestRows(runs: Row[]): Row[] {
   const best = new Map<string, Row>();
@@ -135,7 +190,13 @@ export function bestRows(runs: Row[]): Row[] {
   });
 }
 
-function assemble(machine: MachineInfo, plan: BenchPlan, runs: Row[], soak: SoakRow): BenchResults {
+function assemble(
+  machine: MachineInfo,
+  plan: BenchPlan,
+  runs: Row[],
+  soak: SoakRow,
+  soakBasis: SoakBasis,
+): BenchResults {
   const rows = bestRows(runs);
   // Every run counts for validity, not just the best ones.
   const problems = problemsOf(runs, soak);
@@ -144,21 +205,36 @@ function assemble(machine: MachineInfo, plan: BenchPlan, runs: Row[], soak: Soak
     machine: { ...machine, loadavgAtEnd: Deno.loadavg() },
     plan,
     method: {
-      client: "backends/triton_http.ts channels driven by core/dispatcher.ts (closed loop, one " +
-        "channel per connection) with a counting sink, in a fresh Deno process per run; one " +
-        "window after the warmup",
+      client: "throughput rows: backends/triton_http.ts channels driven by core/dispatcher.ts " +
+        "(closed loop, one channel per connection) with a counting sink, in a fresh Deno " +
+        "process per run; one window after the warmup",
+      soak: "the real CLI as a child process: deno run -A main.ts -m simple -u <nginx> " +
+        "--concurrency-range C --request-count N (windows, HDR histograms, report all " +
+        "included), N = soak seconds × soakBasis.reqPerSec; requests and rate from its report",
       wrk: "wrk under bash; its Lua script POSTs the bytes the backend prepared; CPU from " +
         "bash `times`",
       server: "nginx, 1 worker, canned KServe v2 JSON replies via `return 200`",
-      cpu: "process.cpuUsage() user+system over the window / completed requests",
-      rss: "Deno.memoryUsage().rss sampled every 100 ms",
+      cpu: "throughput rows: process.cpuUsage() user+system over the window / completed " +
+        "requests; soak: the CLI's utime+stime from /proc/<pid>/stat (whole process) / requests",
+      rss: "throughput rows: Deno.memoryUsage().rss sampled every 100 ms in the measured " +
+        "process; soak: the CLI's /proc/<pid>/status polled every 100 ms from outside, VmRSS " +
+        "kept once a second, peak = VmHWM (the kernel's exact peak up to the last poll)",
+      flatness: "soak rssGrowth: RSS at the end minus RSS at 25% of the run (reported); " +
+        "rssPeakGrowth: highest RSS of the last quarter minus highest of the second quarter, " +
+        "target <= 10% of the latter (single samples swing 10-15 MB with V8's GC sawtooth)",
       other: "system busy CPU (/proc/stat) minus nginx, the measured tool and this script",
     },
     rows: rows.map(rounded),
     runs: runs.map(rounded),
     soak: rounded(soak),
+    soakBasis: rounded(soakBasis),
     targets: evaluateTargets(rows, soak),
-    limits: { pctOfWrk: TARGET_PCT_OF_WRK, cpuUsPerReq: TARGET_CPU_US, rssMb: TARGET_RSS_MB },
+    limits: {
+      pctOfWrk: TARGET_PCT_OF_WRK,
+      cpuUsPerReq: TARGET_CPU_US,
+      rssMb: TARGET_RSS_MB,
+      rssGrowthPct: TARGET_GROWTH_PCT,
+    },
     valid: problems.length === 0,
     problems,
   };
