@@ -1,7 +1,9 @@
 /**
  * Normalizes KServe v2 model metadata (+ Triton model configuration when the server has one)
  * into the core's ModelInfo, the way perf_analyzer's model parser reads them: names, datatypes
- * and shapes from metadata; batching, scheduler and flags from the config.
+ * and shapes from metadata; batching, scheduler and flags from the config. Protocol-neutral: the
+ * gRPC backend passes ModelMetadata / ModelConfig replies decoded with proto field names
+ * (grpc_proto.ts), which are the keys Triton's HTTP JSON uses.
  */
 import type { ModelInfo, TensorInfo } from "../core/backend.ts";
 import { isDataType } from "../core/datatypes.ts";

@@ -75,6 +75,10 @@ export interface BackendOptions {
   verbose: boolean;
   /** Per-request timeout in ms (outcome "timeout"); 0 or absent waits for ever. */
   requestTimeoutMs?: number;
+  /** gRPC: one bidirectional stream per channel instead of unary calls. */
+  streaming?: boolean;
+  /** gRPC: request compression. */
+  grpcCompression?: "none" | "gzip" | "deflate";
 }
 
 /** One connection or stream; the dispatcher owns one per in-flight slot. */

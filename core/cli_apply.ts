@@ -34,6 +34,7 @@ export interface ParseState {
   stringLengthSet: boolean;
   asyncSet: boolean;
   syncSet: boolean;
+  grpcCompressionSet: boolean;
   /** Open-loop-only options given (checked against the load mode at the end). */
   openLoopOnly: string[];
   warnings: string[];
@@ -53,6 +54,7 @@ export function newParseState(): ParseState {
     stringLengthSet: false,
     asyncSet: false,
     syncSet: false,
+    grpcCompressionSet: false,
     openLoopOnly: [],
     warnings: [],
   };
@@ -101,13 +103,10 @@ function applyServiceKind(config: RunConfig, _state: ParseState, value: string):
 function applyProtocol(config: RunConfig, _state: ParseState, value: string): void {
   // perf_analyzer accepts the protocol name in any case ("HTTP", "gRPC").
   const lower = value.toLowerCase();
-  if (lower === "grpc") {
-    throw new UsageError("gRPC (-i grpc) is not supported by this build yet; use -i http.");
-  }
-  if (lower !== "http") {
+  if (lower !== "http" && lower !== "grpc") {
     throw valueError("-i (protocol)", "The value should be either HTTP or gRPC.", value);
   }
-  config.protocol = "http";
+  config.protocol = lower;
 }
 
 function applyInputData(config: RunConfig, state: ParseState, value: string): void {
@@ -196,6 +195,14 @@ const LOAD_HANDLERS = {
     c.async = false;
     s.syncSet = true;
   },
+  "streaming": (c) => {
+    c.streaming = true;
+  },
+  "grpc-compression-algorithm": (c, s, v) => {
+    const choices = ["none", "gzip", "deflate"] as const;
+    c.grpcCompression = parseChoice("--grpc-compression-algorithm", v, choices);
+    s.grpcCompressionSet = true;
+  },
   "deprecated-start": (_c, s, v) => {
     s.oldStart = parseIntegerWhere("-t (concurrent request count)", v, positive, GT0);
     warnOnce(s, "-t is deprecated; use --concurrency-range <start> instead.");
@@ -250,6 +257,7 @@ const GENERAL_HANDLERS = {
   "service-kind": applyServiceKind,
   "url": (c, _s, v) => {
     c.url = nonEmpty("-u (URL)", v);
+    c.urlSet = true;
   },
   "protocol": applyProtocol,
   "header": (c, _s, v) => {

@@ -3,6 +3,7 @@
  * and meaning. Kept apart from the rendering so the text can be read as data.
  */
 import type { SupportedId } from "./cli_spec.ts";
+import { OPEN_LOOP_HELP } from "./cli_help_open_loop.ts";
 
 export interface HelpEntry {
   id: SupportedId;
@@ -175,55 +176,7 @@ export const HELP: Readonly<Record<HelpGroup, readonly HelpEntry[]>> = {
       text: "Deprecated: sweep up to -c, or without -c until -l is reached.",
     },
   ],
-  "Open-loop load": [
-    {
-      id: "request-rate-range",
-      flags: "--request-rate-range <start:end:step>",
-      def: "off",
-      text:
-        "Send at a fixed rate (req/s, decimals allowed) whatever the server does; end 0 = grow " +
-        "until -l is reached. Latency counts from the intended send time (see --latency-from).",
-    },
-    {
-      id: "request-distribution",
-      flags: "--request-distribution <constant|poisson>",
-      def: "constant",
-      text: "Gaps between sends: equal, or exponential (a Poisson process, seeded).",
-    },
-    {
-      id: "request-intervals",
-      flags: "--request-intervals <file>",
-      def: "off",
-      text: "Replay the gaps (µs, one per line) in the file, looped.",
-    },
-    {
-      id: "latency-from",
-      flags: "--latency-from <intended|actual>",
-      def: "intended",
-      text: "Open-loop latency from the time a request was due (honest under backlog, as " +
-        "wrk2 and MLPerf LoadGen measure) or from when it actually left (perf_analyzer's number).",
-    },
-    {
-      id: "pacing",
-      flags: "--pacing <spin|timer>",
-      def: "spin",
-      text: "spin: timer then event-loop polling, µs-precise sends, one busy core; timer: " +
-        "timers only, low CPU, sends in ~2 ms bursts (the lateness is reported either way).",
-    },
-    {
-      id: "schedule-seed",
-      flags: "--schedule-seed <n>",
-      def: "1",
-      text: "Seed of the poisson schedule: the same seed sends at the same offsets.",
-    },
-    {
-      id: "max-inflight",
-      flags: "--max-inflight <n>",
-      def: "1024",
-      text: "Async open-loop cap on requests in flight (sync mode caps at --max-threads, " +
-        "default 4, as perf_analyzer does). Requests over the cap wait and count as late.",
-    },
-  ],
+  "Open-loop load": OPEN_LOOP_HELP,
   "Input data": [
     {
       id: "input-data",
@@ -265,14 +218,38 @@ export const HELP: Readonly<Record<HelpGroup, readonly HelpEntry[]>> = {
     },
   ],
   "Protocol": [
-    { id: "url", flags: "-u <host:port>", def: "localhost:8000", text: "Server address." },
+    {
+      id: "url",
+      flags: "-u <host:port>",
+      def: "localhost:8000 (HTTP), localhost:8001 (gRPC)",
+      text: "Server address.",
+    },
     {
       id: "protocol",
-      flags: "-i <http>",
+      flags: "-i <http|grpc>",
       def: "http",
-      text: "Protocol (gRPC is not supported by this build yet).",
+      text: "Protocol: KServe v2 / Triton HTTP, or Triton gRPC.",
     },
-    { id: "header", flags: "-H <Name:Value>", def: "", text: "Extra HTTP header; repeatable." },
+    {
+      id: "header",
+      flags: "-H <Name:Value>",
+      def: "",
+      text: "Extra HTTP header, repeatable; sent as metadata over gRPC (perf_analyzer drops " +
+        "them there).",
+    },
+    {
+      id: "streaming",
+      flags: "--streaming",
+      def: "off",
+      text: "gRPC only: one bidirectional ModelStreamInfer stream per concurrency slot (implies " +
+        "--async); required for decoupled models, whose every response is counted.",
+    },
+    {
+      id: "grpc-compression-algorithm",
+      flags: "--grpc-compression-algorithm <alg>",
+      def: "none",
+      text: "gRPC only: compress requests with none, gzip or deflate.",
+    },
   ],
   "Output": [
     { id: "csv-file", flags: "-f <file>", def: "none", text: "Write the CSV report to this file." },

@@ -41,6 +41,8 @@ export type SupportedId =
   | "max-threads"
   | "async"
   | "sync"
+  | "streaming"
+  | "grpc-compression-algorithm"
   | "input-data"
   | "zero"
   | "batch-size"
@@ -115,6 +117,8 @@ const SUPPORTED: OptionSpec[] = [
   supported("max-threads", { long: "max-threads" }, true),
   supported("async", { long: "async", short: "a" }, false),
   supported("sync", { long: "sync" }, false),
+  supported("streaming", { long: "streaming" }, false),
+  supported("grpc-compression-algorithm", { long: "grpc-compression-algorithm" }, true),
   supported("input-data", { long: "input-data" }, true),
   supported("zero", { short: "z" }, false),
   supported("batch-size", { short: "b" }, true),
@@ -151,8 +155,6 @@ const UNSUPPORTED: OptionSpec[] = [
   unsupported("serial-sequences", false),
   unsupported("shared-memory", true),
   unsupported("output-shared-memory-size", true),
-  unsupported("streaming", false),
-  unsupported("grpc-compression-algorithm", true),
   unsupported("grpc-method", true),
   unsupported("endpoint", true),
   unsupported("bls-composing-models", true),

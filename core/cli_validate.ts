@@ -99,6 +99,23 @@ function checkRequestCounts(config: RunConfig): void {
   }
 }
 
+/** gRPC-only options, streaming's implied async mode, and the protocol's default port. */
+function resolveProtocol(config: RunConfig, state: ParseState): void {
+  const grpc = config.protocol === "grpc";
+  if (config.streaming && !grpc) {
+    throw new UsageError("Streaming is only allowed with gRPC protocol (-i grpc).");
+  }
+  if (state.grpcCompressionSet && !grpc) {
+    throw new UsageError("Using compression algorithm is only allowed with gRPC protocol.");
+  }
+  if (config.streaming) {
+    if (state.syncSet) throw new UsageError("Cannot specify --streaming with --sync.");
+    // perf_analyzer: a stream delivers responses through callbacks, so streaming is async.
+    config.async = true;
+  }
+  if (grpc && !config.urlSet) config.url = "localhost:8001";
+}
+
 /** Concurrency mode: perf_analyzer's thread default, or a warning that the flag is moot. */
 function resolveMaxThreads(config: RunConfig, state: ParseState): void {
   if (!state.maxThreadsSet) {
@@ -122,6 +139,7 @@ export function finishConfig(config: RunConfig, state: ParseState): void {
   if (state.asyncSet && state.syncSet) {
     throw new UsageError("Cannot specify --async and --sync simultaneously.");
   }
+  resolveProtocol(config, state);
   resolveDeprecatedConcurrency(config, state);
   resolveInputData(config, state);
   if (config.loadMode === "concurrency") {

@@ -119,7 +119,6 @@ Deno.test("non-numeric values for numeric options are clean usage errors", () =>
 
 Deno.test("unsupported values of supported options", () => {
   check([
-    [["-m", "s", "-i", "grpc"], "gRPC (-i grpc) is not supported by this build yet; use -i http."],
     [
       ["-m", "s", "-i", "tcp"],
       'Failed to parse -i (protocol). The value should be either HTTP or gRPC. Got "tcp".',
@@ -186,7 +185,7 @@ Deno.test("load-mode conflicts are reported before anything about support", () =
 
 Deno.test("every recognized-but-unsupported option consumes its value, then is rejected", () => {
   const unsupported = OPTIONS.filter((o) => o.id === "unsupported");
-  assertEquals(unsupported.length, 41);
+  assertEquals(unsupported.length, 39);
   for (const spec of unsupported) {
     const name = `--${spec.long}`;
     // A valued option followed by a value that looks like a flag proves the value is consumed.
@@ -260,12 +259,12 @@ Deno.test("errors follow argv order; unsupported waits for the end of the scan",
     [["-b", "0", "--foo"], 'Failed to parse -b (batch size). The value must be > 0. Got "0".'],
     [["--foo", "-b", "0"], "Invalid long option '--foo'"],
     [
-      ["--streaming", "-p", "0"],
+      ["--shared-memory", "system", "-p", "0"],
       'Failed to parse --measurement-interval (-p). The value must be > 0 msec. Got "0".',
     ],
     [
-      ["--streaming", "-m", "s", "-a", "--sync"],
-      "Option '--streaming' is not supported by this build yet.",
+      ["--shared-memory", "system", "-m", "s", "-a", "--sync"],
+      "Option '--shared-memory' is not supported by this build yet.",
     ],
   ]);
 });
@@ -290,4 +289,22 @@ Deno.test("--max-threads is accepted for compatibility with a warning that it ch
   const quiet = parseCommandLine(["-m", "s"]);
   assert(quiet.action === "run");
   assertEquals(quiet.warnings, []);
+});
+
+Deno.test("gRPC options: default port 8001, streaming implies async, HTTP refuses them", () => {
+  const grpc = parseCommandLine(["-m", "s", "-i", "gRPC", "--streaming"]);
+  assert(grpc.action === "run");
+  assertEquals([grpc.config.protocol, grpc.config.url], ["grpc", "localhost:8001"]);
+  assertEquals([grpc.config.streaming, grpc.config.async], [true, true]);
+  const explicit = parseCommandLine(["-m", "s", "-u", "h:9", "-i", "grpc"]);
+  assert(explicit.action === "run");
+  assertEquals(explicit.config.url, "h:9");
+  check([
+    [["-m", "s", "--streaming"], "Streaming is only allowed with gRPC protocol (-i grpc)."],
+    [
+      ["-m", "s", "--grpc-compression-algorithm", "gzip"],
+      "Using compression algorithm is only allowed with gRPC protocol.",
+    ],
+    [["-m", "s", "-i", "grpc", "--streaming", "--sync"], "Cannot specify --streaming with --sync."],
+  ]);
 });

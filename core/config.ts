@@ -23,6 +23,12 @@ export interface RunConfig {
   url: string;
   /** -i */
   protocol: "http" | "grpc";
+  /** True when -u was given; otherwise the protocol's default port is used. */
+  urlSet: boolean;
+  /** --streaming: gRPC bidirectional stream per concurrency slot (implies async). */
+  streaming: boolean;
+  /** --grpc-compression-algorithm */
+  grpcCompression: "none" | "gzip" | "deflate";
   /** -H "Name:Value", repeatable, in order. */
   headers: [string, string][];
   /** Number of -v given (0, 1 or 2). */
@@ -108,6 +114,9 @@ export function defaultConfig(): RunConfig {
     serviceKind: "triton",
     url: "localhost:8000",
     protocol: "http",
+    urlSet: false,
+    streaming: false,
+    grpcCompression: "none",
     headers: [],
     verbose: 0,
     measurementMode: "time_windows",

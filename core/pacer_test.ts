@@ -15,7 +15,7 @@ Deno.test("spin pacing wakes within a fraction of a millisecond of the target", 
   late.sort((a, b) => a - b);
   assert.ok(late[0] >= 0, "never early");
   // Median lateness well under the ~2 ms a timer alone would give (shared CI machines vary).
-  assert.ok(late[10] < 500_000, `median lateness ${late[10]} ns`);
+  assert.ok(late[10] < 1_000_000, `median lateness ${late[10]} ns`);
 });
 
 Deno.test("timer pacing on a fake clock lands exactly on the target", async () => {

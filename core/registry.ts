@@ -10,7 +10,7 @@ import { RunError } from "./errors.ts";
 type Loader = () => Promise<{ default?: unknown }>;
 
 const BUILT_IN: Record<string, Loader> = {
-  triton: () => import("../backends/triton_http.ts"),
+  triton: () => import("../backends/triton.ts"),
 };
 
 export const PLUGIN_PREFIX = "plugin:";

@@ -105,7 +105,9 @@ export function formatSettings(ctx: ReportContext): string {
   if (c.binarySearch) lines.push("  Using Binary Search algorithm");
   lines.push(`  Using ${c.async ? "asynchronous" : "synchronous"} calls for inference`);
   if (ctx.model.decoupled) {
-    lines.push("  Detected decoupled model, using the first response for measuring latency");
+    // perf_analyzer prints "the first response" here but measures to the last one (reference
+    // §2.2, doc≠code); this tool also measures to the last, and says so.
+    lines.push("  Detected decoupled model, using the last response for measuring latency");
   }
   lines.push("");
   return lines.join("\n") + "\n";

@@ -121,7 +121,7 @@ Deno.test("banner: poisson rate without end, decoupled model", () => {
   assertEquals(body.slice(3), [
     "  Using poisson distribution on request generation",
     "  Using synchronous calls for inference",
-    "  Detected decoupled model, using the first response for measuring latency",
+    "  Detected decoupled model, using the last response for measuring latency",
   ]);
 });
 

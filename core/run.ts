@@ -35,10 +35,11 @@ export interface RunDeps {
 }
 
 function checkModel(model: ModelInfo, config: RunConfig): void {
-  if (model.decoupled) {
+  if (model.decoupled && !(config.protocol === "grpc" && config.streaming)) {
+    // perf_analyzer's rule: only a stream can carry a decoupled model's many responses.
     throw new RunError(
-      `model '${model.name}' is decoupled; it must be measured with gRPC streaming, ` +
-        `which this build does not support yet`,
+      `model '${model.name}' is decoupled: measure it with -i grpc --streaming (a decoupled ` +
+        `model sends several responses per request, which only a stream can carry)`,
     );
   }
   if (model.sequence) {
@@ -68,6 +69,8 @@ async function createBackend(
     outputTensorFormat: config.outputTensorFormat,
     verbose: config.verbose > 0,
     requestTimeoutMs: config.requestTimeoutMs,
+    streaming: config.streaming,
+    grpcCompression: config.grpcCompression,
   });
   return { backend, kind: factory.kind };
 }
@@ -148,7 +151,7 @@ export async function run(config: RunConfig, deps: RunDeps): Promise<ExitCode> {
     const ctx: ReportContext = {
       config,
       model,
-      protocolLabel: "HTTP",
+      protocolLabel: config.protocol === "grpc" ? "gRPC" : "HTTP",
       serverStats,
       backendKind: kind,
       rate: plan.rate,

@@ -71,6 +71,8 @@ export class Window {
       this.errors.set(key, (this.errors.get(key) ?? 0) + 1);
       return;
     }
+    // perf_analyzer drops a request whose only response was an empty final marker.
+    if (rec.responseCount === 0) return;
     this.requestCount++;
     this.responseCount += rec.responseCount;
     const service = rec.endNs - rec.sendStartNs;

@@ -1,13 +1,15 @@
 /** Command-line parsing for `server/main.ts`. */
 import type { ComputeTime, ServerOptions } from "./options.ts";
 
-export const USAGE = `Usage: deno run --allow-net --allow-env server/main.ts [options]
+export const USAGE = `Usage: deno run --allow-net --allow-env --allow-read server/main.ts [options]
 
-Serves the simulated models simple, simple_string and identity_fp32 over KServe v2 HTTP.
+Serves the simulated models simple, simple_string, identity_fp32 and repeat_int32 (decoupled)
+over KServe v2 HTTP, and over Triton gRPC when --grpc-port is given.
 
 Options:
   --host H            address to listen on (default 127.0.0.1)
   --http-port P       port, 0 lets the OS pick (default 0)
+  --grpc-port P       also serve Triton gRPC on this port, 0 lets the OS pick (default: off)
   --compute-us N      simulated compute time per execution in microseconds (default 0);
                       also uniform:MIN:MAX or exponential:MEAN
   --instances N       executions that may run at once per model (default 1)
@@ -57,13 +59,14 @@ export function parseComputeUs(value: string): ComputeTime {
   throw bad("--compute-us", value, COMPUTE_EXPECTED);
 }
 
-const WITH_VALUE = ["--host", "--http-port", "--compute-us", "--instances"];
+const WITH_VALUE = ["--host", "--http-port", "--grpc-port", "--compute-us", "--instances"];
 
 function apply(options: ServerOptions, flag: string, value: string): void {
   if (flag === "--host") {
     if (value === "") throw bad(flag, value, "a host name or address");
     options.host = value;
   } else if (flag === "--http-port") options.httpPort = integer(flag, value, 0, 65535);
+  else if (flag === "--grpc-port") options.grpcPort = integer(flag, value, 0, 65535);
   else if (flag === "--instances") {
     options.instances = integer(flag, value, 1, Number.MAX_SAFE_INTEGER);
   } else options.computeUs = parseComputeUs(value);

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { CliError, parseArgs } from "./cli.ts";
+import { connect } from "./grpc_test_client.ts";
 
 Deno.test("parseArgs reads every flag, both --flag value and --flag=value", () => {
   assert.deepEqual(
@@ -11,6 +12,8 @@ Deno.test("parseArgs reads every flag, both --flag value and --flag=value", () =
       "uniform:100:300",
       "--instances",
       "4",
+      "--grpc-port",
+      "0",
       "--no-config",
       "--no-stats",
     ]),
@@ -21,6 +24,7 @@ Deno.test("parseArgs reads every flag, both --flag value and --flag=value", () =
         httpPort: 8000,
         computeUs: { kind: "uniform", minUs: 100, maxUs: 300 },
         instances: 4,
+        grpcPort: 0,
         noConfig: true,
         noStats: true,
       },
@@ -37,6 +41,7 @@ Deno.test("parseArgs rejects bad values with one line naming flag, value and exp
   const cases: [string[], string][] = [
     [["--instances", "0"], 'invalid value "0" for --instances: expected an integer >= 1'],
     [["--http-port", "x"], 'invalid value "x" for --http-port: expected an integer in 0..65535'],
+    [["--grpc-port=-1"], 'invalid value "-1" for --grpc-port: expected an integer in 0..65535'],
     [
       ["--compute-us", "-5"],
       'invalid value "-5" for --compute-us: expected microseconds >= 0, uniform:MIN:MAX or ' +
@@ -69,9 +74,9 @@ Deno.test("main.ts exits 99 on a bad flag with a one-line error", async () => {
   );
 });
 
-Deno.test("main.ts prints its address, serves, and closes cleanly on SIGTERM", async () => {
+Deno.test("main.ts prints its addresses, serves, and closes cleanly on SIGTERM", async () => {
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-net", "--allow-env", MAIN, "--http-port", "0"],
+    args: ["run", "-A", MAIN, "--http-port", "0", "--grpc-port", "0"],
     stdout: "piped",
     stderr: "null",
   }).spawn();
@@ -80,18 +85,24 @@ Deno.test("main.ts prints its address, serves, and closes cleanly on SIGTERM", a
   try {
     const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
     let text = "";
-    for (let i = 0; i < 100 && !text.includes("\n"); i++) {
+    for (let i = 0; i < 100 && text.split("\n").length < 3; i++) {
       const { value, done } = await reader.read();
       if (done) break;
       text += value;
     }
     const m =
-      /^reference server: KServe v2 HTTP on http:\/\/(127\.0\.0\.1:\d+) \(models: simple, simple_string, identity_fp32\)\n$/
+      /^reference server: KServe v2 HTTP on http:\/\/(127\.0\.0\.1:\d+) \(models: simple, simple_string, identity_fp32, repeat_int32\)\nreference server: Triton gRPC on (127\.0\.0\.1:\d+)\n$/
         .exec(text);
     assert.ok(m, text);
     const live = await fetch(`http://${m[1]}/v2/health/live`);
     await live.body?.cancel();
     assert.equal(live.status, 200);
+    const client = connect(m[2]);
+    try {
+      assert.deepEqual(await client.call("ServerLive", {}), { live: true });
+    } finally {
+      client.close();
+    }
     child.kill("SIGTERM");
     for (let i = 0; i < 100; i++) if ((await reader.read()).done) break;
     const status = await child.status;

@@ -1,15 +1,15 @@
 /**
  * Runs requests of one model: a FIFO queue in front of `instances` execution slots, then
  * compute input (decode), compute infer (the model plus simulated time), compute output
- * (encode). Every phase is measured and folded into the model's statistics.
+ * (encode). Every phase is measured and folded into the model's statistics. The output
+ * encoding is the caller's, so HTTP and gRPC share the queue, the timing and the statistics.
  */
-import { setImmediate } from "node:timers";
 import type { InferRequest } from "./infer_request.ts";
-import { type EncodedResponse, encodeInferResponse } from "./infer_response.ts";
 import type { ModelSpec, Tensor } from "./models.ts";
 import { type ComputeTime, isZeroCompute, sampleComputeUs } from "./options.ts";
 import { nowNs, StatsKeeper } from "./stats.ts";
 import { decodeInput } from "./tensor_codec.ts";
+import { InstancePool, waitUntil } from "./wait.ts";
 
 export interface ExecutorConfig {
   instances: number;
@@ -21,79 +21,47 @@ export interface ExecutorConfig {
   busySpin: boolean;
 }
 
+/** Turns the model's outputs into one protocol's response (the compute-output phase). */
+export type OutputEncoder<R> = (
+  spec: ModelSpec,
+  req: InferRequest,
+  outputs: ReadonlyMap<string, Tensor>,
+) => R;
+
 /** Clock readings (integer ns) at the end of each compute phase, and what it produced. */
-interface Phases {
+interface Phases<R> {
   inputEndNs: number;
   inferEndNs: number;
   outputEndNs: number;
-  response: EncodedResponse;
+  response: R;
 }
 
-const SPIN_BELOW_NS = 2_000_000;
-
-function sleepMs(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** One turn of the event loop: I/O callbacks run before it resolves. */
-function nextTurn(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
-
-/**
- * Waits until `deadlineNs` on the monotonic clock. The last 2 ms are polled once per event-loop
- * turn rather than spun in a tight loop: a tight spin would block every other instance (and
- * the listener) of this single-threaded server, hiding queueing as unaccounted socket wait.
- */
-async function waitUntil(deadlineNs: number, busySpin: boolean): Promise<void> {
-  // Bounded: each pass returns, polls one loop turn nearer, or sleeps >= 1 ms toward it.
-  for (let remaining = deadlineNs - nowNs(); remaining > 0; remaining = deadlineNs - nowNs()) {
-    if (busySpin && remaining < SPIN_BELOW_NS) {
-      await nextTurn();
-      continue;
-    }
-    const sleepNs = busySpin ? remaining - SPIN_BELOW_NS : remaining;
-    await sleepMs(Math.max(1, Math.ceil(sleepNs / 1e6)));
-  }
+/** Decodes every input of a validated request (the compute-input phase). */
+export function decodeInputs(req: InferRequest): Map<string, Tensor> {
+  const inputs = new Map<string, Tensor>();
+  for (const raw of req.inputs) inputs.set(raw.name, decodeInput(raw));
+  return inputs;
 }
 
 export class ModelExecutor {
   readonly stats = new StatsKeeper();
-  #busy = 0;
-  /** Waiters in arrival order; `#head` avoids O(n) shifts under a long queue. */
-  #waiters: (() => void)[] = [];
-  #head = 0;
+  readonly pool: InstancePool;
   readonly #zeroCompute: boolean;
 
-  constructor(readonly spec: ModelSpec, private readonly config: ExecutorConfig) {
+  constructor(readonly spec: ModelSpec, readonly config: ExecutorConfig) {
+    this.pool = new InstancePool(config.instances);
     this.#zeroCompute = isZeroCompute(config.computeUs);
-  }
-
-  /** Resolves when the caller owns an instance; undefined when one was free at once. */
-  #acquire(): Promise<void> | undefined {
-    if (this.#busy < this.config.instances) {
-      this.#busy++;
-      return undefined;
-    }
-    return new Promise((resolve) => this.#waiters.push(resolve));
-  }
-
-  #release(): void {
-    if (this.#head < this.#waiters.length) {
-      const next = this.#waiters[this.#head++];
-      if (this.#head > 1024 && this.#head * 2 > this.#waiters.length) {
-        this.#waiters = this.#waiters.slice(this.#head);
-        this.#head = 0;
-      }
-      next(); // the instance passes straight to the oldest waiter
-      return;
-    }
-    this.#busy--;
   }
 
   /** Requests waiting for an instance right now. */
   get queued(): number {
-    return this.#waiters.length - this.#head;
+    return this.pool.queued;
+  }
+
+  /** One draw of the simulated compute time in ns (0 without the timer machinery). */
+  sampleComputeNs(): number {
+    if (this.#zeroCompute) return 0;
+    return Math.round(sampleComputeUs(this.config.computeUs) * 1000);
   }
 
   /** Counts a request that failed before it could run (validation). */
@@ -102,20 +70,20 @@ export class ModelExecutor {
   }
 
   /** Runs a validated request; a model error is counted as a failure and rethrown. */
-  async execute(req: InferRequest, arrivalNs: number): Promise<EncodedResponse> {
+  async execute<R>(req: InferRequest, arrivalNs: number, encode: OutputEncoder<R>): Promise<R> {
     const queueStartNs = nowNs();
-    const wait = this.#acquire();
+    const wait = this.pool.acquire();
     if (wait !== undefined) await wait;
     const computeStartNs = nowNs();
-    let phases: Phases;
+    let phases: Phases<R>;
     try {
-      phases = await this.#compute(req);
+      phases = await this.#compute(req, encode);
     } catch (e) {
-      this.#release();
+      this.pool.release();
       this.stats.recordFailure(arrivalNs, nowNs());
       throw e;
     }
-    this.#release();
+    this.pool.release();
     const { inputEndNs, inferEndNs, outputEndNs, response } = phases;
     this.stats.recordSuccess(
       { arrivalNs, queueStartNs, computeStartNs, inputEndNs, inferEndNs, outputEndNs },
@@ -125,17 +93,14 @@ export class ModelExecutor {
   }
 
   /** The three compute phases, run while the caller holds an instance. */
-  async #compute(req: InferRequest): Promise<Phases> {
-    const inputs = new Map<string, Tensor>();
-    for (const raw of req.inputs) inputs.set(raw.name, decodeInput(raw));
+  async #compute<R>(req: InferRequest, encode: OutputEncoder<R>): Promise<Phases<R>> {
+    const inputs = decodeInputs(req);
     const inputEndNs = nowNs();
     const outputs = this.spec.execute(inputs);
-    if (!this.#zeroCompute) {
-      const us = sampleComputeUs(this.config.computeUs);
-      if (us > 0) await waitUntil(inputEndNs + Math.round(us * 1000), this.config.busySpin);
-    }
+    const ns = this.sampleComputeNs();
+    if (ns > 0) await waitUntil(inputEndNs + ns, this.config.busySpin);
     const inferEndNs = nowNs();
-    const response = encodeInferResponse(this.spec, req, outputs);
+    const response = encode(this.spec, req, outputs);
     const outputEndNs = nowNs();
     return { inputEndNs, inferEndNs, outputEndNs, response };
   }

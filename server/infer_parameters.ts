@@ -1,5 +1,5 @@
 /** Request-level `parameters` of an infer request (protocols.md §1.6, Parameters extension). */
-import { invalidArg, requestPrefix } from "./http_error.ts";
+import { type ApiError, invalidArg, requestPrefix } from "./http_error.ts";
 
 function isUint(v: unknown): boolean {
   return typeof v === "number" && Number.isSafeInteger(v) && v >= 0;
@@ -14,6 +14,22 @@ const RESERVED: Record<string, (v: unknown) => boolean> = {
   timeout: isUint,
   binary_data_output: (v) => typeof v === "boolean",
 };
+
+/** Triton refuses request parameters in its own namespace (only gRPC may set one, see grpc_request.ts). */
+export function reservedPrefixError(): ApiError {
+  return invalidArg(
+    "parameter keys starting with 'triton_' are reserved for Triton usage and should " +
+      "not be specified.",
+  );
+}
+
+/** None of the models is a sequence model, so a correlation id is refused as Triton does. */
+export function correlationIdError(model: string, id: string): ApiError {
+  return invalidArg(
+    `${requestPrefix(id)}inference request to model '${model}' must not specify a ` +
+      "non-zero or non-empty correlation ID",
+  );
+}
 
 /**
  * Checks the request parameters and returns the default output format (binary_data_output).
@@ -31,19 +47,11 @@ export function checkParameters(params: unknown, model: string, id: string): boo
       if (!check(value)) throw invalidArg(`Unable to parse '${key}'`);
       if (key === "binary_data_output") binary = value as boolean;
       if (key === "sequence_id" && value !== 0 && value !== "") {
-        throw invalidArg(
-          `${requestPrefix(id)}inference request to model '${model}' must not specify a ` +
-            "non-zero or non-empty correlation ID",
-        );
+        throw correlationIdError(model, id);
       }
       continue;
     }
-    if (key.startsWith("triton_")) {
-      throw invalidArg(
-        "parameter keys starting with 'triton_' are reserved for Triton usage and should " +
-          "not be specified.",
-      );
-    }
+    if (key.startsWith("triton_")) throw reservedPrefixError();
     const ok = typeof value === "string" || typeof value === "boolean" ||
       (typeof value === "number" && Number.isInteger(value));
     if (!ok) {

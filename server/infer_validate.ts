@@ -29,7 +29,9 @@ function checkNames(spec: ModelSpec, req: InferRequest, prefix: string): void {
       throw invalidArg(`unexpected inference input '${input.name}' for model '${spec.name}'`);
     }
   }
-  const missing = spec.inputs.filter((i) => !req.inputs.some((r) => r.name === i.name));
+  const missing = spec.inputs.filter((i) =>
+    !i.optional && !req.inputs.some((r) => r.name === i.name)
+  );
   if (missing.length === 0) return;
   const quoted = (names: string[]) => `[${names.map((n) => `'${n}'`).join(",")}]`;
   throw invalidArg(

@@ -1,5 +1,6 @@
 /**
- * `deno run --allow-net --allow-env server/main.ts [options]`: serves the reference models
+ * `deno run --allow-net --allow-env --allow-read server/main.ts [options]` (read: the .proto files,
+ * only with --grpc-port): serves the reference models
  * until SIGINT or SIGTERM, then closes cleanly. Bad arguments exit 99.
  */
 import { CliError, parseArgs, USAGE } from "./cli.ts";
@@ -31,6 +32,9 @@ async function main(args: string[]): Promise<number> {
   const names = MODELS.map((m) => m.name).join(", ");
   const hostPort = server.url;
   console.log(`reference server: KServe v2 HTTP on http://${hostPort} (models: ${names})`);
+  if (server.grpcUrl !== undefined) {
+    console.log(`reference server: Triton gRPC on ${server.grpcUrl}`);
+  }
   await new Promise<void>((resolve) => {
     const stop = () => {
       Deno.removeSignalListener("SIGINT", stop);

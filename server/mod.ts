@@ -1,10 +1,12 @@
 /**
- * The embedded reference inference server: a strict KServe v2 / Triton HTTP peer on loopback
- * with simulated models and exact statistics (protocols.md §1).
+ * The embedded reference inference server: a strict KServe v2 / Triton HTTP peer on loopback,
+ * and with `grpcPort` a Triton gRPC peer (protocols.md §2), with simulated models (one of
+ * them decoupled) and exact statistics shared by both front ends (protocols.md §1).
  *
  * ```ts
- * const server = await startServer({ computeUs: 2000, instances: 1 });
+ * const server = await startServer({ computeUs: 2000, instances: 1, grpcPort: 0 });
  * // perf_analyzer -u ${server.url} -m simple ...
+ * // perf_analyzer -i grpc -u ${server.grpcUrl} -m simple ...
  * const truth = server.groundTruth("simple");
  * await server.close();
  * ```

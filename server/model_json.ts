@@ -43,7 +43,7 @@ function configInput(io: IoSpec) {
     dims: io.dims.slice(),
     is_shape_tensor: false,
     allow_ragged_batch: false,
-    optional: false,
+    optional: io.optional ?? false,
     is_non_linear_format_io: false,
   };
 }
@@ -91,6 +91,6 @@ export function modelConfigJson(spec: ModelSpec, instances: number): string {
     metric_tags: {},
     parameters: {},
     model_warmup: [],
-    model_transaction_policy: { decoupled: false },
+    model_transaction_policy: { decoupled: spec.decoupled !== undefined },
   });
 }

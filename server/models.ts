@@ -1,9 +1,10 @@
 /** The simulated models the reference server serves, and what each computes. */
 import type { DataType } from "../core/datatypes.ts";
 import { invalidArg } from "./http_error.ts";
+import { REPEAT_INT32 } from "./model_repeat.ts";
 
 /** Element storage for the datatypes the models use; BYTES elements are decoded as UTF-8. */
-export type TensorValues = Int32Array | Float32Array | string[];
+export type TensorValues = Int32Array | Uint32Array | Float32Array | string[];
 
 export interface Tensor {
   datatype: DataType;
@@ -17,6 +18,21 @@ export interface IoSpec {
   name: string;
   datatype: DataType;
   dims: number[];
+  /** The request may leave it out (model config `optional: true`). */
+  optional?: boolean;
+}
+
+/** One response of a decoupled model, sent after `delayMs` (undefined: the server's compute time). */
+export interface DecoupledResponse {
+  outputs: Map<string, Tensor>;
+  delayMs: number | undefined;
+}
+
+/** Everything a decoupled model answers to one request, and how long it holds on afterwards. */
+export interface DecoupledPlan {
+  responses: DecoupledResponse[];
+  /** Held after the last response, before the request is released. */
+  waitMs: number;
 }
 
 export interface ModelSpec {
@@ -30,6 +46,11 @@ export interface ModelSpec {
   outputs: IoSpec[];
   /** Computes every output; throws ApiError for inputs the model cannot use. */
   execute(inputs: ReadonlyMap<string, Tensor>): Map<string, Tensor>;
+  /**
+   * Set for decoupled models (`model_transaction_policy { decoupled: true }`): the responses
+   * replace `execute`, and only gRPC streaming may run them.
+   */
+  decoupled?: (inputs: ReadonlyMap<string, Tensor>) => DecoupledPlan;
 }
 
 function pair(inputs: ReadonlyMap<string, Tensor>): [Tensor, Tensor] {
@@ -121,6 +142,7 @@ export const MODELS: readonly ModelSpec[] = [
     outputs: [{ name: "OUTPUT0", datatype: "FP32", dims: [-1] }],
     execute: executeIdentity,
   },
+  REPEAT_INT32,
 ];
 
 export function findModel(name: string): ModelSpec | undefined {

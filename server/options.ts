@@ -11,6 +11,8 @@ export interface ServerOptions {
   host?: string;
   /** Default 0: the OS picks a free port. */
   httpPort?: number;
+  /** Default: no gRPC listener. 0: the OS picks a free port. */
+  grpcPort?: number;
   /** Default 0: no simulated compute time at all. */
   computeUs?: ComputeTime;
   /** Default 1: executions run at most this many at a time per model; the rest wait FIFO. */
@@ -24,6 +26,8 @@ export interface ServerOptions {
 export interface ResolvedOptions {
   host: string;
   httpPort: number;
+  /** undefined: no gRPC listener. */
+  grpcPort: number | undefined;
   computeUs: ComputeTime;
   instances: number;
   noConfig: boolean;
@@ -58,20 +62,25 @@ function checkComputeTime(c: ComputeTime): void {
   throw new RangeError(`Invalid computeUs kind: ${JSON.stringify(c)}`);
 }
 
+function checkPort(name: string, port: number): void {
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new RangeError(`Invalid ${name} ${port}: expected an integer in 0..65535`);
+  }
+}
+
 /** Fills defaults and rejects impossible values with a RangeError naming the option. */
 export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
   const resolved: ResolvedOptions = {
     host: options.host ?? "127.0.0.1",
     httpPort: options.httpPort ?? 0,
+    grpcPort: options.grpcPort,
     computeUs: options.computeUs ?? 0,
     instances: options.instances ?? 1,
     noConfig: options.noConfig ?? false,
     noStats: options.noStats ?? false,
   };
-  const port = resolved.httpPort;
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new RangeError(`Invalid httpPort ${port}: expected an integer in 0..65535`);
-  }
+  checkPort("httpPort", resolved.httpPort);
+  if (resolved.grpcPort !== undefined) checkPort("grpcPort", resolved.grpcPort);
   if (!Number.isInteger(resolved.instances) || resolved.instances < 1) {
     throw new RangeError(`Invalid instances ${resolved.instances}: expected an integer >= 1`);
   }

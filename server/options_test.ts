@@ -5,12 +5,15 @@ Deno.test("resolveOptions fills defaults and names the bad option", () => {
   assert.deepEqual(resolveOptions(), {
     host: "127.0.0.1",
     httpPort: 0,
+    grpcPort: undefined,
     computeUs: 0,
     instances: 1,
     noConfig: false,
     noStats: false,
   });
   assert.throws(() => resolveOptions({ httpPort: 70000 }), /httpPort 70000/);
+  assert.throws(() => resolveOptions({ grpcPort: -1 }), /grpcPort -1/);
+  assert.equal(resolveOptions({ grpcPort: 0 }).grpcPort, 0);
   assert.throws(() => resolveOptions({ instances: 0 }), /instances 0/);
   assert.throws(() => resolveOptions({ computeUs: Number.NaN }), /computeUs NaN/);
   assert.throws(

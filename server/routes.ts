@@ -9,12 +9,13 @@ import {
   unknownModel,
 } from "./http_error.ts";
 import { parseInferRequest } from "./infer_request.ts";
+import { encodeInferResponse } from "./infer_response.ts";
 import { modelConfigJson, modelMetadataJson, serverMetadataJson } from "./model_json.ts";
 import { MODELS, type ModelSpec } from "./models.ts";
 import type { ResolvedOptions } from "./options.ts";
 import { nowNs } from "./stats.ts";
 
-interface ModelEntry {
+export interface ModelEntry {
   spec: ModelSpec;
   executor: ModelExecutor;
   metadata: string;
@@ -170,7 +171,15 @@ function failure(e: unknown): Response {
   return errorResponse(500, `internal error: ${(e as Error)?.message ?? String(e)}`);
 }
 
+/** Triton's HTTP front end refuses decoupled models before reading the request. */
+export const DECOUPLED_OVER_HTTP =
+  "HTTP end point doesn't support models with decoupled transaction policy";
+
 async function infer(entry: ModelEntry, req: Request): Promise<Response> {
+  if (entry.spec.decoupled !== undefined) {
+    await req.body?.cancel();
+    return errorResponse(501, DECOUPLED_OVER_HTTP);
+  }
   let body: Uint8Array;
   try {
     body = await readBody(req);
@@ -188,7 +197,7 @@ async function infer(entry: ModelEntry, req: Request): Promise<Response> {
   }
   try {
     // execute() counts its own failures.
-    const res = await entry.executor.execute(parsed, arrivalNs);
+    const res = await entry.executor.execute(parsed, arrivalNs, encodeInferResponse);
     if (res.headerLength === undefined) return jsonResponse(200, res.body as string);
     return new Response(res.body as Uint8Array<ArrayBuffer>, {
       status: 200,

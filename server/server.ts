@@ -1,5 +1,6 @@
-/** Starts the reference server's HTTP listener in the current thread. */
+/** Starts the reference server's HTTP listener, and its gRPC listener when asked, in this thread. */
 import type { ModelStats } from "../core/backend.ts";
+import { type GrpcListener, startGrpc } from "./grpc_server.ts";
 import { type ResolvedOptions, resolveOptions, type ServerOptions } from "./options.ts";
 import { createContext, handle } from "./routes.ts";
 
@@ -8,6 +9,10 @@ export interface ReferenceServer {
   readonly httpPort: number;
   /** "HOST:PORT" without a scheme, as perf_analyzer's -u takes it. */
   readonly url: string;
+  /** The gRPC port, undefined when the server was started without `grpcPort`. */
+  readonly grpcPort: number | undefined;
+  /** "HOST:PORT" of the gRPC listener (perf_analyzer -i grpc -u ...), or undefined. */
+  readonly grpcUrl: string | undefined;
   /** The exact cumulative counters the server keeps (the numbers /stats serves). */
   groundTruth(model: string): ModelStats;
   close(): Promise<void>;
@@ -21,8 +26,12 @@ export function hostPort(host: string, port: number): string {
 /**
  * Starts serving with already-resolved options. `busySpin` lets simulated compute spin
  * through its last 2 ms, which is only acceptable when nothing else shares the thread.
+ * Both listeners share one context, so both front ends feed the same statistics.
  */
-export function startResolved(options: ResolvedOptions, busySpin: boolean): ReferenceServer {
+export async function startResolved(
+  options: ResolvedOptions,
+  busySpin: boolean,
+): Promise<ReferenceServer> {
   const ctx = createContext(options, busySpin);
   const server = Deno.serve({
     hostname: options.host,
@@ -31,12 +40,23 @@ export function startResolved(options: ResolvedOptions, busySpin: boolean): Refe
     onListen: () => {},
     handler: (req) => handle(ctx, req),
   });
+  let grpc: GrpcListener | undefined;
+  if (options.grpcPort !== undefined) {
+    try {
+      grpc = await startGrpc(ctx, options.host, options.grpcPort);
+    } catch (e) {
+      await server.shutdown();
+      throw e;
+    }
+  }
   const port = server.addr.port;
   let closing: Promise<void> | undefined;
   return {
     host: options.host,
     httpPort: port,
     url: hostPort(options.host, port),
+    grpcPort: grpc?.port,
+    grpcUrl: grpc === undefined ? undefined : hostPort(options.host, grpc.port),
     groundTruth(model: string): ModelStats {
       const entry = ctx.models.get(model);
       if (entry === undefined) {
@@ -46,17 +66,13 @@ export function startResolved(options: ResolvedOptions, busySpin: boolean): Refe
     },
     close(): Promise<void> {
       // shutdown() lets in-flight requests finish and closes idle keep-alive connections.
-      closing ??= server.shutdown();
+      closing ??= Promise.all([server.shutdown(), grpc?.close()]).then(() => {});
       return closing;
     },
   };
 }
 
 /** Starts the server in this thread; rejects (RangeError) on invalid options. */
-export function startServer(options: ServerOptions = {}): Promise<ReferenceServer> {
-  try {
-    return Promise.resolve(startResolved(resolveOptions(options), false));
-  } catch (e) {
-    return Promise.reject(e);
-  }
+export async function startServer(options: ServerOptions = {}): Promise<ReferenceServer> {
+  return await startResolved(resolveOptions(options), false);
 }

@@ -34,6 +34,14 @@ export interface ExecutionTimes {
   outputEndNs: number;
 }
 
+/** Per-response-index statistics of decoupled models (`response_stats`). */
+interface ResponseStats {
+  computeInfer: Duration;
+  computeOutput: Duration;
+  success: Duration;
+  emptyResponse: Duration;
+}
+
 const zero = (): Duration => ({ count: 0, ns: 0 });
 
 function add(d: Duration, ns: number): void {
@@ -52,6 +60,7 @@ export class StatsKeeper {
   readonly computeInfer = zero();
   readonly computeOutput = zero();
   readonly batches = new Map<number, BatchStats>();
+  readonly responses = new Map<number, ResponseStats>();
 
   /** One request, executed alone: one execution of `batchSize` inferences. */
   recordSuccess(t: ExecutionTimes, batchSize: number): void {
@@ -76,6 +85,28 @@ export class StatsKeeper {
     add(b.computeInfer, infer);
     add(b.computeOutput, output);
     this.lastInferenceMs = Date.now();
+  }
+
+  #response(index: number): ResponseStats {
+    let r = this.responses.get(index);
+    if (r === undefined) {
+      r = { computeInfer: zero(), computeOutput: zero(), success: zero(), emptyResponse: zero() };
+      this.responses.set(index, r);
+    }
+    return r;
+  }
+
+  /** Response `index` of a decoupled request: time to produce it, then to encode it. */
+  recordResponse(index: number, inferNs: number, outputNs: number): void {
+    const r = this.#response(index);
+    add(r.computeInfer, inferNs);
+    add(r.computeOutput, outputNs);
+    add(r.success, inferNs + outputNs);
+  }
+
+  /** The empty final response of a decoupled request, sent as response `index`. */
+  recordEmptyResponse(index: number, ns: number): void {
+    add(this.#response(index).emptyResponse, ns);
   }
 
   recordFailure(arrivalNs: number, endNs: number): void {
@@ -105,6 +136,23 @@ export class StatsKeeper {
     };
   }
 
+  #responseJson(): Record<string, unknown> {
+    const d = (x: Duration) => ({ count: x.count, ns: x.ns });
+    const out: Record<string, unknown> = {};
+    for (const index of [...this.responses.keys()].sort((a, b) => a - b)) {
+      const r = this.responses.get(index)!;
+      out[String(index)] = {
+        compute_infer: d(r.computeInfer),
+        compute_output: d(r.computeOutput),
+        success: d(r.success),
+        fail: d(zero()),
+        empty_response: d(r.emptyResponse),
+        cancel: d(zero()),
+      };
+    }
+    return out;
+  }
+
   /** One `model_stats[]` entry, keys in the order Triton writes them. */
   toJson(name: string, version: string): Record<string, unknown> {
     const d = (x: Duration) => ({ count: x.count, ns: x.ns });
@@ -125,7 +173,7 @@ export class StatsKeeper {
         cache_hit: d(zero()),
         cache_miss: d(zero()),
       },
-      response_stats: {},
+      response_stats: this.#responseJson(),
       batch_stats: sizes.map((size) => {
         const b = this.batches.get(size)!;
         return {

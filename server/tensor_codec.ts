@@ -12,10 +12,13 @@ if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) {
   throw new Error("The reference server needs a little-endian host");
 }
 
-/** A blob whose offset is not a multiple of the element size cannot be viewed in place. */
+/**
+ * A blob whose offset is not a multiple of the element size cannot be viewed in place. The
+ * copy is made with the constructor: gRPC blobs are Node Buffers, whose slice() is a view.
+ */
 function aligned(blob: Uint8Array, size: number): ArrayBuffer {
   if (blob.byteOffset % size === 0) return blob.buffer as ArrayBuffer;
-  return blob.slice().buffer;
+  return new Uint8Array(blob).buffer;
 }
 
 function alignedOffset(blob: Uint8Array, size: number): number {
@@ -31,6 +34,10 @@ export function decodeInput(input: RawInput): Tensor {
     values = blob === undefined
       ? Int32Array.from(input.json as number[])
       : new Int32Array(aligned(blob, 4), alignedOffset(blob, 4), blob.length / 4);
+  } else if (datatype === "UINT32") {
+    values = blob === undefined
+      ? Uint32Array.from(input.json as number[])
+      : new Uint32Array(aligned(blob, 4), alignedOffset(blob, 4), blob.length / 4);
   } else if (datatype === "FP32") {
     values = blob === undefined
       ? Float32Array.from(input.json as number[])

@@ -14,12 +14,12 @@ const scope = self as unknown as {
 
 let server: ReferenceServer | undefined;
 
-function start(msg: Extract<ToWorker, { type: "start" }>): void {
+async function start(msg: Extract<ToWorker, { type: "start" }>): Promise<void> {
   try {
     // A Worker has its own event loop, so spinning through short compute times is safe here.
-    server = startResolved(resolveOptions(msg.options), true);
-    const { host, httpPort, url } = server;
-    scope.postMessage({ type: "started", host, httpPort, url });
+    server = await startResolved(resolveOptions(msg.options), true);
+    const { host, httpPort, url, grpcPort, grpcUrl } = server;
+    scope.postMessage({ type: "started", host, httpPort, url, grpcPort, grpcUrl });
   } catch (e) {
     const err = e as Error;
     scope.postMessage({ type: "startFailed", name: err.name, message: err.message });
@@ -39,7 +39,7 @@ function groundTruth(msg: Extract<ToWorker, { type: "groundTruth" }>): void {
 
 scope.onmessage = (e: MessageEvent<ToWorker>) => {
   const msg = e.data;
-  if (msg.type === "start") start(msg);
+  if (msg.type === "start") void start(msg);
   else if (msg.type === "groundTruth") groundTruth(msg);
   else if (msg.type === "close") {
     const closing = server?.close() ?? Promise.resolve();

@@ -7,6 +7,10 @@ export interface ReferenceServerRemote {
   readonly httpPort: number;
   /** "HOST:PORT" without a scheme, as perf_analyzer's -u takes it. */
   readonly url: string;
+  /** The gRPC port, undefined when the server was started without `grpcPort`. */
+  readonly grpcPort: number | undefined;
+  /** "HOST:PORT" of the gRPC listener, or undefined. */
+  readonly grpcUrl: string | undefined;
   /** The exact cumulative counters the server keeps (one postMessage round trip). */
   groundTruth(model: string): Promise<ModelStats>;
   /** Shuts the listener down, then terminates the Worker. */
@@ -21,7 +25,14 @@ export type ToWorker =
 
 /** Worker to main thread. */
 export type FromWorker =
-  | { type: "started"; host: string; httpPort: number; url: string }
+  | {
+    type: "started";
+    host: string;
+    httpPort: number;
+    url: string;
+    grpcPort: number | undefined;
+    grpcUrl: string | undefined;
+  }
   | { type: "startFailed"; name: string; message: string }
   | { type: "groundTruth"; id: number; stats: ModelStats | undefined; error: string }
   | { type: "closed" };
@@ -32,6 +43,8 @@ class RemoteServer implements ReferenceServerRemote {
   host = "";
   httpPort = 0;
   url = "";
+  grpcPort: number | undefined = undefined;
+  grpcUrl: string | undefined = undefined;
   readonly #worker = new Worker(new URL("./worker.ts", import.meta.url).href, { type: "module" });
   readonly #pending = new Map<number, { resolve(s: ModelStats): void; reject(e: Error): void }>();
   #nextId = 1;
@@ -76,6 +89,8 @@ class RemoteServer implements ReferenceServerRemote {
     this.host = started.host;
     this.httpPort = started.httpPort;
     this.url = started.url;
+    this.grpcPort = started.grpcPort;
+    this.grpcUrl = started.grpcUrl;
   }
 
   groundTruth(model: string): Promise<ModelStats> {

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { startServerWorker } from "./mod.ts";
+import { connect, int32Bytes, int32Values } from "./grpc_test_client.ts";
 import { infer, range16, simpleJson } from "./test_helpers.ts";
 
 Deno.test("worker server: same endpoints, ground truth over postMessage equals /stats", async () => {
@@ -32,4 +33,34 @@ Deno.test("worker server: same endpoints, ground truth over postMessage equals /
 
 Deno.test("worker server: invalid options reject before a worker starts", async () => {
   await assert.rejects(startServerWorker({ instances: 1.5 }), RangeError);
+});
+
+Deno.test("worker server: gRPC listener when asked, sharing ground truth with HTTP", async () => {
+  const server = await startServerWorker({ grpcPort: 0 });
+  const client = connect(server.grpcUrl!);
+  try {
+    assert.ok(server.grpcPort! > 0);
+    assert.equal(server.grpcUrl, `127.0.0.1:${server.grpcPort}`);
+    const reply = await client.call<{ raw_output_contents: Uint8Array[] }>("ModelInfer", {
+      model_name: "simple",
+      inputs: [
+        { name: "INPUT0", datatype: "INT32", shape: [1, 16] },
+        { name: "INPUT1", datatype: "INT32", shape: [1, 16] },
+      ],
+      raw_input_contents: [int32Bytes(range16()), int32Bytes(range16(1))],
+    });
+    assert.equal(int32Values(reply.raw_output_contents[0])[15], 15 + 16);
+    assert.equal((await infer(server.url, "simple", simpleJson(range16(), range16()))).status, 200);
+    assert.equal((await server.groundTruth("simple")).successCount, 2);
+  } finally {
+    client.close();
+    await server.close();
+  }
+  const plain = await startServerWorker();
+  try {
+    assert.equal(plain.grpcPort, undefined);
+    assert.equal(plain.grpcUrl, undefined);
+  } finally {
+    await plain.close();
+  }
 });

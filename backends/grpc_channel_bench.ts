@@ -1,0 +1,157 @@
+/**
+ * Throughput of the gRPC backend's channels in a closed loop against the reference server
+ * (zero compute): unary and streaming, 1/4/16 channels, channels spread over one or several
+ * HTTP/2 connections. It is a measurement, not a test.
+ * Run: npx -y deno@2.9.6 run -A backends/grpc_channel_bench.ts [seconds] [unary|stream]...
+ *      [channels=1,4,16]
+ *
+ * The server runs as a child process so client and server CPU are read apart, and it is
+ * killed before the client closes: Deno 2.9.6's node:http2 (which grpc-js uses) aborts the
+ * whole process when a session that carried more than 100 streams receives GOAWAY, and a
+ * server that shuts down gracefully may send one.
+ */
+import type { BackendOptions, Channel, PreparedRequest } from "../core/backend.ts";
+import { systemClock } from "../core/clock.ts";
+import { mainThreadCpuReader } from "../core/cpu_time.ts";
+import { RequestRecord } from "../core/record.ts";
+import { procCpuSeconds } from "../scripts/bench_proc.ts";
+import { simpleSpec } from "./conformance_fixture.ts";
+import { TritonGrpcBackend } from "./triton_grpc.ts";
+
+interface Row {
+  mode: string;
+  channels: number;
+  connections: number;
+  rate: number;
+  cpuUsPerRequest: number;
+  serverCpuUsPerRequest: number;
+  failed: number;
+}
+
+async function loop(ch: Channel, prepared: PreparedRequest, ms: number) {
+  const rec = new RequestRecord();
+  const t0 = performance.now();
+  let n = 0;
+  let failed = 0;
+  // Bounded by time, checked every 64 sends, and by a hard request cap.
+  while (n < 50e6 && (n & 63 || performance.now() - t0 < ms)) {
+    rec.reset(0);
+    await ch.send(prepared, rec);
+    if (rec.outcome !== "ok") failed++;
+    n++;
+  }
+  return { n, failed };
+}
+
+/** Starts server/main.ts with a gRPC listener; resolves with the child and its gRPC address. */
+async function startServerProcess(): Promise<{ child: Deno.ChildProcess; url: string }> {
+  const main = new URL("../server/main.ts", import.meta.url).pathname;
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", main, "--http-port", "0", "--grpc-port", "0"],
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let text = "";
+  // Bounded: the server prints two lines at startup, then nothing.
+  for (let i = 0; i < 100; i++) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    text += value;
+    const m = /Triton gRPC on (\S+)/.exec(text);
+    if (m) {
+      reader.releaseLock();
+      child.stdout.cancel().catch(() => {});
+      return { child, url: m[1] };
+    }
+  }
+  child.kill("SIGKILL");
+  await child.status;
+  throw new Error(`the reference server did not report a gRPC address: ${text}`);
+}
+
+async function measure(
+  server: { child: Deno.ChildProcess; url: string },
+  streaming: boolean,
+  channels: number,
+  perConnection: number,
+  seconds: number,
+): Promise<{ row: Row; backend: TritonGrpcBackend }> {
+  const options: BackendOptions = {
+    url: server.url,
+    protocol: "grpc",
+    headers: [],
+    inputTensorFormat: "binary",
+    outputTensorFormat: "binary",
+    verbose: false,
+    streaming,
+  };
+  const backend = new TritonGrpcBackend(options as BackendOptions, systemClock, {
+    channelsPerConnection: perConnection,
+  });
+  await backend.describe("simple", "");
+  const prepared = backend.prepare(simpleSpec(1));
+  const chs = await Promise.all(Array.from({ length: channels }, () => backend.connect()));
+  const run = (ms: number) => Promise.all(chs.map((ch) => loop(ch, prepared, ms)));
+  await run(500); // warm-up: JIT, connections, streams
+  const cpu = mainThreadCpuReader();
+  const cpu0 = cpu();
+  const serverCpu0 = await procCpuSeconds(server.child.pid);
+  const t0 = performance.now();
+  const parts = await run(seconds * 1000);
+  const elapsed = (performance.now() - t0) / 1000;
+  const cpuUs = cpu() - cpu0;
+  const serverCpuUs = (await procCpuSeconds(server.child.pid) - serverCpu0) * 1e6;
+  const n = parts.reduce((a, p) => a + p.n, 0);
+  const row: Row = {
+    mode: streaming ? "stream" : "unary",
+    channels,
+    connections: Math.ceil(channels / perConnection),
+    rate: Math.round(n / elapsed),
+    cpuUsPerRequest: Math.round((cpuUs / n) * 10) / 10,
+    serverCpuUsPerRequest: Math.round((serverCpuUs / n) * 10) / 10,
+    failed: parts.reduce((a, p) => a + p.failed, 0),
+  };
+  return { row, backend };
+}
+
+async function main(): Promise<void> {
+  const seconds = Number(Deno.args[0] ?? "3");
+  const rest = Deno.args.slice(1);
+  const picked = rest.filter((a) => a === "unary" || a === "stream");
+  const modes = picked.length > 0 ? picked : ["unary", "stream"];
+  const counts = rest.find((a) => a.startsWith("channels="))?.slice(9).split(",").map(Number);
+  for (const mode of modes) {
+    for (const channels of counts ?? [1, 4, 16]) {
+      const spreads = [channels, 16, 4, 1].filter((p) => p <= channels);
+      for (const perConnection of new Set(spreads)) {
+        const server = await startServerProcess();
+        try {
+          const { row, backend } = await measure(
+            server,
+            mode === "stream",
+            channels,
+            perConnection,
+            seconds,
+          );
+          // Kill first: the client's GOAWAY would abort the server (see above).
+          server.child.kill("SIGKILL");
+          await server.child.status;
+          await backend.close();
+          console.log(
+            `${row.mode.padEnd(6)} channels=${String(row.channels).padStart(2)} ` +
+              `connections=${String(row.connections).padStart(2)}: ${row.rate} infer/s, ` +
+              `CPU us/request client ${row.cpuUsPerRequest} server ${row.serverCpuUsPerRequest}, ` +
+              `${row.failed} failed`,
+          );
+        } finally {
+          try {
+            server.child.kill("SIGKILL");
+          } catch { /* already gone */ }
+        }
+      }
+    }
+  }
+}
+
+if (import.meta.main) await main();

@@ -1,0 +1,57 @@
+/**
+ * Encodes a RequestSpec as a ModelInferRequest once, at prepare time. The hot path then hands
+ * these bytes to grpc-js with an identity serializer, so no protobuf encoding happens per
+ * request. Tensor data travels in raw_input_contents (the only form FP16/BF16 have, and what
+ * Triton's own client sends), in the order of `inputs`.
+ */
+import { Buffer } from "node:buffer";
+import type { RequestSpec } from "../core/backend.ts";
+import { tritonMethods } from "./grpc_proto.ts";
+
+/** Request parameter asking Triton for an empty final response when a model ends silently. */
+export const EMPTY_FINAL_PARAM = "triton_enable_empty_final_response";
+
+export interface GrpcEncodeOptions {
+  /**
+   * Streaming requests ask for the empty final response, as Triton's decoupled clients do, so
+   * a stream always learns when a request is complete.
+   */
+  streaming: boolean;
+  /** Set when describe() found the model decoupled: only the final flag ends a request. */
+  decoupled: boolean;
+}
+
+export class PreparedGrpcInfer {
+  constructor(
+    /** The serialized ModelInferRequest (no gRPC framing). */
+    readonly bytes: Buffer,
+    readonly model: string,
+    readonly decoupled: boolean,
+  ) {}
+}
+
+/** The ModelInferRequest as a plain object, in proto field names. */
+export function inferRequestObject(
+  spec: RequestSpec,
+  options: GrpcEncodeOptions,
+): Record<string, unknown> {
+  const message: Record<string, unknown> = {
+    model_name: spec.model,
+    model_version: spec.version,
+    inputs: spec.inputs.map((t) => ({ name: t.name, datatype: t.datatype, shape: t.shape })),
+    outputs: spec.outputs.map((name) => ({ name })),
+    raw_input_contents: spec.inputs.map((t) => t.bytes),
+  };
+  if (options.streaming) {
+    message.parameters = { [EMPTY_FINAL_PARAM]: { bool_param: true } };
+  }
+  return message;
+}
+
+export function encodeGrpcInferRequest(
+  spec: RequestSpec,
+  options: GrpcEncodeOptions,
+): PreparedGrpcInfer {
+  const bytes = tritonMethods().ModelInfer.requestSerialize(inferRequestObject(spec, options));
+  return new PreparedGrpcInfer(bytes, spec.model, options.decoupled);
+}

@@ -1,0 +1,153 @@
+/**
+ * A decoded gRPC ModelInferRequest to the InferRequest the HTTP path builds, then the same
+ * validation against the model: one set of rules (and messages) behind two front ends.
+ */
+import { isDataType } from "../core/datatypes.ts";
+import type { ProtoInferRequest, ProtoParameter, ProtoParameters } from "./grpc_proto.ts";
+import { contentsBlob } from "./grpc_contents.ts";
+import { invalidArg } from "./http_error.ts";
+import { correlationIdError, reservedPrefixError } from "./infer_parameters.ts";
+import type { InferRequest, RawInput, RequestedOutput } from "./infer_request.ts";
+import { validateAgainstModel } from "./infer_validate.ts";
+import type { ModelSpec } from "./models.ts";
+
+export interface GrpcInferRequest {
+  request: InferRequest;
+  /** The client set `triton_enable_empty_final_response` (streaming, decoupled models). */
+  emptyFinal: boolean;
+}
+
+/** Keys Triton's gRPC front end parses itself, with the InferParameter fields each may use. */
+const RESERVED: Record<string, readonly string[]> = {
+  sequence_id: ["int64_param", "string_param"],
+  sequence_start: ["bool_param"],
+  sequence_end: ["bool_param"],
+  priority: ["int64_param", "uint64_param"],
+  timeout: ["int64_param"],
+  triton_enable_empty_final_response: ["bool_param"],
+};
+
+/** Custom parameters are passed to the backend only as these types (protocols.md §2.3). */
+const CUSTOM = ["bool_param", "int64_param", "string_param", "double_param"];
+
+const EMPTY = new Uint8Array(0);
+
+function valueOf(p: ProtoParameter): unknown {
+  return (p as Record<string, unknown>)[p.parameter_choice ?? ""];
+}
+
+/** Checks request parameters; returns whether an empty final response was asked for. */
+function checkParameters(params: ProtoParameters, model: string, id: string): boolean {
+  let emptyFinal = false;
+  for (const [key, p] of Object.entries(params)) {
+    const choice = p.parameter_choice ?? "";
+    const allowed = RESERVED[key];
+    if (allowed !== undefined) {
+      if (!allowed.includes(choice)) {
+        throw invalidArg(
+          `invalid value type for '${key}' parameter, expected ${allowed.join(" or ")}.`,
+        );
+      }
+      const value = valueOf(p);
+      if (key === "sequence_id" && value !== 0 && value !== "") {
+        throw correlationIdError(model, id);
+      }
+      if (key === "triton_enable_empty_final_response") emptyFinal = value === true;
+      continue;
+    }
+    if (key.startsWith("triton_")) throw reservedPrefixError();
+    if (!CUSTOM.includes(choice)) {
+      throw invalidArg(
+        `parameter '${key}' has invalid type. It should be either 'int', 'bool', 'string' ` +
+          "or 'double'.",
+      );
+    }
+  }
+  return emptyFinal;
+}
+
+function sharedMemoryError(params: ProtoParameters): Error | undefined {
+  const region = params.shared_memory_region;
+  if (region === undefined) return undefined;
+  return invalidArg(`Unable to find shared memory region: '${String(valueOf(region))}'`);
+}
+
+function checkShape(shape: number[], input: string, model: string): void {
+  if (shape.every((d) => Number.isSafeInteger(d) && d >= 0)) return;
+  throw invalidArg(
+    `All input dimensions should be specified for input '${input}' for model '${model}', ` +
+      `got [${shape.join(",")}]`,
+  );
+}
+
+/**
+ * Inputs with typed contents are serialized here; the others take the next entry of
+ * raw_input_contents in order. Mixing the two ways is refused, as Triton does.
+ */
+function convertInputs(msg: ProtoInferRequest, model: string): RawInput[] {
+  const raw = msg.raw_input_contents;
+  let next = 0;
+  const inputs: RawInput[] = [];
+  for (const el of msg.inputs) {
+    const { name, datatype, shape } = el;
+    if (inputs.some((i) => i.name === name)) {
+      throw invalidArg(`input '${name}' already exists in request`);
+    }
+    const shm = sharedMemoryError(el.parameters);
+    if (shm !== undefined) throw shm;
+    checkShape(shape, name, model);
+    let binary: Uint8Array;
+    if (el.contents !== null) {
+      if (raw.length > 0) {
+        throw invalidArg(
+          `contents field must not be specified when using raw_input_contents for '${name}' ` +
+            `for model '${model}'`,
+        );
+      }
+      if (!isDataType(datatype)) throw invalidArg(`invalid datatype for input ${name}`);
+      binary = contentsBlob(el.contents, datatype, name, model);
+    } else {
+      // A missing entry leaves the input empty; validation then names the byte-size mismatch.
+      binary = next < raw.length ? raw[next++] : EMPTY;
+    }
+    inputs.push({ name, datatype, shape, json: undefined, binary });
+  }
+  if (next !== raw.length) {
+    throw invalidArg(
+      `expected ${next} entries in raw_input_contents for model '${model}' (one per input ` +
+        `without contents), got ${raw.length}`,
+    );
+  }
+  return inputs;
+}
+
+function convertOutputs(msg: ProtoInferRequest, spec: ModelSpec): RequestedOutput[] {
+  // No outputs named means every output, in model order (as over HTTP).
+  if (msg.outputs.length === 0) return spec.outputs.map((o) => ({ name: o.name, binary: true }));
+  const outputs: RequestedOutput[] = [];
+  for (const el of msg.outputs) {
+    const shm = sharedMemoryError(el.parameters);
+    if (shm !== undefined) throw shm;
+    if (el.parameters.classification !== undefined) {
+      throw invalidArg(
+        `output '${el.name}' asks for classification, which this server does not support`,
+      );
+    }
+    if (outputs.some((o) => o.name === el.name)) {
+      throw invalidArg(`output '${el.name}' already exists in request`);
+    }
+    // gRPC outputs always travel as raw bytes.
+    outputs.push({ name: el.name, binary: true });
+  }
+  return outputs;
+}
+
+/** Converts and validates; throws ApiError (with the HTTP path's messages) when invalid. */
+export function parseGrpcInferRequest(spec: ModelSpec, msg: ProtoInferRequest): GrpcInferRequest {
+  const emptyFinal = checkParameters(msg.parameters, spec.name, msg.id);
+  const inputs = convertInputs(msg, spec.name);
+  const outputs = convertOutputs(msg, spec);
+  const request: InferRequest = { id: msg.id, inputs, outputs, batchSize: 0 };
+  request.batchSize = validateAgainstModel(spec, request);
+  return { request, emptyFinal };
+}
