@@ -1,5 +1,6 @@
 /** Command-line parsing for `server/main.ts`. */
 import type { ComputeTime, ServerOptions } from "./options.ts";
+import { parseStall } from "./stall.ts";
 
 export const USAGE = `Usage: deno run --allow-net --allow-env --allow-read server/main.ts [options]
 
@@ -13,6 +14,7 @@ Options:
   --compute-us N      simulated compute time per execution in microseconds (default 0);
                       also uniform:MIN:MAX or exponential:MEAN
   --instances N       executions that may run at once per model (default 1)
+  --stall EVERY:FOR   stop computing for FOR ms at the start of every EVERY ms (default: off)
   --no-config         no /config route and no "model_configuration" extension
   --no-stats          no /stats routes and no "statistics" extension
   -h, --help          print this help`;
@@ -59,7 +61,14 @@ export function parseComputeUs(value: string): ComputeTime {
   throw bad("--compute-us", value, COMPUTE_EXPECTED);
 }
 
-const WITH_VALUE = ["--host", "--http-port", "--grpc-port", "--compute-us", "--instances"];
+const WITH_VALUE = [
+  "--host",
+  "--http-port",
+  "--grpc-port",
+  "--compute-us",
+  "--instances",
+  "--stall",
+];
 
 function apply(options: ServerOptions, flag: string, value: string): void {
   if (flag === "--host") {
@@ -67,7 +76,11 @@ function apply(options: ServerOptions, flag: string, value: string): void {
     options.host = value;
   } else if (flag === "--http-port") options.httpPort = integer(flag, value, 0, 65535);
   else if (flag === "--grpc-port") options.grpcPort = integer(flag, value, 0, 65535);
-  else if (flag === "--instances") {
+  else if (flag === "--stall") {
+    const stall = parseStall(value);
+    if (!stall) throw bad(flag, value, "EVERY_MS:FOR_MS with 0 < FOR < EVERY");
+    options.stall = stall;
+  } else if (flag === "--instances") {
     options.instances = integer(flag, value, 1, Number.MAX_SAFE_INTEGER);
   } else options.computeUs = parseComputeUs(value);
 }

@@ -10,10 +10,14 @@ import { type ComputeTime, isZeroCompute, sampleComputeUs } from "./options.ts";
 import { nowNs, StatsKeeper } from "./stats.ts";
 import { decodeInput } from "./tensor_codec.ts";
 import { InstancePool, waitUntil } from "./wait.ts";
+import { type Stall, stallEndNs } from "./stall.ts";
 
 export interface ExecutorConfig {
   instances: number;
   computeUs: ComputeTime;
+  /** Periodic stall (see stall.ts), counted from `originNs`. */
+  stall?: Stall;
+  originNs: number;
   /**
    * Poll through the last 2 ms of simulated compute instead of sleeping (Deno timers fire no
    * sooner than ~1-2 ms). It keeps a core busy, so only the Worker variant enables it.
@@ -98,7 +102,12 @@ export class ModelExecutor {
     const inputEndNs = nowNs();
     const outputs = this.spec.execute(inputs);
     const ns = this.sampleComputeNs();
-    if (ns > 0) await waitUntil(inputEndNs + ns, this.config.busySpin);
+    // A stall holds the computation until it ends; the time shows as compute infer.
+    const deadline = Math.max(
+      inputEndNs + ns,
+      stallEndNs(inputEndNs, this.config.originNs, this.config.stall),
+    );
+    if (deadline > inputEndNs) await waitUntil(deadline, this.config.busySpin);
     const inferEndNs = nowNs();
     const response = encode(this.spec, req, outputs);
     const outputEndNs = nowNs();

@@ -1,4 +1,5 @@
 /** Options of the reference server, their defaults and validation. */
+import { checkStall, type Stall } from "./stall.ts";
 
 /** Simulated compute-infer time per execution, in microseconds. */
 export type ComputeTime =
@@ -21,6 +22,8 @@ export interface ServerOptions {
   noConfig?: boolean;
   /** No statistics extension: /stats routes 404 and "statistics" is not listed. */
   noStats?: boolean;
+  /** Stop computing for `forMs` at the start of every `everyMs` (default: never). */
+  stall?: Stall;
 }
 
 export interface ResolvedOptions {
@@ -32,6 +35,7 @@ export interface ResolvedOptions {
   instances: number;
   noConfig: boolean;
   noStats: boolean;
+  stall: Stall | undefined;
 }
 
 function isNonNegative(n: unknown): n is number {
@@ -78,7 +82,9 @@ export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
     instances: options.instances ?? 1,
     noConfig: options.noConfig ?? false,
     noStats: options.noStats ?? false,
+    stall: options.stall,
   };
+  if (resolved.stall) checkStall(resolved.stall);
   checkPort("httpPort", resolved.httpPort);
   if (resolved.grpcPort !== undefined) checkPort("grpcPort", resolved.grpcPort);
   if (!Number.isInteger(resolved.instances) || resolved.instances < 1) {

@@ -10,7 +10,9 @@ Deno.test("resolveOptions fills defaults and names the bad option", () => {
     instances: 1,
     noConfig: false,
     noStats: false,
+    stall: undefined,
   });
+  assert.throws(() => resolveOptions({ stall: { everyMs: 100, forMs: 100 } }), /Invalid stall/);
   assert.throws(() => resolveOptions({ httpPort: 70000 }), /httpPort 70000/);
   assert.throws(() => resolveOptions({ grpcPort: -1 }), /grpcPort -1/);
   assert.equal(resolveOptions({ grpcPort: 0 }).grpcPort, 0);

@@ -31,7 +31,13 @@ export interface ServerContext {
 
 export function createContext(options: ResolvedOptions, busySpin: boolean): ServerContext {
   const models = new Map<string, ModelEntry>();
-  const exec = { instances: options.instances, computeUs: options.computeUs, busySpin };
+  const exec = {
+    instances: options.instances,
+    computeUs: options.computeUs,
+    busySpin,
+    stall: options.stall,
+    originNs: nowNs(),
+  };
   for (const spec of MODELS) {
     models.set(spec.name, {
       spec,
