@@ -10,10 +10,10 @@ import type * as grpc from "@grpc/grpc-js";
 import type { Channel, PreparedRequest } from "../core/backend.ts";
 import type { Clock } from "../core/clock.ts";
 import type { RequestRecord } from "../core/record.ts";
-import { PreparedGrpcInfer } from "./grpc_infer_request.ts";
+import type { PreparedGrpcInfer } from "./grpc_infer_request.ts";
 import { MODEL_STREAM_INFER_PATH } from "./grpc_proto.ts";
 import { GrpcCode, outcomeOfStatus, statusText } from "./grpc_status.ts";
-import { NOT_PREPARED } from "./grpc_unary_channel.ts";
+import { sendable } from "./grpc_unary_channel.ts";
 import { newStreamResponseInfo, readStreamResponse } from "./grpc_wire.ts";
 
 type Call = ReturnType<grpc.ChannelInterface["createCall"]>;
@@ -42,15 +42,9 @@ export class GrpcStreamChannel implements Channel {
     if (!this.#call && !this.#closed) this.#call = this.#openStream();
   }
 
-  send(prepared: PreparedRequest, record: RequestRecord): Promise<void> {
-    if (!(prepared instanceof PreparedGrpcInfer)) {
-      record.fail("protocol_error", NOT_PREPARED, 0);
-      return Promise.resolve();
-    }
-    if (this.#closed) {
-      record.fail("cancelled", "channel closed", this.clock.nowNs());
-      return Promise.resolve();
-    }
+  send(request: PreparedRequest, record: RequestRecord): Promise<void> {
+    const prepared = sendable(request, record, this.#closed, this.clock);
+    if (!prepared) return Promise.resolve();
     if (this.#record) {
       record.fail("protocol_error", "a request is already in flight on this stream", 0);
       return Promise.resolve();

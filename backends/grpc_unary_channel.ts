@@ -15,6 +15,23 @@ import { GrpcCode, outcomeOfStatus, statusText } from "./grpc_status.ts";
 
 export const NOT_PREPARED = "request was not prepared by the triton gRPC backend";
 
+/**
+ * The checks both gRPC channels make before sending: the request must come from this backend's
+ * prepare(), and the channel must be open. Returns the typed request, or undefined after
+ * failing the record.
+ */
+export function sendable(
+  prepared: PreparedRequest,
+  record: RequestRecord,
+  closed: boolean,
+  clock: Clock,
+): PreparedGrpcInfer | undefined {
+  if (!(prepared instanceof PreparedGrpcInfer)) record.fail("protocol_error", NOT_PREPARED, 0);
+  else if (closed) record.fail("cancelled", "channel closed", clock.nowNs());
+  else return prepared;
+  return undefined;
+}
+
 export class GrpcUnaryChannel implements Channel {
   #closed = false;
   /** The call in flight, cancelled by close(). */
@@ -27,15 +44,9 @@ export class GrpcUnaryChannel implements Channel {
     private readonly onClose: (ch: GrpcUnaryChannel) => void = () => {},
   ) {}
 
-  send(prepared: PreparedRequest, record: RequestRecord): Promise<void> {
-    if (!(prepared instanceof PreparedGrpcInfer)) {
-      record.fail("protocol_error", NOT_PREPARED, 0);
-      return Promise.resolve();
-    }
-    if (this.#closed) {
-      record.fail("cancelled", "channel closed", this.clock.nowNs());
-      return Promise.resolve();
-    }
+  send(request: PreparedRequest, record: RequestRecord): Promise<void> {
+    const prepared = sendable(request, record, this.#closed, this.clock);
+    if (!prepared) return Promise.resolve();
     return new Promise((resolve) => {
       try {
         this.#start(prepared.bytes, record, resolve);
