@@ -3,7 +3,7 @@
  * (zero compute): unary and streaming, 1/4/16 channels, channels spread over one or several
  * HTTP/2 connections. It is a measurement, not a test.
  * Run: npx -y deno@2.9.6 run -A backends/grpc_channel_bench.ts [seconds] [unary|stream]...
- *      [channels=1,4,16]
+ *      [channels=1,4,16] [per=CHANNELS_PER_CONNECTION,...] [transports=grpc-js,h2]
  *
  * The server runs as a child process so client and server CPU are read apart, and it is
  * killed before the client closes: Deno 2.9.6's node:http2 (which grpc-js uses) aborts the
@@ -16,9 +16,10 @@ import { mainThreadCpuReader } from "../core/cpu_time.ts";
 import { RequestRecord } from "../core/record.ts";
 import { procCpuSeconds } from "../scripts/bench_proc.ts";
 import { simpleSpec } from "./conformance_fixture.ts";
-import { TritonGrpcBackend } from "./triton_grpc.ts";
+import { type GrpcInferTransport, TritonGrpcBackend } from "./triton_grpc.ts";
 
 interface Row {
+  transport: GrpcInferTransport;
   mode: string;
   channels: number;
   connections: number;
@@ -76,6 +77,7 @@ async function measure(
   channels: number,
   perConnection: number,
   seconds: number,
+  transport: GrpcInferTransport,
 ): Promise<{ row: Row; backend: TritonGrpcBackend }> {
   const options: BackendOptions = {
     url: server.url,
@@ -88,6 +90,7 @@ async function measure(
   };
   const backend = new TritonGrpcBackend(options as BackendOptions, systemClock, {
     channelsPerConnection: perConnection,
+    transport,
   });
   await backend.describe("simple", "");
   const prepared = backend.prepare(simpleSpec(1));
@@ -104,6 +107,7 @@ async function measure(
   const serverCpuUs = (await procCpuSeconds(server.child.pid) - serverCpu0) * 1e6;
   const n = parts.reduce((a, p) => a + p.n, 0);
   const row: Row = {
+    transport,
     mode: streaming ? "stream" : "unary",
     channels,
     connections: Math.ceil(channels / perConnection),
@@ -115,16 +119,23 @@ async function measure(
   return { row, backend };
 }
 
+function combos<A, B>(as: Iterable<A>, bs: B[]): [A, B][] {
+  return [...as].flatMap((a) => bs.map((b): [A, B] => [a, b]));
+}
+
 async function main(): Promise<void> {
   const seconds = Number(Deno.args[0] ?? "3");
   const rest = Deno.args.slice(1);
   const picked = rest.filter((a) => a === "unary" || a === "stream");
   const modes = picked.length > 0 ? picked : ["unary", "stream"];
   const counts = rest.find((a) => a.startsWith("channels="))?.slice(9).split(",").map(Number);
+  const per = rest.find((a) => a.startsWith("per="))?.slice(4).split(",").map(Number);
+  const transports = (rest.find((a) => a.startsWith("transports="))?.slice(11).split(",") ??
+    ["grpc-js"]) as GrpcInferTransport[];
   for (const mode of modes) {
     for (const channels of counts ?? [1, 4, 16]) {
-      const spreads = [channels, 16, 4, 1].filter((p) => p <= channels);
-      for (const perConnection of new Set(spreads)) {
+      const spreads = per ?? [channels, 16, 4, 1].filter((p) => p <= channels);
+      for (const [perConnection, transport] of combos(new Set(spreads), transports)) {
         const server = await startServerProcess();
         try {
           const { row, backend } = await measure(
@@ -133,13 +144,16 @@ async function main(): Promise<void> {
             channels,
             perConnection,
             seconds,
+            transport,
           );
           // Kill first: the client's GOAWAY would abort the server (see above).
           server.child.kill("SIGKILL");
           await server.child.status;
           await backend.close();
           console.log(
-            `${row.mode.padEnd(6)} channels=${String(row.channels).padStart(2)} ` +
+            `${row.transport.padEnd(7)} ${row.mode.padEnd(6)} channels=${
+              String(row.channels).padStart(2)
+            } ` +
               `connections=${String(row.connections).padStart(2)}: ${row.rate} infer/s, ` +
               `CPU us/request client ${row.cpuUsPerRequest} server ${row.serverCpuUsPerRequest}, ` +
               `${row.failed} failed`,

@@ -22,12 +22,28 @@ export interface GrpcEncodeOptions {
 }
 
 export class PreparedGrpcInfer {
+  #message: Uint8Array | undefined;
+
   constructor(
     /** The serialized ModelInferRequest (no gRPC framing). */
     readonly bytes: Buffer,
     readonly model: string,
     readonly decoupled: boolean,
   ) {}
+
+  /**
+   * The request as one uncompressed gRPC message (5-byte prefix, then the bytes), built on
+   * first use by the hand-written HTTP/2 transport and re-sent verbatim after that.
+   */
+  get message(): Uint8Array {
+    if (this.#message === undefined) {
+      const out = new Uint8Array(5 + this.bytes.length);
+      new DataView(out.buffer).setUint32(1, this.bytes.length);
+      out.set(this.bytes, 5);
+      this.#message = out;
+    }
+    return this.#message;
+  }
 }
 
 /** The ModelInferRequest as a plain object, in proto field names. */

@@ -1,8 +1,8 @@
 /**
  * The Triton / KServe v2 gRPC backend (--service-kind triton -i grpc [--streaming]).
- * Control-plane RPCs use a connection of their own; inference channels are unary ModelInfer
- * calls or, with --streaming, one ModelStreamInfer stream each, sharing HTTP/2 connections
- * (see GRPC_CHANNELS_PER_CONNECTION).
+ * Control-plane RPCs use a grpc-js connection of their own; inference channels are unary
+ * ModelInfer calls or, with --streaming, one ModelStreamInfer stream each, sharing HTTP/2
+ * connections (see GRPC_CHANNELS_PER_CONNECTION) of the client GRPC_INFER_TRANSPORT picks.
  */
 import type * as grpc from "@grpc/grpc-js";
 import type {
@@ -26,10 +26,19 @@ import {
 } from "./grpc_connection.ts";
 import { GrpcCallError, GrpcControl } from "./grpc_control.ts";
 import { encodeGrpcInferRequest } from "./grpc_infer_request.ts";
-import type { ProtoObject, TritonMethodName } from "./grpc_proto.ts";
+import {
+  MODEL_INFER_PATH,
+  MODEL_STREAM_INFER_PATH,
+  type ProtoObject,
+  type TritonMethodName,
+} from "./grpc_proto.ts";
 import { GrpcCode } from "./grpc_status.ts";
 import { GrpcStreamChannel } from "./grpc_stream_channel.ts";
 import { GrpcUnaryChannel } from "./grpc_unary_channel.ts";
+import { H2Endpoint } from "./h2_endpoint.ts";
+import { requestHeaderBlock } from "./h2_grpc_call.ts";
+import { H2StreamChannel } from "./h2_stream_channel.ts";
+import { H2UnaryChannel } from "./h2_unary_channel.ts";
 import { asArray, asObject, type JsonObject } from "./json_fields.ts";
 import { NO_STATS_NOTE, normalizeModelInfo } from "./model_info.ts";
 import { parseModelStats } from "./model_stats.ts";
@@ -44,13 +53,45 @@ const STATS_FAILED = "failed to get model statistics: ";
  * on both ends and gave the most infer/s: grpc-js under Deno pays per HTTP/2 stream and per
  * socket read/write, and one busy connection packs more frames into each. A new connection
  * starts every 100 channels because many servers and proxies cap concurrent streams per
- * connection at 100, beyond which calls would queue inside grpc-js.
+ * connection at 100, beyond which calls would queue inside grpc-js (the hand-written client
+ * also follows the server's SETTINGS_MAX_CONCURRENT_STREAMS, see H2Endpoint).
  */
 export const GRPC_CHANNELS_PER_CONNECTION = 100;
+
+/**
+ * Which client carries inference calls: "h2" is the hand-written HTTP/2 client
+ * (backends/h2_client.ts), "grpc-js" is @grpc/grpc-js on Deno's node:http2. Control calls
+ * (metadata, config, statistics) always use grpc-js. Compressed requests always use grpc-js:
+ * the hand-written client sends identity-encoded messages only.
+ */
+export type GrpcInferTransport = "grpc-js" | "h2";
+
+/**
+ * The hand-written client, because grpc-js on Deno's node:http2 both crashes the process on
+ * GOAWAY after ~100 streams (denoland/deno#36788) and costs far more per call. Measured in one
+ * run (backends/grpc_channel_bench.ts 3 s, reference server in its own process, one
+ * connection), infer/s and client CPU us/request, grpc-js -> h2:
+ *   unary   1 ch:  2.1k, 238 us ->  4.5k,  58 us    stream  1 ch:  8.2k, 66 us -> 12.3k,  26 us
+ *   unary  16 ch:  5.1k, 101 us -> 25.2k, 8.2 us    stream 16 ch: 33.2k, 24 us -> 40.1k, 5.0 us
+ *   unary  64 ch: 10.8k,  79 us -> 31.0k, 6.7 us    stream 64 ch: 38.5k, 21 us -> 50.2k, 3.3 us
+ * With h2 the reference server's CPU, not the client's, is the limit at every level.
+ */
+export const GRPC_INFER_TRANSPORT: GrpcInferTransport = "h2";
 
 export interface GrpcTuning {
   /** Channels sharing one connection; default {@link GRPC_CHANNELS_PER_CONNECTION}. */
   channelsPerConnection?: number;
+  /** Default {@link GRPC_INFER_TRANSPORT}. */
+  transport?: GrpcInferTransport;
+}
+
+type InferChannel = GrpcUnaryChannel | GrpcStreamChannel | H2UnaryChannel | H2StreamChannel;
+
+/** "host:port" (IPv6 hosts in brackets) split for Deno.connect. */
+function splitAddress(address: string): { hostname: string; port: number } {
+  const at = address.lastIndexOf(":");
+  const host = address.slice(0, at);
+  return { hostname: host.replace(/^\[(.*)\]$/, "$1"), port: Number(address.slice(at + 1)) };
 }
 
 export class TritonGrpcBackend implements Backend, ServerStatsCapability {
@@ -61,10 +102,13 @@ export class TritonGrpcBackend implements Backend, ServerStatsCapability {
   readonly #streaming: boolean;
   readonly #perConnection: number;
   readonly #control: GrpcControl;
+  readonly #transport: GrpcInferTransport;
+  readonly #headers: [string, string][];
   readonly #clients: grpc.Client[] = [];
+  readonly #endpoints: H2Endpoint[] = [];
   /** Open channels per client, so closed channels free their place on a connection. */
   readonly #load: number[] = [];
-  readonly #channels = new Set<GrpcUnaryChannel | GrpcStreamChannel>();
+  readonly #channels = new Set<InferChannel>();
   /** describe() results by model name, so prepare() knows which requests are decoupled. */
   readonly #decoupled = new Map<string, boolean>();
   #extensions: Set<string> | undefined;
@@ -76,6 +120,14 @@ export class TritonGrpcBackend implements Backend, ServerStatsCapability {
     this.#streaming = options.streaming === true;
     this.#perConnection = Math.max(1, tuning.channelsPerConnection ?? GRPC_CHANNELS_PER_CONNECTION);
     this.#control = new GrpcControl(this.#address, this.#metadata, this.#compression);
+    this.#headers = options.headers;
+    const transport = tuning.transport ?? GRPC_INFER_TRANSPORT;
+    this.#transport = this.#compression === "none" ? transport : "grpc-js";
+  }
+
+  /** The client carrying inference calls (grpc-js whenever requests are compressed). */
+  get transport(): GrpcInferTransport {
+    return this.#transport;
   }
 
   async describe(model: string, version: string): Promise<ModelInfo> {
@@ -96,16 +148,35 @@ export class TritonGrpcBackend implements Backend, ServerStatsCapability {
   connect(): Promise<Channel> {
     let index = this.#load.findIndex((n) => n < this.#perConnection);
     if (index < 0) {
-      index = this.#clients.length;
-      this.#clients.push(newGrpcClient(this.#address, this.#compression));
+      index = this.#load.length;
+      if (this.#transport === "h2") {
+        const { hostname, port } = splitAddress(this.#address);
+        this.#endpoints.push(new H2Endpoint(hostname, port));
+      } else this.#clients.push(newGrpcClient(this.#address, this.#compression));
       this.#load.push(0);
     }
-    const client = this.#clients[index];
     this.#load[index]++;
-    const forget = (ch: GrpcUnaryChannel | GrpcStreamChannel) => {
+    const forget = (ch: InferChannel) => {
       this.#channels.delete(ch);
       this.#load[index]--;
     };
+    const ch = this.#transport === "h2"
+      ? this.#h2Channel(this.#endpoints[index], forget)
+      : this.#grpcJsChannel(this.#clients[index], forget);
+    this.#channels.add(ch);
+    return Promise.resolve(ch);
+  }
+
+  #h2Channel(endpoint: H2Endpoint, forget: (ch: InferChannel) => void): InferChannel {
+    const path = this.#streaming ? MODEL_STREAM_INFER_PATH : MODEL_INFER_PATH;
+    const block = requestHeaderBlock(path, this.#address, this.#headers);
+    if (!this.#streaming) return new H2UnaryChannel(endpoint, block, this.clock, forget);
+    const stream = new H2StreamChannel(endpoint, block, this.clock, forget);
+    stream.open();
+    return stream;
+  }
+
+  #grpcJsChannel(client: grpc.Client, forget: (ch: InferChannel) => void): InferChannel {
     let ch: GrpcUnaryChannel | GrpcStreamChannel;
     if (this.#streaming) {
       const stream = new GrpcStreamChannel(client.getChannel(), this.#metadata, this.clock, forget);
@@ -114,17 +185,17 @@ export class TritonGrpcBackend implements Backend, ServerStatsCapability {
     } else {
       ch = new GrpcUnaryChannel(client.getChannel(), this.#metadata, this.clock, forget);
     }
-    this.#channels.add(ch);
-    return Promise.resolve(ch);
+    return ch;
   }
 
-  close(): Promise<void> {
+  async close(): Promise<void> {
     for (const ch of [...this.#channels]) ch.close();
     for (const client of this.#clients) client.close();
+    const endpoints = this.#endpoints.splice(0);
     this.#clients.length = 0;
     this.#load.length = 0;
     this.#control.close();
-    return Promise.resolve();
+    await Promise.all(endpoints.map((e) => e.close()));
   }
 
   async serverStats(model: string, version: string): Promise<ModelStats | undefined> {

@@ -5,7 +5,7 @@
  */
 import { gunzipSync, inflateSync } from "node:zlib";
 import type { StreamHandler } from "./h2_connection.ts";
-import type { HeaderList } from "./h2_hpack.ts";
+import type { HeaderList } from "../h2/hpack.ts";
 import type { ServerStream } from "./h2_stream.ts";
 
 export interface GrpcStatus {

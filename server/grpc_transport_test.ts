@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { Flag, frame, FrameType, PREFACE, readFrameHeader } from "./h2_frames.ts";
-import { encodeHeaders, HpackDecoder } from "./h2_hpack.ts";
+import { Flag, frame, FrameType, PREFACE, readFrameHeader } from "../h2/frames.ts";
+import { encodeHeaders, HpackDecoder } from "../h2/hpack.ts";
 import { connect, copyOf } from "./grpc_test_client.ts";
 import { startServer } from "./server.ts";
 

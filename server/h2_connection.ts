@@ -24,10 +24,10 @@ import {
   settingsFrame,
   unpadded,
   windowUpdate,
-} from "./h2_frames.ts";
-import { HpackDecoder } from "./h2_hpack.ts";
+} from "../h2/frames.ts";
+import { HpackDecoder } from "../h2/hpack.ts";
 import { ServerStream, type StreamOwner } from "./h2_stream.ts";
-import { concat, FrameWriter } from "./h2_writer.ts";
+import { concat, FrameWriter } from "../h2/writer.ts";
 
 export type StreamHandler = (stream: ServerStream) => void;
 

@@ -2,8 +2,8 @@
  * One HTTP/2 stream of the gRPC listener, server side: the request headers and body as
  * callbacks, the response as headers, flow-controlled DATA and trailers (RFC 9113 §5.1, §6.9).
  */
-import { Flag, frame, FrameType } from "./h2_frames.ts";
-import { encodeHeaders, type HeaderList } from "./h2_hpack.ts";
+import { Flag, frame, FrameType } from "../h2/frames.ts";
+import { encodeHeaders, type HeaderList } from "../h2/hpack.ts";
 
 /** What a stream needs from its connection. */
 export interface StreamOwner {

@@ -1,4 +1,4 @@
-/** HTTP/2 frame layout and constants (RFC 9113 §4, §6), for the gRPC listener. */
+/** HTTP/2 frame layout and constants (RFC 9113 §4, §6), shared by the gRPC client and server. */
 
 export const PREFACE = new TextEncoder().encode("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
 

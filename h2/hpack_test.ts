@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { encodeHeaders, HpackDecoder, HpackError } from "./h2_hpack.ts";
-import { huffmanCode, huffmanDecode } from "./h2_huffman.ts";
+import { encodeHeaders, HpackDecoder, HpackError } from "./hpack.ts";
+import { huffmanCode, huffmanDecode } from "./huffman.ts";
 
 const hex = (h: string) =>
   Uint8Array.from(h.replace(/\s/g, "").match(/../g)!, (x) => parseInt(x, 16));
@@ -101,4 +101,20 @@ Deno.test("HPACK: encoder output decodes back; long strings use multi-byte lengt
   assert.throws(() => d.decode(hex("ff00")), HpackError);
   assert.throws(() => d.decode(hex("3fe11f")), /table size update 4096/);
   assert.throws(() => d.decode(hex("0085f1e3")), /truncated/);
+});
+
+Deno.test("HPACK encoder: a request block uses static indices and never the dynamic table", () => {
+  const headers: [string, string][] = [
+    [":method", "POST"],
+    [":scheme", "http"],
+    [":path", "/inference.GRPCInferenceService/ModelInfer"],
+    ["te", "trailers"],
+  ];
+  const block = encodeHeaders(headers);
+  assert.deepEqual([...block.subarray(0, 3)], [0x83, 0x86, 0x00]);
+  const decoder = new HpackDecoder();
+  // Decoding the same block twice gives the same list: nothing was added to a table.
+  assert.deepEqual(decoder.decode(block), headers);
+  assert.deepEqual(decoder.decode(block), headers);
+  assert.deepEqual(decoder.decode(encodeHeaders([[":method", "GET"]])), [[":method", "GET"]]);
 });

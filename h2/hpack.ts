@@ -1,9 +1,9 @@
 /**
- * HPACK (RFC 7541) header compression for the HTTP/2 server: a full decoder (static and
+ * HPACK (RFC 7541) header compression for the HTTP/2 client and server: a full decoder (static and
  * dynamic tables, Huffman literals) and a stateless encoder that only emits literals
  * without indexing, so the peer's decoding table never depends on ours.
  */
-import { huffmanDecode } from "./h2_huffman.ts";
+import { huffmanDecode } from "./huffman.ts";
 
 export class HpackError extends Error {
   override name = "HpackError";
@@ -199,12 +199,23 @@ function pushString(out: number[], s: string): void {
   for (let i = 0; i < s.length; i++) out.push(s.charCodeAt(i) & 0xff);
 }
 
-/** Encodes headers as literals without indexing (":status: 200" as static index 8). */
+/** Static-table entries sent as one byte (RFC 7541 §6.1) instead of a literal. */
+const INDEXED: Record<string, number> = {
+  ":status\n200": 0x88,
+  ":method\nPOST": 0x83,
+  ":scheme\nhttp": 0x86,
+};
+
+/**
+ * Encodes headers as literals without indexing (a few static entries as one byte), so the
+ * block never touches the dynamic table and can be re-sent verbatim.
+ */
 export function encodeHeaders(headers: HeaderList): Uint8Array {
   const out: number[] = [];
   for (const [name, value] of headers) {
-    if (name === ":status" && value === "200") {
-      out.push(0x88);
+    const indexed = INDEXED[name + "\n" + value];
+    if (indexed !== undefined) {
+      out.push(indexed);
       continue;
     }
     out.push(0);

@@ -1,6 +1,6 @@
 /**
- * The HPACK Huffman code (RFC 7541 Appendix B), decoding only: this server never Huffman-
- * encodes. The code is canonical (codes of one length are consecutive, in symbol order, and
+ * The HPACK Huffman code (RFC 7541 Appendix B), decoding only: neither our client nor
+ * our server Huffman-encodes. The code is canonical (codes of one length are consecutive, in symbol order, and
  * each length continues where the previous left off), so the 257 code lengths define it.
  */
 
