@@ -3,17 +3,22 @@
  * Dispatcher) drives a canned KServe v2 endpoint served by nginx on loopback, next to wrk on
  * the same URL in the same run, at 8 and 64 connections; then a memory soak of the real CLI
  * (`deno run -A main.ts ... --request-count N`, its RSS read from /proc) for one window at full
- * rate. Prints a table and writes bench/results.json. A measurement, not a test: it exits 1
- * only when a measurement is invalid (failed requests, broken keep-alive, the CLI failing),
- * never for a missed target.
+ * rate; then the pacing rows: the CLI open loop at 20,000 req/s once per --pacing mode (send
+ * lateness, service time, CPU). Prints a table and writes bench/results.json. A measurement,
+ * not a test: it exits 1 only when a measurement is invalid (failed requests, broken
+ * keep-alive, the CLI failing), never for a missed target.
  *
  *   --duration S          seconds per throughput row (default 10)
  *   --soak S              seconds the soak's window should last (default 60)
  *   --soak-connections C  the soak's --concurrency-range (default 64)
- *   --only-soak           skip wrk and the throughput rows (a short CLI run sizes the soak)
+ *   --only-soak           only the soak (a short CLI run sizes it)
+ *   --only-pacing         only the pacing rows (with --only-soak: the soak and the pacing rows)
+ *   --pacing-window MS    the pacing rows' -p (default 5000: three 6 s windows)
+ *   --pacing-async        pace with -a (--max-inflight 1024) instead of --max-threads 64
+ *   --pacing-warmup S     send S seconds of warmup requests first (default 0, as perf_analyzer)
  *   --warmup S            seconds of our client's warmup before each window (default 2)
  *   --repeat N            runs per tool and connection count, best one shown (default 1)
- *   --quick               3 s rows, 10 s soak, 1 s warmup
+ *   --quick               3 s rows, 10 s soak, 1 s warmup, 2.4 s pacing windows
  *   --out FILE            where the JSON goes (default bench/results.json)
  */
 import { dirname } from "node:path";
@@ -21,13 +26,24 @@ import { parseArgs } from "node:util";
 import { missingTools } from "./bench_tools.ts";
 import { type BenchPlan, runBench } from "./bench_run.ts";
 import { formatTable } from "./bench_report.ts";
+import { pacingLines } from "./bench_pacing_report.ts";
 
 const RESULTS = new URL("../bench/results.json", import.meta.url).pathname;
+/** Far below what the client sustains closed-loop, so pacing, not throughput, is measured. */
+const PACING_RATE = 20_000;
+const PACING_MAX_THREADS = 64;
 
 function positive(flag: string, text: string | undefined, fallback: number): number {
   if (text === undefined) return fallback;
   const n = Number(text);
   if (!Number.isFinite(n) || n <= 0) throw new RangeError(`--${flag} must be a positive number`);
+  return n;
+}
+
+function nonNegative(flag: string, text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  if (!Number.isFinite(n) || n < 0) throw new RangeError(`--${flag} must be a number >= 0`);
   return n;
 }
 
@@ -39,6 +55,10 @@ function planFrom(args: string[]): { plan: BenchPlan; out: string } {
       soak: { type: "string" },
       "soak-connections": { type: "string" },
       "only-soak": { type: "boolean", default: false },
+      "only-pacing": { type: "boolean", default: false },
+      "pacing-window": { type: "string" },
+      "pacing-async": { type: "boolean", default: false },
+      "pacing-warmup": { type: "string" },
       warmup: { type: "string" },
       repeat: { type: "string" },
       quick: { type: "boolean", default: false },
@@ -56,6 +76,17 @@ function planFrom(args: string[]): { plan: BenchPlan; out: string } {
     soakConnections: Math.ceil(positive("soak-connections", values["soak-connections"], 64)),
     wrkThreads: 2,
     onlySoak: values["only-soak"] ?? false,
+    onlyPacing: values["only-pacing"] ?? false,
+    pacing: {
+      modes: ["spin", "timer"],
+      rate: PACING_RATE,
+      maxThreads: PACING_MAX_THREADS,
+      async: values["pacing-async"] ?? false,
+      windowMs: Math.ceil(positive("pacing-window", values["pacing-window"], quick ? 2000 : 5000)),
+      warmupRequests: Math.round(
+        nonNegative("pacing-warmup", values["pacing-warmup"], 0) * PACING_RATE,
+      ),
+    },
   };
   return { plan, out: values.out ?? RESULTS };
 }
@@ -69,6 +100,8 @@ async function main(args: string[]): Promise<number> {
     console.error(`bench: ${(e as Error).message}`);
     console.error(
       "usage: deno task bench [--duration S] [--soak S] [--soak-connections C] [--only-soak]\n" +
+        "                       [--only-pacing] [--pacing-window MS] [--pacing-async]\n" +
+        "                       [--pacing-warmup S]\n" +
         "                       [--warmup S] [--repeat N] [--quick] [--out FILE]",
     );
     return 2;
@@ -80,7 +113,8 @@ async function main(args: string[]): Promise<number> {
     return 1;
   }
   const results = await runBench(plan, (line) => console.log(line));
-  console.log("\n" + formatTable(results.rows, results.soak, results.targets));
+  const pacing = pacingLines(results.pacing, results.pacingRuns);
+  console.log("\n" + formatTable(results.rows, results.soak, results.targets, pacing));
   for (const p of results.problems) console.log(`INVALID: ${p}`);
   await Deno.mkdir(dirname(out), { recursive: true });
   await Deno.writeTextFile(out, JSON.stringify(results, null, 2) + "\n");

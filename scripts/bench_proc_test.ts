@@ -1,5 +1,12 @@
 import assert from "node:assert/strict";
-import { parseProcStatCpuSeconds, parseProcStatus, readProc, traceProcess } from "./bench_proc.ts";
+import {
+  cpuShare,
+  parseProcStatCpuSeconds,
+  parseProcStatus,
+  parseSchedstat,
+  readProc,
+  traceProcess,
+} from "./bench_proc.ts";
 
 const STATUS = [
   "Name:\tdeno",
@@ -34,6 +41,8 @@ Deno.test("readProc reads this process and gives undefined for one that is gone"
   assert.ok(self !== undefined);
   assert.ok(self.rssMb > 10 && self.hwmMb >= self.rssMb, JSON.stringify(self));
   assert.ok(self.cpuS > 0);
+  // This test's own thread has run; it is not this whole (multi-threaded) process's CPU.
+  assert.ok(self.main.runS > 0 && self.main.runS <= self.cpuS + 0.01, JSON.stringify(self.main));
   const child = new Deno.Command("true", { stdout: "null", stderr: "null" }).spawn();
   await child.status;
   assert.equal(await readProc(child.pid), undefined);
@@ -49,4 +58,36 @@ Deno.test("traceProcess samples a child once per period until it exits", async (
   );
   assert.ok(trace.polls >= trace.rssSeriesMb.length);
   assert.ok(trace.rssSeriesMb.every((x) => x > 0 && x <= trace.hwmMb));
+  assert.equal(trace.cpuSeries.length, trace.rssSeriesMb.length);
+  const at = trace.cpuSeries.map((s) => s.atMs);
+  assert.ok(at.every((ms, i) => ms >= 100 * (i + 1) && (i === 0 || ms > at[i - 1])), `${at}`);
+});
+
+Deno.test("parseSchedstat reads ns on a CPU and ns waiting for one", () => {
+  assert.deepEqual(parseSchedstat("2500000000 125000000 9001\n"), { runS: 2.5, waitS: 0.125 });
+  assert.throws(() => parseSchedstat("\n"), /unexpected \/proc schedstat text/);
+});
+
+Deno.test("cpuShare gives CPU % of one core from the second sample to the last", () => {
+  const s = (atMs: number, cpuS: number, runS: number, waitS: number) => ({
+    atMs,
+    cpuS,
+    main: { runS, waitS },
+  });
+  // The first sample (startup) is skipped: 4 s from 2000 ms to 6000 ms.
+  const series = [
+    s(1000, 3, 2, 1),
+    s(2000, 4, 3, 1),
+    s(4000, 6, 4, 1.5),
+    s(6000, 8.5, 6.75, 2.25),
+  ];
+  assert.deepEqual(cpuShare(series), {
+    seconds: 4,
+    cpuPct: 112.5,
+    mainRunPct: 93.75,
+    mainWaitPct: 31.25,
+  });
+  assert.equal(cpuShare(series, 2).seconds, 2);
+  const none = cpuShare(series.slice(0, 1));
+  assert.ok(Number.isNaN(none.cpuPct) && Number.isNaN(none.mainWaitPct));
 });

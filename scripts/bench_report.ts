@@ -205,7 +205,13 @@ function tableLines(cells: string[][]): string[] {
   );
 }
 
-export function formatTable(rows: Row[], soak: SoakRow | null, targets: Target[]): string {
+/** `more`: further sections (e.g. the pacing table), printed before the targets. */
+export function formatTable(
+  rows: Row[],
+  soak: SoakRow | null,
+  targets: Target[],
+  more: string[] = [],
+): string {
   const cells = [HEADER];
   for (const r of rows) {
     cells.push([
@@ -228,6 +234,7 @@ export function formatTable(rows: Row[], soak: SoakRow | null, targets: Target[]
     ]
     : [];
   if (soak) lines.push(...(lines.length > 0 ? [""] : []), ...soakLines(soak));
+  if (more.length > 0) lines.push(...(lines.length > 0 ? [""] : []), ...more);
   lines.push("", "Targets:");
   for (const t of targets) {
     lines.push(

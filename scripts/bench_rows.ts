@@ -11,7 +11,7 @@ import { systemBusySeconds } from "./bench_tools.ts";
 import { runWrk } from "./bench_wrk.ts";
 import process from "node:process";
 
-interface Observed<T> {
+export interface Observed<T> {
   result: T;
   nginxCpuPct: number;
   /** CPU used by neither nginx, the measured tool nor this script, % of one core. */
@@ -28,7 +28,7 @@ function selfCpuSeconds(): number {
  * Runs `body` and reports nginx's share and the machine's other load over it; `toolCpuS`
  * gives the CPU seconds the measured tool itself used.
  */
-async function observed<T>(
+export async function observed<T>(
   nginx: NginxServer,
   body: () => Promise<T>,
   toolCpuS: (r: T) => number,

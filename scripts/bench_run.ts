@@ -2,8 +2,10 @@
  * The bench's sequence: start nginx, then for each connection count run wrk and our client
  * back to back on the same URL (`repeat` times, interleaved, keeping each tool's best run:
  * other load on the machine only ever slows a run down), then the memory soak: the real CLI
- * for one --request-count window sized to last the soak's seconds. nginx is stopped and its
- * temp dir removed however the run ends.
+ * for one --request-count window sized to last the soak's seconds, then the pacing rows: the
+ * CLI open loop at a fixed rate once per --pacing mode (also `repeat` times, interleaved).
+ * --only-soak / --only-pacing keep just those sections. nginx is stopped and its temp dir
+ * removed however the run ends.
  */
 import triton from "../backends/triton_http.ts";
 import { MODEL, syntheticSpec } from "./bench_canned.ts";
@@ -22,6 +24,14 @@ import {
   TARGET_RSS_MB,
 } from "./bench_report.ts";
 import { oursRow, soakRow, wrkRow } from "./bench_rows.ts";
+import { type PacingPlan, type PacingRow, pacingRuns } from "./bench_pacing.ts";
+import {
+  bestPacingRows,
+  pacingProblems,
+  pacingTargets,
+  TARGET_LATENESS_P99_US,
+  TARGET_RATE_ERROR_PCT,
+} from "./bench_pacing_report.ts";
 import { type MachineInfo, machineInfo } from "./bench_tools.ts";
 import { splitRequest, wrkScript } from "./bench_wrk.ts";
 
@@ -34,8 +44,13 @@ export interface BenchPlan {
   repeat: number;
   soakConnections: number;
   wrkThreads: number;
-  /** Skip wrk and the throughput rows; the soak's count then comes from a calibration run. */
+  /**
+   * Run only the soak (its count then comes from a calibration run) and/or only the pacing
+   * rows; with neither, every section runs.
+   */
   onlySoak: boolean;
+  onlyPacing: boolean;
+  pacing: PacingPlan;
 }
 
 /** Where the soak's request count came from: count = soak seconds × this rate. */
@@ -53,10 +68,22 @@ export interface BenchResults {
   rows: Row[];
   /** Every run, in the order made. */
   runs: Row[];
-  soak: SoakRow;
-  soakBasis: SoakBasis;
+  /** null when the soak was not run (--only-pacing). */
+  soak: SoakRow | null;
+  soakBasis: SoakBasis | null;
+  /** Best run per pacing mode. */
+  pacing: PacingRow[];
+  /** Every pacing run, in the order made. */
+  pacingRuns: PacingRow[];
   targets: Target[];
-  limits: { pctOfWrk: number; cpuUsPerReq: number; rssMb: number; rssGrowthPct: number };
+  limits: {
+    pctOfWrk: number;
+    cpuUsPerReq: number;
+    rssMb: number;
+    rssGrowthPct: number;
+    pacingRateErrorPct: number;
+    pacingLatenessP99Us: number;
+  };
   valid: boolean;
   problems: string[];
 }
@@ -98,9 +125,13 @@ export async function runBench(plan: BenchPlan, log: Log): Promise<BenchResults>
     );
     const script = `${dir}/post.lua`;
     await Deno.writeTextFile(script, wrkScript(splitRequest(await preparedBytes(nginx.url))));
-    const runs = plan.onlySoak ? [] : await throughputRuns(nginx, plan, script, log);
-    const { soak, basis } = await soakRun(nginx, plan, runs, log);
-    return assemble(machine, plan, runs, soak, basis);
+    const all = !plan.onlySoak && !plan.onlyPacing;
+    const runs = all ? await throughputRuns(nginx, plan, script, log) : [];
+    const soaked = all || plan.onlySoak ? await soakRun(nginx, plan, runs, log) : null;
+    const pacing = all || plan.onlyPacing
+      ? await pacingRuns(nginx, plan.pacing, plan.repeat, log)
+      : [];
+    return assemble(machine, plan, runs, soaked, pacing);
   } finally {
     Deno.removeSignalListener("SIGINT", interrupted);
     await nginx?.stop();
@@ -194,12 +225,14 @@ function assemble(
   machine: MachineInfo,
   plan: BenchPlan,
   runs: Row[],
-  soak: SoakRow,
-  soakBasis: SoakBasis,
+  soaked: { soak: SoakRow; basis: SoakBasis } | null,
+  pacingRuns: PacingRow[],
 ): BenchResults {
   const rows = bestRows(runs);
+  const soak = soaked?.soak ?? null;
+  const pacing = bestPacingRows(pacingRuns);
   // Every run counts for validity, not just the best ones.
-  const problems = problemsOf(runs, soak);
+  const problems = [...problemsOf(runs, soak), ...pacingProblems(pacingRuns)];
   return {
     date: new Date().toISOString(),
     machine: { ...machine, loadavgAtEnd: Deno.loadavg() },
@@ -223,17 +256,28 @@ function assemble(
         "rssPeakGrowth: highest RSS of the last quarter minus highest of the second quarter, " +
         "target <= 10% of the latter (single samples swing 10-15 MB with V8's GC sawtooth)",
       other: "system busy CPU (/proc/stat) minus nginx, the measured tool and this script",
+      pacing: "the real CLI as a child process: deno run <pa task flags> main.ts -m simple -u " +
+        "<nginx> --request-rate-range R --max-threads T (or -a) -p P -s 1000 -r 3 --pacing M " +
+        "(--warmup-request-count W with --pacing-warmup): " +
+        "three windows of 1.2 × P, merged; throughput, send lateness (actual − intended send) " +
+        "and service time (end − actual send) from its report; CPU from /proc/<pid>/stat and " +
+        "the JavaScript thread's run and run-queue wait time from /proc/<pid>/schedstat, from " +
+        "2 s after spawn to the last sample; best run per mode = lowest p99 lateness",
     },
     rows: rows.map(rounded),
     runs: runs.map(rounded),
-    soak: rounded(soak),
-    soakBasis: rounded(soakBasis),
-    targets: evaluateTargets(rows, soak),
+    soak: soak && rounded(soak),
+    soakBasis: soaked && rounded(soaked.basis),
+    pacing: pacing.map(rounded),
+    pacingRuns: pacingRuns.map(rounded),
+    targets: [...evaluateTargets(rows, soak), ...pacingTargets(pacing)],
     limits: {
       pctOfWrk: TARGET_PCT_OF_WRK,
       cpuUsPerReq: TARGET_CPU_US,
       rssMb: TARGET_RSS_MB,
       rssGrowthPct: TARGET_GROWTH_PCT,
+      pacingRateErrorPct: TARGET_RATE_ERROR_PCT,
+      pacingLatenessP99Us: TARGET_LATENESS_P99_US,
     },
     valid: problems.length === 0,
     problems,

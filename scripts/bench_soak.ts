@@ -2,7 +2,8 @@
  * The memory soak measures the real tool, not a harness: `deno run -A main.ts` as its own
  * process with one --request-count window at full rate, so every per-request cost a user pays
  * (dispatch, window accounting, HDR histogram, the report) is inside the measured process.
- * Its memory and CPU are read from /proc while it runs; its report gives count and rate.
+ * Its memory and CPU are read from /proc while it runs; its report gives count and rate. The
+ * pacing rows launch the CLI the same way (runCliWith) with open-loop flags.
  */
 import { MODEL } from "./bench_canned.ts";
 import { type ProcTrace, traceProcess } from "./bench_proc.ts";
@@ -34,6 +35,7 @@ export interface CliResult {
   /** undefined when stdout holds no client report. */
   report: CliReport | undefined;
   trace: ProcTrace;
+  stdout: string;
   stdoutTail: string;
   stderrTail: string;
 }
@@ -74,12 +76,20 @@ export function tail(text: string, lines = TAIL_LINES): string {
   return text.trimEnd().split("\n").slice(-lines).join("\n");
 }
 
-/** Runs the CLI to completion, tracing its memory and CPU from /proc meanwhile. */
-export async function runCli(run: CliRun): Promise<CliResult> {
-  const args = ["run", ...(await paTaskFlags()), MAIN_TS.pathname, ...cliArgs(run)];
+/** Runs the CLI for one --request-count window, tracing its memory and CPU from /proc. */
+export function runCli(run: CliRun): Promise<CliResult> {
+  return runCliWith(cliArgs(run));
+}
+
+/**
+ * Runs `deno run <pa task flags> main.ts <args>` to completion, tracing its memory and CPU
+ * from /proc meanwhile. The full stdout is kept so callers can parse more than the soak does.
+ */
+export async function runCliWith(args: string[]): Promise<CliResult> {
+  const flags = await paTaskFlags();
   const t0 = performance.now();
   const child = new Deno.Command(Deno.execPath(), {
-    args,
+    args: ["run", ...flags, MAIN_TS.pathname, ...args],
     cwd: REPO_DIR.pathname,
     env: { NO_COLOR: "1" },
     stdin: "null",
@@ -93,12 +103,13 @@ export async function runCli(run: CliRun): Promise<CliResult> {
   const wallS = (performance.now() - t0) / 1000;
   const stdout = new TextDecoder().decode(out.stdout);
   return {
-    command: ["deno", "run", "-A", "main.ts", ...cliArgs(run)].join(" "),
+    command: ["deno", "run", ...flags, "main.ts", ...args].join(" "),
     pid: child.pid,
     exitCode: out.code,
     wallS,
     report: parseCliReport(stdout),
     trace,
+    stdout,
     stdoutTail: tail(stdout),
     stderrTail: tail(new TextDecoder().decode(out.stderr)),
   };
