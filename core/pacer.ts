@@ -23,10 +23,6 @@ export interface Pacer {
   readonly spinNs: number;
 }
 
-function nextTurn(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
-
 export function makePacer(clock: Clock, mode: PacingMode): Pacer {
   if (mode === "timer") {
     return {
@@ -40,13 +36,22 @@ export function makePacer(clock: Clock, mode: PacingMode): Pacer {
   const pacer = {
     spinNs: 0,
     async waitUntil(targetNs: number, signal: AbortSignal) {
-      let remaining = targetNs - clock.nowNs();
+      const remaining = targetNs - clock.nowNs();
       if (remaining > SPIN_WINDOW_NS) {
         await clock.sleep((remaining - SPIN_WINDOW_NS) / 1e6, signal);
       }
+      if (signal.aborted || clock.nowNs() >= targetNs) return;
       const from = clock.nowNs();
-      while (!signal.aborted && (remaining = targetNs - clock.nowNs()) > 0) await nextTurn();
-      pacer.spinNs += clock.nowNs() - from;
+      // One promise and one re-armed setImmediate callback per wait: a promise per poll turn
+      // made the spin loop the main source of garbage (and GC pauses) at 20k req/s.
+      await new Promise<void>((resolve) => {
+        const poll = () => {
+          if (!signal.aborted && clock.nowNs() < targetNs) return void setImmediate(poll);
+          pacer.spinNs += clock.nowNs() - from;
+          resolve();
+        };
+        setImmediate(poll);
+      });
     },
   };
   return pacer;
