@@ -5,6 +5,7 @@
  * when a session that carried more than ~110 streams receives GOAWAY
  * (denoland/deno#36788), which every gRPC client sends when it closes.
  */
+import { SendFlow } from "../h2/send_flow.ts";
 import {
   ConnectionError,
   DEFAULT_MAX_FRAME,
@@ -16,7 +17,6 @@ import {
   type FrameHeader,
   FrameType,
   goaway,
-  MAX_WINDOW,
   PREFACE,
   readFrameHeader,
   rstStream,
@@ -40,13 +40,11 @@ const READ_SIZE = 64 * 1024;
 
 export class H2Connection implements StreamOwner {
   readonly #streams = new Map<number, ServerStream>();
-  readonly #blocked = new Set<ServerStream>();
+  readonly #flow = new SendFlow(this.#streams);
   readonly #decoder = new HpackDecoder();
   readonly #writer: FrameWriter;
   #closed = false;
   #lastStreamId = 0;
-  #sendWindow = DEFAULT_WINDOW;
-  #peerInitialWindow = DEFAULT_WINDOW;
   #unacked = 0;
   /** A header block split over CONTINUATION frames. */
   #partial: { streamId: number; flags: number; block: Uint8Array } | undefined;
@@ -152,7 +150,7 @@ export class H2Connection implements StreamOwner {
         if ((h.flags & Flag.ACK) === 0) this.send(frame(FrameType.PING, Flag.ACK, 0, payload));
         return;
       case FrameType.WINDOW_UPDATE:
-        return this.#windowUpdate(h, payload);
+        return this.#flow.update(h.streamId, payload);
       case FrameType.PUSH_PROMISE:
         throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "a client cannot push");
       default:
@@ -228,63 +226,33 @@ export class H2Connection implements StreamOwner {
       throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "stream id went backwards");
     }
     this.#lastStreamId = streamId;
-    const stream = new ServerStream(streamId, new Map(list), this, this.#peerInitialWindow);
+    const stream = new ServerStream(streamId, new Map(list), this, this.#flow.peerInitialWindow);
     this.#streams.set(streamId, stream);
     this.handler(stream);
     if (end) stream.endRemote();
   }
 
   #settings(payload: Uint8Array): void {
-    if (payload.length % 6 !== 0) {
-      throw new ConnectionError(ErrorCode.FRAME_SIZE_ERROR, "bad SETTINGS length");
-    }
-    const view = new DataView(payload.buffer, payload.byteOffset, payload.length);
-    for (let i = 0; i < payload.length; i += 6) {
-      const id = view.getUint16(i);
-      const value = view.getUint32(i + 2);
-      if (id === Setting.INITIAL_WINDOW_SIZE) {
-        if (value > MAX_WINDOW) throw new ConnectionError(ErrorCode.FLOW_CONTROL_ERROR, "window");
-        const delta = value - this.#peerInitialWindow;
-        this.#peerInitialWindow = value;
-        for (const s of this.#streams.values()) s.sendWindow += delta;
-      } else if (id === Setting.MAX_FRAME_SIZE) {
-        this.maxFrame = value;
-      }
-    }
+    this.#flow.settings(payload, (id, value) => {
+      if (id === Setting.MAX_FRAME_SIZE) this.maxFrame = value;
+    });
     this.send(frame(FrameType.SETTINGS, Flag.ACK, 0, new Uint8Array(0)));
     for (const s of this.#streams.values()) s.flush();
-  }
-
-  #windowUpdate(h: FrameHeader, payload: Uint8Array): void {
-    const increment = new DataView(payload.buffer, payload.byteOffset, 4).getUint32(0) & MAX_WINDOW;
-    if (h.streamId !== 0) {
-      const stream = this.#streams.get(h.streamId);
-      if (stream === undefined) return;
-      stream.sendWindow += increment;
-      stream.flush();
-      return;
-    }
-    this.#sendWindow += increment;
-    const waiting = [...this.#blocked];
-    this.#blocked.clear();
-    for (const s of waiting) s.flush();
   }
 
   // StreamOwner
 
   takeWindow(wanted: number): number {
-    const granted = Math.max(0, Math.min(wanted, this.#sendWindow));
-    this.#sendWindow -= granted;
-    return granted;
+    return this.#flow.take(wanted);
   }
 
   blocked(stream: ServerStream): void {
-    this.#blocked.add(stream);
+    this.#flow.block(stream);
   }
 
   finished(stream: ServerStream): void {
     this.#streams.delete(stream.id);
-    this.#blocked.delete(stream);
+    this.#flow.forget(stream);
   }
 
   /** Frames produced in one turn of the event loop go out in one write. */
