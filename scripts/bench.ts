@@ -4,7 +4,8 @@
  * the same URL in the same run, at 8 and 64 connections; then a memory soak of the real CLI
  * (`deno run -A main.ts ... --request-count N`, its RSS read from /proc) for one window at full
  * rate; then the pacing rows: the CLI open loop at 20,000 req/s once per --pacing mode (send
- * lateness, service time, CPU). Prints a table and writes bench/results.json. A measurement,
+ * lateness, service time, CPU); then the gRPC rows: the gRPC backend's channels against the
+ * reference server (scripts/bench_grpc.ts). Prints a table and writes bench/results.json. A measurement,
  * not a test: it exits 1 only when a measurement is invalid (failed requests, broken
  * keep-alive, the CLI failing), never for a missed target.
  *
@@ -16,9 +17,11 @@
  *   --pacing-window MS    the pacing rows' -p (default 5000: three 6 s windows)
  *   --pacing-async        pace with -a (--max-inflight 1024) instead of --max-threads 64
  *   --pacing-warmup S     send S seconds of warmup requests first (default 0, as perf_analyzer)
+ *   --only-grpc           only the gRPC rows (no nginx or wrk needed); they replace just the
+ *                         `grpc` key of the existing --out file, keeping the full run's numbers
  *   --warmup S            seconds of our client's warmup before each window (default 2)
  *   --repeat N            runs per tool and connection count, best one shown (default 1)
- *   --quick               3 s rows, 10 s soak, 1 s warmup, 2.4 s pacing windows
+ *   --quick               3 s rows, 10 s soak, 1 s warmup, 2.4 s pacing windows, 1 s gRPC rows
  *   --out FILE            where the JSON goes (default bench/results.json)
  */
 import { dirname } from "node:path";
@@ -27,6 +30,8 @@ import { missingTools } from "./bench_tools.ts";
 import { type BenchPlan, runBench } from "./bench_run.ts";
 import { formatTable } from "./bench_report.ts";
 import { pacingLines } from "./bench_pacing_report.ts";
+import type { GrpcBenchPlan } from "../backends/grpc_channel_bench.ts";
+import { grpcLines, grpcPlan, mergeGrpc, runGrpcSection } from "./bench_grpc.ts";
 
 const RESULTS = new URL("../bench/results.json", import.meta.url).pathname;
 /** Far below what the client sustains closed-loop, so pacing, not throughput, is measured. */
@@ -47,7 +52,14 @@ function nonNegative(flag: string, text: string | undefined, fallback: number): 
   return n;
 }
 
-function planFrom(args: string[]): { plan: BenchPlan; out: string } {
+interface Plans {
+  plan: BenchPlan;
+  grpc: GrpcBenchPlan;
+  onlyGrpc: boolean;
+  out: string;
+}
+
+function planFrom(args: string[]): Plans {
   const { values } = parseArgs({
     args,
     options: {
@@ -56,6 +68,7 @@ function planFrom(args: string[]): { plan: BenchPlan; out: string } {
       "soak-connections": { type: "string" },
       "only-soak": { type: "boolean", default: false },
       "only-pacing": { type: "boolean", default: false },
+      "only-grpc": { type: "boolean", default: false },
       "pacing-window": { type: "string" },
       "pacing-async": { type: "boolean", default: false },
       "pacing-warmup": { type: "string" },
@@ -88,38 +101,70 @@ function planFrom(args: string[]): { plan: BenchPlan; out: string } {
       ),
     },
   };
-  return { plan, out: values.out ?? RESULTS };
+  const onlyGrpc = values["only-grpc"] ?? false;
+  if (onlyGrpc && (plan.onlySoak || plan.onlyPacing)) {
+    throw new RangeError("--only-grpc cannot be combined with --only-soak or --only-pacing");
+  }
+  return { plan, grpc: grpcPlan(quick), onlyGrpc, out: values.out ?? RESULTS };
 }
 
+const USAGE =
+  "usage: deno task bench [--duration S] [--soak S] [--soak-connections C] [--only-soak]\n" +
+  "                       [--only-pacing] [--only-grpc] [--pacing-window MS]\n" +
+  "                       [--pacing-async] [--pacing-warmup S]\n" +
+  "                       [--warmup S] [--repeat N] [--quick] [--out FILE]";
+
 async function main(args: string[]): Promise<number> {
-  let plan: BenchPlan;
-  let out: string;
+  let plans: Plans;
   try {
-    ({ plan, out } = planFrom(args));
+    plans = planFrom(args);
   } catch (e) {
     console.error(`bench: ${(e as Error).message}`);
-    console.error(
-      "usage: deno task bench [--duration S] [--soak S] [--soak-connections C] [--only-soak]\n" +
-        "                       [--only-pacing] [--pacing-window MS] [--pacing-async]\n" +
-        "                       [--pacing-warmup S]\n" +
-        "                       [--warmup S] [--repeat N] [--quick] [--out FILE]",
-    );
+    console.error(USAGE);
     return 2;
   }
+  return plans.onlyGrpc ? await onlyGrpc(plans) : await fullRun(plans);
+}
+
+async function fullRun({ plan, grpc: grpcPlan, out }: Plans): Promise<number> {
   const missing = await missingTools();
   if (missing.length > 0) {
     console.error(`bench: missing ${missing.join(" and ")}; install them with:`);
     console.error(`  apt-get update && apt-get install -y ${missing.join(" ")}`);
     return 1;
   }
-  const results = await runBench(plan, (line) => console.log(line));
-  const pacing = pacingLines(results.pacing, results.pacingRuns);
-  console.log("\n" + formatTable(results.rows, results.soak, results.targets, pacing));
+  const log = (line: string) => console.log(line);
+  const bench = await runBench(plan, log);
+  // The gRPC rows need no nginx; they run only with every section.
+  const all = !plan.onlySoak && !plan.onlyPacing;
+  const grpc = all ? await runGrpcSection(grpcPlan, log) : undefined;
+  const problems = [...bench.problems, ...(grpc?.problems ?? [])];
+  const results = { ...bench, grpc, valid: problems.length === 0, problems };
+  const more = [...pacingLines(results.pacing, results.pacingRuns)];
+  if (grpc) more.push(...(more.length > 0 ? [""] : []), ...grpcLines(grpc.rows));
+  console.log("\n" + formatTable(results.rows, results.soak, results.targets, more));
   for (const p of results.problems) console.log(`INVALID: ${p}`);
   await Deno.mkdir(dirname(out), { recursive: true });
   await Deno.writeTextFile(out, JSON.stringify(results, null, 2) + "\n");
   console.log(`\nResults written to ${out}`);
   return results.valid ? 0 : 1;
+}
+
+/** Only the gRPC rows, merged into the existing results so the full run's numbers stay. */
+async function onlyGrpc({ grpc: grpcPlan, out }: Plans): Promise<number> {
+  const grpc = await runGrpcSection(grpcPlan, (line) => console.log(line));
+  console.log("\n" + grpcLines(grpc.rows).join("\n"));
+  for (const p of grpc.problems) console.log(`INVALID: ${p}`);
+  let existing: string | null = null;
+  try {
+    existing = await Deno.readTextFile(out);
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
+  }
+  await Deno.mkdir(dirname(out), { recursive: true });
+  await Deno.writeTextFile(out, mergeGrpc(existing, grpc));
+  console.log(`\ngRPC rows written to ${out} (key "grpc"; the rest of the file kept)`);
+  return grpc.problems.length === 0 ? 0 : 1;
 }
 
 try {

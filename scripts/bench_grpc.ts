@@ -1,0 +1,117 @@
+/**
+ * The bench's gRPC rows: the Triton gRPC backend's channels in a closed loop against the
+ * reference server (a child process, zero compute), unary and streaming, at 16 and 64
+ * channels, for the default transport (h2) and grpc-js; measured by
+ * backends/grpc_channel_bench.ts. Also the printed section and the --only-grpc merge into an
+ * existing results.json, which must keep the full run's numbers.
+ */
+import {
+  type GrpcBenchPlan,
+  type GrpcBenchRow,
+  grpcBenchRows,
+} from "../backends/grpc_channel_bench.ts";
+import { GRPC_INFER_TRANSPORT } from "../backends/triton_grpc.ts";
+
+export const GRPC_TITLE =
+  "gRPC (the Triton gRPC backend's channels against the reference server, zero compute):";
+
+/** What results.json holds under `grpc`. */
+export interface GrpcSection {
+  date: string;
+  plan: GrpcBenchPlan;
+  method: string;
+  rows: GrpcBenchRow[];
+  problems: string[];
+}
+
+export function grpcPlan(quick: boolean): GrpcBenchPlan {
+  const other = GRPC_INFER_TRANSPORT === "h2" ? "grpc-js" : "h2";
+  return {
+    seconds: quick ? 1 : 3,
+    modes: ["unary", "stream"],
+    channels: [16, 64],
+    transports: [GRPC_INFER_TRANSPORT, other],
+  };
+}
+
+const METHOD = "backends/grpc_channel_bench.ts grpcBenchRows: per row a fresh reference " +
+  "server child process (deno run -A server/main.ts --grpc-port 0, compute-us at its default 0) and a " +
+  "TritonGrpcBackend in this process (model simple, binary tensors, the backend's default " +
+  "channels per connection, so one HTTP/2 connection), N channels each in a closed loop " +
+  "(send, await, repeat); 0.5 s warmup, then one window of `seconds`; infer/s = requests / " +
+  "window; client CPU = this process's main-thread CPU over the window / requests; server " +
+  "CPU = the child's utime+stime from /proc/<pid>/stat over the window / requests; one run " +
+  "per row. With --only-grpc only this key of an existing results.json is replaced.";
+
+export async function runGrpcSection(
+  plan: GrpcBenchPlan,
+  log: (line: string) => void,
+): Promise<GrpcSection> {
+  log(`gRPC rows: ${plan.seconds} s each, transports ${plan.transports.join(", ")} ...`);
+  const rows = await grpcBenchRows(plan, log);
+  return {
+    date: new Date().toISOString(),
+    plan,
+    method: METHOD,
+    rows,
+    problems: grpcProblems(rows),
+  };
+}
+
+function label(r: GrpcBenchRow): string {
+  return `gRPC ${r.transport} ${r.mode} at ${r.channels} channels`;
+}
+
+/** A row with failed requests is invalid. */
+export function grpcProblems(rows: GrpcBenchRow[]): string[] {
+  return rows.filter((r) => r.failed > 0).map((r) => `${label(r)}: ${r.failed} failed requests`);
+}
+
+const HEADER = [
+  "transport",
+  "mode",
+  "channels",
+  "conns",
+  "infer/s",
+  "client CPU µs/req",
+  "server CPU µs/req",
+  "failed",
+];
+
+export function grpcLines(rows: GrpcBenchRow[]): string[] {
+  const cells = [HEADER];
+  for (const r of rows) {
+    cells.push([
+      r.transport,
+      r.mode,
+      String(r.channels),
+      String(r.connections),
+      r.rate.toFixed(0),
+      r.cpuUsPerRequest.toFixed(1),
+      r.serverCpuUsPerRequest.toFixed(1),
+      String(r.failed),
+    ]);
+  }
+  const widths = HEADER.map((_, i) => Math.max(...cells.map((row) => row[i].length)));
+  const lines = cells.map((row) =>
+    row.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ")
+  );
+  return [GRPC_TITLE, ...lines];
+}
+
+/**
+ * The text of results.json after an --only-grpc run: `existing` (the full run's file, or
+ * null when there is none) with only its `grpc` key added or replaced. A file that is not a
+ * JSON object is refused rather than overwritten.
+ */
+export function mergeGrpc(existing: string | null, grpc: GrpcSection): string {
+  let base: Record<string, unknown> = {};
+  if (existing !== null) {
+    const parsed: unknown = JSON.parse(existing);
+    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+      throw new Error("the existing results file is not a JSON object; not overwriting it");
+    }
+    base = parsed as Record<string, unknown>;
+  }
+  return JSON.stringify({ ...base, grpc }, null, 2) + "\n";
+}
