@@ -117,7 +117,8 @@ export const HELP: Readonly<Record<HelpGroup, readonly HelpEntry[]>> = {
       id: "request-timeout",
       flags: "--request-timeout <ms>",
       def: "0 = none",
-      text: "Give up on a request after this long; it counts as a failed request (timeout).",
+      text: "Give up on a request after this long; it counts as a failed request (timeout). " +
+        "HTTP only for now.",
     },
     {
       id: "max-error-rate",

@@ -306,5 +306,9 @@ Deno.test("gRPC options: default port 8001, streaming implies async, HTTP refuse
       "Using compression algorithm is only allowed with gRPC protocol.",
     ],
     [["-m", "s", "-i", "grpc", "--streaming", "--sync"], "Cannot specify --streaming with --sync."],
+    [
+      ["-m", "s", "-i", "grpc", "--request-timeout", "100"],
+      "--request-timeout is not supported with -i grpc yet (HTTP only).",
+    ],
   ]);
 });
