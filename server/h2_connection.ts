@@ -5,6 +5,7 @@
  * when a session that carried more than ~110 streams receives GOAWAY
  * (denoland/deno#36788), which every gRPC client sends when it closes.
  */
+import { type HeaderBlock, HeaderBlocks } from "../h2/header_blocks.ts";
 import { SendFlow } from "../h2/send_flow.ts";
 import {
   ConnectionError,
@@ -25,7 +26,6 @@ import {
   unpadded,
   windowUpdate,
 } from "../h2/frames.ts";
-import { HpackDecoder } from "../h2/hpack.ts";
 import { ServerStream, type StreamOwner } from "./h2_stream.ts";
 import { concat, FrameWriter } from "../h2/writer.ts";
 
@@ -41,13 +41,12 @@ const READ_SIZE = 64 * 1024;
 export class H2Connection implements StreamOwner {
   readonly #streams = new Map<number, ServerStream>();
   readonly #flow = new SendFlow(this.#streams);
-  readonly #decoder = new HpackDecoder();
+  readonly #headerBlocks = new HeaderBlocks();
   readonly #writer: FrameWriter;
   #closed = false;
   #lastStreamId = 0;
   #unacked = 0;
   /** A header block split over CONTINUATION frames. */
-  #partial: { streamId: number; flags: number; block: Uint8Array } | undefined;
   maxFrame = DEFAULT_MAX_FRAME;
 
   constructor(private readonly conn: Deno.Conn, private readonly handler: StreamHandler) {
@@ -130,16 +129,14 @@ export class H2Connection implements StreamOwner {
   }
 
   #frame(h: FrameHeader, payload: Uint8Array): void {
-    if (this.#partial !== undefined && h.type !== FrameType.CONTINUATION) {
-      throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "expected CONTINUATION");
-    }
+    this.#headerBlocks.check(h);
     switch (h.type) {
       case FrameType.DATA:
         return this.#data(h, payload);
       case FrameType.HEADERS:
         return this.#headers(h, unpadded(h.type, h.flags, payload));
       case FrameType.CONTINUATION:
-        return this.#continuation(h, payload);
+        return this.#headerBlock(this.#headerBlocks.continuation(h, payload));
       case FrameType.RST_STREAM:
         this.#streams.get(h.streamId)?.reset();
         return;
@@ -189,32 +186,12 @@ export class H2Connection implements StreamOwner {
     if (h.streamId === 0 || h.streamId % 2 === 0) {
       throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "bad stream id for HEADERS");
     }
-    if ((h.flags & Flag.END_HEADERS) === 0) {
-      // Copied: the read buffer behind `block` is not kept.
-      this.#partial = { streamId: h.streamId, flags: h.flags, block: block.slice() };
-      return;
-    }
-    this.#headerBlock(h.streamId, h.flags, block);
+    this.#headerBlock(this.#headerBlocks.headers(h, block));
   }
 
-  #continuation(h: FrameHeader, payload: Uint8Array): void {
-    const partial = this.#partial;
-    if (partial === undefined || partial.streamId !== h.streamId) {
-      throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "unexpected CONTINUATION");
-    }
-    partial.block = concat(partial.block, payload);
-    if ((h.flags & Flag.END_HEADERS) === 0) return;
-    this.#partial = undefined;
-    this.#headerBlock(partial.streamId, partial.flags, partial.block);
-  }
-
-  #headerBlock(streamId: number, flags: number, block: Uint8Array): void {
-    let list;
-    try {
-      list = this.#decoder.decode(block);
-    } catch (e) {
-      throw new ConnectionError(ErrorCode.COMPRESSION_ERROR, (e as Error).message);
-    }
+  #headerBlock(block: HeaderBlock | undefined): void {
+    if (block === undefined) return;
+    const { streamId, flags, list } = block;
     const end = (flags & Flag.END_STREAM) !== 0;
     const existing = this.#streams.get(streamId);
     if (existing !== undefined) {
