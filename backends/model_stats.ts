@@ -46,33 +46,24 @@ export function parseModelStats(body: unknown, model: string, version: string): 
   return s;
 }
 
+/** Each `inference_stats` entry (JSON key) and the ModelStats count/ns fields it adds to. */
+const DURATIONS: [string, keyof ModelStats, keyof ModelStats][] = [
+  ["success", "successCount", "successNs"],
+  ["queue", "queueCount", "queueNs"],
+  ["compute_input", "computeInputCount", "computeInputNs"],
+  ["compute_infer", "computeInferCount", "computeInferNs"],
+  ["compute_output", "computeOutputCount", "computeOutputNs"],
+  ["cache_hit", "cacheHitCount", "cacheHitNs"],
+  ["cache_miss", "cacheMissCount", "cacheMissNs"],
+];
+
 function addEntry(s: ModelStats, e: JsonObject): void {
   const inf = asObject(e.inference_stats) ?? {};
-  const pair = (key: string): [number, number] => {
-    const d = asObject(inf[key]);
-    return [intOrZero(d?.count), intOrZero(d?.ns)];
-  };
   s.inferenceCount += intOrZero(e.inference_count);
   s.executionCount += intOrZero(e.execution_count);
-  let p = pair("success");
-  s.successCount += p[0];
-  s.successNs += p[1];
-  p = pair("queue");
-  s.queueCount += p[0];
-  s.queueNs += p[1];
-  p = pair("compute_input");
-  s.computeInputCount += p[0];
-  s.computeInputNs += p[1];
-  p = pair("compute_infer");
-  s.computeInferCount += p[0];
-  s.computeInferNs += p[1];
-  p = pair("compute_output");
-  s.computeOutputCount += p[0];
-  s.computeOutputNs += p[1];
-  p = pair("cache_hit");
-  s.cacheHitCount += p[0];
-  s.cacheHitNs += p[1];
-  p = pair("cache_miss");
-  s.cacheMissCount += p[0];
-  s.cacheMissNs += p[1];
+  for (const [key, count, ns] of DURATIONS) {
+    const d = asObject(inf[key]);
+    s[count] += intOrZero(d?.count);
+    s[ns] += intOrZero(d?.ns);
+  }
 }
