@@ -50,6 +50,16 @@ export interface TensorData {
   bytes: Uint8Array;
 }
 
+/**
+ * Sequence control for stateful models (protocols.md: parameters sequence_id, sequence_start,
+ * sequence_end). The id is an unsigned integer or a non-empty string.
+ */
+export interface SequenceControl {
+  id: number | string;
+  start: boolean;
+  end: boolean;
+}
+
 /** What a request carries; the backend encodes it once in {@link Backend.prepare}. */
 export interface RequestSpec {
   model: string;
@@ -59,6 +69,8 @@ export interface RequestSpec {
   /** Names of the outputs to request; empty lets the server return all of them. */
   outputs: string[];
   batchSize: number;
+  /** Set for requests to sequence models; sent as request parameters. */
+  sequence?: SequenceControl;
 }
 
 /** Opaque to the core: whatever the backend needs to send the request again and again. */
@@ -79,6 +91,11 @@ export interface BackendOptions {
   streaming?: boolean;
   /** gRPC: request compression. */
   grpcCompression?: "none" | "gzip" | "deflate";
+  /**
+   * Decode every successful response's outputs into `record.outputs` (output validation).
+   * Off by default so the hot path does not decode what nobody reads.
+   */
+  captureOutputs?: boolean;
 }
 
 /** One connection or stream; the dispatcher owns one per in-flight slot. */

@@ -15,6 +15,18 @@ export type Outcome =
   | "timeout"
   | "cancelled";
 
+/**
+ * One decoded output tensor of a response, in wire form: little-endian row-major bytes, BYTES
+ * elements each a 4-byte little-endian length then the bytes (whatever the response format).
+ */
+export interface OutputTensor {
+  name: string;
+  datatype: string;
+  /** Full shape as the server reported it (batch dimension included). */
+  shape: number[];
+  bytes: Uint8Array;
+}
+
 /** Most requests get one response; decoupled models may get more (kept up to this many). */
 const RESPONSE_CAPACITY = 64;
 
@@ -39,6 +51,11 @@ export class RequestRecord {
   error = "";
   bytesSent = 0;
   bytesReceived = 0;
+  /**
+   * The outputs of the (first) response, filled only by backends created with
+   * `captureOutputs`; emptied by reset().
+   */
+  readonly outputs: OutputTensor[] = [];
 
   reset(intendedNs: number): void {
     this.intendedNs = intendedNs;
@@ -52,6 +69,7 @@ export class RequestRecord {
     this.error = "";
     this.bytesSent = 0;
     this.bytesReceived = 0;
+    this.outputs.length = 0;
   }
 
   /** Notes one response at `ns`; the first also sets firstByteNs if the channel did not. */
