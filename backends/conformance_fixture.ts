@@ -7,7 +7,7 @@ import type { Backend, Channel, ModelStats, RequestSpec, TensorData } from "../c
 import { encodeStringElements } from "../core/bytes_tensor.ts";
 import { RequestRecord } from "../core/record.ts";
 import { type ServerOptions, startServer } from "../server/mod.ts";
-import { tensorFromJson } from "./tensor_codec.ts";
+import { tensorFromJson } from "../core/tensor_codec.ts";
 
 /** What a case needs from the reference server (server/mod.ts's ReferenceServer fits). */
 export interface ConformanceServer {

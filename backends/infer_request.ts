@@ -4,7 +4,7 @@
  */
 import type { RequestSpec, TensorData } from "../core/backend.ts";
 import { RunError } from "../core/errors.ts";
-import { tensorJsonText } from "./tensor_codec.ts";
+import { tensorJsonText } from "../core/tensor_codec.ts";
 
 export interface InferEncoding {
   /** Request target, e.g. /v2/models/simple/infer. */

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import type { RequestSpec } from "../core/backend.ts";
 import { RunError } from "../core/errors.ts";
 import { encodeGetRequest, encodeInferRequest, type InferEncoding } from "./infer_request.ts";
-import { tensorFromJson } from "./tensor_codec.ts";
+import { tensorFromJson } from "../core/tensor_codec.ts";
 
 const dec = new TextDecoder();
 const ZERO_TO_15 = Array.from({ length: 16 }, (_, i) => i);

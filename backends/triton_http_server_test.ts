@@ -13,7 +13,7 @@ import { HttpConnection } from "./http_connection.ts";
 import { parseServerUrl } from "./http_url.ts";
 import type { PreparedInfer } from "./infer_request.ts";
 import { NO_CONFIG_NOTE, NO_STATS_NOTE, UNKNOWN_MAX_BATCH_SIZE } from "./model_info.ts";
-import { tensorFromJson, tensorToJson } from "./tensor_codec.ts";
+import { tensorFromJson, tensorToJson } from "../core/tensor_codec.ts";
 import factory from "./triton_http.ts";
 
 const A = Array.from({ length: 32 }, (_, i) => i);

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { RunError } from "../core/errors.ts";
+import { RunError } from "./errors.ts";
 import { numberToHalf } from "./half_float.ts";
 import { tensorFromJson, tensorJsonText, tensorToJson } from "./tensor_codec.ts";
 

@@ -7,9 +7,9 @@ import {
   BytesFramingError,
   decodeStringElements,
   encodeStringElements,
-} from "../core/bytes_tensor.ts";
-import { type DataType, elementSize } from "../core/datatypes.ts";
-import { RunError } from "../core/errors.ts";
+} from "./bytes_tensor.ts";
+import { type DataType, elementSize } from "./datatypes.ts";
+import { RunError } from "./errors.ts";
 import { bf16ToNumber, halfToNumber, numberToBf16, numberToHalf } from "./half_float.ts";
 
 export type JsonElement = number | bigint | boolean | string;
