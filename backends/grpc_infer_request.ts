@@ -58,9 +58,18 @@ export function inferRequestObject(
     outputs: spec.outputs.map((name) => ({ name })),
     raw_input_contents: spec.inputs.map((t) => t.bytes),
   };
-  if (options.streaming) {
-    message.parameters = { [EMPTY_FINAL_PARAM]: { bool_param: true } };
+  const parameters: Record<string, unknown> = {};
+  if (options.streaming) parameters[EMPTY_FINAL_PARAM] = { bool_param: true };
+  const seq = spec.sequence;
+  if (seq !== undefined) {
+    // protocols.md §1.11: an integer id travels as int64_param, a string id as string_param.
+    parameters.sequence_id = typeof seq.id === "string"
+      ? { string_param: seq.id }
+      : { int64_param: seq.id };
+    parameters.sequence_start = { bool_param: seq.start };
+    parameters.sequence_end = { bool_param: seq.end };
   }
+  if (Object.keys(parameters).length > 0) message.parameters = parameters;
   return message;
 }
 

@@ -108,10 +108,22 @@ function jsonHeader(spec: RequestSpec, enc: InferEncoding): string {
   const param = `{"binary_data":${binaryOut}}`;
   if (names.length === 0) {
     // Outputs unknown: ask for all of them in the chosen format.
-    return `{"inputs":[${inputs}],"parameters":{"binary_data_output":${binaryOut}}}`;
+    const seq = sequenceParams(spec);
+    return `{"inputs":[${inputs}],"parameters":{${seq === "" ? "" : seq + ","}` +
+      `"binary_data_output":${binaryOut}}}`;
   }
   const outputs = names.map((n) => `{"name":${JSON.stringify(n)},"parameters":${param}}`);
-  return `{"inputs":[${inputs}],"outputs":[${outputs.join(",")}]}`;
+  const params = sequenceParams(spec);
+  const head = params === "" ? "" : `"parameters":{${params}},`;
+  return `{${head}"inputs":[${inputs}],"outputs":[${outputs.join(",")}]}`;
+}
+
+/** The sequence extension's request parameters (protocols.md §1.11), "" for other requests. */
+function sequenceParams(spec: RequestSpec): string {
+  const seq = spec.sequence;
+  if (seq === undefined) return "";
+  return `"sequence_id":${JSON.stringify(seq.id)},"sequence_start":${seq.start},` +
+    `"sequence_end":${seq.end}`;
 }
 
 function inputJson(t: TensorData, binary: boolean): string {
