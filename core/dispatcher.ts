@@ -8,6 +8,7 @@
 import type { Backend, Channel, PreparedRequest } from "./backend.ts";
 import type { Clock } from "./clock.ts";
 import { RequestRecord } from "./record.ts";
+import type { RequestSource } from "./request_source.ts";
 
 export interface DispatchSink {
   /** A request is about to be sent. */
@@ -43,18 +44,15 @@ const MAX_BACKOFF_MS = 100;
 export class Dispatcher implements LoadDriver {
   #slots: Slot[] = [];
   #target = 0;
-  #cursor = 0;
   #remaining = Infinity;
   #stopped = false;
 
   constructor(
     private readonly backend: Backend,
-    private readonly requests: PreparedRequest[],
+    private readonly source: RequestSource,
     private readonly clock: Clock,
     private readonly sink: DispatchSink,
-  ) {
-    if (requests.length === 0) throw new RangeError("Cannot dispatch: no prepared requests");
-  }
+  ) {}
 
   setLevel(n: number): Promise<void> {
     return this.setConcurrency(n);
@@ -98,22 +96,15 @@ export class Dispatcher implements LoadDriver {
 
   async #run(slot: Slot): Promise<void> {
     const record = slot.record;
-    const n = this.requests.length;
     let backoffMs = 0;
     while (!this.#stopped && slot.index < this.#target && this.#remaining > 0) {
       if (backoffMs > 0) await this.clock.sleep(backoffMs);
       this.#remaining--;
-      const prepared = this.requests[this.#cursor];
-      this.#cursor = this.#cursor + 1 === n ? 0 : this.#cursor + 1;
       // Closed loop: the request is meant to go out the moment the slot is free.
       record.reset(this.clock.nowNs());
+      const prepared = this.source.next(slot.index, record);
       this.sink.sent();
-      try {
-        await slot.channel.send(prepared, record);
-      } catch (e) {
-        // The contract says send never rejects; a backend bug still must not end the run.
-        record.fail("protocol_error", `backend error: ${(e as Error).message}`, this.clock.nowNs());
-      }
+      await this.#send(slot, prepared);
       this.sink.completed(record);
       // A server that is down refuses connections at once; without a pause every slot would
       // spin through failures as fast as the CPU allows. The failures are still counted.
@@ -121,6 +112,25 @@ export class Dispatcher implements LoadDriver {
         ? Math.min(MAX_BACKOFF_MS, Math.max(1, backoffMs * 2))
         : 0;
     }
+    // A sequence left open would hold server state until its idle timeout: close it. The
+    // closing request is bookkeeping, not load, so it is not reported to the sink.
+    record.reset(this.clock.nowNs());
+    const closing = this.source.release?.(slot.index, record);
+    if (closing !== undefined) await this.#send(slot, closing);
     slot.running = false;
+  }
+
+  async #send(slot: Slot, prepared: PreparedRequest): Promise<void> {
+    try {
+      await slot.channel.send(prepared, slot.record);
+    } catch (e) {
+      // The contract says send never rejects; a backend bug still must not end the run.
+      slot.record.fail(
+        "protocol_error",
+        `backend error: ${(e as Error).message}`,
+        this.clock.nowNs(),
+      );
+    }
+    this.source.done?.(slot.record);
   }
 }

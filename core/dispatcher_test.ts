@@ -4,6 +4,7 @@ import { Dispatcher } from "./dispatcher.ts";
 import type { RequestRecord } from "./record.ts";
 import { FakeBackend } from "./testing/fake_backend.ts";
 import { FakeClock } from "./testing/fake_clock.ts";
+import { roundRobin } from "./request_source.ts";
 
 function collector() {
   const seen = { sent: 0, ok: 0, failed: 0, errors: [] as string[] };
@@ -25,7 +26,7 @@ function collector() {
 Deno.test("a quota sends exactly that many requests, round-robin over the data", async () => {
   const backend = new FakeBackend();
   const { seen, sink } = collector();
-  const d = new Dispatcher(backend, ["a", "b", "c"], systemClock, sink);
+  const d = new Dispatcher(backend, roundRobin(["a", "b", "c"]), systemClock, sink);
   d.limit(10);
   await d.setConcurrency(2);
   await d.drain();
@@ -39,7 +40,7 @@ Deno.test("a quota sends exactly that many requests, round-robin over the data",
 Deno.test("concurrency N keeps exactly N in flight, and can shrink and grow", async () => {
   const backend = new FakeBackend(2);
   const { seen, sink } = collector();
-  const d = new Dispatcher(backend, ["x"], systemClock, sink);
+  const d = new Dispatcher(backend, roundRobin(["x"]), systemClock, sink);
   await d.setConcurrency(4);
   await new Promise((r) => setTimeout(r, 30));
   assert.equal(backend.peakInFlight, 4);
@@ -60,7 +61,7 @@ Deno.test("failed requests are records, not exceptions, and the loop goes on", a
   let n = 0;
   backend.failWith = () => (n++ % 2 === 0 ? "HTTP 500" : undefined);
   const { seen, sink } = collector();
-  const d = new Dispatcher(backend, ["p"], systemClock, sink);
+  const d = new Dispatcher(backend, roundRobin(["p"]), systemClock, sink);
   d.limit(6);
   await d.setConcurrency(1);
   await d.drain();
@@ -74,7 +75,7 @@ Deno.test("a backend that throws is recorded as a protocol error", async () => {
   const backend = new FakeBackend();
   backend.throwOnSend = true;
   const { seen, sink } = collector();
-  const d = new Dispatcher(backend, ["p"], systemClock, sink);
+  const d = new Dispatcher(backend, roundRobin(["p"]), systemClock, sink);
   d.limit(2);
   await d.setConcurrency(1);
   await d.drain();
@@ -85,7 +86,7 @@ Deno.test("a backend that throws is recorded as a protocol error", async () => {
 
 Deno.test("an empty request list is refused", () => {
   assert.throws(
-    () => new Dispatcher(new FakeBackend(), [], systemClock, collector().sink),
+    () => roundRobin([]),
     RangeError,
   );
 });
@@ -102,7 +103,7 @@ Deno.test("transport errors back off (1, 2, 4 … ms) instead of spinning", asyn
   backend.failOutcome = "transport_error";
   backend.failWith = () => "Couldn't connect to server";
   const { seen, sink } = collector();
-  const d = new Dispatcher(backend, ["p"], clock, sink);
+  const d = new Dispatcher(backend, roundRobin(["p"]), clock, sink);
   d.limit(6);
   await d.setConcurrency(1);
   await d.drain();

@@ -7,6 +7,7 @@ import { Dispatcher } from "./dispatcher.ts";
 import { LevelMeasurer, type MeasureSettings } from "./level.ts";
 import { FakeBackend } from "./testing/fake_backend.ts";
 import { FakeClock } from "./testing/fake_clock.ts";
+import { roundRobin } from "./request_source.ts";
 
 const settings: MeasureSettings = {
   mode: "concurrency",
@@ -28,7 +29,7 @@ async function measure(overrides: Partial<MeasureSettings>, concurrency: number)
     signal: new AbortController().signal,
     warn: () => {},
   });
-  const dispatcher = new Dispatcher(new FakeBackend(1, clock), ["r"], clock, measurer);
+  const dispatcher = new Dispatcher(new FakeBackend(1, clock), roundRobin(["r"]), clock, measurer);
   const level = await measurer.measure(concurrency, dispatcher);
   measurer.pause();
   await dispatcher.stop();

@@ -6,6 +6,7 @@ import { RunError } from "./errors.ts";
 import { LevelMeasurer, type MeasureSettings, NO_VALID_REQUESTS } from "./level.ts";
 import { emptyStats } from "./server_stats.ts";
 import { FakeBackend } from "./testing/fake_backend.ts";
+import { roundRobin } from "./request_source.ts";
 
 const base: MeasureSettings = {
   mode: "concurrency",
@@ -30,7 +31,7 @@ function setup(settings: Partial<MeasureSettings>, delayMs = 1, stats?: () => Mo
     signal: abort.signal,
     warn: (m) => warnings.push(m),
   });
-  const dispatcher = new Dispatcher(backend, ["r"], systemClock, measurer);
+  const dispatcher = new Dispatcher(backend, roundRobin(["r"]), systemClock, measurer);
   const done = async () => {
     measurer.pause();
     await dispatcher.stop();

@@ -2,13 +2,14 @@
  * Turns the load options into what a run needs: the driver that sends (closed-loop slots or an
  * open-loop schedule), the levels to sweep, and how the report names them.
  */
-import type { Backend, PreparedRequest } from "./backend.ts";
+import type { Backend } from "./backend.ts";
 import type { Clock } from "./clock.ts";
 import type { Range, RunConfig } from "./config.ts";
 import { Dispatcher, type DispatchSink, type LoadDriver } from "./dispatcher.ts";
 import { RunError } from "./errors.ts";
 import { makePacer } from "./pacer.ts";
 import { RateDispatcher } from "./rate_dispatcher.ts";
+import type { RequestSource } from "./request_source.ts";
 import type { RateSettings } from "./format.ts";
 import {
   constantSchedule,
@@ -52,13 +53,13 @@ async function intervalScheduleFrom(
 export async function planLoad(
   config: RunConfig,
   backend: Backend,
-  prepared: PreparedRequest[],
+  source: RequestSource,
   clock: Clock,
   sink: DispatchSink,
   readTextFile: (path: string) => Promise<string>,
 ): Promise<LoadPlan> {
   if (config.loadMode === "concurrency") {
-    const driver = new Dispatcher(backend, prepared, clock, sink);
+    const driver = new Dispatcher(backend, source, clock, sink);
     return {
       mode: "concurrency",
       range: config.concurrency,
@@ -71,7 +72,7 @@ export async function planLoad(
   const cap = config.async ? config.maxInflight : config.maxThreads;
   const pacer = makePacer(clock, config.pacing);
   const open = (scheduleFor: (rate: number) => Schedule) =>
-    new RateDispatcher(backend, prepared, clock, sink, scheduleFor, pacer, cap);
+    new RateDispatcher(backend, source, clock, sink, scheduleFor, pacer, cap);
   const spinNs = () => pacer.spinNs;
   if (config.loadMode === "request_intervals") {
     const schedule = await intervalScheduleFrom(config.requestIntervalsFile!, readTextFile);

@@ -12,6 +12,7 @@ import type { Clock } from "./clock.ts";
 import type { DispatchSink, LoadDriver } from "./dispatcher.ts";
 import type { Pacer } from "./pacer.ts";
 import { RequestRecord } from "./record.ts";
+import type { RequestSource } from "./request_source.ts";
 import type { Schedule } from "./schedule.ts";
 
 interface Slot {
@@ -29,7 +30,6 @@ export class RateDispatcher implements LoadDriver {
   /** Waiters for a free slot when all `maxInFlight` are busy, oldest first. */
   #slotWaiters: ((slot: Slot) => void)[] = [];
   #idleWaiters: (() => void)[] = [];
-  #cursor = 0;
   #remaining = Infinity;
   #level: AbortController | undefined;
   /** Schedule loops still running (an aborted one ends at its next wake-up). */
@@ -37,14 +37,13 @@ export class RateDispatcher implements LoadDriver {
 
   constructor(
     private readonly backend: Backend,
-    private readonly requests: PreparedRequest[],
+    private readonly source: RequestSource,
     private readonly clock: Clock,
     private readonly sink: DispatchSink,
     private readonly scheduleFor: (rate: number) => Schedule,
     private readonly pacer: Pacer,
     private readonly maxInFlight: number,
   ) {
-    if (requests.length === 0) throw new RangeError("Cannot dispatch: no prepared requests");
     if (!(maxInFlight >= 1)) {
       throw new RangeError(`Cannot cap in-flight requests at ${maxInFlight}`);
     }
@@ -72,6 +71,7 @@ export class RateDispatcher implements LoadDriver {
   async stop(): Promise<void> {
     this.#level?.abort();
     await this.drain();
+    await this.#closeContexts();
     for (const slot of this.#all) slot.channel.close();
     this.#all = [];
     this.#free = [];
@@ -82,6 +82,10 @@ export class RateDispatcher implements LoadDriver {
     while (!signal.aborted && this.#remaining > 0) {
       const intended = startNs + schedule.next();
       await this.pacer.waitUntil(intended, signal);
+      if (signal.aborted) break;
+      // Serial sequences: every live sequence may have its request out; wait for one.
+      const ready = this.source.ready?.();
+      if (ready !== undefined) await ready;
       if (signal.aborted) break;
       const slot = this.#free.pop() ?? await this.#acquire();
       if (signal.aborted) {
@@ -113,16 +117,40 @@ export class RateDispatcher implements LoadDriver {
   }
 
   #fire(slot: Slot, intendedNs: number): void {
-    const prepared = this.requests[this.#cursor];
-    this.#cursor = this.#cursor + 1 === this.requests.length ? 0 : this.#cursor + 1;
     slot.record.reset(intendedNs);
+    const prepared = this.source.next(-1, slot.record);
     this.#inFlight++;
     this.sink.sent();
-    slot.channel.send(prepared, slot.record).then(slot.done, (e: Error) => {
+    this.#send(slot, prepared).then(slot.done);
+  }
+
+  /** Sends and settles the record; never rejects. */
+  async #send(slot: Slot, prepared: PreparedRequest): Promise<void> {
+    try {
+      await slot.channel.send(prepared, slot.record);
+    } catch (e) {
       // The contract says send never rejects; a backend bug still must not end the run.
-      slot.record.fail("protocol_error", `backend error: ${e.message}`, this.clock.nowNs());
-      slot.done();
-    });
+      slot.record.fail(
+        "protocol_error",
+        `backend error: ${(e as Error).message}`,
+        this.clock.nowNs(),
+      );
+    }
+    this.source.done?.(slot.record);
+  }
+
+  /** Sends the END of every sequence still open, one at a time (bookkeeping, not load). */
+  async #closeContexts(): Promise<void> {
+    if (this.source.release === undefined) return;
+    // Everything has drained, so a free slot exists unless none was ever opened.
+    const slot = this.#free.pop() ?? await this.#acquire();
+    for (;;) {
+      slot.record.reset(this.clock.nowNs());
+      const closing = this.source.release(-1, slot.record);
+      if (closing === undefined) break;
+      await this.#send(slot, closing);
+    }
+    this.#free.push(slot);
   }
 
   #complete(slot: Slot): void {

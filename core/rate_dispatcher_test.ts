@@ -6,6 +6,7 @@ import type { RequestRecord } from "./record.ts";
 import { constantSchedule } from "./schedule.ts";
 import { FakeBackend } from "./testing/fake_backend.ts";
 import { FakeClock } from "./testing/fake_clock.ts";
+import { roundRobin } from "./request_source.ts";
 
 /** Every finished record's (intended, sendStart, end), in completion order. */
 function recorder() {
@@ -26,7 +27,7 @@ function setup(delayMs: number, maxInFlight: number) {
   const { seen, sink } = recorder();
   const d = new RateDispatcher(
     backend,
-    ["r"],
+    roundRobin(["r"]),
     clock,
     sink,
     (rate) => constantSchedule(rate),
@@ -102,7 +103,7 @@ Deno.test("through the level measurer: throughput and latency of an open-loop le
   });
   const d = new RateDispatcher(
     new FakeBackend(3, clock),
-    ["r"],
+    roundRobin(["r"]),
     clock,
     measurer,
     (rate) => constantSchedule(rate),

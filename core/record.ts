@@ -13,7 +13,9 @@ export type Outcome =
   /** The response could not be parsed. */
   | "protocol_error"
   | "timeout"
-  | "cancelled";
+  | "cancelled"
+  /** The response's outputs differ from the validation data. */
+  | "mismatch";
 
 /**
  * One decoded output tensor of a response, in wire form: little-endian row-major bytes, BYTES
@@ -56,6 +58,12 @@ export class RequestRecord {
    * `captureOutputs`; emptied by reset().
    */
   readonly outputs: OutputTensor[] = [];
+  /** Expected outputs for this request (validation data), set by the request source. */
+  expected: ReadonlyMap<string, Uint8Array> | undefined = undefined;
+  /** The request carried the sequence END flag (counted for the sequence throughput). */
+  sequenceEnd = false;
+  /** Which sequence context sent it (-1 outside sequences), for the source's bookkeeping. */
+  context = -1;
 
   reset(intendedNs: number): void {
     this.intendedNs = intendedNs;
@@ -70,6 +78,9 @@ export class RequestRecord {
     this.bytesSent = 0;
     this.bytesReceived = 0;
     this.outputs.length = 0;
+    this.expected = undefined;
+    this.sequenceEnd = false;
+    this.context = -1;
   }
 
   /** Notes one response at `ns`; the first also sets firstByteNs if the channel did not. */

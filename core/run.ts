@@ -18,6 +18,7 @@ import {
   type ReportContext,
 } from "./report_console.ts";
 import { formatCsv } from "./report_csv.ts";
+import { roundRobin } from "./request_source.ts";
 import type { LevelResult } from "./results.ts";
 import { binarySweep, linearSweep, type SweepResult } from "./sweep.ts";
 
@@ -137,7 +138,7 @@ export async function run(config: RunConfig, deps: RunDeps): Promise<ExitCode> {
     const statsSource = hasServerStats(backend) ? backend : undefined;
     const serverStats = statsSource !== undefined &&
       (await statsSource.serverStats(config.model, version)) !== undefined;
-    const prepared = [backend.prepare(syntheticRequest(model, config))];
+    const source = roundRobin([backend.prepare(syntheticRequest(model, config))]);
     // Polling for the next send time burns CPU on purpose; it is not client overhead.
     let spinNs = () => 0;
     const measurer = measurerFor(
@@ -146,7 +147,7 @@ export async function run(config: RunConfig, deps: RunDeps): Promise<ExitCode> {
       () => deps.cpuUs() - spinNs() / 1000,
       serverStats ? () => statsSource!.serverStats(config.model, version) : undefined,
     );
-    const plan = await planLoad(config, backend, prepared, deps.clock, measurer, deps.readTextFile);
+    const plan = await planLoad(config, backend, source, deps.clock, measurer, deps.readTextFile);
     spinNs = plan.spinNs;
     const ctx: ReportContext = {
       config,

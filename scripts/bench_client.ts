@@ -11,6 +11,7 @@ import { Dispatcher, type DispatchSink } from "../core/dispatcher.ts";
 import type { RequestRecord } from "../core/record.ts";
 import triton from "../backends/triton_http.ts";
 import { MODEL, syntheticSpec } from "./bench_canned.ts";
+import { roundRobin } from "../core/request_source.ts";
 
 const MB = 1024 * 1024;
 const RSS_SAMPLE_MS = 100;
@@ -143,7 +144,7 @@ export async function measureClient(run: ClientRun): Promise<ClientResult> {
   try {
     await backend.describe(MODEL, "");
     const prepared = backend.prepare(syntheticSpec());
-    const dispatcher = new Dispatcher(backend, [prepared], systemClock, sink);
+    const dispatcher = new Dispatcher(backend, roundRobin([prepared]), systemClock, sink);
     try {
       w = await runWindow(dispatcher, sink, run);
     } finally {
