@@ -167,6 +167,13 @@ function clientLines(level: LevelResult, ctx: ReportContext): string[] {
   const failed = failedLine(client);
   if (failed !== undefined) lines.push(failed);
   lines.push(...openLoopHeadLines(level));
+  if (ctx.model.sequence) {
+    lines.push(
+      `    Sequence count: ${client.sequenceCount} (${
+        formatCpp(client.sequenceThroughput)
+      } seq/sec)`,
+    );
+  }
   lines.push(`    Throughput: ${formatCpp(client.throughput)} infer/sec`);
   if (ctx.model.decoupled) {
     lines.push(`    Response Throughput: ${formatCpp(client.responseThroughput)} infer/sec`);

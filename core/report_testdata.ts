@@ -72,6 +72,8 @@ export function client(s: ClientSpec): ClientStats {
     durationNs: 3e9,
     throughput: s.throughput,
     responseThroughput: s.throughput,
+    sequenceCount: 0,
+    sequenceThroughput: 0,
     sendRate: s.throughput,
     avgLatencyNs: s.latencyNs,
     stdLatencyNs: s.stdNs,

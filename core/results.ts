@@ -21,6 +21,9 @@ export interface ClientStats {
   throughput: number;
   /** responses/sec (decoupled models). */
   responseThroughput: number;
+  /** Requests that ended a sequence (the END flag), and those per second. */
+  sequenceCount: number;
+  sequenceThroughput: number;
   /** Requests sent per second during the window(s). */
   sendRate: number;
   avgLatencyNs: number;

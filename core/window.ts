@@ -30,6 +30,8 @@ export class Window {
   durationNs = 0;
   requestCount = 0;
   responseCount = 0;
+  /** Requests that carried a sequence's END flag (perf_analyzer's sequence count). */
+  sequenceCount = 0;
   errorCount = 0;
   readonly errors = new Map<string, number>();
   /** Requests whose send started inside the window (for the send rate). */
@@ -52,6 +54,7 @@ export class Window {
     this.durationNs = 0;
     this.requestCount = 0;
     this.responseCount = 0;
+    this.sequenceCount = 0;
     this.errorCount = 0;
     this.errors.clear();
     this.sentCount = 0;
@@ -75,6 +78,7 @@ export class Window {
     if (rec.responseCount === 0) return;
     this.requestCount++;
     this.responseCount += rec.responseCount;
+    if (rec.sequenceEnd) this.sequenceCount++;
     const service = rec.endNs - rec.sendStartNs;
     const late = rec.sendStartNs - rec.intendedNs;
     this.latency.record(this.origin === "intended" ? rec.endNs - rec.intendedNs : service);
@@ -96,6 +100,7 @@ export class Window {
     this.endNs = Math.max(this.endNs, other.endNs);
     this.requestCount += other.requestCount;
     this.responseCount += other.responseCount;
+    this.sequenceCount += other.sequenceCount;
     this.errorCount += other.errorCount;
     for (const [k, v] of other.errors) this.errors.set(k, (this.errors.get(k) ?? 0) + v);
     this.sentCount += other.sentCount;
@@ -139,6 +144,8 @@ export class Window {
       durationNs: this.durationNs,
       throughput: this.#perSecond(n * batchSize),
       responseThroughput: this.#perSecond(this.responseCount),
+      sequenceCount: this.sequenceCount,
+      sequenceThroughput: this.#perSecond(this.sequenceCount),
       sendRate: this.#perSecond(this.sentCount),
       avgLatencyNs: this.latency.mean,
       stdLatencyNs: this.latency.std,
