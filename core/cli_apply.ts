@@ -5,6 +5,7 @@
  */
 import type { RunConfig } from "./config.ts";
 import { OPEN_LOOP_HANDLERS } from "./cli_open_loop.ts";
+import { SEQUENCE_HANDLERS } from "./cli_sequences.ts";
 import { UsageError } from "./errors.ts";
 import type { LoadMode, SupportedId } from "./cli_spec.ts";
 import {
@@ -30,7 +31,7 @@ export interface ParseState {
   oldDynamic: boolean;
   maxThreadsSet: boolean;
   zeroFlag: boolean;
-  inputDataGiven: "random" | "zero" | undefined;
+  inputDataGiven: "random" | "zero" | "files" | undefined;
   stringLengthSet: boolean;
   asyncSet: boolean;
   syncSet: boolean;
@@ -110,13 +111,22 @@ function applyProtocol(config: RunConfig, _state: ParseState, value: string): vo
 }
 
 function applyInputData(config: RunConfig, state: ParseState, value: string): void {
-  if (value !== "random" && value !== "zero") {
+  if (value === "") {
+    throw valueError("--input-data", "Give random, zero, a directory or a JSON file.", value);
+  }
+  const mode = value === "random" || value === "zero" ? value : "files";
+  if (
+    state.inputDataGiven !== undefined && (mode !== "files" || state.inputDataGiven !== "files")
+  ) {
+    // Only JSON files combine (their streams are appended); anything else is ambiguous.
     throw new UsageError(
-      `Directory/JSON input data is not supported by this build yet; --input-data must be "random" or "zero". Got "${value}".`,
+      `--input-data "${value}" cannot be combined with an earlier --input-data; only JSON ` +
+        "files may be given more than once.",
     );
   }
-  config.inputData = value;
-  state.inputDataGiven = value;
+  config.inputData = mode;
+  if (mode === "files") config.inputDataPaths.push(value);
+  state.inputDataGiven = mode;
 }
 
 function applyConcurrencyRange(config: RunConfig, state: ParseState, value: string): void {
@@ -220,6 +230,10 @@ const LOAD_HANDLERS = {
 
 const DATA_HANDLERS = {
   "input-data": applyInputData,
+  "data-directory": (c, s, v) => {
+    warnOnce(s, "--data-directory is deprecated; use --input-data <dir> instead.");
+    applyInputData(c, s, v);
+  },
   "zero": (_c, s) => {
     s.zeroFlag = true;
     warnOnce(s, "-z is deprecated; use --input-data zero instead.");
@@ -278,6 +292,7 @@ const GENERAL_HANDLERS = {
 /** One handler per ConfigId; the compiler rejects a missing one. */
 const HANDLERS: Readonly<Record<ConfigId, Handler>> = {
   ...OPEN_LOOP_HANDLERS,
+  ...SEQUENCE_HANDLERS,
   ...GENERAL_HANDLERS,
   ...MEASUREMENT_HANDLERS,
   ...LOAD_HANDLERS,

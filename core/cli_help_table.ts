@@ -4,6 +4,7 @@
  */
 import type { SupportedId } from "./cli_spec.ts";
 import { OPEN_LOOP_HELP } from "./cli_help_open_loop.ts";
+import { DATA_HELP, SEQUENCE_HELP } from "./cli_help_data.ts";
 
 export interface HelpEntry {
   id: SupportedId;
@@ -20,6 +21,7 @@ export type HelpGroup =
   | "Load"
   | "Open-loop load"
   | "Input data"
+  | "Sequences"
   | "Protocol"
   | "Output";
 
@@ -178,46 +180,8 @@ export const HELP: Readonly<Record<HelpGroup, readonly HelpEntry[]>> = {
     },
   ],
   "Open-loop load": OPEN_LOOP_HELP,
-  "Input data": [
-    {
-      id: "input-data",
-      flags: "--input-data <random|zero>",
-      def: "random",
-      text: "Input values (directory/JSON input data is not supported by this build yet).",
-    },
-    { id: "zero", flags: "-z", def: "", text: "Deprecated: same as --input-data zero." },
-    { id: "batch-size", flags: "-b <n>", def: "1", text: "Batch size (> 0)." },
-    {
-      id: "shape",
-      flags: "--shape <name:d1,d2,...>",
-      def: "",
-      text: "Shape of an input with variable dimensions (dims > 0); repeatable.",
-    },
-    {
-      id: "string-length",
-      flags: "--string-length <n>",
-      def: "128",
-      text: "Length of random strings for BYTES inputs (> 0).",
-    },
-    {
-      id: "string-data",
-      flags: "--string-data <string>",
-      def: "random",
-      text: "Fill every BYTES element with this string.",
-    },
-    {
-      id: "input-tensor-format",
-      flags: "--input-tensor-format <binary|json>",
-      def: "binary",
-      text: "Encoding of request tensors.",
-    },
-    {
-      id: "output-tensor-format",
-      flags: "--output-tensor-format <binary|json>",
-      def: "binary",
-      text: "Encoding asked for response tensors.",
-    },
-  ],
+  "Input data": DATA_HELP,
+  "Sequences": SEQUENCE_HELP,
   "Protocol": [
     {
       id: "url",

@@ -20,6 +20,7 @@ Deno.test("help text: intro, groups in order, widths, unsupported only on the la
     "Measurement:",
     "Load:",
     "Input data:",
+    "Sequences:",
     "Protocol:",
     "Output:",
   ]);

@@ -62,7 +62,14 @@ export type SupportedId =
   | "max-inflight"
   | "deprecated-start"
   | "deprecated-end"
-  | "deprecated-dynamic";
+  | "deprecated-dynamic"
+  | "data-directory"
+  | "validation-mode"
+  | "num-of-sequences"
+  | "sequence-length"
+  | "sequence-length-variation"
+  | "sequence-id-range"
+  | "serial-sequences";
 
 export interface OptionSpec {
   /** A {@link SupportedId}, or "unsupported" for options recognized but not implemented. */
@@ -120,6 +127,13 @@ const SUPPORTED: OptionSpec[] = [
   supported("streaming", { long: "streaming" }, false),
   supported("grpc-compression-algorithm", { long: "grpc-compression-algorithm" }, true),
   supported("input-data", { long: "input-data" }, true),
+  supported("data-directory", { long: "data-directory" }, true),
+  supported("validation-mode", { long: "validation-mode" }, true),
+  supported("num-of-sequences", { long: "num-of-sequences" }, true),
+  supported("sequence-length", { long: "sequence-length" }, true),
+  supported("sequence-length-variation", { long: "sequence-length-variation" }, true),
+  supported("sequence-id-range", { long: "sequence-id-range" }, true),
+  supported("serial-sequences", { long: "serial-sequences" }, false),
   supported("zero", { short: "z" }, false),
   supported("batch-size", { short: "b" }, true),
   supported("shape", { long: "shape" }, true),
@@ -148,11 +162,6 @@ const UNSUPPORTED: OptionSpec[] = [
   unsupported("fixed-schedule", false, "FixedSchedule"),
   unsupported("session-concurrency", true, "SessionConcurrency"),
   unsupported("request-parameter", true),
-  unsupported("num-of-sequences", true),
-  unsupported("sequence-length", true),
-  unsupported("sequence-length-variation", true),
-  unsupported("sequence-id-range", true),
-  unsupported("serial-sequences", false),
   unsupported("shared-memory", true),
   unsupported("output-shared-memory-size", true),
   unsupported("grpc-method", true),
@@ -181,7 +190,6 @@ const UNSUPPORTED: OptionSpec[] = [
   unsupported("trace-rate", true),
   unsupported("trace-count", true),
   unsupported("log-frequency", true),
-  unsupported("data-directory", true),
 ];
 
 export const OPTIONS: readonly OptionSpec[] = [...SUPPORTED, ...UNSUPPORTED];

@@ -124,9 +124,9 @@ Deno.test("unsupported values of supported options", () => {
       'Failed to parse -i (protocol). The value should be either HTTP or gRPC. Got "tcp".',
     ],
     [
-      ["-m", "s", "--input-data", "data.json"],
-      "Directory/JSON input data is not supported by this build yet; --input-data must be " +
-      '"random" or "zero". Got "data.json".',
+      ["-m", "s", "--input-data", "a.json", "--input-data", "zero"],
+      '--input-data "zero" cannot be combined with an earlier --input-data; only JSON files ' +
+      "may be given more than once.",
     ],
     [
       ["-m", "s", "--service-kind", "openai"],
@@ -185,7 +185,7 @@ Deno.test("load-mode conflicts are reported before anything about support", () =
 
 Deno.test("every recognized-but-unsupported option consumes its value, then is rejected", () => {
   const unsupported = OPTIONS.filter((o) => o.id === "unsupported");
-  assertEquals(unsupported.length, 39);
+  assertEquals(unsupported.length, 33);
   for (const spec of unsupported) {
     const name = `--${spec.long}`;
     // A valued option followed by a value that looks like a flag proves the value is consumed.

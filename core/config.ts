@@ -83,8 +83,24 @@ export interface RunConfig {
   /** --max-inflight: open-loop in-flight cap in async mode (sync mode uses --max-threads). */
   maxInflight: number;
 
-  /** --input-data (random or zero in this build). */
-  inputData: "random" | "zero";
+  /** --input-data: generated values, or files (JSON files or one directory). */
+  inputData: "random" | "zero" | "files";
+  /** --input-data paths in the order given (several JSON files append their streams). */
+  inputDataPaths: string[];
+  /** --validation-mode: a mismatch ends the run (perf_analyzer, exit 99) or is counted. */
+  validationMode: "fail" | "count";
+  /** Sequence models: --num-of-sequences (open-loop live sequences). */
+  numOfSequences: number;
+  /** --sequence-length, and whether it was given (data streams keep their own length otherwise). */
+  sequenceLength: number;
+  sequenceLengthSet: boolean;
+  /** --sequence-length-variation, percent. */
+  sequenceLengthVariation: number;
+  /** --sequence-id-range start[:end]; end exclusive. */
+  sequenceIdStart: number;
+  sequenceIdEnd: number;
+  /** --serial-sequences */
+  serialSequences: boolean;
   /** -b */
   batchSize: number;
   /** True when -b was given explicitly. */
@@ -144,6 +160,15 @@ export function defaultConfig(): RunConfig {
     scheduleSeed: 1,
     maxInflight: 1024,
     inputData: "random",
+    inputDataPaths: [],
+    validationMode: "fail",
+    numOfSequences: 4,
+    sequenceLength: 20,
+    sequenceLengthSet: false,
+    sequenceLengthVariation: 20,
+    sequenceIdStart: 1,
+    sequenceIdEnd: 0xffffffff,
+    serialSequences: false,
     batchSize: 1,
     batchSizeSet: false,
     shapes: new Map(),
