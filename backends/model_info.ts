@@ -64,11 +64,23 @@ export function normalizeModelInfo(
     outputs,
     maxBatchSize,
     sequence: "sequence_batching" in cfg,
+    sequenceStringIds: stringCorrelationIds(cfg.sequence_batching),
     decoupled: asBool(asObject(cfg.model_transaction_policy)?.decoupled),
     dynamicBatching: "dynamic_batching" in cfg,
     responseCache: asBool(asObject(cfg.response_cache)?.enable),
     notes,
   };
+}
+
+/** True when a control_input's CORRID control declares TYPE_STRING (protocols.md §2). */
+function stringCorrelationIds(batching: unknown): boolean {
+  for (const input of asArray(asObject(batching)?.control_input)) {
+    for (const control of asArray(asObject(input)?.control)) {
+      const c = asObject(control);
+      if (c?.kind === "CONTROL_SEQUENCE_CORRID" && c.data_type === "TYPE_STRING") return true;
+    }
+  }
+  return false;
 }
 
 /** Triton lists every ready version; only a single one identifies what will serve requests. */

@@ -29,9 +29,27 @@ Deno.test("non-batching config keeps full shapes and reads sequence/decoupled fl
   assert.equal(info.outputs[0].isShapeTensor, undefined);
   assert.deepEqual(info.outputs[0].shape, [-1]);
   assert.equal(info.sequence, true);
+  assert.equal(info.sequenceStringIds, false);
   assert.equal(info.decoupled, true);
   assert.equal(info.dynamicBatching, false);
   assert.equal(info.responseCache, false);
+});
+
+Deno.test("a CORRID control of TYPE_STRING means string correlation ids", () => {
+  const corrid = (dataType: string) =>
+    normalizeModelInfo(METADATA, {
+      sequence_batching: {
+        control_input: [
+          {
+            name: "START",
+            control: [{ kind: "CONTROL_SEQUENCE_START", int32_false_true: [0, 1] }],
+          },
+          { name: "CORRID", control: [{ kind: "CONTROL_SEQUENCE_CORRID", data_type: dataType }] },
+        ],
+      },
+    }, "").sequenceStringIds;
+  assert.equal(corrid("TYPE_STRING"), true);
+  assert.equal(corrid("TYPE_UINT64"), false);
 });
 
 Deno.test("an empty (all-default) config means no batching", () => {

@@ -34,6 +34,8 @@ export interface ModelInfo {
   /** 0 = the model takes no batch dimension. */
   maxBatchSize: number;
   sequence: boolean;
+  /** The sequence batcher's CORRID control is TYPE_STRING: correlation ids are strings. */
+  sequenceStringIds?: boolean;
   decoupled: boolean;
   dynamicBatching: boolean;
   responseCache: boolean;
