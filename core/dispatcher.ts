@@ -104,7 +104,13 @@ export class Dispatcher implements LoadDriver {
       record.reset(this.clock.nowNs());
       const prepared = this.source.next(slot.index, record);
       this.sink.sent();
-      await this.#send(slot, prepared);
+      // Inlined rather than a call to #send: one async frame fewer per request.
+      try {
+        await slot.channel.send(prepared, record);
+      } catch (e) {
+        record.fail("protocol_error", `backend error: ${(e as Error).message}`, this.clock.nowNs());
+      }
+      this.source.done?.(record);
       this.sink.completed(record);
       // A server that is down refuses connections at once; without a pause every slot would
       // spin through failures as fast as the CPU allows. The failures are still counted.
@@ -120,6 +126,7 @@ export class Dispatcher implements LoadDriver {
     slot.running = false;
   }
 
+  /** Sends one bookkeeping request and settles its record; never rejects. */
   async #send(slot: Slot, prepared: PreparedRequest): Promise<void> {
     try {
       await slot.channel.send(prepared, slot.record);

@@ -20,6 +20,7 @@ interface Slot {
   record: RequestRecord;
   /** Bound once so completing a request allocates no closure. */
   done: () => void;
+  failed: (e: Error) => void;
 }
 
 export class RateDispatcher implements LoadDriver {
@@ -105,8 +106,14 @@ export class RateDispatcher implements LoadDriver {
       this.#opening++;
       try {
         const channel = await this.backend.connect();
-        const slot: Slot = { channel, record: new RequestRecord(), done: () => {} };
+        const record = new RequestRecord();
+        const slot: Slot = { channel, record, done: () => {}, failed: () => {} };
         slot.done = () => this.#complete(slot);
+        slot.failed = (e) => {
+          // The contract says send never rejects; a backend bug still must not end the run.
+          record.fail("protocol_error", `backend error: ${e.message}`, this.clock.nowNs());
+          this.#complete(slot);
+        };
         this.#all.push(slot);
         return slot;
       } finally {
@@ -121,10 +128,10 @@ export class RateDispatcher implements LoadDriver {
     const prepared = this.source.next(-1, slot.record);
     this.#inFlight++;
     this.sink.sent();
-    this.#send(slot, prepared).then(slot.done);
+    slot.channel.send(prepared, slot.record).then(slot.done, slot.failed);
   }
 
-  /** Sends and settles the record; never rejects. */
+  /** Sends one bookkeeping request and settles its record; never rejects. */
   async #send(slot: Slot, prepared: PreparedRequest): Promise<void> {
     try {
       await slot.channel.send(prepared, slot.record);
@@ -154,6 +161,7 @@ export class RateDispatcher implements LoadDriver {
   }
 
   #complete(slot: Slot): void {
+    this.source.done?.(slot.record);
     this.sink.completed(slot.record);
     this.#inFlight--;
     this.#release(slot);

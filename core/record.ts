@@ -60,6 +60,8 @@ export class RequestRecord {
   readonly outputs: OutputTensor[] = [];
   /** Expected outputs for this request (validation data), set by the request source. */
   expected: ReadonlyMap<string, Uint8Array> | undefined = undefined;
+  /** Where the request's data came from ("data entry 3"), for validation messages. */
+  dataLabel = "";
   /** The request carried the sequence END flag (counted for the sequence throughput). */
   sequenceEnd = false;
   /** Which sequence context sent it (-1 outside sequences), for the source's bookkeeping. */
@@ -79,6 +81,7 @@ export class RequestRecord {
     this.bytesReceived = 0;
     this.outputs.length = 0;
     this.expected = undefined;
+    this.dataLabel = "";
     this.sequenceEnd = false;
     this.context = -1;
   }

@@ -30,6 +30,8 @@ export interface RequestSource {
 export interface SourceItem {
   prepared: PreparedRequest;
   expected?: ReadonlyMap<string, Uint8Array>;
+  /** Where its data came from, e.g. "data entry 3" (shown with validation mismatches). */
+  label?: string;
 }
 
 /** Replays the items in order, wrapping, shared by every sender (perf_analyzer's data cursor). */
@@ -44,6 +46,7 @@ export class RoundRobinSource implements RequestSource {
     const item = this.items[this.#cursor];
     this.#cursor = this.#cursor + 1 === this.items.length ? 0 : this.#cursor + 1;
     record.expected = item.expected;
+    record.dataLabel = item.label ?? "";
     return item.prepared;
   }
 }

@@ -17,6 +17,8 @@ import type { SeededRandom } from "./random.ts";
 export interface SequenceStep {
   spec: RequestSpec;
   expected?: ReadonlyMap<string, Uint8Array>;
+  /** e.g. "stream 1 step 4" (shown with validation mismatches). */
+  label?: string;
 }
 
 export interface SequenceSettings {
@@ -164,6 +166,7 @@ export class SequenceSource implements RequestSource {
       this.#liveIds.delete(ctx.id);
     }
     record.expected = step.expected;
+    record.dataLabel = step.label ?? "";
     record.sequenceEnd = end;
     record.context = c;
     return prepared;
