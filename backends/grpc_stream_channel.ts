@@ -12,6 +12,7 @@ import type { Clock } from "../core/clock.ts";
 import type { RequestRecord } from "../core/record.ts";
 import type { PreparedGrpcInfer } from "./grpc_infer_request.ts";
 import { MODEL_STREAM_INFER_PATH } from "./grpc_proto.ts";
+import { captureStreamOutputs } from "./grpc_outputs.ts";
 import { GrpcCode, outcomeOfStatus, statusText } from "./grpc_status.ts";
 import { sendable } from "./grpc_unary_channel.ts";
 import { newStreamResponseInfo, readStreamResponse } from "./grpc_wire.ts";
@@ -35,6 +36,8 @@ export class GrpcStreamChannel implements Channel {
     private readonly metadata: grpc.Metadata,
     private readonly clock: Clock,
     private readonly onClose: (ch: GrpcStreamChannel) => void = () => {},
+    /** Decode each request's first outputs into record.outputs (output validation). */
+    private readonly captureOutputs = false,
   ) {}
 
   /** Opens the stream ahead of the first send, so its setup is not in that request's latency. */
@@ -125,6 +128,7 @@ export class GrpcStreamChannel implements Channel {
     if (!marker) {
       record.addResponse(ns);
       record.endNs = ns;
+      if (this.captureOutputs) captureStreamOutputs(message, info.outputCount, record, ns);
     } else if (record.responseCount === 0) record.endNs = ns;
     if (final) this.#complete(undefined);
   }

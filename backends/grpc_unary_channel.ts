@@ -10,6 +10,7 @@ import type { Channel, PreparedRequest } from "../core/backend.ts";
 import type { Clock } from "../core/clock.ts";
 import type { RequestRecord } from "../core/record.ts";
 import { PreparedGrpcInfer } from "./grpc_infer_request.ts";
+import { captureUnaryOutputs } from "./grpc_outputs.ts";
 import { MODEL_INFER_PATH } from "./grpc_proto.ts";
 import { GrpcCode, outcomeOfStatus, statusText } from "./grpc_status.ts";
 
@@ -42,6 +43,8 @@ export class GrpcUnaryChannel implements Channel {
     private readonly metadata: grpc.Metadata,
     private readonly clock: Clock,
     private readonly onClose: (ch: GrpcUnaryChannel) => void = () => {},
+    /** Decode the response's outputs into record.outputs (output validation). */
+    private readonly captureOutputs = false,
   ) {}
 
   send(request: PreparedRequest, record: RequestRecord): Promise<void> {
@@ -71,6 +74,7 @@ export class GrpcUnaryChannel implements Channel {
 
   #start(bytes: Buffer, record: RequestRecord, done: () => void): void {
     const clock = this.clock;
+    const capture = this.captureOutputs;
     record.sendStartNs = clock.nowNs();
     const call = this.channel.createCall(MODEL_INFER_PATH, Infinity, null, null, null);
     this.#call = call;
@@ -78,7 +82,9 @@ export class GrpcUnaryChannel implements Channel {
       onReceiveMetadata() {},
       onReceiveMessage(message: Buffer) {
         record.bytesReceived += message.length;
-        record.addResponse(clock.nowNs());
+        const ns = clock.nowNs();
+        record.addResponse(ns);
+        if (capture) captureUnaryOutputs(message, record, ns);
       },
       onReceiveStatus: (status: grpc.StatusObject) => {
         const ns = clock.nowNs();

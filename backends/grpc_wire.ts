@@ -4,14 +4,10 @@
  * skipping everything else by length. A full decode per response would cost more than the
  * rest of the receive path.
  */
+import { LEN, ProtoReader, VARINT, WireError } from "./grpc_proto_reader.ts";
 
 const utf8 = new TextDecoder();
 const FINAL_KEY = new TextEncoder().encode("triton_final_response");
-
-const VARINT = 0;
-const FIXED64 = 1;
-const LEN = 2;
-const FIXED32 = 5;
 
 /** Filled by {@link readStreamResponse}; reuse one per channel. */
 export interface StreamResponseInfo {
@@ -27,58 +23,6 @@ export function newStreamResponseInfo(): StreamResponseInfo {
   return { errorMessage: "", finalFlag: undefined, outputCount: 0 };
 }
 
-class WireError extends Error {}
-
-class Reader {
-  constructor(readonly buf: Uint8Array, public pos: number, readonly end: number) {}
-
-  more(): boolean {
-    return this.pos < this.end;
-  }
-
-  /** Varints beyond 2^53 lose precision, which no length or tag here reaches. */
-  varint(): number {
-    let value = 0;
-    let scale = 1;
-    for (let i = 0; i < 10; i++) {
-      if (this.pos >= this.end) throw new WireError("truncated varint");
-      const b = this.buf[this.pos++];
-      value += (b & 0x7f) * scale;
-      if (b < 0x80) return value;
-      scale *= 128;
-    }
-    throw new WireError("varint longer than 10 bytes");
-  }
-
-  /** The sub-range of a length-delimited field, after which the reader continues. */
-  sub(): Reader {
-    const length = this.varint();
-    const start = this.pos;
-    if (length > this.end - start) throw new WireError("field length exceeds the message");
-    this.pos = start + length;
-    return new Reader(this.buf, start, start + length);
-  }
-
-  skip(wireType: number): void {
-    if (wireType === VARINT) this.varint();
-    else if (wireType === LEN) this.sub();
-    else if (wireType === FIXED64) this.advance(8);
-    else if (wireType === FIXED32) this.advance(4);
-    else throw new WireError(`unsupported wire type ${wireType}`);
-  }
-
-  advance(n: number): void {
-    if (n > this.end - this.pos) throw new WireError("truncated fixed-width field");
-    this.pos += n;
-  }
-
-  equals(bytes: Uint8Array): boolean {
-    if (this.end - this.pos !== bytes.length) return false;
-    for (let i = 0; i < bytes.length; i++) if (this.buf[this.pos + i] !== bytes[i]) return false;
-    return true;
-  }
-}
-
 /**
  * Reads a ModelStreamInferResponse into `out`. Returns "" on success, else why the bytes are
  * not a valid message (the caller records a protocol error).
@@ -88,7 +32,7 @@ export function readStreamResponse(buf: Uint8Array, out: StreamResponseInfo): st
   out.finalFlag = undefined;
   out.outputCount = 0;
   try {
-    const r = new Reader(buf, 0, buf.length);
+    const r = new ProtoReader(buf, 0, buf.length);
     while (r.more()) {
       const tag = r.varint();
       const field = Math.floor(tag / 8);
@@ -108,7 +52,7 @@ export function readStreamResponse(buf: Uint8Array, out: StreamResponseInfo): st
 }
 
 /** ModelInferResponse: parameters = 4 (map entries), outputs = 5. */
-function readInferResponse(r: Reader, out: StreamResponseInfo): void {
+function readInferResponse(r: ProtoReader, out: StreamResponseInfo): void {
   while (r.more()) {
     const tag = r.varint();
     const field = Math.floor(tag / 8);
@@ -122,9 +66,9 @@ function readInferResponse(r: Reader, out: StreamResponseInfo): void {
 }
 
 /** map<string, InferParameter> entry: key = 1, value = 2; InferParameter.bool_param = 1. */
-function readParameterEntry(r: Reader, out: StreamResponseInfo): void {
+function readParameterEntry(r: ProtoReader, out: StreamResponseInfo): void {
   let isFinalKey = false;
-  let value: Reader | undefined;
+  let value: ProtoReader | undefined;
   while (r.more()) {
     const tag = r.varint();
     const field = Math.floor(tag / 8);

@@ -19,6 +19,7 @@ import {
   statusOf,
 } from "./h2_grpc_call.ts";
 import type { PreparedGrpcInfer } from "./grpc_infer_request.ts";
+import { captureStreamOutputs } from "./grpc_outputs.ts";
 import { GrpcCode, outcomeOfStatus, statusText } from "./grpc_status.ts";
 import { STREAM_ENDED } from "./grpc_stream_channel.ts";
 import { sendable } from "./grpc_unary_channel.ts";
@@ -42,6 +43,8 @@ export class H2StreamChannel implements Channel {
     private readonly headerBlock: Uint8Array,
     private readonly clock: Clock,
     private readonly onClose: (ch: H2StreamChannel) => void = () => {},
+    /** Decode each request's first outputs into record.outputs (output validation). */
+    private readonly captureOutputs = false,
   ) {}
 
   /** Opens the stream ahead of the first send, so its setup is not in that request's latency. */
@@ -175,6 +178,7 @@ export class H2StreamChannel implements Channel {
     if (!marker) {
       record.addResponse(ns);
       record.endNs = ns;
+      if (this.captureOutputs) captureStreamOutputs(message, info.outputCount, record, ns);
     } else if (record.responseCount === 0) record.endNs = ns;
     if (final) this.#complete(undefined);
   }

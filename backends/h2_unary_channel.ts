@@ -20,6 +20,7 @@ import {
   statusOf,
 } from "./h2_grpc_call.ts";
 import type { PreparedGrpcInfer } from "./grpc_infer_request.ts";
+import { captureUnaryOutputs } from "./grpc_outputs.ts";
 import { GrpcCode, outcomeOfStatus, statusText } from "./grpc_status.ts";
 import { sendable } from "./grpc_unary_channel.ts";
 
@@ -39,6 +40,8 @@ export class H2UnaryChannel implements Channel, StreamListener {
     private readonly headerBlock: Uint8Array,
     private readonly clock: Clock,
     private readonly onClose: (ch: H2UnaryChannel) => void = () => {},
+    /** Decode the response's outputs into record.outputs (output validation). */
+    private readonly captureOutputs = false,
   ) {}
 
   send(request: PreparedRequest, record: RequestRecord): Promise<void> {
@@ -124,7 +127,9 @@ export class H2UnaryChannel implements Channel, StreamListener {
   #message(message: Uint8Array): void {
     const record = this.#record!;
     record.bytesReceived += message.length;
-    record.addResponse(this.clock.nowNs());
+    const ns = this.clock.nowNs();
+    record.addResponse(ns);
+    if (this.captureOutputs) captureUnaryOutputs(message, record, ns);
   }
 
   #finish(status: CallStatus): void {

@@ -12,6 +12,7 @@ import {
   ProtocolError,
   TransportError,
 } from "./http_connection.ts";
+import { captureHttpOutputs } from "./http_outputs.ts";
 import type { ServerTarget } from "./http_url.ts";
 import { PreparedInfer } from "./infer_request.ts";
 
@@ -29,6 +30,8 @@ export class TritonChannel implements Channel {
     private readonly onClose: (ch: TritonChannel) => void = () => {},
     /** Per-request timeout in ms; 0 waits for ever. */
     private readonly timeoutMs = 0,
+    /** Decode each ok response's outputs into record.outputs (output validation). */
+    private readonly captureOutputs = false,
   ) {
     this.#http = new HttpConnection(target, clock);
   }
@@ -67,8 +70,12 @@ export class TritonChannel implements Channel {
       return;
     }
     const problem = inferBodyProblem(res);
-    if (problem !== "") record.fail("protocol_error", problem, record.endNs);
-    else record.addResponse(record.endNs);
+    if (problem !== "") {
+      record.fail("protocol_error", problem, record.endNs);
+      return;
+    }
+    record.addResponse(record.endNs);
+    if (this.captureOutputs) captureHttpOutputs(res, record);
   }
 
   close(): void {

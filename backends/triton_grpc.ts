@@ -113,7 +113,11 @@ export class TritonGrpcBackend implements Backend, ServerStatsCapability {
   readonly #decoupled = new Map<string, boolean>();
   #extensions: Set<string> | undefined;
 
-  constructor(options: BackendOptions, private readonly clock: Clock, tuning: GrpcTuning = {}) {
+  constructor(
+    private readonly options: BackendOptions,
+    private readonly clock: Clock,
+    tuning: GrpcTuning = {},
+  ) {
     this.#address = grpcAddress(options.url);
     this.#metadata = headersToMetadata(options.headers);
     this.#compression = parseCompression(options.grpcCompression);
@@ -167,25 +171,30 @@ export class TritonGrpcBackend implements Backend, ServerStatsCapability {
     return Promise.resolve(ch);
   }
 
+  /**
+   * Read per channel, not at construction: the run turns it on once it knows there is
+   * validation data, after creating the backend.
+   */
+  get #capture(): boolean {
+    return this.options.captureOutputs === true;
+  }
+
   #h2Channel(endpoint: H2Endpoint, forget: (ch: InferChannel) => void): InferChannel {
     const path = this.#streaming ? MODEL_STREAM_INFER_PATH : MODEL_INFER_PATH;
     const block = requestHeaderBlock(path, this.#address, this.#headers);
-    if (!this.#streaming) return new H2UnaryChannel(endpoint, block, this.clock, forget);
-    const stream = new H2StreamChannel(endpoint, block, this.clock, forget);
+    const capture = this.#capture;
+    if (!this.#streaming) return new H2UnaryChannel(endpoint, block, this.clock, forget, capture);
+    const stream = new H2StreamChannel(endpoint, block, this.clock, forget, capture);
     stream.open();
     return stream;
   }
 
   #grpcJsChannel(client: grpc.Client, forget: (ch: InferChannel) => void): InferChannel {
-    let ch: GrpcUnaryChannel | GrpcStreamChannel;
-    if (this.#streaming) {
-      const stream = new GrpcStreamChannel(client.getChannel(), this.#metadata, this.clock, forget);
-      stream.open();
-      ch = stream;
-    } else {
-      ch = new GrpcUnaryChannel(client.getChannel(), this.#metadata, this.clock, forget);
-    }
-    return ch;
+    const args = [client.getChannel(), this.#metadata, this.clock, forget, this.#capture] as const;
+    if (!this.#streaming) return new GrpcUnaryChannel(...args);
+    const stream = new GrpcStreamChannel(...args);
+    stream.open();
+    return stream;
   }
 
   async close(): Promise<void> {

@@ -67,6 +67,9 @@ export class TritonHttpBackend implements Backend, ServerStatsCapability {
       this.clock,
       (c) => this.#channels.delete(c),
       this.options.requestTimeoutMs ?? 0,
+      // Read here, not at construction: the run turns it on once it knows there is
+      // validation data, after creating the backend.
+      this.options.captureOutputs === true,
     );
     this.#channels.add(ch);
     return Promise.resolve(ch);

@@ -83,6 +83,7 @@ Deno.test("describe normalizes Triton metadata + config", async () => {
       outputs: [{ name: "OUTPUT0", datatype: "INT32", shape: [16] }],
       maxBatchSize: 8,
       sequence: false,
+      sequenceStringIds: false,
       decoupled: false,
       dynamicBatching: true,
       responseCache: true,

@@ -3,11 +3,7 @@
  * 4-byte LE length + payload per element) and JSON values (protocols.md §1.7, §1.8). 64-bit
  * integers are bigints on the JSON side so nothing above 2^53 is silently rounded.
  */
-import {
-  BytesFramingError,
-  decodeStringElements,
-  encodeStringElements,
-} from "./bytes_tensor.ts";
+import { BytesFramingError, decodeStringElements, encodeStringElements } from "./bytes_tensor.ts";
 import { type DataType, elementSize } from "./datatypes.ts";
 import { RunError } from "./errors.ts";
 import { bf16ToNumber, halfToNumber, numberToBf16, numberToHalf } from "./half_float.ts";
