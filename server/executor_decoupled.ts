@@ -74,7 +74,7 @@ async function run(
   sink: DecoupledSink,
   emptyFinal: boolean,
 ): Promise<Sent> {
-  const inputs = decodeInputs(req);
+  const inputs = decodeInputs(executor.spec, req);
   const inputEndNs = nowNs();
   const plan: DecoupledPlan = executor.spec.decoupled!(inputs);
   const busySpin = executor.config.busySpin;

@@ -174,6 +174,9 @@ Deno.test("gRPC ModelInfer: requests over HTTP and gRPC add up in one set of sta
       "simple_string",
       "identity_fp32",
       "repeat_int32",
+      "simple_sequence",
+      "simple_sequence_string",
+      "echo_all",
     ]);
   } finally {
     client.close();

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { status } from "@grpc/grpc-js";
 import { connect } from "./grpc_test_client.ts";
+import { MODELS } from "./models.ts";
 import { startServer } from "./server.ts";
 
 /** Asserts a rejected call carries this status code and exact message. */
@@ -31,7 +32,7 @@ Deno.test("gRPC: health, metadata and config answer as HTTP does", async () => {
 
     const http = await (await fetch(`http://${server.url}/v2`)).json();
     assert.deepEqual(await client.call("ServerMetadata", {}), http);
-    for (const model of ["simple", "simple_string", "identity_fp32", "repeat_int32"]) {
+    for (const model of MODELS.map((m) => m.name)) {
       const httpMeta = await (await fetch(`http://${server.url}/v2/models/${model}`)).json();
       assert.deepEqual(await client.call("ModelMetadata", { name: model }), httpMeta);
     }
@@ -134,7 +135,7 @@ Deno.test("gRPC: noConfig and noStats leave those RPCs unimplemented, like KServ
       `The server does not implement the method ${path}/ModelStatistics`,
     );
     const meta = await client.call<{ extensions: string[] }>("ServerMetadata", {});
-    assert.deepEqual(meta.extensions, ["binary_tensor_data", "parameters"]);
+    assert.deepEqual(meta.extensions, ["sequence", "binary_tensor_data", "parameters"]);
   } finally {
     client.close();
     await server.close();

@@ -6,10 +6,11 @@ import { isDataType } from "../core/datatypes.ts";
 import type { ProtoInferRequest, ProtoParameter, ProtoParameters } from "./grpc_proto.ts";
 import { contentsBlob } from "./grpc_contents.ts";
 import { invalidArg } from "./http_error.ts";
-import { correlationIdError, reservedPrefixError } from "./infer_parameters.ts";
+import { reservedPrefixError, type SentSequenceKeys, sequenceParams } from "./infer_parameters.ts";
 import type { InferRequest, RawInput, RequestedOutput } from "./infer_request.ts";
 import { validateAgainstModel } from "./infer_validate.ts";
 import type { ModelSpec } from "./models.ts";
+import type { SequenceParams } from "./sequences.ts";
 
 export interface GrpcInferRequest {
   request: InferRequest;
@@ -36,9 +37,15 @@ function valueOf(p: ProtoParameter): unknown {
   return (p as Record<string, unknown>)[p.parameter_choice ?? ""];
 }
 
-/** Checks request parameters; returns whether an empty final response was asked for. */
-function checkParameters(params: ProtoParameters, model: string, id: string): boolean {
+interface CheckedParameters {
+  emptyFinal: boolean;
+  sequence: SequenceParams | undefined;
+}
+
+/** Checks request parameters: the sequence id and flags, and the empty-final request. */
+function checkParameters(params: ProtoParameters, spec: ModelSpec, id: string): CheckedParameters {
   let emptyFinal = false;
+  const sent: SentSequenceKeys = {};
   for (const [key, p] of Object.entries(params)) {
     const choice = p.parameter_choice ?? "";
     const allowed = RESERVED[key];
@@ -49,9 +56,9 @@ function checkParameters(params: ProtoParameters, model: string, id: string): bo
         );
       }
       const value = valueOf(p);
-      if (key === "sequence_id" && value !== 0 && value !== "") {
-        throw correlationIdError(model, id);
-      }
+      if (key === "sequence_id") sent.id = value as number | string;
+      if (key === "sequence_start") sent.start = value as boolean;
+      if (key === "sequence_end") sent.end = value as boolean;
       if (key === "triton_enable_empty_final_response") emptyFinal = value === true;
       continue;
     }
@@ -63,7 +70,7 @@ function checkParameters(params: ProtoParameters, model: string, id: string): bo
       );
     }
   }
-  return emptyFinal;
+  return { emptyFinal, sequence: sequenceParams(spec, id, sent) };
 }
 
 function sharedMemoryError(params: ProtoParameters): Error | undefined {
@@ -144,10 +151,10 @@ function convertOutputs(msg: ProtoInferRequest, spec: ModelSpec): RequestedOutpu
 
 /** Converts and validates; throws ApiError (with the HTTP path's messages) when invalid. */
 export function parseGrpcInferRequest(spec: ModelSpec, msg: ProtoInferRequest): GrpcInferRequest {
-  const emptyFinal = checkParameters(msg.parameters, spec.name, msg.id);
+  const { emptyFinal, sequence } = checkParameters(msg.parameters, spec, msg.id);
   const inputs = convertInputs(msg, spec.name);
   const outputs = convertOutputs(msg, spec);
-  const request: InferRequest = { id: msg.id, inputs, outputs, batchSize: 0 };
+  const request: InferRequest = { id: msg.id, inputs, outputs, batchSize: 0, sequence };
   request.batchSize = validateAgainstModel(spec, request);
   return { request, emptyFinal };
 }

@@ -54,7 +54,9 @@ function inferResponse(
   const tensors = [];
   const raw: Uint8Array[] = [];
   for (const requested of req.outputs) {
-    const t = outputs.get(requested.name)!;
+    const t = outputs.get(requested.name);
+    // An output the model did not produce is left out, as Triton does.
+    if (t === undefined) continue;
     tensors.push({ name: requested.name, datatype: t.datatype, shape: t.shape });
     raw.push(tensorBlob(t.values));
   }

@@ -1,5 +1,7 @@
 /** Request-level `parameters` of an infer request (protocols.md §1.6, Parameters extension). */
 import { type ApiError, invalidArg, requestPrefix } from "./http_error.ts";
+import type { ModelSpec } from "./models.ts";
+import type { SequenceParams } from "./sequences.ts";
 
 function isUint(v: unknown): boolean {
   return typeof v === "number" && Number.isSafeInteger(v) && v >= 0;
@@ -23,7 +25,7 @@ export function reservedPrefixError(): ApiError {
   );
 }
 
-/** None of the models is a sequence model, so a correlation id is refused as Triton does. */
+/** A model without sequence batching refuses a correlation id. */
 export function correlationIdError(model: string, id: string): ApiError {
   return invalidArg(
     `${requestPrefix(id)}inference request to model '${model}' must not specify a ` +
@@ -31,24 +33,55 @@ export function correlationIdError(model: string, id: string): ApiError {
   );
 }
 
+/** What the request parameters decide. */
+export interface RequestParameters {
+  /** The default output format (binary_data_output). */
+  binaryOutput: boolean;
+  /** Sequence models only: the id and flags, when any of the three keys was sent. */
+  sequence: SequenceParams | undefined;
+}
+
+/** The sequence keys a request sent, each already of its type. */
+export interface SentSequenceKeys {
+  id?: number | string;
+  start?: boolean;
+  end?: boolean;
+}
+
 /**
- * Checks the request parameters and returns the default output format (binary_data_output).
- * None of the models is a sequence model, so a correlation id is refused as Triton does.
+ * The sequence parameters of a request to `spec`: undefined when none of the keys was sent
+ * (the sequence rules then refuse the request), and a refusal of any non-zero or non-empty id
+ * for a model that is not a sequence model (whose flags alone are ignored, as in Triton).
  */
-export function checkParameters(params: unknown, model: string, id: string): boolean {
-  if (params === undefined) return false;
+export function sequenceParams(
+  spec: ModelSpec,
+  requestId: string,
+  { id, start, end }: SentSequenceKeys,
+): SequenceParams | undefined {
+  if (spec.sequence === undefined) {
+    if (id !== undefined && id !== 0 && id !== "") throw correlationIdError(spec.name, requestId);
+    return undefined;
+  }
+  if (id === undefined && start === undefined && end === undefined) return undefined;
+  return { id: id ?? 0, start: start ?? false, end: end ?? false };
+}
+
+/** Checks the request parameters of an HTTP infer request. */
+export function checkParameters(params: unknown, spec: ModelSpec, id: string): RequestParameters {
+  if (params === undefined) return { binaryOutput: false, sequence: undefined };
   if (typeof params !== "object" || params === null || Array.isArray(params)) {
     throw invalidArg("Unable to parse 'parameters'");
   }
   let binary = false;
+  const sent: SentSequenceKeys = {};
   for (const [key, value] of Object.entries(params)) {
     const check = RESERVED[key];
     if (check !== undefined) {
       if (!check(value)) throw invalidArg(`Unable to parse '${key}'`);
       if (key === "binary_data_output") binary = value as boolean;
-      if (key === "sequence_id" && value !== 0 && value !== "") {
-        throw correlationIdError(model, id);
-      }
+      if (key === "sequence_id") sent.id = value as number | string;
+      if (key === "sequence_start") sent.start = value as boolean;
+      if (key === "sequence_end") sent.end = value as boolean;
       continue;
     }
     if (key.startsWith("triton_")) throw reservedPrefixError();
@@ -60,5 +93,5 @@ export function checkParameters(params: unknown, model: string, id: string): boo
       );
     }
   }
-  return binary;
+  return { binaryOutput: binary, sequence: sequenceParams(spec, id, sent) };
 }

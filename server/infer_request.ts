@@ -9,6 +9,7 @@ import { flattenJsonData } from "./json_data.ts";
 import type { ModelSpec } from "./models.ts";
 import { checkParameters } from "./infer_parameters.ts";
 import { validateAgainstModel } from "./infer_validate.ts";
+import type { SequenceParams } from "./sequences.ts";
 
 export interface RawInput {
   name: string;
@@ -33,6 +34,8 @@ export interface InferRequest {
   /** The outputs to return, in response order. */
   outputs: RequestedOutput[];
   batchSize: number;
+  /** Set only for sequence models, when the request named an id or a flag. */
+  sequence?: SequenceParams;
 }
 
 const decoder = new TextDecoder();
@@ -84,14 +87,14 @@ function parseJsonRequest(spec: ModelSpec, body: Uint8Array, jsonLength: number)
     if (typeof root.id !== "string") throw invalidArg("Unable to parse 'id'");
     id = root.id;
   }
-  const defaultBinary = checkParameters(root.parameters, spec.name, id);
+  const { binaryOutput, sequence } = checkParameters(root.parameters, spec, id);
   const cursor = { offset: jsonLength };
   const inputs = parseInputs(root.inputs, body, cursor, spec.name);
   if (cursor.offset !== body.length) {
     throw invalidArg(`unexpected additional input data for model '${spec.name}'`);
   }
-  const outputs = parseOutputs(root.outputs, defaultBinary, spec);
-  return { id, inputs, outputs, batchSize: 0 };
+  const outputs = parseOutputs(root.outputs, binaryOutput, spec);
+  return { id, inputs, outputs, batchSize: 0, sequence };
 }
 
 /** Triton's ValidateInputContentType: exactly one way of carrying the data. */

@@ -18,7 +18,7 @@ interface OutputJson {
   datatype: string;
   shape: number[];
   parameters?: { binary_data_size: number };
-  data?: (number | string)[];
+  data?: unknown[];
 }
 
 const encoder = new TextEncoder();
@@ -31,7 +31,9 @@ export function encodeInferResponse(
   const blobs: Uint8Array[] = [];
   const outJson: OutputJson[] = [];
   for (const requested of req.outputs) {
-    const t = outputs.get(requested.name)!;
+    const t = outputs.get(requested.name);
+    // An output the model did not produce is left out, as Triton does.
+    if (t === undefined) continue;
     if (requested.binary) {
       const blob = tensorBlob(t.values);
       blobs.push(blob);
@@ -46,7 +48,7 @@ export function encodeInferResponse(
         name: requested.name,
         datatype: t.datatype,
         shape: t.shape,
-        data: tensorJsonData(t.values),
+        data: tensorJsonData(t),
       });
     }
   }

@@ -1,17 +1,20 @@
 /**
  * The embedded reference inference server: a strict KServe v2 / Triton HTTP peer on loopback,
- * and with `grpcPort` a Triton gRPC peer (protocols.md §2), with simulated models (one of
- * them decoupled) and exact statistics shared by both front ends (protocols.md §1).
+ * and with `grpcPort` a Triton gRPC peer (protocols.md §2), with simulated models (one
+ * decoupled, two sequence models, one echo of every datatype), exact statistics shared by
+ * both front ends (protocols.md §1), and exact per-sequence ground truth (sequences.ts).
  *
  * ```ts
  * const server = await startServer({ computeUs: 2000, instances: 1, grpcPort: 0 });
  * // perf_analyzer -u ${server.url} -m simple ...
  * // perf_analyzer -i grpc -u ${server.grpcUrl} -m simple ...
  * const truth = server.groundTruth("simple");
+ * const seqs = server.sequences("simple_sequence"); // { started, ended, active, ... }
  * await server.close();
  * ```
  */
 export type { ComputeTime, ServerOptions } from "./options.ts";
 export { type ReferenceServer, startServer } from "./server.ts";
+export type { SequenceStats } from "./sequences.ts";
 export { type ReferenceServerRemote, startServerWorker } from "./worker_client.ts";
 export { MODELS } from "./models.ts";

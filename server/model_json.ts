@@ -3,14 +3,14 @@
  * built once per server since none of them change while it runs.
  */
 import type { DataType } from "../core/datatypes.ts";
-import type { IoSpec, ModelSpec } from "./models.ts";
+import type { IoSpec, ModelSpec, SequenceBatching, SequenceControl } from "./models.ts";
 
 /** The Triton release whose wire format this server follows. */
 export const SERVER_VERSION = "2.59.0";
 
 export function serverMetadataJson(noConfig: boolean, noStats: boolean): string {
   // Same relative order as Triton lists them; only what this server implements.
-  const extensions: string[] = [];
+  const extensions: string[] = ["sequence"];
   if (!noConfig) extensions.push("model_configuration");
   extensions.push("binary_tensor_data", "parameters");
   if (!noStats) extensions.push("statistics");
@@ -59,12 +59,39 @@ function configOutput(io: IoSpec) {
   };
 }
 
+/** A Control message with every primitive field printed (always_print_primitive_fields). */
+function configControl(c: SequenceControl) {
+  return {
+    name: c.name,
+    control: [{
+      kind: c.kind,
+      int32_false_true: c.int32FalseTrue?.slice() ?? [],
+      fp32_false_true: [],
+      bool_false_true: [],
+      data_type: c.dataType === undefined ? "TYPE_INVALID" : configType(c.dataType),
+    }],
+  };
+}
+
+/** No strategy is set, which Triton runs as Direct; the idle timeout is printed as a number. */
+function configSequenceBatching(sb: SequenceBatching) {
+  return {
+    max_sequence_idle_microseconds: sb.maxSequenceIdleUs,
+    control_input: sb.controls.map(configControl),
+    state: [],
+    iterative_sequence: false,
+  };
+}
+
 /**
  * The unwrapped ModelConfig as Triton prints it: snake_case keys, enums as strings, int64
  * dims as numbers, primitive fields always present, unset sub-messages (dynamic_batching,
  * sequence_batching) absent.
  */
 export function modelConfigJson(spec: ModelSpec, instances: number): string {
+  const scheduling = spec.sequence === undefined
+    ? {}
+    : { sequence_batching: configSequenceBatching(spec.sequence) };
   return JSON.stringify({
     name: spec.name,
     platform: spec.platform,
@@ -76,6 +103,7 @@ export function modelConfigJson(spec: ModelSpec, instances: number): string {
     output: spec.outputs.map(configOutput),
     batch_input: [],
     batch_output: [],
+    ...scheduling,
     instance_group: [{
       name: `${spec.name}_0`,
       kind: "KIND_CPU",

@@ -10,7 +10,13 @@ Deno.test("server metadata lists the implemented extensions", async () => {
     assert.deepEqual(json, {
       name: "triton",
       version: "2.59.0",
-      extensions: ["model_configuration", "binary_tensor_data", "parameters", "statistics"],
+      extensions: [
+        "sequence",
+        "model_configuration",
+        "binary_tensor_data",
+        "parameters",
+        "statistics",
+      ],
     });
   } finally {
     await server.close();

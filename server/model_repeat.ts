@@ -34,13 +34,13 @@ function planRepeat(inputs: ReadonlyMap<string, Tensor>): DecoupledPlan {
   const values = input.values as Int32Array;
   const delay = inputs.get("DELAY");
   const wait = inputs.get("WAIT");
-  if (delay !== undefined && delay.values.length !== values.length) {
+  const delays = delay?.values as Uint32Array | undefined;
+  if (delays !== undefined && delays.length !== values.length) {
     throw invalidArg(
       `expected IN and DELAY shape to match for model 'repeat_int32', got ${dims(input)} ` +
-        `and ${dims(delay)}`,
+        `and ${dims(delay!)}`,
     );
   }
-  const delays = delay?.values as Uint32Array | undefined;
   if (delays !== undefined) checkDelays("DELAY", delays);
   const waits = wait?.values as Uint32Array | undefined;
   if (waits !== undefined) checkDelays("WAIT", waits);

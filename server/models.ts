@@ -1,10 +1,17 @@
 /** The simulated models the reference server serves, and what each computes. */
 import type { DataType } from "../core/datatypes.ts";
 import { invalidArg } from "./http_error.ts";
+import { ECHO_ALL } from "./model_echo.ts";
 import { REPEAT_INT32 } from "./model_repeat.ts";
+import { SIMPLE_SEQUENCE, SIMPLE_SEQUENCE_STRING } from "./model_sequence.ts";
+import type { RawBytes } from "./raw_tensor.ts";
+import type { SequenceStep } from "./sequences.ts";
 
-/** Element storage for the datatypes the models use; BYTES elements are decoded as UTF-8. */
-export type TensorValues = Int32Array | Uint32Array | Float32Array | string[];
+/**
+ * Element storage for the datatypes the models use; BYTES elements are decoded as UTF-8.
+ * Models with `rawInputs` get (and may return) the wire bytes instead.
+ */
+export type TensorValues = Int32Array | Uint32Array | Float32Array | string[] | RawBytes;
 
 export interface Tensor {
   datatype: DataType;
@@ -35,6 +42,26 @@ export interface DecoupledPlan {
   waitMs: number;
 }
 
+/** One control input of the sequence batcher (model config `sequence_batching.control_input`). */
+export interface SequenceControl {
+  name: string;
+  kind:
+    | "CONTROL_SEQUENCE_START"
+    | "CONTROL_SEQUENCE_READY"
+    | "CONTROL_SEQUENCE_END"
+    | "CONTROL_SEQUENCE_CORRID";
+  /** The [false, true] values of a START/READY/END control. */
+  int32FalseTrue?: [number, number];
+  /** The datatype of a CORRID control (TYPE_STRING means string correlation ids). */
+  dataType?: DataType;
+}
+
+/** A sequence model's `sequence_batching` (Direct strategy, Triton's default). */
+export interface SequenceBatching {
+  maxSequenceIdleUs: number;
+  controls: SequenceControl[];
+}
+
 export interface ModelSpec {
   name: string;
   platform: string;
@@ -44,8 +71,16 @@ export interface ModelSpec {
   maxBatchSize: number;
   inputs: IoSpec[];
   outputs: IoSpec[];
-  /** Computes every output; throws ApiError for inputs the model cannot use. */
-  execute(inputs: ReadonlyMap<string, Tensor>): Map<string, Tensor>;
+  /** Inputs reach `execute` as RawBytes (the wire bytes), whatever their datatype. */
+  rawInputs?: boolean;
+  /** Set for sequence models: requests go through the sequence rules (sequences.ts). */
+  sequence?: SequenceBatching;
+  /**
+   * Computes the outputs; throws ApiError for inputs the model cannot use. An output may be
+   * left out (Triton then leaves it out of the response, even when it was requested). A
+   * sequence model gets its request's `step`; other models never do.
+   */
+  execute(inputs: ReadonlyMap<string, Tensor>, step?: SequenceStep): Map<string, Tensor>;
   /**
    * Set for decoupled models (`model_transaction_policy { decoupled: true }`): the responses
    * replace `execute`, and only gRPC streaming may run them.
@@ -143,6 +178,9 @@ export const MODELS: readonly ModelSpec[] = [
     execute: executeIdentity,
   },
   REPEAT_INT32,
+  SIMPLE_SEQUENCE,
+  SIMPLE_SEQUENCE_STRING,
+  ECHO_ALL,
 ];
 
 export function findModel(name: string): ModelSpec | undefined {

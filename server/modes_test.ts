@@ -7,6 +7,7 @@ Deno.test("noConfig: no /config route and no model_configuration extension", asy
   try {
     const meta = await getJson(`http://${server.url}/v2`);
     assert.deepEqual((meta.json as { extensions: string[] }).extensions, [
+      "sequence",
       "binary_tensor_data",
       "parameters",
       "statistics",
@@ -27,6 +28,7 @@ Deno.test("noStats: stats routes 404, statistics not listed, inference unaffecte
   try {
     const meta = await getJson(`http://${server.url}/v2`);
     assert.deepEqual((meta.json as { extensions: string[] }).extensions, [
+      "sequence",
       "model_configuration",
       "binary_tensor_data",
       "parameters",

@@ -2,7 +2,8 @@
 import type { ModelStats } from "../core/backend.ts";
 import { type GrpcListener, startGrpc } from "./grpc_server.ts";
 import { type ResolvedOptions, resolveOptions, type ServerOptions } from "./options.ts";
-import { createContext, handle } from "./routes.ts";
+import { createContext, handle, type ServerContext } from "./routes.ts";
+import type { SequenceStats } from "./sequences.ts";
 
 export interface ReferenceServer {
   readonly host: string;
@@ -15,12 +16,25 @@ export interface ReferenceServer {
   readonly grpcUrl: string | undefined;
   /** The exact cumulative counters the server keeps (the numbers /stats serves). */
   groundTruth(model: string): ModelStats;
+  /**
+   * The sequence ground truth of a sequence model (simple_sequence, simple_sequence_string);
+   * RangeError for an unknown model or one without sequence batching.
+   */
+  sequences(model: string): SequenceStats;
   close(): Promise<void>;
 }
 
 /** "HOST:PORT", with brackets around an IPv6 host. */
 export function hostPort(host: string, port: number): string {
   return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+/** What `sequences(model)` answers, for this server and the Worker variant alike. */
+export function sequenceTruth(ctx: ServerContext, model: string): SequenceStats {
+  const tracker = ctx.models.get(model)?.executor.sequences;
+  if (tracker !== undefined) return tracker.snapshot();
+  const why = ctx.models.has(model) ? "not a sequence model" : "unknown model";
+  throw new RangeError(`Cannot report sequences: ${why} "${model}"`);
 }
 
 /**
@@ -64,6 +78,7 @@ export async function startResolved(
       }
       return entry.executor.stats.snapshot();
     },
+    sequences: (model: string) => sequenceTruth(ctx, model),
     close(): Promise<void> {
       // shutdown() lets in-flight requests finish and closes idle keep-alive connections.
       closing ??= Promise.all([server.shutdown(), grpc?.close()]).then(() => {});

@@ -83,13 +83,16 @@ Deno.test("statistics: integer counters, equal counts, batch elements and execut
       cacheMissCount: 0,
       cacheMissNs: 0,
     });
-    // The other models were untouched; /v2/models/stats lists all four.
+    // The other models were untouched; /v2/models/stats lists every model.
     const all = await (await fetch(`http://${server.url}/v2/models/stats`)).json();
     assert.deepEqual(all.model_stats.map((m: { name: string }) => m.name), [
       "simple",
       "simple_string",
       "identity_fp32",
       "repeat_int32",
+      "simple_sequence",
+      "simple_sequence_string",
+      "echo_all",
     ]);
     assert.equal(all.model_stats[2].inference_stats.success.count, 0);
     assert.deepEqual(all.model_stats[2].batch_stats, []);

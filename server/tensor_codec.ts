@@ -1,11 +1,14 @@
 /**
  * Converts tensors between wire form (JSON elements, little-endian blobs, length-prefixed
- * BYTES) and the typed storage the models compute on.
+ * BYTES) and the storage the models compute on: typed arrays, or the wire bytes themselves
+ * for models that ask for them (raw_tensor.ts).
  */
 import { decodeStringElements, encodeStringElements } from "../core/bytes_tensor.ts";
+import type { DataType } from "../core/datatypes.ts";
 import { ApiError } from "./http_error.ts";
 import type { RawInput } from "./infer_request.ts";
 import type { Tensor, TensorValues } from "./models.ts";
+import { jsonToWire, RawBytes, wireToJson } from "./raw_tensor.ts";
 
 // Typed-array views are the wire's little-endian layout only on a little-endian host.
 if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) {
@@ -25,10 +28,18 @@ function alignedOffset(blob: Uint8Array, size: number): number {
   return blob.byteOffset % size === 0 ? blob.byteOffset : 0;
 }
 
-/** Decodes one validated input (the compute-input phase). */
-export function decodeInput(input: RawInput): Tensor {
-  const { datatype, shape } = input;
+/**
+ * Decodes one validated input (the compute-input phase). With `raw` the model gets the wire
+ * bytes (JSON elements are packed into them), whatever the datatype.
+ */
+export function decodeInput(input: RawInput, raw: boolean): Tensor {
+  const { shape } = input;
+  // Validation has checked the datatype against the model's, so it is a DataType.
+  const datatype = input.datatype as DataType;
   const blob = input.binary;
+  if (raw) {
+    return { datatype, shape, values: new RawBytes(blob ?? jsonToWire(datatype, input.json!)) };
+  }
   let values: TensorValues;
   if (datatype === "INT32") {
     values = blob === undefined
@@ -49,18 +60,24 @@ export function decodeInput(input: RawInput): Tensor {
     // Validation only admits the model's datatypes, and no model uses another one.
     throw new ApiError(500, `datatype ${datatype} is not supported by the reference server`);
   }
-  return { datatype: input.datatype as Tensor["datatype"], shape, values };
+  return { datatype, shape, values };
 }
 
 /** The little-endian wire bytes of a tensor (a view for numeric types, no copy). */
 export function tensorBlob(values: TensorValues): Uint8Array {
+  if (values instanceof RawBytes) return values.bytes;
   if (!Array.isArray(values)) {
     return new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
   }
   return encodeStringElements(values);
 }
 
-/** Elements as JSON values: numbers for numeric types, strings for BYTES. */
-export function tensorJsonData(values: TensorValues): (number | string)[] {
+/**
+ * Elements as JSON values: numbers, strings for BYTES, booleans for BOOL. Throws ApiError for
+ * FP16/BF16, which Triton cannot send as JSON.
+ */
+export function tensorJsonData(t: Tensor): unknown[] {
+  const values = t.values;
+  if (values instanceof RawBytes) return wireToJson(t.datatype, values.bytes);
   return Array.isArray(values) ? values : Array.from(values);
 }

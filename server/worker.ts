@@ -26,10 +26,13 @@ async function start(msg: Extract<ToWorker, { type: "start" }>): Promise<void> {
   }
 }
 
-function groundTruth(msg: Extract<ToWorker, { type: "groundTruth" }>): void {
+/** Answers a ground-truth query (statistics or sequences) with the same reply shape. */
+function groundTruth(msg: Extract<ToWorker, { type: "groundTruth" | "sequences" }>): void {
   try {
     if (server === undefined) throw new Error("Cannot report ground truth: server not started");
-    const stats = server.groundTruth(msg.model);
+    const stats = msg.type === "groundTruth"
+      ? server.groundTruth(msg.model)
+      : server.sequences(msg.model);
     scope.postMessage({ type: "groundTruth", id: msg.id, stats, error: "" });
   } catch (e) {
     const error = (e as Error).message;
@@ -40,7 +43,7 @@ function groundTruth(msg: Extract<ToWorker, { type: "groundTruth" }>): void {
 scope.onmessage = (e: MessageEvent<ToWorker>) => {
   const msg = e.data;
   if (msg.type === "start") void start(msg);
-  else if (msg.type === "groundTruth") groundTruth(msg);
+  else if (msg.type === "groundTruth" || msg.type === "sequences") groundTruth(msg);
   else if (msg.type === "close") {
     const closing = server?.close() ?? Promise.resolve();
     closing.then(() => scope.postMessage({ type: "closed" }));

@@ -1,6 +1,7 @@
 /** Starts the reference server inside a Worker and talks to it by postMessage. */
 import type { ModelStats } from "../core/backend.ts";
 import { resolveOptions, type ServerOptions } from "./options.ts";
+import type { SequenceStats } from "./sequences.ts";
 
 export interface ReferenceServerRemote {
   readonly host: string;
@@ -13,6 +14,8 @@ export interface ReferenceServerRemote {
   readonly grpcUrl: string | undefined;
   /** The exact cumulative counters the server keeps (one postMessage round trip). */
   groundTruth(model: string): Promise<ModelStats>;
+  /** The sequence ground truth of a sequence model (one postMessage round trip). */
+  sequences(model: string): Promise<SequenceStats>;
   /** Shuts the listener down, then terminates the Worker. */
   close(): Promise<void>;
 }
@@ -21,6 +24,7 @@ export interface ReferenceServerRemote {
 export type ToWorker =
   | { type: "start"; options: ServerOptions }
   | { type: "groundTruth"; id: number; model: string }
+  | { type: "sequences"; id: number; model: string }
   | { type: "close" };
 
 /** Worker to main thread. */
@@ -34,7 +38,12 @@ export type FromWorker =
     grpcUrl: string | undefined;
   }
   | { type: "startFailed"; name: string; message: string }
-  | { type: "groundTruth"; id: number; stats: ModelStats | undefined; error: string }
+  | {
+    type: "groundTruth";
+    id: number;
+    stats: ModelStats | SequenceStats | undefined;
+    error: string;
+  }
   | { type: "closed" };
 
 type Started = Extract<FromWorker, { type: "started" | "startFailed" }>;
@@ -46,7 +55,8 @@ class RemoteServer implements ReferenceServerRemote {
   grpcPort: number | undefined = undefined;
   grpcUrl: string | undefined = undefined;
   readonly #worker = new Worker(new URL("./worker.ts", import.meta.url).href, { type: "module" });
-  readonly #pending = new Map<number, { resolve(s: ModelStats): void; reject(e: Error): void }>();
+  /** Queries awaiting their reply; each knows what kind of stats it asked for. */
+  readonly #pending = new Map<number, { resolve(s: unknown): void; reject(e: Error): void }>();
   #nextId = 1;
   #onStart: ((m: Started) => void) | undefined;
   #onClosed: (() => void) | undefined;
@@ -94,14 +104,22 @@ class RemoteServer implements ReferenceServerRemote {
   }
 
   groundTruth(model: string): Promise<ModelStats> {
+    return this.#query("groundTruth", model);
+  }
+
+  sequences(model: string): Promise<SequenceStats> {
+    return this.#query("sequences", model);
+  }
+
+  #query<T>(type: "groundTruth" | "sequences", model: string): Promise<T> {
     if (this.#dead !== undefined) return Promise.reject(this.#dead);
     if (this.#closing !== undefined) {
       return Promise.reject(new Error("Cannot report ground truth: server is closed"));
     }
-    return new Promise((resolve, reject) => {
+    return new Promise<T>((resolve, reject) => {
       const id = this.#nextId++;
-      this.#pending.set(id, { resolve, reject });
-      this.#worker.postMessage({ type: "groundTruth", id, model } satisfies ToWorker);
+      this.#pending.set(id, { resolve: resolve as (s: unknown) => void, reject });
+      this.#worker.postMessage({ type, id, model } satisfies ToWorker);
     });
   }
 

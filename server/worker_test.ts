@@ -64,3 +64,39 @@ Deno.test("worker server: gRPC listener when asked, sharing ground truth with HT
     await plain.close();
   }
 });
+
+Deno.test("worker server: sequence ground truth over postMessage, errors as RangeError", async () => {
+  const server = await startServerWorker();
+  try {
+    const step = (value: number, parameters: Record<string, unknown>) => ({
+      parameters,
+      inputs: [{ name: "INPUT", datatype: "INT32", shape: [1, 1], data: [value] }],
+    });
+    const send = (value: number, parameters: Record<string, unknown>) =>
+      infer(server.url, "simple_sequence", step(value, parameters));
+    assert.deepEqual(
+      (await send(4, { sequence_id: "w", sequence_start: true })).json.outputs,
+      [{ name: "OUTPUT", datatype: "INT32", shape: [1, 1], data: [4] }],
+    );
+    assert.equal((await send(1, { sequence_id: 2 })).status, 400);
+    await send(5, { sequence_id: "w", sequence_end: true });
+    await send(1, { sequence_id: 2, sequence_start: true });
+    assert.deepEqual(await server.sequences("simple_sequence"), {
+      started: 2,
+      ended: 1,
+      active: 1,
+      restarted: 0,
+      rejected: 1,
+      requests: 3,
+      overlapping: 0,
+      endedLengths: [2],
+    });
+    await assert.rejects(server.sequences("simple"), RangeError);
+    await assert.rejects(server.sequences("nope"), /unknown model "nope"/);
+    // Statistics queries still answer with their own shape.
+    assert.equal((await server.groundTruth("simple_sequence")).successCount, 3);
+  } finally {
+    await server.close();
+  }
+  await assert.rejects(server.sequences("simple_sequence"), /closed/);
+});
