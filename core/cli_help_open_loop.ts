@@ -22,6 +22,13 @@ export const OPEN_LOOP_HELP: readonly HelpEntry[] = [
     text: "Replay the gaps (µs, one per line) in the file, looped.",
   },
   {
+    id: "fixed-schedule",
+    flags: "--fixed-schedule",
+    def: "off",
+    text: 'Send each --input-data JSON entry once, at its "timestamp" (ms from the start); ' +
+      "--warmup-request-count entries first, as their own schedule.",
+  },
+  {
     id: "latency-from",
     flags: "--latency-from <intended|actual>",
     def: "intended",

@@ -25,6 +25,9 @@ export const OPEN_LOOP_HANDLERS = {
     c.requestIntervalsFile = v;
     c.loadMode = "request_intervals";
   },
+  "fixed-schedule": (c) => {
+    c.loadMode = "fixed_schedule";
+  },
   "latency-from": (c, s, v) => {
     c.latencyFrom = parseChoice("--latency-from", v, ["intended", "actual"]);
     s.openLoopOnly.push("--latency-from");
@@ -63,11 +66,14 @@ export function finishOpenLoop(config: RunConfig, state: ParseState): void {
     }
     return;
   }
-  if (
-    config.loadMode === "request_intervals" && state.openLoopOnly.includes("--request-distribution")
-  ) {
-    throw new UsageError("--request-distribution does not apply to --request-intervals.");
+  const single = config.loadMode === "request_intervals" || config.loadMode === "fixed_schedule";
+  const modeFlag = config.loadMode === "fixed_schedule"
+    ? "--fixed-schedule"
+    : "--request-intervals";
+  if (single && state.openLoopOnly.includes("--request-distribution")) {
+    throw new UsageError(`--request-distribution does not apply to ${modeFlag}.`);
   }
+  if (config.loadMode === "fixed_schedule") finishFixedSchedule(config);
   if (!state.maxThreadsSet) config.maxThreads = RATE_DEFAULT_MAX_THREADS;
   const rate = config.requestRate;
   if (config.loadMode === "request_rate") {
@@ -91,6 +97,25 @@ export function finishOpenLoop(config: RunConfig, state: ParseState): void {
       );
     }
   } else if (config.binarySearch) {
-    throw new UsageError("--binary-search does not apply to --request-intervals.");
+    throw new UsageError(`--binary-search does not apply to ${modeFlag}.`);
+  }
+}
+
+/** perf_analyzer's --fixed-schedule rules (reference §1.3), as usage errors rather than aborts. */
+function finishFixedSchedule(config: RunConfig): void {
+  if (config.inputData !== "files") {
+    throw new UsageError(
+      '--fixed-schedule replays the entries of --input-data JSON files at their "timestamp"; ' +
+        "give --input-data <file.json>.",
+    );
+  }
+  if (config.requestCount > 0) {
+    throw new UsageError(
+      "--request-count does not apply to --fixed-schedule: every entry after the warmup ones " +
+        "is sent once.",
+    );
+  }
+  if (config.batchSize > 1) {
+    throw new UsageError("--fixed-schedule sends one entry per request; -b must be 1.");
   }
 }

@@ -86,3 +86,23 @@ Deno.test("input data: JSON files append in order; a directory alias warns", () 
       "may be given more than once.",
   );
 });
+
+Deno.test("--fixed-schedule: an open-loop mode that needs JSON data and no request count", () => {
+  const c = config("--fixed-schedule", "--input-data", "d.json").config;
+  assert.equal(c.loadMode, "fixed_schedule");
+  assert.equal(c.maxThreads, 4, "perf_analyzer's open-loop thread default");
+  assert.match(error("--fixed-schedule"), /^--fixed-schedule replays the entries of --input-data/);
+  assert.equal(
+    error("--fixed-schedule", "--input-data", "d.json", "--request-count", "5"),
+    "--request-count does not apply to --fixed-schedule: every entry after the warmup ones " +
+      "is sent once.",
+  );
+  assert.equal(
+    error("--fixed-schedule", "--input-data", "d.json", "--request-distribution", "poisson"),
+    "--request-distribution does not apply to --fixed-schedule.",
+  );
+  assert.equal(
+    error("--fixed-schedule", "--request-rate-range", "5"),
+    "Cannot use both FixedSchedule and RequestRate inference load modes.",
+  );
+});

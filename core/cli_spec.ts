@@ -56,6 +56,7 @@ export type SupportedId =
   | "request-rate-range"
   | "request-distribution"
   | "request-intervals"
+  | "fixed-schedule"
   | "latency-from"
   | "pacing"
   | "schedule-seed"
@@ -146,6 +147,7 @@ const SUPPORTED: OptionSpec[] = [
   supported("request-rate-range", { long: "request-rate-range" }, true, "RequestRate"),
   supported("request-distribution", { long: "request-distribution" }, true),
   supported("request-intervals", { long: "request-intervals" }, true, "RequestIntervals"),
+  supported("fixed-schedule", { long: "fixed-schedule" }, false, "FixedSchedule"),
   supported("latency-from", { long: "latency-from" }, true),
   supported("pacing", { long: "pacing" }, true),
   supported("schedule-seed", { long: "schedule-seed" }, true),
@@ -159,7 +161,6 @@ const SUPPORTED: OptionSpec[] = [
 const UNSUPPORTED: OptionSpec[] = [
   unsupported("periodic-concurrency-range", true, "PeriodicConcurrency"),
   unsupported("request-period", true),
-  unsupported("fixed-schedule", false, "FixedSchedule"),
   unsupported("session-concurrency", true, "SessionConcurrency"),
   unsupported("request-parameter", true),
   unsupported("shared-memory", true),

@@ -66,8 +66,11 @@ export interface RunConfig {
   /** -a/--async; false = one request per slot at a time (perf_analyzer's sync mode). */
   async: boolean;
 
-  /** Closed-loop concurrency, or open-loop load from a rate or an intervals file. */
-  loadMode: "concurrency" | "request_rate" | "request_intervals";
+  /**
+   * Closed-loop concurrency, or open-loop load from a rate, an intervals file, or the
+   * timestamps of the input data (--fixed-schedule).
+   */
+  loadMode: "concurrency" | "request_rate" | "request_intervals" | "fixed_schedule";
   /** --request-rate-range, requests per second (decimals allowed). */
   requestRate: Range;
   /** --request-distribution */

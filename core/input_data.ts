@@ -62,18 +62,23 @@ function tensorBytes(
   return bytes;
 }
 
+/** perf_analyzer's batch-size checks against the model configuration. */
+export function checkBatchSize(model: ModelInfo, batchSize: number): void {
+  if (model.maxBatchSize === 0 && batchSize > 1) {
+    throw new RunError(
+      `can not specify batch size > 1 as the model does not support batching (-b ${batchSize})`,
+    );
+  }
+  if (batchSize > model.maxBatchSize && model.maxBatchSize > 0) {
+    throw new RunError(
+      `expecting batch size <= ${model.maxBatchSize} for model '${model.name}', got -b ${batchSize}`,
+    );
+  }
+}
+
 /** Builds the request for `config`'s batch size; throws RunError for impossible inputs. */
 export function syntheticRequest(model: ModelInfo, config: RunConfig): RequestSpec {
-  if (model.maxBatchSize === 0 && config.batchSize > 1) {
-    throw new RunError(
-      `can not specify batch size > 1 as the model does not support batching (-b ${config.batchSize})`,
-    );
-  }
-  if (config.batchSize > model.maxBatchSize && model.maxBatchSize > 0) {
-    throw new RunError(
-      `expecting batch size <= ${model.maxBatchSize} for model '${model.name}', got -b ${config.batchSize}`,
-    );
-  }
+  checkBatchSize(model, config.batchSize);
   const batched = model.maxBatchSize > 0;
   const shapes = model.inputs.map((input) => concreteShape(input, config.shapes));
   let largest = 0;

@@ -13,6 +13,7 @@ import type { RequestSource } from "./request_source.ts";
 import type { RateSettings } from "./format.ts";
 import {
   constantSchedule,
+  fixedSchedules,
   intervalSchedule,
   parseIntervals,
   poissonSchedule,
@@ -57,6 +58,8 @@ export async function planLoad(
   clock: Clock,
   sink: DispatchSink,
   readTextFile: (path: string) => Promise<string>,
+  /** --fixed-schedule: every data entry's timestamp (ms), in send order. */
+  timestampsMs: readonly number[] = [],
 ): Promise<LoadPlan> {
   if (config.loadMode === "concurrency") {
     const driver = new Dispatcher(backend, source, clock, sink);
@@ -74,6 +77,18 @@ export async function planLoad(
   const open = (scheduleFor: (rate: number) => Schedule) =>
     new RateDispatcher(backend, source, clock, sink, scheduleFor, pacer, cap);
   const spinNs = () => pacer.spinNs;
+  if (config.loadMode === "fixed_schedule") {
+    const schedules = fixedSchedules(timestampsMs, "the --input-data entries");
+    const rate = schedules.rateFrom(Math.min(config.warmupRequestCount, timestampsMs.length - 1));
+    const range = { start: rate, end: rate, step: 1 };
+    return {
+      mode: "request_rate",
+      range,
+      integral: false,
+      driver: open(() => schedules.next()),
+      spinNs,
+    };
+  }
   if (config.loadMode === "request_intervals") {
     const schedule = await intervalScheduleFrom(config.requestIntervalsFile!, readTextFile);
     const range = { start: schedule.rate, end: schedule.rate, step: 1 };

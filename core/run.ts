@@ -3,11 +3,16 @@
  * sweep of load levels → summary and CSV. Every side effect comes in through RunDeps, so the
  * whole run is driven in-process by the end-to-end tests.
  */
-import { type Backend, hasServerStats, type ModelInfo, type ModelStats } from "./backend.ts";
+import {
+  type Backend,
+  type BackendOptions,
+  hasServerStats,
+  type ModelInfo,
+  type ModelStats,
+} from "./backend.ts";
 import type { Clock } from "./clock.ts";
 import type { RunConfig } from "./config.ts";
 import { ExitCode, RunError } from "./errors.ts";
-import { syntheticRequest } from "./input_data.ts";
 import { LevelMeasurer } from "./level.ts";
 import { type LoadPlan, planLoad } from "./load_plan.ts";
 import { loadBackendFactory } from "./registry.ts";
@@ -18,7 +23,8 @@ import {
   type ReportContext,
 } from "./report_console.ts";
 import { formatCsv } from "./report_csv.ts";
-import { roundRobin } from "./request_source.ts";
+import { OutputValidator } from "./output_validator.ts";
+import { runData } from "./run_data.ts";
 import type { LevelResult } from "./results.ts";
 import { binarySweep, linearSweep, type SweepResult } from "./sweep.ts";
 
@@ -43,18 +49,13 @@ function checkModel(model: ModelInfo, config: RunConfig): void {
         `model sends several responses per request, which only a stream can carry)`,
     );
   }
-  if (model.sequence) {
-    throw new RunError(
-      `model '${model.name}' is a sequence model; sequence support is not in this build yet`,
-    );
-  }
   if (config.concurrency.start < 1) throw new RunError("concurrency must be at least 1");
 }
 
 async function createBackend(
   config: RunConfig,
   cwd: string,
-): Promise<{ backend: Backend; kind: string }> {
+): Promise<{ backend: Backend; kind: string; options: BackendOptions }> {
   const factory = await loadBackendFactory(config.serviceKind, cwd);
   if (!factory.protocols.includes(config.protocol)) {
     throw new RunError(
@@ -62,7 +63,7 @@ async function createBackend(
         `(supported: ${factory.protocols.join(", ")})`,
     );
   }
-  const backend = factory.create({
+  const options: BackendOptions = {
     url: config.url,
     protocol: config.protocol,
     headers: config.headers,
@@ -72,8 +73,9 @@ async function createBackend(
     requestTimeoutMs: config.requestTimeoutMs,
     streaming: config.streaming,
     grpcCompression: config.grpcCompression,
-  });
-  return { backend, kind: factory.kind };
+    captureOutputs: false,
+  };
+  return { backend: factory.create(options), kind: factory.kind, options };
 }
 
 function rejection(level: LevelResult, config: RunConfig): string {
@@ -100,6 +102,7 @@ function rejection(level: LevelResult, config: RunConfig): string {
 function measurerFor(
   config: RunConfig,
   deps: RunDeps,
+  signal: AbortSignal,
   cpuUs: () => number,
   stats: (() => Promise<ModelStats | undefined>) | undefined,
 ): LevelMeasurer {
@@ -123,13 +126,13 @@ function measurerFor(
     clock: deps.clock,
     cpuUs,
     serverStats: stats,
-    signal: deps.signal,
+    signal,
     warn: (m) => deps.stderr(`${m}\n`),
   });
 }
 
 export async function run(config: RunConfig, deps: RunDeps): Promise<ExitCode> {
-  const { backend, kind } = await createBackend(config, deps.cwd);
+  const { backend, kind, options } = await createBackend(config, deps.cwd);
   try {
     const model = await backend.describe(config.model, config.modelVersion);
     checkModel(model, config);
@@ -138,16 +141,37 @@ export async function run(config: RunConfig, deps: RunDeps): Promise<ExitCode> {
     const statsSource = hasServerStats(backend) ? backend : undefined;
     const serverStats = statsSource !== undefined &&
       (await statsSource.serverStats(config.model, version)) !== undefined;
-    const source = roundRobin([backend.prepare(syntheticRequest(model, config))]);
+    const data = await runData(model, config, backend);
+    if (config.loadMode === "fixed_schedule") {
+      // Every entry after the warmup ones is sent once (reference §1.3).
+      config = { ...config, requestCount: data.timestampsMs.length - config.warmupRequestCount };
+    }
+    // Backends read the option when a channel connects, which happens only after this.
+    options.captureOutputs = data.validation;
+    // A validation failure in "fail" mode ends the run the way Ctrl-C does, then exits 99.
+    const failed = new AbortController();
+    const signal = AbortSignal.any([deps.signal, failed.signal]);
     // Polling for the next send time burns CPU on purpose; it is not client overhead.
     let spinNs = () => 0;
     const measurer = measurerFor(
       config,
       deps,
+      signal,
       () => deps.cpuUs() - spinNs() / 1000,
       serverStats ? () => statsSource!.serverStats(config.model, version) : undefined,
     );
-    const plan = await planLoad(config, backend, source, deps.clock, measurer, deps.readTextFile);
+    const validator = data.validation
+      ? new OutputValidator(measurer, config.validationMode, () => failed.abort())
+      : undefined;
+    const plan = await planLoad(
+      config,
+      backend,
+      data.source,
+      deps.clock,
+      validator ?? measurer,
+      deps.readTextFile,
+      data.timestampsMs,
+    );
     spinNs = plan.spinNs;
     const ctx: ReportContext = {
       config,
@@ -160,7 +184,19 @@ export async function run(config: RunConfig, deps: RunDeps): Promise<ExitCode> {
     try {
       deps.stdout(formatSettings(ctx));
       await warmup(config, plan, measurer);
-      const result = await sweep(plan, config, ctx, deps, (v) => measurer.measure(v, plan.driver));
+      const mismatch = () => new RunError(validator!.firstMismatch!);
+      const result = await sweep(
+        plan,
+        config,
+        ctx,
+        deps,
+        signal,
+        (v) => measurer.measure(v, plan.driver),
+      ).catch((e) => {
+        // A window cut short by the mismatch may hold no valid request; the mismatch is the news.
+        throw failed.signal.aborted ? mismatch() : e;
+      });
+      if (failed.signal.aborted) throw mismatch();
       if (result.levels.length > 0) deps.stdout(formatSummary(result.levels, ctx));
       if (config.csvFile && result.levels.length > 0) {
         await deps.writeTextFile(config.csvFile, formatCsv(result.levels, ctx));
@@ -193,16 +229,18 @@ function sweep(
   config: RunConfig,
   ctx: ReportContext,
   deps: RunDeps,
+  signal: AbortSignal,
   measure: (value: number) => Promise<LevelResult>,
 ): Promise<SweepResult> {
   const hooks = {
     measure,
     reported: (level: LevelResult) => deps.stdout(formatLevel(level, ctx)),
     rejected: (level: LevelResult) => deps.stderr(rejection(level, config)),
-    stopped: () => deps.signal.aborted,
+    stopped: () => signal.aborted,
   };
-  // Request intervals replay one schedule: a single measurement, no search (as perf_analyzer).
-  if (config.loadMode === "request_intervals") return linearSweep(plan.range, hooks);
+  // Request intervals and fixed schedules replay one schedule: a single measurement, no search (as perf_analyzer).
+  const single = config.loadMode === "request_intervals" || config.loadMode === "fixed_schedule";
+  if (single) return linearSweep(plan.range, hooks);
   return config.binarySearch
     ? binarySweep(plan.range, hooks, plan.integral)
     : linearSweep(plan.range, hooks);

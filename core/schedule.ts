@@ -64,6 +64,46 @@ export function intervalSchedule(gapsNs: readonly number[], source: string): Sch
   };
 }
 
+/**
+ * --fixed-schedule: each data entry's own send time (ms from the start), replayed once. Every
+ * schedule made (warmup first, then the measurement) continues where the previous one stopped
+ * and counts from its own first entry, so warmup runs the first N entries as their own
+ * schedule (reference §2.7) and the measurement starts at once with the rest.
+ */
+export function fixedSchedules(timestampsMs: readonly number[], source: string) {
+  for (let i = 0; i < timestampsMs.length; i++) {
+    const t = timestampsMs[i];
+    if (!Number.isFinite(t) || t < 0 || (i > 0 && t < timestampsMs[i - 1])) {
+      throw new RangeError(
+        `Cannot use ${source} with --fixed-schedule: entry ${i} has timestamp ${t}; ` +
+          "timestamps must be numbers of ms >= 0 that never decrease",
+      );
+    }
+  }
+  let cursor = 0;
+  /** Average rate of the entries from `from` on (0 when they all share one time). */
+  const rateFrom = (from: number) => {
+    const spanMs = timestampsMs[timestampsMs.length - 1] - timestampsMs[from];
+    return spanMs > 0 ? ((timestampsMs.length - from - 1) * 1000) / spanMs : 0;
+  };
+  return {
+    rateFrom,
+    next(): Schedule {
+      const first = cursor;
+      const baseMs = timestampsMs[Math.min(first, timestampsMs.length - 1)];
+      return {
+        rate: rateFrom(Math.min(first, timestampsMs.length - 1)),
+        next: () => {
+          // Past the last entry the request cap has already stopped the sender.
+          const i = Math.min(cursor++, timestampsMs.length - 1);
+          return (timestampsMs[i] - baseMs) * 1e6;
+        },
+        describe: () => `fixed schedule from ${source}: entries ${first} onwards`,
+      };
+    },
+  };
+}
+
 function checkRate(rate: number): void {
   if (!(rate > 0) || !Number.isFinite(rate)) {
     throw new RangeError(`Cannot schedule a request rate of ${rate}: it must be > 0`);

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import {
   constantSchedule,
+  fixedSchedules,
   intervalSchedule,
   parseIntervals,
   poissonSchedule,
@@ -53,4 +54,22 @@ Deno.test("interval files: µs per line, blank lines skipped, errors name file a
     /file "b\.txt": line 2 \("1\.5"\) is not a whole number of microseconds/,
   );
   assert.throws(() => parseIntervals("\n \n", "c.txt"), /"c\.txt": it has no intervals/);
+});
+
+Deno.test("fixed schedule: warmup entries first, then the rest from their own start", () => {
+  const schedules = fixedSchedules([0, 5, 10, 10, 40], "data.json");
+  const warmup = schedules.next();
+  assert.deepEqual(take(warmup, 2), [0, 5e6]);
+  const measured = schedules.next();
+  assert.deepEqual(take(measured, 3), [0, 0, 30e6]);
+  // Entries 2..4: 2 gaps over 30 ms.
+  assert.equal(measured.rate, (2 * 1000) / 30);
+  assert.equal(schedules.rateFrom(0), (4 * 1000) / 40);
+  assert.throws(
+    () => fixedSchedules([0, 7, 3], "data.json"),
+    new RangeError(
+      "Cannot use data.json with --fixed-schedule: entry 2 has timestamp 3; timestamps must " +
+        "be numbers of ms >= 0 that never decrease",
+    ),
+  );
 });
