@@ -1,7 +1,8 @@
 /**
  * Data-set steps to requests (reference §4.3): with -b N each request concatenates N
  * consecutive steps, wrapping at the end, so the distinct requests repeat with a period of
- * steps / gcd(steps, N); those are prepared once and replayed round-robin.
+ * steps / gcd(steps, N); those are prepared once and replayed round-robin. With -b 1 a request
+ * holds its step's bytes themselves, not a copy, so a large data set is in memory once.
  */
 import type { ModelInfo, RequestSpec, TensorData } from "./backend.ts";
 import { allSteps, type DataSet, type DataStep, type StepTensor } from "./data_set.ts";
@@ -36,8 +37,8 @@ function batchTensor(name: string, tensors: StepTensor[], first: number, n: numb
     if (t.shape.join() !== shape.join()) {
       throw new RunError(
         `can not batch tensors with different shapes together: input ${name} has shape ` +
-          `[${shape.join(",")}] in step ${first % n} and [${t.shape.join(",")}] in step ` +
-          `${(first + i) % n}`,
+          `[${shape.join(",")}] in data entry ${first % n} and [${t.shape.join(",")}] in data ` +
+          `entry ${(first + i) % n}`,
       );
     }
   });
@@ -71,24 +72,34 @@ export function batchRequests(
   batchSize: number,
   version: string,
 ): BatchedRequest[] {
+  if (!Number.isInteger(batchSize) || batchSize < 1) {
+    throw new RunError(`batch size must be a whole number >= 1, got -b ${batchSize}`);
+  }
   checkBatchSize(model, batchSize);
   const steps = allSteps(data);
   const n = steps.length;
+  if (n === 0) throw new RunError("the input data has no entries to send");
   const count = n / gcd(n, batchSize);
   const out: BatchedRequest[] = [];
   for (let k = 0; k < count; k++) {
     const first = k * batchSize;
     const batch = Array.from({ length: batchSize }, (_, i) => steps[(first + i) % n]);
-    const inputs = [...batch[0].inputs.keys()].map((name): [string, StepTensor] => {
+    // Model order; an optional input counts when any step of the batch has it.
+    const names = model.inputs.map((t) => t.name).filter((x) => batch.some((s) => s.inputs.has(x)));
+    const inputs = names.map((name): [string, StepTensor] => {
       const parts = batch.map((s) => s.inputs.get(name));
-      if (parts.some((p) => p === undefined)) {
+      const lacking = parts.findIndex((p) => p === undefined);
+      if (lacking >= 0) {
+        const having = parts.findIndex((p) => p !== undefined);
         throw new RunError(
-          `can not batch steps with different inputs together: optional input ${name} is ` +
-            `missing in some of steps ${first % n}..${(first + batchSize - 1) % n}`,
+          `can not batch data entries with different inputs together: optional input ${name} ` +
+            `is in data entry ${(first + having) % n} but not in data entry ` +
+            `${(first + lacking) % n}`,
         );
       }
       return [name, batchTensor(name, parts as StepTensor[], first, n)];
     });
+    // An output is checked when every step of the batch has expected data for it.
     const expected = new Map<string, Uint8Array>();
     for (const name of batch[0].expected.keys()) {
       const parts = batch.map((s) => s.expected.get(name)?.bytes);

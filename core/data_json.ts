@@ -2,206 +2,170 @@
  * perf_analyzer's JSON input data (reference §4.2, §4.4): {"data": [...]} as one flat stream of
  * steps or as a list of streams, optional "validation_data" of the same layout, per-step
  * "timestamp" for --fixed-schedule. Every problem is one RunError line naming the file, the
- * stream and step, the tensor and what is wrong.
+ * entry (flat data) or stream and step, the tensor and what is wrong; perf_analyzer's own
+ * texts are kept where it has one.
  */
-import type { ModelInfo } from "./backend.ts";
-import { type TensorTarget, tensorValue } from "./data_tensor.ts";
-import { DataError, NON_FINITE_KEY } from "./data_tensor.ts";
+import type { ModelInfo, TensorInfo } from "./backend.ts";
 import type { DataSet, DataStep, StepTensor } from "./data_set.ts";
+import { isObject, jsonTensor, show, type TensorRole } from "./data_tensor.ts";
 import { RunError } from "./errors.ts";
-import { jsonErrorLocation } from "./json_position.ts";
+import { parseJsonText } from "./json_text.ts";
 
 /** Keys a step may carry besides tensors. */
 const STEP_KEYS = new Set(["model", "timestamp"]);
 
-/**
- * perf_analyzer's parser accepts NaN, Infinity and -Infinity; JSON.parse does not. Outside
- * strings those literals become {"<key>": "NaN"} objects that float tensors turn back into
- * numbers. Strings are skipped whole, so text like "NaN" inside a string is left alone.
- */
-function withNonFiniteLiterals(text: string): string {
-  if (!/NaN|Infinity/.test(text)) return text;
-  let out = "";
-  let last = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (c === '"') {
-      for (i++; i < text.length && text[i] !== '"'; i++) if (text[i] === "\\") i++;
-      continue;
-    }
-    const m = /^(-?Infinity|NaN)/.exec(text.slice(i, i + 9));
-    if (m && (c === "N" || c === "I" || c === "-")) {
-      out += text.slice(last, i) + `{"${NON_FINITE_KEY}":"${m[1]}"}`;
-      i += m[1].length - 1;
-      last = i + 1;
-    }
-  }
-  return out + text.slice(last);
-}
+type Field = "data" | "validation_data";
 
-function parse(text: string, path: string): unknown {
-  const rewritten = withNonFiniteLiterals(text);
-  try {
-    return JSON.parse(rewritten);
-  } catch (e) {
-    const at = jsonErrorLocation(rewritten);
-    // A replaced literal shifts offsets; lines stay right, and columns only after it move.
-    const where = at === undefined ? "" : ` at ${at}`;
-    const detail = (e as Error).message.replace(/ in JSON at position.*$/, "").replace(/\s+/g, " ");
-    throw new RunError(`${path}: invalid JSON${where}: ${detail.slice(0, 80)}`);
-  }
-}
-
-/** Streams of raw step objects: one stream for a flat list, several for a list of lists. */
-function streamsOf(list: unknown, path: string, field: string): unknown[][] {
-  if (!Array.isArray(list)) throw new RunError(`${path}: "${field}" must be a list`);
-  const arrays = list.filter(Array.isArray).length;
-  if (arrays === 0) return [list];
-  if (arrays === list.length) return list as unknown[][];
-  throw new RunError(
-    `${path}: Inconsistency in input-data provided. Can not have a combination of objects and ` +
-      `arrays inside of the "${field}" list`,
-  );
-}
-
-interface StepContext {
-  path: string;
-  stream: number;
-  step: number;
+interface Layout {
+  /** A flat list of steps (one stream), not a list of streams. */
   flat: boolean;
+  streams: unknown[][];
 }
 
-function where(c: StepContext): string {
-  return c.flat ? `entry ${c.step}` : `stream ${c.stream} step ${c.step}`;
+/** The streams of raw steps of `data` or `validation_data`. */
+function layoutOf(list: unknown, path: string, field: Field): Layout {
+  if (!Array.isArray(list)) {
+    throw new RunError(
+      `${path}: '${field}' must be a list of steps, or a list of lists of steps (one per ` +
+        `stream), got ${show(list)}`,
+    );
+  }
+  if (list.length === 0) throw new RunError(`${path}: '${field}' has no entries`);
+  const flat = !Array.isArray(list[0]);
+  const odd = list.findIndex((x) => Array.isArray(x) === flat);
+  if (odd >= 0) {
+    throw new RunError(
+      `${path}: Inconsistency in input-data provided. Can not have a combination of objects ` +
+        `and arrays inside of the Data array ('${field}' entry 0 is ${
+          flat ? "a step" : "a list"
+        }, ` +
+        `entry ${odd} ${flat ? "a list" : "a step"})`,
+    );
+  }
+  const streams = flat ? [list] : list as unknown[][];
+  const empty = streams.findIndex((s) => s.length === 0);
+  if (empty >= 0) throw new RunError(`${path}: '${field}' stream ${empty} has no steps`);
+  return { flat, streams };
 }
 
-function tensors(
-  raw: Record<string, unknown>,
-  targets: TensorTarget[],
+/** "d.json: entry 3", "d.json: validation_data stream 1 step 0". */
+function placeOf(path: string, field: Field, flat: boolean, s: number, k: number): string {
+  const prefix = field === "data" ? "" : "validation_data ";
+  return `${path}: ${prefix}${flat ? `entry ${k}` : `stream ${s} step ${k}`}`;
+}
+
+/** The tensors of one step (inputs for data, outputs for validation_data). */
+function tensorsOf(
+  raw: unknown,
+  model: ModelInfo,
+  role: TensorRole,
   shapes: Map<string, number[]>,
-  c: StepContext,
+  where: string,
 ): Map<string, StepTensor> {
-  const out = new Map<string, StepTensor>();
-  for (const t of targets) {
-    if (!(t.name in raw)) continue;
-    try {
-      out.set(t.name, tensorValue(t, raw[t.name], shapes));
-    } catch (e) {
-      if (!(e instanceof DataError)) throw e;
-      throw new RunError(`${c.path}: ${where(c)}, tensor '${t.name}': ${e.message}`);
+  if (!isObject(raw)) {
+    throw new RunError(`${where}: expected a step object (tensor name to data), got ${show(raw)}`);
+  }
+  const infos: TensorInfo[] = role === "input" ? model.inputs : model.outputs;
+  for (const key of Object.keys(raw)) {
+    if (!STEP_KEYS.has(key) && !infos.some((t) => t.name === key)) {
+      throw new RunError(
+        // The key escaped as in JSON, so a newline in it cannot break the one-line message.
+        `${where}: The input or output '${JSON.stringify(key).slice(1, -1)}' is not found in ` +
+          "the model configuration",
+      );
     }
+  }
+  const out = new Map<string, StepTensor>();
+  for (const info of infos) {
+    if (info.name in raw) out.set(info.name, jsonTensor(info, raw[info.name], role, shapes, where));
   }
   return out;
 }
 
-function timestampOf(raw: Record<string, unknown>, c: StepContext): number | undefined {
+function checkInputs(
+  step: Map<string, StepTensor>,
+  model: ModelInfo,
+  path: string,
+  s: number,
+  k: number,
+) {
+  const missing = model.inputs.find((t) => !t.optional && !step.has(t.name));
+  if (missing) {
+    throw new RunError(
+      `${path}: missing tensor ${missing.name} ( Location stream id: ${s}, step id: ${k})`,
+    );
+  }
+}
+
+/** --fixed-schedule's send time: [ms] (a bare number is taken too). */
+function timestampOf(raw: Record<string, unknown>, where: string): number | undefined {
   if (!("timestamp" in raw)) return undefined;
-  const v = Array.isArray(raw.timestamp) && raw.timestamp.length === 1
-    ? raw.timestamp[0]
-    : raw.timestamp;
+  const t = raw.timestamp;
+  const v = Array.isArray(t) && t.length === 1 ? t[0] : t;
   if (typeof v !== "number" || !Number.isFinite(v) || v < 0) {
-    throw new RunError(`${c.path}: ${where(c)}: "timestamp" must be [ms] with ms >= 0`);
+    throw new RunError(
+      `${where}: "timestamp" must be [<ms>], one number >= 0, got ${show(t)}`,
+    );
   }
   return v;
 }
 
-function stepOf(
-  raw: unknown,
-  model: ModelInfo,
-  shapes: Map<string, number[]>,
-  c: StepContext,
-): DataStep {
-  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
-    throw new RunError(`${c.path}: ${where(c)} must be an object of tensors`);
-  }
-  const obj = raw as Record<string, unknown>;
-  const names = new Set([...model.inputs, ...model.outputs].map((t) => t.name));
-  for (const key of Object.keys(obj)) {
-    if (!STEP_KEYS.has(key) && !names.has(key)) {
-      throw new RunError(
-        `${c.path}: ${where(c)}: The input or output '${key}' is not found in the model ` +
-          "configuration",
-      );
+/** validation_data must have data's layout: as many streams, each as many steps. */
+function checkAligned(data: Layout, validation: Layout, path: string): void {
+  let detail: string | undefined;
+  const [d, v] = [data.streams, validation.streams];
+  if (data.flat !== validation.flat) {
+    detail = `'data' is ${data.flat ? "a flat list" : "a list of streams"}, 'validation_data' ` +
+      `${validation.flat ? "a flat list" : "a list of streams"}`;
+  } else if (d.length !== v.length) {
+    detail = `'data' has ${d.length} streams, 'validation_data' ${v.length}`;
+  } else {
+    const s = d.findIndex((steps, i) => steps.length !== v[i].length);
+    if (s >= 0) {
+      const what = data.flat ? "" : `stream ${s}: `;
+      detail = `${what}'data' has ${d[s].length} entries, 'validation_data' ${v[s].length}`;
     }
   }
-  for (const input of model.inputs) {
-    if (!input.optional && !(input.name in obj)) {
-      throw new RunError(
-        `${c.path}: missing tensor ${input.name} ( Location stream id: ${c.stream}, step id: ` +
-          `${c.step})`,
-      );
-    }
-  }
-  const targets = model.inputs.map((t) => ({ name: t.name, datatype: t.datatype, dims: t.shape }));
-  return {
-    inputs: tensors(obj, targets, shapes, c),
-    expected: new Map(),
-    timestampMs: timestampOf(obj, c),
-  };
-}
-
-/** Adds validation_data to the steps it must align with, one output tensor at a time. */
-function addExpected(
-  streams: DataStep[][],
-  validation: unknown[][],
-  model: ModelInfo,
-  path: string,
-  flat: boolean,
-): void {
-  const aligned = validation.length === streams.length &&
-    validation.every((s, i) => s.length === streams[i].length);
-  if (!aligned) {
+  if (detail !== undefined) {
     throw new RunError(
-      `${path}: The 'validation_data' field doesn't align with 'data' field in the json file`,
+      `${path}: The 'validation_data' field doesn't align with 'data' field in the json file ` +
+        `(${detail})`,
     );
   }
-  const targets = model.outputs.map((t) => ({ name: t.name, datatype: t.datatype, dims: t.shape }));
-  validation.forEach((steps, s) =>
-    steps.forEach((raw, k) => {
-      const c = { path, stream: s, step: k, flat };
-      if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
-        throw new RunError(`${path}: validation_data ${where(c)} must be an object of tensors`);
-      }
-      const obj = raw as Record<string, unknown>;
-      for (const key of Object.keys(obj)) {
-        if (!targets.some((t) => t.name === key)) {
-          throw new RunError(
-            `${path}: validation_data ${where(c)}: The input or output '${key}' is not found ` +
-              "in the model configuration",
-          );
-        }
-      }
-      streams[s][k].expected = tensors(obj, targets, new Map(), c);
-    })
-  );
 }
 
-/** Parses one JSON data file into streams of encoded steps. */
+/** Parses the text of one JSON data file (read from `path`) into streams of encoded steps. */
 export function parseJsonData(
   text: string,
   path: string,
   model: ModelInfo,
   shapes: Map<string, number[]>,
 ): DataSet {
-  const doc = parse(text, path);
-  if (typeof doc !== "object" || doc === null || !("data" in doc)) {
-    throw new RunError(`${path}: expected a JSON object with a "data" list`);
+  const doc = parseJsonText(text, path);
+  if (!isObject(doc) || !("data" in doc)) {
+    throw new RunError(`${path}: expected a JSON object with a 'data' list, got ${show(doc)}`);
   }
-  const top = doc as Record<string, unknown>;
-  const raw = streamsOf(top.data, path, "data");
-  const flat = raw.length === 1 && !Array.isArray((top.data as unknown[])[0]);
-  const streams = raw.map((steps, s) =>
-    steps.map((step, k) => stepOf(step, model, shapes, { path, stream: s, step: k, flat }))
+  const data = layoutOf(doc.data, path, "data");
+  const streams = data.streams.map((steps, s) =>
+    steps.map((raw, k): DataStep => {
+      const where = placeOf(path, "data", data.flat, s, k);
+      const inputs = tensorsOf(raw, model, "input", shapes, where);
+      checkInputs(inputs, model, path, s, k);
+      const timestampMs = timestampOf(raw as Record<string, unknown>, where);
+      return { inputs, expected: new Map(), ...(timestampMs === undefined ? {} : { timestampMs }) };
+    })
   );
-  if (streams.some((s) => s.length === 0)) throw new RunError(`${path}: a data stream is empty`);
-  const validation = "validation_data" in top;
-  if (validation) {
-    addExpected(
-      streams,
-      streamsOf(top.validation_data, path, "validation_data"),
-      model,
-      path,
-      flat,
+  let validation = false;
+  if ("validation_data" in doc) {
+    const expected = layoutOf(doc.validation_data, path, "validation_data");
+    checkAligned(data, expected, path);
+    expected.streams.forEach((steps, s) =>
+      steps.forEach((raw, k) => {
+        const where = placeOf(path, "validation_data", expected.flat, s, k);
+        const outputs = tensorsOf(raw, model, "output", new Map(), where);
+        streams[s][k].expected = outputs;
+        validation ||= outputs.size > 0;
+      })
     );
   }
   return { streams, validation };
