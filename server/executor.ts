@@ -59,7 +59,10 @@ export class ModelExecutor {
 
   constructor(readonly spec: ModelSpec, readonly config: ExecutorConfig) {
     this.pool = new InstancePool(config.instances);
-    this.sequences = spec.sequence === undefined ? undefined : new SequenceTracker(spec.name);
+    const corrid = spec.sequence?.controls.find((c) => c.kind === "CONTROL_SEQUENCE_CORRID");
+    this.sequences = spec.sequence === undefined
+      ? undefined
+      : new SequenceTracker(spec.name, corrid?.dataType === "BYTES");
     this.#zeroCompute = isZeroCompute(config.computeUs);
   }
 

@@ -14,7 +14,7 @@ function step(value: number, parameters: Record<string, Param>, id = "") {
     model_name: MODEL,
     id,
     parameters,
-    inputs: [{ name: "INPUT", datatype: "INT32", shape: [1, 1] }],
+    inputs: [{ name: "INPUT", datatype: "INT32", shape: [1] }],
     raw_input_contents: [int32Bytes([value])],
   };
 }
@@ -86,7 +86,7 @@ Deno.test("gRPC sequences: unary and streamed steps share state and truth with H
     // The same id over HTTP continues the same sequence.
     const http = await infer(server.url, MODEL, {
       parameters: { sequence_id: 3 },
-      inputs: [{ name: "INPUT", datatype: "INT32", shape: [1, 1], data: [10] }],
+      inputs: [{ name: "INPUT", datatype: "INT32", shape: [1], data: [10] }],
     });
     assert.deepEqual(outputs(http)[0].data, [15]);
 

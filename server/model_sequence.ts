@@ -3,7 +3,9 @@
  * simple_sequence example: an INT32 accumulator per sequence. On START it is set to INPUT,
  * otherwise INPUT is added (C int32 wraparound); OUTPUT is the accumulator after the step.
  * The two differ only in the declared CORRID control datatype, which is how clients tell
- * integer from string correlation ids; like Triton, both accept either kind of id.
+ * integer from string correlation ids: `simple_sequence_string` (TYPE_STRING) refuses integer
+ * ids, `simple_sequence` (TYPE_UINT64) takes both kinds, so either client choice runs on it.
+ * Neither batches (max_batch_size 0): a request is one step, INPUT shape [1].
  */
 import type { DataType } from "../core/datatypes.ts";
 import type { ModelSpec, SequenceBatching, Tensor } from "./models.ts";
@@ -29,7 +31,7 @@ function executeStep(
   step?: SequenceStep,
 ): Map<string, Tensor> {
   // The executor admits every request of a sequence model first, so the step is always set;
-  // the sequence batcher's batch-size rule leaves exactly one element.
+  // validation has checked INPUT's shape is [1].
   const input = inputs.get("INPUT")!;
   const value = (input.values as Int32Array)[0];
   const memory = step!.memory;
@@ -44,8 +46,8 @@ function sequenceModel(name: string, corrid: DataType): ModelSpec {
     platform: "simulated",
     backend: "simulated",
     version: "1",
-    // As in Triton's example: batching is declared, but each request holds one sequence step.
-    maxBatchSize: 8,
+    // No batch dimension: each request is exactly one step of one sequence.
+    maxBatchSize: 0,
     inputs: [{ name: "INPUT", datatype: "INT32", dims: [1] }],
     outputs: [{ name: "OUTPUT", datatype: "INT32", dims: [1] }],
     sequence: batching(corrid),

@@ -12,16 +12,11 @@ import {
 
 const MODEL = "simple_sequence";
 
-/** One step of a sequence: INPUT = [[value]] as JSON, with the given request parameters. */
-function step(value: number, parameters?: Record<string, unknown>, batch = 1) {
+/** One step of a sequence: INPUT = [value] as JSON, with the given request parameters. */
+function step(value: number, parameters?: Record<string, unknown>) {
   return {
     ...(parameters === undefined ? {} : { parameters }),
-    inputs: [{
-      name: "INPUT",
-      datatype: "INT32",
-      shape: [batch, 1],
-      data: Array.from({ length: batch }, () => value),
-    }],
+    inputs: [{ name: "INPUT", datatype: "INT32", shape: [1], data: [value] }],
   };
 }
 
@@ -35,7 +30,7 @@ async function send(
   const reply = await infer(url, model, step(value, parameters));
   if (reply.status !== 200) return `${reply.status} ${reply.json.error}`;
   const out = outputs(reply);
-  assert.deepEqual(out.map((o) => [o.name, o.datatype, o.shape]), [["OUTPUT", "INT32", [1, 1]]]);
+  assert.deepEqual(out.map((o) => [o.name, o.datatype, o.shape]), [["OUTPUT", "INT32", [1]]]);
   return out[0].data![0] as number;
 }
 
@@ -48,9 +43,12 @@ async function failures(url: string, model = MODEL): Promise<number> {
 
 const NO_ID = "400 inference request to model 'simple_sequence' must specify a non-zero or " +
   "non-empty correlation ID";
-const noStart = (id: string | number) =>
-  `400 inference request for sequence ${id} to model 'simple_sequence' must specify the ` +
+const noStart = (id: string | number, model = MODEL) =>
+  `400 inference request for sequence ${id} to model '${model}' must specify the ` +
   "START flag on the first request of the sequence";
+const notString = (id: number) =>
+  `400 inference request for sequence ${id} to model 'simple_sequence_string' must specify ` +
+  "a string correlation ID: the model's CORRID control has data type TYPE_STRING";
 
 Deno.test("sequence config: sequence_batching with START/END/READY/CORRID controls", async () => {
   const server = await startServer();
@@ -88,7 +86,7 @@ Deno.test("sequence config: sequence_batching with START/END/READY/CORRID contro
       state: [],
       iterative_sequence: false,
     });
-    assert.equal(config.max_batch_size, 8);
+    assert.equal(config.max_batch_size, 0);
     assert.equal("dynamic_batching" in config, false);
     const str = await getJson(`http://${server.url}/v2/models/simple_sequence_string/config`);
     const strBatching = (str.json as { sequence_batching: { control_input: unknown[] } })
@@ -96,7 +94,7 @@ Deno.test("sequence config: sequence_batching with START/END/READY/CORRID contro
     assert.deepEqual(strBatching.control_input, [...controls, corrid("TYPE_STRING")]);
     const meta = await getJson(`http://${server.url}/v2/models/${MODEL}`);
     assert.deepEqual((meta.json as { inputs: unknown }).inputs, [
-      { name: "INPUT", datatype: "INT32", shape: [-1, 1] },
+      { name: "INPUT", datatype: "INT32", shape: [1] },
     ]);
     // Models without sequence batching print no such key.
     const simple = await getJson(`http://${server.url}/v2/models/simple/config`);
@@ -116,17 +114,29 @@ Deno.test("sequence rules over HTTP: Triton's refusals, exact texts, counted as 
     assert.equal(await send(url, 1, { sequence_start: true, sequence_end: true }), NO_ID);
     assert.equal(await send(url, 1, { sequence_id: 9 }), noStart(9));
     assert.equal(await send(url, 1, { sequence_id: "abc", sequence_end: true }), noStart("abc"));
-    const batched = await infer(url, MODEL, step(1, { sequence_id: 9, sequence_start: true }, 2));
-    assert.equal(batched.status, 400);
+    // The string-id model refuses integer ids, START or not; the id check comes first.
+    const str = "simple_sequence_string";
+    assert.equal(await send(url, 1, { sequence_id: 9, sequence_start: true }, str), notString(9));
+    assert.equal(await send(url, 1, { sequence_id: 9 }, str), notString(9));
     assert.equal(
-      batched.json.error,
-      "inference request to model 'simple_sequence' must specify batch-size 1 due to " +
-        "requirements of sequence batcher",
+      await send(url, 1, { sequence_start: true }, str),
+      NO_ID.replace("'simple_sequence'", `'${str}'`),
+    );
+    assert.equal(await send(url, 1, { sequence_id: "x" }, str), noStart("x", str));
+    assert.equal(server.sequences(str).rejected, 4);
+    // Batched shapes are a validation error: the model has no batch dimension.
+    const batched = await infer(url, MODEL, {
+      parameters: { sequence_id: 9, sequence_start: true },
+      inputs: [{ name: "INPUT", datatype: "INT32", shape: [2, 1], data: [1, 1] }],
+    });
+    assert.match(
+      batched.json.error as string,
+      /unexpected shape for input 'INPUT'.*Expected \[1\]/,
     );
     // Validation comes first: a malformed step is not a sequence rejection.
     const bad = await infer(url, MODEL, {
       parameters: { sequence_id: 9, sequence_start: true },
-      inputs: [{ name: "INPUT", datatype: "FP32", shape: [1, 1], data: [1] }],
+      inputs: [{ name: "INPUT", datatype: "FP32", shape: [1], data: [1] }],
     });
     assert.match(bad.json.error as string, /data-type is 'FP32'/);
     // A raw binary request carries no parameters, hence no correlation id.
@@ -153,13 +163,14 @@ Deno.test("sequence rules over HTTP: Triton's refusals, exact texts, counted as 
       ended: 0,
       active: 0,
       restarted: 0,
-      rejected: 8,
+      rejected: 7,
       requests: 0,
       overlapping: 0,
       endedLengths: [],
     });
     // Rejections are failed requests in the statistics, like the validation failure.
     assert.equal(await failures(url), 9);
+    assert.equal(await failures(url, str), 4);
     assert.throws(() => server.sequences("simple"), /not a sequence model "simple"/);
     assert.throws(() => server.sequences("nope"), RangeError);
   } finally {
@@ -190,8 +201,10 @@ Deno.test("sequence accumulator: exact values, string ids apart, restart, END fo
     assert.equal(await send(url, 1, s(7)), noStart(7), "END removed the state");
     assert.equal(await send(url, 4, s(8, true, true)), 4, "a one-request sequence");
     assert.equal(await send(url, 1, s("7", false, true)), 102);
-    // The string model accepts both kinds of id, like Triton.
-    assert.equal(await send(url, 6, s(7, true, true), "simple_sequence_string"), 6);
+    // The string model keeps its own sequences: "7" there is not "7" here.
+    const str = "simple_sequence_string";
+    assert.equal(await send(url, 6, s("7", true), str), 6);
+    assert.equal(await send(url, 1, s("7", false, true), str), 7);
     assert.deepEqual(server.sequences(MODEL), {
       started: 4,
       ended: 3,
@@ -241,7 +254,7 @@ Deno.test("sequence steps as binary data, binary output", async () => {
       inputs: [{
         name: "INPUT",
         datatype: "INT32",
-        shape: [1, 1],
+        shape: [1],
         parameters: { binary_data_size: 4 },
       }],
     };

@@ -43,7 +43,7 @@ export interface SequenceStats {
   active: number;
   /** STARTs for an id whose sequence was still active; that sequence is dropped unended. */
   restarted: number;
-  /** Requests refused by the sequence rules (no id, no START, batch size > 1). */
+  /** Requests refused by the sequence rules (no id, an integer id for string ids, no START). */
   rejected: number;
   /** Requests admitted into a sequence. */
   requests: number;
@@ -81,7 +81,11 @@ export class SequenceTracker {
   };
   readonly #endedLengths: number[] = [];
 
-  constructor(readonly model: string) {}
+  /**
+   * `stringIds`: the model declares a TYPE_STRING CORRID control, so only string ids name
+   * its sequences; otherwise both kinds are taken (5 and "5" still being different).
+   */
+  constructor(readonly model: string, readonly stringIds: boolean) {}
 
   #reject(message: string): never {
     this.#stats.rejected++;
@@ -91,18 +95,19 @@ export class SequenceTracker {
   /** Applies the rules to a validated request; throws ApiError (counted) when it breaks one. */
   admit(req: InferRequest): SequenceStep {
     const model = this.model;
-    // Same checks, order and messages as SequenceBatchScheduler::Enqueue (no request id prefix).
-    if (req.batchSize > 1) {
-      this.#reject(
-        `inference request to model '${model}' must specify batch-size 1 due to ` +
-          "requirements of sequence batcher",
-      );
-    }
+    // Same checks, order and messages as SequenceBatchScheduler::Enqueue (no request id
+    // prefix). Its batch-size-1 rule is left out: no sequence model here batches.
     const params = req.sequence;
     if (params === undefined || params.id === 0 || params.id === "") {
       this.#reject(
         `inference request to model '${model}' must specify a non-zero or non-empty ` +
           "correlation ID",
+      );
+    }
+    if (this.stringIds && typeof params.id !== "string") {
+      this.#reject(
+        `inference request for sequence ${params.id} to model '${model}' must specify a ` +
+          "string correlation ID: the model's CORRID control has data type TYPE_STRING",
       );
     }
     const { id, start, end } = params;

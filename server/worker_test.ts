@@ -70,13 +70,13 @@ Deno.test("worker server: sequence ground truth over postMessage, errors as Rang
   try {
     const step = (value: number, parameters: Record<string, unknown>) => ({
       parameters,
-      inputs: [{ name: "INPUT", datatype: "INT32", shape: [1, 1], data: [value] }],
+      inputs: [{ name: "INPUT", datatype: "INT32", shape: [1], data: [value] }],
     });
     const send = (value: number, parameters: Record<string, unknown>) =>
       infer(server.url, "simple_sequence", step(value, parameters));
     assert.deepEqual(
       (await send(4, { sequence_id: "w", sequence_start: true })).json.outputs,
-      [{ name: "OUTPUT", datatype: "INT32", shape: [1, 1], data: [4] }],
+      [{ name: "OUTPUT", datatype: "INT32", shape: [1], data: [4] }],
     );
     assert.equal((await send(1, { sequence_id: 2 })).status, 400);
     await send(5, { sequence_id: "w", sequence_end: true });
