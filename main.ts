@@ -26,6 +26,16 @@ export const processIo: MainIo = {
   stderr: (t) => writeAll(Deno.stderr, t),
 };
 
+/** The terminal's width; 80 when it cannot be read or is unset (a pty made by `script` says 0). */
+function terminalColumns(): number {
+  try {
+    const { columns } = Deno.consoleSize();
+    return columns > 0 ? columns : 80;
+  } catch {
+    return 80;
+  }
+}
+
 /**
  * Runs the tool. `signal` stands for the first Ctrl-C: the current window closes, what was
  * measured is reported, and the run ends.
@@ -61,6 +71,7 @@ export async function main(
     writeTextFile: (path, text) => Deno.writeTextFile(path, text),
     readTextFile: (path) => Deno.readTextFile(path),
     cwd: Deno.cwd(),
+    terminalColumns: io === processIo && Deno.stderr.isTerminal() ? terminalColumns : undefined,
   };
   try {
     return await run(parsed.config, deps);

@@ -284,6 +284,9 @@ const GENERAL_HANDLERS = {
   "csv-file": (c, _s, v) => {
     c.csvFile = nonEmpty("-f (CSV file)", v);
   },
+  "no-progress": (c) => {
+    c.progress = false;
+  },
   "verbose-csv": (c) => {
     c.verboseCsv = true;
   },

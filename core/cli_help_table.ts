@@ -219,5 +219,12 @@ export const HELP: Readonly<Record<HelpGroup, readonly HelpEntry[]>> = {
   "Output": [
     { id: "csv-file", flags: "-f <file>", def: "none", text: "Write the CSV report to this file." },
     { id: "verbose-csv", flags: "--verbose-csv", def: "off", text: "Extra columns in the CSV." },
+    {
+      id: "no-progress",
+      flags: "--no-progress",
+      def: "shown on a terminal",
+      text: "Hide the live progress line (window, infer/sec, p50/p99, errors, elapsed) that is " +
+        "drawn on stderr while a level runs. It is never drawn when stderr is not a terminal.",
+    },
   ],
 };

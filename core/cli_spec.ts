@@ -53,6 +53,7 @@ export type SupportedId =
   | "output-tensor-format"
   | "csv-file"
   | "verbose-csv"
+  | "no-progress"
   | "request-rate-range"
   | "request-distribution"
   | "request-intervals"
@@ -144,6 +145,7 @@ const SUPPORTED: OptionSpec[] = [
   supported("output-tensor-format", { long: "output-tensor-format" }, true),
   supported("csv-file", { short: "f" }, true),
   supported("verbose-csv", { long: "verbose-csv" }, false),
+  supported("no-progress", { long: "no-progress" }, false),
   supported("request-rate-range", { long: "request-rate-range" }, true, "RequestRate"),
   supported("request-distribution", { long: "request-distribution" }, true),
   supported("request-intervals", { long: "request-intervals" }, true, "RequestIntervals"),

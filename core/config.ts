@@ -123,6 +123,8 @@ export interface RunConfig {
   csvFile: string | undefined;
   /** --verbose-csv */
   verboseCsv: boolean;
+  /** The live progress line on a terminal; --no-progress turns it off. */
+  progress: boolean;
 }
 
 /** Defaults exactly as perf_analyzer's (reference §1.2). */
@@ -181,5 +183,6 @@ export function defaultConfig(): RunConfig {
     outputTensorFormat: "binary",
     csvFile: undefined,
     verboseCsv: false,
+    progress: true,
   };
 }

@@ -59,6 +59,18 @@ export interface MeasureDeps {
   warn(message: string): void;
 }
 
+/** A snapshot of the open window (see {@link LevelMeasurer.live}). */
+export interface LiveWindow {
+  /** 1-based window number within the level. */
+  window: number;
+  maxWindows: number;
+  startNs: number;
+  requestCount: number;
+  errorCount: number;
+  p50Ns: number;
+  p99Ns: number;
+}
+
 /** perf_analyzer sleeps 1.2 × the measurement interval per time window. */
 const TIME_WINDOW_FACTOR = 1.2;
 /** count_windows checks the request count once a second, as perf_analyzer does. */
@@ -87,6 +99,8 @@ export class LevelMeasurer implements DispatchSink {
   /** Every window of the level so far (the confidence rule looks at all of them). */
   #all: Window;
   #current: Window | undefined;
+  /** Which window of the level is being filled (0-based), for the live progress line. */
+  #trial = 0;
 
   constructor(private readonly settings: MeasureSettings, private readonly deps: MeasureDeps) {
     const origin = settings.latencyFrom ?? "intended";
@@ -105,6 +119,21 @@ export class LevelMeasurer implements DispatchSink {
 
   completed(record: RequestRecord): void {
     this.#current?.record(record);
+  }
+
+  /** The window being filled right now, for the live progress line; undefined when paused. */
+  live(): LiveWindow | undefined {
+    const w = this.#current;
+    if (!w) return undefined;
+    return {
+      window: this.#trial + 1,
+      maxWindows: this.settings.requestCount > 0 ? 1 : this.settings.maxTrials,
+      startNs: w.startNs,
+      requestCount: w.requestCount,
+      errorCount: w.errorCount,
+      p50Ns: w.latency.percentile(50),
+      p99Ns: w.latency.percentile(99),
+    };
   }
 
   /** Stops collecting (warmup, or between runs); finished requests are then discarded. */
@@ -159,6 +188,7 @@ export class LevelMeasurer implements DispatchSink {
   }
 
   #open(trial: number, startNs: number): Window {
+    this.#trial = trial;
     const w = this.#ring[trial % RING];
     w.begin(startNs);
     this.#current = w;

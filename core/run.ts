@@ -23,6 +23,7 @@ import {
   type ReportContext,
 } from "./report_console.ts";
 import { formatCsv } from "./report_csv.ts";
+import { levelLabel, ProgressLine } from "./progress.ts";
 import { OutputValidator } from "./output_validator.ts";
 import { runData } from "./run_data.ts";
 import type { LevelResult } from "./results.ts";
@@ -39,6 +40,8 @@ export interface RunDeps {
   writeTextFile(path: string, text: string): Promise<void>;
   readTextFile(path: string): Promise<string>;
   cwd: string;
+  /** Present when stderr is a terminal: its width, for the live progress line. */
+  terminalColumns?: () => number;
 }
 
 function checkModel(model: ModelInfo, config: RunConfig): void {
@@ -191,7 +194,7 @@ export async function run(config: RunConfig, deps: RunDeps): Promise<ExitCode> {
         ctx,
         deps,
         signal,
-        (v) => measurer.measure(v, plan.driver),
+        progressive(measurer, config, deps, (v) => measurer.measure(v, plan.driver)),
       ).catch((e) => {
         // A window cut short by the mismatch may hold no valid request; the mismatch is the news.
         throw failed.signal.aborted ? mismatch() : e;
@@ -210,6 +213,33 @@ export async function run(config: RunConfig, deps: RunDeps): Promise<ExitCode> {
   } finally {
     await backend.close();
   }
+}
+
+/** Wraps each level's measurement in the live progress line when stderr is a terminal. */
+function progressive(
+  measurer: LevelMeasurer,
+  config: RunConfig,
+  deps: RunDeps,
+  measure: (value: number) => Promise<LevelResult>,
+): (value: number) => Promise<LevelResult> {
+  const columns = deps.terminalColumns;
+  if (!config.progress || !columns) return measure;
+  const line = new ProgressLine({
+    write: deps.stderr,
+    nowNs: () => deps.clock.nowNs(),
+    columns,
+    live: () => measurer.live(),
+    batchSize: config.batchSize,
+  });
+  const mode = config.loadMode === "concurrency" ? "concurrency" : "request_rate";
+  return async (value) => {
+    line.start(levelLabel(mode, value));
+    try {
+      return await measure(value);
+    } finally {
+      line.stop();
+    }
+  };
 }
 
 /** Sends the warmup requests at the first level (concurrency capped by their number). */
