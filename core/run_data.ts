@@ -85,7 +85,9 @@ export async function runData(
   backend: Backend,
   fs: DataFs = denoFs,
 ): Promise<RunData> {
-  const version = model.version || config.modelVersion;
+  // Requests name a version only when -x asked for one, as perf_analyzer's do: the server
+  // then picks per its version policy (the metadata's sole version is for statistics only).
+  const version = config.modelVersion;
   const data = config.inputData === "files"
     ? await loadDataSet(config.inputDataPaths, model, { shapes: config.shapes }, fs)
     : syntheticData(model, config);
