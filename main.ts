@@ -5,6 +5,7 @@
  */
 import { systemClock } from "./core/clock.ts";
 import { parseCommandLine } from "./core/cli_config.ts";
+import { compareMain } from "./core/compare_cli.ts";
 import { mainThreadCpuReader } from "./core/cpu_time.ts";
 import { ExitCode, RunError, UsageError } from "./core/errors.ts";
 import { run, type RunDeps } from "./core/run.ts";
@@ -45,6 +46,10 @@ export async function main(
   io: MainIo = processIo,
   signal: AbortSignal = new AbortController().signal,
 ): Promise<number> {
+  // `compare A.json B.json`: a subcommand of our own; perf_analyzer rejects positionals anyway.
+  if (argv[0] === "compare") {
+    return compareMain(argv.slice(1), { ...io, readTextFile: (p) => Deno.readTextFile(p) });
+  }
   let parsed;
   try {
     parsed = parseCommandLine(argv);

@@ -3,8 +3,13 @@
  * call metadata, and the channel options (compression, one HTTP/2 connection per client).
  */
 import * as grpc from "@grpc/grpc-js";
+import { Buffer } from "node:buffer";
+import { isIP } from "node:net";
+import { checkServerIdentity, type PeerCertificate } from "node:tls";
+import type { TlsOptions } from "../core/backend.ts";
 import { RunError } from "../core/errors.ts";
-import { parseServerUrl } from "./http_url.ts";
+import { isHttpsUrl, parseServerUrl } from "./http_url.ts";
+import { loadTls, type TlsMaterial } from "./tls_connect.ts";
 
 /** Triton's gRPC port, used when -u names a host without one. */
 export const DEFAULT_GRPC_PORT = 8001;
@@ -21,6 +26,24 @@ export function grpcAddress(url: string): string {
   const port = hasPort ? target.port : DEFAULT_GRPC_PORT;
   const host = target.hostname.includes(":") ? `[${target.hostname}]` : target.hostname;
   return `${host}:${port}`;
+}
+
+/**
+ * The TLS material of --ssl-grpc-use-ssl, loaded once; undefined for a cleartext channel. As in
+ * perf_analyzer, the flag (not a URL scheme) turns TLS on, so an https:// URL is refused.
+ */
+export function grpcTls(url: string, tls: TlsOptions | undefined): TlsMaterial | undefined {
+  if (isHttpsUrl(url)) {
+    throw new RunError(
+      `'${url}': gRPC takes -u host:port; use --ssl-grpc-use-ssl for a TLS channel`,
+    );
+  }
+  if (tls === undefined) return undefined;
+  const written = parseServerUrl(url).hostHeader;
+  const host = written.startsWith("[")
+    ? written.slice(1, written.indexOf("]"))
+    : written.replace(/:\d+$/, "");
+  return loadTls(tls, host, url.trim());
 }
 
 export function parseCompression(value: string | undefined): GrpcCompression {
@@ -50,7 +73,11 @@ export function headersToMetadata(headers: [string, string][]): grpc.Metadata {
  * clients with the same target and options (its global subchannel pool), which would defeat
  * spreading channels over several connections.
  */
-export function newGrpcClient(address: string, compression: GrpcCompression): grpc.Client {
+export function newGrpcClient(
+  address: string,
+  compression: GrpcCompression,
+  tls?: TlsMaterial,
+): grpc.Client {
   const options: grpc.ClientOptions = {
     "grpc.use_local_subchannel_pool": 1,
     // Triton accepts messages of any size; grpc-js would refuse replies over 4 MB.
@@ -60,5 +87,30 @@ export function newGrpcClient(address: string, compression: GrpcCompression): gr
   if (compression !== "none") {
     options["grpc.default_compression_algorithm"] = COMPRESSION_CODES[compression];
   }
-  return new grpc.Client(address, grpc.credentials.createInsecure(), options);
+  if (tls === undefined) {
+    return new grpc.Client(address, grpc.credentials.createInsecure(), options);
+  }
+  // The address is dialled (localhost pinned to 127.0.0.1); the certificate must name the host
+  // as written, as with the hand-written client. grpc-js sends the override as SNI, and Deno's
+  // node:tls throws for an IP there, so an IP host gets a placeholder SNI name while
+  // checkServerIdentity (grpcCredentials) still checks the certificate against the IP.
+  options["grpc.ssl_target_name_override"] = isIP(tls.serverName) ? IP_SNI : tls.serverName;
+  options["grpc.default_authority"] = tls.serverName;
+  return new grpc.Client(address, grpcCredentials(tls), options);
+}
+
+/** SNI for IP hosts (RFC 6066 forbids IPs there); never a real name (.invalid, RFC 2606). */
+const IP_SNI = "ip-address.invalid";
+
+function grpcCredentials(tls: TlsMaterial): grpc.ChannelCredentials {
+  const pem = (text: string | undefined) => text === undefined ? null : Buffer.from(text);
+  return grpc.credentials.createSsl(
+    tls.caCerts.length === 0 ? null : Buffer.from(tls.caCerts.join("\n")),
+    pem(tls.key),
+    pem(tls.cert),
+    {
+      checkServerIdentity: (_sni: string, cert: PeerCertificate) =>
+        tls.verifyHost ? checkServerIdentity(tls.serverName, cert) : undefined,
+    },
+  );
 }

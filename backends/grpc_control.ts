@@ -5,8 +5,14 @@
  */
 import * as grpc from "@grpc/grpc-js";
 import { type GrpcCompression, newGrpcClient } from "./grpc_connection.ts";
+import { PREFACE, settingsFrame } from "../h2/frames.ts";
+import { concat } from "../h2/writer.ts";
+import { probeTls, type TlsMaterial } from "./tls_connect.ts";
+import { TransportError } from "./transport_error.ts";
 import { type ProtoObject, SERVICE, type TritonMethodName, tritonMethods } from "./grpc_proto.ts";
 import { statusText } from "./grpc_status.ts";
+
+const UNAVAILABLE = 14;
 
 /** A failed control call: the gRPC status and the text perf_analyzer would print. */
 export class GrpcCallError extends Error {
@@ -18,17 +24,44 @@ export class GrpcCallError extends Error {
 
 export class GrpcControl {
   readonly #client: grpc.Client;
+  /** Pending until the TLS handshake was checked once (undefined without TLS). */
+  #tlsChecked: Promise<void> | undefined;
+  #tls: { address: string; tls: TlsMaterial } | undefined;
 
   constructor(
     address: string,
     private readonly metadata: grpc.Metadata,
     compression: GrpcCompression,
+    tls?: TlsMaterial,
   ) {
-    this.#client = newGrpcClient(address, compression);
+    this.#client = newGrpcClient(address, compression, tls);
+    if (tls !== undefined) this.#tls = { address, tls };
+  }
+
+  /**
+   * grpc-js reports a failed handshake as "No connection established. Last error: unable to
+   * verify the first certificate", without the URL or what to do. One handshake with the
+   * hand-written client first gives the clear one-line reason (tls_connect.ts).
+   */
+  #checkTls(): Promise<void> {
+    const t = this.#tls;
+    if (t === undefined) return Promise.resolve();
+    return this.#tlsChecked ??= (async () => {
+      const at = t.address.lastIndexOf(":");
+      const host = t.address.slice(0, at).replace(/^\[(.*)\]$/, "$1");
+      try {
+        const hello = concat(PREFACE, settingsFrame([]));
+        await probeTls(host, Number(t.address.slice(at + 1)), t.tls, ["h2"], hello);
+      } catch (e) {
+        if (e instanceof TransportError) throw new GrpcCallError(UNAVAILABLE, e.message);
+        throw e;
+      }
+    })();
   }
 
   /** Rejects with GrpcCallError for any non-OK status. */
-  call(name: TritonMethodName, request: ProtoObject): Promise<ProtoObject> {
+  async call(name: TritonMethodName, request: ProtoObject): Promise<ProtoObject> {
+    await this.#checkTls();
     const method = tritonMethods()[name];
     return new Promise((resolve, reject) => {
       this.#client.makeUnaryRequest(

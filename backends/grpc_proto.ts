@@ -1,12 +1,12 @@
 /**
- * The Triton gRPC service definition (proto/grpc_service.proto), loaded once with
- * @grpc/proto-loader. Control-plane replies are decoded with `keepCase` so their field names
+ * The Triton gRPC service definition (proto/grpc_service.proto, as proto/triton_grpc.json),
+ * loaded once with @grpc/proto-loader. Control-plane replies are decoded with `keepCase` so their field names
  * are the proto's snake_case ones, the same keys Triton's HTTP JSON uses: one normalization
  * (model_info.ts, model_stats.ts) serves both protocols.
  */
 import type { MethodDefinition } from "@grpc/proto-loader";
 import * as protoLoader from "@grpc/proto-loader";
-import { fileURLToPath } from "node:url";
+import TRITON_PROTO_JSON from "../proto/triton_grpc.json" with { type: "json" };
 import { RunError } from "../core/errors.ts";
 
 export type ProtoObject = Record<string, unknown>;
@@ -40,19 +40,19 @@ export const LOAD_OPTIONS: protoLoader.Options = {
 
 let methods: Record<TritonMethodName, TritonMethod> | undefined;
 
-/** Loads the service on first use (~60 ms), so runs that never speak gRPC never pay for it. */
+/**
+ * Builds the service on first use, so runs that never speak gRPC never pay for it. The
+ * definitions come from proto/triton_grpc.json (generated from the .proto files by
+ * scripts/gen_proto_json.ts), imported rather than read from disk, so the bundle and plugins
+ * loaded by URL need no proto/ directory beside them.
+ */
 export function tritonMethods(): Record<TritonMethodName, TritonMethod> {
   if (methods) return methods;
-  const dir = new URL("../proto/", import.meta.url);
-  if (dir.protocol !== "file:") {
-    throw new RunError(`cannot load the Triton gRPC protos from ${dir.href}: not a local file`);
-  }
   let pkg: protoLoader.PackageDefinition;
   try {
-    pkg = protoLoader.loadSync("grpc_service.proto", {
-      ...LOAD_OPTIONS,
-      includeDirs: [fileURLToPath(dir)],
-    });
+    // The JSON's literal type is narrower than protobufjs's INamespace union; it is one.
+    const json = TRITON_PROTO_JSON as unknown as Parameters<typeof protoLoader.fromJSON>[0];
+    pkg = protoLoader.fromJSON(json, LOAD_OPTIONS);
   } catch (e) {
     const text = e instanceof Error ? e.message : String(e);
     throw new RunError(`cannot load the Triton gRPC protos: ${text}`);

@@ -31,7 +31,8 @@ import {
 import { FrameReader } from "../h2/frame_reader.ts";
 import { concat, FrameWriter } from "../h2/writer.ts";
 import { ClientStream, type ClientStreamOwner, type StreamListener } from "./h2_client_stream.ts";
-import { connectFailure, ioFailure } from "./transport_error.ts";
+import { openTls, tlsAlertFailure, type TlsMaterial } from "./tls_connect.ts";
+import { connectFailure, ioFailure, TransportError } from "./transport_error.ts";
 
 /** Our receive windows: large, so the server rarely waits for a WINDOW_UPDATE. */
 const STREAM_WINDOW = 4 << 20;
@@ -53,13 +54,14 @@ export class H2ClientConnection implements ClientStreamOwner {
   #peerMaxStreams = Infinity;
   #unacked = 0;
   readonly #reader = new FrameReader(MAX_FRAME);
+  /** Set for TLS connections, so TLS alerts on reads are explained with the URL. */
+  #tls: TlsMaterial | undefined;
   maxFrame = DEFAULT_MAX_FRAME;
   /** Resolves when the read loop has ended (the connection is closed). */
   readonly closed: Promise<void>;
 
-  private constructor(private readonly conn: Deno.TcpConn) {
+  private constructor(private readonly conn: Deno.Conn) {
     this.#writer = new FrameWriter(conn, () => this.#fail("Broken pipe"));
-    conn.setNoDelay(true);
     this.send(concat(
       PREFACE,
       settingsFrame([
@@ -72,15 +74,35 @@ export class H2ClientConnection implements ClientStreamOwner {
     this.closed = this.#run();
   }
 
-  /** Connects; rejects with a TransportError when the server cannot be reached. */
-  static async open(hostname: string, port: number): Promise<H2ClientConnection> {
-    let conn: Deno.TcpConn;
+  /**
+   * Connects (over TLS with ALPN "h2" when `tls` is given); rejects with a TransportError when
+   * the server cannot be reached or the handshake fails.
+   */
+  static async open(
+    hostname: string,
+    port: number,
+    tls?: TlsMaterial,
+  ): Promise<H2ClientConnection> {
+    let conn: Deno.Conn;
     try {
-      conn = await Deno.connect({ hostname, port });
+      if (tls === undefined) {
+        const tcp = await Deno.connect({ hostname, port });
+        tcp.setNoDelay(true);
+        conn = tcp;
+      } else conn = await openTls(hostname, port, tls, ["h2"]);
     } catch (e) {
-      throw connectFailure(e);
+      throw e instanceof TransportError ? e : connectFailure(e);
     }
-    return new H2ClientConnection(conn);
+    if (tls !== undefined && (await (conn as Deno.TlsConn).handshake()).alpnProtocol !== "h2") {
+      conn.close();
+      throw new TransportError(
+        `TLS connection to ${tls.url} did not negotiate HTTP/2 (ALPN "h2"): not a gRPC server?`,
+        "connect",
+      );
+    }
+    const connection = new H2ClientConnection(conn);
+    connection.#tls = tls;
+    return connection;
   }
 
   /** False once closed, draining after GOAWAY, or out of stream ids. */
@@ -133,7 +155,10 @@ export class H2ClientConnection implements ClientStreamOwner {
         this.send(goaway(0, e.code));
         await this.#writer.drain().catch(() => {});
         reason = `HTTP/2 protocol error: ${e.message}`;
-      } else if (!this.#closed) reason = ioFailure(e, true).message;
+      } else if (!this.#closed) {
+        const tls = this.#tls;
+        reason = ((tls && tlsAlertFailure(e, tls, false, false)) || ioFailure(e, true)).message;
+      }
     }
     this.#fail(reason);
   }

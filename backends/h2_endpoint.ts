@@ -6,6 +6,7 @@
  * to the first connection with room), so calls are never refused for exceeding the limit.
  */
 import { H2ClientConnection } from "./h2_client.ts";
+import type { TlsMaterial } from "./tls_connect.ts";
 
 export class H2Endpoint {
   #current: H2ClientConnection | undefined;
@@ -16,7 +17,12 @@ export class H2Endpoint {
   /** Connections opened so far (a test and diagnostics counter). */
   opened = 0;
 
-  constructor(private readonly hostname: string, private readonly port: number) {}
+  constructor(
+    private readonly hostname: string,
+    private readonly port: number,
+    /** Set for --ssl-grpc-use-ssl: every connection is TLS (ALPN h2). */
+    private readonly tls?: TlsMaterial,
+  ) {}
 
   /**
    * A usable connection: synchronous on the hot path, a promise while (re)connecting.
@@ -36,7 +42,7 @@ export class H2Endpoint {
 
   async #open(): Promise<H2ClientConnection> {
     try {
-      const conn = await H2ClientConnection.open(this.hostname, this.port);
+      const conn = await H2ClientConnection.open(this.hostname, this.port, this.tls);
       this.opened++;
       if (this.#closed) {
         conn.close();

@@ -13,6 +13,7 @@ import type { RequestRecord } from "../core/record.ts";
 import { ChunkedDecoder } from "./http_chunked.ts";
 import { bodyless, findHeadEnd, parseHead, ResponseHead } from "./http_parse.ts";
 import type { ServerTarget } from "./http_url.ts";
+import { openTls, tlsAlertFailure } from "./tls_connect.ts";
 import { connectFailure, ioFailure, TransportError } from "./transport_error.ts";
 
 export { ProtocolError } from "./http_parse.ts";
@@ -31,7 +32,8 @@ export interface HttpResponse {
 }
 
 export class HttpConnection {
-  #conn: Deno.TcpConn | null = null;
+  /** TCP, or TLS for an https:// target. */
+  #conn: Deno.Conn | null = null;
   #buf: Uint8Array;
   /** Unconsumed bytes are buf[#start, #end). */
   #start = 0;
@@ -111,17 +113,25 @@ export class HttpConnection {
     }
   }
 
+  /** TLS alerts (a refused client certificate arrives on the first read) name the URL. */
+  #ioFailure(e: unknown, midResponse: boolean): TransportError {
+    const tls = this.target.tls;
+    return (tls && tlsAlertFailure(e, tls, true, this.#served === 0)) ||
+      ioFailure(e, midResponse);
+  }
+
   async #open(): Promise<void> {
+    const { hostname, port, tls } = this.target;
     try {
-      const conn = await Deno.connect({
-        hostname: this.target.hostname,
-        port: this.target.port,
-        transport: "tcp",
-      });
+      if (tls !== undefined) {
+        this.#conn = await openTls(hostname, port, tls);
+        return;
+      }
+      const conn = await Deno.connect({ hostname, port, transport: "tcp" });
       conn.setNoDelay(true);
       this.#conn = conn;
     } catch (e) {
-      throw connectFailure(e);
+      throw e instanceof TransportError ? e : connectFailure(e);
     }
   }
 
@@ -138,7 +148,7 @@ export class HttpConnection {
     try {
       written = await this.#conn!.write(request);
     } catch (e) {
-      throw ioFailure(e, false);
+      throw this.#ioFailure(e, false);
     }
     if (written < request.length) await this.#writeRest(request, written);
     if (rec) {
@@ -160,7 +170,7 @@ export class HttpConnection {
     try {
       while (off < bytes.length) off += await conn.write(bytes.subarray(off));
     } catch (e) {
-      throw ioFailure(e, false);
+      throw this.#ioFailure(e, false);
     }
   }
 
@@ -228,7 +238,7 @@ export class HttpConnection {
     try {
       n = await this.#conn!.read(this.#buf.subarray(this.#end));
     } catch (e) {
-      throw ioFailure(e, this.#received > 0);
+      throw this.#ioFailure(e, this.#received > 0);
     }
     if (n === null) {
       if (eofOk) return false;

@@ -21,10 +21,15 @@ Deno.test("host:port, http:// and IPv6 forms parse; localhost pins to 127.0.0.1"
   assert.equal(parseServerUrl("example.com").port, 80);
 });
 
-Deno.test("https, path prefixes and bad ports are clear RunErrors", () => {
+Deno.test("https URLs default to port 443", () => {
+  assert.equal(parseServerUrl("https://h").port, 443);
+  assert.equal(parseServerUrl("HTTPS://h:8443").port, 8443);
+});
+
+Deno.test("path prefixes and bad ports are clear RunErrors", () => {
   assert.throws(
-    () => parseServerUrl("https://h:443"),
-    (e) => e instanceof RunError && /TLS is not supported/.test(e.message),
+    () => parseServerUrl("ftp://h:443"),
+    (e) => e instanceof RunError && /unsupported URL scheme/.test(e.message),
   );
   assert.throws(() => parseServerUrl("http://h:8000/prefix"), /path prefixes are not supported/);
   assert.throws(() => parseServerUrl("h:99999"), /invalid port/);

@@ -78,9 +78,10 @@ export function encodeGetRequest(
 
 /**
  * Our headers then the user's. A user header replaces ours of the same name (e.g. Host for a
- * proxy), except the framing headers, which are always ours.
+ * proxy), except the framing headers, which are always ours. Exported for the other HTTP
+ * backends (torchserve), which build their requests the same way.
  */
-function headerBlock(
+export function headerBlock(
   enc: Pick<InferEncoding, "headers" | "hostHeader">,
   ours: [string, string][],
 ): string {

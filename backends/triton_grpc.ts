@@ -20,6 +20,7 @@ import { RunError } from "../core/errors.ts";
 import {
   grpcAddress,
   type GrpcCompression,
+  grpcTls,
   headersToMetadata,
   newGrpcClient,
   parseCompression,
@@ -36,6 +37,7 @@ import { GrpcCode } from "./grpc_status.ts";
 import { GrpcStreamChannel } from "./grpc_stream_channel.ts";
 import { GrpcUnaryChannel } from "./grpc_unary_channel.ts";
 import { H2Endpoint } from "./h2_endpoint.ts";
+import type { TlsMaterial } from "./tls_connect.ts";
 import { requestHeaderBlock } from "./h2_grpc_call.ts";
 import { H2StreamChannel } from "./h2_stream_channel.ts";
 import { H2UnaryChannel } from "./h2_unary_channel.ts";
@@ -97,6 +99,8 @@ function splitAddress(address: string): { hostname: string; port: number } {
 export class TritonGrpcBackend implements Backend, ServerStatsCapability {
   readonly kind = "triton";
   readonly #address: string;
+  /** --ssl-grpc-use-ssl: the files read once, shared by every connection. */
+  readonly #tls: TlsMaterial | undefined;
   readonly #metadata: grpc.Metadata;
   readonly #compression: GrpcCompression;
   readonly #streaming: boolean;
@@ -119,11 +123,17 @@ export class TritonGrpcBackend implements Backend, ServerStatsCapability {
     tuning: GrpcTuning = {},
   ) {
     this.#address = grpcAddress(options.url);
+    this.#tls = grpcTls(options.url, options.tls);
     this.#metadata = headersToMetadata(options.headers);
     this.#compression = parseCompression(options.grpcCompression);
     this.#streaming = options.streaming === true;
     this.#perConnection = Math.max(1, tuning.channelsPerConnection ?? GRPC_CHANNELS_PER_CONNECTION);
-    this.#control = new GrpcControl(this.#address, this.#metadata, this.#compression);
+    this.#control = new GrpcControl(
+      this.#address,
+      this.#metadata,
+      this.#compression,
+      this.#tls,
+    );
     this.#headers = options.headers;
     const transport = tuning.transport ?? GRPC_INFER_TRANSPORT;
     this.#transport = this.#compression === "none" ? transport : "grpc-js";
@@ -155,8 +165,8 @@ export class TritonGrpcBackend implements Backend, ServerStatsCapability {
       index = this.#load.length;
       if (this.#transport === "h2") {
         const { hostname, port } = splitAddress(this.#address);
-        this.#endpoints.push(new H2Endpoint(hostname, port));
-      } else this.#clients.push(newGrpcClient(this.#address, this.#compression));
+        this.#endpoints.push(new H2Endpoint(hostname, port, this.#tls));
+      } else this.#clients.push(newGrpcClient(this.#address, this.#compression, this.#tls));
       this.#load.push(0);
     }
     this.#load[index]++;

@@ -18,7 +18,7 @@ import { type Clock, systemClock } from "../core/clock.ts";
 import { RunError } from "../core/errors.ts";
 import { ControlClient, isSuccess, type JsonReply } from "./control_client.ts";
 import { ProtocolError, TransportError } from "./http_connection.ts";
-import { parseServerUrl, type ServerTarget } from "./http_url.ts";
+import { resolveHttpTarget, type ServerTarget } from "./http_url.ts";
 import { encodeInferRequest, inferPath } from "./infer_request.ts";
 import { asArray, asObject, type JsonObject } from "./json_fields.ts";
 import { NO_STATS_NOTE, normalizeModelInfo } from "./model_info.ts";
@@ -37,7 +37,7 @@ export class TritonHttpBackend implements Backend, ServerStatsCapability {
   #extensions: Set<string> | undefined;
 
   constructor(private readonly options: BackendOptions, private readonly clock: Clock) {
-    this.#target = parseServerUrl(options.url);
+    this.#target = resolveHttpTarget(options.url, options.tls);
     this.#control = new ControlClient(this.#target, options.headers, clock);
   }
 

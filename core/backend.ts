@@ -94,10 +94,44 @@ export interface BackendOptions {
   /** gRPC: request compression. */
   grpcCompression?: "none" | "gzip" | "deflate";
   /**
+   * TLS settings, set only when the user gave TLS flags (--ssl-https-* with an https:// URL,
+   * or --ssl-grpc-use-ssl). HTTP: an https:// URL means TLS even without this field (then with
+   * full verification against Deno's root store); gRPC: this field is what turns TLS on.
+   */
+  tls?: TlsOptions;
+  /**
    * Decode every successful response's outputs into `record.outputs` (output validation).
    * Off by default so the hot path does not decode what nobody reads.
    */
   captureOutputs?: boolean;
+  /** triton_c_api: --triton-server-directory, the Triton install holding lib/libtritonserver.so. */
+  tritonServerDirectory?: string;
+  /** triton_c_api: --model-repository the in-process server loads. */
+  modelRepository?: string;
+  /**
+   * Where a backend prints lines perf_analyzer itself prints for that kind (the C API's
+   * "server is alive!"), so they land in the run's stdout/stderr, not the process's.
+   */
+  stdout?: (text: string) => void;
+  stderr?: (text: string) => void;
+}
+
+/** How a backend secures its connections (perf_analyzer's --ssl-* flags, PEM files only). */
+export interface TlsOptions {
+  /** PEM CA bundle trusted for the server's certificate, in addition to Deno's root store. */
+  caFile?: string;
+  /** PEM client certificate chain for mutual TLS; needs keyFile too. */
+  certFile?: string;
+  /** PEM private key of certFile. */
+  keyFile?: string;
+  /**
+   * false = do not verify the server's chain (--ssl-https-verify-peer 0). Deno cannot relax
+   * this per connection: it holds only when Deno runs with --unsafely-ignore-certificate-errors,
+   * and a chain failure says so.
+   */
+  verifyPeer: boolean;
+  /** false = do not check the certificate's name against the host (--ssl-https-verify-host 0). */
+  verifyHost: boolean;
 }
 
 /** One connection or stream; the dispatcher owns one per in-flight slot. */
@@ -153,6 +187,10 @@ export interface BackendFactory {
   contractVersion: number;
   /** The --service-kind value this factory serves, e.g. "triton". */
   kind: string;
+  /**
+   * The -i values the backend serves. Empty for in-process backends (triton_c_api): there is
+   * no network protocol, so the run ignores -i and -u, as perf_analyzer does, with a warning.
+   */
   protocols: ("http" | "grpc")[];
   create(options: BackendOptions): Backend;
 }

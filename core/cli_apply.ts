@@ -6,7 +6,11 @@
 import type { RunConfig } from "./config.ts";
 import { OPEN_LOOP_HANDLERS } from "./cli_open_loop.ts";
 import { SEQUENCE_HANDLERS } from "./cli_sequences.ts";
+import { OUTPUT_HANDLERS } from "./cli_output.ts";
+import { TLS_HANDLERS } from "./cli_tls.ts";
+import { REPORT_HANDLERS } from "./report_files.ts";
 import { UsageError } from "./errors.ts";
+import { builtInKinds } from "./registry.ts";
 import type { LoadMode, SupportedId } from "./cli_spec.ts";
 import {
   parseChoice,
@@ -36,6 +40,9 @@ export interface ParseState {
   asyncSet: boolean;
   syncSet: boolean;
   grpcCompressionSet: boolean;
+  /** --metrics-url / --metrics-interval given (they require --collect-metrics). */
+  metricsUrlSet: boolean;
+  metricsIntervalSet: boolean;
   /** Open-loop-only options given (checked against the load mode at the end). */
   openLoopOnly: string[];
   warnings: string[];
@@ -56,6 +63,8 @@ export function newParseState(): ParseState {
     asyncSet: false,
     syncSet: false,
     grpcCompressionSet: false,
+    metricsUrlSet: false,
+    metricsIntervalSet: false,
     openLoopOnly: [],
     warnings: [],
   };
@@ -80,11 +89,13 @@ function warnOnce(state: ParseState, message: string): void {
 }
 
 /** Service kinds perf_analyzer has that this build does not implement. */
-const PA_ONLY_KINDS = ["triton_c_api", "tfserving", "torchserve", "openai", "dynamic_grpc"];
+const PA_ONLY_KINDS = ["tfserving", "torchserve", "openai", "dynamic_grpc"]
+  .filter((k) => !builtInKinds().includes(k));
 
 function applyServiceKind(config: RunConfig, _state: ParseState, value: string): void {
   const label = "--service-kind";
-  if (value === "triton") {
+  // Every kind core/registry.ts loads is accepted, so a new backend needs no edit here.
+  if (builtInKinds().includes(value)) {
     config.serviceKind = value;
   } else if (value.startsWith("plugin:")) {
     if (value.length === "plugin:".length) {
@@ -268,6 +279,12 @@ const GENERAL_HANDLERS = {
   "model-version": (c, _s, v) => {
     c.modelVersion = v;
   },
+  "triton-server-directory": (c, _s, v) => {
+    c.tritonServerDirectory = v;
+  },
+  "model-repository": (c, _s, v) => {
+    c.modelRepository = v;
+  },
   "service-kind": applyServiceKind,
   "url": (c, _s, v) => {
     c.url = nonEmpty("-u (URL)", v);
@@ -296,6 +313,9 @@ const GENERAL_HANDLERS = {
 const HANDLERS: Readonly<Record<ConfigId, Handler>> = {
   ...OPEN_LOOP_HANDLERS,
   ...SEQUENCE_HANDLERS,
+  ...OUTPUT_HANDLERS,
+  ...TLS_HANDLERS,
+  ...REPORT_HANDLERS,
   ...GENERAL_HANDLERS,
   ...MEASUREMENT_HANDLERS,
   ...LOAD_HANDLERS,

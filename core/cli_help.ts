@@ -5,6 +5,8 @@
 import { VERSION } from "./version.ts";
 import { UNSUPPORTED_LONG_NAMES } from "./cli_spec.ts";
 import { HELP, type HelpEntry } from "./cli_help_table.ts";
+import { builtInKinds } from "./registry.ts";
+import { serviceKindRows } from "./service_kinds.ts";
 
 const WIDTH = 100;
 const FLAG_COLUMN = 40;
@@ -50,6 +52,15 @@ const DIFFERENCES = [
   "Long options may be shortened to any unambiguous prefix, as with getopt_long.",
 ];
 
+/** One entry per kind the registry loads: protocols, server statistics, modes. */
+function serviceKindLines(): string[] {
+  return serviceKindRows(builtInKinds()).map((k) => {
+    const text = `Protocols: ${k.protocols}. Server statistics: ${k.serverStats}. ` +
+      `Modes: ${k.modes}.`;
+    return formatEntry({ id: "service-kind", flags: k.kind, def: "", text });
+  });
+}
+
 /** The full --help text. */
 export function usageText(): string {
   const out: string[] = [
@@ -60,6 +71,7 @@ export function usageText(): string {
   for (const [group, entries] of Object.entries(HELP)) {
     out.push("", `${group}:`, ...entries.map(formatEntry));
   }
+  out.push("", "Service kinds (--service-kind):", ...serviceKindLines());
   out.push("", "Differences from perf_analyzer:");
   out.push(...DIFFERENCES.map((d) => `  - ${wrap(d, 4)}`));
   const names = UNSUPPORTED_LONG_NAMES.map((n) => `--${n}`).join(" ");

@@ -93,3 +93,42 @@ export const SEQUENCE_HELP: readonly HelpEntry[] = [
       "its sequence, and that wait shows as send lateness.",
   },
 ];
+
+/** --help entries of the in-process Triton C API (--service-kind triton_c_api). */
+export const CAPI_HELP: readonly HelpEntry[] = [
+  {
+    id: "triton-server-directory",
+    flags: "--triton-server-directory <dir>",
+    def: "/opt/tritonserver",
+    text: "triton_c_api: the Triton install whose lib/libtritonserver.so is loaded into this " +
+      "process (lib/libpa_completion_queue.so from scripts/build_fake_tritonserver.sh is " +
+      "found there or via PA_COMPLETION_QUEUE_LIB). Unlike perf_analyzer, --async and " +
+      "request-rate modes work; -i and -u have no effect.",
+  },
+  {
+    id: "model-repository",
+    flags: "--model-repository <dir>",
+    def: "",
+    text: "triton_c_api (required): the model repository the in-process server loads.",
+  },
+];
+
+/** --help entries of this tool's own report files (not perf_analyzer options). */
+export const REPORT_HELP: readonly HelpEntry[] = [
+  {
+    id: "report-json",
+    flags: "--report-json <file>",
+    def: "none",
+    text: "Our extension: write the run summary (settings; per level throughput, latency " +
+      "percentiles, send lateness, errors, server breakdown) as JSON, for `compare A.json " +
+      "B.json` (deno task compare) and CI gates.",
+  },
+  {
+    id: "report-html",
+    flags: "--report-html <file>",
+    def: "none",
+    text: "Our extension: write one self-contained HTML page (inline SVG charts, no network " +
+      "needed to view): latency vs throughput, percentiles per level, send lateness, server " +
+      "breakdown, settings.",
+  },
+];

@@ -4,7 +4,9 @@
  */
 import type { SupportedId } from "./cli_spec.ts";
 import { OPEN_LOOP_HELP } from "./cli_help_open_loop.ts";
-import { DATA_HELP, SEQUENCE_HELP } from "./cli_help_data.ts";
+import { OUTPUT_HELP } from "./cli_help_output.ts";
+import { CAPI_HELP, DATA_HELP, REPORT_HELP, SEQUENCE_HELP } from "./cli_help_data.ts";
+import { TLS_HELP } from "./cli_help_tls.ts";
 
 export interface HelpEntry {
   id: SupportedId;
@@ -31,9 +33,10 @@ export const HELP: Readonly<Record<HelpGroup, readonly HelpEntry[]>> = {
     { id: "model-version", flags: "-x <version>", def: "latest", text: "Model version." },
     {
       id: "service-kind",
-      flags: "--service-kind <triton|plugin:<module>>",
+      flags: "--service-kind <kind>",
       def: "triton",
-      text: "Triton/KServe v2 server, or a third-party backend module (file path or URL).",
+      text: "Which server to speak to: a built-in kind or plugin:<module path or URL> (see " +
+        "Service kinds below).",
     },
     { id: "verbose", flags: "-v", def: "off", text: "Verbose output; -v -v for extra verbose." },
     { id: "version", flags: "--version", def: "", text: "Print the version and exit." },
@@ -187,7 +190,7 @@ export const HELP: Readonly<Record<HelpGroup, readonly HelpEntry[]>> = {
       id: "url",
       flags: "-u <host:port>",
       def: "localhost:8000 (HTTP), localhost:8001 (gRPC)",
-      text: "Server address.",
+      text: "Server address; HTTP: https://host[:port] means TLS (verified by default).",
     },
     {
       id: "protocol",
@@ -215,10 +218,14 @@ export const HELP: Readonly<Record<HelpGroup, readonly HelpEntry[]>> = {
       def: "none",
       text: "gRPC only: compress requests with none, gzip or deflate.",
     },
+    ...CAPI_HELP,
+    ...TLS_HELP,
   ],
   "Output": [
     { id: "csv-file", flags: "-f <file>", def: "none", text: "Write the CSV report to this file." },
     { id: "verbose-csv", flags: "--verbose-csv", def: "off", text: "Extra columns in the CSV." },
+    ...OUTPUT_HELP,
+    ...REPORT_HELP,
     {
       id: "no-progress",
       flags: "--no-progress",

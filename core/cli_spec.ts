@@ -71,7 +71,26 @@ export type SupportedId =
   | "sequence-length"
   | "sequence-length-variation"
   | "sequence-id-range"
-  | "serial-sequences";
+  | "serial-sequences"
+  | "triton-server-directory"
+  | "model-repository"
+  | "ssl-grpc-use-ssl"
+  | "ssl-grpc-root-certifications-file"
+  | "ssl-grpc-private-key-file"
+  | "ssl-grpc-certificate-chain-file"
+  | "ssl-https-verify-peer"
+  | "ssl-https-verify-host"
+  | "ssl-https-ca-certificates-file"
+  | "ssl-https-client-certificate-file"
+  | "ssl-https-client-certificate-type"
+  | "ssl-https-private-key-file"
+  | "ssl-https-private-key-type"
+  | "collect-metrics"
+  | "metrics-url"
+  | "metrics-interval"
+  | "profile-export-file"
+  | "report-json"
+  | "report-html";
 
 export interface OptionSpec {
   /** A {@link SupportedId}, or "unsupported" for options recognized but not implemented. */
@@ -145,6 +164,12 @@ const SUPPORTED: OptionSpec[] = [
   supported("output-tensor-format", { long: "output-tensor-format" }, true),
   supported("csv-file", { short: "f" }, true),
   supported("verbose-csv", { long: "verbose-csv" }, false),
+  supported("collect-metrics", { long: "collect-metrics" }, false),
+  supported("metrics-url", { long: "metrics-url" }, true),
+  supported("metrics-interval", { long: "metrics-interval" }, true),
+  supported("profile-export-file", { long: "profile-export-file" }, true),
+  supported("report-json", { long: "report-json" }, true),
+  supported("report-html", { long: "report-html" }, true),
   supported("no-progress", { long: "no-progress" }, false),
   supported("request-rate-range", { long: "request-rate-range" }, true, "RequestRate"),
   supported("request-distribution", { long: "request-distribution" }, true),
@@ -154,6 +179,31 @@ const SUPPORTED: OptionSpec[] = [
   supported("pacing", { long: "pacing" }, true),
   supported("schedule-seed", { long: "schedule-seed" }, true),
   supported("max-inflight", { long: "max-inflight" }, true),
+  supported("triton-server-directory", { long: "triton-server-directory" }, true),
+  supported("model-repository", { long: "model-repository" }, true),
+  supported("ssl-grpc-use-ssl", { long: "ssl-grpc-use-ssl" }, false),
+  supported(
+    "ssl-grpc-root-certifications-file",
+    { long: "ssl-grpc-root-certifications-file" },
+    true,
+  ),
+  supported("ssl-grpc-private-key-file", { long: "ssl-grpc-private-key-file" }, true),
+  supported("ssl-grpc-certificate-chain-file", { long: "ssl-grpc-certificate-chain-file" }, true),
+  supported("ssl-https-verify-peer", { long: "ssl-https-verify-peer" }, true),
+  supported("ssl-https-verify-host", { long: "ssl-https-verify-host" }, true),
+  supported("ssl-https-ca-certificates-file", { long: "ssl-https-ca-certificates-file" }, true),
+  supported(
+    "ssl-https-client-certificate-file",
+    { long: "ssl-https-client-certificate-file" },
+    true,
+  ),
+  supported(
+    "ssl-https-client-certificate-type",
+    { long: "ssl-https-client-certificate-type" },
+    true,
+  ),
+  supported("ssl-https-private-key-file", { long: "ssl-https-private-key-file" }, true),
+  supported("ssl-https-private-key-type", { long: "ssl-https-private-key-type" }, true),
   supported("deprecated-start", { short: "t" }, true, "Concurrency"),
   supported("deprecated-end", { short: "c" }, true, "Concurrency"),
   supported("deprecated-dynamic", { short: "d" }, false, "Concurrency"),
@@ -171,23 +221,6 @@ const UNSUPPORTED: OptionSpec[] = [
   unsupported("endpoint", true),
   unsupported("bls-composing-models", true),
   unsupported("model-signature-name", true),
-  unsupported("triton-server-directory", true),
-  unsupported("model-repository", true),
-  unsupported("ssl-grpc-use-ssl", false),
-  unsupported("ssl-grpc-root-certifications-file", true),
-  unsupported("ssl-grpc-private-key-file", true),
-  unsupported("ssl-grpc-certificate-chain-file", true),
-  unsupported("ssl-https-verify-peer", true),
-  unsupported("ssl-https-verify-host", true),
-  unsupported("ssl-https-ca-certificates-file", true),
-  unsupported("ssl-https-client-certificate-file", true),
-  unsupported("ssl-https-client-certificate-type", true),
-  unsupported("ssl-https-private-key-file", true),
-  unsupported("ssl-https-private-key-type", true),
-  unsupported("collect-metrics", false),
-  unsupported("metrics-url", true),
-  unsupported("metrics-interval", true),
-  unsupported("profile-export-file", true),
   unsupported("enable-mpi", false),
   unsupported("trace-level", true),
   unsupported("trace-rate", true),

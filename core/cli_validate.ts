@@ -8,6 +8,9 @@ import type { Range, RunConfig } from "./config.ts";
 import { UsageError } from "./errors.ts";
 import type { ParseState } from "./cli_apply.ts";
 import { finishOpenLoop } from "./cli_open_loop.ts";
+import { finishOutput } from "./cli_output.ts";
+import { finishCapi } from "./cli_capi.ts";
+import { finishTls } from "./cli_tls.ts";
 
 /** perf_analyzer's default thread cap for concurrency mode (raised to the range end). */
 const DEFAULT_MAX_THREADS = 16;
@@ -119,6 +122,15 @@ function resolveProtocol(config: RunConfig, state: ParseState): void {
   if (grpc && !config.urlSet) config.url = "localhost:8001";
 }
 
+/** perf_analyzer's rule: torchserve bodies come from the files JSON input data names. */
+function checkTorchServe(config: RunConfig): void {
+  if (config.serviceKind !== "torchserve" || config.inputData === "files") return;
+  throw new UsageError(
+    "--service-kind torchserve needs --input-data <file.json> naming the request body files: " +
+      '{"data": [{"TORCHSERVE_INPUT": ["<path>"]}]}',
+  );
+}
+
 /** Concurrency mode: perf_analyzer's thread default, or a warning that the flag is moot. */
 function resolveMaxThreads(config: RunConfig, state: ParseState): void {
   if (!state.maxThreadsSet) {
@@ -142,14 +154,18 @@ export function finishConfig(config: RunConfig, state: ParseState): void {
   if (state.asyncSet && state.syncSet) {
     throw new UsageError("Cannot specify --async and --sync simultaneously.");
   }
+  finishCapi(config);
   resolveProtocol(config, state);
+  finishTls(config);
   resolveDeprecatedConcurrency(config, state);
   resolveInputData(config, state);
+  checkTorchServe(config);
   if (config.loadMode === "concurrency") {
     checkSearch(config, state);
     checkRequestCounts(config);
   }
   finishOpenLoop(config, state);
+  finishOutput(config, state);
 
   if (config.loadMode === "concurrency") resolveMaxThreads(config, state);
   // --request-count is one window of exactly that many requests (perf_analyzer does the same).

@@ -2,6 +2,8 @@
  * The run configuration: everything the command line decides, as plain data. `core/cli_*.ts`
  * builds it from argv; nothing else reads argv.
  */
+import type { TlsOptions } from "./backend.ts";
+import type { SslFlags } from "./cli_tls.ts";
 
 /** `start:end:step`; end = 0 means "no limit" (grow until the latency threshold). */
 export interface Range {
@@ -33,6 +35,10 @@ export interface RunConfig {
   headers: [string, string][];
   /** Number of -v given (0, 1 or 2). */
   verbose: number;
+  /** --triton-server-directory (triton_c_api): the Triton install with lib/libtritonserver.so. */
+  tritonServerDirectory: string;
+  /** --model-repository (triton_c_api): the model repository the in-process server loads. */
+  modelRepository: string;
 
   measurementMode: MeasurementMode;
   /** -p, ms. */
@@ -123,6 +129,22 @@ export interface RunConfig {
   csvFile: string | undefined;
   /** --verbose-csv */
   verboseCsv: boolean;
+  /** --collect-metrics: scrape the server's Prometheus GPU metrics during windows. */
+  collectMetrics: boolean;
+  /** --metrics-url; with --collect-metrics and no URL: the -u host on port 8002. */
+  metricsUrl: string;
+  /** --metrics-interval, ms between scrapes. */
+  metricsIntervalMs: number;
+  /** --profile-export-file; undefined = no export. */
+  profileExportFile: string | undefined;
+  /** The --ssl-* values as given (core/cli_tls.ts checks them against -i and -u). */
+  ssl: SslFlags;
+  /** What the backend uses for TLS; undefined = no TLS flags (an https:// URL still means TLS). */
+  tls: TlsOptions | undefined;
+  /** --report-json (our extension): the run summary that `compare` reads. */
+  reportJsonFile: string | undefined;
+  /** --report-html (our extension): the self-contained HTML report. */
+  reportHtmlFile: string | undefined;
   /** The live progress line on a terminal; --no-progress turns it off. */
   progress: boolean;
 }
@@ -140,6 +162,8 @@ export function defaultConfig(): RunConfig {
     grpcCompression: "none",
     headers: [],
     verbose: 0,
+    tritonServerDirectory: "/opt/tritonserver",
+    modelRepository: "",
     measurementMode: "time_windows",
     measurementIntervalMs: 5000,
     measurementRequestCount: 50,
@@ -183,6 +207,14 @@ export function defaultConfig(): RunConfig {
     outputTensorFormat: "binary",
     csvFile: undefined,
     verboseCsv: false,
+    collectMetrics: false,
+    metricsUrl: "localhost:8002/metrics",
+    metricsIntervalMs: 1000,
+    profileExportFile: undefined,
+    ssl: { grpcUseSsl: false },
+    tls: undefined,
+    reportJsonFile: undefined,
+    reportHtmlFile: undefined,
     progress: true,
   };
 }

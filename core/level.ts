@@ -9,6 +9,8 @@ import type { Clock } from "./clock.ts";
 import type { DispatchSink, LoadDriver } from "./dispatcher.ts";
 import { ExitCode, RunError } from "./errors.ts";
 import type { RequestRecord } from "./record.ts";
+import type { GpuMetrics } from "./gpu_metrics.ts";
+import type { RecordSink } from "./profile_export.ts";
 import type { LevelResult, LevelStatus, PassSummary } from "./results.ts";
 import { statsDelta } from "./server_stats.ts";
 import { intervalWithin, latencyInterval } from "./confidence.ts";
@@ -57,6 +59,14 @@ export interface MeasureDeps {
   /** Aborts the current window early (SIGINT); what was measured is still reported. */
   signal: AbortSignal;
   warn(message: string): void;
+  /** --collect-metrics: told which window is open; merges the scrapes of reported windows. */
+  metrics?: {
+    open(trial: number): void;
+    pause(): void;
+    merged(firstTrial: number, lastTrial: number): GpuMetrics;
+  };
+  /** --profile-export-file: every request that ends in a window, and the window edges. */
+  export?: RecordSink;
 }
 
 /** A snapshot of the open window (see {@link LevelMeasurer.live}). */
@@ -118,7 +128,9 @@ export class LevelMeasurer implements DispatchSink {
   }
 
   completed(record: RequestRecord): void {
-    this.#current?.record(record);
+    if (this.#current === undefined) return;
+    this.#current.record(record);
+    this.deps.export?.record(record);
   }
 
   /** The window being filled right now, for the live progress line; undefined when paused. */
@@ -139,15 +151,25 @@ export class LevelMeasurer implements DispatchSink {
   /** Stops collecting (warmup, or between runs); finished requests are then discarded. */
   pause(): void {
     this.#current = undefined;
+    this.deps.metrics?.pause();
   }
 
   async measure(value: number, dispatcher: LoadDriver): Promise<LevelResult> {
+    try {
+      return await this.#measure(value, dispatcher);
+    } finally {
+      this.deps.export?.levelEnd();
+    }
+  }
+
+  async #measure(value: number, dispatcher: LoadDriver): Promise<LevelResult> {
     const s = this.settings;
     const clock = this.deps.clock;
     const snapshots: (ModelStats | undefined)[] = [await this.#serverStats()];
     const passes: PassSummary[] = [];
     let trial = 0;
     let window = this.#open(0, clock.nowNs());
+    this.deps.export?.levelStart(s.mode, value, window.startNs);
     this.#all.begin(0);
     let cpu0 = this.deps.cpuUs();
     if (s.requestCount > 0) dispatcher.limit(s.requestCount);
@@ -156,12 +178,13 @@ export class LevelMeasurer implements DispatchSink {
       await this.#waitForWindowEnd(window, dispatcher);
       const end = clock.nowNs();
       window.close(end, this.deps.cpuUs() - cpu0);
+      this.deps.export?.windowEnd(end);
       const aborted = this.deps.signal.aborted;
       const last = s.requestCount > 0 || aborted || trial + 1 >= s.maxTrials;
       if (!last) {
         this.#current = this.#open(trial + 1, end);
         cpu0 = this.deps.cpuUs();
-      } else this.#current = undefined;
+      } else this.pause();
       snapshots.push(await this.#serverStats());
       if (this.#tooManyErrors(window)) {
         passes.push(window.pass(s.batchSize, s.percentile));
@@ -192,6 +215,7 @@ export class LevelMeasurer implements DispatchSink {
     const w = this.#ring[trial % RING];
     w.begin(startNs);
     this.#current = w;
+    this.deps.metrics?.open(trial);
     return w;
   }
 
@@ -263,6 +287,7 @@ export class LevelMeasurer implements DispatchSink {
       passes,
       client,
       server: this.#serverDelta(before, after),
+      metrics: this.deps.metrics?.merged(passes.length - used, passes.length - 1),
       stabilizingLatencyNs: merged.stabilizingLatency(s.percentile),
       status,
     };

@@ -66,6 +66,8 @@ export class RequestRecord {
   sequenceEnd = false;
   /** Which sequence context sent it (-1 outside sequences), for the source's bookkeeping. */
   context = -1;
+  /** The sequence's correlation id (0 outside sequences), for the profile export. */
+  sequenceId = 0;
 
   reset(intendedNs: number): void {
     this.intendedNs = intendedNs;
@@ -84,6 +86,7 @@ export class RequestRecord {
     this.dataLabel = "";
     this.sequenceEnd = false;
     this.context = -1;
+    this.sequenceId = 0;
   }
 
   /** Notes one response at `ns`; the first also sets firstByteNs if the channel did not. */

@@ -11,6 +11,8 @@ type Loader = () => Promise<{ default?: unknown }>;
 
 const BUILT_IN: Record<string, Loader> = {
   triton: () => import("../backends/triton.ts"),
+  torchserve: () => import("../backends/torchserve.ts"),
+  triton_c_api: () => import("../backends/triton_capi.ts"),
 };
 
 export const PLUGIN_PREFIX = "plugin:";

@@ -17,6 +17,7 @@ import {
 import type { ModelStats } from "./backend.ts";
 import type { Range } from "./config.ts";
 import { intervalLines, openLoopHeadLines, openLoopTailLines } from "./report_extensions.ts";
+import { metricsLines } from "./report_metrics.ts";
 
 export type { RateSettings, ReportContext } from "./format.ts";
 
@@ -244,6 +245,7 @@ function serverLines(s: ModelStats, ctx: ReportContext): string[] {
 export function formatLevelResult(level: LevelResult, ctx: ReportContext): string {
   const lines = clientLines(level, ctx);
   if (ctx.serverStats && level.server !== undefined) lines.push(...serverLines(level.server, ctx));
+  if (level.metrics !== undefined) lines.push(...metricsLines(level.metrics));
   if (level.client.overheadPct > OVERHEAD_WARNING_PCT) {
     lines.push(
       "[WARNING] Perf Analyzer is not able to keep up with the desired load. " +

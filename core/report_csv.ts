@@ -12,6 +12,7 @@ import {
   usec,
 } from "./format.ts";
 import type { ClientStats, LevelResult } from "./results.ts";
+import { METRICS_CSV_HEADER, metricsCells } from "./report_metrics.ts";
 
 function sortedPercentiles(client: ClientStats): number[] {
   return [...client.percentilesNs.keys()].sort((a, b) => a - b);
@@ -74,6 +75,7 @@ function header(first: LevelResult, ctx: ReportContext, ext: Extensions): string
   if (ctx.config.verboseCsv) {
     if (ctx.config.percentile === -1) cols.push("Avg latency");
     cols.push("request/response", "response wait");
+    if (ctx.config.collectMetrics) cols.push(...METRICS_CSV_HEADER);
   }
   cols.push(...extensionHeader(ext));
   return cols.join(",");
@@ -112,6 +114,7 @@ function row(level: LevelResult, ctx: ReportContext, ext: Extensions): string {
   if (ctx.config.verboseCsv) {
     if (ctx.config.percentile === -1) cells.push(String(usec(c.avgLatencyNs)));
     cells.push(String(send + recv), String(Math.max(0, usec(c.avgRequestNs) - send - recv)));
+    if (ctx.config.collectMetrics) cells.push(...metricsCells(level.metrics));
   }
   cells.push(...extensionCells(c, ext));
   return cells.join(",");

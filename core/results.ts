@@ -4,6 +4,7 @@
  */
 import type { ModelStats } from "./backend.ts";
 import type { Interval } from "./confidence.ts";
+import type { GpuMetrics } from "./gpu_metrics.ts";
 
 /** Client-side numbers for one window or for the merged (reported) windows of a level. */
 export interface ClientStats {
@@ -77,6 +78,8 @@ export interface LevelResult {
   client: ClientStats;
   /** Delta of the server's cumulative statistics over the same windows, when available. */
   server: ModelStats | undefined;
+  /** --collect-metrics: GPU metrics over the same windows. */
+  metrics?: GpuMetrics;
   /** Average latency or the --percentile latency, in ns. */
   stabilizingLatencyNs: number;
   status: LevelStatus;

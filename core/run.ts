@@ -23,9 +23,11 @@ import {
   type ReportContext,
 } from "./report_console.ts";
 import { formatCsv } from "./report_csv.ts";
+import { writeReportFiles } from "./report_files.ts";
 import { levelLabel, ProgressLine } from "./progress.ts";
 import { OutputValidator } from "./output_validator.ts";
 import { runData } from "./run_data.ts";
+import { openSinks, type RunSinks } from "./run_sinks.ts";
 import type { LevelResult } from "./results.ts";
 import { binarySweep, linearSweep, type SweepResult } from "./sweep.ts";
 
@@ -57,10 +59,18 @@ function checkModel(model: ModelInfo, config: RunConfig): void {
 
 async function createBackend(
   config: RunConfig,
-  cwd: string,
+  deps: RunDeps,
 ): Promise<{ backend: Backend; kind: string; options: BackendOptions }> {
-  const factory = await loadBackendFactory(config.serviceKind, cwd);
-  if (!factory.protocols.includes(config.protocol)) {
+  const factory = await loadBackendFactory(config.serviceKind, deps.cwd);
+  if (factory.protocols.length === 0) {
+    // In-process backend: perf_analyzer ignores -i and -u for its C API; so do we, out loud.
+    if (config.protocol !== "http" || config.urlSet) {
+      deps.stderr(
+        `WARNING: -i and -u have no effect with --service-kind ${config.serviceKind} ` +
+          "(the server runs in this process)\n",
+      );
+    }
+  } else if (!factory.protocols.includes(config.protocol)) {
     throw new RunError(
       `service kind '${config.serviceKind}' does not support -i ${config.protocol} ` +
         `(supported: ${factory.protocols.join(", ")})`,
@@ -76,7 +86,12 @@ async function createBackend(
     requestTimeoutMs: config.requestTimeoutMs,
     streaming: config.streaming,
     grpcCompression: config.grpcCompression,
+    tls: config.tls,
     captureOutputs: false,
+    tritonServerDirectory: config.tritonServerDirectory,
+    modelRepository: config.modelRepository,
+    stdout: deps.stdout,
+    stderr: deps.stderr,
   };
   return { backend: factory.create(options), kind: factory.kind, options };
 }
@@ -108,6 +123,7 @@ function measurerFor(
   signal: AbortSignal,
   cpuUs: () => number,
   stats: (() => Promise<ModelStats | undefined>) | undefined,
+  sinks: RunSinks,
 ): LevelMeasurer {
   return new LevelMeasurer({
     mode: config.loadMode === "concurrency" ? "concurrency" : "request_rate",
@@ -131,11 +147,13 @@ function measurerFor(
     serverStats: stats,
     signal,
     warn: (m) => deps.stderr(`${m}\n`),
+    metrics: sinks.metrics,
+    export: sinks.export,
   });
 }
 
 export async function run(config: RunConfig, deps: RunDeps): Promise<ExitCode> {
-  const { backend, kind, options } = await createBackend(config, deps.cwd);
+  const { backend, kind, options } = await createBackend(config, deps);
   try {
     const model = await backend.describe(config.model, config.modelVersion);
     checkModel(model, config);
@@ -156,12 +174,14 @@ export async function run(config: RunConfig, deps: RunDeps): Promise<ExitCode> {
     const signal = AbortSignal.any([deps.signal, failed.signal]);
     // Polling for the next send time burns CPU on purpose; it is not client overhead.
     let spinNs = () => 0;
+    const sinks = openSinks(config, deps, kind);
     const measurer = measurerFor(
       config,
       deps,
       signal,
       () => deps.cpuUs() - spinNs() / 1000,
       serverStats ? () => statsSource!.serverStats(config.model, version) : undefined,
+      sinks,
     );
     const validator = data.validation
       ? new OutputValidator(measurer, config.validationMode, () => failed.abort())
@@ -174,7 +194,10 @@ export async function run(config: RunConfig, deps: RunDeps): Promise<ExitCode> {
       validator ?? measurer,
       deps.readTextFile,
       data.timestampsMs,
-    );
+    ).catch(async (e) => {
+      await sinks.close();
+      throw e;
+    });
     spinNs = plan.spinNs;
     const ctx: ReportContext = {
       config,
@@ -186,6 +209,7 @@ export async function run(config: RunConfig, deps: RunDeps): Promise<ExitCode> {
     };
     try {
       deps.stdout(formatSettings(ctx));
+      sinks.start();
       await warmup(config, plan, measurer);
       const mismatch = () => new RunError(validator!.firstMismatch!);
       const result = await sweep(
@@ -204,10 +228,12 @@ export async function run(config: RunConfig, deps: RunDeps): Promise<ExitCode> {
       if (config.csvFile && result.levels.length > 0) {
         await deps.writeTextFile(config.csvFile, formatCsv(result.levels, ctx));
       }
+      await writeReportFiles(result.levels, ctx, deps.writeTextFile);
       return result.exitCode;
     } finally {
       measurer.pause();
       await plan.driver.stop();
+      await sinks.close();
       measurer.destroy();
     }
   } finally {

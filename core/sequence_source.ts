@@ -169,6 +169,7 @@ export class SequenceSource implements RequestSource {
     record.dataLabel = step.label ?? "";
     record.sequenceEnd = end;
     record.context = c;
+    record.sequenceId = ctx.id;
     return prepared;
   }
 }

@@ -11,12 +11,16 @@ Options:
   --host H            address to listen on (default 127.0.0.1)
   --http-port P       port, 0 lets the OS pick (default 0)
   --grpc-port P       also serve Triton gRPC on this port, 0 lets the OS pick (default: off)
+  --metrics-port P    also serve Prometheus metrics (2 simulated GPUs) on this port (default: off)
   --compute-us N      simulated compute time per execution in microseconds (default 0);
                       also uniform:MIN:MAX or exponential:MEAN
   --instances N       executions that may run at once per model (default 1)
   --stall EVERY:FOR   stop computing for FOR ms at the start of every EVERY ms (default: off)
   --no-config         no /config route and no "model_configuration" extension
   --no-stats          no /stats routes and no "statistics" extension
+  --tls-cert FILE     serve HTTPS and gRPC over TLS with this PEM certificate chain
+  --tls-key FILE      PEM private key of --tls-cert (required with it)
+  --tls-client-ca F   mutual TLS: require client certificates issued by this PEM CA
   -h, --help          print this help`;
 
 /** A bad command line; main prints the message and exits 99. */
@@ -65,17 +69,32 @@ const WITH_VALUE = [
   "--host",
   "--http-port",
   "--grpc-port",
+  "--metrics-port",
   "--compute-us",
   "--instances",
   "--stall",
+  "--tls-cert",
+  "--tls-key",
+  "--tls-client-ca",
 ];
 
+/** The --tls-* files; a missing cert or key is reported by resolveOptions (checkServerTls). */
+function applyTls(options: ServerOptions, flag: string, value: string): void {
+  if (value === "") throw bad(flag, value, "a PEM file path");
+  const tls = options.tls ??= { certFile: "", keyFile: "" };
+  if (flag === "--tls-cert") tls.certFile = value;
+  else if (flag === "--tls-key") tls.keyFile = value;
+  else tls.clientCaFile = value;
+}
+
 function apply(options: ServerOptions, flag: string, value: string): void {
-  if (flag === "--host") {
+  if (flag.startsWith("--tls-")) applyTls(options, flag, value);
+  else if (flag === "--host") {
     if (value === "") throw bad(flag, value, "a host name or address");
     options.host = value;
   } else if (flag === "--http-port") options.httpPort = integer(flag, value, 0, 65535);
   else if (flag === "--grpc-port") options.grpcPort = integer(flag, value, 0, 65535);
+  else if (flag === "--metrics-port") options.metricsPort = integer(flag, value, 0, 65535);
   else if (flag === "--stall") {
     const stall = parseStall(value);
     if (!stall) throw bad(flag, value, "EVERY_MS:FOR_MS with 0 < FOR < EVERY");

@@ -35,6 +35,9 @@ async function main(args: string[]): Promise<number> {
   if (server.grpcUrl !== undefined) {
     console.log(`reference server: Triton gRPC on ${server.grpcUrl}`);
   }
+  if (server.metricsUrl !== undefined) {
+    console.log(`reference server: Prometheus metrics on http://${server.metricsUrl}`);
+  }
   await new Promise<void>((resolve) => {
     const stop = () => {
       Deno.removeSignalListener("SIGINT", stop);

@@ -1,5 +1,6 @@
 /** Options of the reference server, their defaults and validation. */
 import { checkStall, type Stall } from "./stall.ts";
+import { checkServerTls, type ServerTlsFiles } from "./tls.ts";
 
 /** Simulated compute-infer time per execution, in microseconds. */
 export type ComputeTime =
@@ -14,6 +15,8 @@ export interface ServerOptions {
   httpPort?: number;
   /** Default: no gRPC listener. 0: the OS picks a free port. */
   grpcPort?: number;
+  /** Default: no Prometheus metrics listener. 0: the OS picks a free port. */
+  metricsPort?: number;
   /** Default 0: no simulated compute time at all. */
   computeUs?: ComputeTime;
   /** Default 1: executions run at most this many at a time per model; the rest wait FIFO. */
@@ -24,6 +27,8 @@ export interface ServerOptions {
   noStats?: boolean;
   /** Stop computing for `forMs` at the start of every `everyMs` (default: never). */
   stall?: Stall;
+  /** Serve HTTP and gRPC over TLS (server/tls.ts); default: cleartext. Metrics stay cleartext. */
+  tls?: ServerTlsFiles;
 }
 
 export interface ResolvedOptions {
@@ -31,11 +36,14 @@ export interface ResolvedOptions {
   httpPort: number;
   /** undefined: no gRPC listener. */
   grpcPort: number | undefined;
+  /** undefined: no metrics listener. */
+  metricsPort: number | undefined;
   computeUs: ComputeTime;
   instances: number;
   noConfig: boolean;
   noStats: boolean;
   stall: Stall | undefined;
+  tls: ServerTlsFiles | undefined;
 }
 
 function isNonNegative(n: unknown): n is number {
@@ -78,15 +86,19 @@ export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
     host: options.host ?? "127.0.0.1",
     httpPort: options.httpPort ?? 0,
     grpcPort: options.grpcPort,
+    metricsPort: options.metricsPort,
     computeUs: options.computeUs ?? 0,
     instances: options.instances ?? 1,
     noConfig: options.noConfig ?? false,
     noStats: options.noStats ?? false,
     stall: options.stall,
+    tls: options.tls,
   };
+  checkServerTls(resolved.tls);
   if (resolved.stall) checkStall(resolved.stall);
   checkPort("httpPort", resolved.httpPort);
   if (resolved.grpcPort !== undefined) checkPort("grpcPort", resolved.grpcPort);
+  if (resolved.metricsPort !== undefined) checkPort("metricsPort", resolved.metricsPort);
   if (!Number.isInteger(resolved.instances) || resolved.instances < 1) {
     throw new RangeError(`Invalid instances ${resolved.instances}: expected an integer >= 1`);
   }

@@ -6,16 +6,20 @@ Deno.test("resolveOptions fills defaults and names the bad option", () => {
     host: "127.0.0.1",
     httpPort: 0,
     grpcPort: undefined,
+    metricsPort: undefined,
     computeUs: 0,
     instances: 1,
     noConfig: false,
     noStats: false,
     stall: undefined,
+    tls: undefined,
   });
   assert.throws(() => resolveOptions({ stall: { everyMs: 100, forMs: 100 } }), /Invalid stall/);
   assert.throws(() => resolveOptions({ httpPort: 70000 }), /httpPort 70000/);
   assert.throws(() => resolveOptions({ grpcPort: -1 }), /grpcPort -1/);
   assert.equal(resolveOptions({ grpcPort: 0 }).grpcPort, 0);
+  assert.throws(() => resolveOptions({ metricsPort: 1.5 }), /metricsPort 1.5/);
+  assert.equal(resolveOptions({ metricsPort: 0 }).metricsPort, 0);
   assert.throws(() => resolveOptions({ instances: 0 }), /instances 0/);
   assert.throws(() => resolveOptions({ computeUs: Number.NaN }), /computeUs NaN/);
   assert.throws(

@@ -1,19 +1,25 @@
 /** Starts the reference server's HTTP listener, and its gRPC listener when asked, in this thread. */
 import type { ModelStats } from "../core/backend.ts";
 import { type GrpcListener, startGrpc } from "./grpc_server.ts";
+import { GpuSimulator, type MetricsListener, startMetrics } from "./metrics.ts";
 import { type ResolvedOptions, resolveOptions, type ServerOptions } from "./options.ts";
 import { createContext, handle, type ServerContext } from "./routes.ts";
+import { startBehindTls } from "./tls_server.ts";
 import type { SequenceStats } from "./sequences.ts";
 
 export interface ReferenceServer {
   readonly host: string;
   readonly httpPort: number;
-  /** "HOST:PORT" without a scheme, as perf_analyzer's -u takes it. */
+  /** "HOST:PORT" without a scheme, as perf_analyzer's -u takes it ("https://HOST:PORT" with tls). */
   readonly url: string;
   /** The gRPC port, undefined when the server was started without `grpcPort`. */
   readonly grpcPort: number | undefined;
   /** "HOST:PORT" of the gRPC listener (perf_analyzer -i grpc -u ...), or undefined. */
   readonly grpcUrl: string | undefined;
+  /** "HOST:PORT/metrics" (perf_analyzer --metrics-url), or undefined without `metricsPort`. */
+  readonly metricsUrl: string | undefined;
+  /** The simulated GPUs the metrics endpoint reports; tests set their readings. */
+  readonly gpus: GpuSimulator;
   /** The exact cumulative counters the server keeps (the numbers /stats serves). */
   groundTruth(model: string): ModelStats;
   /**
@@ -46,6 +52,9 @@ export async function startResolved(
   options: ResolvedOptions,
   busySpin: boolean,
 ): Promise<ReferenceServer> {
+  if (options.tls !== undefined) {
+    return await startBehindTls(options, (inner) => startResolved(inner, busySpin));
+  }
   const ctx = createContext(options, busySpin);
   const server = Deno.serve({
     hostname: options.host,
@@ -63,6 +72,16 @@ export async function startResolved(
       throw e;
     }
   }
+  const gpus = new GpuSimulator();
+  let metrics: MetricsListener | undefined;
+  if (options.metricsPort !== undefined) {
+    try {
+      metrics = startMetrics(ctx, gpus, options.host, options.metricsPort);
+    } catch (e) {
+      await Promise.all([server.shutdown(), grpc?.close()]);
+      throw e;
+    }
+  }
   const port = server.addr.port;
   let closing: Promise<void> | undefined;
   return {
@@ -71,6 +90,10 @@ export async function startResolved(
     url: hostPort(options.host, port),
     grpcPort: grpc?.port,
     grpcUrl: grpc === undefined ? undefined : hostPort(options.host, grpc.port),
+    metricsUrl: metrics === undefined
+      ? undefined
+      : `${hostPort(options.host, metrics.port)}/metrics`,
+    gpus,
     groundTruth(model: string): ModelStats {
       const entry = ctx.models.get(model);
       if (entry === undefined) {
@@ -81,7 +104,7 @@ export async function startResolved(
     sequences: (model: string) => sequenceTruth(ctx, model),
     close(): Promise<void> {
       // shutdown() lets in-flight requests finish and closes idle keep-alive connections.
-      closing ??= Promise.all([server.shutdown(), grpc?.close()]).then(() => {});
+      closing ??= Promise.all([server.shutdown(), grpc?.close(), metrics?.close()]).then(() => {});
       return closing;
     },
   };

@@ -12,6 +12,8 @@ export interface ReferenceServerRemote {
   readonly grpcPort: number | undefined;
   /** "HOST:PORT" of the gRPC listener, or undefined. */
   readonly grpcUrl: string | undefined;
+  /** "HOST:PORT/metrics" of the metrics listener (fixed simulated GPUs), or undefined. */
+  readonly metricsUrl: string | undefined;
   /** The exact cumulative counters the server keeps (one postMessage round trip). */
   groundTruth(model: string): Promise<ModelStats>;
   /** The sequence ground truth of a sequence model (one postMessage round trip). */
@@ -36,6 +38,7 @@ export type FromWorker =
     url: string;
     grpcPort: number | undefined;
     grpcUrl: string | undefined;
+    metricsUrl: string | undefined;
   }
   | { type: "startFailed"; name: string; message: string }
   | {
@@ -54,6 +57,7 @@ class RemoteServer implements ReferenceServerRemote {
   url = "";
   grpcPort: number | undefined = undefined;
   grpcUrl: string | undefined = undefined;
+  metricsUrl: string | undefined = undefined;
   readonly #worker = new Worker(new URL("./worker.ts", import.meta.url).href, { type: "module" });
   /** Queries awaiting their reply; each knows what kind of stats it asked for. */
   readonly #pending = new Map<number, { resolve(s: unknown): void; reject(e: Error): void }>();
@@ -101,6 +105,7 @@ class RemoteServer implements ReferenceServerRemote {
     this.url = started.url;
     this.grpcPort = started.grpcPort;
     this.grpcUrl = started.grpcUrl;
+    this.metricsUrl = started.metricsUrl;
   }
 
   groundTruth(model: string): Promise<ModelStats> {

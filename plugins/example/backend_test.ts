@@ -1,0 +1,92 @@
+/**
+ * The example plugin loaded BY PATH through `plugin:` (the way users load it), run through the
+ * contract conformance suite, the conformance script, and one end-to-end CLI run.
+ */
+import assert from "node:assert/strict";
+import { contractSuite } from "../../backends/conformance_contract.ts";
+import torchserve from "../../backends/torchserve.ts";
+import { loadBackendFactory } from "../../core/registry.ts";
+import { conformance } from "../../scripts/conformance.ts";
+import { startServer } from "../../server/mod.ts";
+import { numberAfter, runCli, withServer } from "../../tests/cli_harness.ts";
+
+const HERE = new URL(".", import.meta.url).pathname;
+const ROOT = new URL("../../", import.meta.url).pathname;
+const PLUGIN = "plugin:plugins/example/backend.ts";
+
+const factory = await loadBackendFactory(PLUGIN, ROOT);
+
+contractSuite("example plugin", {
+  startServer: () => startServer({}),
+  make: (url) =>
+    factory.create({
+      url,
+      protocol: "http",
+      headers: [],
+      inputTensorFormat: "binary",
+      outputTensorFormat: "binary",
+      verbose: false,
+    }),
+});
+
+async function withModule(source: string, fn: (path: string) => Promise<void>) {
+  const path = await Deno.makeTempFile({ prefix: "pa_plugin_", suffix: ".ts" });
+  try {
+    await Deno.writeTextFile(path, source);
+    await fn(path);
+  } finally {
+    await Deno.remove(path);
+  }
+}
+
+Deno.test("example plugin: end to end from the CLI, counted by the server", async () => {
+  await withServer({}, async (server) => {
+    const r = await runCli([
+      ...["-m", "simple", "-u", server.url, "--request-count", "12"],
+      ...["--service-kind", `plugin:${HERE}backend.ts`],
+    ]);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /Service Kind: EXAMPLE-JSON/);
+    assert.equal(numberAfter(r.stdout, "    Request count: "), 12);
+    assert.match(r.stderr, /example plugin: JSON over fetch/);
+    assert.equal((await server.groundTruth("simple")).successCount, 12);
+  });
+});
+
+Deno.test("conformance script: passes the example, fails a broken copy with exit 1", async () => {
+  const lines: string[] = [];
+  assert.equal(await conformance([`plugin:${HERE}backend.ts`], (l) => lines.push(l)), 0);
+  assert.equal(lines.filter((l) => l.startsWith("  pass  ")).length, 7, lines.join("\n"));
+  // The same plugin, but every request carries only half of INPUT0's elements.
+  const broken = `import f from "${new URL("backend.ts", import.meta.url).href}";
+export default { ...f, create(o) {
+  const b = f.create(o); const prep = b.prepare.bind(b);
+  b.prepare = (s) => prep({ ...s, inputs: s.inputs.map((t) => ({ ...t, bytes: t.bytes.subarray(0, 32) })) });
+  return b;
+} };`;
+  await withModule(broken, async (path) => {
+    const out: string[] = [];
+    assert.equal(await conformance([`plugin:${path}`], (l) => out.push(l)), 1);
+    assert.ok(out.some((l) => l.startsWith("  FAIL  a prepared request is sent many times")));
+    assert.match(out.at(-1)!, /^\d check\(s\) failed$/);
+  });
+  assert.equal(await conformance([], () => {}), 2, "usage error");
+  assert.equal(await conformance(["plugin:./nope.ts"], () => {}), 2, "load error");
+});
+
+Deno.test("a plugin of another contract version is refused with both versions named", async () => {
+  const source = `import f from "${new URL("backend.ts", import.meta.url).href}";
+export default { ...f, contractVersion: 99 };`;
+  await withModule(source, async (path) => {
+    await assert.rejects(
+      loadBackendFactory(`plugin:${path}`),
+      /implements backend contract version 99, but this tool implements version 1/,
+    );
+  });
+});
+
+Deno.test("built-in kinds load through the same dynamic import as plugins", async () => {
+  assert.equal(await loadBackendFactory("torchserve"), torchserve);
+  const byPath = await loadBackendFactory(`plugin:${ROOT}backends/torchserve.ts`);
+  assert.equal(byPath, torchserve, "one module instance whichever way it is named");
+});

@@ -1,0 +1,81 @@
+/**
+ * The distribution check: `deno task bundle`'s command, pointed at a temp dir, must make one
+ * self-contained JS file. It is run from a directory holding nothing else (no deno.json, no
+ * sources, no proto/, no node_modules) against the reference server: triton over HTTP and
+ * gRPC, and torchserve, so every dynamic import, npm package and proto must be inside the file.
+ */
+import assert from "node:assert/strict";
+import { startServer } from "../server/mod.ts";
+
+const ROOT = new URL("../", import.meta.url).pathname;
+
+/** The bundle task's command with its output redirected to `out`. */
+async function bundleArgs(out: string): Promise<string[]> {
+  const tasks = JSON.parse(await Deno.readTextFile(`${ROOT}deno.json`)).tasks;
+  const words = String(tasks.bundle).split(/\s+/);
+  assert.equal(words[0], "deno", "the bundle task runs deno");
+  const o = words.indexOf("-o");
+  assert.ok(o > 0, "the bundle task names its output with -o");
+  words[o + 1] = out;
+  return words.slice(1);
+}
+
+async function run(args: string[], cwd: string): Promise<{ code: number; out: string }> {
+  const cmd = new Deno.Command(Deno.execPath(), {
+    args,
+    cwd,
+    env: { NO_COLOR: "1" },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  });
+  const r = await cmd.output();
+  const text = new TextDecoder();
+  return { code: r.code, out: text.decode(r.stdout) + text.decode(r.stderr) };
+}
+
+Deno.test("the bundle is one file that runs alone, built-in backends included", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "pa_bundle_" });
+  const server = await startServer({ grpcPort: 0 });
+  try {
+    const file = `${dir}/perf_analyzer.js`;
+    const built = await run(await bundleArgs(file), ROOT);
+    assert.equal(built.code, 0, built.out);
+    assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), ["perf_analyzer.js"]);
+    const source = await Deno.readTextFile(file);
+    assert.doesNotMatch(source, /\bimport\(\s*["']/, "no dynamic import left to resolve");
+    assert.doesNotMatch(source, /["']npm:/, "npm packages are inlined");
+
+    const triton = await run(
+      ["run", "-A", file, "-m", "simple", "-u", server.url, "--request-count", "20"],
+      dir,
+    );
+    assert.equal(triton.code, 0, triton.out);
+    assert.match(triton.out, /Request count: 20\n/);
+    assert.equal(server.groundTruth("simple").successCount, 20);
+
+    // gRPC reads its service definition from the bundle too, not from a proto/ directory.
+    const grpc = await run([
+      ...["run", "-A", file, "-m", "simple", "-i", "grpc", "-u", server.grpcUrl!],
+      ...["--request-count", "10"],
+    ], dir);
+    assert.equal(grpc.code, 0, grpc.out);
+    assert.match(grpc.out, /Request count: 10\n/);
+    assert.equal(server.groundTruth("simple").successCount, 30);
+
+    const a = [...Array(16).keys()];
+    await Deno.writeTextFile(`${dir}/in.json`, JSON.stringify({ INPUT0: a, INPUT1: a }));
+    await Deno.writeTextFile(`${dir}/data.json`, '{"data": [{"TORCHSERVE_INPUT": ["in.json"]}]}');
+    const ts = await run([
+      ...["run", "-A", file, "-m", "simple", "--service-kind", "torchserve"],
+      ...["-u", server.url, "--input-data", "data.json", "--request-count", "5"],
+    ], dir);
+    assert.equal(ts.code, 0, ts.out);
+    assert.match(ts.out, /Service Kind: TORCHSERVE/);
+    assert.match(ts.out, /Request count: 5\n/);
+    assert.equal(server.groundTruth("simple").successCount, 35);
+  } finally {
+    await server.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
