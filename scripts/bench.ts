@@ -5,7 +5,9 @@
  * (`deno run -A main.ts ... --request-count N`, its RSS read from /proc) for one window at full
  * rate; then the pacing rows: the CLI open loop at 20,000 req/s once per --pacing mode (send
  * lateness, service time, CPU); then the gRPC rows: the gRPC backend's channels against the
- * reference server (scripts/bench_grpc.ts). Prints a table and writes bench/results.json. A measurement,
+ * reference server (scripts/bench_grpc.ts); then the C API rows: the CLI in-process on the C
+ * double next to HTTP on the reference server (scripts/bench_capi.ts). Prints a table and
+ * writes bench/results.json. A measurement,
  * not a test: it exits 1 only when a measurement is invalid (failed requests, broken
  * keep-alive, the CLI failing), never for a missed target.
  *
@@ -19,9 +21,12 @@
  *   --pacing-warmup S     send S seconds of warmup requests first (default 0, as perf_analyzer)
  *   --only-grpc           only the gRPC rows (no nginx or wrk needed); they replace just the
  *                         `grpc` key of the existing --out file, keeping the full run's numbers
+ *   --only-capi           only the C API rows (needs gcc for the double); they replace just the
+ *                         `capi` key of the existing --out file
  *   --warmup S            seconds of our client's warmup before each window (default 2)
  *   --repeat N            runs per tool and connection count, best one shown (default 1)
- *   --quick               3 s rows, 10 s soak, 1 s warmup, 2.4 s pacing windows, 1 s gRPC rows
+ *   --quick               3 s rows, 10 s soak, 1 s warmup, 2.4 s pacing windows, 1 s gRPC and
+ *                         C API rows
  *   --out FILE            where the JSON goes (default bench/results.json)
  */
 import { dirname } from "node:path";
@@ -31,7 +36,9 @@ import { type BenchPlan, runBench } from "./bench_run.ts";
 import { formatTable } from "./bench_report.ts";
 import { pacingLines } from "./bench_pacing_report.ts";
 import type { GrpcBenchPlan } from "../backends/grpc_channel_bench.ts";
-import { grpcLines, grpcPlan, mergeGrpc, runGrpcSection } from "./bench_grpc.ts";
+import { grpcLines, grpcPlan, runGrpcSection } from "./bench_grpc.ts";
+import { capiLines, type CapiPlan, runCapiSection } from "./bench_capi.ts";
+import { mergeSection } from "./bench_table.ts";
 
 const RESULTS = new URL("../bench/results.json", import.meta.url).pathname;
 /** Far below what the client sustains closed-loop, so pacing, not throughput, is measured. */
@@ -55,7 +62,9 @@ function nonNegative(flag: string, text: string | undefined, fallback: number): 
 interface Plans {
   plan: BenchPlan;
   grpc: GrpcBenchPlan;
-  onlyGrpc: boolean;
+  capi: CapiPlan;
+  /** --only-grpc / --only-capi: run just that section and merge it into --out. */
+  only: "grpc" | "capi" | undefined;
   out: string;
 }
 
@@ -69,6 +78,7 @@ function planFrom(args: string[]): Plans {
       "only-soak": { type: "boolean", default: false },
       "only-pacing": { type: "boolean", default: false },
       "only-grpc": { type: "boolean", default: false },
+      "only-capi": { type: "boolean", default: false },
       "pacing-window": { type: "string" },
       "pacing-async": { type: "boolean", default: false },
       "pacing-warmup": { type: "string" },
@@ -102,15 +112,22 @@ function planFrom(args: string[]): Plans {
     },
   };
   const onlyGrpc = values["only-grpc"] ?? false;
-  if (onlyGrpc && (plan.onlySoak || plan.onlyPacing)) {
-    throw new RangeError("--only-grpc cannot be combined with --only-soak or --only-pacing");
+  const onlyCapi = values["only-capi"] ?? false;
+  if ((onlyGrpc || onlyCapi) && (plan.onlySoak || plan.onlyPacing || (onlyGrpc && onlyCapi))) {
+    throw new RangeError("--only-grpc and --only-capi combine with no other --only-* flag");
   }
-  return { plan, grpc: grpcPlan(quick), onlyGrpc, out: values.out ?? RESULTS };
+  return {
+    plan,
+    grpc: grpcPlan(quick),
+    capi: { seconds: quick ? 1 : 3 },
+    only: onlyGrpc ? "grpc" : onlyCapi ? "capi" : undefined,
+    out: values.out ?? RESULTS,
+  };
 }
 
 const USAGE =
   "usage: deno task bench [--duration S] [--soak S] [--soak-connections C] [--only-soak]\n" +
-  "                       [--only-pacing] [--only-grpc] [--pacing-window MS]\n" +
+  "                       [--only-pacing] [--only-grpc] [--only-capi] [--pacing-window MS]\n" +
   "                       [--pacing-async] [--pacing-warmup S]\n" +
   "                       [--warmup S] [--repeat N] [--quick] [--out FILE]";
 
@@ -123,10 +140,10 @@ async function main(args: string[]): Promise<number> {
     console.error(USAGE);
     return 2;
   }
-  return plans.onlyGrpc ? await onlyGrpc(plans) : await fullRun(plans);
+  return plans.only ? await onlySection(plans) : await fullRun(plans);
 }
 
-async function fullRun({ plan, grpc: grpcPlan, out }: Plans): Promise<number> {
+async function fullRun({ plan, grpc: grpcPlan, capi: capiPlan, out }: Plans): Promise<number> {
   const missing = await missingTools();
   if (missing.length > 0) {
     console.error(`bench: missing ${missing.join(" and ")}; install them with:`);
@@ -135,13 +152,16 @@ async function fullRun({ plan, grpc: grpcPlan, out }: Plans): Promise<number> {
   }
   const log = (line: string) => console.log(line);
   const bench = await runBench(plan, log);
-  // The gRPC rows need no nginx; they run only with every section.
+  // The gRPC and C API rows need no nginx; they run only with every section.
   const all = !plan.onlySoak && !plan.onlyPacing;
   const grpc = all ? await runGrpcSection(grpcPlan, log) : undefined;
-  const problems = [...bench.problems, ...(grpc?.problems ?? [])];
-  const results = { ...bench, grpc, valid: problems.length === 0, problems };
+  const capi = all ? await runCapiSection(capiPlan, log) : undefined;
+  const problems = [...bench.problems, ...(grpc?.problems ?? []), ...(capi?.problems ?? [])];
+  const results = { ...bench, grpc, capi, valid: problems.length === 0, problems };
   const more = [...pacingLines(results.pacing, results.pacingRuns)];
-  if (grpc) more.push(...(more.length > 0 ? [""] : []), ...grpcLines(grpc.rows));
+  for (const lines of [grpc && grpcLines(grpc.rows), capi && capiLines(capi.rows)]) {
+    if (lines) more.push(...(more.length > 0 ? [""] : []), ...lines);
+  }
   console.log("\n" + formatTable(results.rows, results.soak, results.targets, more));
   for (const p of results.problems) console.log(`INVALID: ${p}`);
   await Deno.mkdir(dirname(out), { recursive: true });
@@ -150,11 +170,14 @@ async function fullRun({ plan, grpc: grpcPlan, out }: Plans): Promise<number> {
   return results.valid ? 0 : 1;
 }
 
-/** Only the gRPC rows, merged into the existing results so the full run's numbers stay. */
-async function onlyGrpc({ grpc: grpcPlan, out }: Plans): Promise<number> {
-  const grpc = await runGrpcSection(grpcPlan, (line) => console.log(line));
-  console.log("\n" + grpcLines(grpc.rows).join("\n"));
-  for (const p of grpc.problems) console.log(`INVALID: ${p}`);
+/** Only one section's rows, merged into the existing results so the full run's numbers stay. */
+async function onlySection({ only, grpc: grpcPlan, capi: capiPlan, out }: Plans): Promise<number> {
+  const log = (line: string) => console.log(line);
+  const { section, lines } = only === "grpc"
+    ? await runGrpcSection(grpcPlan, log).then((s) => ({ section: s, lines: grpcLines(s.rows) }))
+    : await runCapiSection(capiPlan, log).then((s) => ({ section: s, lines: capiLines(s.rows) }));
+  console.log("\n" + lines.join("\n"));
+  for (const p of section.problems) console.log(`INVALID: ${p}`);
   let existing: string | null = null;
   try {
     existing = await Deno.readTextFile(out);
@@ -162,9 +185,9 @@ async function onlyGrpc({ grpc: grpcPlan, out }: Plans): Promise<number> {
     if (!(e instanceof Deno.errors.NotFound)) throw e;
   }
   await Deno.mkdir(dirname(out), { recursive: true });
-  await Deno.writeTextFile(out, mergeGrpc(existing, grpc));
-  console.log(`\ngRPC rows written to ${out} (key "grpc"; the rest of the file kept)`);
-  return grpc.problems.length === 0 ? 0 : 1;
+  await Deno.writeTextFile(out, mergeSection(existing, only!, section));
+  console.log(`\n${only} rows written to ${out} (key "${only}"; the rest of the file kept)`);
+  return section.problems.length === 0 ? 0 : 1;
 }
 
 try {

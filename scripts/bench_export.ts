@@ -7,29 +7,10 @@
  *   deno run -A scripts/bench_export.ts [--seconds 60] [--connections 8] [--only-export]
  */
 import { parseArgs } from "node:util";
+import { startServerProcess } from "./bench_server.ts";
 import { runCliWith, summarizeRss } from "./bench_soak.ts";
 
-const SERVER_TS = new URL("../server/main.ts", import.meta.url).pathname;
 const SIZING_REQUESTS = 20000;
-
-/** Starts the reference server and reads its address from the first line it prints. */
-async function startServerProcess(): Promise<{ url: string; child: Deno.ChildProcess }> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", SERVER_TS, "--http-port", "0"],
-    stdout: "piped",
-    stderr: "inherit",
-    stdin: "null",
-  }).spawn();
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let text = "";
-  while (!/http:\/\/(\S+)/.test(text)) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`reference server exited before listening: ${text}`);
-    text += value;
-  }
-  reader.releaseLock();
-  return { url: /http:\/\/(\S+)/.exec(text)![1], child };
-}
 
 function args(url: string, connections: number, count: number): string[] {
   const c = String(connections);
@@ -76,8 +57,7 @@ async function main(): Promise<void> {
       if (exportOn) await Deno.remove(file);
     }
   } finally {
-    server.child.kill("SIGTERM");
-    await server.child.status;
+    await server.stop();
     await Deno.remove(dir, { recursive: true });
   }
 }

@@ -2,8 +2,7 @@
  * The bench's gRPC rows: the Triton gRPC backend's channels in a closed loop against the
  * reference server (a child process, zero compute), unary and streaming, at 16 and 64
  * channels, for the default transport (h2) and grpc-js; measured by
- * backends/grpc_channel_bench.ts. Also the printed section and the --only-grpc merge into an
- * existing results.json, which must keep the full run's numbers.
+ * backends/grpc_channel_bench.ts. Also the printed section.
  */
 import {
   type GrpcBenchPlan,
@@ -11,6 +10,7 @@ import {
   grpcBenchRows,
 } from "../backends/grpc_channel_bench.ts";
 import { GRPC_INFER_TRANSPORT } from "../backends/triton_grpc.ts";
+import { alignColumns } from "./bench_table.ts";
 
 export const GRPC_TITLE =
   "gRPC (the Triton gRPC backend's channels against the reference server, zero compute):";
@@ -92,26 +92,5 @@ export function grpcLines(rows: GrpcBenchRow[]): string[] {
       String(r.failed),
     ]);
   }
-  const widths = HEADER.map((_, i) => Math.max(...cells.map((row) => row[i].length)));
-  const lines = cells.map((row) =>
-    row.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ")
-  );
-  return [GRPC_TITLE, ...lines];
-}
-
-/**
- * The text of results.json after an --only-grpc run: `existing` (the full run's file, or
- * null when there is none) with only its `grpc` key added or replaced. A file that is not a
- * JSON object is refused rather than overwritten.
- */
-export function mergeGrpc(existing: string | null, grpc: GrpcSection): string {
-  let base: Record<string, unknown> = {};
-  if (existing !== null) {
-    const parsed: unknown = JSON.parse(existing);
-    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
-      throw new Error("the existing results file is not a JSON object; not overwriting it");
-    }
-    base = parsed as Record<string, unknown>;
-  }
-  return JSON.stringify({ ...base, grpc }, null, 2) + "\n";
+  return [GRPC_TITLE, ...alignColumns(cells, 2)];
 }

@@ -1,13 +1,6 @@
 import assert from "node:assert/strict";
 import type { GrpcBenchRow } from "../backends/grpc_channel_bench.ts";
-import {
-  GRPC_TITLE,
-  grpcLines,
-  grpcPlan,
-  grpcProblems,
-  type GrpcSection,
-  mergeGrpc,
-} from "./bench_grpc.ts";
+import { GRPC_TITLE, grpcLines, grpcPlan, grpcProblems } from "./bench_grpc.ts";
 
 function row(over: Partial<GrpcBenchRow> = {}): GrpcBenchRow {
   return {
@@ -23,10 +16,6 @@ function row(over: Partial<GrpcBenchRow> = {}): GrpcBenchRow {
     failed: 0,
     ...over,
   };
-}
-
-function section(rows: GrpcBenchRow[]): GrpcSection {
-  return { date: "d", plan: grpcPlan(false), method: "m", rows, problems: grpcProblems(rows) };
 }
 
 Deno.test("grpcPlan: both modes at 16 and 64 channels, h2 first, --quick shortens rows", () => {
@@ -56,22 +45,4 @@ Deno.test("grpcLines: titled table, columns aligned, CPU to one decimal", () => 
 Deno.test("grpcProblems: only rows with failed requests", () => {
   const problems = grpcProblems([row(), row({ transport: "grpc-js", channels: 64, failed: 3 })]);
   assert.deepEqual(problems, ["gRPC grpc-js unary at 64 channels: 3 failed requests"]);
-});
-
-Deno.test("mergeGrpc: keeps every other key of the full run, replaces only grpc", () => {
-  const full = { date: "full", rows: [{ tool: "wrk" }], valid: true, grpc: { old: 1 } };
-  const text = mergeGrpc(JSON.stringify(full), section([row()]));
-  assert.ok(text.endsWith("}\n"));
-  const merged = JSON.parse(text);
-  assert.deepEqual(Object.keys(merged), ["date", "rows", "valid", "grpc"]);
-  assert.equal(merged.date, "full");
-  assert.deepEqual(merged.rows, [{ tool: "wrk" }]);
-  assert.equal(merged.grpc.rows[0].rate, 25_192);
-  assert.equal(merged.grpc.old, undefined);
-});
-
-Deno.test("mergeGrpc: no existing file gives just the grpc key; a non-object is refused", () => {
-  assert.deepEqual(Object.keys(JSON.parse(mergeGrpc(null, section([])))), ["grpc"]);
-  assert.throws(() => mergeGrpc("[1, 2]", section([])), /not a JSON object/);
-  assert.throws(() => mergeGrpc("{ broken", section([])), SyntaxError);
 });

@@ -5,6 +5,7 @@
  */
 import { round, type Target } from "./bench_report.ts";
 import type { PacingRow } from "./bench_pacing.ts";
+import { alignColumns } from "./bench_table.ts";
 
 /** Achieved throughput may differ from the asked rate by at most this much. */
 export const TARGET_RATE_ERROR_PCT = 1;
@@ -123,13 +124,7 @@ function cellsOf(r: PacingRow): string[] {
 /** The pacing table: the best run per mode, then (with repeats) every run. */
 export function pacingLines(rows: PacingRow[], runs: PacingRow[]): string[] {
   if (rows.length === 0) return [];
-  const block = (list: PacingRow[]) => {
-    const cells = [HEADER, ...list.map(cellsOf)];
-    const widths = HEADER.map((_, i) => Math.max(...cells.map((c) => c[i].length)));
-    return cells.map((c) =>
-      c.map((x, i) => (i === 0 ? x.padEnd(widths[i]) : x.padStart(widths[i]))).join("  ")
-    );
-  };
+  const block = (list: PacingRow[]) => alignColumns([HEADER, ...list.map(cellsOf)]);
   const r0 = rows[0];
   const warm = r0.warmupRequests > 0 ? ` after ${r0.warmupRequests} warmup requests` : "";
   const lines = [

@@ -2,6 +2,7 @@
  * Turns bench measurements into the pass/fail targets, the printed table and the object
  * written to bench/results.json.
  */
+import { alignColumns } from "./bench_table.ts";
 
 export const TARGET_PCT_OF_WRK = 70;
 export const TARGET_CPU_US = 15;
@@ -198,13 +199,6 @@ const HEADER = [
   "failures",
 ];
 
-function tableLines(cells: string[][]): string[] {
-  const widths = HEADER.map((_, i) => Math.max(...cells.map((row) => row[i].length)));
-  return cells.map((row) =>
-    row.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ")
-  );
-}
-
 /** `more`: further sections (e.g. the pacing table), printed before the targets. */
 export function formatTable(
   rows: Row[],
@@ -230,7 +224,7 @@ export function formatTable(
   const lines = rows.length > 0
     ? [
       "Throughput (ours = the HTTP backend + Dispatcher in a harness process):",
-      ...tableLines(cells),
+      ...alignColumns(cells),
     ]
     : [];
   if (soak) lines.push(...(lines.length > 0 ? [""] : []), ...soakLines(soak));

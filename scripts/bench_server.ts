@@ -1,0 +1,39 @@
+/**
+ * The reference server as a child process for the bench sections that measure the CLI against
+ * it (profile-export soak, C API comparison): a separate process, so its CPU is not the CLI's.
+ */
+const SERVER_TS = new URL("../server/main.ts", import.meta.url).pathname;
+
+export interface ServerProcess {
+  /** host:port of its HTTP endpoint. */
+  url: string;
+  child: Deno.ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** Starts `deno run -A server/main.ts --http-port 0 ...extra` and reads the address it prints. */
+export async function startServerProcess(extra: string[] = []): Promise<ServerProcess> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", SERVER_TS, "--http-port", "0", ...extra],
+    stdout: "piped",
+    stderr: "inherit",
+    stdin: "null",
+  }).spawn();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let text = "";
+  while (!/http:\/\/(\S+)/.test(text)) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`reference server exited before listening: ${text}`);
+    text += value;
+  }
+  reader.releaseLock();
+  const url = /http:\/\/(\S+)/.exec(text)![1];
+  return {
+    url,
+    child,
+    async stop() {
+      child.kill("SIGTERM");
+      await child.status;
+    },
+  };
+}
