@@ -6,12 +6,8 @@
 import type { Channel, PreparedRequest } from "../core/backend.ts";
 import type { Clock } from "../core/clock.ts";
 import type { RequestRecord } from "../core/record.ts";
-import {
-  HttpConnection,
-  type HttpResponse,
-  ProtocolError,
-  TransportError,
-} from "./http_connection.ts";
+import { HttpConnection } from "./http_connection.ts";
+import { timedExchange } from "./http_exchange.ts";
 import type { ServerTarget } from "./http_url.ts";
 import { PreparedPrediction } from "./torchserve_request.ts";
 
@@ -33,6 +29,8 @@ export function torchServeErrorText(status: number, text: string): string {
 export class TorchServeChannel implements Channel {
   readonly #http: HttpConnection;
   #closed = false;
+  /** Made once: the hot path allocates no closure per request. */
+  readonly #isClosed = () => this.#closed;
 
   constructor(
     target: ServerTarget,
@@ -49,31 +47,15 @@ export class TorchServeChannel implements Channel {
       record.fail("protocol_error", "request was not prepared by the torchserve backend", 0);
       return;
     }
-    if (this.#closed) {
-      record.fail("cancelled", "channel closed", this.clock.nowNs());
-      return;
-    }
-    let res: HttpResponse;
-    let timedOut = false;
-    const timer = this.timeoutMs > 0
-      ? setTimeout(() => {
-        timedOut = true;
-        this.#http.abort();
-      }, this.timeoutMs)
-      : undefined;
-    try {
-      res = await this.#http.exchange(prepared.bytes, record);
-    } catch (e) {
-      const ns = this.clock.nowNs();
-      if (timedOut) record.fail("timeout", `no response within ${this.timeoutMs} ms`, ns);
-      else if (this.#closed) record.fail("cancelled", "channel closed", ns);
-      else if (e instanceof ProtocolError) record.fail("protocol_error", e.message, ns);
-      else if (e instanceof TransportError) record.fail("transport_error", e.message, ns);
-      else record.fail("transport_error", e instanceof Error ? e.message : String(e), ns);
-      return;
-    } finally {
-      clearTimeout(timer);
-    }
+    const res = await timedExchange(
+      this.#http,
+      prepared.bytes,
+      record,
+      this.timeoutMs,
+      this.clock,
+      this.#isClosed,
+    );
+    if (!res) return;
     const status = res.head.status;
     record.status = status;
     if (status >= 200 && status < 300) {

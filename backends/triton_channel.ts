@@ -6,12 +6,8 @@ import type { Channel, PreparedRequest } from "../core/backend.ts";
 import { type Clock, systemClock } from "../core/clock.ts";
 import type { RequestRecord } from "../core/record.ts";
 import { errorTextOf } from "./control_client.ts";
-import {
-  HttpConnection,
-  type HttpResponse,
-  ProtocolError,
-  TransportError,
-} from "./http_connection.ts";
+import { HttpConnection, type HttpResponse } from "./http_connection.ts";
+import { timedExchange } from "./http_exchange.ts";
 import { captureHttpOutputs } from "./http_outputs.ts";
 import type { ServerTarget } from "./http_url.ts";
 import { PreparedInfer } from "./infer_request.ts";
@@ -23,6 +19,8 @@ const MAX_ERROR_BODY = 4096;
 export class TritonChannel implements Channel {
   readonly #http: HttpConnection;
   #closed = false;
+  /** Made once: the hot path allocates no closure per request. */
+  readonly #isClosed = () => this.#closed;
 
   constructor(
     target: ServerTarget,
@@ -41,28 +39,15 @@ export class TritonChannel implements Channel {
       record.fail("protocol_error", "request was not prepared by the triton backend", 0);
       return;
     }
-    if (this.#closed) {
-      record.fail("cancelled", "channel closed", this.clock.nowNs());
-      return;
-    }
-    let res: HttpResponse;
-    let timedOut = false;
-    const timer = this.timeoutMs > 0
-      ? setTimeout(() => {
-        timedOut = true;
-        this.#http.abort();
-      }, this.timeoutMs)
-      : undefined;
-    try {
-      res = await this.#http.exchange(prepared.bytes, record);
-    } catch (e) {
-      if (timedOut) {
-        record.fail("timeout", `no response within ${this.timeoutMs} ms`, this.clock.nowNs());
-      } else this.#failed(record, e);
-      return;
-    } finally {
-      clearTimeout(timer);
-    }
+    const res = await timedExchange(
+      this.#http,
+      prepared.bytes,
+      record,
+      this.timeoutMs,
+      this.clock,
+      this.#isClosed,
+    );
+    if (!res) return;
     const status = res.head.status;
     record.status = status;
     if (status < 200 || status >= 300) {
@@ -83,14 +68,6 @@ export class TritonChannel implements Channel {
     this.#closed = true;
     this.#http.close();
     this.onClose(this);
-  }
-
-  #failed(record: RequestRecord, e: unknown): void {
-    const ns = this.clock.nowNs();
-    if (this.#closed) record.fail("cancelled", "channel closed", ns);
-    else if (e instanceof TransportError) record.fail("transport_error", e.message, ns);
-    else if (e instanceof ProtocolError) record.fail("protocol_error", e.message, ns);
-    else record.fail("transport_error", e instanceof Error ? e.message : String(e), ns);
   }
 }
 
