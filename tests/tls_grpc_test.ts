@@ -3,35 +3,15 @@
  * server's TLS front (ALPN h2), unary and streaming, with openssl-made certificates. Counts are
  * checked against the server's ground truth; failures are one line naming the URL and reason.
  */
-import { equal, ok } from "node:assert/strict";
-import { type CliRun, numberAfter, runCli, withServer } from "./cli_harness.ts";
-import { haveOpenssl, makeTestCerts, type TestCerts } from "./tls_certs.ts";
+import { equal } from "node:assert/strict";
+import { runCli, withServer } from "./cli_harness.ts";
+import { failed, okRun, withCerts } from "./tls_cli.ts";
+import { haveOpenssl } from "./tls_certs.ts";
 
 const OPENSSL = haveOpenssl();
 if (!OPENSSL) console.warn("tls_grpc_test: openssl not found, TLS tests skipped");
 
 const COUNT = 30;
-
-function okRun(r: CliRun): number {
-  equal(r.code, 0, r.stderr);
-  return numberAfter(r.stdout, "Request count: ");
-}
-
-function failed(r: CliRun, ...fragments: string[]): void {
-  equal(r.code, 99, r.stdout + r.stderr);
-  const lines = r.stderr.trim().split("\n");
-  equal(lines.length, 1, r.stderr);
-  for (const f of fragments) ok(lines[0].includes(f), `${JSON.stringify(f)} not in: ${lines[0]}`);
-}
-
-async function withCerts(fn: (c: TestCerts) => Promise<void>): Promise<void> {
-  const certs = makeTestCerts();
-  try {
-    await fn(certs);
-  } finally {
-    certs.remove();
-  }
-}
 
 const run = (url: string, ...flags: string[]) =>
   runCli([
