@@ -19,11 +19,14 @@ export type GrpcCompression = "none" | "gzip" | "deflate";
 /** grpc-js's CompressionAlgorithms values. */
 const COMPRESSION_CODES: Record<GrpcCompression, number> = { none: 0, deflate: 1, gzip: 2 };
 
-/** "host:port" for grpc-js from `host[:port]` (an http:// prefix is tolerated). */
-export function grpcAddress(url: string): string {
+/**
+ * "host:port" for grpc-js from `host[:port]` (an http:// prefix is tolerated); `defaultPort`
+ * is the server's well-known port (Triton's unless the service kind says otherwise).
+ */
+export function grpcAddress(url: string, defaultPort = DEFAULT_GRPC_PORT): string {
   const target = parseServerUrl(url);
   const hasPort = /:\d+$/.test(target.hostHeader);
-  const port = hasPort ? target.port : DEFAULT_GRPC_PORT;
+  const port = hasPort ? target.port : defaultPort;
   const host = target.hostname.includes(":") ? `[${target.hostname}]` : target.hostname;
   return `${host}:${port}`;
 }

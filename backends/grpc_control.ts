@@ -3,6 +3,7 @@
  * their own, so they never queue behind inference streams. Replies are fully decoded: these
  * calls are rare.
  */
+import type { Buffer } from "node:buffer";
 import * as grpc from "@grpc/grpc-js";
 import { type GrpcCompression, newGrpcClient } from "./grpc_connection.ts";
 import { PREFACE, settingsFrame } from "../h2/frames.ts";
@@ -61,19 +62,35 @@ export class GrpcControl {
 
   /** Rejects with GrpcCallError for any non-OK status. */
   async call(name: TritonMethodName, request: ProtoObject): Promise<ProtoObject> {
-    await this.#checkTls();
     const method = tritonMethods()[name];
+    const reply = await this.callPath(
+      `/${SERVICE}/${name}`,
+      method.requestSerialize,
+      method.responseDeserialize,
+      request,
+    );
+    return reply ?? {};
+  }
+
+  /** Any unary RPC by path (TF Serving's reuse this connection handling and TLS check). */
+  async callPath<Req, Res>(
+    path: string,
+    serialize: (value: Req) => Buffer,
+    deserialize: (bytes: Buffer) => Res,
+    request: Req,
+  ): Promise<Res> {
+    await this.#checkTls();
     return new Promise((resolve, reject) => {
       this.#client.makeUnaryRequest(
-        `/${SERVICE}/${name}`,
-        method.requestSerialize,
-        method.responseDeserialize,
+        path,
+        serialize,
+        deserialize,
         request,
         this.metadata.clone(),
         {},
-        (err: grpc.ServiceError | null, value?: ProtoObject) => {
+        (err: grpc.ServiceError | null, value?: Res) => {
           if (err) reject(new GrpcCallError(err.code, statusText(err.code, err.details)));
-          else resolve(value ?? {});
+          else resolve(value as Res);
         },
       );
     });

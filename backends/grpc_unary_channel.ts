@@ -14,7 +14,7 @@ import { captureUnaryOutputs } from "./grpc_outputs.ts";
 import { MODEL_INFER_PATH } from "./grpc_proto.ts";
 import { GrpcCode, outcomeOfStatus, statusText } from "./grpc_status.ts";
 
-export const NOT_PREPARED = "request was not prepared by the triton gRPC backend";
+export const NOT_PREPARED = "request was not prepared by this gRPC backend";
 
 /**
  * The checks both gRPC channels make before sending: the request must come from this backend's

@@ -24,6 +24,9 @@ import { captureUnaryOutputs } from "./grpc_outputs.ts";
 import { GrpcCode, outcomeOfStatus, statusText } from "./grpc_status.ts";
 import { sendable } from "./grpc_unary_channel.ts";
 
+/** Fills record.outputs from one response message, or fails the record. */
+export type OutputCapture = (message: Uint8Array, record: RequestRecord, ns: number) => void;
+
 export const NO_TRAILERS = "the server ended the call without a status";
 
 export class H2UnaryChannel implements Channel, StreamListener {
@@ -42,6 +45,8 @@ export class H2UnaryChannel implements Channel, StreamListener {
     private readonly onClose: (ch: H2UnaryChannel) => void = () => {},
     /** Decode the response's outputs into record.outputs (output validation). */
     private readonly captureOutputs = false,
+    /** How a response's outputs are decoded: ModelInferResponse unless the protocol differs. */
+    private readonly capture: OutputCapture = captureUnaryOutputs,
   ) {}
 
   send(request: PreparedRequest, record: RequestRecord): Promise<void> {
@@ -129,7 +134,7 @@ export class H2UnaryChannel implements Channel, StreamListener {
     record.bytesReceived += message.length;
     const ns = this.clock.nowNs();
     record.addResponse(ns);
-    if (this.captureOutputs) captureUnaryOutputs(message, record, ns);
+    if (this.captureOutputs) this.capture(message, record, ns);
   }
 
   #finish(status: CallStatus): void {

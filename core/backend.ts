@@ -104,6 +104,8 @@ export interface BackendOptions {
    * Off by default so the hot path does not decode what nobody reads.
    */
   captureOutputs?: boolean;
+  /** tfserving: --model-signature-name (default "serving_default"). */
+  modelSignatureName?: string;
   /** triton_c_api: --triton-server-directory, the Triton install holding lib/libtritonserver.so. */
   tritonServerDirectory?: string;
   /** triton_c_api: --model-repository the in-process server loads. */

@@ -12,6 +12,7 @@ type Loader = () => Promise<{ default?: unknown }>;
 const BUILT_IN: Record<string, Loader> = {
   triton: () => import("../backends/triton.ts"),
   torchserve: () => import("../backends/torchserve.ts"),
+  tfserving: () => import("../backends/tfserving.ts"),
   triton_c_api: () => import("../backends/triton_capi.ts"),
 };
 

@@ -59,8 +59,16 @@ function methods(ctx: ServerContext): Map<string, Method> {
   return table;
 }
 
-/** Binds `host:port` (0 = any free port) and starts serving; rejects when binding fails. */
-export function startGrpc(ctx: ServerContext, host: string, port: number): Promise<GrpcListener> {
+/**
+ * Binds `host:port` (0 = any free port) and starts serving `table` (default: the Triton and
+ * health services); rejects when binding fails.
+ */
+export function startGrpc(
+  ctx: ServerContext,
+  host: string,
+  port: number,
+  table: Map<string, Method> = methods(ctx),
+): Promise<GrpcListener> {
   let listener: Deno.TcpListener;
   try {
     listener = Deno.listen({ hostname: host, port, transport: "tcp" });
@@ -70,7 +78,7 @@ export function startGrpc(ctx: ServerContext, host: string, port: number): Promi
       new Error(`Cannot listen for gRPC on ${address}: ${(e as Error).message}`),
     );
   }
-  const route = grpcRouter(methods(ctx));
+  const route = grpcRouter(table);
   const connections = new Set<H2Connection>();
   const accepting = (async () => {
     // Bounded by close(): closing the listener ends the iteration.

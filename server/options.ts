@@ -15,6 +15,8 @@ export interface ServerOptions {
   httpPort?: number;
   /** Default: no gRPC listener. 0: the OS picks a free port. */
   grpcPort?: number;
+  /** Default: no TF Serving gRPC listener. 0: the OS picks a free port. */
+  tfservingPort?: number;
   /** Default: no Prometheus metrics listener. 0: the OS picks a free port. */
   metricsPort?: number;
   /** Default 0: no simulated compute time at all. */
@@ -36,6 +38,8 @@ export interface ResolvedOptions {
   httpPort: number;
   /** undefined: no gRPC listener. */
   grpcPort: number | undefined;
+  /** undefined: no TF Serving gRPC listener. */
+  tfservingPort: number | undefined;
   /** undefined: no metrics listener. */
   metricsPort: number | undefined;
   computeUs: ComputeTime;
@@ -86,6 +90,7 @@ export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
     host: options.host ?? "127.0.0.1",
     httpPort: options.httpPort ?? 0,
     grpcPort: options.grpcPort,
+    tfservingPort: options.tfservingPort,
     metricsPort: options.metricsPort,
     computeUs: options.computeUs ?? 0,
     instances: options.instances ?? 1,
@@ -98,6 +103,7 @@ export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
   if (resolved.stall) checkStall(resolved.stall);
   checkPort("httpPort", resolved.httpPort);
   if (resolved.grpcPort !== undefined) checkPort("grpcPort", resolved.grpcPort);
+  if (resolved.tfservingPort !== undefined) checkPort("tfservingPort", resolved.tfservingPort);
   if (resolved.metricsPort !== undefined) checkPort("metricsPort", resolved.metricsPort);
   if (!Number.isInteger(resolved.instances) || resolved.instances < 1) {
     throw new RangeError(`Invalid instances ${resolved.instances}: expected an integer >= 1`);
