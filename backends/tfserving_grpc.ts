@@ -19,8 +19,8 @@ import {
   METADATA_PATH,
   PREDICT_PATH,
   SIGNATURE_DEF_FIELD,
-  type TfObject,
   tfMessages,
+  type TfObject,
 } from "./tfserving_proto.ts";
 import { encodePredictRequest, modelSpec } from "./tfserving_request.ts";
 import { modelInfoFromSignature, signatureDefs } from "./tfserving_signature.ts";

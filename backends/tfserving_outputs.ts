@@ -6,7 +6,7 @@
 import { RunError } from "../core/errors.ts";
 import type { OutputTensor, RequestRecord } from "../core/record.ts";
 import { captureInto, checkedOutput, OutputDecodeError } from "./output_tensor.ts";
-import { type TfObject, tfMessages } from "./tfserving_proto.ts";
+import { tfMessages, type TfObject } from "./tfserving_proto.ts";
 import { wireTensor } from "./tfserving_tensor.ts";
 
 /** Fills `record.outputs` from a map of output name -> TensorProto object. */
@@ -23,7 +23,11 @@ export function decodeTfOutputs(outputs: Record<string, TfObject>, out: OutputTe
 }
 
 /** The unary channel's capture hook for PredictResponse messages. */
-export function capturePredictOutputs(message: Uint8Array, record: RequestRecord, ns: number): void {
+export function capturePredictOutputs(
+  message: Uint8Array,
+  record: RequestRecord,
+  ns: number,
+): void {
   if (record.outputs.length > 0 || record.outcome !== "ok") return;
   captureInto(record, ns, (out) => {
     let reply: TfObject;

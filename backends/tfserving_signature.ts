@@ -5,7 +5,7 @@
  */
 import type { ModelInfo, TensorInfo } from "../core/backend.ts";
 import { RunError } from "../core/errors.ts";
-import { SIGNATURE_DEF_FIELD, type TfObject, tfMessages } from "./tfserving_proto.ts";
+import { SIGNATURE_DEF_FIELD, tfMessages, type TfObject } from "./tfserving_proto.ts";
 import { fromTfDtype, shapeOf } from "./tfserving_tensor.ts";
 
 /** The largest batch -b may ask for: TF Serving itself sets no limit. */

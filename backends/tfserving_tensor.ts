@@ -99,7 +99,9 @@ export interface WireTensor {
 export function wireTensor(name: string, proto: TfObject): WireTensor {
   const datatype = fromTfDtype(proto.dtype ?? "DT_INVALID");
   if (datatype === undefined) {
-    throw new RunError(`tensor '${name}' has dtype ${String(proto.dtype)}, which this tool cannot read`);
+    throw new RunError(
+      `tensor '${name}' has dtype ${String(proto.dtype)}, which this tool cannot read`,
+    );
   }
   const shape = shapeOf(proto.tensor_shape);
   if (shape === undefined || shape.some((d) => d < 0)) {

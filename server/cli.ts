@@ -5,12 +5,14 @@ import { parseStall } from "./stall.ts";
 export const USAGE = `Usage: deno run --allow-net --allow-env --allow-read server/main.ts [options]
 
 Serves the simulated models simple, simple_string, identity_fp32 and repeat_int32 (decoupled)
-over KServe v2 HTTP, and over Triton gRPC when --grpc-port is given.
+over KServe v2 HTTP (plus TF Serving REST /v1/models/... and TorchServe routes), over Triton
+gRPC when --grpc-port is given and over TF Serving gRPC when --tfserving-port is given.
 
 Options:
   --host H            address to listen on (default 127.0.0.1)
   --http-port P       port, 0 lets the OS pick (default 0)
   --grpc-port P       also serve Triton gRPC on this port, 0 lets the OS pick (default: off)
+  --tfserving-port P  also serve TF Serving gRPC (PredictionService) on this port (default: off)
   --metrics-port P    also serve Prometheus metrics (2 simulated GPUs) on this port (default: off)
   --compute-us N      simulated compute time per execution in microseconds (default 0);
                       also uniform:MIN:MAX or exponential:MEAN
@@ -69,6 +71,7 @@ const WITH_VALUE = [
   "--host",
   "--http-port",
   "--grpc-port",
+  "--tfserving-port",
   "--metrics-port",
   "--compute-us",
   "--instances",
@@ -94,6 +97,7 @@ function apply(options: ServerOptions, flag: string, value: string): void {
     options.host = value;
   } else if (flag === "--http-port") options.httpPort = integer(flag, value, 0, 65535);
   else if (flag === "--grpc-port") options.grpcPort = integer(flag, value, 0, 65535);
+  else if (flag === "--tfserving-port") options.tfservingPort = integer(flag, value, 0, 65535);
   else if (flag === "--metrics-port") options.metricsPort = integer(flag, value, 0, 65535);
   else if (flag === "--stall") {
     const stall = parseStall(value);

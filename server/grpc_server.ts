@@ -27,10 +27,15 @@ function codec(def: Def) {
   };
 }
 
-function unary(def: Def, fn: UnaryFn): Method {
+/** A unary method from its message codec; handler errors become gRPC statuses. */
+export function unaryMethod(
+  messages: { decode(bytes: Uint8Array): unknown; encode(value: unknown): Uint8Array },
+  fn: UnaryFn,
+): Method {
   return {
     kind: "unary",
-    ...codec(def),
+    decode: (bytes) => messages.decode(bytes),
+    encode: (value) => messages.encode(value),
     async handle(request, metadata) {
       try {
         return await fn(request, metadata);
@@ -48,7 +53,7 @@ function methods(ctx: ServerContext): Map<string, Method> {
   const add = (service: ServiceDefinition, handlers: Record<string, UnaryFn>) => {
     for (const [name, fn] of Object.entries(handlers)) {
       const def = service[name] as Def;
-      table.set(def.path, unary(def, fn));
+      table.set(def.path, unaryMethod(codec(def), fn));
     }
   };
   add(inference, { ...metadataHandlers(ctx), ModelInfer: modelInferHandler(ctx) });

@@ -35,6 +35,9 @@ async function main(args: string[]): Promise<number> {
   if (server.grpcUrl !== undefined) {
     console.log(`reference server: Triton gRPC on ${server.grpcUrl}`);
   }
+  if (server.tfservingUrl !== undefined) {
+    console.log(`reference server: TF Serving gRPC on ${server.tfservingUrl}`);
+  }
   if (server.metricsUrl !== undefined) {
     console.log(`reference server: Prometheus metrics on http://${server.metricsUrl}`);
   }

@@ -6,6 +6,7 @@ Deno.test("resolveOptions fills defaults and names the bad option", () => {
     host: "127.0.0.1",
     httpPort: 0,
     grpcPort: undefined,
+    tfservingPort: undefined,
     metricsPort: undefined,
     computeUs: 0,
     instances: 1,
@@ -18,6 +19,8 @@ Deno.test("resolveOptions fills defaults and names the bad option", () => {
   assert.throws(() => resolveOptions({ httpPort: 70000 }), /httpPort 70000/);
   assert.throws(() => resolveOptions({ grpcPort: -1 }), /grpcPort -1/);
   assert.equal(resolveOptions({ grpcPort: 0 }).grpcPort, 0);
+  assert.throws(() => resolveOptions({ tfservingPort: 65536 }), /tfservingPort 65536/);
+  assert.equal(resolveOptions({ tfservingPort: 0 }).tfservingPort, 0);
   assert.throws(() => resolveOptions({ metricsPort: 1.5 }), /metricsPort 1.5/);
   assert.equal(resolveOptions({ metricsPort: 0 }).metricsPort, 0);
   assert.throws(() => resolveOptions({ instances: 0 }), /instances 0/);

@@ -1,7 +1,11 @@
-/** Starts the reference server's HTTP listener, and its gRPC listener when asked, in this thread. */
+/**
+ * Starts the reference server's HTTP listener, and its gRPC, TF Serving gRPC and metrics
+ * listeners when asked, in this thread.
+ */
 import type { ModelStats } from "../core/backend.ts";
 import { type GrpcListener, startGrpc } from "./grpc_server.ts";
 import { GpuSimulator, type MetricsListener, startMetrics } from "./metrics.ts";
+import { tfServingMethods } from "./tfserving_grpc.ts";
 import { type ResolvedOptions, resolveOptions, type ServerOptions } from "./options.ts";
 import { createContext, handle, type ServerContext } from "./routes.ts";
 import { startBehindTls } from "./tls_server.ts";
@@ -16,6 +20,10 @@ export interface ReferenceServer {
   readonly grpcPort: number | undefined;
   /** "HOST:PORT" of the gRPC listener (perf_analyzer -i grpc -u ...), or undefined. */
   readonly grpcUrl: string | undefined;
+  /** The TF Serving gRPC port, undefined when the server was started without `tfservingPort`. */
+  readonly tfservingPort: number | undefined;
+  /** "HOST:PORT" of the TF Serving gRPC listener (-i grpc --service-kind tfserving), or undefined. */
+  readonly tfservingUrl: string | undefined;
   /** "HOST:PORT/metrics" (perf_analyzer --metrics-url), or undefined without `metricsPort`. */
   readonly metricsUrl: string | undefined;
   /** The simulated GPUs the metrics endpoint reports; tests set their readings. */
@@ -64,23 +72,22 @@ export async function startResolved(
     handler: (req) => handle(ctx, req),
   });
   let grpc: GrpcListener | undefined;
-  if (options.grpcPort !== undefined) {
-    try {
-      grpc = await startGrpc(ctx, options.host, options.grpcPort);
-    } catch (e) {
-      await server.shutdown();
-      throw e;
-    }
-  }
+  let tfserving: GrpcListener | undefined;
   const gpus = new GpuSimulator();
   let metrics: MetricsListener | undefined;
-  if (options.metricsPort !== undefined) {
-    try {
-      metrics = startMetrics(ctx, gpus, options.host, options.metricsPort);
-    } catch (e) {
-      await Promise.all([server.shutdown(), grpc?.close()]);
-      throw e;
+  try {
+    if (options.grpcPort !== undefined) {
+      grpc = await startGrpc(ctx, options.host, options.grpcPort);
     }
+    if (options.tfservingPort !== undefined) {
+      tfserving = await startGrpc(ctx, options.host, options.tfservingPort, tfServingMethods(ctx));
+    }
+    if (options.metricsPort !== undefined) {
+      metrics = startMetrics(ctx, gpus, options.host, options.metricsPort);
+    }
+  } catch (e) {
+    await Promise.all([server.shutdown(), grpc?.close(), tfserving?.close()]);
+    throw e;
   }
   const port = server.addr.port;
   let closing: Promise<void> | undefined;
@@ -90,6 +97,8 @@ export async function startResolved(
     url: hostPort(options.host, port),
     grpcPort: grpc?.port,
     grpcUrl: grpc === undefined ? undefined : hostPort(options.host, grpc.port),
+    tfservingPort: tfserving?.port,
+    tfservingUrl: tfserving === undefined ? undefined : hostPort(options.host, tfserving.port),
     metricsUrl: metrics === undefined
       ? undefined
       : `${hostPort(options.host, metrics.port)}/metrics`,
@@ -104,7 +113,12 @@ export async function startResolved(
     sequences: (model: string) => sequenceTruth(ctx, model),
     close(): Promise<void> {
       // shutdown() lets in-flight requests finish and closes idle keep-alive connections.
-      closing ??= Promise.all([server.shutdown(), grpc?.close(), metrics?.close()]).then(() => {});
+      closing ??= Promise.all([
+        server.shutdown(),
+        grpc?.close(),
+        tfserving?.close(),
+        metrics?.close(),
+      ]).then(() => {});
       return closing;
     },
   };

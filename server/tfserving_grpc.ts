@@ -10,12 +10,12 @@ import {
   SIGNATURE_DEF_MAP_URL,
   STATUS_PATH,
   type TfMessage,
-  type TfObject,
   tfMessages,
+  type TfObject,
 } from "../backends/tfserving_proto.ts";
-import { wireTensor, type WireTensor } from "../backends/tfserving_tensor.ts";
+import { type WireTensor, wireTensor } from "../backends/tfserving_tensor.ts";
 import type { UnaryFn } from "./grpc_handlers.ts";
-import { toGrpcError } from "./grpc_response.ts";
+import { unaryMethod } from "./grpc_server.ts";
 import type { Method } from "./grpc_transport.ts";
 import { invalidArg } from "./http_error.ts";
 import type { ServerContext } from "./routes.ts";
@@ -23,9 +23,9 @@ import {
   checkSignature,
   resolveTfModel,
   signatureDef,
+  tfPredict,
   type VersionChoice,
 } from "./tfserving_model.ts";
-import { tfPredict } from "./tfserving_model.ts";
 
 /** The version a ModelSpec object names. */
 export function versionChoice(spec: TfObject): VersionChoice {
@@ -97,18 +97,10 @@ function status(ctx: ServerContext): UnaryFn {
 }
 
 function unary(req: TfMessage, res: TfMessage, fn: UnaryFn): Method {
-  return {
-    kind: "unary",
-    decode: (bytes) => req.decode(bytes),
-    encode: (value) => res.encode(value as TfObject),
-    async handle(request, md) {
-      try {
-        return await fn(request, md);
-      } catch (e) {
-        throw toGrpcError(e);
-      }
-    },
-  };
+  return unaryMethod(
+    { decode: (b) => req.decode(b), encode: (v) => res.encode(v as TfObject) },
+    fn,
+  );
 }
 
 /** The TF Serving listener's method table, by path. */

@@ -53,13 +53,22 @@ export function resolveTfModel(ctx: ServerContext, name: string, v: VersionChoic
 
 function tensorInfo(spec: ModelSpec, io: IoSpec): TfObject {
   const dims = spec.maxBatchSize > 0 ? [-1, ...io.dims] : io.dims;
-  return { name: `${io.name}:0`, dtype: tfDtype(io.datatype), tensor_shape: { dim: dims.map((size) => ({ size })) } };
+  return {
+    name: `${io.name}:0`,
+    dtype: tfDtype(io.datatype),
+    tensor_shape: { dim: dims.map((size) => ({ size })) },
+  };
 }
 
 /** The model's one signature, "serving_default", as a SignatureDef object. */
 export function signatureDef(spec: ModelSpec): TfObject {
-  const map = (ios: IoSpec[]) => Object.fromEntries(ios.map((io) => [io.name, tensorInfo(spec, io)]));
-  return { inputs: map(spec.inputs), outputs: map(spec.outputs), method_name: "tensorflow/serving/predict" };
+  const map = (ios: IoSpec[]) =>
+    Object.fromEntries(ios.map((io) => [io.name, tensorInfo(spec, io)]));
+  return {
+    inputs: map(spec.inputs),
+    outputs: map(spec.outputs),
+    method_name: "tensorflow/serving/predict",
+  };
 }
 
 /** Refuses a signature name other than the default ("" means the default). */
@@ -79,7 +88,11 @@ function aliasSet(ios: IoSpec[]): string {
 }
 
 /** A PredictRequest's inputs and output filter checked as TF Serving checks them. */
-function inferRequest(spec: ModelSpec, inputs: Map<string, WireTensor>, filter: string[]): InferRequest {
+function inferRequest(
+  spec: ModelSpec,
+  inputs: Map<string, WireTensor>,
+  filter: string[],
+): InferRequest {
   for (const [name, t] of inputs) {
     const io = spec.inputs.find((i) => i.name === name);
     if (io === undefined) {
@@ -90,7 +103,9 @@ function inferRequest(spec: ModelSpec, inputs: Map<string, WireTensor>, filter: 
     }
     if (t.datatype !== io.datatype) {
       const at = spec.inputs.indexOf(io);
-      throw invalidArg(`Expects arg[${at}] to be ${tfName(io.datatype)} but ${tfName(t.datatype)} is provided`);
+      throw invalidArg(
+        `Expects arg[${at}] to be ${tfName(io.datatype)} but ${tfName(t.datatype)} is provided`,
+      );
     }
   }
   const missing = spec.inputs.filter((i) => !inputs.has(i.name) && !i.optional);

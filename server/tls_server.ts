@@ -22,25 +22,28 @@ export async function startBehindTls(
     host: "127.0.0.1",
     httpPort: 0,
     grpcPort: options.grpcPort === undefined ? undefined : 0,
+    tfservingPort: options.tfservingPort === undefined ? undefined : 0,
     tls: undefined,
   });
   const fronts: TlsFront[] = [];
+  const h2Front = async (port: number | undefined, innerPort: number | undefined) => {
+    if (innerPort === undefined) return undefined;
+    const front = await startTlsFront(files, options.host, port!, innerPort, ["h2"]);
+    fronts.push(front);
+    return front;
+  };
+  let http: TlsFront, grpc: TlsFront | undefined, tfserving: TlsFront | undefined;
   try {
-    fronts.push(
-      await startTlsFront(files, options.host, options.httpPort, inner.httpPort, ["http/1.1"]),
-    );
-    if (inner.grpcPort !== undefined) {
-      fronts.push(
-        await startTlsFront(files, options.host, options.grpcPort!, inner.grpcPort, [
-          "h2",
-        ]),
-      );
-    }
+    http = await startTlsFront(files, options.host, options.httpPort, inner.httpPort, [
+      "http/1.1",
+    ]);
+    fronts.push(http);
+    grpc = await h2Front(options.grpcPort, inner.grpcPort);
+    tfserving = await h2Front(options.tfservingPort, inner.tfservingPort);
   } catch (e) {
     await Promise.all([...fronts.map((f) => f.close()), inner.close()]);
     throw e;
   }
-  const [http, grpc] = fronts;
   let closing: Promise<void> | undefined;
   return {
     ...inner,
@@ -51,6 +54,8 @@ export async function startBehindTls(
     url: `https://${hostPort(options.host, http.port)}`,
     grpcPort: grpc?.port,
     grpcUrl: grpc === undefined ? undefined : hostPort(options.host, grpc.port),
+    tfservingPort: tfserving?.port,
+    tfservingUrl: tfserving === undefined ? undefined : hostPort(options.host, tfserving.port),
     close(): Promise<void> {
       // Fronts first, so no new connection reaches a listener that is shutting down.
       closing ??= Promise.all(fronts.map((f) => f.close())).then(() => inner.close());

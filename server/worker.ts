@@ -18,8 +18,12 @@ async function start(msg: Extract<ToWorker, { type: "start" }>): Promise<void> {
   try {
     // A Worker has its own event loop, so spinning through short compute times is safe here.
     server = await startResolved(resolveOptions(msg.options), true);
-    const { host, httpPort, url, grpcPort, grpcUrl, metricsUrl } = server;
-    scope.postMessage({ type: "started", host, httpPort, url, grpcPort, grpcUrl, metricsUrl });
+    const { host, httpPort, url, grpcPort, grpcUrl, tfservingPort, tfservingUrl, metricsUrl } =
+      server;
+    scope.postMessage({
+      type: "started",
+      ...{ host, httpPort, url, grpcPort, grpcUrl, tfservingPort, tfservingUrl, metricsUrl },
+    });
   } catch (e) {
     const err = e as Error;
     scope.postMessage({ type: "startFailed", name: err.name, message: err.message });

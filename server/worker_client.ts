@@ -12,6 +12,10 @@ export interface ReferenceServerRemote {
   readonly grpcPort: number | undefined;
   /** "HOST:PORT" of the gRPC listener, or undefined. */
   readonly grpcUrl: string | undefined;
+  /** The TF Serving gRPC port, undefined without `tfservingPort`. */
+  readonly tfservingPort: number | undefined;
+  /** "HOST:PORT" of the TF Serving gRPC listener, or undefined. */
+  readonly tfservingUrl: string | undefined;
   /** "HOST:PORT/metrics" of the metrics listener (fixed simulated GPUs), or undefined. */
   readonly metricsUrl: string | undefined;
   /** The exact cumulative counters the server keeps (one postMessage round trip). */
@@ -38,6 +42,8 @@ export type FromWorker =
     url: string;
     grpcPort: number | undefined;
     grpcUrl: string | undefined;
+    tfservingPort: number | undefined;
+    tfservingUrl: string | undefined;
     metricsUrl: string | undefined;
   }
   | { type: "startFailed"; name: string; message: string }
@@ -57,6 +63,8 @@ class RemoteServer implements ReferenceServerRemote {
   url = "";
   grpcPort: number | undefined = undefined;
   grpcUrl: string | undefined = undefined;
+  tfservingPort: number | undefined = undefined;
+  tfservingUrl: string | undefined = undefined;
   metricsUrl: string | undefined = undefined;
   readonly #worker = new Worker(new URL("./worker.ts", import.meta.url).href, { type: "module" });
   /** Queries awaiting their reply; each knows what kind of stats it asked for. */
@@ -105,6 +113,8 @@ class RemoteServer implements ReferenceServerRemote {
     this.url = started.url;
     this.grpcPort = started.grpcPort;
     this.grpcUrl = started.grpcUrl;
+    this.tfservingPort = started.tfservingPort;
+    this.tfservingUrl = started.tfservingUrl;
     this.metricsUrl = started.metricsUrl;
   }
 
