@@ -285,6 +285,9 @@ const GENERAL_HANDLERS = {
   "model-repository": (c, _s, v) => {
     c.modelRepository = v;
   },
+  "model-signature-name": (c, _s, v) => {
+    c.modelSignatureName = nonEmpty("--model-signature-name", v);
+  },
   "service-kind": applyServiceKind,
   "url": (c, _s, v) => {
     c.url = nonEmpty("-u (URL)", v);

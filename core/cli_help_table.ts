@@ -38,6 +38,12 @@ export const HELP: Readonly<Record<HelpGroup, readonly HelpEntry[]>> = {
       text: "Which server to speak to: a built-in kind or plugin:<module path or URL> (see " +
         "Service kinds below).",
     },
+    {
+      id: "model-signature-name",
+      flags: "--model-signature-name <name>",
+      def: "serving_default",
+      text: "tfserving only: the SavedModel signature to describe and run.",
+    },
     { id: "verbose", flags: "-v", def: "off", text: "Verbose output; -v -v for extra verbose." },
     { id: "version", flags: "--version", def: "", text: "Print the version and exit." },
     {
@@ -190,7 +196,8 @@ export const HELP: Readonly<Record<HelpGroup, readonly HelpEntry[]>> = {
       id: "url",
       flags: "-u <host:port>",
       def: "localhost:8000 (HTTP), localhost:8001 (gRPC)",
-      text: "Server address; HTTP: https://host[:port] means TLS (verified by default).",
+      text: "Server address; HTTP: https://host[:port] means TLS (verified by default). " +
+        "tfserving defaults to localhost:8500 (gRPC) and localhost:8501 (HTTP).",
     },
     {
       id: "protocol",

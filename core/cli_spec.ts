@@ -74,6 +74,7 @@ export type SupportedId =
   | "serial-sequences"
   | "triton-server-directory"
   | "model-repository"
+  | "model-signature-name"
   | "ssl-grpc-use-ssl"
   | "ssl-grpc-root-certifications-file"
   | "ssl-grpc-private-key-file"
@@ -181,6 +182,7 @@ const SUPPORTED: OptionSpec[] = [
   supported("max-inflight", { long: "max-inflight" }, true),
   supported("triton-server-directory", { long: "triton-server-directory" }, true),
   supported("model-repository", { long: "model-repository" }, true),
+  supported("model-signature-name", { long: "model-signature-name" }, true),
   supported("ssl-grpc-use-ssl", { long: "ssl-grpc-use-ssl" }, false),
   supported(
     "ssl-grpc-root-certifications-file",
@@ -220,7 +222,6 @@ const UNSUPPORTED: OptionSpec[] = [
   unsupported("grpc-method", true),
   unsupported("endpoint", true),
   unsupported("bls-composing-models", true),
-  unsupported("model-signature-name", true),
   unsupported("enable-mpi", false),
   unsupported("trace-level", true),
   unsupported("trace-rate", true),

@@ -10,6 +10,7 @@ import type { ParseState } from "./cli_apply.ts";
 import { finishOpenLoop } from "./cli_open_loop.ts";
 import { finishOutput } from "./cli_output.ts";
 import { finishCapi } from "./cli_capi.ts";
+import { finishTfServing, TFSERVING_GRPC_URL, TFSERVING_REST_URL } from "./cli_tfserving.ts";
 import { finishTls } from "./cli_tls.ts";
 
 /** perf_analyzer's default thread cap for concurrency mode (raised to the range end). */
@@ -119,7 +120,15 @@ function resolveProtocol(config: RunConfig, state: ParseState): void {
   if (grpc && config.requestTimeoutMs > 0) {
     throw new UsageError("--request-timeout is not supported with -i grpc yet (HTTP only).");
   }
-  if (grpc && !config.urlSet) config.url = "localhost:8001";
+  if (!config.urlSet) config.url = defaultUrl(config);
+}
+
+/** The -u default: the service kind's well-known port for the protocol. */
+function defaultUrl(config: RunConfig): string {
+  if (config.serviceKind === "tfserving") {
+    return config.protocol === "grpc" ? TFSERVING_GRPC_URL : TFSERVING_REST_URL;
+  }
+  return config.protocol === "grpc" ? "localhost:8001" : config.url;
 }
 
 /** perf_analyzer's rule: torchserve bodies come from the files JSON input data names. */
@@ -155,6 +164,7 @@ export function finishConfig(config: RunConfig, state: ParseState): void {
     throw new UsageError("Cannot specify --async and --sync simultaneously.");
   }
   finishCapi(config);
+  finishTfServing(config);
   resolveProtocol(config, state);
   finishTls(config);
   resolveDeprecatedConcurrency(config, state);

@@ -186,7 +186,7 @@ Deno.test("load-mode conflicts are reported before anything about support", () =
 Deno.test("every recognized-but-unsupported option consumes its value, then is rejected", () => {
   const unsupported = OPTIONS.filter((o) => o.id === "unsupported");
   // 26 before the --ssl-* options (11) were implemented.
-  assertEquals(unsupported.length, 15);
+  assertEquals(unsupported.length, 14);
   for (const spec of unsupported) {
     const name = `--${spec.long}`;
     // A valued option followed by a value that looks like a flag proves the value is consumed.

@@ -39,6 +39,8 @@ export interface RunConfig {
   tritonServerDirectory: string;
   /** --model-repository (triton_c_api): the model repository the in-process server loads. */
   modelRepository: string;
+  /** --model-signature-name (tfserving); "" = not given, the backend's "serving_default". */
+  modelSignatureName: string;
 
   measurementMode: MeasurementMode;
   /** -p, ms. */
@@ -164,6 +166,7 @@ export function defaultConfig(): RunConfig {
     verbose: 0,
     tritonServerDirectory: "/opt/tritonserver",
     modelRepository: "",
+    modelSignatureName: "",
     measurementMode: "time_windows",
     measurementIntervalMs: 5000,
     measurementRequestCount: 50,

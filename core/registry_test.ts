@@ -19,9 +19,9 @@ Deno.test("a plugin module is loaded by relative path and checked", async () => 
 });
 
 Deno.test("unknown kinds, missing modules and wrong exports are clear errors", async () => {
-  await assert.rejects(() => loadBackendFactory("tfserving", here), (e: Error) => {
+  await assert.rejects(() => loadBackendFactory("openai", here), (e: Error) => {
     assert.ok(e instanceof RunError);
-    assert.match(e.message, /unknown service kind 'tfserving'; built-in kinds: triton/);
+    assert.match(e.message, /unknown service kind 'openai'; built-in kinds: triton/);
     return true;
   });
   await assert.rejects(

@@ -26,10 +26,13 @@ const OVERHEAD_WARNING_PCT = 50;
 /** Our extension line lists the most frequent error texts, not all of them. */
 const MAX_ERROR_TEXTS = 5;
 
+/** perf_analyzer's banner names where they differ from the upper-cased --service-kind. */
+const KIND_LABELS: Record<string, string> = { tfserving: "TENSORFLOW_SERVING" };
+
 function serviceKindLabel(ctx: ReportContext): string {
-  if (ctx.backendKind !== undefined) return ctx.backendKind.toUpperCase();
-  const kind = ctx.config.serviceKind;
-  return kind.startsWith("plugin:") ? "PLUGIN" : kind.toUpperCase();
+  const kind = ctx.backendKind ?? ctx.config.serviceKind;
+  if (kind.startsWith("plugin:")) return "PLUGIN";
+  return KIND_LABELS[kind] ?? kind.toUpperCase();
 }
 
 function plural(n: number): string {

@@ -90,6 +90,7 @@ async function createBackend(
     captureOutputs: false,
     tritonServerDirectory: config.tritonServerDirectory,
     modelRepository: config.modelRepository,
+    modelSignatureName: config.modelSignatureName || undefined,
     stdout: deps.stdout,
     stderr: deps.stderr,
   };

@@ -38,6 +38,13 @@ export const SERVICE_KINDS: readonly ServiceKindInfo[] = [
       "TORCHSERVE_INPUT entries name the body files",
   },
   {
+    kind: "tfserving",
+    protocols: "grpc (default -u localhost:8500), http = REST API (localhost:8501)",
+    serverStats: "no (client-side only)",
+    modes: "concurrency, request rate, intervals, --async (perf_analyzer: gRPC sync only); " +
+      "no --streaming; --model-signature-name picks the signature",
+  },
+  {
     kind: "plugin:<path-or-URL>",
     protocols: "what the module declares",
     serverStats: "if the module offers serverStats()",
