@@ -11,11 +11,12 @@ import {
 } from "../core/backend.ts";
 import { RunError } from "../core/errors.ts";
 import { createTfServingGrpc } from "./tfserving_grpc.ts";
+import { createTfServingRest } from "./tfserving_rest.ts";
 
 const factory: BackendFactory = {
   contractVersion: BACKEND_CONTRACT_VERSION,
   kind: "tfserving",
-  protocols: ["grpc"],
+  protocols: ["grpc", "http"],
   create(options: BackendOptions): Backend {
     if (options.streaming) {
       throw new RunError(
@@ -23,10 +24,9 @@ const factory: BackendFactory = {
           "is a unary RPC; drop --streaming",
       );
     }
-    if (options.protocol !== "grpc") {
-      throw new RunError(`the tfserving backend speaks gRPC (-i grpc), not '${options.protocol}'`);
-    }
-    return createTfServingGrpc(options);
+    return options.protocol === "grpc"
+      ? createTfServingGrpc(options)
+      : createTfServingRest(options);
   },
 };
 

@@ -31,3 +31,8 @@ contractSuite("tfserving grpc", {
   },
   make: make("grpc"),
 });
+
+contractSuite("tfserving http", {
+  startServer: () => startServer({}),
+  make: make("http"),
+});

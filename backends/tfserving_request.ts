@@ -7,6 +7,7 @@ import { Buffer } from "node:buffer";
 import type { RequestSpec } from "../core/backend.ts";
 import { tensorToJson } from "../core/tensor_codec.ts";
 import { PreparedGrpcInfer } from "./grpc_infer_request.ts";
+import { jsonText, nest } from "./tfserving_json.ts";
 import { tfMessages, type TfObject } from "./tfserving_proto.ts";
 import { tensorProto } from "./tfserving_tensor.ts";
 
@@ -28,24 +29,9 @@ export function encodePredictRequest(spec: RequestSpec, signature: string): Prep
   return new PreparedGrpcInfer(Buffer.from(bytes), spec.model, false);
 }
 
-/** Nests flat elements by shape (a scalar for an empty shape), as REST's columnar form wants. */
-function nest(values: unknown[], shape: readonly number[], at = 0, dim = 0): unknown {
-  if (dim === shape.length) return values[at];
-  const stride = shape.slice(dim + 1).reduce((a, b) => a * b, 1);
-  return Array.from(
-    { length: shape[dim] },
-    (_, i) => nest(values, shape, at + i * stride, dim + 1),
-  );
-}
-
 /** The REST :predict body in columnar form: {"signature_name", "inputs": {name: nested}}. */
 export function restPredictBody(spec: RequestSpec, signature: string): string {
   const inputs: Record<string, unknown> = {};
-  for (const t of spec.inputs) {
-    const flat = tensorToJson(t.datatype, t.bytes).map((x) =>
-      typeof x === "bigint" ? Number(x) : x
-    );
-    inputs[t.name] = nest(flat, t.shape);
-  }
-  return JSON.stringify({ signature_name: signature, inputs });
+  for (const t of spec.inputs) inputs[t.name] = nest(tensorToJson(t.datatype, t.bytes), t.shape);
+  return jsonText({ signature_name: signature, inputs });
 }

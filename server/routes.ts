@@ -14,6 +14,7 @@ import { modelConfigJson, modelMetadataJson, serverMetadataJson } from "./model_
 import { MODELS, type ModelSpec } from "./models.ts";
 import type { ResolvedOptions } from "./options.ts";
 import { nowNs } from "./stats.ts";
+import { handleTfServingRest } from "./tfserving_rest.ts";
 import { handleTorchServe, isTorchServePath } from "./torchserve.ts";
 
 export interface ModelEntry {
@@ -70,6 +71,7 @@ function ok(): Response {
 export function handle(ctx: ServerContext, req: Request): Response | Promise<Response> {
   const segs = pathOf(req.url).split("/");
   if (segs[0] === "" && isTorchServePath(segs[1])) return handleTorchServe(ctx, req, segs);
+  if (segs[0] === "" && segs[1] === "v1") return handleTfServingRest(ctx, req, segs);
   if (segs[0] !== "" || segs[1] !== "v2") return notFound();
   const get = req.method === "GET";
   if (segs.length === 2) return get ? jsonResponse(200, ctx.serverMetadata) : methodNotAllowed();

@@ -13,16 +13,20 @@ import {
   tfMessages,
   type TfObject,
 } from "../backends/tfserving_proto.ts";
-import { type WireTensor, wireTensor } from "../backends/tfserving_tensor.ts";
+import { tensorProto, wireTensor } from "../backends/tfserving_tensor.ts";
 import type { UnaryFn } from "./grpc_handlers.ts";
 import { unaryMethod } from "./grpc_server.ts";
 import type { Method } from "./grpc_transport.ts";
 import { invalidArg } from "./http_error.ts";
+import type { InferRequest } from "./infer_request.ts";
+import type { ModelSpec, Tensor } from "./models.ts";
 import type { ServerContext } from "./routes.ts";
+import { tensorBlob } from "./tensor_codec.ts";
 import {
   checkSignature,
   resolveTfModel,
   signatureDef,
+  type TfInput,
   tfPredict,
   type VersionChoice,
 } from "./tfserving_model.ts";
@@ -47,18 +51,29 @@ function replySpec(name: string, signature: string): TfObject {
   return { name, version: { value: "1" }, signature_name: signature };
 }
 
+/** Every requested output as a TensorProto object with typed *_val lists (TF's AsProtoField). */
+function outputProtos(_spec: ModelSpec, req: InferRequest, outputs: ReadonlyMap<string, Tensor>) {
+  const out: Record<string, TfObject> = {};
+  for (const { name } of req.outputs) {
+    const t = outputs.get(name);
+    if (t !== undefined) out[name] = tensorProto(t.datatype, t.shape, tensorBlob(t.values));
+  }
+  return out;
+}
+
 function predict(ctx: ServerContext): UnaryFn {
   return async (request: TfObject) => {
     const { spec, entry } = modelOf(ctx, request);
     const signature = String(spec.signature_name ?? "");
     checkSignature(signature);
     const outputs = await tfPredict(entry, () => {
-      const inputs = new Map<string, WireTensor>();
+      const inputs = new Map<string, TfInput>();
       for (const [name, t] of Object.entries((request.inputs ?? {}) as Record<string, TfObject>)) {
-        inputs.set(name, wireTensor(name, t));
+        const { datatype, shape, bytes } = wireTensor(name, t);
+        inputs.set(name, { datatype, shape, binary: bytes });
       }
       return { inputs, filter: (request.output_filter ?? []) as string[] };
-    });
+    }, outputProtos);
     return { model_spec: replySpec(entry.spec.name, signature || "serving_default"), outputs };
   };
 }

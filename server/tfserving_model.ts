@@ -6,14 +6,23 @@
  */
 import { RunError } from "../core/errors.ts";
 import { DEFAULT_SIGNATURE, type TfObject } from "../backends/tfserving_proto.ts";
-import { tensorProto, tfDtype, type WireTensor } from "../backends/tfserving_tensor.ts";
+import type { DataType } from "../core/datatypes.ts";
+import { tfDtype } from "../backends/tfserving_tensor.ts";
+import type { OutputEncoder } from "./executor.ts";
 import { ApiError, invalidArg } from "./http_error.ts";
 import type { InferRequest } from "./infer_request.ts";
 import { validateAgainstModel } from "./infer_validate.ts";
-import type { IoSpec, ModelSpec, Tensor } from "./models.ts";
+import type { IoSpec, ModelSpec } from "./models.ts";
 import type { ModelEntry, ServerContext } from "./routes.ts";
 import { nowNs } from "./stats.ts";
-import { tensorBlob } from "./tensor_codec.ts";
+
+/** One input as a front end decoded it: wire bytes (gRPC) or flat JSON elements (REST). */
+export interface TfInput {
+  datatype: DataType;
+  shape: number[];
+  binary?: Uint8Array;
+  json?: unknown[];
+}
 
 /** How a request names the version: none (latest), a number, or a label. */
 export type VersionChoice = { kind: "latest" } | { kind: "number"; value: string } | {
@@ -90,7 +99,7 @@ function aliasSet(ios: IoSpec[]): string {
 /** A PredictRequest's inputs and output filter checked as TF Serving checks them. */
 function inferRequest(
   spec: ModelSpec,
-  inputs: Map<string, WireTensor>,
+  inputs: Map<string, TfInput>,
   filter: string[],
 ): InferRequest {
   for (const [name, t] of inputs) {
@@ -130,32 +139,24 @@ function inferRequest(
       name,
       datatype: t.datatype,
       shape: t.shape,
-      json: undefined,
-      binary: t.bytes,
+      json: t.json,
+      binary: t.binary,
     })),
     outputs: names.map((name) => ({ name, binary: true })),
     batchSize: 0,
   };
 }
 
-/** Every requested output as a TensorProto object with typed *_val lists (TF's AsProtoField). */
-function outputProtos(_spec: ModelSpec, req: InferRequest, outputs: ReadonlyMap<string, Tensor>) {
-  const out: Record<string, TfObject> = {};
-  for (const { name } of req.outputs) {
-    const t = outputs.get(name);
-    if (t !== undefined) out[name] = tensorProto(t.datatype, t.shape, tensorBlob(t.values));
-  }
-  return out;
-}
-
 /**
  * Runs one Predict: decode errors (RunError from the tensor codec) and refusals are counted as
- * failures, as every other front end counts them. Resolves the outputs by name.
+ * failures, as every other front end counts them. `encode` renders the outputs (TensorProto
+ * objects for gRPC, JSON for REST).
  */
-export async function tfPredict(
+export async function tfPredict<R>(
   entry: ModelEntry,
-  decode: () => { inputs: Map<string, WireTensor>; filter: string[] },
-): Promise<Record<string, TfObject>> {
+  decode: () => { inputs: Map<string, TfInput>; filter: string[] },
+  encode: OutputEncoder<R>,
+): Promise<R> {
   const arrivalNs = nowNs();
   let req: InferRequest;
   try {
@@ -167,5 +168,5 @@ export async function tfPredict(
     if (e instanceof RunError) throw invalidArg(e.message);
     throw e;
   }
-  return await entry.executor.execute(req, arrivalNs, outputProtos);
+  return await entry.executor.execute(req, arrivalNs, encode);
 }
