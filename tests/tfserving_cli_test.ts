@@ -80,3 +80,17 @@ Deno.test("tfserving CLI: unknown signature and --streaming are clear errors", a
     assert.equal((await server.groundTruth("simple")).successCount, 0);
   });
 });
+
+Deno.test("tfserving CLI -i http: REST :predict, request rate mode, counts match", async () => {
+  await withServer({}, async (server) => {
+    const r = await runCli([
+      ...BASE,
+      ...["-i", "http", "-u", server.url, "--request-rate-range", "200"],
+      ...["--request-count", "30", "--model-signature-name", "serving_default"],
+    ]);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /Service Kind: TENSORFLOW_SERVING/);
+    assert.equal(numberAfter(r.stdout, "    Request count: "), 30);
+    assert.equal((await server.groundTruth("simple")).successCount, 30);
+  });
+});
