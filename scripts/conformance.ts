@@ -61,8 +61,10 @@ export async function conformance(argv: string[], print: (line: string) => void)
   const grpc = args.protocol === "grpc";
   const failed = await runContractChecks({
     startServer: async () => {
-      const s = await startServer(grpc ? { grpcPort: 0 } : {});
-      return Object.assign(s, { url: grpc ? s.grpcUrl! : s.url });
+      const s = await startServer(grpc ? { grpcPort: 0, tfservingPort: 0 } : {});
+      // TF Serving's gRPC service has its own listener, as on a real TF Serving.
+      const grpcUrl = factory.kind === "tfserving" ? s.tfservingUrl! : s.grpcUrl!;
+      return Object.assign(s, { url: grpc ? grpcUrl : s.url });
     },
     make: (url) =>
       factory.create({
