@@ -16,7 +16,9 @@ export function decodeTfOutputs(outputs: Record<string, TfObject>, out: OutputTe
       const t = wireTensor(name, proto);
       out.push(checkedOutput(name, t.datatype, t.shape, t.bytes));
     } catch (e) {
-      if (e instanceof RunError) throw new OutputDecodeError(`output ${e.message.slice(7)}`);
+      if (e instanceof RunError) {
+        throw new OutputDecodeError(e.message.replace(/^tensor /, "output "));
+      }
       throw e;
     }
   }

@@ -52,7 +52,9 @@ export function decodeRestOutputs(
     try {
       nested = unnest(name, list);
     } catch (e) {
-      if (e instanceof RunError) throw new OutputDecodeError(`output ${e.message.slice(7)}`);
+      if (e instanceof RunError) {
+        throw new OutputDecodeError(e.message.replace(/^tensor /, "output "));
+      }
       throw e;
     }
     const bytes = outputFromValues(name, info.datatype, nested.flat);

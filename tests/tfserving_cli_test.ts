@@ -23,7 +23,7 @@ Deno.test("tfserving CLI -i grpc: every request reached the model, client-side r
       const r = await runCli([
         ...BASE,
         ...["-i", "grpc", "-u", server.tfservingUrl!, "--request-count", "25"],
-        ...["-f", `${dir}/out.csv`],
+        ...["-f", `${dir}/out.csv`, "--profile-export-file", `${dir}/export.json`],
       ]);
       assert.equal(r.code, 0, r.stdout + r.stderr);
       assert.match(r.stdout, /Service Kind: TENSORFLOW_SERVING/);
@@ -34,6 +34,8 @@ Deno.test("tfserving CLI -i grpc: every request reached the model, client-side r
       const row = await csvRow(`${dir}/out.csv`);
       assert.equal(row.Concurrency, "1");
       assert.ok(Number(row["Inferences/Second"]) > 0, JSON.stringify(row));
+      const exported = JSON.parse(await Deno.readTextFile(`${dir}/export.json`));
+      assert.equal(exported.service_kind, "tfserving");
     });
   } finally {
     await Deno.remove(dir, { recursive: true });
