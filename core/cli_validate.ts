@@ -10,6 +10,7 @@ import type { ParseState } from "./cli_apply.ts";
 import { finishOpenLoop } from "./cli_open_loop.ts";
 import { finishOutput } from "./cli_output.ts";
 import { finishCapi } from "./cli_capi.ts";
+import { finishShm } from "./cli_shm.ts";
 import { finishTls } from "./cli_tls.ts";
 
 /** perf_analyzer's default thread cap for concurrency mode (raised to the range end). */
@@ -155,6 +156,7 @@ export function finishConfig(config: RunConfig, state: ParseState): void {
     throw new UsageError("Cannot specify --async and --sync simultaneously.");
   }
   finishCapi(config);
+  finishShm(config);
   resolveProtocol(config, state);
   finishTls(config);
   resolveDeprecatedConcurrency(config, state);
