@@ -34,6 +34,9 @@ Deno.test("--collect-metrics: console block and verbose-CSV cells in perf_analyz
       server.url,
       "-p",
       "250",
+      // The layout is under test, not stability: a loaded CI machine must not fail it.
+      "-s",
+      "1000",
       "--collect-metrics",
       "--metrics-url",
       server.metricsUrl!,
