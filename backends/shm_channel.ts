@@ -34,12 +34,16 @@ export class ShmChannel implements Channel {
   send(prepared: PreparedRequest, record: RequestRecord): Promise<void> {
     const layout = (prepared as { shm?: ShmLayout }).shm;
     if (layout === undefined || layout.registered) return this.inner.send(prepared, record);
-    return this.#registerThenSend(prepared, record);
+    return this.#registerThenSend(layout, prepared, record);
   }
 
-  async #registerThenSend(prepared: PreparedRequest, record: RequestRecord): Promise<void> {
+  async #registerThenSend(
+    layout: ShmLayout,
+    prepared: PreparedRequest,
+    record: RequestRecord,
+  ): Promise<void> {
     try {
-      await this.regions.ensureRegistered();
+      await this.regions.register(layout);
     } catch (e) {
       record.fail("server_error", (e as Error).message, this.clock.nowNs());
       return;

@@ -32,6 +32,8 @@ export type RegionReader = (name: string, dt: DataType, shape: number[]) => Uint
 /** Where one prepared request's tensors live. */
 export class ShmLayout {
   registered = false;
+  /** The registration in flight or done, so each region is registered exactly once. */
+  registration: Promise<void> | undefined;
 
   constructor(
     readonly name: string,
@@ -48,7 +50,6 @@ export class ShmLayout {
     if (w === undefined) {
       throw new OutputDecodeError(`output '${name}' was not requested in shared memory`);
     }
-    const window = readWindow(this.path, w);
     if (dt !== "BYTES") {
       const size = elementCount(shape) * elementSize(dt);
       if (size > w.byteSize) {
@@ -57,8 +58,10 @@ export class ShmLayout {
             `${w.byteSize}-byte shared memory window`,
         );
       }
-      return window.subarray(0, size);
+      // Only the bytes the shape needs, not the whole (often much larger) window.
+      return readWindow(this.path, { offset: w.offset, byteSize: size });
     }
+    const window = readWindow(this.path, w);
     return window.subarray(0, bytesExtent(name, window, elementCount(shape)));
   };
 }
@@ -70,7 +73,6 @@ export class ShmRegions {
   readonly prefix = `pa_${Deno.pid}_${nextRun++}_${crypto.randomUUID().slice(0, 8)}`;
   /** By the identity of the inputs array: a request prepared again reuses its region. */
   readonly #layouts = new Map<readonly TensorData[], ShmLayout>();
-  #registering: Promise<void> | undefined;
   #released = false;
   readonly #onUnload = () => this.#unlinkAll();
 
@@ -104,6 +106,8 @@ export class ShmRegions {
     try {
       Deno.writeFileSync(path, data, { mode: 0o600, createNew: true });
     } catch (e) {
+      // A write that failed part way (ENOSPC) leaves a file nobody else knows of.
+      if (!(e instanceof Deno.errors.AlreadyExists)) removeQuietly(path);
       throw new RunError(
         `cannot create shared memory region ${path}: ${(e as Error).message} ` +
           "(--shared-memory system needs a writable /dev/shm)",
@@ -114,28 +118,35 @@ export class ShmRegions {
     return layout;
   }
 
-  /** Registers every region not registered yet; concurrent callers share one pass. */
-  ensureRegistered(): Promise<void> {
-    this.#registering ??= this.#registerPending().finally(() => {
-      this.#registering = undefined;
-    });
-    return this.#registering;
+  /** Registers every region created so far (each once; a failed one is retried next time). */
+  async ensureRegistered(): Promise<void> {
+    for (const layout of [...this.#layouts.values()]) await this.register(layout);
   }
 
-  async #registerPending(): Promise<void> {
-    for (const layout of [...this.#layouts.values()]) {
-      if (layout.registered) continue;
-      await this.registrar.register(layout.name, `/${layout.name}`, layout.byteSize);
-      layout.registered = true;
+  /** Registers one region; callers racing on the same region share its registration. */
+  register(layout: ShmLayout): Promise<void> {
+    if (this.#released) {
+      return Promise.reject(new RunError("shared memory used after the backend was closed"));
     }
+    layout.registration ??= this.registrar.register(layout.name, `/${layout.name}`, layout.byteSize)
+      .then(() => {
+        layout.registered = true;
+      }, (e) => {
+        layout.registration = undefined;
+        throw e;
+      });
+    return layout.registration;
   }
 
-  /** Unregisters what was registered (best effort: the server may be gone), then unlinks. */
+  /**
+   * Unregisters what was registered (best effort: the server may be gone), then unlinks. The
+   * unload hook of a hard exit can only unlink: its server registrations stay behind.
+   */
   async release(): Promise<void> {
     if (this.#released) return;
     this.#released = true;
-    await this.#registering?.catch(() => undefined);
     for (const layout of this.#layouts.values()) {
+      await layout.registration?.catch(() => undefined);
       if (!layout.registered) continue;
       layout.registered = false;
       await this.registrar.unregister(layout.name).catch(() => undefined);
@@ -145,12 +156,14 @@ export class ShmRegions {
   }
 
   #unlinkAll(): void {
-    for (const layout of this.#layouts.values()) {
-      try {
-        Deno.removeSync(layout.path);
-      } catch { /* already gone */ }
-    }
+    for (const layout of this.#layouts.values()) removeQuietly(layout.path);
   }
+}
+
+function removeQuietly(path: string): void {
+  try {
+    Deno.removeSync(path);
+  } catch { /* already gone */ }
 }
 
 function readWindow(path: string, w: ShmWindow): Uint8Array {

@@ -61,6 +61,34 @@ Deno.test("one region per input set: inputs written once, windows, register once
   assert.throws(() => shm.layout([], [], 1), /after the backend was closed/);
 });
 
+Deno.test("a region created while another registers is registered by its own first send", async () => {
+  const pending: (() => void)[] = [];
+  const names: string[] = [];
+  const shm = new ShmRegions({
+    register(name) {
+      names.push(name);
+      return new Promise<void>((resolve) => pending.push(resolve));
+    },
+    unregister: () => Promise.resolve(),
+  }, 8);
+  const a = shm.layout([tensor("A", [1, 0, 0, 0])], ["X"], 1);
+  try {
+    const first = shm.register(a);
+    const b = shm.layout([tensor("A", [2, 0, 0, 0])], ["X"], 1);
+    const second = shm.register(b);
+    assert.equal(shm.register(a), first, "one registration per region");
+    assert.deepEqual(names, [a.name, b.name]);
+    for (const resolve of pending) resolve();
+    await Promise.all([first, second]);
+    assert.deepEqual([a.registered, b.registered], [true, true]);
+  } finally {
+    await shm.release();
+  }
+  // After close, nothing registers again (a late send cannot undo the cleanup).
+  a.registration = undefined;
+  await assert.rejects(shm.register(a), /after the backend was closed/);
+});
+
 Deno.test("BYTES outputs are read as many elements as the shape has", async () => {
   const shm = new ShmRegions(recorder().registrar, 64);
   const layout = shm.layout([], ["S"], 1);

@@ -21,9 +21,14 @@ export interface RegionWindow {
   byteSize: number;
 }
 
-/** POSIX shm object names map to files of the same name under /dev/shm. */
-export function shmPath(key: string): string {
-  return `/dev/shm/${key.startsWith("/") ? key.slice(1) : key}`;
+/**
+ * POSIX shm object names map to files of the same name under /dev/shm. Like shm_open, only
+ * one leading slash is allowed: a key can never name a file outside /dev/shm.
+ */
+export function shmPath(key: string): string | undefined {
+  const name = key.startsWith("/") ? key.slice(1) : key;
+  if (name === "" || name === "." || name === ".." || name.includes("/")) return undefined;
+  return `/dev/shm/${name}`;
 }
 
 /** What the registry saw, so tests can tell data came by reference and regions were freed. */
@@ -51,12 +56,15 @@ export class ShmRegistry {
     if (this.#regions.has(name)) {
       throw invalidArg(`shared memory region '${name}' already in manager`);
     }
-    let size: number;
+    const path = shmPath(key);
+    let info: Deno.FileInfo | undefined;
     try {
-      size = Deno.statSync(shmPath(key)).size;
-    } catch {
+      info = path === undefined ? undefined : Deno.statSync(path);
+    } catch { /* reported below */ }
+    if (info === undefined || !info.isFile) {
       throw invalidArg(`Unable to open shared memory region: '${key}'`);
     }
+    const size = info.size;
     if (offset + byteSize > size) {
       throw invalidArg(
         `failed to register shared memory region '${name}': offset ${offset} + byte_size ` +
@@ -99,7 +107,7 @@ export class ShmRegistry {
 
   read(w: RegionWindow): Uint8Array {
     const out = new Uint8Array(w.byteSize);
-    using file = Deno.openSync(shmPath(w.region.key), { read: true });
+    using file = Deno.openSync(shmPath(w.region.key)!, { read: true });
     file.seekSync(w.region.offset + w.offset, Deno.SeekMode.Start);
     let got = 0;
     // Bounded: each read advances or ends at end of file.
@@ -123,7 +131,7 @@ export class ShmRegistry {
           `bytes) should be at least ${data.length} bytes to hold the results`,
       );
     }
-    using file = Deno.openSync(shmPath(w.region.key), { write: true });
+    using file = Deno.openSync(shmPath(w.region.key)!, { write: true });
     file.seekSync(w.region.offset + w.offset, Deno.SeekMode.Start);
     let put = 0;
     while (put < data.length) put += file.writeSync(data.subarray(put));

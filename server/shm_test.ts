@@ -39,6 +39,13 @@ Deno.test("system shm over HTTP: register, infer by region, errors, unregister",
       status: 400,
       json: { error: "Unable to open shared memory region: 'nope'" },
     });
+    // Keys are shm object names: nothing outside /dev/shm, no directory, no empty name.
+    for (const bad of ["/../etc/passwd", "a/b", "", "/", ".."]) {
+      assert.deepEqual(await post(`${base}/region/p/register`, { key: bad, byte_size: 1 }), {
+        status: 400,
+        json: { error: `Unable to open shared memory region: '${bad}'` },
+      });
+    }
     assert.deepEqual(await getJson(`${base}/status`), {
       status: 200,
       json: [{ name: "r", key, offset: 0, byte_size: 256 }],

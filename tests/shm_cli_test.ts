@@ -123,3 +123,62 @@ Deno.test("shm: Ctrl-C ends the run gracefully and leaves no region", async () =
     }
   });
 });
+
+Deno.test("shm with a sequence model: steps register lazily under concurrency, none fail", async () => {
+  await withServer({ computeUs: 200, grpcPort: 0 }, async (server) => {
+    for (const target of [["-u", server.url], ["-u", server.grpcUrl!, "-i", "grpc"]]) {
+      const before = await server.shmTraffic();
+      const served = (await server.groundTruth("simple_sequence")).successCount;
+      const r = await runCli([
+        "-m",
+        "simple_sequence",
+        ...target,
+        "--shared-memory",
+        "system",
+        "--concurrency-range",
+        "3",
+        "--sequence-length",
+        "4",
+        "--request-count",
+        "40",
+      ]);
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      assert.doesNotMatch(r.stdout, /Failed requests/);
+      const after = await server.shmTraffic();
+      // simple_sequence has one input: every request the server served (the 40 measured and
+      // the ones that end sequences left open) read it from a region.
+      const truth = (await server.groundTruth("simple_sequence")).successCount - served;
+      assert.ok(truth >= 40, `${truth}`);
+      assert.equal(after.inputsRead - before.inputsRead, truth, target.join(" "));
+      assert.equal(after.regions, 0);
+      assert.deepEqual(leftovers(Deno.pid), []);
+    }
+  });
+});
+
+Deno.test("shm refuses to validate a sequence model, whose sequences would share windows", async () => {
+  await withTempDir("pa_shm_seq_", async (dir) => {
+    const file = `${dir}/streams.json`;
+    await Deno.writeTextFile(
+      file,
+      JSON.stringify({ data: [[{ INPUT: [1] }]], validation_data: [[{ OUTPUT: [1] }]] }),
+    );
+    await withServer({}, async (server) => {
+      const r = await runCli([
+        "-m",
+        "simple_sequence",
+        "-u",
+        server.url,
+        "--shared-memory",
+        "system",
+        "--input-data",
+        file,
+        "--request-count",
+        "5",
+      ]);
+      assert.notEqual(r.code, 0);
+      assert.match(r.stderr, /validating the outputs of sequence model 'simple_sequence'/);
+      assert.deepEqual(leftovers(Deno.pid), []);
+    });
+  });
+});
