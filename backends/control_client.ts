@@ -6,7 +6,7 @@
 import type { Clock } from "../core/clock.ts";
 import { HttpConnection, type HttpResponse } from "./http_connection.ts";
 import type { ServerTarget } from "./http_url.ts";
-import { encodeGetRequest } from "./infer_request.ts";
+import { encodeControlRequest } from "./infer_request.ts";
 
 export interface JsonReply {
   status: number;
@@ -31,8 +31,17 @@ export class ControlClient {
 
   /** Throws TransportError / ProtocolError; HTTP error statuses are returned, not thrown. */
   get(path: string): Promise<JsonReply> {
+    return this.#exchange(path, undefined);
+  }
+
+  /** A POST with a JSON body (shared-memory registration); errors as for get(). */
+  post(path: string, json: string): Promise<JsonReply> {
+    return this.#exchange(path, json);
+  }
+
+  #exchange(path: string, json: string | undefined): Promise<JsonReply> {
     const run = async () => {
-      const req = encodeGetRequest(path, this.#hostHeader, this.headers);
+      const req = encodeControlRequest(path, this.#hostHeader, this.headers, json);
       return toReply(await this.#http.exchange(req, null));
     };
     const next = this.#tail.then(run, run);

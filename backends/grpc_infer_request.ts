@@ -7,6 +7,7 @@
 import { Buffer } from "node:buffer";
 import type { RequestSpec } from "../core/backend.ts";
 import { tritonMethods } from "./grpc_proto.ts";
+import type { ShmLayout, ShmWindow } from "./shm_regions.ts";
 
 /** Request parameter asking Triton for an empty final response when a model ends silently. */
 export const EMPTY_FINAL_PARAM = "triton_enable_empty_final_response";
@@ -19,6 +20,8 @@ export interface GrpcEncodeOptions {
   streaming: boolean;
   /** Set when describe() found the model decoupled: only the final flag ends a request. */
   decoupled: boolean;
+  /** Set with --shared-memory system: tensors travel by region, none in the message. */
+  shm?: ShmLayout;
 }
 
 export class PreparedGrpcInfer {
@@ -29,6 +32,7 @@ export class PreparedGrpcInfer {
     readonly bytes: Buffer,
     readonly model: string,
     readonly decoupled: boolean,
+    readonly shm?: ShmLayout,
   ) {}
 
   /**
@@ -51,12 +55,20 @@ export function inferRequestObject(
   spec: RequestSpec,
   options: GrpcEncodeOptions,
 ): Record<string, unknown> {
+  const shm = options.shm;
   const message: Record<string, unknown> = {
     model_name: spec.model,
     model_version: spec.version,
-    inputs: spec.inputs.map((t) => ({ name: t.name, datatype: t.datatype, shape: t.shape })),
-    outputs: spec.outputs.map((name) => ({ name })),
-    raw_input_contents: spec.inputs.map((t) => t.bytes),
+    inputs: spec.inputs.map((t, i) => ({
+      name: t.name,
+      datatype: t.datatype,
+      shape: t.shape,
+      ...(shm === undefined ? {} : { parameters: regionParams(shm, shm.inputs[i]) }),
+    })),
+    outputs: shm === undefined
+      ? spec.outputs.map((name) => ({ name }))
+      : [...shm.outputs].map(([name, w]) => ({ name, parameters: regionParams(shm, w) })),
+    raw_input_contents: shm === undefined ? spec.inputs.map((t) => t.bytes) : [],
   };
   const parameters: Record<string, unknown> = {};
   if (options.streaming) parameters[EMPTY_FINAL_PARAM] = { bool_param: true };
@@ -73,10 +85,19 @@ export function inferRequestObject(
   return message;
 }
 
+/** protocols.md §1.12: the region as InferParameter values. */
+function regionParams(shm: ShmLayout, w: ShmWindow): Record<string, unknown> {
+  return {
+    shared_memory_region: { string_param: shm.name },
+    shared_memory_offset: { int64_param: w.offset },
+    shared_memory_byte_size: { int64_param: w.byteSize },
+  };
+}
+
 export function encodeGrpcInferRequest(
   spec: RequestSpec,
   options: GrpcEncodeOptions,
 ): PreparedGrpcInfer {
   const bytes = tritonMethods().ModelInfer.requestSerialize(inferRequestObject(spec, options));
-  return new PreparedGrpcInfer(bytes, spec.model, options.decoupled);
+  return new PreparedGrpcInfer(bytes, spec.model, options.decoupled, options.shm);
 }

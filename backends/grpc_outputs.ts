@@ -18,6 +18,7 @@ import {
   outputFromValues,
   outputShape,
 } from "./output_tensor.ts";
+import type { RegionReader } from "./shm_regions.ts";
 
 const utf8 = new TextDecoder();
 
@@ -25,9 +26,14 @@ const utf8 = new TextDecoder();
  * Fills `record.outputs` from a unary ModelInferResponse, or fails the record. Only the first
  * response is kept, as for streams.
  */
-export function captureUnaryOutputs(message: Uint8Array, record: RequestRecord, ns: number): void {
+export function captureUnaryOutputs(
+  message: Uint8Array,
+  record: RequestRecord,
+  ns: number,
+  region?: RegionReader,
+): void {
   if (record.outputs.length > 0 || record.outcome !== "ok") return;
-  captureInto(record, ns, (out) => decodeInferOutputs(message, out));
+  captureInto(record, ns, (out) => decodeInferOutputs(message, out, region));
 }
 
 /**
@@ -40,12 +46,17 @@ export function captureStreamOutputs(
   outputCount: number,
   record: RequestRecord,
   ns: number,
+  region?: RegionReader,
 ): void {
   if (outputCount === 0 || record.outputs.length > 0 || record.outcome !== "ok") return;
-  captureInto(record, ns, (out) => decodeStreamOutputs(message, out));
+  captureInto(record, ns, (out) => decodeStreamOutputs(message, out, region));
 }
 
-export function decodeStreamOutputs(message: Uint8Array, out: OutputTensor[]): void {
+export function decodeStreamOutputs(
+  message: Uint8Array,
+  out: OutputTensor[],
+  region?: RegionReader,
+): void {
   wire("ModelStreamInferResponse", () => {
     const r = new ProtoReader(message, 0, message.length);
     let response: ProtoReader | undefined;
@@ -54,14 +65,21 @@ export function decodeStreamOutputs(message: Uint8Array, out: OutputTensor[]): v
       if (tag === (2 << 3 | LEN)) response = r.sub();
       else r.skip(tag & 7);
     }
-    if (response) readInferResponse(response, out);
+    if (response) readInferResponse(response, out, region);
   });
 }
 
-/** Appends the outputs of a ModelInferResponse to `out`; throws OutputDecodeError. */
-export function decodeInferOutputs(message: Uint8Array, out: OutputTensor[]): void {
+/**
+ * Appends the outputs of a ModelInferResponse to `out`; throws OutputDecodeError. With
+ * `region` the outputs were requested in shared memory and are read from there.
+ */
+export function decodeInferOutputs(
+  message: Uint8Array,
+  out: OutputTensor[],
+  region?: RegionReader,
+): void {
   wire("ModelInferResponse", () => {
-    readInferResponse(new ProtoReader(message, 0, message.length), out);
+    readInferResponse(new ProtoReader(message, 0, message.length), out, region);
   });
 }
 
@@ -83,7 +101,7 @@ interface OutputField {
 }
 
 /** ModelInferResponse: outputs = 5 (InferOutputTensor), raw_output_contents = 6. */
-function readInferResponse(r: ProtoReader, out: OutputTensor[]): void {
+function readInferResponse(r: ProtoReader, out: OutputTensor[], region?: RegionReader): void {
   const outputs: OutputField[] = [];
   const raw: Uint8Array[] = [];
   while (r.more()) {
@@ -103,7 +121,11 @@ function readInferResponse(r: ProtoReader, out: OutputTensor[]): void {
     const shape = outputShape(o.name, o.shape);
     // A plain copy: the h2 client hands messages over as views of a chunk it reuses, and
     // grpc-js as Buffers, whose slice() would be another view.
-    const bytes = raw.length > 0 ? new Uint8Array(raw[i]) : typedContents(o.name, dt, o.contents);
+    const bytes = region !== undefined
+      ? region(o.name, dt, shape)
+      : raw.length > 0
+      ? new Uint8Array(raw[i])
+      : typedContents(o.name, dt, o.contents);
     out.push(checkedOutput(o.name, dt, shape, bytes));
   }
 }

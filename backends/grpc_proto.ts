@@ -19,7 +19,9 @@ export type TritonMethodName =
   | "ModelConfig"
   | "ModelStatistics"
   | "ModelInfer"
-  | "ModelStreamInfer";
+  | "ModelStreamInfer"
+  | "SystemSharedMemoryRegister"
+  | "SystemSharedMemoryUnregister";
 
 export const SERVICE = "inference.GRPCInferenceService";
 export const MODEL_INFER_PATH = `/${SERVICE}/ModelInfer`;

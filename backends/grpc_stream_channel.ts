@@ -13,6 +13,7 @@ import type { RequestRecord } from "../core/record.ts";
 import type { PreparedGrpcInfer } from "./grpc_infer_request.ts";
 import { MODEL_STREAM_INFER_PATH } from "./grpc_proto.ts";
 import { captureStreamOutputs } from "./grpc_outputs.ts";
+import type { RegionReader } from "./shm_regions.ts";
 import { GrpcCode, outcomeOfStatus, statusText } from "./grpc_status.ts";
 import { sendable } from "./grpc_unary_channel.ts";
 import { newStreamResponseInfo, readStreamResponse } from "./grpc_wire.ts";
@@ -28,6 +29,8 @@ export class GrpcStreamChannel implements Channel {
   #record: RequestRecord | undefined;
   #done: (() => void) | undefined;
   #decoupled = false;
+  /** The in-flight request's output windows when it uses shared memory. */
+  #region: RegionReader | undefined;
   #seq = 0;
   readonly #info = newStreamResponseInfo();
 
@@ -82,6 +85,7 @@ export class GrpcStreamChannel implements Channel {
     this.#record = record;
     this.#done = done;
     this.#decoupled = prepared.decoupled;
+    this.#region = prepared.shm?.readOutput;
     record.sendStartNs = this.clock.nowNs();
     record.bytesSent += bytes.length;
     this.#call!.sendMessageWithContext({
@@ -128,7 +132,9 @@ export class GrpcStreamChannel implements Channel {
     if (!marker) {
       record.addResponse(ns);
       record.endNs = ns;
-      if (this.captureOutputs) captureStreamOutputs(message, info.outputCount, record, ns);
+      if (this.captureOutputs) {
+        captureStreamOutputs(message, info.outputCount, record, ns, this.#region);
+      }
     } else if (record.responseCount === 0) record.endNs = ns;
     if (final) this.#complete(undefined);
   }

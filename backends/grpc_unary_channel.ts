@@ -52,7 +52,7 @@ export class GrpcUnaryChannel implements Channel {
     if (!prepared) return Promise.resolve();
     return new Promise((resolve) => {
       try {
-        this.#start(prepared.bytes, record, resolve);
+        this.#start(prepared, record, resolve);
       } catch (e) {
         // grpc-js throws synchronously only when its channel is already shut down.
         record.fail(
@@ -72,9 +72,11 @@ export class GrpcUnaryChannel implements Channel {
     this.onClose(this);
   }
 
-  #start(bytes: Buffer, record: RequestRecord, done: () => void): void {
+  #start(prepared: PreparedGrpcInfer, record: RequestRecord, done: () => void): void {
+    const bytes = prepared.bytes;
     const clock = this.clock;
     const capture = this.captureOutputs;
+    const region = prepared.shm?.readOutput;
     record.sendStartNs = clock.nowNs();
     const call = this.channel.createCall(MODEL_INFER_PATH, Infinity, null, null, null);
     this.#call = call;
@@ -84,7 +86,7 @@ export class GrpcUnaryChannel implements Channel {
         record.bytesReceived += message.length;
         const ns = clock.nowNs();
         record.addResponse(ns);
-        if (capture) captureUnaryOutputs(message, record, ns);
+        if (capture) captureUnaryOutputs(message, record, ns, region);
       },
       onReceiveStatus: (status: grpc.StatusObject) => {
         const ns = clock.nowNs();

@@ -20,6 +20,7 @@ import {
 } from "./h2_grpc_call.ts";
 import type { PreparedGrpcInfer } from "./grpc_infer_request.ts";
 import { captureStreamOutputs } from "./grpc_outputs.ts";
+import type { RegionReader } from "./shm_regions.ts";
 import { GrpcCode, outcomeOfStatus, statusText } from "./grpc_status.ts";
 import { STREAM_ENDED } from "./grpc_stream_channel.ts";
 import { sendable } from "./grpc_unary_channel.ts";
@@ -35,6 +36,8 @@ export class H2StreamChannel implements Channel {
   #record: RequestRecord | undefined;
   #done: (() => void) | undefined;
   #decoupled = false;
+  /** The in-flight request's output windows when it uses shared memory. */
+  #region: RegionReader | undefined;
   readonly #info = newStreamResponseInfo();
   readonly #reader = new MessageReader((m) => this.#response(m));
 
@@ -114,6 +117,7 @@ export class H2StreamChannel implements Channel {
     const stream = this.#stream;
     if (!stream) return this.#complete({ code: GrpcCode.CANCELLED, details: "channel closed" });
     this.#decoupled = prepared.decoupled;
+    this.#region = prepared.shm?.readOutput;
     record.bytesSent += prepared.bytes.length;
     stream.sendData(prepared.message, false);
     record.sendEndNs = this.clock.nowNs();
@@ -178,7 +182,9 @@ export class H2StreamChannel implements Channel {
     if (!marker) {
       record.addResponse(ns);
       record.endNs = ns;
-      if (this.captureOutputs) captureStreamOutputs(message, info.outputCount, record, ns);
+      if (this.captureOutputs) {
+        captureStreamOutputs(message, info.outputCount, record, ns, this.#region);
+      }
     } else if (record.responseCount === 0) record.endNs = ns;
     if (final) this.#complete(undefined);
   }

@@ -21,11 +21,17 @@ import {
 } from "./h2_grpc_call.ts";
 import type { PreparedGrpcInfer } from "./grpc_infer_request.ts";
 import { captureUnaryOutputs } from "./grpc_outputs.ts";
+import type { RegionReader } from "./shm_regions.ts";
 import { GrpcCode, outcomeOfStatus, statusText } from "./grpc_status.ts";
 import { sendable } from "./grpc_unary_channel.ts";
 
-/** Fills record.outputs from one response message, or fails the record. */
-export type OutputCapture = (message: Uint8Array, record: RequestRecord, ns: number) => void;
+/** Decodes a reply's outputs into the record; `region` when they were put in shared memory. */
+export type OutputCapture = (
+  message: Uint8Array,
+  record: RequestRecord,
+  ns: number,
+  region?: RegionReader,
+) => void;
 
 export const NO_TRAILERS = "the server ended the call without a status";
 
@@ -36,6 +42,8 @@ export class H2UnaryChannel implements Channel, StreamListener {
   #conn: H2ClientConnection | undefined;
   #stream: ClientStream | undefined;
   #headersSeen = false;
+  /** The in-flight request's output windows when it uses shared memory. */
+  #region: RegionReader | undefined;
   readonly #reader = new MessageReader((m) => this.#message(m));
 
   constructor(
@@ -92,6 +100,7 @@ export class H2UnaryChannel implements Channel, StreamListener {
     const stream = conn.request(this.headerBlock, false, this);
     this.#stream = stream;
     const message = prepared.message;
+    this.#region = prepared.shm?.readOutput;
     record.bytesSent += prepared.bytes.length;
     stream.sendData(message, true);
     // Queued for the socket: the write goes out at the end of this event-loop turn.
@@ -134,7 +143,7 @@ export class H2UnaryChannel implements Channel, StreamListener {
     record.bytesReceived += message.length;
     const ns = this.clock.nowNs();
     record.addResponse(ns);
-    if (this.captureOutputs) this.capture(message, record, ns);
+    if (this.captureOutputs) this.capture(message, record, ns, this.#region);
   }
 
   #finish(status: CallStatus): void {

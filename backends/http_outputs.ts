@@ -16,17 +16,29 @@ import {
   outputFromValues,
   outputShape,
 } from "./output_tensor.ts";
+import type { RegionReader } from "./shm_regions.ts";
 
 const utf8 = new TextDecoder();
 const INTEGER = /^-?\d+$/;
 
 /** Fills `record.outputs` from the response, or fails the record as a protocol error. */
-export function captureHttpOutputs(res: HttpResponse, record: RequestRecord): void {
-  captureInto(record, record.endNs, (out) => decodeHttpOutputs(res, out));
+export function captureHttpOutputs(
+  res: HttpResponse,
+  record: RequestRecord,
+  region?: RegionReader,
+): void {
+  captureInto(record, record.endNs, (out) => decodeHttpOutputs(res, out, region));
 }
 
-/** Appends the response's outputs to `out`; throws OutputDecodeError naming what is wrong. */
-export function decodeHttpOutputs(res: HttpResponse, out: OutputTensor[]): void {
+/**
+ * Appends the response's outputs to `out`; throws OutputDecodeError naming what is wrong.
+ * With `region` the outputs were requested in shared memory and are read from there.
+ */
+export function decodeHttpOutputs(
+  res: HttpResponse,
+  out: OutputTensor[],
+  region?: RegionReader,
+): void {
   const { buf, bodyStart, bodyEnd } = res;
   const bodyLength = bodyEnd - bodyStart;
   const headerLength = res.head.inferHeaderLength >= 0 ? res.head.inferHeaderLength : bodyLength;
@@ -51,7 +63,9 @@ export function decodeHttpOutputs(res: HttpResponse, out: OutputTensor[]): void 
     const shape = outputShape(name, o.shape);
     const size = binaryDataSize(name, o.parameters);
     let bytes: Uint8Array;
-    if (size !== undefined) {
+    if (region !== undefined) {
+      bytes = region(name, dt, shape);
+    } else if (size !== undefined) {
       if (size > bodyEnd - at) {
         throw new OutputDecodeError(
           `output '${name}': binary_data_size ${size} exceeds the ${bodyEnd - at} bytes of ` +

@@ -5,6 +5,7 @@
 import type { RequestSpec, TensorData } from "../core/backend.ts";
 import { RunError } from "../core/errors.ts";
 import { tensorJsonText } from "../core/tensor_codec.ts";
+import type { ShmLayout, ShmWindow } from "./shm_regions.ts";
 
 export interface InferEncoding {
   /** Request target, e.g. /v2/models/simple/infer. */
@@ -14,11 +15,17 @@ export interface InferEncoding {
   headers: [string, string][];
   inputFormat: "binary" | "json";
   outputFormat: "binary" | "json";
+  /** Set with --shared-memory system: tensors travel by region, the body is the JSON only. */
+  shm?: ShmLayout;
 }
 
 /** What prepare() returns: the bytes to write for every send of this request. */
 export class PreparedInfer {
-  constructor(readonly bytes: Uint8Array, readonly jsonHeaderLength: number) {}
+  constructor(
+    readonly bytes: Uint8Array,
+    readonly jsonHeaderLength: number,
+    readonly shm?: ShmLayout,
+  ) {}
 }
 
 const utf8 = new TextEncoder();
@@ -32,7 +39,7 @@ export function inferPath(model: string, version: string): string {
 }
 
 export function encodeInferRequest(spec: RequestSpec, enc: InferEncoding): PreparedInfer {
-  const binary = enc.inputFormat === "binary";
+  const binary = enc.inputFormat === "binary" && enc.shm === undefined;
   const json = utf8.encode(jsonHeader(spec, enc));
   let bodyLength = json.length;
   if (binary) { for (const t of spec.inputs) bodyLength += t.bytes.length; }
@@ -59,21 +66,33 @@ export function encodeInferRequest(spec: RequestSpec, enc: InferEncoding): Prepa
       at += t.bytes.length;
     }
   }
-  return new PreparedInfer(out, json.length);
+  return new PreparedInfer(out, json.length, enc.shm);
 }
 
-/** A GET with the same Host and -H headers (control plane: metadata, config, stats). */
-export function encodeGetRequest(
+/**
+ * A control-plane request with the same Host and -H headers: a GET (metadata, config, stats)
+ * or, with a JSON body, a POST (shared-memory registration).
+ */
+export function encodeControlRequest(
   path: string,
   hostHeader: string,
   headers: [string, string][],
+  postBody?: string,
 ): Uint8Array {
-  const lines = headerBlock({ hostHeader, headers }, [
-    ["Host", hostHeader],
-    ["Accept", "application/json"],
-    ["Connection", "keep-alive"],
-  ]);
-  return utf8.encode(`GET ${path} HTTP/1.1\r\n${lines}\r\n`);
+  const ours: [string, string][] = [["Host", hostHeader], ["Accept", "application/json"]];
+  const body = postBody === undefined ? new Uint8Array(0) : utf8.encode(postBody);
+  if (postBody !== undefined) {
+    ours.push(["Content-Type", "application/json"], ["Content-Length", String(body.length)]);
+  }
+  ours.push(["Connection", "keep-alive"]);
+  const method = postBody === undefined ? "GET" : "POST";
+  const head = utf8.encode(
+    `${method} ${path} HTTP/1.1\r\n${headerBlock({ hostHeader, headers }, ours)}\r\n`,
+  );
+  const out = new Uint8Array(head.length + body.length);
+  out.set(head, 0);
+  out.set(body, head.length);
+  return out;
 }
 
 /**
@@ -102,6 +121,7 @@ export function headerBlock(
 }
 
 function jsonHeader(spec: RequestSpec, enc: InferEncoding): string {
+  if (enc.shm !== undefined) return shmJsonHeader(spec, enc.shm);
   const binary = enc.inputFormat === "binary";
   const inputs = spec.inputs.map((t) => inputJson(t, binary)).join(",");
   const names = spec.outputs;
@@ -117,6 +137,25 @@ function jsonHeader(spec: RequestSpec, enc: InferEncoding): string {
   const params = sequenceParams(spec);
   const head = params === "" ? "" : `"parameters":{${params}},`;
   return `{${head}"inputs":[${inputs}],"outputs":[${outputs.join(",")}]}`;
+}
+
+/** Every input and output names its window; the layout lists the outputs to ask for. */
+function shmJsonHeader(spec: RequestSpec, shm: ShmLayout): string {
+  const inputs = spec.inputs.map((t, i) =>
+    `{"name":${JSON.stringify(t.name)},"shape":${JSON.stringify(t.shape)},` +
+    `"datatype":"${t.datatype}","parameters":${regionJson(shm, shm.inputs[i])}}`
+  );
+  const outputs = [...shm.outputs].map(([name, w]) =>
+    `{"name":${JSON.stringify(name)},"parameters":${regionJson(shm, w)}}`
+  );
+  const params = sequenceParams(spec);
+  const head = params === "" ? "" : `"parameters":{${params}},`;
+  return `{${head}"inputs":[${inputs.join(",")}],"outputs":[${outputs.join(",")}]}`;
+}
+
+function regionJson(shm: ShmLayout, w: ShmWindow): string {
+  return `{"shared_memory_region":${JSON.stringify(shm.name)},` +
+    `"shared_memory_offset":${w.offset},"shared_memory_byte_size":${w.byteSize}}`;
 }
 
 /** The sequence extension's request parameters (protocols.md §1.11), "" for other requests. */

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import type { RequestSpec } from "../core/backend.ts";
 import { RunError } from "../core/errors.ts";
-import { encodeGetRequest, encodeInferRequest, type InferEncoding } from "./infer_request.ts";
+import { encodeControlRequest, encodeInferRequest, type InferEncoding } from "./infer_request.ts";
 import { tensorFromJson } from "../core/tensor_codec.ts";
 
 const dec = new TextDecoder();
@@ -125,7 +125,7 @@ Deno.test("header injection through -H is refused", () => {
 });
 
 Deno.test("control GET request carries Host and -H headers", () => {
-  const text = dec.decode(encodeGetRequest("/v2/models/m/config", "h:1", [["X-Key", "v"]]));
+  const text = dec.decode(encodeControlRequest("/v2/models/m/config", "h:1", [["X-Key", "v"]]));
   assert.equal(
     text,
     "GET /v2/models/m/config HTTP/1.1\r\nHost: h:1\r\nAccept: application/json\r\n" +

@@ -60,7 +60,7 @@ export class TritonChannel implements Channel {
       return;
     }
     record.addResponse(record.endNs);
-    if (this.captureOutputs) captureHttpOutputs(res, record);
+    if (this.captureOutputs) captureHttpOutputs(res, record, prepared.shm?.readOutput);
   }
 
   close(): void {

@@ -44,6 +44,8 @@ import { H2UnaryChannel } from "./h2_unary_channel.ts";
 import { asArray, asObject, type JsonObject } from "./json_fields.ts";
 import { NO_STATS_NOTE, normalizeModelInfo } from "./model_info.ts";
 import { parseModelStats } from "./model_stats.ts";
+import { ShmChannel, shmRegionsFor } from "./shm_channel.ts";
+import type { ShmRegions } from "./shm_regions.ts";
 
 const METADATA_FAILED = "failed to get model metadata: ";
 const CONFIG_FAILED = "failed to get model config: ";
@@ -115,7 +117,10 @@ export class TritonGrpcBackend implements Backend, ServerStatsCapability {
   readonly #channels = new Set<InferChannel>();
   /** describe() results by model name, so prepare() knows which requests are decoupled. */
   readonly #decoupled = new Map<string, boolean>();
+  /** Output names by model from describe(): shared memory needs them named. */
+  readonly #outputs = new Map<string, string[]>();
   #extensions: Set<string> | undefined;
+  readonly #shm: ShmRegions | undefined;
 
   constructor(
     private readonly options: BackendOptions,
@@ -137,6 +142,20 @@ export class TritonGrpcBackend implements Backend, ServerStatsCapability {
     this.#headers = options.headers;
     const transport = tuning.transport ?? GRPC_INFER_TRANSPORT;
     this.#transport = this.#compression === "none" ? transport : "grpc-js";
+    const region = (what: string, name: string) =>
+      `failed to ${what} shared memory region '${name}': `;
+    this.#shm = shmRegionsFor(options, {
+      register: (name, key, byte_size) =>
+        this.#rpc(
+          "SystemSharedMemoryRegister",
+          { name, key, offset: 0, byte_size },
+          region("register", name),
+        ).then(() => {}),
+      unregister: (name) =>
+        this.#rpc("SystemSharedMemoryUnregister", { name }, region("unregister", name)).then(
+          () => {},
+        ),
+    });
   }
 
   /** The client carrying inference calls (grpc-js whenever requests are compressed). */
@@ -151,15 +170,19 @@ export class TritonGrpcBackend implements Backend, ServerStatsCapability {
     const info = normalizeModelInfo(md, await this.#config(request), version);
     if (!this.#extensions!.has("statistics")) info.notes.push(NO_STATS_NOTE);
     this.#decoupled.set(model, info.decoupled);
+    this.#outputs.set(model, info.outputs.map((o) => o.name));
     return info;
   }
 
   prepare(spec: RequestSpec): PreparedRequest {
     const decoupled = this.#decoupled.get(spec.model) ?? false;
-    return encodeGrpcInferRequest(spec, { streaming: this.#streaming, decoupled });
+    const outputs = spec.outputs.length > 0 ? spec.outputs : this.#outputs.get(spec.model) ?? [];
+    const shm = this.#shm?.layout(spec.inputs, outputs, spec.batchSize);
+    return encodeGrpcInferRequest(spec, { streaming: this.#streaming, decoupled, shm });
   }
 
-  connect(): Promise<Channel> {
+  async connect(): Promise<Channel> {
+    await this.#shm?.ensureRegistered();
     let index = this.#load.findIndex((n) => n < this.#perConnection);
     if (index < 0) {
       index = this.#load.length;
@@ -178,7 +201,7 @@ export class TritonGrpcBackend implements Backend, ServerStatsCapability {
       ? this.#h2Channel(this.#endpoints[index], forget)
       : this.#grpcJsChannel(this.#clients[index], forget);
     this.#channels.add(ch);
-    return Promise.resolve(ch);
+    return this.#shm === undefined ? ch : new ShmChannel(ch, this.#shm, this.clock);
   }
 
   /**
@@ -209,6 +232,7 @@ export class TritonGrpcBackend implements Backend, ServerStatsCapability {
 
   async close(): Promise<void> {
     for (const ch of [...this.#channels]) ch.close();
+    await this.#shm?.release();
     for (const client of this.#clients) client.close();
     const endpoints = this.#endpoints.splice(0);
     this.#clients.length = 0;

@@ -23,11 +23,14 @@ import { encodeInferRequest, inferPath } from "./infer_request.ts";
 import { asArray, asObject, type JsonObject } from "./json_fields.ts";
 import { NO_STATS_NOTE, normalizeModelInfo } from "./model_info.ts";
 import { parseModelStats } from "./model_stats.ts";
+import { ShmChannel, shmRegionsFor } from "./shm_channel.ts";
+import type { ShmRegions } from "./shm_regions.ts";
 import { TritonChannel } from "./triton_channel.ts";
 
 const METADATA_FAILED = "failed to get model metadata: ";
 const CONFIG_FAILED = "failed to get model config: ";
 const STATS_FAILED = "failed to get model statistics: ";
+const SHM_PATH = "/v2/systemsharedmemory";
 
 export class TritonHttpBackend implements Backend, ServerStatsCapability {
   readonly kind = "triton";
@@ -35,10 +38,27 @@ export class TritonHttpBackend implements Backend, ServerStatsCapability {
   readonly #control: ControlClient;
   readonly #channels = new Set<TritonChannel>();
   #extensions: Set<string> | undefined;
+  readonly #shm: ShmRegions | undefined;
+  /** Output names by model from describe(): shared memory needs them named. */
+  readonly #outputs = new Map<string, string[]>();
 
   constructor(private readonly options: BackendOptions, private readonly clock: Clock) {
     this.#target = resolveHttpTarget(options.url, options.tls);
     this.#control = new ControlClient(this.#target, options.headers, clock);
+    this.#shm = shmRegionsFor(options, {
+      register: (name, key, byteSize) =>
+        this.#post(
+          `${SHM_PATH}/region/${encodeURIComponent(name)}/register`,
+          JSON.stringify({ key, offset: 0, byte_size: byteSize }),
+          `failed to register shared memory region '${name}': `,
+        ),
+      unregister: (name) =>
+        this.#post(
+          `${SHM_PATH}/region/${encodeURIComponent(name)}/unregister`,
+          "",
+          `failed to unregister shared memory region '${name}': `,
+        ),
+    });
   }
 
   async describe(model: string, version: string): Promise<ModelInfo> {
@@ -48,11 +68,14 @@ export class TritonHttpBackend implements Backend, ServerStatsCapability {
     if (!isSuccess(md.status)) throw new RunError(METADATA_FAILED + md.errorText);
     const info = normalizeModelInfo(md.json, await this.#config(base), version);
     if (!this.#extensions!.has("statistics")) info.notes.push(NO_STATS_NOTE);
+    this.#outputs.set(model, info.outputs.map((o) => o.name));
     return info;
   }
 
   prepare(spec: RequestSpec): PreparedRequest {
+    const outputs = spec.outputs.length > 0 ? spec.outputs : this.#outputs.get(spec.model) ?? [];
     return encodeInferRequest(spec, {
+      shm: this.#shm?.layout(spec.inputs, outputs, spec.batchSize),
       path: inferPath(spec.model, spec.version) + "/infer",
       hostHeader: this.#target.hostHeader,
       headers: this.options.headers,
@@ -61,7 +84,8 @@ export class TritonHttpBackend implements Backend, ServerStatsCapability {
     });
   }
 
-  connect(): Promise<Channel> {
+  async connect(): Promise<Channel> {
+    await this.#shm?.ensureRegistered();
     const ch = new TritonChannel(
       this.#target,
       this.clock,
@@ -72,13 +96,13 @@ export class TritonHttpBackend implements Backend, ServerStatsCapability {
       this.options.captureOutputs === true,
     );
     this.#channels.add(ch);
-    return Promise.resolve(ch);
+    return this.#shm === undefined ? ch : new ShmChannel(ch, this.#shm, this.clock);
   }
 
-  close(): Promise<void> {
+  async close(): Promise<void> {
     for (const ch of [...this.#channels]) ch.close();
+    await this.#shm?.release();
     this.#control.close();
-    return Promise.resolve();
   }
 
   async serverStats(model: string, version: string): Promise<ModelStats | undefined> {
@@ -117,9 +141,19 @@ export class TritonHttpBackend implements Backend, ServerStatsCapability {
     throw new RunError(CONFIG_FAILED + reply.errorText);
   }
 
-  async #get(path: string, prefix: string): Promise<JsonReply> {
+  async #post(path: string, body: string, prefix: string): Promise<void> {
+    const reply = await this.#guard(this.#control.post(path, body), prefix);
+    if (!isSuccess(reply.status)) throw new RunError(prefix + reply.errorText);
+  }
+
+  #get(path: string, prefix: string): Promise<JsonReply> {
+    return this.#guard(this.#control.get(path), prefix);
+  }
+
+  /** Transport and protocol failures of a control call as the run's error, with `prefix`. */
+  async #guard(call: Promise<JsonReply>, prefix: string): Promise<JsonReply> {
     try {
-      return await this.#control.get(path);
+      return await call;
     } catch (e) {
       if (e instanceof TransportError) {
         throw new RunError(`${prefix}HTTP client failed: ${e.message}`);

@@ -106,6 +106,13 @@ export interface BackendOptions {
   captureOutputs?: boolean;
   /** tfserving: --model-signature-name (default "serving_default"). */
   modelSignatureName?: string;
+  /**
+   * triton (HTTP and gRPC): --shared-memory. "system" passes tensors through /dev/shm regions
+   * registered with the server; "cuda" is refused by the CLI (no GPU support in this build).
+   */
+  sharedMemory?: "none" | "system" | "cuda";
+  /** --output-shared-memory-size: bytes of each output's window. */
+  outputSharedMemorySize?: number;
   /** triton_c_api: --triton-server-directory, the Triton install holding lib/libtritonserver.so. */
   tritonServerDirectory?: string;
   /** triton_c_api: --model-repository the in-process server loads. */

@@ -8,6 +8,7 @@ import { OPEN_LOOP_HANDLERS } from "./cli_open_loop.ts";
 import { SEQUENCE_HANDLERS } from "./cli_sequences.ts";
 import { OUTPUT_HANDLERS } from "./cli_output.ts";
 import { TLS_HANDLERS } from "./cli_tls.ts";
+import { SHM_HANDLERS } from "./cli_shm.ts";
 import { REPORT_HANDLERS } from "./report_files.ts";
 import { UsageError } from "./errors.ts";
 import { builtInKinds } from "./registry.ts";
@@ -318,6 +319,7 @@ const HANDLERS: Readonly<Record<ConfigId, Handler>> = {
   ...SEQUENCE_HANDLERS,
   ...OUTPUT_HANDLERS,
   ...TLS_HANDLERS,
+  ...SHM_HANDLERS,
   ...REPORT_HANDLERS,
   ...GENERAL_HANDLERS,
   ...MEASUREMENT_HANDLERS,

@@ -225,6 +225,22 @@ export const HELP: Readonly<Record<HelpGroup, readonly HelpEntry[]>> = {
       def: "none",
       text: "gRPC only: compress requests with none, gzip or deflate.",
     },
+    {
+      id: "shared-memory",
+      flags: "--shared-memory <kind>",
+      def: "none",
+      text: "triton kind, HTTP and gRPC: 'system' passes tensors through /dev/shm regions " +
+        "registered with the server (inputs written once, outputs read back only to validate); " +
+        "every region is unregistered and removed when the run ends, also on errors and Ctrl-C. " +
+        "'cuda' is refused: this build has no GPU support.",
+    },
+    {
+      id: "output-shared-memory-size",
+      flags: "--output-shared-memory-size <bytes>",
+      def: "102400",
+      text: "With --shared-memory system: bytes of each output's window, times the batch size; " +
+        "too small and the server refuses the request.",
+    },
     ...CAPI_HELP,
     ...TLS_HELP,
   ],

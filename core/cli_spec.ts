@@ -43,6 +43,8 @@ export type SupportedId =
   | "sync"
   | "streaming"
   | "grpc-compression-algorithm"
+  | "shared-memory"
+  | "output-shared-memory-size"
   | "input-data"
   | "zero"
   | "batch-size"
@@ -148,6 +150,8 @@ const SUPPORTED: OptionSpec[] = [
   supported("sync", { long: "sync" }, false),
   supported("streaming", { long: "streaming" }, false),
   supported("grpc-compression-algorithm", { long: "grpc-compression-algorithm" }, true),
+  supported("shared-memory", { long: "shared-memory" }, true),
+  supported("output-shared-memory-size", { long: "output-shared-memory-size" }, true),
   supported("input-data", { long: "input-data" }, true),
   supported("data-directory", { long: "data-directory" }, true),
   supported("validation-mode", { long: "validation-mode" }, true),
@@ -217,8 +221,6 @@ const UNSUPPORTED: OptionSpec[] = [
   unsupported("request-period", true),
   unsupported("session-concurrency", true, "SessionConcurrency"),
   unsupported("request-parameter", true),
-  unsupported("shared-memory", true),
-  unsupported("output-shared-memory-size", true),
   unsupported("grpc-method", true),
   unsupported("endpoint", true),
   unsupported("bls-composing-models", true),

@@ -11,6 +11,7 @@ import { finishOpenLoop } from "./cli_open_loop.ts";
 import { finishOutput } from "./cli_output.ts";
 import { finishCapi } from "./cli_capi.ts";
 import { finishTfServing, TFSERVING_GRPC_URL, TFSERVING_REST_URL } from "./cli_tfserving.ts";
+import { finishShm } from "./cli_shm.ts";
 import { finishTls } from "./cli_tls.ts";
 
 /** perf_analyzer's default thread cap for concurrency mode (raised to the range end). */
@@ -165,6 +166,7 @@ export function finishConfig(config: RunConfig, state: ParseState): void {
   }
   finishCapi(config);
   finishTfServing(config);
+  finishShm(config);
   resolveProtocol(config, state);
   finishTls(config);
   resolveDeprecatedConcurrency(config, state);

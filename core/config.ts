@@ -31,6 +31,11 @@ export interface RunConfig {
   streaming: boolean;
   /** --grpc-compression-algorithm */
   grpcCompression: "none" | "gzip" | "deflate";
+  /** --shared-memory (core/cli_shm.ts says which kinds take which value). */
+  sharedMemory: "none" | "system" | "cuda";
+  /** --output-shared-memory-size: bytes of each output's window (times the batch). */
+  outputSharedMemorySize: number;
+  outputSharedMemorySizeSet: boolean;
   /** -H "Name:Value", repeatable, in order. */
   headers: [string, string][];
   /** Number of -v given (0, 1 or 2). */
@@ -162,6 +167,9 @@ export function defaultConfig(): RunConfig {
     urlSet: false,
     streaming: false,
     grpcCompression: "none",
+    sharedMemory: "none",
+    outputSharedMemorySize: 102400,
+    outputSharedMemorySizeSet: false,
     headers: [],
     verbose: 0,
     tritonServerDirectory: "/opt/tritonserver",

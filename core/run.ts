@@ -86,6 +86,8 @@ async function createBackend(
     requestTimeoutMs: config.requestTimeoutMs,
     streaming: config.streaming,
     grpcCompression: config.grpcCompression,
+    sharedMemory: config.sharedMemory,
+    outputSharedMemorySize: config.outputSharedMemorySize,
     tls: config.tls,
     captureOutputs: false,
     tritonServerDirectory: config.tritonServerDirectory,

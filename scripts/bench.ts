@@ -6,7 +6,8 @@
  * rate; then the pacing rows: the CLI open loop at 20,000 req/s once per --pacing mode (send
  * lateness, service time, CPU); then the gRPC rows: the gRPC backend's channels against the
  * reference server (scripts/bench_grpc.ts); then the C API rows: the CLI in-process on the C
- * double next to HTTP on the reference server (scripts/bench_capi.ts). Prints a table and
+ * double next to HTTP on the reference server (scripts/bench_capi.ts); then the shared-memory
+ * rows: a 1 MiB tensor inline vs --shared-memory system (scripts/bench_shm.ts). Prints a table and
  * writes bench/results.json. A measurement,
  * not a test: it exits 1 only when a measurement is invalid (failed requests, broken
  * keep-alive, the CLI failing), never for a missed target.
@@ -23,10 +24,11 @@
  *                         `grpc` key of the existing --out file, keeping the full run's numbers
  *   --only-capi           only the C API rows (needs gcc for the double); they replace just the
  *                         `capi` key of the existing --out file
+ *   --only-shm            only the shared-memory rows; they replace just the `shm` key
  *   --warmup S            seconds of our client's warmup before each window (default 2)
  *   --repeat N            runs per tool and connection count, best one shown (default 1)
- *   --quick               3 s rows, 10 s soak, 1 s warmup, 2.4 s pacing windows, 1 s gRPC and
- *                         C API rows
+ *   --quick               3 s rows, 10 s soak, 1 s warmup, 2.4 s pacing windows, 1 s gRPC,
+ *                         C API and shared-memory rows
  *   --out FILE            where the JSON goes (default bench/results.json)
  */
 import { dirname } from "node:path";
@@ -38,6 +40,7 @@ import { pacingLines } from "./bench_pacing_report.ts";
 import type { GrpcBenchPlan } from "../backends/grpc_channel_bench.ts";
 import { grpcLines, grpcPlan, runGrpcSection } from "./bench_grpc.ts";
 import { capiLines, type CapiPlan, runCapiSection } from "./bench_capi.ts";
+import { runShmSection, shmLines, type ShmPlan } from "./bench_shm.ts";
 import { mergeSection } from "./bench_table.ts";
 
 const RESULTS = new URL("../bench/results.json", import.meta.url).pathname;
@@ -59,12 +62,15 @@ function nonNegative(flag: string, text: string | undefined, fallback: number): 
   return n;
 }
 
+type Section = "grpc" | "capi" | "shm";
+
 interface Plans {
   plan: BenchPlan;
   grpc: GrpcBenchPlan;
   capi: CapiPlan;
-  /** --only-grpc / --only-capi: run just that section and merge it into --out. */
-  only: "grpc" | "capi" | undefined;
+  shm: ShmPlan;
+  /** --only-grpc / --only-capi / --only-shm: run just that section and merge it into --out. */
+  only: Section | undefined;
   out: string;
 }
 
@@ -79,6 +85,7 @@ function planFrom(args: string[]): Plans {
       "only-pacing": { type: "boolean", default: false },
       "only-grpc": { type: "boolean", default: false },
       "only-capi": { type: "boolean", default: false },
+      "only-shm": { type: "boolean", default: false },
       "pacing-window": { type: "string" },
       "pacing-async": { type: "boolean", default: false },
       "pacing-warmup": { type: "string" },
@@ -111,23 +118,24 @@ function planFrom(args: string[]): Plans {
       ),
     },
   };
-  const onlyGrpc = values["only-grpc"] ?? false;
-  const onlyCapi = values["only-capi"] ?? false;
-  if ((onlyGrpc || onlyCapi) && (plan.onlySoak || plan.onlyPacing || (onlyGrpc && onlyCapi))) {
-    throw new RangeError("--only-grpc and --only-capi combine with no other --only-* flag");
+  const only = (["grpc", "capi", "shm"] as const).filter((s) => values[`only-${s}`] ?? false);
+  if (only.length > 0 && (plan.onlySoak || plan.onlyPacing || only.length > 1)) {
+    throw new RangeError("--only-grpc, --only-capi and --only-shm combine with no other --only-*");
   }
   return {
     plan,
     grpc: grpcPlan(quick),
     capi: { seconds: quick ? 1 : 3 },
-    only: onlyGrpc ? "grpc" : onlyCapi ? "capi" : undefined,
+    shm: { seconds: quick ? 1 : 3 },
+    only: only[0],
     out: values.out ?? RESULTS,
   };
 }
 
 const USAGE =
   "usage: deno task bench [--duration S] [--soak S] [--soak-connections C] [--only-soak]\n" +
-  "                       [--only-pacing] [--only-grpc] [--only-capi] [--pacing-window MS]\n" +
+  "                       [--only-pacing] [--only-grpc] [--only-capi] [--only-shm]\n" +
+  "                       [--pacing-window MS]\n" +
   "                       [--pacing-async] [--pacing-warmup S]\n" +
   "                       [--warmup S] [--repeat N] [--quick] [--out FILE]";
 
@@ -143,7 +151,8 @@ async function main(args: string[]): Promise<number> {
   return plans.only ? await onlySection(plans) : await fullRun(plans);
 }
 
-async function fullRun({ plan, grpc: grpcPlan, capi: capiPlan, out }: Plans): Promise<number> {
+async function fullRun(plans: Plans): Promise<number> {
+  const { plan, grpc: grpcPlan, capi: capiPlan, shm: shmPlan, out } = plans;
   const missing = await missingTools();
   if (missing.length > 0) {
     console.error(`bench: missing ${missing.join(" and ")}; install them with:`);
@@ -156,10 +165,21 @@ async function fullRun({ plan, grpc: grpcPlan, capi: capiPlan, out }: Plans): Pr
   const all = !plan.onlySoak && !plan.onlyPacing;
   const grpc = all ? await runGrpcSection(grpcPlan, log) : undefined;
   const capi = all ? await runCapiSection(capiPlan, log) : undefined;
-  const problems = [...bench.problems, ...(grpc?.problems ?? []), ...(capi?.problems ?? [])];
-  const results = { ...bench, grpc, capi, valid: problems.length === 0, problems };
+  const shm = all ? await runShmSection(shmPlan, log) : undefined;
+  const problems = [
+    ...bench.problems,
+    ...(grpc?.problems ?? []),
+    ...(capi?.problems ?? []),
+    ...(shm?.problems ?? []),
+  ];
+  const results = { ...bench, grpc, capi, shm, valid: problems.length === 0, problems };
   const more = [...pacingLines(results.pacing, results.pacingRuns)];
-  for (const lines of [grpc && grpcLines(grpc.rows), capi && capiLines(capi.rows)]) {
+  const sections = [
+    grpc && grpcLines(grpc.rows),
+    capi && capiLines(capi.rows),
+    shm && shmLines(shm.rows),
+  ];
+  for (const lines of sections) {
     if (lines) more.push(...(more.length > 0 ? [""] : []), ...lines);
   }
   console.log("\n" + formatTable(results.rows, results.soak, results.targets, more));
@@ -171,11 +191,17 @@ async function fullRun({ plan, grpc: grpcPlan, capi: capiPlan, out }: Plans): Pr
 }
 
 /** Only one section's rows, merged into the existing results so the full run's numbers stay. */
-async function onlySection({ only, grpc: grpcPlan, capi: capiPlan, out }: Plans): Promise<number> {
+async function onlySection(plans: Plans): Promise<number> {
+  const { only, out } = plans;
   const log = (line: string) => console.log(line);
-  const { section, lines } = only === "grpc"
-    ? await runGrpcSection(grpcPlan, log).then((s) => ({ section: s, lines: grpcLines(s.rows) }))
-    : await runCapiSection(capiPlan, log).then((s) => ({ section: s, lines: capiLines(s.rows) }));
+  const runners = {
+    grpc: () =>
+      runGrpcSection(plans.grpc, log).then((s) => ({ section: s, lines: grpcLines(s.rows) })),
+    capi: () =>
+      runCapiSection(plans.capi, log).then((s) => ({ section: s, lines: capiLines(s.rows) })),
+    shm: () => runShmSection(plans.shm, log).then((s) => ({ section: s, lines: shmLines(s.rows) })),
+  };
+  const { section, lines } = await runners[only!]();
   console.log("\n" + lines.join("\n"));
   for (const p of section.problems) console.log(`INVALID: ${p}`);
   let existing: string | null = null;

@@ -51,14 +51,19 @@ function failure(label: string, run: CliResult): string {
   return `${label}: exit ${run.exitCode}\n${run.stderrTail}`;
 }
 
-async function measure(
+/**
+ * A sizing run of `sizing` requests gives the rate; the measured run then sends rate × seconds
+ * requests (at least `sizing`), so every row lasts about as long whatever its speed.
+ */
+export async function measure(
   label: string,
   base: string[],
   seconds: number,
+  sizing = SIZING_REQUESTS,
 ): Promise<{ run?: CliResult; problem?: string }> {
-  const sizing = await runCliWith([...base, "--request-count", String(SIZING_REQUESTS)]);
-  if (sizing.exitCode !== 0 || !sizing.report) return { problem: failure(label, sizing) };
-  const count = Math.max(SIZING_REQUESTS, Math.round(sizing.report.throughput * seconds));
+  const first = await runCliWith([...base, "--request-count", String(sizing)]);
+  if (first.exitCode !== 0 || !first.report) return { problem: failure(label, first) };
+  const count = Math.max(sizing, Math.round(first.report.throughput * seconds));
   const run = await runCliWith([...base, "--request-count", String(count)]);
   if (run.exitCode !== 0 || !run.report) return { problem: failure(label, run) };
   return { run };

@@ -7,6 +7,8 @@ const SERVER_TS = new URL("../server/main.ts", import.meta.url).pathname;
 export interface ServerProcess {
   /** host:port of its HTTP endpoint. */
   url: string;
+  /** host:port of its gRPC endpoint, when started with --grpc-port. */
+  grpcUrl: string | undefined;
   child: Deno.ChildProcess;
   stop(): Promise<void>;
 }
@@ -21,7 +23,8 @@ export async function startServerProcess(extra: string[] = []): Promise<ServerPr
   }).spawn();
   const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
   let text = "";
-  while (!/http:\/\/(\S+)/.test(text)) {
+  const grpc = extra.includes("--grpc-port");
+  while (!/http:\/\/(\S+)/.test(text) || (grpc && !/Triton gRPC on (\S+)/.test(text))) {
     const { value, done } = await reader.read();
     if (done) throw new Error(`reference server exited before listening: ${text}`);
     text += value;
@@ -30,6 +33,7 @@ export async function startServerProcess(extra: string[] = []): Promise<ServerPr
   const url = /http:\/\/(\S+)/.exec(text)![1];
   return {
     url,
+    grpcUrl: /Triton gRPC on (\S+)/.exec(text)?.[1],
     child,
     async stop() {
       child.kill("SIGTERM");

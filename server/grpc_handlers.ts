@@ -7,6 +7,7 @@ import type { ProtoModelRef } from "./grpc_proto.ts";
 import { GrpcCode } from "./grpc_response.ts";
 import { ApiError, invalidArg, unknownModel } from "./http_error.ts";
 import type { ModelEntry, ServerContext } from "./routes.ts";
+import { shmHandlers } from "./grpc_shm.ts";
 
 /** A unary RPC body: decoded request in, response object out. */
 // deno-lint-ignore no-explicit-any
@@ -56,8 +57,8 @@ function modelReady(ctx: ServerContext, req: ProtoModelRef) {
  * Every non-inference RPC this server answers. ModelConfig and ModelStatistics are left
  * out under noConfig / noStats, like a KServe server whose proto lacks them: their paths
  * are unknown, so the call fails UNIMPLEMENTED "The server does not implement the method
- * /inference.GRPCInferenceService/...". So are the repository, shared-memory, trace and
- * log RPCs, which the HTTP side does not offer either.
+ * /inference.GRPCInferenceService/...". So are the repository, trace and log RPCs, which
+ * the HTTP side does not offer either.
  */
 export function metadataHandlers(ctx: ServerContext): Record<string, UnaryFn> {
   const handlers: Record<string, UnaryFn> = {
@@ -68,6 +69,7 @@ export function metadataHandlers(ctx: ServerContext): Record<string, UnaryFn> {
     ServerMetadata: () => JSON.parse(ctx.serverMetadata),
     ModelMetadata: (req: ProtoModelRef) =>
       JSON.parse(resolveModel(ctx, req.name, req.version).metadata),
+    ...shmHandlers(ctx.shm),
   };
   if (!ctx.noConfig) {
     handlers.ModelConfig = (req: ProtoModelRef) => ({

@@ -24,9 +24,14 @@ export const DECOUPLED_OVER_UNARY =
   "ModelInfer RPC doesn't support models with decoupled transaction policy";
 
 /** Converts and validates; a refused request counts as a failure, as over HTTP. */
-function parse(entry: ModelEntry, msg: ProtoInferRequest, arrivalNs: number): GrpcInferRequest {
+function parse(
+  ctx: ServerContext,
+  entry: ModelEntry,
+  msg: ProtoInferRequest,
+  arrivalNs: number,
+): GrpcInferRequest {
   try {
-    return parseGrpcInferRequest(entry.spec, msg);
+    return parseGrpcInferRequest(entry.spec, msg, ctx.shm);
   } catch (e) {
     entry.executor.recordFailure(arrivalNs);
     throw e;
@@ -37,7 +42,7 @@ async function modelInfer(ctx: ServerContext, msg: ProtoInferRequest): Promise<P
   const arrivalNs = nowNs();
   const entry = resolveModel(ctx, msg.model_name, msg.model_version);
   if (entry.spec.decoupled !== undefined) throw new ApiError(501, DECOUPLED_OVER_UNARY);
-  const { request } = parse(entry, msg, arrivalNs);
+  const { request } = parse(ctx, entry, msg, arrivalNs);
   return await entry.executor.execute(request, arrivalNs, unaryResponse);
 }
 
@@ -92,7 +97,7 @@ class InferStream {
   async #run(msg: ProtoInferRequest): Promise<void> {
     const arrivalNs = nowNs();
     const entry = resolveModel(this.ctx, msg.model_name, msg.model_version);
-    const { request, emptyFinal } = parse(entry, msg, arrivalNs);
+    const { request, emptyFinal } = parse(this.ctx, entry, msg, arrivalNs);
     const spec = entry.spec;
     if (spec.decoupled === undefined) {
       this.write(await entry.executor.execute(request, arrivalNs, finalStreamResponse));

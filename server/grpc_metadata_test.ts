@@ -135,7 +135,12 @@ Deno.test("gRPC: noConfig and noStats leave those RPCs unimplemented, like KServ
       `The server does not implement the method ${path}/ModelStatistics`,
     );
     const meta = await client.call<{ extensions: string[] }>("ServerMetadata", {});
-    assert.deepEqual(meta.extensions, ["sequence", "binary_tensor_data", "parameters"]);
+    assert.deepEqual(meta.extensions, [
+      "sequence",
+      "system_shared_memory",
+      "binary_tensor_data",
+      "parameters",
+    ]);
   } finally {
     client.close();
     await server.close();

@@ -11,6 +11,7 @@ import type { InferRequest, RawInput, RequestedOutput } from "./infer_request.ts
 import { validateAgainstModel } from "./infer_validate.ts";
 import type { ModelSpec } from "./models.ts";
 import type { SequenceParams } from "./sequences.ts";
+import type { RegionWindow, ShmRegistry } from "./shm_registry.ts";
 
 export interface GrpcInferRequest {
   request: InferRequest;
@@ -73,10 +74,31 @@ function checkParameters(params: ProtoParameters, spec: ModelSpec, id: string): 
   return { emptyFinal, sequence: sequenceParams(spec, id, sent) };
 }
 
-function sharedMemoryError(params: ProtoParameters): Error | undefined {
-  const region = params.shared_memory_region;
+/** The region window a tensor's `shared_memory_*` parameters name, if any. */
+function grpcWindow(shm: ShmRegistry, params: ProtoParameters): RegionWindow | undefined {
+  const { shared_memory_region: region, shared_memory_byte_size: size } = params;
   if (region === undefined) return undefined;
-  return invalidArg(`Unable to find shared memory region: '${String(valueOf(region))}'`);
+  const offset = params.shared_memory_offset;
+  if (region.parameter_choice !== "string_param") {
+    throw invalidArg(
+      "invalid value type for 'shared_memory_region' parameter, expected string_param.",
+    );
+  }
+  if (size?.parameter_choice !== "int64_param") {
+    throw invalidArg(
+      "invalid value type for 'shared_memory_byte_size' parameter, expected int64_param.",
+    );
+  }
+  if (offset !== undefined && offset.parameter_choice !== "int64_param") {
+    throw invalidArg(
+      "invalid value type for 'shared_memory_offset' parameter, expected int64_param.",
+    );
+  }
+  return shm.window(
+    valueOf(region) as string,
+    offset === undefined ? 0 : Number(valueOf(offset)),
+    Number(valueOf(size)),
+  );
 }
 
 function checkShape(shape: number[], input: string, model: string): void {
@@ -91,7 +113,7 @@ function checkShape(shape: number[], input: string, model: string): void {
  * Inputs with typed contents are serialized here; the others take the next entry of
  * raw_input_contents in order. Mixing the two ways is refused, as Triton does.
  */
-function convertInputs(msg: ProtoInferRequest, model: string): RawInput[] {
+function convertInputs(msg: ProtoInferRequest, model: string, shm: ShmRegistry): RawInput[] {
   const raw = msg.raw_input_contents;
   let next = 0;
   const inputs: RawInput[] = [];
@@ -100,11 +122,18 @@ function convertInputs(msg: ProtoInferRequest, model: string): RawInput[] {
     if (inputs.some((i) => i.name === name)) {
       throw invalidArg(`input '${name}' already exists in request`);
     }
-    const shm = sharedMemoryError(el.parameters);
-    if (shm !== undefined) throw shm;
+    const window = grpcWindow(shm, el.parameters);
     checkShape(shape, name, model);
     let binary: Uint8Array;
-    if (el.contents !== null) {
+    if (window !== undefined) {
+      if (el.contents !== null) {
+        throw invalidArg(
+          `contents field must not be specified when using shared memory for '${name}' ` +
+            `for model '${model}'`,
+        );
+      }
+      binary = shm.read(window);
+    } else if (el.contents !== null) {
       if (raw.length > 0) {
         throw invalidArg(
           `contents field must not be specified when using raw_input_contents for '${name}' ` +
@@ -128,13 +157,16 @@ function convertInputs(msg: ProtoInferRequest, model: string): RawInput[] {
   return inputs;
 }
 
-function convertOutputs(msg: ProtoInferRequest, spec: ModelSpec): RequestedOutput[] {
+function convertOutputs(
+  msg: ProtoInferRequest,
+  spec: ModelSpec,
+  shm: ShmRegistry,
+): RequestedOutput[] {
   // No outputs named means every output, in model order (as over HTTP).
   if (msg.outputs.length === 0) return spec.outputs.map((o) => ({ name: o.name, binary: true }));
   const outputs: RequestedOutput[] = [];
   for (const el of msg.outputs) {
-    const shm = sharedMemoryError(el.parameters);
-    if (shm !== undefined) throw shm;
+    const window = grpcWindow(shm, el.parameters);
     if (el.parameters.classification !== undefined) {
       throw invalidArg(
         `output '${el.name}' asks for classification, which this server does not support`,
@@ -144,16 +176,20 @@ function convertOutputs(msg: ProtoInferRequest, spec: ModelSpec): RequestedOutpu
       throw invalidArg(`output '${el.name}' already exists in request`);
     }
     // gRPC outputs always travel as raw bytes.
-    outputs.push({ name: el.name, binary: true });
+    outputs.push({ name: el.name, binary: true, shm: window });
   }
   return outputs;
 }
 
 /** Converts and validates; throws ApiError (with the HTTP path's messages) when invalid. */
-export function parseGrpcInferRequest(spec: ModelSpec, msg: ProtoInferRequest): GrpcInferRequest {
+export function parseGrpcInferRequest(
+  spec: ModelSpec,
+  msg: ProtoInferRequest,
+  shm: ShmRegistry,
+): GrpcInferRequest {
   const { emptyFinal, sequence } = checkParameters(msg.parameters, spec, msg.id);
-  const inputs = convertInputs(msg, spec.name);
-  const outputs = convertOutputs(msg, spec);
+  const inputs = convertInputs(msg, spec.name, shm);
+  const outputs = convertOutputs(msg, spec, shm);
   const request: InferRequest = { id: msg.id, inputs, outputs, batchSize: 0, sequence };
   request.batchSize = validateAgainstModel(spec, request);
   return { request, emptyFinal };

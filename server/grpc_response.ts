@@ -40,6 +40,7 @@ export function toGrpcError(e: unknown): GrpcStatus {
 const FINAL: ProtoParameters = { triton_final_response: { bool_param: true } };
 const NOT_FINAL: ProtoParameters = { triton_final_response: { bool_param: false } };
 const NONE: ProtoParameters = {};
+const EMPTY = new Uint8Array(0);
 
 /**
  * Outputs in the order requested, every one in raw_output_contents (never typed contents),
@@ -58,7 +59,14 @@ function inferResponse(
     // An output the model did not produce is left out, as Triton does.
     if (t === undefined) continue;
     tensors.push({ name: requested.name, datatype: t.datatype, shape: t.shape });
-    raw.push(tensorBlob(t.values));
+    const blob = tensorBlob(t.values);
+    if (requested.shm === undefined) {
+      raw.push(blob);
+    } else {
+      // Triton keeps an empty slot so raw_output_contents still lines up with outputs.
+      requested.shm.registry.write(requested.shm, requested.name, blob);
+      raw.push(EMPTY);
+    }
   }
   return {
     model_name: spec.name,

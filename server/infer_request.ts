@@ -10,6 +10,7 @@ import type { ModelSpec } from "./models.ts";
 import { checkParameters } from "./infer_parameters.ts";
 import { validateAgainstModel } from "./infer_validate.ts";
 import type { SequenceParams } from "./sequences.ts";
+import type { RegionWindow, ShmRegistry } from "./shm_registry.ts";
 
 export interface RawInput {
   name: string;
@@ -25,6 +26,8 @@ export interface RawInput {
 export interface RequestedOutput {
   name: string;
   binary: boolean;
+  /** Set when the client asked for the output in a shared-memory region. */
+  shm?: RegionWindow;
 }
 
 export interface InferRequest {
@@ -63,16 +66,22 @@ export function parseInferRequest(
   spec: ModelSpec,
   body: Uint8Array,
   headerLength: string | null,
+  shm: ShmRegistry,
 ): InferRequest {
   const jsonLength = inferenceHeaderLength(headerLength, body.length);
   const req = jsonLength === 0
     ? parseRawRequest(spec, body)
-    : parseJsonRequest(spec, body, jsonLength);
+    : parseJsonRequest(spec, body, jsonLength, shm);
   req.batchSize = validateAgainstModel(spec, req);
   return req;
 }
 
-function parseJsonRequest(spec: ModelSpec, body: Uint8Array, jsonLength: number): InferRequest {
+function parseJsonRequest(
+  spec: ModelSpec,
+  body: Uint8Array,
+  jsonLength: number,
+  shm: ShmRegistry,
+): InferRequest {
   let root: unknown;
   try {
     root = JSON.parse(decoder.decode(body.subarray(0, jsonLength)));
@@ -88,12 +97,12 @@ function parseJsonRequest(spec: ModelSpec, body: Uint8Array, jsonLength: number)
     id = root.id;
   }
   const { binaryOutput, sequence } = checkParameters(root.parameters, spec, id);
-  const cursor = { offset: jsonLength };
+  const cursor = { offset: jsonLength, shm };
   const inputs = parseInputs(root.inputs, body, cursor, spec.name);
   if (cursor.offset !== body.length) {
     throw invalidArg(`unexpected additional input data for model '${spec.name}'`);
   }
-  const outputs = parseOutputs(root.outputs, binaryOutput, spec);
+  const outputs = parseOutputs(root.outputs, binaryOutput, spec, shm);
   return { id, inputs, outputs, batchSize: 0, sequence };
 }
 
@@ -122,10 +131,30 @@ function parseShape(v: unknown): number[] {
   return v as number[];
 }
 
+/** Where the next binary blob starts, and the regions inputs may name. */
+interface Cursor {
+  offset: number;
+  shm: ShmRegistry;
+}
+
+/** The region window a tensor's `shared_memory_*` parameters name (JSON form). */
+export function jsonWindow(shm: ShmRegistry, params: Record<string, unknown>): RegionWindow {
+  const { shared_memory_region: region, shared_memory_byte_size: size } = params;
+  const offset = params.shared_memory_offset ?? 0;
+  if (typeof region !== "string") throw invalidArg("Unable to parse 'shared_memory_region'");
+  if (typeof size !== "number" || !Number.isSafeInteger(size)) {
+    throw invalidArg("Unable to parse 'shared_memory_byte_size'");
+  }
+  if (typeof offset !== "number" || !Number.isSafeInteger(offset)) {
+    throw invalidArg("Unable to parse 'shared_memory_offset'");
+  }
+  return shm.window(region, offset, size);
+}
+
 function parseInput(
   el: unknown,
   body: Uint8Array,
-  cursor: { offset: number },
+  cursor: Cursor,
   model: string,
 ): RawInput {
   if (!isObject(el)) throw invalidArg("Unable to parse 'inputs'");
@@ -137,9 +166,8 @@ function parseInput(
   const shape = parseShape(el.shape);
   const params = isObject(el.parameters) ? el.parameters : {};
   if ("shared_memory_region" in params) {
-    throw invalidArg(
-      `Unable to find shared memory region: '${String(params.shared_memory_region)}'`,
-    );
+    const binary = cursor.shm.read(jsonWindow(cursor.shm, params));
+    return { name, datatype, shape, json: undefined, binary };
   }
   if ("binary_data_size" in params) {
     const size = params.binary_data_size;
@@ -165,7 +193,7 @@ function parseInput(
 function parseInputs(
   v: unknown,
   body: Uint8Array,
-  cursor: { offset: number },
+  cursor: Cursor,
   model: string,
 ): RawInput[] {
   if (!Array.isArray(v)) throw invalidArg("Unable to parse 'inputs'");
@@ -180,16 +208,14 @@ function parseInputs(
   return inputs;
 }
 
-function parseOutput(el: unknown, defaultBinary: boolean): RequestedOutput {
+function parseOutput(el: unknown, defaultBinary: boolean, shm: ShmRegistry): RequestedOutput {
   if (!isObject(el)) throw invalidArg("Unable to parse 'outputs'");
   if (typeof el.name !== "string") throw invalidArg("Unable to parse 'name'");
   const name = el.name;
   if (el.parameters === undefined) return { name, binary: defaultBinary };
   if (!isObject(el.parameters)) throw invalidArg("Unable to parse 'parameters'");
   const p = el.parameters;
-  if ("shared_memory_region" in p) {
-    throw invalidArg(`Unable to find shared memory region: '${String(p.shared_memory_region)}'`);
-  }
+  if ("shared_memory_region" in p) return { name, binary: false, shm: jsonWindow(shm, p) };
   if ("classification" in p) {
     throw invalidArg(
       `output '${name}' asks for classification, which this server does not support`,
@@ -200,14 +226,19 @@ function parseOutput(el: unknown, defaultBinary: boolean): RequestedOutput {
   return { name, binary: p.binary_data };
 }
 
-function parseOutputs(v: unknown, defaultBinary: boolean, spec: ModelSpec): RequestedOutput[] {
+function parseOutputs(
+  v: unknown,
+  defaultBinary: boolean,
+  spec: ModelSpec,
+  shm: ShmRegistry,
+): RequestedOutput[] {
   if (v === undefined) return spec.outputs.map((o) => ({ name: o.name, binary: defaultBinary }));
   if (!Array.isArray(v)) throw invalidArg("Unable to parse 'outputs'");
   // An empty list requests nothing in particular, which Triton treats as "all outputs".
   if (v.length === 0) return spec.outputs.map((o) => ({ name: o.name, binary: defaultBinary }));
   const outputs: RequestedOutput[] = [];
   for (const el of v) {
-    const out = parseOutput(el, defaultBinary);
+    const out = parseOutput(el, defaultBinary, shm);
     if (outputs.some((o) => o.name === out.name)) {
       throw invalidArg(`output '${out.name}' already exists in request`);
     }

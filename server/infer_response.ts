@@ -34,7 +34,11 @@ export function encodeInferResponse(
     const t = outputs.get(requested.name);
     // An output the model did not produce is left out, as Triton does.
     if (t === undefined) continue;
-    if (requested.binary) {
+    if (requested.shm !== undefined) {
+      // The data went to the region; the reply only describes the tensor.
+      requested.shm.registry.write(requested.shm, requested.name, tensorBlob(t.values));
+      outJson.push({ name: requested.name, datatype: t.datatype, shape: t.shape });
+    } else if (requested.binary) {
       const blob = tensorBlob(t.values);
       blobs.push(blob);
       outJson.push({

@@ -12,7 +12,7 @@ export function serverMetadataJson(noConfig: boolean, noStats: boolean): string 
   // Same relative order as Triton lists them; only what this server implements.
   const extensions: string[] = ["sequence"];
   if (!noConfig) extensions.push("model_configuration");
-  extensions.push("binary_tensor_data", "parameters");
+  extensions.push("system_shared_memory", "binary_tensor_data", "parameters");
   if (!noStats) extensions.push("statistics");
   return JSON.stringify({ name: "triton", version: SERVER_VERSION, extensions });
 }

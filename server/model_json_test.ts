@@ -13,6 +13,7 @@ Deno.test("server metadata lists the implemented extensions", async () => {
       extensions: [
         "sequence",
         "model_configuration",
+        "system_shared_memory",
         "binary_tensor_data",
         "parameters",
         "statistics",

@@ -8,6 +8,7 @@ Deno.test("noConfig: no /config route and no model_configuration extension", asy
     const meta = await getJson(`http://${server.url}/v2`);
     assert.deepEqual((meta.json as { extensions: string[] }).extensions, [
       "sequence",
+      "system_shared_memory",
       "binary_tensor_data",
       "parameters",
       "statistics",
@@ -30,6 +31,7 @@ Deno.test("noStats: stats routes 404, statistics not listed, inference unaffecte
     assert.deepEqual((meta.json as { extensions: string[] }).extensions, [
       "sequence",
       "model_configuration",
+      "system_shared_memory",
       "binary_tensor_data",
       "parameters",
     ]);

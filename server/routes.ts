@@ -13,6 +13,8 @@ import { encodeInferResponse } from "./infer_response.ts";
 import { modelConfigJson, modelMetadataJson, serverMetadataJson } from "./model_json.ts";
 import { MODELS, type ModelSpec } from "./models.ts";
 import type { ResolvedOptions } from "./options.ts";
+import { handleShm } from "./shm_routes.ts";
+import { ShmRegistry } from "./shm_registry.ts";
 import { nowNs } from "./stats.ts";
 import { handleTfServingRest } from "./tfserving_rest.ts";
 import { handleTorchServe, isTorchServePath } from "./torchserve.ts";
@@ -29,6 +31,8 @@ export interface ServerContext {
   serverMetadata: string;
   noConfig: boolean;
   noStats: boolean;
+  /** System shared-memory regions, shared by the HTTP and gRPC front ends. */
+  shm: ShmRegistry;
 }
 
 export function createContext(options: ResolvedOptions, busySpin: boolean): ServerContext {
@@ -53,6 +57,7 @@ export function createContext(options: ResolvedOptions, busySpin: boolean): Serv
     serverMetadata: serverMetadataJson(options.noConfig, options.noStats),
     noConfig: options.noConfig,
     noStats: options.noStats,
+    shm: new ShmRegistry(),
   };
 }
 
@@ -78,6 +83,9 @@ export function handle(ctx: ServerContext, req: Request): Response | Promise<Res
   if (segs[2] === "health" && segs.length === 4 && (segs[3] === "live" || segs[3] === "ready")) {
     // Every model is loaded before the listener opens, so live and ready are the same.
     return get ? ok() : methodNotAllowed();
+  }
+  if (segs[2] === "systemsharedmemory" || segs[2] === "cudasharedmemory") {
+    return handleShm(ctx.shm, segs[2] === "cudasharedmemory", req, segs.slice(3));
   }
   if (segs[2] !== "models" || segs.length < 4) return notFound();
   if (segs.length === 4 && segs[3] === "stats") {
@@ -130,7 +138,7 @@ function routeModel(
       return modelStats(ctx, name, version);
     case "infer":
       if (req.method !== "POST") return methodNotAllowed();
-      return known ? infer(entry, req) : unknown(name, version);
+      return known ? infer(entry, ctx.shm, req) : unknown(name, version);
     default:
       // generate, trace/setting and the rest are Triton routes this server does not offer.
       return notFound();
@@ -185,7 +193,7 @@ function failure(e: unknown): Response {
 export const DECOUPLED_OVER_HTTP =
   "HTTP end point doesn't support models with decoupled transaction policy";
 
-async function infer(entry: ModelEntry, req: Request): Promise<Response> {
+async function infer(entry: ModelEntry, shm: ShmRegistry, req: Request): Promise<Response> {
   if (entry.spec.decoupled !== undefined) {
     await req.body?.cancel();
     return errorResponse(501, DECOUPLED_OVER_HTTP);
@@ -200,7 +208,7 @@ async function infer(entry: ModelEntry, req: Request): Promise<Response> {
   const headerLength = req.headers.get("inference-header-content-length");
   let parsed;
   try {
-    parsed = parseInferRequest(entry.spec, body, headerLength);
+    parsed = parseInferRequest(entry.spec, body, headerLength, shm);
   } catch (e) {
     entry.executor.recordFailure(arrivalNs);
     return failure(e);

@@ -10,6 +10,7 @@ import { type ResolvedOptions, resolveOptions, type ServerOptions } from "./opti
 import { createContext, handle, type ServerContext } from "./routes.ts";
 import { startBehindTls } from "./tls_server.ts";
 import type { SequenceStats } from "./sequences.ts";
+import type { ShmTraffic } from "./shm_registry.ts";
 
 export interface ReferenceServer {
   readonly host: string;
@@ -35,6 +36,8 @@ export interface ReferenceServer {
    * RangeError for an unknown model or one without sequence batching.
    */
   sequences(model: string): SequenceStats;
+  /** The system shared-memory regions registered now and the tensors moved through them. */
+  shmTraffic(): ShmTraffic;
   close(): Promise<void>;
 }
 
@@ -111,6 +114,7 @@ export async function startResolved(
       return entry.executor.stats.snapshot();
     },
     sequences: (model: string) => sequenceTruth(ctx, model),
+    shmTraffic: () => ctx.shm.traffic(),
     close(): Promise<void> {
       // shutdown() lets in-flight requests finish and closes idle keep-alive connections.
       closing ??= Promise.all([

@@ -31,12 +31,14 @@ async function start(msg: Extract<ToWorker, { type: "start" }>): Promise<void> {
 }
 
 /** Answers a ground-truth query (statistics or sequences) with the same reply shape. */
-function groundTruth(msg: Extract<ToWorker, { type: "groundTruth" | "sequences" }>): void {
+function groundTruth(msg: Extract<ToWorker, { id: number }>): void {
   try {
     if (server === undefined) throw new Error("Cannot report ground truth: server not started");
     const stats = msg.type === "groundTruth"
       ? server.groundTruth(msg.model)
-      : server.sequences(msg.model);
+      : msg.type === "sequences"
+      ? server.sequences(msg.model)
+      : server.shmTraffic();
     scope.postMessage({ type: "groundTruth", id: msg.id, stats, error: "" });
   } catch (e) {
     const error = (e as Error).message;
@@ -47,9 +49,8 @@ function groundTruth(msg: Extract<ToWorker, { type: "groundTruth" | "sequences" 
 scope.onmessage = (e: MessageEvent<ToWorker>) => {
   const msg = e.data;
   if (msg.type === "start") void start(msg);
-  else if (msg.type === "groundTruth" || msg.type === "sequences") groundTruth(msg);
   else if (msg.type === "close") {
     const closing = server?.close() ?? Promise.resolve();
     closing.then(() => scope.postMessage({ type: "closed" }));
-  }
+  } else groundTruth(msg);
 };

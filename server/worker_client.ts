@@ -2,6 +2,7 @@
 import type { ModelStats } from "../core/backend.ts";
 import { resolveOptions, type ServerOptions } from "./options.ts";
 import type { SequenceStats } from "./sequences.ts";
+import type { ShmTraffic } from "./shm_registry.ts";
 
 export interface ReferenceServerRemote {
   readonly host: string;
@@ -22,6 +23,8 @@ export interface ReferenceServerRemote {
   groundTruth(model: string): Promise<ModelStats>;
   /** The sequence ground truth of a sequence model (one postMessage round trip). */
   sequences(model: string): Promise<SequenceStats>;
+  /** Shared-memory regions and traffic (one postMessage round trip). */
+  shmTraffic(): Promise<ShmTraffic>;
   /** Shuts the listener down, then terminates the Worker. */
   close(): Promise<void>;
 }
@@ -31,6 +34,7 @@ export type ToWorker =
   | { type: "start"; options: ServerOptions }
   | { type: "groundTruth"; id: number; model: string }
   | { type: "sequences"; id: number; model: string }
+  | { type: "shmTraffic"; id: number; model: "" }
   | { type: "close" };
 
 /** Worker to main thread. */
@@ -50,11 +54,12 @@ export type FromWorker =
   | {
     type: "groundTruth";
     id: number;
-    stats: ModelStats | SequenceStats | undefined;
+    stats: ModelStats | SequenceStats | ShmTraffic | undefined;
     error: string;
   }
   | { type: "closed" };
 
+type Query = Extract<ToWorker, { id: number }>;
 type Started = Extract<FromWorker, { type: "started" | "startFailed" }>;
 
 class RemoteServer implements ReferenceServerRemote {
@@ -126,7 +131,11 @@ class RemoteServer implements ReferenceServerRemote {
     return this.#query("sequences", model);
   }
 
-  #query<T>(type: "groundTruth" | "sequences", model: string): Promise<T> {
+  shmTraffic(): Promise<ShmTraffic> {
+    return this.#query("shmTraffic", "");
+  }
+
+  #query<T>(type: Query["type"], model: Query["model"]): Promise<T> {
     if (this.#dead !== undefined) return Promise.reject(this.#dead);
     if (this.#closing !== undefined) {
       return Promise.reject(new Error("Cannot report ground truth: server is closed"));
@@ -134,7 +143,7 @@ class RemoteServer implements ReferenceServerRemote {
     return new Promise<T>((resolve, reject) => {
       const id = this.#nextId++;
       this.#pending.set(id, { resolve: resolve as (s: unknown) => void, reject });
-      this.#worker.postMessage({ type, id, model } satisfies ToWorker);
+      this.#worker.postMessage({ type, id, model } as Query satisfies ToWorker);
     });
   }
 

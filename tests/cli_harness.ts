@@ -35,6 +35,19 @@ export async function withServer(
   }
 }
 
+/** Runs `fn` with a fresh temporary directory, removed afterwards whatever happens. */
+export async function withTempDir(
+  prefix: string,
+  fn: (dir: string) => Promise<void>,
+): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix });
+  try {
+    await fn(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
 /** The integer after `label` in the first line that contains it (e.g. "Request count: "). */
 export function numberAfter(text: string, label: string, from = 0): number {
   const at = text.indexOf(label, from);

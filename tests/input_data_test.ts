@@ -4,7 +4,7 @@
  * on the wire were the file's, and one wrong element proves a mismatch is found and named.
  */
 import assert from "node:assert/strict";
-import { numberAfter, runCli, withServer } from "./cli_harness.ts";
+import { numberAfter, runCli, withServer, withTempDir } from "./cli_harness.ts";
 
 const A = Array.from({ length: 16 }, (_, i) => i);
 const B = Array.from({ length: 16 }, (_, i) => 2 * i + 1);
@@ -23,14 +23,7 @@ async function writeJson(dir: string, name: string, value: unknown): Promise<str
   return path;
 }
 
-async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "pa_input_data_" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
+const withDir = (fn: (dir: string) => Promise<void>) => withTempDir("pa_input_data_", fn);
 
 function twoEntries(wrong: boolean) {
   const bad = simpleExpected(B, A);
