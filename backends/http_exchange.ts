@@ -1,9 +1,11 @@
 /**
  * One prepared request over a keep-alive HTTP/1.1 connection with the per-request timeout,
- * shared by every HTTP channel (Triton, TorchServe): a failure becomes record fields (timeout,
- * cancelled, transport or protocol error), never a rejection, because failures are data.
+ * shared by every HTTP channel (Triton, TorchServe, TF Serving REST): a failure becomes record
+ * fields (timeout, cancelled, transport or protocol error), never a rejection, because failures
+ * are data. Also the error-reply reading those channels share.
  */
 import type { Clock } from "../core/clock.ts";
+import { errorTextOf } from "./control_client.ts";
 import type { RequestRecord } from "../core/record.ts";
 import {
   type HttpConnection,
@@ -47,4 +49,24 @@ export async function timedExchange(
   } finally {
     clearTimeout(timer);
   }
+}
+
+const utf8 = new TextDecoder();
+/** Error bodies longer than this are cut before decoding; the message is what matters. */
+const MAX_ERROR_BODY = 4096;
+
+/** The start of an error reply's body as text. */
+export function errorBodyText(res: HttpResponse): string {
+  const end = Math.min(res.bodyEnd, res.bodyStart + MAX_ERROR_BODY);
+  return utf8.decode(res.buf.subarray(res.bodyStart, end));
+}
+
+/** An error reply as perf_analyzer shows it: the server's {"error"} text, else an excerpt. */
+export function serverErrorText(res: HttpResponse): string {
+  const text = errorBodyText(res);
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch { /* errorTextOf shows an excerpt instead */ }
+  return errorTextOf(res.head.status, json, text);
 }

@@ -8,9 +8,8 @@ import type { Channel, PreparedRequest, TensorInfo } from "../core/backend.ts";
 import type { Clock } from "../core/clock.ts";
 import { RunError } from "../core/errors.ts";
 import type { OutputTensor, RequestRecord } from "../core/record.ts";
-import { errorTextOf } from "./control_client.ts";
 import { HttpConnection, type HttpResponse } from "./http_connection.ts";
-import { timedExchange } from "./http_exchange.ts";
+import { serverErrorText, timedExchange } from "./http_exchange.ts";
 import type { ServerTarget } from "./http_url.ts";
 import {
   captureInto,
@@ -26,7 +25,6 @@ export class PreparedRestPredict {
 }
 
 const utf8 = new TextDecoder();
-const MAX_ERROR_BODY = 4096;
 
 /** The {"outputs"} of a columnar reply: one output's bare list, or several by name. */
 export function decodeRestOutputs(
@@ -101,13 +99,7 @@ export class TfServingRestChannel implements Channel {
       if (this.capture !== undefined) this.#captureOutputs(res, record, this.capture);
       return;
     }
-    const end = Math.min(res.bodyEnd, res.bodyStart + MAX_ERROR_BODY);
-    const text = utf8.decode(res.buf.subarray(res.bodyStart, end));
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch { /* errorTextOf shows an excerpt instead */ }
-    record.fail("server_error", errorTextOf(status, json, text), record.endNs);
+    record.fail("server_error", serverErrorText(res), record.endNs);
   }
 
   #captureOutputs(res: HttpResponse, record: RequestRecord, outputs: readonly TensorInfo[]) {

@@ -7,12 +7,9 @@ import type { Channel, PreparedRequest } from "../core/backend.ts";
 import type { Clock } from "../core/clock.ts";
 import type { RequestRecord } from "../core/record.ts";
 import { HttpConnection } from "./http_connection.ts";
-import { timedExchange } from "./http_exchange.ts";
+import { errorBodyText, timedExchange } from "./http_exchange.ts";
 import type { ServerTarget } from "./http_url.ts";
 import { PreparedPrediction } from "./torchserve_request.ts";
-
-const utf8 = new TextDecoder();
-const MAX_ERROR_BODY = 4096;
 
 /** TorchServe's {"code", "type", "message"} as "type: message", else a body excerpt. */
 export function torchServeErrorText(status: number, text: string): string {
@@ -62,9 +59,7 @@ export class TorchServeChannel implements Channel {
       record.addResponse(record.endNs);
       return;
     }
-    const end = Math.min(res.bodyEnd, res.bodyStart + MAX_ERROR_BODY);
-    const text = utf8.decode(res.buf.subarray(res.bodyStart, end));
-    record.fail("server_error", torchServeErrorText(status, text), record.endNs);
+    record.fail("server_error", torchServeErrorText(status, errorBodyText(res)), record.endNs);
   }
 
   close(): void {

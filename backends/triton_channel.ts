@@ -5,16 +5,11 @@
 import type { Channel, PreparedRequest } from "../core/backend.ts";
 import { type Clock, systemClock } from "../core/clock.ts";
 import type { RequestRecord } from "../core/record.ts";
-import { errorTextOf } from "./control_client.ts";
 import { HttpConnection, type HttpResponse } from "./http_connection.ts";
-import { timedExchange } from "./http_exchange.ts";
+import { serverErrorText, timedExchange } from "./http_exchange.ts";
 import { captureHttpOutputs } from "./http_outputs.ts";
 import type { ServerTarget } from "./http_url.ts";
 import { PreparedInfer } from "./infer_request.ts";
-
-const utf8 = new TextDecoder();
-/** Error bodies longer than this are cut before decoding; the message is what matters. */
-const MAX_ERROR_BODY = 4096;
 
 export class TritonChannel implements Channel {
   readonly #http: HttpConnection;
@@ -69,18 +64,6 @@ export class TritonChannel implements Channel {
     this.#http.close();
     this.onClose(this);
   }
-}
-
-function serverErrorText(res: HttpResponse): string {
-  const end = Math.min(res.bodyEnd, res.bodyStart + MAX_ERROR_BODY);
-  const text = utf8.decode(res.buf.subarray(res.bodyStart, end));
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  return errorTextOf(res.head.status, json, text);
 }
 
 /**
