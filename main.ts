@@ -4,9 +4,9 @@
  * tests call `main()` in-process.
  */
 import { systemClock } from "./core/clock.ts";
-import { parseCommandLine } from "./core/cli_config.ts";
-import { compareMain } from "./core/compare_cli.ts";
-import { mainThreadCpuReader } from "./core/cpu_time.ts";
+import { parseCommandLine } from "./core/cli/command_line.ts";
+import { compareMain } from "./core/report/compare_cli.ts";
+import { mainThreadCpuReader } from "./core/measure/cpu_time.ts";
 import { ExitCode, RunError, UsageError } from "./core/errors.ts";
 import { run, type RunDeps } from "./core/run.ts";
 

@@ -8,8 +8,8 @@
  * so the dispatcher gives each in-flight slot its own channel and the backend never has to pick
  * a connection per request on the hot path.
  */
-import type { DataType } from "./datatypes.ts";
-import type { RequestRecord } from "./record.ts";
+import type { DataType } from "../wire/kserve/datatypes.ts";
+import type { RequestRecord } from "./measure/record.ts";
 
 /** Bumped when the contract changes incompatibly; plugins declare the version they implement. */
 export const BACKEND_CONTRACT_VERSION = 1;

@@ -10,10 +10,10 @@ import { RunError } from "./errors.ts";
 type Loader = () => Promise<{ default?: unknown }>;
 
 const BUILT_IN: Record<string, Loader> = {
-  triton: () => import("../backends/triton.ts"),
-  torchserve: () => import("../backends/torchserve.ts"),
-  tfserving: () => import("../backends/tfserving.ts"),
-  triton_c_api: () => import("../backends/triton_capi.ts"),
+  triton: () => import("../backends/triton/mod.ts"),
+  torchserve: () => import("../backends/torchserve/mod.ts"),
+  tfserving: () => import("../backends/tfserving/mod.ts"),
+  triton_c_api: () => import("../backends/triton_c_api/mod.ts"),
 };
 
 export const PLUGIN_PREFIX = "plugin:";

@@ -11,25 +11,25 @@ import {
   type ModelStats,
 } from "./backend.ts";
 import type { Clock } from "./clock.ts";
-import type { RunConfig } from "./config.ts";
+import type { RunConfig } from "./cli/config.ts";
 import { ExitCode, RunError } from "./errors.ts";
-import { LevelMeasurer } from "./level.ts";
-import { type LoadPlan, planLoad } from "./load_plan.ts";
+import { LevelMeasurer } from "./measure/level.ts";
+import { type LoadPlan, planLoad } from "./load/plan.ts";
 import { loadBackendFactory } from "./registry.ts";
 import {
   formatLevel,
   formatSettings,
   formatSummary,
   type ReportContext,
-} from "./report_console.ts";
-import { formatCsv } from "./report_csv.ts";
-import { writeReportFiles } from "./report_files.ts";
-import { levelLabel, ProgressLine } from "./progress.ts";
-import { OutputValidator } from "./output_validator.ts";
-import { runData } from "./run_data.ts";
-import { openSinks, type RunSinks } from "./run_sinks.ts";
-import type { LevelResult } from "./results.ts";
-import { binarySweep, linearSweep, type SweepResult } from "./sweep.ts";
+} from "./report/console.ts";
+import { formatCsv } from "./report/csv.ts";
+import { writeReportFiles } from "./report/files.ts";
+import { levelLabel, ProgressLine } from "./report/progress.ts";
+import { OutputValidator } from "./data/output_validator.ts";
+import { runData } from "./data/run_data.ts";
+import { openSinks, type RunSinks } from "./report/sinks.ts";
+import type { LevelResult } from "./measure/results.ts";
+import { binarySweep, linearSweep, type SweepResult } from "./measure/sweep.ts";
 
 export interface RunDeps {
   stdout(text: string): void;

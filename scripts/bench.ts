@@ -37,7 +37,7 @@ import { missingTools } from "./bench_tools.ts";
 import { type BenchPlan, runBench } from "./bench_run.ts";
 import { formatTable } from "./bench_report.ts";
 import { pacingLines } from "./bench_pacing_report.ts";
-import type { GrpcBenchPlan } from "../backends/grpc_channel_bench.ts";
+import type { GrpcBenchPlan } from "./bench_grpc_channel.ts";
 import { grpcLines, grpcPlan, runGrpcSection } from "./bench_grpc.ts";
 import { capiLines, type CapiPlan, runCapiSection } from "./bench_capi.ts";
 import { runShmSection, shmLines, type ShmPlan } from "./bench_shm.ts";

@@ -5,7 +5,7 @@
  * async at concurrency 8. It shows what removing the network and the server process buys; the
  * double does no inference, so the C API figures are the client's ceiling, not Triton's.
  */
-import { capiTarget } from "../backends/capi_testing.ts";
+import { capiTarget } from "../backends/triton_c_api/testing/fake_lib.ts";
 import { startServerProcess } from "./bench_server.ts";
 import { type CliResult, runCliWith } from "./bench_soak.ts";
 import { alignColumns } from "./bench_table.ts";

@@ -7,11 +7,11 @@
 import process from "node:process";
 import type { BackendOptions } from "../core/backend.ts";
 import { systemClock } from "../core/clock.ts";
-import { Dispatcher, type DispatchSink } from "../core/dispatcher.ts";
-import type { RequestRecord } from "../core/record.ts";
-import triton from "../backends/triton_http.ts";
+import { Dispatcher, type DispatchSink } from "../core/load/dispatcher.ts";
+import type { RequestRecord } from "../core/measure/record.ts";
+import triton from "../backends/triton/http.ts";
 import { MODEL, syntheticSpec } from "./bench_canned.ts";
-import { roundRobin } from "../core/request_source.ts";
+import { roundRobin } from "../core/data/request_source.ts";
 
 const MB = 1024 * 1024;
 const RSS_SAMPLE_MS = 100;

@@ -2,14 +2,10 @@
  * The bench's gRPC rows: the Triton gRPC backend's channels in a closed loop against the
  * reference server (a child process, zero compute), unary and streaming, at 16 and 64
  * channels, for the default transport (h2) and grpc-js; measured by
- * backends/grpc_channel_bench.ts. Also the printed section.
+ * scripts/bench_grpc_channel.ts. Also the printed section.
  */
-import {
-  type GrpcBenchPlan,
-  type GrpcBenchRow,
-  grpcBenchRows,
-} from "../backends/grpc_channel_bench.ts";
-import { GRPC_INFER_TRANSPORT } from "../backends/triton_grpc.ts";
+import { type GrpcBenchPlan, type GrpcBenchRow, grpcBenchRows } from "./bench_grpc_channel.ts";
+import { GRPC_INFER_TRANSPORT } from "../backends/triton/grpc.ts";
 import { alignColumns } from "./bench_table.ts";
 
 export const GRPC_TITLE =
@@ -34,7 +30,7 @@ export function grpcPlan(quick: boolean): GrpcBenchPlan {
   };
 }
 
-const METHOD = "backends/grpc_channel_bench.ts grpcBenchRows: per row a fresh reference " +
+const METHOD = "scripts/bench_grpc_channel.ts grpcBenchRows: per row a fresh reference " +
   "server child process (deno run -A server/main.ts --grpc-port 0, compute-us at its default 0) and a " +
   "TritonGrpcBackend in this process (model simple, binary tensors, the backend's default " +
   "channels per connection, so one HTTP/2 connection), N channels each in a closed loop " +

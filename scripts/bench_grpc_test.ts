@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import type { GrpcBenchRow } from "../backends/grpc_channel_bench.ts";
+import type { GrpcBenchRow } from "./bench_grpc_channel.ts";
 import { GRPC_TITLE, grpcLines, grpcPlan, grpcProblems } from "./bench_grpc.ts";
 
 function row(over: Partial<GrpcBenchRow> = {}): GrpcBenchRow {

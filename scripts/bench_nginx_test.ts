@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { RequestRecord } from "../core/record.ts";
-import triton from "../backends/triton_http.ts";
+import { RequestRecord } from "../core/measure/record.ts";
+import triton from "../backends/triton/http.ts";
 import { INFER_RESPONSE, MODEL, syntheticSpec } from "./bench_canned.ts";
 import { benchBackendOptions, measureClient } from "./bench_client.ts";
 import { freePort, nginxConfig, NginxServer, parseStubStatus } from "./bench_nginx.ts";

@@ -7,7 +7,7 @@
  * --only-soak / --only-pacing keep just those sections. nginx is stopped and its temp dir
  * removed however the run ends.
  */
-import triton from "../backends/triton_http.ts";
+import triton from "../backends/triton/http.ts";
 import { MODEL, syntheticSpec } from "./bench_canned.ts";
 import { benchBackendOptions } from "./bench_client.ts";
 import { NginxServer } from "./bench_nginx.ts";
@@ -238,7 +238,8 @@ function assemble(
     machine: { ...machine, loadavgAtEnd: Deno.loadavg() },
     plan,
     method: {
-      client: "throughput rows: backends/triton_http.ts channels driven by core/dispatcher.ts " +
+      client:
+        "throughput rows: backends/triton/http.ts channels driven by core/load/dispatcher.ts " +
         "(closed loop, one channel per connection) with a counting sink, in a fresh Deno " +
         "process per run; one window after the warmup",
       soak: "the real CLI as a child process: deno run -A main.ts -m simple -u <nginx> " +

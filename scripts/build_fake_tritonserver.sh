@@ -2,7 +2,7 @@
 # Builds the triton_c_api backend's native parts from native/capi/ with the machine's gcc:
 #   OUTDIR/lib/libtritonserver.so        C API test double (model `simple`), native/capi/fake_*.c
 #   OUTDIR/lib/libpa_completion_queue.so completion queue + response allocator, needed by
-#                                        backends/triton_capi.ts with a real Triton too
+#                                        backends/triton_c_api/mod.ts with a real Triton too
 # OUTDIR then works as --triton-server-directory. Nothing is downloaded.
 set -eu
 if [ $# -ne 1 ]; then

@@ -1,5 +1,5 @@
 /**
- * Runs the contract conformance suite (backends/conformance_contract.ts) over one service kind
+ * Runs the contract conformance suite (conformance/contract.ts) over one service kind
  * against a fresh embedded reference server per case, printing one pass/fail line per case:
  *
  *   deno task conformance plugin:./my_backend.ts
@@ -11,7 +11,7 @@
 import { BACKEND_CONTRACT_VERSION, type BackendFactory } from "../core/backend.ts";
 import { loadBackendFactory } from "../core/registry.ts";
 import { startServer } from "../server/mod.ts";
-import { runContractChecks } from "../backends/conformance_contract.ts";
+import { runContractChecks } from "../conformance/contract.ts";
 
 const USAGE = "usage: deno task conformance <service-kind> [-i http|grpc]\n" +
   "  <service-kind>: a built-in kind (triton, torchserve, ...) or plugin:<path-or-URL>";

@@ -3,8 +3,8 @@
  * from proto/grpc_service.proto and proto/tfserving.json from proto/tfserving/serving.proto
  * (each with its imports). The client loads them with fromJSON instead of reading .proto files
  * at run time, which keeps `deno bundle`'s single file self-contained for -i grpc. Run after
- * editing a .proto: `deno run -A scripts/gen_proto_json.ts`; backends/grpc_proto_json_test.ts
- * and backends/tfserving_proto_test.ts fail while a JSON file and its protos disagree.
+ * editing a .proto: `deno run -A scripts/gen_proto_json.ts`; backends/triton/grpc_proto_json_test.ts
+ * and backends/tfserving/proto_test.ts fail while a JSON file and its protos disagree.
  */
 import protobuf from "protobufjs";
 

@@ -1,6 +1,6 @@
 /** Command-line parsing for `server/main.ts`. */
 import type { ComputeTime, ServerOptions } from "./options.ts";
-import { parseStall } from "./stall.ts";
+import { parseStall } from "./models/stall.ts";
 
 export const USAGE = `Usage: deno run --allow-net --allow-env --allow-read server/main.ts [options]
 

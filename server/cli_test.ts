@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { CliError, parseArgs } from "./cli.ts";
-import { connect } from "./grpc_test_client.ts";
+import { connect } from "./grpc/testing/client.ts";
 
 Deno.test("parseArgs reads every flag, both --flag value and --flag=value", () => {
   assert.deepEqual(

@@ -4,7 +4,7 @@
  * until SIGINT or SIGTERM, then closes cleanly. Bad arguments exit 99.
  */
 import { CliError, parseArgs, USAGE } from "./cli.ts";
-import { MODELS } from "./models.ts";
+import { MODELS } from "./models/mod.ts";
 import { startServer } from "./server.ts";
 
 const EXIT_USAGE = 99;

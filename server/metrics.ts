@@ -4,7 +4,7 @@
  * SIMULATED GPUs. There is no GPU here; the gauges hold fixed values that a test can change
  * through {@link GpuSimulator.set}, so it can assert the client's aggregation exactly.
  */
-import type { ServerContext } from "./routes.ts";
+import type { ServerContext } from "./kserve/routes.ts";
 
 export interface GpuState {
   uuid: string;

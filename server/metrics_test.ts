@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { parsePrometheus, type Sample } from "../core/prometheus.ts";
+import { parsePrometheus, type Sample } from "../core/metrics/prometheus.ts";
 import { startServer, startServerWorker } from "./mod.ts";
-import { infer, range16, simpleJson } from "./test_helpers.ts";
+import { infer, range16, simpleJson } from "./testing/helpers.ts";
 
 function one(samples: Sample[], name: string, label: string, value: string): number {
   const hits = samples.filter((s) => s.name === name && s.labels.get(label) === value);

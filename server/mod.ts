@@ -15,7 +15,7 @@
  */
 export type { ComputeTime, ServerOptions } from "./options.ts";
 export { type ReferenceServer, startServer } from "./server.ts";
-export type { SequenceStats } from "./sequences.ts";
-export type { ShmTraffic } from "./shm_registry.ts";
+export type { SequenceStats } from "./models/sequences.ts";
+export type { ShmTraffic } from "./models/shm_registry.ts";
 export { type ReferenceServerRemote, startServerWorker } from "./worker_client.ts";
-export { MODELS } from "./models.ts";
+export { MODELS } from "./models/mod.ts";

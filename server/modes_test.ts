@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { startServer } from "./mod.ts";
-import { getJson, infer, range16, simpleJson } from "./test_helpers.ts";
+import { getJson, infer, range16, simpleJson } from "./testing/helpers.ts";
 
 Deno.test("noConfig: no /config route and no model_configuration extension", async () => {
   const server = await startServer({ noConfig: true });

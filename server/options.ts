@@ -1,5 +1,5 @@
 /** Options of the reference server, their defaults and validation. */
-import { checkStall, type Stall } from "./stall.ts";
+import { checkStall, type Stall } from "./models/stall.ts";
 import { checkServerTls, type ServerTlsFiles } from "./tls.ts";
 
 /** Simulated compute-infer time per execution, in microseconds. */

@@ -3,14 +3,14 @@
  * listeners when asked, in this thread.
  */
 import type { ModelStats } from "../core/backend.ts";
-import { type GrpcListener, startGrpc } from "./grpc_server.ts";
+import { type GrpcListener, startGrpc } from "./grpc/server.ts";
 import { GpuSimulator, type MetricsListener, startMetrics } from "./metrics.ts";
-import { tfServingMethods } from "./tfserving_grpc.ts";
+import { tfServingMethods } from "./tfserving/grpc.ts";
 import { type ResolvedOptions, resolveOptions, type ServerOptions } from "./options.ts";
-import { createContext, handle, type ServerContext } from "./routes.ts";
+import { createContext, handle, type ServerContext } from "./kserve/routes.ts";
 import { startBehindTls } from "./tls_server.ts";
-import type { SequenceStats } from "./sequences.ts";
-import type { ShmTraffic } from "./shm_registry.ts";
+import type { SequenceStats } from "./models/sequences.ts";
+import type { ShmTraffic } from "./models/shm_registry.ts";
 
 export interface ReferenceServer {
   readonly host: string;

@@ -1,6 +1,6 @@
 /** Waiting primitives for simulated compute time, shared by the plain and decoupled executors. */
 import { setImmediate } from "node:timers";
-import { nowNs } from "./stats.ts";
+import { nowNs } from "./models/stats.ts";
 
 const SPIN_BELOW_NS = 2_000_000;
 

@@ -1,8 +1,8 @@
 /** Starts the reference server inside a Worker and talks to it by postMessage. */
 import type { ModelStats } from "../core/backend.ts";
 import { resolveOptions, type ServerOptions } from "./options.ts";
-import type { SequenceStats } from "./sequences.ts";
-import type { ShmTraffic } from "./shm_registry.ts";
+import type { SequenceStats } from "./models/sequences.ts";
+import type { ShmTraffic } from "./models/shm_registry.ts";
 
 export interface ReferenceServerRemote {
   readonly host: string;

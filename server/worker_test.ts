@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { startServerWorker } from "./mod.ts";
-import { connect, int32Bytes, int32Values } from "./grpc_test_client.ts";
-import { infer, range16, simpleJson } from "./test_helpers.ts";
+import { connect, int32Bytes, int32Values } from "./grpc/testing/client.ts";
+import { infer, range16, simpleJson } from "./testing/helpers.ts";
 
 Deno.test("worker server: same endpoints, ground truth over postMessage equals /stats", async () => {
   const server = await startServerWorker({ computeUs: 500 });

@@ -9,7 +9,7 @@ import {
   capiTarget,
   openGroundTruth,
   skipReason,
-} from "../backends/capi_testing.ts";
+} from "../backends/triton_c_api/testing/fake_lib.ts";
 import { numberAfter, runCli, serverBreakdown } from "./cli_harness.ts";
 
 function test(name: string, fn: (t: CapiTarget) => Promise<void>): void {

@@ -3,7 +3,7 @@
  * the tool under a pseudo-terminal; the same run piped, or with --no-progress, has none.
  */
 import assert from "node:assert/strict";
-import { ERASE_LINE } from "../core/progress.ts";
+import { ERASE_LINE } from "../core/report/progress.ts";
 import { withServer } from "./cli_harness.ts";
 
 const MAIN = new URL("../main.ts", import.meta.url).pathname;

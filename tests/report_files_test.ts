@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { numberAfter, runCli, serverBreakdown, withServer } from "./cli_harness.ts";
-import { parseRunSummary } from "../core/report_json_parse.ts";
+import { parseRunSummary } from "../core/report/json_parse.ts";
 import { chart } from "../core/testing/svg_read.ts";
 
 Deno.test("closed loop: JSON and HTML written, numbers equal the console report", async () => {

@@ -6,10 +6,10 @@
  */
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
-import { BREAKDOWN, formatHtmlReport, STAT_COLORS } from "../core/report_html.ts";
-import { openLoopSummary } from "../core/report_fixture.ts";
+import { BREAKDOWN, formatHtmlReport, STAT_COLORS } from "../core/report/html.ts";
+import { openLoopSummary } from "../core/report/testing/fixture.ts";
 import { type Box, countColor, type Image, isColor, readPng } from "./png_read.ts";
-import { PLOT } from "../core/svg_frame.ts";
+import { PLOT } from "../core/report/svg_frame.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
 const available = existsSync(CHROMIUM);

@@ -4,7 +4,7 @@
  */
 import type { Backend, Channel, ModelInfo, PreparedRequest, RequestSpec } from "../backend.ts";
 import { type Clock, systemClock } from "../clock.ts";
-import type { Outcome, RequestRecord } from "../record.ts";
+import type { Outcome, RequestRecord } from "../measure/record.ts";
 
 export class FakeBackend implements Backend {
   readonly kind = "fake";

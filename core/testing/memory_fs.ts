@@ -2,7 +2,7 @@
  * An in-memory DataFs for the data-loader tests: files by path; a path is a directory when some
  * file lies under it. Reading what is not a file fails as the real filesystem would.
  */
-import type { DataFs } from "../data_set.ts";
+import type { DataFs } from "../data/set.ts";
 
 export function memoryFs(files: Record<string, Uint8Array>): DataFs {
   const isDir = (p: string) => {

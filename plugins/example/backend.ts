@@ -20,9 +20,9 @@ import type {
   RequestSpec,
   TensorData,
 } from "../../core/backend.ts";
-import type { DataType } from "../../core/datatypes.ts";
+import type { DataType } from "../../wire/kserve/datatypes.ts";
 import { RunError } from "../../core/errors.ts";
-import type { RequestRecord } from "../../core/record.ts";
+import type { RequestRecord } from "../../core/measure/record.ts";
 
 const nowNs = () => performance.now() * 1e6;
 

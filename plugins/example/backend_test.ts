@@ -3,8 +3,8 @@
  * contract conformance suite, the conformance script, and one end-to-end CLI run.
  */
 import assert from "node:assert/strict";
-import { contractSuite } from "../../backends/conformance_contract.ts";
-import torchserve from "../../backends/torchserve.ts";
+import { contractSuite } from "../../conformance/contract.ts";
+import torchserve from "../../backends/torchserve/mod.ts";
 import { loadBackendFactory } from "../../core/registry.ts";
 import { conformance } from "../../scripts/conformance.ts";
 import { startServer } from "../../server/mod.ts";
@@ -87,6 +87,6 @@ export default { ...f, contractVersion: 99 };`;
 
 Deno.test("built-in kinds load through the same dynamic import as plugins", async () => {
   assert.equal(await loadBackendFactory("torchserve"), torchserve);
-  const byPath = await loadBackendFactory(`plugin:${ROOT}backends/torchserve.ts`);
+  const byPath = await loadBackendFactory(`plugin:${ROOT}backends/torchserve/mod.ts`);
   assert.equal(byPath, torchserve, "one module instance whichever way it is named");
 });

@@ -1,0 +1,128 @@
+/**
+ * One HTTP/2 stream of the client, as the connection sees it: outgoing DATA held back by flow
+ * control, and the callbacks through which the gRPC layer hears headers, body and the end.
+ */
+import { Flag, frame, FrameType } from "../../wire/h2/frames.ts";
+import type { HeaderList } from "../../wire/h2/hpack.ts";
+
+/** What the gRPC layer hears about one stream. Chunks passed to onData are reused: copy them. */
+export interface StreamListener {
+  onHeaders(headers: HeaderList, endStream: boolean): void;
+  onData(chunk: Uint8Array, endStream: boolean): void;
+  /** The stream died without a normal end: reset by the peer, GOAWAY, or the connection lost. */
+  onError(reason: StreamFailure): void;
+}
+
+export interface StreamFailure {
+  /** RST_STREAM code from the peer, or -1 when the connection failed. */
+  resetCode: number;
+  message: string;
+}
+
+/** What a stream needs from its connection. */
+export interface ClientStreamOwner {
+  send(bytes: Uint8Array): void;
+  readonly maxFrame: number;
+  takeWindow(wanted: number): number;
+  blocked(stream: ClientStream): void;
+  finished(stream: ClientStream): void;
+}
+
+export class ClientStream {
+  sendWindow: number;
+  /** Bytes received since our last WINDOW_UPDATE for this stream. */
+  unacked = 0;
+  localClosed = false;
+  remoteClosed = false;
+  #done = false;
+  /** DATA waiting for window: chunks and whether the last one ends the stream. */
+  #pending: Uint8Array[] = [];
+  #pendingEnd = false;
+
+  constructor(
+    readonly id: number,
+    readonly listener: StreamListener,
+    private readonly owner: ClientStreamOwner,
+    initialWindow: number,
+  ) {
+    this.sendWindow = initialWindow;
+  }
+
+  get done(): boolean {
+    return this.#done;
+  }
+
+  /** Sends DATA as far as both windows allow; the rest goes out on WINDOW_UPDATE. */
+  sendData(bytes: Uint8Array, endStream: boolean): void {
+    if (this.#done || this.localClosed) return;
+    if (bytes.length === 0) {
+      if (endStream) this.endLocal();
+      return;
+    }
+    this.#pending.push(bytes);
+    if (endStream) {
+      this.#pendingEnd = true;
+      this.localClosed = true;
+    }
+    this.flush();
+  }
+
+  /** Writes what the windows allow of the pending DATA. */
+  flush(): void {
+    const owner = this.owner;
+    // Bounded: each pass writes at least one byte or stops.
+    while (this.#pending.length > 0 && !this.#done) {
+      const chunk = this.#pending[0];
+      const wanted = Math.min(chunk.length, owner.maxFrame, this.sendWindow);
+      const granted = wanted > 0 ? owner.takeWindow(wanted) : 0;
+      if (granted === 0) {
+        // A stream-window stall is lifted by this stream's WINDOW_UPDATE; a connection one
+        // by the connection's.
+        if (this.sendWindow > 0) owner.blocked(this);
+        return;
+      }
+      this.sendWindow -= granted;
+      const last = granted === chunk.length && this.#pending.length === 1;
+      const flags = last && this.#pendingEnd ? Flag.END_STREAM : 0;
+      owner.send(frame(FrameType.DATA, flags, this.id, chunk.subarray(0, granted)));
+      if (granted === chunk.length) this.#pending.shift();
+      else this.#pending[0] = chunk.subarray(granted);
+    }
+    if (this.#pending.length === 0) this.#maybeFinished();
+  }
+
+  /** Half-closes with an empty DATA frame (used when nothing else is pending). */
+  endLocal(): void {
+    if (this.#done || this.localClosed) return;
+    this.localClosed = true;
+    this.owner.send(frame(FrameType.DATA, Flag.END_STREAM, this.id, new Uint8Array(0)));
+    this.#maybeFinished();
+  }
+
+  endRemote(): void {
+    this.remoteClosed = true;
+    this.#maybeFinished();
+  }
+
+  /** Ends the stream abnormally; the listener hears it once. */
+  fail(reason: StreamFailure): void {
+    if (this.#done) return;
+    this.#finish();
+    this.listener.onError(reason);
+  }
+
+  /** Forgets the stream without telling the listener (it asked for the reset). */
+  drop(): void {
+    if (!this.#done) this.#finish();
+  }
+
+  #maybeFinished(): void {
+    if (this.localClosed && this.remoteClosed && this.#pending.length === 0) this.#finish();
+  }
+
+  #finish(): void {
+    this.#done = true;
+    this.#pending = [];
+    this.owner.finished(this);
+  }
+}

@@ -1,0 +1,201 @@
+import assert from "node:assert/strict";
+import { RequestRecord } from "../../core/measure/record.ts";
+import { HttpConnection, ProtocolError, TransportError } from "./http_connection.ts";
+import { httpResponse, type RawServer, startRawServer, writeAll } from "./testing/raw_server.ts";
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+const GET = enc.encode("GET /x HTTP/1.1\r\nHost: t\r\n\r\n");
+
+function target(server: RawServer) {
+  return { hostname: "127.0.0.1", port: server.port, hostHeader: `127.0.0.1:${server.port}` };
+}
+
+async function bodyOf(http: HttpConnection, rec: RequestRecord | null = null): Promise<string> {
+  const res = await http.exchange(GET, rec);
+  return dec.decode(res.buf.subarray(res.bodyStart, res.bodyEnd));
+}
+
+/** A port nothing listens on: bind one, read it back, release it. */
+function closedPort(): number {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (l.addr as Deno.NetAddr).port;
+  l.close();
+  return port;
+}
+
+Deno.test("Content-Length response fills body, status and record timestamps", async () => {
+  const server = startRawServer(async (conn, reader) => {
+    await reader.next();
+    await writeAll(conn, httpResponse(200, '{"ok":true}'));
+    await reader.next();
+  });
+  const http = new HttpConnection(target(server));
+  const rec = new RequestRecord();
+  try {
+    const res = await http.exchange(GET, rec);
+    assert.equal(res.head.status, 200);
+    assert.equal(dec.decode(res.buf.subarray(res.bodyStart, res.bodyEnd)), '{"ok":true}');
+    assert.equal(rec.bytesSent, GET.length);
+    assert.equal(rec.bytesReceived, enc.encode(httpResponse(200, '{"ok":true}')).length);
+    assert.ok(rec.sendStartNs > 0 && rec.sendStartNs <= rec.sendEndNs);
+    assert.ok(rec.sendEndNs <= rec.firstByteNs && rec.firstByteNs <= rec.endNs);
+  } finally {
+    http.close();
+    await server.close();
+  }
+});
+
+Deno.test("chunked body with extensions and trailers, split across writes", async () => {
+  const wire = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" +
+    "5;ext=1\r\nhello\r\n1\r\n \r\nA\r\n0123456789\r\n0\r\nX-Trailer: y\r\n\r\n";
+  const server = startRawServer(async (conn, reader) => {
+    await reader.next();
+    await writeAll(conn, wire, 3);
+    await reader.next();
+  });
+  const http = new HttpConnection(target(server));
+  try {
+    assert.equal(await bodyOf(http), "hello 0123456789");
+  } finally {
+    http.close();
+    await server.close();
+  }
+});
+
+Deno.test("response delivered one byte per write is reassembled", async () => {
+  const server = startRawServer(async (conn, reader) => {
+    await reader.next();
+    await writeAll(
+      conn,
+      httpResponse(200, '{"a":[1,2,3]}', "Inference-Header-Content-Length: 13\r\n"),
+      1,
+    );
+    await reader.next();
+  });
+  const http = new HttpConnection(target(server));
+  const rec = new RequestRecord();
+  try {
+    const res = await http.exchange(GET, rec);
+    assert.equal(res.head.inferHeaderLength, 13);
+    assert.equal(dec.decode(res.buf.subarray(res.bodyStart, res.bodyEnd)), '{"a":[1,2,3]}');
+    assert.ok(rec.firstByteNs < rec.endNs, "first byte must precede the last one");
+  } finally {
+    http.close();
+    await server.close();
+  }
+});
+
+Deno.test("keep-alive: a large then a small response on one connection stay separate", async () => {
+  const big = "x".repeat(200_000);
+  const server = startRawServer(async (conn, reader) => {
+    await reader.next();
+    await writeAll(conn, httpResponse(200, big));
+    await reader.next();
+    await writeAll(conn, httpResponse(201, "small"));
+    await reader.next();
+  });
+  const http = new HttpConnection(target(server), undefined, 1024);
+  try {
+    assert.equal(await bodyOf(http), big);
+    assert.ok(http.bufferSize >= 200_000, "buffer grew to hold the large response");
+    const res = await http.exchange(GET, null);
+    assert.equal(res.head.status, 201);
+    assert.equal(dec.decode(res.buf.subarray(res.bodyStart, res.bodyEnd)), "small");
+    assert.equal(server.accepted, 1);
+  } finally {
+    http.close();
+    await server.close();
+  }
+});
+
+Deno.test("Connection: close is honoured and the next exchange reconnects", async () => {
+  const server = startRawServer(async (conn, reader, index) => {
+    await reader.next();
+    await writeAll(conn, httpResponse(200, `conn${index}`, "Connection: close\r\n"));
+  });
+  const http = new HttpConnection(target(server));
+  try {
+    assert.equal(await bodyOf(http), "conn0");
+    assert.equal(http.connected, false);
+    assert.equal(await bodyOf(http), "conn1");
+    assert.equal(server.accepted, 2);
+  } finally {
+    http.close();
+    await server.close();
+  }
+});
+
+Deno.test("server closing mid-response is a TransportError", async () => {
+  const server = startRawServer(async (conn, reader) => {
+    await reader.next();
+    await writeAll(conn, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\npartial");
+  });
+  const http = new HttpConnection(target(server));
+  try {
+    await assert.rejects(
+      () => http.exchange(GET, null),
+      (e) => e instanceof TransportError && /before the response was complete/.test(e.message),
+    );
+    assert.equal(http.connected, false);
+  } finally {
+    http.close();
+    await server.close();
+  }
+});
+
+Deno.test("connection refused is a TransportError in curl's words", async () => {
+  const http = new HttpConnection({ hostname: "127.0.0.1", port: closedPort(), hostHeader: "x" });
+  await assert.rejects(
+    () => http.exchange(GET, null),
+    (e) => e instanceof TransportError && e.message === "Couldn't connect to server",
+  );
+});
+
+Deno.test("a stale keep-alive connection is retried once on a fresh one", async () => {
+  // The server answers one request per connection but never says Connection: close.
+  const server = startRawServer(async (conn, reader, index) => {
+    await reader.next();
+    await writeAll(conn, httpResponse(200, `conn${index}`));
+  });
+  const http = new HttpConnection(target(server));
+  try {
+    assert.equal(await bodyOf(http), "conn0");
+    assert.equal(await bodyOf(http), "conn1");
+    assert.equal(server.accepted, 2);
+  } finally {
+    http.close();
+    await server.close();
+  }
+});
+
+Deno.test("interim 100 response is skipped; body without length runs to EOF", async () => {
+  const server = startRawServer(async (conn, reader) => {
+    await reader.next();
+    await writeAll(conn, "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.0 200 OK\r\n\r\nuntil-eof");
+  });
+  const http = new HttpConnection(target(server));
+  try {
+    const res = await http.exchange(GET, null);
+    assert.equal(res.head.status, 200);
+    assert.equal(dec.decode(res.buf.subarray(res.bodyStart, res.bodyEnd)), "until-eof");
+    assert.equal(http.connected, false);
+  } finally {
+    http.close();
+    await server.close();
+  }
+});
+
+Deno.test("garbage status line is a ProtocolError", async () => {
+  const server = startRawServer(async (conn, reader) => {
+    await reader.next();
+    await writeAll(conn, "SPDY/9 what\r\n\r\n");
+  });
+  const http = new HttpConnection(target(server));
+  try {
+    await assert.rejects(() => http.exchange(GET, null), ProtocolError);
+  } finally {
+    http.close();
+    await server.close();
+  }
+});

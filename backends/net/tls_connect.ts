@@ -1,0 +1,209 @@
+/**
+ * TLS for the hand-written HTTP/1.1 and HTTP/2 clients: the PEM files named on the command line
+ * are read once per backend (never per connection), and the certificate is checked against the
+ * name the user wrote in -u even though "localhost" is dialled as 127.0.0.1 (see openTls).
+ *
+ * Deno can relax hostname checking per connection (unsafelyDisableHostnameVerification) but has
+ * no per-connection switch for chain verification: only the process-wide
+ * `--unsafely-ignore-certificate-errors` flag does that. So verify-peer 0 connects normally
+ * (it succeeds when Deno runs with that flag) and a chain failure names the flag.
+ */
+import type { TlsOptions } from "../../core/backend.ts";
+import { RunError } from "../../core/errors.ts";
+import { connectFailure, TransportError } from "./transport_error.ts";
+
+/** Everything a connection needs, loaded once. */
+export interface TlsMaterial {
+  /** Extra trusted roots (PEM), in addition to Deno's default roots. */
+  caCerts: string[];
+  /** Client certificate chain and key (PEM) for mutual TLS, or undefined. */
+  cert?: string;
+  key?: string;
+  verifyPeer: boolean;
+  verifyHost: boolean;
+  /** The host as written in -u: the name the certificate must carry (and SNI). */
+  serverName: string;
+  /** The URL as the user wrote it, for error messages. */
+  url: string;
+}
+
+/** Verification on, Deno's roots, no client certificate: an https:// URL without flags. */
+export const DEFAULT_TLS: TlsOptions = { verifyPeer: true, verifyHost: true };
+
+function readPem(path: string, what: string, readText: (p: string) => string): string {
+  let text: string;
+  try {
+    text = readText(path);
+  } catch (e) {
+    throw new RunError(`cannot read ${what} '${path}': ${(e as Error).message}`);
+  }
+  if (!text.includes("-----BEGIN ")) {
+    throw new RunError(
+      `${what} '${path}' is not PEM (no '-----BEGIN' line); convert a DER file with ` +
+        "`openssl x509 -inform DER` (certificates) or `openssl pkey -inform DER` (keys)",
+    );
+  }
+  return text;
+}
+
+/** Reads the files of `tls` once; RunError naming the file when one is unusable. */
+export function loadTls(
+  tls: TlsOptions,
+  serverName: string,
+  url: string,
+  readText: (p: string) => string = Deno.readTextFileSync,
+): TlsMaterial {
+  if ((tls.certFile === undefined) !== (tls.keyFile === undefined)) {
+    throw new RunError(
+      "a TLS client certificate needs both its certificate file and its private key file",
+    );
+  }
+  return {
+    caCerts: tls.caFile === undefined ? [] : [readPem(tls.caFile, "CA certificate file", readText)],
+    cert: tls.certFile === undefined
+      ? undefined
+      : readPem(tls.certFile, "client certificate file", readText),
+    key: tls.keyFile === undefined ? undefined : readPem(tls.keyFile, "private key file", readText),
+    verifyPeer: tls.verifyPeer,
+    verifyHost: tls.verifyHost,
+    serverName,
+    url,
+  };
+}
+
+/** Why a handshake failed, in words, with the flag that addresses it. */
+function explain(reason: string, m: TlsMaterial, http: boolean): string {
+  const ca = http ? "--ssl-https-ca-certificates-file" : "--ssl-grpc-root-certifications-file";
+  if (/not valid for name|NotValidForName/i.test(reason)) {
+    const fix = http ? "; --ssl-https-verify-host 0 skips this check" : "";
+    return `certificate name mismatch: ${reason}${fix}`;
+  }
+  if (/UnknownIssuer|BadSignature|Expired|NotValidYet|invalid peer certificate/i.test(reason)) {
+    const relax = http && !m.verifyPeer
+      ? "; --ssl-https-verify-peer 0 needs Deno's process-wide flag: run with " +
+        `\`deno run --unsafely-ignore-certificate-errors=${m.serverName} ...\``
+      : "";
+    return `certificate not trusted: ${reason} (pass the issuing CA with ${ca})${relax}`;
+  }
+  if (/CertificateRequired|peer sent no certificates/i.test(reason)) {
+    const flags = http
+      ? "--ssl-https-client-certificate-file and --ssl-https-private-key-file"
+      : "--ssl-grpc-certificate-chain-file and --ssl-grpc-private-key-file";
+    return `the server requires a client certificate: ${reason} (pass ${flags})`;
+  }
+  return reason;
+}
+
+/**
+ * Opens a TLS connection and completes the handshake, so certificate errors surface here as a
+ * connect-phase TransportError (one line: URL and reason) rather than on the first read.
+ *
+ * Without a client certificate: TCP connect to `hostname` (the dial address) then startTls
+ * checking `serverName`, exactly the name written in -u. Deno.startTls cannot present a client
+ * certificate (measured: the server gets none), so with one Deno.connectTls dials `serverName`
+ * itself and resolves it by the system.
+ */
+export async function openTls(
+  hostname: string,
+  port: number,
+  m: TlsMaterial,
+  alpnProtocols?: string[],
+): Promise<Deno.Conn> {
+  const common = {
+    caCerts: m.caCerts,
+    alpnProtocols,
+    unsafelyDisableHostnameVerification: !m.verifyHost,
+  };
+  let tcp: Deno.TcpConn | undefined;
+  let conn: Deno.TlsConn | undefined;
+  try {
+    if (m.cert === undefined) {
+      tcp = await Deno.connect({ hostname, port });
+      tcp.setNoDelay(true);
+      conn = await Deno.startTls(tcp, { ...common, hostname: m.serverName });
+    } else {
+      conn = await Deno.connectTls({
+        ...common,
+        hostname: m.serverName,
+        port,
+        cert: m.cert,
+        key: m.key!,
+      });
+    }
+    await conn.handshake();
+    return conn;
+  } catch (e) {
+    try {
+      (conn ?? tcp)?.close();
+    } catch { /* already closed by the failed handshake */ }
+    if (tcp === undefined && m.cert === undefined || isRefused(e)) throw e;
+    const reason = e instanceof Error ? e.message : String(e);
+    const http = alpnProtocols === undefined;
+    throw new TransportError(
+      `TLS handshake with ${m.url} failed: ${explain(reason, m, http)}`,
+      "connect",
+    );
+  }
+}
+
+/** A plain connect failure (no TLS involved): the caller maps it as for cleartext. */
+function isRefused(e: unknown): boolean {
+  return e instanceof Deno.errors.ConnectionRefused || e instanceof Deno.errors.NotFound ||
+    e instanceof Deno.errors.AddrNotAvailable || e instanceof Deno.errors.TimedOut;
+}
+
+/**
+ * A read or write error that is a TLS alert, explained; undefined for any other error. With
+ * TLS 1.3 the server refuses a client certificate (or its absence) after the client's
+ * handshake has completed, so the refusal arrives on the first read, not in openTls: as an
+ * alert, or (measured with node:tls servers) as a close without close_notify. `fresh` = the
+ * connection has not answered anything yet, the only time such a close means a refusal.
+ */
+export function tlsAlertFailure(
+  e: unknown,
+  m: TlsMaterial,
+  http: boolean,
+  fresh: boolean,
+): TransportError | undefined {
+  const reason = e instanceof Error ? e.message : String(e);
+  let why: string;
+  if (/fatal alert|peer certificate|CertificateRequired/i.test(reason)) {
+    why = explain(reason, m, http);
+  } else if (fresh && /close_notify|UnexpectedEof/i.test(reason)) {
+    why = m.cert === undefined
+      ? explain(
+        "CertificateRequired (the server closed the connection after the handshake)",
+        m,
+        http,
+      )
+      : "the server closed the connection after the handshake: client certificate refused?";
+  } else return undefined;
+  return new TransportError(`TLS with ${m.url} failed: ${why}`, "connect");
+}
+
+/**
+ * Opens a connection, sends `hello` and waits for the server's first bytes: proves the whole
+ * TLS exchange (client certificate included) before a library that reports it poorly is used.
+ */
+export async function probeTls(
+  hostname: string,
+  port: number,
+  m: TlsMaterial,
+  alpnProtocols: string[],
+  hello: Uint8Array,
+): Promise<void> {
+  let conn: Deno.Conn;
+  try {
+    conn = await openTls(hostname, port, m, alpnProtocols);
+  } catch (e) {
+    throw e instanceof TransportError ? e : connectFailure(e);
+  }
+  try {
+    await conn.write(hello);
+    await conn.read(new Uint8Array(1024));
+  } catch (e) {
+    throw tlsAlertFailure(e, m, false, true) ?? e;
+  } finally {
+    conn.close();
+  }
+}

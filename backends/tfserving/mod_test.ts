@@ -1,0 +1,112 @@
+/**
+ * The tfserving backend over both protocols against the reference server: the signature
+ * becomes the ModelInfo (batched because dim 0 is -1), outputs decode when captured (typed
+ * int_val over gRPC, nested JSON over REST), and a bad signature, version or dtype is a clear
+ * error naming what to do.
+ */
+import assert from "node:assert/strict";
+import type { Backend, BackendOptions } from "../../core/backend.ts";
+import { RunError } from "../../core/errors.ts";
+import { tensorFromJson, tensorToJson } from "../../core/data/tensor_codec.ts";
+import { startServer } from "../../server/mod.ts";
+import type { ReferenceServer } from "../../server/server.ts";
+import { sendOnce, simpleSpec } from "../../conformance/fixture.ts";
+import factory from "./mod.ts";
+
+type Protocol = BackendOptions["protocol"];
+
+async function withBackend(
+  protocol: Protocol,
+  extra: Partial<BackendOptions>,
+  fn: (backend: Backend, server: ReferenceServer) => Promise<void>,
+): Promise<void> {
+  const server = await startServer({ tfservingPort: 0 });
+  const backend = factory.create({
+    url: protocol === "grpc" ? server.tfservingUrl! : server.url,
+    protocol,
+    headers: [],
+    inputTensorFormat: "binary",
+    outputTensorFormat: "binary",
+    verbose: false,
+    ...extra,
+  });
+  try {
+    await fn(backend, server);
+  } finally {
+    await backend.close();
+    await server.close();
+  }
+}
+
+for (const protocol of ["grpc", "http"] as Protocol[]) {
+  Deno.test(`tfserving ${protocol}: the signature is the model, outputs decode`, async () => {
+    await withBackend(protocol, { captureOutputs: true }, async (backend, server) => {
+      const info = await backend.describe("simple", "");
+      assert.equal(info.maxBatchSize > 0, true, "dim 0 of -1 means batched");
+      assert.deepEqual(info.inputs, [
+        { name: "INPUT0", datatype: "INT32", shape: [16] },
+        { name: "INPUT1", datatype: "INT32", shape: [16] },
+      ]);
+      assert.deepEqual(info.outputs.map((o) => o.name).sort(), ["OUTPUT0", "OUTPUT1"]);
+      const rec = await sendOnce(await backend.connect(), backend, simpleSpec(2));
+      assert.equal(rec.outcome, "ok", rec.error);
+      const a = Array.from({ length: 32 }, (_, i) => i);
+      const byName = new Map(rec.outputs.map((o) => [o.name, o]));
+      assert.deepEqual(byName.get("OUTPUT0"), {
+        name: "OUTPUT0",
+        datatype: "INT32",
+        shape: [2, 16],
+        bytes: tensorFromJson("INT32", a.map((x) => 2 * x)),
+      });
+      assert.deepEqual(
+        tensorToJson("INT32", new Uint8Array(byName.get("OUTPUT1")!.bytes)),
+        a.map(() => 0),
+      );
+      assert.equal(server.groundTruth("simple").inferenceCount, 2);
+    });
+  });
+
+  Deno.test(`tfserving ${protocol}: unknown signature, version and model are RunErrors`, async () => {
+    await withBackend(protocol, { modelSignatureName: "predict" }, async (backend) => {
+      await assert.rejects(
+        backend.describe("simple", ""),
+        (e: Error) =>
+          e instanceof RunError &&
+          e.message === "model 'simple' has no signature 'predict' (it has: serving_default); " +
+              "pick one with --model-signature-name",
+      );
+      await assert.rejects(
+        backend.describe("simple", "2"),
+        /failed to get model metadata: .*Servable not found for request: Specific\(simple, 2\)/,
+      );
+      await assert.rejects(
+        backend.describe("nope", ""),
+        /failed to get model metadata: .*Servable not found for request: Latest\(nope\)/,
+      );
+    });
+  });
+}
+
+Deno.test("tfserving grpc: -x goes as version_label, which the server resolves", async () => {
+  await withBackend("grpc", {}, async (backend, server) => {
+    await backend.describe("simple", "1");
+    const spec = { ...simpleSpec(1), version: "1" };
+    const ok = await sendOnce(await backend.connect(), backend, spec);
+    assert.equal(ok.outcome, "ok", ok.error);
+    const bad = await sendOnce(await backend.connect(), backend, { ...spec, version: "7" });
+    assert.equal(bad.outcome, "server_error");
+    assert.match(bad.error, /Servable not found for request: Specific\(simple, 7\)/);
+    assert.equal(server.groundTruth("simple").successCount, 1);
+  });
+});
+
+Deno.test("tfserving: BF16 inputs are refused at prepare time", async () => {
+  await withBackend("grpc", {}, (backend) => {
+    const spec = {
+      ...simpleSpec(1),
+      inputs: [{ name: "X", datatype: "BF16" as const, shape: [1], bytes: new Uint8Array(2) }],
+    };
+    assert.throws(() => backend.prepare(spec), /BF16 cannot be sent to TF Serving/);
+    return Promise.resolve();
+  });
+});

@@ -1,0 +1,126 @@
+/**
+ * The "torchserve" service kind (-i http only): POST /predictions/{model}[/{version}] on
+ * TorchServe's inference port with each request's body read from the file its
+ * TORCHSERVE_INPUT entry names (perf_analyzer.md §4.2, protocols.md §5.1). Health is GET /ping.
+ * The inference port has no metadata or statistics API, so describe() synthesizes the model and
+ * the report is client-side only (no ServerStats capability).
+ */
+import {
+  type Backend,
+  BACKEND_CONTRACT_VERSION,
+  type BackendFactory,
+  type BackendOptions,
+  type Channel,
+  type ModelInfo,
+  type PreparedRequest,
+  type RequestSpec,
+} from "../../core/backend.ts";
+import { type Clock, systemClock } from "../../core/clock.ts";
+import { RunError } from "../../core/errors.ts";
+import { ControlClient } from "../triton/control_client.ts";
+import { ProtocolError, TransportError } from "../net/http_connection.ts";
+import { resolveHttpTarget, type ServerTarget } from "../net/http_url.ts";
+import { TorchServeChannel } from "./channel.ts";
+import { encodePrediction, TORCHSERVE_INPUT } from "./request.ts";
+
+/** Printed once at startup: why the model looks the way it does. */
+export const TORCHSERVE_MODEL_NOTE = "TorchServe has no model metadata API on its inference " +
+  `port: the model is taken to have one BYTES input ${TORCHSERVE_INPUT} (a file path from ` +
+  "--input-data, whose content is sent as the multipart field 'data'), no declared outputs " +
+  "and no batching; only client-side statistics are reported.";
+
+const HEALTH_FAILED = "TorchServe health check (GET /ping) failed: ";
+
+export class TorchServeBackend implements Backend {
+  readonly kind = "torchserve";
+  readonly #target: ServerTarget;
+  readonly #control: ControlClient;
+  readonly #channels = new Set<TorchServeChannel>();
+
+  constructor(
+    private readonly options: BackendOptions,
+    private readonly clock: Clock = systemClock,
+    private readonly readFile: (path: string) => Uint8Array = Deno.readFileSync,
+  ) {
+    this.#target = resolveHttpTarget(options.url, options.tls);
+    this.#control = new ControlClient(this.#target, options.headers, clock);
+  }
+
+  /** Checks /ping, then describes the one input perf_analyzer's torchserve mode uses. */
+  async describe(model: string, version: string): Promise<ModelInfo> {
+    await this.health();
+    return {
+      name: model,
+      version,
+      platform: "torchserve",
+      inputs: [{ name: TORCHSERVE_INPUT, datatype: "BYTES", shape: [1] }],
+      outputs: [],
+      maxBatchSize: 0,
+      sequence: false,
+      decoupled: false,
+      dynamicBatching: false,
+      responseCache: false,
+      notes: [TORCHSERVE_MODEL_NOTE],
+    };
+  }
+
+  /** GET /ping must answer 200 {"status": "Healthy"}; anything else is a clear RunError. */
+  async health(): Promise<void> {
+    let reply;
+    try {
+      reply = await this.#control.get("/ping");
+    } catch (e) {
+      if (e instanceof TransportError || e instanceof ProtocolError) {
+        throw new RunError(`${HEALTH_FAILED}${e.message} (is ${this.options.url} TorchServe?)`);
+      }
+      throw e;
+    }
+    const status = (reply.json as { status?: unknown } | undefined)?.status;
+    if (reply.status !== 200 || status !== "Healthy") {
+      const said = status === undefined ? reply.errorText : `status "${String(status)}"`;
+      throw new RunError(`${HEALTH_FAILED}HTTP ${reply.status}, ${said}`);
+    }
+  }
+
+  prepare(spec: RequestSpec): PreparedRequest {
+    return encodePrediction(spec, {
+      hostHeader: this.#target.hostHeader,
+      headers: this.options.headers,
+      readFile: this.readFile,
+    });
+  }
+
+  connect(): Promise<Channel> {
+    const ch = new TorchServeChannel(
+      this.#target,
+      this.clock,
+      (c) => this.#channels.delete(c),
+      this.options.requestTimeoutMs ?? 0,
+    );
+    this.#channels.add(ch);
+    return Promise.resolve(ch);
+  }
+
+  close(): Promise<void> {
+    for (const ch of [...this.#channels]) ch.close();
+    this.#control.close();
+    return Promise.resolve();
+  }
+}
+
+const factory: BackendFactory = {
+  contractVersion: BACKEND_CONTRACT_VERSION,
+  kind: "torchserve",
+  protocols: ["http"],
+  create(options: BackendOptions): Backend {
+    if (options.protocol !== "http") {
+      throw new RunError(`the torchserve backend speaks HTTP only, not '${options.protocol}'`);
+    }
+    if (options.streaming) {
+      throw new RunError("the torchserve backend cannot stream (--streaming is gRPC only)");
+    }
+    return new TorchServeBackend(options, systemClock);
+  },
+};
+
+export default factory;

@@ -1,0 +1,103 @@
+/**
+ * Encodes a RequestSpec as a ModelInferRequest once, at prepare time. The hot path then hands
+ * these bytes to grpc-js with an identity serializer, so no protobuf encoding happens per
+ * request. Tensor data travels in raw_input_contents (the only form FP16/BF16 have, and what
+ * Triton's own client sends), in the order of `inputs`.
+ */
+import { Buffer } from "node:buffer";
+import type { RequestSpec } from "../../core/backend.ts";
+import { tritonMethods } from "./grpc_proto.ts";
+import type { ShmLayout, ShmWindow } from "./shm_regions.ts";
+
+/** Request parameter asking Triton for an empty final response when a model ends silently. */
+export const EMPTY_FINAL_PARAM = "triton_enable_empty_final_response";
+
+export interface GrpcEncodeOptions {
+  /**
+   * Streaming requests ask for the empty final response, as Triton's decoupled clients do, so
+   * a stream always learns when a request is complete.
+   */
+  streaming: boolean;
+  /** Set when describe() found the model decoupled: only the final flag ends a request. */
+  decoupled: boolean;
+  /** Set with --shared-memory system: tensors travel by region, none in the message. */
+  shm?: ShmLayout;
+}
+
+export class PreparedGrpcInfer {
+  #message: Uint8Array | undefined;
+
+  constructor(
+    /** The serialized ModelInferRequest (no gRPC framing). */
+    readonly bytes: Buffer,
+    readonly model: string,
+    readonly decoupled: boolean,
+    readonly shm?: ShmLayout,
+  ) {}
+
+  /**
+   * The request as one uncompressed gRPC message (5-byte prefix, then the bytes), built on
+   * first use by the hand-written HTTP/2 transport and re-sent verbatim after that.
+   */
+  get message(): Uint8Array {
+    if (this.#message === undefined) {
+      const out = new Uint8Array(5 + this.bytes.length);
+      new DataView(out.buffer).setUint32(1, this.bytes.length);
+      out.set(this.bytes, 5);
+      this.#message = out;
+    }
+    return this.#message;
+  }
+}
+
+/** The ModelInferRequest as a plain object, in proto field names. */
+export function inferRequestObject(
+  spec: RequestSpec,
+  options: GrpcEncodeOptions,
+): Record<string, unknown> {
+  const shm = options.shm;
+  const message: Record<string, unknown> = {
+    model_name: spec.model,
+    model_version: spec.version,
+    inputs: spec.inputs.map((t, i) => ({
+      name: t.name,
+      datatype: t.datatype,
+      shape: t.shape,
+      ...(shm === undefined ? {} : { parameters: regionParams(shm, shm.inputs[i]) }),
+    })),
+    outputs: shm === undefined
+      ? spec.outputs.map((name) => ({ name }))
+      : [...shm.outputs].map(([name, w]) => ({ name, parameters: regionParams(shm, w) })),
+    raw_input_contents: shm === undefined ? spec.inputs.map((t) => t.bytes) : [],
+  };
+  const parameters: Record<string, unknown> = {};
+  if (options.streaming) parameters[EMPTY_FINAL_PARAM] = { bool_param: true };
+  const seq = spec.sequence;
+  if (seq !== undefined) {
+    // protocols.md §1.11: an integer id travels as int64_param, a string id as string_param.
+    parameters.sequence_id = typeof seq.id === "string"
+      ? { string_param: seq.id }
+      : { int64_param: seq.id };
+    parameters.sequence_start = { bool_param: seq.start };
+    parameters.sequence_end = { bool_param: seq.end };
+  }
+  if (Object.keys(parameters).length > 0) message.parameters = parameters;
+  return message;
+}
+
+/** protocols.md §1.12: the region as InferParameter values. */
+function regionParams(shm: ShmLayout, w: ShmWindow): Record<string, unknown> {
+  return {
+    shared_memory_region: { string_param: shm.name },
+    shared_memory_offset: { int64_param: w.offset },
+    shared_memory_byte_size: { int64_param: w.byteSize },
+  };
+}
+
+export function encodeGrpcInferRequest(
+  spec: RequestSpec,
+  options: GrpcEncodeOptions,
+): PreparedGrpcInfer {
+  const bytes = tritonMethods().ModelInfer.requestSerialize(inferRequestObject(spec, options));
+  return new PreparedGrpcInfer(bytes, spec.model, options.decoupled, options.shm);
+}

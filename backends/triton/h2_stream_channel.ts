@@ -1,0 +1,205 @@
+/**
+ * A streaming channel on the hand-written HTTP/2 client: one ModelStreamInfer stream carrying
+ * one request at a time, reopened by the next send when the server ends it. Timestamps and
+ * outcomes follow GrpcStreamChannel (the grpc-js one) exactly.
+ */
+import type { Channel, PreparedRequest } from "../../core/backend.ts";
+import type { Clock } from "../../core/clock.ts";
+import type { RequestRecord } from "../../core/measure/record.ts";
+import { ErrorCode } from "../../wire/h2/frames.ts";
+import type { HeaderList } from "../../wire/h2/hpack.ts";
+import type { H2ClientConnection } from "../net/h2_client.ts";
+import type { ClientStream, StreamListener } from "../net/h2_client_stream.ts";
+import type { H2Endpoint } from "../net/h2_endpoint.ts";
+import {
+  type CallStatus,
+  failureStatus,
+  MessageReader,
+  responseProblem,
+  statusOf,
+} from "../net/h2_grpc_call.ts";
+import type { PreparedGrpcInfer } from "./grpc_infer_request.ts";
+import { captureStreamOutputs } from "./grpc_outputs.ts";
+import type { RegionReader } from "./shm_regions.ts";
+import { GrpcCode, outcomeOfStatus, statusText } from "../net/grpc_status.ts";
+import { STREAM_ENDED } from "./grpc_stream_channel.ts";
+import { sendable } from "./grpc_unary_channel.ts";
+import { newStreamResponseInfo, readStreamResponse } from "../../wire/grpc/messages.ts";
+import { NO_TRAILERS } from "./h2_unary_channel.ts";
+
+export class H2StreamChannel implements Channel {
+  #closed = false;
+  #conn: H2ClientConnection | undefined;
+  #stream: ClientStream | undefined;
+  #opening: Promise<void> | undefined;
+  #headersSeen = false;
+  #record: RequestRecord | undefined;
+  #done: (() => void) | undefined;
+  #decoupled = false;
+  /** The in-flight request's output windows when it uses shared memory. */
+  #region: RegionReader | undefined;
+  readonly #info = newStreamResponseInfo();
+  readonly #reader = new MessageReader((m) => this.#response(m));
+
+  constructor(
+    private readonly endpoint: H2Endpoint,
+    private readonly headerBlock: Uint8Array,
+    private readonly clock: Clock,
+    private readonly onClose: (ch: H2StreamChannel) => void = () => {},
+    /** Decode each request's first outputs into record.outputs (output validation). */
+    private readonly captureOutputs = false,
+  ) {}
+
+  /** Opens the stream ahead of the first send, so its setup is not in that request's latency. */
+  open(): void {
+    if (!this.#stream && !this.#closed) this.#opening ??= this.#openStream().catch(() => {});
+  }
+
+  send(request: PreparedRequest, record: RequestRecord): Promise<void> {
+    const prepared = sendable(request, record, this.#closed, this.clock);
+    if (!prepared) return Promise.resolve();
+    if (this.#record) {
+      record.fail("protocol_error", "a request is already in flight on this stream", 0);
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      this.#record = record;
+      this.#done = resolve;
+      record.sendStartNs = this.clock.nowNs();
+      if (this.#stream && this.#conn!.usable) return this.#write(prepared, record);
+      // After GOAWAY the idle stream is ended and the request goes on a new connection.
+      this.#stream?.endLocal();
+      this.#stream = undefined;
+      this.#opening ??= this.#openStream();
+      this.#opening.then(() => this.#write(prepared, record), (e: Error) => {
+        if (this.#record === record) {
+          this.#complete(failureStatus({ resetCode: -1, message: e.message }));
+        }
+      });
+    });
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    const stream = this.#stream;
+    // An idle stream ends cleanly; one with a request in flight is cancelled.
+    if (stream && this.#record) this.#conn!.reset(stream, ErrorCode.CANCEL);
+    else stream?.endLocal();
+    if (this.#record) this.#complete({ code: GrpcCode.CANCELLED, details: "channel closed" });
+    this.onClose(this);
+  }
+
+  async #openStream(): Promise<void> {
+    try {
+      const conn = await this.endpoint.connection();
+      if (this.#closed) return;
+      this.#conn = conn;
+      this.#headersSeen = false;
+      this.#reader.reset();
+      // Events of a stream this channel has moved on from are ignored.
+      const mine = { stream: undefined as ClientStream | undefined };
+      const current = () => mine.stream !== undefined && this.#stream === mine.stream;
+      const listener: StreamListener = {
+        onHeaders: (headers, end) => current() && this.#onHeaders(headers, end),
+        onData: (chunk, end) => current() && this.#onData(chunk, end),
+        onError: (reason) => current() && this.#ended(failureStatus(reason)),
+      };
+      mine.stream = conn.request(this.headerBlock, false, listener);
+      this.#stream = mine.stream;
+    } finally {
+      this.#opening = undefined;
+    }
+  }
+
+  #write(prepared: PreparedGrpcInfer, record: RequestRecord): void {
+    if (this.#record !== record) return;
+    const stream = this.#stream;
+    if (!stream) return this.#complete({ code: GrpcCode.CANCELLED, details: "channel closed" });
+    this.#decoupled = prepared.decoupled;
+    this.#region = prepared.shm?.readOutput;
+    record.bytesSent += prepared.bytes.length;
+    stream.sendData(prepared.message, false);
+    record.sendEndNs = this.clock.nowNs();
+  }
+
+  #onHeaders(headers: HeaderList, endStream: boolean): void {
+    const first = !this.#headersSeen;
+    this.#headersSeen = true;
+    const problem = first ? responseProblem(headers) : undefined;
+    if (endStream) {
+      return this.#ended(
+        statusOf(headers) ?? problem ?? { code: GrpcCode.INTERNAL, details: NO_TRAILERS },
+      );
+    }
+    if (problem) {
+      this.#conn?.reset(this.#stream!, ErrorCode.CANCEL);
+      this.#ended(problem);
+    }
+  }
+
+  #onData(chunk: Uint8Array, endStream: boolean): void {
+    this.#reader.push(chunk);
+    if (endStream) this.#ended({ code: GrpcCode.INTERNAL, details: NO_TRAILERS });
+  }
+
+  /** The server ended the stream: it is forgotten (the next send opens another). */
+  #ended(status: CallStatus): void {
+    const stream = this.#stream;
+    this.#stream = undefined;
+    // Our half may still be open: the server is done with the stream, so reset it.
+    if (stream && !stream.done) this.#conn?.reset(stream, ErrorCode.NO_ERROR);
+    const record = this.#record;
+    if (!record) return;
+    if (status.code === GrpcCode.OK) {
+      record.status = status.code;
+      record.fail("transport_error", STREAM_ENDED, this.clock.nowNs());
+      return this.#complete(undefined);
+    }
+    this.#complete(status);
+  }
+
+  #response(message: Uint8Array): void {
+    const ns = this.clock.nowNs();
+    const record = this.#record;
+    if (!record) return;
+    record.bytesReceived += message.length;
+    const info = this.#info;
+    const problem = this.#reader.compressed
+      ? "compressed responses are not supported"
+      : readStreamResponse(message, info);
+    if (problem !== "") {
+      record.fail("protocol_error", problem, ns);
+      return this.#complete(undefined);
+    }
+    if (info.errorMessage !== "") {
+      record.fail("server_error", info.errorMessage, ns);
+      return this.#complete(undefined);
+    }
+    const final = !this.#decoupled || info.finalFlag !== false;
+    // Triton's empty final response only marks completion: it is not a response.
+    const marker = this.#decoupled && final && info.outputCount === 0;
+    if (!marker) {
+      record.addResponse(ns);
+      record.endNs = ns;
+      if (this.captureOutputs) {
+        captureStreamOutputs(message, info.outputCount, record, ns, this.#region);
+      }
+    } else if (record.responseCount === 0) record.endNs = ns;
+    if (final) this.#complete(undefined);
+  }
+
+  /** Frees the stream for the next request (failing it first with `status`), then resolves. */
+  #complete(status: CallStatus | undefined): void {
+    const record = this.#record!;
+    const done = this.#done!;
+    this.#record = undefined;
+    this.#done = undefined;
+    if (status) {
+      record.status = status.code;
+      const outcome = outcomeOfStatus(status.code, this.#closed);
+      record.fail(outcome, statusText(status.code, status.details), this.clock.nowNs());
+    }
+    done();
+  }
+}

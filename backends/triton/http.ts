@@ -1,0 +1,179 @@
+/**
+ * The Triton / KServe v2 HTTP backend (--service-kind triton -i http). Control-plane calls
+ * share one keep-alive connection; each channel from connect() is its own connection.
+ */
+import {
+  type Backend,
+  BACKEND_CONTRACT_VERSION,
+  type BackendFactory,
+  type BackendOptions,
+  type Channel,
+  type ModelInfo,
+  type ModelStats,
+  type PreparedRequest,
+  type RequestSpec,
+  type ServerStatsCapability,
+} from "../../core/backend.ts";
+import { type Clock, systemClock } from "../../core/clock.ts";
+import { RunError } from "../../core/errors.ts";
+import { ControlClient, isSuccess, type JsonReply } from "./control_client.ts";
+import { ProtocolError, TransportError } from "../net/http_connection.ts";
+import { resolveHttpTarget, type ServerTarget } from "../net/http_url.ts";
+import { encodeInferRequest, inferPath } from "./infer_request.ts";
+import { asArray, asObject, type JsonObject } from "./json_fields.ts";
+import { NO_STATS_NOTE, normalizeModelInfo } from "./model_info.ts";
+import { parseModelStats } from "./model_stats.ts";
+import { ShmChannel, shmRegionsFor } from "./shm_channel.ts";
+import type { ShmRegions } from "./shm_regions.ts";
+import { TritonChannel } from "./http_channel.ts";
+
+const METADATA_FAILED = "failed to get model metadata: ";
+const CONFIG_FAILED = "failed to get model config: ";
+const STATS_FAILED = "failed to get model statistics: ";
+const SHM_PATH = "/v2/systemsharedmemory";
+
+export class TritonHttpBackend implements Backend, ServerStatsCapability {
+  readonly kind = "triton";
+  readonly #target: ServerTarget;
+  readonly #control: ControlClient;
+  readonly #channels = new Set<TritonChannel>();
+  #extensions: Set<string> | undefined;
+  readonly #shm: ShmRegions | undefined;
+  /** Output names by model from describe(): shared memory needs them named. */
+  readonly #outputs = new Map<string, string[]>();
+
+  constructor(private readonly options: BackendOptions, private readonly clock: Clock) {
+    this.#target = resolveHttpTarget(options.url, options.tls);
+    this.#control = new ControlClient(this.#target, options.headers, clock);
+    this.#shm = shmRegionsFor(options, {
+      register: (name, key, byteSize) =>
+        this.#post(
+          `${SHM_PATH}/region/${encodeURIComponent(name)}/register`,
+          JSON.stringify({ key, offset: 0, byte_size: byteSize }),
+          `failed to register shared memory region '${name}': `,
+        ),
+      unregister: (name) =>
+        this.#post(
+          `${SHM_PATH}/region/${encodeURIComponent(name)}/unregister`,
+          "",
+          `failed to unregister shared memory region '${name}': `,
+        ),
+    });
+  }
+
+  async describe(model: string, version: string): Promise<ModelInfo> {
+    await this.#loadExtensions(METADATA_FAILED);
+    const base = inferPath(model, version);
+    const md = await this.#get(base, METADATA_FAILED);
+    if (!isSuccess(md.status)) throw new RunError(METADATA_FAILED + md.errorText);
+    const info = normalizeModelInfo(md.json, await this.#config(base), version);
+    if (!this.#extensions!.has("statistics")) info.notes.push(NO_STATS_NOTE);
+    this.#outputs.set(model, info.outputs.map((o) => o.name));
+    return info;
+  }
+
+  prepare(spec: RequestSpec): PreparedRequest {
+    const outputs = spec.outputs.length > 0 ? spec.outputs : this.#outputs.get(spec.model) ?? [];
+    return encodeInferRequest(spec, {
+      shm: this.#shm?.layout(spec.inputs, outputs, spec.batchSize),
+      path: inferPath(spec.model, spec.version) + "/infer",
+      hostHeader: this.#target.hostHeader,
+      headers: this.options.headers,
+      inputFormat: this.options.inputTensorFormat,
+      outputFormat: this.options.outputTensorFormat,
+    });
+  }
+
+  async connect(): Promise<Channel> {
+    await this.#shm?.ensureRegistered();
+    const ch = new TritonChannel(
+      this.#target,
+      this.clock,
+      (c) => this.#channels.delete(c),
+      this.options.requestTimeoutMs ?? 0,
+      // Read here, not at construction: the run turns it on once it knows there is
+      // validation data, after creating the backend.
+      this.options.captureOutputs === true,
+    );
+    this.#channels.add(ch);
+    return this.#shm === undefined ? ch : new ShmChannel(ch, this.#shm, this.clock);
+  }
+
+  async close(): Promise<void> {
+    for (const ch of [...this.#channels]) ch.close();
+    await this.#shm?.release();
+    this.#control.close();
+  }
+
+  async serverStats(model: string, version: string): Promise<ModelStats | undefined> {
+    await this.#loadExtensions(STATS_FAILED);
+    if (!this.#extensions!.has("statistics")) return undefined;
+    const reply = await this.#get(inferPath(model, version) + "/stats", STATS_FAILED);
+    if (!isSuccess(reply.status)) throw new RunError(STATS_FAILED + reply.errorText);
+    return parseModelStats(reply.json, model, version);
+  }
+
+  /** GET /v2 once. A server failing it is treated as listing no extensions. */
+  async #loadExtensions(prefix: string): Promise<void> {
+    if (this.#extensions) return;
+    const reply = await this.#get("/v2", prefix);
+    const list = isSuccess(reply.status) ? asArray(asObject(reply.json)?.extensions) : [];
+    this.#extensions = new Set(list.filter((x): x is string => typeof x === "string"));
+  }
+
+  /**
+   * The model configuration, or undefined for servers without the endpoint (MLServer, KServe
+   * python servers answer 404/400/501). Triton answers 400 for real errors, so 400 means
+   * "no endpoint" only when the server does not list the model_configuration extension.
+   */
+  async #config(base: string): Promise<JsonObject | undefined> {
+    const listed = this.#extensions!.has("model_configuration");
+    const reply = await this.#get(base + "/config", CONFIG_FAILED);
+    const s = reply.status;
+    if (isSuccess(s)) {
+      // An all-default config is printed as an empty body.
+      if (reply.json === undefined) return {};
+      const cfg = asObject(reply.json);
+      if (!cfg) throw new RunError(CONFIG_FAILED + "the server returned no JSON object");
+      return cfg;
+    }
+    if (s === 404 || s === 405 || s === 501 || (s === 400 && !listed)) return undefined;
+    throw new RunError(CONFIG_FAILED + reply.errorText);
+  }
+
+  async #post(path: string, body: string, prefix: string): Promise<void> {
+    const reply = await this.#guard(this.#control.post(path, body), prefix);
+    if (!isSuccess(reply.status)) throw new RunError(prefix + reply.errorText);
+  }
+
+  #get(path: string, prefix: string): Promise<JsonReply> {
+    return this.#guard(this.#control.get(path), prefix);
+  }
+
+  /** Transport and protocol failures of a control call as the run's error, with `prefix`. */
+  async #guard(call: Promise<JsonReply>, prefix: string): Promise<JsonReply> {
+    try {
+      return await call;
+    } catch (e) {
+      if (e instanceof TransportError) {
+        throw new RunError(`${prefix}HTTP client failed: ${e.message}`);
+      }
+      if (e instanceof ProtocolError) throw new RunError(`${prefix}${e.message}`);
+      throw e;
+    }
+  }
+}
+
+const factory: BackendFactory = {
+  contractVersion: BACKEND_CONTRACT_VERSION,
+  kind: "triton",
+  protocols: ["http"],
+  create(options: BackendOptions): Backend {
+    if (options.protocol !== "http") {
+      throw new RunError(`the triton HTTP backend cannot serve protocol '${options.protocol}'`);
+    }
+    return new TritonHttpBackend(options, systemClock);
+  },
+};
+
+export default factory;

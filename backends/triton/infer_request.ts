@@ -1,0 +1,174 @@
+/**
+ * Encodes a KServe v2 inference request once, as the complete HTTP/1.1 request bytes, so the
+ * hot path only writes a prepared buffer (protocols.md §1.6, §1.8).
+ */
+import type { RequestSpec, TensorData } from "../../core/backend.ts";
+import { RunError } from "../../core/errors.ts";
+import { tensorJsonText } from "../../core/data/tensor_codec.ts";
+import type { ShmLayout, ShmWindow } from "./shm_regions.ts";
+
+export interface InferEncoding {
+  /** Request target, e.g. /v2/models/simple/infer. */
+  path: string;
+  hostHeader: string;
+  /** -H headers in order. */
+  headers: [string, string][];
+  inputFormat: "binary" | "json";
+  outputFormat: "binary" | "json";
+  /** Set with --shared-memory system: tensors travel by region, the body is the JSON only. */
+  shm?: ShmLayout;
+}
+
+/** What prepare() returns: the bytes to write for every send of this request. */
+export class PreparedInfer {
+  constructor(
+    readonly bytes: Uint8Array,
+    readonly jsonHeaderLength: number,
+    readonly shm?: ShmLayout,
+  ) {}
+}
+
+const utf8 = new TextEncoder();
+
+/** Headers we compute; a -H with one of these names would corrupt the framing. */
+const FRAMING = new Set(["content-length", "inference-header-content-length", "transfer-encoding"]);
+
+export function inferPath(model: string, version: string): string {
+  const m = `/v2/models/${encodeURIComponent(model)}`;
+  return version === "" ? m : `${m}/versions/${encodeURIComponent(version)}`;
+}
+
+export function encodeInferRequest(spec: RequestSpec, enc: InferEncoding): PreparedInfer {
+  const binary = enc.inputFormat === "binary" && enc.shm === undefined;
+  const json = utf8.encode(jsonHeader(spec, enc));
+  let bodyLength = json.length;
+  if (binary) { for (const t of spec.inputs) bodyLength += t.bytes.length; }
+  const contentType = binary && spec.inputs.length > 0
+    ? "application/octet-stream"
+    : "application/json";
+  const head = utf8.encode(
+    `POST ${enc.path} HTTP/1.1\r\n` +
+      headerBlock(enc, [
+        ["Host", enc.hostHeader],
+        ["Content-Type", contentType],
+        ["Content-Length", String(bodyLength)],
+        ["Inference-Header-Content-Length", String(json.length)],
+        ["Connection", "keep-alive"],
+      ]) + "\r\n",
+  );
+  const out = new Uint8Array(head.length + bodyLength);
+  out.set(head, 0);
+  out.set(json, head.length);
+  if (binary) {
+    let at = head.length + json.length;
+    for (const t of spec.inputs) {
+      out.set(t.bytes, at);
+      at += t.bytes.length;
+    }
+  }
+  return new PreparedInfer(out, json.length, enc.shm);
+}
+
+/**
+ * A control-plane request with the same Host and -H headers: a GET (metadata, config, stats)
+ * or, with a JSON body, a POST (shared-memory registration).
+ */
+export function encodeControlRequest(
+  path: string,
+  hostHeader: string,
+  headers: [string, string][],
+  postBody?: string,
+): Uint8Array {
+  const ours: [string, string][] = [["Host", hostHeader], ["Accept", "application/json"]];
+  const body = postBody === undefined ? new Uint8Array(0) : utf8.encode(postBody);
+  if (postBody !== undefined) {
+    ours.push(["Content-Type", "application/json"], ["Content-Length", String(body.length)]);
+  }
+  ours.push(["Connection", "keep-alive"]);
+  const method = postBody === undefined ? "GET" : "POST";
+  const head = utf8.encode(
+    `${method} ${path} HTTP/1.1\r\n${headerBlock({ hostHeader, headers }, ours)}\r\n`,
+  );
+  const out = new Uint8Array(head.length + body.length);
+  out.set(head, 0);
+  out.set(body, head.length);
+  return out;
+}
+
+/**
+ * Our headers then the user's. A user header replaces ours of the same name (e.g. Host for a
+ * proxy), except the framing headers, which are always ours. Exported for the other HTTP
+ * backends (torchserve), which build their requests the same way.
+ */
+export function headerBlock(
+  enc: Pick<InferEncoding, "headers" | "hostHeader">,
+  ours: [string, string][],
+): string {
+  const user = new Map<string, [string, string]>();
+  for (const [name, value] of enc.headers) {
+    if (/[\r\n:]/.test(name) || name.trim() === "" || /[\r\n]/.test(value)) {
+      throw new RunError(`invalid HTTP header '${name}: ${value}'`);
+    }
+    const key = name.trim().toLowerCase();
+    if (!FRAMING.has(key)) user.set(key, [name.trim(), value.trim()]);
+  }
+  let text = "";
+  for (const [name, value] of ours) {
+    if (!user.has(name.toLowerCase())) text += `${name}: ${value}\r\n`;
+  }
+  for (const [name, value] of user.values()) text += `${name}: ${value}\r\n`;
+  return text;
+}
+
+function jsonHeader(spec: RequestSpec, enc: InferEncoding): string {
+  if (enc.shm !== undefined) return shmJsonHeader(spec, enc.shm);
+  const binary = enc.inputFormat === "binary";
+  const inputs = spec.inputs.map((t) => inputJson(t, binary)).join(",");
+  const names = spec.outputs;
+  const binaryOut = enc.outputFormat === "binary";
+  const param = `{"binary_data":${binaryOut}}`;
+  if (names.length === 0) {
+    // Outputs unknown: ask for all of them in the chosen format.
+    const seq = sequenceParams(spec);
+    return `{"inputs":[${inputs}],"parameters":{${seq === "" ? "" : seq + ","}` +
+      `"binary_data_output":${binaryOut}}}`;
+  }
+  const outputs = names.map((n) => `{"name":${JSON.stringify(n)},"parameters":${param}}`);
+  const params = sequenceParams(spec);
+  const head = params === "" ? "" : `"parameters":{${params}},`;
+  return `{${head}"inputs":[${inputs}],"outputs":[${outputs.join(",")}]}`;
+}
+
+/** Every input and output names its window; the layout lists the outputs to ask for. */
+function shmJsonHeader(spec: RequestSpec, shm: ShmLayout): string {
+  const inputs = spec.inputs.map((t, i) =>
+    `{"name":${JSON.stringify(t.name)},"shape":${JSON.stringify(t.shape)},` +
+    `"datatype":"${t.datatype}","parameters":${regionJson(shm, shm.inputs[i])}}`
+  );
+  const outputs = [...shm.outputs].map(([name, w]) =>
+    `{"name":${JSON.stringify(name)},"parameters":${regionJson(shm, w)}}`
+  );
+  const params = sequenceParams(spec);
+  const head = params === "" ? "" : `"parameters":{${params}},`;
+  return `{${head}"inputs":[${inputs.join(",")}],"outputs":[${outputs.join(",")}]}`;
+}
+
+function regionJson(shm: ShmLayout, w: ShmWindow): string {
+  return `{"shared_memory_region":${JSON.stringify(shm.name)},` +
+    `"shared_memory_offset":${w.offset},"shared_memory_byte_size":${w.byteSize}}`;
+}
+
+/** The sequence extension's request parameters (protocols.md §1.11), "" for other requests. */
+function sequenceParams(spec: RequestSpec): string {
+  const seq = spec.sequence;
+  if (seq === undefined) return "";
+  return `"sequence_id":${JSON.stringify(seq.id)},"sequence_start":${seq.start},` +
+    `"sequence_end":${seq.end}`;
+}
+
+function inputJson(t: TensorData, binary: boolean): string {
+  const common = `"name":${JSON.stringify(t.name)},"shape":${JSON.stringify(t.shape)},` +
+    `"datatype":"${t.datatype}"`;
+  if (binary) return `{${common},"parameters":{"binary_data_size":${t.bytes.length}}}`;
+  return `{${common},"data":${tensorJsonText(t.datatype, t.bytes)}}`;
+}

@@ -1,0 +1,121 @@
+/**
+ * Normalizes KServe v2 model metadata (+ Triton model configuration when the server has one)
+ * into the core's ModelInfo, the way perf_analyzer's model parser reads them: names, datatypes
+ * and shapes from metadata; batching, scheduler and flags from the config. Protocol-neutral: the
+ * gRPC backend passes ModelMetadata / ModelConfig replies decoded with proto field names
+ * (grpc_proto.ts), which are the keys Triton's HTTP JSON uses.
+ */
+import type { ModelInfo, TensorInfo } from "../../core/backend.ts";
+import { isDataType } from "../../wire/kserve/datatypes.ts";
+import { RunError } from "../../core/errors.ts";
+import { asArray, asBool, asInt, asObject, asString, type JsonObject } from "./json_fields.ts";
+
+/**
+ * maxBatchSize used when a server without a config endpoint shows a leading -1 on every input:
+ * batching is assumed but its limit is unknown. Triton stores max_batch_size as int32, so no
+ * real limit exceeds this.
+ */
+export const UNKNOWN_MAX_BATCH_SIZE = 2 ** 31 - 1;
+
+export const NO_CONFIG_NOTE = "Server has no model configuration endpoint: assuming the " +
+  "leading -1 dimension is the batch dimension (max batch size unknown).";
+export const NO_CONFIG_NO_BATCH_NOTE =
+  "Server has no model configuration endpoint: assuming the model does not batch.";
+export const NO_STATS_NOTE =
+  "Server does not support the statistics extension: no server-side breakdown will be reported.";
+
+const PREFIX = "failed to get model metadata: ";
+
+/**
+ * `config` is the parsed /config body, or undefined when the server has none; an empty object
+ * stands for an all-default config.
+ */
+export function normalizeModelInfo(
+  metadata: unknown,
+  config: JsonObject | undefined,
+  requestedVersion: string,
+): ModelInfo {
+  const md = asObject(metadata);
+  if (!md) throw new RunError(`${PREFIX}the server returned no JSON object`);
+  const inputs = tensors(md.inputs, "input");
+  const outputs = tensors(md.outputs, "output");
+  const notes: string[] = [];
+  let maxBatchSize: number;
+  if (config) {
+    maxBatchSize = asInt(config.max_batch_size) ?? 0;
+    mergeConfigFlags(inputs, config.input);
+    mergeConfigFlags(outputs, config.output);
+  } else {
+    const batched = inputs.length > 0 && inputs.every((t) => t.shape[0] === -1);
+    maxBatchSize = batched ? UNKNOWN_MAX_BATCH_SIZE : 0;
+    notes.push(batched ? NO_CONFIG_NOTE : NO_CONFIG_NO_BATCH_NOTE);
+  }
+  if (maxBatchSize > 0) {
+    // Metadata shows the batch dimension as a leading -1; ModelInfo shapes exclude it.
+    for (const t of inputs) t.shape = t.shape.slice(1);
+    for (const t of outputs) if (config || t.shape[0] === -1) t.shape = t.shape.slice(1);
+  }
+  const cfg = config ?? {};
+  return {
+    name: asString(md.name) ?? asString(cfg.name) ?? "",
+    version: requestedVersion !== "" ? requestedVersion : soleVersion(md.versions),
+    platform: asString(md.platform) || asString(cfg.platform) || asString(cfg.backend) || "",
+    inputs,
+    outputs,
+    maxBatchSize,
+    sequence: "sequence_batching" in cfg,
+    sequenceStringIds: stringCorrelationIds(cfg.sequence_batching),
+    decoupled: asBool(asObject(cfg.model_transaction_policy)?.decoupled),
+    dynamicBatching: "dynamic_batching" in cfg,
+    responseCache: asBool(asObject(cfg.response_cache)?.enable),
+    notes,
+  };
+}
+
+/** True when a control_input's CORRID control declares TYPE_STRING (protocols.md §2). */
+function stringCorrelationIds(batching: unknown): boolean {
+  for (const input of asArray(asObject(batching)?.control_input)) {
+    for (const control of asArray(asObject(input)?.control)) {
+      const c = asObject(control);
+      if (c?.kind === "CONTROL_SEQUENCE_CORRID" && c.data_type === "TYPE_STRING") return true;
+    }
+  }
+  return false;
+}
+
+/** Triton lists every ready version; only a single one identifies what will serve requests. */
+function soleVersion(versions: unknown): string {
+  const list = asArray(versions);
+  return list.length === 1 ? String(list[0]) : "";
+}
+
+function tensors(list: unknown, kind: string): TensorInfo[] {
+  if (list !== undefined && !Array.isArray(list)) {
+    throw new RunError(`${PREFIX}'${kind}s' is not an array`);
+  }
+  return asArray(list).map((x, i) => {
+    const t = asObject(x);
+    const name = asString(t?.name);
+    if (!t || name === undefined) throw new RunError(`${PREFIX}${kind} ${i} has no name`);
+    const datatype = asString(t.datatype) ?? "";
+    if (!isDataType(datatype)) {
+      throw new RunError(`${PREFIX}${kind} '${name}' has unsupported datatype '${datatype}'`);
+    }
+    const shape = asArray(t.shape).map((d) => asInt(d));
+    if (!Array.isArray(t.shape) || shape.some((d) => d === undefined || d < -1)) {
+      throw new RunError(`${PREFIX}${kind} '${name}' has an invalid shape`);
+    }
+    return { name, datatype, shape: shape as number[] };
+  });
+}
+
+/** Copies optional / is_shape_tensor from config input[] / output[] entries with the same name. */
+function mergeConfigFlags(target: TensorInfo[], configList: unknown): void {
+  for (const entry of asArray(configList)) {
+    const c = asObject(entry);
+    const t = target.find((x) => x.name === asString(c?.name));
+    if (!c || !t) continue;
+    if (asBool(c.optional)) t.optional = true;
+    if (asBool(c.is_shape_tensor)) t.isShapeTensor = true;
+  }
+}

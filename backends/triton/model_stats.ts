@@ -1,0 +1,69 @@
+/**
+ * Parses the statistics extension's JSON (protocols.md §1.10), or a gRPC ModelStatistics reply
+ * decoded with proto field names (§2.7, same keys), into the core's ModelStats.
+ */
+import type { ModelStats } from "../../core/backend.ts";
+import { RunError } from "../../core/errors.ts";
+import { asArray, asObject, asString, intOrZero, type JsonObject } from "./json_fields.ts";
+
+export function emptyModelStats(): ModelStats {
+  return {
+    inferenceCount: 0,
+    executionCount: 0,
+    successCount: 0,
+    successNs: 0,
+    queueCount: 0,
+    queueNs: 0,
+    computeInputCount: 0,
+    computeInputNs: 0,
+    computeInferCount: 0,
+    computeInferNs: 0,
+    computeOutputCount: 0,
+    computeOutputNs: 0,
+    cacheHitCount: 0,
+    cacheHitNs: 0,
+    cacheMissCount: 0,
+    cacheMissNs: 0,
+  };
+}
+
+/**
+ * Picks the entries for `model` (and `version` when given) from a /stats reply and sums them:
+ * without a version the server returns every ready version, and requests may land on any.
+ */
+export function parseModelStats(body: unknown, model: string, version: string): ModelStats {
+  const entries = asArray(asObject(body)?.model_stats).filter((x) => {
+    const e = asObject(x);
+    return e !== undefined && e.name === model &&
+      (version === "" || String(asString(e.version) ?? e.version) === version);
+  }) as JsonObject[];
+  if (entries.length === 0) {
+    const which = version === "" ? `'${model}'` : `'${model}' version ${version}`;
+    throw new RunError(`failed to get model statistics: no statistics returned for ${which}`);
+  }
+  const s = emptyModelStats();
+  for (const e of entries) addEntry(s, e);
+  return s;
+}
+
+/** Each `inference_stats` entry (JSON key) and the ModelStats count/ns fields it adds to. */
+const DURATIONS: [string, keyof ModelStats, keyof ModelStats][] = [
+  ["success", "successCount", "successNs"],
+  ["queue", "queueCount", "queueNs"],
+  ["compute_input", "computeInputCount", "computeInputNs"],
+  ["compute_infer", "computeInferCount", "computeInferNs"],
+  ["compute_output", "computeOutputCount", "computeOutputNs"],
+  ["cache_hit", "cacheHitCount", "cacheHitNs"],
+  ["cache_miss", "cacheMissCount", "cacheMissNs"],
+];
+
+function addEntry(s: ModelStats, e: JsonObject): void {
+  const inf = asObject(e.inference_stats) ?? {};
+  s.inferenceCount += intOrZero(e.inference_count);
+  s.executionCount += intOrZero(e.execution_count);
+  for (const [key, count, ns] of DURATIONS) {
+    const d = asObject(inf[key]);
+    s[count] += intOrZero(d?.count);
+    s[ns] += intOrZero(d?.ns);
+  }
+}

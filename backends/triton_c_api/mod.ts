@@ -1,0 +1,164 @@
+/**
+ * The Triton in-process C API backend (--service-kind triton_c_api): libtritonserver.so is
+ * loaded with Deno.dlopen from --triton-server-directory and serves --model-repository inside
+ * this process (protocols.md §6). Unlike perf_analyzer's C API mode, async and request-rate
+ * modes work: every request is asynchronous underneath (ServerInferAsync), and completions come
+ * back through the completion queue (backends/triton_c_api/engine.ts).
+ *
+ * There is no network protocol, so the factory lists none: the run then ignores -i and -u the
+ * way perf_analyzer does, and says so when they were changed (core/run.ts).
+ *
+ * Model version: "" asks the server's version policy (-1). perf_analyzer sends version 1
+ * instead, which fails for repositories without a version 1.
+ */
+import {
+  type Backend,
+  BACKEND_CONTRACT_VERSION,
+  type BackendFactory,
+  type BackendOptions,
+  type Channel,
+  type ModelInfo,
+  type ModelStats,
+  type PreparedRequest,
+  type RequestSpec,
+  type ServerStatsCapability,
+} from "../../core/backend.ts";
+import { type Clock, systemClock } from "../../core/clock.ts";
+import { RunError } from "../../core/errors.ts";
+import type { RequestRecord } from "../../core/measure/record.ts";
+import { CapiEngine } from "./engine.ts";
+import { PreparedCapi } from "./requests.ts";
+import { InProcessServer } from "./server.ts";
+import { asObject } from "../triton/json_fields.ts";
+import { normalizeModelInfo } from "../triton/model_info.ts";
+import { parseModelStats } from "../triton/model_stats.ts";
+
+export const DEFAULT_SERVER_DIRECTORY = "/opt/tritonserver";
+
+/** -x as the C API's int64 version: "" → -1 (latest per policy); else a non-negative integer. */
+export function modelVersionNumber(version: string): bigint {
+  if (version === "") return -1n;
+  if (!/^\d+$/.test(version)) {
+    throw new RunError(
+      `Failed to get model version from specified version string '${version}': version ` +
+        "should be an integral value > 0",
+    );
+  }
+  return BigInt(version);
+}
+
+function folderExists(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export class TritonCapiBackend implements Backend, ServerStatsCapability {
+  readonly kind = "triton_c_api";
+  #start: Promise<{ host: InProcessServer; engine: CapiEngine }> | undefined;
+  #closed = false;
+
+  constructor(private readonly options: BackendOptions, private readonly clock: Clock) {}
+
+  /** Starts the in-process server on first use (describe is the first call of a run). */
+  #started(): Promise<{ host: InProcessServer; engine: CapiEngine }> {
+    this.#start ??= (async () => {
+      const dir = this.options.tritonServerDirectory ?? DEFAULT_SERVER_DIRECTORY;
+      const repo = this.options.modelRepository ?? "";
+      for (const path of [dir, repo]) {
+        if (!folderExists(path)) throw new RunError(`Unable to find filepath: ${path}`);
+      }
+      const host = await InProcessServer.start({
+        serverDirectory: dir,
+        modelRepository: repo,
+        verbose: this.options.verbose,
+        stdout: this.options.stdout ??
+          ((t) => void Deno.stdout.writeSync(new TextEncoder().encode(t))),
+        stderr: this.options.stderr ??
+          ((t) => void Deno.stderr.writeSync(new TextEncoder().encode(t))),
+      });
+      // Read per response, not here: the run turns capture on after creating the backend.
+      const engine = new CapiEngine(host, this.clock, () => this.options.captureOutputs === true);
+      return { host, engine };
+    })();
+    return this.#start;
+  }
+
+  async describe(model: string, version: string): Promise<ModelInfo> {
+    const { host } = await this.#started();
+    const v = modelVersionNumber(version);
+    await host.waitModel(model, v);
+    const metadata = host.modelMetadata(model, v);
+    const config = asObject(host.modelConfig(model, v)) ?? {};
+    return normalizeModelInfo(metadata, config, version);
+  }
+
+  prepare(spec: RequestSpec): PreparedRequest {
+    if (this.#start === undefined) throw new RunError("describe() must run before prepare()");
+    return new PreparedCapi(spec, modelVersionNumber(spec.version));
+  }
+
+  async connect(): Promise<Channel> {
+    const { engine } = await this.#started();
+    return new CapiChannel(engine, this.clock);
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed || this.#start === undefined) return;
+    this.#closed = true;
+    let started;
+    try {
+      started = await this.#start;
+    } catch {
+      return; // start failed and cleaned up after itself
+    }
+    await started.engine.close();
+  }
+
+  async serverStats(model: string, version: string): Promise<ModelStats | undefined> {
+    const { host } = await this.#started();
+    return parseModelStats(
+      host.modelStatistics(model, modelVersionNumber(version)),
+      model,
+      version,
+    );
+  }
+}
+
+/** All channels share the backend's engine: there is no connection to own. */
+class CapiChannel implements Channel {
+  #closed = false;
+
+  constructor(private readonly engine: CapiEngine, private readonly clock: Clock) {}
+
+  send(prepared: PreparedRequest, record: RequestRecord): Promise<void> {
+    if (!(prepared instanceof PreparedCapi)) {
+      record.fail("protocol_error", "request was not prepared by the triton_c_api backend", 0);
+      return Promise.resolve();
+    }
+    if (this.#closed) {
+      record.fail("cancelled", "channel closed", this.clock.nowNs());
+      return Promise.resolve();
+    }
+    return this.engine.send(prepared, record);
+  }
+
+  close(): void {
+    this.#closed = true;
+  }
+}
+
+const factory: BackendFactory = {
+  contractVersion: BACKEND_CONTRACT_VERSION,
+  kind: "triton_c_api",
+  // In-process: no network protocol (see the module comment).
+  protocols: [],
+  create(options: BackendOptions): Backend {
+    return new TritonCapiBackend(options, systemClock);
+  },
+};
+
+export default factory;

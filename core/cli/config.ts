@@ -1,0 +1,231 @@
+/**
+ * The run configuration: everything the command line decides, as plain data. `core/cli_*.ts`
+ * builds it from argv; nothing else reads argv.
+ */
+import type { TlsOptions } from "../backend.ts";
+import type { SslFlags } from "./tls.ts";
+
+/** `start:end:step`; end = 0 means "no limit" (grow until the latency threshold). */
+export interface Range {
+  start: number;
+  end: number;
+  step: number;
+}
+
+export type MeasurementMode = "time_windows" | "count_windows";
+
+export interface RunConfig {
+  /** -m */
+  model: string;
+  /** -x; "" = let the server choose (latest). */
+  modelVersion: string;
+  /** --service-kind; "triton" or "plugin:<path-or-URL>". */
+  serviceKind: string;
+  /** -u; defaults to localhost:8000 for HTTP. */
+  url: string;
+  /** -i */
+  protocol: "http" | "grpc";
+  /** True when -u was given; otherwise the protocol's default port is used. */
+  urlSet: boolean;
+  /** --streaming: gRPC bidirectional stream per concurrency slot (implies async). */
+  streaming: boolean;
+  /** --grpc-compression-algorithm */
+  grpcCompression: "none" | "gzip" | "deflate";
+  /** --shared-memory (core/cli/shm.ts says which kinds take which value). */
+  sharedMemory: "none" | "system" | "cuda";
+  /** --output-shared-memory-size: bytes of each output's window (times the batch). */
+  outputSharedMemorySize: number;
+  outputSharedMemorySizeSet: boolean;
+  /** -H "Name:Value", repeatable, in order. */
+  headers: [string, string][];
+  /** Number of -v given (0, 1 or 2). */
+  verbose: number;
+  /** --triton-server-directory (triton_c_api): the Triton install with lib/libtritonserver.so. */
+  tritonServerDirectory: string;
+  /** --model-repository (triton_c_api): the model repository the in-process server loads. */
+  modelRepository: string;
+  /** --model-signature-name (tfserving); "" = not given, the backend's "serving_default". */
+  modelSignatureName: string;
+
+  measurementMode: MeasurementMode;
+  /** -p, ms. */
+  measurementIntervalMs: number;
+  /** --measurement-request-count */
+  measurementRequestCount: number;
+  /** -s divided by 100 (10 → 0.1). */
+  stabilityThreshold: number;
+  /** -r */
+  maxTrials: number;
+  /** --stop-rule: perf_analyzer's three windows, or a 99 % confidence interval within -s. */
+  stopRule: "windows" | "confidence";
+  /** --percentile; -1 = use the average latency. */
+  percentile: number;
+  /** -l, ms; 0 = no limit. */
+  latencyThresholdMs: number;
+  binarySearch: boolean;
+  /** --request-count; 0 = off (use stability windows). */
+  requestCount: number;
+  /** --warmup-request-count */
+  warmupRequestCount: number;
+  /** --request-timeout, ms; 0 = wait for ever. A timed-out request counts as failed. */
+  requestTimeoutMs: number;
+  /** --max-error-rate as a fraction (5 % → 0.05); undefined = count errors, never stop. */
+  maxErrorRate: number | undefined;
+
+  /** --concurrency-range (or deprecated -t/-c). */
+  concurrency: Range;
+  /** --max-threads as given, or the default. In this tool it caps in-flight async slots. */
+  maxThreads: number;
+  /** -a/--async; false = one request per slot at a time (perf_analyzer's sync mode). */
+  async: boolean;
+
+  /**
+   * Closed-loop concurrency, or open-loop load from a rate, an intervals file, or the
+   * timestamps of the input data (--fixed-schedule).
+   */
+  loadMode: "concurrency" | "request_rate" | "request_intervals" | "fixed_schedule";
+  /** --request-rate-range, requests per second (decimals allowed). */
+  requestRate: Range;
+  /** --request-distribution */
+  requestDistribution: "constant" | "poisson";
+  /** --request-intervals: file of gaps in µs, one per line. */
+  requestIntervalsFile: string | undefined;
+  /** --latency-from: open-loop latency from the intended (default) or the actual send time. */
+  latencyFrom: "intended" | "actual";
+  /** --pacing: "spin" (precise, busy core) or "timer" (low CPU, 2 ms bursts). */
+  pacing: "spin" | "timer";
+  /** --schedule-seed: the poisson schedule's seed (same seed, same schedule). */
+  scheduleSeed: number;
+  /** --max-inflight: open-loop in-flight cap in async mode (sync mode uses --max-threads). */
+  maxInflight: number;
+
+  /** --input-data: generated values, or files (JSON files or one directory). */
+  inputData: "random" | "zero" | "files";
+  /** --input-data paths in the order given (several JSON files append their streams). */
+  inputDataPaths: string[];
+  /** --validation-mode: a mismatch ends the run (perf_analyzer, exit 99) or is counted. */
+  validationMode: "fail" | "count";
+  /** Sequence models: --num-of-sequences (open-loop live sequences). */
+  numOfSequences: number;
+  /** --sequence-length, and whether it was given (data streams keep their own length otherwise). */
+  sequenceLength: number;
+  sequenceLengthSet: boolean;
+  /** --sequence-length-variation, percent. */
+  sequenceLengthVariation: number;
+  /** --sequence-id-range start[:end]; end exclusive. */
+  sequenceIdStart: number;
+  sequenceIdEnd: number;
+  /** --serial-sequences */
+  serialSequences: boolean;
+  /** -b */
+  batchSize: number;
+  /** True when -b was given explicitly. */
+  batchSizeSet: boolean;
+  /** --shape NAME:d1,d2 (repeatable). */
+  shapes: Map<string, number[]>;
+  /** --string-length */
+  stringLength: number;
+  /** --string-data; undefined = random strings. */
+  stringData: string | undefined;
+  /** --input-tensor-format */
+  inputTensorFormat: "binary" | "json";
+  /** --output-tensor-format */
+  outputTensorFormat: "binary" | "json";
+
+  /** -f; undefined = no CSV. */
+  csvFile: string | undefined;
+  /** --verbose-csv */
+  verboseCsv: boolean;
+  /** --collect-metrics: scrape the server's Prometheus GPU metrics during windows. */
+  collectMetrics: boolean;
+  /** --metrics-url; with --collect-metrics and no URL: the -u host on port 8002. */
+  metricsUrl: string;
+  /** --metrics-interval, ms between scrapes. */
+  metricsIntervalMs: number;
+  /** --profile-export-file; undefined = no export. */
+  profileExportFile: string | undefined;
+  /** The --ssl-* values as given (core/cli/tls.ts checks them against -i and -u). */
+  ssl: SslFlags;
+  /** What the backend uses for TLS; undefined = no TLS flags (an https:// URL still means TLS). */
+  tls: TlsOptions | undefined;
+  /** --report-json (our extension): the run summary that `compare` reads. */
+  reportJsonFile: string | undefined;
+  /** --report-html (our extension): the self-contained HTML report. */
+  reportHtmlFile: string | undefined;
+  /** The live progress line on a terminal; --no-progress turns it off. */
+  progress: boolean;
+}
+
+/** Defaults exactly as perf_analyzer's (reference §1.2). */
+export function defaultConfig(): RunConfig {
+  return {
+    model: "",
+    modelVersion: "",
+    serviceKind: "triton",
+    url: "localhost:8000",
+    protocol: "http",
+    urlSet: false,
+    streaming: false,
+    grpcCompression: "none",
+    sharedMemory: "none",
+    outputSharedMemorySize: 102400,
+    outputSharedMemorySizeSet: false,
+    headers: [],
+    verbose: 0,
+    tritonServerDirectory: "/opt/tritonserver",
+    modelRepository: "",
+    modelSignatureName: "",
+    measurementMode: "time_windows",
+    measurementIntervalMs: 5000,
+    measurementRequestCount: 50,
+    stabilityThreshold: 0.1,
+    maxTrials: 10,
+    stopRule: "windows",
+    percentile: -1,
+    latencyThresholdMs: 0,
+    binarySearch: false,
+    requestCount: 0,
+    warmupRequestCount: 0,
+    requestTimeoutMs: 0,
+    maxErrorRate: undefined,
+    concurrency: { start: 1, end: 1, step: 1 },
+    maxThreads: 16,
+    async: false,
+    loadMode: "concurrency",
+    requestRate: { start: 1, end: 1, step: 1 },
+    requestDistribution: "constant",
+    requestIntervalsFile: undefined,
+    latencyFrom: "intended",
+    pacing: "spin",
+    scheduleSeed: 1,
+    maxInflight: 1024,
+    inputData: "random",
+    inputDataPaths: [],
+    validationMode: "fail",
+    numOfSequences: 4,
+    sequenceLength: 20,
+    sequenceLengthSet: false,
+    sequenceLengthVariation: 20,
+    sequenceIdStart: 1,
+    sequenceIdEnd: 0xffffffff,
+    serialSequences: false,
+    batchSize: 1,
+    batchSizeSet: false,
+    shapes: new Map(),
+    stringLength: 128,
+    stringData: undefined,
+    inputTensorFormat: "binary",
+    outputTensorFormat: "binary",
+    csvFile: undefined,
+    verboseCsv: false,
+    collectMetrics: false,
+    metricsUrl: "localhost:8002/metrics",
+    metricsIntervalMs: 1000,
+    profileExportFile: undefined,
+    ssl: { grpcUseSsl: false },
+    tls: undefined,
+    reportJsonFile: undefined,
+    reportHtmlFile: undefined,
+    progress: true,
+  };
+}

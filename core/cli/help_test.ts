@@ -1,0 +1,65 @@
+import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
+import { usageText, versionText } from "./help.ts";
+import { HELP } from "./help_table.ts";
+import { OPTIONS, UNSUPPORTED_LONG_NAMES } from "./spec.ts";
+
+Deno.test("help documents every supported option exactly once", () => {
+  const documented = Object.values(HELP).flat().map((e) => e.id).sort();
+  const supported = OPTIONS.flatMap((o) => (o.id === "unsupported" ? [] : [o.id])).sort();
+  assertEquals(documented, supported);
+});
+
+Deno.test("help text: intro, groups in order, widths, unsupported only on the last line", () => {
+  const text = usageText();
+  const lines = text.trimEnd().split("\n");
+  assert(lines[0].startsWith("perf_analyzer "), lines[0]);
+  assertEquals(lines[1], "Usage: perf_analyzer -m <model name> [options]");
+  const groups = lines.filter((l) => /^[A-Z][a-z ]+:$/.test(l));
+  assertEquals(groups, [
+    "General:",
+    "Measurement:",
+    "Load:",
+    "Input data:",
+    "Sequences:",
+    "Protocol:",
+    "Output:",
+  ]);
+  assert(lines.includes("Differences from perf_analyzer:"));
+  for (const line of lines) assert(line.length <= 100, `too long: ${line}`);
+  const tail = text.slice(text.indexOf("Recognized but not yet supported:"));
+  const body = text.slice(0, text.indexOf("Recognized but not yet supported:"));
+  for (const name of UNSUPPORTED_LONG_NAMES) {
+    assert(tail.includes(`--${name}`), name);
+    assert(!new RegExp(`--${name}\\b(?!-)`).test(body), `listed as working: ${name}`);
+  }
+  // Each option line shows its value form and default.
+  assert(text.includes("-p, --measurement-interval <ms>"));
+  const flat = text.replace(/\s+/g, " ");
+  assert(
+    flat.includes(
+      "--concurrency-range <start:end:step> Requests kept in flight; one value = " +
+        "one level; end 0 = grow until -l is reached. [default: 1:1:1]",
+    ),
+  );
+  assert(flat.includes(
+    "-l, --latency-threshold <ms> Stop the sweep once the latency reaches " +
+      "this many ms. [default: 0 = no limit]",
+  ));
+  assert(text.includes("-h/--help exists"));
+  assert(text.includes('Every value error names the value given (Got "...")'));
+});
+
+Deno.test("version text matches perf_analyzer's shape", () => {
+  assert(/^Perf Analyzer Version \d+\.\d+\.\d+ \(commit deno-ts\)$/.test(versionText()));
+});
+
+Deno.test("every help entry appears with its flags, meaning and default", () => {
+  const flat = usageText().replace(/\s+/g, " ");
+  let entries = 0;
+  for (const entry of Object.values(HELP).flat()) {
+    const tail = entry.def === "" ? "" : ` [default: ${entry.def}]`;
+    assert(flat.includes(` ${entry.flags} ${entry.text}${tail}`), entry.flags);
+    entries++;
+  }
+  assertEquals(entries, OPTIONS.filter((o) => o.id !== "unsupported").length);
+});

@@ -1,0 +1,95 @@
+/**
+ * getopt_long-style scanning of argv into (option, value) pairs, in argv order. Knows syntax
+ * only (clusters, attached values, `--name=value`, `--`); what a value means is decided by
+ * the config builder. A generator, so an error in a later argument cannot hide an error in an
+ * earlier one: the caller applies each pair before the next is scanned, as perf_analyzer does.
+ */
+import { UsageError } from "../errors.ts";
+import { displayName, findLong, findShort, type OptionSpec } from "./spec.ts";
+
+export interface ScannedOption {
+  spec: OptionSpec;
+  /** The value, or undefined for flags. */
+  value: string | undefined;
+  /** The option as the user typed it ("-b", "--concurrency-range"), for messages. */
+  typed: string;
+}
+
+/** Yields every option of argv (argv excludes the program name). Throws UsageError on bad syntax. */
+export function* scanArgs(argv: readonly string[]): Generator<ScannedOption> {
+  let i = 0;
+  while (i < argv.length) {
+    const arg = argv[i++];
+    if (arg === "--") {
+      // Everything after "--" is positional, and this tool takes no positional arguments.
+      if (i < argv.length) throw positional(argv[i]);
+      return;
+    }
+    if (arg.startsWith("--")) {
+      const [option, consumed] = scanLong(arg, argv, i);
+      i += consumed;
+      yield option;
+    } else if (arg.startsWith("-") && arg.length > 1) {
+      const [options, consumed] = scanShortCluster(arg, argv, i);
+      i += consumed;
+      yield* options;
+    } else {
+      throw positional(arg);
+    }
+  }
+}
+
+function positional(arg: string): UsageError {
+  return new UsageError(`Unexpected argument '${arg}'. This tool takes no positional arguments.`);
+}
+
+/** Scans one `--name`, `--name=value` or `--name value`; returns the option and argv items consumed after it. */
+function scanLong(arg: string, argv: readonly string[], next: number): [ScannedOption, number] {
+  const eq = arg.indexOf("=");
+  const name = eq < 0 ? arg.slice(2) : arg.slice(2, eq);
+  const found = findLong(name);
+  if (found === undefined) throw new UsageError(`Invalid long option '--${name}'`);
+  if (Array.isArray(found)) {
+    const candidates = found.map(displayName).join(", ");
+    throw new UsageError(`Ambiguous long option '--${name}' (could be ${candidates})`);
+  }
+  const typed = displayName(found);
+  if (!found.takesValue) {
+    if (eq >= 0) {
+      throw new UsageError(`Option '${typed}' does not take a value. Got "${arg.slice(eq + 1)}".`);
+    }
+    return [{ spec: found, value: undefined, typed }, 0];
+  }
+  if (eq >= 0) return [{ spec: found, value: arg.slice(eq + 1), typed }, 0];
+  // Like getopt, the next argument is the value even when it starts with '-' (e.g. "--percentile -1").
+  if (next >= argv.length) throw new UsageError(`Missing value for option '${typed}'`);
+  return [{ spec: found, value: argv[next], typed }, 1];
+}
+
+/** Scans `-abc`, `-b4`, `-b 4`; returns the options and argv items consumed after the cluster. */
+function scanShortCluster(
+  arg: string,
+  argv: readonly string[],
+  next: number,
+): [ScannedOption[], number] {
+  const options: ScannedOption[] = [];
+  for (let k = 1; k < arg.length; k++) {
+    const letter = arg[k];
+    const spec = findShort(letter);
+    if (spec === undefined) throw new UsageError(`Invalid short option '-${letter}'`);
+    const typed = `-${letter}`;
+    if (!spec.takesValue) {
+      options.push({ spec, value: undefined, typed });
+      continue;
+    }
+    // The rest of the cluster, if any, is the value (getopt's "-b4").
+    if (k + 1 < arg.length) {
+      options.push({ spec, value: arg.slice(k + 1), typed });
+      return [options, 0];
+    }
+    if (next >= argv.length) throw new UsageError(`Missing value for option '${typed}'`);
+    options.push({ spec, value: argv[next], typed });
+    return [options, 1];
+  }
+  return [options, 0];
+}

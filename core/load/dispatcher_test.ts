@@ -1,0 +1,113 @@
+import assert from "node:assert/strict";
+import { systemClock } from "../clock.ts";
+import { Dispatcher } from "./dispatcher.ts";
+import type { RequestRecord } from "../measure/record.ts";
+import { FakeBackend } from "../testing/fake_backend.ts";
+import { FakeClock } from "../testing/fake_clock.ts";
+import { roundRobin } from "../data/request_source.ts";
+
+function collector() {
+  const seen = { sent: 0, ok: 0, failed: 0, errors: [] as string[] };
+  return {
+    seen,
+    sink: {
+      sent: () => seen.sent++,
+      completed: (r: RequestRecord) => {
+        if (r.outcome === "ok") seen.ok++;
+        else {
+          seen.failed++;
+          seen.errors.push(r.error);
+        }
+      },
+    },
+  };
+}
+
+Deno.test("a quota sends exactly that many requests, round-robin over the data", async () => {
+  const backend = new FakeBackend();
+  const { seen, sink } = collector();
+  const d = new Dispatcher(backend, roundRobin(["a", "b", "c"]), systemClock, sink);
+  d.limit(10);
+  await d.setConcurrency(2);
+  await d.drain();
+  assert.equal(seen.sent, 10);
+  assert.equal(seen.ok, 10);
+  assert.deepEqual(backend.sentPayloads.slice(0, 4), ["a", "b", "c", "a"]);
+  await d.stop();
+  assert.equal(backend.channelsClosed, 2);
+});
+
+Deno.test("concurrency N keeps exactly N in flight, and can shrink and grow", async () => {
+  const backend = new FakeBackend(2);
+  const { seen, sink } = collector();
+  const d = new Dispatcher(backend, roundRobin(["x"]), systemClock, sink);
+  await d.setConcurrency(4);
+  await new Promise((r) => setTimeout(r, 30));
+  assert.equal(backend.peakInFlight, 4);
+  await d.setConcurrency(1);
+  await new Promise((r) => setTimeout(r, 30));
+  assert.ok(backend.inFlight <= 1, `in flight ${backend.inFlight}`);
+  await d.setConcurrency(3);
+  await new Promise((r) => setTimeout(r, 30));
+  assert.equal(backend.inFlight, 3);
+  await d.stop();
+  assert.equal(backend.inFlight, 0);
+  assert.equal(seen.sent, seen.ok);
+  assert.equal(backend.channelsOpened, 4);
+});
+
+Deno.test("failed requests are records, not exceptions, and the loop goes on", async () => {
+  const backend = new FakeBackend();
+  let n = 0;
+  backend.failWith = () => (n++ % 2 === 0 ? "HTTP 500" : undefined);
+  const { seen, sink } = collector();
+  const d = new Dispatcher(backend, roundRobin(["p"]), systemClock, sink);
+  d.limit(6);
+  await d.setConcurrency(1);
+  await d.drain();
+  assert.equal(seen.ok, 3);
+  assert.equal(seen.failed, 3);
+  assert.deepEqual(seen.errors, ["HTTP 500", "HTTP 500", "HTTP 500"]);
+  await d.stop();
+});
+
+Deno.test("a backend that throws is recorded as a protocol error", async () => {
+  const backend = new FakeBackend();
+  backend.throwOnSend = true;
+  const { seen, sink } = collector();
+  const d = new Dispatcher(backend, roundRobin(["p"]), systemClock, sink);
+  d.limit(2);
+  await d.setConcurrency(1);
+  await d.drain();
+  assert.equal(seen.failed, 2);
+  assert.equal(seen.errors[0], "backend error: boom");
+  await d.stop();
+});
+
+Deno.test("an empty request list is refused", () => {
+  assert.throws(
+    () => roundRobin([]),
+    RangeError,
+  );
+});
+
+Deno.test("transport errors back off (1, 2, 4 … ms) instead of spinning", async () => {
+  const clock = new FakeClock();
+  const backend = new FakeBackend(0, clock);
+  const sleeps: number[] = [];
+  const sleep = clock.sleep.bind(clock);
+  clock.sleep = (ms: number, signal?: AbortSignal) => {
+    sleeps.push(ms);
+    return sleep(ms, signal);
+  };
+  backend.failOutcome = "transport_error";
+  backend.failWith = () => "Couldn't connect to server";
+  const { seen, sink } = collector();
+  const d = new Dispatcher(backend, roundRobin(["p"]), clock, sink);
+  d.limit(6);
+  await d.setConcurrency(1);
+  await d.drain();
+  assert.equal(seen.failed, 6);
+  assert.deepEqual(sleeps, [1, 2, 4, 8, 16]);
+  await d.stop();
+});

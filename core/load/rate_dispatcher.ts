@@ -1,0 +1,187 @@
+/**
+ * Open-loop load: requests go out at the times a schedule intends, whether or not earlier ones
+ * have come back. Each request's record carries its intended time, so a request that had to
+ * wait (the pacer woke late, or every connection was busy) is measured from when it should
+ * have been sent: a stalled server cannot hide behind the client's own backlog.
+ *
+ * In-flight requests each hold a slot (a channel and a record), opened on demand up to
+ * `maxInFlight` (perf_analyzer's sync mode: --max-threads) and reused afterwards.
+ */
+import type { Backend, Channel, PreparedRequest } from "../backend.ts";
+import type { Clock } from "../clock.ts";
+import type { DispatchSink, LoadDriver } from "./dispatcher.ts";
+import type { Pacer } from "./pacer.ts";
+import { RequestRecord } from "../measure/record.ts";
+import type { RequestSource } from "../data/request_source.ts";
+import type { Schedule } from "./schedule.ts";
+
+interface Slot {
+  channel: Channel;
+  record: RequestRecord;
+  /** Bound once so completing a request allocates no closure. */
+  done: () => void;
+  failed: (e: Error) => void;
+}
+
+export class RateDispatcher implements LoadDriver {
+  #free: Slot[] = [];
+  #all: Slot[] = [];
+  #opening = 0;
+  #inFlight = 0;
+  /** Waiters for a free slot when all `maxInFlight` are busy, oldest first. */
+  #slotWaiters: ((slot: Slot) => void)[] = [];
+  #idleWaiters: (() => void)[] = [];
+  #remaining = Infinity;
+  #level: AbortController | undefined;
+  /** Schedule loops still running (an aborted one ends at its next wake-up). */
+  #loops = 0;
+
+  constructor(
+    private readonly backend: Backend,
+    private readonly source: RequestSource,
+    private readonly clock: Clock,
+    private readonly sink: DispatchSink,
+    private readonly scheduleFor: (rate: number) => Schedule,
+    private readonly pacer: Pacer,
+    private readonly maxInFlight: number,
+  ) {
+    if (!(maxInFlight >= 1)) {
+      throw new RangeError(`Cannot cap in-flight requests at ${maxInFlight}`);
+    }
+  }
+
+  /** Starts the schedule for `rate` now; the previous level's schedule stops sending. */
+  setLevel(rate: number): Promise<void> {
+    const schedule = this.scheduleFor(rate);
+    this.#level?.abort();
+    const level = new AbortController();
+    this.#level = level;
+    this.#loop(schedule, this.clock.nowNs(), level.signal);
+    return Promise.resolve();
+  }
+
+  limit(count: number): void {
+    this.#remaining = count;
+  }
+
+  drain(): Promise<void> {
+    if (this.#idle()) return Promise.resolve();
+    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+  }
+
+  async stop(): Promise<void> {
+    this.#level?.abort();
+    await this.drain();
+    await this.#closeContexts();
+    for (const slot of this.#all) slot.channel.close();
+    this.#all = [];
+    this.#free = [];
+  }
+
+  async #loop(schedule: Schedule, startNs: number, signal: AbortSignal): Promise<void> {
+    this.#loops++;
+    while (!signal.aborted && this.#remaining > 0) {
+      const intended = startNs + schedule.next();
+      await this.pacer.waitUntil(intended, signal);
+      if (signal.aborted) break;
+      // Serial sequences: every live sequence may have its request out; wait for one.
+      const ready = this.source.ready?.();
+      if (ready !== undefined) await ready;
+      if (signal.aborted) break;
+      const slot = this.#free.pop() ?? await this.#acquire();
+      if (signal.aborted) {
+        this.#release(slot);
+        break;
+      }
+      this.#remaining--;
+      this.#fire(slot, intended);
+    }
+    this.#loops--;
+    this.#checkIdle();
+  }
+
+  /** A free slot: a new one while under the cap, else the next one to be released. */
+  async #acquire(): Promise<Slot> {
+    if (this.#all.length + this.#opening < this.maxInFlight) {
+      this.#opening++;
+      try {
+        const channel = await this.backend.connect();
+        const record = new RequestRecord();
+        const slot: Slot = { channel, record, done: () => {}, failed: () => {} };
+        slot.done = () => this.#complete(slot);
+        slot.failed = (e) => {
+          // The contract says send never rejects; a backend bug still must not end the run.
+          record.fail("protocol_error", `backend error: ${e.message}`, this.clock.nowNs());
+          this.#complete(slot);
+        };
+        this.#all.push(slot);
+        return slot;
+      } finally {
+        this.#opening--;
+      }
+    }
+    return await new Promise<Slot>((resolve) => this.#slotWaiters.push(resolve));
+  }
+
+  #fire(slot: Slot, intendedNs: number): void {
+    slot.record.reset(intendedNs);
+    const prepared = this.source.next(-1, slot.record);
+    this.#inFlight++;
+    this.sink.sent();
+    slot.channel.send(prepared, slot.record).then(slot.done, slot.failed);
+  }
+
+  /** Sends one bookkeeping request and settles its record; never rejects. */
+  async #send(slot: Slot, prepared: PreparedRequest): Promise<void> {
+    try {
+      await slot.channel.send(prepared, slot.record);
+    } catch (e) {
+      // The contract says send never rejects; a backend bug still must not end the run.
+      slot.record.fail(
+        "protocol_error",
+        `backend error: ${(e as Error).message}`,
+        this.clock.nowNs(),
+      );
+    }
+    this.source.done?.(slot.record);
+  }
+
+  /** Sends the END of every sequence still open, one at a time (bookkeeping, not load). */
+  async #closeContexts(): Promise<void> {
+    if (this.source.release === undefined) return;
+    // Everything has drained, so a free slot exists unless none was ever opened.
+    const slot = this.#free.pop() ?? await this.#acquire();
+    for (;;) {
+      slot.record.reset(this.clock.nowNs());
+      const closing = this.source.release(-1, slot.record);
+      if (closing === undefined) break;
+      await this.#send(slot, closing);
+    }
+    this.#free.push(slot);
+  }
+
+  #complete(slot: Slot): void {
+    this.source.done?.(slot.record);
+    this.sink.completed(slot.record);
+    this.#inFlight--;
+    this.#release(slot);
+    this.#checkIdle();
+  }
+
+  #release(slot: Slot): void {
+    const waiter = this.#slotWaiters.shift();
+    if (waiter) waiter(slot);
+    else this.#free.push(slot);
+  }
+
+  #idle(): boolean {
+    return this.#inFlight === 0 && this.#loops === 0;
+  }
+
+  #checkIdle(): void {
+    if (!this.#idle()) return;
+    const waiters = this.#idleWaiters;
+    this.#idleWaiters = [];
+    for (const w of waiters) w();
+  }
+}

@@ -1,0 +1,123 @@
+import assert from "node:assert/strict";
+import { LevelMeasurer, type MeasureSettings } from "../measure/level.ts";
+import { makePacer } from "./pacer.ts";
+import { RateDispatcher } from "./rate_dispatcher.ts";
+import type { RequestRecord } from "../measure/record.ts";
+import { constantSchedule } from "./schedule.ts";
+import { FakeBackend } from "../testing/fake_backend.ts";
+import { FakeClock } from "../testing/fake_clock.ts";
+import { roundRobin } from "../data/request_source.ts";
+
+/** Every finished record's (intended, sendStart, end), in completion order. */
+function recorder() {
+  const seen: { intended: number; send: number; end: number }[] = [];
+  return {
+    seen,
+    sink: {
+      sent: () => {},
+      completed: (r: RequestRecord) =>
+        seen.push({ intended: r.intendedNs, send: r.sendStartNs, end: r.endNs }),
+    },
+  };
+}
+
+function setup(delayMs: number, maxInFlight: number) {
+  const clock = new FakeClock();
+  const backend = new FakeBackend(delayMs, clock);
+  const { seen, sink } = recorder();
+  const d = new RateDispatcher(
+    backend,
+    roundRobin(["r"]),
+    clock,
+    sink,
+    (rate) => constantSchedule(rate),
+    makePacer(clock, "timer"),
+    maxInFlight,
+  );
+  return { clock, backend, seen, d };
+}
+
+Deno.test("requests leave exactly on schedule, whatever is still in flight", async () => {
+  const t = setup(5, 100);
+  t.d.limit(20);
+  await t.d.setLevel(1000);
+  await t.d.drain();
+  assert.equal(t.seen.length, 20);
+  // 1000 req/s: one every ms; each takes 5 ms, so five overlap, and none waits.
+  t.seen.forEach((s, i) => {
+    assert.equal(s.intended, i * 1e6);
+    assert.equal(s.send, s.intended);
+    assert.equal(s.end - s.send, 5e6);
+  });
+  assert.equal(t.backend.peakInFlight, 5);
+  await t.d.stop();
+});
+
+Deno.test("an in-flight cap delays sends, and latency still counts from the intended time", async () => {
+  const t = setup(5, 2);
+  t.d.limit(10);
+  await t.d.setLevel(1000);
+  await t.d.drain();
+  assert.equal(t.backend.peakInFlight, 2);
+  assert.equal(t.backend.channelsOpened, 2);
+  // Two slots of 5 ms each serve 400 req/s against 1000 asked: sends fall further behind.
+  const late = t.seen.map((s) => s.send - s.intended);
+  assert.equal(late[0], 0);
+  assert.ok(late[9] >= 10e6, `last request ${late[9]} ns late`);
+  for (const s of t.seen) assert.equal(s.end - s.send, 5e6);
+  await t.d.stop();
+});
+
+Deno.test("a new level switches the schedule; stop ends a long wait at once", async () => {
+  const t = setup(1, 10);
+  await t.d.setLevel(1); // next request would be due in 1 s
+  await t.d.setLevel(500);
+  await t.clock.sleep(10);
+  const after = t.seen.filter((s) => s.intended > 0);
+  assert.ok(after.length >= 3, `${after.length} requests at 500 req/s`);
+  assert.equal(after[1].intended - after[0].intended, 2e6);
+  await t.d.setLevel(0.001); // one request every 1000 s
+  const before = t.clock.nowNs();
+  await t.d.stop();
+  assert.ok(t.clock.nowNs() - before < 1e9);
+});
+
+Deno.test("through the level measurer: throughput and latency of an open-loop level", async () => {
+  const clock = new FakeClock();
+  const settings: MeasureSettings = {
+    mode: "request_rate",
+    batchSize: 1,
+    percentile: -1,
+    rule: { threshold: 0.1, latencyLimitNs: 0 },
+    maxTrials: 5,
+    windowMs: 100,
+    windowRequests: 0,
+    requestCount: 0,
+    async: true,
+  };
+  const measurer = new LevelMeasurer(settings, {
+    clock,
+    cpuUs: () => 0,
+    signal: new AbortController().signal,
+    warn: () => {},
+  });
+  const d = new RateDispatcher(
+    new FakeBackend(3, clock),
+    roundRobin(["r"]),
+    clock,
+    measurer,
+    (rate) => constantSchedule(rate),
+    makePacer(clock, "timer"),
+    64,
+  );
+  const level = await measurer.measure(500, d);
+  await d.stop();
+  measurer.destroy();
+  assert.equal(level.status, "stable");
+  assert.equal(level.mode, "request_rate");
+  assert.equal(level.value, 500);
+  assert.ok(Math.abs(level.client.throughput - 500) < 10, `${level.client.throughput}`);
+  assert.equal(level.client.avgLatencyNs, 3e6);
+  assert.equal(level.client.openLoop?.delayedCount, 0);
+  assert.equal(level.client.openLoop?.maxLatenessNs, 0);
+});

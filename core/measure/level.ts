@@ -1,0 +1,338 @@
+/**
+ * Measures one load level: consecutive windows, back to back with the load never paused,
+ * until the last three agree (reference §2.3), the latency limit is hit, the trials run out,
+ * or --request-count's single window is done. It is the dispatcher's sink, so each finished
+ * request lands in the window open at the moment it ends.
+ */
+import type { ModelStats } from "../backend.ts";
+import type { Clock } from "../clock.ts";
+import type { DispatchSink, LoadDriver } from "../load/dispatcher.ts";
+import { ExitCode, RunError } from "../errors.ts";
+import type { RequestRecord } from "./record.ts";
+import type { GpuMetrics } from "../metrics/gpu_metrics.ts";
+import type { RecordSink } from "../report/profile_export.ts";
+import type { LevelResult, LevelStatus, PassSummary } from "./results.ts";
+import { statsDelta } from "./server_stats.ts";
+import { intervalWithin, latencyInterval } from "./confidence.ts";
+import {
+  isStable,
+  overLatencyLimit,
+  STABILITY_WINDOWS,
+  type StabilityRule,
+  throughputStable,
+} from "./stability.ts";
+import { type LatencyOrigin, Window } from "./window.ts";
+
+export interface MeasureSettings {
+  mode: "concurrency" | "request_rate";
+  batchSize: number;
+  /** --percentile, or -1 for the average. */
+  percentile: number;
+  rule: StabilityRule;
+  maxTrials: number;
+  /** time_windows: window length in ms (perf_analyzer waits 1.2× this). */
+  windowMs: number;
+  /** count_windows: minimum requests per window; 0 = time windows. */
+  windowRequests: number;
+  /** --request-count: one window of exactly this many requests; 0 = off. */
+  requestCount: number;
+  /** Async mode accepts throughput-only stability with a warning, as perf_analyzer does. */
+  async: boolean;
+  /** Reported latency from the intended send time (default) or the actual one. */
+  latencyFrom?: LatencyOrigin;
+  /** A window whose failed share exceeds this fraction ends the level; absent = no limit. */
+  maxErrorRate?: number;
+  /**
+   * "windows": perf_analyzer's rule (the last three windows agree). "confidence": all windows
+   * of the level so far, until the 99 % interval of the stabilizing latency is within ± the
+   * threshold of its estimate.
+   */
+  stopRule?: "windows" | "confidence";
+}
+
+export interface MeasureDeps {
+  clock: Clock;
+  /** Process CPU time in µs (user + system). */
+  cpuUs(): number;
+  /** Cumulative server statistics, when the server has them. */
+  serverStats?: () => Promise<ModelStats | undefined>;
+  /** Aborts the current window early (SIGINT); what was measured is still reported. */
+  signal: AbortSignal;
+  warn(message: string): void;
+  /** --collect-metrics: told which window is open; merges the scrapes of reported windows. */
+  metrics?: {
+    open(trial: number): void;
+    pause(): void;
+    merged(firstTrial: number, lastTrial: number): GpuMetrics;
+  };
+  /** --profile-export-file: every request that ends in a window, and the window edges. */
+  export?: RecordSink;
+}
+
+/** A snapshot of the open window (see {@link LevelMeasurer.live}). */
+export interface LiveWindow {
+  /** 1-based window number within the level. */
+  window: number;
+  maxWindows: number;
+  startNs: number;
+  requestCount: number;
+  errorCount: number;
+  p50Ns: number;
+  p99Ns: number;
+}
+
+/** perf_analyzer sleeps 1.2 × the measurement interval per time window. */
+const TIME_WINDOW_FACTOR = 1.2;
+/** count_windows checks the request count once a second, as perf_analyzer does. */
+const COUNT_POLL_MS = 1000;
+/** Four windows: the three being compared and the one being filled. */
+const RING = STABILITY_WINDOWS + 1;
+
+export const NO_VALID_REQUESTS =
+  "No valid requests recorded within time interval. Please use a larger time window.";
+
+/** perf_analyzer's message, plus what went wrong when the window's requests all failed. */
+function noValidRequests(window: Window): string {
+  if (window.errorCount === 0) return NO_VALID_REQUESTS;
+  let top = "";
+  let topCount = 0;
+  for (const [text, count] of window.errors) {
+    if (count > topCount) [top, topCount] = [text, count];
+  }
+  return `${NO_VALID_REQUESTS} All ${window.errorCount} requests that ended in it failed; ` +
+    `most often (${topCount}×): ${top}`;
+}
+
+export class LevelMeasurer implements DispatchSink {
+  #ring: Window[];
+  #merged: Window;
+  /** Every window of the level so far (the confidence rule looks at all of them). */
+  #all: Window;
+  #current: Window | undefined;
+  /** Which window of the level is being filled (0-based), for the live progress line. */
+  #trial = 0;
+
+  constructor(private readonly settings: MeasureSettings, private readonly deps: MeasureDeps) {
+    const origin = settings.latencyFrom ?? "intended";
+    this.#ring = Array.from({ length: RING }, () => new Window(origin));
+    this.#merged = new Window(origin);
+    this.#all = new Window(origin);
+  }
+
+  get #byConfidence(): boolean {
+    return this.settings.stopRule === "confidence";
+  }
+
+  sent(): void {
+    if (this.#current) this.#current.sentCount++;
+  }
+
+  completed(record: RequestRecord): void {
+    if (this.#current === undefined) return;
+    this.#current.record(record);
+    this.deps.export?.record(record);
+  }
+
+  /** The window being filled right now, for the live progress line; undefined when paused. */
+  live(): LiveWindow | undefined {
+    const w = this.#current;
+    if (!w) return undefined;
+    return {
+      window: this.#trial + 1,
+      maxWindows: this.settings.requestCount > 0 ? 1 : this.settings.maxTrials,
+      startNs: w.startNs,
+      requestCount: w.requestCount,
+      errorCount: w.errorCount,
+      p50Ns: w.latency.percentile(50),
+      p99Ns: w.latency.percentile(99),
+    };
+  }
+
+  /** Stops collecting (warmup, or between runs); finished requests are then discarded. */
+  pause(): void {
+    this.#current = undefined;
+    this.deps.metrics?.pause();
+  }
+
+  async measure(value: number, dispatcher: LoadDriver): Promise<LevelResult> {
+    try {
+      return await this.#measure(value, dispatcher);
+    } finally {
+      this.deps.export?.levelEnd();
+    }
+  }
+
+  async #measure(value: number, dispatcher: LoadDriver): Promise<LevelResult> {
+    const s = this.settings;
+    const clock = this.deps.clock;
+    const snapshots: (ModelStats | undefined)[] = [await this.#serverStats()];
+    const passes: PassSummary[] = [];
+    let trial = 0;
+    let window = this.#open(0, clock.nowNs());
+    this.deps.export?.levelStart(s.mode, value, window.startNs);
+    this.#all.begin(0);
+    let cpu0 = this.deps.cpuUs();
+    if (s.requestCount > 0) dispatcher.limit(s.requestCount);
+    await dispatcher.setLevel(value);
+    for (;;) {
+      await this.#waitForWindowEnd(window, dispatcher);
+      const end = clock.nowNs();
+      window.close(end, this.deps.cpuUs() - cpu0);
+      this.deps.export?.windowEnd(end);
+      const aborted = this.deps.signal.aborted;
+      const last = s.requestCount > 0 || aborted || trial + 1 >= s.maxTrials;
+      if (!last) {
+        this.#current = this.#open(trial + 1, end);
+        cpu0 = this.deps.cpuUs();
+      } else this.pause();
+      snapshots.push(await this.#serverStats());
+      if (this.#tooManyErrors(window)) {
+        passes.push(window.pass(s.batchSize, s.percentile));
+        return this.#result(value, passes, snapshots, "too_many_errors");
+      }
+      if (window.requestCount === 0) {
+        if (aborted && passes.length > 0) break;
+        throw new RunError(noValidRequests(window), ExitCode.NoValidRequests);
+      }
+      passes.push(window.pass(s.batchSize, s.percentile));
+      // Three histogram merges (~0.5 ms at a window edge): only the confidence rule needs them.
+      if (this.#byConfidence) this.#all.add(window);
+      if (last || this.#settled(passes) || overLatencyLimit(passes, s.rule)) break;
+      trial++;
+      window = this.#current!;
+    }
+    return this.#result(value, passes, snapshots);
+  }
+
+  #tooManyErrors(window: Window): boolean {
+    const limit = this.settings.maxErrorRate;
+    const total = window.requestCount + window.errorCount;
+    return limit !== undefined && total > 0 && window.errorCount / total > limit;
+  }
+
+  #open(trial: number, startNs: number): Window {
+    this.#trial = trial;
+    const w = this.#ring[trial % RING];
+    w.begin(startNs);
+    this.#current = w;
+    this.deps.metrics?.open(trial);
+    return w;
+  }
+
+  async #waitForWindowEnd(window: Window, dispatcher: LoadDriver): Promise<void> {
+    const s = this.settings;
+    if (s.requestCount > 0) return await dispatcher.drain();
+    if (s.windowRequests > 0) {
+      while (window.requestCount + window.errorCount < s.windowRequests) {
+        if (!(await this.#sleep(COUNT_POLL_MS))) return;
+      }
+      return;
+    }
+    await this.#sleep(s.windowMs * TIME_WINDOW_FACTOR);
+  }
+
+  /** Sleeps unless aborted first; false when the abort signal fired. */
+  #sleep(ms: number): Promise<boolean> {
+    const signal = this.deps.signal;
+    if (signal.aborted) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const onAbort = () => resolve(false);
+      signal.addEventListener("abort", onAbort, { once: true });
+      this.deps.clock.sleep(ms).then(() => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(true);
+      });
+    });
+  }
+
+  /**
+   * A snapshot of the server's counters, or undefined when there are none. A server that is
+   * down at a window boundary costs that level its Server block, not the whole run.
+   */
+  async #serverStats(): Promise<ModelStats | undefined> {
+    if (!this.deps.serverStats) return undefined;
+    try {
+      return await this.deps.serverStats();
+    } catch (e) {
+      this.deps.warn(
+        `Warning: server statistics unavailable at a window boundary (${(e as Error).message}); ` +
+          "this level is reported without its Server block.",
+      );
+      return undefined;
+    }
+  }
+
+  #result(
+    value: number,
+    passes: PassSummary[],
+    snapshots: (ModelStats | undefined)[],
+    forced?: "too_many_errors",
+  ): LevelResult {
+    const s = this.settings;
+    const used = this.#byConfidence ? passes.length : Math.min(STABILITY_WINDOWS, passes.length);
+    let merged = this.#all;
+    if (!this.#byConfidence) {
+      merged = this.#merged;
+      merged.begin(0);
+      for (let i = passes.length - used; i < passes.length; i++) merged.add(this.#ring[i % RING]);
+    }
+    const before = snapshots[passes.length - used];
+    const after = snapshots[passes.length];
+    const status = forced ?? this.#status(passes);
+    const client = merged.stats(s.batchSize, s.percentile);
+    if (this.#byConfidence) client.interval = latencyInterval(merged.latency, s.percentile);
+    return {
+      mode: s.mode,
+      value,
+      passes,
+      client,
+      server: this.#serverDelta(before, after),
+      metrics: this.deps.metrics?.merged(passes.length - used, passes.length - 1),
+      stabilizingLatencyNs: merged.stabilizingLatency(s.percentile),
+      status,
+    };
+  }
+
+  /** Counters that went backwards mean the server restarted: no honest delta exists. */
+  #serverDelta(before?: ModelStats, after?: ModelStats): ModelStats | undefined {
+    if (!before || !after) return undefined;
+    const delta = statsDelta(before, after);
+    if (Object.values(delta).some((v) => v < 0)) {
+      this.deps.warn(
+        "Warning: server statistics went backwards during the level (did the server restart?); " +
+          "this level is reported without its Server block.",
+      );
+      return undefined;
+    }
+    return delta;
+  }
+
+  /** The stopping rule in force says the level has been measured well enough. */
+  #settled(passes: PassSummary[]): boolean {
+    if (!this.#byConfidence) return isStable(passes, this.settings.rule);
+    // Two windows at least: the first carries connection set-up and warm caches.
+    if (passes.length < 2) return false;
+    const iv = latencyInterval(this.#all.latency, this.settings.percentile);
+    return iv !== undefined && intervalWithin(iv, this.settings.rule.threshold);
+  }
+
+  /** perf_analyzer's verdict on a level's windows (reference §2.3). */
+  #status(passes: PassSummary[]): LevelStatus {
+    const s = this.settings;
+    if (overLatencyLimit(passes, s.rule)) return "over_threshold";
+    if (s.requestCount > 0 || this.deps.signal.aborted || this.#settled(passes)) return "stable";
+    if (!this.#byConfidence && s.async && throughputStable(passes, s.rule)) {
+      this.deps.warn(
+        "Warning: Request latency is not stabilizing. Please try lowering the request rate.",
+      );
+      return "stable";
+    }
+    return "unstable";
+  }
+
+  destroy(): void {
+    for (const w of this.#ring) w.destroy();
+    this.#merged.destroy();
+    this.#all.destroy();
+  }
+}

@@ -1,0 +1,86 @@
+/**
+ * What measurement produces and every sink (console, CSV, export) consumes. Times are
+ * nanoseconds (numbers); sinks convert to µs with integer division as perf_analyzer does.
+ */
+import type { ModelStats } from "../backend.ts";
+import type { Interval } from "./confidence.ts";
+import type { GpuMetrics } from "../metrics/gpu_metrics.ts";
+
+/** Client-side numbers for one window or for the merged (reported) windows of a level. */
+export interface ClientStats {
+  /** Successful requests that ended inside the window(s). */
+  requestCount: number;
+  /** Responses received by those requests (decoupled models get several per request). */
+  responseCount: number;
+  /** Failed requests that ended inside the window(s). */
+  errorCount: number;
+  /** Failed requests per error text (bounded: distinct texts beyond a cap are merged). */
+  errors: Map<string, number>;
+  /** Wall time the window(s) covered. */
+  durationNs: number;
+  /** infer/sec = requestCount × batch size / seconds. */
+  throughput: number;
+  /** responses/sec (decoupled models). */
+  responseThroughput: number;
+  /** Requests that ended a sequence (the END flag), and those per second. */
+  sequenceCount: number;
+  sequenceThroughput: number;
+  /** Requests sent per second during the window(s). */
+  sendRate: number;
+  avgLatencyNs: number;
+  /** Sample standard deviation (n − 1); NaN when fewer than 2 requests. */
+  stdLatencyNs: number;
+  /** Percentile (50, 90, 95, 99 and --percentile) → latency ns, perf_analyzer's rank rule. */
+  percentilesNs: Map<number, number>;
+  /** Average time from send start to end (the client library's "request time"). */
+  avgRequestNs: number;
+  /** Average time to hand the request to the transport. */
+  avgSendNs: number;
+  /** Average time from first response byte to the last. */
+  avgRecvNs: number;
+  /** Client CPU time as a percentage of the window's wall time. */
+  overheadPct: number;
+  /** How well sends kept to the schedule; printed for open-loop (request-rate) levels. */
+  openLoop?: OpenLoopStats;
+  /** 99 % interval of the stabilizing latency (--stop-rule confidence). */
+  interval?: Interval;
+}
+
+/** Schedule keeping, from each request's intended and actual send times. */
+export interface OpenLoopStats {
+  /** Requests sent more than 1 ms after their intended time (perf_analyzer's "delayed"). */
+  delayedCount: number;
+  /** End − actual send (50, 90, 99). */
+  servicePercentilesNs: Map<number, number>;
+  avgServiceNs: number;
+  /** Actual − intended send (50, 90, 99). */
+  latenessPercentilesNs: Map<number, number>;
+  maxLatenessNs: number;
+}
+
+/** One window's numbers, printed as a "Pass [i]" line with -v. */
+export interface PassSummary {
+  throughput: number;
+  avgLatencyNs: number;
+  stdLatencyNs: number;
+  /** Latency used for stability (average or --percentile value). */
+  stabilizingLatencyNs: number;
+}
+
+export type LevelStatus = "stable" | "unstable" | "over_threshold" | "too_many_errors";
+
+export interface LevelResult {
+  mode: "concurrency" | "request_rate";
+  /** The concurrency or the request rate of this level. */
+  value: number;
+  passes: PassSummary[];
+  /** Merged over the last three windows (or the single --request-count window). */
+  client: ClientStats;
+  /** Delta of the server's cumulative statistics over the same windows, when available. */
+  server: ModelStats | undefined;
+  /** --collect-metrics: GPU metrics over the same windows. */
+  metrics?: GpuMetrics;
+  /** Average latency or the --percentile latency, in ns. */
+  stabilizingLatencyNs: number;
+  status: LevelStatus;
+}

@@ -1,0 +1,131 @@
+/**
+ * The `compare` command line: `compare A.json B.json [--max-throughput-drop PCT]
+ * [--max-latency-rise PCT] [--percentile pNN|avg]`. Exit codes are the CI contract:
+ * 0 within thresholds, 1 regression, 2 bad usage or a file that is not a run summary.
+ */
+import { parseArgs } from "node:util";
+import { type CompareOptions, compareSummaries, missingStatistic } from "./compare.ts";
+import { formatComparison } from "./compare_format.ts";
+import { parseRunSummary } from "./json_parse.ts";
+import type { RunSummary } from "./json.ts";
+
+export const CompareExit = { Within: 0, Regression: 1, Usage: 2 } as const;
+
+export interface CompareIo {
+  stdout(text: string): void;
+  stderr(text: string): void;
+  readTextFile(path: string): Promise<string>;
+}
+
+export const COMPARE_HELP = `Usage: compare A.json B.json [options]
+Compares two run summaries written with --report-json: A is the baseline, B the new run.
+Levels are matched by load mode and value; each matched level shows throughput and the
+avg, p50, p90, p95 and p99 latency of A and B and the change in percent. Levels that only
+one file has are listed.
+
+Options:
+  --max-throughput-drop <pct>   Largest allowed throughput drop per level. [default: 10]
+  --max-latency-rise <pct>      Largest allowed rise of the gated latency. [default: 10]
+  --percentile <pNN|avg>        The gated latency statistic. [default: p99]
+  -h, --help                    Print this help.
+
+Exit codes: 0 = every matched level within thresholds and every level of A also in B;
+1 = regression (a gate exceeded, or a level of A missing from B);
+2 = usage error or a file that cannot be read as a run summary.
+`;
+
+class CompareUsage extends Error {}
+
+function percentOption(name: string, text: string | undefined, def: number): number {
+  if (text === undefined) return def;
+  const n = Number(text);
+  if (text.trim() === "" || !Number.isFinite(n) || n < 0) {
+    throw new CompareUsage(`--${name} must be a percentage >= 0, got "${text}"`);
+  }
+  return n;
+}
+
+function statOption(text: string | undefined): string {
+  if (text === undefined) return "p99";
+  if (text === "avg") return text;
+  const m = /^p?(\d+(\.\d+)?)$/.exec(text);
+  if (!m || Number(m[1]) <= 0 || Number(m[1]) > 100) {
+    throw new CompareUsage(`--percentile must be "avg" or p1..p100 (e.g. p99), got "${text}"`);
+  }
+  return `p${Number(m[1])}`;
+}
+
+function parse(args: string[]): { files: string[]; options: CompareOptions } | "help" {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        "max-throughput-drop": { type: "string" },
+        "max-latency-rise": { type: "string" },
+        percentile: { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+    });
+  } catch (e) {
+    throw new CompareUsage((e as Error).message);
+  }
+  const v = parsed.values;
+  if (v.help) return "help";
+  if (parsed.positionals.length !== 2) {
+    throw new CompareUsage(
+      `expected two run summary files (A.json B.json), got ${parsed.positionals.length}`,
+    );
+  }
+  return {
+    files: parsed.positionals,
+    options: {
+      maxThroughputDropPct: percentOption("max-throughput-drop", v["max-throughput-drop"], 10),
+      maxLatencyRisePct: percentOption("max-latency-rise", v["max-latency-rise"], 10),
+      percentile: statOption(v.percentile),
+    },
+  };
+}
+
+async function load(path: string, io: CompareIo, stat: string): Promise<RunSummary> {
+  let text: string;
+  try {
+    text = await io.readTextFile(path);
+  } catch (e) {
+    throw new CompareUsage(`Cannot read run summary "${path}": ${(e as Error).message}`);
+  }
+  let summary: RunSummary;
+  try {
+    summary = parseRunSummary(text, path);
+  } catch (e) {
+    throw new CompareUsage((e as Error).message);
+  }
+  const lacking = missingStatistic(summary, stat);
+  if (lacking) {
+    throw new CompareUsage(
+      `"${path}" has no ${stat} latency for ${lacking.mode} ${lacking.value}; ` +
+        "run with --percentile to record it, or gate on avg/p50/p90/p95/p99",
+    );
+  }
+  return summary;
+}
+
+export async function compareMain(args: string[], io: CompareIo): Promise<number> {
+  try {
+    const p = parse(args);
+    if (p === "help") {
+      io.stdout(COMPARE_HELP);
+      return CompareExit.Within;
+    }
+    const [a, b] = await Promise.all(p.files.map((f) => load(f, io, p.options.percentile)));
+    const c = compareSummaries(a, b, p.options);
+    io.stdout(formatComparison(c, p.options, { a: p.files[0], b: p.files[1] }));
+    return c.regressionCount === 0 ? CompareExit.Within : CompareExit.Regression;
+  } catch (e) {
+    if (!(e instanceof CompareUsage)) throw e;
+    io.stderr(`compare: ${e.message}\n(compare --help for usage)\n`);
+    return CompareExit.Usage;
+  }
+}

@@ -1,0 +1,102 @@
+import assert from "node:assert/strict";
+import { ProfileExport } from "./profile_export.ts";
+import { RequestRecord } from "../measure/record.ts";
+import { RunError } from "../errors.ts";
+
+function record(sendNs: number, responses: number[], outcome: "ok" | "timeout" = "ok") {
+  const r = new RequestRecord();
+  r.reset(sendNs);
+  r.sendStartNs = sendNs;
+  for (const ns of responses) r.addResponse(ns);
+  if (outcome !== "ok") r.fail(outcome, "timed out", sendNs + 5);
+  return r;
+}
+
+Deno.test("profile export: exact compact layout, epoch ns beyond 2^53 printed exactly", () => {
+  const dir = Deno.makeTempDirSync();
+  const path = `${dir}/export.json`;
+  try {
+    // The epoch ns need 19 digits, more than a float64 holds exactly (.875 ms is exact in binary).
+    const out = new ProfileExport({
+      path,
+      serviceKind: "triton",
+      originEpochMs: 1795634169339.875,
+    });
+    out.levelStart("concurrency", 1, 1000);
+    out.record(record(124013, [709244]));
+    out.record(record(900000, [1000000, 1500001]));
+    out.record(record(950000, [], "timeout")); // failures are not exported
+    out.windowEnd(1001249783);
+    out.levelEnd();
+    out.levelStart("request_rate", 20, 2000000000);
+    out.windowEnd(2999999999.6);
+    out.levelEnd();
+    out.close();
+    assert.equal(out.written, 2);
+    const base = "1795634169339875000";
+    const t = (ns: number) => (BigInt(base) + BigInt(ns)).toString();
+    const expected = `{"experiments":[{"experiment":{"mode":"concurrency","value":1},"requests":[` +
+      `{"timestamp":${t(124013)},"response_timestamps":[${t(709244)}]},` +
+      `{"timestamp":${t(900000)},"response_timestamps":[${t(1000000)},${t(1500001)}]}],` +
+      `"window_boundaries":[${t(1000)},${t(1001249783)}]},` +
+      `{"experiment":{"mode":"request_rate","value":20.0},"requests":[],` +
+      `"window_boundaries":[${t(2000000000)},${t(3000000000)}]}],` +
+      `"version":"0.1.0","service_kind":"triton","endpoint":""}`;
+    assert.equal(Deno.readTextFileSync(path), expected);
+    const parsed = JSON.parse(expected);
+    assert.deepEqual(Object.keys(parsed), ["experiments", "version", "service_kind", "endpoint"]);
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
+
+Deno.test("profile export: flushes as it goes, so a long level never holds its requests", () => {
+  const dir = Deno.makeTempDirSync();
+  const path = `${dir}/big.json`;
+  try {
+    const out = new ProfileExport({ path, serviceKind: "triton", originEpochMs: 0 });
+    out.levelStart("concurrency", 4, 0);
+    const r = record(0, []);
+    const n = 20000;
+    for (let i = 1; i <= n; i++) {
+      r.reset(i * 1000);
+      r.sendStartNs = i * 1000;
+      r.addResponse(i * 1000 + 500);
+      out.record(r);
+    }
+    // Before close, most bytes are already on disk (the buffer is 256 KiB).
+    assert.ok(Deno.statSync(path).size > 500_000, `${Deno.statSync(path).size} bytes`);
+    out.windowEnd(n * 1000 + 1000);
+    out.levelEnd();
+    out.close();
+    const json = JSON.parse(Deno.readTextFileSync(path));
+    const reqs = json.experiments[0].requests;
+    assert.equal(reqs.length, n);
+    assert.deepEqual(reqs[0], { timestamp: 1000, response_timestamps: [1500] });
+    assert.deepEqual(reqs[n - 1], { timestamp: n * 1000, response_timestamps: [n * 1000 + 500] });
+    for (let i = 1; i < n; i++) assert.ok(reqs[i].timestamp > reqs[i - 1].timestamp);
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
+
+Deno.test("profile export: refuses an existing file, names it and the fix", () => {
+  const dir = Deno.makeTempDirSync();
+  const path = `${dir}/exists.json`;
+  try {
+    Deno.writeTextFileSync(path, "keep me");
+    assert.throws(
+      () => new ProfileExport({ path, serviceKind: "triton" }),
+      (e: unknown) =>
+        e instanceof RunError && e.message.includes(path) &&
+        /already exists; remove it/.test(e.message),
+    );
+    assert.equal(Deno.readTextFileSync(path), "keep me");
+    assert.throws(
+      () => new ProfileExport({ path: `${dir}/no/such/dir.json`, serviceKind: "triton" }),
+      RunError,
+    );
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});

@@ -1,0 +1,228 @@
+/**
+ * Throughput of the gRPC backend's channels in a closed loop against the reference server
+ * (zero compute): unary and streaming, 1/4/16 channels, channels spread over one or several
+ * HTTP/2 connections. It is a measurement, not a test.
+ * Run: npx -y deno@2.9.6 run -A scripts/bench_grpc_channel.ts [seconds] [unary|stream]...
+ *      [channels=1,4,16] [per=CHANNELS_PER_CONNECTION,...] [transports=grpc-js,h2]
+ *
+ * The server runs as a child process so client and server CPU are read apart, and it is
+ * killed before the client closes: Deno 2.9.6's node:http2 (which grpc-js uses) aborts the
+ * whole process when a session that carried more than 100 streams receives GOAWAY, and a
+ * server that shuts down gracefully may send one.
+ *
+ * `deno task bench` runs it through {@link grpcBenchRows} (scripts/bench_grpc.ts).
+ */
+import type { BackendOptions, Channel, PreparedRequest } from "../core/backend.ts";
+import { systemClock } from "../core/clock.ts";
+import { mainThreadCpuReader } from "../core/measure/cpu_time.ts";
+import { RequestRecord } from "../core/measure/record.ts";
+import { procCpuSeconds } from "./bench_proc.ts";
+import { simpleSpec } from "../conformance/fixture.ts";
+import {
+  GRPC_CHANNELS_PER_CONNECTION,
+  type GrpcInferTransport,
+  TritonGrpcBackend,
+} from "../backends/triton/grpc.ts";
+
+export type GrpcBenchMode = "unary" | "stream";
+
+/** One closed-loop measurement: `channels` channels of one transport for `seconds`. */
+export interface GrpcBenchRow {
+  transport: GrpcInferTransport;
+  mode: GrpcBenchMode;
+  channels: number;
+  connections: number;
+  seconds: number;
+  requests: number;
+  /** Completed requests (failed ones included) per second. */
+  rate: number;
+  /** This process's main-thread CPU per request. */
+  cpuUsPerRequest: number;
+  /** The server child process's whole CPU (utime+stime) per request. */
+  serverCpuUsPerRequest: number;
+  failed: number;
+}
+
+/** Which rows {@link grpcBenchRows} measures: every mode × channel count × transport. */
+export interface GrpcBenchPlan {
+  seconds: number;
+  modes: GrpcBenchMode[];
+  channels: number[];
+  transports: GrpcInferTransport[];
+  /** Channels per HTTP/2 connection; default: the backend's. */
+  perConnection?: number[];
+}
+
+async function loop(ch: Channel, prepared: PreparedRequest, ms: number) {
+  const rec = new RequestRecord();
+  const t0 = performance.now();
+  let n = 0;
+  let failed = 0;
+  // Bounded by time, checked every 64 sends, and by a hard request cap.
+  while (n < 50e6 && (n & 63 || performance.now() - t0 < ms)) {
+    rec.reset(0);
+    await ch.send(prepared, rec);
+    if (rec.outcome !== "ok") failed++;
+    n++;
+  }
+  return { n, failed };
+}
+
+/** Starts server/main.ts with a gRPC listener; resolves with the child and its gRPC address. */
+async function startServerProcess(): Promise<{ child: Deno.ChildProcess; url: string }> {
+  const main = new URL("../server/main.ts", import.meta.url).pathname;
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", main, "--http-port", "0", "--grpc-port", "0"],
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let text = "";
+  // Bounded: the server prints two lines at startup, then nothing.
+  for (let i = 0; i < 100; i++) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    text += value;
+    const m = /Triton gRPC on (\S+)/.exec(text);
+    if (m) {
+      reader.releaseLock();
+      child.stdout.cancel().catch(() => {});
+      return { child, url: m[1] };
+    }
+  }
+  child.kill("SIGKILL");
+  await child.status;
+  throw new Error(`the reference server did not report a gRPC address: ${text}`);
+}
+
+async function measure(
+  server: { child: Deno.ChildProcess; url: string },
+  streaming: boolean,
+  channels: number,
+  perConnection: number,
+  seconds: number,
+  transport: GrpcInferTransport,
+): Promise<{ row: GrpcBenchRow; backend: TritonGrpcBackend }> {
+  const options: BackendOptions = {
+    url: server.url,
+    protocol: "grpc",
+    headers: [],
+    inputTensorFormat: "binary",
+    outputTensorFormat: "binary",
+    verbose: false,
+    streaming,
+  };
+  const backend = new TritonGrpcBackend(options as BackendOptions, systemClock, {
+    channelsPerConnection: perConnection,
+    transport,
+  });
+  await backend.describe("simple", "");
+  const prepared = backend.prepare(simpleSpec(1));
+  const chs = await Promise.all(Array.from({ length: channels }, () => backend.connect()));
+  const run = (ms: number) => Promise.all(chs.map((ch) => loop(ch, prepared, ms)));
+  await run(500); // warm-up: JIT, connections, streams
+  const cpu = mainThreadCpuReader();
+  const cpu0 = cpu();
+  const serverCpu0 = await procCpuSeconds(server.child.pid);
+  const t0 = performance.now();
+  const parts = await run(seconds * 1000);
+  const elapsed = (performance.now() - t0) / 1000;
+  const cpuUs = cpu() - cpu0;
+  const serverCpuUs = (await procCpuSeconds(server.child.pid) - serverCpu0) * 1e6;
+  const n = parts.reduce((a, p) => a + p.n, 0);
+  const row: GrpcBenchRow = {
+    transport,
+    mode: streaming ? "stream" : "unary",
+    channels,
+    connections: Math.ceil(channels / perConnection),
+    seconds: Math.round(elapsed * 1000) / 1000,
+    requests: n,
+    rate: Math.round(n / elapsed),
+    cpuUsPerRequest: Math.round((cpuUs / n) * 10) / 10,
+    serverCpuUsPerRequest: Math.round((serverCpuUs / n) * 10) / 10,
+    failed: parts.reduce((a, p) => a + p.failed, 0),
+  };
+  return { row, backend };
+}
+
+function combos<A, B>(as: Iterable<A>, bs: B[]): [A, B][] {
+  return [...as].flatMap((a) => bs.map((b): [A, B] => [a, b]));
+}
+
+/** One row against a fresh server process, so no row inherits another's server state. */
+async function measureRow(
+  mode: GrpcBenchMode,
+  channels: number,
+  perConnection: number,
+  seconds: number,
+  transport: GrpcInferTransport,
+): Promise<GrpcBenchRow> {
+  const server = await startServerProcess();
+  try {
+    const streaming = mode === "stream";
+    const m = await measure(server, streaming, channels, perConnection, seconds, transport);
+    // Kill first: the client's GOAWAY would abort the server (see above).
+    server.child.kill("SIGKILL");
+    await server.child.status;
+    await m.backend.close();
+    return m.row;
+  } finally {
+    try {
+      server.child.kill("SIGKILL");
+    } catch { /* already gone */ }
+  }
+}
+
+/** One console line per row, as the CLI has always printed them. */
+export function formatGrpcRow(row: GrpcBenchRow): string {
+  const channels = String(row.channels).padStart(2);
+  const connections = String(row.connections).padStart(2);
+  return `${row.transport.padEnd(7)} ${row.mode.padEnd(6)} channels=${channels} ` +
+    `connections=${connections}: ${row.rate} infer/s, ` +
+    `CPU us/request client ${row.cpuUsPerRequest} server ${row.serverCpuUsPerRequest}, ` +
+    `${row.failed} failed`;
+}
+
+/**
+ * Measures every mode × channel count × connection spread × transport, one at a time, each
+ * against its own server process; `log` gets each row as it is made.
+ */
+export async function grpcBenchRows(
+  plan: GrpcBenchPlan,
+  log: (line: string) => void = () => {},
+): Promise<GrpcBenchRow[]> {
+  const rows: GrpcBenchRow[] = [];
+  for (const mode of plan.modes) {
+    for (const channels of plan.channels) {
+      const spreads = plan.perConnection ?? [GRPC_CHANNELS_PER_CONNECTION];
+      for (const [perConnection, transport] of combos(new Set(spreads), plan.transports)) {
+        const row = await measureRow(mode, channels, perConnection, plan.seconds, transport);
+        log(formatGrpcRow(row));
+        rows.push(row);
+      }
+    }
+  }
+  return rows;
+}
+
+async function main(): Promise<void> {
+  const seconds = Number(Deno.args[0] ?? "3");
+  const rest = Deno.args.slice(1);
+  const picked = rest.filter((a): a is GrpcBenchMode => a === "unary" || a === "stream");
+  const modes: GrpcBenchMode[] = picked.length > 0 ? picked : ["unary", "stream"];
+  const counts = rest.find((a) => a.startsWith("channels="))?.slice(9).split(",").map(Number);
+  const per = rest.find((a) => a.startsWith("per="))?.slice(4).split(",").map(Number);
+  const transports = (rest.find((a) => a.startsWith("transports="))?.slice(11).split(",") ??
+    ["grpc-js"]) as GrpcInferTransport[];
+  const log = (line: string) => console.log(line);
+  for (const mode of modes) {
+    for (const channels of counts ?? [1, 4, 16]) {
+      // By default each count also spread over connections of 16, 4 and 1 channels.
+      const perConnection = per ?? [channels, 16, 4, 1].filter((p) => p <= channels);
+      const plan = { seconds, modes: [mode], channels: [channels], transports, perConnection };
+      await grpcBenchRows(plan, log);
+    }
+  }
+}
+
+if (import.meta.main) await main();

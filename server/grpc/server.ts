@@ -1,0 +1,127 @@
+/**
+ * The reference server's gRPC listener: Triton's GRPCInferenceService and the standard
+ * health service over cleartext HTTP/2 (server/h2/connection.ts), with the protobuf codecs that
+ * @grpc/proto-loader builds from ../proto.
+ */
+import type { MethodDefinition, ServiceDefinition } from "@grpc/proto-loader";
+import { H2Connection } from "../h2/connection.ts";
+import { healthHandlers, metadataHandlers, type UnaryFn } from "./handlers.ts";
+import { modelInferHandler, modelStreamInferHandler } from "./infer.ts";
+import { loadServices } from "./proto.ts";
+import { toGrpcError } from "./response.ts";
+import { type BidiCall, grpcRouter, type Method } from "./transport.ts";
+import type { ServerContext } from "../kserve/routes.ts";
+
+export interface GrpcListener {
+  readonly port: number;
+  /** Lets running calls finish for up to `graceMs`, then closes every connection. */
+  close(graceMs?: number): Promise<void>;
+}
+
+type Def = MethodDefinition<unknown, unknown>;
+
+function codec(def: Def) {
+  return {
+    decode: (bytes: Uint8Array) => def.requestDeserialize(bytes as Buffer),
+    encode: (value: unknown) => def.responseSerialize(value) as Uint8Array,
+  };
+}
+
+/** A unary method from its message codec; handler errors become gRPC statuses. */
+export function unaryMethod(
+  messages: { decode(bytes: Uint8Array): unknown; encode(value: unknown): Uint8Array },
+  fn: UnaryFn,
+): Method {
+  return {
+    kind: "unary",
+    decode: (bytes) => messages.decode(bytes),
+    encode: (value) => messages.encode(value),
+    async handle(request, metadata) {
+      try {
+        return await fn(request, metadata);
+      } catch (e) {
+        throw toGrpcError(e);
+      }
+    },
+  };
+}
+
+/** Only the implemented methods get paths; the rest are UNIMPLEMENTED as unknown paths. */
+function methods(ctx: ServerContext): Map<string, Method> {
+  const { inference, health } = loadServices();
+  const table = new Map<string, Method>();
+  const add = (service: ServiceDefinition, handlers: Record<string, UnaryFn>) => {
+    for (const [name, fn] of Object.entries(handlers)) {
+      const def = service[name] as Def;
+      table.set(def.path, unaryMethod(codec(def), fn));
+    }
+  };
+  add(inference, { ...metadataHandlers(ctx), ModelInfer: modelInferHandler(ctx) });
+  add(health, healthHandlers());
+  const stream = inference.ModelStreamInfer as Def;
+  const open: (call: BidiCall) => void = modelStreamInferHandler(ctx);
+  table.set(stream.path, { kind: "bidi", ...codec(stream), open });
+  return table;
+}
+
+/**
+ * Binds `host:port` (0 = any free port) and starts serving `table` (default: the Triton and
+ * health services); rejects when binding fails.
+ */
+export function startGrpc(
+  ctx: ServerContext,
+  host: string,
+  port: number,
+  table: Map<string, Method> = methods(ctx),
+): Promise<GrpcListener> {
+  let listener: Deno.TcpListener;
+  try {
+    listener = Deno.listen({ hostname: host, port, transport: "tcp" });
+  } catch (e) {
+    const address = host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
+    return Promise.reject(
+      new Error(`Cannot listen for gRPC on ${address}: ${(e as Error).message}`),
+    );
+  }
+  const route = grpcRouter(table);
+  const connections = new Set<H2Connection>();
+  const accepting = (async () => {
+    // Bounded by close(): closing the listener ends the iteration.
+    try {
+      for await (const conn of listener) {
+        conn.setNoDelay(true);
+        const h2 = new H2Connection(conn, route);
+        connections.add(h2);
+        h2.run().finally(() => connections.delete(h2));
+      }
+    } catch {
+      // The listener was closed.
+    }
+  })();
+  return Promise.resolve(listening(listener, accepting, connections));
+}
+
+function listening(
+  listener: Deno.TcpListener,
+  accepting: Promise<void>,
+  connections: Set<H2Connection>,
+): GrpcListener {
+  let closing: Promise<void> | undefined;
+  return {
+    port: listener.addr.port,
+    close(graceMs = 1000): Promise<void> {
+      closing ??= (async () => {
+        listener.close();
+        await accepting;
+        // No GOAWAY: a Deno grpc-js client aborts on receiving one (denoland/deno#36788), and
+        // a closed socket tells any client the same. Poll, bounded by the grace period.
+        const deadline = performance.now() + graceMs;
+        while (performance.now() < deadline && [...connections].some((c) => c.activeStreams > 0)) {
+          await new Promise((r) => setTimeout(r, 10));
+        }
+        for (const c of connections) c.close();
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,249 @@
+/**
+ * gRPC over the HTTP/2 streams of server/h2/connection.ts: routing by :path, length-prefixed
+ * messages (gzip/deflate accepted), response headers, trailers with grpc-status, and the
+ * "Trailers-Only" form for calls that fail before any message (gRPC PROTOCOL-HTTP2).
+ */
+import { gunzipSync, inflateSync } from "node:zlib";
+import type { StreamHandler } from "../h2/connection.ts";
+import type { HeaderList } from "../../wire/h2/hpack.ts";
+import type { ServerStream } from "../h2/stream.ts";
+
+export interface GrpcStatus {
+  code: number;
+  details: string;
+}
+
+const OK = 0;
+const INTERNAL = 13;
+const UNIMPLEMENTED = 12;
+
+/** A message codec: bytes of one protobuf message to a value and back. */
+export interface Codec {
+  decode(bytes: Uint8Array): unknown;
+  encode(value: unknown): Uint8Array;
+}
+
+export interface UnaryMethod extends Codec {
+  kind: "unary";
+  /** Resolves the response, or throws/rejects with a GrpcStatus-shaped error. */
+  handle(request: unknown, metadata: ReadonlyMap<string, string>): unknown;
+}
+
+/** A bidirectional call as its handler sees it. */
+export interface BidiCall {
+  readonly metadata: ReadonlyMap<string, string>;
+  onmessage: ((message: unknown) => void) | undefined;
+  /** The client half-closed. */
+  onend: (() => void) | undefined;
+  /** The client cancelled or the connection went away. */
+  oncancel: (() => void) | undefined;
+  readonly cancelled: boolean;
+  /** Sends one message; false once the call is over. */
+  write(message: unknown): boolean;
+  /** Ends the call with OK, or with the error's status. */
+  finish(error?: GrpcStatus): void;
+}
+
+export interface BidiMethod extends Codec {
+  kind: "bidi";
+  open(call: BidiCall): void;
+}
+
+export type Method = UnaryMethod | BidiMethod;
+
+/** grpc-message is percent-encoded outside printable ASCII (and '%' itself). */
+function percentEncode(text: string): string {
+  let out = "";
+  for (const b of new TextEncoder().encode(text)) {
+    out += b >= 0x20 && b <= 0x7e && b !== 0x25 ? String.fromCharCode(b) : "%" +
+      b.toString(16).toUpperCase().padStart(2, "0");
+  }
+  return out;
+}
+
+const RESPONSE_HEADERS: HeaderList = [
+  [":status", "200"],
+  ["content-type", "application/grpc"],
+  ["grpc-accept-encoding", "identity,deflate,gzip"],
+];
+
+function statusHeaders(status: GrpcStatus): HeaderList {
+  const list: HeaderList = [["grpc-status", String(status.code)]];
+  if (status.code !== OK) list.push(["grpc-message", percentEncode(status.details)]);
+  return list;
+}
+
+/** One length-prefixed message (uncompressed). */
+export function frameMessage(bytes: Uint8Array): Uint8Array {
+  const out = new Uint8Array(5 + bytes.length);
+  new DataView(out.buffer).setUint32(1, bytes.length);
+  out.set(bytes, 5);
+  return out;
+}
+
+/** The status an exception stands for (a GrpcStatus-shaped error, or INTERNAL). */
+export function statusOf(e: unknown): GrpcStatus {
+  const s = e as Partial<GrpcStatus> | undefined;
+  if (typeof s?.code === "number" && typeof s.details === "string") {
+    return { code: s.code, details: s.details };
+  }
+  return { code: INTERNAL, details: `internal error: ${(e as Error)?.message ?? e}` };
+}
+
+/** Splits the request body into messages, inflating compressed ones. */
+class Deframer {
+  #buf: Uint8Array = new Uint8Array(0);
+
+  constructor(private readonly encoding: string) {}
+
+  push(chunk: Uint8Array): Uint8Array[] {
+    this.#buf = this.#buf.length === 0 ? chunk : joined(this.#buf, chunk);
+    const messages: Uint8Array[] = [];
+    // Bounded by the buffer: each pass consumes one message or stops.
+    while (this.#buf.length >= 5) {
+      const view = new DataView(this.#buf.buffer, this.#buf.byteOffset, 5);
+      const size = view.getUint32(1);
+      if (this.#buf.length < 5 + size) break;
+      const body = this.#buf.subarray(5, 5 + size);
+      messages.push(this.#buf[0] === 0 ? body : this.#inflate(body));
+      this.#buf = this.#buf.subarray(5 + size);
+    }
+    return messages;
+  }
+
+  get pending(): boolean {
+    return this.#buf.length > 0;
+  }
+
+  #inflate(body: Uint8Array): Uint8Array {
+    if (this.encoding === "gzip") return gunzipSync(body);
+    if (this.encoding === "deflate") return inflateSync(body);
+    throw { code: INTERNAL, details: "compressed message without a grpc-encoding" };
+  }
+}
+
+function joined(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
+
+/** Routes each HTTP/2 stream to its method by :path; unknown paths are UNIMPLEMENTED. */
+export function grpcRouter(methods: ReadonlyMap<string, Method>): StreamHandler {
+  return (stream) => {
+    const h = stream.headers;
+    if (
+      h.get(":method") !== "POST" || !(h.get("content-type") ?? "").startsWith("application/grpc")
+    ) {
+      stream.endWithHeaders([[":status", "415"]]);
+      return;
+    }
+    const path = h.get(":path") ?? "";
+    const method = methods.get(path);
+    const encoding = h.get("grpc-encoding") ?? "identity";
+    if (method === undefined) {
+      fail(stream, {
+        code: UNIMPLEMENTED,
+        details: `The server does not implement the method ${path}`,
+      });
+    } else if (!["identity", "gzip", "deflate"].includes(encoding)) {
+      fail(stream, { code: UNIMPLEMENTED, details: `Unsupported grpc-encoding ${encoding}` });
+    } else if (method.kind === "unary") {
+      serveUnary(stream, method, new Deframer(encoding));
+    } else {
+      serveBidi(stream, method, new Deframer(encoding));
+    }
+  };
+}
+
+function decodeOrThrow(codec: Codec, bytes: Uint8Array): unknown {
+  try {
+    return codec.decode(bytes);
+  } catch (e) {
+    throw { code: INTERNAL, details: `Error deserializing request: ${(e as Error).message}` };
+  }
+}
+
+/** Trailers-Only: the status in the only HEADERS frame. */
+function fail(stream: ServerStream, status: GrpcStatus): void {
+  stream.endWithHeaders([...RESPONSE_HEADERS, ...statusHeaders(status)]);
+}
+
+function serveUnary(stream: ServerStream, method: UnaryMethod, deframer: Deframer): void {
+  const messages: Uint8Array[] = [];
+  stream.ondata = (chunk) => {
+    try {
+      messages.push(...deframer.push(chunk));
+    } catch (e) {
+      fail(stream, statusOf(e));
+    }
+  };
+  stream.onend = () => {
+    if (!stream.open) return;
+    if (messages.length !== 1 || deframer.pending) {
+      fail(stream, {
+        code: INTERNAL,
+        details: `expected one request message, got ${messages.length}`,
+      });
+      return;
+    }
+    let request: unknown;
+    try {
+      request = decodeOrThrow(method, messages[0]);
+    } catch (e) {
+      fail(stream, statusOf(e));
+      return;
+    }
+    Promise.resolve().then(() => method.handle(request, stream.headers)).then(
+      (response) => {
+        stream.respond(RESPONSE_HEADERS);
+        stream.write(frameMessage(method.encode(response)));
+        stream.end(statusHeaders({ code: OK, details: "" }));
+      },
+      (e) => fail(stream, statusOf(e)),
+    );
+  };
+}
+
+function serveBidi(stream: ServerStream, method: BidiMethod, deframer: Deframer): void {
+  let responded = false;
+  let cancelled = false;
+  const call: BidiCall = {
+    metadata: stream.headers,
+    onmessage: undefined,
+    onend: undefined,
+    oncancel: undefined,
+    get cancelled() {
+      return cancelled;
+    },
+    write(message) {
+      if (!stream.open) return false;
+      if (!responded) stream.respond(RESPONSE_HEADERS);
+      responded = true;
+      stream.write(frameMessage(method.encode(message)));
+      return true;
+    },
+    finish(error) {
+      const status = error ?? { code: OK, details: "" };
+      if (!responded) fail(stream, status);
+      else stream.end(statusHeaders(status));
+    },
+  };
+  stream.ondata = (chunk) => {
+    let messages: unknown[];
+    try {
+      messages = deframer.push(chunk).map((m) => decodeOrThrow(method, m));
+    } catch (e) {
+      call.finish(statusOf(e));
+      return;
+    }
+    for (const m of messages) call.onmessage?.(m);
+  };
+  stream.onend = () => call.onend?.();
+  stream.onreset = () => {
+    cancelled = true;
+    call.oncancel?.();
+  };
+  method.open(call);
+}

@@ -1,0 +1,122 @@
+/**
+ * One HTTP/2 stream of the gRPC listener, server side: the request headers and body as
+ * callbacks, the response as headers, flow-controlled DATA and trailers (RFC 9113 §5.1, §6.9).
+ */
+import { Flag, frame, FrameType } from "../../wire/h2/frames.ts";
+import { encodeHeaders, type HeaderList } from "../../wire/h2/hpack.ts";
+
+/** What a stream needs from its connection. */
+export interface StreamOwner {
+  /** Queues a frame for the socket (written in order, batched). */
+  send(bytes: Uint8Array): void;
+  /** The peer's SETTINGS_MAX_FRAME_SIZE. */
+  readonly maxFrame: number;
+  /** Takes up to `wanted` bytes of the connection's send window; may return 0. */
+  takeWindow(wanted: number): number;
+  /** The stream waits for a connection-level WINDOW_UPDATE. */
+  blocked(stream: ServerStream): void;
+  /** Both directions are closed (or reset): forget the stream. */
+  finished(stream: ServerStream): void;
+}
+
+export class ServerStream {
+  /** Body bytes as they arrive (the chunk may be kept: it is never reused). */
+  ondata: ((chunk: Uint8Array) => void) | undefined;
+  /** The client half-closed its side. */
+  onend: (() => void) | undefined;
+  /** The client reset the stream or the connection went away. */
+  onreset: (() => void) | undefined;
+
+  sendWindow: number;
+  /** Bytes received since the last WINDOW_UPDATE for this stream. */
+  unacked = 0;
+  remoteClosed = false;
+  #localClosed = false;
+  #reset = false;
+  #pending: Uint8Array[] = [];
+  #trailers: HeaderList | undefined;
+
+  constructor(
+    readonly id: number,
+    readonly headers: ReadonlyMap<string, string>,
+    private readonly owner: StreamOwner,
+    initialWindow: number,
+  ) {
+    this.sendWindow = initialWindow;
+  }
+
+  /** Neither reset nor answered completely yet. */
+  get open(): boolean {
+    return !this.#reset && !this.#localClosed;
+  }
+
+  respond(headers: HeaderList): void {
+    if (!this.open) return;
+    this.owner.send(frame(FrameType.HEADERS, Flag.END_HEADERS, this.id, encodeHeaders(headers)));
+  }
+
+  write(data: Uint8Array): void {
+    if (!this.open || this.#trailers !== undefined) return;
+    this.#pending.push(data);
+    this.flush();
+  }
+
+  /** Trailers close the stream once every queued DATA byte is sent. */
+  end(trailers: HeaderList): void {
+    if (!this.open || this.#trailers !== undefined) return;
+    this.#trailers = trailers;
+    this.flush();
+  }
+
+  /** Headers-only answer (gRPC "Trailers-Only"), closing the stream at once. */
+  endWithHeaders(headers: HeaderList): void {
+    if (!this.open) return;
+    const flags = Flag.END_HEADERS | Flag.END_STREAM;
+    this.owner.send(frame(FrameType.HEADERS, flags, this.id, encodeHeaders(headers)));
+    this.#closeLocal();
+  }
+
+  /** Sends what the windows allow; the rest waits for WINDOW_UPDATE. */
+  flush(): void {
+    // Bounded: every pass sends at least one byte or leaves.
+    while (this.#pending.length > 0 && !this.#reset) {
+      const chunk = this.#pending[0];
+      const wanted = Math.min(chunk.length, this.sendWindow, this.owner.maxFrame);
+      const granted = chunk.length === 0 ? 0 : this.owner.takeWindow(wanted);
+      if (chunk.length > 0 && granted === 0) {
+        if (this.sendWindow > 0) this.owner.blocked(this);
+        return;
+      }
+      this.owner.send(frame(FrameType.DATA, 0, this.id, chunk.subarray(0, granted)));
+      this.sendWindow -= granted;
+      if (granted === chunk.length) this.#pending.shift();
+      else this.#pending[0] = chunk.subarray(granted);
+    }
+    if (this.#trailers !== undefined && this.#pending.length === 0 && !this.#reset) {
+      const flags = Flag.END_HEADERS | Flag.END_STREAM;
+      this.owner.send(frame(FrameType.HEADERS, flags, this.id, encodeHeaders(this.#trailers)));
+      this.#closeLocal();
+    }
+  }
+
+  /** RST_STREAM from the peer, or the connection is gone. */
+  reset(): void {
+    if (this.#reset) return;
+    this.#reset = true;
+    this.#pending = [];
+    this.owner.finished(this);
+    this.onreset?.();
+  }
+
+  /** END_STREAM from the peer. */
+  endRemote(): void {
+    this.remoteClosed = true;
+    if (this.#localClosed) this.owner.finished(this);
+    this.onend?.();
+  }
+
+  #closeLocal(): void {
+    this.#localClosed = true;
+    if (this.remoteClosed) this.owner.finished(this);
+  }
+}

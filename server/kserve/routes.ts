@@ -1,0 +1,230 @@
+/** Routes HTTP requests to the KServe v2 endpoints (protocols.md §1.1). */
+import { ModelExecutor } from "../models/executor.ts";
+import {
+  ApiError,
+  errorResponse,
+  jsonResponse,
+  methodNotAllowed,
+  notFound,
+  unknownModel,
+} from "./http_error.ts";
+import { parseInferRequest } from "./infer_request.ts";
+import { encodeInferResponse } from "./infer_response.ts";
+import { modelConfigJson, modelMetadataJson, serverMetadataJson } from "../models/json.ts";
+import { MODELS, type ModelSpec } from "../models/mod.ts";
+import type { ResolvedOptions } from "../options.ts";
+import { handleShm } from "./shm_routes.ts";
+import { ShmRegistry } from "../models/shm_registry.ts";
+import { nowNs } from "../models/stats.ts";
+import { handleTfServingRest } from "../tfserving/rest.ts";
+import { handleTorchServe, isTorchServePath } from "../torchserve/routes.ts";
+
+export interface ModelEntry {
+  spec: ModelSpec;
+  executor: ModelExecutor;
+  metadata: string;
+  config: string;
+}
+
+export interface ServerContext {
+  models: Map<string, ModelEntry>;
+  serverMetadata: string;
+  noConfig: boolean;
+  noStats: boolean;
+  /** System shared-memory regions, shared by the HTTP and gRPC front ends. */
+  shm: ShmRegistry;
+}
+
+export function createContext(options: ResolvedOptions, busySpin: boolean): ServerContext {
+  const models = new Map<string, ModelEntry>();
+  const exec = {
+    instances: options.instances,
+    computeUs: options.computeUs,
+    busySpin,
+    stall: options.stall,
+    originNs: nowNs(),
+  };
+  for (const spec of MODELS) {
+    models.set(spec.name, {
+      spec,
+      executor: new ModelExecutor(spec, exec),
+      metadata: modelMetadataJson(spec),
+      config: modelConfigJson(spec, options.instances),
+    });
+  }
+  return {
+    models,
+    serverMetadata: serverMetadataJson(options.noConfig, options.noStats),
+    noConfig: options.noConfig,
+    noStats: options.noStats,
+    shm: new ShmRegistry(),
+  };
+}
+
+/** The path of an absolute request URL, without query; cheaper than `new URL` per request. */
+function pathOf(url: string): string {
+  const start = url.indexOf("/", url.indexOf("://") + 3);
+  if (start < 0) return "/";
+  const query = url.indexOf("?", start);
+  return query < 0 ? url.slice(start) : url.slice(start, query);
+}
+
+function ok(): Response {
+  return new Response(null, { status: 200 });
+}
+
+export function handle(ctx: ServerContext, req: Request): Response | Promise<Response> {
+  const segs = pathOf(req.url).split("/");
+  if (segs[0] === "" && isTorchServePath(segs[1])) return handleTorchServe(ctx, req, segs);
+  if (segs[0] === "" && segs[1] === "v1") return handleTfServingRest(ctx, req, segs);
+  if (segs[0] !== "" || segs[1] !== "v2") return notFound();
+  const get = req.method === "GET";
+  if (segs.length === 2) return get ? jsonResponse(200, ctx.serverMetadata) : methodNotAllowed();
+  if (segs[2] === "health" && segs.length === 4 && (segs[3] === "live" || segs[3] === "ready")) {
+    // Every model is loaded before the listener opens, so live and ready are the same.
+    return get ? ok() : methodNotAllowed();
+  }
+  if (segs[2] === "systemsharedmemory" || segs[2] === "cudasharedmemory") {
+    return handleShm(ctx.shm, segs[2] === "cudasharedmemory", req, segs.slice(3));
+  }
+  if (segs[2] !== "models" || segs.length < 4) return notFound();
+  if (segs.length === 4 && segs[3] === "stats") {
+    if (ctx.noStats) return notFound();
+    return get ? allStats(ctx) : methodNotAllowed();
+  }
+  let name: string;
+  try {
+    name = decodeURIComponent(segs[3]);
+  } catch {
+    return notFound();
+  }
+  if (name === "") return notFound();
+  let rest = segs.slice(4);
+  let version = "";
+  if (rest[0] === "versions") {
+    if (rest.length < 2 || !/^[0-9]+$/.test(rest[1])) return notFound();
+    version = rest[1];
+    rest = rest.slice(2);
+  }
+  if (rest.length > 1) return notFound();
+  return routeModel(ctx, req, name, version, rest.length === 0 ? "" : rest[0]);
+}
+
+function routeModel(
+  ctx: ServerContext,
+  req: Request,
+  name: string,
+  version: string,
+  action: string,
+): Response | Promise<Response> {
+  const get = req.method === "GET";
+  const entry = ctx.models.get(name);
+  // Only version 1 exists; "01" names it too, as Triton parses the number.
+  const known = entry !== undefined && (version === "" || Number(version) === 1);
+  switch (action) {
+    case "":
+      if (!get) return methodNotAllowed();
+      return known ? jsonResponse(200, entry.metadata) : unknown(name, version);
+    case "ready":
+      if (!get) return methodNotAllowed();
+      return known ? ok() : errorResponse(400, "Model version not ready");
+    case "config":
+      if (ctx.noConfig) return notFound();
+      if (!get) return methodNotAllowed();
+      return known ? jsonResponse(200, entry.config) : unknown(name, version);
+    case "stats":
+      if (ctx.noStats) return notFound();
+      if (!get) return methodNotAllowed();
+      return modelStats(ctx, name, version);
+    case "infer":
+      if (req.method !== "POST") return methodNotAllowed();
+      return known ? infer(entry, ctx.shm, req) : unknown(name, version);
+    default:
+      // generate, trace/setting and the rest are Triton routes this server does not offer.
+      return notFound();
+  }
+}
+
+function unknown(name: string, version: string): Response {
+  const e = unknownModel(name, version);
+  return errorResponse(e.status, e.message);
+}
+
+function allStats(ctx: ServerContext): Response {
+  const model_stats = [...ctx.models.values()].map((m) =>
+    m.executor.stats.toJson(m.spec.name, m.spec.version)
+  );
+  return jsonResponse(200, JSON.stringify({ model_stats }));
+}
+
+function modelStats(ctx: ServerContext, name: string, version: string): Response {
+  const entry = ctx.models.get(name);
+  if (entry === undefined) {
+    return errorResponse(400, `requested model '${name}' is not available`);
+  }
+  if (version !== "" && Number(version) !== 1) {
+    return errorResponse(400, `requested model '${name}' version ${version} is not available`);
+  }
+  const model_stats = [entry.executor.stats.toJson(entry.spec.name, entry.spec.version)];
+  return jsonResponse(200, JSON.stringify({ model_stats }));
+}
+
+/** The request body, inflated when the client compressed it (protocols.md §1.9). */
+async function readBody(req: Request): Promise<Uint8Array> {
+  const encoding = (req.headers.get("content-encoding") ?? "identity").trim().toLowerCase();
+  if (encoding === "identity" || encoding === "") return new Uint8Array(await req.arrayBuffer());
+  if ((encoding !== "gzip" && encoding !== "deflate") || req.body === null) {
+    throw new ApiError(501, "Unsupported compression type");
+  }
+  const inflated = req.body.pipeThrough(new DecompressionStream(encoding));
+  return new Uint8Array(await new Response(inflated).arrayBuffer());
+}
+
+function failure(e: unknown): Response {
+  if (e instanceof ApiError) {
+    const r = errorResponse(e.status, e.message);
+    if (e.status === 501) r.headers.set("accept-encoding", "gzip, deflate");
+    return r;
+  }
+  return errorResponse(500, `internal error: ${(e as Error)?.message ?? String(e)}`);
+}
+
+/** Triton's HTTP front end refuses decoupled models before reading the request. */
+export const DECOUPLED_OVER_HTTP =
+  "HTTP end point doesn't support models with decoupled transaction policy";
+
+async function infer(entry: ModelEntry, shm: ShmRegistry, req: Request): Promise<Response> {
+  if (entry.spec.decoupled !== undefined) {
+    await req.body?.cancel();
+    return errorResponse(501, DECOUPLED_OVER_HTTP);
+  }
+  let body: Uint8Array;
+  try {
+    body = await readBody(req);
+  } catch (e) {
+    return failure(e instanceof ApiError ? e : new ApiError(400, "failed to read request body"));
+  }
+  const arrivalNs = nowNs();
+  const headerLength = req.headers.get("inference-header-content-length");
+  let parsed;
+  try {
+    parsed = parseInferRequest(entry.spec, body, headerLength, shm);
+  } catch (e) {
+    entry.executor.recordFailure(arrivalNs);
+    return failure(e);
+  }
+  try {
+    // execute() counts its own failures.
+    const res = await entry.executor.execute(parsed, arrivalNs, encodeInferResponse);
+    if (res.headerLength === undefined) return jsonResponse(200, res.body as string);
+    return new Response(res.body as Uint8Array<ArrayBuffer>, {
+      status: 200,
+      headers: {
+        "content-type": "application/octet-stream",
+        "inference-header-content-length": String(res.headerLength),
+      },
+    });
+  } catch (e) {
+    return failure(e);
+  }
+}

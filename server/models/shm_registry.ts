@@ -1,0 +1,140 @@
+/**
+ * The system shared-memory regions clients registered (protocols.md §1.12). Deno has no mmap,
+ * so a region is a window of a tmpfs file under /dev/shm, read and written at its offset on
+ * each request; Triton maps the same object once at registration.
+ */
+import { invalidArg } from "../kserve/http_error.ts";
+
+export interface RegionStatus {
+  name: string;
+  key: string;
+  offset: number;
+  byte_size: number;
+}
+
+/** Where a tensor lives: a window of a registered region. */
+export interface RegionWindow {
+  /** The registry the window came from, which reads and writes it. */
+  registry: ShmRegistry;
+  region: RegionStatus;
+  offset: number;
+  byteSize: number;
+}
+
+/**
+ * POSIX shm object names map to files of the same name under /dev/shm. Like shm_open, only
+ * one leading slash is allowed: a key can never name a file outside /dev/shm.
+ */
+export function shmPath(key: string): string | undefined {
+  const name = key.startsWith("/") ? key.slice(1) : key;
+  if (name === "" || name === "." || name === ".." || name.includes("/")) return undefined;
+  return `/dev/shm/${name}`;
+}
+
+/** What the registry saw, so tests can tell data came by reference and regions were freed. */
+export interface ShmTraffic {
+  /** Regions registered now. */
+  regions: number;
+  inputsRead: number;
+  outputsWritten: number;
+}
+
+export class ShmRegistry {
+  readonly #regions = new Map<string, RegionStatus>();
+  #inputsRead = 0;
+  #outputsWritten = 0;
+
+  traffic(): ShmTraffic {
+    return {
+      regions: this.#regions.size,
+      inputsRead: this.#inputsRead,
+      outputsWritten: this.#outputsWritten,
+    };
+  }
+
+  register(name: string, key: string, offset: number, byteSize: number): void {
+    if (this.#regions.has(name)) {
+      throw invalidArg(`shared memory region '${name}' already in manager`);
+    }
+    const path = shmPath(key);
+    let info: Deno.FileInfo | undefined;
+    try {
+      info = path === undefined ? undefined : Deno.statSync(path);
+    } catch { /* reported below */ }
+    if (info === undefined || !info.isFile) {
+      throw invalidArg(`Unable to open shared memory region: '${key}'`);
+    }
+    const size = info.size;
+    if (offset + byteSize > size) {
+      throw invalidArg(
+        `failed to register shared memory region '${name}': offset ${offset} + byte_size ` +
+          `${byteSize} exceeds the ${size} bytes of '${key}'`,
+      );
+    }
+    this.#regions.set(name, { name, key, offset, byte_size: byteSize });
+  }
+
+  /** Every region, or the named one (an unknown name is an error, as in Triton). */
+  status(name: string): RegionStatus[] {
+    if (name === "") return [...this.#regions.values()];
+    const r = this.#regions.get(name);
+    if (r === undefined) {
+      throw invalidArg(`Unable to find system shared memory region: '${name}'`);
+    }
+    return [r];
+  }
+
+  /** Removes the named region, or all when the name is empty; unknown names are no-ops. */
+  unregister(name: string): void {
+    if (name === "") this.#regions.clear();
+    else this.#regions.delete(name);
+  }
+
+  /** The window a tensor names; Triton's messages for an unknown region or a bad range. */
+  window(name: string, offset: number, byteSize: number): RegionWindow {
+    const region = this.#regions.get(name);
+    if (region === undefined) {
+      throw invalidArg(`Unable to find shared memory region: '${name}'`);
+    }
+    if (offset < 0 || offset > region.byte_size) {
+      throw invalidArg(`Invalid offset for shared memory region: '${name}'`);
+    }
+    if (byteSize < 0 || offset + byteSize > region.byte_size) {
+      throw invalidArg(`Invalid offset + byte size for shared memory region: '${name}'`);
+    }
+    return { registry: this, region, offset, byteSize };
+  }
+
+  read(w: RegionWindow): Uint8Array {
+    const out = new Uint8Array(w.byteSize);
+    using file = Deno.openSync(shmPath(w.region.key)!, { read: true });
+    file.seekSync(w.region.offset + w.offset, Deno.SeekMode.Start);
+    let got = 0;
+    // Bounded: each read advances or ends at end of file.
+    while (got < out.length) {
+      const n = file.readSync(out.subarray(got));
+      if (n === null || n === 0) break;
+      got += n;
+    }
+    if (got < out.length) {
+      throw invalidArg(`shared memory region '${w.region.name}' is shorter than registered`);
+    }
+    this.#inputsRead++;
+    return out;
+  }
+
+  /** Writes an output; refuses a window too small, with Triton's message. */
+  write(w: RegionWindow, output: string, data: Uint8Array): void {
+    if (data.length > w.byteSize) {
+      throw invalidArg(
+        `shared memory size specified with the request for output '${output}' (${w.byteSize} ` +
+          `bytes) should be at least ${data.length} bytes to hold the results`,
+      );
+    }
+    using file = Deno.openSync(shmPath(w.region.key)!, { write: true });
+    file.seekSync(w.region.offset + w.offset, Deno.SeekMode.Start);
+    let put = 0;
+    while (put < data.length) put += file.writeSync(data.subarray(put));
+    this.#outputsWritten++;
+  }
+}

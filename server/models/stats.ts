@@ -1,0 +1,189 @@
+/**
+ * Cumulative per-model statistics with Triton's semantics (protocols.md §1.10). Every value
+ * is an integer: durations are differences of integer-nanosecond clock readings.
+ */
+import type { ModelStats } from "../../core/backend.ts";
+
+/** Monotonic clock in integer nanoseconds. */
+export function nowNs(): number {
+  return Math.round(performance.now() * 1e6);
+}
+
+interface Duration {
+  count: number;
+  ns: number;
+}
+
+interface BatchStats {
+  computeInput: Duration;
+  computeInfer: Duration;
+  computeOutput: Duration;
+}
+
+/** Clock readings of one successful execution, in integer nanoseconds. */
+export interface ExecutionTimes {
+  /** The request was fully received. */
+  arrivalNs: number;
+  /** The validated request joined the model's queue. */
+  queueStartNs: number;
+  /** An instance picked it up. */
+  computeStartNs: number;
+  inputEndNs: number;
+  inferEndNs: number;
+  /** The response body was ready. */
+  outputEndNs: number;
+}
+
+/** Per-response-index statistics of decoupled models (`response_stats`). */
+interface ResponseStats {
+  computeInfer: Duration;
+  computeOutput: Duration;
+  success: Duration;
+  emptyResponse: Duration;
+}
+
+const zero = (): Duration => ({ count: 0, ns: 0 });
+
+function add(d: Duration, ns: number): void {
+  d.count++;
+  d.ns += ns;
+}
+
+export class StatsKeeper {
+  lastInferenceMs = 0;
+  inferenceCount = 0;
+  executionCount = 0;
+  readonly success = zero();
+  readonly fail = zero();
+  readonly queue = zero();
+  readonly computeInput = zero();
+  readonly computeInfer = zero();
+  readonly computeOutput = zero();
+  readonly batches = new Map<number, BatchStats>();
+  readonly responses = new Map<number, ResponseStats>();
+
+  /** One request, executed alone: one execution of `batchSize` inferences. */
+  recordSuccess(t: ExecutionTimes, batchSize: number): void {
+    const input = t.inputEndNs - t.computeStartNs;
+    const infer = t.inferEndNs - t.inputEndNs;
+    const output = t.outputEndNs - t.inferEndNs;
+    add(this.success, t.outputEndNs - t.arrivalNs);
+    add(this.queue, t.computeStartNs - t.queueStartNs);
+    add(this.computeInput, input);
+    add(this.computeInfer, infer);
+    add(this.computeOutput, output);
+    // A model without batching (batch 0) still runs one inference per request.
+    const size = Math.max(1, batchSize);
+    this.inferenceCount += size;
+    this.executionCount++;
+    let b = this.batches.get(size);
+    if (b === undefined) {
+      b = { computeInput: zero(), computeInfer: zero(), computeOutput: zero() };
+      this.batches.set(size, b);
+    }
+    add(b.computeInput, input);
+    add(b.computeInfer, infer);
+    add(b.computeOutput, output);
+    this.lastInferenceMs = Date.now();
+  }
+
+  #response(index: number): ResponseStats {
+    let r = this.responses.get(index);
+    if (r === undefined) {
+      r = { computeInfer: zero(), computeOutput: zero(), success: zero(), emptyResponse: zero() };
+      this.responses.set(index, r);
+    }
+    return r;
+  }
+
+  /** Response `index` of a decoupled request: time to produce it, then to encode it. */
+  recordResponse(index: number, inferNs: number, outputNs: number): void {
+    const r = this.#response(index);
+    add(r.computeInfer, inferNs);
+    add(r.computeOutput, outputNs);
+    add(r.success, inferNs + outputNs);
+  }
+
+  /** The empty final response of a decoupled request, sent as response `index`. */
+  recordEmptyResponse(index: number, ns: number): void {
+    add(this.#response(index).emptyResponse, ns);
+  }
+
+  recordFailure(arrivalNs: number, endNs: number): void {
+    add(this.fail, endNs - arrivalNs);
+    this.lastInferenceMs = Date.now();
+  }
+
+  /** The counters in the shape the client side uses. */
+  snapshot(): ModelStats {
+    return {
+      inferenceCount: this.inferenceCount,
+      executionCount: this.executionCount,
+      successCount: this.success.count,
+      successNs: this.success.ns,
+      queueCount: this.queue.count,
+      queueNs: this.queue.ns,
+      computeInputCount: this.computeInput.count,
+      computeInputNs: this.computeInput.ns,
+      computeInferCount: this.computeInfer.count,
+      computeInferNs: this.computeInfer.ns,
+      computeOutputCount: this.computeOutput.count,
+      computeOutputNs: this.computeOutput.ns,
+      cacheHitCount: 0,
+      cacheHitNs: 0,
+      cacheMissCount: 0,
+      cacheMissNs: 0,
+    };
+  }
+
+  #responseJson(): Record<string, unknown> {
+    const d = (x: Duration) => ({ count: x.count, ns: x.ns });
+    const out: Record<string, unknown> = {};
+    for (const index of [...this.responses.keys()].sort((a, b) => a - b)) {
+      const r = this.responses.get(index)!;
+      out[String(index)] = {
+        compute_infer: d(r.computeInfer),
+        compute_output: d(r.computeOutput),
+        success: d(r.success),
+        fail: d(zero()),
+        empty_response: d(r.emptyResponse),
+        cancel: d(zero()),
+      };
+    }
+    return out;
+  }
+
+  /** One `model_stats[]` entry, keys in the order Triton writes them. */
+  toJson(name: string, version: string): Record<string, unknown> {
+    const d = (x: Duration) => ({ count: x.count, ns: x.ns });
+    const sizes = [...this.batches.keys()].sort((a, b) => a - b);
+    return {
+      name,
+      version,
+      last_inference: this.lastInferenceMs,
+      inference_count: this.inferenceCount,
+      execution_count: this.executionCount,
+      inference_stats: {
+        success: d(this.success),
+        fail: d(this.fail),
+        queue: d(this.queue),
+        compute_input: d(this.computeInput),
+        compute_infer: d(this.computeInfer),
+        compute_output: d(this.computeOutput),
+        cache_hit: d(zero()),
+        cache_miss: d(zero()),
+      },
+      response_stats: this.#responseJson(),
+      batch_stats: sizes.map((size) => {
+        const b = this.batches.get(size)!;
+        return {
+          batch_size: size,
+          compute_input: d(b.computeInput),
+          compute_infer: d(b.computeInfer),
+          compute_output: d(b.computeOutput),
+        };
+      }),
+      memory_usage: [],
+    };
+  }
+}
