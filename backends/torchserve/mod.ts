@@ -1,19 +1,18 @@
 /**
- * The "torchserve" service kind (-i http only): POST /predictions/{model}[/{version}] on
- * TorchServe's inference port with each request's body read from the file its
- * TORCHSERVE_INPUT entry names (perf_analyzer.md §4.2, protocols.md §5.1). Health is GET /ping.
+ * The torchserve kind's backend, loaded by its descriptor's create()
+ * (backends/torchserve/descriptor.ts): POST /predictions/{model}[/{version}] on TorchServe's
+ * inference port with each request's body read from the file its TORCHSERVE_INPUT entry names
+ * (docs/perf_analyzer.md §4.2, docs/protocols.md §5.1). Health is GET /ping.
  * The inference port has no metadata or statistics API, so describe() synthesizes the model and
  * the report is client-side only (no ServerStats capability).
  */
-import {
-  type Backend,
-  BACKEND_CONTRACT_VERSION,
-  type BackendFactory,
-  type BackendOptions,
-  type Channel,
-  type ModelInfo,
-  type PreparedRequest,
-  type RequestSpec,
+import type {
+  Backend,
+  BackendOptions,
+  Channel,
+  ModelInfo,
+  PreparedRequest,
+  RequestSpec,
 } from "../../core/backend.ts";
 import { type Clock, systemClock } from "../../core/clock.ts";
 import { RunError } from "../../core/errors.ts";
@@ -57,7 +56,7 @@ export class TorchServeBackend implements Backend {
       outputs: [],
       maxBatchSize: 0,
       sequence: false,
-      decoupled: false,
+      responses: "one",
       dynamicBatching: false,
       responseCache: false,
       notes: [TORCHSERVE_MODEL_NOTE],
@@ -108,19 +107,6 @@ export class TorchServeBackend implements Backend {
   }
 }
 
-const factory: BackendFactory = {
-  contractVersion: BACKEND_CONTRACT_VERSION,
-  kind: "torchserve",
-  protocols: ["http"],
-  create(options: BackendOptions): Backend {
-    if (options.protocol !== "http") {
-      throw new RunError(`the torchserve backend speaks HTTP only, not '${options.protocol}'`);
-    }
-    if (options.streaming) {
-      throw new RunError("the torchserve backend cannot stream (--streaming is gRPC only)");
-    }
-    return new TorchServeBackend(options, systemClock);
-  },
-};
-
-export default factory;
+export function createTorchServeBackend(options: BackendOptions): Backend {
+  return new TorchServeBackend(options, systemClock);
+}

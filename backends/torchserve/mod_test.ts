@@ -1,10 +1,11 @@
 import assert from "node:assert/strict";
-import { type BackendOptions, hasServerStats, type RequestSpec } from "../../core/backend.ts";
+import { hasServerStats, type RequestSpec } from "../../core/backend.ts";
 import { encodeStringElements } from "../../wire/kserve/bytes_tensor.ts";
 import { RunError } from "../../core/errors.ts";
 import { RequestRecord } from "../../core/measure/record.ts";
 import { startServer } from "../../server/mod.ts";
-import factory, { TORCHSERVE_MODEL_NOTE, TorchServeBackend } from "./mod.ts";
+import { backendOptions } from "../../core/testing/backend_options.ts";
+import { TORCHSERVE_MODEL_NOTE, TorchServeBackend } from "./mod.ts";
 import { PreparedPrediction, TORCHSERVE_INPUT } from "./request.ts";
 
 const A = Array.from({ length: 16 }, (_, i) => i);
@@ -14,20 +15,9 @@ const FILES: Record<string, Uint8Array> = {
   "/in/bad.json": new TextEncoder().encode("{not json"),
 };
 
-function options(url: string, headers: [string, string][] = []): BackendOptions {
-  return {
-    url,
-    protocol: "http",
-    headers,
-    inputTensorFormat: "binary",
-    outputTensorFormat: "binary",
-    verbose: false,
-  };
-}
-
 /** A backend reading "files" from FILES, so the tests touch no disk. */
 function backendFor(url: string, headers: [string, string][] = []) {
-  return new TorchServeBackend(options(url, headers), undefined, (p) => {
+  return new TorchServeBackend(backendOptions({ url, headers }), undefined, (p) => {
     const f = FILES[p];
     if (!f) throw new Deno.errors.NotFound(`No such file or directory: ${p}`);
     return f;
@@ -130,13 +120,4 @@ Deno.test("torchserve: bad data and bad servers are clear errors", async () => {
     await sickBackend.close();
     await sick.shutdown();
   }
-});
-
-Deno.test("torchserve factory: HTTP only", () => {
-  assert.equal(factory.kind, "torchserve");
-  assert.deepEqual(factory.protocols, ["http"]);
-  assert.throws(
-    () => factory.create({ ...options("x:1"), protocol: "grpc" }),
-    /speaks HTTP only, not 'grpc'/,
-  );
 });

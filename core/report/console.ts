@@ -108,7 +108,7 @@ export function formatSettings(ctx: ReportContext): string {
   lines.push(...stabilizationLines(ctx), ...limitLines(ctx));
   if (c.binarySearch) lines.push("  Using Binary Search algorithm");
   lines.push(`  Using ${c.async ? "asynchronous" : "synchronous"} calls for inference`);
-  if (ctx.model.decoupled) {
+  if (ctx.model.responses === "many") {
     // perf_analyzer prints "the first response" here but measures to the last one (reference
     // §2.2, doc≠code); this tool also measures to the last, and says so.
     lines.push("  Detected decoupled model, using the last response for measuring latency");
@@ -146,7 +146,7 @@ function failedLine(client: ClientStats): string | undefined {
 
 /** The client-library line ("Avg HTTP time ..."); decoupled models get perf_analyzer's bare indent. */
 function libraryLine(client: ClientStats, ctx: ReportContext): string {
-  if (ctx.model.decoupled) return "    ";
+  if (ctx.model.responses === "many") return "    ";
   const request = usec(client.avgRequestNs);
   const send = usec(client.avgSendNs);
   const recv = usec(client.avgRecvNs);
@@ -179,7 +179,7 @@ function clientLines(level: LevelResult, ctx: ReportContext): string[] {
     );
   }
   lines.push(`    Throughput: ${formatCpp(client.throughput)} infer/sec`);
-  if (ctx.model.decoupled) {
+  if (ctx.model.responses === "many") {
     lines.push(`    Response Throughput: ${formatCpp(client.responseThroughput)} infer/sec`);
   }
   if (ctx.config.verbose > 0) {

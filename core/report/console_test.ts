@@ -116,7 +116,7 @@ Deno.test("banner: poisson rate without end, decoupled model", () => {
   const ctx = context({}, {
     rate: { range: { start: 10.5, end: 1, step: 1 }, distribution: "poisson" },
   });
-  ctx.model.decoupled = true;
+  ctx.model.responses = "many";
   const body = bannerBody(ctx);
   assertEquals(body.slice(3), [
     "  Using poisson distribution on request generation",

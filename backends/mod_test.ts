@@ -1,0 +1,37 @@
+import assert from "node:assert/strict";
+import { usageText } from "../core/cli/help.ts";
+import { OptionTable } from "../core/cli/spec.ts";
+import { BUILT_IN_BACKENDS } from "./mod.ts";
+
+Deno.test("built-in kinds: triton is the default, every kind is unique, flags do not clash", () => {
+  const kinds = BUILT_IN_BACKENDS.map((d) => d.kind);
+  assert.deepEqual(kinds, ["triton", "triton_c_api", "torchserve", "tfserving"]);
+  assert.doesNotThrow(() => new OptionTable(BUILT_IN_BACKENDS));
+});
+
+Deno.test("--help lists each built-in kind with its URLs and statistics, then its own flags", () => {
+  const text = usageText(BUILT_IN_BACKENDS);
+  const flat = text.replace(/\s+/g, " ");
+  assert.match(
+    flat,
+    / triton Protocols: http \(-u localhost:8000\), grpc \(-u localhost:8001\); KServe v2 \/ Triton HTTP, or Triton gRPC\. Server statistics: yes \(statistics extension\)\. Modes: /,
+  );
+  assert.match(
+    flat,
+    / torchserve Protocols: http \(-u localhost:8000\)\. Server statistics: no \(client-side only\)\. .*TORCHSERVE_INPUT/,
+  );
+  assert.match(
+    flat,
+    / tfserving Protocols: grpc \(-u localhost:8500\), http \(-u localhost:8501\); http = REST API\./,
+  );
+  assert.match(flat, / triton_c_api Protocols: none \(Triton runs in this process\)\./);
+  assert.match(flat, / plugin:<path-or-URL> Protocols: what the module declares\./);
+  assert.match(flat, /Options of --service-kind triton: --shared-memory <kind> /);
+  assert.match(flat, /Options of --service-kind triton_c_api: --triton-server-directory <dir> /);
+  assert.match(
+    flat,
+    /Options of --service-kind tfserving: --model-signature-name <name> .*\[default: serving_default\]/,
+  );
+  assert.ok(!flat.includes("Options of --service-kind torchserve"));
+  for (const line of text.split("\n")) assert.ok(line.length <= 100, line);
+});
