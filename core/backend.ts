@@ -260,6 +260,14 @@ export interface DeclaredCapabilities {
   metricsPort?: number;
 }
 
+/** The settings banner's "Service Kind:" name and whether "Batch size:" is always printed. */
+export interface BannerStyle {
+  /** perf_analyzer's name for the kind ("TENSORFLOW_SERVING"); default: the kind upper-cased. */
+  name?: string;
+  /** Print the batch size even without -b (perf_analyzer does so for its Triton kind only). */
+  batchSize?: boolean;
+}
+
 /** The kind's row of --help's "Service kinds" section. */
 export interface ServiceKindHelp {
   /** -i values it accepts, or why there are none. */
@@ -290,6 +298,8 @@ export interface BackendDescriptor<O = unknown> {
   defaultUrl: Partial<Record<Protocol, string>>;
   capabilities: DeclaredCapabilities;
   help: ServiceKindHelp;
+  /** How perf_analyzer's settings banner shows this kind; absent = the kind upper-cased. */
+  banner?: BannerStyle;
   /** Flags only this kind takes; their values land in `defaults()`'s object. */
   flags?: readonly BackendFlag<O>[];
   /** The backend's own options before any flag; required with `flags`. */

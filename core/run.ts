@@ -236,6 +236,7 @@ export async function run(given: RunConfig, deps: RunDeps): Promise<ExitCode> {
       protocolLabel: config.protocol === "grpc" ? "gRPC" : "HTTP",
       serverStats,
       backendKind: kind,
+      banner: descriptor.banner,
       rate: plan.rate,
     };
     try {

@@ -29,6 +29,7 @@ const descriptor: BackendDescriptor<TfServingOptions> = {
     modes: "concurrency, request rate, intervals, --async (perf_analyzer: gRPC sync only); " +
       "no --streaming; --model-signature-name picks the signature",
   },
+  banner: { name: "TENSORFLOW_SERVING" },
   flags: [
     {
       long: "model-signature-name",

@@ -33,6 +33,7 @@ const descriptor: BackendDescriptor<TritonOptions> = {
     modes: "concurrency, request rate, intervals, fixed schedule; sequences; --streaming " +
       "(gRPC, decoupled models)",
   },
+  banner: { batchSize: true },
   flags: [
     {
       long: "shared-memory",

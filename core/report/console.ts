@@ -18,6 +18,7 @@ import type { ModelStats } from "../backend.ts";
 import type { Range } from "../cli/config.ts";
 import { intervalLines, openLoopHeadLines, openLoopTailLines } from "./extensions.ts";
 import { metricsLines } from "./metrics.ts";
+import { PLUGIN_PREFIX } from "../registry.ts";
 
 export type { RateSettings, ReportContext } from "./format.ts";
 
@@ -26,13 +27,12 @@ const OVERHEAD_WARNING_PCT = 50;
 /** Our extension line lists the most frequent error texts, not all of them. */
 const MAX_ERROR_TEXTS = 5;
 
-/** perf_analyzer's banner names where they differ from the upper-cased --service-kind. */
-const KIND_LABELS: Record<string, string> = { tfserving: "TENSORFLOW_SERVING" };
-
+/** perf_analyzer's banner name: the kind's own, else the upper-cased kind ("PLUGIN" unnamed). */
 function serviceKindLabel(ctx: ReportContext): string {
+  if (ctx.banner?.name !== undefined) return ctx.banner.name;
   const kind = ctx.backendKind ?? ctx.config.serviceKind;
-  if (kind.startsWith("plugin:")) return "PLUGIN";
-  return KIND_LABELS[kind] ?? kind.toUpperCase();
+  if (kind.startsWith(PLUGIN_PREFIX)) return "PLUGIN";
+  return kind.toUpperCase();
 }
 
 function plural(n: number): string {
@@ -100,7 +100,7 @@ export function formatSettings(ctx: ReportContext): string {
   const c = ctx.config;
   const kind = serviceKindLabel(ctx);
   const lines = ["*** Measurement Settings ***"];
-  if (kind === "TRITON" || c.batchSizeSet) lines.push(`  Batch size: ${c.batchSize}`);
+  if (ctx.banner?.batchSize || c.batchSizeSet) lines.push(`  Batch size: ${c.batchSize}`);
   lines.push(`  Service Kind: ${kind}`);
   if (c.warmupRequestCount > 0) {
     lines.push(`  Sending ${c.warmupRequestCount} warmup request${plural(c.warmupRequestCount)}`);

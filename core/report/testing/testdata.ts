@@ -45,6 +45,8 @@ export function context(config: Partial<RunConfig>, extra: Partial<ReportContext
     model: simpleModel(),
     protocolLabel: "HTTP",
     serverStats: true,
+    // The golden banners are Triton's, which always print the batch size.
+    banner: { batchSize: true },
     ...extra,
   };
   return ctx;
