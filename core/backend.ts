@@ -285,7 +285,7 @@ export interface ServiceKindHelp {
  */
 export interface BackendDescriptor<O = unknown> {
   contractVersion: number;
-  /** The --service-kind value, e.g. "tfserving". */
+  /** The --service-kind value this descriptor serves. */
   kind: string;
   /** The server's product name for messages ("TF Serving"). */
   title: string;

@@ -107,6 +107,22 @@ Deno.test("validation_data is refused for a plugin that declares no output captu
   });
 });
 
+Deno.test("a plugin's declared capabilities are checked when the run loads it", async () => {
+  const plugin = ["-m", "simple", "--service-kind", `plugin:${HERE}backend.ts`];
+  const streaming = await runCli([...plugin, "-i", "grpc", "--streaming"]);
+  assert.equal(streaming.code, 99);
+  assert.match(
+    streaming.stderr,
+    /^Error: --streaming is not supported with --service-kind plugin:.*backend\.ts; drop it\.$/m,
+  );
+  const timeout = await runCli([...plugin, "--request-timeout", "5"]);
+  assert.equal(timeout.code, 99);
+  assert.match(
+    timeout.stderr,
+    /^Error: --request-timeout is not supported with --service-kind plugin:/m,
+  );
+});
+
 Deno.test("a built-in descriptor loaded by path as a plugin is the same object", async () => {
   const byPath = await loadBackend(`plugin:${ROOT}backends/torchserve/descriptor.ts`, []);
   assert.equal(byPath, torchserve, "one module instance whichever way it is named");
