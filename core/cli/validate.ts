@@ -148,7 +148,8 @@ function resolveMaxThreads(config: RunConfig, state: ParseState): void {
 
 /**
  * Resolves derived values and applies every cross-option rule, in this order: -m, async/sync,
- * deprecated concurrency, -z, search range, request counts; then derived values.
+ * -z, the service kind (its flags, capabilities, own rules, -u default), protocol, TLS,
+ * deprecated concurrency, search range, request counts, open loop, metrics; then derived values.
  */
 export function finishConfig(config: RunConfig, state: ParseState): void {
   if (config.model === "") throw new UsageError("-m flag must be specified");
