@@ -32,6 +32,8 @@ Deno.test("--help lists each built-in kind with its URLs and statistics, then it
     flat,
     /Options of --service-kind tfserving: --model-signature-name <name> .*\[default: serving_default\]/,
   );
-  assert.ok(!flat.includes("Options of --service-kind torchserve"));
+  // One group per kind that adds flags, in list order, and none for the others.
+  const groups = [...text.matchAll(/^Options of --service-kind (\S+):$/gm)].map((m) => m[1]);
+  assert.deepEqual(groups, BUILT_IN_BACKENDS.filter((d) => d.flags?.length).map((d) => d.kind));
   for (const line of text.split("\n")) assert.ok(line.length <= 100, line);
 });
