@@ -6,5 +6,5 @@ import descriptor from "./descriptor.ts";
 
 contractSuite("torchserve", {
   startServer: () => startServer({}),
-  make: (url) => descriptor.create(backendOptions({ url })),
+  make: (url) => descriptor.create(backendOptions({ url, own: descriptor.defaults!() })),
 });

@@ -4,8 +4,10 @@
  */
 import { BACKEND_CONTRACT_VERSION, type BackendDescriptor } from "../../core/backend.ts";
 import { UsageError } from "../../core/errors.ts";
+import { parseChoice } from "../../core/cli/values.ts";
+import type { TorchServeOptions } from "./options.ts";
 
-const descriptor: BackendDescriptor = {
+const descriptor: BackendDescriptor<TorchServeOptions> = {
   contractVersion: BACKEND_CONTRACT_VERSION,
   kind: "torchserve",
   title: "TorchServe",
@@ -25,6 +27,20 @@ const descriptor: BackendDescriptor = {
     modes: "concurrency, request rate, intervals; needs --input-data JSON whose " +
       "TORCHSERVE_INPUT entries name the body files",
   },
+  flags: [
+    {
+      long: "torchserve-body",
+      value: "<multipart|raw>",
+      def: "multipart",
+      help: "How each request carries its file: multipart form field 'data' (perf_analyzer's " +
+        "way) or the raw file as the whole body (the handler's input 'body'), to measure the " +
+        "encoding your clients use.",
+      apply(o, v) {
+        o.body = parseChoice("--torchserve-body", v, ["multipart", "raw"] as const);
+      },
+    },
+  ],
+  defaults: () => ({ body: "multipart" }),
   // perf_analyzer's rule: torchserve bodies come from the files JSON input data names.
   validate(_own, run) {
     if (run.inputData === "files") return;

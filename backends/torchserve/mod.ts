@@ -21,6 +21,7 @@ import { ProtocolError, TransportError } from "../net/http_connection.ts";
 import { resolveHttpTarget, type ServerTarget } from "../net/http_url.ts";
 import { TorchServeChannel } from "./channel.ts";
 import { encodePrediction, TORCHSERVE_INPUT } from "./request.ts";
+import type { TorchServeOptions } from "./options.ts";
 
 /** Printed once at startup: why the model looks the way it does. */
 export const TORCHSERVE_MODEL_NOTE = "TorchServe has no model metadata API on its inference " +
@@ -37,7 +38,7 @@ export class TorchServeBackend implements Backend {
   readonly #channels = new Set<TorchServeChannel>();
 
   constructor(
-    private readonly options: BackendOptions,
+    private readonly options: BackendOptions<TorchServeOptions>,
     private readonly clock: Clock = systemClock,
     private readonly readFile: (path: string) => Uint8Array = Deno.readFileSync,
   ) {
@@ -85,6 +86,7 @@ export class TorchServeBackend implements Backend {
     return encodePrediction(spec, {
       hostHeader: this.#target.hostHeader,
       headers: this.options.headers,
+      body: this.options.own.body,
       readFile: this.readFile,
     });
   }
@@ -107,6 +109,6 @@ export class TorchServeBackend implements Backend {
   }
 }
 
-export function createTorchServeBackend(options: BackendOptions): Backend {
+export function createTorchServeBackend(options: BackendOptions<TorchServeOptions>): Backend {
   return new TorchServeBackend(options, systemClock);
 }

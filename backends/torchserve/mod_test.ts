@@ -7,6 +7,7 @@ import { startServer } from "../../server/mod.ts";
 import { backendOptions } from "../../core/testing/backend_options.ts";
 import { TORCHSERVE_MODEL_NOTE, TorchServeBackend } from "./mod.ts";
 import { PreparedPrediction, TORCHSERVE_INPUT } from "./request.ts";
+import type { TorchServeOptions } from "./options.ts";
 
 const A = Array.from({ length: 16 }, (_, i) => i);
 const GOOD = new TextEncoder().encode(JSON.stringify({ INPUT0: A, INPUT1: A }));
@@ -16,8 +17,12 @@ const FILES: Record<string, Uint8Array> = {
 };
 
 /** A backend reading "files" from FILES, so the tests touch no disk. */
-function backendFor(url: string, headers: [string, string][] = []) {
-  return new TorchServeBackend(backendOptions({ url, headers }), undefined, (p) => {
+function backendFor(
+  url: string,
+  headers: [string, string][] = [],
+  own: TorchServeOptions = { body: "multipart" },
+) {
+  return new TorchServeBackend(backendOptions({ url, headers, own }), undefined, (p) => {
     const f = FILES[p];
     if (!f) throw new Deno.errors.NotFound(`No such file or directory: ${p}`);
     return f;
@@ -86,6 +91,31 @@ Deno.test("torchserve: synthesized model, multipart body read once, ok and error
     rec.reset(0);
     await ch.send(prepared, rec);
     assert.equal(rec.outcome, "cancelled");
+  } finally {
+    await backend.close();
+    await server.close();
+  }
+});
+
+Deno.test("torchserve: --torchserve-body raw sends the file as the whole body", async () => {
+  const server = await startServer({});
+  const backend = backendFor(server.url, [], { body: "raw" });
+  try {
+    await backend.describe("simple", "");
+    const prepared = backend.prepare(fileSpec("/in/good.json")) as PreparedPrediction;
+    const text = new TextDecoder().decode(prepared.bytes);
+    assert.match(text, /\r\nContent-Type: application\/octet-stream\r\n/);
+    assert.match(text, new RegExp(`\r\nContent-Length: ${GOOD.length}\r\n`));
+    assert.equal(text.slice(text.indexOf("\r\n\r\n") + 4), new TextDecoder().decode(GOOD));
+    // The reference server's handler reads the raw body as TorchServe's input "body".
+    const ch = await backend.connect();
+    const rec = new RequestRecord();
+    for (let i = 0; i < 2; i++) {
+      rec.reset(0);
+      await ch.send(prepared, rec);
+      assert.equal(rec.outcome, "ok", rec.error);
+    }
+    assert.equal(server.groundTruth("simple").successCount, 2);
   } finally {
     await backend.close();
     await server.close();
