@@ -55,9 +55,10 @@ export interface RunDeps {
 function checkModel(model: ModelInfo, backend: Backend, config: RunConfig): void {
   const caps = backend.capabilities;
   if (model.responses === "many" && caps?.responses !== "many") {
-    const hint = caps?.manyResponsesHint ?? `--service-kind ${config.serviceKind} cannot`;
+    const how = caps?.manyResponsesHint ??
+      `--service-kind ${config.serviceKind} records one response per request`;
     throw new RunError(
-      `model '${model.name}' is decoupled: ${hint} (a decoupled model sends several ` +
+      `model '${model.name}' is decoupled: ${how} (a decoupled model sends several ` +
         "responses per request, which only a stream can carry)",
     );
   }
