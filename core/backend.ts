@@ -141,13 +141,16 @@ export interface TlsOptions {
   verifyHost: boolean;
 }
 
-/** One connection or stream; the dispatcher owns one per in-flight slot. */
-export interface Channel {
+/**
+ * One connection or stream; the dispatcher owns one per in-flight slot. `P` is what the
+ * backend's prepare() returns: core only ever hands a channel its own backend's requests.
+ */
+export interface Channel<P = PreparedRequest> {
   /**
    * Sends one request and fills the record's timestamps as they happen. Never rejects for a
    * failed request: failures are data (record.outcome, record.error).
    */
-  send(prepared: PreparedRequest, record: RequestRecord): Promise<void>;
+  send(prepared: P, record: RequestRecord): Promise<void>;
   close(): void;
 }
 
@@ -174,13 +177,14 @@ export interface BackendCapabilities {
   sequenceValidationRefusal?: string;
 }
 
-export interface Backend {
+/** A backend whose prepare() returns `P`, which its channels send. */
+export interface Backend<P = PreparedRequest> {
   readonly kind: string;
   /** Absent = one response per request, no restriction on validation. */
   readonly capabilities?: BackendCapabilities;
   describe(model: string, version: string): Promise<ModelInfo>;
-  prepare(spec: RequestSpec): PreparedRequest;
-  connect(options?: ConnectOptions): Promise<Channel>;
+  prepare(spec: RequestSpec): P;
+  connect(options?: ConnectOptions): Promise<Channel<P>>;
   close(): Promise<void>;
 }
 

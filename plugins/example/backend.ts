@@ -19,7 +19,6 @@ import {
   type Channel,
   type DataType,
   type ModelInfo,
-  type PreparedRequest,
   type RequestRecord,
   type RequestSpec,
   RunError,
@@ -62,12 +61,11 @@ class Prepared {
   constructor(readonly url: string, readonly body: string) {}
 }
 
-class JsonChannel implements Channel {
+class JsonChannel implements Channel<Prepared> {
   readonly #abort = new AbortController();
   constructor(readonly headers: Headers) {}
 
-  async send(prepared: PreparedRequest, rec: RequestRecord): Promise<void> {
-    if (!(prepared instanceof Prepared)) return rec.fail("protocol_error", "not ours", nowNs());
+  async send(prepared: Prepared, rec: RequestRecord): Promise<void> {
     if (this.#abort.signal.aborted) return rec.fail("cancelled", "channel closed", nowNs());
     rec.sendStartNs = nowNs();
     try {
@@ -96,7 +94,7 @@ class JsonChannel implements Channel {
   }
 }
 
-class JsonBackend implements Backend {
+class JsonBackend implements Backend<Prepared> {
   readonly kind = "example-json";
   readonly #base: string;
   readonly #headers: Headers;
@@ -148,7 +146,7 @@ class JsonBackend implements Backend {
     };
   }
 
-  prepare(spec: RequestSpec): PreparedRequest {
+  prepare(spec: RequestSpec): Prepared {
     const body: Record<string, unknown[]> = {};
     for (const t of spec.inputs) body[t.name] = elements(t);
     return new Prepared(
@@ -157,7 +155,7 @@ class JsonBackend implements Backend {
     );
   }
 
-  connect(): Promise<Channel> {
+  connect(): Promise<Channel<Prepared>> {
     const ch = new JsonChannel(this.#headers);
     this.#channels.add(ch);
     return Promise.resolve(ch);
