@@ -37,3 +37,42 @@ Deno.test("--help lists each built-in kind with its URLs and statistics, then it
   assert.deepEqual(groups, BUILT_IN_BACKENDS.filter((d) => d.flags?.length).map((d) => d.kind));
   for (const line of text.split("\n")) assert.ok(line.length <= 100, line);
 });
+
+/** Modules main.ts reaches through static imports only (what --help evaluates). */
+async function staticGraph(entry: string): Promise<string[]> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["info", "--json", entry],
+    stdout: "piped",
+    stderr: "null",
+  }).output();
+  type Dep = { isDynamic?: boolean; code?: { specifier?: string } };
+  type Module = { specifier: string; dependencies?: Dep[] };
+  const info = JSON.parse(new TextDecoder().decode(out.stdout)) as {
+    roots: string[];
+    modules: Module[];
+  };
+  const bySpecifier = new Map(info.modules.map((m) => [m.specifier, m]));
+  const seen = new Set<string>();
+  const stack = [...info.roots];
+  while (stack.length > 0) {
+    const m = bySpecifier.get(stack.pop()!);
+    if (m === undefined || seen.has(m.specifier)) continue;
+    seen.add(m.specifier);
+    for (const d of m.dependencies ?? []) {
+      if (!d.isDynamic && d.code?.specifier) stack.push(d.code.specifier);
+    }
+  }
+  return [...seen];
+}
+
+Deno.test("main.ts statically loads only the descriptors: backends load in create()", async () => {
+  const root = new URL("../", import.meta.url).href;
+  const graph = await staticGraph(new URL("../main.ts", import.meta.url).pathname);
+  const backends = graph.filter((s) => s.startsWith(`${root}backends/`))
+    .map((s) => s.slice(root.length)).sort();
+  assert.ok(backends.includes("backends/triton/descriptor.ts"), backends.join("\n"));
+  for (const file of backends) {
+    assert.match(file, /^backends\/(mod|\w+\/(descriptor|options))\.ts$/, `${file} loads eagerly`);
+  }
+  assert.deepEqual(graph.filter((s) => s.startsWith("npm:")), [], "no npm package (grpc-js)");
+});
