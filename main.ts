@@ -1,14 +1,16 @@
 /**
- * Entry point: argv → RunConfig → run → exit code. The only module that touches process-wide
- * state (signals, stdout, Deno.exit); everything it injects into the run is replaceable, so
- * tests call `main()` in-process.
+ * Entry point and composition root: argv → RunConfig → run → exit code. The only module that
+ * touches process-wide state (signals, stdout, Deno.exit), and the one that hands the built-in
+ * backends (backends/mod.ts) to the command line and the run; everything it injects is
+ * replaceable, so tests call `main()` in-process.
  */
 import { systemClock } from "./core/clock.ts";
 import { parseCommandLine } from "./core/cli/command_line.ts";
 import { compareMain } from "./core/report/compare_cli.ts";
 import { mainThreadCpuReader } from "./core/measure/cpu_time.ts";
-import { ExitCode, RunError, UsageError } from "./core/errors.ts";
+import { ExitCode, isRunError, isUsageError } from "./core/errors.ts";
 import { run, type RunDeps } from "./core/run.ts";
+import { BUILT_IN_BACKENDS } from "./backends/mod.ts";
 
 export interface MainIo {
   stdout(text: string): void;
@@ -52,9 +54,9 @@ export async function main(
   }
   let parsed;
   try {
-    parsed = parseCommandLine(argv);
+    parsed = parseCommandLine(argv, BUILT_IN_BACKENDS);
   } catch (e) {
-    if (!(e instanceof UsageError)) throw e;
+    if (!isUsageError(e)) throw e;
     io.stderr(`Error: ${e.message}\n`);
     return ExitCode.Generic;
   }
@@ -77,13 +79,20 @@ export async function main(
     readTextFile: (path) => Deno.readTextFile(path),
     cwd: Deno.cwd(),
     terminalColumns: io === processIo && Deno.stderr.isTerminal() ? terminalColumns : undefined,
+    backends: BUILT_IN_BACKENDS,
   };
   try {
     return await run(parsed.config, deps);
   } catch (e) {
-    if (e instanceof RunError) {
+    // Brand checks: a plugin's errors may come from its own copy of core/errors.ts.
+    if (isRunError(e)) {
       io.stderr(`error: ${e.message}\n`);
       return e.code;
+    }
+    // A plugin's kind rules (capabilities, validate) are checked when the run loads it.
+    if (isUsageError(e)) {
+      io.stderr(`Error: ${e.message}\n`);
+      return ExitCode.Generic;
     }
     io.stderr(`error: unexpected failure: ${(e as Error).stack ?? e}\n`);
     return ExitCode.Generic;

@@ -8,14 +8,14 @@
  */
 import assert from "node:assert/strict";
 import { type Backend, hasServerStats, type ModelInfo } from "../core/backend.ts";
-import { RunError } from "../core/errors.ts";
+import { isRunError } from "../core/errors.ts";
 import { RequestRecord } from "../core/measure/record.ts";
 import type { ConformanceServer } from "./fixture.ts";
 import { assertOk, sendOnce, simpleSpec } from "./fixture.ts";
 import { type ContractRequests, contractRequests } from "./requests.ts";
 
 /** Points a backend at a server ("host:port"); the suite closes it. */
-export type MakeContractBackend = (url: string) => Backend;
+export type MakeContractBackend = (url: string) => Backend | Promise<Backend>;
 
 export interface ContractContext {
   server: ConformanceServer;
@@ -88,12 +88,12 @@ export const CONTRACT_CASES: readonly ContractCase[] = [
   {
     title: "an unreachable server is a RunError or a transport_error, never a crash",
     run: async ({ make, requests }) => {
-      const dead = make("127.0.0.1:1");
+      const dead = await make("127.0.0.1:1");
       try {
         try {
           await dead.describe("simple", "");
         } catch (e) {
-          assert.ok(e instanceof RunError, `describe must throw RunError, threw ${e}`);
+          assert.ok(isRunError(e), `describe must throw RunError, threw ${e}`);
           return;
         }
         const rec = await sendOnce(await dead.connect(), dead, requests.valid);
@@ -124,7 +124,7 @@ export interface ContractRunOptions {
 /** Runs one case on a fresh server and backend; everything is closed afterwards. */
 export async function runContractCase(c: ContractCase, opts: ContractRunOptions): Promise<void> {
   const server = await opts.startServer();
-  const backend = opts.make(server.url);
+  const backend = await opts.make(server.url);
   const tmp = await Deno.makeTempDir({ prefix: "pa_contract_" });
   try {
     const info = await backend.describe("simple", "");

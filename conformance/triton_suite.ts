@@ -41,7 +41,7 @@ export function conformanceSuite(name: string, make: MakeBackend, opts: Conforma
       const info = await backend.describe("simple", "");
       assert.equal(info.name, "simple");
       assert.equal(info.maxBatchSize, 8);
-      assert.equal(info.decoupled, false);
+      assert.equal(info.responses, "one");
       assert.deepEqual(info.inputs.map((t) => [t.name, t.datatype, t.shape]), [
         ["INPUT0", "INT32", [16]],
         ["INPUT1", "INT32", [16]],
@@ -137,7 +137,7 @@ export function conformanceSuite(name: string, make: MakeBackend, opts: Conforma
   test("a decoupled model without streaming is a server error", () =>
     run(async ({ backend }) => {
       const info = await backend.describe("repeat_int32", "");
-      assert.equal(info.decoupled, true);
+      assert.equal(info.responses, "many");
       const ch = await backend.connect();
       const rec = await sendOnce(
         ch,

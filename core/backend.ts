@@ -11,8 +11,16 @@
 import type { DataType } from "../wire/kserve/datatypes.ts";
 import type { RequestRecord } from "./measure/record.ts";
 
-/** Bumped when the contract changes incompatibly; plugins declare the version they implement. */
-export const BACKEND_CONTRACT_VERSION = 1;
+/**
+ * Bumped when the contract changes incompatibly; plugins declare the version they implement.
+ * 2: a module default-exports a {@link BackendDescriptor} (flags, default URLs, declared
+ * capabilities, lazy create); output capture is asked for in `connect()`, never set on the
+ * options after `create()`; models say how many responses a request gets.
+ */
+export const BACKEND_CONTRACT_VERSION = 2;
+
+/** The -i values. */
+export type Protocol = "http" | "grpc";
 
 /** One model input or output. `shape` excludes the batch dimension; -1 marks a variable dim. */
 export interface TensorInfo {
@@ -36,7 +44,11 @@ export interface ModelInfo {
   sequence: boolean;
   /** The sequence batcher's CORRID control is TYPE_STRING: correlation ids are strings. */
   sequenceStringIds?: boolean;
-  decoupled: boolean;
+  /**
+   * "many" when one request may get several responses (Triton's decoupled models). Core
+   * refuses such a model unless the created backend says it carries many responses.
+   */
+  responses: "one" | "many";
   dynamicBatching: boolean;
   responseCache: boolean;
   /** Lines printed once at startup explaining what was inferred (e.g. no /config endpoint). */
@@ -78,18 +90,20 @@ export interface RequestSpec {
 /** Opaque to the core: whatever the backend needs to send the request again and again. */
 export type PreparedRequest = unknown;
 
-/** Options every backend receives; protocol-specific ones are read by the backends that use them. */
-export interface BackendOptions {
+/**
+ * Options every backend receives. `own` holds the backend's own flags, parsed by its
+ * descriptor into the type it chose; core never reads it. Frozen once `create()` has them:
+ * what is learnt later (output capture) is passed where it is used.
+ */
+export interface BackendOptions<O = unknown> {
   url: string;
-  protocol: "http" | "grpc";
+  protocol: Protocol;
   /** Extra headers from -H, in the order given. */
   headers: [string, string][];
-  inputTensorFormat: "binary" | "json";
-  outputTensorFormat: "binary" | "json";
   verbose: boolean;
   /** Per-request timeout in ms (outcome "timeout"); 0 or absent waits for ever. */
   requestTimeoutMs?: number;
-  /** gRPC: one bidirectional stream per channel instead of unary calls. */
+  /** --streaming: one stream per channel instead of one call per request. */
   streaming?: boolean;
   /** gRPC: request compression. */
   grpcCompression?: "none" | "gzip" | "deflate";
@@ -99,24 +113,8 @@ export interface BackendOptions {
    * full verification against Deno's root store); gRPC: this field is what turns TLS on.
    */
   tls?: TlsOptions;
-  /**
-   * Decode every successful response's outputs into `record.outputs` (output validation).
-   * Off by default so the hot path does not decode what nobody reads.
-   */
-  captureOutputs?: boolean;
-  /** tfserving: --model-signature-name (default "serving_default"). */
-  modelSignatureName?: string;
-  /**
-   * triton (HTTP and gRPC): --shared-memory. "system" passes tensors through /dev/shm regions
-   * registered with the server; "cuda" is refused by the CLI (no GPU support in this build).
-   */
-  sharedMemory?: "none" | "system" | "cuda";
-  /** --output-shared-memory-size: bytes of each output's window. */
-  outputSharedMemorySize?: number;
-  /** triton_c_api: --triton-server-directory, the Triton install holding lib/libtritonserver.so. */
-  tritonServerDirectory?: string;
-  /** triton_c_api: --model-repository the in-process server loads. */
-  modelRepository?: string;
+  /** The backend's own parsed flags (its descriptor's `defaults()` plus what was given). */
+  own: O;
   /**
    * Where a backend prints lines perf_analyzer itself prints for that kind (the C API's
    * "server is alive!"), so they land in the run's stdout/stderr, not the process's.
@@ -143,22 +141,56 @@ export interface TlsOptions {
   verifyHost: boolean;
 }
 
-/** One connection or stream; the dispatcher owns one per in-flight slot. */
-export interface Channel {
+/**
+ * One connection or stream; the dispatcher owns one per in-flight slot. `P` is what the
+ * backend's prepare() returns: core only ever hands a channel its own backend's requests.
+ */
+export interface Channel<P = PreparedRequest> {
   /**
    * Sends one request and fills the record's timestamps as they happen. Never rejects for a
    * failed request: failures are data (record.outcome, record.error).
    */
-  send(prepared: PreparedRequest, record: RequestRecord): Promise<void>;
+  send(prepared: P, record: RequestRecord): Promise<void>;
   close(): void;
 }
 
-export interface Backend {
+/** What a channel is asked to do beyond sending; fixed for the channel's life. */
+export interface ConnectOptions {
+  /**
+   * Decode every successful response's outputs into `record.outputs` (output validation).
+   * Off by default so the hot path does not decode what nobody reads. Only asked of backends
+   * whose descriptor declares `capabilities.outputCapture`.
+   */
+  captureOutputs?: boolean;
+}
+
+/** What a created backend can carry, known from its options (e.g. -i grpc --streaming). */
+export interface BackendCapabilities {
+  /** "many" when a channel records every response of a request that gets several. */
+  responses: "one" | "many";
+  /** With responses "one": how to measure a model that sends many ("measure it with ..."). */
+  manyResponsesHint?: string;
+  /**
+   * Set when outputs of sequence models cannot be validated with these options: the reason,
+   * worded to follow "is not supported ".
+   */
+  sequenceValidationRefusal?: string;
+}
+
+/** A backend whose prepare() returns `P`, which its channels send. */
+export interface Backend<P = PreparedRequest> {
   readonly kind: string;
+  /** Absent = one response per request, no restriction on validation. */
+  readonly capabilities?: BackendCapabilities;
   describe(model: string, version: string): Promise<ModelInfo>;
-  prepare(spec: RequestSpec): PreparedRequest;
-  connect(): Promise<Channel>;
+  prepare(spec: RequestSpec): P;
+  connect(options?: ConnectOptions): Promise<Channel<P>>;
   close(): Promise<void>;
+}
+
+/** Opens channels; the load drivers need nothing else of a backend. */
+export interface Connector {
+  connect(): Promise<Channel>;
 }
 
 /** Cumulative model statistics (Triton statistics extension), all counters and ns as numbers. */
@@ -191,15 +223,92 @@ export function hasServerStats(b: Backend): b is Backend & ServerStatsCapability
   return typeof (b as Partial<ServerStatsCapability>).serverStats === "function";
 }
 
-/** What a backend module default-exports; built-ins and plugins load the same way. */
-export interface BackendFactory {
+/**
+ * One flag a backend adds to the command line. It exists only while that backend's kind is
+ * selected: given with another kind, it is a usage error naming the kind that owns it.
+ */
+export interface BackendFlag<O> {
+  /** Long name without "--". */
+  long: string;
+  /** Single-letter name without "-". */
+  short?: string;
+  /** The value form shown in --help ("<name>"); absent for a flag that takes no value. */
+  value?: string;
+  /** Default shown in --help; "" when there is none worth showing. */
+  def: string;
+  /** The --help text. */
+  help: string;
+  /** Stores the value (or `true` for a flag) in the backend's options; throws UsageError. */
+  apply(options: O, value: string): void;
+}
+
+/** The rest of the command line, as a backend's cross-option rules may need it. */
+export interface RunSettings {
+  readonly protocol: Protocol;
+  readonly inputData: "random" | "zero" | "files";
+}
+
+/** What a kind supports, declared so core can refuse a flag with a reason before running. */
+export interface DeclaredCapabilities {
+  /** -H: extra request headers (an in-process backend has none to send). */
+  headers: boolean;
+  /** Protocols on which --streaming works; empty = no streaming. */
+  streaming: readonly Protocol[];
+  /** --grpc-compression-algorithm gzip or deflate. */
+  compression: boolean;
+  /** --request-timeout. */
+  requestTimeout: boolean;
+  /** Outputs can be captured for validation_data (see {@link ConnectOptions}). */
+  outputCapture: boolean;
+  /** --collect-metrics: the server serves Prometheus metrics on this port of the -u host. */
+  metricsPort?: number;
+}
+
+/** The settings banner's "Service Kind:" name and whether "Batch size:" is always printed. */
+export interface BannerStyle {
+  /** perf_analyzer's name for the kind ("TENSORFLOW_SERVING"); default: the kind upper-cased. */
+  name?: string;
+  /** Print the batch size even without -b (perf_analyzer does so for its Triton kind only). */
+  batchSize?: boolean;
+}
+
+/** The kind's row of --help's "Service kinds" section. */
+export interface ServiceKindHelp {
+  /** -i values it accepts, or why there are none. */
+  protocols: string;
+  /** Where the server-side part of the report comes from, or "no" (client-side only). */
+  serverStats: string;
+  /** Load modes, streaming, sequences, input-data requirements. */
+  modes: string;
+}
+
+/**
+ * What a backend module default-exports; built-ins and plugins load the same way. Light on
+ * purpose: --help and the CLI read descriptors, so `create` imports the implementation
+ * lazily (with a literal specifier, which `deno bundle` follows).
+ */
+export interface BackendDescriptor<O = unknown> {
   contractVersion: number;
-  /** The --service-kind value this factory serves, e.g. "triton". */
+  /** The --service-kind value this descriptor serves. */
   kind: string;
+  /** The server's product name for messages ("TF Serving"). */
+  title: string;
   /**
-   * The -i values the backend serves. Empty for in-process backends (triton_c_api): there is
-   * no network protocol, so the run ignores -i and -u, as perf_analyzer does, with a warning.
+   * The -i values the backend serves. Empty for in-process backends: there is no network
+   * protocol, so the run ignores -i and -u, as perf_analyzer does for its C API, with a warning.
    */
-  protocols: ("http" | "grpc")[];
-  create(options: BackendOptions): Backend;
+  protocols: readonly Protocol[];
+  /** The -u default per protocol. */
+  defaultUrl: Partial<Record<Protocol, string>>;
+  capabilities: DeclaredCapabilities;
+  help: ServiceKindHelp;
+  /** How perf_analyzer's settings banner shows this kind; absent = the kind upper-cased. */
+  banner?: BannerStyle;
+  /** Flags only this kind takes; their values land in `defaults()`'s object. */
+  flags?: readonly BackendFlag<O>[];
+  /** The backend's own options before any flag; required with `flags`. */
+  defaults?(): O;
+  /** Cross-option rules of this kind, once the command line is known; throws UsageError. */
+  validate?(own: O, run: RunSettings): void;
+  create(options: BackendOptions<O>): Backend | Promise<Backend>;
 }

@@ -1,4 +1,10 @@
-/** Exit codes (perf_analyzer's, reference §5) and the errors that map onto them. */
+/**
+ * Exit codes (perf_analyzer's, docs/perf_analyzer.md §5) and the errors that map onto them.
+ *
+ * Errors are recognised by a brand, not by `instanceof`: a plugin loaded next to the bundle
+ * (dist/perf_analyzer.js) imports its own copy of this module, so its RunError is another
+ * class with the same brand. Always test with {@link isRunError} / {@link isUsageError}.
+ */
 
 export const ExitCode = {
   Success: 0,
@@ -12,21 +18,42 @@ export const ExitCode = {
 
 export type ExitCode = typeof ExitCode[keyof typeof ExitCode];
 
+/** Registry-wide symbols, so every copy of this module brands with the same keys. */
+const USAGE_BRAND = Symbol.for("perf_analyzer.UsageError");
+const RUN_BRAND = Symbol.for("perf_analyzer.RunError");
+
 /**
- * A command-line problem. main prints "Error: <message>" (after the usage text, as
- * perf_analyzer does) and exits 99.
+ * A command-line problem. main prints "Error: <message>" and exits 99; the capital "Error:"
+ * is perf_analyzer's spelling, pinned by tests/golden/errors.txt.
  */
 export class UsageError extends Error {
   override name = "UsageError";
+  readonly [USAGE_BRAND] = true;
 }
 
 /**
  * A fatal problem found while running (server unreachable, bad metadata, no valid requests).
- * main prints the message as-is and exits with `code`.
+ * main prints "error: <message>" (lower case, unlike usage errors, as perf_analyzer does for
+ * run-time failures) and exits with `code`.
  */
 export class RunError extends Error {
   override name = "RunError";
+  readonly [RUN_BRAND] = true;
   constructor(message: string, readonly code: ExitCode = ExitCode.Generic) {
     super(message);
   }
+}
+
+function branded(e: unknown, brand: symbol): boolean {
+  return typeof e === "object" && e !== null && (e as Record<symbol, unknown>)[brand] === true;
+}
+
+/** True for a UsageError from any copy of this module. */
+export function isUsageError(e: unknown): e is UsageError {
+  return branded(e, USAGE_BRAND);
+}
+
+/** True for a RunError from any copy of this module. */
+export function isRunError(e: unknown): e is RunError {
+  return branded(e, RUN_BRAND);
 }

@@ -5,7 +5,9 @@
  */
 import {
   type Backend,
+  type BackendDescriptor,
   type BackendOptions,
+  type Connector,
   hasServerStats,
   type ModelInfo,
   type ModelStats,
@@ -15,7 +17,8 @@ import type { RunConfig } from "./cli/config.ts";
 import { ExitCode, RunError } from "./errors.ts";
 import { LevelMeasurer } from "./measure/level.ts";
 import { type LoadPlan, planLoad } from "./load/plan.ts";
-import { loadBackendFactory } from "./registry.ts";
+import { findBuiltIn, loadPlugin } from "./registry.ts";
+import { applyKind } from "./cli/kind.ts";
 import {
   formatLevel,
   formatSettings,
@@ -44,25 +47,46 @@ export interface RunDeps {
   cwd: string;
   /** Present when stderr is a terminal: its width, for the live progress line. */
   terminalColumns?: () => number;
+  /** The built-in service kinds (backends/mod.ts, injected by main.ts). */
+  backends: readonly BackendDescriptor[];
 }
 
-function checkModel(model: ModelInfo, config: RunConfig): void {
-  if (model.decoupled && !(config.protocol === "grpc" && config.streaming)) {
-    // perf_analyzer's rule: only a stream can carry a decoupled model's many responses.
+/** A model that sends several responses per request needs a backend that records them all. */
+function checkModel(model: ModelInfo, backend: Backend, config: RunConfig): void {
+  const caps = backend.capabilities;
+  if (model.responses === "many" && caps?.responses !== "many") {
+    const how = caps?.manyResponsesHint ??
+      `--service-kind ${config.serviceKind} records one response per request`;
     throw new RunError(
-      `model '${model.name}' is decoupled: measure it with -i grpc --streaming (a decoupled ` +
-        `model sends several responses per request, which only a stream can carry)`,
+      `model '${model.name}' is decoupled: ${how} (a decoupled model sends several ` +
+        "responses per request, which only a stream can carry)",
     );
   }
   if (config.concurrency.start < 1) throw new RunError("concurrency must be at least 1");
 }
 
-async function createBackend(
+/**
+ * The descriptor for --service-kind. A plugin's is loaded only now, so its rules and defaults
+ * (checked at parse time for built-in kinds) apply to a copy of the config here.
+ */
+async function resolveDescriptor(
   config: RunConfig,
   deps: RunDeps,
-): Promise<{ backend: Backend; kind: string; options: BackendOptions }> {
-  const factory = await loadBackendFactory(config.serviceKind, deps.cwd);
-  if (factory.protocols.length === 0) {
+): Promise<{ descriptor: BackendDescriptor; config: RunConfig }> {
+  const builtIn = findBuiltIn(deps.backends, config.serviceKind);
+  if (builtIn) return { descriptor: builtIn, config };
+  const descriptor = await loadPlugin(config.serviceKind, deps.cwd);
+  const resolved = { ...config };
+  applyKind(resolved, descriptor, descriptor.defaults?.(), deps.backends);
+  return { descriptor, config: resolved };
+}
+
+async function createBackend(
+  descriptor: BackendDescriptor,
+  config: RunConfig,
+  deps: RunDeps,
+): Promise<Backend> {
+  if (descriptor.protocols.length === 0) {
     // In-process backend: perf_analyzer ignores -i and -u for its C API; so do we, out loud.
     if (config.protocol !== "http" || config.urlSet) {
       deps.stderr(
@@ -70,33 +94,26 @@ async function createBackend(
           "(the server runs in this process)\n",
       );
     }
-  } else if (!factory.protocols.includes(config.protocol)) {
+  } else if (!descriptor.protocols.includes(config.protocol)) {
     throw new RunError(
       `service kind '${config.serviceKind}' does not support -i ${config.protocol} ` +
-        `(supported: ${factory.protocols.join(", ")})`,
+        `(supported: ${descriptor.protocols.join(", ")})`,
     );
   }
-  const options: BackendOptions = {
+  const options: BackendOptions = Object.freeze({
     url: config.url,
     protocol: config.protocol,
     headers: config.headers,
-    inputTensorFormat: config.inputTensorFormat,
-    outputTensorFormat: config.outputTensorFormat,
     verbose: config.verbose > 0,
     requestTimeoutMs: config.requestTimeoutMs,
     streaming: config.streaming,
     grpcCompression: config.grpcCompression,
-    sharedMemory: config.sharedMemory,
-    outputSharedMemorySize: config.outputSharedMemorySize,
     tls: config.tls,
-    captureOutputs: false,
-    tritonServerDirectory: config.tritonServerDirectory,
-    modelRepository: config.modelRepository,
-    modelSignatureName: config.modelSignatureName || undefined,
+    own: config.own,
     stdout: deps.stdout,
     stderr: deps.stderr,
-  };
-  return { backend: factory.create(options), kind: factory.kind, options };
+  });
+  return await descriptor.create(options);
 }
 
 function rejection(level: LevelResult, config: RunConfig): string {
@@ -155,11 +172,15 @@ function measurerFor(
   });
 }
 
-export async function run(config: RunConfig, deps: RunDeps): Promise<ExitCode> {
-  const { backend, kind, options } = await createBackend(config, deps);
+export async function run(given: RunConfig, deps: RunDeps): Promise<ExitCode> {
+  const resolved = await resolveDescriptor(given, deps);
+  const descriptor = resolved.descriptor;
+  let config = resolved.config;
+  const backend = await createBackend(descriptor, config, deps);
+  const kind = descriptor.kind;
   try {
     const model = await backend.describe(config.model, config.modelVersion);
-    checkModel(model, config);
+    checkModel(model, backend, config);
     for (const note of model.notes) deps.stderr(`${note}\n`);
     const version = model.version || config.modelVersion;
     const statsSource = hasServerStats(backend) ? backend : undefined;
@@ -170,8 +191,16 @@ export async function run(config: RunConfig, deps: RunDeps): Promise<ExitCode> {
       // Every entry after the warmup ones is sent once (reference §1.3).
       config = { ...config, requestCount: data.timestampsMs.length - config.warmupRequestCount };
     }
-    // Backends read the option when a channel connects, which happens only after this.
-    options.captureOutputs = data.validation;
+    if (data.validation && !descriptor.capabilities.outputCapture) {
+      throw new RunError(
+        `the input data has validation_data, but --service-kind ${config.serviceKind} cannot ` +
+          "capture outputs to check them; drop validation_data to measure",
+      );
+    }
+    // Capture is known now, before any channel exists; each channel is told when it connects.
+    const connector: Connector = {
+      connect: () => backend.connect({ captureOutputs: data.validation }),
+    };
     // A validation failure in "fail" mode ends the run the way Ctrl-C does, then exits 99.
     const failed = new AbortController();
     const signal = AbortSignal.any([deps.signal, failed.signal]);
@@ -191,7 +220,7 @@ export async function run(config: RunConfig, deps: RunDeps): Promise<ExitCode> {
       : undefined;
     const plan = await planLoad(
       config,
-      backend,
+      connector,
       data.source,
       deps.clock,
       validator ?? measurer,
@@ -208,6 +237,7 @@ export async function run(config: RunConfig, deps: RunDeps): Promise<ExitCode> {
       protocolLabel: config.protocol === "grpc" ? "gRPC" : "HTTP",
       serverStats,
       backendKind: kind,
+      banner: descriptor.banner,
       rate: plan.rate,
     };
     try {

@@ -9,7 +9,9 @@ import type { BackendOptions } from "../core/backend.ts";
 import { systemClock } from "../core/clock.ts";
 import { Dispatcher, type DispatchSink } from "../core/load/dispatcher.ts";
 import type { RequestRecord } from "../core/measure/record.ts";
-import triton from "../backends/triton/http.ts";
+import { createTritonHttp } from "../backends/triton/http.ts";
+import type { TritonOptions } from "../backends/triton/options.ts";
+import { tritonOptions } from "../backends/triton/testing/options.ts";
 import { MODEL, syntheticSpec } from "./bench_canned.ts";
 import { roundRobin } from "../core/data/request_source.ts";
 
@@ -83,15 +85,8 @@ export class RssSampler {
   }
 }
 
-export function benchBackendOptions(url: string): BackendOptions {
-  return {
-    url,
-    protocol: "http",
-    headers: [],
-    inputTensorFormat: "binary",
-    outputTensorFormat: "binary",
-    verbose: false,
-  };
+export function benchBackendOptions(url: string): BackendOptions<TritonOptions> {
+  return tritonOptions(url);
 }
 
 const sleep = (s: number) => new Promise((r) => setTimeout(r, s * 1000));
@@ -137,7 +132,7 @@ export async function measureClient(run: ClientRun): Promise<ClientResult> {
   const rss = new RssSampler();
   const rssBaselineMb = RssSampler.nowMb();
   rss.start();
-  const backend = triton.create(benchBackendOptions(run.url));
+  const backend = createTritonHttp(benchBackendOptions(run.url));
   const sink = new CountingSink();
   let w: Window;
   let rssPeakMb: number;

@@ -12,7 +12,8 @@
  *
  * `deno task bench` runs it through {@link grpcBenchRows} (scripts/bench_grpc.ts).
  */
-import type { BackendOptions, Channel, PreparedRequest } from "../core/backend.ts";
+import type { Channel, PreparedRequest } from "../core/backend.ts";
+import { tritonOptions } from "../backends/triton/testing/options.ts";
 import { systemClock } from "../core/clock.ts";
 import { mainThreadCpuReader } from "../core/measure/cpu_time.ts";
 import { RequestRecord } from "../core/measure/record.ts";
@@ -103,16 +104,8 @@ async function measure(
   seconds: number,
   transport: GrpcInferTransport,
 ): Promise<{ row: GrpcBenchRow; backend: TritonGrpcBackend }> {
-  const options: BackendOptions = {
-    url: server.url,
-    protocol: "grpc",
-    headers: [],
-    inputTensorFormat: "binary",
-    outputTensorFormat: "binary",
-    verbose: false,
-    streaming,
-  };
-  const backend = new TritonGrpcBackend(options as BackendOptions, systemClock, {
+  const options = tritonOptions(server.url, { protocol: "grpc", streaming });
+  const backend = new TritonGrpcBackend(options, systemClock, {
     channelsPerConnection: perConnection,
     transport,
   });

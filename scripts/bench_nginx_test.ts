@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { RequestRecord } from "../core/measure/record.ts";
-import triton from "../backends/triton/http.ts";
+import { createTritonHttp } from "../backends/triton/http.ts";
 import { INFER_RESPONSE, MODEL, syntheticSpec } from "./bench_canned.ts";
 import { benchBackendOptions, measureClient } from "./bench_client.ts";
 import { freePort, nginxConfig, NginxServer, parseStubStatus } from "./bench_nginx.ts";
@@ -60,7 +60,7 @@ Deno.test({
   ignore: tools.length > 0,
   fn: () =>
     withNginx(async (nginx) => {
-      const backend = triton.create(benchBackendOptions(nginx.url));
+      const backend = createTritonHttp(benchBackendOptions(nginx.url));
       try {
         const info = await backend.describe(MODEL, "");
         assert.equal(info.maxBatchSize, 8);

@@ -7,7 +7,7 @@
  * --only-soak / --only-pacing keep just those sections. nginx is stopped and its temp dir
  * removed however the run ends.
  */
-import triton from "../backends/triton/http.ts";
+import { createTritonHttp } from "../backends/triton/http.ts";
 import { MODEL, syntheticSpec } from "./bench_canned.ts";
 import { benchBackendOptions } from "./bench_client.ts";
 import { NginxServer } from "./bench_nginx.ts";
@@ -92,7 +92,7 @@ type Log = (line: string) => void;
 
 /** The exact bytes our backend sends, for wrk's Lua script (the prepared object is opaque). */
 async function preparedBytes(url: string): Promise<Uint8Array> {
-  const backend = triton.create(benchBackendOptions(url));
+  const backend = createTritonHttp(benchBackendOptions(url));
   try {
     await backend.describe(MODEL, "");
     const prepared = backend.prepare(syntheticSpec()) as { bytes?: unknown };

@@ -8,8 +8,9 @@
  * Exit code 0 when every case passed, 1 when one failed, 2 for a usage or loading error. The
  * server is always the embedded one, because the cases compare against its exact ground truth.
  */
-import { BACKEND_CONTRACT_VERSION, type BackendFactory } from "../core/backend.ts";
-import { loadBackendFactory } from "../core/registry.ts";
+import { BACKEND_CONTRACT_VERSION, type BackendDescriptor } from "../core/backend.ts";
+import { loadBackend } from "../core/registry.ts";
+import { BUILT_IN_BACKENDS } from "../backends/mod.ts";
 import { startServer } from "../server/mod.ts";
 import { runContractChecks } from "../conformance/contract.ts";
 
@@ -42,20 +43,22 @@ export function parseConformanceArgs(argv: string[]): ConformanceArgs {
 /** Runs the suite; `print` gets every line. Returns the exit code. */
 export async function conformance(argv: string[], print: (line: string) => void): Promise<number> {
   let args: ConformanceArgs;
-  let factory: BackendFactory;
+  let descriptor: BackendDescriptor;
   try {
     args = parseConformanceArgs(argv);
-    factory = await loadBackendFactory(args.kind);
+    descriptor = await loadBackend(args.kind, BUILT_IN_BACKENDS);
   } catch (e) {
     print(`error: ${(e as Error).message}`);
     return 2;
   }
-  if (!factory.protocols.includes(args.protocol)) {
-    print(`error: ${args.kind} does not speak ${args.protocol} (it speaks ${factory.protocols})`);
+  if (!descriptor.protocols.includes(args.protocol)) {
+    print(
+      `error: ${args.kind} does not speak ${args.protocol} (it speaks ${descriptor.protocols})`,
+    );
     return 2;
   }
   print(
-    `conformance: ${args.kind} (kind '${factory.kind}', contract v${BACKEND_CONTRACT_VERSION}, ` +
+    `conformance: ${args.kind} (kind '${descriptor.kind}', contract v${BACKEND_CONTRACT_VERSION}, ` +
       `-i ${args.protocol})`,
   );
   const grpc = args.protocol === "grpc";
@@ -63,17 +66,16 @@ export async function conformance(argv: string[], print: (line: string) => void)
     startServer: async () => {
       const s = await startServer(grpc ? { grpcPort: 0, tfservingPort: 0 } : {});
       // TF Serving's gRPC service has its own listener, as on a real TF Serving.
-      const grpcUrl = factory.kind === "tfserving" ? s.tfservingUrl! : s.grpcUrl!;
+      const grpcUrl = descriptor.kind === "tfserving" ? s.tfservingUrl! : s.grpcUrl!;
       return Object.assign(s, { url: grpc ? grpcUrl : s.url });
     },
     make: (url) =>
-      factory.create({
+      descriptor.create({
         url,
         protocol: args.protocol,
         headers: [],
-        inputTensorFormat: "binary",
-        outputTensorFormat: "binary",
         verbose: false,
+        own: descriptor.defaults?.(),
       }),
   }, (title, error) => {
     if (error === undefined) print(`  pass  ${title}`);

@@ -1,23 +1,15 @@
 /**
- * The contract conformance suite over the tfserving backend, loaded through the registry:
+ * The contract conformance suite over the tfserving backend, created through its descriptor:
  * -i grpc against the reference server's --tfserving-port listener (PredictionService).
  */
-import type { BackendOptions } from "../../core/backend.ts";
-import { loadBackendFactory } from "../../core/registry.ts";
+import type { Protocol } from "../../core/backend.ts";
 import { startServer } from "../../server/mod.ts";
 import { contractSuite } from "../../conformance/contract.ts";
+import { backendOptions } from "../../core/testing/backend_options.ts";
+import descriptor from "./descriptor.ts";
 
-const factory = await loadBackendFactory("tfserving");
-
-const make = (protocol: BackendOptions["protocol"]) => (url: string) =>
-  factory.create({
-    url,
-    protocol,
-    headers: [],
-    inputTensorFormat: "binary",
-    outputTensorFormat: "binary",
-    verbose: false,
-  });
+const make = (protocol: Protocol) => (url: string) =>
+  descriptor.create(backendOptions({ url, protocol, own: descriptor.defaults!() }));
 
 contractSuite("tfserving grpc", {
   startServer: async () => {

@@ -8,6 +8,7 @@ import type {
   Backend,
   BackendOptions,
   Channel,
+  ConnectOptions,
   ModelInfo,
   RequestSpec,
 } from "../../core/backend.ts";
@@ -30,6 +31,7 @@ import {
 } from "./proto.ts";
 import { encodePredictRequest, modelSpec } from "./request.ts";
 import { modelInfoFromSignature, signatureDefs } from "./signature.ts";
+import type { TfServingOptions } from "./options.ts";
 import type { TlsMaterial } from "../net/tls_connect.ts";
 
 /** TF Serving's gRPC port, used when -u names a host without one. */
@@ -46,7 +48,10 @@ export class TfServingGrpcBackend implements Backend {
   readonly #channels = new Set<H2UnaryChannel>();
   #endpoint: H2Endpoint | undefined;
 
-  constructor(private readonly options: BackendOptions, private readonly clock: Clock) {
+  constructor(
+    private readonly options: BackendOptions<TfServingOptions>,
+    private readonly clock: Clock,
+  ) {
     if ((options.grpcCompression ?? "none") !== "none") {
       throw new RunError(
         `--grpc-compression-algorithm ${options.grpcCompression} is not supported with ` +
@@ -55,7 +60,7 @@ export class TfServingGrpcBackend implements Backend {
     }
     this.#address = grpcAddress(options.url, TF_GRPC_PORT);
     this.#tls = grpcTls(options.url, options.tls);
-    this.#signature = options.modelSignatureName ?? DEFAULT_SIGNATURE;
+    this.#signature = options.own.signatureName ?? DEFAULT_SIGNATURE;
     this.#control = new GrpcControl(
       this.#address,
       headersToMetadata(options.headers),
@@ -88,7 +93,7 @@ export class TfServingGrpcBackend implements Backend {
     return encodePredictRequest(spec, this.#signature);
   }
 
-  connect(): Promise<Channel> {
+  connect(options: ConnectOptions = {}): Promise<Channel> {
     if (this.#endpoint === undefined) {
       const at = this.#address.lastIndexOf(":");
       const host = this.#address.slice(0, at).replace(/^\[(.*)\]$/, "$1");
@@ -100,7 +105,7 @@ export class TfServingGrpcBackend implements Backend {
       block,
       this.clock,
       (c) => this.#channels.delete(c),
-      this.options.captureOutputs === true,
+      options.captureOutputs === true,
       capturePredictOutputs,
     );
     this.#channels.add(ch);
@@ -116,6 +121,6 @@ export class TfServingGrpcBackend implements Backend {
   }
 }
 
-export function createTfServingGrpc(options: BackendOptions): Backend {
+export function createTfServingGrpc(options: BackendOptions<TfServingOptions>): Backend {
   return new TfServingGrpcBackend(options, systemClock);
 }

@@ -1,33 +1,20 @@
 /**
- * The "tfserving" service kind (protocols.md §4): -i grpc speaks PredictionService like
- * perf_analyzer; -i http speaks the REST API (an extension perf_analyzer lacks). Unary
- * requests only (no --streaming) and a client-side report: TF Serving keeps no statistics.
+ * The tfserving kind's backends, loaded by its descriptor's create()
+ * (backends/tfserving/descriptor.ts): PredictionService over gRPC, or the REST API.
  */
-import {
-  type Backend,
-  BACKEND_CONTRACT_VERSION,
-  type BackendFactory,
-  type BackendOptions,
-} from "../../core/backend.ts";
+import type { Backend, BackendOptions } from "../../core/backend.ts";
 import { RunError } from "../../core/errors.ts";
 import { createTfServingGrpc } from "./grpc.ts";
+import type { TfServingOptions } from "./options.ts";
 import { createTfServingRest } from "./rest.ts";
 
-const factory: BackendFactory = {
-  contractVersion: BACKEND_CONTRACT_VERSION,
-  kind: "tfserving",
-  protocols: ["grpc", "http"],
-  create(options: BackendOptions): Backend {
-    if (options.streaming) {
-      throw new RunError(
-        "--streaming is not supported with --service-kind tfserving: TF Serving's Predict " +
-          "is a unary RPC; drop --streaming",
-      );
-    }
-    return options.protocol === "grpc"
-      ? createTfServingGrpc(options)
-      : createTfServingRest(options);
-  },
-};
-
-export default factory;
+export function createTfServingBackend(options: BackendOptions<TfServingOptions>): Backend {
+  if (options.streaming) {
+    // The descriptor declares no streaming, so the CLI refuses it first; this guards direct use.
+    throw new RunError(
+      "--streaming is not supported with --service-kind tfserving: TF Serving's Predict " +
+        "is a unary RPC; drop --streaming",
+    );
+  }
+  return options.protocol === "grpc" ? createTfServingGrpc(options) : createTfServingRest(options);
+}

@@ -5,31 +5,26 @@
  * error naming what to do.
  */
 import assert from "node:assert/strict";
-import type { Backend, BackendOptions } from "../../core/backend.ts";
+import type { Backend, Protocol } from "../../core/backend.ts";
 import { RunError } from "../../core/errors.ts";
+import { backendOptions } from "../../core/testing/backend_options.ts";
 import { tensorFromJson, tensorToJson } from "../../core/data/tensor_codec.ts";
 import { startServer } from "../../server/mod.ts";
 import type { ReferenceServer } from "../../server/server.ts";
 import { sendOnce, simpleSpec } from "../../conformance/fixture.ts";
-import factory from "./mod.ts";
+import { createTfServingBackend } from "./mod.ts";
+import type { TfServingOptions } from "./options.ts";
 
-type Protocol = BackendOptions["protocol"];
+const DEFAULTS: TfServingOptions = { signatureName: undefined };
 
 async function withBackend(
   protocol: Protocol,
-  extra: Partial<BackendOptions>,
+  own: TfServingOptions,
   fn: (backend: Backend, server: ReferenceServer) => Promise<void>,
 ): Promise<void> {
   const server = await startServer({ tfservingPort: 0 });
-  const backend = factory.create({
-    url: protocol === "grpc" ? server.tfservingUrl! : server.url,
-    protocol,
-    headers: [],
-    inputTensorFormat: "binary",
-    outputTensorFormat: "binary",
-    verbose: false,
-    ...extra,
-  });
+  const url = protocol === "grpc" ? server.tfservingUrl! : server.url;
+  const backend = createTfServingBackend(backendOptions({ url, protocol, own }));
   try {
     await fn(backend, server);
   } finally {
@@ -40,7 +35,7 @@ async function withBackend(
 
 for (const protocol of ["grpc", "http"] as Protocol[]) {
   Deno.test(`tfserving ${protocol}: the signature is the model, outputs decode`, async () => {
-    await withBackend(protocol, { captureOutputs: true }, async (backend, server) => {
+    await withBackend(protocol, DEFAULTS, async (backend, server) => {
       const info = await backend.describe("simple", "");
       assert.equal(info.maxBatchSize > 0, true, "dim 0 of -1 means batched");
       assert.deepEqual(info.inputs, [
@@ -48,7 +43,8 @@ for (const protocol of ["grpc", "http"] as Protocol[]) {
         { name: "INPUT1", datatype: "INT32", shape: [16] },
       ]);
       assert.deepEqual(info.outputs.map((o) => o.name).sort(), ["OUTPUT0", "OUTPUT1"]);
-      const rec = await sendOnce(await backend.connect(), backend, simpleSpec(2));
+      const ch = await backend.connect({ captureOutputs: true });
+      const rec = await sendOnce(ch, backend, simpleSpec(2));
       assert.equal(rec.outcome, "ok", rec.error);
       const a = Array.from({ length: 32 }, (_, i) => i);
       const byName = new Map(rec.outputs.map((o) => [o.name, o]));
@@ -67,7 +63,7 @@ for (const protocol of ["grpc", "http"] as Protocol[]) {
   });
 
   Deno.test(`tfserving ${protocol}: unknown signature, version and model are RunErrors`, async () => {
-    await withBackend(protocol, { modelSignatureName: "predict" }, async (backend) => {
+    await withBackend(protocol, { signatureName: "predict" }, async (backend) => {
       await assert.rejects(
         backend.describe("simple", ""),
         (e: Error) =>
@@ -88,7 +84,7 @@ for (const protocol of ["grpc", "http"] as Protocol[]) {
 }
 
 Deno.test("tfserving grpc: -x goes as version_label, which the server resolves", async () => {
-  await withBackend("grpc", {}, async (backend, server) => {
+  await withBackend("grpc", DEFAULTS, async (backend, server) => {
     await backend.describe("simple", "1");
     const spec = { ...simpleSpec(1), version: "1" };
     const ok = await sendOnce(await backend.connect(), backend, spec);
@@ -101,7 +97,7 @@ Deno.test("tfserving grpc: -x goes as version_label, which the server resolves",
 });
 
 Deno.test("tfserving: BF16 inputs are refused at prepare time", async () => {
-  await withBackend("grpc", {}, (backend) => {
+  await withBackend("grpc", DEFAULTS, (backend) => {
     const spec = {
       ...simpleSpec(1),
       inputs: [{ name: "X", datatype: "BF16" as const, shape: [1], bytes: new Uint8Array(2) }],

@@ -8,6 +8,7 @@ import type {
   Backend,
   BackendOptions,
   Channel,
+  ConnectOptions,
   ModelInfo,
   RequestSpec,
   TensorInfo,
@@ -22,6 +23,7 @@ import { DEFAULT_SIGNATURE } from "./proto.ts";
 import { restPredictBody } from "./request.ts";
 import { PreparedRestPredict, TfServingRestChannel } from "./rest_channel.ts";
 import { modelInfoFromSignature, signatureDefs } from "./signature.ts";
+import type { TfServingOptions } from "./options.ts";
 
 const METADATA_FAILED = "failed to get model metadata: ";
 const utf8 = new TextEncoder();
@@ -42,10 +44,13 @@ export class TfServingRestBackend implements Backend {
   readonly #channels = new Set<TfServingRestChannel>();
   #outputs: TensorInfo[] = [];
 
-  constructor(private readonly options: BackendOptions, private readonly clock: Clock) {
+  constructor(
+    private readonly options: BackendOptions<TfServingOptions>,
+    private readonly clock: Clock,
+  ) {
     this.#target = resolveHttpTarget(options.url, options.tls);
     this.#control = new ControlClient(this.#target, options.headers, clock);
-    this.#signature = options.modelSignatureName ?? DEFAULT_SIGNATURE;
+    this.#signature = options.own.signatureName ?? DEFAULT_SIGNATURE;
   }
 
   async describe(model: string, version: string): Promise<ModelInfo> {
@@ -86,13 +91,13 @@ export class TfServingRestBackend implements Backend {
     return new PreparedRestPredict(bytes);
   }
 
-  connect(): Promise<Channel> {
+  connect(options: ConnectOptions = {}): Promise<Channel> {
     const ch = new TfServingRestChannel(
       this.#target,
       this.clock,
       (c) => this.#channels.delete(c),
       this.options.requestTimeoutMs ?? 0,
-      this.options.captureOutputs === true ? this.#outputs : undefined,
+      options.captureOutputs === true ? this.#outputs : undefined,
     );
     this.#channels.add(ch);
     return Promise.resolve(ch);
@@ -105,6 +110,6 @@ export class TfServingRestBackend implements Backend {
   }
 }
 
-export function createTfServingRest(options: BackendOptions): Backend {
+export function createTfServingRest(options: BackendOptions<TfServingOptions>): Backend {
   return new TfServingRestBackend(options, systemClock);
 }

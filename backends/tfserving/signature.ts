@@ -75,7 +75,7 @@ export function modelInfoFromSignature(
     outputs: outputs.map((t) => batched && t.dims[0] === -1 ? strip(t) : t.info),
     maxBatchSize: batched ? TF_MAX_BATCH : 0,
     sequence: false,
-    decoupled: false,
+    responses: "one",
     dynamicBatching: false,
     responseCache: false,
     notes: [],

@@ -1,19 +1,10 @@
-/** The contract conformance suite over the torchserve backend, loaded through the registry. */
-import { loadBackendFactory } from "../../core/registry.ts";
+/** The contract conformance suite over the torchserve backend, created through its descriptor. */
 import { startServer } from "../../server/mod.ts";
 import { contractSuite } from "../../conformance/contract.ts";
-
-const factory = await loadBackendFactory("torchserve");
+import { backendOptions } from "../../core/testing/backend_options.ts";
+import descriptor from "./descriptor.ts";
 
 contractSuite("torchserve", {
   startServer: () => startServer({}),
-  make: (url) =>
-    factory.create({
-      url,
-      protocol: "http",
-      headers: [],
-      inputTensorFormat: "binary",
-      outputTensorFormat: "binary",
-      verbose: false,
-    }),
+  make: (url) => descriptor.create(backendOptions({ url, own: descriptor.defaults!() })),
 });

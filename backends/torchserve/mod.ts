@@ -1,19 +1,18 @@
 /**
- * The "torchserve" service kind (-i http only): POST /predictions/{model}[/{version}] on
- * TorchServe's inference port with each request's body read from the file its
- * TORCHSERVE_INPUT entry names (perf_analyzer.md §4.2, protocols.md §5.1). Health is GET /ping.
+ * The torchserve kind's backend, loaded by its descriptor's create()
+ * (backends/torchserve/descriptor.ts): POST /predictions/{model}[/{version}] on TorchServe's
+ * inference port with each request's body read from the file its TORCHSERVE_INPUT entry names
+ * (docs/perf_analyzer.md §4.2, docs/protocols.md §5.1). Health is GET /ping.
  * The inference port has no metadata or statistics API, so describe() synthesizes the model and
  * the report is client-side only (no ServerStats capability).
  */
-import {
-  type Backend,
-  BACKEND_CONTRACT_VERSION,
-  type BackendFactory,
-  type BackendOptions,
-  type Channel,
-  type ModelInfo,
-  type PreparedRequest,
-  type RequestSpec,
+import type {
+  Backend,
+  BackendOptions,
+  Channel,
+  ModelInfo,
+  PreparedRequest,
+  RequestSpec,
 } from "../../core/backend.ts";
 import { type Clock, systemClock } from "../../core/clock.ts";
 import { RunError } from "../../core/errors.ts";
@@ -22,6 +21,7 @@ import { ProtocolError, TransportError } from "../net/http_connection.ts";
 import { resolveHttpTarget, type ServerTarget } from "../net/http_url.ts";
 import { TorchServeChannel } from "./channel.ts";
 import { encodePrediction, TORCHSERVE_INPUT } from "./request.ts";
+import type { TorchServeOptions } from "./options.ts";
 
 /** Printed once at startup: why the model looks the way it does. */
 export const TORCHSERVE_MODEL_NOTE = "TorchServe has no model metadata API on its inference " +
@@ -38,7 +38,7 @@ export class TorchServeBackend implements Backend {
   readonly #channels = new Set<TorchServeChannel>();
 
   constructor(
-    private readonly options: BackendOptions,
+    private readonly options: BackendOptions<TorchServeOptions>,
     private readonly clock: Clock = systemClock,
     private readonly readFile: (path: string) => Uint8Array = Deno.readFileSync,
   ) {
@@ -57,7 +57,7 @@ export class TorchServeBackend implements Backend {
       outputs: [],
       maxBatchSize: 0,
       sequence: false,
-      decoupled: false,
+      responses: "one",
       dynamicBatching: false,
       responseCache: false,
       notes: [TORCHSERVE_MODEL_NOTE],
@@ -86,6 +86,7 @@ export class TorchServeBackend implements Backend {
     return encodePrediction(spec, {
       hostHeader: this.#target.hostHeader,
       headers: this.options.headers,
+      body: this.options.own.body,
       readFile: this.readFile,
     });
   }
@@ -108,19 +109,6 @@ export class TorchServeBackend implements Backend {
   }
 }
 
-const factory: BackendFactory = {
-  contractVersion: BACKEND_CONTRACT_VERSION,
-  kind: "torchserve",
-  protocols: ["http"],
-  create(options: BackendOptions): Backend {
-    if (options.protocol !== "http") {
-      throw new RunError(`the torchserve backend speaks HTTP only, not '${options.protocol}'`);
-    }
-    if (options.streaming) {
-      throw new RunError("the torchserve backend cannot stream (--streaming is gRPC only)");
-    }
-    return new TorchServeBackend(options, systemClock);
-  },
-};
-
-export default factory;
+export function createTorchServeBackend(options: BackendOptions<TorchServeOptions>): Backend {
+  return new TorchServeBackend(options, systemClock);
+}

@@ -1,11 +1,13 @@
 import assert from "node:assert/strict";
-import { type BackendOptions, hasServerStats, type RequestSpec } from "../../core/backend.ts";
+import { hasServerStats, type RequestSpec } from "../../core/backend.ts";
 import { encodeStringElements } from "../../wire/kserve/bytes_tensor.ts";
 import { RunError } from "../../core/errors.ts";
 import { RequestRecord } from "../../core/measure/record.ts";
 import { startServer } from "../../server/mod.ts";
-import factory, { TORCHSERVE_MODEL_NOTE, TorchServeBackend } from "./mod.ts";
+import { backendOptions } from "../../core/testing/backend_options.ts";
+import { TORCHSERVE_MODEL_NOTE, TorchServeBackend } from "./mod.ts";
 import { PreparedPrediction, TORCHSERVE_INPUT } from "./request.ts";
+import type { TorchServeOptions } from "./options.ts";
 
 const A = Array.from({ length: 16 }, (_, i) => i);
 const GOOD = new TextEncoder().encode(JSON.stringify({ INPUT0: A, INPUT1: A }));
@@ -14,20 +16,13 @@ const FILES: Record<string, Uint8Array> = {
   "/in/bad.json": new TextEncoder().encode("{not json"),
 };
 
-function options(url: string, headers: [string, string][] = []): BackendOptions {
-  return {
-    url,
-    protocol: "http",
-    headers,
-    inputTensorFormat: "binary",
-    outputTensorFormat: "binary",
-    verbose: false,
-  };
-}
-
 /** A backend reading "files" from FILES, so the tests touch no disk. */
-function backendFor(url: string, headers: [string, string][] = []) {
-  return new TorchServeBackend(options(url, headers), undefined, (p) => {
+function backendFor(
+  url: string,
+  headers: [string, string][] = [],
+  own: TorchServeOptions = { body: "multipart" },
+) {
+  return new TorchServeBackend(backendOptions({ url, headers, own }), undefined, (p) => {
     const f = FILES[p];
     if (!f) throw new Deno.errors.NotFound(`No such file or directory: ${p}`);
     return f;
@@ -102,6 +97,31 @@ Deno.test("torchserve: synthesized model, multipart body read once, ok and error
   }
 });
 
+Deno.test("torchserve: --torchserve-body raw sends the file as the whole body", async () => {
+  const server = await startServer({});
+  const backend = backendFor(server.url, [], { body: "raw" });
+  try {
+    await backend.describe("simple", "");
+    const prepared = backend.prepare(fileSpec("/in/good.json")) as PreparedPrediction;
+    const text = new TextDecoder().decode(prepared.bytes);
+    assert.match(text, /\r\nContent-Type: application\/octet-stream\r\n/);
+    assert.match(text, new RegExp(`\r\nContent-Length: ${GOOD.length}\r\n`));
+    assert.equal(text.slice(text.indexOf("\r\n\r\n") + 4), new TextDecoder().decode(GOOD));
+    // The reference server's handler reads the raw body as TorchServe's input "body".
+    const ch = await backend.connect();
+    const rec = new RequestRecord();
+    for (let i = 0; i < 2; i++) {
+      rec.reset(0);
+      await ch.send(prepared, rec);
+      assert.equal(rec.outcome, "ok", rec.error);
+    }
+    assert.equal(server.groundTruth("simple").successCount, 2);
+  } finally {
+    await backend.close();
+    await server.close();
+  }
+});
+
 Deno.test("torchserve: bad data and bad servers are clear errors", async () => {
   const backend = backendFor("127.0.0.1:1");
   try {
@@ -130,13 +150,4 @@ Deno.test("torchserve: bad data and bad servers are clear errors", async () => {
     await sickBackend.close();
     await sick.shutdown();
   }
-});
-
-Deno.test("torchserve factory: HTTP only", () => {
-  assert.equal(factory.kind, "torchserve");
-  assert.deepEqual(factory.protocols, ["http"]);
-  assert.throws(
-    () => factory.create({ ...options("x:1"), protocol: "grpc" }),
-    /speaks HTTP only, not 'grpc'/,
-  );
 });

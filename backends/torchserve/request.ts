@@ -1,9 +1,10 @@
 /**
- * Encodes a TorchServe prediction request once (protocols.md §5.1): POST
+ * Encodes a TorchServe prediction request once (docs/protocols.md §5.1): POST
  * /predictions/{model}[/{version}] with a multipart/form-data body holding one part named
  * "data" whose content is the file named by the request's TORCHSERVE_INPUT element, as
- * perf_analyzer's torchserve client sends it (curl `-F data=@<file>`). The file is read here,
- * once per dataset entry; the hot path only writes the prepared bytes.
+ * perf_analyzer's torchserve client sends it (curl `-F data=@<file>`), or with the file as
+ * the raw body (--torchserve-body raw). The file is read here, once per dataset entry; the
+ * hot path only writes the prepared bytes.
  */
 import type { RequestSpec } from "../../core/backend.ts";
 import { decodeStringElements } from "../../wire/kserve/bytes_tensor.ts";
@@ -23,6 +24,8 @@ export interface PredictionEncoding {
   headers: [string, string][];
   /** Reads a file named in the data (injected so tests need no disk). */
   readFile: (path: string) => Uint8Array;
+  /** The file as multipart field "data", or as the whole body. */
+  body: "multipart" | "raw";
 }
 
 const utf8 = new TextEncoder();
@@ -78,22 +81,36 @@ function basename(path: string): string {
   return name.replace(/["\r\n\\]/g, (c) => encodeURIComponent(c));
 }
 
-export function encodePrediction(spec: RequestSpec, enc: PredictionEncoding): PreparedPrediction {
-  const file = inputFilePath(spec);
-  const content = readInput(file, enc.readFile);
+/** The body around the file's content, and its Content-Type. */
+function framing(
+  file: string,
+  content: Uint8Array,
+  body: PredictionEncoding["body"],
+): { type: string; partHead: Uint8Array; tail: Uint8Array } {
+  if (body === "raw") {
+    const none = new Uint8Array(0);
+    return { type: "application/octet-stream", partHead: none, tail: none };
+  }
   const boundary = boundaryFor(content);
   const partHead = utf8.encode(
     `--${boundary}\r\nContent-Disposition: form-data; name="data"; ` +
       `filename="${basename(file)}"\r\nContent-Type: application/octet-stream\r\n\r\n`,
   );
   const tail = utf8.encode(`\r\n--${boundary}--\r\n`);
+  return { type: `multipart/form-data; boundary=${boundary}`, partHead, tail };
+}
+
+export function encodePrediction(spec: RequestSpec, enc: PredictionEncoding): PreparedPrediction {
+  const file = inputFilePath(spec);
+  const content = readInput(file, enc.readFile);
+  const { type, partHead, tail } = framing(file, content, enc.body);
   const bodyLength = partHead.length + content.length + tail.length;
   const head = utf8.encode(
     `POST ${predictionPath(spec.model, spec.version)} HTTP/1.1\r\n` +
       headerBlock(enc, [
         ["Host", enc.hostHeader],
         ["Accept", "*/*"],
-        ["Content-Type", `multipart/form-data; boundary=${boundary}`],
+        ["Content-Type", type],
         ["Content-Length", String(bodyLength)],
         ["Connection", "keep-alive"],
       ]) + "\r\n",

@@ -7,8 +7,10 @@
 import type * as grpc from "@grpc/grpc-js";
 import type {
   Backend,
+  BackendCapabilities,
   BackendOptions,
   Channel,
+  ConnectOptions,
   ModelInfo,
   ModelStats,
   PreparedRequest,
@@ -46,6 +48,7 @@ import { NO_STATS_NOTE, normalizeModelInfo } from "./model_info.ts";
 import { parseModelStats } from "./model_stats.ts";
 import { ShmChannel, shmRegionsFor } from "./shm_channel.ts";
 import type { ShmRegions } from "./shm_regions.ts";
+import { tritonCapabilities, type TritonOptions } from "./options.ts";
 
 const METADATA_FAILED = "failed to get model metadata: ";
 const CONFIG_FAILED = "failed to get model config: ";
@@ -100,6 +103,7 @@ function splitAddress(address: string): { hostname: string; port: number } {
 
 export class TritonGrpcBackend implements Backend, ServerStatsCapability {
   readonly kind = "triton";
+  readonly capabilities: BackendCapabilities;
   readonly #address: string;
   /** --ssl-grpc-use-ssl: the files read once, shared by every connection. */
   readonly #tls: TlsMaterial | undefined;
@@ -123,10 +127,11 @@ export class TritonGrpcBackend implements Backend, ServerStatsCapability {
   readonly #shm: ShmRegions | undefined;
 
   constructor(
-    private readonly options: BackendOptions,
+    options: BackendOptions<TritonOptions>,
     private readonly clock: Clock,
     tuning: GrpcTuning = {},
   ) {
+    this.capabilities = tritonCapabilities(options);
     this.#address = grpcAddress(options.url);
     this.#tls = grpcTls(options.url, options.tls);
     this.#metadata = headersToMetadata(options.headers);
@@ -144,7 +149,7 @@ export class TritonGrpcBackend implements Backend, ServerStatsCapability {
     this.#transport = this.#compression === "none" ? transport : "grpc-js";
     const region = (what: string, name: string) =>
       `failed to ${what} shared memory region '${name}': `;
-    this.#shm = shmRegionsFor(options, {
+    this.#shm = shmRegionsFor(options.own, {
       register: (name, key, byte_size) =>
         this.#rpc(
           "SystemSharedMemoryRegister",
@@ -169,7 +174,7 @@ export class TritonGrpcBackend implements Backend, ServerStatsCapability {
     const md = await this.#rpc("ModelMetadata", request, METADATA_FAILED);
     const info = normalizeModelInfo(md, await this.#config(request), version);
     if (!this.#extensions!.has("statistics")) info.notes.push(NO_STATS_NOTE);
-    this.#decoupled.set(model, info.decoupled);
+    this.#decoupled.set(model, info.responses === "many");
     this.#outputs.set(model, info.outputs.map((o) => o.name));
     return info;
   }
@@ -181,8 +186,9 @@ export class TritonGrpcBackend implements Backend, ServerStatsCapability {
     return encodeGrpcInferRequest(spec, { streaming: this.#streaming, decoupled, shm });
   }
 
-  async connect(): Promise<Channel> {
+  async connect(options: ConnectOptions = {}): Promise<Channel> {
     await this.#shm?.ensureRegistered();
+    const capture = options.captureOutputs === true;
     let index = this.#load.findIndex((n) => n < this.#perConnection);
     if (index < 0) {
       index = this.#load.length;
@@ -198,32 +204,31 @@ export class TritonGrpcBackend implements Backend, ServerStatsCapability {
       this.#load[index]--;
     };
     const ch = this.#transport === "h2"
-      ? this.#h2Channel(this.#endpoints[index], forget)
-      : this.#grpcJsChannel(this.#clients[index], forget);
+      ? this.#h2Channel(this.#endpoints[index], forget, capture)
+      : this.#grpcJsChannel(this.#clients[index], forget, capture);
     this.#channels.add(ch);
     return this.#shm === undefined ? ch : new ShmChannel(ch, this.#shm, this.clock);
   }
 
-  /**
-   * Read per channel, not at construction: the run turns it on once it knows there is
-   * validation data, after creating the backend.
-   */
-  get #capture(): boolean {
-    return this.options.captureOutputs === true;
-  }
-
-  #h2Channel(endpoint: H2Endpoint, forget: (ch: InferChannel) => void): InferChannel {
+  #h2Channel(
+    endpoint: H2Endpoint,
+    forget: (ch: InferChannel) => void,
+    capture: boolean,
+  ): InferChannel {
     const path = this.#streaming ? MODEL_STREAM_INFER_PATH : MODEL_INFER_PATH;
     const block = requestHeaderBlock(path, this.#address, this.#headers);
-    const capture = this.#capture;
     if (!this.#streaming) return new H2UnaryChannel(endpoint, block, this.clock, forget, capture);
     const stream = new H2StreamChannel(endpoint, block, this.clock, forget, capture);
     stream.open();
     return stream;
   }
 
-  #grpcJsChannel(client: grpc.Client, forget: (ch: InferChannel) => void): InferChannel {
-    const args = [client.getChannel(), this.#metadata, this.clock, forget, this.#capture] as const;
+  #grpcJsChannel(
+    client: grpc.Client,
+    forget: (ch: InferChannel) => void,
+    capture: boolean,
+  ): InferChannel {
+    const args = [client.getChannel(), this.#metadata, this.clock, forget, capture] as const;
     if (!this.#streaming) return new GrpcUnaryChannel(...args);
     const stream = new GrpcStreamChannel(...args);
     stream.open();
@@ -293,7 +298,7 @@ export class TritonGrpcBackend implements Backend, ServerStatsCapability {
   }
 }
 
-/** The "triton" factory calls this for `-i grpc`. */
-export function createTritonGrpc(options: BackendOptions): Backend {
+/** The triton kind's backend for `-i grpc`. */
+export function createTritonGrpc(options: BackendOptions<TritonOptions>): Backend {
   return new TritonGrpcBackend(options, systemClock);
 }

@@ -12,6 +12,7 @@ import { tensorFromJson } from "../../core/data/tensor_codec.ts";
 import { spec, tensor } from "../../conformance/fixture.ts";
 import { type ProtoObject, tritonMethods } from "./grpc_proto.ts";
 import { TritonGrpcBackend } from "./grpc.ts";
+import { tritonOptions } from "./testing/options.ts";
 
 /** The ModelInferResponse each model name gets. */
 function reply(model: string): ProtoObject {
@@ -80,21 +81,12 @@ async function eachChannel(body: (send: (model: string) => Promise<RequestRecord
     for (const transport of ["h2", "grpc-js"] as const) {
       for (const streaming of [false, true]) {
         const backend = new TritonGrpcBackend(
-          {
-            url: server.url,
-            protocol: "grpc",
-            headers: [],
-            inputTensorFormat: "binary",
-            outputTensorFormat: "binary",
-            verbose: false,
-            streaming,
-            captureOutputs: true,
-          },
+          tritonOptions(server.url, { protocol: "grpc", streaming }),
           systemClock,
           { transport },
         );
         try {
-          const ch = await backend.connect();
+          const ch = await backend.connect({ captureOutputs: true });
           await body(async (model) => {
             const rec = new RequestRecord();
             rec.reset(0);

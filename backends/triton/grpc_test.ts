@@ -1,6 +1,5 @@
 /** TritonGrpcBackend's control plane and options against the scriptable peer. */
 import assert from "node:assert/strict";
-import type { BackendOptions } from "../../core/backend.ts";
 import { systemClock } from "../../core/clock.ts";
 import { RunError } from "../../core/errors.ts";
 import { RequestRecord } from "../../core/measure/record.ts";
@@ -9,22 +8,15 @@ import type { PreparedGrpcInfer } from "./grpc_infer_request.ts";
 import { type PeerOptions, startPeer } from "./testing/grpc_peer.ts";
 import { NO_CONFIG_NOTE, NO_STATS_NOTE, UNKNOWN_MAX_BATCH_SIZE } from "./model_info.ts";
 import { createTritonGrpc, TritonGrpcBackend } from "./grpc.ts";
+import { tritonOptions, type TritonOverrides } from "./testing/options.ts";
 
-function options(url: string, over: Partial<BackendOptions> = {}): BackendOptions {
-  return {
-    url,
-    protocol: "grpc",
-    headers: [],
-    inputTensorFormat: "binary",
-    outputTensorFormat: "binary",
-    verbose: false,
-    ...over,
-  } as BackendOptions;
+function options(url: string, over: TritonOverrides = {}) {
+  return tritonOptions(url, { protocol: "grpc", ...over });
 }
 
 async function withBackend(
   peerOptions: PeerOptions,
-  over: Partial<BackendOptions>,
+  over: TritonOverrides,
   body: (backend: TritonGrpcBackend, peer: Awaited<ReturnType<typeof startPeer>>) => Promise<void>,
 ): Promise<void> {
   const peer = await startPeer(peerOptions);
@@ -44,7 +36,7 @@ Deno.test("describe reads metadata and config; statistics parse like HTTP's", as
     assert.equal(info.version, "1");
     assert.equal(info.platform, "peer");
     assert.deepEqual(info.inputs, [{ name: "IN", datatype: "INT32", shape: [4] }]);
-    assert.equal(info.decoupled, false);
+    assert.equal(info.responses, "one");
     assert.deepEqual(info.notes, []);
     const stats = await backend.serverStats("simple", "");
     assert.equal(stats?.inferenceCount, 7);
@@ -93,7 +85,7 @@ Deno.test("describe failures use perf_analyzer's wording", async () => {
 Deno.test("prepare knows decoupled models from describe; streaming channels count responses", async () => {
   await withBackend({}, { streaming: true }, async (backend) => {
     const info = await backend.describe("repeat_2", "");
-    assert.equal(info.decoupled, true);
+    assert.equal(info.responses, "many");
     const prepared = backend.prepare({
       model: "repeat_2",
       version: "",

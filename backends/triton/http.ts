@@ -2,17 +2,17 @@
  * The Triton / KServe v2 HTTP backend (--service-kind triton -i http). Control-plane calls
  * share one keep-alive connection; each channel from connect() is its own connection.
  */
-import {
-  type Backend,
-  BACKEND_CONTRACT_VERSION,
-  type BackendFactory,
-  type BackendOptions,
-  type Channel,
-  type ModelInfo,
-  type ModelStats,
-  type PreparedRequest,
-  type RequestSpec,
-  type ServerStatsCapability,
+import type {
+  Backend,
+  BackendCapabilities,
+  BackendOptions,
+  Channel,
+  ConnectOptions,
+  ModelInfo,
+  ModelStats,
+  PreparedRequest,
+  RequestSpec,
+  ServerStatsCapability,
 } from "../../core/backend.ts";
 import { type Clock, systemClock } from "../../core/clock.ts";
 import { RunError } from "../../core/errors.ts";
@@ -26,6 +26,7 @@ import { parseModelStats } from "./model_stats.ts";
 import { ShmChannel, shmRegionsFor } from "./shm_channel.ts";
 import type { ShmRegions } from "./shm_regions.ts";
 import { TritonChannel } from "./http_channel.ts";
+import { tritonCapabilities, type TritonOptions } from "./options.ts";
 
 const METADATA_FAILED = "failed to get model metadata: ";
 const CONFIG_FAILED = "failed to get model config: ";
@@ -34,6 +35,7 @@ const SHM_PATH = "/v2/systemsharedmemory";
 
 export class TritonHttpBackend implements Backend, ServerStatsCapability {
   readonly kind = "triton";
+  readonly capabilities: BackendCapabilities;
   readonly #target: ServerTarget;
   readonly #control: ControlClient;
   readonly #channels = new Set<TritonChannel>();
@@ -42,10 +44,14 @@ export class TritonHttpBackend implements Backend, ServerStatsCapability {
   /** Output names by model from describe(): shared memory needs them named. */
   readonly #outputs = new Map<string, string[]>();
 
-  constructor(private readonly options: BackendOptions, private readonly clock: Clock) {
+  constructor(
+    private readonly options: BackendOptions<TritonOptions>,
+    private readonly clock: Clock,
+  ) {
+    this.capabilities = tritonCapabilities(options);
     this.#target = resolveHttpTarget(options.url, options.tls);
     this.#control = new ControlClient(this.#target, options.headers, clock);
-    this.#shm = shmRegionsFor(options, {
+    this.#shm = shmRegionsFor(options.own, {
       register: (name, key, byteSize) =>
         this.#post(
           `${SHM_PATH}/region/${encodeURIComponent(name)}/register`,
@@ -79,21 +85,19 @@ export class TritonHttpBackend implements Backend, ServerStatsCapability {
       path: inferPath(spec.model, spec.version) + "/infer",
       hostHeader: this.#target.hostHeader,
       headers: this.options.headers,
-      inputFormat: this.options.inputTensorFormat,
-      outputFormat: this.options.outputTensorFormat,
+      inputFormat: this.options.own.inputTensorFormat ?? "binary",
+      outputFormat: this.options.own.outputTensorFormat ?? "binary",
     });
   }
 
-  async connect(): Promise<Channel> {
+  async connect(options: ConnectOptions = {}): Promise<Channel> {
     await this.#shm?.ensureRegistered();
     const ch = new TritonChannel(
       this.#target,
       this.clock,
       (c) => this.#channels.delete(c),
       this.options.requestTimeoutMs ?? 0,
-      // Read here, not at construction: the run turns it on once it knows there is
-      // validation data, after creating the backend.
-      this.options.captureOutputs === true,
+      options.captureOutputs === true,
     );
     this.#channels.add(ch);
     return this.#shm === undefined ? ch : new ShmChannel(ch, this.#shm, this.clock);
@@ -164,16 +168,7 @@ export class TritonHttpBackend implements Backend, ServerStatsCapability {
   }
 }
 
-const factory: BackendFactory = {
-  contractVersion: BACKEND_CONTRACT_VERSION,
-  kind: "triton",
-  protocols: ["http"],
-  create(options: BackendOptions): Backend {
-    if (options.protocol !== "http") {
-      throw new RunError(`the triton HTTP backend cannot serve protocol '${options.protocol}'`);
-    }
-    return new TritonHttpBackend(options, systemClock);
-  },
-};
-
-export default factory;
+/** The triton kind's backend for `-i http`. */
+export function createTritonHttp(options: BackendOptions<TritonOptions>): Backend {
+  return new TritonHttpBackend(options, systemClock);
+}

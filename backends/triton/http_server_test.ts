@@ -1,11 +1,6 @@
 /** The HTTP backend against the embedded reference server (server/mod.ts). */
 import assert from "node:assert/strict";
-import {
-  type Backend,
-  type BackendOptions,
-  hasServerStats,
-  type RequestSpec,
-} from "../../core/backend.ts";
+import { type Backend, hasServerStats, type RequestSpec } from "../../core/backend.ts";
 import { RequestRecord } from "../../core/measure/record.ts";
 import { startServer } from "../../server/mod.ts";
 import { toReply } from "./control_client.ts";
@@ -14,22 +9,11 @@ import { parseServerUrl } from "../net/http_url.ts";
 import type { PreparedInfer } from "./infer_request.ts";
 import { NO_CONFIG_NOTE, NO_STATS_NOTE, UNKNOWN_MAX_BATCH_SIZE } from "./model_info.ts";
 import { tensorFromJson, tensorToJson } from "../../core/data/tensor_codec.ts";
-import factory from "./http.ts";
+import { createTritonHttp } from "./http.ts";
+import { tritonOptions, type TritonOverrides } from "./testing/options.ts";
 
 const A = Array.from({ length: 32 }, (_, i) => i);
 const B = Array.from({ length: 32 }, (_, i) => 100 - i);
-
-function options(url: string, over: Partial<BackendOptions> = {}): BackendOptions {
-  return {
-    url,
-    protocol: "http",
-    headers: [],
-    inputTensorFormat: "binary",
-    outputTensorFormat: "binary",
-    verbose: false,
-    ...over,
-  };
-}
 
 function simpleSpec(a: number[], b: number[], batch: number): RequestSpec {
   return {
@@ -80,11 +64,11 @@ async function outputsOf(url: string, prepared: PreparedInfer): Promise<Map<stri
 
 async function withBackend(
   serverOpts: Parameters<typeof startServer>[0],
-  over: Partial<BackendOptions>,
+  over: TritonOverrides,
   body: (backend: Backend, url: string) => Promise<void>,
 ): Promise<void> {
   const server = await startServer(serverOpts);
-  const backend = factory.create(options(server.url, over));
+  const backend = createTritonHttp(tritonOptions(server.url, over));
   try {
     await body(backend, server.url);
   } finally {
@@ -110,7 +94,7 @@ Deno.test("reference server: binary and JSON requests compute sum and difference
   const sum = A.map((x, i) => x + B[i]);
   const diff = A.map((x, i) => x - B[i]);
   for (const format of ["binary", "json"] as const) {
-    const over = { inputTensorFormat: format, outputTensorFormat: format };
+    const over = { own: { inputTensorFormat: format, outputTensorFormat: format } };
     await withBackend({}, over, async (backend, url) => {
       await backend.describe("simple", "");
       const outs = await outputsOf(url, backend.prepare(simpleSpec(A, B, 2)) as PreparedInfer);
@@ -122,7 +106,7 @@ Deno.test("reference server: binary and JSON requests compute sum and difference
 
 Deno.test("reference server: sends are ok, stats match ground truth, errors map", async () => {
   const server = await startServer({});
-  const backend = factory.create(options(server.url));
+  const backend = createTritonHttp(tritonOptions(server.url));
   try {
     await backend.describe("simple", "");
     const good = backend.prepare(simpleSpec(A.slice(0, 16), B.slice(0, 16), 1));

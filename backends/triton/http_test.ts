@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { type BackendOptions, hasServerStats } from "../../core/backend.ts";
+import { hasServerStats } from "../../core/backend.ts";
 import { RunError } from "../../core/errors.ts";
 import { RequestRecord } from "../../core/measure/record.ts";
 import { NO_CONFIG_NOTE, NO_STATS_NOTE, UNKNOWN_MAX_BATCH_SIZE } from "./model_info.ts";
@@ -10,7 +10,8 @@ import {
   startRawServer,
   writeAll,
 } from "../net/testing/raw_server.ts";
-import factory from "./http.ts";
+import { createTritonHttp } from "./http.ts";
+import { tritonOptions, type TritonOverrides } from "./testing/options.ts";
 
 type Routes = Record<string, [number, unknown]>;
 
@@ -29,16 +30,8 @@ function fakeServer(routes: Routes, seen: RawRequest[] = []): RawServer {
   });
 }
 
-function options(port: number, over: Partial<BackendOptions> = {}): BackendOptions {
-  return {
-    url: `localhost:${port}`,
-    protocol: "http",
-    headers: [["X-Api-Key", "k1"]],
-    inputTensorFormat: "binary",
-    outputTensorFormat: "binary",
-    verbose: false,
-    ...over,
-  };
+function options(port: number, over: TritonOverrides = {}) {
+  return tritonOptions(`localhost:${port}`, { headers: [["X-Api-Key", "k1"]], ...over });
 }
 
 const SIMPLE_METADATA = {
@@ -69,7 +62,7 @@ const TRITON_ROUTES: Routes = {
 Deno.test("describe normalizes Triton metadata + config", async () => {
   const seen: RawRequest[] = [];
   const server = fakeServer(TRITON_ROUTES, seen);
-  const backend = factory.create(options(server.port));
+  const backend = createTritonHttp(options(server.port));
   try {
     const info = await backend.describe("simple", "");
     assert.deepEqual(info, {
@@ -84,7 +77,7 @@ Deno.test("describe normalizes Triton metadata + config", async () => {
       maxBatchSize: 8,
       sequence: false,
       sequenceStringIds: false,
-      decoupled: false,
+      responses: "one",
       dynamicBatching: true,
       responseCache: true,
       notes: [],
@@ -105,7 +98,7 @@ Deno.test("describe normalizes Triton metadata + config", async () => {
 Deno.test("prepare targets the spec's model and outputs, and a channel sends it", async () => {
   const seen: RawRequest[] = [];
   const server = fakeServer(TRITON_ROUTES, seen);
-  const backend = factory.create(options(server.port));
+  const backend = createTritonHttp(options(server.port));
   try {
     await backend.describe("simple", "");
     const prepared = backend.prepare({
@@ -133,7 +126,7 @@ Deno.test("server without /config or statistics: metadata only, with notes", asy
     "/v2": [200, { name: "mlserver", version: "1.6", extensions: [] }],
     "/v2/models/simple/versions/2": [200, SIMPLE_METADATA],
   });
-  const backend = factory.create(options(server.port));
+  const backend = createTritonHttp(options(server.port));
   try {
     const info = await backend.describe("simple", "2");
     assert.equal(info.version, "2");
@@ -153,7 +146,7 @@ Deno.test("unknown model: RunError with the server's error text", async () => {
     "/v2": [200, { extensions: [] }],
     "/v2/models/nope": [400, { error: "Request for unknown model: 'nope' is not found" }],
   });
-  const backend = factory.create(options(server.port));
+  const backend = createTritonHttp(options(server.port));
   try {
     await assert.rejects(() => backend.describe("nope", ""), (e) =>
       e instanceof RunError &&
@@ -168,15 +161,13 @@ Deno.test("unreachable server: perf_analyzer's exact message; TLS options need h
   const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (l.addr as Deno.NetAddr).port;
   l.close();
-  const backend = factory.create(options(port, { url: `127.0.0.1:${port}` }));
+  const backend = createTritonHttp(options(port, { url: `127.0.0.1:${port}` }));
   await assert.rejects(() => backend.describe("simple", ""), (e) =>
     e instanceof RunError &&
     e.message === "failed to get model metadata: HTTP client failed: Couldn't connect to server");
   await backend.close();
   const tls = { verifyPeer: true, verifyHost: true };
-  assert.throws(() => factory.create(options(1, { url: "h:1", tls })), /not an https:\/\/ URL/);
-  assert.equal(factory.kind, "triton");
-  assert.deepEqual(factory.protocols, ["http"]);
+  assert.throws(() => createTritonHttp(options(1, { url: "h:1", tls })), /not an https:\/\/ URL/);
 });
 
 Deno.test("serverStats reads the statistics endpoint", async () => {
@@ -197,7 +188,7 @@ Deno.test("serverStats reads the statistics endpoint", async () => {
       }],
     }],
   });
-  const backend = factory.create(options(server.port));
+  const backend = createTritonHttp(options(server.port));
   try {
     assert.ok(hasServerStats(backend));
     const s = await backend.serverStats("simple", "");

@@ -1,23 +1,12 @@
 /**
- * The "triton" service kind: Triton and KServe v2 servers over HTTP (hand-written HTTP/1.1
- * client) or gRPC (grpc-js), chosen by -i. One factory, so the registry loads one module.
+ * The triton kind's backends, loaded by its descriptor's create() (backends/triton/descriptor.ts):
+ * HTTP or gRPC, chosen by -i.
  */
-import {
-  type Backend,
-  BACKEND_CONTRACT_VERSION,
-  type BackendFactory,
-  type BackendOptions,
-} from "../../core/backend.ts";
+import type { Backend, BackendOptions } from "../../core/backend.ts";
 import { createTritonGrpc } from "./grpc.ts";
-import tritonHttp from "./http.ts";
+import { createTritonHttp } from "./http.ts";
+import type { TritonOptions } from "./options.ts";
 
-const factory: BackendFactory = {
-  contractVersion: BACKEND_CONTRACT_VERSION,
-  kind: "triton",
-  protocols: ["http", "grpc"],
-  create(options: BackendOptions): Backend {
-    return options.protocol === "grpc" ? createTritonGrpc(options) : tritonHttp.create(options);
-  },
-};
-
-export default factory;
+export function createTritonBackend(options: BackendOptions<TritonOptions>): Backend {
+  return options.protocol === "grpc" ? createTritonGrpc(options) : createTritonHttp(options);
+}

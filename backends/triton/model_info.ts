@@ -65,7 +65,7 @@ export function normalizeModelInfo(
     maxBatchSize,
     sequence: "sequence_batching" in cfg,
     sequenceStringIds: stringCorrelationIds(cfg.sequence_batching),
-    decoupled: asBool(asObject(cfg.model_transaction_policy)?.decoupled),
+    responses: asBool(asObject(cfg.model_transaction_policy)?.decoupled) ? "many" : "one",
     dynamicBatching: "dynamic_batching" in cfg,
     responseCache: asBool(asObject(cfg.response_cache)?.enable),
     notes,

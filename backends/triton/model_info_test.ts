@@ -30,7 +30,7 @@ Deno.test("non-batching config keeps full shapes and reads sequence/decoupled fl
   assert.deepEqual(info.outputs[0].shape, [-1]);
   assert.equal(info.sequence, true);
   assert.equal(info.sequenceStringIds, false);
-  assert.equal(info.decoupled, true);
+  assert.equal(info.responses, "many");
   assert.equal(info.dynamicBatching, false);
   assert.equal(info.responseCache, false);
 });

@@ -5,7 +5,7 @@
  * outputs cannot be decoded.
  */
 import assert from "node:assert/strict";
-import type { Backend, BackendOptions, RequestSpec } from "../../core/backend.ts";
+import type { Backend, RequestSpec } from "../../core/backend.ts";
 import { encodeStringElements } from "../../wire/kserve/bytes_tensor.ts";
 import { systemClock } from "../../core/clock.ts";
 import { compareOutputs } from "../../core/data/output_check.ts";
@@ -16,7 +16,8 @@ import { spec, tensor } from "../../conformance/fixture.ts";
 import { httpResponse, startRawServer, writeAll } from "../net/testing/raw_server.ts";
 import { TritonChannel } from "./http_channel.ts";
 import { type GrpcInferTransport, TritonGrpcBackend } from "./grpc.ts";
-import httpFactory from "./http.ts";
+import { createTritonHttp } from "./http.ts";
+import { tritonOptions } from "./testing/options.ts";
 
 const A = Array.from({ length: 32 }, (_, i) => i * 3 - 40);
 const B = Array.from({ length: 32 }, (_, i) => 1000 - i * i);
@@ -58,23 +59,15 @@ const STRING_OUTPUTS: OutputTensor[] = ["OUTPUT0", "OUTPUT1"].map((name, k) => (
   bytes: encodeStringElements(A.slice(0, 16).map((a, i) => String(k ? a - B[i] : a + B[i]))),
 }));
 
-function options(url: string, over: Partial<BackendOptions>): BackendOptions {
-  return {
-    url,
-    protocol: "http",
-    headers: [],
-    inputTensorFormat: "binary",
-    outputTensorFormat: "binary",
-    verbose: false,
-    ...over,
-  };
-}
-
 /** Sends `s` twice on one channel and returns the records (the second reuses nothing). */
-async function sendTwice(backend: Backend, s: RequestSpec): Promise<RequestRecord[]> {
+async function sendTwice(
+  backend: Backend,
+  s: RequestSpec,
+  captureOutputs: boolean,
+): Promise<RequestRecord[]> {
   await backend.describe(s.model, "");
   const prepared = backend.prepare(s);
-  const ch = await backend.connect();
+  const ch = await backend.connect({ captureOutputs });
   const records = [new RequestRecord(), new RequestRecord()];
   for (const rec of records) {
     rec.reset(0);
@@ -102,24 +95,14 @@ async function withServer(body: (server: ReferenceServer) => Promise<void>): Pro
   }
 }
 
-function httpBackend(server: ReferenceServer, format: "binary" | "json", capture: boolean) {
-  const opts = options(server.url, { inputTensorFormat: format, outputTensorFormat: format });
-  const backend = httpFactory.create(opts);
-  // Set after creation, as the run does once it knows there is validation data.
-  opts.captureOutputs = capture;
-  return backend;
+function httpBackend(server: ReferenceServer, format: "binary" | "json") {
+  const own = { inputTensorFormat: format, outputTensorFormat: format };
+  return createTritonHttp(tritonOptions(server.url, { own }));
 }
 
-function grpcBackend(
-  server: ReferenceServer,
-  transport: GrpcInferTransport,
-  streaming: boolean,
-  capture: boolean,
-) {
-  const opts = options(server.grpcUrl!, { protocol: "grpc", streaming });
-  const backend = new TritonGrpcBackend(opts, systemClock, { transport });
-  opts.captureOutputs = capture;
-  return backend;
+function grpcBackend(server: ReferenceServer, transport: GrpcInferTransport, streaming: boolean) {
+  const opts = tritonOptions(server.grpcUrl!, { protocol: "grpc", streaming });
+  return new TritonGrpcBackend(opts, systemClock, { transport });
 }
 
 const HTTP_FORMATS = ["binary", "json"] as const;
@@ -133,10 +116,14 @@ const GRPC_KINDS = [
 Deno.test("HTTP binary and JSON outputs are captured exactly, INT32 and BYTES", async () => {
   await withServer(async (server) => {
     for (const format of HTTP_FORMATS) {
-      const backend = httpBackend(server, format, true);
+      const backend = httpBackend(server, format);
       try {
-        assertCaptured(await sendTwice(backend, SIMPLE), SIMPLE_OUTPUTS, `http ${format}`);
-        assertCaptured(await sendTwice(backend, STRINGS), STRING_OUTPUTS, `http ${format} BYTES`);
+        assertCaptured(await sendTwice(backend, SIMPLE, true), SIMPLE_OUTPUTS, `http ${format}`);
+        assertCaptured(
+          await sendTwice(backend, STRINGS, true),
+          STRING_OUTPUTS,
+          `http ${format} BYTES`,
+        );
       } finally {
         await backend.close();
       }
@@ -148,10 +135,10 @@ Deno.test("gRPC unary and streaming outputs are captured exactly on both clients
   await withServer(async (server) => {
     for (const [transport, streaming] of GRPC_KINDS) {
       const what = `${transport} ${streaming ? "stream" : "unary"}`;
-      const backend = grpcBackend(server, transport, streaming, true);
+      const backend = grpcBackend(server, transport, streaming);
       try {
-        assertCaptured(await sendTwice(backend, SIMPLE), SIMPLE_OUTPUTS, what);
-        assertCaptured(await sendTwice(backend, STRINGS), STRING_OUTPUTS, `${what} BYTES`);
+        assertCaptured(await sendTwice(backend, SIMPLE, true), SIMPLE_OUTPUTS, what);
+        assertCaptured(await sendTwice(backend, STRINGS, true), STRING_OUTPUTS, `${what} BYTES`);
       } finally {
         await backend.close();
       }
@@ -162,10 +149,10 @@ Deno.test("gRPC unary and streaming outputs are captured exactly on both clients
 Deno.test("a decoupled stream keeps the first response's outputs", async () => {
   await withServer(async (server) => {
     for (const transport of ["h2", "grpc-js"] as const) {
-      const backend = grpcBackend(server, transport, true, true);
+      const backend = grpcBackend(server, transport, true);
       try {
         const repeat = spec("repeat_int32", [tensor("IN", "INT32", [3], [7, 8, 9])], 1);
-        const [rec] = await sendTwice(backend, repeat);
+        const [rec] = await sendTwice(backend, repeat, true);
         assert.equal(rec.responseCount, 3);
         assert.deepEqual(rec.outputs, [
           { name: "OUT", datatype: "INT32", shape: [1], bytes: int32([7]) },
@@ -181,14 +168,14 @@ Deno.test("a decoupled stream keeps the first response's outputs", async () => {
 Deno.test("without captureOutputs the records carry no outputs", async () => {
   await withServer(async (server) => {
     const backends = [
-      ...HTTP_FORMATS.map((format) => httpBackend(server, format, false)),
-      ...GRPC_KINDS.map(([transport, streaming]) =>
-        grpcBackend(server, transport, streaming, false)
-      ),
+      ...HTTP_FORMATS.map((format) => httpBackend(server, format)),
+      ...GRPC_KINDS.map(([transport, streaming]) => grpcBackend(server, transport, streaming)),
     ];
     try {
       for (const backend of backends) {
-        for (const rec of await sendTwice(backend, SIMPLE)) assert.deepEqual(rec.outputs, []);
+        for (const rec of await sendTwice(backend, SIMPLE, false)) {
+          assert.deepEqual(rec.outputs, []);
+        }
       }
     } finally {
       await Promise.all(backends.map((b) => b.close()));
@@ -215,7 +202,7 @@ Deno.test("HTTP: a 200 whose outputs cannot be decoded is a protocol error only 
     }
   });
   const target = { hostname: "127.0.0.1", port: server.port, hostHeader: "t" };
-  const request = httpFactory.create(options(`127.0.0.1:${server.port}`, {})).prepare(
+  const request = createTritonHttp(tritonOptions(`127.0.0.1:${server.port}`)).prepare(
     spec("m", [tensor("IN", "INT32", [1], [1])], 1),
   );
   try {

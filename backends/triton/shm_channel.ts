@@ -3,24 +3,18 @@
  * requests prepared later (sequence steps are prepared as they are sent) register theirs
  * before their first send, here. A failed registration fails that request, as data.
  */
-import type { BackendOptions, Channel, PreparedRequest } from "../../core/backend.ts";
+import type { Channel, PreparedRequest } from "../../core/backend.ts";
 import type { Clock } from "../../core/clock.ts";
-import { RunError } from "../../core/errors.ts";
 import type { RequestRecord } from "../../core/measure/record.ts";
 import { type ShmLayout, ShmRegions, type ShmRegistrar } from "./shm_regions.ts";
-
-/** perf_analyzer's default --output-shared-memory-size, in bytes per output. */
-export const DEFAULT_OUTPUT_SHM_SIZE = 102400;
+import { DEFAULT_OUTPUT_SHM_SIZE, type TritonOptions } from "./options.ts";
 
 /** The regions a triton backend uses, or undefined when --shared-memory is none. */
 export function shmRegionsFor(
-  options: BackendOptions,
+  options: TritonOptions,
   registrar: ShmRegistrar,
 ): ShmRegions | undefined {
-  if ((options.sharedMemory ?? "none") === "none") return undefined;
-  if (options.sharedMemory !== "system") {
-    throw new RunError(`shared memory kind '${options.sharedMemory}' is not supported`);
-  }
+  if (options.sharedMemory === "none") return undefined;
   return new ShmRegions(registrar, options.outputSharedMemorySize ?? DEFAULT_OUTPUT_SHM_SIZE);
 }
 

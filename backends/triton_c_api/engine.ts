@@ -50,7 +50,6 @@ export class CapiEngine implements RequestFactory {
   constructor(
     private readonly host: InProcessServer,
     private readonly clock: Clock,
-    private readonly captureOutputs: () => boolean,
   ) {
     this.lib = host.lib;
     this.queueLib = host.queueLib;
@@ -68,7 +67,8 @@ export class CapiEngine implements RequestFactory {
     return slot;
   }
 
-  send(prepared: PreparedCapi, record: RequestRecord): Promise<void> {
+  /** Sends one request; `capture` decodes its outputs into the record (output validation). */
+  send(prepared: PreparedCapi, record: RequestRecord, capture: boolean): Promise<void> {
     if (this.#closed) {
       record.fail("cancelled", "backend closed", this.clock.nowNs());
       return Promise.resolve();
@@ -93,6 +93,7 @@ export class CapiEngine implements RequestFactory {
       return Promise.resolve();
     }
     slot.record = record;
+    slot.capture = capture;
     slot.responded = false;
     slot.released = false;
     this.#inflight++;
@@ -144,7 +145,7 @@ export class CapiEngine implements RequestFactory {
       if (err !== null) record.fail("server_error", takeErrorText(this.lib, err), now);
       else {
         record.addResponse(now);
-        if (this.captureOutputs() && record.responseCount === 1) {
+        if (slot.capture && record.responseCount === 1) {
           const problem = this.#outputs.capture(response, record);
           if (problem !== "") record.fail("protocol_error", problem, now);
         }

@@ -1,27 +1,24 @@
 /**
- * The Triton in-process C API backend (--service-kind triton_c_api): libtritonserver.so is
- * loaded with Deno.dlopen from --triton-server-directory and serves --model-repository inside
- * this process (protocols.md §6). Unlike perf_analyzer's C API mode, async and request-rate
- * modes work: every request is asynchronous underneath (ServerInferAsync), and completions come
- * back through the completion queue (backends/triton_c_api/engine.ts).
- *
- * There is no network protocol, so the factory lists none: the run then ignores -i and -u the
- * way perf_analyzer does, and says so when they were changed (core/run.ts).
+ * The Triton in-process C API backend, loaded by its descriptor's create()
+ * (backends/triton_c_api/descriptor.ts): libtritonserver.so is loaded with Deno.dlopen from
+ * --triton-server-directory and serves --model-repository inside this process
+ * (docs/protocols.md §6). Every request is asynchronous underneath (ServerInferAsync), and
+ * completions come back through the completion queue (backends/triton_c_api/engine.ts).
  *
  * Model version: "" asks the server's version policy (-1). perf_analyzer sends version 1
  * instead, which fails for repositories without a version 1.
  */
-import {
-  type Backend,
-  BACKEND_CONTRACT_VERSION,
-  type BackendFactory,
-  type BackendOptions,
-  type Channel,
-  type ModelInfo,
-  type ModelStats,
-  type PreparedRequest,
-  type RequestSpec,
-  type ServerStatsCapability,
+import type {
+  Backend,
+  BackendCapabilities,
+  BackendOptions,
+  Channel,
+  ConnectOptions,
+  ModelInfo,
+  ModelStats,
+  PreparedRequest,
+  RequestSpec,
+  ServerStatsCapability,
 } from "../../core/backend.ts";
 import { type Clock, systemClock } from "../../core/clock.ts";
 import { RunError } from "../../core/errors.ts";
@@ -32,8 +29,7 @@ import { InProcessServer } from "./server.ts";
 import { asObject } from "../triton/json_fields.ts";
 import { normalizeModelInfo } from "../triton/model_info.ts";
 import { parseModelStats } from "../triton/model_stats.ts";
-
-export const DEFAULT_SERVER_DIRECTORY = "/opt/tritonserver";
+import type { CapiOptions } from "./options.ts";
 
 /** -x as the C API's int64 version: "" → -1 (latest per policy); else a non-negative integer. */
 export function modelVersionNumber(version: string): bigint {
@@ -58,16 +54,24 @@ function folderExists(path: string): boolean {
 
 export class TritonCapiBackend implements Backend, ServerStatsCapability {
   readonly kind = "triton_c_api";
+  /**
+   * As in perf_analyzer, whose C API mode has no stream: decoupled models are refused (the
+   * engine would count their responses, but nothing tests that against a decoupled model yet).
+   */
+  readonly capabilities: BackendCapabilities = { responses: "one" };
   #start: Promise<{ host: InProcessServer; engine: CapiEngine }> | undefined;
   #closed = false;
 
-  constructor(private readonly options: BackendOptions, private readonly clock: Clock) {}
+  constructor(
+    private readonly options: BackendOptions<CapiOptions>,
+    private readonly clock: Clock,
+  ) {}
 
   /** Starts the in-process server on first use (describe is the first call of a run). */
   #started(): Promise<{ host: InProcessServer; engine: CapiEngine }> {
     this.#start ??= (async () => {
-      const dir = this.options.tritonServerDirectory ?? DEFAULT_SERVER_DIRECTORY;
-      const repo = this.options.modelRepository ?? "";
+      const dir = this.options.own.serverDirectory;
+      const repo = this.options.own.modelRepository;
       for (const path of [dir, repo]) {
         if (!folderExists(path)) throw new RunError(`Unable to find filepath: ${path}`);
       }
@@ -80,8 +84,7 @@ export class TritonCapiBackend implements Backend, ServerStatsCapability {
         stderr: this.options.stderr ??
           ((t) => void Deno.stderr.writeSync(new TextEncoder().encode(t))),
       });
-      // Read per response, not here: the run turns capture on after creating the backend.
-      const engine = new CapiEngine(host, this.clock, () => this.options.captureOutputs === true);
+      const engine = new CapiEngine(host, this.clock);
       return { host, engine };
     })();
     return this.#start;
@@ -101,9 +104,9 @@ export class TritonCapiBackend implements Backend, ServerStatsCapability {
     return new PreparedCapi(spec, modelVersionNumber(spec.version));
   }
 
-  async connect(): Promise<Channel> {
+  async connect(options: ConnectOptions = {}): Promise<Channel> {
     const { engine } = await this.#started();
-    return new CapiChannel(engine, this.clock);
+    return new CapiChannel(engine, this.clock, options.captureOutputs === true);
   }
 
   async close(): Promise<void> {
@@ -132,7 +135,11 @@ export class TritonCapiBackend implements Backend, ServerStatsCapability {
 class CapiChannel implements Channel {
   #closed = false;
 
-  constructor(private readonly engine: CapiEngine, private readonly clock: Clock) {}
+  constructor(
+    private readonly engine: CapiEngine,
+    private readonly clock: Clock,
+    private readonly capture: boolean,
+  ) {}
 
   send(prepared: PreparedRequest, record: RequestRecord): Promise<void> {
     if (!(prepared instanceof PreparedCapi)) {
@@ -143,7 +150,7 @@ class CapiChannel implements Channel {
       record.fail("cancelled", "channel closed", this.clock.nowNs());
       return Promise.resolve();
     }
-    return this.engine.send(prepared, record);
+    return this.engine.send(prepared, record, this.capture);
   }
 
   close(): void {
@@ -151,14 +158,6 @@ class CapiChannel implements Channel {
   }
 }
 
-const factory: BackendFactory = {
-  contractVersion: BACKEND_CONTRACT_VERSION,
-  kind: "triton_c_api",
-  // In-process: no network protocol (see the module comment).
-  protocols: [],
-  create(options: BackendOptions): Backend {
-    return new TritonCapiBackend(options, systemClock);
-  },
-};
-
-export default factory;
+export function createCapiBackend(options: BackendOptions<CapiOptions>): Backend {
+  return new TritonCapiBackend(options, systemClock);
+}

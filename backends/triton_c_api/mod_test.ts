@@ -6,24 +6,24 @@
 import assert from "node:assert/strict";
 import type { BackendOptions } from "../../core/backend.ts";
 import { RunError } from "../../core/errors.ts";
+import { backendOptions } from "../../core/testing/backend_options.ts";
 import { type CapiTarget, capiTarget, openGroundTruth, skipReason } from "./testing/fake_lib.ts";
 import { assertOk, sendOnce, simpleSpec } from "../../conformance/fixture.ts";
-import factory, { modelVersionNumber, TritonCapiBackend } from "./mod.ts";
+import { createCapiBackend, modelVersionNumber, TritonCapiBackend } from "./mod.ts";
+import type { CapiOptions } from "./options.ts";
 
-function options(t: CapiTarget, extra: Partial<BackendOptions> = {}): BackendOptions {
-  return {
+function options(
+  t: CapiTarget,
+  extra: Partial<Omit<BackendOptions, "own">> & { own?: Partial<CapiOptions> } = {},
+): BackendOptions<CapiOptions> {
+  const { own, ...rest } = extra;
+  return backendOptions({
     url: "",
-    protocol: "http",
-    headers: [],
-    inputTensorFormat: "binary",
-    outputTensorFormat: "binary",
-    verbose: false,
-    tritonServerDirectory: t.dir,
-    modelRepository: t.repo,
     stdout: () => {},
     stderr: () => {},
-    ...extra,
-  };
+    ...rest,
+    own: { serverDirectory: t.dir, modelRepository: t.repo, ...own },
+  });
 }
 
 function test(name: string, fn: (t: CapiTarget) => Promise<void>): void {
@@ -36,13 +36,13 @@ function test(name: string, fn: (t: CapiTarget) => Promise<void>): void {
 
 test("triton_c_api: describe maps metadata + config of simple to ModelInfo", async (t) => {
   let printed = "";
-  const backend = factory.create(options(t, { stdout: (s) => void (printed += s) }));
+  const backend = createCapiBackend(options(t, { stdout: (s) => void (printed += s) }));
   try {
     const info = await backend.describe("simple", "");
     assert.equal(printed, "server is alive!\n");
     assert.equal(info.name, "simple");
     assert.equal(info.maxBatchSize, 8);
-    assert.equal(info.decoupled, false);
+    assert.equal(info.responses, "one");
     assert.deepEqual(info.inputs.map((x) => [x.name, x.datatype, x.shape]), [
       ["INPUT0", "INT32", [16]],
       ["INPUT1", "INT32", [16]],
@@ -54,12 +54,15 @@ test("triton_c_api: describe maps metadata + config of simple to ModelInfo", asy
 });
 
 test("triton_c_api: outputs are sum and difference; batch 4 is one execution", async (t) => {
-  const o = options(t, { captureOutputs: true });
-  const backend = factory.create(o);
+  const backend = createCapiBackend(options(t));
   const truth = t.fake ? openGroundTruth(t) : undefined;
   try {
     await backend.describe("simple", "");
-    const ch = await backend.connect();
+    // Capture is per channel: a channel connected without it leaves the outputs alone.
+    const plain = await sendOnce(await backend.connect(), backend, simpleSpec(1));
+    assertOk(plain);
+    assert.deepEqual(plain.outputs, []);
+    const ch = await backend.connect({ captureOutputs: true });
     const rec = await sendOnce(ch, backend, simpleSpec(1));
     assertOk(rec);
     const out = new Map(rec.outputs.map((x) => [x.name, x]));
@@ -72,8 +75,8 @@ test("triton_c_api: outputs are sum and difference; batch 4 is one execution", a
     assertOk(await sendOnce(ch, backend, simpleSpec(4)));
     if (truth) {
       const s = truth.read();
-      assert.equal(s.inferenceCount, 5);
-      assert.equal(s.executionCount, 2);
+      assert.equal(s.inferenceCount, 6);
+      assert.equal(s.executionCount, 3);
     }
   } finally {
     await backend.close();
@@ -82,7 +85,7 @@ test("triton_c_api: outputs are sum and difference; batch 4 is one execution", a
 });
 
 test("triton_c_api: a rejected request is a server_error outcome; the channel goes on", async (t) => {
-  const backend = factory.create(options(t));
+  const backend = createCapiBackend(options(t));
   try {
     await backend.describe("simple", "");
     const ch = await backend.connect();
@@ -100,7 +103,7 @@ test("triton_c_api: a rejected request is a server_error outcome; the channel go
 });
 
 test("triton_c_api: statistics equal the double's counters after concurrent sends", async (t) => {
-  const backend = factory.create(options(t));
+  const backend = createCapiBackend(options(t));
   const truth = t.fake ? openGroundTruth(t) : undefined;
   try {
     await backend.describe("simple", "");
@@ -121,7 +124,7 @@ test("triton_c_api: statistics equal the double's counters after concurrent send
 });
 
 test("triton_c_api: an unknown model fails describe at once, worded as perf_analyzer", async (t) => {
-  const backend = factory.create(options(t));
+  const backend = createCapiBackend(options(t));
   try {
     const started = performance.now();
     await assert.rejects(backend.describe("no_such_model", ""), (e: Error) => {
@@ -138,7 +141,7 @@ test("triton_c_api: an unknown model fails describe at once, worded as perf_anal
 test("triton_c_api: a directory without the library is a clear error naming the path", async (t) => {
   const empty = await Deno.makeTempDir();
   try {
-    const backend = factory.create(options(t, { tritonServerDirectory: empty }));
+    const backend = createCapiBackend(options(t, { own: { serverDirectory: empty } }));
     await assert.rejects(backend.describe("simple", ""), (e: Error) => {
       assert.ok(e instanceof RunError);
       assert.equal(
@@ -148,7 +151,7 @@ test("triton_c_api: a directory without the library is a clear error naming the 
       return true;
     });
     await backend.close();
-    const missing = factory.create(options(t, { modelRepository: `${empty}/nope` }));
+    const missing = createCapiBackend(options(t, { own: { modelRepository: `${empty}/nope` } }));
     await assert.rejects(missing.describe("simple", ""), /Unable to find filepath: .*\/nope$/);
     await missing.close();
   } finally {

@@ -26,6 +26,8 @@ export interface Slot {
   done: (() => void) | undefined;
   responded: boolean;
   released: boolean;
+  /** Decode this request's outputs into its record (the sending channel's capture option). */
+  capture: boolean;
 }
 
 /** What the pool needs from the engine to build a request object. */
@@ -94,6 +96,7 @@ export class PreparedCapi {
         record: undefined,
         done: undefined,
         responded: true,
+        capture: false,
         released: true,
       };
     });

@@ -8,10 +8,10 @@ import { OPEN_LOOP_HANDLERS } from "./open_loop.ts";
 import { SEQUENCE_HANDLERS } from "./sequences.ts";
 import { OUTPUT_HANDLERS } from "./output.ts";
 import { TLS_HANDLERS } from "./tls.ts";
-import { SHM_HANDLERS } from "./shm.ts";
 import { REPORT_HANDLERS } from "../report/files.ts";
 import { UsageError } from "../errors.ts";
-import { builtInKinds } from "../registry.ts";
+import type { BackendDescriptor, BackendFlag } from "../backend.ts";
+import { PLUGIN_PREFIX } from "../registry.ts";
 import type { LoadMode, SupportedId } from "./spec.ts";
 import {
   parseChoice,
@@ -47,10 +47,19 @@ export interface ParseState {
   /** Open-loop-only options given (checked against the load mode at the end). */
   openLoopOnly: string[];
   warnings: string[];
+  /** The built-in backends: --service-kind values and the flags they add. */
+  backends: readonly BackendDescriptor[];
+  /** Each kind's own options, created on its first flag; the selected kind's reaches the run. */
+  own: Map<string, unknown>;
+  /** Backend flags given, as typed, with the kind that owns each (checked at the end). */
+  backendFlags: { kind: string; typed: string }[];
 }
 
-export function newParseState(): ParseState {
+export function newParseState(backends: readonly BackendDescriptor[]): ParseState {
   return {
+    backends,
+    own: new Map(),
+    backendFlags: [],
     loadMode: undefined,
     unsupported: undefined,
     rangeParts: 0,
@@ -89,28 +98,49 @@ function warnOnce(state: ParseState, message: string): void {
   if (!state.warnings.includes(message)) state.warnings.push(message);
 }
 
-/** Service kinds perf_analyzer has that this build does not implement. */
-const PA_ONLY_KINDS = ["tfserving", "torchserve", "openai", "dynamic_grpc"]
-  .filter((k) => !builtInKinds().includes(k));
+/** perf_analyzer's service kinds that no backend of this build serves: "not supported yet". */
+const PA_ONLY_KINDS = ["openai", "dynamic_grpc"];
 
-function applyServiceKind(config: RunConfig, _state: ParseState, value: string): void {
+function applyServiceKind(config: RunConfig, state: ParseState, value: string): void {
   const label = "--service-kind";
-  // Every kind core/registry.ts loads is accepted, so a new backend needs no edit here.
-  if (builtInKinds().includes(value)) {
+  // Every kind the composition root registered is accepted, so a new backend needs no edit here.
+  const kinds = state.backends.map((d) => d.kind);
+  const choices = [...kinds.map((k) => `"${k}"`), `"${PLUGIN_PREFIX}<module path or URL>"`];
+  if (kinds.includes(value)) {
     config.serviceKind = value;
-  } else if (value.startsWith("plugin:")) {
-    if (value.length === "plugin:".length) {
+  } else if (value.startsWith(PLUGIN_PREFIX)) {
+    if (value.length === PLUGIN_PREFIX.length) {
       throw valueError(label, "The plugin module path or URL is empty.", value);
     }
     config.serviceKind = value;
   } else if (PA_ONLY_KINDS.includes(value)) {
     throw new UsageError(
-      `Service kind "${value}" is not supported by this build yet; use "triton" or "plugin:<module path or URL>".`,
+      `Service kind "${value}" is not supported by this build yet; use ${orList(choices)}.`,
     );
   } else {
-    const rule = 'The value must be "triton" or "plugin:<module path or URL>".';
-    throw valueError(label, rule, value);
+    throw valueError(label, `The value must be ${orList(choices)}.`, value);
   }
+}
+
+/** "a", "a or b", "a, b or c". */
+function orList(items: readonly string[]): string {
+  return items.length < 2 ? items.join("") : `${items.slice(0, -1).join(", ")} or ${items.at(-1)}`;
+}
+
+/** Parses a backend flag's value into its kind's own options (created on first use). */
+export function applyBackendFlag(
+  state: ParseState,
+  owner: { kind: string; flag: BackendFlag<unknown> },
+  typed: string,
+  value: string,
+): void {
+  let own = state.own.get(owner.kind);
+  if (own === undefined) {
+    own = state.backends.find((d) => d.kind === owner.kind)?.defaults?.();
+    state.own.set(owner.kind, own);
+  }
+  owner.flag.apply(own, value);
+  state.backendFlags.push({ kind: owner.kind, typed });
 }
 
 function applyProtocol(config: RunConfig, _state: ParseState, value: string): void {
@@ -265,12 +295,6 @@ const DATA_HANDLERS = {
   "string-data": (c, _s, v) => {
     c.stringData = v;
   },
-  "input-tensor-format": (c, _s, v) => {
-    c.inputTensorFormat = parseChoice("--input-tensor-format", v, ["binary", "json"]);
-  },
-  "output-tensor-format": (c, _s, v) => {
-    c.outputTensorFormat = parseChoice("--output-tensor-format", v, ["binary", "json"]);
-  },
 } satisfies Partial<Record<ConfigId, Handler>>;
 
 const GENERAL_HANDLERS = {
@@ -279,15 +303,6 @@ const GENERAL_HANDLERS = {
   },
   "model-version": (c, _s, v) => {
     c.modelVersion = v;
-  },
-  "triton-server-directory": (c, _s, v) => {
-    c.tritonServerDirectory = v;
-  },
-  "model-repository": (c, _s, v) => {
-    c.modelRepository = v;
-  },
-  "model-signature-name": (c, _s, v) => {
-    c.modelSignatureName = nonEmpty("--model-signature-name", v);
   },
   "service-kind": applyServiceKind,
   "url": (c, _s, v) => {
@@ -319,7 +334,6 @@ const HANDLERS: Readonly<Record<ConfigId, Handler>> = {
   ...SEQUENCE_HANDLERS,
   ...OUTPUT_HANDLERS,
   ...TLS_HANDLERS,
-  ...SHM_HANDLERS,
   ...REPORT_HANDLERS,
   ...GENERAL_HANDLERS,
   ...MEASUREMENT_HANDLERS,

@@ -1,9 +1,10 @@
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { defaultConfig, type RunConfig } from "./config.ts";
 import { parseCommandLine } from "./command_line.ts";
+import { type KserveOptions, TEST_KINDS } from "../testing/kinds.ts";
 
 function run(args: string[]): { config: RunConfig; warnings: string[] } {
-  const result = parseCommandLine(args);
+  const result = parseCommandLine(args, TEST_KINDS);
   if (result.action !== "run") throw new Error(`expected a run, got ${result.action}`);
   return result;
 }
@@ -11,7 +12,13 @@ function run(args: string[]): { config: RunConfig; warnings: string[] } {
 Deno.test("defaults: -m alone gives perf_analyzer's defaults and no warnings", () => {
   assertEquals(run(["-m", "simple"]), {
     action: "run",
-    config: { ...defaultConfig(), model: "simple" },
+    config: {
+      ...defaultConfig(),
+      model: "simple",
+      serviceKind: "kserve",
+      url: "localhost:8000",
+      own: { level: 0 },
+    },
     warnings: [],
   });
   assertEquals(run(["-msimple"]).config.model, "simple");
@@ -28,7 +35,8 @@ interface ValueCase {
 
 const VALUE_CASES: ValueCase[] = [
   { short: "x", value: "3", get: (c) => c.modelVersion, want: "3" },
-  { long: "service-kind", value: "triton", get: (c) => c.serviceKind, want: "triton" },
+  { long: "service-kind", value: "inproc", get: (c) => c.serviceKind, want: "inproc" },
+  { long: "kserve-level", value: "3", get: (c) => (c.own as KserveOptions).level, want: 3 },
   {
     long: "service-kind",
     value: "plugin:https://example.com/b.ts",
@@ -91,8 +99,6 @@ const VALUE_CASES: ValueCase[] = [
   { long: "shape", value: "INPUT0:3,4", get: (c) => [...c.shapes], want: [["INPUT0", [3, 4]]] },
   { long: "string-length", value: "16", get: (c) => c.stringLength, want: 16 },
   { long: "string-data", value: "hi there", get: (c) => c.stringData, want: "hi there" },
-  { long: "input-tensor-format", value: "json", get: (c) => c.inputTensorFormat, want: "json" },
-  { long: "output-tensor-format", value: "json", get: (c) => c.outputTensorFormat, want: "json" },
   { short: "f", value: "out.csv", get: (c) => c.csvFile, want: "out.csv" },
 ];
 
@@ -112,7 +118,7 @@ Deno.test("every supported value option parses in every spelling", () => {
       checked++;
     }
   }
-  assertEquals(checked, 66);
+  assertEquals(checked, 64);
 });
 
 Deno.test("every supported flag sets what it should", () => {

@@ -4,9 +4,10 @@
  */
 import { defaultConfig, type RunConfig } from "./config.ts";
 import { UsageError } from "../errors.ts";
-import type { LoadMode, OptionSpec } from "./spec.ts";
+import type { BackendDescriptor } from "../backend.ts";
+import { type LoadMode, type OptionSpec, OptionTable } from "./spec.ts";
 import { scanArgs } from "./parse.ts";
-import { applyOption, newParseState, type ParseState } from "./apply.ts";
+import { applyBackendFlag, applyOption, newParseState, type ParseState } from "./apply.ts";
 import { finishConfig } from "./validate.ts";
 import { usageText, versionText } from "./help.ts";
 
@@ -31,23 +32,28 @@ function checkLoadMode(state: ParseState, spec: OptionSpec): void {
 }
 
 /**
- * Parses argv (without the program name). Options are applied in argv order, so the first bad
+ * Parses argv (without the program name) with the flags of the built-in `backends` (the first
+ * one is the default --service-kind). Options are applied in argv order, so the first bad
  * option is the one reported; --help and --version end the parse where they appear, as
  * perf_analyzer's --version does. A recognized-but-unsupported option is reported after the
  * scan (so a load-mode conflict later on the line still wins), before cross-option checks.
  */
-export function parseCommandLine(argv: string[]): CliResult {
+export function parseCommandLine(
+  argv: string[],
+  backends: readonly BackendDescriptor[],
+): CliResult {
   const config = defaultConfig();
-  const state = newParseState();
-  for (const { spec, value, typed } of scanArgs(argv)) {
+  const state = newParseState(backends);
+  for (const { spec, value, typed } of scanArgs(argv, new OptionTable(backends))) {
     checkLoadMode(state, spec);
-    if (spec.id === "help") return { action: "help", text: usageText() };
+    if (spec.id === "help") return { action: "help", text: usageText(backends) };
     if (spec.id === "version") return { action: "version", text: versionText() };
     if (spec.id === "unsupported") {
       state.unsupported ??= typed;
       continue;
     }
-    applyOption(config, state, spec.id, value ?? "");
+    if (spec.id === "backend") applyBackendFlag(state, spec.owner!, typed, value ?? "");
+    else applyOption(config, state, spec.id, value ?? "");
   }
   if (state.unsupported !== undefined) {
     throw new UsageError(`Option '${state.unsupported}' is not supported by this build yet.`);

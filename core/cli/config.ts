@@ -1,6 +1,7 @@
 /**
- * The run configuration: everything the command line decides, as plain data. `core/cli_*.ts`
- * builds it from argv; nothing else reads argv.
+ * The run configuration: everything the command line decides, as plain data. `core/cli/`
+ * builds it from argv; nothing else reads argv. Backend-specific flags are the backend's own
+ * business: they arrive parsed in `own`.
  */
 import type { TlsOptions } from "../backend.ts";
 import type { SslFlags } from "./tls.ts";
@@ -19,9 +20,14 @@ export interface RunConfig {
   model: string;
   /** -x; "" = let the server choose (latest). */
   modelVersion: string;
-  /** --service-kind; "triton" or "plugin:<path-or-URL>". */
+  /** --service-kind: a built-in kind or "plugin:<path-or-URL>"; "" = the first built-in. */
   serviceKind: string;
-  /** -u; defaults to localhost:8000 for HTTP. */
+  /**
+   * The selected backend's own flags, parsed by its descriptor (core never reads them);
+   * undefined for a plugin, whose descriptor is loaded when the run starts.
+   */
+  own: unknown;
+  /** -u; "" = the service kind's default for the protocol. */
   url: string;
   /** -i */
   protocol: "http" | "grpc";
@@ -31,21 +37,10 @@ export interface RunConfig {
   streaming: boolean;
   /** --grpc-compression-algorithm */
   grpcCompression: "none" | "gzip" | "deflate";
-  /** --shared-memory (core/cli/shm.ts says which kinds take which value). */
-  sharedMemory: "none" | "system" | "cuda";
-  /** --output-shared-memory-size: bytes of each output's window (times the batch). */
-  outputSharedMemorySize: number;
-  outputSharedMemorySizeSet: boolean;
   /** -H "Name:Value", repeatable, in order. */
   headers: [string, string][];
   /** Number of -v given (0, 1 or 2). */
   verbose: number;
-  /** --triton-server-directory (triton_c_api): the Triton install with lib/libtritonserver.so. */
-  tritonServerDirectory: string;
-  /** --model-repository (triton_c_api): the model repository the in-process server loads. */
-  modelRepository: string;
-  /** --model-signature-name (tfserving); "" = not given, the backend's "serving_default". */
-  modelSignatureName: string;
 
   measurementMode: MeasurementMode;
   /** -p, ms. */
@@ -127,10 +122,6 @@ export interface RunConfig {
   stringLength: number;
   /** --string-data; undefined = random strings. */
   stringData: string | undefined;
-  /** --input-tensor-format */
-  inputTensorFormat: "binary" | "json";
-  /** --output-tensor-format */
-  outputTensorFormat: "binary" | "json";
 
   /** -f; undefined = no CSV. */
   csvFile: string | undefined;
@@ -138,7 +129,7 @@ export interface RunConfig {
   verboseCsv: boolean;
   /** --collect-metrics: scrape the server's Prometheus GPU metrics during windows. */
   collectMetrics: boolean;
-  /** --metrics-url; with --collect-metrics and no URL: the -u host on port 8002. */
+  /** --metrics-url; "" = the -u host on the service kind's metrics port. */
   metricsUrl: string;
   /** --metrics-interval, ms between scrapes. */
   metricsIntervalMs: number;
@@ -156,25 +147,20 @@ export interface RunConfig {
   progress: boolean;
 }
 
-/** Defaults exactly as perf_analyzer's (reference §1.2). */
+/** Defaults exactly as perf_analyzer's (docs/perf_analyzer.md §1.2). */
 export function defaultConfig(): RunConfig {
   return {
     model: "",
     modelVersion: "",
-    serviceKind: "triton",
-    url: "localhost:8000",
+    serviceKind: "",
+    own: undefined,
+    url: "",
     protocol: "http",
     urlSet: false,
     streaming: false,
     grpcCompression: "none",
-    sharedMemory: "none",
-    outputSharedMemorySize: 102400,
-    outputSharedMemorySizeSet: false,
     headers: [],
     verbose: 0,
-    tritonServerDirectory: "/opt/tritonserver",
-    modelRepository: "",
-    modelSignatureName: "",
     measurementMode: "time_windows",
     measurementIntervalMs: 5000,
     measurementRequestCount: 50,
@@ -214,12 +200,10 @@ export function defaultConfig(): RunConfig {
     shapes: new Map(),
     stringLength: 128,
     stringData: undefined,
-    inputTensorFormat: "binary",
-    outputTensorFormat: "binary",
     csvFile: undefined,
     verboseCsv: false,
     collectMetrics: false,
-    metricsUrl: "localhost:8002/metrics",
+    metricsUrl: "",
     metricsIntervalMs: 1000,
     profileExportFile: undefined,
     ssl: { grpcUseSsl: false },

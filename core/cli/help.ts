@@ -5,8 +5,8 @@
 import { VERSION } from "../version.ts";
 import { UNSUPPORTED_LONG_NAMES } from "./spec.ts";
 import { HELP, type HelpEntry } from "./help_table.ts";
-import { builtInKinds } from "../registry.ts";
-import { serviceKindRows } from "./service_kinds.ts";
+import type { BackendDescriptor, BackendFlag, ServiceKindHelp } from "../backend.ts";
+import { PLUGIN_PREFIX } from "../registry.ts";
 
 const WIDTH = 100;
 const FLAG_COLUMN = 40;
@@ -30,7 +30,7 @@ function wrap(text: string, indent: number): string {
 /** Stands in for spaces that must not break a line (inside "[default: ...]"). */
 const NO_BREAK = "\u00a0";
 
-function formatEntry(entry: HelpEntry): string {
+function formatEntry(entry: Omit<HelpEntry, "id">): string {
   const def = `[default: ${entry.def}]`.replaceAll(" ", NO_BREAK);
   const text = entry.def === "" ? entry.text : `${entry.text} ${def}`;
   const flags = `  ${entry.flags}`;
@@ -52,17 +52,46 @@ const DIFFERENCES = [
   "Long options may be shortened to any unambiguous prefix, as with getopt_long.",
 ];
 
-/** One entry per kind the registry loads: protocols, server statistics, modes. */
-function serviceKindLines(): string[] {
-  return serviceKindRows(builtInKinds()).map((k) => {
-    const text = `Protocols: ${k.protocols}. Server statistics: ${k.serverStats}. ` +
-      `Modes: ${k.modes}.`;
-    return formatEntry({ id: "service-kind", flags: k.kind, def: "", text });
-  });
+/** The plugin row: what any plugin module offers is up to the module. */
+const PLUGIN_ROW: ServiceKindHelp = {
+  protocols: "what the module declares",
+  serverStats: "if the module offers serverStats()",
+  modes: "those the module supports; check one with `deno task conformance plugin:<path>` " +
+    "(plugins/example/README.md)",
+};
+
+function kindEntry(kind: string, help: ServiceKindHelp): string {
+  const text = `Protocols: ${help.protocols}. Server statistics: ${help.serverStats}. ` +
+    `Modes: ${help.modes}.`;
+  return formatEntry({ flags: kind, def: "", text });
 }
 
-/** The full --help text. */
-export function usageText(): string {
+/** "http (-u localhost:8000), grpc (-u localhost:8001)", then the kind's own note. */
+function protocolsText(d: BackendDescriptor): string {
+  const list = d.protocols.map((p) => `${p} (-u ${d.defaultUrl[p] ?? "required"})`).join(", ");
+  return [list, d.help.protocols].filter((t) => t !== "").join("; ");
+}
+
+function flagEntry(flag: BackendFlag<unknown>): string {
+  const names = flag.short ? `-${flag.short}, --${flag.long}` : `--${flag.long}`;
+  const flags = flag.value === undefined ? names : `${names} ${flag.value}`;
+  return formatEntry({ flags, def: flag.def, text: flag.help });
+}
+
+/** One row per service kind, then the plugin row; each kind's own flags in a group of its own. */
+function serviceKindSections(backends: readonly BackendDescriptor[]): string[] {
+  const out = ["", "Service kinds (--service-kind):"];
+  for (const d of backends) out.push(kindEntry(d.kind, { ...d.help, protocols: protocolsText(d) }));
+  out.push(kindEntry(`${PLUGIN_PREFIX}<path-or-URL>`, PLUGIN_ROW));
+  for (const d of backends) {
+    if (!d.flags?.length) continue;
+    out.push("", `Options of --service-kind ${d.kind}:`, ...d.flags.map(flagEntry));
+  }
+  return out;
+}
+
+/** The full --help text, with the service kinds and flags of `backends`. */
+export function usageText(backends: readonly BackendDescriptor[]): string {
   const out: string[] = [
     `perf_analyzer ${VERSION} (Deno/TypeScript): measures the throughput and latency of an ` +
     "inference server.",
@@ -71,7 +100,7 @@ export function usageText(): string {
   for (const [group, entries] of Object.entries(HELP)) {
     out.push("", `${group}:`, ...entries.map(formatEntry));
   }
-  out.push("", "Service kinds (--service-kind):", ...serviceKindLines());
+  out.push(...serviceKindSections(backends));
   out.push("", "Differences from perf_analyzer:");
   out.push(...DIFFERENCES.map((d) => `  - ${wrap(d, 4)}`));
   const names = UNSUPPORTED_LONG_NAMES.map((n) => `--${n}`).join(" ");

@@ -44,18 +44,6 @@ export const DATA_HELP: readonly HelpEntry[] = [
     def: "random",
     text: "Fill every BYTES element with this string.",
   },
-  {
-    id: "input-tensor-format",
-    flags: "--input-tensor-format <binary|json>",
-    def: "binary",
-    text: "Encoding of request tensors.",
-  },
-  {
-    id: "output-tensor-format",
-    flags: "--output-tensor-format <binary|json>",
-    def: "binary",
-    text: "Encoding asked for response tensors.",
-  },
 ];
 
 export const SEQUENCE_HELP: readonly HelpEntry[] = [
@@ -91,25 +79,6 @@ export const SEQUENCE_HELP: readonly HelpEntry[] = [
     def: "off",
     text: "Open loop: at most one request per sequence in flight; a due request waits for " +
       "its sequence, and that wait shows as send lateness.",
-  },
-];
-
-/** --help entries of the in-process Triton C API (--service-kind triton_c_api). */
-export const CAPI_HELP: readonly HelpEntry[] = [
-  {
-    id: "triton-server-directory",
-    flags: "--triton-server-directory <dir>",
-    def: "/opt/tritonserver",
-    text: "triton_c_api: the Triton install whose lib/libtritonserver.so is loaded into this " +
-      "process (lib/libpa_completion_queue.so from scripts/build_fake_tritonserver.sh is " +
-      "found there or via PA_COMPLETION_QUEUE_LIB). Unlike perf_analyzer, --async and " +
-      "request-rate modes work; -i and -u have no effect.",
-  },
-  {
-    id: "model-repository",
-    flags: "--model-repository <dir>",
-    def: "",
-    text: "triton_c_api (required): the model repository the in-process server loads.",
   },
 ];
 

@@ -5,7 +5,7 @@
 import type { SupportedId } from "./spec.ts";
 import { OPEN_LOOP_HELP } from "./help_open_loop.ts";
 import { OUTPUT_HELP } from "./help_output.ts";
-import { CAPI_HELP, DATA_HELP, REPORT_HELP, SEQUENCE_HELP } from "./help_data.ts";
+import { DATA_HELP, REPORT_HELP, SEQUENCE_HELP } from "./help_data.ts";
 import { TLS_HELP } from "./help_tls.ts";
 
 export interface HelpEntry {
@@ -34,15 +34,9 @@ export const HELP: Readonly<Record<HelpGroup, readonly HelpEntry[]>> = {
     {
       id: "service-kind",
       flags: "--service-kind <kind>",
-      def: "triton",
+      def: "the first kind below",
       text: "Which server to speak to: a built-in kind or plugin:<module path or URL> (see " +
         "Service kinds below).",
-    },
-    {
-      id: "model-signature-name",
-      flags: "--model-signature-name <name>",
-      def: "serving_default",
-      text: "tfserving only: the SavedModel signature to describe and run.",
     },
     { id: "verbose", flags: "-v", def: "off", text: "Verbose output; -v -v for extra verbose." },
     { id: "version", flags: "--version", def: "", text: "Print the version and exit." },
@@ -195,15 +189,15 @@ export const HELP: Readonly<Record<HelpGroup, readonly HelpEntry[]>> = {
     {
       id: "url",
       flags: "-u <host:port>",
-      def: "localhost:8000 (HTTP), localhost:8001 (gRPC)",
+      def: "the service kind's, per protocol",
       text: "Server address; HTTP: https://host[:port] means TLS (verified by default). " +
-        "tfserving defaults to localhost:8500 (gRPC) and localhost:8501 (HTTP).",
+        "Each service kind below lists its defaults.",
     },
     {
       id: "protocol",
       flags: "-i <http|grpc>",
       def: "http",
-      text: "Protocol: KServe v2 / Triton HTTP, or Triton gRPC.",
+      text: "Protocol, as the service kind speaks it (see Service kinds below).",
     },
     {
       id: "header",
@@ -216,8 +210,8 @@ export const HELP: Readonly<Record<HelpGroup, readonly HelpEntry[]>> = {
       id: "streaming",
       flags: "--streaming",
       def: "off",
-      text: "gRPC only: one bidirectional ModelStreamInfer stream per concurrency slot (implies " +
-        "--async); required for decoupled models, whose every response is counted.",
+      text: "One stream per concurrency slot (implies --async), where the service kind has " +
+        "one; required for models that send several responses per request, each counted.",
     },
     {
       id: "grpc-compression-algorithm",
@@ -225,23 +219,6 @@ export const HELP: Readonly<Record<HelpGroup, readonly HelpEntry[]>> = {
       def: "none",
       text: "gRPC only: compress requests with none, gzip or deflate.",
     },
-    {
-      id: "shared-memory",
-      flags: "--shared-memory <kind>",
-      def: "none",
-      text: "triton kind, HTTP and gRPC: 'system' passes tensors through /dev/shm regions " +
-        "registered with the server (inputs written once, outputs read back only to validate); " +
-        "every region is unregistered and removed when the run ends, also on errors and Ctrl-C. " +
-        "'cuda' is refused: this build has no GPU support.",
-    },
-    {
-      id: "output-shared-memory-size",
-      flags: "--output-shared-memory-size <bytes>",
-      def: "102400",
-      text: "With --shared-memory system: bytes of each output's window, times the batch size; " +
-        "too small and the server refuses the request.",
-    },
-    ...CAPI_HELP,
     ...TLS_HELP,
   ],
   "Output": [

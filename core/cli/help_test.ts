@@ -2,6 +2,7 @@ import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/stric
 import { usageText, versionText } from "./help.ts";
 import { HELP } from "./help_table.ts";
 import { OPTIONS, UNSUPPORTED_LONG_NAMES } from "./spec.ts";
+import { TEST_KINDS } from "../testing/kinds.ts";
 
 Deno.test("help documents every supported option exactly once", () => {
   const documented = Object.values(HELP).flat().map((e) => e.id).sort();
@@ -10,7 +11,7 @@ Deno.test("help documents every supported option exactly once", () => {
 });
 
 Deno.test("help text: intro, groups in order, widths, unsupported only on the last line", () => {
-  const text = usageText();
+  const text = usageText(TEST_KINDS);
   const lines = text.trimEnd().split("\n");
   assert(lines[0].startsWith("perf_analyzer "), lines[0]);
   assertEquals(lines[1], "Usage: perf_analyzer -m <model name> [options]");
@@ -54,7 +55,7 @@ Deno.test("version text matches perf_analyzer's shape", () => {
 });
 
 Deno.test("every help entry appears with its flags, meaning and default", () => {
-  const flat = usageText().replace(/\s+/g, " ");
+  const flat = usageText(TEST_KINDS).replace(/\s+/g, " ");
   let entries = 0;
   for (const entry of Object.values(HELP).flat()) {
     const tail = entry.def === "" ? "" : ` [default: ${entry.def}]`;

@@ -2,15 +2,16 @@ import { deepStrictEqual as assertEquals, ok as assert, throws } from "node:asse
 import { parseCommandLine } from "./command_line.ts";
 import type { RunConfig } from "./config.ts";
 import { UsageError } from "../errors.ts";
+import { TEST_KINDS } from "../testing/kinds.ts";
 
 function config(args: string[]): RunConfig {
-  const r = parseCommandLine(["-m", "s", ...args]);
+  const r = parseCommandLine(["-m", "s", ...args], TEST_KINDS);
   assert(r.action === "run");
   return r.config;
 }
 
 function usageError(args: string[], text: string): void {
-  throws(() => parseCommandLine(["-m", "s", ...args]), (e: Error) => {
+  throws(() => parseCommandLine(["-m", "s", ...args], TEST_KINDS), (e: Error) => {
     assert(e instanceof UsageError, `${e}`);
     assertEquals(e.message, text);
     return true;

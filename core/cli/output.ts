@@ -1,7 +1,8 @@
 /**
- * Server-metrics and profile-export options (reference §1.2, §2.12, §3.3), and perf_analyzer's
- * rules for them (§1.3): metrics only with the triton service kind, --metrics-url and
- * --metrics-interval only with --collect-metrics, and the default URL derived from -u.
+ * Server-metrics and profile-export options (docs/perf_analyzer.md §1.2, §2.12, §3.3), and
+ * perf_analyzer's rule for them (§1.3): --metrics-url and --metrics-interval only with
+ * --collect-metrics. Which kinds serve metrics, and on which port, their descriptors say
+ * (core/cli/kind.ts).
  */
 import type { RunConfig } from "./config.ts";
 import type { ParseState } from "./apply.ts";
@@ -9,9 +10,6 @@ import { UsageError } from "../errors.ts";
 import { parseIntegerWhere, valueError } from "./values.ts";
 
 type Handler = (config: RunConfig, state: ParseState, value: string) => void;
-
-/** Triton's metrics port (tritonserver --metrics-port default). */
-const TRITON_METRICS_PORT = 8002;
 
 export const OUTPUT_HANDLERS = {
   "collect-metrics": (c) => {
@@ -41,14 +39,8 @@ export function urlHost(url: string): string {
   return colon >= 0 ? bare.slice(0, colon) : bare;
 }
 
-/** Cross-option rules, and the default metrics URL: the -u host on Triton's port 8002. */
+/** --metrics-url and --metrics-interval need --collect-metrics. */
 export function finishOutput(config: RunConfig, state: ParseState): void {
-  if (config.collectMetrics && config.serviceKind !== "triton") {
-    throw new UsageError(
-      "Server-side metric collection is only supported with Triton client backend " +
-        `(--service-kind triton); got --service-kind ${config.serviceKind}.`,
-    );
-  }
   for (
     const [set, flag] of [[state.metricsUrlSet, "--metrics-url"], [
       state.metricsIntervalSet,
@@ -58,9 +50,5 @@ export function finishOutput(config: RunConfig, state: ParseState): void {
     if (set && !config.collectMetrics) {
       throw new UsageError(`Must specify --collect-metrics when using the ${flag} option.`);
     }
-  }
-  if (config.collectMetrics && !state.metricsUrlSet) {
-    const host = config.urlSet ? urlHost(config.url) : "localhost";
-    config.metricsUrl = `${host}:${TRITON_METRICS_PORT}/metrics`;
   }
 }

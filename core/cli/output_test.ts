@@ -2,16 +2,17 @@ import assert from "node:assert/strict";
 import { parseCommandLine } from "./command_line.ts";
 import { urlHost } from "./output.ts";
 import { UsageError } from "../errors.ts";
+import { TEST_KINDS } from "../testing/kinds.ts";
 
 function config(...args: string[]) {
-  const result = parseCommandLine(["-m", "simple", ...args]);
+  const result = parseCommandLine(["-m", "simple", ...args], TEST_KINDS);
   if (result.action !== "run") throw new Error(`expected a run, got ${result.action}`);
   return result.config;
 }
 
 function error(...args: string[]): string {
   try {
-    parseCommandLine(["-m", "simple", ...args]);
+    parseCommandLine(["-m", "simple", ...args], TEST_KINDS);
   } catch (e) {
     if (e instanceof UsageError) return e.message;
     throw e;
@@ -55,8 +56,8 @@ Deno.test("metrics flags: perf_analyzer's rules, with the value and the fix in t
     /--profile-export-file\. The value must not be empty/,
   );
   assert.match(
-    error("--collect-metrics", "--service-kind", "plugin:./x.ts"),
-    /only supported with Triton client backend.*plugin:\.\/x\.ts/,
+    error("--collect-metrics", "--service-kind", "inproc"),
+    /^Server-side metric collection is only supported with KServe client backend \(--service-kind kserve\); got --service-kind inproc\.$/,
   );
 });
 

@@ -5,7 +5,7 @@
  * earlier one: the caller applies each pair before the next is scanned, as perf_analyzer does.
  */
 import { UsageError } from "../errors.ts";
-import { displayName, findLong, findShort, type OptionSpec } from "./spec.ts";
+import { displayName, type OptionSpec, type OptionTable } from "./spec.ts";
 
 export interface ScannedOption {
   spec: OptionSpec;
@@ -16,7 +16,10 @@ export interface ScannedOption {
 }
 
 /** Yields every option of argv (argv excludes the program name). Throws UsageError on bad syntax. */
-export function* scanArgs(argv: readonly string[]): Generator<ScannedOption> {
+export function* scanArgs(
+  argv: readonly string[],
+  table: OptionTable,
+): Generator<ScannedOption> {
   let i = 0;
   while (i < argv.length) {
     const arg = argv[i++];
@@ -26,11 +29,11 @@ export function* scanArgs(argv: readonly string[]): Generator<ScannedOption> {
       return;
     }
     if (arg.startsWith("--")) {
-      const [option, consumed] = scanLong(arg, argv, i);
+      const [option, consumed] = scanLong(table, arg, argv, i);
       i += consumed;
       yield option;
     } else if (arg.startsWith("-") && arg.length > 1) {
-      const [options, consumed] = scanShortCluster(arg, argv, i);
+      const [options, consumed] = scanShortCluster(table, arg, argv, i);
       i += consumed;
       yield* options;
     } else {
@@ -44,10 +47,15 @@ function positional(arg: string): UsageError {
 }
 
 /** Scans one `--name`, `--name=value` or `--name value`; returns the option and argv items consumed after it. */
-function scanLong(arg: string, argv: readonly string[], next: number): [ScannedOption, number] {
+function scanLong(
+  table: OptionTable,
+  arg: string,
+  argv: readonly string[],
+  next: number,
+): [ScannedOption, number] {
   const eq = arg.indexOf("=");
   const name = eq < 0 ? arg.slice(2) : arg.slice(2, eq);
-  const found = findLong(name);
+  const found = table.findLong(name);
   if (found === undefined) throw new UsageError(`Invalid long option '--${name}'`);
   if (Array.isArray(found)) {
     const candidates = found.map(displayName).join(", ");
@@ -68,6 +76,7 @@ function scanLong(arg: string, argv: readonly string[], next: number): [ScannedO
 
 /** Scans `-abc`, `-b4`, `-b 4`; returns the options and argv items consumed after the cluster. */
 function scanShortCluster(
+  table: OptionTable,
   arg: string,
   argv: readonly string[],
   next: number,
@@ -75,7 +84,7 @@ function scanShortCluster(
   const options: ScannedOption[] = [];
   for (let k = 1; k < arg.length; k++) {
     const letter = arg[k];
-    const spec = findShort(letter);
+    const spec = table.findShort(letter);
     if (spec === undefined) throw new UsageError(`Invalid short option '-${letter}'`);
     const typed = `-${letter}`;
     if (!spec.takesValue) {

@@ -1,12 +1,14 @@
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { UsageError } from "../errors.ts";
 import { scanArgs } from "./parse.ts";
-import { findLong, OPTIONS } from "./spec.ts";
+import { OPTIONS, OptionTable } from "./spec.ts";
+
+const TABLE = new OptionTable([]);
 
 /** Scans argv into [typed, value] pairs, or the UsageError message. */
 function scan(argv: string[]): [string, string | undefined][] | string {
   try {
-    return [...scanArgs(argv)].map((o) => [o.typed, o.value]);
+    return [...scanArgs(argv, TABLE)].map((o) => [o.typed, o.value]);
   } catch (e) {
     if (e instanceof UsageError) return e.message;
     throw e;
@@ -67,7 +69,7 @@ Deno.test("scanArgs stops at the first error, after yielding earlier options", (
   const seen: string[] = [];
   let error = "";
   try {
-    for (const o of scanArgs(["-m", "s", "--nope", "-b", "2"])) seen.push(o.typed);
+    for (const o of scanArgs(["-m", "s", "--nope", "-b", "2"], TABLE)) seen.push(o.typed);
   } catch (e) {
     error = e instanceof UsageError ? e.message : "other";
   }
@@ -83,8 +85,8 @@ Deno.test("option table: unique names, exact lookups win over prefixes", () => {
   // perf_analyzer's getopt string plus our -h.
   assertEquals(shorts.sort().join(""), [..."vdazcumxbtpiHlrsfh"].sort().join(""));
   // "sequence-length" is also a prefix of "sequence-length-variation": exact must win.
-  const exact = findLong("sequence-length");
+  const exact = TABLE.findLong("sequence-length");
   assertEquals(!Array.isArray(exact) && exact?.long, "sequence-length");
-  const ambiguous = findLong("sequence-length-");
+  const ambiguous = TABLE.findLong("sequence-length-");
   assertEquals(!Array.isArray(ambiguous) && ambiguous?.long, "sequence-length-variation");
 });

@@ -1,16 +1,17 @@
 import assert from "node:assert/strict";
 import { parseCommandLine } from "./command_line.ts";
 import { UsageError } from "../errors.ts";
+import { TEST_KINDS } from "../testing/kinds.ts";
 
 function config(...args: string[]) {
-  const result = parseCommandLine(["-m", "seq", ...args]);
+  const result = parseCommandLine(["-m", "seq", ...args], TEST_KINDS);
   if (result.action !== "run") throw new Error(`expected a run, got ${result.action}`);
   return result;
 }
 
 function error(...args: string[]): string {
   try {
-    parseCommandLine(["-m", "seq", ...args]);
+    parseCommandLine(["-m", "seq", ...args], TEST_KINDS);
   } catch (e) {
     if (e instanceof UsageError) return e.message;
     throw e;

@@ -1,8 +1,10 @@
 /**
  * The option table: every flag perf_analyzer knows, whether it takes a value, which load mode
- * it selects and whether this build implements it. The scanner and the config builder both
- * read it, so a flag's arity is decided in exactly one place.
+ * it selects and whether this build implements it, plus the flags each backend descriptor
+ * adds. The scanner and the config builder both read it, so a flag's arity is decided in
+ * exactly one place.
  */
+import type { BackendDescriptor, BackendFlag } from "../backend.ts";
 
 /** Inference load modes, named as perf_analyzer names them in its conflict error. */
 export type LoadMode =
@@ -43,16 +45,12 @@ export type SupportedId =
   | "sync"
   | "streaming"
   | "grpc-compression-algorithm"
-  | "shared-memory"
-  | "output-shared-memory-size"
   | "input-data"
   | "zero"
   | "batch-size"
   | "shape"
   | "string-length"
   | "string-data"
-  | "input-tensor-format"
-  | "output-tensor-format"
   | "csv-file"
   | "verbose-csv"
   | "no-progress"
@@ -74,9 +72,6 @@ export type SupportedId =
   | "sequence-length-variation"
   | "sequence-id-range"
   | "serial-sequences"
-  | "triton-server-directory"
-  | "model-repository"
-  | "model-signature-name"
   | "ssl-grpc-use-ssl"
   | "ssl-grpc-root-certifications-file"
   | "ssl-grpc-private-key-file"
@@ -96,8 +91,11 @@ export type SupportedId =
   | "report-html";
 
 export interface OptionSpec {
-  /** A {@link SupportedId}, or "unsupported" for options recognized but not implemented. */
-  id: SupportedId | "unsupported";
+  /**
+   * A {@link SupportedId}, "unsupported" for options recognized but not implemented, or
+   * "backend" for a flag a backend descriptor adds (see `owner`).
+   */
+  id: SupportedId | "unsupported" | "backend";
   /** Long name without the leading "--". */
   long?: string;
   /** Single-character short name without the leading "-". */
@@ -105,6 +103,8 @@ export interface OptionSpec {
   takesValue: boolean;
   /** Set on options that choose the inference load mode (conflicts are checked on these). */
   loadMode?: LoadMode;
+  /** For id "backend": the kind that owns the flag, and the flag. */
+  owner?: { kind: string; flag: BackendFlag<unknown> };
 }
 
 function supported(
@@ -150,8 +150,6 @@ const SUPPORTED: OptionSpec[] = [
   supported("sync", { long: "sync" }, false),
   supported("streaming", { long: "streaming" }, false),
   supported("grpc-compression-algorithm", { long: "grpc-compression-algorithm" }, true),
-  supported("shared-memory", { long: "shared-memory" }, true),
-  supported("output-shared-memory-size", { long: "output-shared-memory-size" }, true),
   supported("input-data", { long: "input-data" }, true),
   supported("data-directory", { long: "data-directory" }, true),
   supported("validation-mode", { long: "validation-mode" }, true),
@@ -165,8 +163,6 @@ const SUPPORTED: OptionSpec[] = [
   supported("shape", { long: "shape" }, true),
   supported("string-length", { long: "string-length" }, true),
   supported("string-data", { long: "string-data" }, true),
-  supported("input-tensor-format", { long: "input-tensor-format" }, true),
-  supported("output-tensor-format", { long: "output-tensor-format" }, true),
   supported("csv-file", { short: "f" }, true),
   supported("verbose-csv", { long: "verbose-csv" }, false),
   supported("collect-metrics", { long: "collect-metrics" }, false),
@@ -184,9 +180,6 @@ const SUPPORTED: OptionSpec[] = [
   supported("pacing", { long: "pacing" }, true),
   supported("schedule-seed", { long: "schedule-seed" }, true),
   supported("max-inflight", { long: "max-inflight" }, true),
-  supported("triton-server-directory", { long: "triton-server-directory" }, true),
-  supported("model-repository", { long: "model-repository" }, true),
-  supported("model-signature-name", { long: "model-signature-name" }, true),
   supported("ssl-grpc-use-ssl", { long: "ssl-grpc-use-ssl" }, false),
   supported(
     "ssl-grpc-root-certifications-file",
@@ -236,24 +229,57 @@ export const OPTIONS: readonly OptionSpec[] = [...SUPPORTED, ...UNSUPPORTED];
 /** Long names of the recognized-but-unsupported options, in table order (for --help). */
 export const UNSUPPORTED_LONG_NAMES: readonly string[] = UNSUPPORTED.map((o) => o.long ?? "");
 
-const BY_SHORT = new Map(OPTIONS.filter((o) => o.short).map((o) => [o.short, o]));
-const BY_LONG = new Map(OPTIONS.filter((o) => o.long).map((o) => [o.long, o]));
-
-export function findShort(letter: string): OptionSpec | undefined {
-  return BY_SHORT.get(letter);
+function backendOption(kind: string, flag: BackendFlag<unknown>): OptionSpec {
+  return {
+    id: "backend",
+    long: flag.long,
+    short: flag.short,
+    takesValue: flag.value !== undefined,
+    owner: { kind, flag },
+  };
 }
 
-/**
- * Finds a long option by exact name or, as getopt_long does, by an unambiguous prefix.
- * Returns every candidate when the prefix is ambiguous so the caller can name them.
- */
-export function findLong(name: string): OptionSpec | OptionSpec[] | undefined {
-  const exact = BY_LONG.get(name);
-  if (exact) return exact;
-  if (name === "") return undefined;
-  const matches = OPTIONS.filter((o) => o.long?.startsWith(name));
-  if (matches.length === 0) return undefined;
-  return matches.length === 1 ? matches[0] : matches;
+function owned(o: OptionSpec): string {
+  return o.owner ? `by --service-kind ${o.owner.kind}` : "by core";
+}
+
+/** Core options plus the flags of the given backends; a name used twice is a build error. */
+export class OptionTable {
+  readonly options: readonly OptionSpec[];
+  readonly #byShort = new Map<string, OptionSpec>();
+  readonly #byLong = new Map<string, OptionSpec>();
+
+  constructor(backends: readonly BackendDescriptor[]) {
+    const added = backends.flatMap((d) => (d.flags ?? []).map((f) => backendOption(d.kind, f)));
+    this.options = [...OPTIONS, ...added];
+    for (const o of this.options) {
+      for (const [map, name] of [[this.#byShort, o.short], [this.#byLong, o.long]] as const) {
+        if (name === undefined) continue;
+        const taken = map.get(name);
+        if (taken) {
+          throw new Error(`${displayName(o)} is declared twice (${owned(taken)}, ${owned(o)})`);
+        }
+        map.set(name, o);
+      }
+    }
+  }
+
+  findShort(letter: string): OptionSpec | undefined {
+    return this.#byShort.get(letter);
+  }
+
+  /**
+   * Finds a long option by exact name or, as getopt_long does, by an unambiguous prefix.
+   * Returns every candidate when the prefix is ambiguous so the caller can name them.
+   */
+  findLong(name: string): OptionSpec | OptionSpec[] | undefined {
+    const exact = this.#byLong.get(name);
+    if (exact) return exact;
+    if (name === "") return undefined;
+    const matches = this.options.filter((o) => o.long?.startsWith(name));
+    if (matches.length === 0) return undefined;
+    return matches.length === 1 ? matches[0] : matches;
+  }
 }
 
 /** How to name an option in messages: "--long" when it has one, else "-s". */

@@ -2,19 +2,20 @@ import { deepStrictEqual as assertEquals, match } from "node:assert/strict";
 import { UsageError } from "../errors.ts";
 import { parseCommandLine } from "./command_line.ts";
 import type { RunConfig } from "./config.ts";
+import { TEST_KINDS } from "../testing/kinds.ts";
 
 /** A real file for the flags that must name one. */
 const FILE = new URL(import.meta.url).pathname;
 
 function configOf(args: string[]): RunConfig {
-  const r = parseCommandLine(["-m", "simple", ...args]);
+  const r = parseCommandLine(["-m", "simple", ...args], TEST_KINDS);
   if (r.action !== "run") throw new Error(`expected a run, got ${r.action}`);
   return r.config;
 }
 
 function errorOf(args: string[]): string {
   try {
-    parseCommandLine(["-m", "simple", ...args]);
+    parseCommandLine(["-m", "simple", ...args], TEST_KINDS);
   } catch (e) {
     if (e instanceof UsageError) return e.message;
     throw e;

@@ -1,18 +1,17 @@
 /**
  * Rules that involve several options, run once the whole command line is scanned: resolving
  * deprecated flags, derived values (max threads, request-count windows) and perf_analyzer's
- * cross-option checks (reference §1.3). The order of the checks is fixed so the same bad
- * command line always gives the same message.
+ * cross-option checks (docs/perf_analyzer.md §1.3). The order of the checks is fixed so the
+ * same bad command line always gives the same message.
  */
 import type { Range, RunConfig } from "./config.ts";
 import { UsageError } from "../errors.ts";
 import type { ParseState } from "./apply.ts";
 import { finishOpenLoop } from "./open_loop.ts";
 import { finishOutput } from "./output.ts";
-import { finishCapi } from "./capi.ts";
-import { finishTfServing, TFSERVING_GRPC_URL, TFSERVING_REST_URL } from "./tfserving.ts";
-import { finishShm } from "./shm.ts";
 import { finishTls } from "./tls.ts";
+import { applyKind, checkBackendFlags } from "./kind.ts";
+import { findBuiltIn } from "../registry.ts";
 
 /** perf_analyzer's default thread cap for concurrency mode (raised to the range end). */
 const DEFAULT_MAX_THREADS = 16;
@@ -104,12 +103,9 @@ function checkRequestCounts(config: RunConfig): void {
   }
 }
 
-/** gRPC-only options, streaming's implied async mode, and the protocol's default port. */
+/** gRPC-only options and streaming's implied async mode. */
 function resolveProtocol(config: RunConfig, state: ParseState): void {
   const grpc = config.protocol === "grpc";
-  if (config.streaming && !grpc) {
-    throw new UsageError("Streaming is only allowed with gRPC protocol (-i grpc).");
-  }
   if (state.grpcCompressionSet && !grpc) {
     throw new UsageError("Using compression algorithm is only allowed with gRPC protocol.");
   }
@@ -121,24 +117,19 @@ function resolveProtocol(config: RunConfig, state: ParseState): void {
   if (grpc && config.requestTimeoutMs > 0) {
     throw new UsageError("--request-timeout is not supported with -i grpc yet (HTTP only).");
   }
-  if (!config.urlSet) config.url = defaultUrl(config);
 }
 
-/** The -u default: the service kind's well-known port for the protocol. */
-function defaultUrl(config: RunConfig): string {
-  if (config.serviceKind === "tfserving") {
-    return config.protocol === "grpc" ? TFSERVING_GRPC_URL : TFSERVING_REST_URL;
-  }
-  return config.protocol === "grpc" ? "localhost:8001" : config.url;
-}
-
-/** perf_analyzer's rule: torchserve bodies come from the files JSON input data names. */
-function checkTorchServe(config: RunConfig): void {
-  if (config.serviceKind !== "torchserve" || config.inputData === "files") return;
-  throw new UsageError(
-    "--service-kind torchserve needs --input-data <file.json> naming the request body files: " +
-      '{"data": [{"TORCHSERVE_INPUT": ["<path>"]}]}',
-  );
+/**
+ * The selected kind (the first built-in when none was given): flags of other kinds are
+ * refused, and a built-in kind's rules apply now; a plugin's apply when the run loads it.
+ */
+function resolveKind(config: RunConfig, state: ParseState): void {
+  config.serviceKind ||= state.backends[0]?.kind ?? "";
+  checkBackendFlags(config, state);
+  const d = findBuiltIn(state.backends, config.serviceKind);
+  if (d === undefined) return;
+  const own = state.own.has(d.kind) ? state.own.get(d.kind) : d.defaults?.();
+  applyKind(config, d, own, state.backends);
 }
 
 /** Concurrency mode: perf_analyzer's thread default, or a warning that the flag is moot. */
@@ -157,21 +148,19 @@ function resolveMaxThreads(config: RunConfig, state: ParseState): void {
 
 /**
  * Resolves derived values and applies every cross-option rule, in this order: -m, async/sync,
- * deprecated concurrency, -z, search range, request counts; then derived values.
+ * -z, the service kind (its flags, capabilities, own rules, -u default), protocol, TLS,
+ * deprecated concurrency, search range, request counts, open loop, metrics; then derived values.
  */
 export function finishConfig(config: RunConfig, state: ParseState): void {
   if (config.model === "") throw new UsageError("-m flag must be specified");
   if (state.asyncSet && state.syncSet) {
     throw new UsageError("Cannot specify --async and --sync simultaneously.");
   }
-  finishCapi(config);
-  finishTfServing(config);
-  finishShm(config);
+  resolveInputData(config, state);
+  resolveKind(config, state);
   resolveProtocol(config, state);
   finishTls(config);
   resolveDeprecatedConcurrency(config, state);
-  resolveInputData(config, state);
-  checkTorchServe(config);
   if (config.loadMode === "concurrency") {
     checkSearch(config, state);
     checkRequestCounts(config);

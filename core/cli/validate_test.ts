@@ -3,11 +3,12 @@ import { UsageError } from "../errors.ts";
 import { parseCommandLine, usageText, versionText } from "./command_line.ts";
 import { OPTIONS } from "./spec.ts";
 import { VERSION } from "../version.ts";
+import { TEST_KINDS } from "../testing/kinds.ts";
 
 /** The UsageError message parseCommandLine throws for args. */
 function errorOf(args: string[]): string {
   try {
-    parseCommandLine(args);
+    parseCommandLine(args, TEST_KINDS);
   } catch (e) {
     if (e instanceof UsageError) return e.message;
     throw e;
@@ -130,13 +131,13 @@ Deno.test("unsupported values of supported options", () => {
     ],
     [
       ["-m", "s", "--service-kind", "openai"],
-      'Service kind "openai" is not supported by this build yet; use "triton" or ' +
+      'Service kind "openai" is not supported by this build yet; use "kserve", "inproc" or ' +
       '"plugin:<module path or URL>".',
     ],
     [
       ["-m", "s", "--service-kind", "foo"],
-      'Failed to parse --service-kind. The value must be "triton" or "plugin:<module path or URL>". ' +
-      'Got "foo".',
+      'Failed to parse --service-kind. The value must be "kserve", "inproc" or ' +
+      '"plugin:<module path or URL>". Got "foo".',
     ],
     [
       ["-m", "s", "--service-kind", "plugin:"],
@@ -178,7 +179,7 @@ Deno.test("load-mode conflicts are reported before anything about support", () =
     "5",
     "--request-rate-range",
     "6",
-  ]);
+  ], TEST_KINDS);
   assert(again.action === "run");
   assertEquals(again.config.requestRate, { start: 6, end: 6, step: 1 });
 });
@@ -271,33 +272,36 @@ Deno.test("errors follow argv order; unsupported waits for the end of the scan",
 });
 
 Deno.test("help and version end the parse where they appear", () => {
-  assertEquals(parseCommandLine(["--help"]), { action: "help", text: usageText() });
-  assertEquals(parseCommandLine(["-m", "s", "-h", "--bogus"]), {
+  assertEquals(parseCommandLine(["--help"], TEST_KINDS), {
     action: "help",
-    text: usageText(),
+    text: usageText(TEST_KINDS),
+  });
+  assertEquals(parseCommandLine(["-m", "s", "-h", "--bogus"], TEST_KINDS), {
+    action: "help",
+    text: usageText(TEST_KINDS),
   });
   const version = { action: "version", text: `Perf Analyzer Version ${VERSION} (commit deno-ts)` };
-  assertEquals(parseCommandLine(["--version", "-b", "0"]), version);
+  assertEquals(parseCommandLine(["--version", "-b", "0"], TEST_KINDS), version);
   assertEquals(versionText(), version.text);
   assertEquals(errorOf(["--bogus", "--help"]), "Invalid long option '--bogus'");
 });
 
 Deno.test("--max-threads is accepted for compatibility with a warning that it changes nothing", () => {
-  const r = parseCommandLine(["-m", "s", "--max-threads", "4"]);
+  const r = parseCommandLine(["-m", "s", "--max-threads", "4"], TEST_KINDS);
   assert(r.action === "run");
   assertEquals(r.config.maxThreads, 4);
   assert(r.warnings.some((w) => w.startsWith("--max-threads has no effect in concurrency mode")));
-  const quiet = parseCommandLine(["-m", "s"]);
+  const quiet = parseCommandLine(["-m", "s"], TEST_KINDS);
   assert(quiet.action === "run");
   assertEquals(quiet.warnings, []);
 });
 
 Deno.test("gRPC options: default port 8001, streaming implies async, HTTP refuses them", () => {
-  const grpc = parseCommandLine(["-m", "s", "-i", "gRPC", "--streaming"]);
+  const grpc = parseCommandLine(["-m", "s", "-i", "gRPC", "--streaming"], TEST_KINDS);
   assert(grpc.action === "run");
   assertEquals([grpc.config.protocol, grpc.config.url], ["grpc", "localhost:8001"]);
   assertEquals([grpc.config.streaming, grpc.config.async], [true, true]);
-  const explicit = parseCommandLine(["-m", "s", "-u", "h:9", "-i", "grpc"]);
+  const explicit = parseCommandLine(["-m", "s", "-u", "h:9", "-i", "grpc"], TEST_KINDS);
   assert(explicit.action === "run");
   assertEquals(explicit.config.url, "h:9");
   check([

@@ -1,13 +1,13 @@
 import assert from "node:assert/strict";
 import type { ModelInfo } from "../backend.ts";
+import { modelInfo } from "../testing/model_info.ts";
 import { batchRequests, stepRequest } from "./batch.ts";
 import type { DataSet, DataStep, StepTensor } from "./set.ts";
 import { RunError } from "../errors.ts";
 
-const MODEL: ModelInfo = {
+const MODEL: ModelInfo = modelInfo({
   name: "m",
   version: "",
-  platform: "",
   inputs: [
     { name: "A", datatype: "INT32", shape: [-1] },
     { name: "O", datatype: "INT32", shape: [1], optional: true },
@@ -17,13 +17,7 @@ const MODEL: ModelInfo = {
     datatype: "FP32",
     shape: [1],
   }],
-  maxBatchSize: 8,
-  sequence: false,
-  decoupled: false,
-  dynamicBatching: false,
-  responseCache: false,
-  notes: [],
-};
+});
 
 const int32 = (...v: number[]): StepTensor => ({
   datatype: "INT32",

@@ -1,13 +1,12 @@
 import assert from "node:assert/strict";
 import type { ModelInfo } from "../backend.ts";
+import { modelInfo } from "../testing/model_info.ts";
 import { loadDataDirectory, textLines } from "./dir.ts";
 import { RunError } from "../errors.ts";
 import { memoryFs, utf8 } from "../testing/memory_fs.ts";
 
-const MODEL: ModelInfo = {
+const MODEL: ModelInfo = modelInfo({
   name: "m",
-  version: "1",
-  platform: "",
   inputs: [
     { name: "A", datatype: "INT32", shape: [2] },
     { name: "S", datatype: "BYTES", shape: [3] },
@@ -19,12 +18,7 @@ const MODEL: ModelInfo = {
     { name: "T", datatype: "BYTES", shape: [-1] },
   ],
   maxBatchSize: 4,
-  sequence: false,
-  decoupled: false,
-  dynamicBatching: false,
-  responseCache: false,
-  notes: [],
-};
+});
 
 const int32 = (...v: number[]) => new Uint8Array(Int32Array.from(v).buffer);
 const framed = (...s: string[]) =>

@@ -1,13 +1,12 @@
 import assert from "node:assert/strict";
 import type { ModelInfo } from "../backend.ts";
+import { modelInfo } from "../testing/model_info.ts";
 import { parseJsonData } from "./json.ts";
 import { RunError } from "../errors.ts";
 import { numberToHalf } from "../../wire/kserve/half_float.ts";
 
-const MODEL: ModelInfo = {
+const MODEL: ModelInfo = modelInfo({
   name: "m",
-  version: "1",
-  platform: "",
   inputs: [
     { name: "A", datatype: "INT32", shape: [2] },
     { name: "S", datatype: "BYTES", shape: [-1] },
@@ -20,13 +19,7 @@ const MODEL: ModelInfo = {
     { name: "OUT", datatype: "INT32", shape: [2] },
     { name: "V", datatype: "FP32", shape: [-1, 2] },
   ],
-  maxBatchSize: 8,
-  sequence: false,
-  decoupled: false,
-  dynamicBatching: false,
-  responseCache: false,
-  notes: [],
-};
+});
 
 const parse = (doc: unknown, shapes = new Map<string, number[]>()) =>
   parseJsonData(typeof doc === "string" ? doc : JSON.stringify(doc), "d.json", MODEL, shapes);

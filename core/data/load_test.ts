@@ -1,23 +1,16 @@
 import assert from "node:assert/strict";
 import type { ModelInfo } from "../backend.ts";
+import { modelInfo } from "../testing/model_info.ts";
 import { denoFs, loadDataSet } from "./load.ts";
 import type { DataFs } from "./set.ts";
 import { RunError } from "../errors.ts";
 import { memoryFs, utf8 } from "../testing/memory_fs.ts";
 
-const MODEL: ModelInfo = {
+const MODEL: ModelInfo = modelInfo({
   name: "m",
-  version: "1",
-  platform: "",
   inputs: [{ name: "A", datatype: "INT32", shape: [-1] }],
   outputs: [{ name: "OUT", datatype: "INT32", shape: [2] }],
-  maxBatchSize: 8,
-  sequence: false,
-  decoupled: false,
-  dynamicBatching: false,
-  responseCache: false,
-  notes: [],
-};
+});
 
 const int32 = (...v: number[]) => new Uint8Array(Int32Array.from(v).buffer);
 const json = (doc: unknown) => utf8(JSON.stringify(doc));

@@ -101,13 +101,11 @@ export async function runData(
     return { source: new RoundRobinSource(items), validation: data.validation, timestampsMs };
   }
   checkSequenceLoad(model, config);
-  if (data.validation && config.sharedMemory === "system") {
-    // Concurrent sequences with the same step share its output windows, and a stateful
-    // model's outputs differ per sequence: a read-back could see another sequence's result.
+  const refusal = backend.capabilities?.sequenceValidationRefusal;
+  if (data.validation && refusal !== undefined) {
+    // The backend knows when its options make captured outputs of concurrent sequences unsafe.
     throw new RunError(
-      `validating the outputs of sequence model '${model.name}' is not supported with ` +
-        "--shared-memory system (concurrent sequences would share output windows); " +
-        "validate without --shared-memory, or drop validation_data to measure with it",
+      `validating the outputs of sequence model '${model.name}' is not supported ${refusal}`,
     );
   }
   if (config.loadMode === "fixed_schedule") {

@@ -9,7 +9,7 @@ import type { TensorInfo } from "../backend.ts";
 import { BytesFramingError, splitBytesElements } from "../../wire/kserve/bytes_tensor.ts";
 import type { StepTensor } from "./set.ts";
 import { type DataType, elementCount, elementSize } from "../../wire/kserve/datatypes.ts";
-import { RunError } from "../errors.ts";
+import { isRunError, RunError } from "../errors.ts";
 import { concreteShape } from "./input_data.ts";
 import { tensorFromJson } from "./tensor_codec.ts";
 
@@ -61,7 +61,7 @@ export function impliedShape(
     try {
       return concreteShape(info, shapes);
     } catch (e) {
-      throw e instanceof RunError ? fail(where, info.name, e.message) : e;
+      throw isRunError(e) ? fail(where, info.name, e.message) : e;
     }
   }
   if (inferred !== undefined) return inferred;
@@ -200,7 +200,7 @@ function valueData(info: TensorInfo, content: unknown, where: string): Data {
   try {
     return { bytes: tensorFromJson(dt, values), count: values.length, raw: false };
   } catch (e) {
-    if (!(e instanceof RunError)) throw e;
+    if (!isRunError(e)) throw e;
     throw fail(where, info.name, badElement(dt, values) ?? e.message);
   }
 }

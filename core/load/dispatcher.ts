@@ -5,7 +5,7 @@
  * number of slots follows the load level, and a quota bounds the total for --request-count
  * and warmup.
  */
-import type { Backend, Channel, PreparedRequest } from "../backend.ts";
+import type { Channel, Connector, PreparedRequest } from "../backend.ts";
 import type { Clock } from "../clock.ts";
 import { RequestRecord } from "../measure/record.ts";
 import type { RequestSource } from "../data/request_source.ts";
@@ -48,7 +48,7 @@ export class Dispatcher implements LoadDriver {
   #stopped = false;
 
   constructor(
-    private readonly backend: Backend,
+    private readonly backend: Connector,
     private readonly source: RequestSource,
     private readonly clock: Clock,
     private readonly sink: DispatchSink,

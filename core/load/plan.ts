@@ -2,7 +2,7 @@
  * Turns the load options into what a run needs: the driver that sends (closed-loop slots or an
  * open-loop schedule), the levels to sweep, and how the report names them.
  */
-import type { Backend } from "../backend.ts";
+import type { Connector } from "../backend.ts";
 import type { Clock } from "../clock.ts";
 import type { Range, RunConfig } from "../cli/config.ts";
 import { Dispatcher, type DispatchSink, type LoadDriver } from "./dispatcher.ts";
@@ -53,7 +53,7 @@ async function intervalScheduleFrom(
 
 export async function planLoad(
   config: RunConfig,
-  backend: Backend,
+  backend: Connector,
   source: RequestSource,
   clock: Clock,
   sink: DispatchSink,

@@ -7,7 +7,7 @@
  * In-flight requests each hold a slot (a channel and a record), opened on demand up to
  * `maxInFlight` (perf_analyzer's sync mode: --max-threads) and reused afterwards.
  */
-import type { Backend, Channel, PreparedRequest } from "../backend.ts";
+import type { Channel, Connector, PreparedRequest } from "../backend.ts";
 import type { Clock } from "../clock.ts";
 import type { DispatchSink, LoadDriver } from "./dispatcher.ts";
 import type { Pacer } from "./pacer.ts";
@@ -37,7 +37,7 @@ export class RateDispatcher implements LoadDriver {
   #loops = 0;
 
   constructor(
-    private readonly backend: Backend,
+    private readonly backend: Connector,
     private readonly source: RequestSource,
     private readonly clock: Clock,
     private readonly sink: DispatchSink,

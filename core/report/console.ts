@@ -18,6 +18,7 @@ import type { ModelStats } from "../backend.ts";
 import type { Range } from "../cli/config.ts";
 import { intervalLines, openLoopHeadLines, openLoopTailLines } from "./extensions.ts";
 import { metricsLines } from "./metrics.ts";
+import { PLUGIN_PREFIX } from "../registry.ts";
 
 export type { RateSettings, ReportContext } from "./format.ts";
 
@@ -26,13 +27,12 @@ const OVERHEAD_WARNING_PCT = 50;
 /** Our extension line lists the most frequent error texts, not all of them. */
 const MAX_ERROR_TEXTS = 5;
 
-/** perf_analyzer's banner names where they differ from the upper-cased --service-kind. */
-const KIND_LABELS: Record<string, string> = { tfserving: "TENSORFLOW_SERVING" };
-
+/** perf_analyzer's banner name: the kind's own, else the upper-cased kind ("PLUGIN" unnamed). */
 function serviceKindLabel(ctx: ReportContext): string {
+  if (ctx.banner?.name !== undefined) return ctx.banner.name;
   const kind = ctx.backendKind ?? ctx.config.serviceKind;
-  if (kind.startsWith("plugin:")) return "PLUGIN";
-  return KIND_LABELS[kind] ?? kind.toUpperCase();
+  if (kind.startsWith(PLUGIN_PREFIX)) return "PLUGIN";
+  return kind.toUpperCase();
 }
 
 function plural(n: number): string {
@@ -100,7 +100,7 @@ export function formatSettings(ctx: ReportContext): string {
   const c = ctx.config;
   const kind = serviceKindLabel(ctx);
   const lines = ["*** Measurement Settings ***"];
-  if (kind === "TRITON" || c.batchSizeSet) lines.push(`  Batch size: ${c.batchSize}`);
+  if (ctx.banner?.batchSize || c.batchSizeSet) lines.push(`  Batch size: ${c.batchSize}`);
   lines.push(`  Service Kind: ${kind}`);
   if (c.warmupRequestCount > 0) {
     lines.push(`  Sending ${c.warmupRequestCount} warmup request${plural(c.warmupRequestCount)}`);
@@ -108,7 +108,7 @@ export function formatSettings(ctx: ReportContext): string {
   lines.push(...stabilizationLines(ctx), ...limitLines(ctx));
   if (c.binarySearch) lines.push("  Using Binary Search algorithm");
   lines.push(`  Using ${c.async ? "asynchronous" : "synchronous"} calls for inference`);
-  if (ctx.model.decoupled) {
+  if (ctx.model.responses === "many") {
     // perf_analyzer prints "the first response" here but measures to the last one (reference
     // §2.2, doc≠code); this tool also measures to the last, and says so.
     lines.push("  Detected decoupled model, using the last response for measuring latency");
@@ -146,7 +146,7 @@ function failedLine(client: ClientStats): string | undefined {
 
 /** The client-library line ("Avg HTTP time ..."); decoupled models get perf_analyzer's bare indent. */
 function libraryLine(client: ClientStats, ctx: ReportContext): string {
-  if (ctx.model.decoupled) return "    ";
+  if (ctx.model.responses === "many") return "    ";
   const request = usec(client.avgRequestNs);
   const send = usec(client.avgSendNs);
   const recv = usec(client.avgRecvNs);
@@ -179,7 +179,7 @@ function clientLines(level: LevelResult, ctx: ReportContext): string[] {
     );
   }
   lines.push(`    Throughput: ${formatCpp(client.throughput)} infer/sec`);
-  if (ctx.model.decoupled) {
+  if (ctx.model.responses === "many") {
     lines.push(`    Response Throughput: ${formatCpp(client.responseThroughput)} infer/sec`);
   }
   if (ctx.config.verbose > 0) {

@@ -116,7 +116,7 @@ Deno.test("banner: poisson rate without end, decoupled model", () => {
   const ctx = context({}, {
     rate: { range: { start: 10.5, end: 1, step: 1 }, distribution: "poisson" },
   });
-  ctx.model.decoupled = true;
+  ctx.model.responses = "many";
   const body = bannerBody(ctx);
   assertEquals(body.slice(3), [
     "  Using poisson distribution on request generation",
@@ -126,17 +126,29 @@ Deno.test("banner: poisson rate without end, decoupled model", () => {
 });
 
 Deno.test("banner: plugin kinds print their kind; batch size only when -b given", () => {
-  const plugin = context({ serviceKind: "plugin:./x.ts" });
+  const plugin = context({ serviceKind: "plugin:./x.ts" }, { banner: undefined });
   assertEquals(formatSettings(plugin).split("\n").slice(0, 2), [
     "*** Measurement Settings ***",
     "  Service Kind: PLUGIN",
   ]);
   const named = context({ serviceKind: "plugin:./x.ts", batchSize: 4, batchSizeSet: true }, {
     backendKind: "openai",
+    banner: undefined,
   });
   assertEquals(formatSettings(named).split("\n").slice(1, 3), [
     "  Batch size: 4",
     "  Service Kind: OPENAI",
+  ]);
+});
+
+Deno.test("banner: a kind's own name and batch-size rule come from its descriptor", () => {
+  const style = { name: "TENSORFLOW_SERVING" };
+  const tf = context({ serviceKind: "tfserving" }, { backendKind: "tfserving", banner: style });
+  assertEquals(formatSettings(tf).split("\n")[1], "  Service Kind: TENSORFLOW_SERVING");
+  const always = context({ serviceKind: "kserve" }, { banner: { batchSize: true } });
+  assertEquals(formatSettings(always).split("\n").slice(1, 3), [
+    "  Batch size: 1",
+    "  Service Kind: KSERVE",
   ]);
 });
 

@@ -58,7 +58,7 @@ function extensionCells(c: ClientStats, ext: Extensions): string[] {
 /** Header; the percentile columns come from the first reported level, as in perf_analyzer. */
 function header(first: LevelResult, ctx: ReportContext, ext: Extensions): string {
   const cols = [first.mode === "concurrency" ? "Concurrency" : "Request Rate", "Inferences/Second"];
-  if (ctx.model.decoupled) cols.push("Response Throughput");
+  if (ctx.model.responses === "many") cols.push("Response Throughput");
   cols.push("Client Send");
   if (ctx.serverStats) {
     cols.push(
@@ -103,7 +103,7 @@ function serverCells(client: ClientStats, s: ModelStats, ctx: ReportContext): st
 function row(level: LevelResult, ctx: ReportContext, ext: Extensions): string {
   const c = level.client;
   const cells = [formatLoadValue(level.mode, level.value), formatCpp(c.throughput)];
-  if (ctx.model.decoupled) cells.push(formatCpp(c.responseThroughput));
+  if (ctx.model.responses === "many") cells.push(formatCpp(c.responseThroughput));
   const send = usec(c.avgSendNs);
   const recv = usec(c.avgRecvNs);
   cells.push(String(send));

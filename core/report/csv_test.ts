@@ -61,7 +61,7 @@ Deno.test("CSV: decoupled and cache columns; network time clamps at 0", () => {
   l.server!.cacheHitNs = 200_000;
   l.client.avgLatencyNs = 20_000; // less than send + server time: would wrap in C++
   const ctx = context({});
-  ctx.model.decoupled = true;
+  ctx.model.responses = "many";
   ctx.model.responseCache = true;
   assertEquals(formatCsv([l], ctx).split("\n"), [
     "Concurrency,Inferences/Second,Response Throughput,Client Send,Network+Server Send/Recv," +

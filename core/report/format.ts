@@ -4,7 +4,7 @@
  * (default ostream = printf "%g" with 6 significant digits) and times through {@link usec}
  * (integer division of nanoseconds by 1000).
  */
-import type { ModelInfo, ModelStats } from "../backend.ts";
+import type { BannerStyle, ModelInfo, ModelStats } from "../backend.ts";
 import type { Range, RunConfig } from "../cli/config.ts";
 
 /** Request-rate mode settings; RunConfig has no rate fields yet, so the caller passes them. */
@@ -23,10 +23,12 @@ export interface ReportContext {
   /** Present in request-rate mode: the banner prints the rate limit and the distribution. */
   rate?: RateSettings;
   /**
-   * The loaded backend's kind (BackendFactory.kind). A plugin has no name in perf_analyzer's
+   * The loaded backend's kind (BackendDescriptor.kind). A plugin has no name in perf_analyzer's
    * list, so the banner prints this uppercased; without it a plugin prints "PLUGIN".
    */
   backendKind?: string;
+  /** The kind's banner style (its descriptor's `banner`). */
+  banner?: BannerStyle;
 }
 
 /** What perf_analyzer prints for a std dev of one sample: UINT64_MAX stored in the µs field. */

@@ -4,6 +4,7 @@
  */
 import type { Backend, Channel, ModelInfo, PreparedRequest, RequestSpec } from "../backend.ts";
 import { type Clock, systemClock } from "../clock.ts";
+import { modelInfo } from "./model_info.ts";
 import type { Outcome, RequestRecord } from "../measure/record.ts";
 
 export class FakeBackend implements Backend {
@@ -22,19 +23,12 @@ export class FakeBackend implements Backend {
   constructor(private readonly delayMs = 0, private readonly clock: Clock = systemClock) {}
 
   describe(model: string): Promise<ModelInfo> {
-    return Promise.resolve({
+    return Promise.resolve(modelInfo({
       name: model,
-      version: "1",
       platform: "fake",
       inputs: [{ name: "INPUT0", datatype: "INT32", shape: [4] }],
       outputs: [{ name: "OUTPUT0", datatype: "INT32", shape: [4] }],
-      maxBatchSize: 8,
-      sequence: false,
-      decoupled: false,
-      dynamicBatching: false,
-      responseCache: false,
-      notes: [],
-    });
+    }));
   }
 
   prepare(spec: RequestSpec): PreparedRequest {

@@ -2,15 +2,16 @@
  * A plugin backend for end-to-end tests of error counting: the in-memory fake backend, 1 ms
  * per request, failing every third request with a fixed message.
  */
-import { BACKEND_CONTRACT_VERSION, type BackendFactory } from "../backend.ts";
+import type { BackendDescriptor } from "../plugin.ts";
 import { FakeBackend } from "./fake_backend.ts";
+import ok from "./plugin_ok.ts";
 
 export const FLAKY_ERROR = "HTTP 503: simulated overload";
 
-const factory: BackendFactory = {
-  contractVersion: BACKEND_CONTRACT_VERSION,
+const descriptor: BackendDescriptor = {
+  ...ok,
   kind: "flaky",
-  protocols: ["http"],
+  title: "Flaky",
   create: () => {
     const backend = new FakeBackend(1);
     let n = 0;
@@ -18,4 +19,4 @@ const factory: BackendFactory = {
     return backend;
   },
 };
-export default factory;
+export default descriptor;

@@ -6,23 +6,24 @@
  * - inference: POST /predictions/{model} with {"INPUT0": [..], "INPUT1": [..]} (flat lists),
  *   answered with {"OUTPUT0": [..], ...}, as the reference server's TorchServe handler does.
  *
- * It shows the whole contract (core/backend.ts): a default-exported factory with the contract
- * version, describe(), prepare() that encodes once, channels whose send() never rejects, close().
- * fetch is slower than the built-in raw HTTP client; a plugin chooses its own transport.
+ * It shows the whole contract (core/plugin.ts, the only module it imports): a default-exported
+ * descriptor with the contract version, default URL and declared capabilities; describe(),
+ * prepare() that encodes once, channels whose send() never rejects, close(). fetch is slower
+ * than the built-in raw HTTP client; a plugin chooses its own transport.
  */
-import type {
-  Backend,
-  BackendFactory,
-  BackendOptions,
-  Channel,
-  ModelInfo,
-  PreparedRequest,
-  RequestSpec,
-  TensorData,
-} from "../../core/backend.ts";
-import type { DataType } from "../../wire/kserve/datatypes.ts";
-import { RunError } from "../../core/errors.ts";
-import type { RequestRecord } from "../../core/measure/record.ts";
+import {
+  type Backend,
+  BACKEND_CONTRACT_VERSION,
+  type BackendDescriptor,
+  type BackendOptions,
+  type Channel,
+  type DataType,
+  type ModelInfo,
+  type RequestRecord,
+  type RequestSpec,
+  RunError,
+  type TensorData,
+} from "../../core/plugin.ts";
 
 const nowNs = () => performance.now() * 1e6;
 
@@ -60,12 +61,11 @@ class Prepared {
   constructor(readonly url: string, readonly body: string) {}
 }
 
-class JsonChannel implements Channel {
+class JsonChannel implements Channel<Prepared> {
   readonly #abort = new AbortController();
   constructor(readonly headers: Headers) {}
 
-  async send(prepared: PreparedRequest, rec: RequestRecord): Promise<void> {
-    if (!(prepared instanceof Prepared)) return rec.fail("protocol_error", "not ours", nowNs());
+  async send(prepared: Prepared, rec: RequestRecord): Promise<void> {
     if (this.#abort.signal.aborted) return rec.fail("cancelled", "channel closed", nowNs());
     rec.sendStartNs = nowNs();
     try {
@@ -94,7 +94,7 @@ class JsonChannel implements Channel {
   }
 }
 
-class JsonBackend implements Backend {
+class JsonBackend implements Backend<Prepared> {
   readonly kind = "example-json";
   readonly #base: string;
   readonly #headers: Headers;
@@ -139,14 +139,14 @@ class JsonBackend implements Backend {
       outputs: tensors(md.outputs),
       maxBatchSize,
       sequence: false,
-      decoupled: false,
+      responses: "one",
       dynamicBatching: false,
       responseCache: false,
       notes: ["example plugin: JSON over fetch; no server statistics"],
     };
   }
 
-  prepare(spec: RequestSpec): PreparedRequest {
+  prepare(spec: RequestSpec): Prepared {
     const body: Record<string, unknown[]> = {};
     for (const t of spec.inputs) body[t.name] = elements(t);
     return new Prepared(
@@ -155,7 +155,7 @@ class JsonBackend implements Backend {
     );
   }
 
-  connect(): Promise<Channel> {
+  connect(): Promise<Channel<Prepared>> {
     const ch = new JsonChannel(this.#headers);
     this.#channels.add(ch);
     return Promise.resolve(ch);
@@ -168,12 +168,29 @@ class JsonBackend implements Backend {
   }
 }
 
-const factory: BackendFactory = {
+const descriptor: BackendDescriptor = {
   // The contract version this file was written against; the loader refuses a mismatch.
-  contractVersion: 1,
+  contractVersion: BACKEND_CONTRACT_VERSION,
   kind: "example-json",
+  title: "Example JSON",
   protocols: ["http"],
+  defaultUrl: { http: "localhost:8000" },
+  capabilities: {
+    headers: true,
+    streaming: [],
+    compression: false,
+    requestTimeout: false,
+    // Responses are not decoded, so validation_data is refused before the run instead of
+    // every request failing as a "missing output".
+    outputCapture: false,
+  },
+  help: {
+    protocols: "JSON over fetch",
+    serverStats: "no (client-side only)",
+    modes: "concurrency, request rate",
+  },
+  // A plugin with a heavy transport would import it here, lazily, as the built-ins do.
   create: (options) => new JsonBackend(options),
 };
 
-export default factory;
+export default descriptor;

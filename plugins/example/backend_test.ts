@@ -4,8 +4,10 @@
  */
 import assert from "node:assert/strict";
 import { contractSuite } from "../../conformance/contract.ts";
-import torchserve from "../../backends/torchserve/mod.ts";
-import { loadBackendFactory } from "../../core/registry.ts";
+import torchserve from "../../backends/torchserve/descriptor.ts";
+import { BUILT_IN_BACKENDS } from "../../backends/mod.ts";
+import { loadBackend } from "../../core/registry.ts";
+import { backendOptions } from "../../core/testing/backend_options.ts";
 import { conformance } from "../../scripts/conformance.ts";
 import { startServer } from "../../server/mod.ts";
 import { numberAfter, runCli, withServer } from "../../tests/cli_harness.ts";
@@ -14,19 +16,11 @@ const HERE = new URL(".", import.meta.url).pathname;
 const ROOT = new URL("../../", import.meta.url).pathname;
 const PLUGIN = "plugin:plugins/example/backend.ts";
 
-const factory = await loadBackendFactory(PLUGIN, ROOT);
+const descriptor = await loadBackend(PLUGIN, BUILT_IN_BACKENDS, ROOT);
 
 contractSuite("example plugin", {
   startServer: () => startServer({}),
-  make: (url) =>
-    factory.create({
-      url,
-      protocol: "http",
-      headers: [],
-      inputTensorFormat: "binary",
-      outputTensorFormat: "binary",
-      verbose: false,
-    }),
+  make: (url) => descriptor.create(backendOptions({ url })),
 });
 
 async function withModule(source: string, fn: (path: string) => Promise<void>) {
@@ -59,8 +53,8 @@ Deno.test("conformance script: passes the example, fails a broken copy with exit
   assert.equal(lines.filter((l) => l.startsWith("  pass  ")).length, 7, lines.join("\n"));
   // The same plugin, but every request carries only half of INPUT0's elements.
   const broken = `import f from "${new URL("backend.ts", import.meta.url).href}";
-export default { ...f, create(o) {
-  const b = f.create(o); const prep = b.prepare.bind(b);
+export default { ...f, async create(o) {
+  const b = await f.create(o); const prep = b.prepare.bind(b);
   b.prepare = (s) => prep({ ...s, inputs: s.inputs.map((t) => ({ ...t, bytes: t.bytes.subarray(0, 32) })) });
   return b;
 } };`;
@@ -79,14 +73,58 @@ Deno.test("a plugin of another contract version is refused with both versions na
 export default { ...f, contractVersion: 99 };`;
   await withModule(source, async (path) => {
     await assert.rejects(
-      loadBackendFactory(`plugin:${path}`),
-      /implements backend contract version 99, but this tool implements version 1/,
+      loadBackend(`plugin:${path}`, BUILT_IN_BACKENDS),
+      /implements backend contract version 99, but this tool implements version 2/,
     );
   });
 });
 
-Deno.test("built-in kinds load through the same dynamic import as plugins", async () => {
-  assert.equal(await loadBackendFactory("torchserve"), torchserve);
-  const byPath = await loadBackendFactory(`plugin:${ROOT}backends/torchserve/mod.ts`);
+Deno.test("validation_data is refused for a plugin that declares no output capture", async () => {
+  await withServer({}, async (server) => {
+    const data = await Deno.makeTempFile({ suffix: ".json" });
+    try {
+      const ints = Array.from({ length: 16 }, (_, i) => i);
+      await Deno.writeTextFile(
+        data,
+        JSON.stringify({
+          data: [{ INPUT0: ints, INPUT1: ints }],
+          validation_data: [{ OUTPUT0: ints.map((i) => 2 * i), OUTPUT1: ints.map(() => 0) }],
+        }),
+      );
+      const r = await runCli([
+        ...["-m", "simple", "-u", server.url, "--request-count", "4", "--input-data", data],
+        ...["--service-kind", `plugin:${HERE}backend.ts`],
+      ]);
+      assert.equal(r.code, 99, r.stdout + r.stderr);
+      assert.match(
+        r.stderr,
+        /validation_data, but --service-kind plugin:.*backend\.ts cannot capture outputs/,
+      );
+      assert.equal((await server.groundTruth("simple")).successCount, 0, "nothing was sent");
+    } finally {
+      await Deno.remove(data);
+    }
+  });
+});
+
+Deno.test("a plugin's declared capabilities are checked when the run loads it", async () => {
+  const plugin = ["-m", "simple", "--service-kind", `plugin:${HERE}backend.ts`];
+  const streaming = await runCli([...plugin, "-i", "grpc", "--streaming"]);
+  assert.equal(streaming.code, 99);
+  assert.match(
+    streaming.stderr,
+    /^Error: --streaming is not supported with --service-kind plugin:.*backend\.ts; drop it\.$/m,
+  );
+  const timeout = await runCli([...plugin, "--request-timeout", "5"]);
+  assert.equal(timeout.code, 99);
+  assert.match(
+    timeout.stderr,
+    /^Error: --request-timeout is not supported with --service-kind plugin:/m,
+  );
+});
+
+Deno.test("a built-in descriptor loaded by path as a plugin is the same object", async () => {
+  const byPath = await loadBackend(`plugin:${ROOT}backends/torchserve/descriptor.ts`, []);
   assert.equal(byPath, torchserve, "one module instance whichever way it is named");
+  assert.equal(await loadBackend("torchserve", BUILT_IN_BACKENDS), torchserve);
 });

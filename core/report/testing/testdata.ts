@@ -7,6 +7,7 @@
 import type { ModelInfo, ModelStats } from "../../backend.ts";
 import { defaultConfig, type RunConfig } from "../../cli/config.ts";
 import type { ReportContext } from "../format.ts";
+import { modelInfo } from "../../testing/model_info.ts";
 import type { ClientStats, LevelResult, PassSummary } from "../../measure/results.ts";
 
 export const GOLDEN_DIR = new URL("../../../tests/golden/", import.meta.url);
@@ -24,27 +25,28 @@ export function goldenText(name: string): Promise<string> {
 /** Triton's `simple` example model, as the golden runs saw it. */
 export function simpleModel(): ModelInfo {
   const io = (name: string) => ({ name, datatype: "INT32" as const, shape: [16] });
-  return {
-    name: "simple",
-    version: "1",
+  return modelInfo({
     platform: "tensorflow_graphdef",
     inputs: [io("INPUT0"), io("INPUT1")],
     outputs: [io("OUTPUT0"), io("OUTPUT1")],
-    maxBatchSize: 8,
-    sequence: false,
-    decoupled: false,
-    dynamicBatching: false,
-    responseCache: false,
-    notes: [],
-  };
+  });
 }
 
 export function context(config: Partial<RunConfig>, extra: Partial<ReportContext> = {}) {
   const ctx: ReportContext = {
-    config: { ...defaultConfig(), model: "simple", measurementIntervalMs: 1000, ...config },
+    config: {
+      ...defaultConfig(),
+      serviceKind: "triton",
+      url: "localhost:8000",
+      model: "simple",
+      measurementIntervalMs: 1000,
+      ...config,
+    },
     model: simpleModel(),
     protocolLabel: "HTTP",
     serverStats: true,
+    // The golden banners are Triton's, which always print the batch size.
+    banner: { batchSize: true },
     ...extra,
   };
   return ctx;
