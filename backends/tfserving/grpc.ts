@@ -16,6 +16,7 @@ import { RunError } from "../../core/errors.ts";
 import { grpcAddress, grpcTls, headersToMetadata } from "../triton/grpc_connection.ts";
 import { GrpcCallError, GrpcControl } from "../triton/grpc_control.ts";
 import type { PreparedGrpcInfer } from "../triton/grpc_infer_request.ts";
+import { METADATA_FAILED } from "../net/control_errors.ts";
 import { requestHeaderBlock } from "../net/h2_grpc_call.ts";
 import { H2Endpoint } from "../net/h2_endpoint.ts";
 import { H2UnaryChannel } from "../triton/h2_unary_channel.ts";
@@ -34,8 +35,6 @@ import type { TlsMaterial } from "../net/tls_connect.ts";
 
 /** TF Serving's gRPC port, used when -u names a host without one. */
 export const TF_GRPC_PORT = 8500;
-
-const METADATA_FAILED = "failed to get model metadata: ";
 
 export class TfServingGrpcBackend implements Backend {
   readonly kind = "tfserving";

@@ -15,15 +15,16 @@ import type {
 import { type Clock, systemClock } from "../../core/clock.ts";
 import { RunError } from "../../core/errors.ts";
 import { ControlClient } from "../triton/control_client.ts";
+import { METADATA_FAILED } from "../net/control_errors.ts";
+import { HttpChannel } from "../net/http_channel.ts";
 import { ProtocolError, TransportError } from "../net/http_connection.ts";
 import { resolveHttpTarget, type ServerTarget } from "../net/http_url.ts";
 import { headerBlock } from "../triton/infer_request.ts";
 import { DEFAULT_SIGNATURE } from "./proto.ts";
 import { restPredictBody } from "./request.ts";
-import { PreparedRestPredict, TfServingRestChannel } from "./rest_channel.ts";
+import { PreparedRestPredict, restReplies } from "./rest_replies.ts";
 import { modelInfoFromSignature, signatureDefs } from "./signature.ts";
 
-const METADATA_FAILED = "failed to get model metadata: ";
 const utf8 = new TextEncoder();
 
 /** /v1/models/{m}, then /versions/{v} for a number or /labels/{l} for a label. */
@@ -39,7 +40,7 @@ export class TfServingRestBackend implements Backend {
   readonly #target: ServerTarget;
   readonly #control: ControlClient;
   readonly #signature: string;
-  readonly #channels = new Set<TfServingRestChannel>();
+  readonly #channels = new Set<HttpChannel<PreparedRestPredict>>();
   #outputs: TensorInfo[] = [];
 
   constructor(private readonly options: BackendOptions, private readonly clock: Clock) {
@@ -87,12 +88,12 @@ export class TfServingRestBackend implements Backend {
   }
 
   connect(): Promise<Channel> {
-    const ch = new TfServingRestChannel(
+    const ch = new HttpChannel(
       this.#target,
+      restReplies(this.options.captureOutputs === true ? this.#outputs : undefined),
       this.clock,
       (c) => this.#channels.delete(c),
       this.options.requestTimeoutMs ?? 0,
-      this.options.captureOutputs === true ? this.#outputs : undefined,
     );
     this.#channels.add(ch);
     return Promise.resolve(ch);

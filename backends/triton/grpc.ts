@@ -34,6 +34,7 @@ import {
   type TritonMethodName,
 } from "./grpc_proto.ts";
 import { GrpcCode } from "../net/grpc_status.ts";
+import { CONFIG_FAILED, METADATA_FAILED, STATS_FAILED } from "../net/control_errors.ts";
 import { GrpcStreamChannel } from "./grpc_stream_channel.ts";
 import { GrpcUnaryChannel } from "./grpc_unary_channel.ts";
 import { H2Endpoint } from "../net/h2_endpoint.ts";
@@ -46,10 +47,6 @@ import { NO_STATS_NOTE, normalizeModelInfo } from "./model_info.ts";
 import { parseModelStats } from "./model_stats.ts";
 import { ShmChannel, shmRegionsFor } from "./shm_channel.ts";
 import type { ShmRegions } from "./shm_regions.ts";
-
-const METADATA_FAILED = "failed to get model metadata: ";
-const CONFIG_FAILED = "failed to get model config: ";
-const STATS_FAILED = "failed to get model statistics: ";
 
 /**
  * Inference channels per HTTP/2 connection. Measured against the reference server (1-64

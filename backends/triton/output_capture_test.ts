@@ -14,7 +14,8 @@ import { tensorFromJson } from "../../core/data/tensor_codec.ts";
 import { type ReferenceServer, startServer } from "../../server/mod.ts";
 import { spec, tensor } from "../../conformance/fixture.ts";
 import { httpResponse, startRawServer, writeAll } from "../net/testing/raw_server.ts";
-import { TritonChannel } from "./http_channel.ts";
+import { HttpChannel } from "../net/http_channel.ts";
+import { tritonReplies } from "./http_replies.ts";
 import { type GrpcInferTransport, TritonGrpcBackend } from "./grpc.ts";
 import httpFactory from "./http.ts";
 
@@ -220,7 +221,7 @@ Deno.test("HTTP: a 200 whose outputs cannot be decoded is a protocol error only 
   );
   try {
     for (const capture of [false, true]) {
-      const ch = new TritonChannel(target, systemClock, () => {}, 0, capture);
+      const ch = new HttpChannel(target, tritonReplies(capture), systemClock);
       const rec = new RequestRecord();
       rec.reset(0);
       await ch.send(request, rec);
