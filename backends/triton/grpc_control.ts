@@ -1,19 +1,26 @@
 /**
- * Control-plane RPCs (server metadata, model metadata/config, statistics) on a connection of
- * their own, so they never queue behind inference streams. Replies are fully decoded: these
- * calls are rare.
+ * Control-plane RPCs (server metadata, model metadata/config, statistics, shared-memory
+ * registration) as unary calls on an HTTP/2 connection of their own, so they never queue
+ * behind inference streams. Messages are encoded and fully decoded with protobufjs: these
+ * calls are rare. TF Serving's GetModelMetadata uses the same calls by path.
  */
-import type { Buffer } from "node:buffer";
-import * as grpc from "@grpc/grpc-js";
-import { type GrpcCompression, newGrpcClient } from "./grpc_connection.ts";
+import { ErrorCode } from "../../wire/h2/frames.ts";
+import type { H2ClientConnection } from "../net/h2_client.ts";
+import type { ClientStream } from "../net/h2_client_stream.ts";
+import { H2Endpoint } from "../net/h2_endpoint.ts";
+import { requestHeaderBlock } from "../net/h2_grpc_call.ts";
+import { frameMessage } from "../net/grpc_compression.ts";
+import { GrpcResponseReader } from "../net/grpc_response.ts";
+import { GrpcCode, statusText } from "../net/grpc_status.ts";
+import { probeTls, type TlsMaterial } from "../net/tls_connect.ts";
 import { PREFACE, settingsFrame } from "../../wire/h2/frames.ts";
 import { concat } from "../../wire/h2/writer.ts";
-import { probeTls, type TlsMaterial } from "../net/tls_connect.ts";
 import { TransportError } from "../net/transport_error.ts";
-import { type ProtoObject, SERVICE, type TritonMethodName, tritonMethods } from "./grpc_proto.ts";
-import { statusText } from "../net/grpc_status.ts";
+import { type ProtoObject, type TritonMethodName, tritonRpc } from "./grpc_proto.ts";
 
-const UNAVAILABLE = 14;
+/** What a probe sends: the connection preface and an empty SETTINGS. */
+const HELLO = concat(PREFACE, settingsFrame([]));
+const NO_REPLY = "the server ended the call without a response";
 
 /** A failed control call: the gRPC status and the text perf_analyzer would print. */
 export class GrpcCallError extends Error {
@@ -23,80 +30,89 @@ export class GrpcCallError extends Error {
   }
 }
 
+/** Where control calls go: the dialled host and port, and the :authority they carry. */
+export interface GrpcTarget {
+  hostname: string;
+  port: number;
+  /** "host:port" as written (IPv6 in brackets). */
+  authority: string;
+}
+
 export class GrpcControl {
-  readonly #client: grpc.Client;
+  readonly #endpoint: H2Endpoint;
   /** Pending until the TLS handshake was checked once (undefined without TLS). */
   #tlsChecked: Promise<void> | undefined;
-  #tls: { address: string; tls: TlsMaterial } | undefined;
 
   constructor(
-    address: string,
-    private readonly metadata: grpc.Metadata,
-    compression: GrpcCompression,
-    tls?: TlsMaterial,
+    private readonly target: GrpcTarget,
+    /** -H headers, sent as call metadata. */
+    private readonly headers: [string, string][],
+    private readonly tls?: TlsMaterial,
   ) {
-    this.#client = newGrpcClient(address, compression, tls);
-    if (tls !== undefined) this.#tls = { address, tls };
+    this.#endpoint = new H2Endpoint(target.hostname, target.port, tls);
   }
 
   /**
-   * grpc-js reports a failed handshake as "No connection established. Last error: unable to
-   * verify the first certificate", without the URL or what to do. One handshake with the
-   * hand-written client first gives the clear one-line reason (tls_connect.ts).
+   * A server refusing our client certificate (TLS 1.3) says so in an alert after the
+   * handshake, which the HTTP/2 connection would only see as a lost connection. One probe
+   * exchange first turns that alert into the clear one-line reason (tls_connect.ts).
    */
   #checkTls(): Promise<void> {
-    const t = this.#tls;
-    if (t === undefined) return Promise.resolve();
-    return this.#tlsChecked ??= (async () => {
-      const at = t.address.lastIndexOf(":");
-      const host = t.address.slice(0, at).replace(/^\[(.*)\]$/, "$1");
-      try {
-        const hello = concat(PREFACE, settingsFrame([]));
-        await probeTls(host, Number(t.address.slice(at + 1)), t.tls, ["h2"], hello);
-      } catch (e) {
-        if (e instanceof TransportError) throw new GrpcCallError(UNAVAILABLE, e.message);
-        throw e;
-      }
-    })();
+    const tls = this.tls;
+    if (tls === undefined) return Promise.resolve();
+    const { hostname, port } = this.target;
+    return this.#tlsChecked ??= probeTls(hostname, port, tls, ["h2"], HELLO);
   }
 
   /** Rejects with GrpcCallError for any non-OK status. */
   async call(name: TritonMethodName, request: ProtoObject): Promise<ProtoObject> {
-    const method = tritonMethods()[name];
-    const reply = await this.callPath(
-      `/${SERVICE}/${name}`,
-      method.requestSerialize,
-      method.responseDeserialize,
-      request,
-    );
-    return reply ?? {};
+    const rpc = tritonRpc(name);
+    return rpc.response.decode(await this.callPath(rpc.path, rpc.request.encode(request)));
   }
 
-  /** Any unary RPC by path (TF Serving's reuse this connection handling and TLS check). */
-  async callPath<Req, Res>(
-    path: string,
-    serialize: (value: Req) => Buffer,
-    deserialize: (bytes: Buffer) => Res,
-    request: Req,
-  ): Promise<Res> {
-    await this.#checkTls();
+  /**
+   * Any unary RPC by path: the request message's bytes in, the reply's out. Rejects with
+   * GrpcCallError for a non-OK status, UNAVAILABLE when the server cannot be reached.
+   */
+  async callPath(path: string, request: Uint8Array): Promise<Uint8Array> {
+    let conn: H2ClientConnection;
+    try {
+      await this.#checkTls();
+      conn = await this.#endpoint.connection();
+    } catch (e) {
+      const why = e instanceof TransportError
+        ? `${e.message} (${this.target.authority})`
+        : (e as Error).message;
+      throw new GrpcCallError(GrpcCode.UNAVAILABLE, why);
+    }
+    const block = requestHeaderBlock(path, this.target.authority, this.headers);
     return new Promise((resolve, reject) => {
-      this.#client.makeUnaryRequest(
-        path,
-        serialize,
-        deserialize,
-        request,
-        this.metadata.clone(),
-        {},
-        (err: grpc.ServiceError | null, value?: Res) => {
-          if (err) reject(new GrpcCallError(err.code, statusText(err.code, err.details)));
-          else resolve(value as Res);
+      let reply: Uint8Array | undefined;
+      let stream: ClientStream | undefined;
+      const reader = new GrpcResponseReader({
+        // The message is a view of a reused chunk: keep a copy.
+        onMessage: (m) => reply ??= m.slice(),
+        onStatus: (status) => {
+          // A call that failed before the server ended it is cancelled.
+          if (stream && !stream.done) conn.reset(stream, ErrorCode.CANCEL);
+          if (status.code !== GrpcCode.OK) {
+            reject(new GrpcCallError(status.code, statusText(status.code, status.details)));
+          } else if (reply === undefined) {
+            reject(new GrpcCallError(GrpcCode.INTERNAL, NO_REPLY));
+          } else resolve(reply);
         },
-      );
+      });
+      try {
+        stream = conn.request(block, false, reader);
+      } catch (e) {
+        // The connection went away (GOAWAY) between connection() and here.
+        return reject(new GrpcCallError(GrpcCode.UNAVAILABLE, (e as Error).message));
+      }
+      stream.sendData(frameMessage(request, "none"), true);
     });
   }
 
-  close(): void {
-    this.#client.close();
+  close(): Promise<void> {
+    return this.#endpoint.close();
   }
 }
