@@ -30,8 +30,8 @@ export function grpcCodeName(code: number): string {
 
 /**
  * UNAVAILABLE is what gRPC clients report for refused, reset or lost connections (ours too,
- * see failureStatus in h2_grpc_call.ts), so it counts as a transport failure (Triton also uses it for a model that is not ready, which a load
- * tester cannot tell apart). CANCELLED is ours only when we closed the channel; a server
+ * see failureStatus in h2_grpc_call.ts), so it counts as a transport failure (Triton also uses
+ * it for a model that is not ready, which a load tester cannot tell apart). CANCELLED is ours only when we closed the channel; a server
  * cancelling a request is a server error like any other status.
  */
 export function outcomeOfStatus(code: number, closedByUs: boolean): Exclude<Outcome, "ok"> {

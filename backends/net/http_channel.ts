@@ -13,7 +13,7 @@ import {
   type HttpResponse,
   ProtocolError,
   TransportError,
-} from "./http_connection.ts";
+} from "../../wire/http1/connection.ts";
 import type { ServerTarget } from "./http_url.ts";
 
 /** A request prepared once as its complete HTTP/1.1 bytes. */

@@ -31,7 +31,7 @@ import {
 } from "./proto.ts";
 import { encodePredictRequest, modelSpec } from "./request.ts";
 import { modelInfoFromSignature, signatureDefs } from "./signature.ts";
-import type { TlsMaterial } from "../net/tls_connect.ts";
+import type { TlsMaterial } from "../../wire/net/tls_connect.ts";
 
 /** TF Serving's gRPC port, used when -u names a host without one. */
 export const TF_GRPC_PORT = 8500;

@@ -17,7 +17,7 @@ import { RunError } from "../../core/errors.ts";
 import { ControlClient } from "../triton/control_client.ts";
 import { METADATA_FAILED } from "../net/control_errors.ts";
 import { HttpChannel } from "../net/http_channel.ts";
-import { ProtocolError, TransportError } from "../net/http_connection.ts";
+import { ProtocolError, TransportError } from "../../wire/http1/connection.ts";
 import { resolveHttpTarget, type ServerTarget } from "../net/http_url.ts";
 import { headerBlock } from "../triton/infer_request.ts";
 import { DEFAULT_SIGNATURE } from "./proto.ts";

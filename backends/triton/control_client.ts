@@ -5,7 +5,7 @@
  */
 import type { Clock } from "../../core/clock.ts";
 import { errorTextOf } from "../net/http_channel.ts";
-import { HttpConnection, type HttpResponse } from "../net/http_connection.ts";
+import { HttpConnection, type HttpResponse } from "../../wire/http1/connection.ts";
 import type { ServerTarget } from "../net/http_url.ts";
 import { encodeControlRequest } from "./infer_request.ts";
 

@@ -30,7 +30,7 @@ import { GrpcCode } from "../net/grpc_status.ts";
 import type { GrpcCompression } from "../net/grpc_compression.ts";
 import { CONFIG_FAILED, METADATA_FAILED, STATS_FAILED } from "../net/control_errors.ts";
 import { H2Endpoint } from "../net/h2_endpoint.ts";
-import type { TlsMaterial } from "../net/tls_connect.ts";
+import type { TlsMaterial } from "../../wire/net/tls_connect.ts";
 import { requestHeaderBlock } from "../net/h2_grpc_call.ts";
 import { H2StreamChannel } from "./h2_stream_channel.ts";
 import { H2UnaryChannel } from "./h2_unary_channel.ts";

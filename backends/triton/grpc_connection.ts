@@ -6,7 +6,8 @@ import type { TlsOptions } from "../../core/backend.ts";
 import { RunError } from "../../core/errors.ts";
 import { compressionOf, type GrpcCompression } from "../net/grpc_compression.ts";
 import { isHttpsUrl, parseServerUrl } from "../net/http_url.ts";
-import { loadTls, type TlsMaterial } from "../net/tls_connect.ts";
+import type { TlsMaterial } from "../../wire/net/tls_connect.ts";
+import { loadTls } from "../net/tls_files.ts";
 import type { GrpcTarget } from "./grpc_control.ts";
 
 /** Triton's gRPC port, used when -u names a host without one. */

@@ -12,10 +12,10 @@ import { requestHeaderBlock } from "../net/h2_grpc_call.ts";
 import { frameMessage } from "../net/grpc_compression.ts";
 import { GrpcResponseReader } from "../net/grpc_response.ts";
 import { GrpcCode, statusText } from "../net/grpc_status.ts";
-import { probeTls, type TlsMaterial } from "../net/tls_connect.ts";
+import { probeTls, type TlsMaterial } from "../../wire/net/tls_connect.ts";
 import { PREFACE, settingsFrame } from "../../wire/h2/frames.ts";
 import { concat } from "../../wire/h2/writer.ts";
-import { TransportError } from "../net/transport_error.ts";
+import { TransportError } from "../../wire/net/transport_error.ts";
 import { type ProtoObject, type TritonMethodName, tritonRpc } from "./grpc_proto.ts";
 
 /** What a probe sends: the connection preface and an empty SETTINGS. */
@@ -55,7 +55,7 @@ export class GrpcControl {
   /**
    * A server refusing our client certificate (TLS 1.3) says so in an alert after the
    * handshake, which the HTTP/2 connection would only see as a lost connection. One probe
-   * exchange first turns that alert into the clear one-line reason (tls_connect.ts).
+   * exchange first turns that alert into the clear one-line reason (wire/net/tls_connect.ts).
    */
   #checkTls(): Promise<void> {
     const tls = this.tls;

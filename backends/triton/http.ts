@@ -19,7 +19,7 @@ import { RunError } from "../../core/errors.ts";
 import { ControlClient, type JsonReply } from "./control_client.ts";
 import { CONFIG_FAILED, METADATA_FAILED, STATS_FAILED } from "../net/control_errors.ts";
 import { HttpChannel, isSuccess } from "../net/http_channel.ts";
-import { ProtocolError, TransportError } from "../net/http_connection.ts";
+import { ProtocolError, TransportError } from "../../wire/http1/connection.ts";
 import { resolveHttpTarget, type ServerTarget } from "../net/http_url.ts";
 import { encodeInferRequest, inferPath } from "./infer_request.ts";
 import { asArray, asObject, type JsonObject } from "./json_fields.ts";

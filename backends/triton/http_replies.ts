@@ -3,7 +3,7 @@
  * success if its body starts like an inference response, an error reply carries the server's
  * {"error"} text, and captured outputs are decoded from the JSON (or shared memory).
  */
-import type { HttpResponse } from "../net/http_connection.ts";
+import type { HttpResponse } from "../../wire/http1/connection.ts";
 import { type HttpReplies, isSuccess, serverErrorText } from "../net/http_channel.ts";
 import { captureHttpOutputs } from "./http_outputs.ts";
 import { PreparedInfer } from "./infer_request.ts";

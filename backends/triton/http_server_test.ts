@@ -9,7 +9,7 @@ import {
 import { RequestRecord } from "../../core/measure/record.ts";
 import { startServer } from "../../server/mod.ts";
 import { toReply } from "./control_client.ts";
-import { HttpConnection } from "../net/http_connection.ts";
+import { HttpConnection } from "../../wire/http1/connection.ts";
 import { parseServerUrl } from "../net/http_url.ts";
 import type { PreparedInfer } from "./infer_request.ts";
 import { NO_CONFIG_NOTE, NO_STATS_NOTE, UNKNOWN_MAX_BATCH_SIZE } from "./model_info.ts";

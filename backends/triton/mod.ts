@@ -1,6 +1,7 @@
 /**
  * The "triton" service kind: Triton and KServe v2 servers over HTTP (hand-written HTTP/1.1
- * client) or gRPC (hand-written HTTP/2 client), chosen by -i. One factory, so the registry loads one module.
+ * client) or gRPC (hand-written HTTP/2 client), chosen by -i. One factory, so the registry
+ * loads one module.
  */
 import {
   type Backend,
