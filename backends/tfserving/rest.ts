@@ -14,12 +14,12 @@ import type {
 } from "../../core/backend.ts";
 import { type Clock, systemClock } from "../../core/clock.ts";
 import { RunError } from "../../core/errors.ts";
-import { ControlClient } from "../triton/control_client.ts";
+import { ControlClient } from "../net/control_client.ts";
 import { METADATA_FAILED } from "../net/control_errors.ts";
 import { HttpChannel } from "../net/http_channel.ts";
 import { ProtocolError, TransportError } from "../../wire/http1/connection.ts";
 import { resolveHttpTarget, type ServerTarget } from "../net/http_url.ts";
-import { headerBlock } from "../triton/infer_request.ts";
+import { headerBlock } from "../net/http_request.ts";
 import { DEFAULT_SIGNATURE } from "./proto.ts";
 import { restPredictBody } from "./request.ts";
 import { PreparedRestPredict, restReplies } from "./rest_replies.ts";
@@ -74,7 +74,7 @@ export class TfServingRestBackend implements Backend {
     const body = utf8.encode(restPredictBody(spec, this.#signature));
     const head = utf8.encode(
       `POST ${restModelPath(spec.model, spec.version)}:predict HTTP/1.1\r\n` +
-        headerBlock({ hostHeader: this.#target.hostHeader, headers: this.options.headers }, [
+        headerBlock({ headers: this.options.headers }, [
           ["Host", this.#target.hostHeader],
           ["Content-Type", "application/json"],
           ["Content-Length", String(body.length)],

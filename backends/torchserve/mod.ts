@@ -17,7 +17,7 @@ import {
 } from "../../core/backend.ts";
 import { type Clock, systemClock } from "../../core/clock.ts";
 import { RunError } from "../../core/errors.ts";
-import { ControlClient } from "../triton/control_client.ts";
+import { ControlClient } from "../net/control_client.ts";
 import { ProtocolError, TransportError } from "../../wire/http1/connection.ts";
 import { resolveHttpTarget, type ServerTarget } from "../net/http_url.ts";
 import { HttpChannel } from "../net/http_channel.ts";

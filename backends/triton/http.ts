@@ -16,7 +16,7 @@ import {
 } from "../../core/backend.ts";
 import { type Clock, systemClock } from "../../core/clock.ts";
 import { RunError } from "../../core/errors.ts";
-import { ControlClient, type JsonReply } from "./control_client.ts";
+import { ControlClient, type JsonReply } from "../net/control_client.ts";
 import { CONFIG_FAILED, METADATA_FAILED, STATS_FAILED } from "../net/control_errors.ts";
 import { HttpChannel, isSuccess } from "../net/http_channel.ts";
 import { ProtocolError, TransportError } from "../../wire/http1/connection.ts";

@@ -8,7 +8,7 @@ import {
 } from "../../core/backend.ts";
 import { RequestRecord } from "../../core/measure/record.ts";
 import { startServer } from "../../server/mod.ts";
-import { toReply } from "./control_client.ts";
+import { toReply } from "../net/control_client.ts";
 import { HttpConnection } from "../../wire/http1/connection.ts";
 import { parseServerUrl } from "../net/http_url.ts";
 import type { PreparedInfer } from "./infer_request.ts";

@@ -138,7 +138,8 @@ export function tlsAlertFailure(
 
 /**
  * Opens a connection, sends `hello` and waits for the server's first bytes: proves the whole
- * TLS exchange (client certificate included) before a library that reports it poorly is used.
+ * TLS exchange (client certificate included) before a connection that would report a refusal
+ * only as a lost connection is used.
  */
 export async function probeTls(
   hostname: string,

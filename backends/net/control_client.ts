@@ -1,13 +1,14 @@
 /**
- * Control-plane GETs (server metadata, model metadata/config, statistics) on their own
+ * Control-plane calls of the HTTP service kinds (Triton metadata, config, statistics and
+ * shared-memory registration; TorchServe's /ping; TF Serving's metadata) on their own
  * keep-alive connection, so they never disturb the timing of inference channels. Calls are
  * serialized because one HTTP/1.1 connection carries one exchange at a time.
  */
 import type { Clock } from "../../core/clock.ts";
-import { errorTextOf } from "../net/http_channel.ts";
+import { errorTextOf } from "./http_channel.ts";
 import { HttpConnection, type HttpResponse } from "../../wire/http1/connection.ts";
-import type { ServerTarget } from "../net/http_url.ts";
-import { encodeControlRequest } from "./infer_request.ts";
+import type { ServerTarget } from "./http_url.ts";
+import { encodeControlRequest } from "./http_request.ts";
 
 export interface JsonReply {
   status: number;
