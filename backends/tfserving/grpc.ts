@@ -13,8 +13,8 @@ import type {
 } from "../../core/backend.ts";
 import { type Clock, systemClock } from "../../core/clock.ts";
 import { RunError } from "../../core/errors.ts";
-import { grpcMetadata, grpcTarget, grpcTls } from "../triton/grpc_connection.ts";
-import { GrpcCallError, GrpcControl, type GrpcTarget } from "../triton/grpc_control.ts";
+import { grpcMetadata, type GrpcTarget, grpcTarget, grpcTls } from "../net/grpc_target.ts";
+import { GrpcCallError, GrpcControl } from "../net/grpc_control.ts";
 import type { PreparedGrpcInfer } from "../triton/grpc_infer_request.ts";
 import { METADATA_FAILED } from "../net/control_errors.ts";
 import { requestHeaderBlock } from "../net/h2_grpc_call.ts";
@@ -69,7 +69,7 @@ export class TfServingGrpcBackend implements Backend {
         metadata_field: [SIGNATURE_DEF_FIELD],
       });
       reply = m.GetModelMetadataResponse.decode(
-        await this.#control.callPath(METADATA_PATH, request),
+        await this.#control.call(METADATA_PATH, request),
       );
     } catch (e) {
       if (e instanceof GrpcCallError) throw new RunError(METADATA_FAILED + e.message);

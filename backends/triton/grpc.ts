@@ -17,14 +17,21 @@ import type {
 } from "../../core/backend.ts";
 import { type Clock, systemClock } from "../../core/clock.ts";
 import { RunError } from "../../core/errors.ts";
-import { grpcMetadata, grpcTarget, grpcTls, parseCompression } from "./grpc_connection.ts";
-import { GrpcCallError, GrpcControl, type GrpcTarget } from "./grpc_control.ts";
+import {
+  grpcMetadata,
+  type GrpcTarget,
+  grpcTarget,
+  grpcTls,
+  parseCompression,
+} from "../net/grpc_target.ts";
+import { GrpcCallError, GrpcControl } from "../net/grpc_control.ts";
 import { encodeGrpcInferRequest } from "./grpc_infer_request.ts";
 import {
   MODEL_INFER_PATH,
   MODEL_STREAM_INFER_PATH,
   type ProtoObject,
   type TritonMethodName,
+  tritonRpc,
 } from "./grpc_proto.ts";
 import { GrpcCode } from "../net/grpc_status.ts";
 import type { GrpcCompression } from "../net/grpc_compression.ts";
@@ -39,6 +46,9 @@ import { NO_STATS_NOTE, normalizeModelInfo } from "./model_info.ts";
 import { parseModelStats } from "./model_stats.ts";
 import { ShmChannel, shmRegionsFor } from "./shm_channel.ts";
 import type { ShmRegions } from "./shm_regions.ts";
+
+/** Triton's gRPC port, used when -u names a host without one. */
+export const DEFAULT_GRPC_PORT = 8001;
 
 /**
  * Inference channels per HTTP/2 connection. Measured against the reference server (1-64
@@ -84,7 +94,7 @@ export class TritonGrpcBackend implements Backend, ServerStatsCapability {
     private readonly clock: Clock,
     tuning: GrpcTuning = {},
   ) {
-    this.#target = grpcTarget(options.url);
+    this.#target = grpcTarget(options.url, DEFAULT_GRPC_PORT);
     this.#tls = grpcTls(options.url, options.tls);
     this.#metadata = grpcMetadata(options.headers);
     this.#compression = parseCompression(options.grpcCompression);
@@ -186,7 +196,7 @@ export class TritonGrpcBackend implements Backend, ServerStatsCapability {
     if (this.#extensions) return;
     let list: unknown[] = [];
     try {
-      list = asArray((await this.#control.call("ServerMetadata", {})).extensions);
+      list = asArray((await this.#call("ServerMetadata", {})).extensions);
     } catch (e) {
       if (!(e instanceof GrpcCallError) || e.code === GrpcCode.UNAVAILABLE) {
         throw new RunError(prefix + (e as Error).message);
@@ -202,7 +212,7 @@ export class TritonGrpcBackend implements Backend, ServerStatsCapability {
    */
   async #config(request: ProtoObject): Promise<JsonObject | undefined> {
     try {
-      const reply = await this.#control.call("ModelConfig", request);
+      const reply = await this.#call("ModelConfig", request);
       // An all-default config may come back as an empty message.
       return asObject(reply.config) ?? {};
     } catch (e) {
@@ -216,9 +226,15 @@ export class TritonGrpcBackend implements Backend, ServerStatsCapability {
     }
   }
 
+  /** One control RPC, its messages encoded and decoded here; rejects with GrpcCallError. */
+  async #call(name: TritonMethodName, request: ProtoObject): Promise<ProtoObject> {
+    const rpc = tritonRpc(name);
+    return rpc.response.decode(await this.#control.call(rpc.path, rpc.request.encode(request)));
+  }
+
   async #rpc(name: TritonMethodName, request: ProtoObject, prefix: string): Promise<ProtoObject> {
     try {
-      return await this.#control.call(name, request);
+      return await this.#call(name, request);
     } catch (e) {
       if (e instanceof GrpcCallError) throw new RunError(prefix + e.message);
       throw e;

@@ -4,11 +4,11 @@ import type { BackendOptions } from "../../core/backend.ts";
 import { systemClock } from "../../core/clock.ts";
 import { RunError } from "../../core/errors.ts";
 import { RequestRecord } from "../../core/measure/record.ts";
-import { grpcAddress, parseCompression } from "./grpc_connection.ts";
+import { grpcAddress, parseCompression } from "../net/grpc_target.ts";
 import type { PreparedGrpcInfer } from "./grpc_infer_request.ts";
 import { type PeerOptions, startPeer } from "./testing/grpc_peer.ts";
 import { NO_CONFIG_NOTE, NO_STATS_NOTE, UNKNOWN_MAX_BATCH_SIZE } from "./model_info.ts";
-import { createTritonGrpc, TritonGrpcBackend } from "./grpc.ts";
+import { createTritonGrpc, DEFAULT_GRPC_PORT, TritonGrpcBackend } from "./grpc.ts";
 import { startServer } from "../../server/mod.ts";
 import { simpleSpec } from "../../conformance/fixture.ts";
 
@@ -230,11 +230,11 @@ Deno.test("channels share a connection up to the limit; closed channels free the
 });
 
 Deno.test("options: addresses, compression names and header names are checked", () => {
-  assert.equal(grpcAddress("localhost"), "127.0.0.1:8001");
-  assert.equal(grpcAddress("example.org:9000"), "example.org:9000");
-  assert.equal(grpcAddress("[::1]:8001"), "[::1]:8001");
-  assert.equal(grpcAddress("http://10.0.0.1"), "10.0.0.1:8001");
-  assert.throws(() => grpcAddress("host:"), RunError);
+  assert.equal(grpcAddress("localhost", DEFAULT_GRPC_PORT), "127.0.0.1:8001");
+  assert.equal(grpcAddress("example.org:9000", DEFAULT_GRPC_PORT), "example.org:9000");
+  assert.equal(grpcAddress("[::1]:8001", DEFAULT_GRPC_PORT), "[::1]:8001");
+  assert.equal(grpcAddress("http://10.0.0.1", DEFAULT_GRPC_PORT), "10.0.0.1:8001");
+  assert.throws(() => grpcAddress("host:", DEFAULT_GRPC_PORT), RunError);
   assert.equal(parseCompression(undefined), "none");
   assert.equal(parseCompression("Deflate"), "deflate");
   assert.throws(() => parseCompression("brotli"), /unsupported gRPC compression algorithm/);

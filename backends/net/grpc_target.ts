@@ -1,23 +1,27 @@
 /**
- * What every gRPC connection of a backend shares: the target from -u, -H headers as call
- * metadata, TLS from --ssl-grpc-*, and the request compression.
+ * What every gRPC connection of a backend (Triton, TF Serving) shares: the target from -u, -H
+ * headers as call metadata, TLS from --ssl-grpc-*, and the request compression.
  */
 import type { TlsOptions } from "../../core/backend.ts";
 import { RunError } from "../../core/errors.ts";
-import { compressionOf, type GrpcCompression } from "../net/grpc_compression.ts";
-import { isHttpsUrl, parseServerUrl } from "../net/http_url.ts";
+import { compressionOf, type GrpcCompression } from "./grpc_compression.ts";
+import { isHttpsUrl, parseServerUrl } from "./http_url.ts";
 import type { TlsMaterial } from "../../wire/net/tls_connect.ts";
-import { loadTls } from "../net/tls_files.ts";
-import type { GrpcTarget } from "./grpc_control.ts";
+import { loadTls } from "./tls_files.ts";
 
-/** Triton's gRPC port, used when -u names a host without one. */
-export const DEFAULT_GRPC_PORT = 8001;
+/** Where a backend's gRPC calls go: the dialled host and port, and the :authority they carry. */
+export interface GrpcTarget {
+  hostname: string;
+  port: number;
+  /** "host:port" as written (IPv6 in brackets). */
+  authority: string;
+}
 
 /**
  * "host:port" from `host[:port]` (an http:// prefix is tolerated); `defaultPort` is the
- * server's well-known port (Triton's unless the service kind says otherwise).
+ * service kind's well-known port.
  */
-export function grpcAddress(url: string, defaultPort = DEFAULT_GRPC_PORT): string {
+export function grpcAddress(url: string, defaultPort: number): string {
   const target = parseServerUrl(url);
   const hasPort = /:\d+$/.test(target.hostHeader);
   const port = hasPort ? target.port : defaultPort;
@@ -26,7 +30,7 @@ export function grpcAddress(url: string, defaultPort = DEFAULT_GRPC_PORT): strin
 }
 
 /** The address to dial and the :authority calls carry, from -u. */
-export function grpcTarget(url: string, defaultPort = DEFAULT_GRPC_PORT): GrpcTarget {
+export function grpcTarget(url: string, defaultPort: number): GrpcTarget {
   const authority = grpcAddress(url, defaultPort);
   const at = authority.lastIndexOf(":");
   const hostname = authority.slice(0, at).replace(/^\[(.*)\]$/, "$1");

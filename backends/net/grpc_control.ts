@@ -1,22 +1,22 @@
 /**
- * Control-plane RPCs (server metadata, model metadata/config, statistics, shared-memory
- * registration) as unary calls on an HTTP/2 connection of their own, so they never queue
- * behind inference streams. Messages are encoded and fully decoded with protobufjs: these
- * calls are rare. TF Serving's GetModelMetadata uses the same calls by path.
+ * Control-plane RPCs (Triton's metadata, config, statistics and shared-memory registration,
+ * TF Serving's GetModelMetadata) as unary calls on an HTTP/2 connection of their own, so they
+ * never queue behind inference streams. The caller encodes and decodes the messages: these
+ * calls are rare.
  */
 import { ErrorCode } from "../../wire/h2/frames.ts";
-import type { H2ClientConnection } from "../net/h2_client.ts";
-import type { ClientStream } from "../net/h2_client_stream.ts";
-import { H2Endpoint } from "../net/h2_endpoint.ts";
-import { requestHeaderBlock } from "../net/h2_grpc_call.ts";
-import { frameMessage } from "../net/grpc_compression.ts";
-import { GrpcResponseReader } from "../net/grpc_response.ts";
-import { GrpcCode, statusText } from "../net/grpc_status.ts";
+import type { H2ClientConnection } from "./h2_client.ts";
+import type { ClientStream } from "./h2_client_stream.ts";
+import { H2Endpoint } from "./h2_endpoint.ts";
+import { requestHeaderBlock } from "./h2_grpc_call.ts";
+import { frameMessage } from "./grpc_compression.ts";
+import { GrpcResponseReader } from "./grpc_response.ts";
+import { GrpcCode, statusText } from "./grpc_status.ts";
 import { probeTls, type TlsMaterial } from "../../wire/net/tls_connect.ts";
 import { PREFACE, settingsFrame } from "../../wire/h2/frames.ts";
 import { concat } from "../../wire/h2/writer.ts";
 import { TransportError } from "../../wire/net/transport_error.ts";
-import { type ProtoObject, type TritonMethodName, tritonRpc } from "./grpc_proto.ts";
+import type { GrpcTarget } from "./grpc_target.ts";
 
 /** What a probe sends: the connection preface and an empty SETTINGS. */
 const HELLO = concat(PREFACE, settingsFrame([]));
@@ -28,14 +28,6 @@ export class GrpcCallError extends Error {
   constructor(readonly code: number, message: string) {
     super(message);
   }
-}
-
-/** Where control calls go: the dialled host and port, and the :authority they carry. */
-export interface GrpcTarget {
-  hostname: string;
-  port: number;
-  /** "host:port" as written (IPv6 in brackets). */
-  authority: string;
 }
 
 export class GrpcControl {
@@ -64,17 +56,11 @@ export class GrpcControl {
     return this.#tlsChecked ??= probeTls(hostname, port, tls, ["h2"], HELLO);
   }
 
-  /** Rejects with GrpcCallError for any non-OK status. */
-  async call(name: TritonMethodName, request: ProtoObject): Promise<ProtoObject> {
-    const rpc = tritonRpc(name);
-    return rpc.response.decode(await this.callPath(rpc.path, rpc.request.encode(request)));
-  }
-
   /**
-   * Any unary RPC by path: the request message's bytes in, the reply's out. Rejects with
+   * One unary RPC by path: the request message's bytes in, the reply's out. Rejects with
    * GrpcCallError for a non-OK status, UNAVAILABLE when the server cannot be reached.
    */
-  async callPath(path: string, request: Uint8Array): Promise<Uint8Array> {
+  async call(path: string, request: Uint8Array): Promise<Uint8Array> {
     let conn: H2ClientConnection;
     try {
       await this.#checkTls();
