@@ -1,12 +1,14 @@
 /**
- * Throughput of one TritonChannel sending a prepared request in a closed loop against a trivial
+ * Throughput of one HTTP channel (Triton replies) sending a prepared request in a closed loop against a trivial
  * raw server (canned 200 reply) running in a Worker, so client and server do not share an
  * event loop. Run: npx -y deno@2.9.6 run -A scripts/bench_channel.ts [seconds] [channels]
  * Prints requests/s; it is a measurement, not a test.
  */
 import { RequestRecord } from "../core/measure/record.ts";
 import { encodeInferRequest } from "../backends/triton/infer_request.ts";
-import { TritonChannel } from "../backends/triton/http_channel.ts";
+import { HttpChannel } from "../backends/net/http_channel.ts";
+import { tritonReplies } from "../backends/triton/http_replies.ts";
+import type { PreparedInfer } from "../backends/triton/infer_request.ts";
 
 const BODY = '{"model_name":"simple","model_version":"1","outputs":[]}';
 const REPLY = new TextEncoder().encode(
@@ -75,8 +77,8 @@ async function main(): Promise<void> {
     worker.onmessage = (e: MessageEvent<number>) => resolve(e.data);
   });
   const target = { hostname: "127.0.0.1", port, hostHeader: "127.0.0.1" };
-  const chs = Array.from({ length: channels }, () => new TritonChannel(target));
-  const loop = async (ch: TritonChannel, ms: number) => {
+  const chs = Array.from({ length: channels }, () => new HttpChannel(target, tritonReplies(false)));
+  const loop = async (ch: HttpChannel<PreparedInfer>, ms: number) => {
     const rec = new RequestRecord();
     const t0 = performance.now();
     let n = 0;

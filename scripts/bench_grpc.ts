@@ -1,11 +1,10 @@
 /**
  * The bench's gRPC rows: the Triton gRPC backend's channels in a closed loop against the
  * reference server (a child process, zero compute), unary and streaming, at 16 and 64
- * channels, for the default transport (h2) and grpc-js; measured by
+ * channels, with requests sent as they are and gzip-compressed; measured by
  * scripts/bench_grpc_channel.ts. Also the printed section.
  */
 import { type GrpcBenchPlan, type GrpcBenchRow, grpcBenchRows } from "./bench_grpc_channel.ts";
-import { GRPC_INFER_TRANSPORT } from "../backends/triton/grpc.ts";
 import { alignColumns } from "./bench_table.ts";
 
 export const GRPC_TITLE =
@@ -21,12 +20,11 @@ export interface GrpcSection {
 }
 
 export function grpcPlan(quick: boolean): GrpcBenchPlan {
-  const other = GRPC_INFER_TRANSPORT === "h2" ? "grpc-js" : "h2";
   return {
     seconds: quick ? 1 : 3,
     modes: ["unary", "stream"],
     channels: [16, 64],
-    transports: [GRPC_INFER_TRANSPORT, other],
+    compressions: ["none", "gzip"],
   };
 }
 
@@ -43,7 +41,7 @@ export async function runGrpcSection(
   plan: GrpcBenchPlan,
   log: (line: string) => void,
 ): Promise<GrpcSection> {
-  log(`gRPC rows: ${plan.seconds} s each, transports ${plan.transports.join(", ")} ...`);
+  log(`gRPC rows: ${plan.seconds} s each, compression ${plan.compressions.join(", ")} ...`);
   const rows = await grpcBenchRows(plan, log);
   return {
     date: new Date().toISOString(),
@@ -55,7 +53,7 @@ export async function runGrpcSection(
 }
 
 function label(r: GrpcBenchRow): string {
-  return `gRPC ${r.transport} ${r.mode} at ${r.channels} channels`;
+  return `gRPC ${r.compression} ${r.mode} at ${r.channels} channels`;
 }
 
 /** A row with failed requests is invalid. */
@@ -64,7 +62,7 @@ export function grpcProblems(rows: GrpcBenchRow[]): string[] {
 }
 
 const HEADER = [
-  "transport",
+  "compression",
   "mode",
   "channels",
   "conns",
@@ -78,7 +76,7 @@ export function grpcLines(rows: GrpcBenchRow[]): string[] {
   const cells = [HEADER];
   for (const r of rows) {
     cells.push([
-      r.transport,
+      r.compression,
       r.mode,
       String(r.channels),
       String(r.connections),

@@ -1,14 +1,11 @@
 /**
  * Throughput of the gRPC backend's channels in a closed loop against the reference server
  * (zero compute): unary and streaming, 1/4/16 channels, channels spread over one or several
- * HTTP/2 connections. It is a measurement, not a test.
+ * HTTP/2 connections, requests sent as they are or compressed. It is a measurement, not a test.
  * Run: npx -y deno@2.9.6 run -A scripts/bench_grpc_channel.ts [seconds] [unary|stream]...
- *      [channels=1,4,16] [per=CHANNELS_PER_CONNECTION,...] [transports=grpc-js,h2]
+ *      [channels=1,4,16] [per=CHANNELS_PER_CONNECTION,...] [compressions=none,gzip,deflate]
  *
- * The server runs as a child process so client and server CPU are read apart, and it is
- * killed before the client closes: Deno 2.9.6's node:http2 (which grpc-js uses) aborts the
- * whole process when a session that carried more than 100 streams receives GOAWAY, and a
- * server that shuts down gracefully may send one.
+ * The server runs as a child process so client and server CPU are read apart.
  *
  * `deno task bench` runs it through {@link grpcBenchRows} (scripts/bench_grpc.ts).
  */
@@ -19,17 +16,14 @@ import { mainThreadCpuReader } from "../core/measure/cpu_time.ts";
 import { RequestRecord } from "../core/measure/record.ts";
 import { procCpuSeconds } from "./bench_proc.ts";
 import { simpleSpec } from "../conformance/fixture.ts";
-import {
-  GRPC_CHANNELS_PER_CONNECTION,
-  type GrpcInferTransport,
-  TritonGrpcBackend,
-} from "../backends/triton/grpc.ts";
+import { GRPC_CHANNELS_PER_CONNECTION, TritonGrpcBackend } from "../backends/triton/grpc.ts";
+import type { GrpcCompression } from "../backends/net/grpc_compression.ts";
 
 export type GrpcBenchMode = "unary" | "stream";
 
-/** One closed-loop measurement: `channels` channels of one transport for `seconds`. */
+/** One closed-loop measurement: `channels` channels with one compression for `seconds`. */
 export interface GrpcBenchRow {
-  transport: GrpcInferTransport;
+  compression: GrpcCompression;
   mode: GrpcBenchMode;
   channels: number;
   connections: number;
@@ -44,12 +38,12 @@ export interface GrpcBenchRow {
   failed: number;
 }
 
-/** Which rows {@link grpcBenchRows} measures: every mode × channel count × transport. */
+/** Which rows {@link grpcBenchRows} measures: every mode × channel count × compression. */
 export interface GrpcBenchPlan {
   seconds: number;
   modes: GrpcBenchMode[];
   channels: number[];
-  transports: GrpcInferTransport[];
+  compressions: GrpcCompression[];
   /** Channels per HTTP/2 connection; default: the backend's. */
   perConnection?: number[];
 }
@@ -102,12 +96,15 @@ async function measure(
   channels: number,
   perConnection: number,
   seconds: number,
-  transport: GrpcInferTransport,
+  compression: GrpcCompression,
 ): Promise<{ row: GrpcBenchRow; backend: TritonGrpcBackend }> {
-  const options = tritonOptions(server.url, { protocol: "grpc", streaming });
+  const options = tritonOptions(server.url, {
+    protocol: "grpc",
+    streaming,
+    grpcCompression: compression,
+  });
   const backend = new TritonGrpcBackend(options, systemClock, {
     channelsPerConnection: perConnection,
-    transport,
   });
   await backend.describe("simple", "");
   const prepared = backend.prepare(simpleSpec(1));
@@ -124,7 +121,7 @@ async function measure(
   const serverCpuUs = (await procCpuSeconds(server.child.pid) - serverCpu0) * 1e6;
   const n = parts.reduce((a, p) => a + p.n, 0);
   const row: GrpcBenchRow = {
-    transport,
+    compression,
     mode: streaming ? "stream" : "unary",
     channels,
     connections: Math.ceil(channels / perConnection),
@@ -148,21 +145,19 @@ async function measureRow(
   channels: number,
   perConnection: number,
   seconds: number,
-  transport: GrpcInferTransport,
+  compression: GrpcCompression,
 ): Promise<GrpcBenchRow> {
   const server = await startServerProcess();
   try {
     const streaming = mode === "stream";
-    const m = await measure(server, streaming, channels, perConnection, seconds, transport);
-    // Kill first: the client's GOAWAY would abort the server (see above).
-    server.child.kill("SIGKILL");
-    await server.child.status;
+    const m = await measure(server, streaming, channels, perConnection, seconds, compression);
     await m.backend.close();
     return m.row;
   } finally {
     try {
       server.child.kill("SIGKILL");
     } catch { /* already gone */ }
+    await server.child.status;
   }
 }
 
@@ -170,14 +165,14 @@ async function measureRow(
 export function formatGrpcRow(row: GrpcBenchRow): string {
   const channels = String(row.channels).padStart(2);
   const connections = String(row.connections).padStart(2);
-  return `${row.transport.padEnd(7)} ${row.mode.padEnd(6)} channels=${channels} ` +
+  return `${row.compression.padEnd(7)} ${row.mode.padEnd(6)} channels=${channels} ` +
     `connections=${connections}: ${row.rate} infer/s, ` +
     `CPU us/request client ${row.cpuUsPerRequest} server ${row.serverCpuUsPerRequest}, ` +
     `${row.failed} failed`;
 }
 
 /**
- * Measures every mode × channel count × connection spread × transport, one at a time, each
+ * Measures every mode × channel count × connection spread × compression, one at a time, each
  * against its own server process; `log` gets each row as it is made.
  */
 export async function grpcBenchRows(
@@ -188,8 +183,8 @@ export async function grpcBenchRows(
   for (const mode of plan.modes) {
     for (const channels of plan.channels) {
       const spreads = plan.perConnection ?? [GRPC_CHANNELS_PER_CONNECTION];
-      for (const [perConnection, transport] of combos(new Set(spreads), plan.transports)) {
-        const row = await measureRow(mode, channels, perConnection, plan.seconds, transport);
+      for (const [perConnection, compression] of combos(new Set(spreads), plan.compressions)) {
+        const row = await measureRow(mode, channels, perConnection, plan.seconds, compression);
         log(formatGrpcRow(row));
         rows.push(row);
       }
@@ -205,14 +200,14 @@ async function main(): Promise<void> {
   const modes: GrpcBenchMode[] = picked.length > 0 ? picked : ["unary", "stream"];
   const counts = rest.find((a) => a.startsWith("channels="))?.slice(9).split(",").map(Number);
   const per = rest.find((a) => a.startsWith("per="))?.slice(4).split(",").map(Number);
-  const transports = (rest.find((a) => a.startsWith("transports="))?.slice(11).split(",") ??
-    ["grpc-js"]) as GrpcInferTransport[];
+  const compressions = (rest.find((a) => a.startsWith("compressions="))?.slice(13).split(",") ??
+    ["none"]) as GrpcCompression[];
   const log = (line: string) => console.log(line);
   for (const mode of modes) {
     for (const channels of counts ?? [1, 4, 16]) {
       // By default each count also spread over connections of 16, 4 and 1 channels.
       const perConnection = per ?? [channels, 16, 4, 1].filter((p) => p <= channels);
-      const plan = { seconds, modes: [mode], channels: [channels], transports, perConnection };
+      const plan = { seconds, modes: [mode], channels: [channels], compressions, perConnection };
       await grpcBenchRows(plan, log);
     }
   }

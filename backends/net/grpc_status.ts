@@ -1,7 +1,7 @@
 /** gRPC status codes mapped to request outcomes and error text. */
 import type { Outcome } from "../../core/measure/record.ts";
 
-/** The numeric codes of grpc.status, named here to keep this module free of grpc-js. */
+/** gRPC status codes (gRPC's statuscodes document). */
 export const GrpcCode = {
   OK: 0,
   CANCELLED: 1,
@@ -29,9 +29,9 @@ export function grpcCodeName(code: number): string {
 }
 
 /**
- * UNAVAILABLE is what grpc-js reports for refused, reset or lost connections, so it counts
- * as a transport failure (Triton also uses it for a model that is not ready, which a load
- * tester cannot tell apart). CANCELLED is ours only when we closed the channel; a server
+ * UNAVAILABLE is what gRPC clients report for refused, reset or lost connections (ours too,
+ * see failureStatus in h2_grpc_call.ts), so it counts as a transport failure (Triton also uses
+ * it for a model that is not ready, which a load tester cannot tell apart). CANCELLED is ours only when we closed the channel; a server
  * cancelling a request is a server error like any other status.
  */
 export function outcomeOfStatus(code: number, closedByUs: boolean): Exclude<Outcome, "ok"> {
@@ -41,15 +41,8 @@ export function outcomeOfStatus(code: number, closedByUs: boolean): Exclude<Outc
   return "server_error";
 }
 
-/**
- * The server's message as perf_analyzer prints it, or the code's name when it sent none.
- * grpc-js's own connection errors carry a timestamp and an often empty "Resolution note",
- * which would make run output differ from run to run; both are dropped.
- */
+/** The server's message as perf_analyzer prints it, or the code's name when it sent none. */
 export function statusText(code: number, details: string): string {
-  const text = details
-    .replace(/ \(\d{4}-\d\d-\d\dT[\d:.]+Z\)/g, "")
-    .replace(/\.? ?Resolution note: *$/, "")
-    .trim();
+  const text = details.trim();
   return text !== "" ? text : grpcCodeName(code);
 }

@@ -31,8 +31,8 @@ import {
 import { FrameReader } from "../../wire/h2/frame_reader.ts";
 import { concat, FrameWriter } from "../../wire/h2/writer.ts";
 import { ClientStream, type ClientStreamOwner, type StreamListener } from "./h2_client_stream.ts";
-import { openTls, tlsAlertFailure, type TlsMaterial } from "./tls_connect.ts";
-import { connectFailure, ioFailure, TransportError } from "./transport_error.ts";
+import { openTls, tlsAlertFailure, type TlsMaterial } from "../../wire/net/tls_connect.ts";
+import { connectFailure, ioFailure, TransportError } from "../../wire/net/transport_error.ts";
 
 /** Our receive windows: large, so the server rarely waits for a WINDOW_UPDATE. */
 const STREAM_WINDOW = 4 << 20;

@@ -4,7 +4,6 @@
  * dropped connection).
  */
 import assert from "node:assert/strict";
-import { Buffer } from "node:buffer";
 import type { Channel } from "../../core/backend.ts";
 import { systemClock } from "../../core/clock.ts";
 import { RequestRecord } from "../../core/measure/record.ts";
@@ -17,7 +16,8 @@ import { MessageReader, requestHeaderBlock, statusOf } from "./h2_grpc_call.ts";
 import { H2StreamChannel } from "../triton/h2_stream_channel.ts";
 import { H2UnaryChannel } from "../triton/h2_unary_channel.ts";
 import { encodeGrpcInferRequest, type PreparedGrpcInfer } from "../triton/grpc_infer_request.ts";
-import { MODEL_INFER_PATH, MODEL_STREAM_INFER_PATH, tritonMethods } from "../triton/grpc_proto.ts";
+import { MODEL_INFER_PATH, MODEL_STREAM_INFER_PATH } from "../triton/grpc_proto.ts";
+import { tritonRpc } from "../triton/grpc_proto.ts";
 import { GrpcCode } from "./grpc_status.ts";
 
 /** 16 channels x 313 = 5,008 requests. */
@@ -63,7 +63,7 @@ Deno.test("h2 client: a raw unary call returns the simple model's sums and diffe
     });
     assert.deepEqual(trailers, { code: 0, details: "" });
     assert.equal(messages.length, 1);
-    const reply = tritonMethods().ModelInfer.responseDeserialize(Buffer.from(messages[0]));
+    const reply = tritonRpc("ModelInfer").response.decode(messages[0]);
     const raw = reply.raw_output_contents as Uint8Array[];
     const sum = new Int32Array(Uint8Array.from(raw[0]).buffer);
     const diff = new Int32Array(Uint8Array.from(raw[1]).buffer);

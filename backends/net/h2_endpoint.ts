@@ -6,7 +6,7 @@
  * to the first connection with room), so calls are never refused for exceeding the limit.
  */
 import { H2ClientConnection } from "./h2_client.ts";
-import type { TlsMaterial } from "./tls_connect.ts";
+import type { TlsMaterial } from "../../wire/net/tls_connect.ts";
 
 export class H2Endpoint {
   #current: H2ClientConnection | undefined;

@@ -1,19 +1,25 @@
 /**
- * gRPC over the hand-written HTTP/2 client: the request header block built once, the 5-byte length prefix reassembly of response messages, and the status from
- * trailers (gRPC over HTTP/2 protocol spec).
+ * gRPC over the hand-written HTTP/2 client: the request header block built once, the 5-byte
+ * length prefix reassembly of response messages, and the status from trailers (gRPC over
+ * HTTP/2 protocol spec).
  */
 import { encodeHeaders, type HeaderList } from "../../wire/h2/hpack.ts";
 import { ErrorCode } from "../../wire/h2/frames.ts";
 import type { StreamFailure } from "./h2_client_stream.ts";
 import { GrpcCode } from "./grpc_status.ts";
+import { ACCEPT_ENCODING, type GrpcCompression } from "./grpc_compression.ts";
 
 const PREFIX = 5;
 
-/** The fixed part of every call's HEADERS: `path` plus -H metadata, as a re-sendable block. */
+/**
+ * The fixed part of every call's HEADERS: `path`, the request messages' encoding, and -H
+ * metadata, as a re-sendable block.
+ */
 export function requestHeaderBlock(
   path: string,
   authority: string,
   metadata: [string, string][],
+  compression: GrpcCompression = "none",
 ): Uint8Array {
   const list: HeaderList = [
     [":method", "POST"],
@@ -23,12 +29,14 @@ export function requestHeaderBlock(
     ["content-type", "application/grpc"],
     ["te", "trailers"],
     ["user-agent", "perf_analyzer-deno"],
+    ["grpc-accept-encoding", ACCEPT_ENCODING],
   ];
+  if (compression !== "none") list.push(["grpc-encoding", compression]);
   for (const [name, value] of metadata) list.push([name.trim().toLowerCase(), value.trim()]);
   return encodeHeaders(list);
 }
 
-/** A call's final status as grpc-js reports it: code and details. */
+/** A call's final status: code and details. */
 export interface CallStatus {
   code: number;
   details: string;
@@ -47,8 +55,9 @@ export function statusOf(headers: HeaderList): CallStatus | undefined {
 }
 
 /**
- * The status of a stream that died without trailers, mapped as grpc-js maps RST_STREAM codes;
- * a lost connection or a stream refused by GOAWAY is UNAVAILABLE (a transport error).
+ * The status of a stream that died without trailers, RST_STREAM codes mapped as gRPC clients
+ * (grpc-js among them) map them; a lost connection or a stream refused by GOAWAY is
+ * UNAVAILABLE (a transport error).
  */
 export function failureStatus(f: StreamFailure): CallStatus {
   const code = f.resetCode < 0 || f.resetCode === ErrorCode.REFUSED_STREAM
@@ -81,7 +90,7 @@ export function responseProblem(headers: HeaderList): CallStatus | undefined {
     else if (name === "content-type") type = value;
   }
   if (status !== "200") {
-    // grpc-js's mapping of HTTP errors without a grpc-status.
+    // HTTP errors without a grpc-status, mapped as gRPC's http-grpc-status-mapping says.
     const code = status === "400"
       ? GrpcCode.INTERNAL
       : status === "401"
@@ -102,24 +111,23 @@ export function responseProblem(headers: HeaderList): CallStatus | undefined {
 }
 
 /**
- * Splits DATA into gRPC messages. A message inside one chunk is handed over as a view of the
- * chunk (valid during the callback); one spread over chunks is copied together.
+ * Splits DATA into gRPC messages, each with its compressed flag. A message inside one chunk is
+ * handed over as a view of the chunk (valid during the callback); one spread over chunks is
+ * copied together.
  */
 export class MessageReader {
   #head = new Uint8Array(PREFIX);
   #headLen = 0;
   #body: Uint8Array | undefined;
   #bodyLen = 0;
-  /** The compressed flag of a message, which this client never asks for. */
-  compressed = false;
+  #compressed = false;
 
-  constructor(private readonly onMessage: (message: Uint8Array) => void) {}
+  constructor(private readonly onMessage: (message: Uint8Array, compressed: boolean) => void) {}
 
   reset(): void {
     this.#headLen = 0;
     this.#body = undefined;
     this.#bodyLen = 0;
-    this.compressed = false;
   }
 
   /** True when a message was left incomplete. */
@@ -135,8 +143,7 @@ export class MessageReader {
         if (this.#headLen === 0 && chunk.length - at >= PREFIX) {
           const length = readLength(chunk, at);
           if (chunk.length - at - PREFIX >= length) {
-            this.compressed ||= chunk[at] !== 0;
-            this.onMessage(chunk.subarray(at + PREFIX, at + PREFIX + length));
+            this.onMessage(chunk.subarray(at + PREFIX, at + PREFIX + length), chunk[at] !== 0);
             at += PREFIX + length;
             continue;
           }
@@ -146,7 +153,7 @@ export class MessageReader {
         this.#headLen += take;
         at += take;
         if (this.#headLen < PREFIX) return;
-        this.compressed ||= this.#head[0] !== 0;
+        this.#compressed = this.#head[0] !== 0;
         this.#body = new Uint8Array(readLength(this.#head, 0));
         this.#bodyLen = 0;
       }
@@ -158,7 +165,7 @@ export class MessageReader {
       if (this.#bodyLen === body.length) {
         this.#headLen = 0;
         this.#body = undefined;
-        this.onMessage(body);
+        this.onMessage(body, this.#compressed);
       }
     }
   }

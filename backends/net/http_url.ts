@@ -1,7 +1,8 @@
 /** Parses the -u value for the HTTP backend into where to connect and what to send as Host. */
 import type { TlsOptions } from "../../core/backend.ts";
 import { RunError } from "../../core/errors.ts";
-import { DEFAULT_TLS, loadTls, type TlsMaterial } from "./tls_connect.ts";
+import type { TlsMaterial } from "../../wire/net/tls_connect.ts";
+import { DEFAULT_TLS, loadTls } from "./tls_files.ts";
 
 export interface ServerTarget {
   /** Address passed to Deno.connect ("localhost" is pinned to 127.0.0.1). */

@@ -1,8 +1,9 @@
 import { deepStrictEqual as assertEquals, equal, match, ok, throws } from "node:assert/strict";
 import { RunError } from "../../core/errors.ts";
 import { resolveHttpTarget } from "./http_url.ts";
-import { loadTls, tlsAlertFailure } from "./tls_connect.ts";
-import { TransportError } from "./transport_error.ts";
+import { loadTls } from "./tls_files.ts";
+import { tlsAlertFailure } from "../../wire/net/tls_connect.ts";
+import { TransportError } from "../../wire/net/transport_error.ts";
 
 const PEM = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
 const files: Record<string, string> = { "/ca.pem": PEM, "/c.pem": PEM, "/k.pem": PEM };

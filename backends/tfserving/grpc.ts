@@ -1,9 +1,9 @@
 /**
- * TF Serving over gRPC (--service-kind tfserving -i grpc): Predict calls on the hand-written
- * HTTP/2 client with the PredictRequest encoded once, GetModelMetadata on a grpc-js control
- * connection. Unary only, as in perf_analyzer; no server statistics (TF Serving has none).
+ * TF Serving over gRPC (--service-kind tfserving -i grpc): Predict calls and GetModelMetadata
+ * on the hand-written HTTP/2 client (the latter on a connection of its own), with the
+ * PredictRequest encoded once. Unary only, as in perf_analyzer; no server statistics (TF
+ * Serving has none).
  */
-import type { Buffer } from "node:buffer";
 import type {
   Backend,
   BackendOptions,
@@ -14,9 +14,10 @@ import type {
 } from "../../core/backend.ts";
 import { type Clock, systemClock } from "../../core/clock.ts";
 import { RunError } from "../../core/errors.ts";
-import { grpcAddress, grpcTls, headersToMetadata } from "../triton/grpc_connection.ts";
-import { GrpcCallError, GrpcControl } from "../triton/grpc_control.ts";
+import { grpcMetadata, type GrpcTarget, grpcTarget, grpcTls } from "../net/grpc_target.ts";
+import { GrpcCallError, GrpcControl } from "../net/grpc_control.ts";
 import type { PreparedGrpcInfer } from "../triton/grpc_infer_request.ts";
+import { METADATA_FAILED } from "../net/control_errors.ts";
 import { requestHeaderBlock } from "../net/h2_grpc_call.ts";
 import { H2Endpoint } from "../net/h2_endpoint.ts";
 import { H2UnaryChannel } from "../triton/h2_unary_channel.ts";
@@ -32,16 +33,15 @@ import {
 import { encodePredictRequest, modelSpec } from "./request.ts";
 import { modelInfoFromSignature, signatureDefs } from "./signature.ts";
 import type { TfServingOptions } from "./options.ts";
-import type { TlsMaterial } from "../net/tls_connect.ts";
+import type { TlsMaterial } from "../../wire/net/tls_connect.ts";
 
 /** TF Serving's gRPC port, used when -u names a host without one. */
 export const TF_GRPC_PORT = 8500;
 
-const METADATA_FAILED = "failed to get model metadata: ";
-
 export class TfServingGrpcBackend implements Backend {
   readonly kind = "tfserving";
-  readonly #address: string;
+  readonly #target: GrpcTarget;
+  readonly #metadata: [string, string][];
   readonly #tls: TlsMaterial | undefined;
   readonly #control: GrpcControl;
   readonly #signature: string;
@@ -58,29 +58,23 @@ export class TfServingGrpcBackend implements Backend {
           "--service-kind tfserving; leave it at none",
       );
     }
-    this.#address = grpcAddress(options.url, TF_GRPC_PORT);
+    this.#target = grpcTarget(options.url, TF_GRPC_PORT);
     this.#tls = grpcTls(options.url, options.tls);
+    this.#metadata = grpcMetadata(options.headers);
     this.#signature = options.own.signatureName ?? DEFAULT_SIGNATURE;
-    this.#control = new GrpcControl(
-      this.#address,
-      headersToMetadata(options.headers),
-      "none",
-      this.#tls,
-    );
+    this.#control = new GrpcControl(this.#target, this.#metadata, this.#tls);
   }
 
   async describe(model: string, version: string): Promise<ModelInfo> {
     const m = tfMessages();
     let reply: TfObject;
     try {
-      reply = await this.#control.callPath(
-        METADATA_PATH,
-        (v: TfObject) => m.GetModelMetadataRequest.encode(v) as Buffer,
-        (b: Buffer) => m.GetModelMetadataResponse.decode(b),
-        {
-          model_spec: modelSpec(model, version, this.#signature),
-          metadata_field: [SIGNATURE_DEF_FIELD],
-        },
+      const request = m.GetModelMetadataRequest.encode({
+        model_spec: modelSpec(model, version, this.#signature),
+        metadata_field: [SIGNATURE_DEF_FIELD],
+      });
+      reply = m.GetModelMetadataResponse.decode(
+        await this.#control.call(METADATA_PATH, request),
       );
     } catch (e) {
       if (e instanceof GrpcCallError) throw new RunError(METADATA_FAILED + e.message);
@@ -94,12 +88,9 @@ export class TfServingGrpcBackend implements Backend {
   }
 
   connect(options: ConnectOptions = {}): Promise<Channel> {
-    if (this.#endpoint === undefined) {
-      const at = this.#address.lastIndexOf(":");
-      const host = this.#address.slice(0, at).replace(/^\[(.*)\]$/, "$1");
-      this.#endpoint = new H2Endpoint(host, Number(this.#address.slice(at + 1)), this.#tls);
-    }
-    const block = requestHeaderBlock(PREDICT_PATH, this.#address, this.options.headers);
+    const { hostname, port, authority } = this.#target;
+    this.#endpoint ??= new H2Endpoint(hostname, port, this.#tls);
+    const block = requestHeaderBlock(PREDICT_PATH, authority, this.#metadata);
     const ch = new H2UnaryChannel(
       this.#endpoint,
       block,
@@ -114,10 +105,9 @@ export class TfServingGrpcBackend implements Backend {
 
   async close(): Promise<void> {
     for (const ch of [...this.#channels]) ch.close();
-    this.#control.close();
     const endpoint = this.#endpoint;
     this.#endpoint = undefined;
-    await endpoint?.close();
+    await Promise.all([this.#control.close(), endpoint?.close()]);
   }
 }
 

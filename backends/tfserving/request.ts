@@ -3,7 +3,6 @@
  * as perf_analyzer builds it (version in version_label, typed *_val fields) and the REST
  * columnar body. The hot path re-sends these bytes verbatim.
  */
-import { Buffer } from "node:buffer";
 import type { RequestSpec } from "../../core/backend.ts";
 import { tensorToJson } from "../../core/data/tensor_codec.ts";
 import { PreparedGrpcInfer } from "../triton/grpc_infer_request.ts";
@@ -26,7 +25,7 @@ export function encodePredictRequest(spec: RequestSpec, signature: string): Prep
     inputs,
     output_filter: spec.outputs,
   });
-  return new PreparedGrpcInfer(Buffer.from(bytes), spec.model, false);
+  return new PreparedGrpcInfer(bytes, spec.model, false);
 }
 
 /** The REST :predict body in columnar form: {"signature_name", "inputs": {name: nested}}. */

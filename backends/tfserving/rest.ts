@@ -15,17 +15,18 @@ import type {
 } from "../../core/backend.ts";
 import { type Clock, systemClock } from "../../core/clock.ts";
 import { RunError } from "../../core/errors.ts";
-import { ControlClient } from "../triton/control_client.ts";
-import { ProtocolError, TransportError } from "../net/http_connection.ts";
+import { ControlClient } from "../net/control_client.ts";
+import { METADATA_FAILED } from "../net/control_errors.ts";
+import { HttpChannel } from "../net/http_channel.ts";
+import { ProtocolError, TransportError } from "../../wire/http1/connection.ts";
 import { resolveHttpTarget, type ServerTarget } from "../net/http_url.ts";
-import { headerBlock } from "../triton/infer_request.ts";
+import { headerBlock } from "../net/http_request.ts";
 import { DEFAULT_SIGNATURE } from "./proto.ts";
 import { restPredictBody } from "./request.ts";
-import { PreparedRestPredict, TfServingRestChannel } from "./rest_channel.ts";
+import { PreparedRestPredict, restReplies } from "./rest_replies.ts";
 import { modelInfoFromSignature, signatureDefs } from "./signature.ts";
 import type { TfServingOptions } from "./options.ts";
 
-const METADATA_FAILED = "failed to get model metadata: ";
 const utf8 = new TextEncoder();
 
 /** /v1/models/{m}, then /versions/{v} for a number or /labels/{l} for a label. */
@@ -41,7 +42,7 @@ export class TfServingRestBackend implements Backend {
   readonly #target: ServerTarget;
   readonly #control: ControlClient;
   readonly #signature: string;
-  readonly #channels = new Set<TfServingRestChannel>();
+  readonly #channels = new Set<HttpChannel<PreparedRestPredict>>();
   #outputs: TensorInfo[] = [];
 
   constructor(
@@ -78,7 +79,7 @@ export class TfServingRestBackend implements Backend {
     const body = utf8.encode(restPredictBody(spec, this.#signature));
     const head = utf8.encode(
       `POST ${restModelPath(spec.model, spec.version)}:predict HTTP/1.1\r\n` +
-        headerBlock({ hostHeader: this.#target.hostHeader, headers: this.options.headers }, [
+        headerBlock({ headers: this.options.headers }, [
           ["Host", this.#target.hostHeader],
           ["Content-Type", "application/json"],
           ["Content-Length", String(body.length)],
@@ -92,12 +93,12 @@ export class TfServingRestBackend implements Backend {
   }
 
   connect(options: ConnectOptions = {}): Promise<Channel> {
-    const ch = new TfServingRestChannel(
+    const ch = new HttpChannel(
       this.#target,
+      restReplies(options.captureOutputs === true ? this.#outputs : undefined),
       this.clock,
       (c) => this.#channels.delete(c),
       this.options.requestTimeoutMs ?? 0,
-      options.captureOutputs === true ? this.#outputs : undefined,
     );
     this.#channels.add(ch);
     return Promise.resolve(ch);

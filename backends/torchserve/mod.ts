@@ -16,12 +16,13 @@ import type {
 } from "../../core/backend.ts";
 import { type Clock, systemClock } from "../../core/clock.ts";
 import { RunError } from "../../core/errors.ts";
-import { ControlClient } from "../triton/control_client.ts";
-import { ProtocolError, TransportError } from "../net/http_connection.ts";
+import { ControlClient } from "../net/control_client.ts";
+import { ProtocolError, TransportError } from "../../wire/http1/connection.ts";
 import { resolveHttpTarget, type ServerTarget } from "../net/http_url.ts";
-import { TorchServeChannel } from "./channel.ts";
-import { encodePrediction, TORCHSERVE_INPUT } from "./request.ts";
 import type { TorchServeOptions } from "./options.ts";
+import { HttpChannel } from "../net/http_channel.ts";
+import { TORCHSERVE_REPLIES } from "./replies.ts";
+import { encodePrediction, type PreparedPrediction, TORCHSERVE_INPUT } from "./request.ts";
 
 /** Printed once at startup: why the model looks the way it does. */
 export const TORCHSERVE_MODEL_NOTE = "TorchServe has no model metadata API on its inference " +
@@ -35,7 +36,7 @@ export class TorchServeBackend implements Backend {
   readonly kind = "torchserve";
   readonly #target: ServerTarget;
   readonly #control: ControlClient;
-  readonly #channels = new Set<TorchServeChannel>();
+  readonly #channels = new Set<HttpChannel<PreparedPrediction>>();
 
   constructor(
     private readonly options: BackendOptions<TorchServeOptions>,
@@ -92,8 +93,9 @@ export class TorchServeBackend implements Backend {
   }
 
   connect(): Promise<Channel> {
-    const ch = new TorchServeChannel(
+    const ch = new HttpChannel(
       this.#target,
+      TORCHSERVE_REPLIES,
       this.clock,
       (c) => this.#channels.delete(c),
       this.options.requestTimeoutMs ?? 0,

@@ -9,7 +9,7 @@
 import type { RequestSpec } from "../../core/backend.ts";
 import { decodeStringElements } from "../../wire/kserve/bytes_tensor.ts";
 import { RunError } from "../../core/errors.ts";
-import { headerBlock } from "../triton/infer_request.ts";
+import { headerBlock } from "../net/http_request.ts";
 
 /** The input name perf_analyzer's torchserve mode reads file paths from. */
 export const TORCHSERVE_INPUT = "TORCHSERVE_INPUT";

@@ -1,10 +1,10 @@
 /**
- * The Triton / KServe v2 gRPC backend (--service-kind triton -i grpc [--streaming]).
- * Control-plane RPCs use a grpc-js connection of their own; inference channels are unary
- * ModelInfer calls or, with --streaming, one ModelStreamInfer stream each, sharing HTTP/2
- * connections (see GRPC_CHANNELS_PER_CONNECTION) of the client GRPC_INFER_TRANSPORT picks.
+ * The Triton / KServe v2 gRPC backend (--service-kind triton -i grpc [--streaming]) on the
+ * hand-written HTTP/2 client. Control-plane RPCs use a connection of their own; inference
+ * channels are unary ModelInfer calls or, with --streaming, one ModelStreamInfer stream each,
+ * sharing HTTP/2 connections (see GRPC_CHANNELS_PER_CONNECTION). Requests are compressed once
+ * at prepare time with --grpc-compression-algorithm.
  */
-import type * as grpc from "@grpc/grpc-js";
 import type {
   Backend,
   BackendCapabilities,
@@ -20,26 +20,26 @@ import type {
 import { type Clock, systemClock } from "../../core/clock.ts";
 import { RunError } from "../../core/errors.ts";
 import {
-  grpcAddress,
-  type GrpcCompression,
+  grpcMetadata,
+  type GrpcTarget,
+  grpcTarget,
   grpcTls,
-  headersToMetadata,
-  newGrpcClient,
   parseCompression,
-} from "./grpc_connection.ts";
-import { GrpcCallError, GrpcControl } from "./grpc_control.ts";
+} from "../net/grpc_target.ts";
+import { GrpcCallError, GrpcControl } from "../net/grpc_control.ts";
 import { encodeGrpcInferRequest } from "./grpc_infer_request.ts";
 import {
   MODEL_INFER_PATH,
   MODEL_STREAM_INFER_PATH,
   type ProtoObject,
   type TritonMethodName,
+  tritonRpc,
 } from "./grpc_proto.ts";
 import { GrpcCode } from "../net/grpc_status.ts";
-import { GrpcStreamChannel } from "./grpc_stream_channel.ts";
-import { GrpcUnaryChannel } from "./grpc_unary_channel.ts";
+import type { GrpcCompression } from "../net/grpc_compression.ts";
+import { CONFIG_FAILED, METADATA_FAILED, STATS_FAILED } from "../net/control_errors.ts";
 import { H2Endpoint } from "../net/h2_endpoint.ts";
-import type { TlsMaterial } from "../net/tls_connect.ts";
+import type { TlsMaterial } from "../../wire/net/tls_connect.ts";
 import { requestHeaderBlock } from "../net/h2_grpc_call.ts";
 import { H2StreamChannel } from "./h2_stream_channel.ts";
 import { H2UnaryChannel } from "./h2_unary_channel.ts";
@@ -50,73 +50,40 @@ import { ShmChannel, shmRegionsFor } from "./shm_channel.ts";
 import type { ShmRegions } from "./shm_regions.ts";
 import { tritonCapabilities, type TritonOptions } from "./options.ts";
 
-const METADATA_FAILED = "failed to get model metadata: ";
-const CONFIG_FAILED = "failed to get model config: ";
-const STATS_FAILED = "failed to get model statistics: ";
+/** Triton's gRPC port, used when -u names a host without one. */
+export const DEFAULT_GRPC_PORT = 8001;
 
 /**
  * Inference channels per HTTP/2 connection. Measured against the reference server (1-64
- * channels, unary and streaming), one shared connection always cost the least CPU per request
- * on both ends and gave the most infer/s: grpc-js under Deno pays per HTTP/2 stream and per
- * socket read/write, and one busy connection packs more frames into each. A new connection
- * starts every 100 channels because many servers and proxies cap concurrent streams per
- * connection at 100, beyond which calls would queue inside grpc-js (the hand-written client
- * also follows the server's SETTINGS_MAX_CONCURRENT_STREAMS, see H2Endpoint).
+ * channels, unary and streaming), one shared connection cost the least CPU per request on
+ * both ends and gave the most infer/s: one busy connection packs more frames into each socket
+ * read and write. A new connection starts every 100 channels because many servers and proxies
+ * cap concurrent streams per connection at 100 (the client also follows the server's
+ * SETTINGS_MAX_CONCURRENT_STREAMS, see H2Endpoint).
  */
 export const GRPC_CHANNELS_PER_CONNECTION = 100;
-
-/**
- * Which client carries inference calls: "h2" is the hand-written HTTP/2 client
- * (backends/net/h2_client.ts), "grpc-js" is @grpc/grpc-js on Deno's node:http2. Control calls
- * (metadata, config, statistics) always use grpc-js. Compressed requests always use grpc-js:
- * the hand-written client sends identity-encoded messages only.
- */
-export type GrpcInferTransport = "grpc-js" | "h2";
-
-/**
- * The hand-written client, because grpc-js on Deno's node:http2 both crashes the process on
- * GOAWAY after ~100 streams (denoland/deno#36788) and costs far more per call. Measured in one
- * run (scripts/bench_grpc_channel.ts 3 s, reference server in its own process, one
- * connection), infer/s and client CPU us/request, grpc-js -> h2:
- *   unary   1 ch:  2.1k, 238 us ->  4.5k,  58 us    stream  1 ch:  8.2k, 66 us -> 12.3k,  26 us
- *   unary  16 ch:  5.1k, 101 us -> 25.2k, 8.2 us    stream 16 ch: 33.2k, 24 us -> 40.1k, 5.0 us
- *   unary  64 ch: 10.8k,  79 us -> 31.0k, 6.7 us    stream 64 ch: 38.5k, 21 us -> 50.2k, 3.3 us
- * With h2 the reference server's CPU, not the client's, is the limit at every level.
- */
-export const GRPC_INFER_TRANSPORT: GrpcInferTransport = "h2";
 
 export interface GrpcTuning {
   /** Channels sharing one connection; default {@link GRPC_CHANNELS_PER_CONNECTION}. */
   channelsPerConnection?: number;
-  /** Default {@link GRPC_INFER_TRANSPORT}. */
-  transport?: GrpcInferTransport;
 }
 
-type InferChannel = GrpcUnaryChannel | GrpcStreamChannel | H2UnaryChannel | H2StreamChannel;
-
-/** "host:port" (IPv6 hosts in brackets) split for Deno.connect. */
-function splitAddress(address: string): { hostname: string; port: number } {
-  const at = address.lastIndexOf(":");
-  const host = address.slice(0, at);
-  return { hostname: host.replace(/^\[(.*)\]$/, "$1"), port: Number(address.slice(at + 1)) };
-}
+type InferChannel = H2UnaryChannel | H2StreamChannel;
 
 export class TritonGrpcBackend implements Backend, ServerStatsCapability {
   readonly kind = "triton";
   readonly capabilities: BackendCapabilities;
-  readonly #address: string;
+  readonly #target: GrpcTarget;
   /** --ssl-grpc-use-ssl: the files read once, shared by every connection. */
   readonly #tls: TlsMaterial | undefined;
-  readonly #metadata: grpc.Metadata;
   readonly #compression: GrpcCompression;
   readonly #streaming: boolean;
   readonly #perConnection: number;
   readonly #control: GrpcControl;
-  readonly #transport: GrpcInferTransport;
-  readonly #headers: [string, string][];
-  readonly #clients: grpc.Client[] = [];
+  /** -H headers as gRPC metadata. */
+  readonly #metadata: [string, string][];
   readonly #endpoints: H2Endpoint[] = [];
-  /** Open channels per client, so closed channels free their place on a connection. */
+  /** Open channels per endpoint, so closed channels free their place on a connection. */
   readonly #load: number[] = [];
   readonly #channels = new Set<InferChannel>();
   /** describe() results by model name, so prepare() knows which requests are decoupled. */
@@ -132,21 +99,13 @@ export class TritonGrpcBackend implements Backend, ServerStatsCapability {
     tuning: GrpcTuning = {},
   ) {
     this.capabilities = tritonCapabilities(options);
-    this.#address = grpcAddress(options.url);
+    this.#target = grpcTarget(options.url, DEFAULT_GRPC_PORT);
     this.#tls = grpcTls(options.url, options.tls);
-    this.#metadata = headersToMetadata(options.headers);
+    this.#metadata = grpcMetadata(options.headers);
     this.#compression = parseCompression(options.grpcCompression);
     this.#streaming = options.streaming === true;
     this.#perConnection = Math.max(1, tuning.channelsPerConnection ?? GRPC_CHANNELS_PER_CONNECTION);
-    this.#control = new GrpcControl(
-      this.#address,
-      this.#metadata,
-      this.#compression,
-      this.#tls,
-    );
-    this.#headers = options.headers;
-    const transport = tuning.transport ?? GRPC_INFER_TRANSPORT;
-    this.#transport = this.#compression === "none" ? transport : "grpc-js";
+    this.#control = new GrpcControl(this.#target, this.#metadata, this.#tls);
     const region = (what: string, name: string) =>
       `failed to ${what} shared memory region '${name}': `;
     this.#shm = shmRegionsFor(options.own, {
@@ -161,11 +120,6 @@ export class TritonGrpcBackend implements Backend, ServerStatsCapability {
           () => {},
         ),
     });
-  }
-
-  /** The client carrying inference calls (grpc-js whenever requests are compressed). */
-  get transport(): GrpcInferTransport {
-    return this.#transport;
   }
 
   async describe(model: string, version: string): Promise<ModelInfo> {
@@ -183,7 +137,12 @@ export class TritonGrpcBackend implements Backend, ServerStatsCapability {
     const decoupled = this.#decoupled.get(spec.model) ?? false;
     const outputs = spec.outputs.length > 0 ? spec.outputs : this.#outputs.get(spec.model) ?? [];
     const shm = this.#shm?.layout(spec.inputs, outputs, spec.batchSize);
-    return encodeGrpcInferRequest(spec, { streaming: this.#streaming, decoupled, shm });
+    return encodeGrpcInferRequest(spec, {
+      streaming: this.#streaming,
+      decoupled,
+      shm,
+      compression: this.#compression,
+    });
   }
 
   async connect(options: ConnectOptions = {}): Promise<Channel> {
@@ -192,10 +151,8 @@ export class TritonGrpcBackend implements Backend, ServerStatsCapability {
     let index = this.#load.findIndex((n) => n < this.#perConnection);
     if (index < 0) {
       index = this.#load.length;
-      if (this.#transport === "h2") {
-        const { hostname, port } = splitAddress(this.#address);
-        this.#endpoints.push(new H2Endpoint(hostname, port, this.#tls));
-      } else this.#clients.push(newGrpcClient(this.#address, this.#compression, this.#tls));
+      const { hostname, port } = this.#target;
+      this.#endpoints.push(new H2Endpoint(hostname, port, this.#tls));
       this.#load.push(0);
     }
     this.#load[index]++;
@@ -203,34 +160,25 @@ export class TritonGrpcBackend implements Backend, ServerStatsCapability {
       this.#channels.delete(ch);
       this.#load[index]--;
     };
-    const ch = this.#transport === "h2"
-      ? this.#h2Channel(this.#endpoints[index], forget, capture)
-      : this.#grpcJsChannel(this.#clients[index], forget, capture);
+    const ch = this.#channel(this.#endpoints[index], forget, capture);
     this.#channels.add(ch);
     return this.#shm === undefined ? ch : new ShmChannel(ch, this.#shm, this.clock);
   }
 
-  #h2Channel(
+  #channel(
     endpoint: H2Endpoint,
     forget: (ch: InferChannel) => void,
     capture: boolean,
   ): InferChannel {
     const path = this.#streaming ? MODEL_STREAM_INFER_PATH : MODEL_INFER_PATH;
-    const block = requestHeaderBlock(path, this.#address, this.#headers);
+    const block = requestHeaderBlock(
+      path,
+      this.#target.authority,
+      this.#metadata,
+      this.#compression,
+    );
     if (!this.#streaming) return new H2UnaryChannel(endpoint, block, this.clock, forget, capture);
     const stream = new H2StreamChannel(endpoint, block, this.clock, forget, capture);
-    stream.open();
-    return stream;
-  }
-
-  #grpcJsChannel(
-    client: grpc.Client,
-    forget: (ch: InferChannel) => void,
-    capture: boolean,
-  ): InferChannel {
-    const args = [client.getChannel(), this.#metadata, this.clock, forget, capture] as const;
-    if (!this.#streaming) return new GrpcUnaryChannel(...args);
-    const stream = new GrpcStreamChannel(...args);
     stream.open();
     return stream;
   }
@@ -238,12 +186,9 @@ export class TritonGrpcBackend implements Backend, ServerStatsCapability {
   async close(): Promise<void> {
     for (const ch of [...this.#channels]) ch.close();
     await this.#shm?.release();
-    for (const client of this.#clients) client.close();
     const endpoints = this.#endpoints.splice(0);
-    this.#clients.length = 0;
     this.#load.length = 0;
-    this.#control.close();
-    await Promise.all(endpoints.map((e) => e.close()));
+    await Promise.all([this.#control.close(), ...endpoints.map((e) => e.close())]);
   }
 
   async serverStats(model: string, version: string): Promise<ModelStats | undefined> {
@@ -258,7 +203,7 @@ export class TritonGrpcBackend implements Backend, ServerStatsCapability {
     if (this.#extensions) return;
     let list: unknown[] = [];
     try {
-      list = asArray((await this.#control.call("ServerMetadata", {})).extensions);
+      list = asArray((await this.#call("ServerMetadata", {})).extensions);
     } catch (e) {
       if (!(e instanceof GrpcCallError) || e.code === GrpcCode.UNAVAILABLE) {
         throw new RunError(prefix + (e as Error).message);
@@ -274,7 +219,7 @@ export class TritonGrpcBackend implements Backend, ServerStatsCapability {
    */
   async #config(request: ProtoObject): Promise<JsonObject | undefined> {
     try {
-      const reply = await this.#control.call("ModelConfig", request);
+      const reply = await this.#call("ModelConfig", request);
       // An all-default config may come back as an empty message.
       return asObject(reply.config) ?? {};
     } catch (e) {
@@ -288,9 +233,15 @@ export class TritonGrpcBackend implements Backend, ServerStatsCapability {
     }
   }
 
+  /** One control RPC, its messages encoded and decoded here; rejects with GrpcCallError. */
+  async #call(name: TritonMethodName, request: ProtoObject): Promise<ProtoObject> {
+    const rpc = tritonRpc(name);
+    return rpc.response.decode(await this.#control.call(rpc.path, rpc.request.encode(request)));
+  }
+
   async #rpc(name: TritonMethodName, request: ProtoObject, prefix: string): Promise<ProtoObject> {
     try {
-      return await this.#control.call(name, request);
+      return await this.#call(name, request);
     } catch (e) {
       if (e instanceof GrpcCallError) throw new RunError(prefix + e.message);
       throw e;

@@ -1,12 +1,12 @@
 /**
- * Encodes a RequestSpec as a ModelInferRequest once, at prepare time. The hot path then hands
- * these bytes to grpc-js with an identity serializer, so no protobuf encoding happens per
- * request. Tensor data travels in raw_input_contents (the only form FP16/BF16 have, and what
- * Triton's own client sends), in the order of `inputs`.
+ * Encodes a RequestSpec as a ModelInferRequest once, at prepare time, framed as a gRPC message
+ * (compressed when asked), so no protobuf encoding or compression happens per request. Tensor
+ * data travels in raw_input_contents (the only form FP16/BF16 have, and what Triton's own
+ * client sends), in the order of `inputs`.
  */
-import { Buffer } from "node:buffer";
 import type { RequestSpec } from "../../core/backend.ts";
-import { tritonMethods } from "./grpc_proto.ts";
+import { frameMessage, type GrpcCompression } from "../net/grpc_compression.ts";
+import { tritonRpc } from "./grpc_proto.ts";
 import type { ShmLayout, ShmWindow } from "./shm_regions.ts";
 
 /** Request parameter asking Triton for an empty final response when a model ends silently. */
@@ -22,31 +22,26 @@ export interface GrpcEncodeOptions {
   decoupled: boolean;
   /** Set with --shared-memory system: tensors travel by region, none in the message. */
   shm?: ShmLayout;
+  /** --grpc-compression-algorithm; default none. */
+  compression?: GrpcCompression;
 }
 
 export class PreparedGrpcInfer {
-  #message: Uint8Array | undefined;
+  /**
+   * The request as one gRPC message (5-byte prefix, then the bytes, compressed as the call's
+   * grpc-encoding says), made here so every send re-sends it verbatim.
+   */
+  readonly message: Uint8Array;
 
   constructor(
-    /** The serialized ModelInferRequest (no gRPC framing). */
-    readonly bytes: Buffer,
+    /** The serialized request message (no gRPC framing). */
+    readonly bytes: Uint8Array,
     readonly model: string,
     readonly decoupled: boolean,
     readonly shm?: ShmLayout,
-  ) {}
-
-  /**
-   * The request as one uncompressed gRPC message (5-byte prefix, then the bytes), built on
-   * first use by the hand-written HTTP/2 transport and re-sent verbatim after that.
-   */
-  get message(): Uint8Array {
-    if (this.#message === undefined) {
-      const out = new Uint8Array(5 + this.bytes.length);
-      new DataView(out.buffer).setUint32(1, this.bytes.length);
-      out.set(this.bytes, 5);
-      this.#message = out;
-    }
-    return this.#message;
+    compression: GrpcCompression = "none",
+  ) {
+    this.message = frameMessage(bytes, compression);
   }
 }
 
@@ -98,6 +93,12 @@ export function encodeGrpcInferRequest(
   spec: RequestSpec,
   options: GrpcEncodeOptions,
 ): PreparedGrpcInfer {
-  const bytes = tritonMethods().ModelInfer.requestSerialize(inferRequestObject(spec, options));
-  return new PreparedGrpcInfer(bytes, spec.model, options.decoupled, options.shm);
+  const bytes = tritonRpc("ModelInfer").request.encode(inferRequestObject(spec, options));
+  return new PreparedGrpcInfer(
+    bytes,
+    spec.model,
+    options.decoupled,
+    options.shm,
+    options.compression,
+  );
 }

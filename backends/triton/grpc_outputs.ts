@@ -126,8 +126,7 @@ function readInferResponse(r: ProtoReader, out: OutputTensor[], region?: RegionR
     const o = outputs[i];
     const dt = outputDataType(o.name, o.datatype);
     const shape = outputShape(o.name, o.shape);
-    // A plain copy: the h2 client hands messages over as views of a chunk it reuses, and
-    // grpc-js as Buffers, whose slice() would be another view.
+    // A plain copy: the HTTP/2 client hands messages over as views of a chunk it reuses.
     const bytes = region !== undefined
       ? region(o.name, dt, shape)
       : raw.length > 0

@@ -1,7 +1,7 @@
 /**
  * gRPC output capture through real channels against a grpc-js server answering the way the
  * reference server never does: typed `contents` instead of raw_output_contents, and replies
- * whose outputs cannot be decoded. Both clients, unary and streaming.
+ * whose outputs cannot be decoded. Unary and streaming.
  */
 import assert from "node:assert/strict";
 import * as grpc from "@grpc/grpc-js";
@@ -10,7 +10,8 @@ import { systemClock } from "../../core/clock.ts";
 import { RequestRecord } from "../../core/measure/record.ts";
 import { tensorFromJson } from "../../core/data/tensor_codec.ts";
 import { spec, tensor } from "../../conformance/fixture.ts";
-import { type ProtoObject, tritonMethods } from "./grpc_proto.ts";
+import type { ProtoObject } from "./grpc_proto.ts";
+import { tritonMethods } from "./testing/grpc_methods.ts";
 import { TritonGrpcBackend } from "./grpc.ts";
 import { tritonOptions } from "./testing/options.ts";
 
@@ -78,25 +79,22 @@ async function startTypedServer(): Promise<{ url: string; close: () => Promise<v
 async function eachChannel(body: (send: (model: string) => Promise<RequestRecord>) => unknown) {
   const server = await startTypedServer();
   try {
-    for (const transport of ["h2", "grpc-js"] as const) {
-      for (const streaming of [false, true]) {
-        const backend = new TritonGrpcBackend(
-          tritonOptions(server.url, { protocol: "grpc", streaming }),
-          systemClock,
-          { transport },
-        );
-        try {
-          const ch = await backend.connect({ captureOutputs: true });
-          await body(async (model) => {
-            const rec = new RequestRecord();
-            rec.reset(0);
-            await ch.send(backend.prepare(spec(model, [tensor("IN", "INT32", [1], [1])], 1)), rec);
-            return rec;
-          });
-          ch.close();
-        } finally {
-          await backend.close();
-        }
+    for (const streaming of [false, true]) {
+      const backend = new TritonGrpcBackend(
+        tritonOptions(server.url, { protocol: "grpc", streaming }),
+        systemClock,
+      );
+      try {
+        const ch = await backend.connect({ captureOutputs: true });
+        await body(async (model) => {
+          const rec = new RequestRecord();
+          rec.reset(0);
+          await ch.send(backend.prepare(spec(model, [tensor("IN", "INT32", [1], [1])], 1)), rec);
+          return rec;
+        });
+        ch.close();
+      } finally {
+        await backend.close();
       }
     }
   } finally {

@@ -8,13 +8,13 @@ import {
   decodeInferOutputs,
   decodeStreamOutputs,
 } from "./grpc_outputs.ts";
-import { tritonMethods } from "./grpc_proto.ts";
+import { tritonRpc } from "./grpc_proto.ts";
 import { OutputDecodeError } from "./output_tensor.ts";
 
 type Message = Record<string, unknown>;
 
 function inferBytes(response: Message): Uint8Array {
-  return new Uint8Array(tritonMethods().ModelInfer.responseSerialize(response));
+  return tritonRpc("ModelInfer").response.encode(response);
 }
 
 function decoded(response: Message | Uint8Array): OutputTensor[] {
@@ -113,8 +113,8 @@ Deno.test("unpacked repeated fields and non-packed shapes decode too", () => {
 });
 
 Deno.test("stream responses: the infer_response is decoded; empty ones give nothing", () => {
-  const stream = tritonMethods().ModelStreamInfer;
-  const message = stream.responseSerialize({
+  const stream = tritonRpc("ModelStreamInfer").response;
+  const message = stream.encode({
     error_message: "",
     infer_response: {
       outputs: [{ name: "OUT", datatype: "INT32", shape: [1] }],
@@ -126,7 +126,7 @@ Deno.test("stream responses: the infer_response is decoded; empty ones give noth
   decodeStreamOutputs(message, out);
   assert.deepEqual(out.map((t) => [t.name, [...t.bytes]]), [["OUT", [9, 0, 0, 0]]]);
   const none: OutputTensor[] = [];
-  decodeStreamOutputs(stream.responseSerialize({ error_message: "" }), none);
+  decodeStreamOutputs(stream.encode({ error_message: "" }), none);
   assert.deepEqual(none, []);
 });
 
@@ -193,8 +193,8 @@ Deno.test("capture fills the record once, or fails it as a protocol error", () =
   assert.equal(rec.endNs, 7);
   assert.deepEqual(rec.outputs, [], "partial outputs are dropped");
   rec.reset(0);
-  const stream = tritonMethods().ModelStreamInfer;
-  const streamed = stream.responseSerialize({ infer_response: { outputs: [], model_name: "m" } });
+  const stream = tritonRpc("ModelStreamInfer").response;
+  const streamed = stream.encode({ infer_response: { outputs: [], model_name: "m" } });
   captureStreamOutputs(streamed, 0, rec, 1);
   assert.deepEqual(rec.outputs, [], "a response without outputs is not decoded");
 });

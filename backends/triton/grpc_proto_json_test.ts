@@ -1,11 +1,13 @@
 /**
  * proto/triton_grpc.json must be exactly what the .proto files say (it is generated from them,
- * and the client loads only the JSON), and must give proto-loader the same definitions.
+ * and the client loads only the JSON), and the client's protobufjs codecs must encode and
+ * decode exactly as grpc-js's proto-loader does from the .proto files.
  */
 import assert from "node:assert/strict";
 import * as protoLoader from "@grpc/proto-loader";
 import { PROTO_JSON_PATH, tritonProtoJsonText } from "../../scripts/gen_proto_json.ts";
-import { LOAD_OPTIONS, SERVICE, tritonMethods } from "./grpc_proto.ts";
+import { SERVICE, TO_OBJECT } from "./grpc_proto.ts";
+import { tritonMethods } from "./testing/grpc_methods.ts";
 
 Deno.test("proto/triton_grpc.json is up to date with proto/*.proto", async () => {
   const committed = await Deno.readTextFile(PROTO_JSON_PATH);
@@ -15,9 +17,10 @@ Deno.test("proto/triton_grpc.json is up to date with proto/*.proto", async () =>
   );
 });
 
-Deno.test("the JSON-loaded service encodes like the one loaded from the .proto files", () => {
+Deno.test("the client's codecs encode and decode like proto-loader from the .proto files", () => {
   const fromFiles = protoLoader.loadSync("grpc_service.proto", {
-    ...LOAD_OPTIONS,
+    ...TO_OBJECT,
+    keepCase: true,
     includeDirs: [new URL("../../proto/", import.meta.url).pathname],
   })[SERVICE] as Record<string, protoLoader.MethodDefinition<object, object>>;
   const fromJson = tritonMethods() as Record<string, protoLoader.MethodDefinition<object, object>>;

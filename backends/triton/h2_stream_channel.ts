@@ -1,45 +1,40 @@
 /**
- * A streaming channel on the hand-written HTTP/2 client: one ModelStreamInfer stream carrying
- * one request at a time, reopened by the next send when the server ends it. Timestamps and
- * outcomes follow GrpcStreamChannel (the grpc-js one) exactly.
+ * A streaming channel on the hand-written HTTP/2 client: one bidirectional ModelStreamInfer
+ * stream carrying one request at a time. A send writes the pre-framed request and resolves at
+ * the request's final response; for decoupled models every response in between is recorded.
+ * With one request in flight the responses belong to it in order, so no request ids are
+ * needed. A stream the server ends is reopened by the next send.
  */
 import type { Channel, PreparedRequest } from "../../core/backend.ts";
 import type { Clock } from "../../core/clock.ts";
 import type { RequestRecord } from "../../core/measure/record.ts";
 import { ErrorCode } from "../../wire/h2/frames.ts";
-import type { HeaderList } from "../../wire/h2/hpack.ts";
 import type { H2ClientConnection } from "../net/h2_client.ts";
 import type { ClientStream, StreamListener } from "../net/h2_client_stream.ts";
 import type { H2Endpoint } from "../net/h2_endpoint.ts";
-import {
-  type CallStatus,
-  failureStatus,
-  MessageReader,
-  responseProblem,
-  statusOf,
-} from "../net/h2_grpc_call.ts";
+import { type CallStatus, failureStatus } from "../net/h2_grpc_call.ts";
+import { type GrpcCallSink, GrpcResponseReader } from "../net/grpc_response.ts";
+import { GrpcCode } from "../net/grpc_status.ts";
 import type { PreparedGrpcInfer } from "./grpc_infer_request.ts";
 import { captureStreamOutputs } from "./grpc_outputs.ts";
 import type { RegionReader } from "./shm_regions.ts";
-import { GrpcCode, outcomeOfStatus, statusText } from "../net/grpc_status.ts";
-import { STREAM_ENDED } from "./grpc_stream_channel.ts";
-import { sendable } from "./grpc_unary_channel.ts";
+import { failWith, sendable } from "./h2_unary_channel.ts";
 import { newStreamResponseInfo, readStreamResponse } from "../../wire/grpc/messages.ts";
-import { NO_TRAILERS } from "./h2_unary_channel.ts";
 
-export class H2StreamChannel implements Channel {
+export const STREAM_ENDED = "the server ended the stream before the final response";
+
+export class H2StreamChannel implements Channel, GrpcCallSink {
   #closed = false;
   #conn: H2ClientConnection | undefined;
   #stream: ClientStream | undefined;
   #opening: Promise<void> | undefined;
-  #headersSeen = false;
   #record: RequestRecord | undefined;
   #done: (() => void) | undefined;
   #decoupled = false;
   /** The in-flight request's output windows when it uses shared memory. */
   #region: RegionReader | undefined;
   readonly #info = newStreamResponseInfo();
-  readonly #reader = new MessageReader((m) => this.#response(m));
+  readonly #reader = new GrpcResponseReader(this);
 
   constructor(
     private readonly endpoint: H2Endpoint,
@@ -95,15 +90,15 @@ export class H2StreamChannel implements Channel {
       const conn = await this.endpoint.connection();
       if (this.#closed) return;
       this.#conn = conn;
-      this.#headersSeen = false;
       this.#reader.reset();
       // Events of a stream this channel has moved on from are ignored.
+      const reader = this.#reader;
       const mine = { stream: undefined as ClientStream | undefined };
       const current = () => mine.stream !== undefined && this.#stream === mine.stream;
       const listener: StreamListener = {
-        onHeaders: (headers, end) => current() && this.#onHeaders(headers, end),
-        onData: (chunk, end) => current() && this.#onData(chunk, end),
-        onError: (reason) => current() && this.#ended(failureStatus(reason)),
+        onHeaders: (headers, end) => current() && reader.onHeaders(headers, end),
+        onData: (chunk, end) => current() && reader.onData(chunk, end),
+        onError: (reason) => current() && reader.onError(reason),
       };
       mine.stream = conn.request(this.headerBlock, false, listener);
       this.#stream = mine.stream;
@@ -123,32 +118,16 @@ export class H2StreamChannel implements Channel {
     record.sendEndNs = this.clock.nowNs();
   }
 
-  #onHeaders(headers: HeaderList, endStream: boolean): void {
-    const first = !this.#headersSeen;
-    this.#headersSeen = true;
-    const problem = first ? responseProblem(headers) : undefined;
-    if (endStream) {
-      return this.#ended(
-        statusOf(headers) ?? problem ?? { code: GrpcCode.INTERNAL, details: NO_TRAILERS },
-      );
-    }
-    if (problem) {
-      this.#conn?.reset(this.#stream!, ErrorCode.CANCEL);
-      this.#ended(problem);
-    }
-  }
-
-  #onData(chunk: Uint8Array, endStream: boolean): void {
-    this.#reader.push(chunk);
-    if (endStream) this.#ended({ code: GrpcCode.INTERNAL, details: NO_TRAILERS });
-  }
+  // GrpcCallSink
 
   /** The server ended the stream: it is forgotten (the next send opens another). */
-  #ended(status: CallStatus): void {
+  onStatus(status: CallStatus): void {
     const stream = this.#stream;
     this.#stream = undefined;
-    // Our half may still be open: the server is done with the stream, so reset it.
-    if (stream && !stream.done) this.#conn?.reset(stream, ErrorCode.NO_ERROR);
+    // Our half may still be open: a server done with the stream ends it, else it is cancelled.
+    if (stream && !stream.done) {
+      this.#conn?.reset(stream, stream.remoteClosed ? ErrorCode.NO_ERROR : ErrorCode.CANCEL);
+    }
     const record = this.#record;
     if (!record) return;
     if (status.code === GrpcCode.OK) {
@@ -159,15 +138,14 @@ export class H2StreamChannel implements Channel {
     this.#complete(status);
   }
 
-  #response(message: Uint8Array): void {
+  onMessage(message: Uint8Array): void {
     const ns = this.clock.nowNs();
     const record = this.#record;
+    // Nothing in flight: a response to a request already failed; it has nobody to count for.
     if (!record) return;
     record.bytesReceived += message.length;
     const info = this.#info;
-    const problem = this.#reader.compressed
-      ? "compressed responses are not supported"
-      : readStreamResponse(message, info);
+    const problem = readStreamResponse(message, info);
     if (problem !== "") {
       record.fail("protocol_error", problem, ns);
       return this.#complete(undefined);
@@ -176,6 +154,8 @@ export class H2StreamChannel implements Channel {
       record.fail("server_error", info.errorMessage, ns);
       return this.#complete(undefined);
     }
+    // A decoupled request ends only on the final flag; servers without the flag send one
+    // response per request, so its absence also ends the request.
     const final = !this.#decoupled || info.finalFlag !== false;
     // Triton's empty final response only marks completion: it is not a response.
     const marker = this.#decoupled && final && info.outputCount === 0;
@@ -195,11 +175,7 @@ export class H2StreamChannel implements Channel {
     const done = this.#done!;
     this.#record = undefined;
     this.#done = undefined;
-    if (status) {
-      record.status = status.code;
-      const outcome = outcomeOfStatus(status.code, this.#closed);
-      record.fail(outcome, statusText(status.code, status.details), this.clock.nowNs());
-    }
+    if (status) failWith(record, status, this.#closed, this.clock.nowNs());
     done();
   }
 }

@@ -1,29 +1,22 @@
 /**
- * A unary ModelInfer channel on the hand-written HTTP/2 client: each send opens one stream
- * with the pre-encoded header block and the pre-framed request message, and the channel is
- * its own stream listener (one call at a time), so a call allocates almost nothing.
- * Timestamps and outcomes follow GrpcUnaryChannel (the grpc-js one) exactly.
+ * A unary gRPC channel on the hand-written HTTP/2 client (Triton's ModelInfer, TF Serving's
+ * Predict): each send opens one stream with the pre-encoded header block and the pre-framed
+ * (possibly compressed) request message, and one response reader serves every call (one call
+ * at a time), so a call allocates almost nothing.
  */
 import type { Channel, PreparedRequest } from "../../core/backend.ts";
 import type { Clock } from "../../core/clock.ts";
 import type { RequestRecord } from "../../core/measure/record.ts";
 import { ErrorCode } from "../../wire/h2/frames.ts";
-import type { HeaderList } from "../../wire/h2/hpack.ts";
 import type { H2ClientConnection } from "../net/h2_client.ts";
-import type { ClientStream, StreamFailure, StreamListener } from "../net/h2_client_stream.ts";
+import type { ClientStream } from "../net/h2_client_stream.ts";
 import type { H2Endpoint } from "../net/h2_endpoint.ts";
-import {
-  type CallStatus,
-  failureStatus,
-  MessageReader,
-  responseProblem,
-  statusOf,
-} from "../net/h2_grpc_call.ts";
-import type { PreparedGrpcInfer } from "./grpc_infer_request.ts";
+import { type CallStatus, failureStatus } from "../net/h2_grpc_call.ts";
+import { type GrpcCallSink, GrpcResponseReader } from "../net/grpc_response.ts";
+import { GrpcCode, outcomeOfStatus, statusText } from "../net/grpc_status.ts";
+import { PreparedGrpcInfer } from "./grpc_infer_request.ts";
 import { captureUnaryOutputs } from "./grpc_outputs.ts";
 import type { RegionReader } from "./shm_regions.ts";
-import { GrpcCode, outcomeOfStatus, statusText } from "../net/grpc_status.ts";
-import { sendable } from "./grpc_unary_channel.ts";
 
 /** Decodes a reply's outputs into the record; `region` when they were put in shared memory. */
 export type OutputCapture = (
@@ -33,18 +26,40 @@ export type OutputCapture = (
   region?: RegionReader,
 ) => void;
 
-export const NO_TRAILERS = "the server ended the call without a status";
+export const NOT_PREPARED = "request was not prepared by this gRPC backend";
 
-export class H2UnaryChannel implements Channel, StreamListener {
+/**
+ * The checks both gRPC channels make before sending: the request must come from this backend's
+ * prepare(), and the channel must be open. Returns the typed request, or undefined after
+ * failing the record.
+ */
+export function sendable(
+  prepared: PreparedRequest,
+  record: RequestRecord,
+  closed: boolean,
+  clock: Clock,
+): PreparedGrpcInfer | undefined {
+  if (!(prepared instanceof PreparedGrpcInfer)) record.fail("protocol_error", NOT_PREPARED, 0);
+  else if (closed) record.fail("cancelled", "channel closed", clock.nowNs());
+  else return prepared;
+  return undefined;
+}
+
+/** The record's status and outcome for a call that failed with `status`. */
+export function failWith(record: RequestRecord, status: CallStatus, closed: boolean, ns: number) {
+  record.status = status.code;
+  record.fail(outcomeOfStatus(status.code, closed), statusText(status.code, status.details), ns);
+}
+
+export class H2UnaryChannel implements Channel, GrpcCallSink {
   #closed = false;
   #record: RequestRecord | undefined;
   #done: (() => void) | undefined;
   #conn: H2ClientConnection | undefined;
   #stream: ClientStream | undefined;
-  #headersSeen = false;
   /** The in-flight request's output windows when it uses shared memory. */
   #region: RegionReader | undefined;
-  readonly #reader = new MessageReader((m) => this.#message(m));
+  readonly #reader = new GrpcResponseReader(this);
 
   constructor(
     private readonly endpoint: H2Endpoint,
@@ -72,7 +87,7 @@ export class H2UnaryChannel implements Channel, StreamListener {
       if (conn instanceof Promise) {
         conn.then((c) => this.#start(c, prepared, record), (e) => {
           if (this.#record === record) {
-            this.#finish(failureStatus({ resetCode: -1, message: e.message }));
+            this.onStatus(failureStatus({ resetCode: -1, message: e.message }));
           }
         });
       } else this.#start(conn, prepared, record);
@@ -82,8 +97,7 @@ export class H2UnaryChannel implements Channel, StreamListener {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    if (this.#stream && this.#conn) this.#conn.reset(this.#stream, ErrorCode.CANCEL);
-    if (this.#record) this.#finish({ code: GrpcCode.CANCELLED, details: "channel closed" });
+    if (this.#record) this.onStatus({ code: GrpcCode.CANCELLED, details: "channel closed" });
     this.onClose(this);
   }
 
@@ -91,78 +105,48 @@ export class H2UnaryChannel implements Channel, StreamListener {
     // Closed while connecting: close() already failed the record.
     if (this.#record !== record) return;
     if (!conn.usable) {
-      this.#finish(failureStatus({ resetCode: -1, message: "connection closed" }));
+      this.onStatus(failureStatus({ resetCode: -1, message: "connection closed" }));
       return;
     }
-    this.#headersSeen = false;
     this.#reader.reset();
     this.#conn = conn;
-    const stream = conn.request(this.headerBlock, false, this);
+    const stream = conn.request(this.headerBlock, false, this.#reader);
     this.#stream = stream;
-    const message = prepared.message;
     this.#region = prepared.shm?.readOutput;
     record.bytesSent += prepared.bytes.length;
-    stream.sendData(message, true);
+    stream.sendData(prepared.message, true);
     // Queued for the socket: the write goes out at the end of this event-loop turn.
     record.sendEndNs = this.clock.nowNs();
   }
 
-  // StreamListener
+  // GrpcCallSink
 
-  onHeaders(headers: HeaderList, endStream: boolean): void {
-    if (!this.#record) return;
-    const first = !this.#headersSeen;
-    this.#headersSeen = true;
-    if (endStream) {
-      const problem = first ? responseProblem(headers) : undefined;
-      const status = statusOf(headers) ?? problem ??
-        { code: GrpcCode.INTERNAL, details: NO_TRAILERS };
-      return this.#finish(status);
-    }
-    const problem = first ? responseProblem(headers) : undefined;
-    if (problem) {
-      this.#conn?.reset(this.#stream!, ErrorCode.CANCEL);
-      this.#finish(problem);
-    }
-  }
-
-  onData(chunk: Uint8Array, endStream: boolean): void {
-    if (!this.#record) return;
-    this.#reader.push(chunk);
-    if (endStream && this.#record) {
-      this.#finish({ code: GrpcCode.INTERNAL, details: NO_TRAILERS });
-    }
-  }
-
-  onError(reason: StreamFailure): void {
-    if (this.#record) this.#finish(failureStatus(reason));
-  }
-
-  #message(message: Uint8Array): void {
-    const record = this.#record!;
+  onMessage(message: Uint8Array): void {
+    const record = this.#record;
+    if (!record) return;
     record.bytesReceived += message.length;
     const ns = this.clock.nowNs();
     record.addResponse(ns);
     if (this.captureOutputs) this.capture(message, record, ns, this.#region);
   }
 
-  #finish(status: CallStatus): void {
+  /** The call is over: a stream still open (a bad response, close()) is cancelled. */
+  onStatus(status: CallStatus): void {
+    const record = this.#record;
+    if (!record) return;
     const ns = this.clock.nowNs();
-    const record = this.#record!;
     const done = this.#done!;
+    const stream = this.#stream;
     this.#record = undefined;
     this.#done = undefined;
     this.#stream = undefined;
-    record.status = status.code;
-    if (status.code !== GrpcCode.OK) {
-      record.fail(
-        outcomeOfStatus(status.code, this.#closed),
-        statusText(status.code, status.details),
-        ns,
-      );
-    } else if (record.responseCount === 0) {
+    if (stream && !stream.done) this.#conn?.reset(stream, ErrorCode.CANCEL);
+    if (status.code !== GrpcCode.OK) failWith(record, status, this.#closed, ns);
+    else if (record.responseCount === 0) {
+      record.status = status.code;
       record.fail("protocol_error", "the server ended the call without a response", ns);
     } else {
+      record.status = status.code;
       record.endNs = ns;
     }
     done();

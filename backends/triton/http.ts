@@ -16,8 +16,10 @@ import type {
 } from "../../core/backend.ts";
 import { type Clock, systemClock } from "../../core/clock.ts";
 import { RunError } from "../../core/errors.ts";
-import { ControlClient, isSuccess, type JsonReply } from "./control_client.ts";
-import { ProtocolError, TransportError } from "../net/http_connection.ts";
+import { ControlClient, type JsonReply } from "../net/control_client.ts";
+import { CONFIG_FAILED, METADATA_FAILED, STATS_FAILED } from "../net/control_errors.ts";
+import { HttpChannel, isSuccess } from "../net/http_channel.ts";
+import { ProtocolError, TransportError } from "../../wire/http1/connection.ts";
 import { resolveHttpTarget, type ServerTarget } from "../net/http_url.ts";
 import { encodeInferRequest, inferPath } from "./infer_request.ts";
 import { asArray, asObject, type JsonObject } from "./json_fields.ts";
@@ -25,12 +27,10 @@ import { NO_STATS_NOTE, normalizeModelInfo } from "./model_info.ts";
 import { parseModelStats } from "./model_stats.ts";
 import { ShmChannel, shmRegionsFor } from "./shm_channel.ts";
 import type { ShmRegions } from "./shm_regions.ts";
-import { TritonChannel } from "./http_channel.ts";
 import { tritonCapabilities, type TritonOptions } from "./options.ts";
+import { tritonReplies } from "./http_replies.ts";
+import type { PreparedInfer } from "./infer_request.ts";
 
-const METADATA_FAILED = "failed to get model metadata: ";
-const CONFIG_FAILED = "failed to get model config: ";
-const STATS_FAILED = "failed to get model statistics: ";
 const SHM_PATH = "/v2/systemsharedmemory";
 
 export class TritonHttpBackend implements Backend, ServerStatsCapability {
@@ -38,7 +38,7 @@ export class TritonHttpBackend implements Backend, ServerStatsCapability {
   readonly capabilities: BackendCapabilities;
   readonly #target: ServerTarget;
   readonly #control: ControlClient;
-  readonly #channels = new Set<TritonChannel>();
+  readonly #channels = new Set<HttpChannel<PreparedInfer>>();
   #extensions: Set<string> | undefined;
   readonly #shm: ShmRegions | undefined;
   /** Output names by model from describe(): shared memory needs them named. */
@@ -92,12 +92,12 @@ export class TritonHttpBackend implements Backend, ServerStatsCapability {
 
   async connect(options: ConnectOptions = {}): Promise<Channel> {
     await this.#shm?.ensureRegistered();
-    const ch = new TritonChannel(
+    const ch = new HttpChannel(
       this.#target,
+      tritonReplies(options.captureOutputs === true),
       this.clock,
       (c) => this.#channels.delete(c),
       this.options.requestTimeoutMs ?? 0,
-      options.captureOutputs === true,
     );
     this.#channels.add(ch);
     return this.#shm === undefined ? ch : new ShmChannel(ch, this.#shm, this.clock);

@@ -7,7 +7,8 @@ import {
   startRawServer,
   writeAll,
 } from "../net/testing/raw_server.ts";
-import { TritonChannel } from "./http_channel.ts";
+import { HttpChannel } from "../net/http_channel.ts";
+import { tritonReplies } from "./http_replies.ts";
 
 const enc = new TextEncoder();
 const REQUEST = new PreparedInfer(
@@ -16,12 +17,12 @@ const REQUEST = new PreparedInfer(
 );
 const OK_BODY = '{"model_name":"m","outputs":[]}';
 
-function channel(server: RawServer | number): TritonChannel {
+function channel(server: RawServer | number): HttpChannel<PreparedInfer> {
   const port = typeof server === "number" ? server : server.port;
-  return new TritonChannel({ hostname: "127.0.0.1", port, hostHeader: "t" });
+  return new HttpChannel({ hostname: "127.0.0.1", port, hostHeader: "t" }, tritonReplies(false));
 }
 
-async function sendOnce(ch: TritonChannel): Promise<RequestRecord> {
+async function sendOnce(ch: HttpChannel<PreparedInfer>): Promise<RequestRecord> {
   const rec = new RequestRecord();
   rec.reset(1);
   await ch.send(REQUEST, rec);
@@ -166,8 +167,9 @@ Deno.test("a per-request timeout fails the request as 'timeout', not retried, th
       await writeAll(conn, httpResponse(200, OK_BODY));
     }
   });
-  const ch = new TritonChannel(
+  const ch = new HttpChannel(
     { hostname: "127.0.0.1", port: server.port, hostHeader: "t" },
+    tritonReplies(false),
     undefined,
     undefined,
     50,

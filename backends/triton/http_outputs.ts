@@ -6,7 +6,7 @@
  * array (§1.6), encoded with the tensor codec.
  */
 import type { OutputTensor, RequestRecord } from "../../core/measure/record.ts";
-import type { HttpResponse } from "../net/http_connection.ts";
+import type { HttpResponse } from "../../wire/http1/connection.ts";
 import { asInt, asObject } from "./json_fields.ts";
 import {
   captureInto,

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { encodeStringElements } from "../../wire/kserve/bytes_tensor.ts";
 import { type OutputTensor, RequestRecord } from "../../core/measure/record.ts";
 import { tensorFromJson } from "../../core/data/tensor_codec.ts";
-import type { HttpResponse } from "../net/http_connection.ts";
+import type { HttpResponse } from "../../wire/http1/connection.ts";
 import { captureHttpOutputs, decodeHttpOutputs } from "./http_outputs.ts";
 import { ResponseHead } from "../../wire/http1/parse.ts";
 import { OutputDecodeError } from "./output_tensor.ts";

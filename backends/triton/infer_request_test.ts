@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import type { RequestSpec } from "../../core/backend.ts";
 import { RunError } from "../../core/errors.ts";
-import { encodeControlRequest, encodeInferRequest, type InferEncoding } from "./infer_request.ts";
+import { encodeInferRequest, type InferEncoding } from "./infer_request.ts";
+import { encodeControlRequest } from "../net/http_request.ts";
 import { tensorFromJson } from "../../core/data/tensor_codec.ts";
 
 const dec = new TextDecoder();

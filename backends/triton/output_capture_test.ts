@@ -14,8 +14,10 @@ import { tensorFromJson } from "../../core/data/tensor_codec.ts";
 import { type ReferenceServer, startServer } from "../../server/mod.ts";
 import { spec, tensor } from "../../conformance/fixture.ts";
 import { httpResponse, startRawServer, writeAll } from "../net/testing/raw_server.ts";
-import { TritonChannel } from "./http_channel.ts";
-import { type GrpcInferTransport, TritonGrpcBackend } from "./grpc.ts";
+import { HttpChannel } from "../net/http_channel.ts";
+import { tritonReplies } from "./http_replies.ts";
+import { TritonGrpcBackend } from "./grpc.ts";
+import type { GrpcCompression } from "../net/grpc_compression.ts";
 import { createTritonHttp } from "./http.ts";
 import { tritonOptions } from "./testing/options.ts";
 
@@ -100,17 +102,21 @@ function httpBackend(server: ReferenceServer, format: "binary" | "json") {
   return createTritonHttp(tritonOptions(server.url, { own }));
 }
 
-function grpcBackend(server: ReferenceServer, transport: GrpcInferTransport, streaming: boolean) {
-  const opts = tritonOptions(server.grpcUrl!, { protocol: "grpc", streaming });
-  return new TritonGrpcBackend(opts, systemClock, { transport });
+function grpcBackend(server: ReferenceServer, compression: GrpcCompression, streaming: boolean) {
+  const opts = tritonOptions(server.grpcUrl!, {
+    protocol: "grpc",
+    streaming,
+    grpcCompression: compression,
+  });
+  return new TritonGrpcBackend(opts, systemClock);
 }
 
 const HTTP_FORMATS = ["binary", "json"] as const;
 const GRPC_KINDS = [
-  ["h2", false],
-  ["h2", true],
-  ["grpc-js", false],
-  ["grpc-js", true],
+  ["none", false],
+  ["none", true],
+  ["deflate", false],
+  ["gzip", true],
 ] as const;
 
 Deno.test("HTTP binary and JSON outputs are captured exactly, INT32 and BYTES", async () => {
@@ -131,11 +137,11 @@ Deno.test("HTTP binary and JSON outputs are captured exactly, INT32 and BYTES", 
   });
 });
 
-Deno.test("gRPC unary and streaming outputs are captured exactly on both clients", async () => {
+Deno.test("gRPC unary and streaming outputs are captured exactly, compressed requests too", async () => {
   await withServer(async (server) => {
-    for (const [transport, streaming] of GRPC_KINDS) {
-      const what = `${transport} ${streaming ? "stream" : "unary"}`;
-      const backend = grpcBackend(server, transport, streaming);
+    for (const [compression, streaming] of GRPC_KINDS) {
+      const what = `${compression} ${streaming ? "stream" : "unary"}`;
+      const backend = grpcBackend(server, compression, streaming);
       try {
         assertCaptured(await sendTwice(backend, SIMPLE, true), SIMPLE_OUTPUTS, what);
         assertCaptured(await sendTwice(backend, STRINGS, true), STRING_OUTPUTS, `${what} BYTES`);
@@ -148,8 +154,8 @@ Deno.test("gRPC unary and streaming outputs are captured exactly on both clients
 
 Deno.test("a decoupled stream keeps the first response's outputs", async () => {
   await withServer(async (server) => {
-    for (const transport of ["h2", "grpc-js"] as const) {
-      const backend = grpcBackend(server, transport, true);
+    for (const compression of ["none", "gzip"] as const) {
+      const backend = grpcBackend(server, compression, true);
       try {
         const repeat = spec("repeat_int32", [tensor("IN", "INT32", [3], [7, 8, 9])], 1);
         const [rec] = await sendTwice(backend, repeat, true);
@@ -157,7 +163,7 @@ Deno.test("a decoupled stream keeps the first response's outputs", async () => {
         assert.deepEqual(rec.outputs, [
           { name: "OUT", datatype: "INT32", shape: [1], bytes: int32([7]) },
           { name: "IDX", datatype: "UINT32", shape: [1], bytes: new Uint8Array(4) },
-        ], transport);
+        ], compression);
       } finally {
         await backend.close();
       }
@@ -169,7 +175,7 @@ Deno.test("without captureOutputs the records carry no outputs", async () => {
   await withServer(async (server) => {
     const backends = [
       ...HTTP_FORMATS.map((format) => httpBackend(server, format)),
-      ...GRPC_KINDS.map(([transport, streaming]) => grpcBackend(server, transport, streaming)),
+      ...GRPC_KINDS.map(([compression, streaming]) => grpcBackend(server, compression, streaming)),
     ];
     try {
       for (const backend of backends) {
@@ -207,7 +213,7 @@ Deno.test("HTTP: a 200 whose outputs cannot be decoded is a protocol error only 
   );
   try {
     for (const capture of [false, true]) {
-      const ch = new TritonChannel(target, systemClock, () => {}, 0, capture);
+      const ch = new HttpChannel(target, tritonReplies(capture), systemClock);
       const rec = new RequestRecord();
       rec.reset(0);
       await ch.send(request, rec);

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import type { RequestSpec } from "../../core/backend.ts";
 import { encodeGrpcInferRequest } from "./grpc_infer_request.ts";
-import { tritonMethods } from "./grpc_proto.ts";
+import { tritonRpc } from "./grpc_proto.ts";
 import { encodeInferRequest } from "./infer_request.ts";
 
 const STEP: RequestSpec = {
@@ -45,7 +45,7 @@ Deno.test("HTTP: sequence id and flags are request parameters, integer or string
 Deno.test("gRPC: sequence_id is int64_param or string_param, flags are bool_param", () => {
   type Params = Record<string, Record<string, unknown>>;
   const decode = (spec: RequestSpec, streaming: boolean) =>
-    tritonMethods().ModelInfer.requestDeserialize(
+    tritonRpc("ModelInfer").request.decode(
       encodeGrpcInferRequest(spec, { streaming, decoupled: false }).bytes,
     ).parameters as Params;
   const numeric = decode({ ...STEP, sequence: { id: 9, start: true, end: true } }, false);

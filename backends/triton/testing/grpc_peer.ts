@@ -5,7 +5,8 @@
  */
 import { Buffer } from "node:buffer";
 import * as grpc from "@grpc/grpc-js";
-import { type ProtoObject, tritonMethods } from "../grpc_proto.ts";
+import type { ProtoObject } from "../grpc_proto.ts";
+import { tritonMethods } from "./grpc_methods.ts";
 
 export interface PeerOptions {
   /** Omit the ModelConfig and ModelStatistics RPCs (an MLServer-like server). */

@@ -1,7 +1,12 @@
 import assert from "node:assert/strict";
 import { RequestRecord } from "../../core/measure/record.ts";
-import { HttpConnection, ProtocolError, TransportError } from "./http_connection.ts";
-import { httpResponse, type RawServer, startRawServer, writeAll } from "./testing/raw_server.ts";
+import { HttpConnection, ProtocolError, TransportError } from "./connection.ts";
+import {
+  httpResponse,
+  type RawServer,
+  startRawServer,
+  writeAll,
+} from "../../backends/net/testing/raw_server.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -145,7 +150,7 @@ Deno.test("server closing mid-response is a TransportError", async () => {
 });
 
 Deno.test("connection refused is a TransportError in curl's words", async () => {
-  const http = new HttpConnection({ hostname: "127.0.0.1", port: closedPort(), hostHeader: "x" });
+  const http = new HttpConnection({ hostname: "127.0.0.1", port: closedPort() });
   await assert.rejects(
     () => http.exchange(GET, null),
     (e) => e instanceof TransportError && e.message === "Couldn't connect to server",

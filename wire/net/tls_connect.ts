@@ -1,15 +1,14 @@
 /**
- * TLS for the hand-written HTTP/1.1 and HTTP/2 clients: the PEM files named on the command line
- * are read once per backend (never per connection), and the certificate is checked against the
- * name the user wrote in -u even though "localhost" is dialled as 127.0.0.1 (see openTls).
+ * TLS connections for the hand-written HTTP/1.1 and HTTP/2 clients, from material loaded once
+ * per backend (backends/net/tls_files.ts reads the PEM files): the certificate is checked
+ * against the name the user wrote in -u even though "localhost" is dialled as 127.0.0.1 (see
+ * openTls), and handshake failures are explained with the flag that fixes them.
  *
  * Deno can relax hostname checking per connection (unsafelyDisableHostnameVerification) but has
  * no per-connection switch for chain verification: only the process-wide
  * `--unsafely-ignore-certificate-errors` flag does that. So verify-peer 0 connects normally
  * (it succeeds when Deno runs with that flag) and a chain failure names the flag.
  */
-import type { TlsOptions } from "../../core/backend.ts";
-import { RunError } from "../../core/errors.ts";
 import { connectFailure, TransportError } from "./transport_error.ts";
 
 /** Everything a connection needs, loaded once. */
@@ -25,50 +24,6 @@ export interface TlsMaterial {
   serverName: string;
   /** The URL as the user wrote it, for error messages. */
   url: string;
-}
-
-/** Verification on, Deno's roots, no client certificate: an https:// URL without flags. */
-export const DEFAULT_TLS: TlsOptions = { verifyPeer: true, verifyHost: true };
-
-function readPem(path: string, what: string, readText: (p: string) => string): string {
-  let text: string;
-  try {
-    text = readText(path);
-  } catch (e) {
-    throw new RunError(`cannot read ${what} '${path}': ${(e as Error).message}`);
-  }
-  if (!text.includes("-----BEGIN ")) {
-    throw new RunError(
-      `${what} '${path}' is not PEM (no '-----BEGIN' line); convert a DER file with ` +
-        "`openssl x509 -inform DER` (certificates) or `openssl pkey -inform DER` (keys)",
-    );
-  }
-  return text;
-}
-
-/** Reads the files of `tls` once; RunError naming the file when one is unusable. */
-export function loadTls(
-  tls: TlsOptions,
-  serverName: string,
-  url: string,
-  readText: (p: string) => string = Deno.readTextFileSync,
-): TlsMaterial {
-  if ((tls.certFile === undefined) !== (tls.keyFile === undefined)) {
-    throw new RunError(
-      "a TLS client certificate needs both its certificate file and its private key file",
-    );
-  }
-  return {
-    caCerts: tls.caFile === undefined ? [] : [readPem(tls.caFile, "CA certificate file", readText)],
-    cert: tls.certFile === undefined
-      ? undefined
-      : readPem(tls.certFile, "client certificate file", readText),
-    key: tls.keyFile === undefined ? undefined : readPem(tls.keyFile, "private key file", readText),
-    verifyPeer: tls.verifyPeer,
-    verifyHost: tls.verifyHost,
-    serverName,
-    url,
-  };
 }
 
 /** Why a handshake failed, in words, with the flag that addresses it. */
@@ -183,7 +138,8 @@ export function tlsAlertFailure(
 
 /**
  * Opens a connection, sends `hello` and waits for the server's first bytes: proves the whole
- * TLS exchange (client certificate included) before a library that reports it poorly is used.
+ * TLS exchange (client certificate included) before a connection that would report a refusal
+ * only as a lost connection is used.
  */
 export async function probeTls(
   hostname: string,

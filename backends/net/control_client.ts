@@ -1,12 +1,14 @@
 /**
- * Control-plane GETs (server metadata, model metadata/config, statistics) on their own
+ * Control-plane calls of the HTTP service kinds (Triton metadata, config, statistics and
+ * shared-memory registration; TorchServe's /ping; TF Serving's metadata) on their own
  * keep-alive connection, so they never disturb the timing of inference channels. Calls are
  * serialized because one HTTP/1.1 connection carries one exchange at a time.
  */
 import type { Clock } from "../../core/clock.ts";
-import { HttpConnection, type HttpResponse } from "../net/http_connection.ts";
-import type { ServerTarget } from "../net/http_url.ts";
-import { encodeControlRequest } from "./infer_request.ts";
+import { errorTextOf } from "./http_channel.ts";
+import { HttpConnection, type HttpResponse } from "../../wire/http1/connection.ts";
+import type { ServerTarget } from "./http_url.ts";
+import { encodeControlRequest } from "./http_request.ts";
 
 export interface JsonReply {
   status: number;
@@ -62,18 +64,4 @@ export function toReply(res: HttpResponse): JsonReply {
     json = text.trim() === "" ? undefined : JSON.parse(text);
   } catch { /* non-JSON bodies are reported through errorText */ }
   return { status, json, errorText: errorTextOf(status, json, text) };
-}
-
-/** Error text for a failed reply, as perf_analyzer shows it: the server's own message. */
-export function errorTextOf(status: number, json: unknown, text: string): string {
-  if (typeof json === "object" && json !== null && "error" in json) {
-    const e = (json as { error: unknown }).error;
-    if (typeof e === "string") return e;
-  }
-  const excerpt = text.trim().slice(0, 200);
-  return excerpt === "" ? `HTTP ${status}` : `HTTP ${status}: ${excerpt}`;
-}
-
-export function isSuccess(status: number): boolean {
-  return status >= 200 && status < 300;
 }

@@ -1,23 +1,52 @@
 /**
  * A hand-written HTTP/1.1 client over one keep-alive TCP connection (Deno.connect).
  *
- * Why not fetch: on loopback Deno's fetch manages ~30k req/s while a raw client on
- * Deno.connect sending pre-serialized requests reaches ~160k (DESIGN.md), and C++
- * perf_analyzer itself drives ~44k. The request bytes come fully encoded from prepare(); the
- * response is framed by byte scanning inside one reused read buffer that only grows when a
- * response does not fit. The body is never decoded here: callers get offsets into the buffer,
- * valid until the next exchange.
+ * Why not fetch: on loopback Deno's fetch managed ~30k req/s where a raw client on
+ * Deno.connect sending pre-serialized requests reached ~160k (scripts/bench_channel.ts
+ * measures this client), and C++ perf_analyzer itself drives ~44k. The request bytes come
+ * fully encoded from the caller; the response is framed by byte scanning inside one reused
+ * read buffer that only grows when a response does not fit. The body is never decoded here:
+ * callers get offsets into the buffer, valid until the next exchange. Nothing here knows the
+ * measurement types: an exchange stamps any object with {@link ExchangeStamps}' fields.
  */
-import { type Clock, systemClock } from "../../core/clock.ts";
-import type { RequestRecord } from "../../core/measure/record.ts";
-import { ChunkedDecoder } from "../../wire/http1/chunked.ts";
-import { bodyless, findHeadEnd, parseHead, ResponseHead } from "../../wire/http1/parse.ts";
-import type { ServerTarget } from "./http_url.ts";
-import { openTls, tlsAlertFailure } from "./tls_connect.ts";
-import { connectFailure, ioFailure, TransportError } from "./transport_error.ts";
+import { ChunkedDecoder } from "./chunked.ts";
+import { bodyless, findHeadEnd, parseHead, ResponseHead } from "./parse.ts";
+import { openTls, tlsAlertFailure, type TlsMaterial } from "../net/tls_connect.ts";
+import { connectFailure, ioFailure, TransportError } from "../net/transport_error.ts";
 
-export { ProtocolError } from "../../wire/http1/parse.ts";
-export { TransportError } from "./transport_error.ts";
+export { ProtocolError } from "./parse.ts";
+export { TransportError } from "../net/transport_error.ts";
+
+/** Where to connect. */
+export interface HttpTarget {
+  /** Address passed to Deno.connect. */
+  readonly hostname: string;
+  readonly port: number;
+  /** Set for https:// targets: the connection is TLS with these certificates and checks. */
+  readonly tls?: TlsMaterial;
+}
+
+/** What one exchange stamps: a measurement record has these fields. */
+export interface ExchangeStamps {
+  sendStartNs: number;
+  sendEndNs: number;
+  firstByteNs: number;
+  endNs: number;
+  bytesSent: number;
+  bytesReceived: number;
+}
+
+/** Where the stamps' times come from (a test may inject a fake). */
+export interface TimeSource {
+  nowNs(): number;
+}
+
+/** Monotonic nanoseconds since process start, as a float64 (exact for ~104 days). */
+export function nowNs(): number {
+  return performance.now() * 1e6;
+}
+
+const SYSTEM_TIME: TimeSource = { nowNs };
 
 const INITIAL_BUFFER = 64 * 1024;
 /** 1xx interim responses skipped before the real one (bounded so a bad peer cannot spin us). */
@@ -41,15 +70,15 @@ export class HttpConnection {
   /** Bytes read for the response in progress (0 means the server sent nothing yet). */
   #received = 0;
   #served = 0;
-  #rec: RequestRecord | null = null;
+  #rec: ExchangeStamps | null = null;
   /** Set by abort(): the exchange in progress fails instead of being retried. */
   #aborted = false;
   readonly #chunked = new ChunkedDecoder();
   readonly #response: HttpResponse;
 
   constructor(
-    private readonly target: ServerTarget,
-    private readonly clock: Clock = systemClock,
+    private readonly target: HttpTarget,
+    private readonly clock: TimeSource = SYSTEM_TIME,
     initialBuffer = INITIAL_BUFFER,
   ) {
     this.#buf = new Uint8Array(initialBuffer);
@@ -72,7 +101,7 @@ export class HttpConnection {
    * on a fresh connection (curl does the same). Throws TransportError or ProtocolError; the
    * connection is dropped on any error and reopened by the next exchange.
    */
-  async exchange(request: Uint8Array, rec: RequestRecord | null): Promise<HttpResponse> {
+  async exchange(request: Uint8Array, rec: ExchangeStamps | null): Promise<HttpResponse> {
     this.#rec = rec;
     this.#aborted = false;
     if (rec) rec.sendStartNs = this.clock.nowNs();

@@ -1,0 +1,43 @@
+/**
+ * gRPC message compression (gRPC's PROTOCOL-HTTP2 and compression documents): a message's
+ * compressed-flag byte says whether its bytes are encoded with the call's `grpc-encoding`.
+ * Requests are compressed once, when they are prepared, so a request re-sent many times costs
+ * nothing more per send; compressed responses are inflated as they arrive. "deflate" is the
+ * zlib format (RFC 1950), as gRPC implementations send it.
+ */
+import { deflateSync, gunzipSync, gzipSync, inflateSync } from "node:zlib";
+
+export type GrpcCompression = "none" | "gzip" | "deflate";
+
+/** What a client says it can read back (grpc-accept-encoding). */
+export const ACCEPT_ENCODING = "identity,deflate,gzip";
+
+/** --grpc-compression-algorithm's value, or undefined for one we cannot send. */
+export function compressionOf(value: string | undefined): GrpcCompression | undefined {
+  const v = (value ?? "none").toLowerCase();
+  return v === "none" || v === "gzip" || v === "deflate" ? v : undefined;
+}
+
+/** One length-prefixed message: flag byte, 4-byte big-endian length, then the bytes. */
+export function frameMessage(bytes: Uint8Array, compression: GrpcCompression): Uint8Array {
+  const body = compression === "gzip"
+    ? gzipSync(bytes)
+    : compression === "deflate"
+    ? deflateSync(bytes)
+    : bytes;
+  const out = new Uint8Array(5 + body.length);
+  out[0] = compression === "none" ? 0 : 1;
+  new DataView(out.buffer).setUint32(1, body.length);
+  out.set(body, 5);
+  return out;
+}
+
+/**
+ * A compressed message's bytes decoded with the response's `grpc-encoding`. Throws for an
+ * encoding we never offered, or bytes that do not inflate.
+ */
+export function inflateMessage(bytes: Uint8Array, encoding: string): Uint8Array {
+  if (encoding === "gzip") return gunzipSync(bytes);
+  if (encoding === "deflate") return inflateSync(bytes);
+  throw new Error(`a compressed message with grpc-encoding '${encoding}'`);
+}

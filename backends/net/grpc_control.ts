@@ -1,0 +1,104 @@
+/**
+ * Control-plane RPCs (Triton's metadata, config, statistics and shared-memory registration,
+ * TF Serving's GetModelMetadata) as unary calls on an HTTP/2 connection of their own, so they
+ * never queue behind inference streams. The caller encodes and decodes the messages: these
+ * calls are rare.
+ */
+import { ErrorCode } from "../../wire/h2/frames.ts";
+import type { H2ClientConnection } from "./h2_client.ts";
+import type { ClientStream } from "./h2_client_stream.ts";
+import { H2Endpoint } from "./h2_endpoint.ts";
+import { requestHeaderBlock } from "./h2_grpc_call.ts";
+import { frameMessage } from "./grpc_compression.ts";
+import { GrpcResponseReader } from "./grpc_response.ts";
+import { GrpcCode, statusText } from "./grpc_status.ts";
+import { probeTls, type TlsMaterial } from "../../wire/net/tls_connect.ts";
+import { PREFACE, settingsFrame } from "../../wire/h2/frames.ts";
+import { concat } from "../../wire/h2/writer.ts";
+import { TransportError } from "../../wire/net/transport_error.ts";
+import type { GrpcTarget } from "./grpc_target.ts";
+
+/** What a probe sends: the connection preface and an empty SETTINGS. */
+const HELLO = concat(PREFACE, settingsFrame([]));
+const NO_REPLY = "the server ended the call without a response";
+
+/** A failed control call: the gRPC status and the text perf_analyzer would print. */
+export class GrpcCallError extends Error {
+  override name = "GrpcCallError";
+  constructor(readonly code: number, message: string) {
+    super(message);
+  }
+}
+
+export class GrpcControl {
+  readonly #endpoint: H2Endpoint;
+  /** Pending until the TLS handshake was checked once (undefined without TLS). */
+  #tlsChecked: Promise<void> | undefined;
+
+  constructor(
+    private readonly target: GrpcTarget,
+    /** -H headers, sent as call metadata. */
+    private readonly headers: [string, string][],
+    private readonly tls?: TlsMaterial,
+  ) {
+    this.#endpoint = new H2Endpoint(target.hostname, target.port, tls);
+  }
+
+  /**
+   * A server refusing our client certificate (TLS 1.3) says so in an alert after the
+   * handshake, which the HTTP/2 connection would only see as a lost connection. One probe
+   * exchange first turns that alert into the clear one-line reason (wire/net/tls_connect.ts).
+   */
+  #checkTls(): Promise<void> {
+    const tls = this.tls;
+    if (tls === undefined) return Promise.resolve();
+    const { hostname, port } = this.target;
+    return this.#tlsChecked ??= probeTls(hostname, port, tls, ["h2"], HELLO);
+  }
+
+  /**
+   * One unary RPC by path: the request message's bytes in, the reply's out. Rejects with
+   * GrpcCallError for a non-OK status, UNAVAILABLE when the server cannot be reached.
+   */
+  async call(path: string, request: Uint8Array): Promise<Uint8Array> {
+    let conn: H2ClientConnection;
+    try {
+      await this.#checkTls();
+      conn = await this.#endpoint.connection();
+    } catch (e) {
+      const why = e instanceof TransportError
+        ? `${e.message} (${this.target.authority})`
+        : (e as Error).message;
+      throw new GrpcCallError(GrpcCode.UNAVAILABLE, why);
+    }
+    const block = requestHeaderBlock(path, this.target.authority, this.headers);
+    return new Promise((resolve, reject) => {
+      let reply: Uint8Array | undefined;
+      let stream: ClientStream | undefined;
+      const reader = new GrpcResponseReader({
+        // The message is a view of a reused chunk: keep a copy.
+        onMessage: (m) => reply ??= m.slice(),
+        onStatus: (status) => {
+          // A call that failed before the server ended it is cancelled.
+          if (stream && !stream.done) conn.reset(stream, ErrorCode.CANCEL);
+          if (status.code !== GrpcCode.OK) {
+            reject(new GrpcCallError(status.code, statusText(status.code, status.details)));
+          } else if (reply === undefined) {
+            reject(new GrpcCallError(GrpcCode.INTERNAL, NO_REPLY));
+          } else resolve(reply);
+        },
+      });
+      try {
+        stream = conn.request(block, false, reader);
+      } catch (e) {
+        // The connection went away (GOAWAY) between connection() and here.
+        return reject(new GrpcCallError(GrpcCode.UNAVAILABLE, (e as Error).message));
+      }
+      stream.sendData(frameMessage(request, "none"), true);
+    });
+  }
+
+  close(): Promise<void> {
+    return this.#endpoint.close();
+  }
+}

@@ -1,0 +1,91 @@
+/**
+ * The response side of one gRPC call on a stream of the hand-written HTTP/2 client, shared by
+ * every channel kind (unary, bidirectional stream, control calls): checks the response
+ * headers, splits DATA into messages (inflating compressed ones), and reports how the call
+ * ended exactly once, whether by trailers, a bad response, a stream that ended without a
+ * status, or a dead stream. A reader serves one stream at a time; reset() readies it for the
+ * next, so a channel reuses one reader for all its calls.
+ */
+import type { HeaderList } from "../../wire/h2/hpack.ts";
+import type { StreamFailure, StreamListener } from "./h2_client_stream.ts";
+import {
+  type CallStatus,
+  failureStatus,
+  MessageReader,
+  responseProblem,
+  statusOf,
+} from "./h2_grpc_call.ts";
+import { inflateMessage } from "./grpc_compression.ts";
+import { GrpcCode } from "./grpc_status.ts";
+
+export const NO_TRAILERS = "the server ended the call without a status";
+
+/** What the channel hears of its call. */
+export interface GrpcCallSink {
+  /** One whole response message, valid during the call. */
+  onMessage(message: Uint8Array): void;
+  /** The call is over with this status; nothing more is heard of this stream. */
+  onStatus(status: CallStatus): void;
+}
+
+export class GrpcResponseReader implements StreamListener {
+  #headersSeen = false;
+  #ended = false;
+  /** The response's grpc-encoding, for messages with the compressed flag. */
+  #encoding = "identity";
+  readonly #reader = new MessageReader((m, compressed) => this.#message(m, compressed));
+
+  constructor(private readonly sink: GrpcCallSink) {}
+
+  /** Ready for the next stream. */
+  reset(): void {
+    this.#headersSeen = false;
+    this.#ended = false;
+    this.#encoding = "identity";
+    this.#reader.reset();
+  }
+
+  onHeaders(headers: HeaderList, endStream: boolean): void {
+    if (this.#ended) return;
+    const first = !this.#headersSeen;
+    this.#headersSeen = true;
+    const problem = first ? responseProblem(headers) : undefined;
+    if (first) this.#encoding = encodingOf(headers);
+    if (endStream) {
+      this.#end(statusOf(headers) ?? problem ?? { code: GrpcCode.INTERNAL, details: NO_TRAILERS });
+    } else if (problem) this.#end(problem);
+  }
+
+  onData(chunk: Uint8Array, endStream: boolean): void {
+    if (this.#ended) return;
+    this.#reader.push(chunk);
+    if (endStream && !this.#ended) this.#end({ code: GrpcCode.INTERNAL, details: NO_TRAILERS });
+  }
+
+  onError(reason: StreamFailure): void {
+    if (!this.#ended) this.#end(failureStatus(reason));
+  }
+
+  #message(message: Uint8Array, compressed: boolean): void {
+    if (this.#ended) return;
+    if (!compressed) return this.sink.onMessage(message);
+    let inflated: Uint8Array;
+    try {
+      inflated = inflateMessage(message, this.#encoding);
+    } catch (e) {
+      const details = `cannot decompress a response: ${(e as Error).message}`;
+      return this.#end({ code: GrpcCode.INTERNAL, details });
+    }
+    this.sink.onMessage(inflated);
+  }
+
+  #end(status: CallStatus): void {
+    this.#ended = true;
+    this.sink.onStatus(status);
+  }
+}
+
+function encodingOf(headers: HeaderList): string {
+  for (const [name, value] of headers) if (name === "grpc-encoding") return value;
+  return "identity";
+}

@@ -1,0 +1,149 @@
+/**
+ * One inference channel for every HTTP/1.1 service kind (Triton / KServe v2, TorchServe, TF
+ * Serving REST): a keep-alive connection that writes prepared request bytes, with the
+ * per-request timeout, and turns every outcome into record fields. What a reply means (which
+ * statuses succeed, how an error reply reads, whether outputs are captured) is the kind's
+ * {@link HttpReplies}. Failures are data, so send() never rejects.
+ */
+import type { Channel, PreparedRequest } from "../../core/backend.ts";
+import { type Clock, systemClock } from "../../core/clock.ts";
+import type { RequestRecord } from "../../core/measure/record.ts";
+import {
+  HttpConnection,
+  type HttpResponse,
+  ProtocolError,
+  TransportError,
+} from "../../wire/http1/connection.ts";
+import type { ServerTarget } from "./http_url.ts";
+
+/** A request prepared once as its complete HTTP/1.1 bytes. */
+export interface PreparedHttp {
+  readonly bytes: Uint8Array;
+}
+
+/** What one service kind's replies mean; everything else about the channel is shared. */
+export interface HttpReplies<P extends PreparedHttp> {
+  /** The backend named when a request some other backend prepared is refused. */
+  readonly backend: string;
+  /** The kind's prepared-request class: the channel refuses anything else. */
+  readonly prepared: abstract new (...args: never[]) => P;
+  /** Whether a reply with this status is a success. */
+  ok(status: number): boolean;
+  /** The text an error reply becomes in the record. */
+  errorText(res: HttpResponse): string;
+  /** Why a success reply is malformed (then a protocol error), "" when it is fine. */
+  bodyProblem?(res: HttpResponse): string;
+  /** Decodes a success reply's outputs into record.outputs; set only when outputs are captured. */
+  capture?(res: HttpResponse, record: RequestRecord, prepared: P): void;
+}
+
+export class HttpChannel<P extends PreparedHttp> implements Channel {
+  readonly #http: HttpConnection;
+  #closed = false;
+
+  constructor(
+    target: ServerTarget,
+    private readonly replies: HttpReplies<P>,
+    private readonly clock: Clock = systemClock,
+    private readonly onClose: (ch: HttpChannel<P>) => void = () => {},
+    /** Per-request timeout in ms; 0 waits for ever. */
+    private readonly timeoutMs = 0,
+  ) {
+    this.#http = new HttpConnection(target, clock);
+  }
+
+  async send(prepared: PreparedRequest, record: RequestRecord): Promise<void> {
+    const replies = this.replies;
+    if (!(prepared instanceof replies.prepared)) {
+      const why = `request was not prepared by the ${replies.backend} backend`;
+      record.fail("protocol_error", why, 0);
+      return;
+    }
+    const res = await this.#exchange(prepared.bytes, record);
+    if (!res) return;
+    const status = res.head.status;
+    record.status = status;
+    if (!replies.ok(status)) {
+      record.fail("server_error", replies.errorText(res), record.endNs);
+      return;
+    }
+    const problem = replies.bodyProblem?.(res) ?? "";
+    if (problem !== "") {
+      record.fail("protocol_error", problem, record.endNs);
+      return;
+    }
+    record.addResponse(record.endNs);
+    replies.capture?.(res, record, prepared);
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#http.close();
+    this.onClose(this);
+  }
+
+  /** The response, or undefined when the exchange failed (the record then says why). */
+  async #exchange(bytes: Uint8Array, record: RequestRecord): Promise<HttpResponse | undefined> {
+    const clock = this.clock;
+    if (this.#closed) {
+      record.fail("cancelled", "channel closed", clock.nowNs());
+      return undefined;
+    }
+    const timeoutMs = this.timeoutMs;
+    let timedOut = false;
+    const timer = timeoutMs > 0
+      ? setTimeout(() => {
+        timedOut = true;
+        this.#http.abort();
+      }, timeoutMs)
+      : undefined;
+    try {
+      return await this.#http.exchange(bytes, record);
+    } catch (e) {
+      const ns = clock.nowNs();
+      if (timedOut) record.fail("timeout", `no response within ${timeoutMs} ms`, ns);
+      else if (this.#closed) record.fail("cancelled", "channel closed", ns);
+      else if (e instanceof TransportError) record.fail("transport_error", e.message, ns);
+      else if (e instanceof ProtocolError) record.fail("protocol_error", e.message, ns);
+      else record.fail("transport_error", e instanceof Error ? e.message : String(e), ns);
+      return undefined;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+export function isSuccess(status: number): boolean {
+  return status >= 200 && status < 300;
+}
+
+const utf8 = new TextDecoder();
+/** Error bodies longer than this are cut before decoding; the message is what matters. */
+const MAX_ERROR_BODY = 4096;
+
+/** The start of an error reply's body as text. */
+export function errorBodyText(res: HttpResponse): string {
+  const end = Math.min(res.bodyEnd, res.bodyStart + MAX_ERROR_BODY);
+  return utf8.decode(res.buf.subarray(res.bodyStart, end));
+}
+
+/** An error reply as perf_analyzer shows it: the server's {"error"} text, else an excerpt. */
+export function serverErrorText(res: HttpResponse): string {
+  const text = errorBodyText(res);
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch { /* errorTextOf shows an excerpt instead */ }
+  return errorTextOf(res.head.status, json, text);
+}
+
+/** Error text for a failed reply, as perf_analyzer shows it: the server's own message. */
+export function errorTextOf(status: number, json: unknown, text: string): string {
+  if (typeof json === "object" && json !== null && "error" in json) {
+    const e = (json as { error: unknown }).error;
+    if (typeof e === "string") return e;
+  }
+  const excerpt = text.trim().slice(0, 200);
+  return excerpt === "" ? `HTTP ${status}` : `HTTP ${status}: ${excerpt}`;
+}
