@@ -16,7 +16,7 @@ import { captureStreamOutputs } from "./grpc_outputs.ts";
 import type { RegionReader } from "./shm_regions.ts";
 import { GrpcCode, outcomeOfStatus, statusText } from "../net/grpc_status.ts";
 import { sendable } from "./grpc_unary_channel.ts";
-import { newStreamResponseInfo, readStreamResponse } from "../../wire/grpc/messages.ts";
+import { newStreamResponseInfo, readStreamResponse } from "./grpc_stream_response.ts";
 
 type Call = ReturnType<grpc.ChannelInterface["createCall"]>;
 

@@ -24,7 +24,7 @@ import type { RegionReader } from "./shm_regions.ts";
 import { GrpcCode, outcomeOfStatus, statusText } from "../net/grpc_status.ts";
 import { STREAM_ENDED } from "./grpc_stream_channel.ts";
 import { sendable } from "./grpc_unary_channel.ts";
-import { newStreamResponseInfo, readStreamResponse } from "../../wire/grpc/messages.ts";
+import { newStreamResponseInfo, readStreamResponse } from "./grpc_stream_response.ts";
 import { NO_TRAILERS } from "./h2_unary_channel.ts";
 
 export class H2StreamChannel implements Channel {

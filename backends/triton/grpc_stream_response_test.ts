@@ -4,15 +4,15 @@ import type { RequestSpec } from "../../core/backend.ts";
 import {
   encodeGrpcInferRequest,
   PreparedGrpcInfer,
-} from "../../backends/triton/grpc_infer_request.ts";
-import { tritonMethods } from "../../backends/triton/grpc_proto.ts";
+} from "./grpc_infer_request.ts";
+import { tritonMethods } from "./grpc_proto.ts";
 import {
   GrpcCode,
   grpcCodeName,
   outcomeOfStatus,
   statusText,
-} from "../../backends/net/grpc_status.ts";
-import { newStreamResponseInfo, readStreamResponse } from "./messages.ts";
+} from "../net/grpc_status.ts";
+import { newStreamResponseInfo, readStreamResponse } from "./grpc_stream_response.ts";
 
 const SPEC: RequestSpec = {
   model: "simple",
