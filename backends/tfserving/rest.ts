@@ -18,7 +18,7 @@ import { ControlClient } from "../triton/control_client.ts";
 import { ProtocolError, TransportError } from "../net/http_connection.ts";
 import { resolveHttpTarget, type ServerTarget } from "../net/http_url.ts";
 import { headerBlock } from "../triton/infer_request.ts";
-import { DEFAULT_SIGNATURE } from "./proto.ts";
+import { DEFAULT_SIGNATURE } from "../../wire/tfserving/proto.ts";
 import { restPredictBody } from "./request.ts";
 import { PreparedRestPredict, TfServingRestChannel } from "./rest_channel.ts";
 import { modelInfoFromSignature, signatureDefs } from "./signature.ts";
