@@ -4,6 +4,7 @@
  */
 import { Flag, frame, FrameType } from "../../wire/h2/frames.ts";
 import type { HeaderList } from "../../wire/h2/hpack.ts";
+import type { StreamOwner } from "../../wire/h2/connection.ts";
 
 /** What the gRPC layer hears about one stream. Chunks passed to onData are reused: copy them. */
 export interface StreamListener {
@@ -17,15 +18,6 @@ export interface StreamFailure {
   /** RST_STREAM code from the peer, or -1 when the connection failed. */
   resetCode: number;
   message: string;
-}
-
-/** What a stream needs from its connection. */
-export interface ClientStreamOwner {
-  send(bytes: Uint8Array): void;
-  readonly maxFrame: number;
-  takeWindow(wanted: number): number;
-  blocked(stream: ClientStream): void;
-  finished(stream: ClientStream): void;
 }
 
 export class ClientStream {
@@ -42,7 +34,7 @@ export class ClientStream {
   constructor(
     readonly id: number,
     readonly listener: StreamListener,
-    private readonly owner: ClientStreamOwner,
+    private readonly owner: StreamOwner<ClientStream>,
     initialWindow: number,
   ) {
     this.sendWindow = initialWindow;

@@ -4,23 +4,10 @@
  */
 import { Flag, frame, FrameType } from "../../wire/h2/frames.ts";
 import { encodeHeaders, type HeaderList } from "../../wire/h2/hpack.ts";
-
-/** What a stream needs from its connection. */
-export interface StreamOwner {
-  /** Queues a frame for the socket (written in order, batched). */
-  send(bytes: Uint8Array): void;
-  /** The peer's SETTINGS_MAX_FRAME_SIZE. */
-  readonly maxFrame: number;
-  /** Takes up to `wanted` bytes of the connection's send window; may return 0. */
-  takeWindow(wanted: number): number;
-  /** The stream waits for a connection-level WINDOW_UPDATE. */
-  blocked(stream: ServerStream): void;
-  /** Both directions are closed (or reset): forget the stream. */
-  finished(stream: ServerStream): void;
-}
+import type { StreamOwner } from "../../wire/h2/connection.ts";
 
 export class ServerStream {
-  /** Body bytes as they arrive (the chunk may be kept: it is never reused). */
+  /** Body bytes as they arrive: a view of the connection's read buffer, copy it to keep it. */
   ondata: ((chunk: Uint8Array) => void) | undefined;
   /** The client half-closed its side. */
   onend: (() => void) | undefined;
@@ -39,7 +26,7 @@ export class ServerStream {
   constructor(
     readonly id: number,
     readonly headers: ReadonlyMap<string, string>,
-    private readonly owner: StreamOwner,
+    private readonly owner: StreamOwner<ServerStream>,
     initialWindow: number,
   ) {
     this.sendWindow = initialWindow;
