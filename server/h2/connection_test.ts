@@ -8,51 +8,15 @@ import {
   ErrorCode,
   Flag,
   frame,
-  type FrameHeader,
   FrameType,
   PREFACE,
   Setting,
   settingsFrame,
   windowUpdate,
 } from "../../wire/h2/frames.ts";
-import { FrameReader } from "../../wire/h2/frame_reader.ts";
+import { dataBytes, type Frame, RawPeer, word } from "../../wire/h2/testing/raw_peer.ts";
 import { encodeHeaders } from "../../wire/h2/hpack.ts";
 import { H2ServerConnection, type StreamHandler } from "./connection.ts";
-
-type Frame = FrameHeader & { payload: Uint8Array };
-
-/** A hand-driven client: writes raw frames, reads the server's one at a time. */
-class RawPeer {
-  readonly #reader = new FrameReader(1 << 20);
-  readonly #queue: Frame[] = [];
-
-  constructor(readonly conn: Deno.Conn) {}
-
-  write(...frames: Uint8Array[]): Promise<void> {
-    const all = new Uint8Array(frames.reduce((n, f) => n + f.length, 0));
-    let at = 0;
-    for (const f of frames) {
-      all.set(f, at);
-      at += f.length;
-    }
-    return this.conn.write(all).then(() => {});
-  }
-
-  /** Frames up to and including the first that `last` accepts; fails at EOF. */
-  async until(last: (f: Frame) => boolean): Promise<Frame[]> {
-    const out: Frame[] = [];
-    // Bounded by the server: every read delivers frames or ends the connection.
-    for (;;) {
-      while (this.#queue.length > 0) {
-        const f = this.#queue.shift()!;
-        out.push(f);
-        if (last(f)) return out;
-      }
-      if (!await this.#reader.fill(this.conn)) throw new Error("the server closed the socket");
-      this.#reader.frames((h, p) => this.#queue.push({ ...h, payload: p.slice() }));
-    }
-  }
-}
 
 /** One server connection on a loopback socket, with its raw peer. */
 async function withConnection(
@@ -74,7 +38,6 @@ async function withConnection(
   }
 }
 
-const u32 = (p: Uint8Array, at: number) => new DataView(p.buffer, p.byteOffset).getUint32(at);
 const request = (id: number, flags: number) =>
   frame(
     FrameType.HEADERS,
@@ -83,8 +46,6 @@ const request = (id: number, flags: number) =>
     encodeHeaders([[":method", "POST"], [":path", "/x"]]),
   );
 const isPingAck = (f: Frame) => f.type === FrameType.PING && (f.flags & Flag.ACK) !== 0;
-const dataBytes = (frames: Frame[]) =>
-  frames.filter((f) => f.type === FrameType.DATA).reduce((n, f) => n + f.length, 0);
 
 Deno.test("h2 server: DATA stops at the peer's stream window and resumes on WINDOW_UPDATE", async () => {
   const answer = (stream: Parameters<StreamHandler>[0]) => {
@@ -123,7 +84,7 @@ Deno.test("h2 server: a stream's received DATA is acknowledged at half its windo
     // 2 MiB, half of the 4 MiB stream window the server advertises.
     await peer.write(...Array.from({ length: 128 }, () => chunk));
     const frames = await peer.until((f) => f.type === FrameType.WINDOW_UPDATE && f.streamId === 1);
-    assert.equal(u32(frames.at(-1)!.payload, 0), 2 << 20);
+    assert.equal(word(frames.at(-1)!.payload, 0), 2 << 20);
     assert.equal(received.reduce((a, b) => a + b, 0), 2 << 20);
   });
 });
@@ -134,10 +95,10 @@ Deno.test("h2 server: DATA on a closed stream resets it, on an idle one ends the
     await peer.write(frame(FrameType.DATA, 0, 1, Uint8Array.of(1)));
     const reset = (await peer.until((f) => f.type === FrameType.RST_STREAM)).at(-1)!;
     assert.equal(reset.streamId, 1);
-    assert.equal(u32(reset.payload, 0), ErrorCode.STREAM_CLOSED);
+    assert.equal(word(reset.payload, 0), ErrorCode.STREAM_CLOSED);
     await peer.write(frame(FrameType.DATA, 0, 3, Uint8Array.of(1)));
     const away = (await peer.until((f) => f.type === FrameType.GOAWAY)).at(-1)!;
-    assert.equal(u32(away.payload, 0), 1, "the last stream the server processed");
-    assert.equal(u32(away.payload, 4), ErrorCode.PROTOCOL_ERROR);
+    assert.equal(word(away.payload, 0), 1, "the last stream the server processed");
+    assert.equal(word(away.payload, 4), ErrorCode.PROTOCOL_ERROR);
   });
 });
