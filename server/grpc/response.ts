@@ -1,6 +1,6 @@
 /**
  * ModelInferResponse / ModelStreamInferResponse bodies, and the mapping of the server's
- * errors to gRPC status codes (protocols.md §1.2, §2.6).
+ * errors to gRPC status codes (docs/protocols.md §1.2, §2.6).
  */
 import type { ProtoInferResponse, ProtoParameters, ProtoStreamResponse } from "./proto.ts";
 import { type GrpcStatus, statusOf } from "./transport.ts";

@@ -1,5 +1,5 @@
 /**
- * Cumulative per-model statistics with Triton's semantics (protocols.md §1.10). Every value
+ * Cumulative per-model statistics with Triton's semantics (docs/protocols.md §1.10). Every value
  * is an integer: durations are differences of integer-nanosecond clock readings.
  */
 

@@ -1,5 +1,5 @@
 /**
- * TF Serving's REST API on the reference server's HTTP port (protocols.md §4.4):
+ * TF Serving's REST API on the reference server's HTTP port (docs/protocols.md §4.4):
  * GET /v1/models/{m}[/versions/{v} | /labels/{l}] (status), .../metadata, and POST ...:predict
  * in columnar ("inputs") or row ("instances") form. Inputs take the signature's dtypes (REST
  * JSON carries none); requests run through tfPredict, so they count in the same ground truth
