@@ -8,15 +8,14 @@ import type { StreamHandler } from "../h2/connection.ts";
 import type { HeaderList } from "../../wire/h2/hpack.ts";
 import type { ServerStream } from "../h2/stream.ts";
 import { frameMessage, MessageReader } from "../../wire/grpc/framing.ts";
+import { GrpcCode } from "../../wire/grpc/status.ts";
 
 export interface GrpcStatus {
   code: number;
   details: string;
 }
 
-const OK = 0;
-const INTERNAL = 13;
-const UNIMPLEMENTED = 12;
+const { OK, INTERNAL, UNIMPLEMENTED } = GrpcCode;
 
 /** A message codec: bytes of one protobuf message to a value and back. */
 export interface Codec {
