@@ -1,17 +1,9 @@
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import type { RequestSpec } from "../../core/backend.ts";
-import {
-  encodeGrpcInferRequest,
-  PreparedGrpcInfer,
-} from "./grpc_infer_request.ts";
+import { encodeGrpcInferRequest, PreparedGrpcInfer } from "./grpc_infer_request.ts";
 import { tritonMethods } from "./grpc_proto.ts";
-import {
-  GrpcCode,
-  grpcCodeName,
-  outcomeOfStatus,
-  statusText,
-} from "../net/grpc_status.ts";
+import { GrpcCode, grpcCodeName, outcomeOfStatus, statusText } from "../net/grpc_status.ts";
 import { newStreamResponseInfo, readStreamResponse } from "./grpc_stream_response.ts";
 
 const SPEC: RequestSpec = {
