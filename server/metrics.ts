@@ -1,7 +1,7 @@
 /**
- * The reference server's Prometheus endpoint (protocols.md §3): Triton's per-model nv_inference_*
- * counters, taken from the same exact statistics /stats serves, and the GPU gauges of two
- * SIMULATED GPUs. There is no GPU here; the gauges hold fixed values that a test can change
+ * The reference server's Prometheus endpoint (docs/protocols.md §3): Triton's per-model
+ * nv_inference_* counters, taken from the same exact statistics /stats serves, and the GPU gauges
+ * of two SIMULATED GPUs. There is no GPU here; the gauges hold fixed values that a test can change
  * through {@link GpuSimulator.set}, so it can assert the client's aggregation exactly.
  */
 import type { ServerContext } from "./kserve/routes.ts";

@@ -1,8 +1,8 @@
 /**
  * The embedded reference inference server: a strict KServe v2 / Triton HTTP peer on loopback,
- * and with `grpcPort` a Triton gRPC peer (protocols.md §2), with simulated models (one
+ * and with `grpcPort` a Triton gRPC peer (docs/protocols.md §2), with simulated models (one
  * decoupled, two sequence models, one echo of every datatype), exact statistics shared by
- * both front ends (protocols.md §1), and exact per-sequence ground truth (sequences.ts).
+ * both front ends (docs/protocols.md §1), and exact per-sequence ground truth (sequences.ts).
  *
  * ```ts
  * const server = await startServer({ computeUs: 2000, instances: 1, grpcPort: 0 });

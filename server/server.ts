@@ -2,7 +2,7 @@
  * Starts the reference server's HTTP listener, and its gRPC, TF Serving gRPC and metrics
  * listeners when asked, in this thread.
  */
-import type { ModelStats } from "../core/backend.ts";
+import type { ModelStats } from "./models/stats.ts";
 import { type GrpcListener, startGrpc } from "./grpc/server.ts";
 import { GpuSimulator, type MetricsListener, startMetrics } from "./metrics.ts";
 import { tfServingMethods } from "./tfserving/grpc.ts";

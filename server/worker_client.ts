@@ -1,5 +1,5 @@
 /** Starts the reference server inside a Worker and talks to it by postMessage. */
-import type { ModelStats } from "../core/backend.ts";
+import type { ModelStats } from "./models/stats.ts";
 import { resolveOptions, type ServerOptions } from "./options.ts";
 import type { SequenceStats } from "./models/sequences.ts";
 import type { ShmTraffic } from "./models/shm_registry.ts";

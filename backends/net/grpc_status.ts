@@ -1,26 +1,9 @@
 /** gRPC status codes mapped to request outcomes and error text. */
 import type { Outcome } from "../../core/measure/record.ts";
+import { GrpcCode } from "../../wire/grpc/status.ts";
 
-/** gRPC status codes (gRPC's statuscodes document). */
-export const GrpcCode = {
-  OK: 0,
-  CANCELLED: 1,
-  UNKNOWN: 2,
-  INVALID_ARGUMENT: 3,
-  DEADLINE_EXCEEDED: 4,
-  NOT_FOUND: 5,
-  ALREADY_EXISTS: 6,
-  PERMISSION_DENIED: 7,
-  RESOURCE_EXHAUSTED: 8,
-  FAILED_PRECONDITION: 9,
-  ABORTED: 10,
-  OUT_OF_RANGE: 11,
-  UNIMPLEMENTED: 12,
-  INTERNAL: 13,
-  UNAVAILABLE: 14,
-  DATA_LOSS: 15,
-  UNAUTHENTICATED: 16,
-} as const;
+/** The codes themselves are the wire's vocabulary, shared with the reference server. */
+export { GrpcCode };
 
 const NAMES = Object.fromEntries(Object.entries(GrpcCode).map(([k, v]) => [v, k]));
 

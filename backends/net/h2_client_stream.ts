@@ -3,7 +3,9 @@
  * control, and the callbacks through which the gRPC layer hears headers, body and the end.
  */
 import { Flag, frame, FrameType } from "../../wire/h2/frames.ts";
+import { OutgoingData } from "../../wire/h2/outgoing_data.ts";
 import type { HeaderList } from "../../wire/h2/hpack.ts";
+import type { StreamOwner } from "../../wire/h2/connection.ts";
 
 /** What the gRPC layer hears about one stream. Chunks passed to onData are reused: copy them. */
 export interface StreamListener {
@@ -19,15 +21,6 @@ export interface StreamFailure {
   message: string;
 }
 
-/** What a stream needs from its connection. */
-export interface ClientStreamOwner {
-  send(bytes: Uint8Array): void;
-  readonly maxFrame: number;
-  takeWindow(wanted: number): number;
-  blocked(stream: ClientStream): void;
-  finished(stream: ClientStream): void;
-}
-
 export class ClientStream {
   sendWindow: number;
   /** Bytes received since our last WINDOW_UPDATE for this stream. */
@@ -35,14 +28,14 @@ export class ClientStream {
   localClosed = false;
   remoteClosed = false;
   #done = false;
-  /** DATA waiting for window: chunks and whether the last one ends the stream. */
-  #pending: Uint8Array[] = [];
+  /** DATA waiting for window, and whether the last chunk ends the stream. */
+  readonly #out = new OutgoingData();
   #pendingEnd = false;
 
   constructor(
     readonly id: number,
     readonly listener: StreamListener,
-    private readonly owner: ClientStreamOwner,
+    private readonly owner: StreamOwner<ClientStream>,
     initialWindow: number,
   ) {
     this.sendWindow = initialWindow;
@@ -59,7 +52,7 @@ export class ClientStream {
       if (endStream) this.endLocal();
       return;
     }
-    this.#pending.push(bytes);
+    this.#out.push(bytes);
     if (endStream) {
       this.#pendingEnd = true;
       this.localClosed = true;
@@ -69,26 +62,7 @@ export class ClientStream {
 
   /** Writes what the windows allow of the pending DATA. */
   flush(): void {
-    const owner = this.owner;
-    // Bounded: each pass writes at least one byte or stops.
-    while (this.#pending.length > 0 && !this.#done) {
-      const chunk = this.#pending[0];
-      const wanted = Math.min(chunk.length, owner.maxFrame, this.sendWindow);
-      const granted = wanted > 0 ? owner.takeWindow(wanted) : 0;
-      if (granted === 0) {
-        // A stream-window stall is lifted by this stream's WINDOW_UPDATE; a connection one
-        // by the connection's.
-        if (this.sendWindow > 0) owner.blocked(this);
-        return;
-      }
-      this.sendWindow -= granted;
-      const last = granted === chunk.length && this.#pending.length === 1;
-      const flags = last && this.#pendingEnd ? Flag.END_STREAM : 0;
-      owner.send(frame(FrameType.DATA, flags, this.id, chunk.subarray(0, granted)));
-      if (granted === chunk.length) this.#pending.shift();
-      else this.#pending[0] = chunk.subarray(granted);
-    }
-    if (this.#pending.length === 0) this.#maybeFinished();
+    if (!this.#done && this.#out.flush(this, this.owner, this.#pendingEnd)) this.#maybeFinished();
   }
 
   /** Half-closes with an empty DATA frame (used when nothing else is pending). */
@@ -117,12 +91,12 @@ export class ClientStream {
   }
 
   #maybeFinished(): void {
-    if (this.localClosed && this.remoteClosed && this.#pending.length === 0) this.#finish();
+    if (this.localClosed && this.remoteClosed && this.#out.empty) this.#finish();
   }
 
   #finish(): void {
     this.#done = true;
-    this.#pending = [];
+    this.#out.clear();
     this.owner.finished(this);
   }
 }

@@ -1,15 +1,14 @@
 /**
- * gRPC over the hand-written HTTP/2 client: the request header block built once, the 5-byte
- * length prefix reassembly of response messages, and the status from trailers (gRPC over
- * HTTP/2 protocol spec).
+ * gRPC over the hand-written HTTP/2 client: the request header block built once, the response
+ * messages (cut by wire/grpc/framing.ts), and the status from trailers (gRPC over HTTP/2
+ * protocol spec).
  */
 import { encodeHeaders, type HeaderList } from "../../wire/h2/hpack.ts";
 import { ErrorCode } from "../../wire/h2/frames.ts";
 import type { StreamFailure } from "./h2_client_stream.ts";
 import { GrpcCode } from "./grpc_status.ts";
 import { ACCEPT_ENCODING, type GrpcCompression } from "./grpc_compression.ts";
-
-const PREFIX = 5;
+export { MessageReader } from "../../wire/grpc/framing.ts";
 
 /**
  * The fixed part of every call's HEADERS: `path`, the request messages' encoding, and -H
@@ -108,69 +107,4 @@ export function responseProblem(headers: HeaderList): CallStatus | undefined {
     return { code: GrpcCode.UNKNOWN, details: `unexpected content-type '${type}'` };
   }
   return undefined;
-}
-
-/**
- * Splits DATA into gRPC messages, each with its compressed flag. A message inside one chunk is
- * handed over as a view of the chunk (valid during the callback); one spread over chunks is
- * copied together.
- */
-export class MessageReader {
-  #head = new Uint8Array(PREFIX);
-  #headLen = 0;
-  #body: Uint8Array | undefined;
-  #bodyLen = 0;
-  #compressed = false;
-
-  constructor(private readonly onMessage: (message: Uint8Array, compressed: boolean) => void) {}
-
-  reset(): void {
-    this.#headLen = 0;
-    this.#body = undefined;
-    this.#bodyLen = 0;
-  }
-
-  /** True when a message was left incomplete. */
-  get partial(): boolean {
-    return this.#headLen > 0;
-  }
-
-  push(chunk: Uint8Array): void {
-    let at = 0;
-    // Bounded: each pass consumes prefix or body bytes of the chunk.
-    while (at < chunk.length) {
-      if (this.#headLen < PREFIX) {
-        if (this.#headLen === 0 && chunk.length - at >= PREFIX) {
-          const length = readLength(chunk, at);
-          if (chunk.length - at - PREFIX >= length) {
-            this.onMessage(chunk.subarray(at + PREFIX, at + PREFIX + length), chunk[at] !== 0);
-            at += PREFIX + length;
-            continue;
-          }
-        }
-        const take = Math.min(PREFIX - this.#headLen, chunk.length - at);
-        this.#head.set(chunk.subarray(at, at + take), this.#headLen);
-        this.#headLen += take;
-        at += take;
-        if (this.#headLen < PREFIX) return;
-        this.#compressed = this.#head[0] !== 0;
-        this.#body = new Uint8Array(readLength(this.#head, 0));
-        this.#bodyLen = 0;
-      }
-      const body = this.#body!;
-      const take = Math.min(body.length - this.#bodyLen, chunk.length - at);
-      body.set(chunk.subarray(at, at + take), this.#bodyLen);
-      this.#bodyLen += take;
-      at += take;
-      if (this.#bodyLen === body.length) {
-        this.#headLen = 0;
-        this.#body = undefined;
-        this.onMessage(body, this.#compressed);
-      }
-    }
-  }
-}
-
-function readLength(b: Uint8Array, at: number): number {
-  return ((b[at + 1] << 24) | (b[at + 2] << 16) | (b[at + 3] << 8) | b[at + 4]) >>> 0;
 }

@@ -29,7 +29,7 @@ import {
   SIGNATURE_DEF_FIELD,
   tfMessages,
   type TfObject,
-} from "./proto.ts";
+} from "../../wire/tfserving/proto.ts";
 import { encodePredictRequest, modelSpec } from "./request.ts";
 import { modelInfoFromSignature, signatureDefs } from "./signature.ts";
 import type { TfServingOptions } from "./options.ts";

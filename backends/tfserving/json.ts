@@ -1,7 +1,7 @@
 /**
  * TF Serving REST's tensor JSON (protocols.md §4.4): a tensor is a nested list whose nesting
- * is its shape. Shared by the client (request bodies, reply decoding) and the reference server
- * (request decoding, reply bodies) so both sides nest and measure lists the same way.
+ * is its shape, for request bodies and reply decoding. The reference server has its own
+ * implementation (server/tfserving/json.ts), so a nesting bug here fails against it.
  */
 import { RunError } from "../../core/errors.ts";
 

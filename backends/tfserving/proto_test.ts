@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { TFSERVING_JSON_PATH, tfservingProtoJsonText } from "../../scripts/gen_proto_json.ts";
-import { SIGNATURE_DEF_MAP_URL, tfMessages } from "./proto.ts";
+import { SIGNATURE_DEF_MAP_URL, tfMessages } from "../../wire/tfserving/proto.ts";
 import { modelSpec } from "./request.ts";
 
 Deno.test("proto/tfserving.json is up to date with proto/tfserving/*.proto", async () => {

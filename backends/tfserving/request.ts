@@ -7,7 +7,7 @@ import type { RequestSpec } from "../../core/backend.ts";
 import { tensorToJson } from "../../core/data/tensor_codec.ts";
 import { PreparedGrpcInfer } from "../triton/grpc_infer_request.ts";
 import { jsonText, nest } from "./json.ts";
-import { tfMessages, type TfObject } from "./proto.ts";
+import { tfMessages, type TfObject } from "../../wire/tfserving/proto.ts";
 import { tensorProto } from "./tensor.ts";
 
 /** model_spec as perf_analyzer sends it: the version, when given, as a label. */

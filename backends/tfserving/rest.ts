@@ -21,7 +21,7 @@ import { HttpChannel } from "../net/http_channel.ts";
 import { ProtocolError, TransportError } from "../../wire/http1/connection.ts";
 import { resolveHttpTarget, type ServerTarget } from "../net/http_url.ts";
 import { headerBlock } from "../net/http_request.ts";
-import { DEFAULT_SIGNATURE } from "./proto.ts";
+import { DEFAULT_SIGNATURE } from "../../wire/tfserving/proto.ts";
 import { restPredictBody } from "./request.ts";
 import { PreparedRestPredict, restReplies } from "./rest_replies.ts";
 import { modelInfoFromSignature, signatureDefs } from "./signature.ts";

@@ -5,7 +5,7 @@
  */
 import type { ModelInfo, TensorInfo } from "../../core/backend.ts";
 import { RunError } from "../../core/errors.ts";
-import { SIGNATURE_DEF_FIELD, tfMessages, type TfObject } from "./proto.ts";
+import { SIGNATURE_DEF_FIELD, tfMessages, type TfObject } from "../../wire/tfserving/proto.ts";
 import { fromTfDtype, shapeOf } from "./tensor.ts";
 
 /** The largest batch -b may ask for: TF Serving itself sets no limit. */

@@ -8,7 +8,7 @@ import { encodeBytesElements, splitBytesElements } from "../../wire/kserve/bytes
 import { type DataType, elementCount } from "../../wire/kserve/datatypes.ts";
 import { RunError } from "../../core/errors.ts";
 import { tensorFromJson, tensorToJson } from "../../core/data/tensor_codec.ts";
-import type { TfObject } from "./proto.ts";
+import type { TfObject } from "../../wire/tfserving/proto.ts";
 
 /** Our datatype of each TF dtype this tool can carry (BF16 has no typed field perf_analyzer uses). */
 const FROM_TF: Record<string, DataType> = {

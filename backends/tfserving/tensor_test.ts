@@ -8,7 +8,7 @@ import { encodeStringElements } from "../../wire/kserve/bytes_tensor.ts";
 import type { DataType } from "../../wire/kserve/datatypes.ts";
 import { RunError } from "../../core/errors.ts";
 import { tensorFromJson } from "../../core/data/tensor_codec.ts";
-import { tfMessages } from "./proto.ts";
+import { tfMessages } from "../../wire/tfserving/proto.ts";
 import { fromTfDtype, shapeOf, tensorProto, tfDtype, wireTensor } from "./tensor.ts";
 
 /** Datatype -> [TF dtype, typed field, sample values], the table of protocols.md §1.7 / §4.3. */

@@ -1,6 +1,6 @@
 /**
  * The "triton" service kind: Triton and KServe v2 servers over HTTP (hand-written HTTP/1.1
- * client) or gRPC (our HTTP/2 client; grpc-js when requests are compressed), chosen by -i.
+ * client) or gRPC (our HTTP/2 client, compressed or not), chosen by -i.
  * The descriptor is all --help and the command line need; the backends load on create().
  */
 import { BACKEND_CONTRACT_VERSION, type BackendDescriptor } from "../../core/backend.ts";

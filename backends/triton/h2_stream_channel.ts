@@ -19,7 +19,7 @@ import type { PreparedGrpcInfer } from "./grpc_infer_request.ts";
 import { captureStreamOutputs } from "./grpc_outputs.ts";
 import type { RegionReader } from "./shm_regions.ts";
 import { failWith, sendable } from "./h2_unary_channel.ts";
-import { newStreamResponseInfo, readStreamResponse } from "../../wire/grpc/messages.ts";
+import { newStreamResponseInfo, readStreamResponse } from "./grpc_stream_response.ts";
 
 export const STREAM_ENDED = "the server ended the stream before the final response";
 

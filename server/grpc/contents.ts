@@ -10,7 +10,7 @@ import type { ProtoContents } from "./proto.ts";
 
 type ContentsField = keyof ProtoContents;
 
-/** The one typed field each datatype travels in (protocols.md §2.3); FP16/BF16 have none. */
+/** The one typed field each datatype travels in (docs/protocols.md §2.3); FP16/BF16 have none. */
 const FIELD: Partial<Record<DataType, ContentsField>> = {
   BOOL: "bool_contents",
   INT8: "int_contents",

@@ -4,7 +4,7 @@
  * decoded request and returns the response object, or throws (ApiError or a gRPC status).
  */
 import type { ProtoModelRef } from "./proto.ts";
-import { GrpcCode } from "./response.ts";
+import { GrpcCode } from "../../wire/grpc/status.ts";
 import { ApiError, invalidArg, unknownModel } from "../kserve/http_error.ts";
 import type { ModelEntry, ServerContext } from "../kserve/routes.ts";
 import { shmHandlers } from "./shm.ts";

@@ -1,6 +1,6 @@
 /**
  * ModelInfer (unary) and ModelStreamInfer (bidirectional) on the shared executors: the same
- * queue, validation and statistics as HTTP /infer (protocols.md §2.3).
+ * queue, validation and statistics as HTTP /infer (docs/protocols.md §2.3).
  */
 import { executeDecoupled } from "../models/executor_decoupled.ts";
 import { resolveModel, type UnaryFn } from "./handlers.ts";

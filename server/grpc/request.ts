@@ -33,7 +33,7 @@ const RESERVED: Record<string, readonly string[]> = {
   triton_enable_empty_final_response: ["bool_param"],
 };
 
-/** Custom parameters are passed to the backend only as these types (protocols.md §2.3). */
+/** Custom parameters are passed to the backend only as these types (docs/protocols.md §2.3). */
 const CUSTOM = ["bool_param", "int64_param", "string_param", "double_param"];
 
 const EMPTY = new Uint8Array(0);

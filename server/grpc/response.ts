@@ -1,6 +1,6 @@
 /**
  * ModelInferResponse / ModelStreamInferResponse bodies, and the mapping of the server's
- * errors to gRPC status codes (protocols.md §1.2, §2.6).
+ * errors to gRPC status codes (docs/protocols.md §1.2, §2.6).
  */
 import type { ProtoInferResponse, ProtoParameters, ProtoStreamResponse } from "./proto.ts";
 import { type GrpcStatus, statusOf } from "./transport.ts";
@@ -8,17 +8,7 @@ import { ApiError } from "../kserve/http_error.ts";
 import type { InferRequest } from "../kserve/infer_request.ts";
 import type { ModelSpec, Tensor } from "../models/mod.ts";
 import { tensorBlob } from "../kserve/tensor_codec.ts";
-
-/** The gRPC status codes this server answers with. */
-export const GrpcCode = {
-  OK: 0,
-  UNKNOWN: 2,
-  INVALID_ARGUMENT: 3,
-  NOT_FOUND: 5,
-  UNIMPLEMENTED: 12,
-  INTERNAL: 13,
-  UNAVAILABLE: 14,
-} as const;
+import { GrpcCode } from "../../wire/grpc/status.ts";
 
 /** Each HTTP status the server uses, mapped back through TRITONSERVER_Error_Code (§1.2). */
 const CODES: Record<number, number> = {

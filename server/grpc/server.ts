@@ -4,7 +4,7 @@
  * @grpc/proto-loader builds from ../proto.
  */
 import type { MethodDefinition, ServiceDefinition } from "@grpc/proto-loader";
-import { H2Connection } from "../h2/connection.ts";
+import { H2ServerConnection } from "../h2/connection.ts";
 import { healthHandlers, metadataHandlers, type UnaryFn } from "./handlers.ts";
 import { modelInferHandler, modelStreamInferHandler } from "./infer.ts";
 import { loadServices } from "./proto.ts";
@@ -84,13 +84,13 @@ export function startGrpc(
     );
   }
   const route = grpcRouter(table);
-  const connections = new Set<H2Connection>();
+  const connections = new Set<H2ServerConnection>();
   const accepting = (async () => {
     // Bounded by close(): closing the listener ends the iteration.
     try {
       for await (const conn of listener) {
         conn.setNoDelay(true);
-        const h2 = new H2Connection(conn, route);
+        const h2 = new H2ServerConnection(conn, route);
         connections.add(h2);
         h2.run().finally(() => connections.delete(h2));
       }
@@ -104,7 +104,7 @@ export function startGrpc(
 function listening(
   listener: Deno.TcpListener,
   accepting: Promise<void>,
-  connections: Set<H2Connection>,
+  connections: Set<H2ServerConnection>,
 ): GrpcListener {
   let closing: Promise<void> | undefined;
   return {

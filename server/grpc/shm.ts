@@ -1,4 +1,7 @@
-/** The shared-memory RPCs of GRPCInferenceService (protocols.md §2.9), over the HTTP registry. */
+/**
+ * The shared-memory RPCs of GRPCInferenceService (docs/protocols.md §2.9), over the HTTP
+ * registry.
+ */
 import type { UnaryFn } from "./handlers.ts";
 import { cudaUnsupported } from "../kserve/shm_routes.ts";
 import type { ShmRegistry } from "../models/shm_registry.ts";

@@ -7,15 +7,15 @@ import { gunzipSync, inflateSync } from "node:zlib";
 import type { StreamHandler } from "../h2/connection.ts";
 import type { HeaderList } from "../../wire/h2/hpack.ts";
 import type { ServerStream } from "../h2/stream.ts";
+import { frameMessage, MessageReader } from "../../wire/grpc/framing.ts";
+import { GrpcCode } from "../../wire/grpc/status.ts";
 
 export interface GrpcStatus {
   code: number;
   details: string;
 }
 
-const OK = 0;
-const INTERNAL = 13;
-const UNIMPLEMENTED = 12;
+const { OK, INTERNAL, UNIMPLEMENTED } = GrpcCode;
 
 /** A message codec: bytes of one protobuf message to a value and back. */
 export interface Codec {
@@ -73,14 +73,6 @@ function statusHeaders(status: GrpcStatus): HeaderList {
   return list;
 }
 
-/** One length-prefixed message (uncompressed). */
-export function frameMessage(bytes: Uint8Array): Uint8Array {
-  const out = new Uint8Array(5 + bytes.length);
-  new DataView(out.buffer).setUint32(1, bytes.length);
-  out.set(bytes, 5);
-  return out;
-}
-
 /** The status an exception stands for (a GrpcStatus-shaped error, or INTERNAL). */
 export function statusOf(e: unknown): GrpcStatus {
   const s = e as Partial<GrpcStatus> | undefined;
@@ -90,43 +82,21 @@ export function statusOf(e: unknown): GrpcStatus {
   return { code: INTERNAL, details: `internal error: ${(e as Error)?.message ?? e}` };
 }
 
-/** Splits the request body into messages, inflating compressed ones. */
-class Deframer {
-  #buf: Uint8Array = new Uint8Array(0);
-
-  constructor(private readonly encoding: string) {}
-
-  push(chunk: Uint8Array): Uint8Array[] {
-    this.#buf = this.#buf.length === 0 ? chunk : joined(this.#buf, chunk);
-    const messages: Uint8Array[] = [];
-    // Bounded by the buffer: each pass consumes one message or stops.
-    while (this.#buf.length >= 5) {
-      const view = new DataView(this.#buf.buffer, this.#buf.byteOffset, 5);
-      const size = view.getUint32(1);
-      if (this.#buf.length < 5 + size) break;
-      const body = this.#buf.subarray(5, 5 + size);
-      messages.push(this.#buf[0] === 0 ? body : this.#inflate(body));
-      this.#buf = this.#buf.subarray(5 + size);
-    }
-    return messages;
-  }
-
-  get pending(): boolean {
-    return this.#buf.length > 0;
-  }
-
-  #inflate(body: Uint8Array): Uint8Array {
-    if (this.encoding === "gzip") return gunzipSync(body);
-    if (this.encoding === "deflate") return inflateSync(body);
-    throw { code: INTERNAL, details: "compressed message without a grpc-encoding" };
-  }
+/**
+ * Cuts the request body into messages, inflating compressed ones. Each message handed on is
+ * its own copy: the stream's DATA chunks are views of a reused read buffer, and decoded
+ * requests keep views of their message.
+ */
+function requestReader(encoding: string, onMessage: (message: Uint8Array) => void) {
+  return new MessageReader((body, compressed) => {
+    onMessage(compressed ? inflate(encoding, body) : body.slice());
+  });
 }
 
-function joined(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
+function inflate(encoding: string, body: Uint8Array): Uint8Array {
+  if (encoding === "gzip") return gunzipSync(body);
+  if (encoding === "deflate") return inflateSync(body);
+  throw { code: INTERNAL, details: "compressed message without a grpc-encoding" };
 }
 
 /** Routes each HTTP/2 stream to its method by :path; unknown paths are UNIMPLEMENTED. */
@@ -150,9 +120,9 @@ export function grpcRouter(methods: ReadonlyMap<string, Method>): StreamHandler 
     } else if (!["identity", "gzip", "deflate"].includes(encoding)) {
       fail(stream, { code: UNIMPLEMENTED, details: `Unsupported grpc-encoding ${encoding}` });
     } else if (method.kind === "unary") {
-      serveUnary(stream, method, new Deframer(encoding));
+      serveUnary(stream, method, encoding);
     } else {
-      serveBidi(stream, method, new Deframer(encoding));
+      serveBidi(stream, method, encoding);
     }
   };
 }
@@ -170,18 +140,19 @@ function fail(stream: ServerStream, status: GrpcStatus): void {
   stream.endWithHeaders([...RESPONSE_HEADERS, ...statusHeaders(status)]);
 }
 
-function serveUnary(stream: ServerStream, method: UnaryMethod, deframer: Deframer): void {
+function serveUnary(stream: ServerStream, method: UnaryMethod, encoding: string): void {
   const messages: Uint8Array[] = [];
+  const reader = requestReader(encoding, (m) => messages.push(m));
   stream.ondata = (chunk) => {
     try {
-      messages.push(...deframer.push(chunk));
+      reader.push(chunk);
     } catch (e) {
       fail(stream, statusOf(e));
     }
   };
   stream.onend = () => {
     if (!stream.open) return;
-    if (messages.length !== 1 || deframer.pending) {
+    if (messages.length !== 1 || reader.partial) {
       fail(stream, {
         code: INTERNAL,
         details: `expected one request message, got ${messages.length}`,
@@ -206,7 +177,7 @@ function serveUnary(stream: ServerStream, method: UnaryMethod, deframer: Deframe
   };
 }
 
-function serveBidi(stream: ServerStream, method: BidiMethod, deframer: Deframer): void {
+function serveBidi(stream: ServerStream, method: BidiMethod, encoding: string): void {
   let responded = false;
   let cancelled = false;
   const call: BidiCall = {
@@ -230,15 +201,16 @@ function serveBidi(stream: ServerStream, method: BidiMethod, deframer: Deframer)
       else stream.end(statusHeaders(status));
     },
   };
+  // A message that cannot be read ends the call; the ones before it were already handled.
+  const reader = requestReader(encoding, (m) => {
+    if (stream.open) call.onmessage?.(decodeOrThrow(method, m));
+  });
   stream.ondata = (chunk) => {
-    let messages: unknown[];
     try {
-      messages = deframer.push(chunk).map((m) => decodeOrThrow(method, m));
+      reader.push(chunk);
     } catch (e) {
       call.finish(statusOf(e));
-      return;
     }
-    for (const m of messages) call.onmessage?.(m);
   };
   stream.onend = () => call.onend?.();
   stream.onreset = () => {

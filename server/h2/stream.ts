@@ -4,23 +4,11 @@
  */
 import { Flag, frame, FrameType } from "../../wire/h2/frames.ts";
 import { encodeHeaders, type HeaderList } from "../../wire/h2/hpack.ts";
-
-/** What a stream needs from its connection. */
-export interface StreamOwner {
-  /** Queues a frame for the socket (written in order, batched). */
-  send(bytes: Uint8Array): void;
-  /** The peer's SETTINGS_MAX_FRAME_SIZE. */
-  readonly maxFrame: number;
-  /** Takes up to `wanted` bytes of the connection's send window; may return 0. */
-  takeWindow(wanted: number): number;
-  /** The stream waits for a connection-level WINDOW_UPDATE. */
-  blocked(stream: ServerStream): void;
-  /** Both directions are closed (or reset): forget the stream. */
-  finished(stream: ServerStream): void;
-}
+import type { StreamOwner } from "../../wire/h2/connection.ts";
+import { OutgoingData } from "../../wire/h2/outgoing_data.ts";
 
 export class ServerStream {
-  /** Body bytes as they arrive (the chunk may be kept: it is never reused). */
+  /** Body bytes as they arrive: a view of the connection's read buffer, copy it to keep it. */
   ondata: ((chunk: Uint8Array) => void) | undefined;
   /** The client half-closed its side. */
   onend: (() => void) | undefined;
@@ -33,13 +21,13 @@ export class ServerStream {
   remoteClosed = false;
   #localClosed = false;
   #reset = false;
-  #pending: Uint8Array[] = [];
+  readonly #out = new OutgoingData();
   #trailers: HeaderList | undefined;
 
   constructor(
     readonly id: number,
     readonly headers: ReadonlyMap<string, string>,
-    private readonly owner: StreamOwner,
+    private readonly owner: StreamOwner<ServerStream>,
     initialWindow: number,
   ) {
     this.sendWindow = initialWindow;
@@ -57,7 +45,7 @@ export class ServerStream {
 
   write(data: Uint8Array): void {
     if (!this.open || this.#trailers !== undefined) return;
-    this.#pending.push(data);
+    this.#out.push(data);
     this.flush();
   }
 
@@ -70,40 +58,20 @@ export class ServerStream {
 
   /** Headers-only answer (gRPC "Trailers-Only"), closing the stream at once. */
   endWithHeaders(headers: HeaderList): void {
-    if (!this.open) return;
-    const flags = Flag.END_HEADERS | Flag.END_STREAM;
-    this.owner.send(frame(FrameType.HEADERS, flags, this.id, encodeHeaders(headers)));
-    this.#closeLocal();
+    if (this.open) this.#closeWith(headers);
   }
 
-  /** Sends what the windows allow; the rest waits for WINDOW_UPDATE. */
+  /** Sends what the windows allow (the rest waits for WINDOW_UPDATE), then any trailers. */
   flush(): void {
-    // Bounded: every pass sends at least one byte or leaves.
-    while (this.#pending.length > 0 && !this.#reset) {
-      const chunk = this.#pending[0];
-      const wanted = Math.min(chunk.length, this.sendWindow, this.owner.maxFrame);
-      const granted = chunk.length === 0 ? 0 : this.owner.takeWindow(wanted);
-      if (chunk.length > 0 && granted === 0) {
-        if (this.sendWindow > 0) this.owner.blocked(this);
-        return;
-      }
-      this.owner.send(frame(FrameType.DATA, 0, this.id, chunk.subarray(0, granted)));
-      this.sendWindow -= granted;
-      if (granted === chunk.length) this.#pending.shift();
-      else this.#pending[0] = chunk.subarray(granted);
-    }
-    if (this.#trailers !== undefined && this.#pending.length === 0 && !this.#reset) {
-      const flags = Flag.END_HEADERS | Flag.END_STREAM;
-      this.owner.send(frame(FrameType.HEADERS, flags, this.id, encodeHeaders(this.#trailers)));
-      this.#closeLocal();
-    }
+    if (!this.open || !this.#out.flush(this, this.owner, false)) return;
+    if (this.#trailers !== undefined) this.#closeWith(this.#trailers);
   }
 
   /** RST_STREAM from the peer, or the connection is gone. */
   reset(): void {
     if (this.#reset) return;
     this.#reset = true;
-    this.#pending = [];
+    this.#out.clear();
     this.owner.finished(this);
     this.onreset?.();
   }
@@ -115,7 +83,10 @@ export class ServerStream {
     this.onend?.();
   }
 
-  #closeLocal(): void {
+  /** One HEADERS frame that ends our side. */
+  #closeWith(headers: HeaderList): void {
+    const flags = Flag.END_HEADERS | Flag.END_STREAM;
+    this.owner.send(frame(FrameType.HEADERS, flags, this.id, encodeHeaders(headers)));
     this.#localClosed = true;
     if (this.remoteClosed) this.owner.finished(this);
   }

@@ -49,7 +49,7 @@ const jsonOf = (dt: DataType) => SAMPLES[dt].json ?? SAFE_64[dt]?.[0];
 /** The wire bytes of `jsonOf(dt)`. */
 const jsonWire = (dt: DataType) => SAFE_64[dt]?.[1] ?? SAMPLES[dt].wire;
 
-/** The typed gRPC contents field of each datatype that has one (protocols.md §1.7). */
+/** The typed gRPC contents field of each datatype that has one (docs/protocols.md §1.7). */
 const TYPED: Partial<Record<DataType, string>> = {
   BOOL: "bool_contents",
   UINT8: "uint_contents",

@@ -1,4 +1,4 @@
-/** The `{"error": "..."}` shape every failing endpoint answers with (protocols.md §1.2). */
+/** The `{"error": "..."}` shape every failing endpoint answers with (docs/protocols.md §1.2). */
 
 /** A request the server refuses; `status` is the HTTP status to answer with. */
 export class ApiError extends Error {

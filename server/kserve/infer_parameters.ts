@@ -1,4 +1,7 @@
-/** Request-level `parameters` of an infer request (protocols.md §1.6, Parameters extension). */
+/**
+ * Request-level `parameters` of an infer request (docs/protocols.md §1.6, Parameters
+ * extension).
+ */
 import { type ApiError, invalidArg, requestPrefix } from "./http_error.ts";
 import type { ModelSpec } from "../models/mod.ts";
 import type { SequenceParams } from "../models/sequences.ts";

@@ -1,5 +1,5 @@
 /**
- * Parses an infer request body (JSON header plus binary blobs, protocols.md §1.6 and §1.8)
+ * Parses an infer request body (JSON header plus binary blobs, docs/protocols.md §1.6 and §1.8)
  * into inputs and requested outputs, rejecting malformed requests with Triton's messages.
  * Element decoding is left to the execution's compute-input phase.
  */

@@ -1,6 +1,6 @@
 /**
  * Encodes an infer response: a JSON header, then one blob per binary output in the order the
- * outputs appear in the header (protocols.md §1.6, §1.8).
+ * outputs appear in the header (docs/protocols.md §1.6, §1.8).
  */
 import type { InferRequest } from "./infer_request.ts";
 import type { ModelSpec, Tensor } from "../models/mod.ts";

@@ -1,4 +1,4 @@
-/** Routes HTTP requests to the KServe v2 endpoints (protocols.md §1.1). */
+/** Routes HTTP requests to the KServe v2 endpoints (docs/protocols.md §1.1). */
 import { ModelExecutor } from "../models/executor.ts";
 import {
   ApiError,
@@ -169,7 +169,7 @@ function modelStats(ctx: ServerContext, name: string, version: string): Response
   return jsonResponse(200, JSON.stringify({ model_stats }));
 }
 
-/** The request body, inflated when the client compressed it (protocols.md §1.9). */
+/** The request body, inflated when the client compressed it (docs/protocols.md §1.9). */
 async function readBody(req: Request): Promise<Uint8Array> {
   const encoding = (req.headers.get("content-encoding") ?? "identity").trim().toLowerCase();
   if (encoding === "identity" || encoding === "") return new Uint8Array(await req.arrayBuffer());

@@ -1,4 +1,4 @@
-/** The system and CUDA shared-memory REST endpoints (protocols.md §1.1, §1.12). */
+/** The system and CUDA shared-memory REST endpoints (docs/protocols.md §1.1, §1.12). */
 import {
   ApiError,
   errorResponse,

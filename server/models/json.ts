@@ -1,5 +1,5 @@
 /**
- * Server metadata, model metadata and model configuration bodies (protocols.md §1.3-§1.5),
+ * Server metadata, model metadata and model configuration bodies (docs/protocols.md §1.3-§1.5),
  * built once per server since none of them change while it runs.
  */
 import type { DataType } from "../../wire/kserve/datatypes.ts";

@@ -1,6 +1,6 @@
 /**
  * The sequence batcher's rules for one sequence model (Triton's SequenceBatchScheduler::
- * Enqueue, protocols.md §1.11), and exact ground truth about every sequence, so a client test
+ * Enqueue, docs/protocols.md §1.11), and exact ground truth about every sequence, so a client test
  * can prove each sequence was started, fed one request at a time, and ended.
  *
  * Rules are applied when a validated request is admitted, in arrival order, as Triton does at
@@ -12,7 +12,7 @@
 import { invalidArg } from "../kserve/http_error.ts";
 import type { InferRequest } from "../kserve/infer_request.ts";
 
-/** A request's sequence parameters; id 0 or "" means none (protocols.md §1.11). */
+/** A request's sequence parameters; id 0 or "" means none (docs/protocols.md §1.11). */
 export interface SequenceParams {
   /** A uint64 id or a string id; 5 and "5" are different sequences, as in Triton. */
   id: number | string;

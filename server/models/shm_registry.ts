@@ -1,5 +1,5 @@
 /**
- * The system shared-memory regions clients registered (protocols.md §1.12). Deno has no mmap,
+ * The system shared-memory regions clients registered (docs/protocols.md §1.12). Deno has no mmap,
  * so a region is a window of a tmpfs file under /dev/shm, read and written at its offset on
  * each request; Triton maps the same object once at registration.
  */

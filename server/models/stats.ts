@@ -1,8 +1,31 @@
 /**
- * Cumulative per-model statistics with Triton's semantics (protocols.md §1.10). Every value
+ * Cumulative per-model statistics with Triton's semantics (docs/protocols.md §1.10). Every value
  * is an integer: durations are differences of integer-nanosecond clock readings.
  */
-import type { ModelStats } from "../../core/backend.ts";
+
+/**
+ * A model's cumulative counters as the tests read them (the server's ground truth). The field
+ * names match the client's per-model statistics so tests compare the two directly; the type is
+ * declared here because the reference server imports nothing of the client's.
+ */
+export interface ModelStats {
+  inferenceCount: number;
+  executionCount: number;
+  successCount: number;
+  successNs: number;
+  queueCount: number;
+  queueNs: number;
+  computeInputCount: number;
+  computeInputNs: number;
+  computeInferCount: number;
+  computeInferNs: number;
+  computeOutputCount: number;
+  computeOutputNs: number;
+  cacheHitCount: number;
+  cacheHitNs: number;
+  cacheMissCount: number;
+  cacheMissNs: number;
+}
 
 /** Monotonic clock in integer nanoseconds. */
 export function nowNs(): number {

@@ -12,8 +12,8 @@ import {
   type TfMessage,
   tfMessages,
   type TfObject,
-} from "../../backends/tfserving/proto.ts";
-import { tensorProto, wireTensor } from "../../backends/tfserving/tensor.ts";
+} from "../../wire/tfserving/proto.ts";
+import { fromTensorProto, toTensorProto } from "./tensor.ts";
 import type { UnaryFn } from "../grpc/handlers.ts";
 import { unaryMethod } from "../grpc/server.ts";
 import type { Method } from "../grpc/transport.ts";
@@ -56,7 +56,7 @@ function outputProtos(_spec: ModelSpec, req: InferRequest, outputs: ReadonlyMap<
   const out: Record<string, TfObject> = {};
   for (const { name } of req.outputs) {
     const t = outputs.get(name);
-    if (t !== undefined) out[name] = tensorProto(t.datatype, t.shape, tensorBlob(t.values));
+    if (t !== undefined) out[name] = toTensorProto(t.datatype, t.shape, tensorBlob(t.values));
   }
   return out;
 }
@@ -69,7 +69,7 @@ function predict(ctx: ServerContext): UnaryFn {
     const outputs = await tfPredict(entry, () => {
       const inputs = new Map<string, TfInput>();
       for (const [name, t] of Object.entries((request.inputs ?? {}) as Record<string, TfObject>)) {
-        const { datatype, shape, bytes } = wireTensor(name, t);
+        const { datatype, shape, bytes } = fromTensorProto(name, t);
         inputs.set(name, { datatype, shape, binary: bytes });
       }
       return { inputs, filter: (request.output_filter ?? []) as string[] };

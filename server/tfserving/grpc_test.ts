@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
-import { tfMessages } from "../../backends/tfserving/proto.ts";
+import { tfMessages } from "../../wire/tfserving/proto.ts";
 import { PROTO_DIR, PROTO_OPTIONS } from "../grpc/proto.ts";
 import { type ReferenceServer, startServer } from "../server.ts";
 

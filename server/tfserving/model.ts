@@ -4,10 +4,9 @@
  * and Predict itself through the model's ModelExecutor, so the ground truth (server/models/stats.ts)
  * counts these requests exactly like KServe ones.
  */
-import { RunError } from "../../core/errors.ts";
-import { DEFAULT_SIGNATURE, type TfObject } from "../../backends/tfserving/proto.ts";
+import { DEFAULT_SIGNATURE, type TfObject } from "../../wire/tfserving/proto.ts";
 import type { DataType } from "../../wire/kserve/datatypes.ts";
-import { tfDtype } from "../../backends/tfserving/tensor.ts";
+import { tfDtypeName } from "./tensor.ts";
 import type { OutputEncoder } from "../models/executor.ts";
 import { ApiError, invalidArg } from "../kserve/http_error.ts";
 import type { InferRequest } from "../kserve/infer_request.ts";
@@ -38,13 +37,7 @@ function servableText(name: string, v: VersionChoice): string {
 /** Stateless single-response models whose every tensor has a TF dtype. */
 export function servesOverTf(spec: ModelSpec): boolean {
   if (spec.sequence !== undefined || spec.decoupled !== undefined) return false;
-  try {
-    for (const io of [...spec.inputs, ...spec.outputs]) tfDtype(io.datatype);
-  } catch (e) {
-    if (e instanceof RunError) return false;
-    throw e;
-  }
-  return true;
+  return [...spec.inputs, ...spec.outputs].every((io) => tfDtypeName(io.datatype) !== undefined);
 }
 
 /**
@@ -64,7 +57,7 @@ function tensorInfo(spec: ModelSpec, io: IoSpec): TfObject {
   const dims = spec.maxBatchSize > 0 ? [-1, ...io.dims] : io.dims;
   return {
     name: `${io.name}:0`,
-    dtype: tfDtype(io.datatype),
+    dtype: tfDtypeName(io.datatype),
     tensor_shape: { dim: dims.map((size) => ({ size })) },
   };
 }
@@ -87,9 +80,9 @@ export function checkSignature(signature: string): void {
   }
 }
 
-/** TF's lowercase dtype names in its "Expects arg" message. */
-function tfName(dt: string): string {
-  return tfDtype(dt as IoSpec["datatype"]).slice(3).toLowerCase();
+/** TF's lowercase dtype names in its "Expects arg" message (only served dtypes get here). */
+function tfName(dt: DataType): string {
+  return (tfDtypeName(dt) ?? dt).slice(3).toLowerCase();
 }
 
 function aliasSet(ios: IoSpec[]): string {
@@ -148,8 +141,8 @@ function inferRequest(
 }
 
 /**
- * Runs one Predict: decode errors (RunError from the tensor codec) and refusals are counted as
- * failures, as every other front end counts them. `encode` renders the outputs (TensorProto
+ * Runs one Predict: decode errors and refusals (ApiError) are counted as failures, as every
+ * other front end counts them. `encode` renders the outputs (TensorProto
  * objects for gRPC, JSON for REST).
  */
 export async function tfPredict<R>(
@@ -165,7 +158,6 @@ export async function tfPredict<R>(
     req.batchSize = validateAgainstModel(entry.spec, req);
   } catch (e) {
     entry.executor.recordFailure(arrivalNs);
-    if (e instanceof RunError) throw invalidArg(e.message);
     throw e;
   }
   return await entry.executor.execute(req, arrivalNs, encode);

@@ -1,12 +1,12 @@
 /**
- * TF Serving's REST API on the reference server's HTTP port (protocols.md §4.4):
+ * TF Serving's REST API on the reference server's HTTP port (docs/protocols.md §4.4):
  * GET /v1/models/{m}[/versions/{v} | /labels/{l}] (status), .../metadata, and POST ...:predict
  * in columnar ("inputs") or row ("instances") form. Inputs take the signature's dtypes (REST
  * JSON carries none); requests run through tfPredict, so they count in the same ground truth
  * as gRPC and KServe ones. Errors are {"error": "..."} with TF Serving's texts.
  */
-import { SIGNATURE_DEF_MAP_URL } from "../../backends/tfserving/proto.ts";
-import { jsonText, nest, unnest } from "../../backends/tfserving/json.ts";
+import { SIGNATURE_DEF_MAP_URL } from "../../wire/tfserving/proto.ts";
+import { nest, unnest } from "./json.ts";
 import { ApiError, errorResponse, invalidArg, jsonResponse } from "../kserve/http_error.ts";
 import type { InferRequest } from "../kserve/infer_request.ts";
 import type { ModelSpec, Tensor } from "../models/mod.ts";
@@ -171,7 +171,7 @@ function replyOf(columnar: boolean) {
       const value = lists.length === 1
         ? lists[0].value
         : Object.fromEntries(lists.map((l) => [l.name, l.value]));
-      return jsonText({ outputs: value });
+      return JSON.stringify({ outputs: value });
     }
     const rows = lists.length === 0 ? 0 : lists[0].t.shape[0] ?? 0;
     const predictions = Array.from(
@@ -181,14 +181,14 @@ function replyOf(columnar: boolean) {
           ? (lists[0].value as unknown[])[i]
           : Object.fromEntries(lists.map((l) => [l.name, (l.value as unknown[])[i]])),
     );
-    return jsonText({ predictions });
+    return JSON.stringify({ predictions });
   };
 }
 
 async function predict(entry: ModelEntry, text: string): Promise<string> {
   const { signature, columnar, data } = parseBody(text);
   checkSignature(signature);
-  // tfPredict turns a RunError (a ragged list) into INVALID_ARGUMENT and counts the failure.
+  // tfPredict counts a refused request (a ragged list, say) as a failure.
   const decode = () => ({ inputs: inputsOf(entry.spec, columnar, data), filter: [] });
   return await tfPredict(entry, decode, replyOf(columnar));
 }

@@ -1,5 +1,5 @@
 /**
- * TorchServe's request-body rules and error shape (protocols.md §5.1): a multipart or
+ * TorchServe's request-body rules and error shape (docs/protocols.md §5.1): a multipart or
  * url-encoded form makes one handler input per field, anything else is one input named
  * "body"; errors are JSON {"code", "type", "message"}.
  */

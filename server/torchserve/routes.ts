@@ -1,10 +1,10 @@
 /**
- * TorchServe's inference API on the reference server's HTTP port (protocols.md §5.1): GET /ping
- * and POST /predictions/{model}[/{version}]. A TorchServe handler chooses its own body format;
- * the simulated handler here reads one JSON object of input name → flat element list and
- * answers with a JSON object of output name → flat element list. The body is either the raw
- * request body (TorchServe's input "body") or the multipart field "data" that perf_analyzer
- * sends. Requests run through the same ModelExecutor as the KServe routes, so the ground truth
+ * TorchServe's inference API on the reference server's HTTP port (docs/protocols.md §5.1): GET
+ * /ping and POST /predictions/{model}[/{version}]. A TorchServe handler chooses its own body
+ * format; the simulated handler here reads one JSON object of input name → flat element list and
+ * answers with a JSON object of output name → flat element list. The body is either the raw request
+ * body (TorchServe's input "body") or the multipart field "data" that perf_analyzer sends. Requests
+ * run through the same ModelExecutor as the KServe routes, so the ground truth
  * (server/models/stats.ts) counts them exactly the same way.
  */
 import { elementCount } from "../../wire/kserve/datatypes.ts";

@@ -1,7 +1,7 @@
 /**
- * A cursor over protobuf wire-format bytes, shared by the measurement-path reader of stream
- * responses (wire/grpc/messages.ts) and the output decoder (grpc_outputs.ts). It reads in place and
- * throws {@link WireError} on bytes that are not a valid message, so callers can turn any
+ * A cursor over protobuf wire-format bytes, for readers that skim a message instead of decoding
+ * it whole (the Triton backend's stream-response reader and output decoder). It reads in place
+ * and throws {@link WireError} on bytes that are not a valid message, so callers can turn any
  * malformation into one protocol-error text.
  */
 

@@ -32,6 +32,20 @@ export class FrameReader {
     return true;
   }
 
+  /**
+   * Consumes `prefix` (the client preface, which a server reads before any frame): true once
+   * it has arrived, false as soon as the bytes differ, undefined while too few have arrived.
+   */
+  skip(prefix: Uint8Array): boolean | undefined {
+    const have = this.#end - this.#start;
+    for (let i = 0; i < Math.min(have, prefix.length); i++) {
+      if (this.#buf[this.#start + i] !== prefix[i]) return false;
+    }
+    if (have < prefix.length) return undefined;
+    this.#start += prefix.length;
+    return true;
+  }
+
   /** Hands every complete frame to `handle`, in order; keeps an incomplete one. */
   frames(handle: (h: FrameHeader, payload: Uint8Array) => void): void {
     const buf = this.#buf;

@@ -1,7 +1,8 @@
 /**
- * The serialized form of a BYTES tensor (protocols.md §1.8): per element a 4-byte little-endian
- * length, then that many bytes, no padding. HTTP binary data, gRPC raw contents, the C API and
- * shared memory all use it, so the client, the server and the data generator share this code.
+ * The serialized form of a BYTES tensor (docs/protocols.md §1.8): per element a 4-byte
+ * little-endian length, then that many bytes, no padding. HTTP binary data, gRPC raw contents, the
+ * C API and shared memory all use it, so the client, the server and the data generator share this
+ * code.
  */
 
 const utf8 = new TextEncoder();

@@ -1,4 +1,4 @@
-/** KServe v2 datatypes and their element sizes (protocols.md §1.7). */
+/** KServe v2 datatypes and their element sizes (docs/protocols.md §1.7). */
 
 export const DATATYPES = [
   "BOOL",
@@ -43,13 +43,6 @@ export function elementSize(dt: DataType): number {
 
 export function isDataType(s: string): s is DataType {
   return (DATATYPES as readonly string[]).includes(s);
-}
-
-/** Model-config enum name (TYPE_FP32) to the v2 string (FP32); TYPE_STRING is BYTES. */
-export function fromConfigType(s: string): DataType | undefined {
-  if (s === "TYPE_STRING") return "BYTES";
-  const bare = s.startsWith("TYPE_") ? s.slice(5) : s;
-  return isDataType(bare) ? bare : undefined;
 }
 
 /** Number of elements in a shape; every dim must already be concrete (>= 0). */

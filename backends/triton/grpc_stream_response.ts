@@ -4,7 +4,7 @@
  * skipping everything else by length. A full decode per response would cost more than the
  * rest of the receive path.
  */
-import { LEN, ProtoReader, VARINT, WireError } from "./proto_reader.ts";
+import { LEN, ProtoReader, VARINT, WireError } from "../../wire/grpc/proto_reader.ts";
 
 const utf8 = new TextDecoder();
 const FINAL_KEY = new TextEncoder().encode("triton_final_response");

@@ -1,18 +1,10 @@
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import type { RequestSpec } from "../../core/backend.ts";
-import {
-  encodeGrpcInferRequest,
-  PreparedGrpcInfer,
-} from "../../backends/triton/grpc_infer_request.ts";
-import { tritonRpc } from "../../backends/triton/grpc_proto.ts";
-import {
-  GrpcCode,
-  grpcCodeName,
-  outcomeOfStatus,
-  statusText,
-} from "../../backends/net/grpc_status.ts";
-import { newStreamResponseInfo, readStreamResponse } from "./messages.ts";
+import { encodeGrpcInferRequest, PreparedGrpcInfer } from "./grpc_infer_request.ts";
+import { tritonRpc } from "./grpc_proto.ts";
+import { GrpcCode, grpcCodeName, outcomeOfStatus, statusText } from "../net/grpc_status.ts";
+import { newStreamResponseInfo, readStreamResponse } from "./grpc_stream_response.ts";
 
 const SPEC: RequestSpec = {
   model: "simple",

@@ -1,9 +1,11 @@
 /**
- * TF Serving's messages (proto/tfserving/*.proto, as proto/tfserving.json), loaded once with
- * protobufjs. Both the client and the reference server use these types: requests are encoded
- * with them once at prepare time, replies decoded only when someone reads them. Decoded
- * objects keep the proto's snake_case names; 64-bit integers become decimal strings so
- * INT64/UINT64 elements above 2^53 survive, and enums their names (DT_INT32).
+ * TF Serving's vocabulary: its messages (proto/tfserving/*.proto, as proto/tfserving.json),
+ * loaded once with protobufjs, the service paths and the names the protocol fixes. The client
+ * and the reference server share only this; each side turns tensors into TensorProtos and REST
+ * JSON with its own code, so a value-codec bug cannot hide behind a round trip. Requests are
+ * encoded once at prepare time, replies decoded only when someone reads them. Decoded objects
+ * keep the proto's snake_case names; 64-bit integers become decimal strings so INT64/UINT64
+ * elements above 2^53 survive, and enums their names (DT_INT32).
  */
 import protobuf from "protobufjs";
 import TFSERVING_JSON from "../../proto/tfserving.json" with { type: "json" };

@@ -1,0 +1,90 @@
+/**
+ * gRPC's length-prefixed messages (docs/protocols.md §2.1, gRPC PROTOCOL-HTTP2
+ * "Length-Prefixed-Message"): one flag byte (1 = compressed with the call's grpc-encoding),
+ * a 4-byte big-endian length, then the message. Shared by the client and the reference server;
+ * what a compressed message inflates to is each side's business.
+ */
+
+/** Bytes before every message: the compressed flag and the length. */
+export const MESSAGE_PREFIX = 5;
+
+/** One length-prefixed message; `compressed` marks bytes already compressed by the sender. */
+export function frameMessage(bytes: Uint8Array, compressed = false): Uint8Array {
+  const out = new Uint8Array(MESSAGE_PREFIX + bytes.length);
+  out[0] = compressed ? 1 : 0;
+  new DataView(out.buffer).setUint32(1, bytes.length);
+  out.set(bytes, MESSAGE_PREFIX);
+  return out;
+}
+
+/**
+ * Splits DATA into gRPC messages. A message inside one chunk is handed over as a view of the
+ * chunk (valid during the callback); one spread over chunks is copied together. The callback
+ * also hears each message's compressed flag.
+ */
+export class MessageReader {
+  #head = new Uint8Array(MESSAGE_PREFIX);
+  #headLen = 0;
+  #body: Uint8Array | undefined;
+  #bodyLen = 0;
+  /** Whether any message since the last reset() had the compressed flag set. */
+  compressed = false;
+
+  constructor(
+    private readonly onMessage: (message: Uint8Array, compressed: boolean) => void,
+  ) {}
+
+  reset(): void {
+    this.#headLen = 0;
+    this.#body = undefined;
+    this.#bodyLen = 0;
+    this.compressed = false;
+  }
+
+  /** True when a message was left incomplete. */
+  get partial(): boolean {
+    return this.#headLen > 0;
+  }
+
+  push(chunk: Uint8Array): void {
+    let at = 0;
+    // Bounded: each pass consumes prefix or body bytes of the chunk.
+    while (at < chunk.length) {
+      if (this.#headLen < MESSAGE_PREFIX) {
+        if (this.#headLen === 0 && chunk.length - at >= MESSAGE_PREFIX) {
+          const length = readLength(chunk, at);
+          if (chunk.length - at - MESSAGE_PREFIX >= length) {
+            const compressed = chunk[at] !== 0;
+            this.compressed ||= compressed;
+            const start = at + MESSAGE_PREFIX;
+            at = start + length;
+            this.onMessage(chunk.subarray(start, at), compressed);
+            continue;
+          }
+        }
+        const take = Math.min(MESSAGE_PREFIX - this.#headLen, chunk.length - at);
+        this.#head.set(chunk.subarray(at, at + take), this.#headLen);
+        this.#headLen += take;
+        at += take;
+        if (this.#headLen < MESSAGE_PREFIX) return;
+        this.compressed ||= this.#head[0] !== 0;
+        this.#body = new Uint8Array(readLength(this.#head, 0));
+        this.#bodyLen = 0;
+      }
+      const body = this.#body!;
+      const take = Math.min(body.length - this.#bodyLen, chunk.length - at);
+      body.set(chunk.subarray(at, at + take), this.#bodyLen);
+      this.#bodyLen += take;
+      at += take;
+      if (this.#bodyLen === body.length) {
+        this.#headLen = 0;
+        this.#body = undefined;
+        this.onMessage(body, this.#head[0] !== 0);
+      }
+    }
+  }
+}
+
+function readLength(b: Uint8Array, at: number): number {
+  return ((b[at + 1] << 24) | (b[at + 2] << 16) | (b[at + 3] << 8) | b[at + 4]) >>> 0;
+}

@@ -1,0 +1,42 @@
+import assert from "node:assert/strict";
+import { frameMessage, MessageReader } from "./framing.ts";
+
+Deno.test("frameMessage: flag byte, big-endian 4-byte length, then the message", () => {
+  assert.deepEqual([...frameMessage(Uint8Array.of(7, 8))], [0, 0, 0, 0, 2, 7, 8]);
+  assert.deepEqual([...frameMessage(new Uint8Array(0), true)], [1, 0, 0, 0, 0]);
+  const big = frameMessage(new Uint8Array(0x012345));
+  assert.deepEqual([...big.subarray(0, 5)], [0, 0, 0x01, 0x23, 0x45]);
+  assert.equal(big.length, 5 + 0x012345);
+});
+
+Deno.test("MessageReader: each message's compressed flag, wherever the chunks split", () => {
+  const bytes = Uint8Array.of(
+    ...frameMessage(Uint8Array.of(1, 2)),
+    ...frameMessage(Uint8Array.of(3), true),
+    ...frameMessage(new Uint8Array(0)),
+  );
+  const want = [[[1, 2], false], [[3], true], [[], false]];
+  for (let cut = 0; cut <= bytes.length; cut++) {
+    const got: [number[], boolean][] = [];
+    const reader = new MessageReader((m, compressed) => got.push([[...m], compressed]));
+    reader.push(bytes.subarray(0, cut));
+    reader.push(bytes.subarray(cut));
+    assert.deepEqual(got, want, `cut at ${cut}`);
+    assert.equal(reader.compressed, true);
+    assert.equal(reader.partial, false);
+    reader.reset();
+    assert.equal(reader.compressed, false);
+  }
+});
+
+Deno.test("MessageReader: a message inside one chunk is a view, a spread one a copy", () => {
+  const chunk = frameMessage(Uint8Array.of(5, 6, 7));
+  const seen: Uint8Array[] = [];
+  const reader = new MessageReader((m) => seen.push(m));
+  reader.push(chunk);
+  assert.equal(seen[0].buffer, chunk.buffer);
+  reader.push(chunk.subarray(0, 6));
+  reader.push(chunk.subarray(6));
+  assert.notEqual(seen[1].buffer, chunk.buffer);
+  assert.deepEqual([...seen[1]], [5, 6, 7]);
+});
