@@ -182,7 +182,3 @@ export const MODELS: readonly ModelSpec[] = [
   SIMPLE_SEQUENCE_STRING,
   ECHO_ALL,
 ];
-
-export function findModel(name: string): ModelSpec | undefined {
-  return MODELS.find((m) => m.name === name);
-}
