@@ -3,7 +3,13 @@
  * server itself counted and timed.
  */
 import assert from "node:assert/strict";
-import { numberAfter, runCli, serverBreakdown, withServer } from "./cli_harness.ts";
+import {
+  ANY_THREE_WINDOWS,
+  numberAfter,
+  runCli,
+  serverBreakdown,
+  withServer,
+} from "./cli_harness.ts";
 
 Deno.test("--request-count: exactly N requests, server block equals the server's own counters", async () => {
   await withServer({ computeUs: 500 }, async (server) => {
@@ -52,8 +58,7 @@ Deno.test("time windows: client and server agree on counts and throughput over a
       "1:2",
       "-p",
       "300",
-      "-s",
-      "50",
+      ...ANY_THREE_WINDOWS,
     ]);
     assert.equal(r.code, 0, r.stderr);
     let clientTotal = 0;
