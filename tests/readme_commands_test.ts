@@ -229,7 +229,8 @@ function assertMeasured(run: ShellRun, notes: string[]): void {
   const all = `${run.stdout}\n${run.stderr}`;
   if (run.code === 2 && UNSTABLE.test(run.stderr)) {
     assert.match(run.stdout, /^\*\*\* Measurement Settings \*\*\*$/m, tail(all));
-    notes.push(`measured, but the machine was too busy to stabilize: ${UNSTABLE.exec(all)}`);
+    const verdict = all.match(/^Failed to obtain stable measurement.*$/m)![0];
+    notes.push(`measured, but the machine was too busy to stabilize: ${verdict}`);
     return;
   }
   assert.equal(run.code, 0, tail(all));
@@ -240,7 +241,7 @@ function assertMeasured(run: ShellRun, notes: string[]): void {
 // What each kind of command is, and how it is checked
 
 interface Plan {
-  /** The line to run, with ports, hosts and /tmp/ swapped; undefined = not run (see skip). */
+  /** Writes the files the command names, and gives the line with ports, hosts, /tmp/ swapped. */
   prepare(f: Fixture): Promise<string>;
   check(run: ShellRun, f: Fixture, words: string[], notes: string[]): Promise<void>;
   /** Why this command is not run here, or "" when it is. */
