@@ -241,8 +241,11 @@ function assertMeasured(run: ShellRun, notes: string[]): void {
 // What each kind of command is, and how it is checked
 
 interface Plan {
-  /** Writes the files the command names, and gives the line with ports, hosts, /tmp/ swapped. */
-  prepare(f: Fixture): Promise<string>;
+  /**
+   * Writes the files the command names, and gives the line to run: the line as written, with
+   * ports, hosts and /tmp/ swapped.
+   */
+  prepare(f: Fixture, text: string): Promise<string>;
   check(run: ShellRun, f: Fixture, words: string[], notes: string[]): Promise<void>;
   /** Why this command is not run here, or "" when it is. */
   skip: string;
@@ -266,12 +269,17 @@ const haveCc = (() => {
 const NO_CC = haveCc ? "" : "needs gcc to build the C API test double";
 const NO_OPENSSL = haveOpenssl() ? "" : "needs openssl to make test certificates";
 
+/** `text` with `from` replaced; a swap that finds nothing would run against the real port. */
+function replaceOnce(text: string, from: string, to: string): string {
+  assert.ok(text.includes(from), `"${from}" not found in: ${text}`);
+  return text.replace(from, to);
+}
+
 /** Swaps /tmp/ for the fixture's private directory and every known endpoint after -u. */
 function swapped(text: string, f: Fixture): string {
-  let out = text.replaceAll("/tmp/", `${f.tmp}/`);
+  const out = text.replaceAll("/tmp/", `${f.tmp}/`);
   const u = flagValue(words(text), "-u");
-  if (u !== undefined) out = out.replace(`-u ${u}`, `-u ${swapEndpoint(u, f)}`);
-  return out;
+  return u === undefined ? out : replaceOnce(out, `-u ${u}`, `-u ${swapEndpoint(u, f)}`);
 }
 
 function checkEndpoint(w: string[]): string | undefined {
@@ -295,11 +303,11 @@ function paPlan(w: string[], block: DocCommand[]): Plan | string {
     after: capi ? build : undefined,
     skip: capi ? NO_CC : tlsFiles.length > 0 ? NO_OPENSSL : "",
     timeoutMs: 150_000,
-    prepare: async (f) => {
+    prepare: async (f, text) => {
       for (const name of tlsFiles) {
         await Deno.copyFile(certs()[TLS_FILES[name]] as string, `${f.workspace}/${name}`);
       }
-      return swapped(w.join(" "), f);
+      return swapped(text, f);
     },
     check: async (run, f, w, notes) => {
       assertMeasured(run, notes);
@@ -312,11 +320,11 @@ function paPlan(w: string[], block: DocCommand[]): Plan | string {
   };
 }
 
-function demoPlan(w: string[]): Plan {
+function demoPlan(): Plan {
   return {
     skip: "",
     timeoutMs: 200_000,
-    prepare: () => Promise.resolve(w.join(" ")),
+    prepare: (_f, text) => Promise.resolve(text),
     check: async (run, f, w) => {
       const all = `${run.stdout}\n${run.stderr}`;
       // The demo must complete all four levels, on a busy machine too.
@@ -348,10 +356,10 @@ function comparePlan(w: string[]): Plan {
     skip: "",
     timeoutMs: 60_000,
     last: true,
-    prepare: async (f) => {
+    prepare: async (f, text) => {
       assert.ok(f.summaries.length > 0, "compare needs a README command with --report-json");
       for (const name of inputs) await Deno.copyFile(f.summaries[0], `${f.workspace}/${name}`);
-      return w.join(" ");
+      return text;
     },
     check: (run) => {
       assert.equal(run.code, 0, tail(run.stdout + run.stderr));
@@ -362,11 +370,11 @@ function comparePlan(w: string[]): Plan {
   };
 }
 
-function conformancePlan(w: string[]): Plan {
+function conformancePlan(): Plan {
   return {
     skip: "",
     timeoutMs: 90_000,
-    prepare: () => Promise.resolve(w.join(" ")),
+    prepare: (_f, text) => Promise.resolve(text),
     check: (run) => {
       assert.equal(run.code, 0, tail(run.stdout + run.stderr));
       assert.match(run.stdout, /^all checks passed$/m);
@@ -382,7 +390,7 @@ function buildPlan(w: string[]): Plan {
   return {
     skip: NO_CC,
     timeoutMs: 90_000,
-    prepare: (f) => Promise.resolve(swapped(w.join(" "), f)),
+    prepare: (f, text) => Promise.resolve(swapped(text, f)),
     check: async (run, f) => {
       assert.equal(run.code, 0, tail(run.stdout + run.stderr));
       const out = swapped(w[1], f);
@@ -415,14 +423,13 @@ function servePlan(w: string[]): Plan | string {
     skip: "",
     timeoutMs: 90_000,
     server: true,
-    prepare: () => {
-      let text = w.join(" ");
+    prepare: (_f, text) => {
       for (const flag of SERVE_PORTS) {
         const value = flagValue(w, flag);
         if (value === undefined) continue;
         const port = freePort();
         ports.set(flag, port);
-        text = text.replace(`${flag} ${value}`, `${flag} ${port}`);
+        text = replaceOnce(text, `${flag} ${value}`, `${flag} ${port}`);
       }
       return Promise.resolve(text);
     },
@@ -468,11 +475,11 @@ export function planFor(c: DocCommand, block: DocCommand[]): Plan | string | "re
   if (verb === "task") {
     // `task test` is this suite: running it from inside would recurse.
     if (task === "test" && w.length === 5) return "recursion";
-    if (task === "demo") return demoPlan(w);
+    if (task === "demo") return demoPlan();
     if (task === "pa") return paPlan(w, block);
     if (task === "serve") return servePlan(w);
     if (task === "compare") return comparePlan(w);
-    if (task === "conformance") return conformancePlan(w);
+    if (task === "conformance") return conformancePlan();
     return `task ${task}: the test does not know how to run it`;
   }
   if (verb === "run" && w.includes("main.ts")) return paPlan(w, block);
@@ -582,7 +589,7 @@ async function runOne(c: DocCommand, plan: Plan, f: Fixture): Promise<Outcome> {
   const started = Date.now();
   const notes: string[] = [];
   try {
-    const text = await plan.prepare(f);
+    const text = await plan.prepare(f, c.text);
     if (plan.server) await runServer(text, plan, f, words(c.text));
     else {
       const run = await shell(text, f.workspace, plan.timeoutMs);
