@@ -87,7 +87,7 @@ Deno.test("pacingArgs runs three windows at one rate with the mode and the cap a
     pacingArgs("127.0.0.1:9", RUN).join(" "),
     [
       "-m simple -u 127.0.0.1:9 --request-rate-range 20000 --max-threads 64",
-      "-p 5000 -s 1000 -r 3 --pacing spin",
+      "-p 5000 -s 100000 -r 3 --pacing spin",
     ].join(" "),
   );
   const a = pacingArgs("h:1", { ...RUN, mode: "timer", async: true });

@@ -258,7 +258,7 @@ function assemble(
         "target <= 10% of the latter (single samples swing 10-15 MB with V8's GC sawtooth)",
       other: "system busy CPU (/proc/stat) minus nginx, the measured tool and this script",
       pacing: "the real CLI as a child process: deno run <pa task flags> main.ts -m simple -u " +
-        "<nginx> --request-rate-range R --max-threads T (or -a) -p P -s 1000 -r 3 --pacing M " +
+        "<nginx> --request-rate-range R --max-threads T (or -a) -p P -s 100000 -r 3 --pacing M " +
         "(--warmup-request-count W with --pacing-warmup): " +
         "three windows of 1.2 × P, merged; throughput, send lateness (actual − intended send) " +
         "and service time (end − actual send) from its report; CPU from /proc/<pid>/stat and " +

@@ -3,7 +3,7 @@
  * reference server (and against no server at all).
  */
 import assert from "node:assert/strict";
-import { numberAfter, runCli, withServer } from "./cli_harness.ts";
+import { ANY_THREE_WINDOWS, numberAfter, runCli, withServer } from "./cli_harness.ts";
 
 Deno.test("usage errors: one Error line naming the problem, exit 99, no stack trace", async () => {
   const cases: [string[], string][] = [
@@ -59,7 +59,7 @@ Deno.test("CSV: perf_analyzer's header and one row per level, sorted by throughp
       const csv = `${dir}/out.csv`;
       const r = await runCli(
         ["-m", "simple", "-u", server.url, "--concurrency-range", "1:2", "-p", "200"].concat(
-          ["-s", "80", "-f", csv],
+          [...ANY_THREE_WINDOWS, "-f", csv],
         ),
       );
       assert.equal(r.code, 0, r.stderr);
@@ -93,7 +93,7 @@ Deno.test("a server without statistics or config: no Server block, one note sayi
 Deno.test("--percentile 95: p95 drives the banner and the summary", async () => {
   await withServer({}, async (server) => {
     const r = await runCli(
-      ["-m", "simple", "-u", server.url, "--percentile", "95", "-p", "200", "-s", "80"],
+      ["-m", "simple", "-u", server.url, "--percentile", "95", "-p", "200", ...ANY_THREE_WINDOWS],
     );
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /Stabilizing using p95latency and throughput/);
@@ -105,7 +105,10 @@ Deno.test("--percentile 95: p95 drives the banner and the summary", async () => 
 });
 
 Deno.test("latency limit: the sweep stops at the first level over it, exit 0", async () => {
-  await withServer({ computeUs: 4000, instances: 1 }, async (server) => {
+  // One instance, 50 ms per request: one request takes ~50 ms (< 80), two queue to ~100 ms
+  // (> 80). With both cores busy elsewhere, a window of 20 ms requests averaged over 32 ms, so
+  // the margins are 30 ms below and 20 ms above, over windows of about 24 requests.
+  await withServer({ computeUs: 50_000, instances: 1 }, async (server) => {
     const r = await runCli([
       "-m",
       "simple",
@@ -114,17 +117,15 @@ Deno.test("latency limit: the sweep stops at the first level over it, exit 0", a
       "--concurrency-range",
       "1:4",
       "-l",
-      "7",
+      "80",
       "-p",
-      "100",
-      "-s",
-      "90",
+      "1000",
+      ...ANY_THREE_WINDOWS,
     ]);
     assert.equal(r.code, 0, r.stderr);
-    // One request takes ~4 ms (< 7); two on one instance take ~8 ms (> 7).
     assert.match(r.stdout, /^Concurrency: 1, /m);
     assert.doesNotMatch(r.stdout, /^Concurrency: 2, /m);
-    assert.match(r.stderr, /Measured latency went over the set limit of 7 msec/);
+    assert.match(r.stderr, /Measured latency went over the set limit of 80 msec/);
   });
 });
 
@@ -156,7 +157,16 @@ Deno.test("Ctrl-C mid-window still reports the level measured so far", async () 
 
 Deno.test("-v prints one Pass line per window and the client overhead", async () => {
   await withServer({}, async (server) => {
-    const r = await runCli(["-m", "simple", "-u", server.url, "-v", "-p", "200", "-s", "80"]);
+    const r = await runCli([
+      "-m",
+      "simple",
+      "-u",
+      server.url,
+      "-v",
+      "-p",
+      "200",
+      ...ANY_THREE_WINDOWS,
+    ]);
     assert.equal(r.code, 0, r.stderr);
     const passes = r.stdout.match(/^ {2}Pass \[\d\] throughput: [0-9.]+ infer\/sec\. /gm) ?? [];
     assert.equal(passes.length, 3);

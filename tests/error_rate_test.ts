@@ -1,11 +1,11 @@
 /** End-to-end: --max-error-rate turns counted failures into a stop (exit 99) past a limit. */
 import assert from "node:assert/strict";
-import { runCli } from "./cli_harness.ts";
+import { ANY_THREE_WINDOWS, runCli } from "./cli_harness.ts";
 
 const FLAKY = `plugin:${new URL("../core/testing/plugin_flaky.ts", import.meta.url).href}`;
 
 Deno.test("a third of requests failing: over a 20 % limit exits 99, under 50 % it passes", async () => {
-  const base = ["-m", "m", "--service-kind", FLAKY, "-p", "100", "-s", "90"];
+  const base = ["-m", "m", "--service-kind", FLAKY, "-p", "100", ...ANY_THREE_WINDOWS];
   const strict = await runCli([...base, "--max-error-rate", "20"]);
   assert.equal(strict.code, 99, strict.stdout + strict.stderr);
   assert.match(

@@ -3,7 +3,13 @@
  * server itself counted and timed.
  */
 import assert from "node:assert/strict";
-import { numberAfter, runCli, serverBreakdown, withServer } from "./cli_harness.ts";
+import {
+  ANY_THREE_WINDOWS,
+  numberAfter,
+  runCli,
+  serverBreakdown,
+  withServer,
+} from "./cli_harness.ts";
 
 Deno.test("--request-count: exactly N requests, server block equals the server's own counters", async () => {
   await withServer({ computeUs: 500 }, async (server) => {
@@ -22,8 +28,9 @@ Deno.test("--request-count: exactly N requests, server block equals the server's
       b["compute infer"],
       Math.trunc(truth.computeInferNs / truth.computeInferCount / 1000),
     );
-    // 500 µs of simulated compute per request, measured by the server.
-    assert.ok(b["compute infer"] >= 500 && b["compute infer"] < 900, `${b["compute infer"]}`);
+    // At least the 500 µs of simulated compute per request, measured by the server (how little
+    // more is a timing claim: a busy machine delays the end of the simulated compute).
+    assert.ok(b["compute infer"] >= 500, `${b["compute infer"]}`);
     // The client waits at least as long as the server worked.
     assert.ok(numberAfter(r.stdout, "    Avg latency: ") >= b["Avg request latency"]);
   });
@@ -52,8 +59,7 @@ Deno.test("time windows: client and server agree on counts and throughput over a
       "1:2",
       "-p",
       "300",
-      "-s",
-      "50",
+      ...ANY_THREE_WINDOWS,
     ]);
     assert.equal(r.code, 0, r.stderr);
     let clientTotal = 0;
@@ -66,8 +72,9 @@ Deno.test("time windows: client and server agree on counts and throughput over a
       // Requests in flight at a window edge are the only difference (≤ concurrency each side).
       assert.ok(Math.abs(client - served) <= 2 * c, `c=${c}: client ${client}, server ${served}`);
       const tput = numberAfter(r.stdout, "    Throughput: ", at);
-      // Three windows of 1.2 × 300 ms: throughput × time must give back the request count.
-      assert.ok(Math.abs(tput * 3 * 0.36 - client) / client < 0.1, `tput ${tput}, n ${client}`);
+      // Three windows of at least 1.2 × 300 ms (timers fire late on a busy machine, never
+      // early): throughput × that time cannot exceed the request count.
+      assert.ok(tput > 0 && tput * 3 * 0.36 <= client * 1.01, `tput ${tput}, n ${client}`);
     }
     const truth = await server.groundTruth("simple");
     assert.ok(truth.successCount >= clientTotal);

@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { type ReferenceServer, type ServerOptions, startServer } from "../server/mod.ts";
-import { numberAfter, runCli, withTempDir } from "./cli_harness.ts";
+import { ANY_THREE_WINDOWS, numberAfter, runCli, withTempDir } from "./cli_harness.ts";
 
 /**
  * An in-process server (the metrics tests reach into its simulated GPUs) and a temporary
@@ -34,9 +34,7 @@ Deno.test("--collect-metrics: console block and verbose-CSV cells in perf_analyz
       server.url,
       "-p",
       "250",
-      // The layout is under test, not stability: a loaded CI machine must not fail it.
-      "-s",
-      "1000",
+      ...ANY_THREE_WINDOWS,
       "--collect-metrics",
       "--metrics-url",
       server.metricsUrl!,
@@ -176,6 +174,7 @@ Deno.test("--profile-export-file: one experiment per level, every window edge, n
       "1:2",
       "-p",
       "150",
+      ...ANY_THREE_WINDOWS,
       "--profile-export-file",
       path,
     ]);

@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { startServerWorker } from "../server/mod.ts";
-import { numberAfter, runCli } from "./cli_harness.ts";
+import { ANY_THREE_WINDOWS, numberAfter, runCli } from "./cli_harness.ts";
 
 async function outageRun(load: string[]): Promise<void> {
   const first = await startServerWorker({});
@@ -19,7 +19,16 @@ async function outageRun(load: string[]): Promise<void> {
     second = await startServerWorker({ httpPort: port });
   })();
   try {
-    const args = ["-m", "simple", "-u", `127.0.0.1:${port}`, "-p", "1000", "-s", "1000", ...load];
+    const args = [
+      "-m",
+      "simple",
+      "-u",
+      `127.0.0.1:${port}`,
+      "-p",
+      "1000",
+      ...ANY_THREE_WINDOWS,
+      ...load,
+    ];
     const r = await runCli(args);
     await outage;
     assert.equal(r.code, 0, r.stdout + r.stderr);

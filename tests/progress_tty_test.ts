@@ -4,10 +4,10 @@
  */
 import assert from "node:assert/strict";
 import { ERASE_LINE } from "../core/report/progress.ts";
-import { withServer } from "./cli_harness.ts";
+import { ANY_THREE_WINDOWS, withServer } from "./cli_harness.ts";
 
 const MAIN = new URL("../main.ts", import.meta.url).pathname;
-const ARGS = ["-m", "simple", "--concurrency-range", "1:2", "-p", "500", "-s", "50"];
+const ARGS = ["-m", "simple", "--concurrency-range", "1:2", "-p", "500", ...ANY_THREE_WINDOWS];
 
 function hasScript(): boolean {
   try {

@@ -46,10 +46,15 @@ Deno.test("a loose threshold is stable after exactly three windows, merged over 
   await t.done();
   assert.equal(level.status, "stable");
   assert.equal(level.passes.length, 3);
-  const sum = level.passes.reduce((s, p) => s + p.throughput, 0);
   assert.ok(level.client.requestCount > 10);
-  // Merged throughput is total requests over total time, close to the mean of the windows.
-  assert.ok(Math.abs(level.client.throughput - sum / 3) / level.client.throughput < 0.2);
+  // Merged throughput is total requests over total time: a weighted mean of the windows' rates,
+  // so within their range however unequal a busy machine made them.
+  const rates = level.passes.map((p) => p.throughput);
+  const merged = level.client.throughput;
+  assert.ok(merged >= Math.min(...rates) * 0.999 && merged <= Math.max(...rates) * 1.001);
+  assert.ok(
+    Math.abs(merged - level.client.requestCount / (level.client.durationNs / 1e9)) < 1e-6 * merged,
+  );
   assert.ok(level.client.durationNs >= 3 * 20 * 1.2 * 1e6 * 0.9);
   assert.ok(level.client.avgLatencyNs >= 1e6, `avg ${level.client.avgLatencyNs}`);
 });

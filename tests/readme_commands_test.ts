@@ -1,0 +1,696 @@
+/**
+ * Every command a user copies from README.md and plugins/example/README.md runs here as written,
+ * in a shell, from a copy of the repository (so the files the commands write, like out.csv or
+ * report.html, never touch the checkout). Only what would collide on a shared machine changes:
+ * ports become free ones this test picked, hosts that stand for a real server
+ * (`triton-host`, `infer.example`) become 127.0.0.1 where a reference server listens on the
+ * swapped port, and `/tmp/` becomes a private temporary directory.
+ *
+ * Commands are the lines of ```sh blocks (a trailing `\` continues a line) and inline
+ * `npx -y deno@…` spans. Bare `deno task NAME` spans in prose and in the Development table name
+ * tasks; they are not lines to copy. A command this test does not know how to run fails the
+ * first test below, so a README cannot gain a command that nothing runs.
+ *
+ * Commands measure against a busy machine as they would for a user: the test checks that they
+ * work (exit 0 and their report or files), and takes perf_analyzer's "Failed to obtain stable
+ * measurement" (exit 2, a verdict on the machine, not on the command) as a pass with a note.
+ */
+import assert from "node:assert/strict";
+import { main } from "../main.ts";
+import { type ReferenceServer, startServer } from "../server/mod.ts";
+import { haveOpenssl, makeTestCerts, type TestCerts } from "./tls_certs.ts";
+
+const ROOT = new URL("..", import.meta.url).pathname;
+const DOCS = ["README.md", "plugins/example/README.md"];
+const DENO = "npx -y deno@2.9.6";
+const UNSTABLE = /^Failed to obtain stable measurement/m;
+
+/** One command line as a user copies it. */
+export interface DocCommand {
+  doc: string;
+  line: number;
+  /** As written, continuation lines joined. */
+  text: string;
+  /** The ```sh block (or inline span) it is in. */
+  block: string;
+}
+
+/** The commands of one Markdown document: ```sh lines and inline `npx -y deno@…` spans. */
+export function extractCommands(doc: string, markdown: string): DocCommand[] {
+  const out: DocCommand[] = [];
+  const lines = markdown.split("\n");
+  let fence: string | undefined;
+  let fenceLine = 0;
+  let pending: { line: number; text: string } | undefined;
+  for (const [i, raw] of lines.entries()) {
+    const open = raw.match(/^```(\S*)\s*$/);
+    if (fence === undefined && open) {
+      fence = open[1];
+      fenceLine = i + 1;
+      continue;
+    }
+    if (fence !== undefined && /^```\s*$/.test(raw)) {
+      fence = undefined;
+      continue;
+    }
+    if (fence === undefined) {
+      for (const m of raw.matchAll(/`([^`]+)`/g)) {
+        if (m[1].startsWith(`${DENO} `)) {
+          out.push({ doc, line: i + 1, text: m[1], block: `${doc}:${i + 1}` });
+        }
+      }
+      continue;
+    }
+    if (fence !== "sh") {
+      assert.ok(
+        !raw.includes(DENO),
+        `${doc}:${i + 1}: a command in a \`\`\`${fence} block; mark command blocks \`\`\`sh`,
+      );
+      continue;
+    }
+    const text = pending === undefined ? raw.trim() : `${pending.text} ${raw.trim()}`;
+    const start = pending?.line ?? i + 1;
+    if (text.endsWith("\\")) {
+      pending = { line: start, text: text.slice(0, -1).trimEnd() };
+      continue;
+    }
+    pending = undefined;
+    if (text === "" || text.startsWith("#")) continue;
+    out.push({ doc, line: start, text, block: `${doc}:${fenceLine}` });
+  }
+  return out;
+}
+
+/** The command without its trailing shell comment, split on blanks (no command quotes). */
+function words(text: string): string[] {
+  return text.replace(/\s+#.*$/, "").trim().split(/\s+/);
+}
+
+function flagValue(w: string[], flag: string): string | undefined {
+  const i = w.indexOf(flag);
+  return i >= 0 ? w[i + 1] : undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The servers commands run against
+
+/** What an endpoint written in a README stands for. */
+type Listener = "http" | "grpc" | "tfserving" | "https" | "grpc-mtls";
+
+/**
+ * Every `-u` endpoint the READMEs use, with the listener it stands for. A new endpoint fails
+ * the plan: add it here with the listener a user would mean.
+ */
+const ENDPOINTS: Record<string, Listener> = {
+  "triton-host:8000": "http",
+  "triton-host:8001": "grpc",
+  "127.0.0.1:8000": "http",
+  "localhost:8500": "tfserving",
+  "https://infer.example:8443": "https",
+  "infer.example:8001": "grpc-mtls",
+};
+
+/** The files TLS commands name, written into the workspace from the test's certificates. */
+const TLS_FILES: Record<string, keyof TestCerts> = {
+  "ca.pem": "ca",
+  "client.pem": "clientCert",
+  "client.key": "clientKey",
+};
+
+interface Fixture {
+  workspace: string;
+  tmp: string;
+  plain: ReferenceServer;
+  tls: ReferenceServer | undefined;
+  mtls: ReferenceServer | undefined;
+  /** Run summaries written by earlier commands (`--report-json`), for `compare`. */
+  summaries: string[];
+}
+
+function portOf(url: string): number {
+  return Number(url.slice(url.lastIndexOf(":") + 1));
+}
+
+/** 127.0.0.1 and the port of the fixture listener an endpoint stands for. */
+function swapEndpoint(endpoint: string, f: Fixture): string {
+  const listener = ENDPOINTS[endpoint];
+  const scheme = endpoint.startsWith("https://") ? "https://" : "";
+  const port = {
+    http: () => f.plain.httpPort,
+    grpc: () => f.plain.grpcPort!,
+    tfserving: () => f.plain.tfservingPort!,
+    // With TLS the listeners a client dials are the TLS fronts that url and grpcUrl name.
+    https: () => portOf(f.tls!.url),
+    "grpc-mtls": () => portOf(f.mtls!.grpcUrl!),
+  }[listener]();
+  const host = endpoint.replace(/^https:\/\//, "").split(":")[0];
+  // localhost and 127.0.0.1 are loopback as written; other names stand for a real server.
+  const loopback = host === "localhost" || host === "127.0.0.1" ? host : "127.0.0.1";
+  return `${scheme}${loopback}:${port}`;
+}
+
+function freePort(): number {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (l.addr as Deno.NetAddr).port;
+  l.close();
+  return port;
+}
+
+/** Copies the working tree (no .git, no build output) so commands write only into the copy. */
+async function copyTree(from: string, to: string): Promise<void> {
+  for await (const e of Deno.readDir(from)) {
+    if ([".git", "dist", "node_modules"].includes(e.name)) continue;
+    const src = `${from}/${e.name}`;
+    const dst = `${to}/${e.name}`;
+    if (e.isDirectory) {
+      await Deno.mkdir(dst);
+      await copyTree(src, dst);
+    } else if (e.isFile) await Deno.copyFile(src, dst);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Running a command
+
+interface ShellRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function tail(text: string, lines = 30): string {
+  return text.trimEnd().split("\n").slice(-lines).join("\n");
+}
+
+/**
+ * Runs one line under `sh` in its own process group, so a timeout or the end of the run stops
+ * everything it started (npx, deno task, deno run, background jobs).
+ */
+function spawnShell(text: string, cwd: string): Deno.ChildProcess {
+  return new Deno.Command("setsid", {
+    args: ["sh", "-c", text],
+    cwd,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+    // The C API test double's simulated compute (it sleeps): without it an --async run is a
+    // busy loop on both cores that no window can agree on.
+    env: { NO_COLOR: "1", FAKE_TRITON_COMPUTE_US: "2000" },
+  }).spawn();
+}
+
+function killGroup(child: Deno.ChildProcess, signal: Deno.Signal): void {
+  try {
+    Deno.kill(-child.pid, signal);
+  } catch {
+    // The group is gone already.
+  }
+}
+
+async function shell(text: string, cwd: string, timeoutMs: number): Promise<ShellRun> {
+  const child = spawnShell(text, cwd);
+  const timer = setTimeout(() => killGroup(child, "SIGKILL"), timeoutMs);
+  try {
+    const out = await child.output();
+    const dec = new TextDecoder();
+    const run = { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+    if (out.signal === "SIGKILL") {
+      throw new Error(`timed out after ${timeoutMs / 1000} s:\n${tail(run.stdout + run.stderr)}`);
+    }
+    return run;
+  } finally {
+    clearTimeout(timer);
+    killGroup(child, "SIGKILL");
+  }
+}
+
+/** Exit 0 with perf_analyzer's summary, or its unstable verdict (a note, see the file comment). */
+function assertMeasured(run: ShellRun, notes: string[]): void {
+  const all = `${run.stdout}\n${run.stderr}`;
+  if (run.code === 2 && UNSTABLE.test(run.stderr)) {
+    assert.match(run.stdout, /^\*\*\* Measurement Settings \*\*\*$/m, tail(all));
+    const verdict = all.match(/^Failed to obtain stable measurement.*$/m)![0];
+    notes.push(`measured, but the machine was too busy to stabilize: ${verdict}`);
+    return;
+  }
+  assert.equal(run.code, 0, tail(all));
+  assert.match(run.stdout, /^Inferences\/Second vs\. Client .*Latency$/m, tail(all));
+}
+
+// ---------------------------------------------------------------------------------------------
+// What each kind of command is, and how it is checked
+
+interface Plan {
+  /**
+   * Writes the files the command names, and gives the line to run: the line as written, with
+   * ports, hosts and /tmp/ swapped.
+   */
+  prepare(f: Fixture, text: string): Promise<string>;
+  check(run: ShellRun, f: Fixture, words: string[], notes: string[]): Promise<void>;
+  /** Why this command is not run here, or "" when it is. */
+  skip: string;
+  timeoutMs: number;
+  /** Starts and probes instead of running to the end (`deno task serve`). */
+  server?: boolean;
+  /** An earlier line of its block whose output it needs: it runs right after that one. */
+  after?: DocCommand;
+  /** Needs files another block writes (compare reads run summaries): runs after the others. */
+  last?: boolean;
+}
+
+const haveCc = (() => {
+  try {
+    return new Deno.Command("gcc", { args: ["--version"], stdout: "null", stderr: "null" })
+      .outputSync().success;
+  } catch {
+    return false;
+  }
+})();
+const NO_CC = haveCc ? "" : "needs gcc to build the C API test double";
+const NO_OPENSSL = haveOpenssl() ? "" : "needs openssl to make test certificates";
+
+/** `text` with `from` replaced; a swap that finds nothing would run against the real port. */
+function replaceOnce(text: string, from: string, to: string): string {
+  assert.ok(text.includes(from), `"${from}" not found in: ${text}`);
+  return text.replace(from, to);
+}
+
+/** Swaps /tmp/ for the fixture's private directory and every known endpoint after -u. */
+function swapped(text: string, f: Fixture): string {
+  const out = text.replaceAll("/tmp/", `${f.tmp}/`);
+  const u = flagValue(words(text), "-u");
+  return u === undefined ? out : replaceOnce(out, `-u ${u}`, `-u ${swapEndpoint(u, f)}`);
+}
+
+function checkEndpoint(w: string[]): string | undefined {
+  const u = flagValue(w, "-u");
+  if (u === undefined) return "no -u: give the server explicitly, so the port can be swapped";
+  if (!(u in ENDPOINTS)) return `-u ${u} is not an endpoint this test knows (ENDPOINTS)`;
+  return undefined;
+}
+
+/** `task pa ...` or `run ... main.ts ...`: a perf_analyzer run against a fixture server. */
+function paPlan(w: string[], block: DocCommand[]): Plan | string {
+  const capi = flagValue(w, "--service-kind") === "triton_c_api";
+  if (!capi) {
+    const bad = checkEndpoint(w);
+    if (bad) return bad;
+  }
+  const tlsFiles = w.filter((x) => x in TLS_FILES);
+  const build = block.find((c) => words(c.text)[0] === BUILD_SCRIPT);
+  if (capi && !build) return "a C API run needs the build line of its block before it";
+  return {
+    after: capi ? build : undefined,
+    skip: capi ? NO_CC : tlsFiles.length > 0 ? NO_OPENSSL : "",
+    timeoutMs: 150_000,
+    prepare: async (f, text) => {
+      for (const name of tlsFiles) {
+        await Deno.copyFile(certs()[TLS_FILES[name]] as string, `${f.workspace}/${name}`);
+      }
+      return swapped(text, f);
+    },
+    check: async (run, f, w, notes) => {
+      assertMeasured(run, notes);
+      const csv = flagValue(w, "-f");
+      if (csv !== undefined && run.code === 0) {
+        const text = await Deno.readTextFile(`${f.workspace}/${csv}`);
+        assert.match(text, /^Concurrency,Inferences\/Second,/);
+      }
+    },
+  };
+}
+
+function demoPlan(): Plan {
+  return {
+    skip: "",
+    timeoutMs: 200_000,
+    prepare: (_f, text) => Promise.resolve(text),
+    check: async (run, f, w) => {
+      const all = `${run.stdout}\n${run.stderr}`;
+      // The demo must complete all four levels, on a busy machine too.
+      assert.equal(run.code, 0, tail(all));
+      for (const c of [1, 2, 3, 4]) {
+        assert.match(run.stdout, new RegExp(`^Concurrency: ${c}, throughput`, "m"), tail(all));
+      }
+      assert.match(run.stdout, /^CSV written to .*demo_results\.csv$/m);
+      const html = flagValue(w, "--report-html");
+      if (html !== undefined) {
+        assert.match(await Deno.readTextFile(`${f.workspace}/${html}`), /<svg/);
+      }
+      const json = flagValue(w, "--report-json");
+      if (json !== undefined) {
+        const path = `${f.workspace}/${json}`;
+        assert.equal(JSON.parse(await Deno.readTextFile(path)).format, SUMMARY_FORMAT);
+        f.summaries.push(path);
+      }
+    },
+  };
+}
+
+const SUMMARY_FORMAT = "perf-analyzer-ts/run-summary";
+
+/** `task compare A B ...`: its inputs are copies of a summary an earlier command wrote. */
+function comparePlan(w: string[]): Plan {
+  const inputs = w.slice(5).filter((x) => x.endsWith(".json"));
+  return {
+    skip: "",
+    timeoutMs: 60_000,
+    last: true,
+    prepare: async (f, text) => {
+      assert.ok(f.summaries.length > 0, "compare needs a README command with --report-json");
+      for (const name of inputs) await Deno.copyFile(f.summaries[0], `${f.workspace}/${name}`);
+      return text;
+    },
+    check: (run) => {
+      assert.equal(run.code, 0, tail(run.stdout + run.stderr));
+      assert.doesNotMatch(run.stdout, /REGRESSION/);
+      assert.match(run.stdout, /concurrency 1/i);
+      return Promise.resolve();
+    },
+  };
+}
+
+function conformancePlan(): Plan {
+  return {
+    skip: "",
+    timeoutMs: 90_000,
+    prepare: (_f, text) => Promise.resolve(text),
+    check: (run) => {
+      assert.equal(run.code, 0, tail(run.stdout + run.stderr));
+      assert.match(run.stdout, /^all checks passed$/m);
+      return Promise.resolve();
+    },
+  };
+}
+
+const BUILD_SCRIPT = "scripts/build_fake_tritonserver.sh";
+
+/** `scripts/build_fake_tritonserver.sh OUT [&& mkdir -p MODELS]`. */
+function buildPlan(w: string[]): Plan {
+  return {
+    skip: NO_CC,
+    timeoutMs: 90_000,
+    prepare: (f, text) => Promise.resolve(swapped(text, f)),
+    check: async (run, f) => {
+      assert.equal(run.code, 0, tail(run.stdout + run.stderr));
+      const out = swapped(w[1], f);
+      await Deno.stat(`${out}/lib/libtritonserver.so`);
+      await Deno.stat(`${out}/lib/libpa_completion_queue.so`);
+      if (w.length === 6) assert.ok((await Deno.stat(swapped(w[5], f))).isDirectory);
+    },
+  };
+}
+
+/** The listener flags of `deno task serve` (see its --help), and how each one is probed. */
+const SERVE_PORTS = ["--http-port", "--grpc-port", "--tfserving-port", "--metrics-port"];
+/** Flags that change what the server computes, not where it listens: nothing to probe. */
+const SERVE_VALUES = ["--compute-us", "--instances", "--stall"];
+const SERVE_SWITCHES = ["--no-config", "--no-stats"];
+
+function servePlan(w: string[]): Plan | string {
+  const args = w.slice(5);
+  for (let i = 0; i < args.length; i++) {
+    if (SERVE_SWITCHES.includes(args[i])) continue;
+    if (SERVE_PORTS.includes(args[i]) || SERVE_VALUES.includes(args[i])) {
+      i++;
+      continue;
+    }
+    return `serve flag ${args[i]}: the test does not know how to run or probe it`;
+  }
+  if (!args.includes("--http-port")) return "serve without --http-port: give the port";
+  const ports = new Map<string, number>();
+  return {
+    skip: "",
+    timeoutMs: 90_000,
+    server: true,
+    prepare: (_f, text) => {
+      for (const flag of SERVE_PORTS) {
+        const value = flagValue(w, flag);
+        if (value === undefined) continue;
+        const port = freePort();
+        ports.set(flag, port);
+        text = replaceOnce(text, `${flag} ${value}`, `${flag} ${port}`);
+      }
+      return Promise.resolve(text);
+    },
+    check: async () => {
+      const http = ports.get("--http-port")!;
+      const ready = await fetch(`http://127.0.0.1:${http}/v2/health/ready`);
+      await ready.body?.cancel();
+      assert.equal(ready.status, 200);
+      // The gRPC listeners are probed with real inference calls through the CLI.
+      const grpc = ports.get("--grpc-port");
+      if (grpc !== undefined) await probeCli(["-i", "grpc", "-u", `127.0.0.1:${grpc}`]);
+      const tf = ports.get("--tfserving-port");
+      if (tf !== undefined) {
+        await probeCli(["--service-kind", "tfserving", "-i", "grpc", "-u", `127.0.0.1:${tf}`]);
+      }
+      const metrics = ports.get("--metrics-port");
+      if (metrics !== undefined) {
+        const r = await fetch(`http://127.0.0.1:${metrics}/metrics`);
+        assert.equal(r.status, 200);
+        assert.match(await r.text(), /^nv_gpu_utilization/m);
+      }
+    },
+  };
+}
+
+async function probeCli(args: string[]): Promise<void> {
+  let text = "";
+  const io = { stdout: (t: string) => void (text += t), stderr: (t: string) => void (text += t) };
+  const code = await main(["-m", "simple", ...args, "--request-count", "5"], io);
+  assert.equal(code, 0, text);
+  assert.match(text, /^ {4}Request count: 5$/m);
+}
+
+/** What kind of command this is; a string says why the test cannot run it. */
+export function planFor(c: DocCommand, block: DocCommand[]): Plan | string | "recursion" {
+  const w = words(c.text);
+  const [a, b, deno, verb, task] = w;
+  if (a === BUILD_SCRIPT) {
+    const mkdir = w.length === 6 && `${w[2]} ${w[3]} ${w[4]}` === "&& mkdir -p";
+    return w.length === 2 || mkdir ? buildPlan(w) : "a build line this test does not know";
+  }
+  if (`${a} ${b} ${deno}` !== DENO) return `not a ${DENO} command the test knows`;
+  if (verb === "task") {
+    // `task test` is this suite: running it from inside would recurse.
+    if (task === "test" && w.length === 5) return "recursion";
+    if (task === "demo") return demoPlan();
+    if (task === "pa") return paPlan(w, block);
+    if (task === "serve") return servePlan(w);
+    if (task === "compare") return comparePlan(w);
+    if (task === "conformance") return conformancePlan();
+    return `task ${task}: the test does not know how to run it`;
+  }
+  if (verb === "run" && w.includes("main.ts")) return paPlan(w, block);
+  return "the test does not know how to run it";
+}
+
+function allCommands(): DocCommand[] {
+  return DOCS.flatMap((doc) => extractCommands(doc, Deno.readTextFileSync(`${ROOT}${doc}`)));
+}
+
+function blockOf(c: DocCommand, all: DocCommand[]): DocCommand[] {
+  return all.filter((o) => o.block === c.block);
+}
+
+Deno.test("README commands: every command is one this test knows how to run", () => {
+  const all = allCommands();
+  // The quick start, a real-server run, the reference server, TLS, TF Serving, the C API,
+  // the HTML report, compare, and the plugin README's load and conformance lines.
+  assert.ok(all.length >= 15, `only ${all.length} commands found`);
+  const unknown = all.flatMap((c) => {
+    const plan = planFor(c, blockOf(c, all));
+    return typeof plan === "string" && plan !== "recursion"
+      ? [`${c.doc}:${c.line}: ${c.text}\n  ${plan}`]
+      : [];
+  });
+  assert.deepEqual(unknown, []);
+  // CI runs the quick start's test command itself, so what passes in CI is what a user runs.
+  const test = all.find((c) => planFor(c, blockOf(c, all)) === "recursion");
+  assert.ok(test, "the quick start shows how to run the tests");
+  const ci = Deno.readTextFileSync(`${ROOT}.ci/run`);
+  assert.ok(
+    ci.includes(`\n${words(test.text).join(" ")} `),
+    ".ci/run runs the README's test command",
+  );
+});
+
+Deno.test("extractCommands: sh lines with continuations and comments, inline npx spans", () => {
+  const md = [
+    "Run `npx -y deno@2.9.6 task demo -v` or `deno task check`.",
+    "```sh",
+    "# a comment line",
+    "npx -y deno@2.9.6 task pa -m simple \\",
+    "  -u triton-host:8000   # trailing",
+    "",
+    "```",
+    "```",
+    "Service time: 1 usec",
+    "```",
+  ].join("\n");
+  assert.deepEqual(extractCommands("X.md", md).map((c) => [c.line, c.text]), [
+    [1, "npx -y deno@2.9.6 task demo -v"],
+    [4, "npx -y deno@2.9.6 task pa -m simple -u triton-host:8000   # trailing"],
+  ]);
+  assert.throws(() => extractCommands("X.md", "```text\nnpx -y deno@2.9.6 task pa\n```"));
+});
+
+let testCerts: TestCerts | undefined;
+/** Made on first use (openssl), removed at the end. */
+function certs(): TestCerts {
+  testCerts ??= makeTestCerts();
+  return testCerts;
+}
+
+/** Runs a server command until every listener answers its probe, then stops it. */
+async function runServer(text: string, plan: Plan, f: Fixture, w: string[]): Promise<ShellRun> {
+  const child = spawnShell(text, f.workspace);
+  const exited = child.output();
+  const deadline = Date.now() + plan.timeoutMs;
+  let lastError: unknown;
+  try {
+    for (;;) {
+      const done = await Promise.race([exited, new Promise((r) => setTimeout(r, 250))]);
+      if (done !== undefined) {
+        const out = done as Deno.CommandOutput;
+        const dec = new TextDecoder();
+        throw new Error(
+          `exited with ${out.code} before it was ready:\n${
+            tail(dec.decode(out.stdout) + dec.decode(out.stderr))
+          }`,
+        );
+      }
+      try {
+        await plan.check({ code: 0, stdout: "", stderr: "" }, f, w, []);
+        return { code: 0, stdout: "", stderr: "" };
+      } catch (e) {
+        lastError = e;
+      }
+      if (Date.now() > deadline) throw new Error(`not ready in time: ${lastError}`);
+    }
+  } finally {
+    killGroup(child, "SIGTERM");
+    const stop = setTimeout(() => killGroup(child, "SIGKILL"), 10_000);
+    await exited;
+    clearTimeout(stop);
+  }
+}
+
+interface Outcome {
+  command: DocCommand;
+  error?: unknown;
+  notes: string[];
+  skipped?: string;
+  ms: number;
+}
+
+async function runOne(c: DocCommand, plan: Plan, f: Fixture): Promise<Outcome> {
+  const started = Date.now();
+  const notes: string[] = [];
+  try {
+    const text = await plan.prepare(f, c.text);
+    if (plan.server) await runServer(text, plan, f, words(c.text));
+    else {
+      const run = await shell(text, f.workspace, plan.timeoutMs);
+      await plan.check(run, f, words(c.text), notes);
+    }
+    return { command: c, notes, ms: Date.now() - started };
+  } catch (error) {
+    return { command: c, error, notes, ms: Date.now() - started };
+  }
+}
+
+/** At most this many commands at once: two cores also carry the servers and the test. */
+const PARALLEL = 6;
+
+async function runAll(f: Fixture): Promise<Outcome[]> {
+  const all = allCommands();
+  const outcomes = new Map<DocCommand, Outcome>();
+  const plans = new Map(all.map((c) => [c, planFor(c, blockOf(c, all))]));
+  // Independent commands run in parallel; one that needs an earlier line's output runs after it.
+  const chains: DocCommand[][] = [];
+  const chainOf = new Map<DocCommand, DocCommand[]>();
+  for (const c of all) {
+    const plan = plans.get(c);
+    const after = typeof plan === "object" ? plan.after : undefined;
+    const chain = after === undefined ? [] : chainOf.get(after)!;
+    if (after === undefined) chains.push(chain);
+    chain.push(c);
+    chainOf.set(c, chain);
+  }
+  const runChain = async (chain: DocCommand[]) => {
+    let skipped = "";
+    for (const c of chain) {
+      const plan = plans.get(c)!;
+      if (plan === "recursion") {
+        outcomes.set(c, { command: c, notes: [], skipped: "it is this test suite", ms: 0 });
+        continue;
+      }
+      assert.ok(typeof plan !== "string", plan as string);
+      // A line after a skipped one needs what it would have made.
+      skipped ||= plan.skip;
+      if (skipped) {
+        outcomes.set(c, { command: c, notes: [], skipped, ms: 0 });
+        continue;
+      }
+      const outcome = await runOne(c, plan, f);
+      outcomes.set(c, outcome);
+      if (outcome.error !== undefined) skipped = "the line it needs failed";
+    }
+  };
+  const isLast = (b: DocCommand[]) => b.some((c) => (plans.get(c) as Plan).last === true);
+  const queue = chains.filter((b) => !isLast(b));
+  const worker = async () => {
+    for (let b = queue.shift(); b !== undefined; b = queue.shift()) await runChain(b);
+  };
+  await Promise.all(Array.from({ length: PARALLEL }, worker));
+  for (const b of chains.filter(isLast)) await runChain(b);
+  return all.map((c) => outcomes.get(c)!);
+}
+
+Deno.test({
+  name: "README commands run as written (ports, hosts and /tmp/ swapped)",
+  fn: async (t) => {
+    const workspace = await Deno.makeTempDir({ prefix: "pa_readme_" });
+    const tmp = await Deno.makeTempDir({ prefix: "pa_readme_tmp_" });
+    const tlsOk = NO_OPENSSL === "";
+    // 20 ms of simulated compute: the commands' load costs little CPU, and timer lateness
+    // under load stays small beside it, so windows agree.
+    const compute = { computeUs: 20_000, instances: 16 };
+    const plain = await startServer({ ...compute, grpcPort: 0, tfservingPort: 0 });
+    const tlsFiles = tlsOk
+      ? { certFile: certs().serverCert, keyFile: certs().serverKey }
+      : undefined;
+    const tls = tlsFiles ? await startServer({ ...compute, tls: tlsFiles }) : undefined;
+    const mtls = tlsFiles
+      ? await startServer({
+        ...compute,
+        grpcPort: 0,
+        tls: { ...tlsFiles, clientCaFile: certs().ca },
+      })
+      : undefined;
+    const f: Fixture = { workspace, tmp, plain, tls, mtls, summaries: [] };
+    try {
+      await copyTree(ROOT.replace(/\/$/, ""), workspace);
+      const outcomes = await runAll(f);
+      for (const o of outcomes) {
+        const c = o.command;
+        const name = `${c.doc}:${c.line}: ${c.text}`;
+        if (o.skipped) {
+          await t.step({ name: `${name} (skipped: ${o.skipped})`, ignore: true, fn: () => {} });
+          continue;
+        }
+        await t.step(`${name} (${(o.ms / 1000).toFixed(1)} s)`, () => {
+          for (const note of o.notes) console.log(`  note: ${note}`);
+          if (o.error !== undefined) throw o.error;
+        });
+      }
+    } finally {
+      await Promise.all([plain.close(), tls?.close(), mtls?.close()]);
+      testCerts?.remove();
+      await Deno.remove(workspace, { recursive: true });
+      await Deno.remove(tmp, { recursive: true });
+    }
+  },
+});
