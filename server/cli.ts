@@ -2,7 +2,8 @@
 import type { ComputeTime, ServerOptions } from "./options.ts";
 import { parseStall } from "./models/stall.ts";
 
-export const USAGE = `Usage: deno run --allow-net --allow-env --allow-read server/main.ts [options]
+export const USAGE =
+  `Usage: deno run --allow-net --allow-env --allow-read --allow-sys=uid server/main.ts [options]
 
 Serves the simulated models simple, simple_string, identity_fp32 and repeat_int32 (decoupled)
 over KServe v2 HTTP (plus TF Serving REST /v1/models/... and TorchServe routes), over Triton

@@ -1,7 +1,8 @@
 /**
- * `deno run --allow-net --allow-env --allow-read server/main.ts [options]` (read: the .proto files,
- * only with --grpc-port): serves the reference models
- * until SIGINT or SIGTERM, then closes cleanly. Bad arguments exit 99.
+ * `deno run --allow-net --allow-env --allow-read --allow-sys=uid server/main.ts [options]`: serves
+ * the reference models until SIGINT or SIGTERM, then closes cleanly. Bad arguments exit 99. Read
+ * and sys=uid are for --grpc-port only: the proto loader reads the .proto files and asks for the
+ * uid when it checks that a file exists.
  */
 import { CliError, parseArgs, USAGE } from "./cli.ts";
 import { MODELS } from "./models/mod.ts";
