@@ -47,8 +47,11 @@ Deno.test("gRPC lifecycle: a client that cancels mid-request stops it; it counts
     assert.equal(fails, 1);
     assert.equal(server.groundTruth("repeat_int32").successCount, 0);
     const stats = await (await fetch(`http://${server.url}/v2/models/repeat_int32/stats`)).json();
-    // Responses 0 and 1 were produced (the second found the client gone); 2..4 never were.
-    assert.deepEqual(Object.keys(stats.model_stats[0].response_stats), ["0", "1"]);
+    // Response 0 reached the client; the server went on until a response found the client gone
+    // (response 1, or a later one when a busy machine delays the cancel), and never made all 5.
+    const made = Object.keys(stats.model_stats[0].response_stats);
+    assert.ok(made.length >= 2 && made.length < 5, `responses made: ${made}`);
+    assert.deepEqual(made, made.map((_, i) => String(i)));
   } finally {
     client.close();
     await server.close();

@@ -224,7 +224,7 @@ Deno.test("sequence accumulator: exact values, string ids apart, restart, END fo
 });
 
 Deno.test("overlapping steps of one sequence are counted, and run in arrival order", async () => {
-  const server = await startServer({ computeUs: 20_000, instances: 2 });
+  const server = await startServer({ computeUs: 200_000, instances: 2 });
   const url = server.url;
   try {
     assert.equal(await send(url, 1, { sequence_id: 5, sequence_start: true }), 1);
