@@ -26,7 +26,7 @@ export interface RecordSink {
 
 export interface ExportOptions {
   path: string;
-  /** perf_analyzer's service_kind value ("triton", "triton_c_api", ...). */
+  /** perf_analyzer's service_kind value: the --service-kind the run used. */
   serviceKind: string;
   /** Unix-epoch ms of monotonic 0 (performance.timeOrigin); injected by tests. */
   originEpochMs?: number;
