@@ -86,6 +86,10 @@ export class RequestRecord {
    * `captureOutputs`; emptied by reset().
    */
   readonly outputs: OutputTensor[] = [];
+
+  // Tags the request source sets in next() and reads back in done(): they describe which request
+  // this was, not how it went, and share the record's per-request lifetime and reset.
+
   /** Expected outputs for this request (validation data), set by the request source. */
   expected: ReadonlyMap<string, Uint8Array> | undefined = undefined;
   /** Where the request's data came from ("data entry 3"), for validation messages. */
@@ -127,14 +131,17 @@ export class RequestRecord {
    */
   addResponse(ns: number, units = 1): void {
     const n = this.responseCount;
-    if (n === this.responseNs.length) this.#grow();
-    if (n > 0) {
-      const gap = ns - this.responseNs[n - 1];
-      if (n === 1 || gap < this.minGapNs) this.minGapNs = gap;
-      if (n === 1 || gap > this.maxGapNs) this.maxGapNs = gap;
+    const times = n < this.responseNs.length ? this.responseNs : this.#grow();
+    if (n > 1) {
+      const gap = ns - times[n - 1];
+      // min ≤ max, so a new minimum cannot also be a new maximum.
+      if (gap < this.minGapNs) this.minGapNs = gap;
+      else if (gap > this.maxGapNs) this.maxGapNs = gap;
+    } else if (n === 1) {
+      this.minGapNs = this.maxGapNs = ns - times[0];
     }
     if (this.firstByteNs === 0) this.firstByteNs = ns;
-    this.responseNs[n] = ns;
+    times[n] = ns;
     this.responseCount = n + 1;
     this.units += units;
   }
@@ -164,9 +171,10 @@ export class RequestRecord {
   }
 
   /** Out of line: the common one-response request never runs it. */
-  #grow(): void {
+  #grow(): Float64Array {
     const bigger = new Float64Array(this.responseNs.length * 2);
     bigger.set(this.responseNs);
     this.responseNs = bigger;
+    return bigger;
   }
 }
