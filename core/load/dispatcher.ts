@@ -1,9 +1,9 @@
 /**
  * Keeps requests in flight. Closed-loop concurrency is a set of slots, each with its own
  * channel (connection or stream) and its own reusable record: a slot sends, awaits the
- * response, hands the record to the sink, and sends again. One loop serves every mode; the
- * number of slots follows the load level, and a quota bounds the total for --request-count
- * and warmup.
+ * response, hands the record to the sink, and sends again. The number of slots follows the
+ * load level, and a quota bounds the total for --request-count and warmup. Open loop is
+ * rate_dispatcher.ts; both go through RequestCycle for what every request needs.
  */
 import type { Channel, Connector, PreparedRequest } from "../backend.ts";
 import type { Clock } from "../clock.ts";
@@ -29,6 +29,62 @@ export interface LoadDriver {
   stop(): Promise<void>;
 }
 
+/**
+ * The per-request bookkeeping both load drivers share, so closed and open loop cannot drift
+ * apart: a request starts from a reset record tagged by the source, ends with the source's and
+ * then the sink's bookkeeping, and a backend that rejects is recorded as a failed request
+ * instead of ending the run. Plain synchronous methods (and one async for the rare closing
+ * request), so the hot path gains no promise.
+ */
+export class RequestCycle {
+  constructor(
+    private readonly source: RequestSource,
+    private readonly clock: Clock,
+    private readonly sink: DispatchSink,
+  ) {}
+
+  /**
+   * Readies `record` for the next request of `context` (a closed-loop slot, -1 in open loop),
+   * meant to go out at `intendedNs`, and tells the sink it is being sent.
+   */
+  begin(context: number, record: RequestRecord, intendedNs: number): PreparedRequest {
+    record.reset(intendedNs);
+    const prepared = this.source.next(context, record);
+    this.sink.sent();
+    return prepared;
+  }
+
+  /** The request is over: the source learns how it went, then the sink folds the record. */
+  end(record: RequestRecord): void {
+    this.source.done?.(record);
+    this.sink.completed(record);
+  }
+
+  /** The contract says send never rejects; a backend bug still must not end the run. */
+  rejected(record: RequestRecord, e: unknown): void {
+    const why = e instanceof Error ? e.message : String(e);
+    record.fail("protocol_error", `backend error: ${why}`, this.clock.nowNs());
+  }
+
+  /**
+   * Sends the request that closes what `context` left open (a sequence's END) and settles it;
+   * never rejects. It is bookkeeping, not load, so the sink does not see it. False when
+   * nothing was open.
+   */
+  async release(context: number, channel: Channel, record: RequestRecord): Promise<boolean> {
+    record.reset(this.clock.nowNs());
+    const closing = this.source.release?.(context, record);
+    if (closing === undefined) return false;
+    try {
+      await channel.send(closing, record);
+    } catch (e) {
+      this.rejected(record, e);
+    }
+    this.source.done?.(record);
+    return true;
+  }
+}
+
 interface Slot {
   index: number;
   channel: Channel;
@@ -46,13 +102,16 @@ export class Dispatcher implements LoadDriver {
   #target = 0;
   #remaining = Infinity;
   #stopped = false;
+  readonly #cycle: RequestCycle;
 
   constructor(
     private readonly backend: Connector,
-    private readonly source: RequestSource,
+    source: RequestSource,
     private readonly clock: Clock,
-    private readonly sink: DispatchSink,
-  ) {}
+    sink: DispatchSink,
+  ) {
+    this.#cycle = new RequestCycle(source, clock, sink);
+  }
 
   setLevel(n: number): Promise<void> {
     return this.setConcurrency(n);
@@ -101,43 +160,22 @@ export class Dispatcher implements LoadDriver {
       if (backoffMs > 0) await this.clock.sleep(backoffMs);
       this.#remaining--;
       // Closed loop: the request is meant to go out the moment the slot is free.
-      record.reset(this.clock.nowNs());
-      const prepared = this.source.next(slot.index, record);
-      this.sink.sent();
-      // Inlined rather than a call to #send: one async frame fewer per request.
+      const prepared = this.#cycle.begin(slot.index, record, this.clock.nowNs());
+      // Awaited here, not in an async helper: one async frame fewer per request.
       try {
         await slot.channel.send(prepared, record);
       } catch (e) {
-        record.fail("protocol_error", `backend error: ${(e as Error).message}`, this.clock.nowNs());
+        this.#cycle.rejected(record, e);
       }
-      this.source.done?.(record);
-      this.sink.completed(record);
+      this.#cycle.end(record);
       // A server that is down refuses connections at once; without a pause every slot would
       // spin through failures as fast as the CPU allows. The failures are still counted.
       backoffMs = record.outcome === "transport_error"
         ? Math.min(MAX_BACKOFF_MS, Math.max(1, backoffMs * 2))
         : 0;
     }
-    // A sequence left open would hold server state until its idle timeout: close it. The
-    // closing request is bookkeeping, not load, so it is not reported to the sink.
-    record.reset(this.clock.nowNs());
-    const closing = this.source.release?.(slot.index, record);
-    if (closing !== undefined) await this.#send(slot, closing);
+    // A sequence left open would hold server state until its idle timeout: close it.
+    await this.#cycle.release(slot.index, slot.channel, record);
     slot.running = false;
-  }
-
-  /** Sends one bookkeeping request and settles its record; never rejects. */
-  async #send(slot: Slot, prepared: PreparedRequest): Promise<void> {
-    try {
-      await slot.channel.send(prepared, slot.record);
-    } catch (e) {
-      // The contract says send never rejects; a backend bug still must not end the run.
-      slot.record.fail(
-        "protocol_error",
-        `backend error: ${(e as Error).message}`,
-        this.clock.nowNs(),
-      );
-    }
-    this.source.done?.(slot.record);
   }
 }

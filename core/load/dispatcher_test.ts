@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
 import { systemClock } from "../clock.ts";
-import { Dispatcher } from "./dispatcher.ts";
-import type { RequestRecord } from "../measure/record.ts";
+import { Dispatcher, RequestCycle } from "./dispatcher.ts";
+import type { PreparedRequest } from "../backend.ts";
+import type { RequestSource } from "../data/request_source.ts";
+import { RequestRecord } from "../measure/record.ts";
 import { FakeBackend } from "../testing/fake_backend.ts";
 import { FakeClock } from "../testing/fake_clock.ts";
 import { roundRobin } from "../data/request_source.ts";
@@ -110,4 +112,77 @@ Deno.test("transport errors back off (1, 2, 4 … ms) instead of spinning", asyn
   assert.equal(seen.failed, 6);
   assert.deepEqual(sleeps, [1, 2, 4, 8, 16]);
   await d.stop();
+});
+
+/** A source that logs the bookkeeping calls and leaves one "sequence" open per context. */
+class LoggingSource implements RequestSource {
+  readonly log: string[] = [];
+  readonly #open = new Set<number>();
+  next(context: number, record: RequestRecord): PreparedRequest {
+    this.#open.add(context);
+    record.context = context;
+    this.log.push(`next ${context}`);
+    return `step ${context}`;
+  }
+  done(record: RequestRecord): void {
+    this.log.push(`done ${record.context} ${record.outcome}`);
+  }
+  release(context: number, record: RequestRecord): PreparedRequest | undefined {
+    if (!this.#open.delete(context)) return undefined;
+    record.context = context;
+    record.sequenceEnd = true;
+    this.log.push(`release ${context}`);
+    return `end ${context}`;
+  }
+}
+
+Deno.test("closing a slot sends its open sequence's END as bookkeeping the sink never sees", async () => {
+  const backend = new FakeBackend();
+  const source = new LoggingSource();
+  const { seen, sink } = collector();
+  const d = new Dispatcher(backend, source, systemClock, sink);
+  d.limit(2);
+  await d.setConcurrency(1);
+  await d.drain();
+  assert.deepEqual(source.log, [
+    "next 0",
+    "done 0 ok",
+    "next 0",
+    "done 0 ok",
+    "release 0",
+    "done 0 ok",
+  ]);
+  assert.deepEqual(backend.sentPayloads, ["step 0", "step 0", "end 0"]);
+  assert.deepEqual([seen.sent, seen.ok], [2, 2], "the END is not load");
+  await d.stop();
+});
+
+Deno.test("request cycle: a rejected send is a protocol error, whatever was thrown", async () => {
+  const clock = { ...systemClock, nowNs: () => 42 };
+  const source = new LoggingSource();
+  const { seen, sink } = collector();
+  const cycle = new RequestCycle(source, clock, sink);
+  const record = new RequestRecord();
+  assert.equal(cycle.begin(3, record, 7), "step 3");
+  assert.equal(record.intendedNs, 7);
+  cycle.rejected(record, "not an Error");
+  assert.deepEqual([record.outcome, record.error, record.endNs], [
+    "protocol_error",
+    "backend error: not an Error",
+    42,
+  ]);
+  cycle.end(record);
+  assert.deepEqual([seen.sent, seen.failed, seen.errors], [1, 1, ["backend error: not an Error"]]);
+  // Closing: a send that throws still settles the record and the source's bookkeeping.
+  const throwing = { send: () => Promise.reject(new Error("gone")), close: () => {} };
+  assert.equal(await cycle.release(3, throwing, record), true);
+  assert.deepEqual([record.outcome, record.error], ["protocol_error", "backend error: gone"]);
+  assert.equal(await cycle.release(3, throwing, record), false, "nothing left open");
+  assert.deepEqual(source.log, [
+    "next 3",
+    "done 3 protocol_error",
+    "release 3",
+    "done 3 protocol_error",
+  ]);
+  assert.equal(seen.sent, 1, "the sink saw only the load request");
 });

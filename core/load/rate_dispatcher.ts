@@ -7,9 +7,9 @@
  * In-flight requests each hold a slot (a channel and a record), opened on demand up to
  * `maxInFlight` (perf_analyzer's sync mode: --max-threads) and reused afterwards.
  */
-import type { Channel, Connector, PreparedRequest } from "../backend.ts";
+import type { Channel, Connector } from "../backend.ts";
 import type { Clock } from "../clock.ts";
-import type { DispatchSink, LoadDriver } from "./dispatcher.ts";
+import { type DispatchSink, type LoadDriver, RequestCycle } from "./dispatcher.ts";
 import type { Pacer } from "./pacer.ts";
 import { RequestRecord } from "../measure/record.ts";
 import type { RequestSource } from "../data/request_source.ts";
@@ -20,7 +20,7 @@ interface Slot {
   record: RequestRecord;
   /** Bound once so completing a request allocates no closure. */
   done: () => void;
-  failed: (e: Error) => void;
+  failed: (e: unknown) => void;
 }
 
 export class RateDispatcher implements LoadDriver {
@@ -35,12 +35,13 @@ export class RateDispatcher implements LoadDriver {
   #level: AbortController | undefined;
   /** Schedule loops still running (an aborted one ends at its next wake-up). */
   #loops = 0;
+  readonly #cycle: RequestCycle;
 
   constructor(
     private readonly backend: Connector,
     private readonly source: RequestSource,
     private readonly clock: Clock,
-    private readonly sink: DispatchSink,
+    sink: DispatchSink,
     private readonly scheduleFor: (rate: number) => Schedule,
     private readonly pacer: Pacer,
     private readonly maxInFlight: number,
@@ -48,6 +49,7 @@ export class RateDispatcher implements LoadDriver {
     if (!(maxInFlight >= 1)) {
       throw new RangeError(`Cannot cap in-flight requests at ${maxInFlight}`);
     }
+    this.#cycle = new RequestCycle(source, clock, sink);
   }
 
   /** Starts the schedule for `rate` now; the previous level's schedule stops sending. */
@@ -110,8 +112,7 @@ export class RateDispatcher implements LoadDriver {
         const slot: Slot = { channel, record, done: () => {}, failed: () => {} };
         slot.done = () => this.#complete(slot);
         slot.failed = (e) => {
-          // The contract says send never rejects; a backend bug still must not end the run.
-          record.fail("protocol_error", `backend error: ${e.message}`, this.clock.nowNs());
+          this.#cycle.rejected(record, e);
           this.#complete(slot);
         };
         this.#all.push(slot);
@@ -124,26 +125,9 @@ export class RateDispatcher implements LoadDriver {
   }
 
   #fire(slot: Slot, intendedNs: number): void {
-    slot.record.reset(intendedNs);
-    const prepared = this.source.next(-1, slot.record);
+    const prepared = this.#cycle.begin(-1, slot.record, intendedNs);
     this.#inFlight++;
-    this.sink.sent();
     slot.channel.send(prepared, slot.record).then(slot.done, slot.failed);
-  }
-
-  /** Sends one bookkeeping request and settles its record; never rejects. */
-  async #send(slot: Slot, prepared: PreparedRequest): Promise<void> {
-    try {
-      await slot.channel.send(prepared, slot.record);
-    } catch (e) {
-      // The contract says send never rejects; a backend bug still must not end the run.
-      slot.record.fail(
-        "protocol_error",
-        `backend error: ${(e as Error).message}`,
-        this.clock.nowNs(),
-      );
-    }
-    this.source.done?.(slot.record);
   }
 
   /** Sends the END of every sequence still open, one at a time (bookkeeping, not load). */
@@ -151,18 +135,13 @@ export class RateDispatcher implements LoadDriver {
     if (this.source.release === undefined) return;
     // Everything has drained, so a free slot exists unless none was ever opened.
     const slot = this.#free.pop() ?? await this.#acquire();
-    for (;;) {
-      slot.record.reset(this.clock.nowNs());
-      const closing = this.source.release(-1, slot.record);
-      if (closing === undefined) break;
-      await this.#send(slot, closing);
-    }
+    // Open loop owns no context: each release(-1) closes one open sequence, any of them.
+    while (await this.#cycle.release(-1, slot.channel, slot.record)) continue;
     this.#free.push(slot);
   }
 
   #complete(slot: Slot): void {
-    this.source.done?.(slot.record);
-    this.sink.completed(slot.record);
+    this.#cycle.end(slot.record);
     this.#inFlight--;
     this.#release(slot);
     this.#checkIdle();

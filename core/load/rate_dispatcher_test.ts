@@ -121,3 +121,28 @@ Deno.test("through the level measurer: throughput and latency of an open-loop le
   assert.equal(level.client.openLoop?.delayedCount, 0);
   assert.equal(level.client.openLoop?.maxLatenessNs, 0);
 });
+
+Deno.test("a backend that throws is recorded as a protocol error and the schedule goes on", async () => {
+  const clock = new FakeClock();
+  const backend = new FakeBackend(0, clock);
+  backend.throwOnSend = true;
+  const errors: string[] = [];
+  const d = new RateDispatcher(
+    backend,
+    roundRobin(["r"]),
+    clock,
+    { sent: () => {}, completed: (r) => errors.push(`${r.outcome}: ${r.error} at ${r.endNs}`) },
+    (rate) => constantSchedule(rate),
+    makePacer(clock, "timer"),
+    4,
+  );
+  d.limit(3);
+  await d.setLevel(1000);
+  await d.drain();
+  assert.deepEqual(errors, [
+    "protocol_error: backend error: boom at 0",
+    "protocol_error: backend error: boom at 1000000",
+    "protocol_error: backend error: boom at 2000000",
+  ]);
+  await d.stop();
+});

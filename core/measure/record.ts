@@ -29,8 +29,12 @@ export interface OutputTensor {
   bytes: Uint8Array;
 }
 
-/** Most requests get one response; decoupled models may get more (kept up to this many). */
-const RESPONSE_CAPACITY = 64;
+/**
+ * Response timestamps a fresh record has room for. Most requests get one response; a stream
+ * (decoupled model, token stream) grows its slot's buffer by doubling, once, and later requests
+ * on that slot reuse it.
+ */
+const INITIAL_RESPONSE_CAPACITY = 8;
 
 export class RequestRecord {
   /** When the schedule wanted the request sent (closed loop: same as sendStartNs). */
@@ -39,13 +43,37 @@ export class RequestRecord {
   sendStartNs = 0;
   /** When the transport accepted the last byte of the request. */
   sendEndNs = 0;
-  /** First byte of the (first) response. */
+  /**
+   * First byte of the (first) response: set by the transport when it sees one, else by the
+   * first addResponse. Not the same as firstResponseNs when a transport reads a response's
+   * bytes before it is complete.
+   */
   firstByteNs = 0;
   /** Last byte of the final response. */
   endNs = 0;
-  /** Timestamps of every response beyond what fits are counted, not kept. */
-  readonly responseNs = new Float64Array(RESPONSE_CAPACITY);
+  /**
+   * Every response's timestamp in arrival order, entries [0, responseCount) of this request.
+   * Grow-only and owned by the record: it doubles when a stream outgrows it and is kept across
+   * reset(), so a slot allocates only while its longest stream so far is exceeded. Read it after
+   * the request, never hold it: a later addResponse may replace it with a larger buffer.
+   */
+  responseNs = new Float64Array(INITIAL_RESPONSE_CAPACITY);
+  /** Responses of this request (all of them: none is dropped). */
   responseCount = 0;
+  /**
+   * Units (tokens, for a token stream) the responses carried, summed as they arrive; equals
+   * responseCount when every response is one unit, the default. Output tokens/s is this over
+   * the window.
+   */
+  units = 0;
+  /**
+   * Smallest and largest gap between consecutive responses (0 with fewer than two), folded as
+   * they arrive. The gaps' sum is gapSumNs and their count responseCount − 1, so a per-request
+   * inter-token latency needs nothing stored; a per-gap ITL histogram reads the differences of
+   * responseNs when the record is folded.
+   */
+  minGapNs = 0;
+  maxGapNs = 0;
   outcome: Outcome = "ok";
   /** HTTP status or gRPC code when known, else 0. */
   status = 0;
@@ -58,6 +86,10 @@ export class RequestRecord {
    * `captureOutputs`; emptied by reset().
    */
   readonly outputs: OutputTensor[] = [];
+
+  // Tags the request source sets in next() and reads back in done(): they describe which request
+  // this was, not how it went, and share the record's per-request lifetime and reset.
+
   /** Expected outputs for this request (validation data), set by the request source. */
   expected: ReadonlyMap<string, Uint8Array> | undefined = undefined;
   /** Where the request's data came from ("data entry 3"), for validation messages. */
@@ -76,6 +108,9 @@ export class RequestRecord {
     this.firstByteNs = 0;
     this.endNs = 0;
     this.responseCount = 0;
+    this.units = 0;
+    this.minGapNs = 0;
+    this.maxGapNs = 0;
     this.outcome = "ok";
     this.status = 0;
     this.error = "";
@@ -89,16 +124,57 @@ export class RequestRecord {
     this.sequenceId = 0;
   }
 
-  /** Notes one response at `ns`; the first also sets firstByteNs if the channel did not. */
-  addResponse(ns: number): void {
-    if (this.responseCount < RESPONSE_CAPACITY) this.responseNs[this.responseCount] = ns;
-    this.responseCount++;
+  /**
+   * Notes one response at `ns` carrying `units` units (tokens; 1 when a response is the unit).
+   * The first also sets firstByteNs if the transport did not. Allocates only when this request
+   * has more responses than the slot's buffer has ever held.
+   */
+  addResponse(ns: number, units = 1): void {
+    const n = this.responseCount;
+    const times = n < this.responseNs.length ? this.responseNs : this.#grow();
+    if (n > 1) {
+      const gap = ns - times[n - 1];
+      // min ≤ max, so a new minimum cannot also be a new maximum.
+      if (gap < this.minGapNs) this.minGapNs = gap;
+      else if (gap > this.maxGapNs) this.maxGapNs = gap;
+    } else if (n === 1) {
+      this.minGapNs = this.maxGapNs = ns - times[0];
+    }
     if (this.firstByteNs === 0) this.firstByteNs = ns;
+    times[n] = ns;
+    this.responseCount = n + 1;
+    this.units += units;
+  }
+
+  /**
+   * When the first response arrived, 0 if none: time to first token is this minus the request's
+   * start (sendStartNs, or intendedNs when latency counts from the intended send).
+   */
+  get firstResponseNs(): number {
+    return this.responseCount > 0 ? this.responseNs[0] : 0;
+  }
+
+  /** When the last response so far arrived; 0 if none. */
+  get lastResponseNs(): number {
+    return this.responseCount > 0 ? this.responseNs[this.responseCount - 1] : 0;
+  }
+
+  /** Sum of the gaps between consecutive responses: last − first, the stream's decode time. */
+  get gapSumNs(): number {
+    return this.lastResponseNs - this.firstResponseNs;
   }
 
   fail(outcome: Exclude<Outcome, "ok">, error: string, ns: number): void {
     this.outcome = outcome;
     this.error = error;
     this.endNs = ns;
+  }
+
+  /** Out of line: the common one-response request never runs it. */
+  #grow(): Float64Array {
+    const bigger = new Float64Array(this.responseNs.length * 2);
+    bigger.set(this.responseNs);
+    this.responseNs = bigger;
+    return bigger;
   }
 }

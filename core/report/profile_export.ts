@@ -33,9 +33,12 @@ export interface ExportOptions {
 }
 
 const BUFFER_BYTES = 256 * 1024;
-/** Room one request may need: fixed text plus 64 response timestamps of 20 digits each. */
-const RECORD_MAX_BYTES = 4096;
-const RESPONSES_KEPT = 64;
+/**
+ * Room kept free before each piece of a request is written (its fixed text, or one of its
+ * response timestamps, of which a token stream has thousands): far more than any piece needs,
+ * so a piece never overruns the buffer and a long stream is flushed part way through.
+ */
+const PIECE_MAX_BYTES = 4096;
 const ZERO = 0x30;
 
 const enc = new TextEncoder();
@@ -96,7 +99,7 @@ export class ProfileExport implements RecordSink {
   record(r: RequestRecord): void {
     // Between levels the measurer may hold a window open that no level reports: not exported.
     if (!this.#inLevel || r.outcome !== "ok") return;
-    if (this.#pos > BUFFER_BYTES - RECORD_MAX_BYTES) this.#flush();
+    this.#room();
     if (this.#requests++ > 0) this.#buf[this.#pos++] = 0x2c;
     this.#bytes(TIMESTAMP);
     this.#epoch(r.sendStartNs || r.intendedNs);
@@ -105,10 +108,11 @@ export class ProfileExport implements RecordSink {
       this.#uint(r.sequenceId);
     }
     this.#bytes(RESPONSES);
-    const n = Math.min(r.responseCount, RESPONSES_KEPT);
-    for (let i = 0; i < n; i++) {
+    const times = r.responseNs;
+    for (let i = 0; i < r.responseCount; i++) {
+      this.#room();
       if (i > 0) this.#buf[this.#pos++] = 0x2c;
-      this.#epoch(r.responseNs[i]);
+      this.#epoch(times[i]);
     }
     this.#bytes(CLOSE_RECORD);
     this.written++;
@@ -149,6 +153,11 @@ export class ProfileExport implements RecordSink {
     this.#pos = 0;
   }
 
+  /** Flushes first when the next piece might not fit. */
+  #room(): void {
+    if (this.#pos > BUFFER_BYTES - PIECE_MAX_BYTES) this.#flush();
+  }
+
   #bytes(b: Uint8Array): void {
     this.#buf.set(b, this.#pos);
     this.#pos += b.length;
@@ -157,9 +166,9 @@ export class ProfileExport implements RecordSink {
   /** Level-edge text (rare, may be long): goes through the buffer in bounded pieces. */
   #text(s: string): void {
     const b = enc.encode(s);
-    for (let off = 0; off < b.length; off += RECORD_MAX_BYTES) {
-      if (this.#pos > BUFFER_BYTES - RECORD_MAX_BYTES) this.#flush();
-      this.#bytes(b.subarray(off, off + RECORD_MAX_BYTES));
+    for (let off = 0; off < b.length; off += PIECE_MAX_BYTES) {
+      this.#room();
+      this.#bytes(b.subarray(off, off + PIECE_MAX_BYTES));
     }
   }
 

@@ -80,6 +80,72 @@ Deno.test("profile export: flushes as it goes, so a long level never holds its r
   }
 });
 
+Deno.test("profile export: writes every response of a stream, 100 timestamps exactly", () => {
+  const dir = Deno.makeTempDirSync();
+  const path = `${dir}/stream.json`;
+  try {
+    const out = new ProfileExport({
+      path,
+      serviceKind: "triton",
+      originEpochMs: 1795634169339.875,
+    });
+    out.levelStart("concurrency", 1, 0);
+    // 100 tokens 250 ns apart, the last ones past a second boundary of the epoch.
+    const responses = Array.from({ length: 100 }, (_, i) => 999_990_000 + i * 250);
+    out.record(record(999_000_000, responses));
+    out.record(record(1_100_000_000, [1_100_000_500]));
+    out.windowEnd(1_200_000_000);
+    out.levelEnd();
+    out.close();
+    const t = (ns: number) => (BigInt("1795634169339875000") + BigInt(ns)).toString();
+    const expected = `{"experiments":[{"experiment":{"mode":"concurrency","value":1},"requests":[` +
+      `{"timestamp":${t(999_000_000)},"response_timestamps":[${responses.map(t).join(",")}]},` +
+      `{"timestamp":${t(1_100_000_000)},"response_timestamps":[${t(1_100_000_500)}]}],` +
+      `"window_boundaries":[${t(0)},${t(1_200_000_000)}]}],` +
+      `"version":"0.1.0","service_kind":"triton","endpoint":""}`;
+    assert.equal(Deno.readTextFileSync(path), expected);
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
+
+Deno.test("profile export: a stream longer than the buffer is flushed part way, in order", () => {
+  const dir = Deno.makeTempDirSync();
+  const path = `${dir}/long.json`;
+  try {
+    // Monotonic 0 is second 1e9 of the epoch, so every timestamp has 19 digits.
+    const out = new ProfileExport({ path, serviceKind: "triton", originEpochMs: 1e12 });
+    out.levelStart("concurrency", 1, 0);
+    // 30,000 timestamps of 20 bytes are ~600 KB: the 256 KiB buffer flushes twice mid-record.
+    const responses = Array.from({ length: 30_000 }, (_, i) => 1_000_000 + i * 4096);
+    out.record(record(500_000, responses));
+    out.record(record(2e9, [2e9 + 7]));
+    out.windowEnd(3e9);
+    out.levelEnd();
+    out.close();
+    const text = Deno.readTextFileSync(path);
+    const epoch = (ns: number) => (10n ** 18n + BigInt(ns)).toString();
+    // 19-digit values exceed 2^53: compare the digits, not parsed floats.
+    const start = text.indexOf('"response_timestamps":[') + '"response_timestamps":['.length;
+    const stamps = text.slice(start, text.indexOf("]", start)).split(",");
+    assert.equal(stamps.length, 30_000);
+    stamps.forEach((s, i) => assert.equal(s, epoch(responses[i]), `response ${i}`));
+    assert.ok(text.startsWith(
+      `{"experiments":[{"experiment":{"mode":"concurrency","value":1},` +
+        `"requests":[{"timestamp":${epoch(500_000)},"response_timestamps":[`,
+    ));
+    assert.ok(
+      text.endsWith(
+        `{"timestamp":${epoch(2e9)},"response_timestamps":[${epoch(2e9 + 7)}]}],` +
+          `"window_boundaries":[${epoch(0)},${epoch(3e9)}]}],` +
+          `"version":"0.1.0","service_kind":"triton","endpoint":""}`,
+      ),
+    );
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
+
 Deno.test("profile export: refuses an existing file, names it and the fix", () => {
   const dir = Deno.makeTempDirSync();
   const path = `${dir}/exists.json`;
