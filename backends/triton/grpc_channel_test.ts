@@ -7,14 +7,14 @@ import assert from "node:assert/strict";
 import type { Channel } from "../../core/backend.ts";
 import { systemClock } from "../../core/clock.ts";
 import { RequestRecord } from "../../core/measure/record.ts";
-import { encodeGrpcInferRequest, type PreparedGrpcInfer } from "./grpc_infer_request.ts";
+import { encodeGrpcInferRequest, PreparedGrpcInfer } from "./grpc_infer_request.ts";
 import { type Peer, startPeer } from "./testing/grpc_peer.ts";
 import { GrpcCode } from "../net/grpc_status.ts";
 import type { GrpcCompression } from "../net/grpc_compression.ts";
 import { H2Endpoint } from "../net/h2_endpoint.ts";
 import { requestHeaderBlock } from "../net/h2_grpc_call.ts";
 import { H2StreamChannel, STREAM_ENDED } from "./h2_stream_channel.ts";
-import { H2UnaryChannel, NOT_PREPARED } from "./h2_unary_channel.ts";
+import { H2UnaryChannel, NOT_PREPARED } from "../net/h2_unary_channel.ts";
 import { MODEL_INFER_PATH, MODEL_STREAM_INFER_PATH } from "./grpc_proto.ts";
 
 function request(
@@ -38,7 +38,7 @@ function channel(kind: Kind, endpoint: H2Endpoint, address: string, compression:
   const path = kind === "unary" ? MODEL_INFER_PATH : MODEL_STREAM_INFER_PATH;
   const block = requestHeaderBlock(path, address, [["X-Trace", "abc"]], compression);
   return kind === "unary"
-    ? new H2UnaryChannel(endpoint, block, systemClock)
+    ? new H2UnaryChannel(endpoint, block, systemClock, PreparedGrpcInfer)
     : new H2StreamChannel(endpoint, block, systemClock);
 }
 
