@@ -6,14 +6,13 @@
  * server.
  */
 import assert from "node:assert/strict";
-import type { Channel } from "../../core/backend.ts";
 import { systemClock } from "../../core/clock.ts";
-import { RequestRecord } from "../../core/measure/record.ts";
 import { H2Endpoint } from "./h2_endpoint.ts";
 import { type FakeReply, startFake } from "./testing/h2_fake.ts";
 import { PreparedGrpcCall, requestHeaderBlock } from "./h2_grpc_call.ts";
 import { H2UnaryChannel } from "./h2_unary_channel.ts";
 import { GrpcCode } from "./grpc_status.ts";
+import { sent } from "./testing/send.ts";
 
 const UNARY_BLOCK = (authority: string) => requestHeaderBlock("/fake.Service/Call", authority, []);
 
@@ -23,13 +22,6 @@ type Unary = H2UnaryChannel<PreparedGrpcCall>;
 
 const unary = (endpoint: H2Endpoint, block: Uint8Array): Unary =>
   new H2UnaryChannel(endpoint, block, systemClock, PreparedGrpcCall);
-
-async function sent(ch: Channel, prepared: PreparedGrpcCall): Promise<RequestRecord> {
-  const rec = new RequestRecord();
-  rec.reset(0);
-  await ch.send(prepared, rec);
-  return rec;
-}
 
 async function withFake(
   script: (call: number) => FakeReply,

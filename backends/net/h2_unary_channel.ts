@@ -28,21 +28,24 @@ export type OutputCapture<P extends PreparedGrpcCall> = (
 ) => void;
 
 export const NOT_PREPARED = "request was not prepared by this gRPC backend";
+export const IN_FLIGHT = "a request is already in flight on this channel";
 
 /**
  * The checks every gRPC channel makes before sending: the request must come from its kind's
- * prepare(), and the channel must be open. Returns the typed request, or undefined after
- * failing the record.
+ * prepare(), the channel must be open, and (one call at a time) idle. Returns the typed
+ * request, or undefined after failing the record.
  */
 export function sendable<P extends PreparedGrpcCall>(
   kind: PreparedClass<P>,
   prepared: PreparedRequest,
   record: RequestRecord,
   closed: boolean,
+  busy: boolean,
   clock: Clock,
 ): P | undefined {
   if (!(prepared instanceof kind)) record.fail("protocol_error", NOT_PREPARED, 0);
   else if (closed) record.fail("cancelled", "channel closed", clock.nowNs());
+  else if (busy) record.fail("protocol_error", IN_FLIGHT, 0);
   else return prepared;
   return undefined;
 }
@@ -74,12 +77,9 @@ export class H2UnaryChannel<P extends PreparedGrpcCall> implements Channel, Grpc
   ) {}
 
   send(request: PreparedRequest, record: RequestRecord): Promise<void> {
-    const prepared = sendable(this.kind, request, record, this.#closed, this.clock);
+    const busy = this.#record !== undefined;
+    const prepared = sendable(this.kind, request, record, this.#closed, busy, this.clock);
     if (!prepared) return Promise.resolve();
-    if (this.#record) {
-      record.fail("protocol_error", "a request is already in flight on this channel", 0);
-      return Promise.resolve();
-    }
     return new Promise((resolve) => {
       this.#record = record;
       this.#done = resolve;

@@ -14,8 +14,9 @@ import type { GrpcCompression } from "../net/grpc_compression.ts";
 import { H2Endpoint } from "../net/h2_endpoint.ts";
 import { requestHeaderBlock } from "../net/h2_grpc_call.ts";
 import { H2StreamChannel, STREAM_ENDED } from "./h2_stream_channel.ts";
-import { H2UnaryChannel, NOT_PREPARED } from "../net/h2_unary_channel.ts";
+import { H2UnaryChannel, IN_FLIGHT, NOT_PREPARED } from "../net/h2_unary_channel.ts";
 import { MODEL_INFER_PATH, MODEL_STREAM_INFER_PATH } from "./grpc_proto.ts";
+import { sent } from "../net/testing/send.ts";
 
 function request(
   model: string,
@@ -60,13 +61,6 @@ async function withChannel(
     await endpoint.close();
     await peer.close();
   }
-}
-
-async function sent(ch: Channel, prepared: PreparedGrpcInfer): Promise<RequestRecord> {
-  const rec = new RequestRecord();
-  rec.reset(0);
-  await ch.send(prepared, rec);
-  return rec;
 }
 
 function assertOrdered(rec: RequestRecord): void {
@@ -203,7 +197,7 @@ function assertOrdered(rec: RequestRecord): void {
       const pending = ch.send(request("never", true), first);
       const second = await sent(ch, request("simple", true));
       assert.equal(second.outcome, "protocol_error");
-      assert.match(second.error, /already in flight/);
+      assert.equal(second.error, IN_FLIGHT);
       ch.close();
       await pending;
       assert.equal(first.outcome, "cancelled");

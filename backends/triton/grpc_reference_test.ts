@@ -4,9 +4,7 @@
  * connection.
  */
 import assert from "node:assert/strict";
-import type { Channel } from "../../core/backend.ts";
 import { systemClock } from "../../core/clock.ts";
-import { RequestRecord } from "../../core/measure/record.ts";
 import { type ReferenceServer, startServer } from "../../server/mod.ts";
 import { simpleSpec, spec, tensor } from "../../conformance/fixture.ts";
 import { MessageReader } from "../../wire/grpc/framing.ts";
@@ -18,6 +16,7 @@ import { GrpcCode } from "../net/grpc_status.ts";
 import { H2StreamChannel } from "./h2_stream_channel.ts";
 import { encodeGrpcInferRequest, PreparedGrpcInfer } from "./grpc_infer_request.ts";
 import { MODEL_INFER_PATH, MODEL_STREAM_INFER_PATH, tritonRpc } from "./grpc_proto.ts";
+import { sent } from "../net/testing/send.ts";
 
 /** 16 channels x 313 = 5,008 requests. */
 const PER_CHANNEL = Math.ceil(5000 / 16);
@@ -26,13 +25,6 @@ const UNARY_BLOCK = (authority: string) => requestHeaderBlock(MODEL_INFER_PATH, 
 
 const unary = (endpoint: H2Endpoint, block: Uint8Array) =>
   new H2UnaryChannel(endpoint, block, systemClock, PreparedGrpcInfer);
-
-async function sent(ch: Channel, prepared: PreparedGrpcInfer): Promise<RequestRecord> {
-  const rec = new RequestRecord();
-  rec.reset(0);
-  await ch.send(prepared, rec);
-  return rec;
-}
 
 async function withReference(
   body: (server: ReferenceServer, endpoint: H2Endpoint) => Promise<void>,

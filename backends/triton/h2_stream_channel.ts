@@ -51,12 +51,9 @@ export class H2StreamChannel implements Channel, GrpcCallSink {
   }
 
   send(request: PreparedRequest, record: RequestRecord): Promise<void> {
-    const prepared = sendable(PreparedGrpcInfer, request, record, this.#closed, this.clock);
+    const busy = this.#record !== undefined;
+    const prepared = sendable(PreparedGrpcInfer, request, record, this.#closed, busy, this.clock);
     if (!prepared) return Promise.resolve();
-    if (this.#record) {
-      record.fail("protocol_error", "a request is already in flight on this stream", 0);
-      return Promise.resolve();
-    }
     return new Promise((resolve) => {
       this.#record = record;
       this.#done = resolve;
