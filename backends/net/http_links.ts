@@ -3,6 +3,7 @@
  * server: the control connection, and every inference channel it opened, so closing the
  * backend closes them all.
  */
+import type { BackendOptions } from "../../core/backend.ts";
 import type { Clock } from "../../core/clock.ts";
 import { ControlClient } from "./control_client.ts";
 import { HttpChannel, type HttpReplies, type PreparedHttp } from "./http_channel.ts";
@@ -11,21 +12,22 @@ import type { ServerTarget } from "./http_url.ts";
 export class HttpLinks {
   readonly control: ControlClient;
   readonly #channels = new Set<{ close(): void }>();
+  /** Per-request timeout in ms (--request-timeout); 0 waits for ever. */
+  readonly #timeoutMs: number;
 
   constructor(
     private readonly target: ServerTarget,
-    headers: [string, string][],
+    options: Pick<BackendOptions, "headers" | "requestTimeoutMs">,
     private readonly clock: Clock,
-    /** Per-request timeout in ms (--request-timeout); 0 waits for ever. */
-    private readonly timeoutMs: number,
   ) {
-    this.control = new ControlClient(target, headers, clock);
+    this.control = new ControlClient(target, options.headers, clock);
+    this.#timeoutMs = options.requestTimeoutMs ?? 0;
   }
 
   /** A new inference channel that reads replies by the kind's rules. */
   channel<P extends PreparedHttp>(replies: HttpReplies<P>): HttpChannel<P> {
     const forget = (c: HttpChannel<P>) => this.#channels.delete(c);
-    const ch = new HttpChannel(this.target, replies, this.clock, forget, this.timeoutMs);
+    const ch = new HttpChannel(this.target, replies, this.clock, forget, this.#timeoutMs);
     this.#channels.add(ch);
     return ch;
   }

@@ -20,7 +20,7 @@ const TARGET = { hostname: "127.0.0.1", port: 1, hostHeader: "127.0.0.1:1" };
 const REQUEST = new Prepared(new TextEncoder().encode("GET / HTTP/1.1\r\n\r\n"));
 
 Deno.test("HttpLinks: closeChannels() closes the open channels, close() the later ones", async () => {
-  const links = new HttpLinks(TARGET, [], systemClock, 0);
+  const links = new HttpLinks(TARGET, { headers: [] }, systemClock);
   const chs = [links.channel(REPLIES), links.channel(REPLIES)];
   links.closeChannels();
   for (const ch of chs) {

@@ -48,12 +48,7 @@ export class TfServingRestBackend implements Backend {
     clock: Clock,
   ) {
     this.#target = resolveHttpTarget(options.url, options.tls);
-    this.#links = new HttpLinks(
-      this.#target,
-      options.headers,
-      clock,
-      options.requestTimeoutMs ?? 0,
-    );
+    this.#links = new HttpLinks(this.#target, options, clock);
     this.#signature = options.own.signatureName ?? DEFAULT_SIGNATURE;
   }
 

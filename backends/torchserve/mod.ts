@@ -42,12 +42,7 @@ export class TorchServeBackend implements Backend {
     private readonly readFile: (path: string) => Uint8Array = Deno.readFileSync,
   ) {
     this.#target = resolveHttpTarget(options.url, options.tls);
-    this.#links = new HttpLinks(
-      this.#target,
-      options.headers,
-      clock,
-      options.requestTimeoutMs ?? 0,
-    );
+    this.#links = new HttpLinks(this.#target, options, clock);
   }
 
   /** Checks /ping, then describes the one input perf_analyzer's torchserve mode uses. */

@@ -49,12 +49,7 @@ export class TritonHttpBackend implements Backend, ServerStatsCapability {
   ) {
     this.capabilities = tritonCapabilities(options);
     this.#target = resolveHttpTarget(options.url, options.tls);
-    this.#links = new HttpLinks(
-      this.#target,
-      options.headers,
-      clock,
-      options.requestTimeoutMs ?? 0,
-    );
+    this.#links = new HttpLinks(this.#target, options, clock);
     this.#shm = shmRegionsFor(options.own, {
       register: (name, key, byteSize) =>
         this.#post(
