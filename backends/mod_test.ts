@@ -76,3 +76,36 @@ Deno.test("main.ts statically loads only the descriptors: backends load in creat
   }
   assert.deepEqual(graph.filter((s) => s.startsWith("npm:")), [], "no npm package (grpc-js)");
 });
+
+/** Relative import targets of a module, as paths from the repository root. */
+async function importsOf(file: string, root: URL): Promise<string[]> {
+  const text = await Deno.readTextFile(new URL(file, root));
+  const dir = new URL(".", new URL(file, root));
+  return [...text.matchAll(/(?:from|import)\s*\(?\s*"(\.{1,2}\/[^"]+)"/g)]
+    .map((m) => new URL(m[1], dir).href.slice(root.href.length));
+}
+
+/** A folder's production modules (no tests, no test helpers), from the repository root. */
+async function productionFiles(folder: string, root: URL): Promise<string[]> {
+  const out: string[] = [];
+  for await (const e of Deno.readDir(new URL(folder, root))) {
+    const path = `${folder}/${e.name}`;
+    if (e.isFile && e.name.endsWith(".ts") && !e.name.endsWith("_test.ts")) out.push(path);
+    else if (e.isDirectory && e.name !== "testing") out.push(...await productionFiles(path, root));
+  }
+  return out;
+}
+
+Deno.test("a kind's folder imports core, wire, proto, backends/net and /shared, no other kind", async () => {
+  const root = new URL("../", import.meta.url);
+  const kinds = BUILT_IN_BACKENDS.map((d) => d.kind);
+  for (const folder of [...kinds, "net", "shared"]) {
+    const own = `backends/${folder}/`;
+    const allowed = ["core/", "wire/", "proto/", "backends/net/", "backends/shared/", own];
+    for (const file of await productionFiles(`backends/${folder}`, root)) {
+      for (const target of await importsOf(file, root)) {
+        assert.ok(allowed.some((a) => target.startsWith(a)), `${file} imports ${target}`);
+      }
+    }
+  }
+});

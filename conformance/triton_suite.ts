@@ -20,7 +20,7 @@ import {
   withFixture,
 } from "./fixture.ts";
 import { streamingCases } from "./streaming.ts";
-import { NO_CONFIG_NOTE, NO_STATS_NOTE } from "../backends/triton/model_info.ts";
+import { NO_CONFIG_NOTE, NO_STATS_NOTE } from "../backends/shared/model_info.ts";
 
 export type {
   BackendVariant,

@@ -6,6 +6,7 @@
  * zlib format (RFC 1950), as gRPC implementations send it.
  */
 import { deflateSync, gunzipSync, gzipSync, inflateSync } from "node:zlib";
+import { frameMessage } from "../../wire/grpc/framing.ts";
 
 export type GrpcCompression = "none" | "gzip" | "deflate";
 
@@ -18,18 +19,10 @@ export function compressionOf(value: string | undefined): GrpcCompression | unde
   return v === "none" || v === "gzip" || v === "deflate" ? v : undefined;
 }
 
-/** One length-prefixed message: flag byte, 4-byte big-endian length, then the bytes. */
-export function frameMessage(bytes: Uint8Array, compression: GrpcCompression): Uint8Array {
-  const body = compression === "gzip"
-    ? gzipSync(bytes)
-    : compression === "deflate"
-    ? deflateSync(bytes)
-    : bytes;
-  const out = new Uint8Array(5 + body.length);
-  out[0] = compression === "none" ? 0 : 1;
-  new DataView(out.buffer).setUint32(1, body.length);
-  out.set(body, 5);
-  return out;
+/** One length-prefixed message, its bytes compressed (and flagged so) unless `none`. */
+export function frameCompressed(bytes: Uint8Array, compression: GrpcCompression): Uint8Array {
+  if (compression === "none") return frameMessage(bytes);
+  return frameMessage(compression === "gzip" ? gzipSync(bytes) : deflateSync(bytes), true);
 }
 
 /**

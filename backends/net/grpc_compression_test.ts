@@ -5,7 +5,8 @@
 import assert from "node:assert/strict";
 import { deflateSync, gunzipSync, gzipSync, inflateSync } from "node:zlib";
 import { type HeaderList, HpackDecoder } from "../../wire/h2/hpack.ts";
-import { frameMessage, inflateMessage } from "./grpc_compression.ts";
+import { frameMessage } from "../../wire/grpc/framing.ts";
+import { frameCompressed, inflateMessage } from "./grpc_compression.ts";
 import type { CallStatus } from "./h2_grpc_call.ts";
 import { requestHeaderBlock } from "./h2_grpc_call.ts";
 import { GrpcResponseReader } from "./grpc_response.ts";
@@ -18,14 +19,14 @@ function lengthOf(framed: Uint8Array): number {
   return new DataView(framed.buffer, framed.byteOffset).getUint32(1);
 }
 
-Deno.test("frameMessage: identity keeps the bytes, flag 0", () => {
-  const framed = frameMessage(Uint8Array.of(1, 2, 3), "none");
+Deno.test("frameCompressed: identity keeps the bytes, flag 0", () => {
+  const framed = frameCompressed(Uint8Array.of(1, 2, 3), "none");
   assert.deepEqual([...framed], [0, 0, 0, 0, 3, 1, 2, 3]);
 });
 
 for (const [compression, inflate] of [["gzip", gunzipSync], ["deflate", inflateSync]] as const) {
-  Deno.test(`frameMessage: ${compression} sets the flag and carries fewer bytes that inflate back`, () => {
-    const framed = frameMessage(MESSAGE, compression);
+  Deno.test(`frameCompressed: ${compression} sets the flag and carries fewer bytes that inflate back`, () => {
+    const framed = frameCompressed(MESSAGE, compression);
     assert.equal(framed[0], 1);
     assert.equal(lengthOf(framed), framed.length - 5);
     assert.ok(framed.length < MESSAGE.length / 4, `${framed.length} bytes on the wire`);
@@ -64,19 +65,11 @@ function head(encoding?: string): HeaderList {
   return list;
 }
 
-function compressedFrame(body: Uint8Array): Uint8Array {
-  const out = new Uint8Array(5 + body.length);
-  out[0] = 1;
-  new DataView(out.buffer).setUint32(1, body.length);
-  out.set(body, 5);
-  return out;
-}
-
 Deno.test("GrpcResponseReader: gzip and deflate responses are inflated, plain ones pass", () => {
   for (const [encoding, compress] of [["gzip", gzipSync], ["deflate", deflateSync]] as const) {
     const { r, messages, statuses } = reader();
     r.onHeaders(head(encoding), false);
-    const frame = compressedFrame(new Uint8Array(compress(Uint8Array.of(5, 6, 7))));
+    const frame = frameMessage(new Uint8Array(compress(Uint8Array.of(5, 6, 7))), true);
     // Split mid-message: the reader reassembles before inflating.
     r.onData(frame.subarray(0, 7), false);
     r.onData(frame.subarray(7), false);
@@ -91,7 +84,7 @@ Deno.test("GrpcResponseReader: gzip and deflate responses are inflated, plain on
 Deno.test("GrpcResponseReader: a compressed message without a usable encoding ends the call", () => {
   const { r, messages, statuses } = reader();
   r.onHeaders(head(), false);
-  r.onData(compressedFrame(Uint8Array.of(1, 2, 3)), false);
+  r.onData(frameMessage(Uint8Array.of(1, 2, 3), true), false);
   // Nothing more is heard once the call is over.
   r.onHeaders([["grpc-status", "0"]], true);
   assert.deepEqual(messages, []);
@@ -100,7 +93,7 @@ Deno.test("GrpcResponseReader: a compressed message without a usable encoding en
   assert.match(statuses[0].details, /cannot decompress a response: .*grpc-encoding 'identity'/);
   r.reset();
   r.onHeaders(head("gzip"), false);
-  r.onData(compressedFrame(Uint8Array.of(1, 2, 3)), false);
+  r.onData(frameMessage(Uint8Array.of(1, 2, 3), true), false);
   assert.equal(statuses.length, 2);
   assert.match(statuses[1].details, /^cannot decompress a response/);
 });

@@ -9,7 +9,7 @@ import type { H2ClientConnection } from "./h2_client.ts";
 import type { ClientStream } from "./h2_client_stream.ts";
 import { H2Endpoint } from "./h2_endpoint.ts";
 import { requestHeaderBlock } from "./h2_grpc_call.ts";
-import { frameMessage } from "./grpc_compression.ts";
+import { frameMessage } from "../../wire/grpc/framing.ts";
 import { GrpcResponseReader } from "./grpc_response.ts";
 import { GrpcCode, statusText } from "./grpc_status.ts";
 import { probeTls, type TlsMaterial } from "../../wire/net/tls_connect.ts";
@@ -94,7 +94,7 @@ export class GrpcControl {
         // The connection went away (GOAWAY) between connection() and here.
         return reject(new GrpcCallError(GrpcCode.UNAVAILABLE, (e as Error).message));
       }
-      stream.sendData(frameMessage(request, "none"), true);
+      stream.sendData(frameMessage(request), true);
     });
   }
 

@@ -8,13 +8,8 @@
  */
 import type { HeaderList } from "../../wire/h2/hpack.ts";
 import type { StreamFailure, StreamListener } from "./h2_client_stream.ts";
-import {
-  type CallStatus,
-  failureStatus,
-  MessageReader,
-  responseProblem,
-  statusOf,
-} from "./h2_grpc_call.ts";
+import { MessageReader } from "../../wire/grpc/framing.ts";
+import { type CallStatus, failureStatus, responseProblem, statusOf } from "./h2_grpc_call.ts";
 import { inflateMessage } from "./grpc_compression.ts";
 import { GrpcCode } from "./grpc_status.ts";
 

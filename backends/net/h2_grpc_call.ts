@@ -1,14 +1,30 @@
 /**
- * gRPC over the hand-written HTTP/2 client: the request header block built once, the response
- * messages (cut by wire/grpc/framing.ts), and the status from trailers (gRPC over HTTP/2
- * protocol spec).
+ * gRPC over the hand-written HTTP/2 client: the request header block and request message
+ * built once, and the status from trailers or from a failed stream (gRPC over HTTP/2
+ * protocol spec). Response messages are cut by wire/grpc/framing.ts.
  */
 import { encodeHeaders, type HeaderList } from "../../wire/h2/hpack.ts";
 import { ErrorCode } from "../../wire/h2/frames.ts";
 import type { StreamFailure } from "./h2_client_stream.ts";
 import { GrpcCode } from "./grpc_status.ts";
-import { ACCEPT_ENCODING, type GrpcCompression } from "./grpc_compression.ts";
-export { MessageReader } from "../../wire/grpc/framing.ts";
+import { ACCEPT_ENCODING, frameCompressed, type GrpcCompression } from "./grpc_compression.ts";
+
+/**
+ * A request encoded once at prepare time, framed as one gRPC message (compressed as the
+ * call's grpc-encoding says), so every send re-sends `message` verbatim. A kind extends it
+ * with what its channels need to know per request.
+ */
+export class PreparedGrpcCall {
+  readonly message: Uint8Array;
+
+  constructor(
+    /** The serialized request message (no gRPC framing). */
+    readonly bytes: Uint8Array,
+    compression: GrpcCompression = "none",
+  ) {
+    this.message = frameCompressed(bytes, compression);
+  }
+}
 
 /**
  * The fixed part of every call's HEADERS: `path`, the request messages' encoding, and -H

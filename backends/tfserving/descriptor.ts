@@ -19,7 +19,8 @@ const descriptor: BackendDescriptor<TfServingOptions> = {
   capabilities: {
     headers: true,
     streaming: [],
-    compression: false,
+    // gzip/deflate: TF Serving is a standard gRPC C++ server, which inflates both.
+    compression: true,
     requestTimeout: true,
     outputCapture: true,
   },

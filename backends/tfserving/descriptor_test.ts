@@ -25,14 +25,16 @@ Deno.test("tfserving: --model-signature-name is its own, and refused for other k
   match(usageErrorOf([...TF, "--model-signature-name", ""]), /must not be empty/);
 });
 
-Deno.test("tfserving: no --streaming, no compression; --async is allowed", () => {
+Deno.test("tfserving: no --streaming, gRPC compression; --async is allowed", () => {
   assertEquals(
     usageErrorOf([...TF, "-i", "grpc", "--streaming"]),
     "--streaming is not supported with --service-kind tfserving; drop it.",
   );
-  match(
-    usageErrorOf([...TF, "-i", "grpc", "--grpc-compression-algorithm", "gzip"]),
-    /^--grpc-compression-algorithm gzip is not supported with --service-kind tfserving/,
+  const gzip = ["--grpc-compression-algorithm", "gzip"];
+  assertEquals(configOf([...TF, "-i", "grpc", ...gzip]).grpcCompression, "gzip");
+  assertEquals(
+    usageErrorOf([...TF, "-i", "http", ...gzip]),
+    "Using compression algorithm is only allowed with gRPC protocol.",
   );
   assertEquals(configOf([...TF, "-i", "grpc", "--async"]).async, true);
 });

@@ -1,8 +1,9 @@
 /**
  * TF Serving over gRPC (--service-kind tfserving -i grpc): Predict calls and GetModelMetadata
  * on the hand-written HTTP/2 client (the latter on a connection of its own), with the
- * PredictRequest encoded once. Unary only, as in perf_analyzer; no server statistics (TF
- * Serving has none).
+ * PredictRequest encoded (and, with --grpc-compression-algorithm, compressed) once. TF Serving
+ * is a standard gRPC server, which inflates gzip and deflate requests. Unary only, as in
+ * perf_analyzer; no server statistics (TF Serving has none).
  */
 import type {
   Backend,
@@ -14,13 +15,19 @@ import type {
 } from "../../core/backend.ts";
 import { type Clock, systemClock } from "../../core/clock.ts";
 import { RunError } from "../../core/errors.ts";
-import { grpcMetadata, type GrpcTarget, grpcTarget, grpcTls } from "../net/grpc_target.ts";
+import {
+  grpcMetadata,
+  type GrpcTarget,
+  grpcTarget,
+  grpcTls,
+  parseCompression,
+} from "../net/grpc_target.ts";
 import { GrpcCallError, GrpcControl } from "../net/grpc_control.ts";
-import type { PreparedGrpcInfer } from "../triton/grpc_infer_request.ts";
+import type { GrpcCompression } from "../net/grpc_compression.ts";
 import { METADATA_FAILED } from "../net/control_errors.ts";
 import { requestHeaderBlock } from "../net/h2_grpc_call.ts";
 import { H2Endpoint } from "../net/h2_endpoint.ts";
-import { H2UnaryChannel } from "../triton/h2_unary_channel.ts";
+import { H2UnaryChannel } from "../net/h2_unary_channel.ts";
 import { capturePredictOutputs } from "./outputs.ts";
 import {
   DEFAULT_SIGNATURE,
@@ -30,7 +37,7 @@ import {
   tfMessages,
   type TfObject,
 } from "../../wire/tfserving/proto.ts";
-import { encodePredictRequest, modelSpec } from "./request.ts";
+import { encodePredictRequest, modelSpec, PreparedPredict } from "./request.ts";
 import { modelInfoFromSignature, signatureDefs } from "./signature.ts";
 import type { TfServingOptions } from "./options.ts";
 import type { TlsMaterial } from "../../wire/net/tls_connect.ts";
@@ -45,23 +52,19 @@ export class TfServingGrpcBackend implements Backend {
   readonly #tls: TlsMaterial | undefined;
   readonly #control: GrpcControl;
   readonly #signature: string;
-  readonly #channels = new Set<H2UnaryChannel>();
+  readonly #compression: GrpcCompression;
+  readonly #channels = new Set<H2UnaryChannel<PreparedPredict>>();
   #endpoint: H2Endpoint | undefined;
 
   constructor(
     private readonly options: BackendOptions<TfServingOptions>,
     private readonly clock: Clock,
   ) {
-    if ((options.grpcCompression ?? "none") !== "none") {
-      throw new RunError(
-        `--grpc-compression-algorithm ${options.grpcCompression} is not supported with ` +
-          "--service-kind tfserving; leave it at none",
-      );
-    }
     this.#target = grpcTarget(options.url, TF_GRPC_PORT);
     this.#tls = grpcTls(options.url, options.tls);
     this.#metadata = grpcMetadata(options.headers);
     this.#signature = options.own.signatureName ?? DEFAULT_SIGNATURE;
+    this.#compression = parseCompression(options.grpcCompression);
     this.#control = new GrpcControl(this.#target, this.#metadata, this.#tls);
   }
 
@@ -83,21 +86,21 @@ export class TfServingGrpcBackend implements Backend {
     return modelInfoFromSignature(model, version, this.#signature, signatureDefs(reply));
   }
 
-  prepare(spec: RequestSpec): PreparedGrpcInfer {
-    return encodePredictRequest(spec, this.#signature);
+  prepare(spec: RequestSpec): PreparedPredict {
+    return encodePredictRequest(spec, this.#signature, this.#compression);
   }
 
   connect(options: ConnectOptions = {}): Promise<Channel> {
     const { hostname, port, authority } = this.#target;
     this.#endpoint ??= new H2Endpoint(hostname, port, this.#tls);
-    const block = requestHeaderBlock(PREDICT_PATH, authority, this.#metadata);
+    const block = requestHeaderBlock(PREDICT_PATH, authority, this.#metadata, this.#compression);
     const ch = new H2UnaryChannel(
       this.#endpoint,
       block,
       this.clock,
+      PreparedPredict,
       (c) => this.#channels.delete(c),
-      options.captureOutputs === true,
-      capturePredictOutputs,
+      options.captureOutputs === true ? capturePredictOutputs : undefined,
     );
     this.#channels.add(ch);
     return Promise.resolve(ch);

@@ -1,8 +1,9 @@
 /**
  * The tfserving backend over both protocols against the reference server: the signature
  * becomes the ModelInfo (batched because dim 0 is -1), outputs decode when captured (typed
- * int_val over gRPC, nested JSON over REST), and a bad signature, version or dtype is a clear
- * error naming what to do.
+ * int_val over gRPC, nested JSON over REST), gzip/deflate-compressed gRPC requests are
+ * inflated and answered, and a bad signature, version or dtype is a clear error naming what
+ * to do.
  */
 import assert from "node:assert/strict";
 import type { Backend, Protocol } from "../../core/backend.ts";
@@ -12,8 +13,10 @@ import { tensorFromJson, tensorToJson } from "../../core/data/tensor_codec.ts";
 import { startServer } from "../../server/mod.ts";
 import type { ReferenceServer } from "../../server/server.ts";
 import { sendOnce, simpleSpec } from "../../conformance/fixture.ts";
+import { type GrpcCompression, inflateMessage } from "../net/grpc_compression.ts";
 import { createTfServingBackend } from "./mod.ts";
 import type { TfServingOptions } from "./options.ts";
+import { PreparedPredict } from "./request.ts";
 
 const DEFAULTS: TfServingOptions = { signatureName: undefined };
 
@@ -21,10 +24,13 @@ async function withBackend(
   protocol: Protocol,
   own: TfServingOptions,
   fn: (backend: Backend, server: ReferenceServer) => Promise<void>,
+  grpcCompression: GrpcCompression = "none",
 ): Promise<void> {
   const server = await startServer({ tfservingPort: 0 });
   const url = protocol === "grpc" ? server.tfservingUrl! : server.url;
-  const backend = createTfServingBackend(backendOptions({ url, protocol, own }));
+  const backend = createTfServingBackend(
+    backendOptions({ url, protocol, own, grpcCompression }),
+  );
   try {
     await fn(backend, server);
   } finally {
@@ -95,6 +101,29 @@ Deno.test("tfserving grpc: -x goes as version_label, which the server resolves",
     assert.equal(server.groundTruth("simple").successCount, 1);
   });
 });
+
+for (const compression of ["gzip", "deflate"] as const) {
+  Deno.test(`tfserving grpc: ${compression}-compressed Predict requests are answered`, async () => {
+    await withBackend("grpc", DEFAULTS, async (backend, server) => {
+      await backend.describe("simple", "");
+      const spec = simpleSpec(2);
+      const prepared = backend.prepare(spec);
+      assert.ok(prepared instanceof PreparedPredict);
+      assert.equal(prepared.message[0], 1, "the compressed-flag byte is set");
+      const body = prepared.message.subarray(5);
+      assert.deepEqual([...inflateMessage(body, compression)], [...prepared.bytes]);
+      const ch = await backend.connect({ captureOutputs: true });
+      for (let i = 0; i < 2; i++) {
+        const rec = await sendOnce(ch, backend, spec);
+        assert.equal(rec.outcome, "ok", rec.error);
+        const sum = rec.outputs.find((o) => o.name === "OUTPUT0")!;
+        const a = Array.from({ length: 32 }, (_, i) => 2 * i);
+        assert.deepEqual(tensorToJson("INT32", new Uint8Array(sum.bytes)), a);
+      }
+      assert.equal(server.groundTruth("simple").inferenceCount, 4);
+    }, compression);
+  });
+}
 
 Deno.test("tfserving: BF16 inputs are refused at prepare time", async () => {
   await withBackend("grpc", DEFAULTS, (backend) => {

@@ -5,7 +5,7 @@
  */
 import { RunError } from "../../core/errors.ts";
 import type { OutputTensor, RequestRecord } from "../../core/measure/record.ts";
-import { captureInto, checkedOutput, OutputDecodeError } from "../triton/output_tensor.ts";
+import { captureInto, checkedOutput, OutputDecodeError } from "../shared/output_tensor.ts";
 import { tfMessages, type TfObject } from "../../wire/tfserving/proto.ts";
 import { wireTensor } from "./tensor.ts";
 

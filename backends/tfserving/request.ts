@@ -1,11 +1,13 @@
 /**
  * Encodes a RequestSpec as TF Serving requests once, at prepare time: the gRPC PredictRequest
- * as perf_analyzer builds it (version in version_label, typed *_val fields) and the REST
- * columnar body. The hot path re-sends these bytes verbatim.
+ * as perf_analyzer builds it (version in version_label, typed *_val fields), framed and
+ * compressed as --grpc-compression-algorithm says, and the REST columnar body. The hot path
+ * re-sends these bytes verbatim.
  */
 import type { RequestSpec } from "../../core/backend.ts";
 import { tensorToJson } from "../../core/data/tensor_codec.ts";
-import { PreparedGrpcInfer } from "../triton/grpc_infer_request.ts";
+import type { GrpcCompression } from "../net/grpc_compression.ts";
+import { PreparedGrpcCall } from "../net/h2_grpc_call.ts";
 import { jsonText, nest } from "./json.ts";
 import { tfMessages, type TfObject } from "../../wire/tfserving/proto.ts";
 import { tensorProto } from "./tensor.ts";
@@ -17,7 +19,14 @@ export function modelSpec(model: string, version: string, signature: string): Tf
   return spec;
 }
 
-export function encodePredictRequest(spec: RequestSpec, signature: string): PreparedGrpcInfer {
+/** A PredictRequest framed once; the class lets the channel refuse foreign prepared requests. */
+export class PreparedPredict extends PreparedGrpcCall {}
+
+export function encodePredictRequest(
+  spec: RequestSpec,
+  signature: string,
+  compression: GrpcCompression = "none",
+): PreparedPredict {
   const inputs: Record<string, TfObject> = {};
   for (const t of spec.inputs) inputs[t.name] = tensorProto(t.datatype, t.shape, t.bytes);
   const bytes = tfMessages().PredictRequest.encode({
@@ -25,7 +34,7 @@ export function encodePredictRequest(spec: RequestSpec, signature: string): Prep
     inputs,
     output_filter: spec.outputs,
   });
-  return new PreparedGrpcInfer(bytes, spec.model, false);
+  return new PreparedPredict(bytes, compression);
 }
 
 /** The REST :predict body in columnar form: {"signature_name", "inputs": {name: nested}}. */

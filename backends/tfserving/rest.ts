@@ -15,9 +15,8 @@ import type {
 } from "../../core/backend.ts";
 import { type Clock, systemClock } from "../../core/clock.ts";
 import { RunError } from "../../core/errors.ts";
-import { ControlClient } from "../net/control_client.ts";
 import { METADATA_FAILED } from "../net/control_errors.ts";
-import { HttpChannel } from "../net/http_channel.ts";
+import { HttpLinks } from "../net/http_links.ts";
 import { ProtocolError, TransportError } from "../../wire/http1/connection.ts";
 import { resolveHttpTarget, type ServerTarget } from "../net/http_url.ts";
 import { headerBlock } from "../net/http_request.ts";
@@ -40,24 +39,23 @@ export function restModelPath(model: string, version: string): string {
 export class TfServingRestBackend implements Backend {
   readonly kind = "tfserving";
   readonly #target: ServerTarget;
-  readonly #control: ControlClient;
+  readonly #links: HttpLinks;
   readonly #signature: string;
-  readonly #channels = new Set<HttpChannel<PreparedRestPredict>>();
   #outputs: TensorInfo[] = [];
 
   constructor(
     private readonly options: BackendOptions<TfServingOptions>,
-    private readonly clock: Clock,
+    clock: Clock,
   ) {
     this.#target = resolveHttpTarget(options.url, options.tls);
-    this.#control = new ControlClient(this.#target, options.headers, clock);
+    this.#links = new HttpLinks(this.#target, options, clock);
     this.#signature = options.own.signatureName ?? DEFAULT_SIGNATURE;
   }
 
   async describe(model: string, version: string): Promise<ModelInfo> {
     let reply;
     try {
-      reply = await this.#control.get(`${restModelPath(model, version)}/metadata`);
+      reply = await this.#links.control.get(`${restModelPath(model, version)}/metadata`);
     } catch (e) {
       if (e instanceof TransportError || e instanceof ProtocolError) {
         throw new RunError(
@@ -93,20 +91,12 @@ export class TfServingRestBackend implements Backend {
   }
 
   connect(options: ConnectOptions = {}): Promise<Channel> {
-    const ch = new HttpChannel(
-      this.#target,
-      restReplies(options.captureOutputs === true ? this.#outputs : undefined),
-      this.clock,
-      (c) => this.#channels.delete(c),
-      this.options.requestTimeoutMs ?? 0,
-    );
-    this.#channels.add(ch);
-    return Promise.resolve(ch);
+    const capture = options.captureOutputs === true;
+    return Promise.resolve(this.#links.channel(restReplies(capture ? this.#outputs : undefined)));
   }
 
   close(): Promise<void> {
-    for (const ch of [...this.#channels]) ch.close();
-    this.#control.close();
+    this.#links.close();
     return Promise.resolve();
   }
 }

@@ -12,7 +12,7 @@ import {
   checkedOutput,
   OutputDecodeError,
   outputFromValues,
-} from "../triton/output_tensor.ts";
+} from "../shared/output_tensor.ts";
 import { unnest } from "./json.ts";
 
 /** The complete request bytes; the class lets the channel refuse foreign prepared requests. */

@@ -16,13 +16,12 @@ import type {
 } from "../../core/backend.ts";
 import { type Clock, systemClock } from "../../core/clock.ts";
 import { RunError } from "../../core/errors.ts";
-import { ControlClient } from "../net/control_client.ts";
 import { ProtocolError, TransportError } from "../../wire/http1/connection.ts";
 import { resolveHttpTarget, type ServerTarget } from "../net/http_url.ts";
 import type { TorchServeOptions } from "./options.ts";
-import { HttpChannel } from "../net/http_channel.ts";
+import { HttpLinks } from "../net/http_links.ts";
 import { TORCHSERVE_REPLIES } from "./replies.ts";
-import { encodePrediction, type PreparedPrediction, TORCHSERVE_INPUT } from "./request.ts";
+import { encodePrediction, TORCHSERVE_INPUT } from "./request.ts";
 
 /** Printed once at startup: why the model looks the way it does. */
 export const TORCHSERVE_MODEL_NOTE = "TorchServe has no model metadata API on its inference " +
@@ -35,16 +34,15 @@ const HEALTH_FAILED = "TorchServe health check (GET /ping) failed: ";
 export class TorchServeBackend implements Backend {
   readonly kind = "torchserve";
   readonly #target: ServerTarget;
-  readonly #control: ControlClient;
-  readonly #channels = new Set<HttpChannel<PreparedPrediction>>();
+  readonly #links: HttpLinks;
 
   constructor(
     private readonly options: BackendOptions<TorchServeOptions>,
-    private readonly clock: Clock = systemClock,
+    clock: Clock = systemClock,
     private readonly readFile: (path: string) => Uint8Array = Deno.readFileSync,
   ) {
     this.#target = resolveHttpTarget(options.url, options.tls);
-    this.#control = new ControlClient(this.#target, options.headers, clock);
+    this.#links = new HttpLinks(this.#target, options, clock);
   }
 
   /** Checks /ping, then describes the one input perf_analyzer's torchserve mode uses. */
@@ -69,7 +67,7 @@ export class TorchServeBackend implements Backend {
   async health(): Promise<void> {
     let reply;
     try {
-      reply = await this.#control.get("/ping");
+      reply = await this.#links.control.get("/ping");
     } catch (e) {
       if (e instanceof TransportError || e instanceof ProtocolError) {
         throw new RunError(`${HEALTH_FAILED}${e.message} (is ${this.options.url} TorchServe?)`);
@@ -93,20 +91,11 @@ export class TorchServeBackend implements Backend {
   }
 
   connect(): Promise<Channel> {
-    const ch = new HttpChannel(
-      this.#target,
-      TORCHSERVE_REPLIES,
-      this.clock,
-      (c) => this.#channels.delete(c),
-      this.options.requestTimeoutMs ?? 0,
-    );
-    this.#channels.add(ch);
-    return Promise.resolve(ch);
+    return Promise.resolve(this.#links.channel(TORCHSERVE_REPLIES));
   }
 
   close(): Promise<void> {
-    for (const ch of [...this.#channels]) ch.close();
-    this.#control.close();
+    this.#links.close();
     return Promise.resolve();
   }
 }

@@ -27,7 +27,7 @@ import {
   parseCompression,
 } from "../net/grpc_target.ts";
 import { GrpcCallError, GrpcControl } from "../net/grpc_control.ts";
-import { encodeGrpcInferRequest } from "./grpc_infer_request.ts";
+import { encodeGrpcInferRequest, PreparedGrpcInfer } from "./grpc_infer_request.ts";
 import {
   MODEL_INFER_PATH,
   MODEL_STREAM_INFER_PATH,
@@ -42,10 +42,11 @@ import { H2Endpoint } from "../net/h2_endpoint.ts";
 import type { TlsMaterial } from "../../wire/net/tls_connect.ts";
 import { requestHeaderBlock } from "../net/h2_grpc_call.ts";
 import { H2StreamChannel } from "./h2_stream_channel.ts";
-import { H2UnaryChannel } from "./h2_unary_channel.ts";
-import { asArray, asObject, type JsonObject } from "./json_fields.ts";
-import { NO_STATS_NOTE, normalizeModelInfo } from "./model_info.ts";
-import { parseModelStats } from "./model_stats.ts";
+import { H2UnaryChannel, type OutputCapture } from "../net/h2_unary_channel.ts";
+import { captureUnaryOutputs } from "./grpc_outputs.ts";
+import { asArray, asObject, type JsonObject } from "../shared/json_fields.ts";
+import { NO_STATS_NOTE, normalizeModelInfo } from "../shared/model_info.ts";
+import { parseModelStats } from "../shared/model_stats.ts";
 import { ShmChannel, shmRegionsFor } from "./shm_channel.ts";
 import type { ShmRegions } from "./shm_regions.ts";
 import { tritonCapabilities, type TritonOptions } from "./options.ts";
@@ -68,7 +69,11 @@ export interface GrpcTuning {
   channelsPerConnection?: number;
 }
 
-type InferChannel = H2UnaryChannel | H2StreamChannel;
+type InferChannel = H2UnaryChannel<PreparedGrpcInfer> | H2StreamChannel;
+
+/** A unary reply's outputs, read from shared memory when the request put them there. */
+const captureUnary: OutputCapture<PreparedGrpcInfer> = (message, record, ns, prepared) =>
+  captureUnaryOutputs(message, record, ns, prepared.shm?.readOutput);
 
 export class TritonGrpcBackend implements Backend, ServerStatsCapability {
   readonly kind = "triton";
@@ -177,7 +182,10 @@ export class TritonGrpcBackend implements Backend, ServerStatsCapability {
       this.#metadata,
       this.#compression,
     );
-    if (!this.#streaming) return new H2UnaryChannel(endpoint, block, this.clock, forget, capture);
+    if (!this.#streaming) {
+      const outputs = capture ? captureUnary : undefined;
+      return new H2UnaryChannel(endpoint, block, this.clock, PreparedGrpcInfer, forget, outputs);
+    }
     const stream = new H2StreamChannel(endpoint, block, this.clock, forget, capture);
     stream.open();
     return stream;

@@ -7,15 +7,16 @@ import assert from "node:assert/strict";
 import type { Channel } from "../../core/backend.ts";
 import { systemClock } from "../../core/clock.ts";
 import { RequestRecord } from "../../core/measure/record.ts";
-import { encodeGrpcInferRequest, type PreparedGrpcInfer } from "./grpc_infer_request.ts";
+import { encodeGrpcInferRequest, PreparedGrpcInfer } from "./grpc_infer_request.ts";
 import { type Peer, startPeer } from "./testing/grpc_peer.ts";
 import { GrpcCode } from "../net/grpc_status.ts";
 import type { GrpcCompression } from "../net/grpc_compression.ts";
 import { H2Endpoint } from "../net/h2_endpoint.ts";
 import { requestHeaderBlock } from "../net/h2_grpc_call.ts";
 import { H2StreamChannel, STREAM_ENDED } from "./h2_stream_channel.ts";
-import { H2UnaryChannel, NOT_PREPARED } from "./h2_unary_channel.ts";
+import { H2UnaryChannel, IN_FLIGHT, NOT_PREPARED } from "../net/h2_unary_channel.ts";
 import { MODEL_INFER_PATH, MODEL_STREAM_INFER_PATH } from "./grpc_proto.ts";
+import { sent } from "../net/testing/send.ts";
 
 function request(
   model: string,
@@ -38,7 +39,7 @@ function channel(kind: Kind, endpoint: H2Endpoint, address: string, compression:
   const path = kind === "unary" ? MODEL_INFER_PATH : MODEL_STREAM_INFER_PATH;
   const block = requestHeaderBlock(path, address, [["X-Trace", "abc"]], compression);
   return kind === "unary"
-    ? new H2UnaryChannel(endpoint, block, systemClock)
+    ? new H2UnaryChannel(endpoint, block, systemClock, PreparedGrpcInfer)
     : new H2StreamChannel(endpoint, block, systemClock);
 }
 
@@ -60,13 +61,6 @@ async function withChannel(
     await endpoint.close();
     await peer.close();
   }
-}
-
-async function sent(ch: Channel, prepared: PreparedGrpcInfer): Promise<RequestRecord> {
-  const rec = new RequestRecord();
-  rec.reset(0);
-  await ch.send(prepared, rec);
-  return rec;
 }
 
 function assertOrdered(rec: RequestRecord): void {
@@ -203,7 +197,7 @@ function assertOrdered(rec: RequestRecord): void {
       const pending = ch.send(request("never", true), first);
       const second = await sent(ch, request("simple", true));
       assert.equal(second.outcome, "protocol_error");
-      assert.match(second.error, /already in flight/);
+      assert.equal(second.error, IN_FLIGHT);
       ch.close();
       await pending;
       assert.equal(first.outcome, "cancelled");

@@ -5,7 +5,8 @@
  * client sends), in the order of `inputs`.
  */
 import type { RequestSpec } from "../../core/backend.ts";
-import { frameMessage, type GrpcCompression } from "../net/grpc_compression.ts";
+import type { GrpcCompression } from "../net/grpc_compression.ts";
+import { PreparedGrpcCall } from "../net/h2_grpc_call.ts";
 import { tritonRpc } from "./grpc_proto.ts";
 import type { ShmLayout, ShmWindow } from "./shm_regions.ts";
 
@@ -26,22 +27,17 @@ export interface GrpcEncodeOptions {
   compression?: GrpcCompression;
 }
 
-export class PreparedGrpcInfer {
-  /**
-   * The request as one gRPC message (5-byte prefix, then the bytes, compressed as the call's
-   * grpc-encoding says), made here so every send re-sends it verbatim.
-   */
-  readonly message: Uint8Array;
-
+/** A ModelInferRequest, framed once, with what Triton's channels need to know about it. */
+export class PreparedGrpcInfer extends PreparedGrpcCall {
   constructor(
-    /** The serialized request message (no gRPC framing). */
-    readonly bytes: Uint8Array,
-    readonly model: string,
+    bytes: Uint8Array,
+    /** The model is decoupled: a stream ends the request only on the final flag. */
     readonly decoupled: boolean,
+    /** Set with --shared-memory system: where the request's tensors and outputs live. */
     readonly shm?: ShmLayout,
     compression: GrpcCompression = "none",
   ) {
-    this.message = frameMessage(bytes, compression);
+    super(bytes, compression);
   }
 }
 
@@ -94,11 +90,5 @@ export function encodeGrpcInferRequest(
   options: GrpcEncodeOptions,
 ): PreparedGrpcInfer {
   const bytes = tritonRpc("ModelInfer").request.encode(inferRequestObject(spec, options));
-  return new PreparedGrpcInfer(
-    bytes,
-    spec.model,
-    options.decoupled,
-    options.shm,
-    options.compression,
-  );
+  return new PreparedGrpcInfer(bytes, options.decoupled, options.shm, options.compression);
 }

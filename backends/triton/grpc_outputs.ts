@@ -24,7 +24,7 @@ import {
   OutputDecodeError,
   outputFromValues,
   outputShape,
-} from "./output_tensor.ts";
+} from "../shared/output_tensor.ts";
 import type { RegionReader } from "./shm_regions.ts";
 
 const utf8 = new TextDecoder();

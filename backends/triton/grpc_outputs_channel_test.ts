@@ -11,7 +11,7 @@ import { RequestRecord } from "../../core/measure/record.ts";
 import { tensorFromJson } from "../../core/data/tensor_codec.ts";
 import { spec, tensor } from "../../conformance/fixture.ts";
 import type { ProtoObject } from "./grpc_proto.ts";
-import { tritonMethods } from "./testing/grpc_methods.ts";
+import { serveTriton } from "./testing/grpc_methods.ts";
 import { TritonGrpcBackend } from "./grpc.ts";
 import { tritonOptions } from "./testing/options.ts";
 
@@ -40,9 +40,7 @@ function reply(model: string): ProtoObject {
   };
 }
 
-async function startTypedServer(): Promise<{ url: string; close: () => Promise<void> }> {
-  const methods = tritonMethods();
-  const server = new grpc.Server();
+function startTypedServer(): Promise<{ url: string; close: () => Promise<void> }> {
   const handlers: grpc.UntypedServiceImplementation = {
     ModelInfer: (
       call: grpc.ServerUnaryCall<ProtoObject, ProtoObject>,
@@ -58,22 +56,7 @@ async function startTypedServer(): Promise<{ url: string; close: () => Promise<v
       call.on("error", () => {});
     },
   };
-  const definition = {
-    ModelInfer: methods.ModelInfer,
-    ModelStreamInfer: methods.ModelStreamInfer,
-  } as unknown as grpc.ServiceDefinition;
-  server.addService(definition, handlers);
-  const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(
-      "127.0.0.1:0",
-      grpc.ServerCredentials.createInsecure(),
-      (err, p) => err ? reject(err) : resolve(p),
-    );
-  });
-  return {
-    url: `127.0.0.1:${port}`,
-    close: () => new Promise<void>((resolve) => server.tryShutdown(() => resolve())),
-  };
+  return serveTriton(handlers);
 }
 
 async function eachChannel(body: (send: (model: string) => Promise<RequestRecord>) => unknown) {

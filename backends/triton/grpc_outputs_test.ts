@@ -9,7 +9,7 @@ import {
   decodeStreamOutputs,
 } from "./grpc_outputs.ts";
 import { tritonRpc } from "./grpc_proto.ts";
-import { OutputDecodeError } from "./output_tensor.ts";
+import { OutputDecodeError } from "../shared/output_tensor.ts";
 
 type Message = Record<string, unknown>;
 

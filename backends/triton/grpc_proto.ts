@@ -1,8 +1,8 @@
 /**
  * The Triton gRPC service definition (proto/grpc_service.proto, as proto/triton_grpc.json),
  * loaded once with protobufjs. Replies are decoded with the proto's snake_case field names,
- * the same keys Triton's HTTP JSON uses: one normalization (model_info.ts, model_stats.ts)
- * serves both protocols. The hot path never uses these codecs: inference requests are encoded
+ * the same keys Triton's HTTP JSON uses: one normalization (backends/shared/model_info.ts,
+ * model_stats.ts) serves both protocols. The hot path never uses these codecs: inference requests are encoded
  * once at prepare time and responses skimmed in wire form (wire/grpc/messages.ts).
  */
 import protobuf from "protobufjs";

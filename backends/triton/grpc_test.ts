@@ -6,7 +6,7 @@ import { RequestRecord } from "../../core/measure/record.ts";
 import { grpcAddress, parseCompression } from "../net/grpc_target.ts";
 import type { PreparedGrpcInfer } from "./grpc_infer_request.ts";
 import { type PeerOptions, startPeer } from "./testing/grpc_peer.ts";
-import { NO_CONFIG_NOTE, NO_STATS_NOTE, UNKNOWN_MAX_BATCH_SIZE } from "./model_info.ts";
+import { NO_CONFIG_NOTE, NO_STATS_NOTE, UNKNOWN_MAX_BATCH_SIZE } from "../shared/model_info.ts";
 import { createTritonGrpc, DEFAULT_GRPC_PORT, TritonGrpcBackend } from "./grpc.ts";
 import { tritonOptions, type TritonOverrides } from "./testing/options.ts";
 import { startServer } from "../../server/mod.ts";

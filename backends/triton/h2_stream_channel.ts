@@ -15,10 +15,10 @@ import type { H2Endpoint } from "../net/h2_endpoint.ts";
 import { type CallStatus, failureStatus } from "../net/h2_grpc_call.ts";
 import { type GrpcCallSink, GrpcResponseReader } from "../net/grpc_response.ts";
 import { GrpcCode } from "../net/grpc_status.ts";
-import type { PreparedGrpcInfer } from "./grpc_infer_request.ts";
+import { PreparedGrpcInfer } from "./grpc_infer_request.ts";
 import { captureStreamOutputs } from "./grpc_outputs.ts";
 import type { RegionReader } from "./shm_regions.ts";
-import { failWith, sendable } from "./h2_unary_channel.ts";
+import { failWith, sendable } from "../net/h2_unary_channel.ts";
 import { newStreamResponseInfo, readStreamResponse } from "./grpc_stream_response.ts";
 
 export const STREAM_ENDED = "the server ended the stream before the final response";
@@ -51,12 +51,9 @@ export class H2StreamChannel implements Channel, GrpcCallSink {
   }
 
   send(request: PreparedRequest, record: RequestRecord): Promise<void> {
-    const prepared = sendable(request, record, this.#closed, this.clock);
+    const busy = this.#record !== undefined;
+    const prepared = sendable(PreparedGrpcInfer, request, record, this.#closed, busy, this.clock);
     if (!prepared) return Promise.resolve();
-    if (this.#record) {
-      record.fail("protocol_error", "a request is already in flight on this stream", 0);
-      return Promise.resolve();
-    }
     return new Promise((resolve) => {
       this.#record = record;
       this.#done = resolve;

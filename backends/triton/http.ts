@@ -16,20 +16,20 @@ import type {
 } from "../../core/backend.ts";
 import { type Clock, systemClock } from "../../core/clock.ts";
 import { RunError } from "../../core/errors.ts";
-import { ControlClient, type JsonReply } from "../net/control_client.ts";
+import type { JsonReply } from "../net/control_client.ts";
 import { CONFIG_FAILED, METADATA_FAILED, STATS_FAILED } from "../net/control_errors.ts";
-import { HttpChannel, isSuccess } from "../net/http_channel.ts";
+import { isSuccess } from "../net/http_channel.ts";
+import { HttpLinks } from "../net/http_links.ts";
 import { ProtocolError, TransportError } from "../../wire/http1/connection.ts";
 import { resolveHttpTarget, type ServerTarget } from "../net/http_url.ts";
 import { encodeInferRequest, inferPath } from "./infer_request.ts";
-import { asArray, asObject, type JsonObject } from "./json_fields.ts";
-import { NO_STATS_NOTE, normalizeModelInfo } from "./model_info.ts";
-import { parseModelStats } from "./model_stats.ts";
+import { asArray, asObject, type JsonObject } from "../shared/json_fields.ts";
+import { NO_STATS_NOTE, normalizeModelInfo } from "../shared/model_info.ts";
+import { parseModelStats } from "../shared/model_stats.ts";
 import { ShmChannel, shmRegionsFor } from "./shm_channel.ts";
 import type { ShmRegions } from "./shm_regions.ts";
 import { tritonCapabilities, type TritonOptions } from "./options.ts";
 import { tritonReplies } from "./http_replies.ts";
-import type { PreparedInfer } from "./infer_request.ts";
 
 const SHM_PATH = "/v2/systemsharedmemory";
 
@@ -37,8 +37,7 @@ export class TritonHttpBackend implements Backend, ServerStatsCapability {
   readonly kind = "triton";
   readonly capabilities: BackendCapabilities;
   readonly #target: ServerTarget;
-  readonly #control: ControlClient;
-  readonly #channels = new Set<HttpChannel<PreparedInfer>>();
+  readonly #links: HttpLinks;
   #extensions: Set<string> | undefined;
   readonly #shm: ShmRegions | undefined;
   /** Output names by model from describe(): shared memory needs them named. */
@@ -50,7 +49,7 @@ export class TritonHttpBackend implements Backend, ServerStatsCapability {
   ) {
     this.capabilities = tritonCapabilities(options);
     this.#target = resolveHttpTarget(options.url, options.tls);
-    this.#control = new ControlClient(this.#target, options.headers, clock);
+    this.#links = new HttpLinks(this.#target, options, clock);
     this.#shm = shmRegionsFor(options.own, {
       register: (name, key, byteSize) =>
         this.#post(
@@ -92,21 +91,15 @@ export class TritonHttpBackend implements Backend, ServerStatsCapability {
 
   async connect(options: ConnectOptions = {}): Promise<Channel> {
     await this.#shm?.ensureRegistered();
-    const ch = new HttpChannel(
-      this.#target,
-      tritonReplies(options.captureOutputs === true),
-      this.clock,
-      (c) => this.#channels.delete(c),
-      this.options.requestTimeoutMs ?? 0,
-    );
-    this.#channels.add(ch);
+    const ch = this.#links.channel(tritonReplies(options.captureOutputs === true));
     return this.#shm === undefined ? ch : new ShmChannel(ch, this.#shm, this.clock);
   }
 
   async close(): Promise<void> {
-    for (const ch of [...this.#channels]) ch.close();
+    // Regions are unregistered over the control connection, so it closes last.
+    this.#links.closeChannels();
     await this.#shm?.release();
-    this.#control.close();
+    this.#links.close();
   }
 
   async serverStats(model: string, version: string): Promise<ModelStats | undefined> {
@@ -146,12 +139,12 @@ export class TritonHttpBackend implements Backend, ServerStatsCapability {
   }
 
   async #post(path: string, body: string, prefix: string): Promise<void> {
-    const reply = await this.#guard(this.#control.post(path, body), prefix);
+    const reply = await this.#guard(this.#links.control.post(path, body), prefix);
     if (!isSuccess(reply.status)) throw new RunError(prefix + reply.errorText);
   }
 
   #get(path: string, prefix: string): Promise<JsonReply> {
-    return this.#guard(this.#control.get(path), prefix);
+    return this.#guard(this.#links.control.get(path), prefix);
   }
 
   /** Transport and protocol failures of a control call as the run's error, with `prefix`. */

@@ -7,7 +7,7 @@
  */
 import type { OutputTensor, RequestRecord } from "../../core/measure/record.ts";
 import type { HttpResponse } from "../../wire/http1/connection.ts";
-import { asInt, asObject } from "./json_fields.ts";
+import { asInt, asObject } from "../shared/json_fields.ts";
 import {
   captureInto,
   checkedOutput,
@@ -15,7 +15,7 @@ import {
   OutputDecodeError,
   outputFromValues,
   outputShape,
-} from "./output_tensor.ts";
+} from "../shared/output_tensor.ts";
 import type { RegionReader } from "./shm_regions.ts";
 
 const utf8 = new TextDecoder();

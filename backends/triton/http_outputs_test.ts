@@ -5,7 +5,7 @@ import { tensorFromJson } from "../../core/data/tensor_codec.ts";
 import type { HttpResponse } from "../../wire/http1/connection.ts";
 import { captureHttpOutputs, decodeHttpOutputs } from "./http_outputs.ts";
 import { ResponseHead } from "../../wire/http1/parse.ts";
-import { OutputDecodeError } from "./output_tensor.ts";
+import { OutputDecodeError } from "../shared/output_tensor.ts";
 
 const enc = new TextEncoder();
 

@@ -7,7 +7,7 @@ import { toReply } from "../net/control_client.ts";
 import { HttpConnection } from "../../wire/http1/connection.ts";
 import { parseServerUrl } from "../net/http_url.ts";
 import type { PreparedInfer } from "./infer_request.ts";
-import { NO_CONFIG_NOTE, NO_STATS_NOTE, UNKNOWN_MAX_BATCH_SIZE } from "./model_info.ts";
+import { NO_CONFIG_NOTE, NO_STATS_NOTE, UNKNOWN_MAX_BATCH_SIZE } from "../shared/model_info.ts";
 import { tensorFromJson, tensorToJson } from "../../core/data/tensor_codec.ts";
 import { createTritonHttp } from "./http.ts";
 import { tritonOptions, type TritonOverrides } from "./testing/options.ts";

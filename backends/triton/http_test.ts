@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { hasServerStats } from "../../core/backend.ts";
 import { RunError } from "../../core/errors.ts";
 import { RequestRecord } from "../../core/measure/record.ts";
-import { NO_CONFIG_NOTE, NO_STATS_NOTE, UNKNOWN_MAX_BATCH_SIZE } from "./model_info.ts";
+import { NO_CONFIG_NOTE, NO_STATS_NOTE, UNKNOWN_MAX_BATCH_SIZE } from "../shared/model_info.ts";
 import {
   httpResponse,
   type RawRequest,

@@ -12,7 +12,7 @@
 import { type DataType, elementCount, elementSize } from "../../wire/kserve/datatypes.ts";
 import type { TensorData } from "../../core/backend.ts";
 import { RunError } from "../../core/errors.ts";
-import { OutputDecodeError } from "./output_tensor.ts";
+import { OutputDecodeError } from "../shared/output_tensor.ts";
 
 /** How a protocol talks to the shared-memory extension. Both throw RunError on refusal. */
 export interface ShmRegistrar {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import type { TensorData } from "../../core/backend.ts";
 import { encodeStringElements } from "../../wire/kserve/bytes_tensor.ts";
-import { OutputDecodeError } from "./output_tensor.ts";
+import { OutputDecodeError } from "../shared/output_tensor.ts";
 import { ShmRegions, type ShmRegistrar } from "./shm_regions.ts";
 
 function recorder(fail = "") {

@@ -26,9 +26,9 @@ import type { RequestRecord } from "../../core/measure/record.ts";
 import { CapiEngine } from "./engine.ts";
 import { PreparedCapi } from "./requests.ts";
 import { InProcessServer } from "./server.ts";
-import { asObject } from "../triton/json_fields.ts";
-import { normalizeModelInfo } from "../triton/model_info.ts";
-import { parseModelStats } from "../triton/model_stats.ts";
+import { asObject } from "../shared/json_fields.ts";
+import { normalizeModelInfo } from "../shared/model_info.ts";
+import { parseModelStats } from "../shared/model_stats.ts";
 import type { CapiOptions } from "./options.ts";
 
 /** -x as the C API's int64 version: "" → -1 (latest per policy); else a non-negative integer. */

@@ -9,13 +9,16 @@ Deno.test("frameMessage: flag byte, big-endian 4-byte length, then the message",
   assert.equal(big.length, 5 + 0x012345);
 });
 
-Deno.test("MessageReader: each message's compressed flag, wherever the chunks split", () => {
+Deno.test("MessageReader: whole messages and their flags, wherever the chunks split", () => {
+  // 300 bytes: the length needs two bytes of the prefix.
+  const long = Array.from({ length: 300 }, (_, i) => i & 0xff);
   const bytes = Uint8Array.of(
     ...frameMessage(Uint8Array.of(1, 2)),
     ...frameMessage(Uint8Array.of(3), true),
     ...frameMessage(new Uint8Array(0)),
+    ...frameMessage(Uint8Array.from(long)),
   );
-  const want = [[[1, 2], false], [[3], true], [[], false]];
+  const want = [[[1, 2], false], [[3], true], [[], false], [long, false]];
   for (let cut = 0; cut <= bytes.length; cut++) {
     const got: [number[], boolean][] = [];
     const reader = new MessageReader((m, compressed) => got.push([[...m], compressed]));
@@ -27,6 +30,11 @@ Deno.test("MessageReader: each message's compressed flag, wherever the chunks sp
     reader.reset();
     assert.equal(reader.compressed, false);
   }
+  const got: number[][] = [];
+  const reader = new MessageReader((m) => got.push([...m]));
+  for (let i = 0; i < bytes.length - 1; i++) reader.push(bytes.subarray(i, i + 1));
+  assert.deepEqual(got, [[1, 2], [3], []]);
+  assert.equal(reader.partial, true, "the last message is still missing its byte");
 });
 
 Deno.test("MessageReader: a message inside one chunk is a view, a spread one a copy", () => {

@@ -3,10 +3,10 @@
  * tests: a grpc-js peer serves them, and tests encode and decode messages with them.
  */
 import { Buffer } from "node:buffer";
-import type { MethodDefinition } from "@grpc/grpc-js";
+import * as grpc from "@grpc/grpc-js";
 import { type ProtoObject, tritonRpcs } from "../grpc_proto.ts";
 
-export type TritonMethod = MethodDefinition<ProtoObject, ProtoObject>;
+export type TritonMethod = grpc.MethodDefinition<ProtoObject, ProtoObject>;
 
 /** grpc-js writes messages with Buffer methods: wrap without copying. */
 function asBuffer(bytes: Uint8Array): Buffer {
@@ -33,4 +33,27 @@ export function tritonMethods(): Record<string, TritonMethod> {
   }
   methods = out;
   return out;
+}
+
+/** A grpc-js server on a free loopback port: Triton's methods named in `handlers`. */
+export async function serveTriton(
+  handlers: grpc.UntypedServiceImplementation,
+): Promise<{ url: string; close: () => Promise<void> }> {
+  const methods = tritonMethods();
+  const server = new grpc.Server();
+  const definition = Object.fromEntries(
+    Object.keys(handlers).map((name) => [name, methods[name]]),
+  ) as unknown as grpc.ServiceDefinition;
+  server.addService(definition, handlers);
+  const port = await new Promise<number>((resolve, reject) => {
+    server.bindAsync(
+      "127.0.0.1:0",
+      grpc.ServerCredentials.createInsecure(),
+      (err, p) => err ? reject(err) : resolve(p),
+    );
+  });
+  return {
+    url: `127.0.0.1:${port}`,
+    close: () => new Promise<void>((resolve) => server.tryShutdown(() => resolve())),
+  };
 }

@@ -6,7 +6,7 @@
 import { Buffer } from "node:buffer";
 import * as grpc from "@grpc/grpc-js";
 import type { ProtoObject } from "../grpc_proto.ts";
-import { tritonMethods } from "./grpc_methods.ts";
+import { serveTriton } from "./grpc_methods.ts";
 
 export interface PeerOptions {
   /** Omit the ModelConfig and ModelStatistics RPCs (an MLServer-like server). */
@@ -75,9 +75,7 @@ function metadataOf(call: { metadata: grpc.Metadata }): Record<string, unknown> 
 }
 
 export async function startPeer(options: PeerOptions = {}): Promise<Peer> {
-  const methods = tritonMethods();
   const requests: Peer["requests"] = [];
-  const server = new grpc.Server();
   const unary = (reply: (req: ProtoObject) => ProtoObject | grpc.ServiceError) =>
   (
     call: grpc.ServerUnaryCall<ProtoObject, ProtoObject>,
@@ -145,23 +143,5 @@ export async function startPeer(options: PeerOptions = {}): Promise<Peer> {
       }],
     }));
   }
-  const definition = Object.fromEntries(
-    Object.keys(handlers).map((name) => [name, methods[name as keyof typeof methods]]),
-  ) as unknown as grpc.ServiceDefinition;
-  server.addService(definition, handlers);
-  const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(
-      "127.0.0.1:0",
-      grpc.ServerCredentials.createInsecure(),
-      (err, p) => err ? reject(err) : resolve(p),
-    );
-  });
-  return {
-    url: `127.0.0.1:${port}`,
-    requests,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.tryShutdown(() => resolve());
-      }),
-  };
+  return { ...await serveTriton(handlers), requests };
 }

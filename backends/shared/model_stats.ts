@@ -1,6 +1,6 @@
 /**
- * Parses the statistics extension's JSON (protocols.md §1.10), or a gRPC ModelStatistics reply
- * decoded with proto field names (§2.7, same keys), into the core's ModelStats.
+ * Parses the statistics extension's JSON (docs/protocols.md §1.10), or a gRPC ModelStatistics
+ * reply decoded with proto field names (§2.7, same keys), into the core's ModelStats.
  */
 import type { ModelStats } from "../../core/backend.ts";
 import { RunError } from "../../core/errors.ts";

@@ -1,8 +1,9 @@
 /**
- * What every output decoder (http_outputs.ts, grpc_outputs.ts) shares: the checks that turn a
- * decoded name, datatype, shape and bytes into an {@link OutputTensor} validation can trust,
- * and the step that fills `record.outputs` or fails the record. A response that claims success
- * but carries outputs nobody can read is a protocol error, never a silent mismatch later.
+ * What every kind's output decoder (Triton HTTP and gRPC, TF Serving gRPC and REST) shares:
+ * the checks that turn a decoded name, datatype, shape and bytes into an {@link OutputTensor}
+ * validation can trust, and the step that fills `record.outputs` or fails the record. A
+ * response that claims success but carries outputs nobody can read is a protocol error, never
+ * a silent mismatch later.
  */
 import { BytesFramingError, splitBytesElements } from "../../wire/kserve/bytes_tensor.ts";
 import {

@@ -3,7 +3,8 @@
  * into the core's ModelInfo, the way perf_analyzer's model parser reads them: names, datatypes
  * and shapes from metadata; batching, scheduler and flags from the config. Protocol-neutral: the
  * gRPC backend passes ModelMetadata / ModelConfig replies decoded with proto field names
- * (grpc_proto.ts), which are the keys Triton's HTTP JSON uses.
+ * (backends/triton/grpc_proto.ts), which are the keys Triton's HTTP JSON uses, and the C API
+ * backend passes the same documents as the in-process server returns them.
  */
 import type { ModelInfo, TensorInfo } from "../../core/backend.ts";
 import { isDataType } from "../../wire/kserve/datatypes.ts";
@@ -72,7 +73,7 @@ export function normalizeModelInfo(
   };
 }
 
-/** True when a control_input's CORRID control declares TYPE_STRING (protocols.md §2). */
+/** True when a control_input's CORRID control declares TYPE_STRING (docs/protocols.md §2). */
 function stringCorrelationIds(batching: unknown): boolean {
   for (const input of asArray(asObject(batching)?.control_input)) {
     for (const control of asArray(asObject(input)?.control)) {

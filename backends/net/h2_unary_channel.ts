@@ -2,45 +2,50 @@
  * A unary gRPC channel on the hand-written HTTP/2 client (Triton's ModelInfer, TF Serving's
  * Predict): each send opens one stream with the pre-encoded header block and the pre-framed
  * (possibly compressed) request message, and one response reader serves every call (one call
- * at a time), so a call allocates almost nothing.
+ * at a time), so a call allocates almost nothing. The kind supplies its prepared-request class
+ * and, when outputs are captured, how its reply's outputs decode.
  */
 import type { Channel, PreparedRequest } from "../../core/backend.ts";
 import type { Clock } from "../../core/clock.ts";
 import type { RequestRecord } from "../../core/measure/record.ts";
 import { ErrorCode } from "../../wire/h2/frames.ts";
-import type { H2ClientConnection } from "../net/h2_client.ts";
-import type { ClientStream } from "../net/h2_client_stream.ts";
-import type { H2Endpoint } from "../net/h2_endpoint.ts";
-import { type CallStatus, failureStatus } from "../net/h2_grpc_call.ts";
-import { type GrpcCallSink, GrpcResponseReader } from "../net/grpc_response.ts";
-import { GrpcCode, outcomeOfStatus, statusText } from "../net/grpc_status.ts";
-import { PreparedGrpcInfer } from "./grpc_infer_request.ts";
-import { captureUnaryOutputs } from "./grpc_outputs.ts";
-import type { RegionReader } from "./shm_regions.ts";
+import type { H2ClientConnection } from "./h2_client.ts";
+import type { ClientStream } from "./h2_client_stream.ts";
+import type { H2Endpoint } from "./h2_endpoint.ts";
+import { type CallStatus, failureStatus, type PreparedGrpcCall } from "./h2_grpc_call.ts";
+import { type GrpcCallSink, GrpcResponseReader } from "./grpc_response.ts";
+import { GrpcCode, outcomeOfStatus, statusText } from "./grpc_status.ts";
 
-/** Decodes a reply's outputs into the record; `region` when they were put in shared memory. */
-export type OutputCapture = (
+/** A kind's prepared-request class: a channel refuses requests of any other. */
+export type PreparedClass<P extends PreparedGrpcCall> = abstract new (...args: never[]) => P;
+
+/** Decodes a reply's outputs into the record; `prepared` is the request it answers. */
+export type OutputCapture<P extends PreparedGrpcCall> = (
   message: Uint8Array,
   record: RequestRecord,
   ns: number,
-  region?: RegionReader,
+  prepared: P,
 ) => void;
 
 export const NOT_PREPARED = "request was not prepared by this gRPC backend";
+export const IN_FLIGHT = "a request is already in flight on this channel";
 
 /**
- * The checks both gRPC channels make before sending: the request must come from this backend's
- * prepare(), and the channel must be open. Returns the typed request, or undefined after
- * failing the record.
+ * The checks every gRPC channel makes before sending: the request must come from its kind's
+ * prepare(), the channel must be open, and (one call at a time) idle. Returns the typed
+ * request, or undefined after failing the record.
  */
-export function sendable(
+export function sendable<P extends PreparedGrpcCall>(
+  kind: PreparedClass<P>,
   prepared: PreparedRequest,
   record: RequestRecord,
   closed: boolean,
+  busy: boolean,
   clock: Clock,
-): PreparedGrpcInfer | undefined {
-  if (!(prepared instanceof PreparedGrpcInfer)) record.fail("protocol_error", NOT_PREPARED, 0);
+): P | undefined {
+  if (!(prepared instanceof kind)) record.fail("protocol_error", NOT_PREPARED, 0);
   else if (closed) record.fail("cancelled", "channel closed", clock.nowNs());
+  else if (busy) record.fail("protocol_error", IN_FLIGHT, 0);
   else return prepared;
   return undefined;
 }
@@ -51,34 +56,30 @@ export function failWith(record: RequestRecord, status: CallStatus, closed: bool
   record.fail(outcomeOfStatus(status.code, closed), statusText(status.code, status.details), ns);
 }
 
-export class H2UnaryChannel implements Channel, GrpcCallSink {
+export class H2UnaryChannel<P extends PreparedGrpcCall> implements Channel, GrpcCallSink {
   #closed = false;
   #record: RequestRecord | undefined;
   #done: (() => void) | undefined;
   #conn: H2ClientConnection | undefined;
   #stream: ClientStream | undefined;
-  /** The in-flight request's output windows when it uses shared memory. */
-  #region: RegionReader | undefined;
+  /** The in-flight request, for the output capture. */
+  #prepared: P | undefined;
   readonly #reader = new GrpcResponseReader(this);
 
   constructor(
     private readonly endpoint: H2Endpoint,
     private readonly headerBlock: Uint8Array,
     private readonly clock: Clock,
-    private readonly onClose: (ch: H2UnaryChannel) => void = () => {},
-    /** Decode the response's outputs into record.outputs (output validation). */
-    private readonly captureOutputs = false,
-    /** How a response's outputs are decoded: ModelInferResponse unless the protocol differs. */
-    private readonly capture: OutputCapture = captureUnaryOutputs,
+    private readonly kind: PreparedClass<P>,
+    private readonly onClose: (ch: H2UnaryChannel<P>) => void = () => {},
+    /** Set for output validation: decodes the response's outputs into record.outputs. */
+    private readonly capture?: OutputCapture<P>,
   ) {}
 
   send(request: PreparedRequest, record: RequestRecord): Promise<void> {
-    const prepared = sendable(request, record, this.#closed, this.clock);
+    const busy = this.#record !== undefined;
+    const prepared = sendable(this.kind, request, record, this.#closed, busy, this.clock);
     if (!prepared) return Promise.resolve();
-    if (this.#record) {
-      record.fail("protocol_error", "a request is already in flight on this channel", 0);
-      return Promise.resolve();
-    }
     return new Promise((resolve) => {
       this.#record = record;
       this.#done = resolve;
@@ -101,7 +102,7 @@ export class H2UnaryChannel implements Channel, GrpcCallSink {
     this.onClose(this);
   }
 
-  #start(conn: H2ClientConnection, prepared: PreparedGrpcInfer, record: RequestRecord): void {
+  #start(conn: H2ClientConnection, prepared: P, record: RequestRecord): void {
     // Closed while connecting: close() already failed the record.
     if (this.#record !== record) return;
     if (!conn.usable) {
@@ -112,7 +113,7 @@ export class H2UnaryChannel implements Channel, GrpcCallSink {
     this.#conn = conn;
     const stream = conn.request(this.headerBlock, false, this.#reader);
     this.#stream = stream;
-    this.#region = prepared.shm?.readOutput;
+    this.#prepared = prepared;
     record.bytesSent += prepared.bytes.length;
     stream.sendData(prepared.message, true);
     // Queued for the socket: the write goes out at the end of this event-loop turn.
@@ -127,7 +128,7 @@ export class H2UnaryChannel implements Channel, GrpcCallSink {
     record.bytesReceived += message.length;
     const ns = this.clock.nowNs();
     record.addResponse(ns);
-    if (this.captureOutputs) this.capture(message, record, ns, this.#region);
+    if (this.capture) this.capture(message, record, ns, this.#prepared!);
   }
 
   /** The call is over: a stream still open (a bad response, close()) is cancelled. */
@@ -140,6 +141,7 @@ export class H2UnaryChannel implements Channel, GrpcCallSink {
     this.#record = undefined;
     this.#done = undefined;
     this.#stream = undefined;
+    this.#prepared = undefined;
     if (stream && !stream.done) this.#conn?.reset(stream, ErrorCode.CANCEL);
     if (status.code !== GrpcCode.OK) failWith(record, status, this.#closed, ns);
     else if (record.responseCount === 0) {
