@@ -25,7 +25,7 @@ Deno.test("unknown kinds, missing modules, wrong exports and v1 plugins are clea
   });
   await assert.rejects(
     () => loadBackend("plugin:testing/missing.ts", TEST_KINDS, here),
-    /cannot load backend module file:.*missing\.ts/,
+    /cannot load backend module testing\/missing\.ts \(file:\/\/\/.*\/core\/testing\/missing\.ts\): Module not found/,
   );
   await assert.rejects(
     () => loadBackend("plugin:testing/fake_backend.ts", TEST_KINDS, here),
