@@ -267,13 +267,8 @@ export class OptionTable {
     if (plugin) added.push(...backendOptions(plugin.serviceKind, plugin.descriptor));
     this.options = [...OPTIONS, ...added];
     for (const o of this.options) {
-      for (
-        const [map, name, dashes] of [[this.#byShort, o.short, "-"], [
-          this.#byLong,
-          o.long,
-          "--",
-        ]] as const
-      ) {
+      const names = [[this.#byShort, o.short, "-"], [this.#byLong, o.long, "--"]] as const;
+      for (const [map, name, dashes] of names) {
         if (name === undefined) continue;
         const taken = map.get(name);
         if (taken) {

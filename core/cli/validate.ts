@@ -7,11 +7,11 @@
 import type { Range, RunConfig } from "./config.ts";
 import { UsageError } from "../errors.ts";
 import type { ParseState } from "./apply.ts";
-import { findBuiltIn } from "../registry.ts";
 import { finishOpenLoop } from "./open_loop.ts";
 import { finishOutput } from "./output.ts";
 import { finishTls } from "./tls.ts";
 import { applyKind, checkBackendFlags } from "./kind.ts";
+import { findBuiltIn } from "../registry.ts";
 
 /** perf_analyzer's default thread cap for concurrency mode (raised to the range end). */
 const DEFAULT_MAX_THREADS = 16;
