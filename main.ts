@@ -5,7 +5,7 @@
  * replaceable, so tests call `main()` in-process.
  */
 import { systemClock } from "./core/clock.ts";
-import { parseCommandLine } from "./core/cli/command_line.ts";
+import { readCommandLine } from "./core/cli/command_line.ts";
 import { compareMain } from "./core/report/compare_cli.ts";
 import { mainThreadCpuReader } from "./core/measure/cpu_time.ts";
 import { ExitCode, isRunError, isUsageError } from "./core/errors.ts";
@@ -54,11 +54,10 @@ export async function main(
   }
   let parsed;
   try {
-    parsed = parseCommandLine(argv, BUILT_IN_BACKENDS);
+    // A plugin named on argv is loaded first, so its flags parse like a built-in's.
+    parsed = await readCommandLine(argv, BUILT_IN_BACKENDS, Deno.cwd());
   } catch (e) {
-    if (!isUsageError(e)) throw e;
-    io.stderr(`Error: ${e.message}\n`);
-    return ExitCode.Generic;
+    return reportFailure(e, io);
   }
   if (parsed.action === "help") {
     io.stdout(parsed.text);
@@ -84,19 +83,24 @@ export async function main(
   try {
     return await run(parsed.config, deps);
   } catch (e) {
-    // Brand checks: a plugin's errors may come from its own copy of core/errors.ts.
-    if (isRunError(e)) {
-      io.stderr(`error: ${e.message}\n`);
-      return e.code;
-    }
-    // A plugin's kind rules (capabilities, validate) are checked when the run loads it.
-    if (isUsageError(e)) {
-      io.stderr(`Error: ${e.message}\n`);
-      return ExitCode.Generic;
-    }
-    io.stderr(`error: unexpected failure: ${(e as Error).stack ?? e}\n`);
+    return reportFailure(e, io);
+  }
+}
+
+/** Prints why the tool stops and returns its exit code. */
+function reportFailure(e: unknown, io: MainIo): number {
+  // Brand checks: a plugin's errors may come from its own copy of core/errors.ts.
+  if (isRunError(e)) {
+    io.stderr(`error: ${e.message}\n`);
+    return e.code;
+  }
+  // Usage errors come from the parse, or from a plugin's code during the run.
+  if (isUsageError(e)) {
+    io.stderr(`Error: ${e.message}\n`);
     return ExitCode.Generic;
   }
+  io.stderr(`error: unexpected failure: ${(e as Error).stack ?? e}\n`);
+  return ExitCode.Generic;
 }
 
 /** First SIGINT aborts gracefully; a second one exits at once, as perf_analyzer does. */

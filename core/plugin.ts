@@ -5,7 +5,9 @@
  * backends use for their flags. It follows BACKEND_CONTRACT_VERSION: what is here is the
  * contract, whatever core's other modules do.
  *
- * See plugins/example/backend.ts for a complete plugin.
+ * The module is loaded before the command line is parsed, so a descriptor's flags, validate()
+ * and default URLs work as a built-in kind's do. See plugins/example/backend.ts for a complete
+ * plugin with a flag, and plugins/example/README.md for the author's guide.
  */
 export { BACKEND_CONTRACT_VERSION, hasServerStats } from "./backend.ts";
 export type {

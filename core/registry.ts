@@ -5,10 +5,17 @@
  * import() from a path or URL.
  */
 import { pathToFileURL } from "node:url";
-import { BACKEND_CONTRACT_VERSION, type BackendDescriptor } from "./backend.ts";
+import { BACKEND_CONTRACT_VERSION, type BackendDescriptor, type BackendFlag } from "./backend.ts";
 import { RunError } from "./errors.ts";
 
 export const PLUGIN_PREFIX = "plugin:";
+
+/** A plugin loaded for the command line: the --service-kind value given, and its descriptor. */
+export interface LoadedPlugin {
+  /** `plugin:<path-or-URL>` as given; it owns the plugin's flags in messages and --help. */
+  serviceKind: string;
+  descriptor: BackendDescriptor;
+}
 
 /** The built-in descriptor for `kind`, if any. */
 export function findBuiltIn(
@@ -46,17 +53,47 @@ function checkDescriptor(value: unknown, source: string): BackendDescriptor {
   if (!Array.isArray(d.protocols) || typeof d.capabilities !== "object" || !d.defaultUrl) {
     throw new RunError(`backend module ${source} must default-export a BackendDescriptor ${SHAPE}`);
   }
+  checkFlags(d, source);
   return d as BackendDescriptor;
+}
+
+/** What is wrong with one declared flag, or "" (a plugin's flags are parsed like built-ins'). */
+function flagProblem(f: Partial<BackendFlag<unknown>> | undefined, i: number): string {
+  if (typeof f?.long !== "string" || f.long === "" || typeof f.apply !== "function") {
+    return `flags[${i}] needs a non-empty long name and an apply(options, value) function`;
+  }
+  if (f.short !== undefined && !/^[A-Za-z0-9]$/.test(f.short)) {
+    return `flags[${i}] (--${f.long}): short must be one letter or digit`;
+  }
+  return "";
+}
+
+/** Flags are parsed before the run, so a malformed one is refused at load, not mid-parse. */
+function checkFlags(d: Partial<BackendDescriptor>, source: string): void {
+  if (d.flags === undefined) return;
+  if (!Array.isArray(d.flags)) {
+    throw new RunError(`backend module ${source}: flags is not an array`);
+  }
+  const problem = d.flags.map(flagProblem).find((m) => m !== "");
+  if (problem) throw new RunError(`backend module ${source}: ${problem}`);
+  if (d.flags.length > 0 && typeof d.defaults !== "function") {
+    throw new RunError(
+      `backend module ${source} declares flags but no defaults() for the options they fill`,
+    );
+  }
 }
 
 /** Loads a plugin: `plugin:<path-or-URL>` (relative paths from `cwd`). */
 export async function loadPlugin(serviceKind: string, cwd: string): Promise<BackendDescriptor> {
-  const specifier = pluginSpecifier(serviceKind.slice(PLUGIN_PREFIX.length), cwd);
+  const target = serviceKind.slice(PLUGIN_PREFIX.length);
+  const specifier = pluginSpecifier(target, cwd);
+  // Name the module as typed, and where that led when it differs (a relative path).
+  const named = target === specifier ? specifier : `${target} (${specifier})`;
   let module: { default?: unknown };
   try {
     module = await import(specifier);
   } catch (e) {
-    throw new RunError(`cannot load backend module ${specifier}: ${(e as Error).message}`);
+    throw new RunError(`cannot load backend module ${named}: ${(e as Error).message}`);
   }
   return checkDescriptor(module.default, specifier);
 }

@@ -17,8 +17,7 @@ import type { RunConfig } from "./cli/config.ts";
 import { ExitCode, RunError } from "./errors.ts";
 import { LevelMeasurer } from "./measure/level.ts";
 import { type LoadPlan, planLoad } from "./load/plan.ts";
-import { findBuiltIn, loadPlugin } from "./registry.ts";
-import { applyKind } from "./cli/kind.ts";
+import { findBuiltIn } from "./registry.ts";
 import {
   formatLevel,
   formatSettings,
@@ -65,20 +64,13 @@ function checkModel(model: ModelInfo, backend: Backend, config: RunConfig): void
   if (config.concurrency.start < 1) throw new RunError("concurrency must be at least 1");
 }
 
-/**
- * The descriptor for --service-kind. A plugin's is loaded only now, so its rules and defaults
- * (checked at parse time for built-in kinds) apply to a copy of the config here.
- */
-async function resolveDescriptor(
-  config: RunConfig,
-  deps: RunDeps,
-): Promise<{ descriptor: BackendDescriptor; config: RunConfig }> {
-  const builtIn = findBuiltIn(deps.backends, config.serviceKind);
-  if (builtIn) return { descriptor: builtIn, config };
-  const descriptor = await loadPlugin(config.serviceKind, deps.cwd);
-  const resolved = { ...config };
-  applyKind(resolved, descriptor, descriptor.defaults?.(), deps.backends);
-  return { descriptor, config: resolved };
+/** The descriptor for --service-kind: a built-in one, or the plugin the parse loaded. */
+function resolveDescriptor(config: RunConfig, deps: RunDeps): BackendDescriptor {
+  const descriptor = findBuiltIn(deps.backends, config.serviceKind) ?? config.plugin;
+  if (descriptor === undefined) {
+    throw new RunError(`--service-kind ${config.serviceKind} was not loaded before the parse`);
+  }
+  return descriptor;
 }
 
 async function createBackend(
@@ -173,9 +165,8 @@ function measurerFor(
 }
 
 export async function run(given: RunConfig, deps: RunDeps): Promise<ExitCode> {
-  const resolved = await resolveDescriptor(given, deps);
-  const descriptor = resolved.descriptor;
-  let config = resolved.config;
+  const descriptor = resolveDescriptor(given, deps);
+  let config = given;
   const backend = await createBackend(descriptor, config, deps);
   const kind = descriptor.kind;
   try {

@@ -10,9 +10,9 @@ import { OUTPUT_HANDLERS } from "./output.ts";
 import { TLS_HANDLERS } from "./tls.ts";
 import { REPORT_HANDLERS } from "../report/files.ts";
 import { UsageError } from "../errors.ts";
-import type { BackendDescriptor, BackendFlag } from "../backend.ts";
-import { PLUGIN_PREFIX } from "../registry.ts";
-import type { LoadMode, SupportedId } from "./spec.ts";
+import type { BackendDescriptor } from "../backend.ts";
+import { type LoadedPlugin, PLUGIN_PREFIX } from "../registry.ts";
+import type { FlagOwner, LoadMode, SupportedId } from "./spec.ts";
 import {
   parseChoice,
   parseConcurrencyRange,
@@ -49,15 +49,21 @@ export interface ParseState {
   warnings: string[];
   /** The built-in backends: --service-kind values and the flags they add. */
   backends: readonly BackendDescriptor[];
+  /** The plugin argv selects, loaded before the parse so its flags are known; absent if none. */
+  plugin: LoadedPlugin | undefined;
   /** Each kind's own options, created on its first flag; the selected kind's reaches the run. */
   own: Map<string, unknown>;
   /** Backend flags given, as typed, with the kind that owns each (checked at the end). */
   backendFlags: { kind: string; typed: string }[];
 }
 
-export function newParseState(backends: readonly BackendDescriptor[]): ParseState {
+export function newParseState(
+  backends: readonly BackendDescriptor[],
+  plugin?: LoadedPlugin,
+): ParseState {
   return {
     backends,
+    plugin,
     own: new Map(),
     backendFlags: [],
     loadMode: undefined,
@@ -130,13 +136,13 @@ function orList(items: readonly string[]): string {
 /** Parses a backend flag's value into its kind's own options (created on first use). */
 export function applyBackendFlag(
   state: ParseState,
-  owner: { kind: string; flag: BackendFlag<unknown> },
+  owner: FlagOwner,
   typed: string,
   value: string,
 ): void {
   let own = state.own.get(owner.kind);
   if (own === undefined) {
-    own = state.backends.find((d) => d.kind === owner.kind)?.defaults?.();
+    own = owner.descriptor.defaults?.();
     state.own.set(owner.kind, own);
   }
   owner.flag.apply(own, value);

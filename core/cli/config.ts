@@ -3,7 +3,7 @@
  * builds it from argv; nothing else reads argv. Backend-specific flags are the backend's own
  * business: they arrive parsed in `own`.
  */
-import type { TlsOptions } from "../backend.ts";
+import type { BackendDescriptor, TlsOptions } from "../backend.ts";
 import type { SslFlags } from "./tls.ts";
 
 /** `start:end:step`; end = 0 means "no limit" (grow until the latency threshold). */
@@ -22,11 +22,13 @@ export interface RunConfig {
   modelVersion: string;
   /** --service-kind: a built-in kind or "plugin:<path-or-URL>"; "" = the first built-in. */
   serviceKind: string;
-  /**
-   * The selected backend's own flags, parsed by its descriptor (core never reads them);
-   * undefined for a plugin, whose descriptor is loaded when the run starts.
-   */
+  /** The selected backend's own flags, parsed by its descriptor (core never reads them). */
   own: unknown;
+  /**
+   * The plugin's descriptor when serviceKind is `plugin:...`: loaded before the parse (its
+   * flags are parsed like a built-in's), handed to the run so it is not loaded twice.
+   */
+  plugin?: BackendDescriptor;
   /** -u; "" = the service kind's default for the protocol. */
   url: string;
   /** -i */

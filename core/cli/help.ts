@@ -6,7 +6,7 @@ import { VERSION } from "../version.ts";
 import { UNSUPPORTED_LONG_NAMES } from "./spec.ts";
 import { HELP, type HelpEntry } from "./help_table.ts";
 import type { BackendDescriptor, BackendFlag, ServiceKindHelp } from "../backend.ts";
-import { PLUGIN_PREFIX } from "../registry.ts";
+import { type LoadedPlugin, PLUGIN_PREFIX } from "../registry.ts";
 
 const WIDTH = 100;
 const FLAG_COLUMN = 40;
@@ -78,20 +78,35 @@ function flagEntry(flag: BackendFlag<unknown>): string {
   return formatEntry({ flags, def: flag.def, text: flag.help });
 }
 
-/** One row per service kind, then the plugin row; each kind's own flags in a group of its own. */
-function serviceKindSections(backends: readonly BackendDescriptor[]): string[] {
-  const out = ["", "Service kinds (--service-kind):"];
-  for (const d of backends) out.push(kindEntry(d.kind, { ...d.help, protocols: protocolsText(d) }));
+/**
+ * One row per service kind, then the plugin row (and the loaded plugin's own row); each kind's
+ * own flags in a group of its own, headed by the --service-kind value that selects them.
+ */
+function serviceKindSections(
+  backends: readonly BackendDescriptor[],
+  plugin: LoadedPlugin | undefined,
+): string[] {
+  const kinds = backends.map((d): [string, BackendDescriptor] => [d.kind, d]);
+  const row = ([kind, d]: [string, BackendDescriptor]) =>
+    kindEntry(kind, { ...d.help, protocols: protocolsText(d) });
+  const out = ["", "Service kinds (--service-kind):", ...kinds.map(row)];
   out.push(kindEntry(`${PLUGIN_PREFIX}<path-or-URL>`, PLUGIN_ROW));
-  for (const d of backends) {
+  if (plugin) {
+    kinds.push([plugin.serviceKind, plugin.descriptor]);
+    out.push(row(kinds.at(-1)!));
+  }
+  for (const [kind, d] of kinds) {
     if (!d.flags?.length) continue;
-    out.push("", `Options of --service-kind ${d.kind}:`, ...d.flags.map(flagEntry));
+    out.push("", `Options of --service-kind ${kind}:`, ...d.flags.map(flagEntry));
   }
   return out;
 }
 
-/** The full --help text, with the service kinds and flags of `backends`. */
-export function usageText(backends: readonly BackendDescriptor[]): string {
+/**
+ * The full --help text, with the service kinds and flags of `backends`, and of `plugin` when
+ * argv selected one.
+ */
+export function usageText(backends: readonly BackendDescriptor[], plugin?: LoadedPlugin): string {
   const out: string[] = [
     `perf_analyzer ${VERSION} (Deno/TypeScript): measures the throughput and latency of an ` +
     "inference server.",
@@ -100,7 +115,7 @@ export function usageText(backends: readonly BackendDescriptor[]): string {
   for (const [group, entries] of Object.entries(HELP)) {
     out.push("", `${group}:`, ...entries.map(formatEntry));
   }
-  out.push(...serviceKindSections(backends));
+  out.push(...serviceKindSections(backends, plugin));
   out.push("", "Differences from perf_analyzer:");
   out.push(...DIFFERENCES.map((d) => `  - ${wrap(d, 4)}`));
   const names = UNSUPPORTED_LONG_NAMES.map((n) => `--${n}`).join(" ");

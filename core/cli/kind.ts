@@ -1,8 +1,8 @@
 /**
  * The rules that depend on the selected service kind, decided from its descriptor alone:
  * what the kind declares it supports, its own cross-option rules, and the defaults it
- * supplies (-u per protocol, the metrics port). Runs once the command line is finished for a
- * built-in kind, and when the run starts for a plugin, whose descriptor is loaded only then.
+ * supplies (-u per protocol, the metrics port). Runs once the command line is finished, for a
+ * plugin as for a built-in kind: a plugin's descriptor is loaded before the parse.
  */
 import type { BackendDescriptor, Protocol } from "../backend.ts";
 import { UsageError } from "../errors.ts";

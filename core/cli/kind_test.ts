@@ -24,7 +24,7 @@ Deno.test("a flag of another kind is refused, naming the kind that owns it", () 
     usageErrorOf([...INPROC, "--kserve-level", "2"]),
     "--kserve-level is only used with --service-kind kserve (got --service-kind inproc); drop it.",
   );
-  // Plugins are loaded at run time; a built-in kind's flag still means nothing to them.
+  // Parsed without its module (main loads it first), a plugin kind still refuses these.
   assertEquals(
     usageErrorOf(["-m", "s", "--kserve-l", "2", "--service-kind", "plugin:./p.ts"]),
     "--kserve-level is only used with --service-kind kserve (got --service-kind plugin:./p.ts); " +

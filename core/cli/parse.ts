@@ -4,7 +4,7 @@
  * the config builder. A generator, so an error in a later argument cannot hide an error in an
  * earlier one: the caller applies each pair before the next is scanned, as perf_analyzer does.
  */
-import { UsageError } from "../errors.ts";
+import { isUsageError, UsageError } from "../errors.ts";
 import { displayName, type OptionSpec, type OptionTable } from "./spec.ts";
 
 export interface ScannedOption {
@@ -15,30 +15,42 @@ export interface ScannedOption {
   typed: string;
 }
 
-/** Yields every option of argv (argv excludes the program name). Throws UsageError on bad syntax. */
+/**
+ * Yields every option of argv (argv excludes the program name). Throws UsageError on bad
+ * syntax, unless `tolerant`: then an argument it cannot read (an option the table lacks, a
+ * positional) is skipped, so argv can be searched for --service-kind before a plugin's flags
+ * are in the table.
+ */
 export function* scanArgs(
   argv: readonly string[],
   table: OptionTable,
+  tolerant = false,
 ): Generator<ScannedOption> {
   let i = 0;
   while (i < argv.length) {
     const arg = argv[i++];
     if (arg === "--") {
       // Everything after "--" is positional, and this tool takes no positional arguments.
-      if (i < argv.length) throw positional(argv[i]);
+      if (i < argv.length && !tolerant) throw positional(argv[i]);
       return;
     }
-    if (arg.startsWith("--")) {
-      const [option, consumed] = scanLong(table, arg, argv, i);
-      i += consumed;
-      yield option;
-    } else if (arg.startsWith("-") && arg.length > 1) {
-      const [options, consumed] = scanShortCluster(table, arg, argv, i);
-      i += consumed;
-      yield* options;
-    } else {
-      throw positional(arg);
+    let options: ScannedOption[];
+    let consumed: number;
+    try {
+      if (arg.startsWith("--")) {
+        const [option, n] = scanLong(table, arg, argv, i);
+        [options, consumed] = [[option], n];
+      } else if (arg.startsWith("-") && arg.length > 1) {
+        [options, consumed] = scanShortCluster(table, arg, argv, i);
+      } else {
+        throw positional(arg);
+      }
+    } catch (e) {
+      if (tolerant && isUsageError(e)) continue;
+      throw e;
     }
+    i += consumed;
+    yield* options;
   }
 }
 

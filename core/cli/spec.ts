@@ -5,6 +5,7 @@
  * exactly one place.
  */
 import type { BackendDescriptor, BackendFlag } from "../backend.ts";
+import type { LoadedPlugin } from "../registry.ts";
 
 /** Inference load modes, named as perf_analyzer names them in its conflict error. */
 export type LoadMode =
@@ -103,8 +104,15 @@ export interface OptionSpec {
   takesValue: boolean;
   /** Set on options that choose the inference load mode (conflicts are checked on these). */
   loadMode?: LoadMode;
-  /** For id "backend": the kind that owns the flag, and the flag. */
-  owner?: { kind: string; flag: BackendFlag<unknown> };
+  /** For id "backend": the flag, and the --service-kind value and descriptor that own it. */
+  owner?: FlagOwner;
+}
+
+/** Who adds a backend flag: `kind` is the --service-kind value that selects `descriptor`. */
+export interface FlagOwner {
+  kind: string;
+  descriptor: BackendDescriptor;
+  flag: BackendFlag<unknown>;
 }
 
 function supported(
@@ -229,35 +237,42 @@ export const OPTIONS: readonly OptionSpec[] = [...SUPPORTED, ...UNSUPPORTED];
 /** Long names of the recognized-but-unsupported options, in table order (for --help). */
 export const UNSUPPORTED_LONG_NAMES: readonly string[] = UNSUPPORTED.map((o) => o.long ?? "");
 
-function backendOption(kind: string, flag: BackendFlag<unknown>): OptionSpec {
-  return {
+/** The flags `descriptor` adds, owned by the --service-kind value `kind`. */
+function backendOptions(kind: string, descriptor: BackendDescriptor): OptionSpec[] {
+  return (descriptor.flags ?? []).map((flag) => ({
     id: "backend",
     long: flag.long,
     short: flag.short,
     takesValue: flag.value !== undefined,
-    owner: { kind, flag },
-  };
+    owner: { kind, descriptor, flag },
+  }));
 }
 
 function owned(o: OptionSpec): string {
   return o.owner ? `by --service-kind ${o.owner.kind}` : "by core";
 }
 
-/** Core options plus the flags of the given backends; a name used twice is a build error. */
+/**
+ * Core options plus the flags of the built-in backends and of the loaded plugin, if any. A name
+ * used twice throws a plain Error naming both owners: a build error for built-ins, which the
+ * plugin loader turns into a RunError naming the module.
+ */
 export class OptionTable {
   readonly options: readonly OptionSpec[];
   readonly #byShort = new Map<string, OptionSpec>();
   readonly #byLong = new Map<string, OptionSpec>();
 
-  constructor(backends: readonly BackendDescriptor[]) {
-    const added = backends.flatMap((d) => (d.flags ?? []).map((f) => backendOption(d.kind, f)));
+  constructor(backends: readonly BackendDescriptor[], plugin?: LoadedPlugin) {
+    const added = backends.flatMap((d) => backendOptions(d.kind, d));
+    if (plugin) added.push(...backendOptions(plugin.serviceKind, plugin.descriptor));
     this.options = [...OPTIONS, ...added];
     for (const o of this.options) {
-      for (const [map, name] of [[this.#byShort, o.short], [this.#byLong, o.long]] as const) {
+      const names = [[this.#byShort, o.short, "-"], [this.#byLong, o.long, "--"]] as const;
+      for (const [map, name, dashes] of names) {
         if (name === undefined) continue;
         const taken = map.get(name);
         if (taken) {
-          throw new Error(`${displayName(o)} is declared twice (${owned(taken)}, ${owned(o)})`);
+          throw new Error(`${dashes}${name} is declared twice (${owned(taken)}, ${owned(o)})`);
         }
         map.set(name, o);
       }

@@ -121,14 +121,17 @@ function resolveProtocol(config: RunConfig, state: ParseState): void {
 
 /**
  * The selected kind (the first built-in when none was given): flags of other kinds are
- * refused, and a built-in kind's rules apply now; a plugin's apply when the run loads it.
+ * refused, and the kind's rules apply now, a plugin's too (it was loaded before the parse).
+ * A plugin kind parsed without its module (a parse-only caller) keeps only the first check.
  */
 function resolveKind(config: RunConfig, state: ParseState): void {
   config.serviceKind ||= state.backends[0]?.kind ?? "";
   checkBackendFlags(config, state);
-  const d = findBuiltIn(state.backends, config.serviceKind);
+  const kind = config.serviceKind;
+  if (state.plugin?.serviceKind === kind) config.plugin = state.plugin.descriptor;
+  const d = config.plugin ?? findBuiltIn(state.backends, kind);
   if (d === undefined) return;
-  const own = state.own.has(d.kind) ? state.own.get(d.kind) : d.defaults?.();
+  const own = state.own.has(kind) ? state.own.get(kind) : d.defaults?.();
   applyKind(config, d, own, state.backends);
 }
 

@@ -4,12 +4,13 @@
  *
  * - metadata: GET /v2/models/{model} and /config (KServe v2 JSON) for inputs and batching;
  * - inference: POST /predictions/{model} with {"INPUT0": [..], "INPUT1": [..]} (flat lists),
- *   answered with {"OUTPUT0": [..], ...}, as the reference server's TorchServe handler does.
+ *   answered with {"OUTPUT0": [..], ...}, as the reference server's TorchServe handler does;
+ *   `--example-path` changes that path (e.g. /predictions/{model}/1 to ask for version 1).
  *
  * It shows the whole contract (core/plugin.ts, the only module it imports): a default-exported
- * descriptor with the contract version, default URL and declared capabilities; describe(),
- * prepare() that encodes once, channels whose send() never rejects, close(). fetch is slower
- * than the built-in raw HTTP client; a plugin chooses its own transport.
+ * descriptor with the contract version, default URL, declared capabilities and one flag of its
+ * own; describe(), prepare() that encodes once, channels whose send() never rejects, close().
+ * fetch is slower than the built-in raw HTTP client; a plugin chooses its own transport.
  */
 import {
   type Backend,
@@ -23,7 +24,16 @@ import {
   type RequestSpec,
   RunError,
   type TensorData,
+  valueError,
 } from "../../core/plugin.ts";
+
+/** The plugin's own options (`options.own`), filled from its flag by the command line. */
+export interface ExampleOptions {
+  /** --example-path: the inference request path; "{model}" stands for the model name. */
+  path: string;
+}
+
+const MODEL = "{model}";
 
 const nowNs = () => performance.now() * 1e6;
 
@@ -97,11 +107,13 @@ class JsonChannel implements Channel<Prepared> {
 class JsonBackend implements Backend<Prepared> {
   readonly kind = "example-json";
   readonly #base: string;
+  readonly #path: string;
   readonly #headers: Headers;
   readonly #channels = new Set<JsonChannel>();
 
-  constructor(options: BackendOptions) {
+  constructor(options: BackendOptions<ExampleOptions>, own: ExampleOptions) {
     this.#base = /^https?:\/\//.test(options.url) ? options.url : `http://${options.url}`;
+    this.#path = own.path;
     this.#headers = new Headers(options.headers);
     this.#headers.set("content-type", "application/json");
   }
@@ -149,10 +161,8 @@ class JsonBackend implements Backend<Prepared> {
   prepare(spec: RequestSpec): Prepared {
     const body: Record<string, unknown[]> = {};
     for (const t of spec.inputs) body[t.name] = elements(t);
-    return new Prepared(
-      `${this.#base}/predictions/${encodeURIComponent(spec.model)}`,
-      JSON.stringify(body),
-    );
+    const path = this.#path.replaceAll(MODEL, encodeURIComponent(spec.model));
+    return new Prepared(this.#base + path, JSON.stringify(body));
   }
 
   connect(): Promise<Channel<Prepared>> {
@@ -168,7 +178,11 @@ class JsonBackend implements Backend<Prepared> {
   }
 }
 
-const descriptor: BackendDescriptor = {
+function defaults(): ExampleOptions {
+  return { path: `/predictions/${MODEL}` };
+}
+
+const descriptor: BackendDescriptor<ExampleOptions> = {
   // The contract version this file was written against; the loader refuses a mismatch.
   contractVersion: BACKEND_CONTRACT_VERSION,
   kind: "example-json",
@@ -189,8 +203,27 @@ const descriptor: BackendDescriptor = {
     serverStats: "no (client-side only)",
     modes: "concurrency, request rate",
   },
-  // A plugin with a heavy transport would import it here, lazily, as the built-ins do.
-  create: (options) => new JsonBackend(options),
+  // Parsed like a built-in's flags: listed under this plugin in --help, refused with any other
+  // --service-kind, and its value checked before anything is sent.
+  flags: [{
+    long: "example-path",
+    value: "<path>",
+    def: `/predictions/${MODEL}`,
+    help: `Inference request path; ${MODEL} is replaced by the model name (e.g. ` +
+      `/predictions/${MODEL}/1 asks for version 1).`,
+    apply(own, value) {
+      if (!value.startsWith("/") || !value.includes(MODEL)) {
+        const rule = `The path must start with / and contain ${MODEL}.`;
+        throw valueError("--example-path", rule, value);
+      }
+      own.path = value;
+    },
+  }],
+  defaults,
+  // A plugin with a heavy transport would import it here, lazily, as the built-ins do. `own` is
+  // defaults() plus the flags given; a caller that creates the backend without the command line
+  // (a test harness) may pass none, which means the defaults.
+  create: (options) => new JsonBackend(options, options.own ?? defaults()),
 };
 
 export default descriptor;
