@@ -269,9 +269,16 @@ export class LevelMeasurer implements DispatchSink {
     forced?: "too_many_errors",
   ): LevelResult {
     const s = this.settings;
-    const used = this.#byConfidence ? passes.length : Math.min(STABILITY_WINDOWS, passes.length);
+    // A level stopped for errors reports the window that broke the limit, so the counts in the
+    // message are the ones that tripped it.
+    const used = forced !== undefined
+      ? 1
+      : this.#byConfidence
+      ? passes.length
+      : Math.min(STABILITY_WINDOWS, passes.length);
+    const allWindows = this.#byConfidence && forced === undefined;
     let merged = this.#all;
-    if (!this.#byConfidence) {
+    if (!allWindows) {
       merged = this.#merged;
       merged.begin(0);
       for (let i = passes.length - used; i < passes.length; i++) merged.add(this.#ring[i % RING]);
@@ -280,7 +287,7 @@ export class LevelMeasurer implements DispatchSink {
     const after = snapshots[passes.length];
     const status = forced ?? this.#status(passes);
     const client = merged.stats(s.batchSize, s.percentile);
-    if (this.#byConfidence) client.interval = latencyInterval(merged.latency, s.percentile);
+    if (allWindows) client.interval = latencyInterval(merged.latency, s.percentile);
     return {
       mode: s.mode,
       value,
