@@ -184,6 +184,9 @@ export function countJoined(
   parts: readonly string[],
   length = parts.length,
 ): number {
+  if (length > parts.length) {
+    throw new RangeError(`countJoined: ${length} parts asked of ${parts.length}`);
+  }
   let text = "";
   for (let i = 0; i < length; i++) text += parts[i];
   return counter.count(text);
@@ -219,7 +222,16 @@ export function textOfTokens(counter: TokenCounter, n: number, seed: number): st
   };
   const prefix = (m: number) => words.slice(0, m).join(" ");
   draw(n);
-  while (counter.count(prefix(words.length)) < n) draw(words.length);
+  while (counter.count(prefix(words.length)) < n) {
+    // Every word is at least one token in any real vocabulary; a counter that finds fewer than n
+    // in 8n words never will.
+    if (words.length >= 8 * n) {
+      throw new Error(
+        `textOfTokens: ${counter.name} counts fewer than ${n} tokens in ${words.length} words`,
+      );
+    }
+    draw(words.length);
+  }
   // Invariant: prefix(lo) has at most n tokens, prefix(hi) at least n.
   let lo = 0;
   let hi = words.length;

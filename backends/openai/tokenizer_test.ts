@@ -228,6 +228,7 @@ Deno.test("countJoined: pieces counted as one text, not summed", async () => {
   assert.equal(countJoined(counter, ["hello", " world", " stale", " slots"], 2), 2);
   assert.equal(countJoined(counter, ["stale"], 0), 0);
   assert.equal(countJoined(counter, []), 0);
+  assert.throws(() => countJoined(counter, ["a"], 2), /2 parts asked of 1/);
   await withDir(async (dir) => {
     await writeJson(`${dir}/tokenizer.json`, tinyBpe());
     const tiny = await loadTokenCounter(dir);
@@ -258,7 +259,7 @@ Deno.test("textOfTokens: exactly n tokens with a tokenizer.json of few words", a
   });
 });
 
-Deno.test("textOfTokens: n must be a whole number >= 0; a counter with no filler is reported", () => {
+Deno.test("textOfTokens: n must be a whole number >= 0; counters it cannot satisfy are reported", () => {
   const perChar: TokenCounter = { name: "chars", count: (text) => text.length };
   assert.equal(perChar.count(textOfTokens(perChar, 7, 1)), 7);
   assert.throws(() => textOfTokens(perChar, -1, 1), RangeError);
@@ -269,4 +270,6 @@ Deno.test("textOfTokens: n must be a whole number >= 0; a counter with no filler
     count: (text) => text === "" ? 0 : 2 * text.split(" ").length,
   };
   assert.throws(() => textOfTokens(byTwo, 3, 1), /pairs has no one-token filler after 2 tokens/);
+  const blind: TokenCounter = { name: "blind", count: () => 0 };
+  assert.throws(() => textOfTokens(blind, 5, 1), /blind counts fewer than 5 tokens in 40 words/);
 });
