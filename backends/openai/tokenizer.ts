@@ -1,0 +1,263 @@
+/**
+ * Token counts for the `openai` backend, with no download ever: `--tokenizer` is one of
+ *
+ * - `server` (the default): the server's own `usage.completion_tokens` / `usage.prompt_tokens`
+ *   (the backend asks for them with `stream_options.include_usage`). That is a mode of the
+ *   backend, not a counter: this module has nothing to count, and {@link loadTokenCounter}
+ *   refuses the word so a caller cannot mistake it for a file name.
+ * - `builtin`: OpenAI's o200k_base BPE (the encoding AIPerf's offline `builtin` uses), from the
+ *   npm package gpt-tokenizer, whose vocabulary ships inside the package.
+ * - a path to a local Hugging Face `tokenizer.json` (or to a model folder holding one), read
+ *   through @huggingface/tokenizers, a pure-JS implementation that takes the parsed JSON and has
+ *   no fetch in it. A `tokenizer_config.json` beside it is read too when present, since it
+ *   carries settings the JSON lacks (lower-casing, space removal, a Unigram model's EOS).
+ *
+ * Counts are of the text alone: no BOS/EOS or other special tokens a model adds around it (they
+ * are not text the server produced; GenAI-Perf once counted a BOS per chunk and reported two to
+ * three times the real output length), and text that looks like a special token
+ * (`<|endoftext|>`) is counted as the ordinary text it is, never refused.
+ *
+ * Why builtin is gpt-tokenizer and not js-tiktoken: one run on this project's 2-core machine
+ * (Deno 2.9.6, o200k_base, 364 KB of the repository's Markdown and TypeScript in 2 KB pieces,
+ * four passes) counted 0.83-1.07 M tokens/s with gpt-tokenizer 4.0.0's countTokens (0.54-0.97 M
+ * with encode) against 0.03 M tokens/s with js-tiktoken 1.0.21, which also spent 2.4 s building
+ * its encoder where gpt-tokenizer loads in 0.26 s; both gave the same 126,761 tokens. A repeat
+ * with 500-character pieces on the busy machine kept a gap of 20 times or more. Both are
+ * maintained, MIT, and ship o200k_base and cl100k_base.
+ *
+ * @huggingface/transformers was not used for tokenizer.json: it pulls onnxruntime and sharp (native
+ * binaries) and its tokenizer classes come from @huggingface/tokenizers anyway (0.65 MB, no
+ * dependencies).
+ */
+import { UsageError } from "../../core/errors.ts";
+import { SeededRandom } from "../../core/load/random.ts";
+
+/** Counts the tokens of a text with one fixed vocabulary. */
+export interface TokenCounter {
+  /** Where counts come from, for the report: `builtin:o200k_base` or `tokenizer.json:<path>`. */
+  readonly name: string;
+  /** Tokens in `text`, special tokens excluded; 0 for "". */
+  count(text: string): number;
+}
+
+/** The encoding behind `--tokenizer builtin`. */
+export const BUILTIN_ENCODING = "o200k_base";
+
+/** What to say after every problem with `--tokenizer`: the choices that always work. */
+const CHOICES = '"builtin" for the offline o200k_base BPE, or "server" for the server\'s usage';
+
+/**
+ * The counter `--tokenizer <spec>` names: "builtin", or a path to a tokenizer.json or to a folder
+ * holding one. Throws a UsageError naming the path and what to do when it cannot be used.
+ */
+export async function loadTokenCounter(spec: "builtin" | string): Promise<TokenCounter> {
+  if (spec === "builtin") return await loadBuiltin();
+  if (spec === "server") {
+    throw new UsageError(
+      '--tokenizer server: the server\'s usage is read by the backend, it is not a counter; load "builtin" or a tokenizer.json path',
+    );
+  }
+  if (spec === "") {
+    throw new UsageError(`--tokenizer needs a value: a tokenizer.json path, ${CHOICES}`);
+  }
+  return await loadTokenizerJson(spec);
+}
+
+/**
+ * Text that special-token markers inside it must not change: with no disallowed special token,
+ * gpt-tokenizer neither throws on `<|endoftext|>` nor scans for it, and counts it as text.
+ */
+const AS_TEXT = { disallowedSpecial: new Set<string>() };
+
+async function loadBuiltin(): Promise<TokenCounter> {
+  // Imported on demand: the vocabulary takes a quarter second to load, and `server` needs none.
+  const { countTokens } = await import("gpt-tokenizer/encoding/o200k_base");
+  return { name: `builtin:${BUILTIN_ENCODING}`, count: (text) => countTokens(text, AS_TEXT) };
+}
+
+/** Model types @huggingface/tokenizers implements (it has no WordLevel). */
+const MODEL_TYPES = ["BPE", "WordPiece", "Unigram"];
+
+/** Keys every tokenizer.json written by Hugging Face's tokenizers has (null when unused). */
+const TOKENIZER_KEYS = ["model", "added_tokens", "normalizer", "pre_tokenizer", "post_processor"];
+
+async function loadTokenizerJson(spec: string): Promise<TokenCounter> {
+  const path = await isDirectory(spec) ? `${spec.replace(/\/+$/, "")}/tokenizer.json` : spec;
+  const json = await readJson(path);
+  if (json === undefined) {
+    throw new UsageError(
+      `--tokenizer ${path}: no such file; give a local Hugging Face tokenizer.json (a model folder holds one), ${CHOICES}`,
+    );
+  }
+  const tokenizer = asTokenizerJson(path, json);
+  const configPath = `${path.slice(0, path.lastIndexOf("/") + 1)}tokenizer_config.json`;
+  const config = await readJson(configPath) ?? {};
+  if (!isObject(config)) throw new UsageError(`--tokenizer: ${configPath} is not a JSON object`);
+  const { Tokenizer } = await import("@huggingface/tokenizers");
+  let built: InstanceType<typeof Tokenizer>;
+  try {
+    built = new Tokenizer(tokenizer, config);
+  } catch (e) {
+    throw new UsageError(
+      `--tokenizer ${path}: @huggingface/tokenizers cannot build it (${
+        messageOf(e)
+      }); use ${CHOICES}`,
+    );
+  }
+  // tokenize() leaves out the special tokens the post-processor would add around the text.
+  return { name: `tokenizer.json:${path}`, count: (text) => built.tokenize(text).length };
+}
+
+async function isDirectory(path: string): Promise<boolean> {
+  try {
+    return (await Deno.stat(path)).isDirectory;
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return false;
+    throw new UsageError(`--tokenizer ${path}: cannot read it (${messageOf(e)})`);
+  }
+}
+
+/** The parsed file, or undefined when there is no such file. */
+async function readJson(path: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return undefined;
+    throw new UsageError(`--tokenizer ${path}: cannot read it (${messageOf(e)})`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new UsageError(
+      `--tokenizer ${path}: not JSON (${
+        messageOf(e)
+      }); give a Hugging Face tokenizer.json, ${CHOICES}`,
+    );
+  }
+}
+
+function asTokenizerJson(path: string, json: unknown): Record<string, unknown> {
+  const missing = isObject(json) ? TOKENIZER_KEYS.filter((k) => !(k in json)) : TOKENIZER_KEYS;
+  if (!isObject(json) || missing.length > 0 || !isObject(json.model)) {
+    throw new UsageError(
+      `--tokenizer ${path}: not a Hugging Face tokenizer.json (missing ${
+        missing.length > 0 ? missing.join(", ") : "a model object"
+      }); give the tokenizer.json of the served model, ${CHOICES}`,
+    );
+  }
+  const type = json.model.type;
+  if (typeof type !== "string" || !MODEL_TYPES.includes(type)) {
+    throw new UsageError(
+      `--tokenizer ${path}: model type ${JSON.stringify(type)} is not supported (only ${
+        MODEL_TYPES.join(", ")
+      } are); use ${CHOICES}`,
+    );
+  }
+  return json;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function messageOf(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/**
+ * Tokens in a text that arrived in pieces (stream events), counted once on the joined text.
+ *
+ * Summing per-piece counts is wrong for every tokenizer: a piece boundary need not be a token
+ * boundary (a server may split "hello" into "hel" and "lo", two pieces that are one token), and
+ * SentencePiece-style tokenizers prefix each separately encoded piece with a space marker.
+ * GenAI-Perf's `"!" + piece` trick removes the BOS and leading-space inflation but not the merges
+ * across boundaries, so its per-chunk counts still do not add up to the whole. Tokens per event
+ * therefore come from the server (continuous usage) or not at all; the client counts each
+ * response once, at completion.
+ *
+ * `length` lets a caller reuse one array across requests: only `parts[0..length)` are joined, so
+ * recording an event costs a slot write, and the join happens once per response.
+ */
+export function countJoined(
+  counter: TokenCounter,
+  parts: readonly string[],
+  length = parts.length,
+): number {
+  if (length > parts.length) {
+    throw new RangeError(`countJoined: ${length} parts asked of ${parts.length}`);
+  }
+  let text = "";
+  for (let i = 0; i < length; i++) text += parts[i];
+  return counter.count(text);
+}
+
+/** Common English words; in BPE vocabularies most are one token each with a leading space. */
+const WORDS = (
+  "the of and to in is that it for was on are as with his they at be this from have or by one " +
+  "had not but what all were when we there can an your which their said if do will each about " +
+  "how up out them then she many some so these would other into has more her two like him see " +
+  "time could no make than first been its who now people my made over did down only way find " +
+  "use may water long little very after words called just where most know"
+).split(" ");
+
+/** Appended one at a time to reach the exact count; the first that adds exactly one token wins. */
+const FILLERS = [" the", " a", ".", ",", " and", " of", "!", " x"];
+
+/**
+ * Text of exactly `n` tokens under `counter`, the same for the same counter, n and seed (a
+ * synthetic prompt whose input length is verified, not estimated): seeded words are generated
+ * until they hold at least n tokens, the longest word prefix with at most n tokens is found by
+ * bisection, and single-token fillers pad it to n, each step checked by counting.
+ */
+export function textOfTokens(counter: TokenCounter, n: number, seed: number): string {
+  if (!Number.isInteger(n) || n < 0) {
+    throw new RangeError(`textOfTokens: n must be a whole number >= 0, got ${n}`);
+  }
+  if (n === 0) return "";
+  const random = new SeededRandom(seed);
+  const words: string[] = [];
+  const draw = (count: number) => {
+    for (let i = 0; i < count; i++) words.push(WORDS[random.nextUint32() % WORDS.length]);
+  };
+  const prefix = (m: number) => words.slice(0, m).join(" ");
+  draw(n);
+  while (counter.count(prefix(words.length)) < n) {
+    // Every word is at least one token in any real vocabulary; a counter that finds fewer than n
+    // in 8n words never will.
+    if (words.length >= 8 * n) {
+      throw new Error(
+        `textOfTokens: ${counter.name} counts fewer than ${n} tokens in ${words.length} words`,
+      );
+    }
+    draw(words.length);
+  }
+  // Invariant: prefix(lo) has at most n tokens, prefix(hi) at least n.
+  let lo = 0;
+  let hi = words.length;
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >>> 1;
+    if (counter.count(prefix(mid)) <= n) lo = mid;
+    else hi = mid;
+  }
+  let text = prefix(lo);
+  let tokens = counter.count(text);
+  while (tokens < n) {
+    const before = tokens;
+    for (const filler of FILLERS) {
+      const candidate = text === "" ? filler.trimStart() : text + filler;
+      const count = counter.count(candidate);
+      if (count === before + 1) {
+        text = candidate;
+        tokens = count;
+        break;
+      }
+    }
+    if (tokens === before) {
+      throw new Error(
+        `textOfTokens: ${counter.name} has no one-token filler after ${tokens} tokens`,
+      );
+    }
+  }
+  return text;
+}
