@@ -291,6 +291,7 @@ function checkEndpoint(w: string[]): string | undefined {
 
 /** `task pa ...` or `run ... main.ts ...`: a perf_analyzer run against a fixture server. */
 function paPlan(w: string[], block: DocCommand[]): Plan | string {
+  if (w.includes("--help")) return helpPlan();
   const capi = flagValue(w, "--service-kind") === "triton_c_api";
   if (!capi) {
     const bad = checkEndpoint(w);
@@ -316,6 +317,24 @@ function paPlan(w: string[], block: DocCommand[]): Plan | string {
         const text = await Deno.readTextFile(`${f.workspace}/${csv}`);
         assert.match(text, /^Concurrency,Inferences\/Second,/);
       }
+    },
+  };
+}
+
+/** `task pa ... --help`: prints the help, with a plugin's own section when it names one. */
+function helpPlan(): Plan {
+  return {
+    skip: "",
+    timeoutMs: 60_000,
+    prepare: (_f, text) => Promise.resolve(text),
+    check: (run, _f, w) => {
+      assert.equal(run.code, 0, run.stderr);
+      assert.match(run.stdout, /--concurrency-range/);
+      const kind = flagValue(w, "--service-kind");
+      if (kind?.startsWith("plugin:")) {
+        assert.ok(run.stdout.includes(`Options of --service-kind ${kind}`), run.stdout);
+      }
+      return Promise.resolve();
     },
   };
 }
