@@ -1,57 +1,193 @@
 /**
- * Fixtures shared by the conformance cases (conformance/triton_suite.ts, conformance/streaming.ts): the
- * server the cases run against, how a backend is made for it, and request builders.
+ * What a backend brings to the conformance suite (conformance/mod.ts): how to start the peer it
+ * talks to, how the backend is made, what describe must report, the requests to send with their
+ * ground truth, and the capabilities it declares. Also the small request and record helpers the
+ * cases (and a few backend tests) share.
  */
 import assert from "node:assert/strict";
-import type { Backend, Channel, ModelStats, RequestSpec, TensorData } from "../core/backend.ts";
+import {
+  type Backend,
+  type BackendFactory,
+  type BackendOptions,
+  type Channel,
+  hasServerStats,
+  type ModelInfo,
+  type ModelStats,
+  type RequestSpec,
+  type TensorData,
+} from "../core/backend.ts";
+import type { DataType } from "../wire/kserve/datatypes.ts";
 import { encodeStringElements } from "../wire/kserve/bytes_tensor.ts";
 import { RequestRecord } from "../core/measure/record.ts";
-import { type ServerOptions, startServer } from "../server/mod.ts";
 import { tensorFromJson } from "../core/data/tensor_codec.ts";
 
-/** What a case needs from the reference server (server/mod.ts's ReferenceServer fits). */
-export interface ConformanceServer {
-  /** HTTP "host:port". */
-  readonly url: string;
-  /** gRPC "host:port", when the server was started with a gRPC port. */
-  readonly grpcUrl: string | undefined;
+/**
+ * What the backend can do; every case that needs more than the core contract is gated on one of
+ * these, and is reported as skipped (with the missing capability named) when it is absent. A
+ * backend whose requests are not tensors declares no datatypes and no batching.
+ */
+export interface Capabilities {
+  /** serverStats() reports the peer's cumulative counters exactly. */
+  serverStats: boolean;
+  /** With `captureOutputs` the records carry every output of the response. */
+  outputCapture: boolean;
+  /** Requests with `sequence` control run as steps of server-side sequences. */
+  sequences: boolean;
+  /** A request may get many responses (streams, decoupled models). */
+  manyResponses: boolean;
+  /** `batchSize` > 1 is one execution of that many inferences. */
+  batching: boolean;
+  /** The tensor datatypes requests can carry ([] for a backend whose requests are not tensors). */
+  datatypes: readonly DataType[];
+  /** `requestTimeoutMs` fails a late request as "timeout". */
+  requestTimeout: boolean;
+  /** The peer is across a network: it can be unreachable or go away mid-run. */
+  network: boolean;
+}
+
+/** How a case wants the peer started. */
+export interface PeerOptions {
+  /**
+   * Hold every inference the peer starts during its first `holdMs` until that time has passed,
+   * so requests sent early are late and requests sent after it are prompt.
+   */
+  holdMs?: number;
+  /** A peer without model configuration and statistics endpoints (see `bare` in the fixture). */
+  bare?: boolean;
+}
+
+/** Sequence ground truth, as the reference server keeps it (server/models/sequences.ts). */
+export interface SequenceTruth {
+  started: number;
+  ended: number;
+  active: number;
+  rejected: number;
+  requests: number;
+  overlapping: number;
+  endedLengths: number[];
+}
+
+/** A started peer: where the backend finds it, and what it counted. */
+export interface Peer {
+  /** Merged into the backend's options: url, protocol, or the in-process server's paths. */
+  readonly options: Partial<BackendOptions>;
+  /** The peer's exact cumulative counters for a model. */
   groundTruth(model: string): ModelStats;
+  /** The peer's sequence ground truth, when it runs sequence models. */
+  sequences?(model: string): SequenceTruth;
+  close(): Promise<void>;
 }
 
-export interface BackendVariant {
-  /** Build the backend for --streaming (only asked when the suite's `streaming` is set). */
-  streaming: boolean;
+/** One request and what the peer must do with it. */
+export interface Example {
+  spec: RequestSpec;
+  /** Inferences it counts as on the peer (its batch size, or 1 for a non-batching backend). */
+  inferences: number;
+  /** Every output of the response, byte-exact, when the backend captures outputs. */
+  outputs?: Readonly<Record<string, ExpectedOutput>>;
 }
 
-export type MakeBackend = (server: ConformanceServer, variant: BackendVariant) => Backend;
-
-export interface ConformanceOptions {
-  /** The backend can stream: adds ordering and decoupled-model cases over streams. */
-  streaming: boolean;
-  /** Added to every server the suite starts (e.g. `{ grpcPort: 0 }`). */
-  server?: ServerOptions;
+export interface ExpectedOutput {
+  datatype: DataType;
+  shape: number[];
+  bytes: Uint8Array;
 }
 
-/** A started server plus a backend on it; `stop` closes both. */
-export interface Fixture {
-  server: ConformanceServer;
-  backend: Backend;
+/** What describe() must report for the fixture's model. */
+export interface ExpectedModel {
+  name: string;
+  maxBatchSize: number;
+  decoupled: boolean;
+  /** [name, datatype, shape without the batch dimension] per input, in order. */
+  inputs: [string, DataType, number[]][];
+  outputs: string[];
+  /** Exactly the startup notes; undefined leaves them unchecked (a plugin's own wording). */
+  notes?: string[];
 }
 
-export async function withFixture(
-  make: MakeBackend,
-  opts: ConformanceOptions,
-  extra: ServerOptions & BackendVariant,
-  body: (f: Fixture) => Promise<void>,
-): Promise<void> {
-  const { streaming, ...serverExtra } = extra;
-  const server = await startServer({ ...opts.server, ...serverExtra });
-  const backend = make(server, { streaming });
+/** The request builders: the cases never build a request themselves. */
+export interface ConformanceRequests {
+  /** One request the peer accepts; sent many times. Its model is the one described. */
+  happy: Example;
+  /** Requests the peer must refuse, each with why (a wrong element count, a decoupled model). */
+  failing: { why: string; spec: RequestSpec }[];
+  /** A request with batch size > 1 (capability `batching`). */
+  batch?: Example;
+  /** One request per declared datatype (capability `datatypes`). */
+  datatypes?: Partial<Record<DataType, Example>>;
+  /** Requests of a model that answers many times (capability `manyResponses`). */
+  manyResponses?: ManyResponses;
+  /** One step of a sequence adding `value` to its accumulator (capability `sequences`). */
+  sequence?: SequenceRequests;
+}
+
+export interface ManyResponses {
+  model: string;
+  /** A request answered once per value, each response `delayMs` after the previous one. */
+  repeat(values: number[], delayMs?: number): RequestSpec;
+}
+
+export interface SequenceRequests {
+  model: string;
+  step(id: number, start: boolean, end: boolean, value: number): RequestSpec;
+  /** The output holding the accumulator after the step. */
+  output: string;
+}
+
+export interface ConformanceFixture {
+  factory: BackendFactory;
+  /** Options every backend of this fixture gets, before the peer's and the case's. */
+  options?: Partial<BackendOptions>;
+  capabilities: Capabilities;
+  start(options: PeerOptions): Promise<Peer>;
+  model: ExpectedModel;
+  requests: ConformanceRequests;
+  /** How describe() of an unknown model must fail; undefined when describe cannot know. */
+  unknownModel?: RegExp;
+  /**
+   * What a backend on a `bare` peer reports: describe's notes, and serverStats() undefined.
+   * Undefined when the peer cannot be started bare.
+   */
+  bare?: { notes: string[] };
+  /** Why the peer cannot run on this machine (every case is then skipped with it); "" if it can. */
+  unavailable?: string;
+}
+
+const BASE_OPTIONS: BackendOptions = {
+  url: "",
+  protocol: "http",
+  headers: [],
+  inputTensorFormat: "binary",
+  outputTensorFormat: "binary",
+  verbose: false,
+  stdout: () => {},
+  stderr: () => {},
+};
+
+/**
+ * The one place a conformance backend is made: the fixture's options, then the peer's, then the
+ * case's (capture, timeout, a dead address), all known before create().
+ */
+export function createBackend(
+  fixture: ConformanceFixture,
+  peer: Pick<Peer, "options">,
+  overrides: Partial<BackendOptions> = {},
+): Backend {
+  return fixture.factory.create({
+    ...BASE_OPTIONS,
+    ...fixture.options,
+    ...peer.options,
+    ...overrides,
+  });
+}
+
+/** Whether the fixture's backend implements serverStats(), asked of a backend never used. */
+export async function offersServerStats(fixture: ConformanceFixture): Promise<boolean> {
+  const probe = createBackend(fixture, { options: {} });
   try {
-    await body({ server, backend });
+    return hasServerStats(probe);
   } finally {
-    await backend.close();
-    await server.close();
+    await probe.close();
   }
 }
 
@@ -76,6 +212,7 @@ export function spec(
   return { model, version: "", inputs, outputs, batchSize };
 }
 
+/** `simple`'s INT32 [batch,16] pair (0, 1, 2, ...), or `elements` of it to make it invalid. */
 export function simpleSpec(batch: number, elements = 16 * batch): RequestSpec {
   const a = Array.from({ length: elements }, (_, i) => i);
   return spec(
@@ -107,4 +244,16 @@ export function assertOk(rec: RequestRecord, responses = 1): void {
   assert.ok(rec.sendStartNs > 0 && rec.sendEndNs >= rec.sendStartNs, "send timestamps");
   if (responses > 0) assert.ok(rec.firstByteNs >= rec.sendStartNs, "first response after send");
   assert.ok(rec.endNs >= rec.firstByteNs, "end after first response");
+}
+
+/** describe() as the fixture expects it, projected so optional fields do not matter. */
+export function describedAs(info: ModelInfo): ExpectedModel {
+  return {
+    name: info.name,
+    maxBatchSize: info.maxBatchSize,
+    decoupled: info.decoupled,
+    inputs: info.inputs.map((t) => [t.name, t.datatype, t.shape]),
+    outputs: info.outputs.map((t) => t.name),
+    notes: info.notes,
+  };
 }

@@ -1,29 +1,40 @@
 /**
- * Runs the contract conformance suite (conformance/contract.ts) over one service kind
- * against a fresh embedded reference server per case, printing one pass/fail line per case:
+ * Runs the conformance suite (conformance/mod.ts) over one service kind against a fresh
+ * embedded reference server per case (the C API against its C test double), printing one
+ * pass/skip/FAIL line per case:
  *
  *   deno task conformance plugin:./my_backend.ts
- *   deno task conformance triton -i grpc
+ *   deno task conformance triton -i grpc [--streaming]
  *
- * Exit code 0 when every case passed, 1 when one failed, 2 for a usage or loading error. The
- * server is always the embedded one, because the cases compare against its exact ground truth.
+ * Exit code 0 when every case passed or was skipped, 1 when one failed, 2 for a usage or
+ * loading error. The peer is always the embedded one, because the cases compare against its
+ * exact ground truth.
  */
 import { BACKEND_CONTRACT_VERSION, type BackendFactory } from "../core/backend.ts";
 import { loadBackendFactory } from "../core/registry.ts";
-import { startServer } from "../server/mod.ts";
-import { runContractChecks } from "../conformance/contract.ts";
+import { runConformance } from "../conformance/mod.ts";
+import { type ConformanceFixture, offersServerStats } from "../conformance/fixture.ts";
+import {
+  capiFixture,
+  pluginFixture,
+  type Protocol,
+  tfservingFixture,
+  torchserveFixture,
+  tritonFixture,
+} from "../conformance/kinds.ts";
 
-const USAGE = "usage: deno task conformance <service-kind> [-i http|grpc]\n" +
+const USAGE = "usage: deno task conformance <service-kind> [-i http|grpc] [--streaming]\n" +
   "  <service-kind>: a built-in kind (triton, torchserve, ...) or plugin:<path-or-URL>";
 
 export interface ConformanceArgs {
   kind: string;
-  protocol: "http" | "grpc";
+  protocol: Protocol;
+  streaming: boolean;
 }
 
 export function parseConformanceArgs(argv: string[]): ConformanceArgs {
   const rest = [...argv];
-  let protocol: "http" | "grpc" = "http";
+  let protocol: Protocol = "http";
   const at = rest.indexOf("-i");
   if (at >= 0) {
     const value = rest[at + 1]?.toLowerCase();
@@ -33,53 +44,82 @@ export function parseConformanceArgs(argv: string[]): ConformanceArgs {
     protocol = value;
     rest.splice(at, 2);
   }
+  const streamingAt = rest.indexOf("--streaming");
+  if (streamingAt >= 0) rest.splice(streamingAt, 1);
   if (rest.length !== 1 || rest[0].startsWith("-")) {
     throw new TypeError(`expected exactly one service kind, got ${JSON.stringify(rest)}\n${USAGE}`);
   }
-  return { kind: rest[0], protocol };
+  return { kind: rest[0], protocol, streaming: streamingAt >= 0 };
+}
+
+/**
+ * The built-in kind's own fixture. A plugin gets the contract's least (see pluginFixture), plus
+ * the statistics case when its backend offers serverStats().
+ */
+async function fixtureFor(
+  factory: BackendFactory,
+  args: ConformanceArgs,
+): Promise<ConformanceFixture> {
+  switch (args.kind) {
+    case "triton":
+      return tritonFixture(factory, args.protocol, args.streaming);
+    case "tfserving":
+      return tfservingFixture(factory, args.protocol);
+    case "torchserve":
+      return torchserveFixture(factory);
+    case "triton_c_api":
+      return capiFixture(factory);
+    default: {
+      const fixture = pluginFixture(factory, args.protocol);
+      const serverStats = await offersServerStats(fixture);
+      return { ...fixture, capabilities: { ...fixture.capabilities, serverStats } };
+    }
+  }
 }
 
 /** Runs the suite; `print` gets every line. Returns the exit code. */
 export async function conformance(argv: string[], print: (line: string) => void): Promise<number> {
   let args: ConformanceArgs;
   let factory: BackendFactory;
+  let fixture: ConformanceFixture;
   try {
     args = parseConformanceArgs(argv);
     factory = await loadBackendFactory(args.kind);
+    fixture = await fixtureFor(factory, args);
   } catch (e) {
     print(`error: ${(e as Error).message}`);
     return 2;
   }
-  if (!factory.protocols.includes(args.protocol)) {
+  // An in-process kind lists no protocol and ignores -i, as a run does.
+  if (factory.protocols.length > 0 && !factory.protocols.includes(args.protocol)) {
     print(`error: ${args.kind} does not speak ${args.protocol} (it speaks ${factory.protocols})`);
     return 2;
   }
+  if (args.streaming && !(args.kind === "triton" && args.protocol === "grpc")) {
+    print("error: --streaming is for triton -i grpc only");
+    return 2;
+  }
+  const via = factory.protocols.length > 0 ? `-i ${args.protocol}` : "in-process";
   print(
     `conformance: ${args.kind} (kind '${factory.kind}', contract v${BACKEND_CONTRACT_VERSION}, ` +
-      `-i ${args.protocol})`,
+      `${via}${args.streaming ? ", streaming" : ""})`,
   );
-  const grpc = args.protocol === "grpc";
-  const failed = await runContractChecks({
-    startServer: async () => {
-      const s = await startServer(grpc ? { grpcPort: 0, tfservingPort: 0 } : {});
-      // TF Serving's gRPC service has its own listener, as on a real TF Serving.
-      const grpcUrl = factory.kind === "tfserving" ? s.tfservingUrl! : s.grpcUrl!;
-      return Object.assign(s, { url: grpc ? grpcUrl : s.url });
-    },
-    make: (url) =>
-      factory.create({
-        url,
-        protocol: args.protocol,
-        headers: [],
-        inputTensorFormat: "binary",
-        outputTensorFormat: "binary",
-        verbose: false,
-      }),
-  }, (title, error) => {
-    if (error === undefined) print(`  pass  ${title}`);
-    else print(`  FAIL  ${title}\n        ${String((error as Error)?.message ?? error)}`);
+  let passed = 0;
+  const failed = await runConformance(fixture, (title, result) => {
+    if (result.kind === "pass") {
+      passed++;
+      print(`  pass  ${title}`);
+    } else if (result.kind === "skip") print(`  skip  ${title} (${result.reason})`);
+    else {
+      const error = result.error as Error | undefined;
+      print(`  FAIL  ${title}\n        ${String(error?.message ?? error)}`);
+    }
   });
-  print(failed === 0 ? "all checks passed" : `${failed} check(s) failed`);
+  if (passed === 0 && failed === 0) {
+    print("no check ran");
+    return 1;
+  }
+  print(failed === 0 ? `all ${passed} checks passed` : `${failed} check(s) failed`);
   return failed === 0 ? 0 : 1;
 }
 

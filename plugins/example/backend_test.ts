@@ -1,13 +1,13 @@
 /**
  * The example plugin loaded BY PATH through `plugin:` (the way users load it), run through the
- * contract conformance suite, the conformance script, and one end-to-end CLI run.
+ * conformance suite, the conformance script, and one end-to-end CLI run.
  */
 import assert from "node:assert/strict";
-import { contractSuite } from "../../conformance/contract.ts";
+import { conformanceSuite } from "../../conformance/mod.ts";
+import { pluginFixture } from "../../conformance/kinds.ts";
 import torchserve from "../../backends/torchserve/mod.ts";
 import { loadBackendFactory } from "../../core/registry.ts";
 import { conformance } from "../../scripts/conformance.ts";
-import { startServer } from "../../server/mod.ts";
 import { numberAfter, runCli, withServer } from "../../tests/cli_harness.ts";
 
 const HERE = new URL(".", import.meta.url).pathname;
@@ -16,18 +16,16 @@ const PLUGIN = "plugin:plugins/example/backend.ts";
 
 const factory = await loadBackendFactory(PLUGIN, ROOT);
 
-contractSuite("example plugin", {
-  startServer: () => startServer({}),
-  make: (url) =>
-    factory.create({
-      url,
-      protocol: "http",
-      headers: [],
-      inputTensorFormat: "binary",
-      outputTensorFormat: "binary",
-      verbose: false,
-    }),
-});
+// It batches (the reference handler splits a flat list into 16-element items) and sends INT32,
+// FP32 and BYTES as JSON; it has no timeout, no output capture and no statistics.
+conformanceSuite(
+  "example plugin",
+  pluginFixture(factory, "http", {
+    batching: true,
+    datatypes: ["INT32", "FP32", "BYTES"],
+    notes: ["example plugin: JSON over fetch; no server statistics"],
+  }),
+);
 
 async function withModule(source: string, fn: (path: string) => Promise<void>) {
   const path = await Deno.makeTempFile({ prefix: "pa_plugin_", suffix: ".ts" });
@@ -56,7 +54,10 @@ Deno.test("example plugin: end to end from the CLI, counted by the server", asyn
 Deno.test("conformance script: passes the example, fails a broken copy with exit 1", async () => {
   const lines: string[] = [];
   assert.equal(await conformance([`plugin:${HERE}backend.ts`], (l) => lines.push(l)), 0);
-  assert.equal(lines.filter((l) => l.startsWith("  pass  ")).length, 7, lines.join("\n"));
+  // The script knows nothing of the example beyond the contract: INT32 only, no batching.
+  assert.equal(lines.filter((l) => l.startsWith("  pass  ")).length, 9, lines.join("\n"));
+  assert.equal(lines.filter((l) => l.startsWith("  skip  ")).length, 9, lines.join("\n"));
+  assert.equal(lines.at(-1), "all 9 checks passed");
   // The same plugin, but every request carries only half of INPUT0's elements.
   const broken = `import f from "${new URL("backend.ts", import.meta.url).href}";
 export default { ...f, create(o) {
@@ -67,7 +68,7 @@ export default { ...f, create(o) {
   await withModule(broken, async (path) => {
     const out: string[] = [];
     assert.equal(await conformance([`plugin:${path}`], (l) => out.push(l)), 1);
-    assert.ok(out.some((l) => l.startsWith("  FAIL  a prepared request is sent many times")));
+    assert.ok(out.some((l) => l.startsWith("  FAIL  a request prepared once is sent many times")));
     assert.match(out.at(-1)!, /^\d check\(s\) failed$/);
   });
   assert.equal(await conformance([], () => {}), 2, "usage error");

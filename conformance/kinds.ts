@@ -1,0 +1,241 @@
+/**
+ * The conformance fixtures of the built-in service kinds, and of a plugin, against the embedded
+ * reference server (the C API against its C test double). Each names the model it describes,
+ * the requests it sends with their ground truth, and the capabilities the kind has.
+ */
+import type { BackendFactory } from "../core/backend.ts";
+import { DATATYPES } from "../wire/kserve/datatypes.ts";
+import { NO_CONFIG_NOTE, NO_STATS_NOTE } from "../backends/triton/model_info.ts";
+import { TF_MAX_BATCH } from "../backends/tfserving/signature.ts";
+import { TORCHSERVE_INPUT } from "../backends/torchserve/request.ts";
+import { TORCHSERVE_MODEL_NOTE } from "../backends/torchserve/mod.ts";
+import {
+  type CapiTarget,
+  capiTarget,
+  openGroundTruth,
+  skipReason,
+} from "../backends/triton_c_api/testing/fake_lib.ts";
+import { encodeStringElements } from "../wire/kserve/bytes_tensor.ts";
+import type { Capabilities, ConformanceFixture, Example, Peer } from "./fixture.ts";
+import {
+  echoExamples,
+  modelExamples,
+  referencePeer,
+  REPEAT,
+  SHORT_SIMPLE,
+  SIMPLE_MODEL,
+  SIMPLE_SEQUENCE,
+  simpleExample,
+  UNARY_REPEAT,
+} from "./reference.ts";
+
+export type Protocol = "http" | "grpc";
+
+const NONE: Capabilities = {
+  serverStats: false,
+  outputCapture: false,
+  sequences: false,
+  manyResponses: false,
+  batching: false,
+  datatypes: [],
+  requestTimeout: false,
+  network: true,
+};
+
+/** The reference server with the listener a protocol needs, and its address. */
+function kservePeer(protocol: Protocol) {
+  return protocol === "grpc"
+    ? referencePeer({ grpcPort: 0 }, (s) => ({ url: s.grpcUrl!, protocol }))
+    : referencePeer({}, (s) => ({ url: s.url, protocol }));
+}
+
+/** Triton over HTTP or gRPC (unary, or one stream per channel with `streaming`). */
+export function tritonFixture(
+  factory: BackendFactory,
+  protocol: Protocol,
+  streaming = false,
+): ConformanceFixture {
+  return {
+    factory,
+    options: { protocol, streaming },
+    capabilities: {
+      serverStats: true,
+      outputCapture: true,
+      sequences: true,
+      manyResponses: streaming,
+      batching: true,
+      datatypes: DATATYPES,
+      requestTimeout: protocol === "http",
+      network: true,
+    },
+    start: kservePeer(protocol),
+    model: SIMPLE_MODEL,
+    requests: {
+      happy: simpleExample(1),
+      batch: simpleExample(4),
+      datatypes: echoExamples(),
+      failing: streaming ? [SHORT_SIMPLE] : [SHORT_SIMPLE, UNARY_REPEAT],
+      manyResponses: REPEAT,
+      sequence: SIMPLE_SEQUENCE,
+    },
+    unknownModel: /^failed to get model metadata: .*no_such_model/,
+    bare: { notes: [NO_CONFIG_NOTE, NO_STATS_NOTE] },
+  };
+}
+
+/**
+ * TF Serving: -i grpc on the server's own PredictionService listener (as on a real TF
+ * Serving), -i http on its REST API. Every model the TF front ends serve has INT32, FP32 or
+ * BYTES tensors.
+ */
+export function tfservingFixture(factory: BackendFactory, protocol: Protocol): ConformanceFixture {
+  return {
+    factory,
+    options: { protocol },
+    capabilities: {
+      ...NONE,
+      outputCapture: true,
+      batching: true,
+      datatypes: ["INT32", "FP32", "BYTES"],
+      requestTimeout: protocol === "http",
+    },
+    start: protocol === "grpc"
+      ? referencePeer({ tfservingPort: 0 }, (s) => ({ url: s.tfservingUrl!, protocol }))
+      : referencePeer({}, (s) => ({ url: s.url, protocol })),
+    // A signature's -1 batch dimension has no upper bound.
+    model: { ...SIMPLE_MODEL, maxBatchSize: TF_MAX_BATCH },
+    requests: {
+      happy: simpleExample(1),
+      batch: simpleExample(4),
+      datatypes: modelExamples(),
+      failing: [SHORT_SIMPLE],
+    },
+    unknownModel: /no_such_model/,
+  };
+}
+
+/** The reference handler's body, in a file that a TORCHSERVE_INPUT request names. */
+function fileExample(dir: string, name: string, body: Record<string, number[]>): Example {
+  const path = `${dir}/${name}`;
+  Deno.writeTextFileSync(path, JSON.stringify(body));
+  return {
+    spec: {
+      model: "simple",
+      version: "",
+      inputs: [{
+        name: TORCHSERVE_INPUT,
+        datatype: "BYTES",
+        shape: [1],
+        bytes: encodeStringElements([path]),
+      }],
+      outputs: [],
+      batchSize: 1,
+    },
+    inferences: 1,
+  };
+}
+
+/**
+ * TorchServe: requests are files, not tensors, and the model is synthesized, so it declares no
+ * tensor capability. The files live as long as the test process.
+ */
+export function torchserveFixture(factory: BackendFactory): ConformanceFixture {
+  const dir = Deno.makeTempDirSync({ prefix: "pa_conformance_torchserve_" });
+  globalThis.addEventListener("unload", () => Deno.removeSync(dir, { recursive: true }));
+  const a = Array.from({ length: 16 }, (_, i) => i);
+  return {
+    factory,
+    options: { protocol: "http" },
+    capabilities: { ...NONE, requestTimeout: true },
+    start: kservePeer("http"),
+    model: {
+      name: "simple",
+      maxBatchSize: 0,
+      decoupled: false,
+      inputs: [[TORCHSERVE_INPUT, "BYTES", [1]]],
+      outputs: [],
+      notes: [TORCHSERVE_MODEL_NOTE],
+    },
+    requests: {
+      happy: fileExample(dir, "valid.json", { INPUT0: a, INPUT1: a }),
+      failing: [{
+        why: "INPUT0 has 8 elements, not a whole 16-element item",
+        spec: fileExample(dir, "short.json", { INPUT0: a.slice(0, 8), INPUT1: a }).spec,
+      }],
+    },
+  };
+}
+
+/** The C double's own counters, read through its extra symbol for as long as the case runs. */
+async function capiPeer(): Promise<Peer> {
+  const t: CapiTarget = await capiTarget();
+  if (!t.fake) {
+    throw new Error("the conformance suite needs the C double's counters, not a real Triton");
+  }
+  const truth = openGroundTruth(t);
+  let closed = false;
+  return {
+    options: { tritonServerDirectory: t.dir, modelRepository: t.repo },
+    groundTruth: (model) => {
+      if (model !== "simple") throw new RangeError(`the C double serves only simple: ${model}`);
+      return truth.read();
+    },
+    close: () => {
+      if (!closed) truth.close();
+      closed = true;
+      return Promise.resolve();
+    },
+  };
+}
+
+/** Triton's in-process C API on its C test double, which serves `simple` only. */
+export function capiFixture(factory: BackendFactory): ConformanceFixture {
+  return {
+    factory,
+    capabilities: {
+      ...NONE,
+      serverStats: true,
+      outputCapture: true,
+      batching: true,
+      datatypes: ["INT32"],
+      network: false,
+    },
+    start: capiPeer,
+    model: SIMPLE_MODEL,
+    requests: {
+      happy: simpleExample(1),
+      batch: simpleExample(4),
+      datatypes: { INT32: simpleExample(1) },
+      failing: [SHORT_SIMPLE],
+    },
+    unknownModel: /^failed to get model metadata: Not found - .*'no_such_model'/,
+    unavailable: skipReason,
+  };
+}
+
+/**
+ * A plugin that sends `simple`'s tensors to the reference server: the contract's least, unless
+ * the caller knows more (the example plugin also batches and sends FP32 and BYTES).
+ */
+export function pluginFixture(
+  factory: BackendFactory,
+  protocol: Protocol,
+  known: Partial<Capabilities> & { notes?: string[] } = {},
+): ConformanceFixture {
+  const { notes, ...capabilities } = known;
+  const caps: Capabilities = { ...NONE, datatypes: ["INT32"], ...capabilities };
+  const datatypes = modelExamples();
+  return {
+    factory,
+    options: { protocol },
+    capabilities: caps,
+    start: kservePeer(protocol),
+    model: { ...SIMPLE_MODEL, notes },
+    requests: {
+      happy: simpleExample(1),
+      batch: simpleExample(4),
+      datatypes: Object.fromEntries(caps.datatypes.map((dt) => [dt, datatypes[dt]])),
+      failing: [SHORT_SIMPLE],
+    },
+  };
+}
