@@ -113,8 +113,8 @@ export interface ConformanceRequests {
   failing: { why: string; spec: RequestSpec }[];
   /** A request with batch size > 1 (capability `batching`). */
   batch?: Example;
-  /** One request per declared datatype (capability `datatypes`). */
-  datatypes?: Partial<Record<DataType, Example>>;
+  /** Requests carrying each declared datatype (capability `datatypes`). */
+  datatypes?: Partial<Record<DataType, readonly Example[]>>;
   /** Requests of a model that answers many times (capability `manyResponses`). */
   manyResponses?: ManyResponses;
   /** One step of a sequence adding `value` to its accumulator (capability `sequences`). */

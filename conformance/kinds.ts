@@ -16,9 +16,9 @@ import {
   skipReason,
 } from "../backends/triton_c_api/testing/fake_lib.ts";
 import { encodeStringElements } from "../wire/kserve/bytes_tensor.ts";
-import type { Capabilities, ConformanceFixture, Example, Peer } from "./fixture.ts";
+import type { Capabilities, ConformanceFixture, Example, Peer, PeerOptions } from "./fixture.ts";
 import {
-  echoExamples,
+  allExamples,
   modelExamples,
   referencePeer,
   REPEAT,
@@ -73,7 +73,7 @@ export function tritonFixture(
     requests: {
       happy: simpleExample(1),
       batch: simpleExample(4),
-      datatypes: echoExamples(),
+      datatypes: allExamples(),
       failing: streaming ? [SHORT_SIMPLE] : [SHORT_SIMPLE, UNARY_REPEAT],
       manyResponses: REPEAT,
       sequence: SIMPLE_SEQUENCE,
@@ -166,12 +166,21 @@ export function torchserveFixture(factory: BackendFactory): ConformanceFixture {
   };
 }
 
-/** The C double's own counters, read through its extra symbol for as long as the case runs. */
-async function capiPeer(): Promise<Peer> {
+const COMPUTE_ENV = "FAKE_TRITON_COMPUTE_US";
+
+/**
+ * The C double's own counters, read through its extra symbol for as long as the case runs. The
+ * double reads its compute time from the environment when the backend starts it, so `holdMs`
+ * makes every inference take that long (it has no notion of time since start).
+ */
+async function capiPeer(o: PeerOptions): Promise<Peer> {
+  if (o.bare) throw new Error("the C double has no bare mode");
   const t: CapiTarget = await capiTarget();
   if (!t.fake) {
     throw new Error("the conformance suite needs the C double's counters, not a real Triton");
   }
+  const computeUs = Deno.env.get(COMPUTE_ENV);
+  if (o.holdMs) Deno.env.set(COMPUTE_ENV, String(o.holdMs * 1000));
   const truth = openGroundTruth(t);
   let closed = false;
   return {
@@ -181,8 +190,11 @@ async function capiPeer(): Promise<Peer> {
       return truth.read();
     },
     close: () => {
-      if (!closed) truth.close();
+      if (closed) return Promise.resolve();
       closed = true;
+      truth.close();
+      if (computeUs === undefined) Deno.env.delete(COMPUTE_ENV);
+      else Deno.env.set(COMPUTE_ENV, computeUs);
       return Promise.resolve();
     },
   };
@@ -205,7 +217,7 @@ export function capiFixture(factory: BackendFactory): ConformanceFixture {
     requests: {
       happy: simpleExample(1),
       batch: simpleExample(4),
-      datatypes: { INT32: simpleExample(1) },
+      datatypes: { INT32: [simpleExample(1)] },
       failing: [SHORT_SIMPLE],
     },
     unknownModel: /^failed to get model metadata: Not found - .*'no_such_model'/,
@@ -234,7 +246,10 @@ export function pluginFixture(
     requests: {
       happy: simpleExample(1),
       batch: simpleExample(4),
-      datatypes: Object.fromEntries(caps.datatypes.map((dt) => [dt, datatypes[dt]])),
+      // Flat JSON lists carry no shape: a variable-dimension batch would arrive as one item.
+      datatypes: Object.fromEntries(
+        caps.datatypes.map((dt) => [dt, datatypes[dt]?.filter((ex) => ex.inferences === 1)]),
+      ),
       failing: [SHORT_SIMPLE],
     },
   };

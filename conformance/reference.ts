@@ -95,13 +95,13 @@ export const SHORT_SIMPLE = {
   ),
 };
 
-/** `identity_fp32` with a variable dimension: the values come back unchanged. */
-export function identityFp32Example(): Example {
-  const shape = [1, 5];
-  const t = tensor("INPUT0", "FP32", shape, [0.5, 1, -2, 3.25, 1e10]);
+/** `identity_fp32`, whose one dimension is variable: the values come back unchanged. */
+export function identityFp32Example(batch: number, n: number): Example {
+  const shape = [batch, n];
+  const t = tensor("INPUT0", "FP32", shape, range(batch * n, (i) => (i - 2) * 0.75e3));
   return {
-    spec: spec("identity_fp32", [t], 1, ["OUTPUT0"]),
-    inferences: 1,
+    spec: spec("identity_fp32", [t], batch, ["OUTPUT0"]),
+    inferences: batch,
     outputs: { OUTPUT0: { datatype: "FP32", shape, bytes: t.bytes } },
   };
 }
@@ -160,15 +160,23 @@ export function echoExample(dt: DataType): Example {
   };
 }
 
-export const echoExamples = (): Partial<Record<DataType, Example>> =>
-  Object.fromEntries(DATATYPES.map((dt) => [dt, echoExample(dt)]));
+/** Requests per datatype, for the datatype cases. */
+export type DatatypeExamples = Partial<Record<DataType, readonly Example[]>>;
 
 /** The three datatypes every tensor front end of the reference server takes, by model. */
-export const modelExamples = (): Partial<Record<DataType, Example>> => ({
-  INT32: simpleExample(1),
-  FP32: identityFp32Example(),
-  BYTES: simpleStringExample(),
+export const modelExamples = (): DatatypeExamples => ({
+  INT32: [simpleExample(1)],
+  FP32: [identityFp32Example(1, 5), identityFp32Example(2, 3)],
+  BYTES: [simpleStringExample()],
 });
+
+/** Every datatype through `echo_all`, and the models' own computations where they have one. */
+export function allExamples(): DatatypeExamples {
+  const models = modelExamples();
+  return Object.fromEntries(
+    DATATYPES.map((dt) => [dt, [echoExample(dt), ...(models[dt] ?? [])]]),
+  );
+}
 
 /** `repeat_int32`, decoupled: one response per value, DELAY ms before each. */
 export const REPEAT: ManyResponses = {
