@@ -71,7 +71,7 @@ function delta(after: ModelStats, before: ModelStats, key: keyof ModelStats): nu
   return after[key] - before[key];
 }
 
-const FIXED_CASES: readonly ConformanceCase[] = [
+const CASES: readonly ConformanceCase[] = [
   {
     title: "describe reports the model",
     skip: always,
@@ -114,7 +114,7 @@ const FIXED_CASES: readonly ConformanceCase[] = [
   },
   {
     title: "batch > 1 is one execution of batch-size inferences",
-    skip: (f) => f.capabilities.batching ? "" : lacks("batching"),
+    skip: needs("batching"),
     run: async (ctx) => {
       const batch = ctx.fixture.requests.batch;
       assert.ok(batch, "the fixture declares batching but gives no batch request");
@@ -270,7 +270,7 @@ const FIXED_CASES: readonly ConformanceCase[] = [
       const ch = await backend.connect();
       const late = await sendOnce(ch, backend, happy.spec);
       assert.equal(late.outcome, "timeout", late.error);
-      assert.equal(late.error, "no response within 200 ms");
+      assert.ok(late.error.length > 0, "the timeout is explained");
       assert.ok(performance.now() - started < HOLD_MS, "timed out before the peer answered");
       await sleep(HOLD_MS - (performance.now() - started) + 50);
       assertExample(ctx, await sendOnce(ch, backend, happy.spec), happy);
@@ -471,7 +471,7 @@ function datatypeCases(f: ConformanceFixture): ConformanceCase[] {
 
 /** Every case for this fixture, in the order they run. */
 export function casesFor(f: ConformanceFixture): ConformanceCase[] {
-  const cases = [...FIXED_CASES.slice(0, 4), ...datatypeCases(f), ...FIXED_CASES.slice(4)];
+  const cases = [...CASES, ...datatypeCases(f)];
   const unavailable = f.unavailable ?? "";
   return unavailable === "" ? cases : cases.map((c) => ({ ...c, skip: () => unavailable }));
 }

@@ -31,7 +31,8 @@ import {
 
 export type Protocol = "http" | "grpc";
 
-const NONE: Capabilities = {
+/** A network backend that offers the core contract and nothing more. */
+const CONTRACT_ONLY: Capabilities = {
   serverStats: false,
   outputCapture: false,
   sequences: false,
@@ -93,7 +94,7 @@ export function tfservingFixture(factory: BackendFactory, protocol: Protocol): C
     factory,
     options: { protocol },
     capabilities: {
-      ...NONE,
+      ...CONTRACT_ONLY,
       outputCapture: true,
       batching: true,
       datatypes: ["INT32", "FP32", "BYTES"],
@@ -110,7 +111,8 @@ export function tfservingFixture(factory: BackendFactory, protocol: Protocol): C
       datatypes: modelExamples(),
       failing: [SHORT_SIMPLE],
     },
-    unknownModel: /no_such_model/,
+    unknownModel:
+      /^failed to get model metadata: (HTTP 404, )?Servable not found for request: Latest\(no_such_model\)$/,
   };
 }
 
@@ -146,7 +148,7 @@ export function torchserveFixture(factory: BackendFactory): ConformanceFixture {
   return {
     factory,
     options: { protocol: "http" },
-    capabilities: { ...NONE, requestTimeout: true },
+    capabilities: { ...CONTRACT_ONLY, requestTimeout: true },
     start: kservePeer("http"),
     model: {
       name: "simple",
@@ -205,7 +207,7 @@ export function capiFixture(factory: BackendFactory): ConformanceFixture {
   return {
     factory,
     capabilities: {
-      ...NONE,
+      ...CONTRACT_ONLY,
       serverStats: true,
       outputCapture: true,
       batching: true,
@@ -235,7 +237,7 @@ export function pluginFixture(
   known: Partial<Capabilities> & { notes?: string[] } = {},
 ): ConformanceFixture {
   const { notes, ...capabilities } = known;
-  const caps: Capabilities = { ...NONE, datatypes: ["INT32"], ...capabilities };
+  const caps: Capabilities = { ...CONTRACT_ONLY, datatypes: ["INT32"], ...capabilities };
   const datatypes = modelExamples();
   return {
     factory,
