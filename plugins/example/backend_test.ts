@@ -72,6 +72,8 @@ export default { ...f, create(o) {
     assert.match(out.at(-1)!, /^\d check\(s\) failed$/);
   });
   assert.equal(await conformance([], () => {}), 2, "usage error");
+  assert.equal(await conformance(["torchserve", "-i", "grpc"], () => {}), 2, "HTTP only");
+  assert.equal(await conformance(["tfserving", "--streaming"], () => {}), 2, "no streams");
   assert.equal(await conformance(["plugin:./nope.ts"], () => {}), 2, "load error");
 });
 
