@@ -1,15 +1,14 @@
 /**
  * The example plugin loaded BY PATH through `plugin:` (the way users load it), run through the
- * contract conformance suite, the conformance script, and one end-to-end CLI run.
+ * conformance suite, the conformance script, and one end-to-end CLI run.
  */
 import assert from "node:assert/strict";
-import { contractSuite } from "../../conformance/contract.ts";
+import { conformanceSuite } from "../../conformance/mod.ts";
+import { pluginFixture } from "../../conformance/kinds.ts";
 import torchserve from "../../backends/torchserve/descriptor.ts";
 import { BUILT_IN_BACKENDS } from "../../backends/mod.ts";
 import { loadBackend } from "../../core/registry.ts";
-import { backendOptions } from "../../core/testing/backend_options.ts";
 import { conformance } from "../../scripts/conformance.ts";
-import { startServer } from "../../server/mod.ts";
 import { numberAfter, runCli, withServer } from "../../tests/cli_harness.ts";
 
 const HERE = new URL(".", import.meta.url).pathname;
@@ -18,10 +17,16 @@ const PLUGIN = "plugin:plugins/example/backend.ts";
 
 const descriptor = await loadBackend(PLUGIN, BUILT_IN_BACKENDS, ROOT);
 
-contractSuite("example plugin", {
-  startServer: () => startServer({}),
-  make: (url) => descriptor.create(backendOptions({ url })),
-});
+// It batches (the reference handler splits a flat list into 16-element items) and sends INT32,
+// FP32 and BYTES as JSON; it declares no timeout and no output capture, and has no statistics.
+await conformanceSuite(
+  "example plugin",
+  pluginFixture(descriptor, "http", {
+    batching: true,
+    datatypes: ["INT32", "FP32", "BYTES"],
+    notes: ["example plugin: JSON over fetch; no server statistics"],
+  }),
+);
 
 async function withModule(source: string, fn: (path: string) => Promise<void>) {
   const path = await Deno.makeTempFile({ prefix: "pa_plugin_", suffix: ".ts" });
@@ -50,7 +55,10 @@ Deno.test("example plugin: end to end from the CLI, counted by the server", asyn
 Deno.test("conformance script: passes the example, fails a broken copy with exit 1", async () => {
   const lines: string[] = [];
   assert.equal(await conformance([`plugin:${HERE}backend.ts`], (l) => lines.push(l)), 0);
-  assert.equal(lines.filter((l) => l.startsWith("  pass  ")).length, 7, lines.join("\n"));
+  // The script knows nothing of the example beyond the contract: INT32 only, no batching.
+  assert.equal(lines.filter((l) => l.startsWith("  pass  ")).length, 10, lines.join("\n"));
+  assert.equal(lines.filter((l) => l.startsWith("  skip  ")).length, 9, lines.join("\n"));
+  assert.equal(lines.at(-1), "all 10 checks passed");
   // The same plugin, but every request carries only half of INPUT0's elements.
   const broken = `import f from "${new URL("backend.ts", import.meta.url).href}";
 export default { ...f, async create(o) {
@@ -61,10 +69,12 @@ export default { ...f, async create(o) {
   await withModule(broken, async (path) => {
     const out: string[] = [];
     assert.equal(await conformance([`plugin:${path}`], (l) => out.push(l)), 1);
-    assert.ok(out.some((l) => l.startsWith("  FAIL  a prepared request is sent many times")));
+    assert.ok(out.some((l) => l.startsWith("  FAIL  a request prepared once is sent many times")));
     assert.match(out.at(-1)!, /^\d check\(s\) failed$/);
   });
   assert.equal(await conformance([], () => {}), 2, "usage error");
+  assert.equal(await conformance(["torchserve", "-i", "grpc"], () => {}), 2, "HTTP only");
+  assert.equal(await conformance(["tfserving", "--streaming"], () => {}), 2, "no streams");
   assert.equal(await conformance(["plugin:./nope.ts"], () => {}), 2, "load error");
 });
 
