@@ -144,6 +144,7 @@ function measurerFor(
   cpuUs: () => number,
   stats: (() => Promise<ModelStats | undefined>) | undefined,
   sinks: RunSinks,
+  tokens: boolean,
 ): LevelMeasurer {
   return new LevelMeasurer({
     mode: config.loadMode === "concurrency" ? "concurrency" : "request_rate",
@@ -161,6 +162,7 @@ function measurerFor(
     latencyFrom: config.latencyFrom,
     maxErrorRate: config.maxErrorRate,
     stopRule: config.stopRule,
+    tokens,
   }, {
     clock: deps.clock,
     cpuUs,
@@ -214,6 +216,7 @@ export async function run(given: RunConfig, deps: RunDeps): Promise<ExitCode> {
       () => deps.cpuUs() - spinNs() / 1000,
       serverStats ? () => statsSource!.serverStats(config.model, version) : undefined,
       sinks,
+      backend.capabilities?.units === "tokens",
     );
     const validator = data.validation
       ? new OutputValidator(measurer, config.validationMode, () => failed.abort())
