@@ -2,7 +2,7 @@
  * Token metrics of a window, for backends whose responses carry tokens (capability
  * `units: "tokens"`). Each successful request is folded in when it completes, into HDR
  * histograms, so memory stays flat however long the run. The definitions are GenAI-Perf's and
- * are stated in --help and docs/perf_analyzer.md §7; this tool's additions (inter-chunk latency,
+ * are stated in --help and docs/perf_analyzer.md §7.1; this tool's additions (inter-chunk latency,
  * tokens per event) are kept apart from them in every report.
  */
 import { LatencyHistogram } from "./histogram.ts";

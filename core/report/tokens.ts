@@ -3,7 +3,7 @@
  * after perf_analyzer's block of the level) and its profile_export_genai_perf.csv layout
  * (written next to -f's CSV). Rows, names and units are GenAI-Perf's; this tool's two extra
  * rows (Inter Chunk Latency, Tokens Per Event) sit below a rule in the table and after
- * GenAI-Perf's rows in the CSV. See docs/perf_analyzer.md §7.
+ * GenAI-Perf's rows in the CSV. See docs/perf_analyzer.md §7.1.
  */
 import type { LevelResult } from "../measure/results.ts";
 import type { TokenStat, TokenStats } from "../measure/tokens.ts";

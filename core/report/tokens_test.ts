@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { formatGrouped, formatTokenCsv, formatTokenTable, tokenCsvPath } from "./tokens.ts";
 import { formatLevelResult } from "./console.ts";
 import { formatCsv } from "./csv.ts";
-import { levelSummary } from "./json.ts";
+import { buildRunSummary, levelSummary } from "./json.ts";
+import { formatHtmlReport } from "./html.ts";
 import { context, plainLevels } from "./testing/testdata.ts";
 import type { LevelResult } from "../measure/results.ts";
 import type { TokenStat, TokenStats } from "../measure/tokens.ts";
@@ -199,4 +200,24 @@ Deno.test("JSON: the level carries the token metrics under GenAI-Perf's keys", (
     "untokenized_count",
   ]);
   assert.equal("tokens" in levelSummary(plainLevels()[0], false), false);
+});
+
+Deno.test("HTML: a token-metrics table per level with tokens, none without", () => {
+  const ctx = context({});
+  const html = formatHtmlReport(buildRunSummary([tokenLevel(2)], ctx, new Date(0)));
+  assert.ok(html.includes("<h2>Token metrics</h2>\n<h3>Concurrency 2</h3>"));
+  assert.ok(html.includes(
+    '<tr><td class="text">time_to_first_token</td><td class="text">ms</td><td>12.345</td>' +
+      "<td>10</td><td>15.5</td><td>15.5</td><td>15</td><td>13</td></tr>",
+  ));
+  assert.ok(html.includes(
+    '<tr><td class="text">input_sequence_length</td><td class="text">tokens</td>' +
+      "<td>N/A</td>".repeat(6) + "</tr>",
+  ));
+  assert.ok(html.includes(
+    '<tr><td class="text">request_throughput</td><td class="text">per sec</td>' +
+      "<td>12.345</td></tr>",
+  ));
+  const plain = formatHtmlReport(buildRunSummary(plainLevels(), ctx, new Date(0)));
+  assert.equal(plain.includes("Token metrics"), false);
 });
