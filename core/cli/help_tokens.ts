@@ -23,7 +23,7 @@ export const TOKEN_METRICS_HELP: readonly Omit<HelpEntry, "id">[] = [
     flags: "Inter Token Latency",
     def: "",
     text: "(request latency − time to first token) / (output tokens − 1), per request with " +
-      "2 output tokens or more (vLLM calls it TPOT).",
+      "2 output tokens or more in 2 events or more (vLLM calls it TPOT).",
   },
   {
     flags: "Output Token Throughput Per User",

@@ -74,7 +74,7 @@ export class TokenMetrics {
   readonly ttst = new LatencyHistogram();
   /** Request latency to the last token-bearing event, ns. */
   readonly latency = new LatencyHistogram();
-  /** (latency − TTFT) / (OSL − 1), ns; requests with OSL ≥ 2 only. */
+  /** (latency − TTFT) / (OSL − 1), ns; requests with OSL ≥ 2 in two events or more only. */
   readonly itl = new LatencyHistogram();
   /** 1 / ITL in tokens/s, scaled by {@link FRACTION_SCALE}. */
   readonly perUser = new LatencyHistogram();
@@ -116,7 +116,8 @@ export class TokenMetrics {
     this.ttft.record(ttft);
     this.latency.record(latency);
     if (rec.tokenEvents >= 2) this.ttst.record(rec.secondTokenNs - rec.firstTokenNs);
-    if (osl >= 2) {
+    // One event holding every token (a non-streamed reply) says nothing about the gaps.
+    if (osl >= 2 && rec.tokenEvents >= 2) {
       const itl = (latency - ttft) / (osl - 1);
       this.itl.record(itl);
       if (itl > 0) this.perUser.record((1e9 / itl) * FRACTION_SCALE);

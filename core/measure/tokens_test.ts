@@ -123,6 +123,14 @@ Deno.test("one output token: no inter-token latency, no per-user rate, no second
   assertStat(tokens.outputSequenceLength, { count: 1, avg: 1, min: 1, max: 1 });
 });
 
+Deno.test("all tokens in one event (a non-streamed reply): no inter-token latency", () => {
+  const { tokens } = fold([{ events: [[40, 5]] }]);
+  assertStat(tokens.outputSequenceLength, { count: 1, avg: 5, min: 5, max: 5 });
+  assertStat(tokens.timeToFirstToken, { count: 1, avg: 40, min: 40, max: 40 });
+  assert.equal(tokens.interTokenLatency.count, 0);
+  assert.equal(tokens.outputTokenThroughputPerUser.count, 0);
+});
+
 Deno.test("a failed request feeds no token metric but is counted as a failure", () => {
   const { tokens, client } = fold([{ events: [[10, 1], [30, 1]] }], "intended", 2);
   assert.equal(client.errorCount, 2);
