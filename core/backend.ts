@@ -175,6 +175,12 @@ export interface BackendCapabilities {
    * worded to follow "is not supported ".
    */
   sequenceValidationRefusal?: string;
+  /**
+   * "tokens" when the units a channel passes to `record.addResponse(ns, units)` are output
+   * tokens (an LLM stream): the run then also reports the token metrics (time to first token,
+   * inter-token latency, ...). Absent = "responses": one unit per response, no token metrics.
+   */
+  units?: "responses" | "tokens";
 }
 
 /** A backend whose prepare() returns `P`, which its channels send. */

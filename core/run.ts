@@ -136,6 +136,7 @@ function measurerFor(
   cpuUs: () => number,
   stats: (() => Promise<ModelStats | undefined>) | undefined,
   sinks: RunSinks,
+  tokens: boolean,
 ): LevelMeasurer {
   return new LevelMeasurer({
     mode: config.loadMode === "concurrency" ? "concurrency" : "request_rate",
@@ -153,6 +154,7 @@ function measurerFor(
     latencyFrom: config.latencyFrom,
     maxErrorRate: config.maxErrorRate,
     stopRule: config.stopRule,
+    tokens,
   }, {
     clock: deps.clock,
     cpuUs,
@@ -205,6 +207,7 @@ export async function run(given: RunConfig, deps: RunDeps): Promise<ExitCode> {
       () => deps.cpuUs() - spinNs() / 1000,
       serverStats ? () => statsSource!.serverStats(config.model, version) : undefined,
       sinks,
+      backend.capabilities?.units === "tokens",
     );
     const validator = data.validation
       ? new OutputValidator(measurer, config.validationMode, () => failed.abort())

@@ -7,6 +7,7 @@ import { UNSUPPORTED_LONG_NAMES } from "./spec.ts";
 import { HELP, type HelpEntry } from "./help_table.ts";
 import type { BackendDescriptor, BackendFlag, ServiceKindHelp } from "../backend.ts";
 import { type LoadedPlugin, PLUGIN_PREFIX } from "../registry.ts";
+import { TOKEN_METRICS_HELP, TOKEN_METRICS_TITLE } from "./help_tokens.ts";
 
 const WIDTH = 100;
 const FLAG_COLUMN = 40;
@@ -116,6 +117,7 @@ export function usageText(backends: readonly BackendDescriptor[], plugin?: Loade
     out.push("", `${group}:`, ...entries.map(formatEntry));
   }
   out.push(...serviceKindSections(backends, plugin));
+  out.push("", wrap(TOKEN_METRICS_TITLE, 0), ...TOKEN_METRICS_HELP.map(formatEntry));
   out.push("", "Differences from perf_analyzer:");
   out.push(...DIFFERENCES.map((d) => `  - ${wrap(d, 4)}`));
   const names = UNSUPPORTED_LONG_NAMES.map((n) => `--${n}`).join(" ");

@@ -222,7 +222,13 @@ export const HELP: Readonly<Record<HelpGroup, readonly HelpEntry[]>> = {
     ...TLS_HELP,
   ],
   "Output": [
-    { id: "csv-file", flags: "-f <file>", def: "none", text: "Write the CSV report to this file." },
+    {
+      id: "csv-file",
+      flags: "-f <file>",
+      def: "none",
+      text: "Write the CSV report to this file." +
+        ' With token metrics, also "<file stem>_genai_perf.csv" next to it.',
+    },
     { id: "verbose-csv", flags: "--verbose-csv", def: "off", text: "Extra columns in the CSV." },
     ...OUTPUT_HELP,
     ...REPORT_HELP,

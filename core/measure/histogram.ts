@@ -21,6 +21,8 @@ export class LatencyHistogram {
   #count = 0;
   #mean = 0;
   #m2 = 0;
+  #min = Infinity;
+  #max = -Infinity;
 
   get count(): number {
     return this.#count;
@@ -36,7 +38,19 @@ export class LatencyHistogram {
     return this.#count < 2 ? NaN : Math.sqrt(this.#m2 / (this.#count - 1));
   }
 
+  /** Exact smallest value recorded (as given, before clamping); 0 when empty. */
+  get min(): number {
+    return this.#count === 0 ? 0 : this.#min;
+  }
+
+  /** Exact largest value recorded (as given, before clamping); 0 when empty. */
+  get max(): number {
+    return this.#count === 0 ? 0 : this.#max;
+  }
+
   record(ns: number): void {
+    if (ns < this.#min) this.#min = ns;
+    if (ns > this.#max) this.#max = ns;
     const v = ns < 0 ? 0 : ns > MAX_TRACKABLE_NS ? MAX_TRACKABLE_NS : Math.round(ns);
     this.#h.recordValue(v);
     this.#count++;
@@ -71,6 +85,8 @@ export class LatencyHistogram {
     this.#m2 += other.#m2 + (delta * delta * this.#count * other.#count) / n;
     this.#mean += (delta * other.#count) / n;
     this.#count = n;
+    if (other.#min < this.#min) this.#min = other.#min;
+    if (other.#max > this.#max) this.#max = other.#max;
   }
 
   reset(): void {
@@ -78,6 +94,8 @@ export class LatencyHistogram {
     this.#count = 0;
     this.#mean = 0;
     this.#m2 = 0;
+    this.#min = Infinity;
+    this.#max = -Infinity;
   }
 
   /** Frees the WebAssembly memory; the histogram must not be used afterwards. */

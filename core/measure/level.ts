@@ -48,6 +48,11 @@ export interface MeasureSettings {
    * threshold of its estimate.
    */
   stopRule?: "windows" | "confidence";
+  /**
+   * The backend's responses carry tokens (capability `units: "tokens"`): windows also fold
+   * the token metrics, and the level's client stats carry them.
+   */
+  tokens?: boolean;
 }
 
 export interface MeasureDeps {
@@ -114,9 +119,10 @@ export class LevelMeasurer implements DispatchSink {
 
   constructor(private readonly settings: MeasureSettings, private readonly deps: MeasureDeps) {
     const origin = settings.latencyFrom ?? "intended";
-    this.#ring = Array.from({ length: RING }, () => new Window(origin));
-    this.#merged = new Window(origin);
-    this.#all = new Window(origin);
+    const tokens = settings.tokens ?? false;
+    this.#ring = Array.from({ length: RING }, () => new Window(origin, tokens));
+    this.#merged = new Window(origin, tokens);
+    this.#all = new Window(origin, tokens);
   }
 
   get #byConfidence(): boolean {

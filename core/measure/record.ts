@@ -67,6 +67,32 @@ export class RequestRecord {
    */
   units = 0;
   /**
+   * Units of each response, entries [0, responseCount), parallel to responseNs and grown with
+   * it: 0 marks a response that carried no token (a role-only first chunk, a usage-only chunk,
+   * the end-of-stream marker). The inter-chunk gaps and tokens per event are read from it when
+   * the record is folded.
+   */
+  responseUnits = new Uint32Array(INITIAL_RESPONSE_CAPACITY);
+  /** Responses that carried at least one unit (token-bearing events). */
+  tokenEvents = 0;
+  /** Arrival of the first, second and last token-bearing response; 0 until there is one. */
+  firstTokenNs = 0;
+  secondTokenNs = 0;
+  lastTokenNs = 0;
+  /**
+   * The output length the server reported for the whole request (an OpenAI stream's final
+   * `usage.completion_tokens`); -1 when it reported none, and then the summed units are the
+   * output length. See {@link outputUnits}.
+   */
+  reportedOutputUnits = -1;
+  /** Input length (tokens of the prompt), set by the channel or the request source; -1 = unknown. */
+  inputUnits = -1;
+  /**
+   * The unit counts are tokens (the server's usage or a tokenizer's count), not one per event
+   * because nothing said how many tokens an event held. Reports count requests without it.
+   */
+  unitsAreTokens = false;
+  /**
    * Smallest and largest gap between consecutive responses (0 with fewer than two), folded as
    * they arrive. The gaps' sum is gapSumNs and their count responseCount − 1, so a per-request
    * inter-token latency needs nothing stored; a per-gap ITL histogram reads the differences of
@@ -109,6 +135,13 @@ export class RequestRecord {
     this.endNs = 0;
     this.responseCount = 0;
     this.units = 0;
+    this.tokenEvents = 0;
+    this.firstTokenNs = 0;
+    this.secondTokenNs = 0;
+    this.lastTokenNs = 0;
+    this.reportedOutputUnits = -1;
+    this.inputUnits = -1;
+    this.unitsAreTokens = false;
     this.minGapNs = 0;
     this.maxGapNs = 0;
     this.outcome = "ok";
@@ -125,13 +158,14 @@ export class RequestRecord {
   }
 
   /**
-   * Notes one response at `ns` carrying `units` units (tokens; 1 when a response is the unit).
-   * The first also sets firstByteNs if the transport did not. Allocates only when this request
-   * has more responses than the slot's buffer has ever held.
+   * Notes one response at `ns` carrying `units` units (tokens; 1 when a response is the unit,
+   * 0 when it carried none). The first also sets firstByteNs if the transport did not.
+   * Allocates only when this request has more responses than the slot's buffer has ever held.
    */
   addResponse(ns: number, units = 1): void {
     const n = this.responseCount;
-    const times = n < this.responseNs.length ? this.responseNs : this.#grow();
+    if (n === this.responseNs.length) this.#grow();
+    const times = this.responseNs;
     if (n > 1) {
       const gap = ns - times[n - 1];
       // min ≤ max, so a new minimum cannot also be a new maximum.
@@ -142,8 +176,20 @@ export class RequestRecord {
     }
     if (this.firstByteNs === 0) this.firstByteNs = ns;
     times[n] = ns;
+    this.responseUnits[n] = units;
     this.responseCount = n + 1;
     this.units += units;
+    if (units > 0) {
+      const events = this.tokenEvents++;
+      if (events === 0) this.firstTokenNs = ns;
+      else if (events === 1) this.secondTokenNs = ns;
+      this.lastTokenNs = ns;
+    }
+  }
+
+  /** Output length (OSL): what the server reported for the request, else the summed units. */
+  get outputUnits(): number {
+    return this.reportedOutputUnits >= 0 ? this.reportedOutputUnits : this.units;
   }
 
   /**
@@ -171,10 +217,12 @@ export class RequestRecord {
   }
 
   /** Out of line: the common one-response request never runs it. */
-  #grow(): Float64Array {
-    const bigger = new Float64Array(this.responseNs.length * 2);
-    bigger.set(this.responseNs);
-    this.responseNs = bigger;
-    return bigger;
+  #grow(): void {
+    const times = new Float64Array(this.responseNs.length * 2);
+    times.set(this.responseNs);
+    this.responseNs = times;
+    const units = new Uint32Array(times.length);
+    units.set(this.responseUnits);
+    this.responseUnits = units;
   }
 }

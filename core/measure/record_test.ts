@@ -91,3 +91,32 @@ Deno.test("record: the buffer doubles exactly at capacity, keeping earlier times
   for (let i = 0; i <= initial; i++) assert.equal(rec.responseNs[i], (i + 1) * 100);
   assert.deepEqual([rec.minGapNs, rec.maxGapNs], [100, 100]);
 });
+
+Deno.test("record: token-bearing events are told apart from events that carry no token", () => {
+  const rec = new RequestRecord();
+  rec.reset(0);
+  // Role-only chunk, three content chunks (2, 1, 3 tokens), usage-only chunk, [DONE]; enough
+  // events to grow the buffer once, which must keep the units with the times.
+  const events: [number, number][] = [[10, 0], [20, 2], [25, 1], [40, 3], [41, 0], [42, 0]];
+  for (let i = 0; i < 3; i++) rec.addResponse(1 + i, 0);
+  for (const [ns, units] of events) rec.addResponse(ns, units);
+  assert.equal(rec.responseCount, 9);
+  assert.equal(rec.responseNs.length, 16);
+  assert.deepEqual([...rec.responseUnits.subarray(0, 9)], [0, 0, 0, 0, 2, 1, 3, 0, 0]);
+  assert.equal(rec.tokenEvents, 3);
+  assert.deepEqual([rec.firstTokenNs, rec.secondTokenNs, rec.lastTokenNs], [20, 25, 40]);
+  assert.equal(rec.units, 6);
+  assert.equal(rec.outputUnits, 6, "no usage count: the summed units");
+  rec.reportedOutputUnits = 7;
+  assert.equal(rec.outputUnits, 7, "the server's count wins");
+  assert.equal(rec.firstResponseNs, 1, "the first response is still the role chunk");
+  rec.inputUnits = 12;
+  rec.unitsAreTokens = true;
+  rec.reset(100);
+  assert.deepEqual(
+    [rec.tokenEvents, rec.firstTokenNs, rec.secondTokenNs, rec.lastTokenNs],
+    [0, 0, 0, 0],
+  );
+  assert.deepEqual([rec.reportedOutputUnits, rec.inputUnits, rec.unitsAreTokens], [-1, -1, false]);
+  assert.equal(rec.outputUnits, 0);
+});

@@ -5,6 +5,7 @@
 import type { ModelStats } from "../backend.ts";
 import type { Interval } from "./confidence.ts";
 import type { GpuMetrics } from "../metrics/gpu_metrics.ts";
+import type { TokenStats } from "./tokens.ts";
 
 /** Client-side numbers for one window or for the merged (reported) windows of a level. */
 export interface ClientStats {
@@ -44,6 +45,8 @@ export interface ClientStats {
   openLoop?: OpenLoopStats;
   /** 99 % interval of the stabilizing latency (--stop-rule confidence). */
   interval?: Interval;
+  /** Token metrics, present only when the backend's responses are tokens. */
+  tokens?: TokenStats;
 }
 
 /** Schedule keeping, from each request's intended and actual send times. */

@@ -6,6 +6,7 @@
 import { LatencyHistogram } from "./histogram.ts";
 import type { RequestRecord } from "./record.ts";
 import type { ClientStats, OpenLoopStats, PassSummary } from "./results.ts";
+import { TokenMetrics } from "./tokens.ts";
 
 /** Distinct error texts kept per window; further texts are counted under one key. */
 const MAX_ERROR_KINDS = 16;
@@ -42,12 +43,18 @@ export class Window {
   /** Client CPU time (µs) spent during the window. */
   cpuUs = 0;
 
-  constructor(private readonly origin: LatencyOrigin = "intended") {}
+  /** Token metrics, kept only when the backend's responses carry tokens. */
+  readonly tokens: TokenMetrics | undefined;
+
+  constructor(private readonly origin: LatencyOrigin = "intended", tokens = false) {
+    this.tokens = tokens ? new TokenMetrics(origin) : undefined;
+  }
 
   begin(startNs: number): void {
     this.latency.reset();
     this.service.reset();
     this.lateness.reset();
+    this.tokens?.reset();
     this.delayedCount = 0;
     this.startNs = startNs;
     this.endNs = 0;
@@ -88,6 +95,7 @@ export class Window {
     this.sumRequestNs += rec.endNs - rec.sendStartNs;
     this.sumSendNs += rec.sendEndNs - rec.sendStartNs;
     this.sumRecvNs += rec.endNs - rec.firstByteNs;
+    this.tokens?.record(rec);
   }
 
   /** Adds another window's content (used to merge the last three windows of a level). */
@@ -95,6 +103,7 @@ export class Window {
     this.latency.add(other.latency);
     this.service.add(other.service);
     this.lateness.add(other.lateness);
+    if (other.tokens) this.tokens?.add(other.tokens);
     this.delayedCount += other.delayedCount;
     this.startNs = this.startNs === 0 ? other.startNs : Math.min(this.startNs, other.startNs);
     this.endNs = Math.max(this.endNs, other.endNs);
@@ -136,7 +145,7 @@ export class Window {
     const percentilesNs = new Map<number, number>();
     for (const p of [50, 90, 95, 99]) percentilesNs.set(p, this.latency.percentile(p));
     if (percentile > 0) percentilesNs.set(percentile, this.latency.percentile(percentile));
-    return {
+    const stats: ClientStats = {
       requestCount: n,
       responseCount: this.responseCount,
       errorCount: this.errorCount,
@@ -156,6 +165,8 @@ export class Window {
       overheadPct: this.durationNs > 0 ? (this.cpuUs * 1000 * 100) / this.durationNs : 0,
       openLoop: this.#openLoop(),
     };
+    if (this.tokens) stats.tokens = this.tokens.stats(n, this.durationNs);
+    return stats;
   }
 
   #openLoop(): OpenLoopStats {
@@ -178,5 +189,6 @@ export class Window {
     this.latency.destroy();
     this.service.destroy();
     this.lateness.destroy();
+    this.tokens?.destroy();
   }
 }

@@ -19,6 +19,7 @@ import type { Range } from "../cli/config.ts";
 import { intervalLines, openLoopHeadLines, openLoopTailLines } from "./extensions.ts";
 import { metricsLines } from "./metrics.ts";
 import { PLUGIN_PREFIX } from "../registry.ts";
+import { formatTokenTable } from "./tokens.ts";
 
 export type { RateSettings, ReportContext } from "./format.ts";
 
@@ -244,7 +245,10 @@ function serverLines(s: ModelStats, ctx: ReportContext): string[] {
   return lines;
 }
 
-/** Client block, Server block and the overhead warning of a reported level. */
+/**
+ * Client block, Server block and the overhead warning of a reported level, then the LLM
+ * metrics table when the backend's responses are tokens.
+ */
 export function formatLevelResult(level: LevelResult, ctx: ReportContext): string {
   const lines = clientLines(level, ctx);
   if (ctx.serverStats && level.server !== undefined) lines.push(...serverLines(level.server, ctx));
@@ -255,7 +259,7 @@ export function formatLevelResult(level: LevelResult, ctx: ReportContext): strin
         "The results may not be accurate.",
     );
   }
-  return lines.join("\n") + "\n";
+  return lines.join("\n") + "\n" + formatTokenTable(level);
 }
 
 /**

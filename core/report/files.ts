@@ -12,6 +12,7 @@ import type { ReportContext } from "./format.ts";
 import { formatHtmlReport } from "./html.ts";
 import { buildRunSummary, formatRunSummary } from "./json.ts";
 import type { LevelResult } from "../measure/results.ts";
+import { formatTokenCsv, tokenCsvPath } from "./tokens.ts";
 
 type Handler = (config: RunConfig, state: ParseState, value: string) => void;
 
@@ -35,7 +36,10 @@ export async function writeReportFiles(
   writeTextFile: (path: string, text: string) => Promise<void>,
   now: Date = new Date(),
 ): Promise<void> {
-  const { reportJsonFile, reportHtmlFile } = ctx.config;
+  const { csvFile, reportJsonFile, reportHtmlFile } = ctx.config;
+  // Like -f's CSV itself, written only when some level was reported.
+  const tokenCsv = csvFile === undefined ? "" : formatTokenCsv(levels);
+  if (tokenCsv !== "") await writeTextFile(tokenCsvPath(csvFile!), tokenCsv);
   if (reportJsonFile === undefined && reportHtmlFile === undefined) return;
   const summary = buildRunSummary(levels, ctx, now);
   if (reportJsonFile !== undefined) await writeTextFile(reportJsonFile, formatRunSummary(summary));

@@ -3,7 +3,7 @@
  * style is inline CSS: no script, font or image is fetched, so the file can be mailed, kept as
  * a CI artifact, or opened offline. The same summary always gives the same bytes.
  */
-import type { LevelSummary, RunSummary } from "./json.ts";
+import type { LevelSummary, RunSummary, TokenJson } from "./json.ts";
 import { barChart, type BarSeries, lineChart } from "./svg_chart.ts";
 import { escapeXml, numberText } from "./svg_frame.ts";
 
@@ -151,6 +151,37 @@ function levelsTable(levels: LevelSummary[]): string {
     `</tr>\n${rows.join("\n")}</table>`;
 }
 
+/** GenAI-Perf's statistics columns, as the console table shows them. */
+const TOKEN_COLUMNS = ["avg", "min", "max", "p99", "p90", "p75"];
+
+function isDistribution(v: unknown): v is TokenJson {
+  return typeof v === "object" && v !== null && "count" in v;
+}
+
+/** One table per level with token metrics: a row per metric, then the throughputs. */
+function tokenTables(levels: LevelSummary[]): string[] {
+  const withTokens = levels.filter((l) => l.tokens !== undefined);
+  if (withTokens.length === 0) return [];
+  const head = ["Metric", "Unit", ...TOKEN_COLUMNS].map((h) => `<th>${escapeXml(h)}</th>`);
+  const out = ["<h2>Token metrics</h2>"];
+  for (const l of withTokens) {
+    const rows: string[] = [];
+    for (const [name, v] of Object.entries(l.tokens!)) {
+      if (isDistribution(v)) {
+        const values = TOKEN_COLUMNS.map((c) => cell(v[c] ?? "N/A"));
+        rows.push(`<tr>${cell(name, true)}${cell(v.unit, true)}${values.join("")}</tr>`);
+      } else if (typeof v === "object") {
+        rows.push(`<tr>${cell(name, true)}${cell(v.unit, true)}${cell(v.avg)}</tr>`);
+      }
+    }
+    out.push(
+      `<h3>${escapeXml(loadName(levels))} ${escapeXml(numberText(l.value))}</h3>`,
+      `<table class="tokens"><tr>${head.join("")}</tr>\n${rows.join("\n")}</table>`,
+    );
+  }
+  return out;
+}
+
 function settingsTable(summary: RunSummary): string {
   const rows = Object.entries(summary.settings).map(([k, v]) =>
     `<tr><th class="text">${escapeXml(k)}</th>${cell(v, true)}</tr>`
@@ -188,6 +219,7 @@ export function formatHtmlReport(summary: RunSummary): string {
     ...notes.map((n) => `<p class="note">${escapeXml(n)}</p>`),
     "<h2>Levels</h2>",
     levelsTable(levels),
+    ...tokenTables(levels),
     "<h2>Settings</h2>",
     settingsTable(summary),
     "</body></html>",

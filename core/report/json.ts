@@ -11,6 +11,7 @@ import type { ModelStats } from "../backend.ts";
 import { type ReportContext, serverAveragesNs } from "./format.ts";
 import type { ClientStats, LevelResult, OpenLoopStats } from "../measure/results.ts";
 import { VERSION } from "../version.ts";
+import { TOKEN_PERCENTILES, type TokenStat, type TokenStats } from "../measure/tokens.ts";
 
 /** The `format` key: compare refuses any other document. */
 export const SUMMARY_FORMAT = "perf-analyzer-ts/run-summary";
@@ -57,6 +58,12 @@ export interface LevelSummary {
     /** "p50", "p90", "p99" and "max". */
     latenessUs: Record<string, number>;
   };
+  /**
+   * Token metrics (backends whose responses are tokens), keyed by GenAI-Perf's metric names:
+   * distributions as `{unit, count, avg, min, max, std, p25 ... p99}`, throughputs as
+   * `{unit, avg}`; `std` is null below two values and every statistic null when count is 0.
+   */
+  tokens?: Record<string, TokenJson | { unit: string; avg: number } | number>;
   /** When the server reported statistics for the level. */
   server?: {
     inferenceCount: number;
@@ -64,6 +71,12 @@ export interface LevelSummary {
     successCount: number;
     avgUs: ServerBreakdownUs;
   };
+}
+
+export interface TokenJson {
+  unit: string;
+  count: number;
+  [stat: string]: number | string | null;
 }
 
 export interface RunSummary {
@@ -119,6 +132,35 @@ function serverOf(s: ModelStats): NonNullable<LevelSummary["server"]> {
   };
 }
 
+function tokenStatOf(unit: string, t: TokenStat): TokenJson {
+  const value = (v: number) => t.count === 0 || !Number.isFinite(v) ? null : v;
+  const out: TokenJson = { unit, count: t.count, avg: value(t.avg), min: value(t.min) };
+  out.max = value(t.max);
+  out.std = value(t.std);
+  for (const p of TOKEN_PERCENTILES) out[`p${p}`] = value(t.percentiles.get(p) ?? NaN);
+  return out;
+}
+
+function tokensOf(t: TokenStats): NonNullable<LevelSummary["tokens"]> {
+  return {
+    time_to_first_token: tokenStatOf("ms", t.timeToFirstToken),
+    time_to_second_token: tokenStatOf("ms", t.timeToSecondToken),
+    request_latency: tokenStatOf("ms", t.requestLatency),
+    inter_token_latency: tokenStatOf("ms", t.interTokenLatency),
+    output_token_throughput_per_user: tokenStatOf(
+      "tokens/sec/user",
+      t.outputTokenThroughputPerUser,
+    ),
+    output_sequence_length: tokenStatOf("tokens", t.outputSequenceLength),
+    input_sequence_length: tokenStatOf("tokens", t.inputSequenceLength),
+    inter_chunk_latency: tokenStatOf("ms", t.interChunkLatency),
+    tokens_per_event: tokenStatOf("tokens", t.tokensPerEvent),
+    output_token_throughput: { unit: "tokens/sec", avg: t.outputTokenThroughput },
+    request_throughput: { unit: "per sec", avg: t.requestThroughput },
+    untokenized_count: t.untokenizedCount,
+  };
+}
+
 export function levelSummary(level: LevelResult, withServer: boolean): LevelSummary {
   const c = level.client;
   const out: LevelSummary = {
@@ -139,6 +181,7 @@ export function levelSummary(level: LevelResult, withServer: boolean): LevelSumm
     clientUs: { send: us(c.avgSendNs), recv: us(c.avgRecvNs) },
   };
   if (level.mode === "request_rate" && c.openLoop) out.openLoop = openLoopOf(c.openLoop);
+  if (c.tokens) out.tokens = tokensOf(c.tokens);
   if (withServer && level.server && level.server.successCount > 0) {
     out.server = serverOf(level.server);
   }

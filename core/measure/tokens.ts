@@ -1,0 +1,178 @@
+/**
+ * Token metrics of a window, for backends whose responses carry tokens (capability
+ * `units: "tokens"`). Each successful request is folded in when it completes, into HDR
+ * histograms, so memory stays flat however long the run. The definitions are GenAI-Perf's and
+ * are stated in --help and docs/perf_analyzer.md §7.1; this tool's additions (inter-chunk latency,
+ * tokens per event) are kept apart from them in every report.
+ */
+import { LatencyHistogram } from "./histogram.ts";
+import type { RequestRecord } from "./record.ts";
+import type { LatencyOrigin } from "./window.ts";
+
+/**
+ * Per-user throughput (tokens/s) is fractional; the histograms hold integers, so it is
+ * recorded scaled by 1000 (three decimals kept; its mean is exact).
+ */
+const FRACTION_SCALE = 1000;
+
+/** One distribution in display units (ms, tokens or tokens/s). */
+export interface TokenStat {
+  /** How many values went in (requests, or gaps/events for the pooled rows). */
+  count: number;
+  avg: number;
+  min: number;
+  max: number;
+  /** Sample standard deviation; NaN below two values. */
+  std: number;
+  /** p25, p50, p75, p90, p95, p99 (perf_analyzer's nearest-rank rule, HDR precision). */
+  percentiles: Map<number, number>;
+}
+
+/** What a reported level shows in its LLM metrics table. */
+export interface TokenStats {
+  timeToFirstToken: TokenStat;
+  timeToSecondToken: TokenStat;
+  requestLatency: TokenStat;
+  interTokenLatency: TokenStat;
+  outputTokenThroughputPerUser: TokenStat;
+  outputSequenceLength: TokenStat;
+  inputSequenceLength: TokenStat;
+  /** Extra: every gap between consecutive token-bearing events, pooled over requests. */
+  interChunkLatency: TokenStat;
+  /** Extra: tokens of each token-bearing event, pooled over requests. */
+  tokensPerEvent: TokenStat;
+  /** Σ output sequence length / window duration, tokens/s. */
+  outputTokenThroughput: number;
+  /** Successful requests / window duration, per s. */
+  requestThroughput: number;
+  /** Successful requests whose counts were events, not tokens (no usage, no tokenizer). */
+  untokenizedCount: number;
+}
+
+/** The percentiles every token row carries (GenAI-Perf's CSV columns; the console shows some). */
+export const TOKEN_PERCENTILES = [25, 50, 75, 90, 95, 99] as const;
+
+function statOf(h: LatencyHistogram, divisor: number): TokenStat {
+  const percentiles = new Map<number, number>();
+  // HDR answers with its bucket's upper edge; a percentile never lies outside the samples.
+  const clamp = (v: number) => Math.min(Math.max(v, h.min), h.max);
+  for (const p of TOKEN_PERCENTILES) percentiles.set(p, clamp(h.percentile(p)) / divisor);
+  return {
+    count: h.count,
+    avg: h.mean / divisor,
+    min: h.min / divisor,
+    max: h.max / divisor,
+    std: h.std / divisor,
+    percentiles,
+  };
+}
+
+export class TokenMetrics {
+  /** Time to first token, ns. */
+  readonly ttft = new LatencyHistogram();
+  /** Time to second token (second token-bearing event − first), ns. */
+  readonly ttst = new LatencyHistogram();
+  /** Request latency to the last token-bearing event, ns. */
+  readonly latency = new LatencyHistogram();
+  /** (latency − TTFT) / (OSL − 1), ns; requests with OSL ≥ 2 in two events or more only. */
+  readonly itl = new LatencyHistogram();
+  /** 1 / ITL in tokens/s, scaled by {@link FRACTION_SCALE}. */
+  readonly perUser = new LatencyHistogram();
+  readonly osl = new LatencyHistogram();
+  readonly isl = new LatencyHistogram();
+  /** Gaps between consecutive token-bearing events, ns. */
+  readonly icl = new LatencyHistogram();
+  readonly tokensPerEvent = new LatencyHistogram();
+  outputTokens = 0;
+  untokenized = 0;
+
+  constructor(private readonly origin: LatencyOrigin) {}
+
+  get #all(): LatencyHistogram[] {
+    return [
+      this.ttft,
+      this.ttst,
+      this.latency,
+      this.itl,
+      this.perUser,
+      this.osl,
+      this.isl,
+      this.icl,
+      this.tokensPerEvent,
+    ];
+  }
+
+  /** Folds one successful request in; failures never get here. */
+  record(rec: RequestRecord): void {
+    const osl = rec.outputUnits;
+    this.outputTokens += osl;
+    this.osl.record(osl);
+    if (rec.inputUnits >= 0) this.isl.record(rec.inputUnits);
+    if (!rec.unitsAreTokens) this.untokenized++;
+    if (rec.tokenEvents === 0) return;
+    const start = this.origin === "intended" ? rec.intendedNs : rec.sendStartNs;
+    const ttft = rec.firstTokenNs - start;
+    const latency = rec.lastTokenNs - start;
+    this.ttft.record(ttft);
+    this.latency.record(latency);
+    if (rec.tokenEvents >= 2) this.ttst.record(rec.secondTokenNs - rec.firstTokenNs);
+    // One event holding every token (a non-streamed reply) says nothing about the gaps.
+    if (osl >= 2 && rec.tokenEvents >= 2) {
+      const itl = (latency - ttft) / (osl - 1);
+      this.itl.record(itl);
+      if (itl > 0) this.perUser.record((1e9 / itl) * FRACTION_SCALE);
+    }
+    this.#foldEvents(rec);
+  }
+
+  /** Pooled rows: each token-bearing event's tokens and its gap from the previous one. */
+  #foldEvents(rec: RequestRecord): void {
+    const times = rec.responseNs;
+    const units = rec.responseUnits;
+    let previous = -1;
+    for (let i = 0; i < rec.responseCount; i++) {
+      const u = units[i];
+      if (u === 0) continue;
+      this.tokensPerEvent.record(u);
+      if (previous >= 0) this.icl.record(times[i] - times[previous]);
+      previous = i;
+    }
+  }
+
+  add(other: TokenMetrics): void {
+    const mine = this.#all;
+    const theirs = other.#all;
+    for (let i = 0; i < mine.length; i++) mine[i].add(theirs[i]);
+    this.outputTokens += other.outputTokens;
+    this.untokenized += other.untokenized;
+  }
+
+  reset(): void {
+    for (const h of this.#all) h.reset();
+    this.outputTokens = 0;
+    this.untokenized = 0;
+  }
+
+  /** The level's numbers; `requestCount` and `durationNs` are the window's. */
+  stats(requestCount: number, durationNs: number): TokenStats {
+    const perSecond = (n: number) => durationNs > 0 ? (n * 1e9) / durationNs : 0;
+    return {
+      timeToFirstToken: statOf(this.ttft, 1e6),
+      timeToSecondToken: statOf(this.ttst, 1e6),
+      requestLatency: statOf(this.latency, 1e6),
+      interTokenLatency: statOf(this.itl, 1e6),
+      outputTokenThroughputPerUser: statOf(this.perUser, FRACTION_SCALE),
+      outputSequenceLength: statOf(this.osl, 1),
+      inputSequenceLength: statOf(this.isl, 1),
+      interChunkLatency: statOf(this.icl, 1e6),
+      tokensPerEvent: statOf(this.tokensPerEvent, 1),
+      outputTokenThroughput: perSecond(this.outputTokens),
+      requestThroughput: perSecond(requestCount),
+      untokenizedCount: this.untokenized,
+    };
+  }
+
+  destroy(): void {
+    for (const h of this.#all) h.destroy();
+  }
+}
