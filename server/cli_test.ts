@@ -48,8 +48,8 @@ Deno.test("parseArgs rejects bad values with one line naming flag, value and exp
     [["--grpc-port=-1"], 'invalid value "-1" for --grpc-port: expected an integer in 0..65535'],
     [
       ["--compute-us", "-5"],
-      'invalid value "-5" for --compute-us: expected microseconds >= 0, uniform:MIN:MAX or ' +
-      "exponential:MEAN",
+      'invalid value "-5" for --compute-us: expected microseconds >= 0, uniform:MIN:MAX, ' +
+      "exponential:MEAN, normal:MEAN:STD or lognormal:MEAN:STD",
     ],
     [["--bogus"], 'unknown option "--bogus" (see --help)'],
     [["--instances"], "missing value for --instances (see --help)"],
