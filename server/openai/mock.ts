@@ -58,6 +58,8 @@ const STATUS_FAULTS: Record<"429" | "500" | "503", string> = {
   ),
 };
 
+const ABORT_REASON = "reference server: OpenAI mock fault 'abort' dropped a stream";
+
 /** What a completion request asks for, validated. */
 interface Parsed {
   stream: boolean;
@@ -540,7 +542,8 @@ export class OpenAiMock {
           this.#scheduler.at(job);
           return;
         }
-        if (write.after === "abort") controller.error(new Error("simulated connection drop"));
+        // Deno logs the reason when it drops the connection; say where it comes from.
+        if (write.after === "abort") controller.error(new Error(ABORT_REASON));
         else controller.close();
         if (truth.fault === "none") truth.finishReason = plan.reply.finishReason;
         end(ns);

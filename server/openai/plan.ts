@@ -71,7 +71,8 @@ function* plannedEvents(r: Reply, o: ResolvedOpenAi, d: Draws): Generator<Planne
   const faultAt = midStream ? Math.min(o.faultAfterEvents, tokenEvents) : -1;
   let sent = 0;
   for (let e = 0; e <= tokenEvents; e++) {
-    if (e > 0) offset += durationNs(o.itlUs, d.timing);
+    // One gap per token event after the first, and one more for a fault after the last.
+    if (e > 0 && (e < tokenEvents || e === faultAt)) offset += durationNs(o.itlUs, d.timing);
     if (e === faultAt) {
       if (r.fault === "error") {
         yield event(offset, "error", sent);
