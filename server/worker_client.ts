@@ -156,7 +156,10 @@ class RemoteServer implements ReferenceServerRemote {
       t.startNs += shift;
       t.headersNs += shift;
       t.endNs += shift;
-      for (const e of t.events) e.ns += shift;
+      for (const e of t.events) {
+        e.ns += shift;
+        e.dueNs += shift;
+      }
       for (let i = 0; i < t.writeNs.length; i++) t.writeNs[i] += shift;
     }
     return truth;

@@ -28,6 +28,11 @@ class RequestError extends Error {
   }
 }
 
+/** A 400 naming the offending request field. */
+function invalid(message: string, param: string | null = null): RequestError {
+  return new RequestError(400, message, "invalid_request_error", null, param);
+}
+
 function errorResponse(status: number, body: string): Response {
   return new Response(body, { status, headers: { "content-type": "application/json" } });
 }
@@ -77,7 +82,7 @@ function optionalInt(body: Json, key: string, min: number): number | undefined {
   const v = body[key];
   if (v === undefined || v === null) return undefined;
   if (typeof v !== "number" || !Number.isSafeInteger(v) || v < min) {
-    throw new RequestError(400, `'${key}' must be an integer >= ${min}`, undefined, null, key);
+    throw invalid(`'${key}' must be an integer >= ${min}`, key);
   }
   return v;
 }
@@ -86,7 +91,7 @@ function optionalBool(body: Json, key: string): boolean {
   const v = body[key];
   if (v === undefined || v === null) return false;
   if (typeof v !== "boolean") {
-    throw new RequestError(400, `'${key}' must be a boolean`, undefined, null, key);
+    throw invalid(`'${key}' must be a boolean`, key);
   }
   return v;
 }
@@ -103,25 +108,15 @@ function textItems(v: unknown, key: string): number[] {
     if (v.every((x) => typeof x === "string")) return v.map(countWords);
     if (v.every((x) => isTokenIds(x) && x.length > 0)) return v.map((x) => x.length);
   }
-  throw new RequestError(
-    400,
+  throw invalid(
     `'${key}' must be a string, a list of strings, a list of token ids or a list of such lists`,
-    undefined,
-    null,
     key,
   );
 }
 
 /** Prompt tokens of chat `messages`: words of every text content. */
 function messageTokens(v: unknown): number {
-  const bad = () =>
-    new RequestError(
-      400,
-      "'messages' must be a non-empty list of messages",
-      undefined,
-      null,
-      "messages",
-    );
+  const bad = () => invalid("'messages' must be a non-empty list of messages", "messages");
   if (!Array.isArray(v) || v.length === 0) throw bad();
   let n = 0;
   for (const m of v) {
@@ -145,42 +140,24 @@ function parseCompletion(body: Json, endpoint: "chat" | "completions"): Parsed {
   else {
     const items = textItems(body.prompt, "prompt");
     if (items.length !== 1) {
-      throw new RequestError(
-        400,
-        "the mock serves one prompt per request",
-        undefined,
-        null,
-        "prompt",
-      );
+      throw invalid("the mock serves one prompt per request", "prompt");
     }
     promptTokens = items[0];
   }
   const n = optionalInt(body, "n", 1);
   if (n !== undefined && n !== 1) {
-    throw new RequestError(400, "the mock serves n = 1 only", undefined, null, "n");
+    throw invalid("the mock serves n = 1 only", "n");
   }
   const maxTokens = (chat ? optionalInt(body, "max_completion_tokens", 1) : undefined) ??
     optionalInt(body, "max_tokens", 1);
   const minTokens = optionalInt(body, "min_tokens", 0) ?? 0;
   if (maxTokens !== undefined && minTokens > maxTokens) {
-    throw new RequestError(
-      400,
-      "'min_tokens' must not exceed the token limit",
-      undefined,
-      null,
-      "min_tokens",
-    );
+    throw invalid("'min_tokens' must not exceed the token limit", "min_tokens");
   }
   const stream = optionalBool(body, "stream");
   const so = body.stream_options;
   if (so !== undefined && so !== null && (typeof so !== "object" || Array.isArray(so))) {
-    throw new RequestError(
-      400,
-      "'stream_options' must be an object",
-      undefined,
-      null,
-      "stream_options",
-    );
+    throw invalid("'stream_options' must be an object", "stream_options");
   }
   const options = (so ?? {}) as Json;
   return {
@@ -192,6 +169,13 @@ function parseCompletion(body: Json, endpoint: "chat" | "completions"): Parsed {
     includeUsage: optionalBool(options, "include_usage"),
     continuousUsage: optionalBool(options, "continuous_usage_stats"),
   };
+}
+
+/** Standard base64 of bytes (little-endian float32s here, as OpenAI's base64 embeddings are). */
+function base64Of(bytes: Uint8Array): string {
+  let binary = "";
+  for (let i = 0; i < bytes.length; i++) binary += String.fromCharCode(bytes[i]);
+  return btoa(binary);
 }
 
 /** Something that must end when the server closes (an open stream or a pending reply). */
@@ -263,14 +247,14 @@ export class OpenAiMock {
       try {
         raw = await req.json();
       } catch {
-        throw new RequestError(400, "the request body is not valid JSON");
+        throw invalid("the request body is not valid JSON");
       }
       if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
-        throw new RequestError(400, "the request body must be a JSON object");
+        throw invalid("the request body must be a JSON object");
       }
       body = raw as Json;
       if (typeof body.model !== "string") {
-        throw new RequestError(400, "'model' is required", undefined, null, "model");
+        throw invalid("'model' is required", "model");
       }
       if (body.model !== this.#o.model) {
         throw new RequestError(
@@ -285,7 +269,7 @@ export class OpenAiMock {
       const forced = req.headers.get("x-mock-fault");
       if (forced !== null) {
         if (!OPENAI_FAULTS.includes(forced as OpenAiFault)) {
-          throw new RequestError(400, `unknown x-mock-fault ${JSON.stringify(forced)}`);
+          throw invalid(`unknown x-mock-fault ${JSON.stringify(forced)}`);
         }
         fault = forced as OpenAiFault;
       }
@@ -425,7 +409,12 @@ export class OpenAiMock {
           const ns = nowNs();
           truth.headersNs = ns;
           truth.writeNs.push(ns);
-          truth.events.push({ ns, kind, tokens: kind === "json" ? truth.completionTokens : 0 });
+          truth.events.push({
+            ns,
+            dueNs: due,
+            kind,
+            tokens: kind === "json" ? truth.completionTokens : 0,
+          });
           this.#finish(truth, ns);
           resolve(
             new Response(body, {
@@ -474,13 +463,7 @@ export class OpenAiMock {
       dims = optionalInt(body, "dimensions", 1) ?? this.#o.embeddingDims;
       const format = body.encoding_format ?? "float";
       if (format !== "float" && format !== "base64") {
-        throw new RequestError(
-          400,
-          "'encoding_format' must be float or base64",
-          undefined,
-          null,
-          "encoding_format",
-        );
+        throw invalid("'encoding_format' must be float or base64", "encoding_format");
       }
       base64 = format === "base64";
     } catch (e) {
@@ -495,9 +478,7 @@ export class OpenAiMock {
       const data = items.map((_, index) => {
         const v = new Float32Array(dims);
         for (let i = 0; i < dims; i++) v[i] = values() * 2 - 1;
-        const embedding = base64
-          ? btoa(String.fromCharCode(...new Uint8Array(v.buffer)))
-          : Array.from(v);
+        const embedding = base64 ? base64Of(new Uint8Array(v.buffer)) : Array.from(v);
         return { object: "embedding", index, embedding };
       });
       const reply = JSON.stringify({
@@ -533,7 +514,7 @@ export class OpenAiMock {
           truth.writeNs.push(ns);
         }
         for (const c of write.completed) {
-          truth.events.push({ ns, kind: c.kind, tokens: c.tokens });
+          truth.events.push({ ns, dueNs: job.due, kind: c.kind, tokens: c.tokens });
           truth.completionTokens += c.tokens;
         }
         if (write.after === "more") {

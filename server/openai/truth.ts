@@ -23,6 +23,11 @@ export type OpenAiEventKind =
 export interface OpenAiEventTruth {
   /** When the write that held the event's last byte was handed to the connection. */
   ns: number;
+  /**
+   * When the plan wanted that write (slot start + drawn delays, moved past a stall): `ns - dueNs`
+   * is the server's own lateness, which timer granularity and load decide.
+   */
+  dueNs: number;
   kind: OpenAiEventKind;
   /** Output tokens in the event (0 for role, finish, usage, error, done). */
   tokens: number;
