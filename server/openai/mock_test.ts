@@ -343,9 +343,9 @@ Deno.test("a server stall holds every write until it ends", async () => {
     assert.equal(r.events.length, 42);
     const w = truth()[0].writeNs;
     const gaps = w.slice(1).map((ns, i) => ns - w[i]);
-    // 40 writes 4 ms apart span 156 ms, so at least one 50 ms stall falls inside.
+    // 40 writes 4 ms apart span 156 ms, so at least one 60 ms stall falls inside.
     assert.ok(gaps.some((g) => g >= 40e6), `largest gap ${Math.max(...gaps)} ns`);
-  }, { stall: { everyMs: 120, forMs: 50 } });
+  }, { stall: { everyMs: 120, forMs: 60 } });
 });
 
 Deno.test("the Worker server reports the truth on the caller's clock", async () => {
@@ -356,8 +356,9 @@ Deno.test("the Worker server reports the truth on the caller's clock", async () 
     const [t] = await server.openaiTruth(true);
     assert.ok(t.arrivalNs >= before, "arrival after the send");
     assertMatches(t, r);
-    // Read within 20 ms of the write on loopback (the clock shift itself is exact to a µs).
-    for (let i = 0; i < t.events.length; i++) assert.ok(r.events[i].ns - t.events[i].ns < 20e6);
+    // Sent <= arrival <= written <= read bounds the shift from both sides; without it the
+    // Worker's clock would lag by its start time. The loose upper bound tolerates a loaded host.
+    for (let i = 0; i < t.events.length; i++) assert.ok(r.events[i].ns - t.events[i].ns < 200e6);
     assert.deepEqual(await server.openaiTruth(), []);
   } finally {
     await server.close();

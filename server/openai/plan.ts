@@ -113,20 +113,25 @@ export function errorJson(message: string, type: string, code: number | string |
   return JSON.stringify({ error: { message, type, param: null, code } });
 }
 
-export const MID_STREAM_ERROR = errorJson(
+const MID_STREAM_ERROR = errorJson(
   "simulated engine failure after the stream started",
   "InternalServerError",
   500,
 );
 
-/** The SSE text of one event. */
-function frame(r: Reply, o: ResolvedOpenAi, ev: PlannedEvent, eol: string): string {
+/** What every chunk of a reply starts with, up to its choices. */
+function chunkHead(r: Reply): string {
+  const object = r.endpoint === "chat" ? "chat.completion.chunk" : "text_completion";
+  return `{"id":"${r.id}","object":"${object}","created":${r.created},` +
+    `"model":${JSON.stringify(r.model)},"choices":`;
+}
+
+/** The SSE text of one event; `head` is chunkHead(r). */
+function frame(r: Reply, o: ResolvedOpenAi, ev: PlannedEvent, eol: string, head: string): string {
   if (ev.kind === "done") return `data: [DONE]${eol}${eol}`;
   if (ev.kind === "error") return `data: ${MID_STREAM_ERROR}${eol}${eol}`;
   const chat = r.endpoint === "chat";
   const reasoning = Math.min(o.reasoningTokens, ev.sent);
-  const head = `{"id":"${r.id}","object":"${chat ? "chat.completion.chunk" : "text_completion"}",` +
-    `"created":${r.created},"model":${JSON.stringify(r.model)},"choices":`;
   if (ev.kind === "usage") {
     return `data: ${head}[],"usage":${
       usageJson(r.promptTokens, ev.sent, chat ? reasoning : 0)
@@ -176,6 +181,7 @@ export class StreamPlan {
   /** Framed events not yet fully written, with the body offset of their end. */
   readonly #pending: { kind: OpenAiEventKind; tokens: number; end: number }[] = [];
   readonly #eol: string;
+  readonly #head: string;
 
   constructor(
     readonly reply: Reply,
@@ -185,6 +191,7 @@ export class StreamPlan {
   ) {
     this.#events = plannedEvents(reply, options, draws);
     this.#eol = options.crlf ? "\r\n" : "\n";
+    this.#head = chunkHead(reply);
   }
 
   #take(): PlannedEvent {
@@ -210,7 +217,7 @@ export class StreamPlan {
         after = ev.kind;
         break;
       }
-      const bytes = encoder.encode(frame(this.reply, this.options, ev, this.#eol));
+      const bytes = encoder.encode(frame(this.reply, this.options, ev, this.#eol, this.#head));
       this.#framed += bytes.length;
       this.#pending.push({ kind: ev.kind, tokens: ev.tokens, end: this.#framed });
       parts.push(bytes);
