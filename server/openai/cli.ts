@@ -27,13 +27,19 @@ export const OPENAI_USAGE =
   --openai-split P              probability a write is cut at a random byte (default 0)
   --openai-events-per-write N   token events per write (default 1)
   --openai-crlf                 CRLF line ends
+  --openai-unicode              mix multi-byte UTF-8 words into the tokens
   --openai-fault KIND:P         fault probability per request, repeatable; KIND is
                                 ${OPENAI_FAULTS.join(" | ")}
   --openai-fault-after N        token events before a mid-stream fault (default 1)
   --openai-embedding-dims N     embedding length (default 8)
   --openai-no-truth             keep no per-request ground truth (long benchmarks)`;
 
-export const OPENAI_SWITCHES = ["--openai-finish-on-last", "--openai-crlf", "--openai-no-truth"];
+export const OPENAI_SWITCHES = [
+  "--openai-finish-on-last",
+  "--openai-crlf",
+  "--openai-unicode",
+  "--openai-no-truth",
+];
 
 export const OPENAI_WITH_VALUE = [
   "--openai-model",
@@ -75,6 +81,9 @@ export function applyOpenAiFlag(o: OpenAiOptions, flag: string, value: string): 
       return;
     case "--openai-crlf":
       o.crlf = true;
+      return;
+    case "--openai-unicode":
+      o.unicodeTokens = true;
       return;
     case "--openai-no-truth":
       o.truth = false;

@@ -320,6 +320,7 @@ Deno.test("the same seed gives the same tokens and timing; another seed does not
       tokensPerEvent: 2,
       splitProbability: 0.5,
       crlf: true,
+      unicodeTokens: true,
       itlUs: { kind: "lognormal", meanUs: 300, stdUs: 200 },
     }, async (url, truth) => {
       const r = await receive(await post(url, CHAT, chat({ max_tokens: 9, stream: true })));

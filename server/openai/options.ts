@@ -67,6 +67,8 @@ export interface OpenAiOptions {
   eventsPerWrite?: number;
   /** CRLF line ends instead of LF. */
   crlf?: boolean;
+  /** Mix multi-byte UTF-8 words into the tokens, so chaos cuts can split a code point. */
+  unicodeTokens?: boolean;
   /**
    * Probability of each fault per request; a request meets at most one. A request's
    * `x-mock-fault: <fault>` header forces one.
@@ -116,6 +118,7 @@ export function resolveOpenAi(o: OpenAiOptions = {}): ResolvedOpenAi {
     splitProbability: o.splitProbability ?? 0,
     eventsPerWrite: o.eventsPerWrite ?? 1,
     crlf: o.crlf ?? false,
+    unicodeTokens: o.unicodeTokens ?? false,
     faults: OPENAI_FAULTS.map((f) => o.faults?.[f] ?? 0),
     faultAfterEvents: o.faultAfterEvents ?? 1,
     embeddingDims: o.embeddingDims ?? 8,

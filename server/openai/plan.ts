@@ -89,7 +89,7 @@ function* plannedEvents(r: Reply, o: ResolvedOpenAi, d: Draws): Generator<Planne
       offsetNs: offset,
       kind: inReasoning ? "reasoning" : "content",
       tokens: n,
-      text: tokenText(n, d.tokens),
+      text: tokenText(n, d.tokens, o.unicodeTokens),
       finish: last && o.finishOnLast ? r.finishReason : null,
       sent,
     };

@@ -205,3 +205,23 @@ Deno.test("a whole reply has the stream's text and ends when its last token woul
   assert.equal(body.object, "chat.completion");
   assert.deepEqual(body.usage, { prompt_tokens: 4, completion_tokens: 5, total_tokens: 9 });
 });
+
+Deno.test("unicode tokens: chaos cuts land inside code points, the bytes stay the same", () => {
+  // Many tokens per event, so multi-byte text is a large share of each write's bytes.
+  const o = { unicodeTokens: true, tokensPerEvent: 20 };
+  const plain = writes(o, { tokens: 2000 });
+  const chaos = writes({ ...o, splitProbability: 1 }, { tokens: 2000 });
+  const bytes = (ws: PlannedWrite[]) => ws.flatMap((w) => [...w.bytes]);
+  assert.deepEqual(bytes(chaos), bytes(plain));
+  assert.ok(/[^\x00-\x7f]/.test(text(plain)), "some multi-byte words");
+  const strict = new TextDecoder("utf-8", { fatal: true });
+  const splitsCodePoint = chaos.filter((w) => {
+    try {
+      strict.decode(w.bytes);
+      return false;
+    } catch {
+      return true;
+    }
+  });
+  assert.ok(splitsCodePoint.length > 0, "no write cut inside a code point");
+});

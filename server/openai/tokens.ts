@@ -12,10 +12,19 @@ const VOCABULARY = (
   "could no make than first been its who now people my made over did down only way find use"
 ).split(" ").map((w) => " " + w);
 
-/** `n` seeded tokens, concatenated. */
-export function tokenText(n: number, random: () => number): string {
+/**
+ * Words of 2-, 3- and 4-byte UTF-8, mixed in on request so framing chaos can cut a code point
+ * across writes (a tokenizer may count them as several tokens; the mock counts one each).
+ */
+const UNICODE = [" café", " naïve", " über", " façade", "東京", " 日本", " 😀", " 🚀"];
+
+/** `n` seeded tokens, concatenated; with `unicode` every other draw is a multi-byte word. */
+export function tokenText(n: number, random: () => number, unicode = false): string {
   let text = "";
-  for (let i = 0; i < n; i++) text += VOCABULARY[Math.floor(random() * VOCABULARY.length)];
+  for (let i = 0; i < n; i++) {
+    const words = unicode && random() < 0.5 ? UNICODE : VOCABULARY;
+    text += words[Math.floor(random() * words.length)];
+  }
   return text;
 }
 
