@@ -213,7 +213,7 @@ Deno.test("unicode tokens: chaos cuts land inside code points, the bytes stay th
   const chaos = writes({ ...o, splitProbability: 1 }, { tokens: 2000 });
   const bytes = (ws: PlannedWrite[]) => ws.flatMap((w) => [...w.bytes]);
   assert.deepEqual(bytes(chaos), bytes(plain));
-  assert.ok(/[^\x00-\x7f]/.test(text(plain)), "some multi-byte words");
+  assert.ok(bytes(plain).length > text(plain).length, "some multi-byte words");
   const strict = new TextDecoder("utf-8", { fatal: true });
   const splitsCodePoint = chaos.filter((w) => {
     try {
