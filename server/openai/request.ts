@@ -22,7 +22,7 @@ export function invalid(message: string, param: string | null = null): RequestEr
   return new RequestError(400, message, "invalid_request_error", null, param);
 }
 
-export function errorResponse(status: number, body: string): Response {
+function errorResponse(status: number, body: string): Response {
   return new Response(body, { status, headers: { "content-type": "application/json" } });
 }
 
