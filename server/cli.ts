@@ -1,12 +1,14 @@
 /** Command-line parsing for `server/main.ts`. */
 import type { ComputeTime, ServerOptions } from "./options.ts";
 import { parseStall } from "./models/stall.ts";
+import { applyOpenAiFlag, OPENAI_SWITCHES, OPENAI_USAGE, OPENAI_WITH_VALUE } from "./openai/cli.ts";
 
 export const USAGE =
   `Usage: deno run --allow-net --allow-env --allow-read --allow-sys=uid server/main.ts [options]
 
 Serves the simulated models simple, simple_string, identity_fp32 and repeat_int32 (decoupled)
-over KServe v2 HTTP (plus TF Serving REST /v1/models/... and TorchServe routes), over Triton
+over KServe v2 HTTP (plus TF Serving REST /v1/models/..., TorchServe routes and an OpenAI mock
+LLM under /v1), over Triton
 gRPC when --grpc-port is given and over TF Serving gRPC when --tfserving-port is given.
 
 Options:
@@ -16,7 +18,8 @@ Options:
   --tfserving-port P  also serve TF Serving gRPC (PredictionService) on this port (default: off)
   --metrics-port P    also serve Prometheus metrics (2 simulated GPUs) on this port (default: off)
   --compute-us N      simulated compute time per execution in microseconds (default 0);
-                      also uniform:MIN:MAX or exponential:MEAN
+                      also uniform:MIN:MAX, exponential:MEAN, normal:MEAN:STD or
+                      lognormal:MEAN:STD
   --instances N       executions that may run at once per model (default 1)
   --stall EVERY:FOR   stop computing for FOR ms at the start of every EVERY ms (default: off)
   --no-config         no /config route and no "model_configuration" extension
@@ -24,7 +27,9 @@ Options:
   --tls-cert FILE     serve HTTPS and gRPC over TLS with this PEM certificate chain
   --tls-key FILE      PEM private key of --tls-cert (required with it)
   --tls-client-ca F   mutual TLS: require client certificates issued by this PEM CA
-  -h, --help          print this help`;
+  -h, --help          print this help
+
+${OPENAI_USAGE}`;
 
 /** A bad command line; main prints the message and exits 99. */
 export class CliError extends Error {
@@ -33,11 +38,11 @@ export class CliError extends Error {
 
 export type CliResult = { kind: "help" } | { kind: "run"; options: ServerOptions };
 
-function bad(flag: string, value: string, expected: string): CliError {
+export function bad(flag: string, value: string, expected: string): CliError {
   return new CliError(`invalid value ${JSON.stringify(value)} for ${flag}: expected ${expected}`);
 }
 
-function integer(flag: string, value: string, min: number, max: number): number {
+export function integer(flag: string, value: string, min: number, max: number): number {
   const n = /^\d+$/.test(value) ? Number(value) : NaN;
   if (!Number.isSafeInteger(n) || n < min || n > max) {
     const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `in ${min}..${max}`;
@@ -46,14 +51,16 @@ function integer(flag: string, value: string, min: number, max: number): number 
   return n;
 }
 
-const COMPUTE_EXPECTED = "microseconds >= 0, uniform:MIN:MAX or exponential:MEAN";
+const COMPUTE_EXPECTED =
+  "microseconds >= 0, uniform:MIN:MAX, exponential:MEAN, normal:MEAN:STD or lognormal:MEAN:STD";
 
 function nonNegative(text: string): number {
   const n = /^\d+(\.\d+)?$/.test(text) ? Number(text) : NaN;
   return Number.isFinite(n) ? n : NaN;
 }
 
-export function parseComputeUs(value: string): ComputeTime {
+/** A duration flag's value (--compute-us and the OpenAI mock's delays). */
+export function parseComputeUs(value: string, flag = "--compute-us"): ComputeTime {
   const parts = value.split(":");
   if (parts.length === 1 && !Number.isNaN(nonNegative(value))) return nonNegative(value);
   if (parts.length === 3 && parts[0] === "uniform") {
@@ -65,7 +72,14 @@ export function parseComputeUs(value: string): ComputeTime {
   if (parts.length === 2 && parts[0] === "exponential" && !Number.isNaN(nonNegative(parts[1]))) {
     return { kind: "exponential", meanUs: nonNegative(parts[1]) };
   }
-  throw bad("--compute-us", value, COMPUTE_EXPECTED);
+  if (parts.length === 3 && (parts[0] === "normal" || parts[0] === "lognormal")) {
+    const [meanUs, stdUs] = [nonNegative(parts[1]), nonNegative(parts[2])];
+    const spreadOk = parts[0] === "normal" || meanUs > 0 || stdUs === 0;
+    if (!Number.isNaN(meanUs) && !Number.isNaN(stdUs) && spreadOk) {
+      return { kind: parts[0], meanUs, stdUs };
+    }
+  }
+  throw bad(flag, value, COMPUTE_EXPECTED);
 }
 
 const WITH_VALUE = [
@@ -93,6 +107,7 @@ function applyTls(options: ServerOptions, flag: string, value: string): void {
 
 function apply(options: ServerOptions, flag: string, value: string): void {
   if (flag.startsWith("--tls-")) applyTls(options, flag, value);
+  else if (flag.startsWith("--openai-")) applyOpenAiFlag(options.openai ??= {}, flag, value);
   else if (flag === "--host") {
     if (value === "") throw bad(flag, value, "a host name or address");
     options.host = value;
@@ -115,12 +130,13 @@ export function parseArgs(args: readonly string[]): CliResult {
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
     if (arg === "-h" || arg === "--help") return { kind: "help" };
-    if (arg === "--no-config") options.noConfig = true;
+    if (OPENAI_SWITCHES.includes(arg)) applyOpenAiFlag(options.openai ??= {}, arg, "");
+    else if (arg === "--no-config") options.noConfig = true;
     else if (arg === "--no-stats") options.noStats = true;
     else {
       const eq = arg.indexOf("=");
       const flag = eq > 0 ? arg.slice(0, eq) : arg;
-      if (!WITH_VALUE.includes(flag)) {
+      if (!WITH_VALUE.includes(flag) && !OPENAI_WITH_VALUE.includes(flag)) {
         throw new CliError(`unknown option ${JSON.stringify(arg)} (see --help)`);
       }
       let value: string;

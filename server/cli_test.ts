@@ -48,8 +48,8 @@ Deno.test("parseArgs rejects bad values with one line naming flag, value and exp
     [["--grpc-port=-1"], 'invalid value "-1" for --grpc-port: expected an integer in 0..65535'],
     [
       ["--compute-us", "-5"],
-      'invalid value "-5" for --compute-us: expected microseconds >= 0, uniform:MIN:MAX or ' +
-      "exponential:MEAN",
+      'invalid value "-5" for --compute-us: expected microseconds >= 0, uniform:MIN:MAX, ' +
+      "exponential:MEAN, normal:MEAN:STD or lognormal:MEAN:STD",
     ],
     [["--bogus"], 'unknown option "--bogus" (see --help)'],
     [["--instances"], "missing value for --instances (see --help)"],
@@ -89,13 +89,13 @@ Deno.test("main.ts prints its addresses, serves, and closes cleanly on SIGTERM",
   try {
     const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
     let text = "";
-    for (let i = 0; i < 100 && text.split("\n").length < 3; i++) {
+    for (let i = 0; i < 100 && text.split("\n").length < 4; i++) {
       const { value, done } = await reader.read();
       if (done) break;
       text += value;
     }
     const m =
-      /^reference server: KServe v2 HTTP on http:\/\/(127\.0\.0\.1:\d+) \(models: simple, simple_string, identity_fp32, repeat_int32, simple_sequence, simple_sequence_string, echo_all\)\nreference server: Triton gRPC on (127\.0\.0\.1:\d+)\n$/
+      /^reference server: KServe v2 HTTP on http:\/\/(127\.0\.0\.1:\d+) \(models: simple, simple_string, identity_fp32, repeat_int32, simple_sequence, simple_sequence_string, echo_all\)\nreference server: OpenAI mock on http:\/\/127\.0\.0\.1:\d+\/v1 \(model: mock-llm\)\nreference server: Triton gRPC on (127\.0\.0\.1:\d+)\n$/
         .exec(text);
     assert.ok(m, text);
     const live = await fetch(`http://${m[1]}/v2/health/live`);

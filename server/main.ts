@@ -6,6 +6,7 @@
  */
 import { CliError, parseArgs, USAGE } from "./cli.ts";
 import { MODELS } from "./models/mod.ts";
+import { resolveOpenAi } from "./openai/options.ts";
 import { startServer } from "./server.ts";
 
 const EXIT_USAGE = 99;
@@ -33,6 +34,8 @@ async function main(args: string[]): Promise<number> {
   const names = MODELS.map((m) => m.name).join(", ");
   const hostPort = server.url;
   console.log(`reference server: KServe v2 HTTP on http://${hostPort} (models: ${names})`);
+  const llm = parsed.options.openai?.model ?? resolveOpenAi().model;
+  console.log(`reference server: OpenAI mock on http://${hostPort}/v1 (model: ${llm})`);
   if (server.grpcUrl !== undefined) {
     console.log(`reference server: Triton gRPC on ${server.grpcUrl}`);
   }

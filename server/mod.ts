@@ -10,6 +10,8 @@
  * // perf_analyzer -i grpc -u ${server.grpcUrl} -m simple ...
  * const truth = server.groundTruth("simple");
  * const seqs = server.sequences("simple_sequence"); // { started, ended, active, ... }
+ * // OpenAI mock (server/openai/): POST http://${server.url}/v1/chat/completions ...
+ * const llm = server.openaiTruth(); // per request: every event's write time and tokens
  * await server.close();
  * ```
  */
@@ -17,5 +19,12 @@ export type { ComputeTime, ServerOptions } from "./options.ts";
 export { type ReferenceServer, startServer } from "./server.ts";
 export type { SequenceStats } from "./models/sequences.ts";
 export type { ShmTraffic } from "./models/shm_registry.ts";
+export type { OpenAiFault, OpenAiOptions, OpenAiRoleChunk, OpenAiUsage } from "./openai/options.ts";
+export type {
+  OpenAiEndpoint,
+  OpenAiEventKind,
+  OpenAiEventTruth,
+  OpenAiRequestTruth,
+} from "./openai/truth.ts";
 export { type ReferenceServerRemote, startServerWorker } from "./worker_client.ts";
 export { MODELS } from "./models/mod.ts";

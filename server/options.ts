@@ -1,12 +1,18 @@
 /** Options of the reference server, their defaults and validation. */
 import { checkStall, type Stall } from "./models/stall.ts";
 import { checkServerTls, type ServerTlsFiles } from "./tls.ts";
+import { type OpenAiOptions, type ResolvedOpenAi, resolveOpenAi } from "./openai/options.ts";
 
-/** Simulated compute-infer time per execution, in microseconds. */
+/**
+ * A simulated duration in microseconds: fixed, or drawn per use. `normal` is cut at 0;
+ * `lognormal` takes the mean and standard deviation of the durations themselves.
+ */
 export type ComputeTime =
   | number
   | { kind: "uniform"; minUs: number; maxUs: number }
-  | { kind: "exponential"; meanUs: number };
+  | { kind: "exponential"; meanUs: number }
+  | { kind: "normal"; meanUs: number; stdUs: number }
+  | { kind: "lognormal"; meanUs: number; stdUs: number };
 
 export interface ServerOptions {
   /** Default "127.0.0.1". */
@@ -31,6 +37,8 @@ export interface ServerOptions {
   stall?: Stall;
   /** Serve HTTP and gRPC over TLS (server/tls.ts); default: cleartext. Metrics stay cleartext. */
   tls?: ServerTlsFiles;
+  /** The OpenAI-compatible mock on the HTTP listener (server/openai/options.ts). */
+  openai?: OpenAiOptions;
 }
 
 export interface ResolvedOptions {
@@ -48,34 +56,47 @@ export interface ResolvedOptions {
   noStats: boolean;
   stall: Stall | undefined;
   tls: ServerTlsFiles | undefined;
+  openai: ResolvedOpenAi;
 }
 
 function isNonNegative(n: unknown): n is number {
   return typeof n === "number" && Number.isFinite(n) && n >= 0;
 }
 
-function checkComputeTime(c: ComputeTime): void {
+/** Rejects an impossible duration with a RangeError naming `name`. */
+export function checkComputeTime(c: ComputeTime, name = "computeUs"): void {
   if (typeof c === "number") {
     if (!isNonNegative(c)) {
-      throw new RangeError(`Invalid computeUs ${c}: expected a finite number >= 0`);
+      throw new RangeError(`Invalid ${name} ${c}: expected a finite number >= 0`);
     }
     return;
   }
   if (c.kind === "uniform") {
     if (!isNonNegative(c.minUs) || !isNonNegative(c.maxUs) || c.minUs > c.maxUs) {
       throw new RangeError(
-        `Invalid uniform computeUs ${c.minUs}..${c.maxUs}: expected 0 <= minUs <= maxUs`,
+        `Invalid uniform ${name} ${c.minUs}..${c.maxUs}: expected 0 <= minUs <= maxUs`,
       );
     }
     return;
   }
   if (c.kind === "exponential") {
     if (!isNonNegative(c.meanUs)) {
-      throw new RangeError(`Invalid exponential computeUs mean ${c.meanUs}: expected >= 0`);
+      throw new RangeError(`Invalid exponential ${name} mean ${c.meanUs}: expected >= 0`);
     }
     return;
   }
-  throw new RangeError(`Invalid computeUs kind: ${JSON.stringify(c)}`);
+  if (c.kind === "normal" || c.kind === "lognormal") {
+    // A lognormal with mean 0 is the constant 0, so it cannot spread.
+    const spreadOk = c.kind === "normal" || c.meanUs > 0 || c.stdUs === 0;
+    if (!isNonNegative(c.meanUs) || !isNonNegative(c.stdUs) || !spreadOk) {
+      throw new RangeError(
+        `Invalid ${c.kind} ${name} ${c.meanUs}:${c.stdUs}: expected mean >= 0 and std >= 0` +
+          (c.kind === "lognormal" ? " (std 0 when mean is 0)" : ""),
+      );
+    }
+    return;
+  }
+  throw new RangeError(`Invalid ${name} kind: ${JSON.stringify(c)}`);
 }
 
 function checkPort(name: string, port: number): void {
@@ -98,6 +119,7 @@ export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
     noStats: options.noStats ?? false,
     stall: options.stall,
     tls: options.tls,
+    openai: resolveOpenAi(options.openai),
   };
   checkServerTls(resolved.tls);
   if (resolved.stall) checkStall(resolved.stall);
@@ -112,17 +134,35 @@ export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
   return resolved;
 }
 
-/** Draws one compute duration in microseconds. */
+/** A standard normal draw (Box-Muller); 1 - U lies in (0, 1], so the logarithm stays finite. */
+function standardNormal(random: () => number): number {
+  return Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+}
+
+/** Draws one duration in microseconds. */
 export function sampleComputeUs(c: ComputeTime, random: () => number = Math.random): number {
   if (typeof c === "number") return c;
-  if (c.kind === "uniform") return c.minUs + (c.maxUs - c.minUs) * random();
-  // 1 - U lies in (0, 1], so the logarithm stays finite.
-  return 0 - c.meanUs * Math.log(1 - random());
+  switch (c.kind) {
+    case "uniform":
+      return c.minUs + (c.maxUs - c.minUs) * random();
+    case "exponential":
+      return 0 - c.meanUs * Math.log(1 - random());
+    case "normal":
+      return Math.max(0, c.meanUs + c.stdUs * standardNormal(random));
+    case "lognormal": {
+      if (c.meanUs === 0) return 0;
+      // The underlying normal's parameters that give this mean and standard deviation.
+      const sigma2 = Math.log(1 + (c.stdUs * c.stdUs) / (c.meanUs * c.meanUs));
+      const mu = Math.log(c.meanUs) - sigma2 / 2;
+      return Math.exp(mu + Math.sqrt(sigma2) * standardNormal(random));
+    }
+  }
 }
 
 /** True when the option can never produce a non-zero duration (skip the timer machinery). */
 export function isZeroCompute(c: ComputeTime): boolean {
   if (typeof c === "number") return c === 0;
   if (c.kind === "uniform") return c.maxUs === 0;
+  if (c.kind === "normal") return c.meanUs === 0 && c.stdUs === 0;
   return c.meanUs === 0;
 }

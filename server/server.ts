@@ -11,6 +11,7 @@ import { createContext, handle, type ServerContext } from "./kserve/routes.ts";
 import { startBehindTls } from "./tls_server.ts";
 import type { SequenceStats } from "./models/sequences.ts";
 import type { ShmTraffic } from "./models/shm_registry.ts";
+import type { OpenAiRequestTruth } from "./openai/truth.ts";
 
 export interface ReferenceServer {
   readonly host: string;
@@ -38,6 +39,12 @@ export interface ReferenceServer {
   sequences(model: string): SequenceStats;
   /** The system shared-memory regions registered now and the tensors moved through them. */
   shmTraffic(): ShmTraffic;
+  /**
+   * The OpenAI mock's ground truth: every finished request (body ended, refused by a fault, or
+   * abandoned by the client), in arrival order; `clear` forgets them after reading. Times are
+   * nowNs() readings of this thread. Empty when the mock runs with `truth: false`.
+   */
+  openaiTruth(clear?: boolean): OpenAiRequestTruth[];
   close(): Promise<void>;
 }
 
@@ -115,7 +122,10 @@ export async function startResolved(
     },
     sequences: (model: string) => sequenceTruth(ctx, model),
     shmTraffic: () => ctx.shm.traffic(),
+    openaiTruth: (clear = false) => ctx.openai.truth.read(clear),
     close(): Promise<void> {
+      // Open streams end first: shutdown() waits for every response body to finish.
+      ctx.openai.close();
       // shutdown() lets in-flight requests finish and closes idle keep-alive connections.
       closing ??= Promise.all([
         server.shutdown(),

@@ -23,6 +23,7 @@ async function start(msg: Extract<ToWorker, { type: "start" }>): Promise<void> {
     scope.postMessage({
       type: "started",
       ...{ host, httpPort, url, grpcPort, grpcUrl, tfservingPort, tfservingUrl, metricsUrl },
+      timeOrigin: performance.timeOrigin,
     });
   } catch (e) {
     const err = e as Error;
@@ -30,7 +31,7 @@ async function start(msg: Extract<ToWorker, { type: "start" }>): Promise<void> {
   }
 }
 
-/** Answers a ground-truth query (statistics or sequences) with the same reply shape. */
+/** Answers a ground-truth query (statistics, sequences, shm, OpenAI) with the same reply shape. */
 function groundTruth(msg: Extract<ToWorker, { id: number }>): void {
   try {
     if (server === undefined) throw new Error("Cannot report ground truth: server not started");
@@ -38,6 +39,8 @@ function groundTruth(msg: Extract<ToWorker, { id: number }>): void {
       ? server.groundTruth(msg.model)
       : msg.type === "sequences"
       ? server.sequences(msg.model)
+      : msg.type === "openaiTruth"
+      ? server.openaiTruth(msg.model === "clear")
       : server.shmTraffic();
     scope.postMessage({ type: "groundTruth", id: msg.id, stats, error: "" });
   } catch (e) {

@@ -3,6 +3,7 @@ import type { ModelStats } from "./models/stats.ts";
 import { resolveOptions, type ServerOptions } from "./options.ts";
 import type { SequenceStats } from "./models/sequences.ts";
 import type { ShmTraffic } from "./models/shm_registry.ts";
+import type { OpenAiRequestTruth } from "./openai/truth.ts";
 
 export interface ReferenceServerRemote {
   readonly host: string;
@@ -25,6 +26,12 @@ export interface ReferenceServerRemote {
   sequences(model: string): Promise<SequenceStats>;
   /** Shared-memory regions and traffic (one postMessage round trip). */
   shmTraffic(): Promise<ShmTraffic>;
+  /**
+   * The OpenAI mock's ground truth (one postMessage round trip), as ReferenceServer.openaiTruth
+   * gives it but with every time shifted onto this thread's nowNs() clock: a Worker's
+   * performance.now() counts from its own start.
+   */
+  openaiTruth(clear?: boolean): Promise<OpenAiRequestTruth[]>;
   /** Shuts the listener down, then terminates the Worker. */
   close(): Promise<void>;
 }
@@ -35,6 +42,7 @@ export type ToWorker =
   | { type: "groundTruth"; id: number; model: string }
   | { type: "sequences"; id: number; model: string }
   | { type: "shmTraffic"; id: number; model: "" }
+  | { type: "openaiTruth"; id: number; model: "clear" | "keep" }
   | { type: "close" };
 
 /** Worker to main thread. */
@@ -49,12 +57,14 @@ export type FromWorker =
     tfservingPort: number | undefined;
     tfservingUrl: string | undefined;
     metricsUrl: string | undefined;
+    /** The Worker's performance.timeOrigin, to shift its clock readings onto ours. */
+    timeOrigin: number;
   }
   | { type: "startFailed"; name: string; message: string }
   | {
     type: "groundTruth";
     id: number;
-    stats: ModelStats | SequenceStats | ShmTraffic | undefined;
+    stats: ModelStats | SequenceStats | ShmTraffic | OpenAiRequestTruth[] | undefined;
     error: string;
   }
   | { type: "closed" };
@@ -71,6 +81,8 @@ class RemoteServer implements ReferenceServerRemote {
   tfservingPort: number | undefined = undefined;
   tfservingUrl: string | undefined = undefined;
   metricsUrl: string | undefined = undefined;
+  /** Add to a Worker nowNs() reading to get this thread's. */
+  #clockShiftNs = 0;
   readonly #worker = new Worker(new URL("./worker.ts", import.meta.url).href, { type: "module" });
   /** Queries awaiting their reply; each knows what kind of stats it asked for. */
   readonly #pending = new Map<number, { resolve(s: unknown): void; reject(e: Error): void }>();
@@ -121,6 +133,7 @@ class RemoteServer implements ReferenceServerRemote {
     this.tfservingPort = started.tfservingPort;
     this.tfservingUrl = started.tfservingUrl;
     this.metricsUrl = started.metricsUrl;
+    this.#clockShiftNs = Math.round((started.timeOrigin - performance.timeOrigin) * 1e6);
   }
 
   groundTruth(model: string): Promise<ModelStats> {
@@ -133,6 +146,23 @@ class RemoteServer implements ReferenceServerRemote {
 
   shmTraffic(): Promise<ShmTraffic> {
     return this.#query("shmTraffic", "");
+  }
+
+  async openaiTruth(clear = false): Promise<OpenAiRequestTruth[]> {
+    const truth = await this.#query<OpenAiRequestTruth[]>("openaiTruth", clear ? "clear" : "keep");
+    const shift = this.#clockShiftNs;
+    for (const t of truth) {
+      t.arrivalNs += shift;
+      t.startNs += shift;
+      t.headersNs += shift;
+      t.endNs += shift;
+      for (const e of t.events) {
+        e.ns += shift;
+        e.dueNs += shift;
+      }
+      for (let i = 0; i < t.writeNs.length; i++) t.writeNs[i] += shift;
+    }
+    return truth;
   }
 
   #query<T>(type: Query["type"], model: Query["model"]): Promise<T> {

@@ -18,6 +18,7 @@ import { ShmRegistry } from "../models/shm_registry.ts";
 import { nowNs } from "../models/stats.ts";
 import { handleTfServingRest } from "../tfserving/rest.ts";
 import { handleTorchServe, isTorchServePath } from "../torchserve/routes.ts";
+import { OpenAiMock } from "../openai/mock.ts";
 
 export interface ModelEntry {
   spec: ModelSpec;
@@ -33,6 +34,8 @@ export interface ServerContext {
   noStats: boolean;
   /** System shared-memory regions, shared by the HTTP and gRPC front ends. */
   shm: ShmRegistry;
+  /** The OpenAI-compatible mock under /v1 (server/openai/mock.ts). */
+  openai: OpenAiMock;
 }
 
 export function createContext(options: ResolvedOptions, busySpin: boolean): ServerContext {
@@ -58,6 +61,7 @@ export function createContext(options: ResolvedOptions, busySpin: boolean): Serv
     noConfig: options.noConfig,
     noStats: options.noStats,
     shm: new ShmRegistry(),
+    openai: new OpenAiMock(options.openai, options.stall, exec.originNs),
   };
 }
 
@@ -76,7 +80,11 @@ function ok(): Response {
 export function handle(ctx: ServerContext, req: Request): Response | Promise<Response> {
   const segs = pathOf(req.url).split("/");
   if (segs[0] === "" && isTorchServePath(segs[1])) return handleTorchServe(ctx, req, segs);
-  if (segs[0] === "" && segs[1] === "v1") return handleTfServingRest(ctx, req, segs);
+  if (segs[0] === "" && segs[1] === "v1") {
+    // /v1/models/{m}... is TF Serving's; the bare /v1/models and the completion paths are OpenAI's.
+    if (OpenAiMock.owns(segs)) return ctx.openai.handle(req, segs);
+    return handleTfServingRest(ctx, req, segs);
+  }
   if (segs[0] !== "" || segs[1] !== "v2") return notFound();
   const get = req.method === "GET";
   if (segs.length === 2) return get ? jsonResponse(200, ctx.serverMetadata) : methodNotAllowed();

@@ -1,0 +1,438 @@
+/**
+ * The OpenAI-compatible mock on the reference server's HTTP listener (docs/protocols.md §7):
+ * GET /v1/models, POST /v1/chat/completions, /v1/completions and /v1/embeddings, streamed as SSE
+ * or answered whole. A fixed number of slots generate at once; later requests wait in arrival
+ * order, so queueing shows as TTFT growth. Every write is timed by one Scheduler and recorded as
+ * ground truth (truth.ts).
+ */
+import { nowNs } from "../models/stats.ts";
+import { type Stall, stallEndNs } from "../models/stall.ts";
+import { sampleComputeUs } from "../options.ts";
+import { OPENAI_FAULTS, type OpenAiFault, type ResolvedOpenAi } from "./options.ts";
+import { errorJson, type Reply, StreamPlan, wholeReply } from "./plan.ts";
+import { seeded, STREAM } from "./random.ts";
+import { Scheduler, type Timed } from "./scheduler.ts";
+import {
+  invalid,
+  type Json,
+  optionalInt,
+  parseCompletion,
+  type Parsed,
+  refuse,
+  RequestError,
+  textItems,
+} from "./request.ts";
+import { type OpenAiEndpoint, type OpenAiRequestTruth, TruthStore } from "./truth.ts";
+
+/** The HTTP status faults' bodies, as OpenAI words them. */
+const STATUS_FAULTS: Record<"429" | "500" | "503", string> = {
+  "429": errorJson(
+    "Rate limit reached for requests (simulated)",
+    "requests",
+    "rate_limit_exceeded",
+  ),
+  "500": errorJson(
+    "The server had an error while processing your request (simulated)",
+    "server_error",
+    "internal_error",
+  ),
+  "503": errorJson(
+    "The engine is currently overloaded, please try again later (simulated)",
+    "server_error",
+    "service_unavailable",
+  ),
+};
+
+const ABORT_REASON = "reference server: OpenAI mock fault 'abort' dropped a stream";
+
+/** Standard base64 of bytes (little-endian float32s here, as OpenAI's base64 embeddings are). */
+function base64Of(bytes: Uint8Array): string {
+  let binary = "";
+  for (let i = 0; i < bytes.length; i++) binary += String.fromCharCode(bytes[i]);
+  return btoa(binary);
+}
+
+/** Something that must end when the server closes (an open stream or a pending reply). */
+interface Open {
+  shutdown(): void;
+}
+
+export class OpenAiMock {
+  readonly truth: TruthStore;
+  readonly #o: ResolvedOpenAi;
+  readonly #stall: Stall | undefined;
+  readonly #originNs: number;
+  readonly #scheduler = new Scheduler();
+  readonly #modelsBody: string;
+  #nextIndex = 0;
+  #busySlots = 0;
+  readonly #waiting: (() => void)[] = [];
+  readonly #open = new Set<Open>();
+
+  constructor(options: ResolvedOpenAi, stall: Stall | undefined, originNs: number) {
+    this.#o = options;
+    this.#stall = stall;
+    this.#originNs = originNs;
+    this.truth = new TruthStore(options.truth);
+    this.#modelsBody = JSON.stringify({
+      object: "list",
+      data: [{ id: options.model, object: "model", created: 0, owned_by: "reference-server" }],
+    });
+  }
+
+  /** True for the mock's paths; `segs` is the path split on "/" (segs[1] is "v1"). */
+  static owns(segs: readonly string[]): boolean {
+    if (segs.length === 4) return segs[2] === "chat" && segs[3] === "completions";
+    return segs.length === 3 &&
+      (segs[2] === "models" || segs[2] === "completions" || segs[2] === "embeddings");
+  }
+
+  handle(req: Request, segs: readonly string[]): Response | Promise<Response> {
+    if (segs[2] === "models") {
+      if (req.method !== "GET") return this.#methodNotAllowed();
+      return new Response(this.#modelsBody, { headers: { "content-type": "application/json" } });
+    }
+    if (req.method !== "POST") return this.#methodNotAllowed();
+    const endpoint: OpenAiEndpoint = segs[2] === "chat"
+      ? "chat"
+      : segs[2] === "completions"
+      ? "completions"
+      : "embeddings";
+    return this.#serve(req, endpoint);
+  }
+
+  /** Ends every open stream and pending reply, drops every timer. */
+  close(): void {
+    this.#scheduler.close();
+    for (const o of this.#open) o.shutdown();
+    this.#open.clear();
+  }
+
+  #methodNotAllowed(): Response {
+    return refuse(new RequestError(405, "Method Not Allowed"));
+  }
+
+  async #serve(req: Request, endpoint: OpenAiEndpoint): Promise<Response> {
+    let body: Json;
+    let parsed: Parsed | undefined;
+    let fault: OpenAiFault | undefined;
+    try {
+      let raw: unknown;
+      try {
+        raw = await req.json();
+      } catch {
+        throw invalid("the request body is not valid JSON");
+      }
+      if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
+        throw invalid("the request body must be a JSON object");
+      }
+      body = raw as Json;
+      if (typeof body.model !== "string") {
+        throw invalid("'model' is required", "model");
+      }
+      if (body.model !== this.#o.model) {
+        throw new RequestError(
+          404,
+          `The model '${body.model}' does not exist`,
+          "invalid_request_error",
+          "model_not_found",
+          "model",
+        );
+      }
+      if (endpoint !== "embeddings") parsed = parseCompletion(body, endpoint);
+      const forced = req.headers.get("x-mock-fault");
+      if (forced !== null) {
+        if (!OPENAI_FAULTS.includes(forced as OpenAiFault)) {
+          throw invalid(`unknown x-mock-fault ${JSON.stringify(forced)}`);
+        }
+        fault = forced as OpenAiFault;
+      }
+    } catch (e) {
+      if (e instanceof RequestError) return refuse(e);
+      throw e;
+    }
+    const arrivalNs = nowNs();
+    const index = this.#nextIndex++;
+    fault ??= this.#drawFault(index);
+    const stream = parsed?.stream ?? false;
+    const truth: OpenAiRequestTruth = {
+      index,
+      id: `${
+        endpoint === "chat" ? "chatcmpl" : endpoint === "completions" ? "cmpl" : "embd"
+      }-${index}`,
+      requestId: req.headers.get("x-request-id"),
+      endpoint,
+      stream,
+      status: 200,
+      fault: "none",
+      arrivalNs,
+      startNs: arrivalNs,
+      headersNs: 0,
+      events: [],
+      writeNs: [],
+      endNs: 0,
+      promptTokens: 0,
+      completionTokens: 0,
+      plannedTokens: 0,
+      finishReason: null,
+      cancelled: false,
+    };
+    if (fault === "429" || fault === "500" || fault === "503") {
+      truth.fault = fault;
+      truth.status = Number(fault);
+      return this.#whole(truth, this.#stallEnd(arrivalNs), STATUS_FAULTS[fault], "error");
+    }
+    if (endpoint === "embeddings") return this.#embeddings(truth, body!);
+    const p = parsed!;
+    // Mid-stream faults need a stream; a whole reply cannot break half-way.
+    if (stream) truth.fault = fault ?? "none";
+    const reply = this.#reply(truth, endpoint, p);
+    const draws = {
+      tokens: seeded(this.#o.seed, index, STREAM.tokens),
+      timing: seeded(this.#o.seed, index, STREAM.timing),
+    };
+    if (!stream) {
+      return this.#afterSlot(truth, (startNs) => {
+        const { offsetNs, body } = wholeReply(reply, this.#o, draws);
+        truth.completionTokens = reply.tokens;
+        truth.finishReason = reply.finishReason;
+        return { due: this.#stallEnd(startNs + offsetNs), body };
+      });
+    }
+    return this.#stream(
+      truth,
+      new StreamPlan(reply, this.#o, draws, seeded(this.#o.seed, index, STREAM.chaos)),
+    );
+  }
+
+  #drawFault(index: number): OpenAiFault | undefined {
+    const u = seeded(this.#o.seed, index, STREAM.fault)();
+    let sum = 0;
+    for (let i = 0; i < OPENAI_FAULTS.length; i++) {
+      sum += this.#o.faults[i];
+      if (u < sum) return OPENAI_FAULTS[i];
+    }
+    return undefined;
+  }
+
+  #reply(truth: OpenAiRequestTruth, endpoint: "chat" | "completions", p: Parsed): Reply {
+    const limit = p.maxTokens ?? this.#o.outputTokens;
+    const eos = this.#o.eosAfter;
+    const tokens = p.ignoreEos || eos === undefined
+      ? limit
+      : Math.min(limit, Math.max(p.minTokens, eos));
+    // A reply cut by its limit ends with "length"; one the model ended itself with "stop".
+    const finishReason = tokens === p.maxTokens ? "length" : "stop";
+    const usage = this.#o.usage !== "request"
+      ? this.#o.usage
+      : p.continuousUsage
+      ? "continuous"
+      : p.includeUsage
+      ? "final"
+      : "none";
+    truth.promptTokens = p.promptTokens;
+    truth.plannedTokens = tokens;
+    return {
+      endpoint,
+      id: truth.id,
+      created: Math.floor(Date.now() / 1000),
+      model: this.#o.model,
+      promptTokens: p.promptTokens,
+      tokens,
+      finishReason,
+      usage,
+      fault: truth.fault,
+    };
+  }
+
+  #stallEnd(ns: number): number {
+    return stallEndNs(ns, this.#originNs, this.#stall);
+  }
+
+  /** Runs `start` once a slot is free (at once when one is). */
+  #acquire(start: () => void): void {
+    if (this.#busySlots < this.#o.slots) {
+      this.#busySlots++;
+      start();
+    } else this.#waiting.push(start);
+  }
+
+  #release(): void {
+    const next = this.#waiting.shift();
+    if (next !== undefined) next();
+    else this.#busySlots--;
+  }
+
+  #finish(truth: OpenAiRequestTruth, endNs: number): void {
+    truth.endNs = endNs;
+    this.truth.add(truth);
+  }
+
+  /** A whole JSON reply written at `due`. */
+  #whole(
+    truth: OpenAiRequestTruth,
+    due: number,
+    body: string,
+    kind: "json" | "error",
+  ): Promise<Response> {
+    return new Promise<Response>((resolve) => {
+      const pending: Timed & Open = {
+        due,
+        fire: () => {
+          this.#open.delete(pending);
+          const ns = nowNs();
+          truth.headersNs = ns;
+          truth.writeNs.push(ns);
+          truth.events.push({
+            ns,
+            dueNs: due,
+            kind,
+            tokens: kind === "json" ? truth.completionTokens : 0,
+          });
+          this.#finish(truth, ns);
+          resolve(
+            new Response(body, {
+              status: truth.status,
+              headers: { "content-type": "application/json" },
+            }),
+          );
+        },
+        shutdown: () =>
+          resolve(refuse(new RequestError(503, "server shutting down", "server_error"))),
+      };
+      this.#open.add(pending);
+      this.#scheduler.at(pending);
+    });
+  }
+
+  /** A whole reply generated in a slot; `plan` gives its body and due time from the slot start. */
+  #afterSlot(
+    truth: OpenAiRequestTruth,
+    plan: (startNs: number) => { due: number; body: string },
+  ): Promise<Response> {
+    return new Promise<Response>((resolve) => {
+      const queued: Open = {
+        shutdown: () =>
+          resolve(refuse(new RequestError(503, "server shutting down", "server_error"))),
+      };
+      this.#open.add(queued);
+      this.#acquire(() => {
+        this.#open.delete(queued);
+        truth.startNs = nowNs();
+        const { due, body } = plan(truth.startNs);
+        this.#whole(truth, due, body, "json").then((res) => {
+          this.#release();
+          resolve(res);
+        });
+      });
+    });
+  }
+
+  #embeddings(truth: OpenAiRequestTruth, body: Json): Promise<Response> | Response {
+    let items: number[];
+    let dims: number;
+    let base64: boolean;
+    try {
+      items = textItems(body.input, "input");
+      dims = optionalInt(body, "dimensions", 1) ?? this.#o.embeddingDims;
+      const format = body.encoding_format ?? "float";
+      if (format !== "float" && format !== "base64") {
+        throw invalid("'encoding_format' must be float or base64", "encoding_format");
+      }
+      base64 = format === "base64";
+    } catch (e) {
+      if (e instanceof RequestError) return refuse(e);
+      throw e;
+    }
+    const promptTokens = items.reduce((a, b) => a + b, 0);
+    truth.promptTokens = promptTokens;
+    const values = seeded(this.#o.seed, truth.index, STREAM.tokens);
+    const timing = seeded(this.#o.seed, truth.index, STREAM.timing);
+    return this.#afterSlot(truth, (startNs) => {
+      const data = items.map((_, index) => {
+        const v = new Float32Array(dims);
+        for (let i = 0; i < dims; i++) v[i] = values() * 2 - 1;
+        const embedding = base64 ? base64Of(new Uint8Array(v.buffer)) : Array.from(v);
+        return { object: "embedding", index, embedding };
+      });
+      const reply = JSON.stringify({
+        object: "list",
+        data,
+        model: this.#o.model,
+        usage: { prompt_tokens: promptTokens, total_tokens: promptTokens },
+      });
+      const delayNs = Math.round(sampleComputeUs(this.#o.ttftUs, timing) * 1000);
+      return { due: this.#stallEnd(startNs + delayNs), body: reply };
+    });
+  }
+
+  /** A streamed reply: headers now, each planned write at its time once a slot is free. */
+  #stream(truth: OpenAiRequestTruth, plan: StreamPlan): Response {
+    let controller!: ReadableStreamDefaultController<Uint8Array>;
+    let state: "queued" | "running" | "ended" = "queued";
+    let write = plan.next();
+    const end = (ns: number) => {
+      const held = state === "running";
+      state = "ended";
+      this.#open.delete(job);
+      this.#finish(truth, ns);
+      if (held) this.#release();
+    };
+    const job: Timed & Open = {
+      due: 0,
+      fire: () => {
+        if (state !== "running") return;
+        const ns = nowNs();
+        if (write.bytes.length > 0) {
+          controller.enqueue(write.bytes);
+          truth.writeNs.push(ns);
+        }
+        for (const c of write.completed) {
+          truth.events.push({ ns, dueNs: job.due, kind: c.kind, tokens: c.tokens });
+          truth.completionTokens += c.tokens;
+        }
+        if (write.after === "more") {
+          write = plan.next();
+          job.due = this.#stallEnd(truth.startNs + write.offsetNs);
+          this.#scheduler.at(job);
+          return;
+        }
+        // Deno logs the reason when it drops the connection; say where it comes from.
+        if (write.after === "abort") controller.error(new Error(ABORT_REASON));
+        else controller.close();
+        if (truth.fault === "none") truth.finishReason = plan.reply.finishReason;
+        end(ns);
+      },
+      shutdown: () => {
+        if (state === "ended") return;
+        state = "ended";
+        controller.close();
+      },
+    };
+    const body = new ReadableStream<Uint8Array>({
+      start: (c) => {
+        controller = c;
+      },
+      cancel: () => {
+        if (state === "ended") return;
+        truth.cancelled = true;
+        end(nowNs());
+      },
+    });
+    this.#open.add(job);
+    this.#acquire(() => {
+      if (state !== "queued") return this.#release();
+      state = "running";
+      truth.startNs = nowNs();
+      job.due = this.#stallEnd(truth.startNs + write.offsetNs);
+      this.#scheduler.at(job);
+    });
+    truth.headersNs = nowNs();
+    const headers: Record<string, string> = {
+      "content-type": "text/event-stream",
+      "cache-control": "no-cache",
+    };
+    if (truth.requestId !== null) headers["x-request-id"] = truth.requestId;
+    return new Response(body, { headers });
+  }
+}
