@@ -123,7 +123,8 @@ export function parseHead(buf: Uint8Array, start: number, headEnd: number, out: 
       if (hasToken(buf, v, valueEnd, V_KEEP_ALIVE)) keepAlive = true;
     } else if (nameLen === 31 && matchesAt(buf, line, H_INFER_LENGTH)) {
       out.inferHeaderLength = parseDecimal(buf, v, valueEnd, "Inference-Header-Content-Length");
-    } else if (nameLen === 12 && matchesAt(buf, line, H_CONTENT_TYPE)) {
+    } else if (nameLen === 12 && lower(buf[v]) === 116 && matchesAt(buf, line, H_CONTENT_TYPE)) {
+      // The value's first byte ('t') first: the usual application/json costs one comparison.
       out.eventStream = isMediaType(buf, v, valueEnd, V_EVENT_STREAM);
     }
     line = lf + 1;
