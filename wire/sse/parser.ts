@@ -50,6 +50,11 @@ function equalsBytes(a: Uint8Array, aLen: number, b: Uint8Array, bLen: number): 
   return true;
 }
 
+function hasNul(buf: Uint8Array, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) if (buf[i] === 0) return true;
+  return false;
+}
+
 function fieldIs(buf: Uint8Array, start: number, end: number, name: Uint8Array): boolean {
   if (end - start !== name.length) return false;
   for (let i = 0; i < name.length; i++) if (buf[start + i] !== name[i]) return false;
@@ -63,7 +68,8 @@ class Bytes {
   set(src: Uint8Array, start: number, end: number): void {
     const n = end - start;
     if (n > this.buf.length) this.buf = new Uint8Array(Math.max(n, this.buf.length * 2));
-    this.buf.set(src.subarray(start, end));
+    // A byte loop: short values, and no view object per event.
+    for (let i = 0; i < n; i++) this.buf[i] = src[start + i];
     this.len = n;
   }
 }
@@ -294,7 +300,7 @@ export class SseParser {
     if (fieldIs(buf, start, colon, F_DATA)) this.#addData(buf, v, end, inChunk);
     else if (fieldIs(buf, start, colon, F_EVENT)) this.#type.set(buf, v, end);
     else if (fieldIs(buf, start, colon, F_ID)) {
-      if (buf.subarray(v, end).indexOf(0) < 0) this.#id.set(buf, v, end);
+      if (!hasNul(buf, v, end)) this.#id.set(buf, v, end);
     } else if (fieldIs(buf, start, colon, F_RETRY)) this.#setRetry(buf, v, end);
   }
 
