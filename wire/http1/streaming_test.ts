@@ -139,13 +139,15 @@ Deno.test("each read is delivered with its own time as soon as it arrives", asyn
   }
 });
 
-Deno.test("a long chunked stream never grows the read buffer", async () => {
+Deno.test("a long chunked stream never grows the read buffer; a plain exchange follows", async () => {
   const piece = "x".repeat(3000);
   const server = startRawServer(async (conn, reader) => {
     await reader.next();
     await writeAll(conn, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n");
     for (let i = 0; i < 400; i++) await writeAll(conn, `${(3000).toString(16)}\r\n${piece}\r\n`);
     await writeAll(conn, "0\r\n\r\n");
+    await reader.next();
+    await writeAll(conn, httpResponse(200, "after"));
     await reader.next();
   });
   const http = new HttpConnection(target(server), undefined, 1024);
@@ -162,6 +164,9 @@ Deno.test("a long chunked stream never grows the read buffer", async () => {
     assert.equal(total, 1_200_000);
     assert.equal(xs, 1_200_000);
     assert.ok(http.bufferSize <= 8192, `buffer grew to ${http.bufferSize}`);
+    const res = await http.exchange(GET, null);
+    assert.equal(dec.decode(res.buf.subarray(res.bodyStart, res.bodyEnd)), "after");
+    assert.equal(server.accepted, 1, "the whole-response path reuses the connection");
   } finally {
     http.close();
     await server.close();
