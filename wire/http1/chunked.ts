@@ -35,6 +35,16 @@ export class ChunkedDecoder {
     this.#remaining = 0;
   }
 
+  /**
+   * Continues from buf[at] after the caller took the decoded bytes and moved the undecoded
+   * ones (from `pos`) down to `at`, keeping the state: a streamed body then never makes the
+   * buffer grow. Decoded output is written from `at` again.
+   */
+  restartAt(at: number): void {
+    this.out = at;
+    this.pos = at;
+  }
+
   /** Decodes what buf[pos, end) allows; true once the terminating chunk and trailers are in. */
   step(buf: Uint8Array, end: number): boolean {
     for (;;) {

@@ -8,6 +8,11 @@
  * read buffer that only grows when a response does not fit. The body is never decoded here:
  * callers get offsets into the buffer, valid until the next exchange. Nothing here knows the
  * measurement types: an exchange stamps any object with {@link ExchangeStamps}' fields.
+ *
+ * A streaming exchange ({@link HttpConnection.exchangeStreaming}) hands the body to a
+ * {@link BodySink} read by read instead, de-chunked in place, each piece stamped with the time
+ * of the read that brought it; delivered bytes are dropped, so a long stream never grows the
+ * buffer.
  */
 import { ChunkedDecoder } from "./chunked.ts";
 import { bodyless, findHeadEnd, parseHead, ResponseHead } from "./parse.ts";
@@ -52,6 +57,21 @@ const INITIAL_BUFFER = 64 * 1024;
 /** 1xx interim responses skipped before the real one (bounded so a bad peer cannot spin us). */
 const MAX_INTERIM = 8;
 
+/**
+ * Receives a response body as it arrives. Views are valid only during the call; times are
+ * those of the socket read that brought the bytes (the connection's TimeSource).
+ */
+export interface BodySink {
+  /**
+   * The head is parsed; `timeNs` is the read that completed it. Return true to have the body
+   * streamed to onBody, false to have it buffered whole as exchange() does (an error reply or a
+   * reply that is not a stream); the HttpResponse then holds it.
+   */
+  onHead(head: ResponseHead, timeNs: number): boolean;
+  /** The next body bytes buf[start, end) (never empty), from the read at `timeNs`. */
+  onBody(buf: Uint8Array, start: number, end: number, timeNs: number): void;
+}
+
 /** The last response; its body is buf[bodyStart, bodyEnd) until the next exchange. */
 export interface HttpResponse {
   readonly head: ResponseHead;
@@ -71,6 +91,10 @@ export class HttpConnection {
   #received = 0;
   #served = 0;
   #rec: ExchangeStamps | null = null;
+  /** Set for a streaming exchange; null on the whole-response path. */
+  #sink: BodySink | null = null;
+  /** Time of the last read, kept only while streaming or for the first byte. */
+  #readNs = 0;
   /** Set by abort(): the exchange in progress fails instead of being retried. */
   #aborted = false;
   readonly #chunked = new ChunkedDecoder();
@@ -101,7 +125,28 @@ export class HttpConnection {
    * on a fresh connection (curl does the same). Throws TransportError or ProtocolError; the
    * connection is dropped on any error and reopened by the next exchange.
    */
-  async exchange(request: Uint8Array, rec: ExchangeStamps | null): Promise<HttpResponse> {
+  exchange(request: Uint8Array, rec: ExchangeStamps | null): Promise<HttpResponse> {
+    this.#sink = null;
+    return this.#run(request, rec);
+  }
+
+  /**
+   * Like exchange(), but the body goes to `sink` as it arrives (when its onHead says so): the
+   * promise settles once the body is complete, and the returned response then has an empty
+   * body range. Errors and the stale keep-alive retry are those of exchange(); a retry happens
+   * only before any byte arrived, so the sink never sees two responses. An exception thrown
+   * by the sink ends the exchange with it and drops the connection.
+   */
+  exchangeStreaming(
+    request: Uint8Array,
+    rec: ExchangeStamps | null,
+    sink: BodySink,
+  ): Promise<HttpResponse> {
+    this.#sink = sink;
+    return this.#run(request, rec);
+  }
+
+  async #run(request: Uint8Array, rec: ExchangeStamps | null): Promise<HttpResponse> {
     this.#rec = rec;
     this.#aborted = false;
     if (rec) rec.sendStartNs = this.clock.nowNs();
@@ -216,7 +261,9 @@ export class HttpConnection {
       if (head.status >= 200 || interim >= MAX_INTERIM) break;
       this.#start = headEnd;
     }
-    if (!this.#bodyBuffered(head)) await this.#readBody(head);
+    const sink = this.#sink;
+    if (sink !== null && sink.onHead(head, this.#readNs)) await this.#streamBody(head, sink);
+    else if (!this.#bodyBuffered(head)) await this.#readBody(head);
     this.#response.buf = this.#buf;
     return this.#response;
   }
@@ -260,6 +307,53 @@ export class HttpConnection {
     this.#start = res.bodyEnd;
   }
 
+  /**
+   * Delivers the body read by read. Everything delivered is dropped (the head was parsed into
+   * `head` already), so each read lands at the front of the buffer again.
+   */
+  async #streamBody(head: ResponseHead, sink: BodySink): Promise<void> {
+    let pos = head.headerEnd;
+    if (bodyless(head.status)) {
+      // Nothing to deliver.
+    } else if (head.chunked) {
+      const dec = this.#chunked;
+      dec.reset(pos);
+      for (;;) {
+        const done = dec.step(this.#buf, this.#end);
+        if (dec.out > pos) sink.onBody(this.#buf, pos, dec.out, this.#readNs);
+        if (done) break;
+        // Keep only the undecoded tail (a cut size line, CRLF or trailer).
+        this.#buf.copyWithin(0, dec.pos, this.#end);
+        this.#end -= dec.pos;
+        dec.restartAt(0);
+        pos = 0;
+        await this.#fill(false);
+      }
+      pos = dec.pos;
+    } else if (head.contentLength >= 0) {
+      let remaining = head.contentLength;
+      for (;;) {
+        const avail = this.#end - pos;
+        const n = avail < remaining ? avail : remaining;
+        if (n > 0) sink.onBody(this.#buf, pos, pos + n, this.#readNs);
+        pos += n;
+        remaining -= n;
+        if (remaining === 0) break;
+        this.#end = pos = 0;
+        await this.#fill(false);
+      }
+    } else {
+      // No length: the body runs to EOF (RFC 9112 §6.3 rule 8) and the connection ends.
+      do {
+        if (this.#end > pos) sink.onBody(this.#buf, pos, this.#end, this.#readNs);
+        this.#end = pos = 0;
+      } while (await this.#fill(true));
+      head.close = true;
+    }
+    this.#start = pos;
+    this.#response.bodyStart = this.#response.bodyEnd = pos;
+  }
+
   /** Reads more bytes after #end; returns false at EOF when `eofOk`, else EOF throws. */
   async #fill(eofOk: boolean): Promise<boolean> {
     if (this.#end === this.#buf.length) this.#grow();
@@ -273,7 +367,11 @@ export class HttpConnection {
       if (eofOk) return false;
       throw ioFailure(null, this.#received > 0);
     }
-    if (this.#received === 0 && this.#rec) this.#rec.firstByteNs = this.clock.nowNs();
+    const first = this.#received === 0 && this.#rec !== null;
+    if (first || this.#sink !== null) {
+      this.#readNs = this.clock.nowNs();
+      if (first) this.#rec!.firstByteNs = this.#readNs;
+    }
     this.#received += n;
     this.#end += n;
     return true;

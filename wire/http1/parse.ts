@@ -1,7 +1,7 @@
 /**
  * HTTP/1.1 response framing by byte scanning. Everything works on (buffer, offsets) so the
  * connection can parse in its reused read buffer without regexes or decoding the body; only
- * the four headers that affect framing or the inference body are interpreted.
+ * the headers that affect framing, the inference body or streaming are interpreted.
  */
 
 export class ProtocolError extends Error {
@@ -20,6 +20,8 @@ export class ResponseHead {
   close = false;
   /** Inference-Header-Content-Length, -1 when absent. */
   inferHeaderLength = -1;
+  /** Content-Type is text/event-stream: the body is a stream of Server-Sent Events. */
+  eventStream = false;
 }
 
 const CR = 13;
@@ -32,6 +34,8 @@ const H_CONTENT_LENGTH = enc.encode("content-length");
 const H_TRANSFER_ENCODING = enc.encode("transfer-encoding");
 const H_CONNECTION = enc.encode("connection");
 const H_INFER_LENGTH = enc.encode("inference-header-content-length");
+const H_CONTENT_TYPE = enc.encode("content-type");
+const V_EVENT_STREAM = enc.encode("text/event-stream");
 const V_CHUNKED = enc.encode("chunked");
 const V_CLOSE = enc.encode("close");
 const V_KEEP_ALIVE = enc.encode("keep-alive");
@@ -98,6 +102,7 @@ export function parseHead(buf: Uint8Array, start: number, headEnd: number, out: 
   out.contentLength = -1;
   out.chunked = false;
   out.inferHeaderLength = -1;
+  out.eventStream = false;
   let keepAlive = buf[start + 7] !== 48;
   let close = false;
   let line = buf.indexOf(LF, start) + 1;
@@ -118,10 +123,21 @@ export function parseHead(buf: Uint8Array, start: number, headEnd: number, out: 
       if (hasToken(buf, v, valueEnd, V_KEEP_ALIVE)) keepAlive = true;
     } else if (nameLen === 31 && matchesAt(buf, line, H_INFER_LENGTH)) {
       out.inferHeaderLength = parseDecimal(buf, v, valueEnd, "Inference-Header-Content-Length");
+    } else if (nameLen === 12 && lower(buf[v]) === 116 && matchesAt(buf, line, H_CONTENT_TYPE)) {
+      // The value's first byte ('t') first: the usual application/json costs one comparison.
+      out.eventStream = isMediaType(buf, v, valueEnd, V_EVENT_STREAM);
     }
     line = lf + 1;
   }
   out.close = close || !keepAlive;
+}
+
+/** True when the value in buf[from, to) names media type `type` (parameters may follow). */
+function isMediaType(buf: Uint8Array, from: number, to: number, type: Uint8Array): boolean {
+  const end = from + type.length;
+  if (end > to || !matchesAt(buf, from, type)) return false;
+  const b = buf[end];
+  return end === to || b === 59 || b === 32 || b === 9;
 }
 
 /** End of the line's value: before the CR (if any) and trailing blanks. */
