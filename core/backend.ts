@@ -3,10 +3,10 @@
  * channel that sends), close. Optional capabilities are separate interfaces detected with type
  * guards, never stubbed.
  *
- * Deviation from DESIGN.md: `send` lives on a {@link Channel} obtained with `connect()`, not on
- * the backend itself. A channel is one connection (HTTP/1.1 keep-alive) or one stream (gRPC),
- * so the dispatcher gives each in-flight slot its own channel and the backend never has to pick
- * a connection per request on the hot path.
+ * `send` lives on a {@link Channel} obtained with `connect()`, not on the backend itself. A
+ * channel is one connection (HTTP/1.1 keep-alive) or one stream (gRPC), so the dispatcher gives
+ * each in-flight slot its own channel and the backend never has to pick a connection per request on
+ * the hot path.
  */
 import type { DataType } from "../wire/kserve/datatypes.ts";
 import type { RequestRecord } from "./measure/record.ts";
@@ -65,7 +65,7 @@ export interface TensorData {
 }
 
 /**
- * Sequence control for stateful models (protocols.md: parameters sequence_id, sequence_start,
+ * Sequence control for stateful models (docs/protocols.md: parameters sequence_id, sequence_start,
  * sequence_end). The id is an unsigned integer or a non-empty string.
  */
 export interface SequenceControl {

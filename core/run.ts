@@ -181,7 +181,7 @@ export async function run(given: RunConfig, deps: RunDeps): Promise<ExitCode> {
       (await statsSource.serverStats(config.model, version)) !== undefined;
     const data = await runData(model, config, backend);
     if (config.loadMode === "fixed_schedule") {
-      // Every entry after the warmup ones is sent once (reference §1.3).
+      // Every entry after the warmup ones is sent once (docs/perf_analyzer.md §1.3).
       config = { ...config, requestCount: data.timestampsMs.length - config.warmupRequestCount };
     }
     if (data.validation && !descriptor.capabilities.outputCapture) {
@@ -321,7 +321,8 @@ function sweep(
     rejected: (level: LevelResult) => deps.stderr(rejection(level, config)),
     stopped: () => signal.aborted,
   };
-  // Request intervals and fixed schedules replay one schedule: a single measurement, no search (as perf_analyzer).
+  // Request intervals and fixed schedules replay one schedule: a single measurement, no search (as
+  // perf_analyzer).
   const single = config.loadMode === "request_intervals" || config.loadMode === "fixed_schedule";
   if (single) return linearSweep(plan.range, hooks);
   return config.binarySearch

@@ -57,7 +57,7 @@ async function roundTrip(types: string[], target: string[]): Promise<void> {
 }
 
 const ALL = Object.keys(VALUES);
-/** Triton has no JSON form for half floats (protocols.md §1.6). */
+/** Triton has no JSON form for half floats (docs/protocols.md §1.6). */
 const JSON_TYPES = ALL.filter((t) => t !== "FP16" && t !== "BF16");
 
 Deno.test("every datatype round-trips byte-exact over HTTP binary, HTTP JSON and gRPC", async () => {

@@ -1,5 +1,5 @@
 /**
- * TF Serving REST's tensor JSON (protocols.md §4.4): a tensor is a nested list whose nesting
+ * TF Serving REST's tensor JSON (docs/protocols.md §4.4): a tensor is a nested list whose nesting
  * is its shape, for request bodies and reply decoding. The reference server has its own
  * implementation (server/tfserving/json.ts), so a nesting bug here fails against it.
  */

@@ -1,6 +1,6 @@
 /**
  * proto/tfserving.json must be exactly what proto/tfserving/*.proto say (the client loads only
- * the JSON), and the messages must put fields at TF Serving's numbers (protocols.md §4.2).
+ * the JSON), and the messages must put fields at TF Serving's numbers (docs/protocols.md §4.2).
  */
 import assert from "node:assert/strict";
 import { TFSERVING_JSON_PATH, tfservingProtoJsonText } from "../../scripts/gen_proto_json.ts";

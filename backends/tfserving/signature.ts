@@ -1,5 +1,5 @@
 /**
- * A TF Serving model's signature (GetModelMetadata "signature_def", protocols.md §4.2) as the
+ * A TF Serving model's signature (GetModelMetadata "signature_def", docs/protocols.md §4.2) as the
  * tool's ModelInfo. TF has no max_batch_size: like perf_analyzer, a signature whose every input
  * has an unknown first dim (-1) takes a batch dimension, any other does not.
  */

@@ -1,5 +1,5 @@
 /**
- * TensorFlow TensorProto <-> this tool's wire form (protocols.md §4.3): dtype names, the typed
+ * TensorFlow TensorProto <-> this tool's wire form (docs/protocols.md §4.3): dtype names, the typed
  * `*_val` field of each dtype, shapes. Encoding always fills the typed field, as perf_analyzer
  * does (FP16 as 16-bit patterns in half_val, BYTES as string_val without length prefixes);
  * decoding accepts tensor_content as well and broadcasts a single typed element over the shape.
@@ -10,7 +10,9 @@ import { RunError } from "../../core/errors.ts";
 import { tensorFromJson, tensorToJson } from "../../core/data/tensor_codec.ts";
 import type { TfObject } from "../../wire/tfserving/proto.ts";
 
-/** Our datatype of each TF dtype this tool can carry (BF16 has no typed field perf_analyzer uses). */
+/**
+ * Our datatype of each TF dtype this tool can carry (BF16 has no typed field perf_analyzer uses).
+ */
 const FROM_TF: Record<string, DataType> = {
   DT_BOOL: "BOOL",
   DT_UINT8: "UINT8",
@@ -95,7 +97,9 @@ export interface WireTensor {
   bytes: Uint8Array;
 }
 
-/** A decoded TensorProto in wire form; throws RunError naming the tensor for what it cannot read. */
+/**
+ * A decoded TensorProto in wire form; throws RunError naming the tensor for what it cannot read.
+ */
 export function wireTensor(name: string, proto: TfObject): WireTensor {
   const datatype = fromTfDtype(proto.dtype ?? "DT_INVALID");
   if (datatype === undefined) {

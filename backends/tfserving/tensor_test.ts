@@ -1,5 +1,5 @@
 /**
- * TensorProto encoding and decoding for every datatype (protocols.md §4.3): each one goes
+ * TensorProto encoding and decoding for every datatype (docs/protocols.md §4.3): each one goes
  * out in the typed field perf_analyzer uses, survives the protobuf wire, and comes back as the
  * same wire bytes; tensor_content and single-element broadcast decode too.
  */
@@ -11,7 +11,9 @@ import { tensorFromJson } from "../../core/data/tensor_codec.ts";
 import { tfMessages } from "../../wire/tfserving/proto.ts";
 import { fromTfDtype, shapeOf, tensorProto, tfDtype, wireTensor } from "./tensor.ts";
 
-/** Datatype -> [TF dtype, typed field, sample values], the table of protocols.md §1.7 / §4.3. */
+/**
+ * Datatype -> [TF dtype, typed field, sample values], the table of docs/protocols.md §1.7 / §4.3.
+ */
 const CASES: [DataType, string, string, unknown[]][] = [
   ["BOOL", "DT_BOOL", "bool_val", [true, false, true, true]],
   ["UINT8", "DT_UINT8", "int_val", [0, 1, 200, 255]],

@@ -65,7 +65,7 @@ export function inferRequestObject(
   if (options.streaming) parameters[EMPTY_FINAL_PARAM] = { bool_param: true };
   const seq = spec.sequence;
   if (seq !== undefined) {
-    // protocols.md §1.11: an integer id travels as int64_param, a string id as string_param.
+    // docs/protocols.md §1.11: an integer id travels as int64_param, a string id as string_param.
     parameters.sequence_id = typeof seq.id === "string"
       ? { string_param: seq.id }
       : { int64_param: seq.id };
@@ -76,7 +76,7 @@ export function inferRequestObject(
   return message;
 }
 
-/** protocols.md §1.12: the region as InferParameter values. */
+/** docs/protocols.md §1.12: the region as InferParameter values. */
 function regionParams(shm: ShmLayout, w: ShmWindow): Record<string, unknown> {
   return {
     shared_memory_region: { string_param: shm.name },

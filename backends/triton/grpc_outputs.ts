@@ -1,8 +1,8 @@
 /**
  * The outputs of a successful ModelInferResponse in wire form, for backends created with
  * captureOutputs (the measurement path only skims responses, see grpc_stream_response.ts). Field
- * numbers are protocols.md §2.3. Triton answers with raw_output_contents, one entry per output in
- * order; a server that fills the typed InferOutputTensor.contents instead is read too, its
+ * numbers are docs/protocols.md §2.3. Triton answers with raw_output_contents, one entry per output
+ * in order; a server that fills the typed InferOutputTensor.contents instead is read too, its
  * values encoded the way raw contents would carry them.
  */
 import { encodeBytesElements } from "../../wire/kserve/bytes_tensor.ts";

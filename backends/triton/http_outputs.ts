@@ -2,7 +2,7 @@
  * The outputs of a successful HTTP/REST inference response in wire form, for backends created
  * with captureOutputs (the measurement path never parses the body). Both response forms are
  * read: outputs with `parameters.binary_data_size` take the next that many bytes after the
- * JSON header (binary tensor extension, protocols.md §1.8), the others carry a JSON `data`
+ * JSON header (binary tensor extension, docs/protocols.md §1.8), the others carry a JSON `data`
  * array (§1.6), encoded with the tensor codec.
  */
 import type { OutputTensor, RequestRecord } from "../../core/measure/record.ts";

@@ -1,6 +1,6 @@
 /**
  * Encodes a KServe v2 inference request once, as the complete HTTP/1.1 request bytes, so the
- * hot path only writes a prepared buffer (protocols.md §1.6, §1.8).
+ * hot path only writes a prepared buffer (docs/protocols.md §1.6, §1.8).
  */
 import type { RequestSpec, TensorData } from "../../core/backend.ts";
 import { headerBlock } from "../net/http_request.ts";
@@ -104,7 +104,7 @@ function regionJson(shm: ShmLayout, w: ShmWindow): string {
     `"shared_memory_offset":${w.offset},"shared_memory_byte_size":${w.byteSize}}`;
 }
 
-/** The sequence extension's request parameters (protocols.md §1.11), "" for other requests. */
+/** The sequence extension's request parameters (docs/protocols.md §1.11), "" for other requests. */
 function sequenceParams(spec: RequestSpec): string {
   const seq = spec.sequence;
   if (seq === undefined) return "";

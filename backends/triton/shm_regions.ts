@@ -1,6 +1,6 @@
 /**
  * System shared memory for the Triton HTTP and gRPC backends (--shared-memory system,
- * protocols.md §1.12). Each distinct set of input tensors gets one region: a file under
+ * docs/protocols.md §1.12). Each distinct set of input tensors gets one region: a file under
  * /dev/shm (what a POSIX shm object is on Linux) holding the inputs, written once at prepare
  * time, then one --output-shared-memory-size window per requested output. Deno has no mmap, so
  * outputs are read back with a positioned file read when validation needs them.

@@ -1,7 +1,8 @@
 /**
  * Error and message handling for the C API: every TRITONSERVER_Error* is decoded (code string
  * and message, copied before the error is freed) and always deleted; every TRITONSERVER_Message
- * is serialized to JSON, copied out, and deleted. protocols.md §6.5: both strings are borrowed.
+ * is serialized to JSON, copied out, and deleted. docs/protocols.md §6.5: both strings are
+ * borrowed.
  */
 import { RunError } from "../../core/errors.ts";
 import type { TritonLib } from "./ffi.ts";

@@ -1,6 +1,6 @@
 /**
  * The Deno FFI bindings of the triton_c_api backend: the TRITONSERVER_* symbols it uses
- * (signatures from protocols.md §6.4) and the completion-queue shim (native/capi/
+ * (signatures from docs/protocols.md §6.4) and the completion-queue shim (native/capi/
  * pa_completion_queue.c). Pointers the hot path passes back to C (requests, responses) are
  * declared "usize" so they travel as plain numbers read from the completion buffer, with no
  * pointer object allocated per request.

@@ -1,7 +1,7 @@
 /**
  * Copies a C API response's outputs into record.outputs (output validation only, so the hot
  * path never runs this). Output pointers are valid only until InferenceResponseDelete, so every
- * name, shape and byte is copied here (protocols.md §6.5).
+ * name, shape and byte is copied here (docs/protocols.md §6.5).
  */
 import type { RequestRecord } from "../../core/measure/record.ts";
 import { takeErrorText } from "./call.ts";

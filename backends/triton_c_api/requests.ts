@@ -10,7 +10,7 @@ import type { RequestRecord } from "../../core/measure/record.ts";
 import { takeErrorText } from "./call.ts";
 import { cString, type QueueLib, type TritonLib } from "./ffi.ts";
 
-/** TRITONSERVER_RequestFlag (protocols.md §6.3). */
+/** TRITONSERVER_RequestFlag (docs/protocols.md §6.3). */
 const SEQUENCE_START = 1;
 const SEQUENCE_END = 2;
 

@@ -1,6 +1,6 @@
 /**
  * The in-process Triton server behind the triton_c_api backend, started the way perf_analyzer's
- * triton_loader.cc does (protocols.md §6.1): API version check, server options, ServerNew,
+ * triton_loader.cc does (docs/protocols.md §6.1): API version check, server options, ServerNew,
  * live+ready polling (500 ms × 10), then model readiness, metadata, config and statistics read
  * from TRITONSERVER_Message JSON.
  */

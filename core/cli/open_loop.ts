@@ -101,7 +101,10 @@ export function finishOpenLoop(config: RunConfig, state: ParseState): void {
   }
 }
 
-/** perf_analyzer's --fixed-schedule rules (reference §1.3), as usage errors rather than aborts. */
+/**
+ * perf_analyzer's --fixed-schedule rules (docs/perf_analyzer.md §1.3), as usage errors rather than
+ * aborts.
+ */
 function finishFixedSchedule(config: RunConfig): void {
   if (config.inputData !== "files") {
     throw new UsageError(

@@ -1,6 +1,6 @@
 /**
- * The --ssl-grpc-* and --ssl-https-* options (reference §1.2, group SSL) and the rules that
- * tie them to a protocol. As in perf_analyzer, gRPC uses TLS when --ssl-grpc-use-ssl is given
+ * The --ssl-grpc-* and --ssl-https-* options (docs/perf_analyzer.md §1.2, group SSL) and the rules
+ * that tie them to a protocol. As in perf_analyzer, gRPC uses TLS when --ssl-grpc-use-ssl is given
  * and HTTP when -u is an https:// URL (curl decides by the scheme). Flags that would have no
  * effect (HTTPS flags on a plain http URL, gRPC file flags without --ssl-grpc-use-ssl, either
  * family with the other protocol) are usage errors rather than silently ignored.

@@ -1,5 +1,5 @@
 /**
- * Data-set steps to requests (reference §4.3): with -b N each request concatenates N
+ * Data-set steps to requests (docs/perf_analyzer.md §4.3): with -b N each request concatenates N
  * consecutive steps, wrapping at the end, so the distinct requests repeat with a period of
  * steps / gcd(steps, N); those are prepared once and replayed round-robin. With -b 1 a request
  * holds its step's bytes themselves, not a copy, so a large data set is in memory once.

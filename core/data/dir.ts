@@ -1,7 +1,7 @@
 /**
- * A directory of input data (reference §4.1): one file per input, named exactly like it, holding
- * a batch-1 tensor as raw little-endian row-major bytes, or one string per line for BYTES
- * inputs. Files named like outputs are the expected outputs (validation). One stream of one
+ * A directory of input data (docs/perf_analyzer.md §4.1): one file per input, named exactly like
+ * it, holding a batch-1 tensor as raw little-endian row-major bytes, or one string per line for
+ * BYTES inputs. Files named like outputs are the expected outputs (validation). One stream of one
  * step. The file's bytes become the tensor as they are: no copy of a large input.
  */
 import type { ModelInfo, TensorInfo } from "../backend.ts";

@@ -1,6 +1,6 @@
 /**
- * Synthetic input data (reference §4.1, §4.3): `random` fills one buffer sized for the largest
- * input once and every input reads from it, as perf_analyzer does; `zero` uses zeros. The
+ * Synthetic input data (docs/perf_analyzer.md §4.1, §4.3): `random` fills one buffer sized for the
+ * largest input once and every input reads from it, as perf_analyzer does; `zero` uses zeros. The
  * result is a RequestSpec whose tensors are already wire bytes, encoded once at startup.
  */
 import type { ModelInfo, RequestSpec, TensorData, TensorInfo } from "../backend.ts";

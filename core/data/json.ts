@@ -1,6 +1,6 @@
 /**
- * perf_analyzer's JSON input data (reference §4.2, §4.4): {"data": [...]} as one flat stream of
- * steps or as a list of streams, optional "validation_data" of the same layout, per-step
+ * perf_analyzer's JSON input data (docs/perf_analyzer.md §4.2, §4.4): {"data": [...]} as one flat
+ * stream of steps or as a list of streams, optional "validation_data" of the same layout, per-step
  * "timestamp" for --fixed-schedule. Every problem is one RunError line naming the file, the
  * entry (flat data) or stream and step, the tensor and what is wrong; perf_analyzer's own
  * texts are kept where it has one.

@@ -1,7 +1,7 @@
 /**
  * --input-data sources to one data set: a directory, or JSON files whose streams are appended
- * in the order given (reference §4.1). The real filesystem is behind DataFs so tests need none;
- * its failures become one-line RunErrors naming the path, never a stack trace.
+ * in the order given (docs/perf_analyzer.md §4.1). The real filesystem is behind DataFs so tests
+ * need none; its failures become one-line RunErrors naming the path, never a stack trace.
  */
 import type { ModelInfo } from "../backend.ts";
 import { loadDataDirectory } from "./dir.ts";

@@ -1,5 +1,5 @@
 /**
- * Comparison of a response's outputs with validation data (reference §4.4). Like
+ * Comparison of a response's outputs with validation data (docs/perf_analyzer.md §4.4). Like
  * perf_analyzer it is byte-exact (memcmp: -0 differs from 0, NaN payloads count) and uses its
  * two error texts; unlike it, the text goes on to say where and how the data differ, since
  * "Output doesn't match expected output" alone leaves the user to diff tensors by hand.

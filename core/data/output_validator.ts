@@ -1,6 +1,6 @@
 /**
- * Output validation (reference §4.4): every successful response of a request that carries
- * expected outputs is compared byte for byte with them. A mismatch turns the request into a
+ * Output validation (docs/perf_analyzer.md §4.4): every successful response of a request that
+ * carries expected outputs is compared byte for byte with them. A mismatch turns the request into a
  * failed one (outcome "mismatch", its description as the error text), so it is counted per
  * level like any other failure; in "fail" mode, perf_analyzer's behaviour, the first one also
  * stops the run, which then exits 99 with that description.

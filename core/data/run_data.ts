@@ -59,7 +59,7 @@ function expectedBytes(expected: ReadonlyMap<string, StepTensor>) {
   return new Map([...expected].map(([name, t]) => [name, t.bytes]));
 }
 
-/** perf_analyzer's rules for sequence models (reference §1.3, §2.9). */
+/** perf_analyzer's rules for sequence models (docs/perf_analyzer.md §1.3, §2.9). */
 function checkSequenceLoad(model: ModelInfo, config: RunConfig): void {
   if (config.batchSize > 1) {
     throw new RunError(

@@ -1,5 +1,5 @@
 /**
- * Requests for sequence (stateful) models, reference §2.9: every context plays one live
+ * Requests for sequence (stateful) models, docs/perf_analyzer.md §2.9: every context plays one live
  * sequence at a time, START on its first request, END on its last, its correlation id on each;
  * a finished sequence is followed by a new one with the next id. Closed loop gives each slot its
  * own context; open loop spreads requests over --num-of-sequences contexts, at random or, with
@@ -144,7 +144,10 @@ export class SequenceSource implements RequestSource {
     }
   }
 
-  /** base + int(u × variation% × base), u uniform in [-1, 1], at least 1 (reference §2.9). */
+  /**
+   * base + int(u × variation% × base), u uniform in [-1, 1], at least 1 (docs/perf_analyzer.md
+   * §2.9).
+   */
   #variedLength(): number {
     const base = this.settings.length;
     const u = this.random.nextFloat() * 2 - 1;

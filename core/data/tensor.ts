@@ -1,7 +1,7 @@
 /**
  * One tensor of one data step, from a JSON value or a data-directory file, to wire form
- * (StepTensor), with perf_analyzer's checks (reference §4.2, §4.3): the shape against the
- * model's dims, the byte size (or string count) against the shape, the values through
+ * (StepTensor), with perf_analyzer's checks (docs/perf_analyzer.md §4.2, §4.3): the shape against
+ * the model's dims, the byte size (or string count) against the shape, the values through
  * tensor_codec. `where` ("<file>: stream 1 step 2") starts every message, so a bad entry in a
  * large file can be found.
  */

@@ -1,6 +1,6 @@
 /**
  * Tensor data between the wire form (little-endian, row-major; BOOL one byte 0/1; BYTES as
- * 4-byte LE length + payload per element) and JSON values (protocols.md §1.7, §1.8). 64-bit
+ * 4-byte LE length + payload per element) and JSON values (docs/protocols.md §1.7, §1.8). 64-bit
  * integers are bigints on the JSON side so nothing above 2^53 is silently rounded.
  */
 import {

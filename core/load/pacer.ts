@@ -1,7 +1,7 @@
 /**
- * Waits until an intended send time. Deno's timers fire no sooner than ~2 ms (DESIGN.md), so a
- * timer alone sends in 2 ms bursts. The default "spin" mode sleeps on a timer until ~2 ms
- * before the target, then polls once per event-loop turn (setImmediate), which lets responses
+ * Waits until an intended send time. Deno's timers fire no sooner than ~2 ms (measured on Deno
+ * 2.9), so a timer alone sends in 2 ms bursts. The default "spin" mode sleeps on a timer until ~2
+ * ms before the target, then polls once per event-loop turn (setImmediate), which lets responses
  * be processed while waiting: ~1 µs late at p50, ~50 µs at p99 measured here, at the cost of a
  * busy core. "timer" mode uses the timer alone: low CPU, bursty sends, lateness recorded.
  */

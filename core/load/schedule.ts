@@ -68,7 +68,7 @@ export function intervalSchedule(gapsNs: readonly number[], source: string): Sch
  * --fixed-schedule: each data entry's own send time (ms from the start), replayed once. Every
  * schedule made (warmup first, then the measurement) continues where the previous one stopped
  * and counts from its own first entry, so warmup runs the first N entries as their own
- * schedule (reference §2.7) and the measurement starts at once with the rest.
+ * schedule (docs/perf_analyzer.md §2.7) and the measurement starts at once with the rest.
  */
 export function fixedSchedules(timestampsMs: readonly number[], source: string) {
   for (let i = 0; i < timestampsMs.length; i++) {

@@ -60,8 +60,8 @@ export class LatencyHistogram {
   }
 
   /**
-   * perf_analyzer's percentile rule (reference §2.5): sorted[floor(p/100 × (n − 1) + 0.5)].
-   * The 0-based rank r is the (r + 1)-th smallest value, which HDR finds at percentile
+   * perf_analyzer's percentile rule (docs/perf_analyzer.md §2.5): sorted[floor(p/100 × (n − 1) +
+   * 0.5)]. The 0-based rank r is the (r + 1)-th smallest value, which HDR finds at percentile
    * (r + 1) / n; HDR rounds its count target to the nearest integer, so float error cannot
    * move it to a neighbouring rank.
    */

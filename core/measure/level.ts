@@ -1,7 +1,7 @@
 /**
  * Measures one load level: consecutive windows, back to back with the load never paused,
- * until the last three agree (reference §2.3), the latency limit is hit, the trials run out,
- * or --request-count's single window is done. It is the dispatcher's sink, so each finished
+ * until the last three agree (docs/perf_analyzer.md §2.3), the latency limit is hit, the trials run
+ * out, or --request-count's single window is done. It is the dispatcher's sink, so each finished
  * request lands in the window open at the moment it ends.
  */
 import type { ModelStats } from "../backend.ts";
@@ -329,7 +329,7 @@ export class LevelMeasurer implements DispatchSink {
     return iv !== undefined && intervalWithin(iv, this.settings.rule.threshold);
   }
 
-  /** perf_analyzer's verdict on a level's windows (reference §2.3). */
+  /** perf_analyzer's verdict on a level's windows (docs/perf_analyzer.md §2.3). */
   #status(passes: PassSummary[]): LevelStatus {
     const s = this.settings;
     if (overLatencyLimit(passes, s.rule)) return "over_threshold";

@@ -1,4 +1,4 @@
-/** Window deltas of the server's cumulative statistics (reference §2.6). */
+/** Window deltas of the server's cumulative statistics (docs/perf_analyzer.md §2.6). */
 import type { ModelStats } from "../backend.ts";
 
 const KEYS: (keyof ModelStats)[] = [

@@ -1,6 +1,6 @@
 /**
- * perf_analyzer's "is this load level done" rule (reference §2.3), as pure functions over the
- * windows measured so far so it is tested without time passing.
+ * perf_analyzer's "is this load level done" rule (docs/perf_analyzer.md §2.3), as pure functions
+ * over the windows measured so far so it is tested without time passing.
  */
 import type { PassSummary } from "./results.ts";
 

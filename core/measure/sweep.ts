@@ -1,5 +1,5 @@
 /**
- * The search over load values (reference §2.4): linear from start by step until end (or
+ * The search over load values (docs/perf_analyzer.md §2.4): linear from start by step until end (or
  * forever when end is 0) while each level is stable and under the latency limit, or a binary
  * search between start and end using step as the precision.
  */

@@ -1,7 +1,7 @@
 /**
  * One measurement window: every finished request is folded into counters and a latency
  * histogram the moment it completes, so memory does not grow with run length or rate. A request
- * belongs to the window in which it ends (reference §2.2).
+ * belongs to the window in which it ends (docs/perf_analyzer.md §2.2).
  */
 import { LatencyHistogram } from "./histogram.ts";
 import type { RequestRecord } from "./record.ts";
@@ -27,7 +27,7 @@ export class Window {
   delayedCount = 0;
   startNs = 0;
   endNs = 0;
-  /** Wall time covered; for merged windows the sum of the parts (reference §2.5). */
+  /** Wall time covered; for merged windows the sum of the parts (docs/perf_analyzer.md §2.5). */
   durationNs = 0;
   requestCount = 0;
   responseCount = 0;

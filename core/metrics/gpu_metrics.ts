@@ -1,12 +1,12 @@
 /**
- * The GPU numbers --collect-metrics reports (reference §2.12), and how scrapes fold into them:
- * over the reported windows, utilization and power are the mean of every scrape, used memory is
- * the maximum, total memory is the first value seen. Sums and counts are kept (not means) so
- * windows merge exactly, whatever number of scrapes each one got.
+ * The GPU numbers --collect-metrics reports (docs/perf_analyzer.md §2.12), and how scrapes fold
+ * into them: over the reported windows, utilization and power are the mean of every scrape, used
+ * memory is the maximum, total memory is the first value seen. Sums and counts are kept (not means)
+ * so windows merge exactly, whatever number of scrapes each one got.
  */
 import type { Exposition } from "./prometheus.ts";
 
-/** The Triton metric names perf_analyzer reads, keyed by `gpu_uuid` (protocols.md §3). */
+/** The Triton metric names perf_analyzer reads, keyed by `gpu_uuid` (docs/protocols.md §3). */
 export const GPU_METRIC_NAMES = [
   "nv_gpu_utilization",
   "nv_gpu_power_usage",

@@ -1,6 +1,6 @@
 /**
  * A strict parser of the Prometheus text exposition format (version 0.0.4), the format of
- * Triton's `/metrics` endpoint (protocols.md §3). Strict because a scrape that parses "mostly"
+ * Triton's `/metrics` endpoint (docs/protocols.md §3). Strict because a scrape that parses "mostly"
  * would silently report wrong GPU numbers: any malformed line is a SyntaxError naming the line.
  */
 

@@ -1,5 +1,5 @@
 /**
- * The console report, line for line as perf_analyzer prints it (reference §3.1 and
+ * The console report, line for line as perf_analyzer prints it (docs/perf_analyzer.md §3.1 and
  * tests/golden/*.txt): settings banner, one block per load level, final summary. Every function
  * returns text ending in "\n"; the caller decides when to write it, so a runner can print the
  * level header before measuring and the result after, as perf_analyzer does.
@@ -145,7 +145,9 @@ function failedLine(client: ClientStats): string | undefined {
   return `    Failed requests: ${client.errorCount}${detail}`;
 }
 
-/** The client-library line ("Avg HTTP time ..."); decoupled models get perf_analyzer's bare indent. */
+/**
+ * The client-library line ("Avg HTTP time ..."); decoupled models get perf_analyzer's bare indent.
+ */
 function libraryLine(client: ClientStats, ctx: ReportContext): string {
   if (ctx.model.responses === "many") return "    ";
   const request = usec(client.avgRequestNs);

@@ -1,6 +1,7 @@
 /**
- * The -f CSV, column for column as perf_analyzer writes it (reference §3.2, tests/golden/*.csv).
- * Times are µs (integer division of ns); rows are sorted by increasing throughput.
+ * The -f CSV, column for column as perf_analyzer writes it (docs/perf_analyzer.md §3.2,
+ * tests/golden/*.csv). Times are µs (integer division of ns); rows are sorted by increasing
+ * throughput.
  */
 import type { ModelStats } from "../backend.ts";
 import { emptyStats } from "../measure/server_stats.ts";

@@ -1,9 +1,9 @@
 /**
  * The --collect-metrics parts of the reports, in perf_analyzer's layout: the console's "Server
- * Prometheus Metrics" block (reference §3.1) and the four verbose-CSV cells (§3.2). GPUs are
- * listed by uuid in sorted order (perf_analyzer keeps them in a std::map). Utilization prints as
- * a percentage on the console and as the raw 0..1 fraction in the CSV, as perf_analyzer does;
- * doubles use C++ default stream formatting, byte counts (uint64 there) print as integers.
+ * Prometheus Metrics" block (docs/perf_analyzer.md §3.1) and the four verbose-CSV cells (§3.2).
+ * GPUs are listed by uuid in sorted order (perf_analyzer keeps them in a std::map). Utilization
+ * prints as a percentage on the console and as the raw 0..1 fraction in the CSV, as perf_analyzer
+ * does; doubles use C++ default stream formatting, byte counts (uint64 there) print as integers.
  */
 import { formatCpp } from "./format.ts";
 import type { GpuMetrics } from "../metrics/gpu_metrics.ts";

@@ -1,8 +1,8 @@
 /**
- * --profile-export-file: perf_analyzer's per-request JSON (reference §3.3), written compactly
- * and INCREMENTALLY. Each finished request's timestamps are printed as digits straight into one
- * fixed buffer that is flushed to the file whenever it fills, so memory stays flat however many
- * requests a run makes (perf_analyzer keeps them all and grows to gigabytes).
+ * --profile-export-file: perf_analyzer's per-request JSON (docs/perf_analyzer.md §3.3), written
+ * compactly and INCREMENTALLY. Each finished request's timestamps are printed as digits straight
+ * into one fixed buffer that is flushed to the file whenever it fills, so memory stays flat however
+ * many requests a run makes (perf_analyzer keeps them all and grows to gigabytes).
  *
  * The flush is a synchronous write of at most BUFFER_BYTES into the page cache (~0.1 ms per
  * ~4000 requests): it keeps the file's bytes in order without a queue that could grow when the

@@ -1,6 +1,6 @@
 /*
  * The JSON documents of the fake libtritonserver.so: model metadata and configuration (the
- * bodies of Triton's HTTP /v2/models/simple and .../config, protocols.md 1.4/1.5) and the
+ * bodies of Triton's HTTP /v2/models/simple and .../config, docs/protocols.md 1.4/1.5) and the
  * statistics extension's document (1.10), which the real C API returns through
  * TRITONSERVER_ServerModelStatistics.
  */

@@ -1,5 +1,5 @@
 /*
- * A test double for libtritonserver.so: the C API of protocols.md section 6 with one simulated
+ * A test double for libtritonserver.so: the C API of docs/protocols.md section 6 with one simulated
  * model, `simple`, loaded from `<repository>/simple` when that directory exists. This part holds
  * errors, messages, server options and the server object; fake_json.c builds its JSON and
  * fake_infer.c runs the inferences on a thread of its own.

@@ -1,6 +1,6 @@
 /*
  * Internal declarations shared by the parts of the fake libtritonserver.so (a test double for
- * the Triton in-process C API, protocols.md section 6): fake_tritonserver.c (errors, messages,
+ * the Triton in-process C API, docs/protocols.md section 6): fake_tritonserver.c (errors, messages,
  * options, server), fake_json.c (metadata, config, statistics), fake_request.c (requests) and
  * fake_infer.c (the worker thread, responses). Only the TRITONSERVER_* functions (and the
  * double's FAKE_TRITONSERVER_GroundTruth) are exported; everything else is hidden.
@@ -16,7 +16,7 @@
 #define API __attribute__((visibility("default")))
 #define HIDDEN __attribute__((visibility("hidden")))
 
-/* Enum values from protocols.md section 6.3. */
+/* Enum values from docs/protocols.md section 6.3. */
 enum { ERR_UNKNOWN = 0, ERR_INTERNAL = 1, ERR_NOT_FOUND = 2, ERR_INVALID_ARG = 3,
        ERR_UNAVAILABLE = 4, ERR_UNSUPPORTED = 5, ERR_ALREADY_EXISTS = 6 };
 enum { TYPE_INVALID = 0, TYPE_INT32 = 8, TYPE_BYTES = 13 };
@@ -43,7 +43,7 @@ typedef struct TRITONSERVER_ServerOptions {
   int log_verbose;
 } TRITONSERVER_ServerOptions;
 
-/* Cumulative statistics, in the statistics extension's terms (protocols.md section 1.10). */
+/* Cumulative statistics, in the statistics extension's terms (docs/protocols.md section 1.10). */
 typedef struct FakeStats {
   uint64_t inference_count, execution_count, last_inference_ms;
   uint64_t success_count, success_ns, fail_count, fail_ns;
