@@ -88,3 +88,31 @@ Deno.test("layout: the rules catch a violation (a server file importing core)", 
   const targets = importsOf("server/x.ts", 'import { a } from "../core/errors.ts";');
   assert.deepEqual(targets, ["core/errors.ts"]);
 });
+
+/** Every file of ours that may carry comments, with its text. */
+async function allSources(): Promise<[string, string][]> {
+  const out: [string, string][] = [];
+  for (const dir of ["core", "backends", "wire", "server", "conformance", "plugins", "scripts"]) {
+    for await (const path of sources(dir)) {
+      out.push([path, await Deno.readTextFile(join(ROOT, path))]);
+    }
+  }
+  return out;
+}
+
+Deno.test("layout: comments cite documents of this repository, and the sections exist", async () => {
+  const outside = /(^|[^/])(protocols|perf_analyzer)\.md|DESIGN\.md|reference §/;
+  const docs: Record<string, string> = {};
+  for (const name of ["protocols", "perf_analyzer"]) {
+    docs[name] = await Deno.readTextFile(join(ROOT, `docs/${name}.md`));
+  }
+  const problems: string[] = [];
+  for (const [path, text] of await allSources()) {
+    if (outside.test(text)) problems.push(`${path}: cites a document outside the repository`);
+    for (const m of text.matchAll(/docs\/(protocols|perf_analyzer)\.md §([0-9.]+[0-9])/g)) {
+      const heading = new RegExp(`^#+ ${m[2].replaceAll(".", "\\.")}\\b`, "m");
+      if (!heading.test(docs[m[1]])) problems.push(`${path}: docs/${m[1]}.md has no §${m[2]}`);
+    }
+  }
+  assert.deepEqual(problems, []);
+});
