@@ -6,7 +6,7 @@ import {
   type RawServer,
   startRawServer,
   writeAll,
-} from "../net/testing/raw_server.ts";
+} from "../../wire/http1/testing/raw_server.ts";
 import { HttpChannel } from "../net/http_channel.ts";
 import { tritonReplies } from "./http_replies.ts";
 

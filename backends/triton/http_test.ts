@@ -9,7 +9,7 @@ import {
   type RawServer,
   startRawServer,
   writeAll,
-} from "../net/testing/raw_server.ts";
+} from "../../wire/http1/testing/raw_server.ts";
 import { createTritonHttp } from "./http.ts";
 import { tritonOptions, type TritonOverrides } from "./testing/options.ts";
 

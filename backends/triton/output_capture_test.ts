@@ -13,7 +13,7 @@ import { type OutputTensor, RequestRecord } from "../../core/measure/record.ts";
 import { tensorFromJson } from "../../core/data/tensor_codec.ts";
 import { type ReferenceServer, startServer } from "../../server/mod.ts";
 import { spec, tensor } from "../../conformance/fixture.ts";
-import { httpResponse, startRawServer, writeAll } from "../net/testing/raw_server.ts";
+import { httpResponse, startRawServer, writeAll } from "../../wire/http1/testing/raw_server.ts";
 import { HttpChannel } from "../net/http_channel.ts";
 import { tritonReplies } from "./http_replies.ts";
 import { TritonGrpcBackend } from "./grpc.ts";

@@ -1,20 +1,11 @@
 import assert from "node:assert/strict";
 import { RequestRecord } from "../../core/measure/record.ts";
 import { HttpConnection, ProtocolError, TransportError } from "./connection.ts";
-import {
-  httpResponse,
-  type RawServer,
-  startRawServer,
-  writeAll,
-} from "../../backends/net/testing/raw_server.ts";
+import { httpResponse, startRawServer, target, writeAll } from "./testing/raw_server.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 const GET = enc.encode("GET /x HTTP/1.1\r\nHost: t\r\n\r\n");
-
-function target(server: RawServer) {
-  return { hostname: "127.0.0.1", port: server.port, hostHeader: `127.0.0.1:${server.port}` };
-}
 
 async function bodyOf(http: HttpConnection, rec: RequestRecord | null = null): Promise<string> {
   const res = await http.exchange(GET, rec);

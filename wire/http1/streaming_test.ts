@@ -8,22 +8,11 @@ import {
   TransportError,
 } from "./connection.ts";
 import { findHeadEnd, parseHead, ResponseHead } from "./parse.ts";
-import {
-  httpResponse,
-  type RawServer,
-  startRawServer,
-  writeAll,
-} from "../../backends/net/testing/raw_server.ts";
+import { httpResponse, pause, startRawServer, target, writeAll } from "./testing/raw_server.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 const GET = enc.encode("GET /s HTTP/1.1\r\nHost: t\r\n\r\n");
-
-function target(server: RawServer) {
-  return { hostname: "127.0.0.1", port: server.port };
-}
-
-const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Collects what a streaming exchange delivers, copying the views it is lent. */
 class Collect implements BodySink {

@@ -5,10 +5,11 @@ import { SseBodySink } from "./stream.ts";
 import type { SseEvent } from "./parser.ts";
 import {
   httpResponse,
-  type RawServer,
+  pause,
   startRawServer,
+  target,
   writeAll,
-} from "../../backends/net/testing/raw_server.ts";
+} from "../http1/testing/raw_server.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -21,12 +22,6 @@ const SSE_HEAD = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream; charset=ut
 const GAP_MS = 40;
 /** Timers may fire a little early relative to the client's clock; allow that much. */
 const SLACK_MS = 5;
-
-function target(server: RawServer) {
-  return { hostname: "127.0.0.1", port: server.port };
-}
-
-const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function chunk(text: string): Uint8Array {
   const bytes = enc.encode(text);

@@ -137,3 +137,10 @@ export function httpResponse(status: number, body: string, extra = ""): string {
   return `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\n${extra}` +
     `Content-Length: ${enc.encode(body).length}\r\n\r\n${body}`;
 }
+
+/** The connection target of a raw server, with the Host header the client sends. */
+export function target(server: RawServer) {
+  return { hostname: "127.0.0.1", port: server.port, hostHeader: `127.0.0.1:${server.port}` };
+}
+
+export const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
