@@ -23,7 +23,7 @@ const descriptor: BackendDescriptor<OpenAiBackendOptions> = {
     outputCapture: false,
   },
   help: {
-    protocols: "http only",
+    protocols: "OpenAI-compatible API (vLLM, SGLang, TGI, TensorRT-LLM, ...)",
     serverStats: "no (client-side token metrics; counts from the server's usage by default)",
     modes: "--endpoint required; --streaming for SSE; body from --input-data " +
       '{"data": [{"payload": [{...}]}]} or a default prompt',
@@ -33,7 +33,7 @@ const descriptor: BackendDescriptor<OpenAiBackendOptions> = {
       long: "endpoint",
       value: "<path>",
       def: "",
-      help: "openai: the API path, one of " + OPENAI_ENDPOINTS.join(", ") + " (required).",
+      help: "The API path, one of " + OPENAI_ENDPOINTS.join(", ") + " (required).",
       apply(o, v) {
         o.endpoint = parseChoice("--endpoint", v.replace(/^\/+/, ""), OPENAI_ENDPOINTS);
       },
@@ -42,7 +42,7 @@ const descriptor: BackendDescriptor<OpenAiBackendOptions> = {
       long: "tokenizer",
       value: "<server|builtin|path>",
       def: "server",
-      help: "openai: where output token counts come from: server (the reply's usage), builtin " +
+      help: "Where output token counts come from: server (the reply's usage), builtin " +
         "(offline o200k_base BPE) or a local Hugging Face tokenizer.json.",
       apply(o, v) {
         if (v === "") throw new UsageError("--tokenizer needs a value: server, builtin or a path");
