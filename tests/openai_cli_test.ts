@@ -244,6 +244,7 @@ Deno.test("non-streaming chat and embeddings: one response each, counts from usa
 Deno.test("--tokenizer builtin counts the text the mock sent", async () => {
   const openai: OpenAiOptions = { outputTokens: 20, unicodeTokens: true, seed: 3 };
   let osl: number[] = [];
+  let isl: number[] = [];
   let sent = 0;
   await withServer({ openai }, async (server) => {
     const r = await runCli([
@@ -258,6 +259,7 @@ Deno.test("--tokenizer builtin counts the text the mock sent", async () => {
     ]);
     assert.equal(r.code, 0, r.stderr);
     osl = llmRow(r.stdout, "Output Sequence Length (tokens)");
+    isl = llmRow(r.stdout, "Input Sequence Length (tokens)");
     sent = (await server.openaiTruth()).length;
   });
   // The mock's text depends only on the seed and the request's index: a fresh mock with the
@@ -279,6 +281,9 @@ Deno.test("--tokenizer builtin counts the text the mock sent", async () => {
   assert.ok(counts.some((c) => c !== 20), `${counts}`);
   assert.equal(osl[1], Math.min(...counts), `OSL ${osl} vs counts ${counts}`);
   assert.equal(osl[2], Math.max(...counts), `OSL ${osl} vs counts ${counts}`);
+  // The input is the payload's message, counted by the same tokenizer (the mock counts words).
+  const input = counter.count("one two three");
+  assert.deepEqual(isl.slice(0, 3), [input, input, input]);
 });
 
 Deno.test("open loop across a stall: TTFT from the intended send shows it, --latency-from actual hides it", async () => {

@@ -70,6 +70,8 @@ export class OpenAiChannel implements Channel {
     record.status = status;
     if (sink.streamed) this.#endStream(record);
     else this.#whole(res, record);
+    // With a tokenizer both lengths are the client's counts, not the server's usage.
+    if (prepared.inputTokens >= 0) record.inputUnits = prepared.inputTokens;
   }
 
   close(): void {

@@ -107,13 +107,18 @@ export class OpenAiBackend implements Backend {
   }
 
   prepare(spec: RequestSpec): PreparedRequest {
-    return encodeOpenAiRequest(spec, {
-      hostHeader: this.#target.hostHeader,
-      headers: this.options.headers,
-      endpoint: this.#endpoint,
-      streaming: this.options.streaming === true,
-      payloadFromData: this.options.own.payloadFromData,
-    });
+    const counter = this.counter;
+    return encodeOpenAiRequest(
+      spec,
+      {
+        hostHeader: this.#target.hostHeader,
+        headers: this.options.headers,
+        endpoint: this.#endpoint,
+        streaming: this.options.streaming === true,
+        payloadFromData: this.options.own.payloadFromData,
+      },
+      counter === null ? undefined : (text) => counter.count(text),
+    );
   }
 
   connect(): Promise<Channel> {

@@ -23,7 +23,11 @@ export const DEFAULT_MAX_TOKENS = 128;
 
 /** The complete request bytes; the class lets the channel refuse foreign prepared requests. */
 export class PreparedOpenAi {
-  constructor(readonly bytes: Uint8Array) {}
+  constructor(
+    readonly bytes: Uint8Array,
+    /** The prompt's tokens as the client's tokenizer counts them; -1 without one. */
+    readonly inputTokens = -1,
+  ) {}
 }
 
 export interface OpenAiEncoding {
@@ -93,10 +97,40 @@ export function requestBody(spec: RequestSpec, enc: OpenAiEncoding): Record<stri
   return body;
 }
 
+/**
+ * The text a tokenizer counts as the input: the messages' text contents joined with " " (no chat
+ * template, as GenAI-Perf counts), the prompt(s), or the embeddings input(s).
+ */
+export function promptText(body: Record<string, unknown>): string {
+  const texts: string[] = [];
+  const strings = (x: unknown) => {
+    if (typeof x === "string") texts.push(x);
+    else if (Array.isArray(x)) { for (const y of x) if (typeof y === "string") texts.push(y); }
+  };
+  if (Array.isArray(body.messages)) {
+    for (const m of body.messages) {
+      const content = (m as { content?: unknown } | null)?.content;
+      if (typeof content === "string") texts.push(content);
+      else if (Array.isArray(content)) {
+        for (const part of content) strings((part as { text?: unknown } | null)?.text);
+      }
+    }
+  }
+  strings(body.prompt);
+  strings(body.input);
+  return texts.join(" ");
+}
+
 const utf8 = new TextEncoder();
 
-export function encodeOpenAiRequest(spec: RequestSpec, enc: OpenAiEncoding): PreparedOpenAi {
-  const body = utf8.encode(JSON.stringify(requestBody(spec, enc)));
+/** The request; with `countInput` its prompt's tokens are counted once, here. */
+export function encodeOpenAiRequest(
+  spec: RequestSpec,
+  enc: OpenAiEncoding,
+  countInput?: (text: string) => number,
+): PreparedOpenAi {
+  const json = requestBody(spec, enc);
+  const body = utf8.encode(JSON.stringify(json));
   const head = utf8.encode(
     `POST /${enc.endpoint} HTTP/1.1\r\n` +
       headerBlock(enc, [
@@ -110,5 +144,5 @@ export function encodeOpenAiRequest(spec: RequestSpec, enc: OpenAiEncoding): Pre
   const out = new Uint8Array(head.length + body.length);
   out.set(head, 0);
   out.set(body, head.length);
-  return new PreparedOpenAi(out);
+  return new PreparedOpenAi(out, countInput ? countInput(promptText(json)) : -1);
 }

@@ -6,6 +6,7 @@ import {
   encodeOpenAiRequest,
   type OpenAiEncoding,
   PAYLOAD_INPUT,
+  promptText,
   requestBody,
 } from "./request.ts";
 
@@ -84,4 +85,21 @@ Deno.test("a payload that is not one JSON object is a clear error", () => {
   assert.throws(() => requestBody(spec(["not json"]), ENC), /"payload" is not a JSON object/);
   assert.throws(() => requestBody(spec(["[1]"]), ENC), /must be a JSON object/);
   assert.throws(() => requestBody(spec(["{}", "{}"]), ENC), /exactly one request body/);
+});
+
+Deno.test("the prompt text a tokenizer counts: message contents, prompts, inputs", () => {
+  assert.equal(
+    promptText({
+      messages: [
+        { role: "system", content: "be brief" },
+        { role: "user", content: [{ type: "text", text: "hi" }, { type: "image_url" }] },
+      ],
+    }),
+    "be brief hi",
+  );
+  assert.equal(promptText({ prompt: ["a", "b"] }), "a b");
+  assert.equal(promptText({ input: "x" }), "x");
+  const counted = encodeOpenAiRequest(spec(['{"prompt":"a b c"}']), ENC, (t) => t.length);
+  assert.equal(counted.inputTokens, 5);
+  assert.equal(encodeOpenAiRequest(spec(["{}"]), ENC).inputTokens, -1);
 });
