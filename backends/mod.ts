@@ -8,10 +8,12 @@ import triton from "./triton/descriptor.ts";
 import tritonCapi from "./triton_c_api/descriptor.ts";
 import torchserve from "./torchserve/descriptor.ts";
 import tfserving from "./tfserving/descriptor.ts";
+import openai from "./openai/descriptor.ts";
 
 export const BUILT_IN_BACKENDS: readonly BackendDescriptor[] = [
   triton,
   tritonCapi,
   torchserve,
   tfserving,
+  openai,
 ];

@@ -5,7 +5,7 @@ import { BUILT_IN_BACKENDS } from "./mod.ts";
 
 Deno.test("built-in kinds: triton is the default, every kind is unique, flags do not clash", () => {
   const kinds = BUILT_IN_BACKENDS.map((d) => d.kind);
-  assert.deepEqual(kinds, ["triton", "triton_c_api", "torchserve", "tfserving"]);
+  assert.deepEqual(kinds, ["triton", "triton_c_api", "torchserve", "tfserving", "openai"]);
   assert.doesNotThrow(() => new OptionTable(BUILT_IN_BACKENDS));
 });
 
@@ -24,6 +24,11 @@ Deno.test("--help lists each built-in kind with its URLs and statistics, then it
     flat,
     / tfserving Protocols: grpc \(-u localhost:8500\), http \(-u localhost:8501\); http = REST API\./,
   );
+  assert.match(
+    flat,
+    / openai Protocols: http \(-u localhost:8000\); OpenAI-compatible API .* Server statistics: no /,
+  );
+  assert.match(flat, /Options of --service-kind openai: --endpoint <path> /);
   assert.match(flat, / triton_c_api Protocols: none \(Triton runs in this process\)\./);
   assert.match(flat, / plugin:<path-or-URL> Protocols: what the module declares\./);
   assert.match(flat, /Options of --service-kind triton: --shared-memory <kind> /);

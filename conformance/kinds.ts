@@ -4,7 +4,9 @@
  * the requests it sends with their ground truth, and what its peer's models allow that the
  * contract does not declare (sequences, batching, datatypes).
  */
-import type { BackendDescriptor, Protocol } from "../core/backend.ts";
+import type { BackendDescriptor, ModelStats, Protocol, RequestSpec } from "../core/backend.ts";
+import type { ReferenceServer } from "../server/mod.ts";
+import { PAYLOAD_INPUT } from "../backends/openai/request.ts";
 import { DATATYPES } from "../wire/kserve/datatypes.ts";
 import { NO_CONFIG_NOTE, NO_STATS_NOTE } from "../backends/shared/model_info.ts";
 import { TF_MAX_BATCH } from "../backends/tfserving/signature.ts";
@@ -158,6 +160,96 @@ export function torchserveFixture(descriptor: BackendDescriptor): ConformanceFix
         spec: fileExample(dir, "short.json", { INPUT0: a.slice(0, 8), INPUT1: a }).spec,
       }],
     },
+  };
+}
+
+/** A chat request body for the OpenAI mock, as --input-data's "payload" carries it. */
+function payloadSpec(body: Record<string, unknown>): RequestSpec {
+  return {
+    model: OPENAI_MODEL,
+    version: "",
+    inputs: [{
+      name: PAYLOAD_INPUT,
+      datatype: "BYTES",
+      shape: [1],
+      bytes: encodeStringElements([JSON.stringify(body)]),
+    }],
+    outputs: [],
+    batchSize: 1,
+  };
+}
+
+const OPENAI_MODEL = "mock-llm";
+const CHAT_BODY = { messages: [{ role: "user", content: "one two" }], max_tokens: 4 };
+
+/**
+ * The reference server's OpenAI mock, its per-request truth folded into the counters the cases
+ * compare: a request the mock answered 200 is one successful inference.
+ */
+async function openaiPeer(o: PeerOptions): Promise<Peer> {
+  let server: ReferenceServer | undefined;
+  const peer = await referencePeer({ openai: {} }, (s) => {
+    server = s;
+    return { url: s.url, protocol: "http" };
+  })(o);
+  return {
+    ...peer,
+    groundTruth: (model) => {
+      if (model !== OPENAI_MODEL) throw new RangeError(`the mock serves ${OPENAI_MODEL}`);
+      const ok = server!.openaiTruth().filter((t) => t.status === 200).length;
+      return { ...ZERO_STATS, inferenceCount: ok, executionCount: ok, successCount: ok };
+    },
+  };
+}
+
+const ZERO_STATS: ModelStats = {
+  inferenceCount: 0,
+  executionCount: 0,
+  successCount: 0,
+  successNs: 0,
+  queueCount: 0,
+  queueNs: 0,
+  computeInputCount: 0,
+  computeInputNs: 0,
+  computeInferCount: 0,
+  computeInferNs: 0,
+  computeOutputCount: 0,
+  computeOutputNs: 0,
+  cacheHitCount: 0,
+  cacheHitNs: 0,
+  cacheMissCount: 0,
+  cacheMissNs: 0,
+};
+
+/**
+ * The openai kind, non-streaming (one JSON reply per request, as the cases count responses):
+ * requests are request bodies, not tensors. The streamed form is tested against the mock's
+ * per-event truth in tests/openai_cli_test.ts.
+ */
+export function openaiFixture(descriptor: BackendDescriptor): ConformanceFixture {
+  return {
+    descriptor,
+    options: {
+      protocol: "http",
+      own: { endpoint: "v1/chat/completions", payloadFromData: true },
+    },
+    capabilities: NO_TENSORS,
+    start: openaiPeer,
+    model: {
+      name: OPENAI_MODEL,
+      maxBatchSize: 0,
+      responses: "one",
+      inputs: [[PAYLOAD_INPUT, "BYTES", [1]]],
+      outputs: [],
+    },
+    requests: {
+      happy: { spec: payloadSpec(CHAT_BODY), inferences: 1 },
+      failing: [{
+        why: "the body names a model the mock does not serve (404)",
+        spec: payloadSpec({ ...CHAT_BODY, model: "not-served" }),
+      }],
+    },
+    unknownModel: /^model 'no_such_model' is not served by .*; it serves: 'mock-llm'/,
   };
 }
 

@@ -21,6 +21,7 @@ import { BUILT_IN_BACKENDS } from "../backends/mod.ts";
 import { type ConformanceFixture, runConformance } from "../conformance/mod.ts";
 import {
   capiFixture,
+  openaiFixture,
   pluginFixture,
   tfservingFixture,
   torchserveFixture,
@@ -70,6 +71,8 @@ function fixtureFor(descriptor: BackendDescriptor, args: ConformanceArgs): Confo
       return torchserveFixture(descriptor);
     case "triton_c_api":
       return capiFixture(descriptor);
+    case "openai":
+      return openaiFixture(descriptor);
     default:
       return pluginFixture(descriptor, args.protocol, { streaming: args.streaming });
   }

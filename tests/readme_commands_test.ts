@@ -19,6 +19,10 @@ import assert from "node:assert/strict";
 import { main } from "../main.ts";
 import { type ReferenceServer, startServer } from "../server/mod.ts";
 import { haveOpenssl, makeTestCerts, type TestCerts } from "./tls_certs.ts";
+// server/cli.ts and server/openai/cli.ts import each other; entered through server/cli.ts, as
+// the server's main does, both are initialized before either is used.
+import "../server/cli.ts";
+import { OPENAI_SWITCHES, OPENAI_WITH_VALUE } from "../server/openai/cli.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const DOCS = ["README.md", "plugins/example/README.md"];
@@ -108,7 +112,12 @@ const ENDPOINTS: Record<string, Listener> = {
   "localhost:8500": "tfserving",
   "https://infer.example:8443": "https",
   "infer.example:8001": "grpc-mtls",
+  // An OpenAI-compatible server (vLLM): the plain server's OpenAI mock serves README_LLM.
+  "vllm-host:8000": "http",
 };
+
+/** The model the README's LLM commands name; the plain server's OpenAI mock serves it. */
+const README_LLM = "Qwen/Qwen2.5-0.5B-Instruct";
 
 /** The files TLS commands name, written into the workspace from the test's certificates. */
 const TLS_FILES: Record<string, keyof TestCerts> = {
@@ -423,8 +432,8 @@ function buildPlan(w: string[]): Plan {
 /** The listener flags of `deno task serve` (see its --help), and how each one is probed. */
 const SERVE_PORTS = ["--http-port", "--grpc-port", "--tfserving-port", "--metrics-port"];
 /** Flags that change what the server computes, not where it listens: nothing to probe. */
-const SERVE_VALUES = ["--compute-us", "--instances", "--stall"];
-const SERVE_SWITCHES = ["--no-config", "--no-stats"];
+const SERVE_VALUES = ["--compute-us", "--instances", "--stall", ...OPENAI_WITH_VALUE];
+const SERVE_SWITCHES = ["--no-config", "--no-stats", ...OPENAI_SWITCHES];
 
 function servePlan(w: string[]): Plan | string {
   const args = w.slice(5);
@@ -457,6 +466,12 @@ function servePlan(w: string[]): Plan | string {
       const ready = await fetch(`http://127.0.0.1:${http}/v2/health/ready`);
       await ready.body?.cancel();
       assert.equal(ready.status, 200);
+      if (args.some((a) => a.startsWith("--openai-"))) {
+        const models = await fetch(`http://127.0.0.1:${http}/v1/models`);
+        assert.equal(models.status, 200);
+        const model = flagValue(w, "--openai-model") ?? "mock-llm";
+        assert.ok(JSON.stringify(await models.json()).includes(JSON.stringify(model)));
+      }
       // The gRPC listeners are probed with real inference calls through the CLI.
       const grpc = ports.get("--grpc-port");
       if (grpc !== undefined) await probeCli(["-i", "grpc", "-u", `127.0.0.1:${grpc}`]);
@@ -677,7 +692,12 @@ Deno.test({
     // 20 ms of simulated compute: the commands' load costs little CPU, and timer lateness
     // under load stays small beside it, so windows agree.
     const compute = { computeUs: 20_000, instances: 16 };
-    const plain = await startServer({ ...compute, grpcPort: 0, tfservingPort: 0 });
+    const plain = await startServer({
+      ...compute,
+      grpcPort: 0,
+      tfservingPort: 0,
+      openai: { model: README_LLM, outputTokens: 16 },
+    });
     const tlsFiles = tlsOk
       ? { certFile: certs().serverCert, keyFile: certs().serverKey }
       : undefined;

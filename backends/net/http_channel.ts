@@ -9,6 +9,7 @@ import type { Channel, PreparedRequest } from "../../core/backend.ts";
 import { type Clock, systemClock } from "../../core/clock.ts";
 import type { RequestRecord } from "../../core/measure/record.ts";
 import {
+  type BodySink,
   HttpConnection,
   type HttpResponse,
   ProtocolError,
@@ -37,19 +38,85 @@ export interface HttpReplies<P extends PreparedHttp> {
   capture?(res: HttpResponse, record: RequestRecord, prepared: P): void;
 }
 
-export class HttpChannel<P extends PreparedHttp> implements Channel {
+/**
+ * One keep-alive connection with the per-request timeout and the mapping of a failed exchange
+ * to the record's outcome, shared by every HTTP/1.1 channel (whole replies and streams).
+ */
+export class GuardedConnection {
   readonly #http: HttpConnection;
   #closed = false;
 
   constructor(
     target: ServerTarget,
-    private readonly replies: HttpReplies<P>,
-    private readonly clock: Clock = systemClock,
-    private readonly onClose: (ch: HttpChannel<P>) => void = () => {},
+    private readonly clock: Clock,
     /** Per-request timeout in ms; 0 waits for ever. */
-    private readonly timeoutMs = 0,
+    private readonly timeoutMs: number,
   ) {
     this.#http = new HttpConnection(target, clock);
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /**
+   * The response, or undefined when the exchange failed (the record then says why). With a
+   * sink the body streams to it as exchangeStreaming() delivers it; the timeout covers the
+   * whole exchange, stream included.
+   */
+  async exchange(
+    bytes: Uint8Array,
+    record: RequestRecord,
+    sink: BodySink | null = null,
+  ): Promise<HttpResponse | undefined> {
+    const clock = this.clock;
+    if (this.#closed) {
+      record.fail("cancelled", "channel closed", clock.nowNs());
+      return undefined;
+    }
+    const timeoutMs = this.timeoutMs;
+    let timedOut = false;
+    const timer = timeoutMs > 0
+      ? setTimeout(() => {
+        timedOut = true;
+        this.#http.abort();
+      }, timeoutMs)
+      : undefined;
+    try {
+      return sink === null
+        ? await this.#http.exchange(bytes, record)
+        : await this.#http.exchangeStreaming(bytes, record, sink);
+    } catch (e) {
+      const ns = clock.nowNs();
+      if (timedOut) record.fail("timeout", `no response within ${timeoutMs} ms`, ns);
+      else if (this.#closed) record.fail("cancelled", "channel closed", ns);
+      else if (e instanceof TransportError) record.fail("transport_error", e.message, ns);
+      else if (e instanceof ProtocolError) record.fail("protocol_error", e.message, ns);
+      else record.fail("transport_error", e instanceof Error ? e.message : String(e), ns);
+      return undefined;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  close(): void {
+    this.#closed = true;
+    this.#http.close();
+  }
+}
+
+export class HttpChannel<P extends PreparedHttp> implements Channel {
+  readonly #conn: GuardedConnection;
+
+  constructor(
+    target: ServerTarget,
+    private readonly replies: HttpReplies<P>,
+    clock: Clock = systemClock,
+    private readonly onClose: (ch: HttpChannel<P>) => void = () => {},
+    /** Per-request timeout in ms; 0 waits for ever. */
+    timeoutMs = 0,
+  ) {
+    this.#conn = new GuardedConnection(target, clock, timeoutMs);
   }
 
   async send(prepared: PreparedRequest, record: RequestRecord): Promise<void> {
@@ -59,7 +126,7 @@ export class HttpChannel<P extends PreparedHttp> implements Channel {
       record.fail("protocol_error", why, 0);
       return;
     }
-    const res = await this.#exchange(prepared.bytes, record);
+    const res = await this.#conn.exchange(prepared.bytes, record);
     if (!res) return;
     const status = res.head.status;
     record.status = status;
@@ -77,40 +144,9 @@ export class HttpChannel<P extends PreparedHttp> implements Channel {
   }
 
   close(): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    this.#http.close();
+    if (this.#conn.closed) return;
+    this.#conn.close();
     this.onClose(this);
-  }
-
-  /** The response, or undefined when the exchange failed (the record then says why). */
-  async #exchange(bytes: Uint8Array, record: RequestRecord): Promise<HttpResponse | undefined> {
-    const clock = this.clock;
-    if (this.#closed) {
-      record.fail("cancelled", "channel closed", clock.nowNs());
-      return undefined;
-    }
-    const timeoutMs = this.timeoutMs;
-    let timedOut = false;
-    const timer = timeoutMs > 0
-      ? setTimeout(() => {
-        timedOut = true;
-        this.#http.abort();
-      }, timeoutMs)
-      : undefined;
-    try {
-      return await this.#http.exchange(bytes, record);
-    } catch (e) {
-      const ns = clock.nowNs();
-      if (timedOut) record.fail("timeout", `no response within ${timeoutMs} ms`, ns);
-      else if (this.#closed) record.fail("cancelled", "channel closed", ns);
-      else if (e instanceof TransportError) record.fail("transport_error", e.message, ns);
-      else if (e instanceof ProtocolError) record.fail("protocol_error", e.message, ns);
-      else record.fail("transport_error", e instanceof Error ? e.message : String(e), ns);
-      return undefined;
-    } finally {
-      clearTimeout(timer);
-    }
   }
 }
 

@@ -105,7 +105,7 @@ function warnOnce(state: ParseState, message: string): void {
 }
 
 /** perf_analyzer's service kinds that no backend of this build serves: "not supported yet". */
-const PA_ONLY_KINDS = ["openai", "dynamic_grpc"];
+const PA_ONLY_KINDS = ["dynamic_grpc"];
 
 function applyServiceKind(config: RunConfig, state: ParseState, value: string): void {
   const label = "--service-kind";

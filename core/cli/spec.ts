@@ -223,7 +223,6 @@ const UNSUPPORTED: OptionSpec[] = [
   unsupported("session-concurrency", true, "SessionConcurrency"),
   unsupported("request-parameter", true),
   unsupported("grpc-method", true),
-  unsupported("endpoint", true),
   unsupported("bls-composing-models", true),
   unsupported("enable-mpi", false),
   unsupported("trace-level", true),

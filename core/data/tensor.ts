@@ -240,10 +240,24 @@ function accepted(dt: DataType): string {
  */
 function convert(dt: DataType): ((x: unknown) => unknown) | undefined {
   if (dt === "BYTES") {
-    return (x) => (typeof x === "number" || typeof x === "bigint" ? String(x) : x);
+    return (x) => {
+      if (typeof x === "number" || typeof x === "bigint") return String(x);
+      // An object element is sent as its JSON text, as perf_analyzer does for the openai
+      // kind's {"payload": [{...request body...}]} (docs/perf_analyzer.md §4).
+      if (isObject(x)) return JSON.stringify(x, bigintAsNumberText);
+      return x;
+    };
   }
   if (FLOATS.has(dt)) return (x) => (typeof x === "bigint" ? Number(x) : x);
   return undefined;
+}
+
+/** JSON.rawJSON (V8 has it; TypeScript's lib does not declare it yet). */
+const rawJson = (JSON as unknown as { rawJSON(text: string): unknown }).rawJSON;
+
+/** Long integers the parser kept as bigint go back out as the same digits. */
+function bigintAsNumberText(_key: string, v: unknown): unknown {
+  return typeof v === "bigint" ? rawJson(v.toString()) : v;
 }
 
 function flatValues(content: unknown, dt: DataType, name: string, where: string): unknown[] {

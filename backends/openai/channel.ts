@@ -1,0 +1,185 @@
+/**
+ * One keep-alive connection per dispatcher slot to an OpenAI-compatible server. Every reply is
+ * read through an SSE sink: a 2xx `text/event-stream` body streams event by event, each stamped
+ * with the socket read that completed it; anything else (a JSON reply, an error status) is
+ * buffered whole and read at the end. Each event becomes one response of the record carrying
+ * the tokens it held (0 for role-only, usage-only, finish, error and `[DONE]` events), so core
+ * measures time to first token from the first event with output. Failures are classed, never
+ * successes: an error status, an error event mid-stream (vLLM answers 200 and then
+ * `data: {"error": ...}`), a stream that ends without `[DONE]`, a timeout, a closed channel.
+ */
+import type { Channel, PreparedRequest } from "../../core/backend.ts";
+import type { Clock } from "../../core/clock.ts";
+import type { RequestRecord } from "../../core/measure/record.ts";
+import { type HttpResponse, ProtocolError } from "../../wire/http1/connection.ts";
+import type { SseEvent } from "../../wire/sse/parser.ts";
+import { SseBodySink } from "../../wire/sse/stream.ts";
+import { GuardedConnection } from "../net/http_channel.ts";
+import type { ServerTarget } from "../net/http_url.ts";
+import { ChunkReading, errorReplyText } from "./events.ts";
+import { PreparedOpenAi } from "./request.ts";
+import { countJoined, type TokenCounter } from "./tokenizer.ts";
+
+const utf8 = new TextDecoder();
+
+export class OpenAiChannel implements Channel {
+  readonly #conn: GuardedConnection;
+  readonly #sink: SseBodySink;
+  readonly #chunk = new ChunkReading();
+  /** Output texts of the request in progress, kept only when a tokenizer counts them. */
+  readonly #parts: string[] = [];
+  #partCount = 0;
+  /** The request being streamed (the sink's callback has no other way to reach it). */
+  #record: RequestRecord | null = null;
+  /** Last cumulative completion_tokens seen in this stream (continuous usage), else -1. */
+  #lastCompletion = -1;
+  /** The message of an error event, "" when none arrived. */
+  #streamError = "";
+
+  constructor(
+    target: ServerTarget,
+    clock: Clock,
+    timeoutMs: number,
+    /** Counts output text at completion; null reads the server's usage. */
+    private readonly counter: TokenCounter | null,
+    private readonly onClose: (ch: OpenAiChannel) => void,
+  ) {
+    this.#conn = new GuardedConnection(target, clock, timeoutMs);
+    this.#sink = new SseBodySink((ev) => this.#onEvent(ev));
+  }
+
+  async send(prepared: PreparedRequest, record: RequestRecord): Promise<void> {
+    if (!(prepared instanceof PreparedOpenAi)) {
+      record.fail("protocol_error", "request was not prepared by the openai backend", 0);
+      return;
+    }
+    const sink = this.#sink;
+    sink.reset();
+    this.#record = record;
+    this.#partCount = 0;
+    this.#lastCompletion = -1;
+    this.#streamError = "";
+    let res: HttpResponse | undefined;
+    try {
+      res = await this.#conn.exchange(prepared.bytes, record, sink);
+    } finally {
+      this.#record = null;
+    }
+    if (!res) return;
+    const status = res.head.status;
+    record.status = status;
+    if (sink.streamed) this.#endStream(record);
+    else this.#whole(res, record);
+    // With a tokenizer both lengths are the client's counts, not the server's usage.
+    if (prepared.inputTokens >= 0) record.inputUnits = prepared.inputTokens;
+  }
+
+  close(): void {
+    if (this.#conn.closed) return;
+    this.#conn.close();
+    this.onClose(this);
+  }
+
+  /** One SSE event: classify it, note its tokens. Throws ProtocolError on a non-JSON event. */
+  #onEvent(ev: SseEvent): void {
+    const record = this.#record;
+    if (record === null) return;
+    if (ev.isDone()) {
+      record.addResponse(ev.timeNs, 0);
+      return;
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(ev.text());
+    } catch {
+      throw new ProtocolError(`stream event ${this.#sink.events} is not JSON or [DONE]`);
+    }
+    const chunk = this.#chunk;
+    chunk.read(json);
+    if (chunk.kind === "error") {
+      if (this.#streamError === "") this.#streamError = chunk.error;
+      record.addResponse(ev.timeNs, 0);
+      return;
+    }
+    let units = 0;
+    if (chunk.bearsTokens) {
+      // Continuous usage says exactly how many tokens this event added; otherwise one event
+      // is counted as one token and the final usage (or the tokenizer) gives the length.
+      units = chunk.completionTokens >= 0
+        ? Math.max(0, chunk.completionTokens - Math.max(0, this.#lastCompletion))
+        : 1;
+      if (this.counter !== null) this.#keepText(chunk.text);
+    }
+    if (chunk.completionTokens >= 0) {
+      this.#lastCompletion = chunk.completionTokens;
+      record.reportedOutputUnits = chunk.completionTokens;
+      record.unitsAreTokens = true;
+    }
+    if (chunk.promptTokens >= 0) record.inputUnits = chunk.promptTokens;
+    record.addResponse(ev.timeNs, units);
+  }
+
+  #keepText(text: string): void {
+    const parts = this.#parts;
+    if (this.#partCount < parts.length) parts[this.#partCount] = text;
+    else parts.push(text);
+    this.#partCount++;
+  }
+
+  /** After a streamed body: an error event or a missing `[DONE]` fails the request. */
+  #endStream(record: RequestRecord): void {
+    const sink = this.#sink;
+    if (this.#streamError !== "") {
+      record.fail("server_error", `error event in the stream: ${this.#streamError}`, record.endNs);
+      return;
+    }
+    if (!sink.done) {
+      const where = sink.midEvent ? " (it stopped inside an event)" : "";
+      record.fail("protocol_error", `stream ended without [DONE]${where}`, record.endNs);
+      return;
+    }
+    this.#countText(record);
+  }
+
+  /** The tokenizer's count of the whole output replaces the server's usage. */
+  #countText(record: RequestRecord): void {
+    if (this.counter === null) return;
+    record.reportedOutputUnits = countJoined(this.counter, this.#parts, this.#partCount);
+    record.unitsAreTokens = true;
+  }
+
+  /** A buffered reply: an error status, or a whole JSON body as one response. */
+  #whole(res: HttpResponse, record: RequestRecord): void {
+    const status = res.head.status;
+    const text = utf8.decode(res.buf.subarray(res.bodyStart, res.bodyEnd));
+    if (status < 200 || status >= 300) {
+      record.fail("server_error", errorReplyText(status, text), record.endNs);
+      return;
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      record.fail("protocol_error", "reply is neither JSON nor an event stream", record.endNs);
+      return;
+    }
+    const chunk = this.#chunk;
+    chunk.read(json);
+    if (chunk.kind === "error") {
+      record.fail("server_error", chunk.error, record.endNs);
+      return;
+    }
+    if (chunk.promptTokens >= 0) record.inputUnits = chunk.promptTokens;
+    if (chunk.completionTokens >= 0) {
+      record.reportedOutputUnits = chunk.completionTokens;
+      record.unitsAreTokens = true;
+    }
+    if (this.counter !== null && chunk.bearsTokens) {
+      this.#keepText(chunk.text);
+      this.#countText(record);
+    }
+    // One response holding the whole output: its usage says how many tokens (embeddings and
+    // servers without usage: one unit, the reply).
+    record.addResponse(record.endNs, chunk.completionTokens >= 0 ? chunk.completionTokens : 1);
+  }
+}

@@ -1,0 +1,68 @@
+/**
+ * The "openai" service kind (-i http only): OpenAI-compatible LLM endpoints (vLLM, SGLang, TGI,
+ * TensorRT-LLM, Triton's OpenAI frontend), streamed over Server-Sent Events with --streaming.
+ * Units are output tokens, so the run reports the token metrics.
+ */
+import { BACKEND_CONTRACT_VERSION, type BackendDescriptor } from "../../core/backend.ts";
+import { UsageError } from "../../core/errors.ts";
+import { parseChoice } from "../../core/cli/values.ts";
+import { OPENAI_ENDPOINTS, type OpenAiBackendOptions } from "./options.ts";
+
+const descriptor: BackendDescriptor<OpenAiBackendOptions> = {
+  contractVersion: BACKEND_CONTRACT_VERSION,
+  kind: "openai",
+  title: "OpenAI-compatible server",
+  protocols: ["http"],
+  // perf_analyzer's openai kind keeps its HTTP default (vLLM itself listens on 8000 too).
+  defaultUrl: { http: "localhost:8000" },
+  capabilities: {
+    headers: true,
+    streaming: ["http"],
+    compression: false,
+    requestTimeout: true,
+    outputCapture: false,
+  },
+  help: {
+    protocols: "OpenAI-compatible API (vLLM, SGLang, TGI, TensorRT-LLM, ...)",
+    serverStats: "no (client-side token metrics; counts from the server's usage by default)",
+    modes: "--endpoint required; --streaming for SSE; body from --input-data " +
+      '{"data": [{"payload": [{...}]}]} or a default prompt',
+  },
+  flags: [
+    {
+      long: "endpoint",
+      value: "<path>",
+      def: "",
+      help: "The API path, one of " + OPENAI_ENDPOINTS.join(", ") + " (required).",
+      apply(o, v) {
+        o.endpoint = parseChoice("--endpoint", v.replace(/^\/+/, ""), OPENAI_ENDPOINTS);
+      },
+    },
+    {
+      long: "tokenizer",
+      value: "<server|builtin|path>",
+      def: "server",
+      help: "Where output token counts come from: server (the reply's usage), builtin " +
+        "(offline o200k_base BPE) or a local Hugging Face tokenizer.json.",
+      apply(o, v) {
+        if (v === "") throw new UsageError("--tokenizer needs a value: server, builtin or a path");
+        o.tokenizer = v;
+      },
+    },
+  ],
+  defaults: () => ({ endpoint: "", tokenizer: "server", payloadFromData: false }),
+  validate(own, run) {
+    if (own.endpoint === "") {
+      throw new UsageError(
+        "--service-kind openai needs --endpoint (" + OPENAI_ENDPOINTS.join(", ") + ")",
+      );
+    }
+    own.payloadFromData = run.inputData === "files";
+  },
+  async create(options) {
+    const { createOpenAiBackend } = await import("./mod.ts");
+    return createOpenAiBackend(options);
+  },
+};
+
+export default descriptor;
