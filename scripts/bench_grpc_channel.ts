@@ -6,6 +6,8 @@
  *      [channels=1,4,16] [per=CHANNELS_PER_CONNECTION,...] [compressions=none,gzip,deflate]
  *
  * The server runs as a child process so client and server CPU are read apart.
+ * PA_SERVER_MAIN=/path/to/server/main.ts runs another tree's reference server instead, which
+ * tells a client change from a server change (one tree's client against the other's server).
  *
  * `deno task bench` runs it through {@link grpcBenchRows} (scripts/bench_grpc.ts).
  */
@@ -65,7 +67,7 @@ async function loop(ch: Channel, prepared: PreparedRequest, ms: number) {
 
 /** Starts server/main.ts with a gRPC listener; resolves with the child and its gRPC address. */
 async function startServerProcess(): Promise<{ child: Deno.ChildProcess; url: string }> {
-  const main = new URL("../server/main.ts", import.meta.url).pathname;
+  const main = Deno.env.get("PA_SERVER_MAIN") ?? new URL("../server/main.ts", import.meta.url).pathname;
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", main, "--http-port", "0", "--grpc-port", "0"],
     stdout: "piped",
