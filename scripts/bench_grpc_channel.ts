@@ -67,7 +67,8 @@ async function loop(ch: Channel, prepared: PreparedRequest, ms: number) {
 
 /** Starts server/main.ts with a gRPC listener; resolves with the child and its gRPC address. */
 async function startServerProcess(): Promise<{ child: Deno.ChildProcess; url: string }> {
-  const main = Deno.env.get("PA_SERVER_MAIN") ?? new URL("../server/main.ts", import.meta.url).pathname;
+  const main = Deno.env.get("PA_SERVER_MAIN") ??
+    new URL("../server/main.ts", import.meta.url).pathname;
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", main, "--http-port", "0", "--grpc-port", "0"],
     stdout: "piped",
