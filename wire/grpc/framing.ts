@@ -23,7 +23,8 @@ export function frameMessage(bytes: Uint8Array, compressed = false): Uint8Array 
  * also hears each message's compressed flag.
  */
 export class MessageReader {
-  #head = new Uint8Array(MESSAGE_PREFIX);
+  /** A prefix cut across chunks; made on first need, as most messages arrive whole. */
+  #head: Uint8Array | undefined;
   #headLen = 0;
   #body: Uint8Array | undefined;
   #bodyLen = 0;
@@ -63,12 +64,13 @@ export class MessageReader {
           }
         }
         const take = Math.min(MESSAGE_PREFIX - this.#headLen, chunk.length - at);
-        this.#head.set(chunk.subarray(at, at + take), this.#headLen);
+        const head = this.#head ??= new Uint8Array(MESSAGE_PREFIX);
+        head.set(chunk.subarray(at, at + take), this.#headLen);
         this.#headLen += take;
         at += take;
         if (this.#headLen < MESSAGE_PREFIX) return;
-        this.compressed ||= this.#head[0] !== 0;
-        this.#body = new Uint8Array(readLength(this.#head, 0));
+        this.compressed ||= head[0] !== 0;
+        this.#body = new Uint8Array(readLength(head, 0));
         this.#bodyLen = 0;
       }
       const body = this.#body!;
@@ -79,7 +81,7 @@ export class MessageReader {
       if (this.#bodyLen === body.length) {
         this.#headLen = 0;
         this.#body = undefined;
-        this.onMessage(body, this.#head[0] !== 0);
+        this.onMessage(body, this.#head![0] !== 0);
       }
     }
   }
