@@ -4,11 +4,12 @@
  * the requests it sends with their ground truth, and what its peer's models allow that the
  * contract does not declare (sequences, batching, datatypes).
  */
-import type { BackendDescriptor, ModelStats, Protocol, RequestSpec } from "../core/backend.ts";
+import type { BackendDescriptor, Protocol, RequestSpec } from "../core/backend.ts";
 import type { ReferenceServer } from "../server/mod.ts";
 import { PAYLOAD_INPUT } from "../backends/openai/request.ts";
 import { DATATYPES } from "../wire/kserve/datatypes.ts";
 import { NO_CONFIG_NOTE, NO_STATS_NOTE } from "../backends/shared/model_info.ts";
+import { emptyModelStats } from "../backends/shared/model_stats.ts";
 import { TF_MAX_BATCH } from "../backends/tfserving/signature.ts";
 import { TORCHSERVE_INPUT } from "../backends/torchserve/request.ts";
 import { TORCHSERVE_MODEL_NOTE } from "../backends/torchserve/mod.ts";
@@ -197,29 +198,10 @@ async function openaiPeer(o: PeerOptions): Promise<Peer> {
     groundTruth: (model) => {
       if (model !== OPENAI_MODEL) throw new RangeError(`the mock serves ${OPENAI_MODEL}`);
       const ok = server!.openaiTruth().filter((t) => t.status === 200).length;
-      return { ...ZERO_STATS, inferenceCount: ok, executionCount: ok, successCount: ok };
+      return { ...emptyModelStats(), inferenceCount: ok, executionCount: ok, successCount: ok };
     },
   };
 }
-
-const ZERO_STATS: ModelStats = {
-  inferenceCount: 0,
-  executionCount: 0,
-  successCount: 0,
-  successNs: 0,
-  queueCount: 0,
-  queueNs: 0,
-  computeInputCount: 0,
-  computeInputNs: 0,
-  computeInferCount: 0,
-  computeInferNs: 0,
-  computeOutputCount: 0,
-  computeOutputNs: 0,
-  cacheHitCount: 0,
-  cacheHitNs: 0,
-  cacheMissCount: 0,
-  cacheMissNs: 0,
-};
 
 /**
  * The openai kind, non-streaming (one JSON reply per request, as the cases count responses):

@@ -11,7 +11,6 @@ import {
   type BackendOptions,
   type Channel,
   type ModelInfo,
-  type ModelStats,
   type RequestRecord,
   type RequestSpec,
   RunError,
@@ -19,6 +18,7 @@ import {
 import type { ConformanceFixture, Example, Peer, PeerOptions } from "./fixture.ts";
 import { spec, tensor } from "./fixture.ts";
 import { conformanceSuite } from "./mod.ts";
+import { emptyModelStats } from "../backends/shared/model_stats.ts";
 
 const MODEL = "echo-upper";
 const NOTE = "text peer: completions only";
@@ -45,30 +45,12 @@ function startTextPeer(o: PeerOptions): Promise<Peer> {
     answered++;
     return Response.json({ text: prompt.toUpperCase() });
   });
-  const counts: ModelStats = {
-    inferenceCount: 0,
-    executionCount: 0,
-    successCount: 0,
-    successNs: 0,
-    queueCount: 0,
-    queueNs: 0,
-    computeInputCount: 0,
-    computeInputNs: 0,
-    computeInferCount: 0,
-    computeInferNs: 0,
-    computeOutputCount: 0,
-    computeOutputNs: 0,
-    cacheHitCount: 0,
-    cacheHitNs: 0,
-    cacheMissCount: 0,
-    cacheMissNs: 0,
-  };
   return Promise.resolve({
     options: { url: `127.0.0.1:${server.addr.port}` },
     groundTruth: (model) => {
       if (model !== MODEL) throw new RangeError(`unknown model ${model}`);
       return {
-        ...counts,
+        ...emptyModelStats(),
         inferenceCount: answered,
         executionCount: answered,
         successCount: answered,
