@@ -9,6 +9,7 @@ import type { HeaderList } from "../../wire/h2/hpack.ts";
 import type { ServerStream } from "../h2/stream.ts";
 import { frameMessage, MessageReader } from "../../wire/grpc/framing.ts";
 import { GrpcCode } from "../../wire/grpc/status.ts";
+import { Slab } from "./slab.ts";
 
 export interface GrpcStatus {
   code: number;
@@ -84,14 +85,16 @@ export function statusOf(e: unknown): GrpcStatus {
 
 /**
  * Cuts the request body into messages, inflating compressed ones. Each message handed on is
- * its own copy: the stream's DATA chunks are views of a reused read buffer, and decoded
- * requests keep views of their message.
+ * its own copy (carved from a slab, see slab.ts): the stream's DATA chunks are views of a
+ * reused read buffer, and decoded requests keep views of their message.
  */
 function requestReader(encoding: string, onMessage: (message: Uint8Array) => void) {
   return new MessageReader((body, compressed) => {
-    onMessage(compressed ? inflate(encoding, body) : body.slice());
+    onMessage(compressed ? inflate(encoding, body) : copies.copy(body));
   });
 }
+
+const copies = new Slab();
 
 function inflate(encoding: string, body: Uint8Array): Uint8Array {
   if (encoding === "gzip") return gunzipSync(body);
