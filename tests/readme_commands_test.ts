@@ -497,6 +497,51 @@ async function probeCli(args: string[]): Promise<void> {
   assert.match(text, /^ {4}Request count: 5$/m);
 }
 
+/** `task package`: writes dist/perf_analyzer, which then answers --version on its own. */
+function packagePlan(): Plan {
+  return {
+    skip: "",
+    timeoutMs: 120_000,
+    prepare: (_f, text) => Promise.resolve(text),
+    check: async (run, f) => {
+      assert.equal(run.code, 0, tail(run.stdout + run.stderr));
+      await assertRunsAlone(`${f.workspace}/dist/perf_analyzer`, f);
+    },
+  };
+}
+
+const INSTALL_LINE = "install -D dist/perf_analyzer ~/.local/bin/perf_analyzer";
+
+/** The install line, into a private home instead of the user's; it needs the package line. */
+function installPlan(block: DocCommand[]): Plan | string {
+  const pkg = block.find((c) => c.text === `${DENO} task package`);
+  if (pkg === undefined) return "the install line needs `task package` before it in its block";
+  return {
+    after: pkg,
+    skip: "",
+    timeoutMs: 30_000,
+    prepare: (f, text) => Promise.resolve(text.replace("~/", `${f.tmp}/home/`)),
+    check: async (run, f) => {
+      assert.equal(run.code, 0, tail(run.stdout + run.stderr));
+      await assertRunsAlone(`${f.tmp}/home/.local/bin/perf_analyzer`, f);
+    },
+  };
+}
+
+/** The packaged file prints its version with no Deno on PATH (scripts/package_test.ts has more). */
+async function assertRunsAlone(exe: string, f: Fixture): Promise<void> {
+  const out = await new Deno.Command(exe, {
+    args: ["--version"],
+    clearEnv: true,
+    env: { PATH: "/usr/bin:/bin", HOME: `${f.tmp}/home` },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const stderr = new TextDecoder().decode(out.stderr);
+  assert.equal(out.code, 0, stderr);
+  assert.match(stderr, /^Perf Analyzer Version \S+ \(commit \S+\)\n$/);
+}
+
 /** What kind of command this is; a string says why the test cannot run it. */
 export function planFor(c: DocCommand, block: DocCommand[]): Plan | string | "recursion" {
   const w = words(c.text);
@@ -505,6 +550,7 @@ export function planFor(c: DocCommand, block: DocCommand[]): Plan | string | "re
     const mkdir = w.length === 6 && `${w[2]} ${w[3]} ${w[4]}` === "&& mkdir -p";
     return w.length === 2 || mkdir ? buildPlan(w) : "a build line this test does not know";
   }
+  if (c.text === INSTALL_LINE) return installPlan(block);
   if (`${a} ${b} ${deno}` !== DENO) return `not a ${DENO} command the test knows`;
   if (verb === "task") {
     // `task test` is this suite: running it from inside would recurse.
@@ -514,6 +560,7 @@ export function planFor(c: DocCommand, block: DocCommand[]): Plan | string | "re
     if (task === "serve") return servePlan(w);
     if (task === "compare") return comparePlan(w);
     if (task === "conformance") return conformancePlan();
+    if (task === "package" && w.length === 5) return packagePlan();
     return `task ${task}: the test does not know how to run it`;
   }
   if (verb === "run" && w.includes("main.ts")) return paPlan(w, block);

@@ -2,7 +2,7 @@
  * The --help and --version texts. Help lists only what this build implements, grouped, each
  * with its value form, default and meaning; recognized-but-unsupported options get one line.
  */
-import { VERSION } from "../version.ts";
+import { buildCommit, VERSION } from "../version.ts";
 import { UNSUPPORTED_LONG_NAMES } from "./spec.ts";
 import { HELP, type HelpEntry } from "./help_table.ts";
 import type { BackendDescriptor, BackendFlag, ServiceKindHelp } from "../backend.ts";
@@ -125,7 +125,7 @@ export function usageText(backends: readonly BackendDescriptor[], plugin?: Loade
   return out.join("\n") + "\n";
 }
 
-/** The --version text (perf_analyzer prints the same shape with its git commit). */
+/** The --version line, in perf_analyzer's shape: version and the commit it was built from. */
 export function versionText(): string {
-  return `Perf Analyzer Version ${VERSION} (commit deno-ts)`;
+  return `Perf Analyzer Version ${VERSION} (commit ${buildCommit()})\n`;
 }

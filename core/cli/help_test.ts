@@ -1,8 +1,9 @@
-import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
+import { deepStrictEqual as assertEquals, equal, match, ok as assert } from "node:assert/strict";
 import { usageText, versionText } from "./help.ts";
 import { HELP } from "./help_table.ts";
 import { OPTIONS, UNSUPPORTED_LONG_NAMES } from "./spec.ts";
 import { TEST_KINDS } from "../testing/kinds.ts";
+import { COMMIT_ENV, VERSION } from "../version.ts";
 
 Deno.test("help documents every supported option exactly once", () => {
   const documented = Object.values(HELP).flat().map((e) => e.id).sort();
@@ -50,8 +51,23 @@ Deno.test("help text: intro, groups in order, widths, unsupported only on the la
   assert(text.includes('Every value error names the value given (Got "...")'));
 });
 
-Deno.test("version text matches perf_analyzer's shape", () => {
-  assert(/^Perf Analyzer Version \d+\.\d+\.\d+ \(commit deno-ts\)$/.test(versionText()));
+Deno.test("version line has perf_analyzer's shape and this checkout's commit", () => {
+  const git = new Deno.Command("git", {
+    args: ["describe", "--always", "--dirty", "--abbrev=12", "--exclude=*"],
+    cwd: new URL("../..", import.meta.url),
+  }).outputSync();
+  const commit = new TextDecoder().decode(git.stdout).trim();
+  equal(versionText(), `Perf Analyzer Version ${VERSION} (commit ${commit})\n`);
+  match(commit, /^[0-9a-f]{12}(-dirty)?$/);
+});
+
+Deno.test("a packaged executable's commit wins over git's", () => {
+  Deno.env.set(COMMIT_ENV, "abc123def456");
+  try {
+    equal(versionText(), `Perf Analyzer Version ${VERSION} (commit abc123def456)\n`);
+  } finally {
+    Deno.env.delete(COMMIT_ENV);
+  }
 });
 
 Deno.test("every help entry appears with its flags, meaning and default", () => {

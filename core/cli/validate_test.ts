@@ -2,7 +2,6 @@ import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/stric
 import { UsageError } from "../errors.ts";
 import { parseCommandLine, usageText, versionText } from "./command_line.ts";
 import { OPTIONS } from "./spec.ts";
-import { VERSION } from "../version.ts";
 import { TEST_KINDS } from "../testing/kinds.ts";
 
 /** The UsageError message parseCommandLine throws for args. */
@@ -280,9 +279,10 @@ Deno.test("help and version end the parse where they appear", () => {
     action: "help",
     text: usageText(TEST_KINDS),
   });
-  const version = { action: "version", text: `Perf Analyzer Version ${VERSION} (commit deno-ts)` };
-  assertEquals(parseCommandLine(["--version", "-b", "0"], TEST_KINDS), version);
-  assertEquals(versionText(), version.text);
+  assertEquals(parseCommandLine(["--version", "-b", "0"], TEST_KINDS), {
+    action: "version",
+    text: versionText(),
+  });
   assertEquals(errorOf(["--bogus", "--help"]), "Invalid long option '--bogus'");
 });
 
