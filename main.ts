@@ -115,7 +115,15 @@ function interruptSignal(): { signal: AbortSignal; dispose(): void } {
   return { signal: controller.signal, dispose: () => Deno.removeSignalListener("SIGINT", onInt) };
 }
 
+/**
+ * `deno task pa` runs in the folder holding deno.json; the task passes the folder the user typed
+ * the command in, so relative paths (-f out.csv, --input-data, plugin:./x.ts) mean what they say.
+ */
+export const CALLER_CWD_ENV = "PERF_ANALYZER_CWD";
+
 if (import.meta.main) {
+  const caller = Deno.env.get(CALLER_CWD_ENV);
+  if (caller) Deno.chdir(caller);
   const interrupt = interruptSignal();
   const code = await main(Deno.args, processIo, interrupt.signal);
   interrupt.dispose();
