@@ -119,7 +119,7 @@ function interruptSignal(): { signal: AbortSignal; dispose(): void } {
  * `deno task pa` runs in the folder holding deno.json; the task passes the folder the user typed
  * the command in, so relative paths (-f out.csv, --input-data, plugin:./x.ts) mean what they say.
  */
-export const CALLER_CWD_ENV = "PERF_ANALYZER_CWD";
+const CALLER_CWD_ENV = "PERF_ANALYZER_CWD";
 
 if (import.meta.main) {
   const caller = Deno.env.get(CALLER_CWD_ENV);
