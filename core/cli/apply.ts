@@ -22,6 +22,7 @@ import {
   parseShape,
   valueError,
 } from "./values.ts";
+import { didYouMean } from "./suggest.ts";
 
 /** What the scan learned beyond RunConfig itself: which options were given, and how. */
 export interface ParseState {
@@ -124,7 +125,12 @@ function applyServiceKind(config: RunConfig, state: ParseState, value: string): 
       `Service kind "${value}" is not supported by this build yet; use ${orList(choices)}.`,
     );
   } else {
-    throw valueError(label, `The value must be ${orList(choices)}.`, value);
+    throw valueError(
+      label,
+      `The value must be ${orList(choices)}.`,
+      value,
+      didYouMean(value, kinds),
+    );
   }
 }
 

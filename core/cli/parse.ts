@@ -6,6 +6,7 @@
  */
 import { isUsageError, UsageError } from "../errors.ts";
 import { displayName, type OptionSpec, type OptionTable } from "./spec.ts";
+import { didYouMean } from "./suggest.ts";
 
 export interface ScannedOption {
   spec: OptionSpec;
@@ -68,7 +69,11 @@ function scanLong(
   const eq = arg.indexOf("=");
   const name = eq < 0 ? arg.slice(2) : arg.slice(2, eq);
   const found = table.findLong(name);
-  if (found === undefined) throw new UsageError(`Invalid long option '--${name}'`);
+  if (found === undefined) {
+    const longs = table.options.flatMap((o) => o.long === undefined ? [] : [o.long]);
+    const hint = didYouMean(name, longs, (l) => `'--${l}'`);
+    throw new UsageError(`Invalid long option '--${name}'${hint === "" ? "" : `.${hint}`}`);
+  }
   if (Array.isArray(found)) {
     const candidates = found.map(displayName).join(", ");
     throw new UsageError(`Ambiguous long option '--${name}' (could be ${candidates})`);

@@ -5,10 +5,11 @@
  */
 import type { Range } from "./config.ts";
 import { UsageError } from "../errors.ts";
+import { didYouMean } from "./suggest.ts";
 
-/** `Failed to parse <label>. <rule> Got "<value>".`; `rule` ends with a period. */
-export function valueError(label: string, rule: string, value: string): UsageError {
-  return new UsageError(`Failed to parse ${label}. ${rule} Got "${value}".`);
+/** `Failed to parse <label>. <rule> Got "<value>".` and a hint; `rule` ends with a period. */
+export function valueError(label: string, rule: string, value: string, hint = ""): UsageError {
+  return new UsageError(`Failed to parse ${label}. ${rule} Got "${value}".${hint}`);
 }
 
 const INTEGER = /^[+-]?\d+$/;
@@ -58,7 +59,7 @@ export function parseChoice<T extends string>(
   const hit = choices.find((c) => c === value);
   if (hit === undefined) {
     const list = choices.map((c) => `"${c}"`).join(" or ");
-    throw valueError(label, `The value must be ${list}.`, value);
+    throw valueError(label, `The value must be ${list}.`, value, didYouMean(value, choices));
   }
   return hit;
 }

@@ -48,7 +48,11 @@ Deno.test("parseChoice lists the allowed values", () => {
   assertEquals(parseChoice("--f", "json", ["binary", "json"]), "json");
   assertEquals(
     messageOf(() => parseChoice("--f", "JSON", ["binary", "json"])),
-    'Failed to parse --f. The value must be "binary" or "json". Got "JSON".',
+    'Failed to parse --f. The value must be "binary" or "json". Got "JSON". Did you mean "json"?',
+  );
+  assertEquals(
+    messageOf(() => parseChoice("--f", "text", ["binary", "json"])),
+    'Failed to parse --f. The value must be "binary" or "json". Got "text".',
   );
 });
 
