@@ -298,6 +298,7 @@ export class LevelMeasurer implements DispatchSink {
       mode: s.mode,
       value,
       passes,
+      reportedPasses: used,
       client,
       server: this.#serverDelta(before, after),
       metrics: this.deps.metrics?.merged(passes.length - used, passes.length - 1),

@@ -77,6 +77,8 @@ export interface LevelResult {
   /** The concurrency or the request rate of this level. */
   value: number;
   passes: PassSummary[];
+  /** How many of the last passes `client` merges (3 when stable, all with confidence). */
+  reportedPasses: number;
   /** Merged over the last three windows (or the single --request-count window). */
   client: ClientStats;
   /** Delta of the server's cumulative statistics over the same windows, when available. */

@@ -5,6 +5,7 @@
  * beyond them is a regression, and so is a level A measured that B did not.
  */
 import type { LevelSummary, RunSummary } from "./json.ts";
+import { noisePct } from "./compare_noise.ts";
 
 export interface CompareOptions {
   /** Largest allowed throughput drop, percent of A. */
@@ -25,8 +26,12 @@ export interface MetricDelta {
   b: number | undefined;
   /** (b − a) / a × 100; undefined when a is 0 or either side is missing. */
   deltaPct: number | undefined;
-  /** Set on the gated metrics only: the threshold this one went past. */
+  /** 95 % noise band of the change, percent of A, from both runs' windows (compare_noise.ts). */
+  noisePct: number | undefined;
+  /** Set on the gated metrics only: past the threshold and outside the noise band. */
   regression: boolean;
+  /** Past the threshold but inside the noise band: the runs cannot tell it from chance. */
+  withinNoise: boolean;
   gated: boolean;
 }
 
@@ -45,6 +50,8 @@ export interface Comparison {
   /** Run settings whose values differ ("batchSize: 1 → 4"); the numbers may not be comparable. */
   settingDiffs: string[];
   regressionCount: number;
+  /** Gated changes past their threshold but inside the noise band (not regressions). */
+  withinNoiseCount: number;
 }
 
 function key(l: LevelSummary): string {
@@ -61,16 +68,46 @@ function latency(l: LevelSummary, stat: string): number | undefined {
   return typeof v === "number" ? v : undefined;
 }
 
-function compareLevel(a: LevelSummary, b: LevelSummary, o: CompareOptions): LevelComparison {
-  const tp = deltaPct(a.throughput, b.throughput);
-  const metrics: MetricDelta[] = [{
-    metric: "throughput",
-    a: a.throughput,
-    b: b.throughput,
-    deltaPct: tp,
-    gated: true,
-    regression: tp !== undefined && -tp > o.maxThroughputDropPct,
-  }];
+/** A metric's row; `past` says whether its change went past its gate. */
+function delta(
+  metric: string,
+  va: number | undefined,
+  vb: number | undefined,
+  gated: boolean,
+  past: (d: number) => boolean,
+  noise: number | undefined,
+): MetricDelta {
+  const d = deltaPct(va, vb);
+  const over = gated && d !== undefined && past(d);
+  const noisy = over && noise !== undefined && Math.abs(d) <= noise;
+  return {
+    metric,
+    a: va,
+    b: vb,
+    deltaPct: d,
+    noisePct: noise,
+    gated,
+    regression: over && !noisy,
+    withinNoise: noisy,
+  };
+}
+
+function compareLevel(
+  a: LevelSummary,
+  b: LevelSummary,
+  o: CompareOptions,
+  stabilizeOn: string | undefined,
+): LevelComparison {
+  const metrics: MetricDelta[] = [
+    delta(
+      "throughput",
+      a.throughput,
+      b.throughput,
+      true,
+      (d) => -d > o.maxThroughputDropPct,
+      noisePct(a, b, "throughput", stabilizeOn),
+    ),
+  ];
   const stats = SHOWN_LATENCIES.includes(o.percentile)
     ? SHOWN_LATENCIES
     : [...SHOWN_LATENCIES, o.percentile];
@@ -78,16 +115,9 @@ function compareLevel(a: LevelSummary, b: LevelSummary, o: CompareOptions): Leve
     const va = latency(a, stat);
     const vb = latency(b, stat);
     if (va === undefined && vb === undefined) continue;
-    const d = deltaPct(va, vb);
     const gated = stat === o.percentile;
-    metrics.push({
-      metric: stat,
-      a: va,
-      b: vb,
-      deltaPct: d,
-      gated,
-      regression: gated && d !== undefined && d > o.maxLatencyRisePct,
-    });
+    const noise = gated ? noisePct(a, b, stat, stabilizeOn) : undefined;
+    metrics.push(delta(stat, va, vb, gated, (d) => d > o.maxLatencyRisePct, noise));
   }
   return { mode: a.mode, value: a.value, metrics };
 }
@@ -97,12 +127,14 @@ const COMPARABLE_SETTINGS = ["model", "batchSize", "protocol", "loadMode", "serv
 
 export function compareSummaries(a: RunSummary, b: RunSummary, o: CompareOptions): Comparison {
   const inB = new Map(b.levels.map((l) => [key(l), l]));
+  const on = a.settings.stabilizeOn;
+  const stabilizeOn = typeof on === "string" ? on : undefined;
   const inA = new Set(a.levels.map(key));
   const matched: LevelComparison[] = [];
   const onlyA: LevelSummary[] = [];
   for (const la of a.levels) {
     const lb = inB.get(key(la));
-    if (lb) matched.push(compareLevel(la, lb, o));
+    if (lb) matched.push(compareLevel(la, lb, o, stabilizeOn));
     else onlyA.push(la);
   }
   const onlyB = b.levels.filter((l) => !inA.has(key(l)));
@@ -111,7 +143,11 @@ export function compareSummaries(a: RunSummary, b: RunSummary, o: CompareOptions
     .map((s) => `${s}: ${a.settings[s] ?? "(unset)"} → ${b.settings[s] ?? "(unset)"}`);
   const regressionCount = onlyA.length +
     matched.reduce((n, l) => n + l.metrics.filter((m) => m.regression).length, 0);
-  return { matched, onlyA, onlyB, settingDiffs, regressionCount };
+  const withinNoiseCount = matched.reduce(
+    (n, l) => n + l.metrics.filter((m) => m.withinNoise).length,
+    0,
+  );
+  return { matched, onlyA, onlyB, settingDiffs, regressionCount, withinNoiseCount };
 }
 
 /** True when some level of the file lacks the statistic the gate needs. */

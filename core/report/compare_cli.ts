@@ -29,6 +29,10 @@ Options:
   --percentile <pNN|avg>        The gated latency statistic. [default: p99]
   -h, --help                    Print this help.
 
+A change past a threshold that is inside the noise band (the 95% Welch interval of the
+difference, from the measurement windows both files keep per level) is printed as
+"within noise" and is not a regression: a busy machine moves two runs of one build apart.
+
 Exit codes: 0 = every matched level within thresholds and every level of A also in B;
 1 = regression (a gate exceeded, or a level of A missing from B);
 2 = usage error or a file that cannot be read as a run summary.

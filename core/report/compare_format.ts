@@ -16,11 +16,16 @@ function pct(v: number | undefined): string {
   return `${v >= 0 ? "+" : ""}${v.toFixed(1)}%`;
 }
 
+function noise(m: MetricDelta): string {
+  return m.noisePct === undefined ? "noise unknown" : `noise ±${m.noisePct.toFixed(1)}%`;
+}
+
 function flag(m: MetricDelta, o: CompareOptions): string {
+  if (m.withinNoise) return `  within noise (${noise(m)})`;
   if (!m.regression) return "";
   return m.metric === "throughput"
-    ? `  REGRESSION (drop over ${o.maxThroughputDropPct}%)`
-    : `  REGRESSION (rise over ${o.maxLatencyRisePct}%)`;
+    ? `  REGRESSION (drop over ${o.maxThroughputDropPct}%, ${noise(m)})`
+    : `  REGRESSION (rise over ${o.maxLatencyRisePct}%, ${noise(m)})`;
 }
 
 function metricLabel(m: MetricDelta): string {
@@ -37,7 +42,8 @@ export function formatComparison(
     `A (baseline): ${names.a}`,
     `B:            ${names.b}`,
     `Gates (*): throughput may drop at most ${o.maxThroughputDropPct}%, ${o.percentile} ` +
-    `latency may rise at most ${o.maxLatencyRisePct}%`,
+    `latency may rise at most ${o.maxLatencyRisePct}%; a change inside the 95% noise band ` +
+    "of both runs' windows is not a regression",
   ];
   for (const d of c.settingDiffs) out.push(`WARNING: settings differ, ${d}`);
   out.push("");
@@ -69,9 +75,10 @@ export function formatComparison(
   for (const l of c.onlyB) out.push(`Only in B: ${levelName(l.mode, l.value)} (new in B)`);
   out.push(
     "",
-    c.regressionCount === 0
+    (c.regressionCount === 0
       ? "Result: within thresholds"
-      : `Result: ${c.regressionCount} regression(s)`,
+      : `Result: ${c.regressionCount} regression(s)`) +
+      (c.withinNoiseCount === 0 ? "" : `; ${c.withinNoiseCount} change(s) within noise`),
   );
   return out.join("\n") + "\n";
 }

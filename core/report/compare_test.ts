@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { CompareExit, compareMain } from "./compare_cli.ts";
 import { formatRunSummary, type RunSummary } from "./json.ts";
 import { closedLoopSummary } from "./testing/fixture.ts";
+import { welchHalfWidth } from "./compare_noise.ts";
 
 /** Runs compare over in-memory files; returns exit code and output. */
 async function compare(files: Record<string, string>, args: string[]) {
@@ -23,6 +24,11 @@ function scaled(tput: number, lat: number, drop?: number): RunSummary {
   const s = closedLoopSummary();
   for (const l of s.levels) {
     l.throughput *= tput;
+    for (const w of l.windows ?? []) {
+      w.throughput *= tput;
+      w.avgLatencyUs *= lat;
+      w.stabilizingLatencyUs *= lat;
+    }
     for (const k of Object.keys(l.latencyUs)) {
       const v = l.latencyUs[k];
       if (v !== null) l.latencyUs[k] = v * lat;
@@ -48,7 +54,7 @@ Deno.test("within thresholds: exit 0, every level and statistic with A, B and de
 Deno.test("throughput drop or latency rise past the gate: exit 1, flagged rows", async () => {
   const slow = await compare({ a: A, b: formatRunSummary(scaled(0.8, 1)) }, ["a", "b"]);
   assert.equal(slow.code, CompareExit.Regression);
-  assert.equal(slow.stdout.match(/REGRESSION \(drop over 10%\)/g)?.length, 2);
+  assert.equal(slow.stdout.match(/REGRESSION \(drop over 10%, noise unknown\)/g)?.length, 2);
   assert.match(slow.stdout, /Result: 2 regression\(s\)/);
   // A looser gate lets the same files pass.
   const loose = await compare({ a: A, b: formatRunSummary(scaled(0.8, 1)) }, [
@@ -61,11 +67,63 @@ Deno.test("throughput drop or latency rise past the gate: exit 1, flagged rows",
   const late = formatRunSummary(scaled(1, 1.3));
   const r = await compare({ a: A, b: late }, ["a", "b", "--max-latency-rise=20"]);
   assert.equal(r.code, CompareExit.Regression);
-  assert.match(r.stdout, /^ +p99 usec \* .*\+30\.0% {2}REGRESSION \(rise over 20%\)$/m);
+  assert.match(
+    r.stdout,
+    /^ +p99 usec \* .*\+30\.0% {2}REGRESSION \(rise over 20%, noise unknown\)$/m,
+  );
   // Gating on p50 instead moves the star and the flag.
   const p50 = await compare({ a: A, b: late }, ["a", "b", "--percentile", "p50"]);
   assert.match(p50.stdout, /^ +p50 usec \* .*REGRESSION/m);
   assert.match(p50.stdout, /^ +p99 usec {3}/m);
+});
+
+Deno.test("the Welch half-width of two window series, by hand", () => {
+  // Both variances 4, n = 3: df = 4, t = 2.776, half-width = 2.776 × sqrt(4/3 + 4/3).
+  assert.equal(welchHalfWidth([10, 12, 14], [9, 11, 13])!.toFixed(4), "4.5332");
+  assert.equal(welchHalfWidth([5, 5, 5], [4, 4, 4]), 0);
+  assert.equal(welchHalfWidth([5], [4, 4]), undefined);
+});
+
+/** One level whose three reported windows have these throughputs (and flat latency). */
+function windowed(throughputs: number[]): RunSummary {
+  const s = closedLoopSummary();
+  s.levels = s.levels.slice(0, 1);
+  const l = s.levels[0];
+  l.windows = throughputs.map((throughput) => ({
+    throughput,
+    avgLatencyUs: 200,
+    stabilizingLatencyUs: 200,
+  }));
+  l.reportedWindows = 3;
+  l.throughput = throughputs.reduce((a, b) => a + b, 0) / throughputs.length;
+  return s;
+}
+
+Deno.test("a drop past the gate but inside the windows' spread is noise, not a regression", async () => {
+  // A busy machine: windows 1000 ± 150. B is 15 % lower with the same spread.
+  const a = formatRunSummary(windowed([850, 1000, 1150]));
+  const noisy = await compare({ a, b: formatRunSummary(windowed([700, 850, 1000])) }, ["a", "b"]);
+  assert.equal(noisy.code, CompareExit.Within, noisy.stdout);
+  // Half-width 2.776 × sqrt(2 × 22500 / 3) = 340.0 infer/sec, 34.0 % of A's 1000.
+  assert.match(noisy.stdout, /^concurrency 1 .*-15\.0% {2}within noise \(noise ±34\.0%\)$/m);
+  assert.match(noisy.stdout, /Result: within thresholds; 1 change\(s\) within noise\n$/);
+  // A quiet machine: windows 1000 ± 5; the same 15 % drop is a regression.
+  const quiet = formatRunSummary(windowed([995, 1000, 1005]));
+  const real = await compare({ a: quiet, b: formatRunSummary(windowed([845, 850, 855])) }, [
+    "a",
+    "b",
+  ]);
+  assert.equal(real.code, CompareExit.Regression, real.stdout);
+  assert.match(real.stdout, /-15\.0% {2}REGRESSION \(drop over 10%, noise ±1\.1%\)$/m);
+});
+
+Deno.test("files without windows (older builds) gate on the thresholds alone", async () => {
+  const old = windowed([850, 1000, 1150]);
+  delete old.levels[0].windows;
+  const b = windowed([700, 850, 1000]);
+  const r = await compare({ a: formatRunSummary(old), b: formatRunSummary(b) }, ["a", "b"]);
+  assert.equal(r.code, CompareExit.Regression);
+  assert.match(r.stdout, /REGRESSION \(drop over 10%, noise unknown\)$/m);
 });
 
 Deno.test("levels only in one file are listed; only-in-A is a regression", async () => {

@@ -51,6 +51,13 @@ export interface LevelSummary {
   /** "avg", "std" (null with fewer than two requests) and "p50", "p90", ... */
   latencyUs: Record<string, number | null>;
   clientUs: { send: number; recv: number };
+  /**
+   * Every measurement window of the level in order (infer/sec, average latency and the latency
+   * stability was judged on); the reported numbers merge the last `reportedWindows` of them.
+   * `compare` reads their spread as the run's noise. Absent in files of older builds.
+   */
+  windows?: { throughput: number; avgLatencyUs: number; stabilizingLatencyUs: number }[];
+  reportedWindows?: number;
   /** Open-loop levels only. */
   openLoop?: {
     delayedCount: number;
@@ -179,6 +186,12 @@ export function levelSummary(level: LevelResult, withServer: boolean): LevelSumm
     clientOverheadPct: c.overheadPct,
     latencyUs: latencyOf(c),
     clientUs: { send: us(c.avgSendNs), recv: us(c.avgRecvNs) },
+    windows: level.passes.map((p) => ({
+      throughput: p.throughput,
+      avgLatencyUs: us(p.avgLatencyNs),
+      stabilizingLatencyUs: us(p.stabilizingLatencyNs),
+    })),
+    reportedWindows: level.reportedPasses,
   };
   if (level.mode === "request_rate" && c.openLoop) out.openLoop = openLoopOf(c.openLoop);
   if (c.tokens) out.tokens = tokensOf(c.tokens);

@@ -120,6 +120,7 @@ export function level(
     mode: opts.mode ?? "concurrency",
     value,
     passes: opts.passes ?? [],
+    reportedPasses: Math.min(3, opts.passes?.length ?? 0),
     client: c,
     server: s,
     stabilizingLatencyNs: opts.stabilizingNs ?? c.avgLatencyNs,
