@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
-import { usageText } from "../core/cli/help.ts";
+import { HELP_EXAMPLES, usageText } from "../core/cli/help.ts";
+import { parseCommandLine } from "../core/cli/command_line.ts";
 import { OptionTable } from "../core/cli/spec.ts";
 import { BUILT_IN_BACKENDS } from "./mod.ts";
+import { perfAnalyzerFlagNames } from "../core/testing/perf_analyzer_flags.ts";
 
 Deno.test("built-in kinds: triton is the default, every kind is unique, flags do not clash", () => {
   const kinds = BUILT_IN_BACKENDS.map((d) => d.kind);
@@ -69,6 +71,25 @@ async function staticGraph(entry: string): Promise<string[]> {
   }
   return [...seen];
 }
+
+Deno.test("a built-in kind's flag is marked ours exactly when perf_analyzer lacks it", () => {
+  const pa = perfAnalyzerFlagNames();
+  for (const d of BUILT_IN_BACKENDS) {
+    for (const f of d.flags ?? []) {
+      assert.equal(f.ours === true, !pa.has(`--${f.long}`), `${d.kind}: --${f.long}`);
+    }
+  }
+});
+
+Deno.test("every --help example parses with the built-in kinds", () => {
+  for (const [command] of HELP_EXAMPLES) {
+    const [tool, ...argv] = command.split(" ");
+    assert.equal(tool, "perf_analyzer");
+    if (argv[0] === "compare") continue; // a subcommand with its own parser and tests
+    assert.equal(parseCommandLine(argv, BUILT_IN_BACKENDS).action, "run", command);
+  }
+  assert.ok(usageText(BUILT_IN_BACKENDS).includes(`\nExamples:\n  ${HELP_EXAMPLES[0][0]}\n`));
+});
 
 Deno.test("main.ts statically loads only the descriptors: backends load in create()", async () => {
   const root = new URL("../", import.meta.url).href;

@@ -244,6 +244,8 @@ export interface BackendFlag<O> {
   def: string;
   /** The --help text. */
   help: string;
+  /** Not a perf_analyzer option: an addition of this tool, marked "(ours)" in --help. */
+  ours?: true;
   /** Stores the value (or `true` for a flag) in the backend's options; throws UsageError. */
   apply(options: O, value: string): void;
 }

@@ -40,6 +40,7 @@ const descriptor: BackendDescriptor<OpenAiBackendOptions> = {
     },
     {
       long: "tokenizer",
+      ours: true,
       value: "<server|builtin|path>",
       def: "server",
       help: "Where output token counts come from: server (the reply's usage), builtin " +

@@ -30,6 +30,7 @@ const descriptor: BackendDescriptor<TorchServeOptions> = {
   flags: [
     {
       long: "torchserve-body",
+      ours: true,
       value: "<multipart|raw>",
       def: "multipart",
       help: "How each request carries its file: multipart form field 'data' (perf_analyzer's " +

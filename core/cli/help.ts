@@ -28,12 +28,34 @@ function wrap(text: string, indent: number): string {
   return lines.join("\n" + " ".repeat(indent));
 }
 
+/**
+ * A command indented by 2, cut before WIDTH into shell continuation lines (" \\"), only before
+ * a flag so a flag stays with its value.
+ */
+function commandLines(command: string): string[] {
+  const parts = command.split(/ (?=-)/);
+  const lines: string[] = [];
+  let line = ` `;
+  for (const part of parts) {
+    if (line.trim() !== "" && line.length + 1 + part.length + 2 > WIDTH) {
+      lines.push(`${line} \\`);
+      line = "     ";
+    }
+    line += ` ${part}`;
+  }
+  return [...lines, line];
+}
+
 /** Stands in for spaces that must not break a line (inside "[default: ...]"). */
 const NO_BREAK = "\u00a0";
 
+/** Marks an option perf_analyzer does not have. */
+const OURS = "(ours)";
+
 function formatEntry(entry: Omit<HelpEntry, "id">): string {
   const def = `[default: ${entry.def}]`.replaceAll(" ", NO_BREAK);
-  const text = entry.def === "" ? entry.text : `${entry.text} ${def}`;
+  const said = entry.ours ? `${OURS} ${entry.text}` : entry.text;
+  const text = entry.def === "" ? said : `${said} ${def}`;
   const flags = `  ${entry.flags}`;
   // A flag spelling too long for its column gets the description on the next line.
   const head = flags.length < FLAG_COLUMN ? flags.padEnd(FLAG_COLUMN) : flags + "\n" +
@@ -51,6 +73,35 @@ const DIFFERENCES = [
   "Percentiles come from an HDR histogram (3 significant digits) so memory stays flat; the " +
   "average and standard deviation are exact.",
   "Long options may be shortened to any unambiguous prefix, as with getopt_long.",
+];
+
+/**
+ * Commands with what they do, for --help. Each one parses (backends/mod_test.ts checks), so a
+ * renamed flag cannot leave a broken example behind.
+ */
+export const HELP_EXAMPLES: readonly [string, string][] = [
+  [
+    "perf_analyzer -m simple -u localhost:8000 --concurrency-range 1:8:2 -f results.csv",
+    "Sweep concurrency 1, 3, 5 and 7 over HTTP and write perf_analyzer's CSV.",
+  ],
+  [
+    "perf_analyzer -m simple -i grpc -u localhost:8001 --request-rate-range 200:1000:200",
+    "Open loop at 200 to 1000 requests/s over gRPC; latency counts from each request's " +
+    "intended send time.",
+  ],
+  [
+    "perf_analyzer -m simple --request-count 1000 --report-json run.json --report-html run.html",
+    "Exactly 1000 requests, a run summary for `perf_analyzer compare` and a report page.",
+  ],
+  [
+    "perf_analyzer -m my-llm --service-kind openai --endpoint v1/chat/completions --streaming " +
+    "-u localhost:8000 --input-data prompts.json",
+    "Time to first token and inter-token latency of an OpenAI-compatible server.",
+  ],
+  [
+    "perf_analyzer compare base.json new.json --max-throughput-drop 5",
+    "Compare two run summaries; exit 1 on a regression beyond the gates and the runs' noise.",
+  ],
 ];
 
 /** The plugin row: what any plugin module offers is up to the module. */
@@ -76,7 +127,7 @@ function protocolsText(d: BackendDescriptor): string {
 function flagEntry(flag: BackendFlag<unknown>): string {
   const names = flag.short ? `-${flag.short}, --${flag.long}` : `--${flag.long}`;
   const flags = flag.value === undefined ? names : `${names} ${flag.value}`;
-  return formatEntry({ flags, def: flag.def, text: flag.help });
+  return formatEntry({ flags, def: flag.def, text: flag.help, ours: flag.ours });
 }
 
 /**
@@ -112,12 +163,17 @@ export function usageText(backends: readonly BackendDescriptor[], plugin?: Loade
     `perf_analyzer ${VERSION} (Deno/TypeScript): measures the throughput and latency of an ` +
     "inference server.",
     "Usage: perf_analyzer -m <model name> [options]",
+    `Options marked ${OURS} are this tool's additions; perf_analyzer does not have them.`,
   ];
   for (const [group, entries] of Object.entries(HELP)) {
     out.push("", `${group}:`, ...entries.map(formatEntry));
   }
   out.push(...serviceKindSections(backends, plugin));
   out.push("", wrap(TOKEN_METRICS_TITLE, 0), ...TOKEN_METRICS_HELP.map(formatEntry));
+  out.push("", "Examples:");
+  for (const [command, meaning] of HELP_EXAMPLES) {
+    out.push(...commandLines(command), `      ${wrap(meaning, 6)}`);
+  }
   out.push("", "Differences from perf_analyzer:");
   out.push(...DIFFERENCES.map((d) => `  - ${wrap(d, 4)}`));
   const names = UNSUPPORTED_LONG_NAMES.map((n) => `--${n}`).join(" ");

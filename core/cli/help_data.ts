@@ -20,6 +20,7 @@ export const DATA_HELP: readonly HelpEntry[] = [
   {
     id: "validation-mode",
     flags: "--validation-mode <fail|count>",
+    ours: true,
     def: "fail",
     text: "With validation_data: a mismatching output ends the run with exit 99 " +
       "(perf_analyzer), or is counted as a failed request and the run goes on.",
@@ -87,16 +88,18 @@ export const REPORT_HELP: readonly HelpEntry[] = [
   {
     id: "report-json",
     flags: "--report-json <file>",
+    ours: true,
     def: "none",
-    text: "Our extension: write the run summary (settings; per level throughput, latency " +
+    text: "Write the run summary (settings; per level throughput, latency " +
       "percentiles, send lateness, errors, server breakdown) as JSON, for `compare A.json " +
       "B.json` (deno task compare) and CI gates.",
   },
   {
     id: "report-html",
     flags: "--report-html <file>",
+    ours: true,
     def: "none",
-    text: "Our extension: write one self-contained HTML page (inline SVG charts, no network " +
+    text: "Write one self-contained HTML page (inline SVG charts, no network " +
       "needed to view): latency vs throughput, percentiles per level, send lateness, server " +
       "breakdown, settings.",
   },

@@ -31,6 +31,7 @@ export const OPEN_LOOP_HELP: readonly HelpEntry[] = [
   {
     id: "latency-from",
     flags: "--latency-from <intended|actual>",
+    ours: true,
     def: "intended",
     text: "Open-loop latency from the time a request was due (honest under backlog, as " +
       "wrk2 and MLPerf LoadGen measure) or from when it actually left (perf_analyzer's number).",
@@ -38,6 +39,7 @@ export const OPEN_LOOP_HELP: readonly HelpEntry[] = [
   {
     id: "pacing",
     flags: "--pacing <spin|timer>",
+    ours: true,
     def: "spin",
     text: "spin: timer then event-loop polling, µs-precise sends, one busy core; timer: " +
       "timers only, low CPU, sends in ~2 ms bursts (the lateness is reported either way).",
@@ -45,12 +47,14 @@ export const OPEN_LOOP_HELP: readonly HelpEntry[] = [
   {
     id: "schedule-seed",
     flags: "--schedule-seed <n>",
+    ours: true,
     def: "1",
     text: "Seed of the poisson schedule: the same seed sends at the same offsets.",
   },
   {
     id: "max-inflight",
     flags: "--max-inflight <n>",
+    ours: true,
     def: "1024",
     text: "Async open-loop cap on requests in flight (sync mode caps at --max-threads, " +
       "default 4, as perf_analyzer does). Requests over the cap wait and count as late.",

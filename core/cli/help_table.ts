@@ -15,6 +15,8 @@ export interface HelpEntry {
   /** Default shown in brackets; "" when there is none worth showing. */
   def: string;
   text: string;
+  /** Not a perf_analyzer option: an addition of this tool, marked "(ours)" in --help. */
+  ours?: true;
 }
 
 export type HelpGroup =
@@ -43,6 +45,7 @@ export const HELP: Readonly<Record<HelpGroup, readonly HelpEntry[]>> = {
     {
       id: "help",
       flags: "-h, --help",
+      ours: true,
       def: "",
       text: "Print this help and exit (perf_analyzer itself rejects -h/--help).",
     },
@@ -82,6 +85,7 @@ export const HELP: Readonly<Record<HelpGroup, readonly HelpEntry[]>> = {
     {
       id: "stop-rule",
       flags: "--stop-rule <windows|confidence>",
+      ours: true,
       def: "windows",
       text: "windows: perf_analyzer's rule, the last 3 windows agree within -s. confidence: " +
         "keep every window of the level until the 99 % confidence interval of the latency " +
@@ -121,6 +125,7 @@ export const HELP: Readonly<Record<HelpGroup, readonly HelpEntry[]>> = {
     {
       id: "request-timeout",
       flags: "--request-timeout <ms>",
+      ours: true,
       def: "0 = none",
       text: "Give up on a request after this long; it counts as a failed request (timeout). " +
         "HTTP only for now.",
@@ -128,6 +133,7 @@ export const HELP: Readonly<Record<HelpGroup, readonly HelpEntry[]>> = {
     {
       id: "max-error-rate",
       flags: "--max-error-rate <pct>",
+      ours: true,
       def: "no limit",
       text: "Failed requests are counted and reported, never fatal on their own; a window with " +
         "more than this share failed ends the sweep with exit 99 (perf_analyzer exits 99 on " +
@@ -235,6 +241,7 @@ export const HELP: Readonly<Record<HelpGroup, readonly HelpEntry[]>> = {
     {
       id: "no-progress",
       flags: "--no-progress",
+      ours: true,
       def: "shown on a terminal",
       text: "Hide the live progress line (window, infer/sec, p50/p99, errors, elapsed) that is " +
         "drawn on stderr while a level runs. It is never drawn when stderr is not a terminal.",

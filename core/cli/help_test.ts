@@ -4,6 +4,7 @@ import { HELP } from "./help_table.ts";
 import { OPTIONS, UNSUPPORTED_LONG_NAMES } from "./spec.ts";
 import { TEST_KINDS } from "../testing/kinds.ts";
 import { COMMIT_ENV, VERSION } from "../version.ts";
+import { flagNames, perfAnalyzerFlagNames } from "../testing/perf_analyzer_flags.ts";
 
 Deno.test("help documents every supported option exactly once", () => {
   const documented = Object.values(HELP).flat().map((e) => e.id).sort();
@@ -25,6 +26,7 @@ Deno.test("help text: intro, groups in order, widths, unsupported only on the la
     "Sequences:",
     "Protocol:",
     "Output:",
+    "Examples:",
   ]);
   assert(lines.includes("Differences from perf_analyzer:"));
   for (const line of lines) assert(line.length <= 100, `too long: ${line}`);
@@ -75,8 +77,21 @@ Deno.test("every help entry appears with its flags, meaning and default", () => 
   let entries = 0;
   for (const entry of Object.values(HELP).flat()) {
     const tail = entry.def === "" ? "" : ` [default: ${entry.def}]`;
-    assert(flat.includes(` ${entry.flags} ${entry.text}${tail}`), entry.flags);
+    const mark = entry.ours ? "(ours) " : "";
+    assert(flat.includes(` ${entry.flags} ${mark}${entry.text}${tail}`), entry.flags);
     entries++;
   }
   assertEquals(entries, OPTIONS.filter((o) => o.id !== "unsupported").length);
+});
+
+Deno.test("--help marks exactly the options perf_analyzer does not have as (ours)", () => {
+  const pa = perfAnalyzerFlagNames();
+  assert(pa.has("--concurrency-range") && pa.has("-m"), "the flag table was read");
+  for (const entry of Object.values(HELP).flat()) {
+    const inPa = flagNames(entry.flags).some((n) => pa.has(n));
+    assertEquals(entry.ours === true, !inPa, entry.flags);
+  }
+  const text = usageText(TEST_KINDS);
+  assert(/^ {2}--latency-from <intended\|actual> +\(ours\) /m.test(text));
+  assert(/^ {2}--concurrency-range <start:end:step> +Requests kept/m.test(text));
 });
