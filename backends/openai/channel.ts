@@ -10,6 +10,7 @@
  */
 import type { Channel, PreparedRequest } from "../../core/backend.ts";
 import type { Clock } from "../../core/clock.ts";
+import { ExportTexts } from "../../core/measure/export_texts.ts";
 import type { RequestRecord } from "../../core/measure/record.ts";
 import { type HttpResponse, ProtocolError } from "../../wire/http1/connection.ts";
 import type { SseEvent } from "../../wire/sse/parser.ts";
@@ -21,6 +22,41 @@ import { PreparedOpenAi } from "./request.ts";
 import { countJoined, type TokenCounter } from "./tokenizer.ts";
 
 const utf8 = new TextDecoder();
+const utf8Encoder = new TextEncoder();
+
+/** The `[DONE]` event's response_outputs entry, the same for every stream. */
+const DONE_OUTPUT = JSON.stringify({ response: "data: [DONE]\n\n" });
+
+/** perf_analyzer's `request_inputs` of a prepared request, made once per prepared request. */
+const exportInputs = new WeakMap<PreparedOpenAi, Uint8Array>();
+
+/** `{"payload": "<request body>"}` as UTF-8 JSON: the body is what follows the header block. */
+function inputsOf(prepared: PreparedOpenAi): Uint8Array {
+  let json = exportInputs.get(prepared);
+  if (json === undefined) {
+    const bytes = prepared.bytes;
+    let body = 0;
+    for (let i = 3; i < bytes.length; i++) {
+      if (bytes[i] === 10 && bytes[i - 1] === 13 && bytes[i - 2] === 10 && bytes[i - 3] === 13) {
+        body = i + 1;
+        break;
+      }
+    }
+    json = utf8Encoder.encode(JSON.stringify({ payload: utf8.decode(bytes.subarray(body)) }));
+    exportInputs.set(prepared, json);
+  }
+  return json;
+}
+
+/**
+ * One event's response_outputs entry: the event as `data:` lines and a blank line, the form a
+ * server writes and GenAI-Perf's parser reads, whatever framing it came in (CRLF, comments, cut
+ * across reads).
+ */
+export function eventOutput(data: string): string {
+  const lines = data.includes("\n") ? data.replaceAll("\n", "\ndata: ") : data;
+  return JSON.stringify({ response: `data: ${lines}\n\n` });
+}
 
 export class OpenAiChannel implements Channel {
   readonly #conn: GuardedConnection;
@@ -35,6 +71,8 @@ export class OpenAiChannel implements Channel {
   #lastCompletion = -1;
   /** The message of an error event, "" when none arrived. */
   #streamError = "";
+  /** Inputs and raw events of the request in progress, only when the run writes an export. */
+  readonly #texts: ExportTexts | null;
 
   constructor(
     target: ServerTarget,
@@ -43,7 +81,9 @@ export class OpenAiChannel implements Channel {
     /** Counts output text at completion; null reads the server's usage. */
     private readonly counter: TokenCounter | null,
     private readonly onClose: (ch: OpenAiChannel) => void,
+    exportTexts = false,
   ) {
+    this.#texts = exportTexts ? new ExportTexts() : null;
     this.#conn = new GuardedConnection(target, clock, timeoutMs);
     this.#sink = new SseBodySink((ev) => this.#onEvent(ev));
   }
@@ -59,6 +99,11 @@ export class OpenAiChannel implements Channel {
     this.#partCount = 0;
     this.#lastCompletion = -1;
     this.#streamError = "";
+    const texts = this.#texts;
+    if (texts !== null) {
+      texts.begin(inputsOf(prepared));
+      record.exportTexts = texts;
+    }
     let res: HttpResponse | undefined;
     try {
       res = await this.#conn.exchange(prepared.bytes, record, sink);
@@ -84,13 +129,17 @@ export class OpenAiChannel implements Channel {
   #onEvent(ev: SseEvent): void {
     const record = this.#record;
     if (record === null) return;
+    const texts = this.#texts;
     if (ev.isDone()) {
+      texts?.add(DONE_OUTPUT);
       record.addResponse(ev.timeNs, 0);
       return;
     }
+    const data = ev.text();
+    texts?.add(eventOutput(data));
     let json: unknown;
     try {
-      json = JSON.parse(ev.text());
+      json = JSON.parse(data);
     } catch {
       throw new ProtocolError(`stream event ${this.#sink.events} is not JSON or [DONE]`);
     }
@@ -178,6 +227,7 @@ export class OpenAiChannel implements Channel {
       this.#keepText(chunk.text);
       this.#countText(record);
     }
+    this.#texts?.add(JSON.stringify({ response: text }));
     // One response holding the whole output: its usage says how many tokens (embeddings and
     // servers without usage: one unit, the reply).
     record.addResponse(record.endNs, chunk.completionTokens >= 0 ? chunk.completionTokens : 1);

@@ -3,6 +3,7 @@
  * every request the slot sends, so the hot path allocates nothing per request; the aggregator
  * folds a record into histograms and counters before the slot reuses it.
  */
+import type { ExportTexts } from "./export_texts.ts";
 
 export type Outcome =
   | "ok"
@@ -126,6 +127,11 @@ export class RequestRecord {
   context = -1;
   /** The sequence's correlation id (0 outside sequences), for the profile export. */
   sequenceId = 0;
+  /**
+   * The request's inputs and raw responses for the profile export, set by a channel connected
+   * with `exportTexts`; null otherwise (nothing is kept when no export is written).
+   */
+  exportTexts: ExportTexts | null = null;
 
   reset(intendedNs: number): void {
     this.intendedNs = intendedNs;
@@ -155,6 +161,7 @@ export class RequestRecord {
     this.sequenceEnd = false;
     this.context = -1;
     this.sequenceId = 0;
+    this.exportTexts = null;
   }
 
   /**
