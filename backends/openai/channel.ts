@@ -190,10 +190,14 @@ export class OpenAiChannel implements Channel {
     this.#countText(record);
   }
 
-  /** The tokenizer's count of the whole output replaces the server's usage. */
+  /**
+   * The tokenizer's count of the whole output is the output length; the server's usage stays in
+   * reportedOutputUnits, so the report shows how the two differ.
+   */
   #countText(record: RequestRecord): void {
     if (this.counter === null) return;
-    record.reportedOutputUnits = countJoined(this.counter, this.#parts, this.#partCount);
+    record.clientOutputUnits = countJoined(this.counter, this.#parts, this.#partCount);
+    record.clientCounter = this.counter.name;
     record.unitsAreTokens = true;
   }
 

@@ -86,6 +86,13 @@ export class RequestRecord {
    * output length. See {@link outputUnits}.
    */
   reportedOutputUnits = -1;
+  /**
+   * The output length a client-side tokenizer counted in the output text, -1 without one; when
+   * set it is the output length, and reportedOutputUnits keeps the server's count for comparison.
+   */
+  clientOutputUnits = -1;
+  /** The name of that tokenizer, for the report ("" without one). */
+  clientCounter = "";
   /** Input length (tokens of the prompt), set by the channel or the request source; -1 = unknown. */
   inputUnits = -1;
   /**
@@ -146,6 +153,8 @@ export class RequestRecord {
     this.secondTokenNs = 0;
     this.lastTokenNs = 0;
     this.reportedOutputUnits = -1;
+    this.clientOutputUnits = -1;
+    this.clientCounter = "";
     this.inputUnits = -1;
     this.unitsAreTokens = false;
     this.minGapNs = 0;
@@ -194,8 +203,12 @@ export class RequestRecord {
     }
   }
 
-  /** Output length (OSL): what the server reported for the request, else the summed units. */
+  /**
+   * Output length (OSL): a client tokenizer's count, else what the server reported for the
+   * request, else the summed units.
+   */
   get outputUnits(): number {
+    if (this.clientOutputUnits >= 0) return this.clientOutputUnits;
     return this.reportedOutputUnits >= 0 ? this.reportedOutputUnits : this.units;
   }
 

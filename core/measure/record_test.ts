@@ -108,7 +108,10 @@ Deno.test("record: token-bearing events are told apart from events that carry no
   assert.equal(rec.units, 6);
   assert.equal(rec.outputUnits, 6, "no usage count: the summed units");
   rec.reportedOutputUnits = 7;
-  assert.equal(rec.outputUnits, 7, "the server's count wins");
+  assert.equal(rec.outputUnits, 7, "the server's count wins over the units");
+  rec.clientOutputUnits = 5;
+  rec.clientCounter = "builtin:o200k_base";
+  assert.equal(rec.outputUnits, 5, "a client tokenizer's count wins over the server's");
   assert.equal(rec.firstResponseNs, 1, "the first response is still the role chunk");
   rec.inputUnits = 12;
   rec.unitsAreTokens = true;
@@ -118,5 +121,6 @@ Deno.test("record: token-bearing events are told apart from events that carry no
     [0, 0, 0, 0],
   );
   assert.deepEqual([rec.reportedOutputUnits, rec.inputUnits, rec.unitsAreTokens], [-1, -1, false]);
+  assert.deepEqual([rec.clientOutputUnits, rec.clientCounter], [-1, ""]);
   assert.equal(rec.outputUnits, 0);
 });
