@@ -147,3 +147,32 @@ Deno.test("token source: tokenizer and usage agree; without either, the events a
     [events.truth.length, 0, 0],
   );
 });
+
+/** One LLM table row's numbers: avg, min, max, p99, p90, p75. */
+function llmRow(stdout: string, label: string): number[] {
+  const found = stdout.split("\n").find((l) => l.includes(` ${label} `));
+  assert.ok(found, `row "${label}" not in:\n${stdout}`);
+  return found.split("│").slice(2, 8).map((c) => Number(c.trim().replaceAll(",", "")));
+}
+
+Deno.test("tokens per event: usage only at the end, the tokenizer makes them exact", async () => {
+  // 12 tokens in 4 events of 3; usage only in the final chunk.
+  const mock: OpenAiOptions = { outputTokens: 12, tokensPerEvent: 3, itlUs: 200 };
+  const exact = await run(mock, ["--tokenizer", "builtin"]);
+  assert.ok(
+    exact.truth.every((t) => t.events.filter((e) => e.tokens > 0).every((e) => e.tokens === 3)),
+  );
+  assert.deepEqual(llmRow(exact.stdout, "Tokens Per Event (tokens)"), [3, 3, 3, 3, 3, 3]);
+  assert.deepEqual(llmRow(exact.stdout, "Output Sequence Length (tokens)").slice(0, 3), [
+    12,
+    12,
+    12,
+  ]);
+  const approx = await run(mock, []);
+  assert.deepEqual(llmRow(approx.stdout, "Tokens Per Event (tokens)"), [1, 1, 1, 1, 1, 1]);
+  assert.deepEqual(llmRow(approx.stdout, "Output Sequence Length (tokens)").slice(0, 3), [
+    12,
+    12,
+    12,
+  ]);
+});

@@ -4,7 +4,8 @@
  * with the socket read that completed it; anything else (a JSON reply, an error status) is
  * buffered whole and read at the end. Each event becomes one response of the record carrying
  * the tokens it held (0 for role-only, usage-only, finish, error and `[DONE]` events), so core
- * measures time to first token from the first event with output. Failures are classed, never
+ * measures time to first token from the first event with output: one per event as it arrives
+ * (continuous usage: the difference), made exact at the end when a tokenizer can place its tokens. Failures are classed, never
  * successes: an error status, an error event mid-stream (vLLM answers 200 and then
  * `data: {"error": ...}`), a stream that ends without `[DONE]`, a timeout, a closed channel.
  */
@@ -65,6 +66,9 @@ export class OpenAiChannel implements Channel {
   /** Output texts of the request in progress, kept only when a tokenizer counts them. */
   readonly #parts: string[] = [];
   #partCount = 0;
+  /** The record's response index of each part, and the tokens the counter puts in each. */
+  readonly #partResponse: number[] = [];
+  #partTokens = new Uint32Array(64);
   /** The request being streamed (the sink's callback has no other way to reach it). */
   #record: RequestRecord | null = null;
   /** Last cumulative completion_tokens seen in this stream (continuous usage), else -1. */
@@ -157,7 +161,7 @@ export class OpenAiChannel implements Channel {
       units = chunk.completionTokens >= 0
         ? Math.max(0, chunk.completionTokens - Math.max(0, this.#lastCompletion))
         : 1;
-      if (this.counter !== null) this.#keepText(chunk.text);
+      if (this.counter !== null) this.#keepText(chunk.text, record.responseCount);
     }
     if (chunk.completionTokens >= 0) {
       this.#lastCompletion = chunk.completionTokens;
@@ -168,10 +172,16 @@ export class OpenAiChannel implements Channel {
     record.addResponse(ev.timeNs, units);
   }
 
-  #keepText(text: string): void {
+  /** One output text of the request, carried by response `response` of its record. */
+  #keepText(text: string, response: number): void {
     const parts = this.#parts;
-    if (this.#partCount < parts.length) parts[this.#partCount] = text;
-    else parts.push(text);
+    if (this.#partCount < parts.length) {
+      parts[this.#partCount] = text;
+      this.#partResponse[this.#partCount] = response;
+    } else {
+      parts.push(text);
+      this.#partResponse.push(response);
+    }
     this.#partCount++;
   }
 
@@ -192,12 +202,23 @@ export class OpenAiChannel implements Channel {
 
   /**
    * The tokenizer's count of the whole output is the output length; the server's usage stays in
-   * reportedOutputUnits, so the report shows how the two differ.
+   * reportedOutputUnits, so the report shows how the two differ. A counter that can tell where
+   * its tokens end also sets each event's tokens exactly, replacing one per event (or the
+   * server's continuous usage, which then adds up to its own count, not this one).
    */
   #countText(record: RequestRecord): void {
-    if (this.counter === null) return;
-    record.clientOutputUnits = countJoined(this.counter, this.#parts, this.#partCount);
-    record.clientCounter = this.counter.name;
+    const counter = this.counter;
+    if (counter === null) return;
+    const n = this.#partCount;
+    if (counter.countParts === undefined) {
+      record.clientOutputUnits = countJoined(counter, this.#parts, n);
+    } else {
+      if (this.#partTokens.length < n) this.#partTokens = new Uint32Array(2 * n);
+      const tokens = this.#partTokens;
+      record.clientOutputUnits = counter.countParts(this.#parts, n, tokens);
+      for (let i = 0; i < n; i++) record.recountResponse(this.#partResponse[i], tokens[i]);
+    }
+    record.clientCounter = counter.name;
     record.unitsAreTokens = true;
   }
 
@@ -227,13 +248,14 @@ export class OpenAiChannel implements Channel {
       record.reportedOutputUnits = chunk.completionTokens;
       record.unitsAreTokens = true;
     }
-    if (this.counter !== null && chunk.bearsTokens) {
-      this.#keepText(chunk.text);
-      this.#countText(record);
-    }
     this.#texts?.add(JSON.stringify({ response: text }));
     // One response holding the whole output: its usage says how many tokens (embeddings and
-    // servers without usage: one unit, the reply).
+    // servers without usage: one unit, the reply), unless a tokenizer counts them.
     record.addResponse(record.endNs, chunk.completionTokens >= 0 ? chunk.completionTokens : 1);
+    if (this.counter !== null && chunk.bearsTokens) {
+      this.#keepText(chunk.text, 0);
+      this.#countText(record);
+      record.recountResponse(0, record.clientOutputUnits);
+    }
   }
 }

@@ -50,5 +50,11 @@ export const TOKEN_METRICS_HELP: readonly Omit<HelpEntry, "id">[] = [
     text: "Extra: every gap between consecutive token-bearing events, all requests pooled " +
       "(vLLM calls it ITL).",
   },
-  { flags: "Tokens Per Event", def: "", text: "Extra: tokens of each token-bearing event." },
+  {
+    flags: "Tokens Per Event",
+    def: "",
+    text: "Extra: tokens of each token-bearing event: exact when a client tokenizer places each " +
+      "of its tokens in the event that completed it, or from the server's usage in every event; " +
+      "else each event counts one.",
+  },
 ];

@@ -204,6 +204,16 @@ export class RequestRecord {
   }
 
   /**
+   * Replaces the units of response `i` once they are known exactly (a tokenizer counts a
+   * stream's text when it ends). Which responses bore output, and so the token times
+   * (firstTokenNs, tokenEvents, ...), stay as they were when the responses arrived.
+   */
+  recountResponse(i: number, units: number): void {
+    this.units += units - this.responseUnits[i];
+    this.responseUnits[i] = units;
+  }
+
+  /**
    * Output length (OSL): a client tokenizer's count, else what the server reported for the
    * request, else the summed units.
    */

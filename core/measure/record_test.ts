@@ -113,6 +113,12 @@ Deno.test("record: token-bearing events are told apart from events that carry no
   rec.clientCounter = "builtin:o200k_base";
   assert.equal(rec.outputUnits, 5, "a client tokenizer's count wins over the server's");
   assert.equal(rec.firstResponseNs, 1, "the first response is still the role chunk");
+  // Exact counts known at the end replace the units; the token times stay as they arrived.
+  rec.recountResponse(4, 1);
+  rec.recountResponse(5, 0);
+  assert.deepEqual([...rec.responseUnits.subarray(0, 9)], [0, 0, 0, 0, 1, 0, 3, 0, 0]);
+  assert.equal(rec.units, 4);
+  assert.deepEqual([rec.tokenEvents, rec.firstTokenNs, rec.lastTokenNs], [3, 20, 40]);
   rec.inputUnits = 12;
   rec.unitsAreTokens = true;
   rec.reset(100);
