@@ -5,9 +5,10 @@
  * buffered whole and read at the end. Each event becomes one response of the record carrying
  * the tokens it held (0 for role-only, usage-only, finish, error and `[DONE]` events), so core
  * measures time to first token from the first event with output: one per event as it arrives
- * (continuous usage: the difference), made exact at the end when a tokenizer can place its tokens. Failures are classed, never
- * successes: an error status, an error event mid-stream (vLLM answers 200 and then
- * `data: {"error": ...}`), a stream that ends without `[DONE]`, a timeout, a closed channel.
+ * (continuous usage: the difference), made exact at the end when a tokenizer can place its
+ * tokens. Failures are classed, never successes: an error status, an error event mid-stream (vLLM
+ * answers 200 and then `data: {"error": ...}`), a stream that ends without `[DONE]`, a timeout, a
+ * closed channel. With an export file, the channel also keeps each event's text (ExportTexts).
  */
 import type { Channel, PreparedRequest } from "../../core/backend.ts";
 import type { Clock } from "../../core/clock.ts";
