@@ -15,6 +15,14 @@ const BODY = { messages: [{ role: "user", content: "one two three" }], max_token
 const INPUT = `${DATA_DIR}/chat.json`;
 Deno.writeTextFileSync(INPUT, JSON.stringify({ data: [{ payload: [BODY] }] }));
 
+const NO_USAGE = `${DATA_DIR}/chat_no_usage.json`;
+Deno.writeTextFileSync(
+  NO_USAGE,
+  JSON.stringify({
+    data: [{ payload: [{ ...BODY, stream_options: { include_usage: false } }] }],
+  }),
+);
+
 const CHAT = [
   "--service-kind",
   "openai",
@@ -43,6 +51,7 @@ interface ExportDoc {
 async function exportRun(
   openai: OpenAiOptions,
   args: string[],
+  input = INPUT,
 ): Promise<{ doc: ExportDoc; truth: Map<string, OpenAiRequestTruth> }> {
   let doc: ExportDoc | undefined;
   const truth = new Map<string, OpenAiRequestTruth>();
@@ -50,7 +59,7 @@ async function exportRun(
     await withTempDir("openai_export_", async (dir) => {
       const file = `${dir}/export.json`;
       const r = await runCli([
-        ...CHAT,
+        ...CHAT.map((arg) => arg === INPUT ? input : arg),
         "-u",
         server.url,
         ...args,
@@ -128,6 +137,8 @@ Deno.test("openai export: one timestamp and one output per event written, with i
     const written = t.events.filter((e) => e.kind === "content")
       .map((e) => JSON.parse(e.data).choices[0].delta.content).join("");
     assert.equal(text, written);
+    const usage = req.response_outputs[t.events.findIndex((e) => e.kind === "usage")];
+    assert.throws(() => genaiPerfText(usage.response), TypeError, "choices[0] of []");
     assert.equal(text.split(" ").length - 1, 9, "nine one-word tokens");
   }
   assert.equal(ids.size, requests.length, "each exported request is a different reply");
@@ -145,5 +156,27 @@ Deno.test("openai export: a non-streamed reply has one timestamp and its whole b
     assert.equal(req.response_outputs[0].response, t.events[0].data);
     assert.equal(genaiPerfText(req.response_outputs[0].response).split(" ").length - 1, 9);
     assert.deepEqual(JSON.parse(req.request_inputs.payload), { ...BODY, model: "mock-llm" });
+  }
+});
+
+Deno.test("openai export: without the usage chunk, every response reads by GenAI-Perf's rules", async () => {
+  const { doc, truth } = await exportRun(
+    { splitProbability: 0.5 },
+    ["--streaming", "--request-count", "4"],
+    NO_USAGE,
+  );
+  for (const req of doc.experiments[0].requests) {
+    const t = truth.get(replyId(req.response_outputs[0].response))!;
+    // role, 9 content events, finish, [DONE]: no usage chunk was asked for.
+    assert.deepEqual(t.events.map((e) => e.kind), [
+      "role",
+      ...Array(9).fill("content"),
+      "finish",
+      "done",
+    ]);
+    const texts = req.response_outputs.map((o) => genaiPerfText(o.response));
+    assert.equal(texts.filter((x) => x !== "").length, 9, "GenAI-Perf keeps the 9 content events");
+    assert.equal(texts.join("").split(" ").length - 1, 9);
+    assert.equal(JSON.parse(req.request_inputs.payload).stream_options.include_usage, false);
   }
 });
