@@ -162,6 +162,11 @@ export interface ConnectOptions {
    * whose descriptor declares `capabilities.outputCapture`.
    */
   captureOutputs?: boolean;
+  /**
+   * The run writes --profile-export-file: a channel that can, fills `record.exportTexts` with
+   * the request's inputs and each response's raw output. Off, it keeps nothing of them.
+   */
+  exportTexts?: boolean;
 }
 
 /** What a created backend can carry, known from its options (e.g. -i grpc --streaming). */
@@ -181,6 +186,8 @@ export interface BackendCapabilities {
    * inter-token latency, ...). Absent = "responses": one unit per response, no token metrics.
    */
   units?: "responses" | "tokens";
+  /** The API path requests go to (perf_analyzer's --endpoint), for the profile export. */
+  endpoint?: string;
 }
 
 /** A backend whose prepare() returns `P`, which its channels send. */

@@ -190,16 +190,20 @@ export async function run(given: RunConfig, deps: RunDeps): Promise<ExitCode> {
           "capture outputs to check them; drop validation_data to measure",
       );
     }
+    const sinks = openSinks(config, deps, kind, backend.capabilities?.endpoint ?? "");
     // Capture is known now, before any channel exists; each channel is told when it connects.
     const connector: Connector = {
-      connect: () => backend.connect({ captureOutputs: data.validation }),
+      connect: () =>
+        backend.connect({
+          captureOutputs: data.validation,
+          exportTexts: sinks.export !== undefined,
+        }),
     };
     // A validation failure in "fail" mode ends the run the way Ctrl-C does, then exits 99.
     const failed = new AbortController();
     const signal = AbortSignal.any([deps.signal, failed.signal]);
     // Polling for the next send time burns CPU on purpose; it is not client overhead.
     let spinNs = () => 0;
-    const sinks = openSinks(config, deps, kind);
     const measurer = measurerFor(
       config,
       deps,

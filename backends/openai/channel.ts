@@ -4,12 +4,15 @@
  * with the socket read that completed it; anything else (a JSON reply, an error status) is
  * buffered whole and read at the end. Each event becomes one response of the record carrying
  * the tokens it held (0 for role-only, usage-only, finish, error and `[DONE]` events), so core
- * measures time to first token from the first event with output. Failures are classed, never
- * successes: an error status, an error event mid-stream (vLLM answers 200 and then
- * `data: {"error": ...}`), a stream that ends without `[DONE]`, a timeout, a closed channel.
+ * measures time to first token from the first event with output: one per event as it arrives
+ * (continuous usage: the difference), made exact at the end when a tokenizer can place its
+ * tokens. Failures are classed, never successes: an error status, an error event mid-stream (vLLM
+ * answers 200 and then `data: {"error": ...}`), a stream that ends without `[DONE]`, a timeout, a
+ * closed channel. With an export file, the channel also keeps each event's text (ExportTexts).
  */
 import type { Channel, PreparedRequest } from "../../core/backend.ts";
 import type { Clock } from "../../core/clock.ts";
+import { ExportTexts } from "../../core/measure/export_texts.ts";
 import type { RequestRecord } from "../../core/measure/record.ts";
 import { type HttpResponse, ProtocolError } from "../../wire/http1/connection.ts";
 import type { SseEvent } from "../../wire/sse/parser.ts";
@@ -21,6 +24,41 @@ import { PreparedOpenAi } from "./request.ts";
 import { countJoined, type TokenCounter } from "./tokenizer.ts";
 
 const utf8 = new TextDecoder();
+const utf8Encoder = new TextEncoder();
+
+/** The `[DONE]` event's response_outputs entry, the same for every stream. */
+const DONE_OUTPUT = JSON.stringify({ response: "data: [DONE]\n\n" });
+
+/** perf_analyzer's `request_inputs` of a prepared request, made once per prepared request. */
+const exportInputs = new WeakMap<PreparedOpenAi, Uint8Array>();
+
+/** `{"payload": "<request body>"}` as UTF-8 JSON: the body is what follows the header block. */
+function inputsOf(prepared: PreparedOpenAi): Uint8Array {
+  let json = exportInputs.get(prepared);
+  if (json === undefined) {
+    const bytes = prepared.bytes;
+    let body = 0;
+    for (let i = 3; i < bytes.length; i++) {
+      if (bytes[i] === 10 && bytes[i - 1] === 13 && bytes[i - 2] === 10 && bytes[i - 3] === 13) {
+        body = i + 1;
+        break;
+      }
+    }
+    json = utf8Encoder.encode(JSON.stringify({ payload: utf8.decode(bytes.subarray(body)) }));
+    exportInputs.set(prepared, json);
+  }
+  return json;
+}
+
+/**
+ * One event's response_outputs entry: the event as `data:` lines and a blank line, the form a
+ * server writes and GenAI-Perf's parser reads, whatever framing it came in (CRLF, comments, cut
+ * across reads).
+ */
+export function eventOutput(data: string): string {
+  const lines = data.includes("\n") ? data.replaceAll("\n", "\ndata: ") : data;
+  return JSON.stringify({ response: `data: ${lines}\n\n` });
+}
 
 export class OpenAiChannel implements Channel {
   readonly #conn: GuardedConnection;
@@ -29,12 +67,17 @@ export class OpenAiChannel implements Channel {
   /** Output texts of the request in progress, kept only when a tokenizer counts them. */
   readonly #parts: string[] = [];
   #partCount = 0;
+  /** The record's response index of each part, and the tokens the counter puts in each. */
+  readonly #partResponse: number[] = [];
+  #partTokens = new Uint32Array(64);
   /** The request being streamed (the sink's callback has no other way to reach it). */
   #record: RequestRecord | null = null;
   /** Last cumulative completion_tokens seen in this stream (continuous usage), else -1. */
   #lastCompletion = -1;
   /** The message of an error event, "" when none arrived. */
   #streamError = "";
+  /** Inputs and raw events of the request in progress, only when the run writes an export. */
+  readonly #texts: ExportTexts | null;
 
   constructor(
     target: ServerTarget,
@@ -43,7 +86,9 @@ export class OpenAiChannel implements Channel {
     /** Counts output text at completion; null reads the server's usage. */
     private readonly counter: TokenCounter | null,
     private readonly onClose: (ch: OpenAiChannel) => void,
+    exportTexts = false,
   ) {
+    this.#texts = exportTexts ? new ExportTexts() : null;
     this.#conn = new GuardedConnection(target, clock, timeoutMs);
     this.#sink = new SseBodySink((ev) => this.#onEvent(ev));
   }
@@ -59,6 +104,11 @@ export class OpenAiChannel implements Channel {
     this.#partCount = 0;
     this.#lastCompletion = -1;
     this.#streamError = "";
+    const texts = this.#texts;
+    if (texts !== null) {
+      texts.begin(inputsOf(prepared));
+      record.exportTexts = texts;
+    }
     let res: HttpResponse | undefined;
     try {
       res = await this.#conn.exchange(prepared.bytes, record, sink);
@@ -84,13 +134,17 @@ export class OpenAiChannel implements Channel {
   #onEvent(ev: SseEvent): void {
     const record = this.#record;
     if (record === null) return;
+    const texts = this.#texts;
     if (ev.isDone()) {
+      texts?.add(DONE_OUTPUT);
       record.addResponse(ev.timeNs, 0);
       return;
     }
+    const data = ev.text();
+    texts?.add(eventOutput(data));
     let json: unknown;
     try {
-      json = JSON.parse(ev.text());
+      json = JSON.parse(data);
     } catch {
       throw new ProtocolError(`stream event ${this.#sink.events} is not JSON or [DONE]`);
     }
@@ -108,7 +162,7 @@ export class OpenAiChannel implements Channel {
       units = chunk.completionTokens >= 0
         ? Math.max(0, chunk.completionTokens - Math.max(0, this.#lastCompletion))
         : 1;
-      if (this.counter !== null) this.#keepText(chunk.text);
+      if (this.counter !== null) this.#keepText(chunk.text, record.responseCount);
     }
     if (chunk.completionTokens >= 0) {
       this.#lastCompletion = chunk.completionTokens;
@@ -119,10 +173,16 @@ export class OpenAiChannel implements Channel {
     record.addResponse(ev.timeNs, units);
   }
 
-  #keepText(text: string): void {
+  /** One output text of the request, carried by response `response` of its record. */
+  #keepText(text: string, response: number): void {
     const parts = this.#parts;
-    if (this.#partCount < parts.length) parts[this.#partCount] = text;
-    else parts.push(text);
+    if (this.#partCount < parts.length) {
+      parts[this.#partCount] = text;
+      this.#partResponse[this.#partCount] = response;
+    } else {
+      parts.push(text);
+      this.#partResponse.push(response);
+    }
     this.#partCount++;
   }
 
@@ -141,10 +201,25 @@ export class OpenAiChannel implements Channel {
     this.#countText(record);
   }
 
-  /** The tokenizer's count of the whole output replaces the server's usage. */
+  /**
+   * The tokenizer's count of the whole output is the output length; the server's usage stays in
+   * reportedOutputUnits, so the report shows how the two differ. A counter that can tell where
+   * its tokens end also sets each event's tokens exactly, replacing one per event (or the
+   * server's continuous usage, which then adds up to its own count, not this one).
+   */
   #countText(record: RequestRecord): void {
-    if (this.counter === null) return;
-    record.reportedOutputUnits = countJoined(this.counter, this.#parts, this.#partCount);
+    const counter = this.counter;
+    if (counter === null) return;
+    const n = this.#partCount;
+    if (counter.countParts === undefined) {
+      record.clientOutputUnits = countJoined(counter, this.#parts, n);
+    } else {
+      if (this.#partTokens.length < n) this.#partTokens = new Uint32Array(2 * n);
+      const tokens = this.#partTokens;
+      record.clientOutputUnits = counter.countParts(this.#parts, n, tokens);
+      for (let i = 0; i < n; i++) record.recountResponse(this.#partResponse[i], tokens[i]);
+    }
+    record.clientCounter = counter.name;
     record.unitsAreTokens = true;
   }
 
@@ -174,12 +249,14 @@ export class OpenAiChannel implements Channel {
       record.reportedOutputUnits = chunk.completionTokens;
       record.unitsAreTokens = true;
     }
-    if (this.counter !== null && chunk.bearsTokens) {
-      this.#keepText(chunk.text);
-      this.#countText(record);
-    }
+    this.#texts?.add(JSON.stringify({ response: text }));
     // One response holding the whole output: its usage says how many tokens (embeddings and
-    // servers without usage: one unit, the reply).
+    // servers without usage: one unit, the reply), unless a tokenizer counts them.
     record.addResponse(record.endNs, chunk.completionTokens >= 0 ? chunk.completionTokens : 1);
+    if (this.counter !== null && chunk.bearsTokens) {
+      this.#keepText(chunk.text, 0);
+      this.#countText(record);
+      record.recountResponse(0, record.clientOutputUnits);
+    }
   }
 }

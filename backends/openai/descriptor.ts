@@ -43,8 +43,10 @@ const descriptor: BackendDescriptor<OpenAiBackendOptions> = {
       ours: true,
       value: "<server|builtin|path>",
       def: "server",
-      help: "Where output token counts come from: server (the reply's usage), builtin " +
-        "(offline o200k_base BPE) or a local Hugging Face tokenizer.json.",
+      help: "Where token counts come from: server (the reply's usage), builtin " +
+        "(offline o200k_base BPE) or a local Hugging Face tokenizer.json. The run names the " +
+        "source under the LLM table and, with a tokenizer, how its output counts differ from " +
+        "the server's usage.",
       apply(o, v) {
         if (v === "") throw new UsageError("--tokenizer needs a value: server, builtin or a path");
         o.tokenizer = v;

@@ -11,6 +11,7 @@ import type {
   BackendCapabilities,
   BackendOptions,
   Channel,
+  ConnectOptions,
   ModelInfo,
   PreparedRequest,
   RequestSpec,
@@ -58,6 +59,7 @@ export class OpenAiBackend implements Backend {
     this.capabilities = {
       responses: options.streaming ? "many" : "one",
       units: endpoint === "v1/embeddings" ? "responses" : "tokens",
+      endpoint,
     };
     this.#target = resolveHttpTarget(options.url, options.tls);
     this.#links = new HttpLinks(this.#target, options, clock);
@@ -121,7 +123,7 @@ export class OpenAiBackend implements Backend {
     );
   }
 
-  connect(): Promise<Channel> {
+  connect(options: ConnectOptions = {}): Promise<Channel> {
     const forget = (c: OpenAiChannel) => this.#channels.delete(c);
     const ch = new OpenAiChannel(
       this.#target,
@@ -129,6 +131,7 @@ export class OpenAiBackend implements Backend {
       this.options.requestTimeoutMs ?? 0,
       this.counter,
       forget,
+      options.exportTexts === true,
     );
     this.#channels.add(ch);
     return Promise.resolve(ch);

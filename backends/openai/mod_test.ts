@@ -84,7 +84,11 @@ Deno.test("describe: the model must be listed by GET /v1/models", async () => {
     await backend.close();
     await server.close();
   }
-  assert.deepEqual(backend.capabilities, { responses: "many", units: "tokens" });
+  assert.deepEqual(backend.capabilities, {
+    responses: "many",
+    units: "tokens",
+    endpoint: "v1/chat/completions",
+  });
 });
 
 Deno.test("a stream's events: role chunk 0 tokens, one per token event, usage sets the lengths", async () => {
@@ -169,7 +173,11 @@ Deno.test("embeddings: one response, input length from usage, no token units", a
     "v1/embeddings",
     { input: "one two three four" },
     async (send, backend) => {
-      assert.deepEqual(backend.capabilities, { responses: "one", units: "responses" });
+      assert.deepEqual(backend.capabilities, {
+        responses: "one",
+        units: "responses",
+        endpoint: "v1/embeddings",
+      });
       const r = await send();
       assert.equal(r.outcome, "ok", r.error);
       assert.deepEqual([r.responseCount, r.inputUnits, r.unitsAreTokens], [1, 4, false]);

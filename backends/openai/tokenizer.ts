@@ -38,6 +38,13 @@ export interface TokenCounter {
   readonly name: string;
   /** Tokens in `text`, special tokens excluded; 0 for "". */
   count(text: string): number;
+  /**
+   * The tokens of `parts[0..length)` joined, each counted in the part that brought the last
+   * character it completes (a token whose bytes end inside a character counts with the token
+   * that completes it): per-part counts into `out`, which add up to the returned total, the
+   * count of the joined text. Absent when the counter cannot tell where its tokens end.
+   */
+  countParts?(parts: readonly string[], length: number, out: Uint32Array): number;
 }
 
 /** The encoding behind `--tokenizer builtin`. */
@@ -71,8 +78,38 @@ const AS_TEXT = { disallowedSpecial: new Set<string>() };
 
 async function loadBuiltin(): Promise<TokenCounter> {
   // Imported on demand: the vocabulary takes a quarter second to load, and `server` needs none.
-  const { countTokens } = await import("gpt-tokenizer/encoding/o200k_base");
-  return { name: `builtin:${BUILTIN_ENCODING}`, count: (text) => countTokens(text, AS_TEXT) };
+  const { countTokens, encode, decodeGenerator } = await import(
+    "gpt-tokenizer/encoding/o200k_base"
+  );
+  return {
+    name: `builtin:${BUILTIN_ENCODING}`,
+    count: (text) => countTokens(text, AS_TEXT),
+    countParts(parts, length, out) {
+      const ids = encode(joined(parts, length), AS_TEXT);
+      out.fill(0, 0, length);
+      if (length === 0) return ids.length;
+      // The decoder pulls one token at a time and yields text once it holds whole characters:
+      // at each yield, the tokens pulled since the last one end in its last character.
+      let pulled = 0;
+      const feed = function* () {
+        for (const id of ids) {
+          pulled++;
+          yield id;
+        }
+      };
+      let counted = 0;
+      let chars = 0;
+      let part = 0;
+      let partEnd = parts[0].length;
+      for (const text of decodeGenerator(feed())) {
+        chars += text.length;
+        while (partEnd < chars && part < length - 1) partEnd += parts[++part].length;
+        out[part] += pulled - counted;
+        counted = pulled;
+      }
+      return ids.length;
+    },
+  };
 }
 
 /** Model types @huggingface/tokenizers implements (it has no WordLevel). */
@@ -172,9 +209,9 @@ function messageOf(e: unknown): string {
  * boundary (a server may split "hello" into "hel" and "lo", two pieces that are one token), and
  * SentencePiece-style tokenizers prefix each separately encoded piece with a space marker.
  * GenAI-Perf's `"!" + piece` trick removes the BOS and leading-space inflation but not the merges
- * across boundaries, so its per-chunk counts still do not add up to the whole. Tokens per event
- * therefore come from the server (continuous usage) or not at all; the client counts each
- * response once, at completion.
+ * across boundaries, so its per-chunk counts still do not add up to the whole. Per-event counts
+ * come from one count of the whole text too: {@link TokenCounter.countParts} places each of its
+ * tokens in the event that completed it, where the counter can tell.
  *
  * `length` lets a caller reuse one array across requests: only `parts[0..length)` are joined, so
  * recording an event costs a slot write, and the join happens once per response.
@@ -187,9 +224,13 @@ export function countJoined(
   if (length > parts.length) {
     throw new RangeError(`countJoined: ${length} parts asked of ${parts.length}`);
   }
+  return counter.count(joined(parts, length));
+}
+
+function joined(parts: readonly string[], length: number): string {
   let text = "";
   for (let i = 0; i < length; i++) text += parts[i];
-  return counter.count(text);
+  return text;
 }
 
 /** Common English words; in BPE vocabularies most are one token each with a leading space. */

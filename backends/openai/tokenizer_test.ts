@@ -237,6 +237,33 @@ Deno.test("countJoined: pieces counted as one text, not summed", async () => {
   });
 });
 
+Deno.test("countParts (builtin): each token counted in the event that completed it", async () => {
+  const counter = await loadTokenCounter("builtin");
+  const parts = (texts: string[], length = texts.length) => {
+    const out = new Uint32Array(texts.length).fill(99);
+    const total = counter.countParts!(texts, length, out);
+    return { total, out: [...out.subarray(0, length)] };
+  };
+  // " world" is one token whose last character arrives with "ld"; " hello" ends in its own event.
+  assert.deepEqual(parts([" hello", " wor", "ld", "!"]), { total: 3, out: [1, 0, 1, 1] });
+  // "東京" is one token, completed by the second character's event; an empty event gets none.
+  assert.deepEqual(parts(["東", "京", "", " café"]), { total: 2, out: [0, 1, 0, 1] });
+  // A character of several byte-level tokens (U+1FAE0 is 3, U+1D54F twice is 6) counts them all
+  // in its own event, as counting that event alone does here.
+  const rare = [" a", "\u{1FAE0}", "\u{1D54F}\u{1D54F}", " b"];
+  assert.deepEqual(parts(rare), { total: 11, out: [1, 3, 6, 1] });
+  assert.deepEqual(rare.map((t) => counter.count(t)), [1, 3, 6, 1]);
+  // Counts add up to the joined text's count, and only `length` parts of a reused array count.
+  const words = [" the", " of", " and", " stale"];
+  assert.deepEqual(parts(words, 3), { total: 3, out: [1, 1, 1] });
+  assert.deepEqual(parts([], 0), { total: 0, out: [] });
+  await withDir(async (dir) => {
+    await writeJson(`${dir}/tokenizer.json`, tinyBpe());
+    const tiny = await loadTokenCounter(dir);
+    assert.equal(tiny.countParts, undefined, "a tokenizer.json cannot say where its tokens end");
+  });
+});
+
 Deno.test("textOfTokens: exactly n builtin tokens, the same text for the same seed", async () => {
   const counter = await loadTokenCounter("builtin");
   for (const n of [1, 7, 128, 1000]) {

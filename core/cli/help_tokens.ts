@@ -33,7 +33,10 @@ export const TOKEN_METRICS_HELP: readonly Omit<HelpEntry, "id">[] = [
   {
     flags: "Output/Input Sequence Length",
     def: "",
-    text: "Tokens per request: the server's usage count, else the tokens the events carried.",
+    text: "Tokens per request: a client tokenizer's count (the kind's own flag), else the " +
+      "server's usage count, else the tokens the events carried. A line under the table says " +
+      "which, and, when a request had both a tokenizer count and usage, how they differ " +
+      "(totals, requests that differ, the largest difference).",
   },
   {
     flags: "Output Token Throughput",
@@ -47,5 +50,11 @@ export const TOKEN_METRICS_HELP: readonly Omit<HelpEntry, "id">[] = [
     text: "Extra: every gap between consecutive token-bearing events, all requests pooled " +
       "(vLLM calls it ITL).",
   },
-  { flags: "Tokens Per Event", def: "", text: "Extra: tokens of each token-bearing event." },
+  {
+    flags: "Tokens Per Event",
+    def: "",
+    text: "Extra: tokens of each token-bearing event: exact when a client tokenizer places each " +
+      "of its tokens in the event that completed it, or from the server's usage in every event; " +
+      "else each event counts one.",
+  },
 ];

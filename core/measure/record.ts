@@ -3,6 +3,7 @@
  * every request the slot sends, so the hot path allocates nothing per request; the aggregator
  * folds a record into histograms and counters before the slot reuses it.
  */
+import type { ExportTexts } from "./export_texts.ts";
 
 export type Outcome =
   | "ok"
@@ -85,6 +86,13 @@ export class RequestRecord {
    * output length. See {@link outputUnits}.
    */
   reportedOutputUnits = -1;
+  /**
+   * The output length a client-side tokenizer counted in the output text, -1 without one; when
+   * set it is the output length, and reportedOutputUnits keeps the server's count for comparison.
+   */
+  clientOutputUnits = -1;
+  /** The name of that tokenizer, for the report ("" without one). */
+  clientCounter = "";
   /** Input length (tokens of the prompt), set by the channel or the request source; -1 = unknown. */
   inputUnits = -1;
   /**
@@ -126,6 +134,11 @@ export class RequestRecord {
   context = -1;
   /** The sequence's correlation id (0 outside sequences), for the profile export. */
   sequenceId = 0;
+  /**
+   * The request's inputs and raw responses for the profile export, set by a channel connected
+   * with `exportTexts`; null otherwise (nothing is kept when no export is written).
+   */
+  exportTexts: ExportTexts | null = null;
 
   reset(intendedNs: number): void {
     this.intendedNs = intendedNs;
@@ -140,6 +153,8 @@ export class RequestRecord {
     this.secondTokenNs = 0;
     this.lastTokenNs = 0;
     this.reportedOutputUnits = -1;
+    this.clientOutputUnits = -1;
+    this.clientCounter = "";
     this.inputUnits = -1;
     this.unitsAreTokens = false;
     this.minGapNs = 0;
@@ -155,6 +170,7 @@ export class RequestRecord {
     this.sequenceEnd = false;
     this.context = -1;
     this.sequenceId = 0;
+    this.exportTexts = null;
   }
 
   /**
@@ -187,8 +203,22 @@ export class RequestRecord {
     }
   }
 
-  /** Output length (OSL): what the server reported for the request, else the summed units. */
+  /**
+   * Replaces the units of response `i` once they are known exactly (a tokenizer counts a
+   * stream's text when it ends). Which responses bore output, and so the token times
+   * (firstTokenNs, tokenEvents, ...), stay as they were when the responses arrived.
+   */
+  recountResponse(i: number, units: number): void {
+    this.units += units - this.responseUnits[i];
+    this.responseUnits[i] = units;
+  }
+
+  /**
+   * Output length (OSL): a client tokenizer's count, else what the server reported for the
+   * request, else the summed units.
+   */
   get outputUnits(): number {
+    if (this.clientOutputUnits >= 0) return this.clientOutputUnits;
     return this.reportedOutputUnits >= 0 ? this.reportedOutputUnits : this.units;
   }
 

@@ -108,8 +108,17 @@ Deno.test("record: token-bearing events are told apart from events that carry no
   assert.equal(rec.units, 6);
   assert.equal(rec.outputUnits, 6, "no usage count: the summed units");
   rec.reportedOutputUnits = 7;
-  assert.equal(rec.outputUnits, 7, "the server's count wins");
+  assert.equal(rec.outputUnits, 7, "the server's count wins over the units");
+  rec.clientOutputUnits = 5;
+  rec.clientCounter = "builtin:o200k_base";
+  assert.equal(rec.outputUnits, 5, "a client tokenizer's count wins over the server's");
   assert.equal(rec.firstResponseNs, 1, "the first response is still the role chunk");
+  // Exact counts known at the end replace the units; the token times stay as they arrived.
+  rec.recountResponse(4, 1);
+  rec.recountResponse(5, 0);
+  assert.deepEqual([...rec.responseUnits.subarray(0, 9)], [0, 0, 0, 0, 1, 0, 3, 0, 0]);
+  assert.equal(rec.units, 4);
+  assert.deepEqual([rec.tokenEvents, rec.firstTokenNs, rec.lastTokenNs], [3, 20, 40]);
   rec.inputUnits = 12;
   rec.unitsAreTokens = true;
   rec.reset(100);
@@ -118,5 +127,6 @@ Deno.test("record: token-bearing events are told apart from events that carry no
     [0, 0, 0, 0],
   );
   assert.deepEqual([rec.reportedOutputUnits, rec.inputUnits, rec.unitsAreTokens], [-1, -1, false]);
+  assert.deepEqual([rec.clientOutputUnits, rec.clientCounter], [-1, ""]);
   assert.equal(rec.outputUnits, 0);
 });

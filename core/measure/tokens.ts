@@ -47,6 +47,34 @@ export interface TokenStats {
   requestThroughput: number;
   /** Successful requests whose counts were events, not tokens (no usage, no tokenizer). */
   untokenizedCount: number;
+  /** Where the output (and input) lengths came from, in requests. */
+  sources: TokenSources;
+  /** A client tokenizer's output counts against the server's usage, for requests with both. */
+  mismatch: TokenMismatch;
+}
+
+/** Requests by the source of their output length; see RequestRecord.outputUnits. */
+export interface TokenSources {
+  /** Counted by a client-side tokenizer (the record's clientOutputUnits). */
+  client: number;
+  /** The name of that tokenizer ("" when no request had one). */
+  counter: string;
+  /** The server's own count (usage). */
+  server: number;
+  /** Summed over the events (no count from either side). */
+  events: number;
+}
+
+export interface TokenMismatch {
+  /** Requests with both counts. */
+  requests: number;
+  /** Output tokens over those requests, as the client counted them and as the server did. */
+  clientTokens: number;
+  serverTokens: number;
+  /** Server − client of the request where they differ most (by size); 0 when they never do. */
+  maxDifference: number;
+  /** Requests where the two differ. */
+  differing: number;
 }
 
 /** The percentiles every token row carries (GenAI-Perf's CSV columns; the console shows some). */
@@ -67,6 +95,10 @@ function statOf(h: LatencyHistogram, divisor: number): TokenStat {
   };
 }
 
+function emptyMismatch(): TokenMismatch {
+  return { requests: 0, clientTokens: 0, serverTokens: 0, maxDifference: 0, differing: 0 };
+}
+
 export class TokenMetrics {
   /** Time to first token, ns. */
   readonly ttft = new LatencyHistogram();
@@ -85,6 +117,8 @@ export class TokenMetrics {
   readonly tokensPerEvent = new LatencyHistogram();
   outputTokens = 0;
   untokenized = 0;
+  readonly sources: TokenSources = { client: 0, counter: "", server: 0, events: 0 };
+  readonly mismatch: TokenMismatch = emptyMismatch();
 
   constructor(private readonly origin: LatencyOrigin) {}
 
@@ -109,6 +143,7 @@ export class TokenMetrics {
     this.osl.record(osl);
     if (rec.inputUnits >= 0) this.isl.record(rec.inputUnits);
     if (!rec.unitsAreTokens) this.untokenized++;
+    this.#source(rec);
     if (rec.tokenEvents === 0) return;
     const start = this.origin === "intended" ? rec.intendedNs : rec.sendStartNs;
     const ttft = rec.firstTokenNs - start;
@@ -123,6 +158,25 @@ export class TokenMetrics {
       if (itl > 0) this.perUser.record((1e9 / itl) * FRACTION_SCALE);
     }
     this.#foldEvents(rec);
+  }
+
+  #source(rec: RequestRecord): void {
+    const sources = this.sources;
+    if (rec.clientOutputUnits < 0) {
+      if (rec.reportedOutputUnits >= 0) sources.server++;
+      else sources.events++;
+      return;
+    }
+    sources.client++;
+    sources.counter = rec.clientCounter;
+    if (rec.reportedOutputUnits < 0) return;
+    const m = this.mismatch;
+    m.requests++;
+    m.clientTokens += rec.clientOutputUnits;
+    m.serverTokens += rec.reportedOutputUnits;
+    const diff = rec.reportedOutputUnits - rec.clientOutputUnits;
+    if (diff !== 0) m.differing++;
+    if (Math.abs(diff) > Math.abs(m.maxDifference)) m.maxDifference = diff;
   }
 
   /** Pooled rows: each token-bearing event's tokens and its gap from the previous one. */
@@ -145,12 +199,27 @@ export class TokenMetrics {
     for (let i = 0; i < mine.length; i++) mine[i].add(theirs[i]);
     this.outputTokens += other.outputTokens;
     this.untokenized += other.untokenized;
+    const s = this.sources;
+    const o = other.sources;
+    s.client += o.client;
+    s.server += o.server;
+    s.events += o.events;
+    if (o.counter !== "") s.counter = o.counter;
+    const m = this.mismatch;
+    const om = other.mismatch;
+    m.requests += om.requests;
+    m.clientTokens += om.clientTokens;
+    m.serverTokens += om.serverTokens;
+    m.differing += om.differing;
+    if (Math.abs(om.maxDifference) > Math.abs(m.maxDifference)) m.maxDifference = om.maxDifference;
   }
 
   reset(): void {
     for (const h of this.#all) h.reset();
     this.outputTokens = 0;
     this.untokenized = 0;
+    Object.assign(this.sources, { client: 0, counter: "", server: 0, events: 0 });
+    Object.assign(this.mismatch, emptyMismatch());
   }
 
   /** The level's numbers; `requestCount` and `durationNs` are the window's. */
@@ -169,6 +238,8 @@ export class TokenMetrics {
       outputTokenThroughput: perSecond(this.outputTokens),
       requestThroughput: perSecond(requestCount),
       untokenizedCount: this.untokenized,
+      sources: { ...this.sources },
+      mismatch: { ...this.mismatch },
     };
   }
 

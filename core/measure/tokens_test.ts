@@ -16,6 +16,8 @@ interface Timeline {
   events: [number, number][];
   inputUnits?: number;
   reportedOutputUnits?: number;
+  /** A client tokenizer's count (named "tok"). */
+  clientOutputUnits?: number;
   unitsAreTokens?: boolean;
 }
 
@@ -28,6 +30,10 @@ function record(t: Timeline): RequestRecord {
   rec.endNs = rec.lastResponseNs;
   if (t.inputUnits !== undefined) rec.inputUnits = t.inputUnits;
   if (t.reportedOutputUnits !== undefined) rec.reportedOutputUnits = t.reportedOutputUnits;
+  if (t.clientOutputUnits !== undefined) {
+    rec.clientOutputUnits = t.clientOutputUnits;
+    rec.clientCounter = "tok";
+  }
   rec.unitsAreTokens = t.unitsAreTokens ?? true;
   return rec;
 }
@@ -182,6 +188,29 @@ Deno.test("the server's usage count is the output length; unknown input is left 
   assertStat(tokens.interTokenLatency, { count: 2, avg: 12.5, min: 5, max: 20 });
   assert.equal(tokens.inputSequenceLength.count, 0);
   assert.equal(tokens.untokenizedCount, 1);
+  assert.deepEqual(tokens.sources, { client: 0, counter: "", server: 1, events: 1 });
+  assert.equal(tokens.mismatch.requests, 0);
+});
+
+Deno.test("a client tokenizer's count is the length; its difference from usage is kept", () => {
+  const two: [number, number][] = [[10, 1], [30, 1]];
+  const { tokens } = fold([
+    { events: two, clientOutputUnits: 4, reportedOutputUnits: 7 },
+    { events: two, clientOutputUnits: 6, reportedOutputUnits: 6 },
+    { events: two, clientOutputUnits: 9, reportedOutputUnits: 5 },
+    { events: two, clientOutputUnits: 3 },
+    { events: two, reportedOutputUnits: 8 },
+  ]);
+  assertStat(tokens.outputSequenceLength, { count: 5, avg: 30 / 5, min: 3, max: 9 });
+  assert.deepEqual(tokens.sources, { client: 4, counter: "tok", server: 1, events: 0 });
+  // Three requests have both: 4 vs 7 (+3), 6 vs 6, 9 vs 5 (−4, the largest by size).
+  assert.deepEqual(tokens.mismatch, {
+    requests: 3,
+    clientTokens: 19,
+    serverTokens: 18,
+    maxDifference: -4,
+    differing: 2,
+  });
 });
 
 Deno.test("a window without token metrics keeps none (responses as the unit)", () => {
@@ -198,8 +227,13 @@ Deno.test("merging windows merges their token metrics", () => {
   const a = new Window("intended", true);
   const b = new Window("intended", true);
   const merged = new Window("intended", true);
-  for (const [w, ms] of [[a, 10], [b, 30]] as const) {
+  for (const [w, ms, client, server] of [[a, 10, 2, 3], [b, 30, 7, 2]] as const) {
     w.begin(0);
+    w.record(record({
+      events: [[ms, 1], [ms + 10, 1]],
+      clientOutputUnits: client,
+      reportedOutputUnits: server,
+    }));
     w.record(record({ events: [[ms, 1], [ms + 10, 1]] }));
     w.close(1e9, 0);
   }
@@ -207,8 +241,20 @@ Deno.test("merging windows merges their token metrics", () => {
   merged.add(a);
   merged.add(b);
   const t = merged.stats(1, -1).tokens!;
-  assertStat(t.timeToFirstToken, { count: 2, avg: 20, min: 10, max: 30 });
-  // Merged windows cover the sum of their durations: 4 tokens in 2 s.
-  assert.equal(t.outputTokenThroughput, 2);
+  assertStat(t.timeToFirstToken, { count: 4, avg: 20, min: 10, max: 30 });
+  // Merged windows cover the sum of their durations: 2 + 2 + 7 + 2 tokens in 2 s.
+  assert.equal(t.outputTokenThroughput, 6.5);
+  assert.deepEqual(t.sources, { client: 2, counter: "tok", server: 0, events: 2 });
+  assert.deepEqual(t.mismatch, {
+    requests: 2,
+    clientTokens: 9,
+    serverTokens: 5,
+    maxDifference: -5,
+    differing: 2,
+  });
+  merged.begin(0);
+  const empty = merged.stats(1, -1).tokens!;
+  assert.deepEqual(empty.sources, { client: 0, counter: "", server: 0, events: 0 });
+  assert.equal(empty.mismatch.requests, 0);
   for (const w of [a, b, merged]) w.destroy();
 });

@@ -170,7 +170,7 @@ function tokenTables(levels: LevelSummary[]): string[] {
       if (isDistribution(v)) {
         const values = TOKEN_COLUMNS.map((c) => cell(v[c] ?? "N/A"));
         rows.push(`<tr>${cell(name, true)}${cell(v.unit, true)}${values.join("")}</tr>`);
-      } else if (typeof v === "object") {
+      } else if (typeof v === "object" && "unit" in v) {
         rows.push(`<tr>${cell(name, true)}${cell(v.unit, true)}${cell(v.avg)}</tr>`);
       }
     }

@@ -33,6 +33,25 @@ export interface ServerBreakdownUs {
   cacheMiss: number;
 }
 
+/**
+ * Where a level's token counts came from, in requests: a client tokenizer (its name), the server's
+ * usage, the events; and for requests with both a tokenizer count and usage, their totals, how
+ * many differ and the largest difference (server − tokenizer, by size).
+ */
+export interface TokenCountsJson {
+  tokenizer: string;
+  tokenizer_requests: number;
+  server_usage_requests: number;
+  event_requests: number;
+  mismatch: {
+    requests: number;
+    tokenizer_tokens: number;
+    server_tokens: number;
+    differing_requests: number;
+    max_difference: number;
+  };
+}
+
 export interface LevelSummary {
   mode: LevelResult["mode"];
   value: number;
@@ -69,8 +88,10 @@ export interface LevelSummary {
    * Token metrics (backends whose responses are tokens), keyed by GenAI-Perf's metric names:
    * distributions as `{unit, count, avg, min, max, std, p25 ... p99}`, throughputs as
    * `{unit, avg}`; `std` is null below two values and every statistic null when count is 0.
+   * `token_counts` says where the lengths came from and how a client tokenizer's output counts
+   * differ from the server's usage.
    */
-  tokens?: Record<string, TokenJson | { unit: string; avg: number } | number>;
+  tokens?: Record<string, TokenJson | { unit: string; avg: number } | number | TokenCountsJson>;
   /** When the server reported statistics for the level. */
   server?: {
     inferenceCount: number;
@@ -165,6 +186,19 @@ function tokensOf(t: TokenStats): NonNullable<LevelSummary["tokens"]> {
     output_token_throughput: { unit: "tokens/sec", avg: t.outputTokenThroughput },
     request_throughput: { unit: "per sec", avg: t.requestThroughput },
     untokenized_count: t.untokenizedCount,
+    token_counts: {
+      tokenizer: t.sources.counter,
+      tokenizer_requests: t.sources.client,
+      server_usage_requests: t.sources.server,
+      event_requests: t.sources.events,
+      mismatch: {
+        requests: t.mismatch.requests,
+        tokenizer_tokens: t.mismatch.clientTokens,
+        server_tokens: t.mismatch.serverTokens,
+        differing_requests: t.mismatch.differing,
+        max_difference: t.mismatch.maxDifference,
+      },
+    },
   };
 }
 

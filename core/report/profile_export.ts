@@ -10,6 +10,10 @@
  *
  * Timestamps are ns since the Unix epoch (~1.8e18, above 2^53), so they are printed from an
  * exact seconds + nanoseconds split, never through one float.
+ *
+ * A request whose channel kept its texts (record.exportTexts) also gets `request_inputs` and
+ * `response_outputs`, copied from that channel's reused buffers as the record is written: the
+ * export holds no text beyond the request being written.
  */
 import { RunError } from "../errors.ts";
 import type { RequestRecord } from "../measure/record.ts";
@@ -28,6 +32,8 @@ export interface ExportOptions {
   path: string;
   /** perf_analyzer's service_kind value: the --service-kind the run used. */
   serviceKind: string;
+  /** perf_analyzer's endpoint value: the API path of the requests, "" for kinds without one. */
+  endpoint?: string;
   /** Unix-epoch ms of monotonic 0 (performance.timeOrigin); injected by tests. */
   originEpochMs?: number;
 }
@@ -44,7 +50,9 @@ const ZERO = 0x30;
 const enc = new TextEncoder();
 const TIMESTAMP = enc.encode('{"timestamp":');
 const SEQUENCE_ID = enc.encode(',"sequence_id":');
+const INPUTS = enc.encode(',"request_inputs":');
 const RESPONSES = enc.encode(',"response_timestamps":[');
+const OUTPUTS = enc.encode('],"response_outputs":[');
 const CLOSE_RECORD = enc.encode("]}");
 
 /** perf_analyzer writes the request rate as a double: 20 → 20.0. */
@@ -107,12 +115,27 @@ export class ProfileExport implements RecordSink {
       this.#bytes(SEQUENCE_ID);
       this.#uint(r.sequenceId);
     }
+    const texts = r.exportTexts;
+    if (texts !== null && texts.inputs.length > 0) {
+      this.#bytes(INPUTS);
+      this.#long(texts.inputs);
+      this.#room();
+    }
     this.#bytes(RESPONSES);
     const times = r.responseNs;
     for (let i = 0; i < r.responseCount; i++) {
       this.#room();
       if (i > 0) this.#buf[this.#pos++] = 0x2c;
       this.#epoch(times[i]);
+    }
+    if (texts !== null && texts.count > 0) {
+      this.#room();
+      this.#bytes(OUTPUTS);
+      for (let i = 0; i < texts.count; i++) {
+        if (i > 0) this.#buf[this.#pos++] = 0x2c;
+        this.#string(texts.outputs[i]);
+        this.#room();
+      }
     }
     this.#bytes(CLOSE_RECORD);
     this.written++;
@@ -139,7 +162,8 @@ export class ProfileExport implements RecordSink {
     this.#closed = true;
     try {
       this.#text(
-        `],"version":"${VERSION}","service_kind":"${this.options.serviceKind}","endpoint":""}`,
+        `],"version":"${VERSION}","service_kind":${JSON.stringify(this.options.serviceKind)},` +
+          `"endpoint":${JSON.stringify(this.options.endpoint ?? "")}}`,
       );
       this.#flush();
     } finally {
@@ -165,11 +189,25 @@ export class ProfileExport implements RecordSink {
 
   /** Level-edge text (rare, may be long): goes through the buffer in bounded pieces. */
   #text(s: string): void {
-    const b = enc.encode(s);
+    this.#long(enc.encode(s));
+  }
+
+  /** Bytes of any length, through the buffer in bounded pieces. */
+  #long(b: Uint8Array): void {
     for (let off = 0; off < b.length; off += PIECE_MAX_BYTES) {
       this.#room();
       this.#bytes(b.subarray(off, off + PIECE_MAX_BYTES));
     }
+  }
+
+  /**
+   * A string encoded straight into the buffer (no bytes allocated) when its UTF-8 surely fits,
+   * at most 3 bytes per UTF-16 unit; a longer one (a whole non-streamed reply) goes in pieces.
+   */
+  #string(s: string): void {
+    if (s.length * 3 > BUFFER_BYTES - this.#pos) this.#flush();
+    if (s.length * 3 > BUFFER_BYTES) return this.#text(s);
+    this.#pos += enc.encodeInto(s, this.#buf.subarray(this.#pos)).written;
   }
 
   /** A non-negative integer below 2^53, without a string. */

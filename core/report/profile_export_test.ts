@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { ProfileExport } from "./profile_export.ts";
 import { RequestRecord } from "../measure/record.ts";
+import { ExportTexts } from "../measure/export_texts.ts";
 import { RunError } from "../errors.ts";
 
 function record(sendNs: number, responses: number[], outcome: "ok" | "timeout" = "ok") {
@@ -162,6 +163,61 @@ Deno.test("profile export: refuses an existing file, names it and the fix", () =
       () => new ProfileExport({ path: `${dir}/no/such/dir.json`, serviceKind: "triton" }),
       RunError,
     );
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
+
+Deno.test("profile export: request_inputs and response_outputs from the channel's texts, endpoint", () => {
+  const dir = Deno.makeTempDirSync();
+  const path = `${dir}/texts.json`;
+  try {
+    const out = new ProfileExport({
+      path,
+      serviceKind: "plugin-kind",
+      endpoint: "v1/chat/completions",
+      originEpochMs: 0,
+    });
+    out.levelStart("concurrency", 1, 0);
+    const texts = new ExportTexts();
+    const payload = JSON.stringify({ payload: '{"messages":[{"content":"naïve 東京 😀"}]}' });
+    // Longer than the 256 KiB buffer: written through it in pieces.
+    const long = "x".repeat(300_000);
+    const outputs = [
+      JSON.stringify({ response: 'data: {"a":"naïve 😀"}\n\n' }),
+      JSON.stringify({ response: long }),
+      JSON.stringify({ response: "data: [DONE]\n\n" }),
+    ];
+    const r = record(1000, [2000, 3000, 4000]);
+    texts.begin(new TextEncoder().encode(payload));
+    for (const o of outputs) texts.add(o);
+    r.exportTexts = texts;
+    out.record(r);
+    // The same texts object, reused for a shorter request: only its own entries are written.
+    const r2 = record(5000, [6000]);
+    texts.begin(new TextEncoder().encode(payload));
+    texts.add(outputs[0]);
+    r2.exportTexts = texts;
+    out.record(r2);
+    out.record(record(7000, [8000])); // a record without texts keeps the plain layout
+    out.windowEnd(9000);
+    out.levelEnd();
+    out.close();
+    const json = JSON.parse(Deno.readTextFileSync(path));
+    assert.equal(json.service_kind, "plugin-kind");
+    assert.equal(json.endpoint, "v1/chat/completions");
+    const [a, b, c] = json.experiments[0].requests;
+    assert.deepEqual(Object.keys(a), [
+      "timestamp",
+      "request_inputs",
+      "response_timestamps",
+      "response_outputs",
+    ]);
+    assert.deepEqual(a.request_inputs, JSON.parse(payload));
+    assert.deepEqual(a.response_timestamps, [2000, 3000, 4000]);
+    assert.deepEqual(a.response_outputs, outputs.map((o) => JSON.parse(o)));
+    assert.deepEqual(b.response_outputs, [JSON.parse(outputs[0])]);
+    assert.deepEqual(c, { timestamp: 7000, response_timestamps: [8000] });
   } finally {
     Deno.removeSync(dir, { recursive: true });
   }

@@ -30,6 +30,8 @@ export function openSinks(
   config: RunConfig,
   deps: { clock: Clock; cwd: string; stderr(text: string): void },
   backendKind: string,
+  /** The API path of the requests (the openai kind's --endpoint), "" when there is none. */
+  endpoint: string,
 ): RunSinks {
   const metrics = config.collectMetrics
     ? new MetricsCollector({
@@ -42,6 +44,7 @@ export function openSinks(
   const exporter = config.profileExportFile === undefined ? undefined : new ProfileExport({
     path: resolvePath(config.profileExportFile, deps.cwd),
     serviceKind: exportKind(config, backendKind),
+    endpoint,
   });
   return {
     metrics,

@@ -99,18 +99,58 @@ export function formatTokenTable(level: LevelResult): string {
   const lines = [
     " ".repeat(pad) + title,
     ...table,
+    ...tokenSourceLines(s),
     `Output Token Throughput (tokens/sec): ${formatGrouped(s.outputTokenThroughput)}`,
     `Request Throughput (per sec): ${formatGrouped(s.requestThroughput)}`,
     "Below the rule, not GenAI-Perf metrics: Inter Chunk Latency is every gap between " +
     "consecutive token-bearing events (vLLM's ITL); Tokens Per Event is the tokens each carried.",
   ];
-  if (s.untokenizedCount > 0) {
-    lines.push(
-      `Note: ${s.untokenizedCount} requests had no token count (no usage from the server); ` +
-        "each of their token-bearing events counted as one token.",
-    );
-  }
   return lines.join("\n") + "\n";
+}
+
+function requests(n: number): string {
+  return n === 1 ? "1 request" : `${n} requests`;
+}
+
+function signed(n: number): string {
+  return n > 0 ? `+${n}` : String(n);
+}
+
+/**
+ * Where the level's output and input lengths came from (a client tokenizer, the server's usage,
+ * the events), and, when a request had both a client count and the server's usage, how the two
+ * differ: the client's count is used, the difference is shown, never hidden.
+ */
+export function tokenSourceLines(s: TokenStats): string[] {
+  const { client, counter, server, events } = s.sources;
+  const from: string[] = [];
+  if (client > 0) from.push(`tokenizer ${counter} for ${requests(client)}`);
+  if (server > 0) from.push(`the server's usage for ${requests(server)}`);
+  if (events > 0) {
+    const how = s.untokenizedCount === events
+      ? "one token per token-bearing event, no usage and no tokenizer"
+      : "the tokens each event carried";
+    from.push(`the events for ${requests(events)} (${how})`);
+  }
+  const lines = [`Token counts from: ${from.length > 0 ? from.join("; ") : "no request"}`];
+  const m = s.mismatch;
+  if (m.requests > 0) {
+    const head = `Tokenizer vs server usage, output tokens of ${requests(m.requests)} with both: `;
+    if (m.differing === 0) {
+      lines.push(`${head}both ${m.clientTokens}, no request differs`);
+    } else {
+      const diff = m.serverTokens - m.clientTokens;
+      const pct = m.clientTokens > 0
+        ? ` (${signed(Number(formatFixed(100 * diff / m.clientTokens, 2)))} %)`
+        : "";
+      lines.push(
+        `${head}tokenizer ${m.clientTokens}, server ${m.serverTokens}, server − tokenizer ` +
+          `${signed(diff)}${pct}; ${requests(m.differing)} differ, at most by ` +
+          `${signed(m.maxDifference)}`,
+      );
+    }
+  }
+  return lines;
 }
 
 /** Quotes a CSV field the way Python's csv module does when it holds a comma or a quote. */

@@ -1,12 +1,18 @@
 import assert from "node:assert/strict";
-import { formatGrouped, formatTokenCsv, formatTokenTable, tokenCsvPath } from "./tokens.ts";
+import {
+  formatGrouped,
+  formatTokenCsv,
+  formatTokenTable,
+  tokenCsvPath,
+  tokenSourceLines,
+} from "./tokens.ts";
 import { formatLevelResult } from "./console.ts";
 import { formatCsv } from "./csv.ts";
 import { buildRunSummary, levelSummary } from "./json.ts";
 import { formatHtmlReport } from "./html.ts";
 import { context, plainLevels } from "./testing/testdata.ts";
 import type { LevelResult } from "../measure/results.ts";
-import type { TokenStat, TokenStats } from "../measure/tokens.ts";
+import type { TokenMismatch, TokenSources, TokenStat, TokenStats } from "../measure/tokens.ts";
 
 /** A distribution whose percentiles are p25..p99 = the given six values. */
 function stat(count: number, avg: number, min: number, max: number, ps: number[]): TokenStat {
@@ -37,6 +43,8 @@ function tokenStats(): TokenStats {
     outputTokenThroughput: 1234567.891,
     requestThroughput: 12.345,
     untokenizedCount: 0,
+    sources: { client: 0, counter: "", server: 3, events: 0 },
+    mismatch: { requests: 0, clientTokens: 0, serverTokens: 0, maxDifference: 0, differing: 0 },
   };
 }
 
@@ -79,6 +87,7 @@ const TABLE = [
   "│                           Inter Chunk Latency (ms) │     0.38 │     0.25 │      0.50 │      0.50 │      0.50 │      0.50 │",
   "│                          Tokens Per Event (tokens) │     1.00 │     1.00 │      1.00 │      1.00 │      1.00 │      1.00 │",
   "└────────────────────────────────────────────────────┴──────────┴──────────┴───────────┴───────────┴───────────┴───────────┘",
+  "Token counts from: the server's usage for 3 requests",
   "Output Token Throughput (tokens/sec): 1,234,567.89",
   "Request Throughput (per sec): 12.35",
   "Below the rule, not GenAI-Perf metrics: Inter Chunk Latency is every gap between consecutive " +
@@ -116,14 +125,57 @@ Deno.test("console: the table follows perf_analyzer's block; without tokens noth
   assert.equal(formatLevelResult(tokenLevel(), ctx), before + TABLE);
 });
 
-Deno.test("console: requests without a token count are noted under the table", () => {
-  const l = tokenLevel();
-  l.client.tokens!.untokenizedCount = 4;
-  assert.equal(
-    formatTokenTable(l),
-    TABLE + "Note: 4 requests had no token count (no usage from the server); each of their " +
-      "token-bearing events counted as one token.\n",
+Deno.test("console: under the table, where the counts came from and how tokenizer and usage differ", () => {
+  const lines = (sources: TokenSources, mismatch: TokenMismatch, untokenized = 0) => {
+    const s = tokenStats();
+    Object.assign(s, { sources, mismatch, untokenizedCount: untokenized });
+    return tokenSourceLines(s);
+  };
+  const noMismatch = {
+    requests: 0,
+    clientTokens: 0,
+    serverTokens: 0,
+    maxDifference: 0,
+    differing: 0,
+  };
+  assert.deepEqual(lines({ client: 0, counter: "", server: 2, events: 4 }, noMismatch, 4), [
+    "Token counts from: the server's usage for 2 requests; the events for 4 requests (one " +
+    "token per token-bearing event, no usage and no tokenizer)",
+  ]);
+  assert.deepEqual(lines({ client: 0, counter: "", server: 0, events: 1 }, noMismatch), [
+    "Token counts from: the events for 1 request (the tokens each event carried)",
+  ]);
+  const tok = "builtin:o200k_base";
+  assert.deepEqual(
+    lines({ client: 5, counter: tok, server: 0, events: 0 }, {
+      requests: 4,
+      clientTokens: 80,
+      serverTokens: 92,
+      maxDifference: 5,
+      differing: 3,
+    }),
+    [
+      "Token counts from: tokenizer builtin:o200k_base for 5 requests",
+      "Tokenizer vs server usage, output tokens of 4 requests with both: tokenizer 80, server 92, " +
+      "server − tokenizer +12 (+15 %); 3 requests differ, at most by +5",
+    ],
   );
+  assert.deepEqual(
+    lines({ client: 2, counter: tok, server: 0, events: 0 }, {
+      requests: 2,
+      clientTokens: 40,
+      serverTokens: 40,
+      maxDifference: 0,
+      differing: 0,
+    }),
+    [
+      "Token counts from: tokenizer builtin:o200k_base for 2 requests",
+      "Tokenizer vs server usage, output tokens of 2 requests with both: both 40, no request differs",
+    ],
+  );
+  const level = tokenLevel();
+  level.client.tokens!.sources = { client: 0, counter: "", server: 0, events: 0 };
+  assert.ok(formatTokenTable(level).includes("\nToken counts from: no request\n"));
 });
 
 Deno.test("CSV: GenAI-Perf's profile_export_genai_perf.csv layout for one level", () => {
@@ -185,6 +237,19 @@ Deno.test("JSON: the level carries the token metrics under GenAI-Perf's keys", (
   assert.deepEqual(t.output_token_throughput, { unit: "tokens/sec", avg: 1234567.891 });
   assert.deepEqual(t.request_throughput, { unit: "per sec", avg: 12.345 });
   assert.equal(t.untokenized_count, 0);
+  assert.deepEqual(t.token_counts, {
+    tokenizer: "",
+    tokenizer_requests: 0,
+    server_usage_requests: 3,
+    event_requests: 0,
+    mismatch: {
+      requests: 0,
+      tokenizer_tokens: 0,
+      server_tokens: 0,
+      differing_requests: 0,
+      max_difference: 0,
+    },
+  });
   assert.deepEqual(Object.keys(t), [
     "time_to_first_token",
     "time_to_second_token",
@@ -198,6 +263,7 @@ Deno.test("JSON: the level carries the token metrics under GenAI-Perf's keys", (
     "output_token_throughput",
     "request_throughput",
     "untokenized_count",
+    "token_counts",
   ]);
   assert.equal("tokens" in levelSummary(plainLevels()[0], false), false);
 });

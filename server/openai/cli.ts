@@ -32,6 +32,8 @@ export const OPENAI_USAGE =
                                 ${OPENAI_FAULTS.join(" | ")}
   --openai-fault-after N        token events before a mid-stream fault (default 1)
   --openai-embedding-dims N     embedding length (default 8)
+  --openai-usage-offset N       added to every usage.completion_tokens (may be negative;
+                                default 0): usage that disagrees with the text
   --openai-no-truth             keep no per-request ground truth (long benchmarks)`;
 
 export const OPENAI_SWITCHES = [
@@ -58,6 +60,7 @@ export const OPENAI_WITH_VALUE = [
   "--openai-fault",
   "--openai-fault-after",
   "--openai-embedding-dims",
+  "--openai-usage-offset",
 ];
 
 const MAX = Number.MAX_SAFE_INTEGER;
@@ -143,5 +146,11 @@ export function applyOpenAiFlag(o: OpenAiOptions, flag: string, value: string): 
     case "--openai-embedding-dims":
       o.embeddingDims = integer(flag, value, 1, MAX);
       return;
+    case "--openai-usage-offset": {
+      const n = /^-?\d+$/.test(value) ? Number(value) : NaN;
+      if (!Number.isSafeInteger(n)) throw bad(flag, value, "an integer");
+      o.usageOffset = n;
+      return;
+    }
   }
 }

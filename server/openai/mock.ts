@@ -288,6 +288,7 @@ export class OpenAiMock {
             dueNs: due,
             kind,
             tokens: kind === "json" ? truth.completionTokens : 0,
+            data: body,
           });
           this.#finish(truth, ns);
           resolve(
@@ -388,7 +389,13 @@ export class OpenAiMock {
           truth.writeNs.push(ns);
         }
         for (const c of write.completed) {
-          truth.events.push({ ns, dueNs: job.due, kind: c.kind, tokens: c.tokens });
+          truth.events.push({
+            ns,
+            dueNs: job.due,
+            kind: c.kind,
+            tokens: c.tokens,
+            data: c.data,
+          });
           truth.completionTokens += c.tokens;
         }
         if (write.after === "more") {

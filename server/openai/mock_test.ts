@@ -32,6 +32,7 @@ function assertMatches(t: OpenAiRequestTruth, r: Received): void {
   assert.equal(r.events.length, t.events.length);
   for (let i = 0; i < t.events.length; i++) {
     assert.ok(r.events[i].ns >= t.events[i].ns, `event ${i} read before it was written`);
+    assert.equal(r.events[i].data, t.events[i].data, `event ${i}'s data`);
   }
   assert.equal(t.writeNs.length >= 1, true);
 }
@@ -379,5 +380,27 @@ Deno.test("sub-millisecond gaps: writes are due exactly as planned and never ear
         assert.ok(e.ns >= e.dueNs, "written before it was due");
       });
     }
+  });
+});
+
+Deno.test("usage offset: usage disagrees with the text by the offset, the truth keeps what was written", async () => {
+  await withMock({ usageOffset: 3, outputTokens: 5 }, async (url, truth) => {
+    const streamed = await receive(
+      await post(url, CHAT, chat({ stream: true, stream_options: { include_usage: true } })),
+    );
+    const chunks = json(streamed) as Chunk[];
+    const usage = chunks.at(-2)?.usage as { completion_tokens: number; total_tokens: number };
+    assert.equal(usage.completion_tokens, 8);
+    assert.equal(usage.total_tokens, 4 + 8);
+    const whole = await (await post(url, CHAT, chat())).json();
+    assert.equal(whole.usage.completion_tokens, 8);
+    const [t0, t1] = truth();
+    assertMatches(t0, streamed);
+    assert.equal(t0.completionTokens, 5);
+    assert.equal(t1.completionTokens, 5);
+  });
+  await withMock({ usageOffset: -9, outputTokens: 5 }, async (url) => {
+    const whole = await (await post(url, CHAT, chat())).json();
+    assert.equal(whole.usage.completion_tokens, 0, "never below 0");
   });
 });

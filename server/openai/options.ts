@@ -80,6 +80,12 @@ export interface OpenAiOptions {
   embeddingDims?: number;
   /** Keep per-request ground truth (default true); off for long benchmark runs. */
   truth?: boolean;
+  /**
+   * Added to every `usage.completion_tokens` the mock reports (final, continuous and whole
+   * replies), never below 0, so usage disagrees with the text by a known amount: a server
+   * whose usage counts what its text does not (EOS, hidden tokens). Default 0.
+   */
+  usageOffset?: number;
 }
 
 export type ResolvedOpenAi = Required<Omit<OpenAiOptions, "eosAfter" | "faults">> & {
@@ -123,6 +129,7 @@ export function resolveOpenAi(o: OpenAiOptions = {}): ResolvedOpenAi {
     faultAfterEvents: o.faultAfterEvents ?? 1,
     embeddingDims: o.embeddingDims ?? 8,
     truth: o.truth ?? true,
+    usageOffset: o.usageOffset ?? 0,
   };
   if (r.model === "") throw new RangeError("Invalid openai.model: expected a non-empty name");
   checkInteger("seed", r.seed, 0);
@@ -136,6 +143,7 @@ export function resolveOpenAi(o: OpenAiOptions = {}): ResolvedOpenAi {
   checkInteger("eventsPerWrite", r.eventsPerWrite, 1);
   checkInteger("faultAfterEvents", r.faultAfterEvents, 0);
   checkInteger("embeddingDims", r.embeddingDims, 1);
+  checkInteger("usageOffset", r.usageOffset, Number.MIN_SAFE_INTEGER);
   checkProbability("splitProbability", r.splitProbability);
   if (!OPENAI_ROLE_CHUNKS.includes(r.roleChunk)) {
     throw new RangeError(

@@ -24,7 +24,9 @@ Deno.test("resolveOpenAi fills defaults and names the bad option", () => {
     faultAfterEvents: 1,
     embeddingDims: 8,
     truth: true,
+    usageOffset: 0,
   });
+  assert.throws(() => resolveOpenAi({ usageOffset: 0.5 }), /openai.usageOffset 0.5/);
   assert.throws(() => resolveOpenAi({ slots: 0 }), /openai.slots 0/);
   assert.throws(() => resolveOpenAi({ tokensPerEvent: 1.5 }), /openai.tokensPerEvent 1.5/);
   assert.throws(() => resolveOpenAi({ splitProbability: 2 }), /openai.splitProbability 2/);
@@ -74,6 +76,7 @@ Deno.test("parseArgs reads every --openai-* flag", () => {
       "--openai-fault-after=3",
       "--openai-embedding-dims=16",
       "--openai-no-truth",
+      "--openai-usage-offset=-2",
     ]),
     {
       kind: "run",
@@ -99,6 +102,7 @@ Deno.test("parseArgs reads every --openai-* flag", () => {
           faultAfterEvents: 3,
           embeddingDims: 16,
           truth: false,
+          usageOffset: -2,
         },
       },
     },
@@ -125,6 +129,10 @@ Deno.test("parseArgs rejects bad --openai-* values with one line naming the flag
       ["--openai-ttft-us=normal:5"],
       'invalid value "normal:5" for --openai-ttft-us: expected microseconds >= 0, uniform:MIN:MAX, ' +
       "exponential:MEAN, normal:MEAN:STD or lognormal:MEAN:STD",
+    ],
+    [
+      ["--openai-usage-offset=1.5"],
+      'invalid value "1.5" for --openai-usage-offset: expected an integer',
     ],
     [["--openai-bogus=1"], 'unknown option "--openai-bogus=1" (see --help)'],
   ];

@@ -100,7 +100,13 @@ function* plannedEvents(r: Reply, o: ResolvedOpenAi, d: Draws): Generator<Planne
   yield event(offset, "done", sent);
 }
 
-function usageJson(prompt: number, completion: number, reasoning: number): string {
+function usageJson(
+  o: ResolvedOpenAi,
+  prompt: number,
+  written: number,
+  reasoning: number,
+): string {
+  const completion = Math.max(0, written + o.usageOffset);
   const details = reasoning > 0
     ? `,"completion_tokens_details":{"reasoning_tokens":${reasoning}}`
     : "";
@@ -134,7 +140,7 @@ function frame(r: Reply, o: ResolvedOpenAi, ev: PlannedEvent, eol: string, head:
   const reasoning = Math.min(o.reasoningTokens, ev.sent);
   if (ev.kind === "usage") {
     return `data: ${head}[],"usage":${
-      usageJson(r.promptTokens, ev.sent, chat ? reasoning : 0)
+      usageJson(o, r.promptTokens, ev.sent, chat ? reasoning : 0)
     }}${eol}${eol}`;
   }
   let body: string;
@@ -150,7 +156,7 @@ function frame(r: Reply, o: ResolvedOpenAi, ev: PlannedEvent, eol: string, head:
     ? ""
     : r.usage === "final"
     ? `,"usage":null`
-    : `,"usage":${usageJson(r.promptTokens, ev.sent, chat ? reasoning : 0)}`;
+    : `,"usage":${usageJson(o, r.promptTokens, ev.sent, chat ? reasoning : 0)}`;
   return `data: ${head}[{"index":0,${body},"logprobs":null,"finish_reason":${finish}}]${usage}}` +
     eol + eol;
 }
@@ -160,13 +166,14 @@ export interface PlannedWrite {
   offsetNs: number;
   /** Empty when the body ends with nothing left to write. */
   bytes: Uint8Array;
-  /** Events whose last byte this write holds. */
-  completed: { kind: OpenAiEventKind; tokens: number }[];
+  /** Events whose last byte this write holds, each with its data field. */
+  completed: { kind: OpenAiEventKind; tokens: number; data: string }[];
   /** What follows the write: more writes, a clean end of the body, or a dropped connection. */
   after: "more" | "close" | "abort";
 }
 
 const encoder = new TextEncoder();
+const DATA_PREFIX = "data: ";
 const EMPTY = new Uint8Array(0);
 
 /** The writes of a streamed reply, one `next()` per write until `after` is not "more". */
@@ -179,7 +186,7 @@ export class StreamPlan {
   #framed = 0;
   #written = 0;
   /** Framed events not yet fully written, with the body offset of their end. */
-  readonly #pending: { kind: OpenAiEventKind; tokens: number; end: number }[] = [];
+  readonly #pending: { kind: OpenAiEventKind; tokens: number; data: string; end: number }[] = [];
   readonly #eol: string;
   readonly #head: string;
 
@@ -217,9 +224,12 @@ export class StreamPlan {
         after = ev.kind;
         break;
       }
-      const bytes = encoder.encode(frame(this.reply, this.options, ev, this.#eol, this.#head));
+      const text = frame(this.reply, this.options, ev, this.#eol, this.#head);
+      const bytes = encoder.encode(text);
       this.#framed += bytes.length;
-      this.#pending.push({ kind: ev.kind, tokens: ev.tokens, end: this.#framed });
+      // Every frame is one "data: " line and a blank line (no data holds a line break).
+      const data = text.slice(DATA_PREFIX.length, text.length - 2 * this.#eol.length);
+      this.#pending.push({ kind: ev.kind, tokens: ev.tokens, data, end: this.#framed });
       parts.push(bytes);
       if (isToken(ev.kind)) tokenEvents++;
       if (ev.kind === "done") {
@@ -251,7 +261,11 @@ export class StreamPlan {
     this.#written += bytes.length;
     let done = 0;
     while (done < this.#pending.length && this.#pending[done].end <= this.#written) done++;
-    const completed = this.#pending.splice(0, done).map(({ kind, tokens }) => ({ kind, tokens }));
+    const completed = this.#pending.splice(0, done).map(({ kind, tokens, data }) => ({
+      kind,
+      tokens,
+      data,
+    }));
     return { offsetNs, bytes, completed, after };
   }
 }
@@ -304,6 +318,6 @@ export function wholeReply(
   const body = `{"id":"${r.id}","object":"${chat ? "chat.completion" : "text_completion"}",` +
     `"created":${r.created},"model":${JSON.stringify(r.model)},"choices":[${
       JSON.stringify(choice)
-    }],"usage":${usageJson(r.promptTokens, r.tokens, reasoningTokens)}}`;
+    }],"usage":${usageJson(o, r.promptTokens, r.tokens, reasoningTokens)}}`;
   return { offsetNs, body };
 }

@@ -31,6 +31,8 @@ export interface OpenAiEventTruth {
   kind: OpenAiEventKind;
   /** Output tokens in the event (0 for role, finish, usage, error, done). */
   tokens: number;
+  /** The event's `data` field as written (`[DONE]` included); a whole reply's body. */
+  data: string;
 }
 
 export type OpenAiEndpoint = "chat" | "completions" | "embeddings";
