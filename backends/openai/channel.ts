@@ -35,6 +35,8 @@ export class OpenAiChannel implements Channel {
   #lastCompletion = -1;
   /** The message of an error event, "" when none arrived. */
   #streamError = "";
+  /** A session turn's reply collector (PreparedOpenAi.reply), else null. */
+  #reply: string[] | null = null;
 
   constructor(
     target: ServerTarget,
@@ -59,6 +61,7 @@ export class OpenAiChannel implements Channel {
     this.#partCount = 0;
     this.#lastCompletion = -1;
     this.#streamError = "";
+    this.#reply = prepared.reply;
     let res: HttpResponse | undefined;
     try {
       res = await this.#conn.exchange(prepared.bytes, record, sink);
@@ -109,6 +112,7 @@ export class OpenAiChannel implements Channel {
         ? Math.max(0, chunk.completionTokens - Math.max(0, this.#lastCompletion))
         : 1;
       if (this.counter !== null) this.#keepText(chunk.text);
+      if (this.#reply !== null && chunk.content !== "") this.#reply.push(chunk.content);
     }
     if (chunk.completionTokens >= 0) {
       this.#lastCompletion = chunk.completionTokens;
@@ -178,6 +182,7 @@ export class OpenAiChannel implements Channel {
       this.#keepText(chunk.text);
       this.#countText(record);
     }
+    if (this.#reply !== null) this.#reply.push(chunk.content);
     // One response holding the whole output: its usage says how many tokens (embeddings and
     // servers without usage: one unit, the reply).
     record.addResponse(record.endNs, chunk.completionTokens >= 0 ? chunk.completionTokens : 1);

@@ -160,8 +160,8 @@ export interface PlannedWrite {
   offsetNs: number;
   /** Empty when the body ends with nothing left to write. */
   bytes: Uint8Array;
-  /** Events whose last byte this write holds. */
-  completed: { kind: OpenAiEventKind; tokens: number }[];
+  /** Events whose last byte this write holds, with the tokens' text. */
+  completed: { kind: OpenAiEventKind; tokens: number; text: string }[];
   /** What follows the write: more writes, a clean end of the body, or a dropped connection. */
   after: "more" | "close" | "abort";
 }
@@ -179,7 +179,7 @@ export class StreamPlan {
   #framed = 0;
   #written = 0;
   /** Framed events not yet fully written, with the body offset of their end. */
-  readonly #pending: { kind: OpenAiEventKind; tokens: number; end: number }[] = [];
+  readonly #pending: { kind: OpenAiEventKind; tokens: number; text: string; end: number }[] = [];
   readonly #eol: string;
   readonly #head: string;
 
@@ -219,7 +219,7 @@ export class StreamPlan {
       }
       const bytes = encoder.encode(frame(this.reply, this.options, ev, this.#eol, this.#head));
       this.#framed += bytes.length;
-      this.#pending.push({ kind: ev.kind, tokens: ev.tokens, end: this.#framed });
+      this.#pending.push({ kind: ev.kind, tokens: ev.tokens, text: ev.text, end: this.#framed });
       parts.push(bytes);
       if (isToken(ev.kind)) tokenEvents++;
       if (ev.kind === "done") {
@@ -251,7 +251,11 @@ export class StreamPlan {
     this.#written += bytes.length;
     let done = 0;
     while (done < this.#pending.length && this.#pending[done].end <= this.#written) done++;
-    const completed = this.#pending.splice(0, done).map(({ kind, tokens }) => ({ kind, tokens }));
+    const completed = this.#pending.splice(0, done).map(({ kind, tokens, text }) => ({
+      kind,
+      tokens,
+      text,
+    }));
     return { offsetNs, bytes, completed, after };
   }
 }
@@ -269,12 +273,12 @@ function concat(parts: Uint8Array[]): Uint8Array {
   return out;
 }
 
-/** A non-streaming completion: its JSON body and when it is due, from the slot start. */
+/** A non-streaming completion: its JSON body, its content, when it is due from the slot start. */
 export function wholeReply(
   r: Reply,
   o: ResolvedOpenAi,
   d: Draws,
-): { offsetNs: number; body: string } {
+): { offsetNs: number; body: string; content: string } {
   let offsetNs = 0;
   let content = "";
   let reasoning = "";
@@ -305,5 +309,5 @@ export function wholeReply(
     `"created":${r.created},"model":${JSON.stringify(r.model)},"choices":[${
       JSON.stringify(choice)
     }],"usage":${usageJson(r.promptTokens, r.tokens, reasoningTokens)}}`;
-  return { offsetNs, body };
+  return { offsetNs, body, content };
 }
