@@ -93,62 +93,66 @@ async function withMock(
 }
 
 Deno.test("chat sessions: N at a time, every turn with exactly its history, delays kept", async () => {
-  await withMock({ ttftUs: 8000, itlUs: 1000, seed: 3 }, async (server, dir) => {
-    const file = `${dir}/export.json`;
-    const r = await runCli([
-      ...CHAT,
-      "-u",
-      server.url,
-      "--streaming",
-      "--input-data",
-      dataFile(dir, TURNS, true),
-      "--session-concurrency",
-      "2",
-      "--profile-export-file",
-      file,
-    ]);
-    assert.equal(r.code, 0, r.stderr + r.stdout);
-    const truth = await server.openaiTruth();
-    assert.equal(truth.length, TURNS.length, "every turn sent once");
-    assert.ok(truth.every((t) => t.status === 200 && t.content !== ""));
-    const sessions = bySession(truth);
-    assert.deepEqual([...sessions.keys()].sort(), SESSIONS);
-    assert.equal(maxOverlap(sessions), 2, "two sessions at a time, never more");
+  // Reasoning tokens come first; a history carries only the reply's content.
+  await withMock(
+    { ttftUs: 8000, itlUs: 1000, seed: 3, reasoningTokens: 2 },
+    async (server, dir) => {
+      const file = `${dir}/export.json`;
+      const r = await runCli([
+        ...CHAT,
+        "-u",
+        server.url,
+        "--streaming",
+        "--input-data",
+        dataFile(dir, TURNS, true),
+        "--session-concurrency",
+        "2",
+        "--profile-export-file",
+        file,
+      ]);
+      assert.equal(r.code, 0, r.stderr + r.stdout);
+      const truth = await server.openaiTruth();
+      assert.equal(truth.length, TURNS.length, "every turn sent once");
+      assert.ok(truth.every((t) => t.status === 200 && t.content !== ""));
+      const sessions = bySession(truth);
+      assert.deepEqual([...sessions.keys()].sort(), SESSIONS);
+      assert.equal(maxOverlap(sessions), 2, "two sessions at a time, never more");
 
-    for (const id of SESSIONS) {
-      const turns = TURNS.filter((t) => t.session === id);
-      const reqs = sessions.get(id)!;
-      assert.equal(reqs.length, turns.length, `session ${id}: every turn`);
-      // Turn k carries turns 0..k-1 each followed by the reply the mock wrote for it, then k.
-      const history: { role: string; content: string }[] = [];
-      reqs.forEach((req, k) => {
-        history.push({ role: "user", content: turns[k].text });
-        assert.deepEqual(req.messages, history, `session ${id} turn ${k}`);
-        history.push({ role: "assistant", content: req.content });
-        if (k + 1 < reqs.length) {
-          // The next turn leaves only after this reply has ended and the delay has passed.
-          const gapMs = (reqs[k + 1].arrivalNs - req.endNs) / 1e6;
-          const delay = turns[k].delayMs ?? 0;
-          assert.ok(gapMs >= delay - 0.5, `session ${id} turn ${k}: gap ${gapMs} ms < ${delay}`);
-          assert.ok(gapMs < delay + 200, `session ${id} turn ${k}: gap ${gapMs} ms`);
-        }
-      });
-    }
+      for (const id of SESSIONS) {
+        const turns = TURNS.filter((t) => t.session === id);
+        const reqs = sessions.get(id)!;
+        assert.equal(reqs.length, turns.length, `session ${id}: every turn`);
+        // Turn k carries turns 0..k-1 each followed by the reply the mock wrote for it, then k.
+        const history: { role: string; content: string }[] = [];
+        reqs.forEach((req, k) => {
+          history.push({ role: "user", content: turns[k].text });
+          assert.deepEqual(req.messages, history, `session ${id} turn ${k}`);
+          history.push({ role: "assistant", content: req.content });
+          if (k + 1 < reqs.length) {
+            // The next turn leaves only after this reply has ended and the delay has passed.
+            const gapMs = (reqs[k + 1].arrivalNs - req.endNs) / 1e6;
+            const delay = turns[k].delayMs ?? 0;
+            assert.ok(gapMs >= delay - 0.5, `session ${id} turn ${k}: gap ${gapMs} ms < ${delay}`);
+            assert.ok(gapMs < delay + 200, `session ${id} turn ${k}: gap ${gapMs} ms`);
+          }
+        });
+      }
 
-    // One level: the console report and the LLM table over every turn.
-    assert.match(r.stdout, /Sending 10 benchmark requests/);
-    assert.match(r.stdout, /Request concurrency: 2\n/);
-    assert.match(r.stdout, /Request count: 10\n/);
-    assert.match(r.stdout, /Time To First Token \(ms\)/);
-    assert.match(r.stdout, /Concurrency: 2, throughput: /);
-    assert.match(r.stderr, /Playing 5 sessions \(10 turns\) from the input data, 2 at a time/);
-    // perf_analyzer's profile export names a session run a request rate of 0.
-    const text = await Deno.readTextFile(file);
-    assert.ok(text.includes('{"experiment":{"mode":"request_rate","value":0.0}'), text);
-    const doc = JSON.parse(text) as { experiments: { requests: unknown[] }[] };
-    assert.equal(doc.experiments.length, 1);
-    assert.equal(doc.experiments[0].requests.length, TURNS.length);
-  });
+      // One level: the console report and the LLM table over every turn.
+      assert.match(r.stdout, /Sending 10 benchmark requests/);
+      assert.match(r.stdout, /Request concurrency: 2\n/);
+      assert.match(r.stdout, /Request count: 10\n/);
+      assert.match(r.stdout, /Time To First Token \(ms\)/);
+      assert.match(r.stdout, /Concurrency: 2, throughput: /);
+      assert.match(r.stderr, /Playing 5 sessions \(10 turns\) from the input data, 2 at a time/);
+      // perf_analyzer's profile export names a session run a request rate of 0.
+      const text = await Deno.readTextFile(file);
+      assert.ok(text.includes('{"experiment":{"mode":"request_rate","value":0.0}'), text);
+      const doc = JSON.parse(text) as { experiments: { requests: unknown[] }[] };
+      assert.equal(doc.experiments.length, 1);
+      assert.equal(doc.experiments[0].requests.length, TURNS.length);
+    },
+  );
 });
 
 Deno.test("completions sessions, one at a time, not streamed: each prompt carries the text so far", async () => {
