@@ -231,7 +231,7 @@ export async function run(given: RunConfig, deps: RunDeps): Promise<ExitCode> {
       : undefined;
     const plan = await (sessions !== undefined
       ? Promise.resolve(
-        sessionPlan(config.sessionConcurrency, connector, sessions, deps.clock, measurer),
+        sessionPlan(config.sessionConcurrency, connector, sessions, deps.clock, measurer, signal),
       )
       : planLoad(
         config,

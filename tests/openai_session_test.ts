@@ -109,6 +109,8 @@ Deno.test("chat sessions: N at a time, every turn with exactly its history, dela
         "2",
         "--profile-export-file",
         file,
+        "--report-json",
+        `${dir}/summary.json`,
       ]);
       assert.equal(r.code, 0, r.stderr + r.stdout);
       const truth = await server.openaiTruth();
@@ -145,6 +147,18 @@ Deno.test("chat sessions: N at a time, every turn with exactly its history, dela
       assert.match(r.stdout, /Time To First Token \(ms\)/);
       assert.match(r.stdout, /Concurrency: 2, throughput: /);
       assert.match(r.stderr, /Playing 5 sessions \(10 turns\) from the input data, 2 at a time/);
+      const summary = JSON.parse(await Deno.readTextFile(`${dir}/summary.json`));
+      assert.equal(summary.settings.loadMode, "session_concurrency");
+      assert.equal(summary.settings.sessionConcurrency, 2);
+      assert.equal(summary.settings.requestCount, TURNS.length);
+      assert.deepEqual(
+        summary.levels.map((l: { mode: string; value: number; requestCount: number }) => [
+          l.mode,
+          l.value,
+          l.requestCount,
+        ]),
+        [["concurrency", 2, TURNS.length]],
+      );
       // perf_analyzer's profile export names a session run a request rate of 0.
       const text = await Deno.readTextFile(file);
       assert.ok(text.includes('{"experiment":{"mode":"request_rate","value":0.0}'), text);

@@ -99,6 +99,8 @@ export class SessionDriver implements LoadDriver {
   #workers: Worker[] = [];
   #remaining = Infinity;
   readonly #stop = new AbortController();
+  /** Aborted by stop() or by the run's signal (Ctrl-C): no turn starts after it. */
+  readonly #stopped: AbortSignal;
   readonly #cycle: RequestCycle;
 
   constructor(
@@ -106,13 +108,19 @@ export class SessionDriver implements LoadDriver {
     private readonly source: SessionSource,
     private readonly clock: Clock,
     sink: DispatchSink,
+    /**
+     * The run's Ctrl-C: the one window of a session run lasts until every session is done, so
+     * the workers stop here (ending the window with what was measured), not only at stop().
+     */
+    signal?: AbortSignal,
   ) {
     this.#cycle = new RequestCycle(source, clock, sink);
+    this.#stopped = signal ? AbortSignal.any([this.#stop.signal, signal]) : this.#stop.signal;
   }
 
   /** Starts `n` workers; the one level of the run, so later calls add none. */
   async setLevel(n: number): Promise<void> {
-    while (this.#workers.length < n && !this.#stop.signal.aborted) {
+    while (this.#workers.length < n && !this.#stopped.aborted) {
       const worker: Worker = {
         index: this.#workers.length,
         channel: await this.backend.connect(),
@@ -141,7 +149,7 @@ export class SessionDriver implements LoadDriver {
   }
 
   async #run(w: Worker): Promise<void> {
-    const stop = this.#stop.signal;
+    const stop = this.#stopped;
     while (!stop.aborted && this.source.start(w.index)) {
       for (;;) {
         if (stop.aborted || this.#remaining <= 0) break;
@@ -169,13 +177,14 @@ export function sessionPlan(
   source: SessionSource,
   clock: Clock,
   sink: DispatchSink,
+  signal?: AbortSignal,
 ): LoadPlan {
   const range: Range = { start: concurrency, end: concurrency, step: 1 };
   return {
     mode: "concurrency",
     range,
     integral: true,
-    driver: new SessionDriver(backend, source, clock, sink),
+    driver: new SessionDriver(backend, source, clock, sink, signal),
     spinNs: () => 0,
   };
 }

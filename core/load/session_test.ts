@@ -155,6 +155,22 @@ Deno.test("stop during a delay ends at once: nothing more is sent", async () => 
   assert.equal(b.closed(), 1);
 });
 
+Deno.test("the run's Ctrl-C stops the workers like stop(): the window ends with what was sent", async () => {
+  const clock = new FakeClock();
+  const b = fakeBackend(clock);
+  const ctrlC = new AbortController();
+  const source = new SessionSource(sessions("A:60000,0", "B:0"));
+  const driver = new SessionDriver(b.connector, source, clock, {
+    sent: () => {},
+    completed: () => ctrlC.abort(),
+  }, ctrlC.signal);
+  await driver.setLevel(1);
+  await driver.drain();
+  assert.deepEqual(b.sent.map((x) => x.what), ["A0"]);
+  assert.equal(clock.nowNs(), 10e6);
+  await driver.stop();
+});
+
 Deno.test("the profile export names a session run's experiment request_rate 0", () => {
   const calls: unknown[][] = [];
   const inner: RecordSink = {
