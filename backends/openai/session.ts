@@ -71,6 +71,12 @@ export class OpenAiConversation implements Conversation<PreparedOpenAi> {
       body = { ...own, prompt: this.#text + (own.prompt as string) };
       this.#text += own.prompt as string;
     }
-    return encodeOpenAiBody(body, this.enc, this.countInput, this.#reply);
+    const prepared = encodeOpenAiBody(body, this.enc, this.countInput, this.#reply);
+    if (this.#next === this.#bodies.length) {
+      // The last turn: nothing will read the history again, so a finished session holds none.
+      this.#messages.length = 0;
+      this.#text = "";
+    }
+    return prepared;
   }
 }
