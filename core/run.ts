@@ -229,19 +229,18 @@ export async function run(given: RunConfig, deps: RunDeps): Promise<ExitCode> {
     const validator = data.validation
       ? new OutputValidator(measurer, config.validationMode, () => failed.abort())
       : undefined;
-    const plan = await (sessions !== undefined
-      ? Promise.resolve(
-        sessionPlan(config.sessionConcurrency, connector, sessions, deps.clock, measurer, signal),
-      )
-      : planLoad(
+    const sink = validator ?? measurer;
+    const plan = sessions !== undefined
+      ? sessionPlan(config.sessionConcurrency, connector, sessions, deps.clock, sink, signal)
+      : await planLoad(
         config,
         connector,
         data.source,
         deps.clock,
-        validator ?? measurer,
+        sink,
         deps.readTextFile,
         data.timestampsMs,
-      )).catch(async (e) => {
+      ).catch(async (e) => {
         await sinks.close();
         throw e;
       });
