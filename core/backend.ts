@@ -237,6 +237,29 @@ export function hasServerStats(b: Backend): b is Backend & ServerStatsCapability
 }
 
 /**
+ * Capability: multi-turn sessions (--session-concurrency). Each turn of a session is sent only
+ * after the previous one finished, carrying the history so far (the earlier turns and what the
+ * server answered them), so its request is built per turn, not prepared once.
+ */
+export interface SessionCapability<P = PreparedRequest> {
+  /**
+   * One session of `turns`, in order. Checks every turn now (throws RunError naming the problem),
+   * before any load is sent.
+   */
+  conversation(turns: readonly RequestSpec[]): Conversation<P>;
+}
+
+/** One session being played: each turn's request, built once the turn before has finished. */
+export interface Conversation<P = PreparedRequest> {
+  /** The request of turn `k` (0-based; called in order), carrying the history before it. */
+  turn(k: number): P;
+}
+
+export function hasSessions(b: Backend): b is Backend & SessionCapability {
+  return typeof (b as Partial<SessionCapability>).conversation === "function";
+}
+
+/**
  * One flag a backend adds to the command line. It exists only while that backend's kind is
  * selected: given with another kind, it is a usage error naming the kind that owns it.
  */
@@ -277,6 +300,8 @@ export interface DeclaredCapabilities {
   outputCapture: boolean;
   /** --collect-metrics: the server serves Prometheus metrics on this port of the -u host. */
   metricsPort?: number;
+  /** --session-concurrency: the created backend has {@link SessionCapability}. */
+  sessions?: boolean;
 }
 
 /** The settings banner's "Service Kind:" name and whether "Batch size:" is always printed. */

@@ -32,6 +32,7 @@ import { runData } from "./data/run_data.ts";
 import { openSinks, type RunSinks } from "./report/sinks.ts";
 import type { LevelResult } from "./measure/results.ts";
 import { binarySweep, linearSweep, type SweepResult } from "./measure/sweep.ts";
+import { sessionExperiment, sessionPlan, SessionSource } from "./load/session.ts";
 
 export interface RunDeps {
   stdout(text: string): void;
@@ -138,8 +139,9 @@ function measurerFor(
   sinks: RunSinks,
   tokens: boolean,
 ): LevelMeasurer {
+  const sessions = config.loadMode === "session_concurrency";
   return new LevelMeasurer({
-    mode: config.loadMode === "concurrency" ? "concurrency" : "request_rate",
+    mode: levelMode(config),
     batchSize: config.batchSize,
     percentile: config.percentile,
     rule: {
@@ -162,8 +164,14 @@ function measurerFor(
     signal,
     warn: (m) => deps.stderr(`${m}\n`),
     metrics: sinks.metrics,
-    export: sinks.export,
+    export: sessions && sinks.export ? sessionExperiment(sinks.export) : sinks.export,
   });
+}
+
+/** How the report names a level: a session run reports its session concurrency. */
+function levelMode(config: RunConfig): "concurrency" | "request_rate" {
+  const closed = config.loadMode === "concurrency" || config.loadMode === "session_concurrency";
+  return closed ? "concurrency" : "request_rate";
 }
 
 export async function run(given: RunConfig, deps: RunDeps): Promise<ExitCode> {
@@ -183,6 +191,15 @@ export async function run(given: RunConfig, deps: RunDeps): Promise<ExitCode> {
     if (config.loadMode === "fixed_schedule") {
       // Every entry after the warmup ones is sent once (docs/perf_analyzer.md §1.3).
       config = { ...config, requestCount: data.timestampsMs.length - config.warmupRequestCount };
+    }
+    const sessions = data.source instanceof SessionSource ? data.source : undefined;
+    if (sessions !== undefined) {
+      // Every turn of every session is sent once: one window, ended when the last session is.
+      config = { ...config, requestCount: sessions.turns };
+      deps.stderr(
+        `Playing ${sessions.sessions.length} sessions (${sessions.turns} turns) from the input ` +
+          `data, ${config.sessionConcurrency} at a time; the run is reported as one level.\n`,
+      );
     }
     if (data.validation && !descriptor.capabilities.outputCapture) {
       throw new RunError(
@@ -216,18 +233,21 @@ export async function run(given: RunConfig, deps: RunDeps): Promise<ExitCode> {
     const validator = data.validation
       ? new OutputValidator(measurer, config.validationMode, () => failed.abort())
       : undefined;
-    const plan = await planLoad(
-      config,
-      connector,
-      data.source,
-      deps.clock,
-      validator ?? measurer,
-      deps.readTextFile,
-      data.timestampsMs,
-    ).catch(async (e) => {
-      await sinks.close();
-      throw e;
-    });
+    const sink = validator ?? measurer;
+    const plan = sessions !== undefined
+      ? sessionPlan(config.sessionConcurrency, connector, sessions, deps.clock, sink, signal)
+      : await planLoad(
+        config,
+        connector,
+        data.source,
+        deps.clock,
+        sink,
+        deps.readTextFile,
+        data.timestampsMs,
+      ).catch(async (e) => {
+        await sinks.close();
+        throw e;
+      });
     spinNs = plan.spinNs;
     const ctx: ReportContext = {
       config,
@@ -255,6 +275,12 @@ export async function run(given: RunConfig, deps: RunDeps): Promise<ExitCode> {
         throw failed.signal.aborted ? mismatch() : e;
       });
       if (failed.signal.aborted) throw mismatch();
+      if (sessions !== undefined && sessions.skipped > 0) {
+        deps.stderr(
+          `${sessions.skipped} session turns were not sent: a failed turn ends its session (the ` +
+            "turns after it would carry a history the server never produced).\n",
+        );
+      }
       if (result.levels.length > 0) deps.stdout(formatSummary(result.levels, ctx));
       if (config.csvFile && result.levels.length > 0) {
         await deps.writeTextFile(config.csvFile, formatCsv(result.levels, ctx));
@@ -288,7 +314,7 @@ function progressive(
     live: () => measurer.live(),
     batchSize: config.batchSize,
   });
-  const mode = config.loadMode === "concurrency" ? "concurrency" : "request_rate";
+  const mode = levelMode(config);
   return async (value) => {
     line.start(levelLabel(mode, value));
     try {

@@ -326,8 +326,28 @@ function paPlan(w: string[], block: DocCommand[]): Plan | string {
         const text = await Deno.readTextFile(`${f.workspace}/${csv}`);
         assert.match(text, /^Concurrency,Inferences\/Second,/);
       }
+      const sessions = flagValue(w, "--session-concurrency");
+      if (sessions !== undefined) await checkSessions(run, f, w, Number(sessions));
     },
   };
+}
+
+/** A --session-concurrency run played every turn of every session of its input data, once. */
+async function checkSessions(run: ShellRun, f: Fixture, w: string[], n: number): Promise<void> {
+  const path = `${f.workspace}/${flagValue(w, "--input-data")}`;
+  const entries = (JSON.parse(await Deno.readTextFile(path)) as {
+    data: { session_id: string[] }[];
+  }).data;
+  const sessions = new Set(entries.map((e) => e.session_id[0])).size;
+  assert.match(
+    run.stderr,
+    new RegExp(
+      `^Playing ${sessions} sessions \\(${entries.length} turns\\).*, ${n} at a time`,
+      "m",
+    ),
+  );
+  assert.match(run.stdout, new RegExp(`^Request concurrency: ${n}$`, "m"));
+  assert.match(run.stdout, new RegExp(`^ {4}Request count: ${entries.length}$`, "m"));
 }
 
 /** `task pa ... --help`: prints the help, with a plugin's own section when it names one. */

@@ -78,6 +78,8 @@ export class OpenAiChannel implements Channel {
   #streamError = "";
   /** Inputs and raw events of the request in progress, only when the run writes an export. */
   readonly #texts: ExportTexts | null;
+  /** A session turn's reply collector (PreparedOpenAi.reply), else null. */
+  #reply: string[] | null = null;
 
   constructor(
     target: ServerTarget,
@@ -109,6 +111,7 @@ export class OpenAiChannel implements Channel {
       texts.begin(inputsOf(prepared));
       record.exportTexts = texts;
     }
+    this.#reply = prepared.reply;
     let res: HttpResponse | undefined;
     try {
       res = await this.#conn.exchange(prepared.bytes, record, sink);
@@ -163,6 +166,7 @@ export class OpenAiChannel implements Channel {
         ? Math.max(0, chunk.completionTokens - Math.max(0, this.#lastCompletion))
         : 1;
       if (this.counter !== null) this.#keepText(chunk.text, record.responseCount);
+      if (this.#reply !== null && chunk.content !== "") this.#reply.push(chunk.content);
     }
     if (chunk.completionTokens >= 0) {
       this.#lastCompletion = chunk.completionTokens;
@@ -250,6 +254,7 @@ export class OpenAiChannel implements Channel {
       record.unitsAreTokens = true;
     }
     this.#texts?.add(JSON.stringify({ response: text }));
+    if (this.#reply !== null) this.#reply.push(chunk.content);
     // One response holding the whole output: its usage says how many tokens (embeddings and
     // servers without usage: one unit, the reply), unless a tokenizer counts them.
     record.addResponse(record.endNs, chunk.completionTokens >= 0 ? chunk.completionTokens : 1);

@@ -21,12 +21,14 @@ const descriptor: BackendDescriptor<OpenAiBackendOptions> = {
     compression: false,
     requestTimeout: true,
     outputCapture: false,
+    sessions: true,
   },
   help: {
     protocols: "OpenAI-compatible API (vLLM, SGLang, TGI, TensorRT-LLM, ...)",
     serverStats: "no (client-side token metrics; counts from the server's usage by default)",
     modes: "--endpoint required; --streaming for SSE; body from --input-data " +
-      '{"data": [{"payload": [{...}]}]} or a default prompt',
+      '{"data": [{"payload": [{...}]}]} or a default prompt; --session-concurrency with ' +
+      '"session_id" and "delay" per entry (chat or completions)',
   },
   flags: [
     {

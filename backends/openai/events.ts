@@ -21,6 +21,8 @@ export class ChunkReading {
   kind: ChunkKind = "other";
   /** The text the chunk carried (content, reasoning, tool-call arguments), "" when none. */
   text = "";
+  /** The content part of `text` alone (what a chat history keeps as the assistant's reply). */
+  content = "";
   /** usage.completion_tokens / prompt_tokens when the chunk had usage, else -1. */
   completionTokens = -1;
   promptTokens = -1;
@@ -31,6 +33,7 @@ export class ChunkReading {
   read(json: unknown): void {
     this.kind = "other";
     this.text = "";
+    this.content = "";
     this.completionTokens = -1;
     this.promptTokens = -1;
     this.error = "";
@@ -85,6 +88,7 @@ export class ChunkReading {
     // The first output kind names the chunk (reasoning before content in one chunk is rare).
     if (this.kind === "other") this.kind = kind;
     this.text += text;
+    if (kind === "content") this.content += text;
   }
 }
 

@@ -15,6 +15,7 @@ import type {
   ModelInfo,
   PreparedRequest,
   RequestSpec,
+  SessionCapability,
 } from "../../core/backend.ts";
 import { type Clock, systemClock } from "../../core/clock.ts";
 import { RunError, UsageError } from "../../core/errors.ts";
@@ -23,7 +24,8 @@ import { HttpLinks } from "../net/http_links.ts";
 import { resolveHttpTarget, type ServerTarget } from "../net/http_url.ts";
 import { OpenAiChannel } from "./channel.ts";
 import type { OpenAiBackendOptions, OpenAiEndpointPath } from "./options.ts";
-import { encodeOpenAiRequest, PAYLOAD_INPUT } from "./request.ts";
+import { encodeOpenAiRequest, type OpenAiEncoding, PAYLOAD_INPUT } from "./request.ts";
+import { OpenAiConversation } from "./session.ts";
 import { loadTokenCounter, type TokenCounter } from "./tokenizer.ts";
 
 const MODELS_FAILED = "listing the served models (GET /v1/models) failed: ";
@@ -37,7 +39,7 @@ export function servedModels(json: unknown): string[] | undefined {
   );
 }
 
-export class OpenAiBackend implements Backend {
+export class OpenAiBackend implements Backend, SessionCapability {
   readonly kind = "openai";
   readonly capabilities: BackendCapabilities;
   readonly #target: ServerTarget;
@@ -109,18 +111,27 @@ export class OpenAiBackend implements Backend {
   }
 
   prepare(spec: RequestSpec): PreparedRequest {
+    return encodeOpenAiRequest(spec, this.#encoding(), this.#countInput());
+  }
+
+  /** A multi-turn session (--session-concurrency): each turn carries the history (session.ts). */
+  conversation(turns: readonly RequestSpec[]): OpenAiConversation {
+    return new OpenAiConversation(turns, this.#encoding(), this.#countInput());
+  }
+
+  #encoding(): OpenAiEncoding {
+    return {
+      hostHeader: this.#target.hostHeader,
+      headers: this.options.headers,
+      endpoint: this.#endpoint,
+      streaming: this.options.streaming === true,
+      payloadFromData: this.options.own.payloadFromData,
+    };
+  }
+
+  #countInput(): ((text: string) => number) | undefined {
     const counter = this.counter;
-    return encodeOpenAiRequest(
-      spec,
-      {
-        hostHeader: this.#target.hostHeader,
-        headers: this.options.headers,
-        endpoint: this.#endpoint,
-        streaming: this.options.streaming === true,
-        payloadFromData: this.options.own.payloadFromData,
-      },
-      counter === null ? undefined : (text) => counter.count(text),
-    );
+    return counter === null ? undefined : (text) => counter.count(text);
   }
 
   connect(options: ConnectOptions = {}): Promise<Channel> {

@@ -27,6 +27,11 @@ export class PreparedOpenAi {
     readonly bytes: Uint8Array,
     /** The prompt's tokens as the client's tokenizer counts them; -1 without one. */
     readonly inputTokens = -1,
+    /**
+     * A session turn's: the channel appends the reply's content here as it arrives, for the
+     * history of the next turn (session.ts). null outside sessions.
+     */
+    readonly reply: string[] | null = null,
   ) {}
 }
 
@@ -129,7 +134,16 @@ export function encodeOpenAiRequest(
   enc: OpenAiEncoding,
   countInput?: (text: string) => number,
 ): PreparedOpenAi {
-  const json = requestBody(spec, enc);
+  return encodeOpenAiBody(requestBody(spec, enc), enc, countInput);
+}
+
+/** The request with body `json` (see {@link requestBody}); `reply` as in PreparedOpenAi. */
+export function encodeOpenAiBody(
+  json: Record<string, unknown>,
+  enc: OpenAiEncoding,
+  countInput?: (text: string) => number,
+  reply: string[] | null = null,
+): PreparedOpenAi {
   const body = utf8.encode(JSON.stringify(json));
   const head = utf8.encode(
     `POST /${enc.endpoint} HTTP/1.1\r\n` +
@@ -144,5 +158,5 @@ export function encodeOpenAiRequest(
   const out = new Uint8Array(head.length + body.length);
   out.set(head, 0);
   out.set(body, head.length);
-  return new PreparedOpenAi(out, countInput ? countInput(promptText(json)) : -1);
+  return new PreparedOpenAi(out, countInput ? countInput(promptText(json)) : -1, reply);
 }

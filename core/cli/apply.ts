@@ -6,6 +6,7 @@
 import type { RunConfig } from "./config.ts";
 import { OPEN_LOOP_HANDLERS } from "./open_loop.ts";
 import { SEQUENCE_HANDLERS } from "./sequences.ts";
+import { SESSION_HANDLERS } from "./sessions.ts";
 import { OUTPUT_HANDLERS } from "./output.ts";
 import { TLS_HANDLERS } from "./tls.ts";
 import { REPORT_HANDLERS } from "../report/files.ts";
@@ -344,6 +345,7 @@ const GENERAL_HANDLERS = {
 const HANDLERS: Readonly<Record<ConfigId, Handler>> = {
   ...OPEN_LOOP_HANDLERS,
   ...SEQUENCE_HANDLERS,
+  ...SESSION_HANDLERS,
   ...OUTPUT_HANDLERS,
   ...TLS_HANDLERS,
   ...REPORT_HANDLERS,

@@ -78,9 +78,17 @@ export interface RunConfig {
 
   /**
    * Closed-loop concurrency, or open-loop load from a rate, an intervals file, or the
-   * timestamps of the input data (--fixed-schedule).
+   * timestamps of the input data (--fixed-schedule), or the multi-turn sessions of the input
+   * data (--session-concurrency).
    */
-  loadMode: "concurrency" | "request_rate" | "request_intervals" | "fixed_schedule";
+  loadMode:
+    | "concurrency"
+    | "request_rate"
+    | "request_intervals"
+    | "fixed_schedule"
+    | "session_concurrency";
+  /** --session-concurrency: sessions played at once (0 = not this mode). */
+  sessionConcurrency: number;
   /** --request-rate-range, requests per second (decimals allowed). */
   requestRate: Range;
   /** --request-distribution */
@@ -180,6 +188,7 @@ export function defaultConfig(): RunConfig {
     maxThreads: 16,
     async: false,
     loadMode: "concurrency",
+    sessionConcurrency: 0,
     requestRate: { start: 1, end: 1, step: 1 },
     requestDistribution: "constant",
     requestIntervalsFile: undefined,

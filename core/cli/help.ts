@@ -73,6 +73,8 @@ const DIFFERENCES = [
   "Percentiles come from an HDR histogram (3 significant digits) so memory stays flat; the " +
   "average and standard deviation are exact.",
   "Long options may be shortened to any unambiguous prefix, as with getopt_long.",
+  "--session-concurrency reports the whole run as one level (console, LLM table, CSV); " +
+  "perf_analyzer writes only the profile export.",
 ];
 
 /**

@@ -7,6 +7,7 @@ import { OPEN_LOOP_HELP } from "./help_open_loop.ts";
 import { OUTPUT_HELP } from "./help_output.ts";
 import { DATA_HELP, REPORT_HELP, SEQUENCE_HELP } from "./help_data.ts";
 import { TLS_HELP } from "./help_tls.ts";
+import { SESSION_HELP } from "./sessions.ts";
 
 export interface HelpEntry {
   id: SupportedId;
@@ -187,6 +188,7 @@ export const HELP: Readonly<Record<HelpGroup, readonly HelpEntry[]>> = {
       def: "off",
       text: "Deprecated: sweep up to -c, or without -c until -l is reached.",
     },
+    ...SESSION_HELP,
   ],
   "Open-loop load": OPEN_LOOP_HELP,
   "Input data": DATA_HELP,

@@ -45,6 +45,12 @@ function checkCapabilities(config: RunConfig, d: BackendDescriptor): void {
         `--service-kind ${kind}; leave it at none.`,
     );
   }
+  if (config.loadMode === "session_concurrency" && !caps.sessions) {
+    throw new UsageError(
+      `--session-concurrency is not supported with --service-kind ${kind}: it cannot carry a ` +
+        "chat history from one request to the next.",
+    );
+  }
   if (config.requestTimeoutMs > 0 && !caps.requestTimeout) {
     throw new UsageError(`--request-timeout is not supported with --service-kind ${kind}.`);
   }

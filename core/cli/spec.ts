@@ -59,6 +59,7 @@ export type SupportedId =
   | "request-distribution"
   | "request-intervals"
   | "fixed-schedule"
+  | "session-concurrency"
   | "latency-from"
   | "pacing"
   | "schedule-seed"
@@ -184,6 +185,7 @@ const SUPPORTED: OptionSpec[] = [
   supported("request-distribution", { long: "request-distribution" }, true),
   supported("request-intervals", { long: "request-intervals" }, true, "RequestIntervals"),
   supported("fixed-schedule", { long: "fixed-schedule" }, false, "FixedSchedule"),
+  supported("session-concurrency", { long: "session-concurrency" }, true, "SessionConcurrency"),
   supported("latency-from", { long: "latency-from" }, true),
   supported("pacing", { long: "pacing" }, true),
   supported("schedule-seed", { long: "schedule-seed" }, true),
@@ -220,7 +222,6 @@ const SUPPORTED: OptionSpec[] = [
 const UNSUPPORTED: OptionSpec[] = [
   unsupported("periodic-concurrency-range", true, "PeriodicConcurrency"),
   unsupported("request-period", true),
-  unsupported("session-concurrency", true, "SessionConcurrency"),
   unsupported("request-parameter", true),
   unsupported("grpc-method", true),
   unsupported("bls-composing-models", true),

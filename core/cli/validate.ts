@@ -8,6 +8,7 @@ import type { Range, RunConfig } from "./config.ts";
 import { UsageError } from "../errors.ts";
 import type { ParseState } from "./apply.ts";
 import { finishOpenLoop } from "./open_loop.ts";
+import { finishSessions } from "./sessions.ts";
 import { finishOutput } from "./output.ts";
 import { finishTls } from "./tls.ts";
 import { applyKind, checkBackendFlags } from "./kind.ts";
@@ -168,7 +169,8 @@ export function finishConfig(config: RunConfig, state: ParseState): void {
     checkSearch(config, state);
     checkRequestCounts(config);
   }
-  finishOpenLoop(config, state);
+  if (config.loadMode === "session_concurrency") finishSessions(config, state);
+  else finishOpenLoop(config, state);
   finishOutput(config, state);
 
   if (config.loadMode === "concurrency") resolveMaxThreads(config, state);

@@ -1,7 +1,7 @@
 /**
  * perf_analyzer's JSON input data (docs/perf_analyzer.md §4.2, §4.4): {"data": [...]} as one flat
  * stream of steps or as a list of streams, optional "validation_data" of the same layout, per-step
- * "timestamp" for --fixed-schedule. Every problem is one RunError line naming the file, the
+ * "timestamp" for --fixed-schedule, "session_id" and "delay" for --session-concurrency. Every problem is one RunError line naming the file, the
  * entry (flat data) or stream and step, the tensor and what is wrong; perf_analyzer's own
  * texts are kept where it has one.
  */
@@ -12,7 +12,7 @@ import { RunError } from "../errors.ts";
 import { parseJsonText } from "./json_text.ts";
 
 /** Keys a step may carry besides tensors. */
-const STEP_KEYS = new Set(["model", "timestamp"]);
+const STEP_KEYS = new Set(["model", "timestamp", "session_id", "delay"]);
 
 type Field = "data" | "validation_data";
 
@@ -97,17 +97,48 @@ function checkInputs(
   }
 }
 
-/** --fixed-schedule's send time: [ms] (a bare number is taken too). */
-function timestampOf(raw: Record<string, unknown>, where: string): number | undefined {
-  if (!("timestamp" in raw)) return undefined;
-  const t = raw.timestamp;
-  const v = Array.isArray(t) && t.length === 1 ? t[0] : t;
+/** The one value of `[v]` (a bare value is taken too), undefined when `key` is absent. */
+function scalarOf(raw: Record<string, unknown>, key: string): unknown {
+  if (!(key in raw)) return undefined;
+  const v = raw[key];
+  return Array.isArray(v) && v.length === 1 ? v[0] : v;
+}
+
+/** --fixed-schedule's "timestamp" or a session turn's "delay": [ms], one number >= 0. */
+function msOf(raw: Record<string, unknown>, key: string, where: string): number | undefined {
+  const v = scalarOf(raw, key);
+  if (v === undefined) return undefined;
   if (typeof v !== "number" || !Number.isFinite(v) || v < 0) {
-    throw new RunError(
-      `${where}: "timestamp" must be [<ms>], one number >= 0, got ${show(t)}`,
-    );
+    throw new RunError(`${where}: "${key}" must be [<ms>], one number >= 0, got ${show(raw[key])}`);
   }
   return v;
+}
+
+/**
+ * --session-concurrency's keys: "session_id": ["<id>"] and "delay": [<ms>]. A model input of
+ * the same name keeps its name: the key is then that tensor, not a session key.
+ */
+function sessionOf(
+  raw: Record<string, unknown>,
+  model: ModelInfo,
+  where: string,
+): { sessionId?: string; delayMs?: number } {
+  const isInput = (name: string) => model.inputs.some((t) => t.name === name);
+  const out: { sessionId?: string; delayMs?: number } = {};
+  const id = isInput("session_id") ? undefined : scalarOf(raw, "session_id");
+  if (id !== undefined) {
+    if (typeof id !== "string" || id === "") {
+      throw new RunError(
+        `${where}: "session_id" must be ["<id>"], one non-empty string, got ${
+          show(raw.session_id)
+        }`,
+      );
+    }
+    out.sessionId = id;
+  }
+  const delayMs = isInput("delay") ? undefined : msOf(raw, "delay", where);
+  if (delayMs !== undefined) out.delayMs = delayMs;
+  return out;
 }
 
 /** validation_data must have data's layout: as many streams, each as many steps. */
@@ -151,8 +182,14 @@ export function parseJsonData(
       const where = placeOf(path, "data", data.flat, s, k);
       const inputs = tensorsOf(raw, model, "input", shapes, where);
       checkInputs(inputs, model, path, s, k);
-      const timestampMs = timestampOf(raw as Record<string, unknown>, where);
-      return { inputs, expected: new Map(), ...(timestampMs === undefined ? {} : { timestampMs }) };
+      const fields = raw as Record<string, unknown>;
+      const timestampMs = msOf(fields, "timestamp", where);
+      return {
+        inputs,
+        expected: new Map(),
+        ...(timestampMs === undefined ? {} : { timestampMs }),
+        ...sessionOf(fields, model, where),
+      };
     })
   );
   let validation = false;

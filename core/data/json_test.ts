@@ -236,8 +236,59 @@ Deno.test("every malformed step is one line naming file, place, tensor and probl
       'd.json: entry 0: "timestamp" must be [<ms>], one number >= 0, got ["soon"]',
     ],
     [{ data: [OK, 5] }, "d.json: entry 1: expected a step object (tensor name to data), got 5"],
+    [
+      { data: [{ ...OK, session_id: [7] }] },
+      'd.json: entry 0: "session_id" must be ["<id>"], one non-empty string, got [7]',
+    ],
+    [
+      { data: [{ ...OK, session_id: "" }] },
+      'd.json: entry 0: "session_id" must be ["<id>"], one non-empty string, got ""',
+    ],
+    [
+      { data: [{ ...OK, delay: [-1] }] },
+      'd.json: entry 0: "delay" must be [<ms>], one number >= 0, got [-1]',
+    ],
   ];
   for (const [doc, want] of cases) assert.equal(error(doc), want);
+});
+
+Deno.test("session turns: session_id and delay, as one-element lists or bare values", () => {
+  const data = parse({
+    data: [
+      { ...OK, session_id: ["s-1"], delay: [250] },
+      { ...OK, session_id: "s-1", delay: 0.5 },
+      { ...OK, session_id: ["s-2"] },
+      OK,
+    ],
+  });
+  const steps = data.streams[0];
+  assert.deepEqual(steps.map((s) => [s.sessionId, s.delayMs]), [
+    ["s-1", 250],
+    ["s-1", 0.5],
+    ["s-2", undefined],
+    [undefined, undefined],
+  ]);
+  assert.ok(steps.every((s) => s.inputs.size === 2), "the keys are not tensors");
+});
+
+Deno.test("a model input named session_id or delay stays a tensor, not a session key", () => {
+  const model = modelInfo({
+    name: "m",
+    inputs: [
+      { name: "session_id", datatype: "BYTES", shape: [1] },
+      { name: "delay", datatype: "INT32", shape: [1] },
+    ],
+    outputs: [],
+  });
+  const data = parseJsonData(
+    JSON.stringify({ data: [{ session_id: ["x"], delay: [3] }] }),
+    "d.json",
+    model,
+    new Map(),
+  );
+  const step = data.streams[0][0];
+  assert.deepEqual([step.sessionId, step.delayMs], [undefined, undefined]);
+  assert.deepEqual([...step.inputs.keys()], ["session_id", "delay"]);
 });
 
 Deno.test("malformed documents and layouts", () => {

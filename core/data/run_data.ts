@@ -3,16 +3,17 @@
  * (generated, or loaded from files and encoded once), prepared requests for stateless models,
  * or sequence streams for stateful ones, with the checks perf_analyzer makes before it sends.
  */
-import type { Backend, ModelInfo } from "../backend.ts";
+import { type Backend, hasSessions, type ModelInfo } from "../backend.ts";
 import type { RunConfig } from "../cli/config.ts";
 import { batchRequests, stepRequest } from "./batch.ts";
 import { denoFs, loadDataSet } from "./load.ts";
-import { allSteps, type DataFs, type DataSet, type StepTensor } from "./set.ts";
+import { allSteps, type DataFs, type DataSet, type DataStep, type StepTensor } from "./set.ts";
 import { RunError } from "../errors.ts";
 import { syntheticRequest } from "./input_data.ts";
 import { SeededRandom } from "../load/random.ts";
 import { type RequestSource, RoundRobinSource } from "./request_source.ts";
 import { SequenceSource, type SequenceStep } from "./sequence_source.ts";
+import { type PlannedSession, SessionSource, type SessionTurn } from "../load/session.ts";
 
 export interface RunData {
   source: RequestSource;
@@ -41,6 +42,72 @@ function fixedTimestamps(data: DataSet, config: RunConfig): number[] {
     );
   }
   return times;
+}
+
+/**
+ * --session-concurrency: the entries grouped by "session_id" (sessions and their turns in file
+ * order), each session a conversation of the backend, and at least as many sessions as are
+ * played at once (docs/perf_analyzer.md §2.10).
+ */
+function sessionSource(
+  model: ModelInfo,
+  data: DataSet,
+  config: RunConfig,
+  backend: Backend,
+): SessionSource {
+  if (!hasSessions(backend)) {
+    throw new RunError(`--service-kind ${config.serviceKind} cannot play multi-turn sessions`);
+  }
+  if (model.sequence) {
+    throw new RunError(
+      `--session-concurrency plays chat sessions; model '${model.name}' is a sequence model`,
+    );
+  }
+  if (data.validation) {
+    throw new RunError(
+      "--session-concurrency does not check validation_data (each turn's request depends on " +
+        "the replies before it); drop validation_data",
+    );
+  }
+  const grouped = new Map<string, { entries: DataStep[]; turns: SessionTurn[] }>();
+  allSteps(data).forEach((step, i) => {
+    const id = step.sessionId;
+    if (id === undefined) {
+      throw new RunError(
+        `--session-concurrency: data entry ${i} has no "session_id"; every entry needs one ` +
+          '(entries of one session share it: "session_id": ["<id>"])',
+      );
+    }
+    let session = grouped.get(id);
+    if (session === undefined) grouped.set(id, session = { entries: [], turns: [] });
+    const label = `session "${id}" turn ${session.turns.length} (data entry ${i})`;
+    session.entries.push(step);
+    session.turns.push({ delayMs: step.delayMs ?? 0, label });
+  });
+  const n = config.sessionConcurrency;
+  if (grouped.size < n) {
+    throw new RunError(
+      `--session-concurrency ${n} needs at least ${n} sessions, but the input data has ` +
+        `${grouped.size} (distinct "session_id" values)`,
+    );
+  }
+  const version = config.modelVersion;
+  const sessions = [...grouped].map(([id, s]): PlannedSession => ({
+    id,
+    conversation: backend.conversation(s.entries.map((step) => stepRequest(model, step, version))),
+    turns: s.turns,
+  }));
+  return new SessionSource(sessions);
+}
+
+/** Entries with a "session_id" belong to --session-concurrency; elsewhere they are refused. */
+function refuseSessions(data: DataSet): void {
+  const i = allSteps(data).findIndex((s) => s.sessionId !== undefined || s.delayMs !== undefined);
+  if (i < 0) return;
+  throw new RunError(
+    `data entry ${i} has a "session_id" or "delay": such entries are the turns of multi-turn ` +
+      "sessions, played with --session-concurrency <n>; drop the keys or use that mode",
+  );
 }
 
 /** The generated (random/zero) data as a one-step data set, so one path serves every source. */
@@ -91,6 +158,14 @@ export async function runData(
   const data = config.inputData === "files"
     ? await loadDataSet(config.inputDataPaths, model, { shapes: config.shapes }, fs)
     : syntheticData(model, config);
+  if (config.loadMode === "session_concurrency") {
+    return {
+      source: sessionSource(model, data, config, backend),
+      validation: false,
+      timestampsMs: [],
+    };
+  }
+  refuseSessions(data);
   if (!model.sequence) {
     const timestampsMs = config.loadMode === "fixed_schedule" ? fixedTimestamps(data, config) : [];
     const items = batchRequests(model, data, config.batchSize, version).map((r, i) => ({

@@ -20,6 +20,10 @@ export interface DataStep {
   expected: Map<string, StepTensor>;
   /** --fixed-schedule: the entry's "timestamp" in ms from the start, when present. */
   timestampMs?: number;
+  /** --session-concurrency: the entry's "session_id", when present. */
+  sessionId?: string;
+  /** --session-concurrency: the entry's "delay", ms to wait after its reply, when present. */
+  delayMs?: number;
 }
 
 export interface DataSet {

@@ -262,6 +262,8 @@ function settingsOf(ctx: ReportContext, createdAt: Date): RunSettings {
   if (c.latencyThresholdMs > 0) s.latencyThresholdMs = c.latencyThresholdMs;
   if (c.loadMode === "concurrency") {
     s.concurrencyRange = `${c.concurrency.start}:${c.concurrency.end}:${c.concurrency.step}`;
+  } else if (c.loadMode === "session_concurrency") {
+    s.sessionConcurrency = c.sessionConcurrency;
   } else {
     if (ctx.rate) {
       const r = ctx.rate.range;

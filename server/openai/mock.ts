@@ -52,6 +52,19 @@ function base64Of(bytes: Uint8Array): string {
   return btoa(binary);
 }
 
+/** Chat messages as received: role and text (parts' texts joined); parseCompletion checked them. */
+function receivedMessages(messages: unknown): { role: string; content: string }[] {
+  return (messages as Json[]).map((m) => {
+    const c = m.content;
+    const content = typeof c === "string"
+      ? c
+      : Array.isArray(c)
+      ? c.map((p) => (p as Json | null)?.text).filter((t) => typeof t === "string").join("")
+      : "";
+    return { role: m.role as string, content };
+  });
+}
+
 /** Something that must end when the server closes (an open stream or a pending reply). */
 interface Open {
   shutdown(): void;
@@ -172,6 +185,9 @@ export class OpenAiMock {
       writeNs: [],
       endNs: 0,
       promptTokens: 0,
+      messages: endpoint === "chat" ? receivedMessages(body!.messages) : [],
+      prompt: endpoint === "completions" && typeof body!.prompt === "string" ? body!.prompt : "",
+      content: "",
       completionTokens: 0,
       plannedTokens: 0,
       finishReason: null,
@@ -193,7 +209,8 @@ export class OpenAiMock {
     };
     if (!stream) {
       return this.#afterSlot(truth, (startNs) => {
-        const { offsetNs, body } = wholeReply(reply, this.#o, draws);
+        const { offsetNs, body, content } = wholeReply(reply, this.#o, draws);
+        truth.content = content;
         truth.completionTokens = reply.tokens;
         truth.finishReason = reply.finishReason;
         return { due: this.#stallEnd(startNs + offsetNs), body };
@@ -397,6 +414,7 @@ export class OpenAiMock {
             data: c.data,
           });
           truth.completionTokens += c.tokens;
+          if (c.kind === "content") truth.content += c.text;
         }
         if (write.after === "more") {
           write = plan.next();

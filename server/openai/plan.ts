@@ -166,8 +166,8 @@ export interface PlannedWrite {
   offsetNs: number;
   /** Empty when the body ends with nothing left to write. */
   bytes: Uint8Array;
-  /** Events whose last byte this write holds, each with its data field. */
-  completed: { kind: OpenAiEventKind; tokens: number; data: string }[];
+  /** Events whose last byte this write holds: data field and the tokens' text. */
+  completed: { kind: OpenAiEventKind; tokens: number; data: string; text: string }[];
   /** What follows the write: more writes, a clean end of the body, or a dropped connection. */
   after: "more" | "close" | "abort";
 }
@@ -186,7 +186,13 @@ export class StreamPlan {
   #framed = 0;
   #written = 0;
   /** Framed events not yet fully written, with the body offset of their end. */
-  readonly #pending: { kind: OpenAiEventKind; tokens: number; data: string; end: number }[] = [];
+  readonly #pending: {
+    kind: OpenAiEventKind;
+    tokens: number;
+    data: string;
+    text: string;
+    end: number;
+  }[] = [];
   readonly #eol: string;
   readonly #head: string;
 
@@ -229,7 +235,13 @@ export class StreamPlan {
       this.#framed += bytes.length;
       // Every frame is one "data: " line and a blank line (no data holds a line break).
       const data = text.slice(DATA_PREFIX.length, text.length - 2 * this.#eol.length);
-      this.#pending.push({ kind: ev.kind, tokens: ev.tokens, data, end: this.#framed });
+      this.#pending.push({
+        kind: ev.kind,
+        tokens: ev.tokens,
+        data,
+        text: ev.text,
+        end: this.#framed,
+      });
       parts.push(bytes);
       if (isToken(ev.kind)) tokenEvents++;
       if (ev.kind === "done") {
@@ -261,10 +273,11 @@ export class StreamPlan {
     this.#written += bytes.length;
     let done = 0;
     while (done < this.#pending.length && this.#pending[done].end <= this.#written) done++;
-    const completed = this.#pending.splice(0, done).map(({ kind, tokens, data }) => ({
+    const completed = this.#pending.splice(0, done).map(({ kind, tokens, data, text }) => ({
       kind,
       tokens,
       data,
+      text,
     }));
     return { offsetNs, bytes, completed, after };
   }
@@ -283,12 +296,12 @@ function concat(parts: Uint8Array[]): Uint8Array {
   return out;
 }
 
-/** A non-streaming completion: its JSON body and when it is due, from the slot start. */
+/** A non-streaming completion: its JSON body, its content, when it is due from the slot start. */
 export function wholeReply(
   r: Reply,
   o: ResolvedOpenAi,
   d: Draws,
-): { offsetNs: number; body: string } {
+): { offsetNs: number; body: string; content: string } {
   let offsetNs = 0;
   let content = "";
   let reasoning = "";
@@ -319,5 +332,5 @@ export function wholeReply(
     `"created":${r.created},"model":${JSON.stringify(r.model)},"choices":[${
       JSON.stringify(choice)
     }],"usage":${usageJson(o, r.promptTokens, r.tokens, reasoningTokens)}}`;
-  return { offsetNs, body };
+  return { offsetNs, body, content };
 }

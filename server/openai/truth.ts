@@ -63,6 +63,15 @@ export interface OpenAiRequestTruth {
   /** The body ended: last write, clean close, abort, or the client going away. */
   endNs: number;
   promptTokens: number;
+  /**
+   * Chat: the messages received, each role with its text (a list of content parts as their
+   * texts joined), so tests see the history a client sent. [] for other endpoints.
+   */
+  messages: { role: string; content: string }[];
+  /** Completions: the prompt received when it is one string, else "". */
+  prompt: string;
+  /** The content text written (reasoning not included): what a client keeps as the reply. */
+  content: string;
   /** Output tokens written (reasoning included), for embeddings 0. */
   completionTokens: number;
   /** Tokens the reply was planned to hold (more than written when a fault cut it). */
