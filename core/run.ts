@@ -100,6 +100,7 @@ async function createBackend(
     requestTimeoutMs: config.requestTimeoutMs,
     streaming: config.streaming,
     grpcCompression: config.grpcCompression,
+    requestParameters: config.requestParameters,
     tls: config.tls,
     own: config.own,
     stdout: deps.stdout,

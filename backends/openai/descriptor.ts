@@ -21,12 +21,15 @@ const descriptor: BackendDescriptor<OpenAiBackendOptions> = {
     compression: false,
     requestTimeout: true,
     outputCapture: false,
+    requestParameters: ["http"],
   },
   help: {
     protocols: "OpenAI-compatible API (vLLM, SGLang, TGI, TensorRT-LLM, ...)",
     serverStats: "no (client-side token metrics; counts from the server's usage by default)",
     modes: "--endpoint required; --streaming for SSE; body from --input-data " +
-      '{"data": [{"payload": [{...}]}]} or a default prompt',
+      '{"data": [{"payload": [{...}]}]} or a default prompt; --request-parameter sets a ' +
+      "top-level field of every body (max_tokens:64:int, ignore_eos:true:bool), replacing " +
+      "the payload's field of that name",
   },
   flags: [
     {

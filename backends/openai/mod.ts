@@ -116,6 +116,7 @@ export class OpenAiBackend implements Backend {
         endpoint: this.#endpoint,
         streaming: this.options.streaming === true,
         payloadFromData: this.options.own.payloadFromData,
+        parameters: this.options.requestParameters,
       },
       counter === null ? undefined : (text) => counter.count(text),
     );

@@ -8,6 +8,7 @@ import { OPEN_LOOP_HANDLERS } from "./open_loop.ts";
 import { SEQUENCE_HANDLERS } from "./sequences.ts";
 import { OUTPUT_HANDLERS } from "./output.ts";
 import { TLS_HANDLERS } from "./tls.ts";
+import { REQUEST_PARAMETER_HANDLERS } from "./request_parameters.ts";
 import { REPORT_HANDLERS } from "../report/files.ts";
 import { UsageError } from "../errors.ts";
 import type { BackendDescriptor } from "../backend.ts";
@@ -340,6 +341,7 @@ const HANDLERS: Readonly<Record<ConfigId, Handler>> = {
   ...SEQUENCE_HANDLERS,
   ...OUTPUT_HANDLERS,
   ...TLS_HANDLERS,
+  ...REQUEST_PARAMETER_HANDLERS,
   ...REPORT_HANDLERS,
   ...GENERAL_HANDLERS,
   ...MEASUREMENT_HANDLERS,

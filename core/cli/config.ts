@@ -3,7 +3,7 @@
  * builds it from argv; nothing else reads argv. Backend-specific flags are the backend's own
  * business: they arrive parsed in `own`.
  */
-import type { BackendDescriptor, TlsOptions } from "../backend.ts";
+import type { BackendDescriptor, RequestParameter, TlsOptions } from "../backend.ts";
 import type { SslFlags } from "./tls.ts";
 
 /** `start:end:step`; end = 0 means "no limit" (grow until the latency threshold). */
@@ -43,6 +43,8 @@ export interface RunConfig {
   headers: [string, string][];
   /** Number of -v given (0, 1 or 2). */
   verbose: number;
+  /** --request-parameter, repeatable; a name given again keeps its last value. */
+  requestParameters: RequestParameter[];
 
   measurementMode: MeasurementMode;
   /** -p, ms. */
@@ -163,6 +165,7 @@ export function defaultConfig(): RunConfig {
     grpcCompression: "none",
     headers: [],
     verbose: 0,
+    requestParameters: [],
     measurementMode: "time_windows",
     measurementIntervalMs: 5000,
     measurementRequestCount: 50,

@@ -7,6 +7,7 @@ import { OPEN_LOOP_HELP } from "./help_open_loop.ts";
 import { OUTPUT_HELP } from "./help_output.ts";
 import { DATA_HELP, REPORT_HELP, SEQUENCE_HELP } from "./help_data.ts";
 import { TLS_HELP } from "./help_tls.ts";
+import { REQUEST_PARAMETER_HELP } from "./request_parameters.ts";
 
 export interface HelpEntry {
   id: SupportedId;
@@ -219,6 +220,7 @@ export const HELP: Readonly<Record<HelpGroup, readonly HelpEntry[]>> = {
       def: "none",
       text: "gRPC only: compress requests with none, gzip or deflate.",
     },
+    REQUEST_PARAMETER_HELP,
     ...TLS_HELP,
   ],
   "Output": [

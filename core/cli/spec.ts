@@ -46,6 +46,7 @@ export type SupportedId =
   | "sync"
   | "streaming"
   | "grpc-compression-algorithm"
+  | "request-parameter"
   | "input-data"
   | "zero"
   | "batch-size"
@@ -158,6 +159,7 @@ const SUPPORTED: OptionSpec[] = [
   supported("sync", { long: "sync" }, false),
   supported("streaming", { long: "streaming" }, false),
   supported("grpc-compression-algorithm", { long: "grpc-compression-algorithm" }, true),
+  supported("request-parameter", { long: "request-parameter" }, true),
   supported("input-data", { long: "input-data" }, true),
   supported("data-directory", { long: "data-directory" }, true),
   supported("validation-mode", { long: "validation-mode" }, true),
@@ -221,7 +223,6 @@ const UNSUPPORTED: OptionSpec[] = [
   unsupported("periodic-concurrency-range", true, "PeriodicConcurrency"),
   unsupported("request-period", true),
   unsupported("session-concurrency", true, "SessionConcurrency"),
-  unsupported("request-parameter", true),
   unsupported("grpc-method", true),
   unsupported("bls-composing-models", true),
   unsupported("enable-mpi", false),
