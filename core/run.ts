@@ -25,6 +25,7 @@ import {
   type ReportContext,
 } from "./report/console.ts";
 import { formatCsv } from "./report/csv.ts";
+import { formatPeriodic } from "./report/periodic.ts";
 import { writeReportFiles } from "./report/files.ts";
 import { levelLabel, ProgressLine } from "./report/progress.ts";
 import { OutputValidator } from "./data/output_validator.ts";
@@ -62,6 +63,18 @@ function checkModel(model: ModelInfo, backend: Backend, config: RunConfig): void
     );
   }
   if (config.concurrency.start < 1) throw new RunError("concurrency must be at least 1");
+  if (model.sequence && config.loadMode === "periodic_concurrency") {
+    throw new RunError(
+      `model '${model.name}' is a sequence model: --periodic-concurrency-range sends each ` +
+        "request once, with no sequence to continue",
+    );
+  }
+}
+
+/** Closed-loop modes measure concurrency levels; the open-loop modes measure rates. */
+function levelMode(config: RunConfig): "concurrency" | "request_rate" {
+  const closed = config.loadMode === "concurrency" || config.loadMode === "periodic_concurrency";
+  return closed ? "concurrency" : "request_rate";
 }
 
 /** The descriptor for --service-kind: a built-in one, or the plugin the parse loaded. */
@@ -140,7 +153,7 @@ function measurerFor(
   tokens: boolean,
 ): LevelMeasurer {
   return new LevelMeasurer({
-    mode: config.loadMode === "concurrency" ? "concurrency" : "request_rate",
+    mode: levelMode(config),
     batchSize: config.batchSize,
     percentile: config.percentile,
     rule: {
@@ -252,7 +265,9 @@ export async function run(given: RunConfig, deps: RunDeps): Promise<ExitCode> {
         throw failed.signal.aborted ? mismatch() : e;
       });
       if (failed.signal.aborted) throw mismatch();
-      if (result.levels.length > 0) deps.stdout(formatSummary(result.levels, ctx));
+      // perf_analyzer prints no summary table for periodic concurrency (its one level said it all).
+      const table = config.loadMode !== "periodic_concurrency" && result.levels.length > 0;
+      if (table) deps.stdout(formatSummary(result.levels, ctx));
       if (config.csvFile && result.levels.length > 0) {
         await deps.writeTextFile(config.csvFile, formatCsv(result.levels, ctx));
       }
@@ -285,7 +300,7 @@ function progressive(
     live: () => measurer.live(),
     batchSize: config.batchSize,
   });
-  const mode = config.loadMode === "concurrency" ? "concurrency" : "request_rate";
+  const mode = levelMode(config);
   return async (value) => {
     line.start(levelLabel(mode, value));
     try {
@@ -318,7 +333,12 @@ function sweep(
 ): Promise<SweepResult> {
   const hooks = {
     measure,
-    reported: (level: LevelResult) => deps.stdout(formatLevel(level, ctx)),
+    reported: (level: LevelResult) =>
+      deps.stdout(
+        config.loadMode === "periodic_concurrency"
+          ? formatPeriodic(level, ctx)
+          : formatLevel(level, ctx),
+      ),
     rejected: (level: LevelResult) => deps.stderr(rejection(level, config)),
     stopped: () => signal.aborted,
   };

@@ -5,6 +5,7 @@
  */
 import type { BackendDescriptor, RequestParameter, TlsOptions } from "../backend.ts";
 import type { SslFlags } from "./tls.ts";
+import { DEFAULT_REQUEST_PERIOD } from "./periodic.ts";
 
 /** `start:end:step`; end = 0 means "no limit" (grow until the latency threshold). */
 export interface Range {
@@ -82,7 +83,16 @@ export interface RunConfig {
    * Closed-loop concurrency, or open-loop load from a rate, an intervals file, or the
    * timestamps of the input data (--fixed-schedule).
    */
-  loadMode: "concurrency" | "request_rate" | "request_intervals" | "fixed_schedule";
+  loadMode:
+    | "concurrency"
+    | "request_rate"
+    | "request_intervals"
+    | "fixed_schedule"
+    | "periodic_concurrency";
+  /** --periodic-concurrency-range: first batch, last request, batch size after the first. */
+  periodic: Range;
+  /** --request-period: responses each request of a batch gets before the next batch starts. */
+  requestPeriod: number;
   /** --request-rate-range, requests per second (decimals allowed). */
   requestRate: Range;
   /** --request-distribution */
@@ -183,6 +193,8 @@ export function defaultConfig(): RunConfig {
     maxThreads: 16,
     async: false,
     loadMode: "concurrency",
+    periodic: { start: 1, end: 1, step: 1 },
+    requestPeriod: DEFAULT_REQUEST_PERIOD,
     requestRate: { start: 1, end: 1, step: 1 },
     requestDistribution: "constant",
     requestIntervalsFile: undefined,

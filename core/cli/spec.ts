@@ -41,6 +41,8 @@ export type SupportedId =
   | "request-timeout"
   | "max-error-rate"
   | "concurrency-range"
+  | "periodic-concurrency-range"
+  | "request-period"
   | "max-threads"
   | "async"
   | "sync"
@@ -154,6 +156,13 @@ const SUPPORTED: OptionSpec[] = [
   supported("request-timeout", { long: "request-timeout" }, true),
   supported("max-error-rate", { long: "max-error-rate" }, true),
   supported("concurrency-range", { long: "concurrency-range" }, true, "Concurrency"),
+  supported(
+    "periodic-concurrency-range",
+    { long: "periodic-concurrency-range" },
+    true,
+    "PeriodicConcurrency",
+  ),
+  supported("request-period", { long: "request-period" }, true),
   supported("max-threads", { long: "max-threads" }, true),
   supported("async", { long: "async", short: "a" }, false),
   supported("sync", { long: "sync" }, false),
@@ -220,8 +229,6 @@ const SUPPORTED: OptionSpec[] = [
 
 /** perf_analyzer options this build recognizes (so their value is consumed) but rejects. */
 const UNSUPPORTED: OptionSpec[] = [
-  unsupported("periodic-concurrency-range", true, "PeriodicConcurrency"),
-  unsupported("request-period", true),
   unsupported("session-concurrency", true, "SessionConcurrency"),
   unsupported("grpc-method", true),
   unsupported("bls-composing-models", true),

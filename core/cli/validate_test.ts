@@ -187,7 +187,7 @@ Deno.test("load-mode conflicts are reported before anything about support", () =
 Deno.test("every recognized-but-unsupported option consumes its value, then is rejected", () => {
   const unsupported = OPTIONS.filter((o) => o.id === "unsupported");
   // 26 before the --ssl-* options (11) were implemented; --endpoint is the openai kind's flag.
-  assertEquals(unsupported.length, 10);
+  assertEquals(unsupported.length, 8);
   for (const spec of unsupported) {
     const name = `--${spec.long}`;
     // A valued option followed by a value that looks like a flag proves the value is consumed.

@@ -8,6 +8,7 @@ import type { Range, RunConfig } from "../cli/config.ts";
 import { Dispatcher, type DispatchSink, type LoadDriver } from "./dispatcher.ts";
 import { RunError } from "../errors.ts";
 import { makePacer } from "./pacer.ts";
+import { PeriodicDriver } from "./periodic.ts";
 import { RateDispatcher } from "./rate_dispatcher.ts";
 import type { RequestSource } from "../data/request_source.ts";
 import type { RateSettings } from "../report/format.ts";
@@ -70,6 +71,19 @@ export async function planLoad(
       driver,
       spinNs: () => 0,
     };
+  }
+  if (config.loadMode === "periodic_concurrency") {
+    // One experiment, reported as concurrency 1 as perf_analyzer exports it.
+    const driver = new PeriodicDriver(
+      backend,
+      source,
+      clock,
+      sink,
+      config.periodic,
+      config.requestPeriod,
+    );
+    const range = { start: 1, end: 1, step: 1 };
+    return { mode: "concurrency", range, integral: true, driver, spinNs: () => 0 };
   }
   // perf_analyzer's sync mode keeps at most one request per worker thread in flight.
   const cap = config.async ? config.maxInflight : config.maxThreads;
