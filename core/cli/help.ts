@@ -51,6 +51,10 @@ const DIFFERENCES = [
   "Percentiles come from an HDR histogram (3 significant digits) so memory stays flat; the " +
   "average and standard deviation are exact.",
   "Long options may be shortened to any unambiguous prefix, as with getopt_long.",
+  "--request-parameter sends names and string values as typed (perf_analyzer lower-cases them) " +
+  "and also works with --service-kind openai (top-level body fields).",
+  "--periodic-concurrency-range starts exactly <end> requests and prints a summary of the run " +
+  "(perf_analyzer prints none).",
 ];
 
 /** The plugin row: what any plugin module offers is up to the module. */

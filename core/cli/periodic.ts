@@ -129,6 +129,7 @@ export const PERIODIC_HELP: readonly HelpEntry[] = [
     flags: "--request-period <n>",
     def: String(DEFAULT_REQUEST_PERIOD),
     text: "Responses every request of a batch must receive before the next batch starts (> 0). " +
-      "A request that completes with fewer is an error, as in perf_analyzer.",
+      "A request that completes with fewer is an error, as in perf_analyzer; one that fails " +
+      "counts as done.",
   },
 ];
