@@ -52,7 +52,7 @@ const DIFFERENCES = [
   "average and standard deviation are exact.",
   "Long options may be shortened to any unambiguous prefix, as with getopt_long.",
   "--request-parameter sends names and string values as typed (perf_analyzer lower-cases them) " +
-  "and also works with --service-kind openai (top-level body fields).",
+  "and also works with the kinds that say so under Service kinds (an LLM request's body fields).",
   "--periodic-concurrency-range starts exactly <end> requests and prints a summary of the run " +
   "(perf_analyzer prints none).",
 ];

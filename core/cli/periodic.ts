@@ -90,7 +90,7 @@ export function finishPeriodic(config: RunConfig, state: ParseState): void {
   if (!config.streaming) {
     throw new UsageError(
       "The --periodic-concurrency-range option requires --streaming: it counts the responses " +
-        "of each request (a gRPC stream, or Server-Sent Events for --service-kind openai).",
+        "of each request (a decoupled model's gRPC stream, or an LLM's Server-Sent Events).",
     );
   }
   if (config.profileExportFile === undefined) {
@@ -118,8 +118,8 @@ export const PERIODIC_HELP: readonly HelpEntry[] = [
     def: "off",
     text: "Start <start> requests, each sent once on its own stream; each time every request " +
       "of the latest batch has received --request-period responses, start <step> more, until " +
-      "<end> have started; the run ends when all <end> are complete. Needs --streaming (gRPC " +
-      "decoupled models, or SSE with --service-kind openai, where every event is a response) and " +
+      "<end> have started; the run ends when all <end> are complete. Needs --streaming (a " +
+      "decoupled model's gRPC stream, or an LLM's Server-Sent Events, every event a response) and " +
       "--profile-export-file, which gets every request (as concurrency 1, like perf_analyzer); " +
       "the console gets a summary of the whole run. Both ends required; step must divide " +
       "end - start.",
