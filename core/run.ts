@@ -336,7 +336,7 @@ function sweep(
     reported: (level: LevelResult) =>
       deps.stdout(
         config.loadMode === "periodic_concurrency"
-          ? formatPeriodic(level, ctx)
+          ? formatPeriodic(level, ctx, plan.batches ?? [])
           : formatLevel(level, ctx),
       ),
     rejected: (level: LevelResult) => deps.stderr(rejection(level, config)),

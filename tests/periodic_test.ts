@@ -156,6 +156,10 @@ Deno.test("openai streaming: the mock serves 2, 4, 6 requests at once, each batc
         r.stdout,
         /^Periodic concurrency 2:6:2, request period 5: 6 requests started in 3 batches /m,
       );
+      assert.match(
+        r.stdout,
+        /^ {2}Batches started at \(ms after the first, requests in flight\): 0\.00 \(2\), \d+\.\d\d \(4\), \d+\.\d\d \(6\)$/m,
+      );
       assert.equal(numberAfter(r.stdout, "    Request count: "), 6);
       assert.match(
         r.stdout,
@@ -208,6 +212,10 @@ Deno.test("triton gRPC decoupled: each request starts after every one before had
         assert.ok(reqs[i].timestamp >= reqs[i - 1].response_timestamps[2], `request ${i} early`);
         assert.ok(reqs[i].timestamp < reqs[i - 1].response_timestamps[n - 1], `request ${i} late`);
       }
+      assert.match(
+        r.stdout,
+        /^ {2}Batches started at .*: 0\.00 \(1\), (\d+\.\d\d \(\d\)(, |$)){3}/m,
+      );
       assert.equal(numberAfter(r.stdout, "    Request count: "), 4);
       assert.match(r.stdout, /^ {4}Response Throughput: /m);
 

@@ -35,12 +35,22 @@ class PeriodRecord extends RequestRecord {
   }
 }
 
+/** One batch as it started: when, and how many requests were then in flight (it included). */
+export interface BatchStart {
+  ns: number;
+  inFlight: number;
+}
+
 export class PeriodicDriver implements LoadDriver {
   readonly #cycle: RequestCycle;
   /** Requests started so far; each one's index is its context for the request source. */
   #launched = 0;
   /** Requests of the latest batch that have not reached the period yet. */
   #waiting = 0;
+  /** Requests that have completed (successfully or not). */
+  #completed = 0;
+  /** Every batch so far, for the report: a handful of entries, (end − start) / step + 1. */
+  readonly batches: BatchStart[] = [];
   #remaining = Infinity;
   #stopped = false;
   #started = false;
@@ -87,6 +97,8 @@ export class PeriodicDriver implements LoadDriver {
   #launch(n: number): void {
     const count = Math.min(n, this.range.end - this.#launched, this.#remaining);
     this.#waiting = count;
+    const inFlight = this.#launched + count - this.#completed;
+    if (count > 0) this.batches.push({ ns: this.clock.nowNs(), inFlight });
     for (let i = 0; i < count; i++) {
       const context = this.#launched++;
       this.#remaining--;
@@ -128,6 +140,7 @@ export class PeriodicDriver implements LoadDriver {
         );
       }
       this.#cycle.end(record);
+      this.#completed++;
       // A failed request will not reach the period; waiting for it would stall the run.
       if (!record.told) {
         record.told = true;

@@ -84,6 +84,7 @@ Deno.test("periodic driver: batches start as the latest batch reaches the period
   h.pending[5].finish();
   await drain;
   assert.deepEqual(h.completed, [8, 3, 3, 3, 3, 3]);
+  assert.deepEqual(h.driver.batches.map((b) => b.inFlight), [2, 4, 6]);
   assert.equal(h.closed(), 6, "every request's channel is closed");
 });
 
@@ -94,6 +95,8 @@ Deno.test("periodic driver: a failed request counts as done; an OK one short of 
   h.pending[0].finish("server_error");
   await settle();
   assert.equal(h.pending.length, 2, "a failure does not stall the run");
+  // The first request was over when the second batch started: one in flight, not two.
+  assert.deepEqual(h.driver.batches.map((b) => b.inFlight), [1, 1]);
   h.pending[1].respond(2);
   h.pending[1].finish();
   await assert.rejects(
