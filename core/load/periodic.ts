@@ -123,6 +123,8 @@ export class PeriodicDriver implements LoadDriver {
   }
 
   async #run(context: number): Promise<void> {
+    // Each request of the mode is sent once, on its own channel: its record has nothing to be
+    // reused for, and there are at most <end> of them.
     const record = new PeriodRecord(this.period, () => this.#periodReached());
     const channel: Channel = await this.backend.connect();
     try {
