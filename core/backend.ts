@@ -87,6 +87,15 @@ export interface RequestSpec {
   sequence?: SequenceControl;
 }
 
+/**
+ * One --request-parameter: sent with every request, its JSON type (boolean, integer number,
+ * string) being the type the user gave (bool, int, string). How it travels is the backend's.
+ */
+export interface RequestParameter {
+  name: string;
+  value: boolean | number | string;
+}
+
 /** Opaque to the core: whatever the backend needs to send the request again and again. */
 export type PreparedRequest = unknown;
 
@@ -113,6 +122,11 @@ export interface BackendOptions<O = unknown> {
    * full verification against Deno's root store); gRPC: this field is what turns TLS on.
    */
   tls?: TlsOptions;
+  /**
+   * --request-parameter values in the order given (a name given twice keeps its last value);
+   * only reaches kinds that declare `capabilities.requestParameters` for the protocol.
+   */
+  requestParameters?: readonly RequestParameter[];
   /** The backend's own parsed flags (its descriptor's `defaults()` plus what was given). */
   own: O;
   /**
@@ -284,6 +298,7 @@ export interface BackendFlag<O> {
 export interface RunSettings {
   readonly protocol: Protocol;
   readonly inputData: "random" | "zero" | "files";
+  readonly requestParameters: readonly RequestParameter[];
 }
 
 /** What a kind supports, declared so core can refuse a flag with a reason before running. */
@@ -302,6 +317,8 @@ export interface DeclaredCapabilities {
   metricsPort?: number;
   /** --session-concurrency: the created backend has {@link SessionCapability}. */
   sessions?: boolean;
+  /** Protocols on which --request-parameter values are sent; absent or empty = refused. */
+  requestParameters?: readonly Protocol[];
 }
 
 /** The settings banner's "Service Kind:" name and whether "Batch size:" is always printed. */

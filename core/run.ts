@@ -25,6 +25,7 @@ import {
   type ReportContext,
 } from "./report/console.ts";
 import { formatCsv } from "./report/csv.ts";
+import { formatPeriodic } from "./report/periodic.ts";
 import { writeReportFiles } from "./report/files.ts";
 import { levelLabel, ProgressLine } from "./report/progress.ts";
 import { OutputValidator } from "./data/output_validator.ts";
@@ -63,6 +64,21 @@ function checkModel(model: ModelInfo, backend: Backend, config: RunConfig): void
     );
   }
   if (config.concurrency.start < 1) throw new RunError("concurrency must be at least 1");
+  if (model.sequence && config.loadMode === "periodic_concurrency") {
+    throw new RunError(
+      `model '${model.name}' is a sequence model: --periodic-concurrency-range sends each ` +
+        "request once, with no sequence to continue",
+    );
+  }
+}
+
+/**
+ * Closed-loop modes measure concurrency levels (a session run reports its session concurrency);
+ * the open-loop modes measure rates.
+ */
+function levelMode(config: RunConfig): "concurrency" | "request_rate" {
+  const closed = ["concurrency", "periodic_concurrency", "session_concurrency"];
+  return closed.includes(config.loadMode) ? "concurrency" : "request_rate";
 }
 
 /** The descriptor for --service-kind: a built-in one, or the plugin the parse loaded. */
@@ -101,6 +117,7 @@ async function createBackend(
     requestTimeoutMs: config.requestTimeoutMs,
     streaming: config.streaming,
     grpcCompression: config.grpcCompression,
+    requestParameters: config.requestParameters,
     tls: config.tls,
     own: config.own,
     stdout: deps.stdout,
@@ -166,12 +183,6 @@ function measurerFor(
     metrics: sinks.metrics,
     export: sessions && sinks.export ? sessionExperiment(sinks.export) : sinks.export,
   });
-}
-
-/** How the report names a level: a session run reports its session concurrency. */
-function levelMode(config: RunConfig): "concurrency" | "request_rate" {
-  const closed = config.loadMode === "concurrency" || config.loadMode === "session_concurrency";
-  return closed ? "concurrency" : "request_rate";
 }
 
 export async function run(given: RunConfig, deps: RunDeps): Promise<ExitCode> {
@@ -281,7 +292,9 @@ export async function run(given: RunConfig, deps: RunDeps): Promise<ExitCode> {
             "turns after it would carry a history the server never produced).\n",
         );
       }
-      if (result.levels.length > 0) deps.stdout(formatSummary(result.levels, ctx));
+      // perf_analyzer prints no summary table for periodic concurrency (its one level said it all).
+      const table = config.loadMode !== "periodic_concurrency" && result.levels.length > 0;
+      if (table) deps.stdout(formatSummary(result.levels, ctx));
       if (config.csvFile && result.levels.length > 0) {
         await deps.writeTextFile(config.csvFile, formatCsv(result.levels, ctx));
       }
@@ -347,7 +360,12 @@ function sweep(
 ): Promise<SweepResult> {
   const hooks = {
     measure,
-    reported: (level: LevelResult) => deps.stdout(formatLevel(level, ctx)),
+    reported: (level: LevelResult) =>
+      deps.stdout(
+        config.loadMode === "periodic_concurrency"
+          ? formatPeriodic(level, ctx, plan.batches ?? [])
+          : formatLevel(level, ctx),
+      ),
     rejected: (level: LevelResult) => deps.stderr(rejection(level, config)),
     stopped: () => signal.aborted,
   };

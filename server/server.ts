@@ -12,6 +12,7 @@ import { startBehindTls } from "./tls_server.ts";
 import type { SequenceStats } from "./models/sequences.ts";
 import type { ShmTraffic } from "./models/shm_registry.ts";
 import type { OpenAiRequestTruth } from "./openai/truth.ts";
+import type { ParameterSetTruth } from "./models/parameter_log.ts";
 
 export interface ReferenceServer {
   readonly host: string;
@@ -45,6 +46,11 @@ export interface ReferenceServer {
    * nowNs() readings of this thread. Empty when the mock runs with `truth: false`.
    */
   openaiTruth(clear?: boolean): OpenAiRequestTruth[];
+  /**
+   * The custom request parameters (keys Triton does not parse itself) gRPC requests to `model`
+   * carried: each distinct set with its request count, a set of none included.
+   */
+  requestParameters(model: string): ParameterSetTruth[];
   close(): Promise<void>;
 }
 
@@ -123,6 +129,7 @@ export async function startResolved(
     sequences: (model: string) => sequenceTruth(ctx, model),
     shmTraffic: () => ctx.shm.traffic(),
     openaiTruth: (clear = false) => ctx.openai.truth.read(clear),
+    requestParameters: (model: string) => ctx.parameters.read(model),
     close(): Promise<void> {
       // Open streams end first: shutdown() waits for every response body to finish.
       ctx.openai.close();

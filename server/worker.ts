@@ -41,6 +41,8 @@ function groundTruth(msg: Extract<ToWorker, { id: number }>): void {
       ? server.sequences(msg.model)
       : msg.type === "openaiTruth"
       ? server.openaiTruth(msg.model === "clear")
+      : msg.type === "requestParameters"
+      ? server.requestParameters(msg.model)
       : server.shmTraffic();
     scope.postMessage({ type: "groundTruth", id: msg.id, stats, error: "" });
   } catch (e) {

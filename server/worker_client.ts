@@ -4,6 +4,7 @@ import { resolveOptions, type ServerOptions } from "./options.ts";
 import type { SequenceStats } from "./models/sequences.ts";
 import type { ShmTraffic } from "./models/shm_registry.ts";
 import type { OpenAiRequestTruth } from "./openai/truth.ts";
+import type { ParameterSetTruth } from "./models/parameter_log.ts";
 
 export interface ReferenceServerRemote {
   readonly host: string;
@@ -32,6 +33,8 @@ export interface ReferenceServerRemote {
    * performance.now() counts from its own start.
    */
   openaiTruth(clear?: boolean): Promise<OpenAiRequestTruth[]>;
+  /** The custom gRPC request parameters `model` received (one postMessage round trip). */
+  requestParameters(model: string): Promise<ParameterSetTruth[]>;
   /** Shuts the listener down, then terminates the Worker. */
   close(): Promise<void>;
 }
@@ -43,6 +46,7 @@ export type ToWorker =
   | { type: "sequences"; id: number; model: string }
   | { type: "shmTraffic"; id: number; model: "" }
   | { type: "openaiTruth"; id: number; model: "clear" | "keep" }
+  | { type: "requestParameters"; id: number; model: string }
   | { type: "close" };
 
 /** Worker to main thread. */
@@ -64,7 +68,13 @@ export type FromWorker =
   | {
     type: "groundTruth";
     id: number;
-    stats: ModelStats | SequenceStats | ShmTraffic | OpenAiRequestTruth[] | undefined;
+    stats:
+      | ModelStats
+      | SequenceStats
+      | ShmTraffic
+      | OpenAiRequestTruth[]
+      | ParameterSetTruth[]
+      | undefined;
     error: string;
   }
   | { type: "closed" };
@@ -163,6 +173,10 @@ class RemoteServer implements ReferenceServerRemote {
       for (let i = 0; i < t.writeNs.length; i++) t.writeNs[i] += shift;
     }
     return truth;
+  }
+
+  requestParameters(model: string): Promise<ParameterSetTruth[]> {
+    return this.#query("requestParameters", model);
   }
 
   #query<T>(type: Query["type"], model: Query["model"]): Promise<T> {

@@ -16,6 +16,7 @@
  * measurement" (exit 2, a verdict on the machine, not on the command) as a pass with a note.
  */
 import assert from "node:assert/strict";
+import { isDeepStrictEqual } from "node:util";
 import { main } from "../main.ts";
 import { type ReferenceServer, startServer } from "../server/mod.ts";
 import { haveOpenssl, makeTestCerts, type TestCerts } from "./tls_certs.ts";
@@ -320,7 +321,14 @@ function paPlan(w: string[], block: DocCommand[]): Plan | string {
       return swapped(text, f);
     },
     check: async (run, f, w, notes) => {
+      if (w.includes("--periodic-concurrency-range")) return await checkPeriodic(run, f, w);
       assertMeasured(run, notes);
+      if (w.includes("--request-parameter") && flagValue(w, "-i") === "grpc") {
+        checkGrpcParameters(f, w);
+      }
+      if (w.includes("--request-parameter") && flagValue(w, "--service-kind") === "openai") {
+        checkMaxTokens(f, w);
+      }
       const csv = flagValue(w, "-f");
       if (csv !== undefined && run.code === 0) {
         const text = await Deno.readTextFile(`${f.workspace}/${csv}`);
@@ -348,6 +356,61 @@ async function checkSessions(run: ShellRun, f: Fixture, w: string[], n: number):
   );
   assert.match(run.stdout, new RegExp(`^Request concurrency: ${n}$`, "m"));
   assert.match(run.stdout, new RegExp(`^ {4}Request count: ${entries.length}$`, "m"));
+}
+
+/**
+ * A periodic-concurrency run: its summary, and an export holding every request (end of the range)
+ * with at least the request period's responses each.
+ */
+async function checkPeriodic(run: ShellRun, f: Fixture, w: string[]): Promise<void> {
+  assert.equal(run.code, 0, tail(run.stdout + run.stderr));
+  const [, end] = flagValue(w, "--periodic-concurrency-range")!.split(":").map(Number);
+  const period = Number(flagValue(w, "--request-period") ?? "10");
+  assert.match(run.stdout, new RegExp(`^Periodic concurrency .*: ${end} requests started`, "m"));
+  const path = swapped(flagValue(w, "--profile-export-file")!, f);
+  const doc = JSON.parse(await Deno.readTextFile(path)) as {
+    experiments: { experiment: unknown; requests: { response_timestamps: number[] }[] }[];
+  };
+  assert.deepEqual(doc.experiments[0].experiment, { mode: "concurrency", value: 1 });
+  const requests = doc.experiments[0].requests;
+  assert.equal(requests.length, end);
+  for (const r of requests) assert.ok(r.response_timestamps.length >= period);
+}
+
+/** Keys the reference server parses itself, so its log of custom parameters leaves them out. */
+const SERVER_PARAMETERS = ["priority", "timeout"];
+const PARAMETER_FIELDS: Record<string, string> = {
+  bool: "bool_param",
+  int: "int64_param",
+  string: "string_param",
+};
+
+/** Every custom --request-parameter reached the model on each of the run's requests. */
+function checkGrpcParameters(f: Fixture, w: string[]): void {
+  const expected: Record<string, { type: string; value: unknown }> = {};
+  w.forEach((x, i) => {
+    if (x !== "--request-parameter") return;
+    const [name, value, type] = w[i + 1].split(":");
+    if (SERVER_PARAMETERS.includes(name)) return;
+    const typed = type === "int" ? Number(value) : type === "bool" ? value === "true" : value;
+    expected[name] = { type: PARAMETER_FIELDS[type], value: typed };
+  });
+  const count = Number(flagValue(w, "--request-count"));
+  const sets = f.plain.requestParameters(flagValue(w, "-m")!);
+  assert.ok(
+    sets.some((s) => s.requests >= count && isDeepStrictEqual(s.parameters, expected)),
+    `no ${count} requests with ${Deno.inspect(expected)} in ${Deno.inspect(sets)}`,
+  );
+}
+
+/** A max_tokens request parameter reached the OpenAI mock: that many tokens per reply. */
+function checkMaxTokens(f: Fixture, w: string[]): void {
+  const given = w.find((x, i) => w[i - 1] === "--request-parameter" && x.startsWith("max_tokens:"));
+  assert.ok(given, "an openai --request-parameter example sets max_tokens");
+  const tokens = Number(given.split(":")[1]);
+  const count = Number(flagValue(w, "--request-count"));
+  const replies = f.plain.openaiTruth().filter((t) => t.completionTokens === tokens);
+  assert.ok(replies.length >= count, `${replies.length} replies of ${tokens} tokens`);
 }
 
 /** `task pa ... --help`: prints the help, with a plugin's own section when it names one. */

@@ -22,13 +22,16 @@ const descriptor: BackendDescriptor<OpenAiBackendOptions> = {
     requestTimeout: true,
     outputCapture: false,
     sessions: true,
+    requestParameters: ["http"],
   },
   help: {
     protocols: "OpenAI-compatible API (vLLM, SGLang, TGI, TensorRT-LLM, ...)",
     serverStats: "no (client-side token metrics; counts from the server's usage by default)",
     modes: "--endpoint required; --streaming for SSE; body from --input-data " +
       '{"data": [{"payload": [{...}]}]} or a default prompt; --session-concurrency with ' +
-      '"session_id" and "delay" per entry (chat or completions)',
+      '"session_id" and "delay" per entry (chat or completions); ' +
+      "--request-parameter sets a top-level field of every body (max_tokens:64:int, " +
+      "ignore_eos:true:bool), replacing the payload's field of that name",
   },
   flags: [
     {

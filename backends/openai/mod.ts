@@ -126,6 +126,7 @@ export class OpenAiBackend implements Backend, SessionCapability {
       endpoint: this.#endpoint,
       streaming: this.options.streaming === true,
       payloadFromData: this.options.own.payloadFromData,
+      parameters: this.options.requestParameters,
     };
   }
 

@@ -1,12 +1,13 @@
 /**
  * Encodes an OpenAI-compatible request once (docs/protocols.md §7.2): POST /<endpoint> with the
  * JSON body perf_analyzer's openai kind reads from --input-data (`{"data": [{"payload":
- * [{...}]}]}`, docs/perf_analyzer.md §4.2), completed with what the run needs: the -m model when
- * the body names none, and with --streaming `"stream": true` plus
+ * [{...}]}]}`, docs/perf_analyzer.md §4.2), with every --request-parameter as a top-level field
+ * (replacing the body's field of that name), then completed with what the run needs: the -m
+ * model when the body names none, and with --streaming `"stream": true` plus
  * `"stream_options": {"include_usage": true}` unless the body sets them. Without input data the
  * body is {@link defaultBody}. The hot path only writes the prepared bytes.
  */
-import type { RequestSpec } from "../../core/backend.ts";
+import type { RequestParameter, RequestSpec } from "../../core/backend.ts";
 import { RunError } from "../../core/errors.ts";
 import { decodeStringElements } from "../../wire/kserve/bytes_tensor.ts";
 import { headerBlock } from "../net/http_request.ts";
@@ -42,6 +43,8 @@ export interface OpenAiEncoding {
   streaming: boolean;
   /** The body comes from the request's payload input; false sends {@link defaultBody}. */
   payloadFromData: boolean;
+  /** --request-parameter values: top-level body fields, over the payload's own. */
+  parameters?: readonly RequestParameter[];
 }
 
 /** The body sent without --input-data: one user message (or prompt), 128 tokens asked. */
@@ -85,9 +88,13 @@ function payloadOf(spec: RequestSpec): Record<string, unknown> {
   return body as Record<string, unknown>;
 }
 
-/** The body as sent: the payload completed with the model and the streaming fields. */
+/**
+ * The body as sent: the payload with the request parameters set, completed with the model and
+ * the streaming fields.
+ */
 export function requestBody(spec: RequestSpec, enc: OpenAiEncoding): Record<string, unknown> {
   const body = enc.payloadFromData ? payloadOf(spec) : defaultBody(enc.endpoint);
+  for (const p of enc.parameters ?? []) body[p.name] = p.value;
   if (!("model" in body)) body.model = spec.model;
   if (enc.streaming) {
     if (!("stream" in body)) body.stream = true;

@@ -103,3 +103,25 @@ Deno.test("the prompt text a tokenizer counts: message contents, prompts, inputs
   assert.equal(counted.inputTokens, 5);
   assert.equal(encodeOpenAiRequest(spec(["{}"]), ENC).inputTokens, -1);
 });
+
+Deno.test("request parameters: top-level fields over the payload's, before the run's defaults", () => {
+  const payload = '{"messages":[],"max_tokens":256,"temperature":0.5}';
+  const parameters = [
+    { name: "max_tokens", value: 64 },
+    { name: "ignore_eos", value: true },
+    { name: "stream", value: false },
+  ];
+  assert.deepEqual(requestBody(spec([payload]), { ...ENC, parameters }), {
+    messages: [],
+    max_tokens: 64,
+    temperature: 0.5,
+    ignore_eos: true,
+    // A parameter is what the user asked for: --streaming adds neither stream nor its options.
+    stream: false,
+    model: "m1",
+  });
+  const model = [{ name: "model", value: "served-name" }];
+  const noData = requestBody(spec([]), { ...ENC, payloadFromData: false, parameters: model });
+  assert.equal(noData.model, "served-name");
+  assert.equal(noData.max_tokens, DEFAULT_MAX_TOKENS);
+});

@@ -3,7 +3,11 @@
  * client) or gRPC (our HTTP/2 client, compressed or not), chosen by -i.
  * The descriptor is all --help and the command line need; the backends load on create().
  */
-import { BACKEND_CONTRACT_VERSION, type BackendDescriptor } from "../../core/backend.ts";
+import {
+  BACKEND_CONTRACT_VERSION,
+  type BackendDescriptor,
+  type RequestParameter,
+} from "../../core/backend.ts";
 import { UsageError } from "../../core/errors.ts";
 import { parseChoice, parseIntegerWhere } from "../../core/cli/values.ts";
 import { DEFAULT_OUTPUT_SHM_SIZE, defaultTritonOptions, type TritonOptions } from "./options.ts";
@@ -12,6 +16,30 @@ import { DEFAULT_OUTPUT_SHM_SIZE, defaultTritonOptions, type TritonOptions } fro
 const METRICS_PORT = 8002;
 
 const FORMATS = ["binary", "json"] as const;
+
+/** Request parameters this backend sets itself (docs/protocols.md §1.11). */
+const OWN_PARAMETERS = ["sequence_id", "sequence_start", "sequence_end"];
+
+/**
+ * Names the backend sets itself would be overwritten, and Triton refuses every name starting
+ * with "triton_" (reserved for its own use): both are usage errors, not a run of failures.
+ */
+function checkParameterNames(params: readonly RequestParameter[]): void {
+  for (const { name } of params) {
+    if (OWN_PARAMETERS.includes(name)) {
+      throw new UsageError(
+        `--request-parameter ${name} is set by perf_analyzer itself for sequence models; ` +
+          "drop it.",
+      );
+    }
+    if (name.startsWith("triton_")) {
+      throw new UsageError(
+        `--request-parameter ${name}: names starting with "triton_" are reserved for Triton ` +
+          "and refused by the server; drop it.",
+      );
+    }
+  }
+}
 
 const descriptor: BackendDescriptor<TritonOptions> = {
   contractVersion: BACKEND_CONTRACT_VERSION,
@@ -26,12 +54,14 @@ const descriptor: BackendDescriptor<TritonOptions> = {
     requestTimeout: true,
     outputCapture: true,
     metricsPort: METRICS_PORT,
+    requestParameters: ["grpc"],
   },
   help: {
     protocols: "KServe v2 / Triton HTTP, or Triton gRPC",
     serverStats: "yes (statistics extension)",
     modes: "concurrency, request rate, intervals, fixed schedule; sequences; --streaming " +
-      "(gRPC, decoupled models)",
+      "(gRPC, decoupled models); --request-parameter over gRPC (InferParameter " +
+      "bool_param, int64_param, string_param of every ModelInferRequest)",
   },
   banner: { batchSize: true },
   flags: [
@@ -90,6 +120,7 @@ const descriptor: BackendDescriptor<TritonOptions> = {
   ],
   defaults: defaultTritonOptions,
   validate(own, run) {
+    checkParameterNames(run.requestParameters);
     if (own.outputSharedMemorySize !== undefined && own.sharedMemory === "none") {
       throw new UsageError("--output-shared-memory-size is only used with --shared-memory system.");
     }

@@ -14,6 +14,7 @@ import type {
   ModelInfo,
   ModelStats,
   PreparedRequest,
+  RequestParameter,
   RequestSpec,
   ServerStatsCapability,
 } from "../../core/backend.ts";
@@ -83,6 +84,7 @@ export class TritonGrpcBackend implements Backend, ServerStatsCapability {
   readonly #tls: TlsMaterial | undefined;
   readonly #compression: GrpcCompression;
   readonly #streaming: boolean;
+  readonly #parameters: readonly RequestParameter[];
   readonly #perConnection: number;
   readonly #control: GrpcControl;
   /** -H headers as gRPC metadata. */
@@ -109,6 +111,7 @@ export class TritonGrpcBackend implements Backend, ServerStatsCapability {
     this.#metadata = grpcMetadata(options.headers);
     this.#compression = parseCompression(options.grpcCompression);
     this.#streaming = options.streaming === true;
+    this.#parameters = options.requestParameters ?? [];
     this.#perConnection = Math.max(1, tuning.channelsPerConnection ?? GRPC_CHANNELS_PER_CONNECTION);
     this.#control = new GrpcControl(this.#target, this.#metadata, this.#tls);
     const region = (what: string, name: string) =>
@@ -147,6 +150,7 @@ export class TritonGrpcBackend implements Backend, ServerStatsCapability {
       decoupled,
       shm,
       compression: this.#compression,
+      parameters: this.#parameters,
     });
   }
 

@@ -4,7 +4,7 @@
  * data travels in raw_input_contents (the only form FP16/BF16 have, and what Triton's own
  * client sends), in the order of `inputs`.
  */
-import type { RequestSpec } from "../../core/backend.ts";
+import type { RequestParameter, RequestSpec } from "../../core/backend.ts";
 import type { GrpcCompression } from "../net/grpc_compression.ts";
 import { PreparedGrpcCall } from "../net/h2_grpc_call.ts";
 import { tritonRpc } from "./grpc_proto.ts";
@@ -25,6 +25,8 @@ export interface GrpcEncodeOptions {
   shm?: ShmLayout;
   /** --grpc-compression-algorithm; default none. */
   compression?: GrpcCompression;
+  /** --request-parameter values, sent on every request (names checked by the descriptor). */
+  parameters?: readonly RequestParameter[];
 }
 
 /** A ModelInferRequest, framed once, with what Triton's channels need to know about it. */
@@ -62,6 +64,7 @@ export function inferRequestObject(
     raw_input_contents: shm === undefined ? spec.inputs.map((t) => t.bytes) : [],
   };
   const parameters: Record<string, unknown> = {};
+  for (const p of options.parameters ?? []) parameters[p.name] = inferParameter(p.value);
   if (options.streaming) parameters[EMPTY_FINAL_PARAM] = { bool_param: true };
   const seq = spec.sequence;
   if (seq !== undefined) {
@@ -74,6 +77,13 @@ export function inferRequestObject(
   }
   if (Object.keys(parameters).length > 0) message.parameters = parameters;
   return message;
+}
+
+/** A --request-parameter as the InferParameter field of its type. */
+function inferParameter(value: RequestParameter["value"]): Record<string, unknown> {
+  if (typeof value === "boolean") return { bool_param: value };
+  if (typeof value === "number") return { int64_param: value };
+  return { string_param: value };
 }
 
 /** docs/protocols.md §1.12: the region as InferParameter values. */

@@ -9,6 +9,8 @@ import { SEQUENCE_HANDLERS } from "./sequences.ts";
 import { SESSION_HANDLERS } from "./sessions.ts";
 import { OUTPUT_HANDLERS } from "./output.ts";
 import { TLS_HANDLERS } from "./tls.ts";
+import { REQUEST_PARAMETER_HANDLERS } from "./request_parameters.ts";
+import { PERIODIC_HANDLERS } from "./periodic.ts";
 import { REPORT_HANDLERS } from "../report/files.ts";
 import { UsageError } from "../errors.ts";
 import type { BackendDescriptor } from "../backend.ts";
@@ -37,6 +39,8 @@ export interface ParseState {
   oldEnd: number | undefined;
   oldDynamic: boolean;
   maxThreadsSet: boolean;
+  /** --request-period given (it needs --periodic-concurrency-range). */
+  requestPeriodSet: boolean;
   zeroFlag: boolean;
   inputDataGiven: "random" | "zero" | "files" | undefined;
   stringLengthSet: boolean;
@@ -75,6 +79,7 @@ export function newParseState(
     oldEnd: undefined,
     oldDynamic: false,
     maxThreadsSet: false,
+    requestPeriodSet: false,
     zeroFlag: false,
     inputDataGiven: undefined,
     stringLengthSet: false,
@@ -348,6 +353,8 @@ const HANDLERS: Readonly<Record<ConfigId, Handler>> = {
   ...SESSION_HANDLERS,
   ...OUTPUT_HANDLERS,
   ...TLS_HANDLERS,
+  ...REQUEST_PARAMETER_HANDLERS,
+  ...PERIODIC_HANDLERS,
   ...REPORT_HANDLERS,
   ...GENERAL_HANDLERS,
   ...MEASUREMENT_HANDLERS,

@@ -3,8 +3,9 @@
  * builds it from argv; nothing else reads argv. Backend-specific flags are the backend's own
  * business: they arrive parsed in `own`.
  */
-import type { BackendDescriptor, TlsOptions } from "../backend.ts";
+import type { BackendDescriptor, RequestParameter, TlsOptions } from "../backend.ts";
 import type { SslFlags } from "./tls.ts";
+import { DEFAULT_REQUEST_PERIOD } from "./periodic.ts";
 
 /** `start:end:step`; end = 0 means "no limit" (grow until the latency threshold). */
 export interface Range {
@@ -43,6 +44,8 @@ export interface RunConfig {
   headers: [string, string][];
   /** Number of -v given (0, 1 or 2). */
   verbose: number;
+  /** --request-parameter, repeatable; a name given again keeps its last value. */
+  requestParameters: RequestParameter[];
 
   measurementMode: MeasurementMode;
   /** -p, ms. */
@@ -86,9 +89,14 @@ export interface RunConfig {
     | "request_rate"
     | "request_intervals"
     | "fixed_schedule"
-    | "session_concurrency";
+    | "session_concurrency"
+    | "periodic_concurrency";
   /** --session-concurrency: sessions played at once (0 = not this mode). */
   sessionConcurrency: number;
+  /** --periodic-concurrency-range: first batch, last request, batch size after the first. */
+  periodic: Range;
+  /** --request-period: responses each request of a batch gets before the next batch starts. */
+  requestPeriod: number;
   /** --request-rate-range, requests per second (decimals allowed). */
   requestRate: Range;
   /** --request-distribution */
@@ -171,6 +179,7 @@ export function defaultConfig(): RunConfig {
     grpcCompression: "none",
     headers: [],
     verbose: 0,
+    requestParameters: [],
     measurementMode: "time_windows",
     measurementIntervalMs: 5000,
     measurementRequestCount: 50,
@@ -189,6 +198,8 @@ export function defaultConfig(): RunConfig {
     async: false,
     loadMode: "concurrency",
     sessionConcurrency: 0,
+    periodic: { start: 1, end: 1, step: 1 },
+    requestPeriod: DEFAULT_REQUEST_PERIOD,
     requestRate: { start: 1, end: 1, step: 1 },
     requestDistribution: "constant",
     requestIntervalsFile: undefined,

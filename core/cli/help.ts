@@ -75,6 +75,10 @@ const DIFFERENCES = [
   "Long options may be shortened to any unambiguous prefix, as with getopt_long.",
   "--session-concurrency reports the whole run as one level (console, LLM table, CSV); " +
   "perf_analyzer writes only the profile export.",
+  "--request-parameter sends names and string values as typed (perf_analyzer lower-cases them) " +
+  "and also works with the kinds that say so under Service kinds (an LLM request's body fields).",
+  "--periodic-concurrency-range starts exactly <end> requests and prints a summary of the run " +
+  "(perf_analyzer prints none).",
 ];
 
 /**

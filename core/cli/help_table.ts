@@ -8,6 +8,8 @@ import { OUTPUT_HELP } from "./help_output.ts";
 import { DATA_HELP, REPORT_HELP, SEQUENCE_HELP } from "./help_data.ts";
 import { TLS_HELP } from "./help_tls.ts";
 import { SESSION_HELP } from "./sessions.ts";
+import { REQUEST_PARAMETER_HELP } from "./request_parameters.ts";
+import { PERIODIC_HELP } from "./periodic.ts";
 
 export interface HelpEntry {
   id: SupportedId;
@@ -170,6 +172,7 @@ export const HELP: Readonly<Record<HelpGroup, readonly HelpEntry[]>> = {
       def: "",
       text: "Force synchronous requests (not with --async).",
     },
+    ...PERIODIC_HELP,
     {
       id: "deprecated-start",
       flags: "-t <n>",
@@ -227,6 +230,7 @@ export const HELP: Readonly<Record<HelpGroup, readonly HelpEntry[]>> = {
       def: "none",
       text: "gRPC only: compress requests with none, gzip or deflate.",
     },
+    REQUEST_PARAMETER_HELP,
     ...TLS_HELP,
   ],
   "Output": [

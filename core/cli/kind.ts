@@ -9,6 +9,7 @@ import { UsageError } from "../errors.ts";
 import type { RunConfig } from "./config.ts";
 import type { ParseState } from "./apply.ts";
 import { urlHost } from "./output.ts";
+import { checkRequestParameters } from "./request_parameters.ts";
 
 const PROTOCOL_NAMES: Record<Protocol, string> = { http: "HTTP", grpc: "gRPC" };
 
@@ -91,6 +92,7 @@ export function applyKind(
   builtIn: readonly BackendDescriptor[],
 ): void {
   checkCapabilities(config, d);
+  checkRequestParameters(config, d, builtIn);
   d.validate?.(own, config);
   config.own = own;
   if (!config.urlSet) config.url = d.defaultUrl[config.protocol] ?? "";

@@ -57,7 +57,7 @@ const RATE_DEFAULT_MAX_THREADS = 4;
 
 /** Cross-option rules of the open-loop modes; runs after every option was applied. */
 export function finishOpenLoop(config: RunConfig, state: ParseState): void {
-  if (config.loadMode === "concurrency") {
+  if (config.loadMode === "concurrency" || config.loadMode === "periodic_concurrency") {
     if (state.openLoopOnly.length > 0) {
       throw new UsageError(
         `${state.openLoopOnly[0]} only applies to open-loop load ` +

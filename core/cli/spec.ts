@@ -41,11 +41,14 @@ export type SupportedId =
   | "request-timeout"
   | "max-error-rate"
   | "concurrency-range"
+  | "periodic-concurrency-range"
+  | "request-period"
   | "max-threads"
   | "async"
   | "sync"
   | "streaming"
   | "grpc-compression-algorithm"
+  | "request-parameter"
   | "input-data"
   | "zero"
   | "batch-size"
@@ -154,11 +157,19 @@ const SUPPORTED: OptionSpec[] = [
   supported("request-timeout", { long: "request-timeout" }, true),
   supported("max-error-rate", { long: "max-error-rate" }, true),
   supported("concurrency-range", { long: "concurrency-range" }, true, "Concurrency"),
+  supported(
+    "periodic-concurrency-range",
+    { long: "periodic-concurrency-range" },
+    true,
+    "PeriodicConcurrency",
+  ),
+  supported("request-period", { long: "request-period" }, true),
   supported("max-threads", { long: "max-threads" }, true),
   supported("async", { long: "async", short: "a" }, false),
   supported("sync", { long: "sync" }, false),
   supported("streaming", { long: "streaming" }, false),
   supported("grpc-compression-algorithm", { long: "grpc-compression-algorithm" }, true),
+  supported("request-parameter", { long: "request-parameter" }, true),
   supported("input-data", { long: "input-data" }, true),
   supported("data-directory", { long: "data-directory" }, true),
   supported("validation-mode", { long: "validation-mode" }, true),
@@ -220,9 +231,6 @@ const SUPPORTED: OptionSpec[] = [
 
 /** perf_analyzer options this build recognizes (so their value is consumed) but rejects. */
 const UNSUPPORTED: OptionSpec[] = [
-  unsupported("periodic-concurrency-range", true, "PeriodicConcurrency"),
-  unsupported("request-period", true),
-  unsupported("request-parameter", true),
   unsupported("grpc-method", true),
   unsupported("bls-composing-models", true),
   unsupported("enable-mpi", false),

@@ -10,6 +10,7 @@ import type { ParseState } from "./apply.ts";
 import { finishOpenLoop } from "./open_loop.ts";
 import { finishSessions } from "./sessions.ts";
 import { finishOutput } from "./output.ts";
+import { finishPeriodic } from "./periodic.ts";
 import { finishTls } from "./tls.ts";
 import { applyKind, checkBackendFlags } from "./kind.ts";
 import { findBuiltIn } from "../registry.ts";
@@ -153,7 +154,8 @@ function resolveMaxThreads(config: RunConfig, state: ParseState): void {
 /**
  * Resolves derived values and applies every cross-option rule, in this order: -m, async/sync,
  * -z, the service kind (its flags, capabilities, own rules, -u default), protocol, TLS,
- * deprecated concurrency, search range, request counts, open loop, metrics; then derived values.
+ * deprecated concurrency, search range, request counts, open loop, metrics, periodic concurrency;
+ * then derived values.
  */
 export function finishConfig(config: RunConfig, state: ParseState): void {
   if (config.model === "") throw new UsageError("-m flag must be specified");
@@ -172,6 +174,7 @@ export function finishConfig(config: RunConfig, state: ParseState): void {
   if (config.loadMode === "session_concurrency") finishSessions(config, state);
   else finishOpenLoop(config, state);
   finishOutput(config, state);
+  finishPeriodic(config, state);
 
   if (config.loadMode === "concurrency") resolveMaxThreads(config, state);
   // --request-count is one window of exactly that many requests (perf_analyzer does the same).

@@ -8,6 +8,7 @@ import type { Range, RunConfig } from "../cli/config.ts";
 import { Dispatcher, type DispatchSink, type LoadDriver } from "./dispatcher.ts";
 import { RunError } from "../errors.ts";
 import { makePacer } from "./pacer.ts";
+import { type BatchStart, PeriodicDriver } from "./periodic.ts";
 import { RateDispatcher } from "./rate_dispatcher.ts";
 import type { RequestSource } from "../data/request_source.ts";
 import type { RateSettings } from "../report/format.ts";
@@ -31,6 +32,8 @@ export interface LoadPlan {
   driver: LoadDriver;
   /** Wall time (ns) the pacer spent polling on purpose; 0 in closed-loop and timer modes. */
   spinNs(): number;
+  /** Periodic concurrency: each batch as it started (filled while the run goes). */
+  batches?: readonly BatchStart[];
 }
 
 /** Reads and parses the intervals file; a bad file is a run error naming file and line. */
@@ -70,6 +73,20 @@ export async function planLoad(
       driver,
       spinNs: () => 0,
     };
+  }
+  if (config.loadMode === "periodic_concurrency") {
+    // One experiment, reported as concurrency 1 as perf_analyzer exports it.
+    const driver = new PeriodicDriver(
+      backend,
+      source,
+      clock,
+      sink,
+      config.periodic,
+      config.requestPeriod,
+    );
+    const range = { start: 1, end: 1, step: 1 };
+    const batches = driver.batches;
+    return { mode: "concurrency", range, integral: true, driver, spinNs: () => 0, batches };
   }
   // perf_analyzer's sync mode keeps at most one request per worker thread in flight.
   const cap = config.async ? config.maxInflight : config.maxThreads;

@@ -30,12 +30,15 @@ function parse(
   msg: ProtoInferRequest,
   arrivalNs: number,
 ): GrpcInferRequest {
+  let parsed: GrpcInferRequest;
   try {
-    return parseGrpcInferRequest(entry.spec, msg, ctx.shm);
+    parsed = parseGrpcInferRequest(entry.spec, msg, ctx.shm);
   } catch (e) {
     entry.executor.recordFailure(arrivalNs);
     throw e;
   }
+  ctx.parameters.record(entry.spec.name, parsed.custom);
+  return parsed;
 }
 
 async function modelInfer(ctx: ServerContext, msg: ProtoInferRequest): Promise<ProtoInferResponse> {

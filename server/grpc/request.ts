@@ -15,12 +15,15 @@ import type { InferRequest, RawInput, RequestedOutput } from "../kserve/infer_re
 import { validateAgainstModel } from "../kserve/infer_validate.ts";
 import type { ModelSpec } from "../models/mod.ts";
 import type { SequenceParams } from "../models/sequences.ts";
+import type { ReceivedParameter } from "../models/parameter_log.ts";
 import type { RegionWindow, ShmRegistry } from "../models/shm_registry.ts";
 
 export interface GrpcInferRequest {
   request: InferRequest;
   /** The client set `triton_enable_empty_final_response` (streaming, decoupled models). */
   emptyFinal: boolean;
+  /** The parameters Triton passes to the backend (not its own keys), for the ground truth. */
+  custom: Record<string, ReceivedParameter>;
 }
 
 /** Keys Triton's gRPC front end parses itself, with the InferParameter fields each may use. */
@@ -45,12 +48,14 @@ function valueOf(p: ProtoParameter): unknown {
 interface CheckedParameters {
   emptyFinal: boolean;
   sequence: SequenceParams | undefined;
+  custom: Record<string, ReceivedParameter>;
 }
 
 /** Checks request parameters: the sequence id and flags, and the empty-final request. */
 function checkParameters(params: ProtoParameters, spec: ModelSpec, id: string): CheckedParameters {
   let emptyFinal = false;
   const sent: SentSequenceKeys = {};
+  const custom: Record<string, ReceivedParameter> = {};
   for (const [key, p] of Object.entries(params)) {
     const choice = p.parameter_choice ?? "";
     const allowed = RESERVED[key];
@@ -74,8 +79,9 @@ function checkParameters(params: ProtoParameters, spec: ModelSpec, id: string): 
           "or 'double'.",
       );
     }
+    custom[key] = { type: choice, value: valueOf(p) as ReceivedParameter["value"] };
   }
-  return { emptyFinal, sequence: sequenceParams(spec, id, sent) };
+  return { emptyFinal, sequence: sequenceParams(spec, id, sent), custom };
 }
 
 /** The region window a tensor's `shared_memory_*` parameters name, if any. */
@@ -191,10 +197,10 @@ export function parseGrpcInferRequest(
   msg: ProtoInferRequest,
   shm: ShmRegistry,
 ): GrpcInferRequest {
-  const { emptyFinal, sequence } = checkParameters(msg.parameters, spec, msg.id);
+  const { emptyFinal, sequence, custom } = checkParameters(msg.parameters, spec, msg.id);
   const inputs = convertInputs(msg, spec.name, shm);
   const outputs = convertOutputs(msg, spec, shm);
   const request: InferRequest = { id: msg.id, inputs, outputs, batchSize: 0, sequence };
   request.batchSize = validateAgainstModel(spec, request);
-  return { request, emptyFinal };
+  return { request, emptyFinal, custom };
 }

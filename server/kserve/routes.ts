@@ -19,6 +19,7 @@ import { nowNs } from "../models/stats.ts";
 import { handleTfServingRest } from "../tfserving/rest.ts";
 import { handleTorchServe, isTorchServePath } from "../torchserve/routes.ts";
 import { OpenAiMock } from "../openai/mock.ts";
+import { ParameterLog } from "../models/parameter_log.ts";
 
 export interface ModelEntry {
   spec: ModelSpec;
@@ -36,6 +37,8 @@ export interface ServerContext {
   shm: ShmRegistry;
   /** The OpenAI-compatible mock under /v1 (server/openai/mock.ts). */
   openai: OpenAiMock;
+  /** Custom request parameters each model received over gRPC. */
+  parameters: ParameterLog;
 }
 
 export function createContext(options: ResolvedOptions, busySpin: boolean): ServerContext {
@@ -62,6 +65,7 @@ export function createContext(options: ResolvedOptions, busySpin: boolean): Serv
     noStats: options.noStats,
     shm: new ShmRegistry(),
     openai: new OpenAiMock(options.openai, options.stall, exec.originNs),
+    parameters: new ParameterLog(),
   };
 }
 
