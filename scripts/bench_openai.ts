@@ -69,6 +69,9 @@ export function openAiPlan(quick: boolean, soakS?: number): OpenAiBenchPlan {
 /** What results.json holds under `openai`. */
 export interface OpenAiSection {
   date: string;
+  /** The machine's load average before and after: the rows are only as quiet as it was. */
+  loadavgAtStart: number[];
+  loadavgAtEnd: number[];
   plan: OpenAiBenchPlan;
   method: Record<string, string>;
   rows: OpenAiRow[];
@@ -102,7 +105,8 @@ const METHOD: Record<string, string> = {
     "between the client's window marks; other CPU = the machine's busy time (/proc/stat) " +
     "minus the client, the mock and this script over the window (other processes: noise)",
   ttftOverhead: "per request completed in the window: the client's reading of its first " +
-    "content event minus the mock's ground-truth write time of it; requests matched by " +
+    "content event (the socket read that completed it) minus the mock's ground-truth time of " +
+    "handing that event to its HTTP response stream; requests matched by " +
     "x-request-id (one per stream slot) and order; both times on the epoch clock (monotonic " +
     "clock + time origin in each process)",
   soak: "our client alone at soakStreams for soakS seconds against a mock without ground " +
@@ -370,6 +374,7 @@ export async function runOpenAiSection(
 ): Promise<OpenAiSection> {
   const missing = await aiohttpMissing();
   if (missing !== undefined) throw new Error(missing);
+  const loadavgAtStart = Deno.loadavg();
   log(
     `LLM rows: ${plan.warmupS} s warmup + ${plan.seconds} s per row at ` +
       `${plan.streams.join(", ")} streams, ours and Python asyncio + aiohttp ...`,
@@ -399,6 +404,8 @@ export async function runOpenAiSection(
   }
   return {
     date: new Date().toISOString(),
+    loadavgAtStart,
+    loadavgAtEnd: Deno.loadavg(),
     plan,
     method: METHOD,
     rows: rows.map(rounded),
