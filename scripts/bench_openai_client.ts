@@ -5,8 +5,8 @@
  * request with that id at the mock, whose ground truth then says when it wrote the first token.
  *
  * Protocol (shared with scripts/bench_openai_aiohttp.py): prints `window` when the measured
- * window starts, `end` when it ends, then one JSON line, a {@link ClientReport}. Times are ns since the epoch
- * millisecond --base-ms, the clock every bench process converts to.
+ * window starts, `end` when it ends, then one JSON line, a {@link ClientReport}. Times are ns
+ * since the epoch millisecond `baseMs`, the clock every bench process converts to.
  *
  * Run: deno run -A scripts/bench_openai_client.ts '<ClientPlan JSON>'
  */
