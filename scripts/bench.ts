@@ -7,7 +7,9 @@
  * lateness, service time, CPU); then the gRPC rows: the gRPC backend's channels against the
  * reference server (scripts/bench_grpc.ts); then the C API rows: the CLI in-process on the C
  * double next to HTTP on the reference server (scripts/bench_capi.ts); then the shared-memory
- * rows: a 1 MiB tensor inline vs --shared-memory system (scripts/bench_shm.ts). Prints a table and
+ * rows: a 1 MiB tensor inline vs --shared-memory system (scripts/bench_shm.ts); then the LLM
+ * rows: our openai client vs a Python asyncio + aiohttp client streaming from the OpenAI mock at
+ * 1-1024 streams, and a memory soak of our client (scripts/bench_openai.ts). Prints a table and
  * writes bench/results.json. A measurement,
  * not a test: it exits 1 only when a measurement is invalid (failed requests, broken
  * keep-alive, the CLI failing), never for a missed target.
@@ -25,10 +27,14 @@
  *   --only-capi           only the C API rows (needs gcc for the double); they replace just the
  *                         `capi` key of the existing --out file
  *   --only-shm            only the shared-memory rows; they replace just the `shm` key
+ *   --only-openai         only the LLM rows (needs python3-aiohttp); they replace just the
+ *                         `openai` key
+ *   --openai-soak S       seconds of the LLM client's memory soak (default 30, --quick 5);
+ *                         --openai-soak 600 is the 10-minute flatness check
  *   --warmup S            seconds of our client's warmup before each window (default 2)
  *   --repeat N            runs per tool and connection count, best one shown (default 1)
  *   --quick               3 s rows, 10 s soak, 1 s warmup, 2.4 s pacing windows, 1 s gRPC,
- *                         C API and shared-memory rows
+ *                         C API, shared-memory and LLM rows
  *   --out FILE            where the JSON goes (default bench/results.json)
  */
 import { dirname } from "node:path";
@@ -42,6 +48,13 @@ import { grpcLines, grpcPlan, runGrpcSection } from "./bench_grpc.ts";
 import { capiLines, type CapiPlan, runCapiSection } from "./bench_capi.ts";
 import { runShmSection, shmLines, type ShmPlan } from "./bench_shm.ts";
 import { mergeSection } from "./bench_table.ts";
+import {
+  aiohttpMissing,
+  type OpenAiBenchPlan,
+  openAiPlan,
+  runOpenAiSection,
+} from "./bench_openai.ts";
+import { openAiLines } from "./bench_openai_report.ts";
 
 const RESULTS = new URL("../bench/results.json", import.meta.url).pathname;
 /** Far below what the client sustains closed-loop, so pacing, not throughput, is measured. */
@@ -62,14 +75,15 @@ function nonNegative(flag: string, text: string | undefined, fallback: number): 
   return n;
 }
 
-type Section = "grpc" | "capi" | "shm";
+type Section = "grpc" | "capi" | "shm" | "openai";
 
 interface Plans {
   plan: BenchPlan;
   grpc: GrpcBenchPlan;
   capi: CapiPlan;
   shm: ShmPlan;
-  /** --only-grpc / --only-capi / --only-shm: run just that section and merge it into --out. */
+  openai: OpenAiBenchPlan;
+  /** --only-<section>: run just that section and merge it into --out. */
   only: Section | undefined;
   out: string;
 }
@@ -86,6 +100,8 @@ function planFrom(args: string[]): Plans {
       "only-grpc": { type: "boolean", default: false },
       "only-capi": { type: "boolean", default: false },
       "only-shm": { type: "boolean", default: false },
+      "only-openai": { type: "boolean", default: false },
+      "openai-soak": { type: "string" },
       "pacing-window": { type: "string" },
       "pacing-async": { type: "boolean", default: false },
       "pacing-warmup": { type: "string" },
@@ -118,15 +134,23 @@ function planFrom(args: string[]): Plans {
       ),
     },
   };
-  const only = (["grpc", "capi", "shm"] as const).filter((s) => values[`only-${s}`] ?? false);
+  const only = (["grpc", "capi", "shm", "openai"] as const).filter((s) =>
+    values[`only-${s}`] ?? false
+  );
   if (only.length > 0 && (plan.onlySoak || plan.onlyPacing || only.length > 1)) {
-    throw new RangeError("--only-grpc, --only-capi and --only-shm combine with no other --only-*");
+    throw new RangeError(
+      "--only-grpc, --only-capi, --only-shm and --only-openai combine with no other --only-*",
+    );
   }
+  const openAiSoak = values["openai-soak"] === undefined
+    ? undefined
+    : nonNegative("openai-soak", values["openai-soak"], 0);
   return {
     plan,
     grpc: grpcPlan(quick),
     capi: { seconds: quick ? 1 : 3 },
     shm: { seconds: quick ? 1 : 3 },
+    openai: openAiPlan(quick, openAiSoak),
     only: only[0],
     out: values.out ?? RESULTS,
   };
@@ -135,6 +159,7 @@ function planFrom(args: string[]): Plans {
 const USAGE =
   "usage: deno task bench [--duration S] [--soak S] [--soak-connections C] [--only-soak]\n" +
   "                       [--only-pacing] [--only-grpc] [--only-capi] [--only-shm]\n" +
+  "                       [--only-openai] [--openai-soak S]\n" +
   "                       [--pacing-window MS]\n" +
   "                       [--pacing-async] [--pacing-warmup S]\n" +
   "                       [--warmup S] [--repeat N] [--quick] [--out FILE]";
@@ -159,25 +184,33 @@ async function fullRun(plans: Plans): Promise<number> {
     console.error(`  apt-get update && apt-get install -y ${missing.join(" ")}`);
     return 1;
   }
+  const all = !plan.onlySoak && !plan.onlyPacing;
+  const noPython = all ? await aiohttpMissing() : undefined;
+  if (noPython !== undefined) {
+    console.error(`bench: ${noPython}`);
+    return 1;
+  }
   const log = (line: string) => console.log(line);
   const bench = await runBench(plan, log);
-  // The gRPC and C API rows need no nginx; they run only with every section.
-  const all = !plan.onlySoak && !plan.onlyPacing;
+  // The gRPC, C API, shared-memory and LLM rows need no nginx; they run only with every section.
   const grpc = all ? await runGrpcSection(grpcPlan, log) : undefined;
   const capi = all ? await runCapiSection(capiPlan, log) : undefined;
   const shm = all ? await runShmSection(shmPlan, log) : undefined;
+  const openai = all ? await runOpenAiSection(plans.openai, log) : undefined;
   const problems = [
     ...bench.problems,
     ...(grpc?.problems ?? []),
     ...(capi?.problems ?? []),
     ...(shm?.problems ?? []),
+    ...(openai?.problems ?? []),
   ];
-  const results = { ...bench, grpc, capi, shm, valid: problems.length === 0, problems };
+  const results = { ...bench, grpc, capi, shm, openai, valid: problems.length === 0, problems };
   const more = [...pacingLines(results.pacing, results.pacingRuns)];
   const sections = [
     grpc && grpcLines(grpc.rows),
     capi && capiLines(capi.rows),
     shm && shmLines(shm.rows),
+    openai && openAiLines(openai.rows, openai.soak, openai.targets),
   ];
   for (const lines of sections) {
     if (lines) more.push(...(more.length > 0 ? [""] : []), ...lines);
@@ -200,6 +233,11 @@ async function onlySection(plans: Plans): Promise<number> {
     capi: () =>
       runCapiSection(plans.capi, log).then((s) => ({ section: s, lines: capiLines(s.rows) })),
     shm: () => runShmSection(plans.shm, log).then((s) => ({ section: s, lines: shmLines(s.rows) })),
+    openai: () =>
+      runOpenAiSection(plans.openai, log).then((s) => ({
+        section: s,
+        lines: openAiLines(s.rows, s.soak, s.targets),
+      })),
   };
   const { section, lines } = await runners[only!]();
   console.log("\n" + lines.join("\n"));

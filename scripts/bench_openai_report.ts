@@ -1,0 +1,283 @@
+/**
+ * The LLM bench's arithmetic and printout (scripts/bench_openai.ts measures): each client's
+ * first-token reading matched to the mock's record of the same request, the rows, the targets
+ * from issue 18 (our events/s at least 10× the Python client's, TTFT overhead p99 under 200 µs
+ * at 256 streams, memory flat), the problems that make a run invalid, and the printed section.
+ */
+import type { ClientReport } from "./bench_openai_client.ts";
+import type { MockRequest } from "./bench_openai_server.ts";
+import { REQUEST_ID_PREFIX } from "./bench_openai_client.ts";
+import { round, type Target, TARGET_GROWTH_PCT } from "./bench_report.ts";
+import type { RssSummary } from "./bench_soak.ts";
+import { alignColumns } from "./bench_table.ts";
+
+export const TARGET_EVENTS_RATIO = 10;
+export const TARGET_TTFT_OVERHEAD_P99_US = 200;
+/** The stream count the TTFT overhead target is set at. */
+export const TTFT_TARGET_STREAMS = 256;
+
+export type OpenAiClientName = "ours" | "aiohttp";
+
+/** One client at one stream count against a fresh mock. */
+export interface OpenAiRow {
+  client: OpenAiClientName;
+  /** The client's own words for what it is (the Python and aiohttp versions). */
+  clientDetail: string;
+  streams: number;
+  seconds: number;
+  /** Streams completed in the window. */
+  completed: number;
+  streamsPerSec: number;
+  /** SSE events read in the window ([DONE] included). */
+  events: number;
+  eventsPerSec: number;
+  /** Events per completed stream as the client counted them. */
+  eventsPerStream: number;
+  /** The mock's count of events per stream (the same for every request). */
+  mockEventsPerStream: number;
+  /** User + system CPU of the whole client process over the window, per event. */
+  cpuUsPerEvent: number;
+  /** The client process's CPU over the window, % of one core. */
+  clientCpuPct: number;
+  /** The mock process's CPU over the window, % of one core: near 100 means it set the pace. */
+  mockCpuPct: number;
+  /** CPU used by neither client, mock nor the bench script (% of one core): high = noisy row. */
+  otherCpuPct: number;
+  peakRssMb: number;
+  /** First-token readings matched to the mock's record of the same request. */
+  matched: number;
+  /** Readings with no such record (any makes the row invalid). */
+  unmatched: number;
+  /** Client read of the first token minus the mock's write of it, µs. */
+  ttftOverheadP50Us: number;
+  ttftOverheadP99Us: number;
+  ttftOverheadMinUs: number;
+  ttftOverheadMaxUs: number;
+  failures: number;
+  firstError: string;
+}
+
+/** The memory-flatness run: our client alone for a long window, its RSS read from /proc. */
+export interface OpenAiSoak extends RssSummary {
+  streams: number;
+  seconds: number;
+  completed: number;
+  eventsPerSec: number;
+  cpuUsPerEvent: number;
+  /** VmRSS once a second from spawn (MB). */
+  rssSeriesMb: number[];
+  failures: number;
+  firstError: string;
+}
+
+/** The mock's requests by x-request-id, each list in arrival order. */
+export function bySlot(mock: MockRequest[]): Map<string, MockRequest[]> {
+  const out = new Map<string, MockRequest[]>();
+  for (const m of [...mock].sort((a, b) => a.index - b.index)) {
+    const list = out.get(m.requestId);
+    if (list) list.push(m);
+    else out.set(m.requestId, [m]);
+  }
+  return out;
+}
+
+/**
+ * Client first-token time minus the mock's first-token write, µs, per reading; `unmatched`
+ * counts readings without a mock record that wrote a token. Slot k's n-th request is the n-th
+ * request the mock saw with `x-request-id: bench-k` (a slot sends one request at a time).
+ */
+export function ttftOverheads(
+  firstTokens: ClientReport["firstTokens"],
+  mock: Map<string, MockRequest[]>,
+): { overheadsUs: number[]; unmatched: number } {
+  const overheadsUs: number[] = [];
+  let unmatched = 0;
+  for (const [slot, nth, ns] of firstTokens) {
+    const m = mock.get(`${REQUEST_ID_PREFIX}${slot}`)?.[nth];
+    if (m === undefined || m.firstTokenNs < 0) unmatched++;
+    else overheadsUs.push((ns - m.firstTokenNs) / 1000);
+  }
+  return { overheadsUs, unmatched };
+}
+
+/** Nearest-rank quantile of unsorted values; NaN for none. */
+export function quantile(xs: number[], q: number): number {
+  if (xs.length === 0) return NaN;
+  const s = Float64Array.from(xs).sort();
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))];
+}
+
+export interface RowInputs {
+  client: OpenAiClientName;
+  report: ClientReport;
+  mock: MockRequest[];
+  /** The mock process's CPU seconds over the client's window. */
+  mockCpuS: number;
+  /** CPU seconds of every other process on the machine over the window. */
+  otherCpuS: number;
+}
+
+export function openAiRow(
+  { client, report: r, mock, mockCpuS, otherCpuS }: RowInputs,
+): OpenAiRow {
+  const { overheadsUs, unmatched } = ttftOverheads(r.firstTokens, bySlot(mock));
+  const ok = mock.filter((m) => m.status === 200);
+  const mockEvents = new Set(ok.map((m) => m.events));
+  return {
+    client,
+    clientDetail: r.client,
+    streams: r.streams,
+    seconds: r.seconds,
+    completed: r.completed,
+    streamsPerSec: r.completed / r.seconds,
+    events: r.events,
+    eventsPerSec: r.events / r.seconds,
+    eventsPerStream: r.completed > 0 ? r.events / r.completed : NaN,
+    // Several values would be a mock that varied; NaN makes that row fail its check.
+    mockEventsPerStream: mockEvents.size === 1 ? [...mockEvents][0] : NaN,
+    cpuUsPerEvent: (r.cpuS * 1e6) / r.events,
+    clientCpuPct: (100 * r.cpuS) / r.seconds,
+    mockCpuPct: (100 * mockCpuS) / r.seconds,
+    otherCpuPct: Math.max(0, (100 * otherCpuS) / r.seconds),
+    peakRssMb: r.peakRssMb,
+    matched: overheadsUs.length,
+    unmatched,
+    ttftOverheadP50Us: quantile(overheadsUs, 0.5),
+    ttftOverheadP99Us: quantile(overheadsUs, 0.99),
+    ttftOverheadMinUs: overheadsUs.length > 0 ? Math.min(...overheadsUs) : NaN,
+    ttftOverheadMaxUs: overheadsUs.length > 0 ? Math.max(...overheadsUs) : NaN,
+    failures: r.failures,
+    firstError: r.firstError,
+  };
+}
+
+function label(r: OpenAiRow): string {
+  return `LLM ${r.client} at ${r.streams} streams`;
+}
+
+/** What makes a row unusable: failures, nothing measured, readings the mock cannot confirm. */
+export function openAiProblems(rows: OpenAiRow[], soak: OpenAiSoak | null): string[] {
+  const problems: string[] = [];
+  for (const r of rows) {
+    if (r.failures > 0) {
+      problems.push(`${label(r)}: ${r.failures} failed streams (first: ${r.firstError})`);
+    }
+    if (r.completed === 0) problems.push(`${label(r)}: no stream completed in the window`);
+    if (r.unmatched > 0) {
+      problems.push(`${label(r)}: ${r.unmatched} first-token readings the mock has no record of`);
+    }
+    if (r.completed > 0 && r.eventsPerStream !== r.mockEventsPerStream) {
+      problems.push(
+        `${label(r)}: ${round(r.eventsPerStream, 3)} events per stream counted, the mock ` +
+          `wrote ${r.mockEventsPerStream}`,
+      );
+    }
+  }
+  if (soak && soak.failures > 0) {
+    problems.push(`LLM soak: ${soak.failures} failed streams (first: ${soak.firstError})`);
+  }
+  if (soak && soak.completed === 0) problems.push("LLM soak: no stream completed");
+  return problems;
+}
+
+export function openAiTargets(rows: OpenAiRow[], soak: OpenAiSoak | null): Target[] {
+  const targets: Target[] = [];
+  for (const ours of rows.filter((r) => r.client === "ours")) {
+    const py = rows.find((r) => r.client === "aiohttp" && r.streams === ours.streams);
+    if (py === undefined) continue;
+    const ratio = ours.eventsPerSec / py.eventsPerSec;
+    targets.push({
+      name: `LLM events/s at ${ours.streams} streams, ours / Python asyncio + aiohttp`,
+      requirement: `>= ${TARGET_EVENTS_RATIO}×`,
+      value: round(ratio, 2),
+      unit: "×",
+      pass: ratio >= TARGET_EVENTS_RATIO,
+    });
+  }
+  const at = rows.find((r) => r.client === "ours" && r.streams === TTFT_TARGET_STREAMS);
+  if (at) {
+    targets.push({
+      name: `LLM TTFT overhead p99 at ${TTFT_TARGET_STREAMS} streams (client read − mock write)`,
+      requirement: `< ${TARGET_TTFT_OVERHEAD_P99_US} µs`,
+      value: round(at.ttftOverheadP99Us, 1),
+      unit: "µs",
+      pass: at.ttftOverheadP99Us < TARGET_TTFT_OVERHEAD_P99_US,
+    });
+  }
+  if (soak) {
+    targets.push({
+      name: `LLM client RSS peak growth over a ${round(soak.seconds, 0)} s soak at ` +
+        `${soak.streams} streams, 2nd quarter to last quarter`,
+      requirement: `<= ${TARGET_GROWTH_PCT}% of the 2nd quarter's peak`,
+      value: round(soak.peakGrowthPct, 1),
+      unit: "%",
+      pass: soak.peakGrowthPct <= TARGET_GROWTH_PCT,
+    });
+  }
+  return targets;
+}
+
+export const OPENAI_TITLE = "LLM streaming (chat completions over SSE against the reference " +
+  "server's OpenAI mock: zero TTFT and inter-token gaps, 64 tokens a reply):";
+
+const HEADER = [
+  "client",
+  "streams",
+  "streams/s",
+  "events/s",
+  "CPU µs/event",
+  "client CPU %",
+  "mock CPU %",
+  "other CPU %",
+  "TTFT ovh p50 µs",
+  "p99 µs",
+  "max µs",
+  "peak RSS MB",
+  "failed",
+];
+
+function fixed(x: number, digits: number): string {
+  return Number.isFinite(x) ? x.toFixed(digits) : "-";
+}
+
+export function openAiLines(
+  rows: OpenAiRow[],
+  soak: OpenAiSoak | null,
+  targets: Target[],
+): string[] {
+  const cells = [HEADER];
+  for (const r of rows) {
+    cells.push([
+      r.client,
+      String(r.streams),
+      fixed(r.streamsPerSec, 0),
+      fixed(r.eventsPerSec, 0),
+      fixed(r.cpuUsPerEvent, 2),
+      fixed(r.clientCpuPct, 0),
+      fixed(r.mockCpuPct, 0),
+      fixed(r.otherCpuPct, 0),
+      fixed(r.ttftOverheadP50Us, 0),
+      fixed(r.ttftOverheadP99Us, 0),
+      fixed(r.ttftOverheadMaxUs, 0),
+      fixed(r.peakRssMb, 1),
+      String(r.failures),
+    ]);
+  }
+  const lines = [OPENAI_TITLE, ...alignColumns(cells, 1)];
+  const py = rows.find((r) => r.client === "aiohttp");
+  if (py) lines.push(`  aiohttp = ${py.clientDetail}`);
+  if (soak) {
+    const s = soak;
+    lines.push(
+      `LLM memory soak (ours, ${s.streams} streams, ${fixed(s.seconds, 0)} s): ` +
+        `${fixed(s.eventsPerSec, 0)} events/s, ${fixed(s.cpuUsPerEvent, 2)} CPU µs/event; ` +
+        `RSS MB at 25% ${fixed(s.at25Mb, 1)}, peak ${fixed(s.peakMb, 1)}, end ` +
+        `${fixed(s.endMb, 1)}; peak growth 2nd → last quarter ${fixed(s.peakGrowthMb, 1)} MB ` +
+        `(${fixed(s.peakGrowthPct, 1)}%)`,
+    );
+  }
+  for (const t of targets) {
+    lines.push(`  ${t.pass ? "PASS" : "FAIL"}  ${t.name}: ${t.value} ${t.unit} (${t.requirement})`);
+  }
+  return lines;
+}

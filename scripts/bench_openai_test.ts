@@ -1,0 +1,220 @@
+import assert from "node:assert/strict";
+import {
+  type OpenAiBenchPlan,
+  openAiPlan,
+  OUTPUT_TOKENS,
+  runOpenAiSection,
+} from "./bench_openai.ts";
+import type { ClientReport } from "./bench_openai_client.ts";
+import type { MockRequest } from "./bench_openai_server.ts";
+import {
+  bySlot,
+  OPENAI_TITLE,
+  openAiLines,
+  openAiProblems,
+  type OpenAiRow,
+  openAiRow,
+  type OpenAiSoak,
+  openAiTargets,
+  quantile,
+  ttftOverheads,
+} from "./bench_openai_report.ts";
+
+/** Role, the tokens, finish, usage and [DONE]. */
+const EVENTS = OUTPUT_TOKENS + 4;
+
+function mockReq(requestId: string, index: number, firstTokenNs: number): MockRequest {
+  return { requestId, index, status: 200, firstTokenNs, events: EVENTS };
+}
+
+function report(over: Partial<ClientReport> = {}): ClientReport {
+  return {
+    client: "test client",
+    streams: 2,
+    seconds: 2,
+    completed: 3,
+    events: 3 * EVENTS,
+    tokenEvents: 3 * OUTPUT_TOKENS,
+    failures: 0,
+    firstError: "",
+    cpuS: 0.5,
+    peakRssMb: 80,
+    firstTokens: [],
+    ...over,
+  };
+}
+
+function row(over: Partial<OpenAiRow> = {}): OpenAiRow {
+  const r = openAiRow({ client: "ours", report: report(), mock: [], mockCpuS: 1, otherCpuS: 0 });
+  return { ...r, mockEventsPerStream: EVENTS, ...over };
+}
+
+Deno.test("ttftOverheads: the n-th request of slot k is the n-th bench-k request the mock saw", () => {
+  // Arrival order interleaves the slots; the list is given out of order on purpose.
+  const mock = bySlot([
+    mockReq("bench-1", 3, 9_000),
+    mockReq("bench-0", 0, 1_000),
+    mockReq("bench-1", 1, 2_000),
+    mockReq("bench-0", 2, 5_000),
+    mockReq("bench-0", 4, -1),
+  ]);
+  const { overheadsUs, unmatched } = ttftOverheads(
+    [[0, 1, 5_040], [1, 0, 2_010], [1, 1, 9_500], [0, 2, 7_000], [2, 0, 1]],
+    mock,
+  );
+  assert.deepEqual(overheadsUs, [0.04, 0.01, 0.5]);
+  // bench-0's third request wrote no token; there is no bench-2 at all.
+  assert.equal(unmatched, 2);
+});
+
+Deno.test("quantile: nearest rank", () => {
+  const xs = Array.from({ length: 100 }, (_, i) => 100 - i);
+  assert.equal(quantile(xs, 0.5), 50);
+  assert.equal(quantile(xs, 0.99), 99);
+  assert.equal(quantile(xs, 1), 100);
+  assert.equal(quantile([7], 0.99), 7);
+  assert.ok(Number.isNaN(quantile([], 0.5)));
+});
+
+Deno.test("openAiRow: rates per window second, CPU per event, overheads in µs", () => {
+  const r = openAiRow({
+    client: "aiohttp",
+    report: report({ firstTokens: [[0, 0, 1_100_000], [1, 0, 2_050_000], [0, 1, 3_300_000]] }),
+    mock: [
+      mockReq("bench-0", 0, 1_000_000),
+      mockReq("bench-1", 1, 2_000_000),
+      mockReq("bench-0", 2, 3_000_000),
+    ],
+    mockCpuS: 1,
+    otherCpuS: 0.2,
+  });
+  assert.equal(r.streamsPerSec, 1.5);
+  assert.equal(r.eventsPerSec, (3 * EVENTS) / 2);
+  assert.equal(r.eventsPerStream, EVENTS);
+  assert.equal(r.mockEventsPerStream, EVENTS);
+  assert.equal(r.cpuUsPerEvent, 0.5e6 / (3 * EVENTS));
+  assert.equal(r.clientCpuPct, 25);
+  assert.equal(r.mockCpuPct, 50);
+  assert.equal(r.otherCpuPct, 10);
+  assert.deepEqual(
+    [r.matched, r.ttftOverheadP50Us, r.ttftOverheadP99Us, r.ttftOverheadMinUs],
+    [3, 100, 300, 50],
+  );
+});
+
+Deno.test("openAiProblems: failures, empty windows, unmatched readings, miscounted events", () => {
+  assert.deepEqual(openAiProblems([row()], null), []);
+  const problems = openAiProblems([
+    row({ failures: 2, firstError: "HTTP 503" }),
+    row({ streams: 64, completed: 0, eventsPerStream: NaN }),
+    row({ streams: 256, unmatched: 4 }),
+    row({ streams: 1024, eventsPerStream: EVENTS - 1 }),
+  ], { ...soak(), completed: 0 });
+  assert.deepEqual(problems, [
+    "LLM ours at 2 streams: 2 failed streams (first: HTTP 503)",
+    "LLM ours at 64 streams: no stream completed in the window",
+    "LLM ours at 256 streams: 4 first-token readings the mock has no record of",
+    `LLM ours at 1024 streams: ${EVENTS - 1} events per stream counted, the mock wrote ${EVENTS}`,
+    "LLM soak: no stream completed",
+  ]);
+});
+
+function soak(): OpenAiSoak {
+  return {
+    streams: 256,
+    seconds: 600,
+    completed: 1000,
+    eventsPerSec: 50_000,
+    cpuUsPerEvent: 3,
+    startMb: 80,
+    at25Mb: 90,
+    peakMb: 100,
+    endMb: 92,
+    growthMb: 2,
+    growthPct: 2.2,
+    peakGrowthMb: 5,
+    peakGrowthPct: 5.3,
+    rssSeriesMb: [80, 90, 92],
+    failures: 0,
+    firstError: "",
+  };
+}
+
+Deno.test("openAiTargets: 10× Python's events/s per count, TTFT p99 at 256, flat memory", () => {
+  const targets = openAiTargets([
+    row({ streams: 256, eventsPerSec: 100_000, ttftOverheadP99Us: 150 }),
+    row({ client: "aiohttp", streams: 256, eventsPerSec: 20_000, ttftOverheadP99Us: 9_000 }),
+    row({ streams: 64, eventsPerSec: 100_000 }),
+  ], soak());
+  assert.deepEqual(targets.map((t) => [t.value, t.pass]), [[5, false], [150, true], [5.3, true]]);
+  assert.match(targets[0].name, /at 256 streams, ours \/ Python/);
+  assert.match(targets[2].name, /600 s soak at 256 streams/);
+});
+
+Deno.test("openAiLines: titled table, one row per client and count, targets last", () => {
+  const lines = openAiLines(
+    [row({ streams: 1, ttftOverheadP50Us: 12.4, ttftOverheadP99Us: 80, ttftOverheadMaxUs: 900 })],
+    null,
+    [{ name: "x", requirement: "< 1", value: 2, unit: "µs", pass: false }],
+  );
+  assert.equal(lines[0], OPENAI_TITLE);
+  assert.match(lines[1], /^client +streams +streams\/s +events\/s +CPU µs\/event/);
+  assert.match(lines[2], /^ours +1 +2 +102 +/);
+  assert.match(lines[2], / 12 +80 +900 +80\.0 +0$/);
+  assert.equal(lines[3], "  FAIL  x: 2 µs (< 1)");
+});
+
+Deno.test("openAiPlan: 1, 64, 256 and 1024 streams; the soak's length is a parameter", () => {
+  assert.deepEqual(openAiPlan(false).streams, [1, 64, 256, 1024]);
+  assert.equal(openAiPlan(false).soakS, 30);
+  assert.equal(openAiPlan(true).soakS, 5);
+  assert.equal(openAiPlan(false, 600).soakS, 600);
+});
+
+/** Pids of this process's live children (the bench must leave none behind). */
+async function children(): Promise<number[]> {
+  const pids: number[] = [];
+  for await (const e of Deno.readDir("/proc")) {
+    if (!/^\d+$/.test(e.name)) continue;
+    try {
+      const stat = await Deno.readTextFile(`/proc/${e.name}/stat`);
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      if (ppid === Deno.pid) pids.push(Number(e.name));
+    } catch { /* exited meanwhile */ }
+  }
+  return pids;
+}
+
+Deno.test("the LLM section runs end to end with tiny counts: both clients, the soak, no leftovers", async () => {
+  // Needs Debian's python3-aiohttp (.ci/run installs it); without it this fails, saying so.
+  const plan: OpenAiBenchPlan = {
+    streams: [1, 8],
+    seconds: 0.5,
+    warmupS: 0.3,
+    soakS: 2,
+    soakStreams: 4,
+  };
+  const before = new Set(await children());
+  const section = await runOpenAiSection(plan, () => {});
+  assert.deepEqual(section.problems, []);
+  assert.deepEqual(
+    section.rows.map((r) => [r.client, r.streams]),
+    [["ours", 1], ["aiohttp", 1], ["ours", 8], ["aiohttp", 8]],
+  );
+  for (const r of section.rows) {
+    const what = `${r.client} at ${r.streams}`;
+    assert.ok(r.completed > 0, what);
+    // Both clients count exactly the events the mock wrote, and every stream had a token.
+    assert.equal(r.eventsPerStream, EVENTS, what);
+    assert.equal(r.mockEventsPerStream, EVENTS, what);
+    assert.equal(r.matched, r.completed, what);
+    // A token is never read before it was written: the processes' clocks agree.
+    assert.ok(r.ttftOverheadMinUs > -50, `${what}: min overhead ${r.ttftOverheadMinUs} µs`);
+    assert.ok(r.cpuUsPerEvent > 0 && r.peakRssMb > 0, what);
+  }
+  assert.match(section.rows[1].clientDetail, /^python 3\.\d+\.\d+ asyncio \+ aiohttp \d/);
+  const s = section.soak!;
+  assert.ok(s.completed > 0 && s.rssSeriesMb.length >= 2, JSON.stringify(s));
+  assert.equal(section.targets.filter((t) => t.name.includes("events/s")).length, 2);
+  assert.deepEqual((await children()).filter((pid) => !before.has(pid)), []);
+});
