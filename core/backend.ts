@@ -260,7 +260,16 @@ export interface SessionCapability<P = PreparedRequest> {
    * One session of `turns`, in order. Checks every turn now (throws RunError naming the problem),
    * before any load is sent.
    */
-  conversation(turns: readonly RequestSpec[]): Conversation<P>;
+  conversation(turns: readonly RequestSpec[], session: SessionInputs): Conversation<P>;
+}
+
+/**
+ * What the input data says of a session beside its requests, for the profile export's
+ * request_inputs: its "session_id" and each turn's "delay" (undefined where an entry has none).
+ */
+export interface SessionInputs {
+  id: string;
+  delaysMs: readonly (number | undefined)[];
 }
 
 /** One session being played: each turn's request, built once the turn before has finished. */

@@ -162,9 +162,21 @@ Deno.test("chat sessions: N at a time, every turn with exactly its history, dela
       // perf_analyzer's profile export names a session run a request rate of 0.
       const text = await Deno.readTextFile(file);
       assert.ok(text.includes('{"experiment":{"mode":"request_rate","value":0.0}'), text);
-      const doc = JSON.parse(text) as { experiments: { requests: unknown[] }[] };
+      const doc = JSON.parse(text) as {
+        experiments: { requests: { request_inputs: Record<string, unknown> }[] }[];
+      };
       assert.equal(doc.experiments.length, 1);
-      assert.equal(doc.experiments[0].requests.length, TURNS.length);
+      const requests = doc.experiments[0].requests;
+      assert.equal(requests.length, TURNS.length);
+      // Each turn's inputs: its payload as sent, its session_id and its delay when it had one.
+      const exported = requests.map((r) => {
+        const { session_id, delay, payload } = r.request_inputs;
+        const body = JSON.parse(payload as string) as { messages: { content: string }[] };
+        return [session_id, delay, body.messages.at(-1)!.content];
+      }).sort((x, y) => String(x[2]).localeCompare(String(y[2])));
+      const expected = TURNS.map((t) => [t.session, t.delayMs, t.text])
+        .sort((x, y) => String(x[2]).localeCompare(String(y[2])));
+      assert.deepEqual(exported, expected);
     },
   );
 });

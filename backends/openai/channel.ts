@@ -44,7 +44,8 @@ function inputsOf(prepared: PreparedOpenAi): Uint8Array {
         break;
       }
     }
-    json = utf8Encoder.encode(JSON.stringify({ payload: utf8.decode(bytes.subarray(body)) }));
+    const payload = utf8.decode(bytes.subarray(body));
+    json = utf8Encoder.encode(JSON.stringify({ payload, ...prepared.sessionInputs }));
     exportInputs.set(prepared, json);
   }
   return json;

@@ -16,6 +16,7 @@ import type {
   PreparedRequest,
   RequestSpec,
   SessionCapability,
+  SessionInputs,
 } from "../../core/backend.ts";
 import { type Clock, systemClock } from "../../core/clock.ts";
 import { RunError, UsageError } from "../../core/errors.ts";
@@ -115,8 +116,8 @@ export class OpenAiBackend implements Backend, SessionCapability {
   }
 
   /** A multi-turn session (--session-concurrency): each turn carries the history (session.ts). */
-  conversation(turns: readonly RequestSpec[]): OpenAiConversation {
-    return new OpenAiConversation(turns, this.#encoding(), this.#countInput());
+  conversation(turns: readonly RequestSpec[], session: SessionInputs): OpenAiConversation {
+    return new OpenAiConversation(turns, this.#encoding(), this.#countInput(), session);
   }
 
   #encoding(): OpenAiEncoding {

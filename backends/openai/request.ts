@@ -33,6 +33,8 @@ export class PreparedOpenAi {
      * history of the next turn (session.ts). null outside sessions.
      */
     readonly reply: string[] | null = null,
+    /** A session turn's "session_id" and "delay", exported beside the payload. */
+    readonly sessionInputs: { session_id: string; delay?: number } | null = null,
   ) {}
 }
 
@@ -150,6 +152,7 @@ export function encodeOpenAiBody(
   enc: OpenAiEncoding,
   countInput?: (text: string) => number,
   reply: string[] | null = null,
+  sessionInputs: PreparedOpenAi["sessionInputs"] = null,
 ): PreparedOpenAi {
   const body = utf8.encode(JSON.stringify(json));
   const head = utf8.encode(
@@ -165,5 +168,6 @@ export function encodeOpenAiBody(
   const out = new Uint8Array(head.length + body.length);
   out.set(head, 0);
   out.set(body, head.length);
-  return new PreparedOpenAi(out, countInput ? countInput(promptText(json)) : -1, reply);
+  const inputTokens = countInput ? countInput(promptText(json)) : -1;
+  return new PreparedOpenAi(out, inputTokens, reply, sessionInputs);
 }

@@ -7,7 +7,7 @@
  * reply, then this turn's prompt, as one text. A turn's body is built and encoded when it is
  * sent, since it depends on the reply before it: one allocation per turn, not per event.
  */
-import type { Conversation, RequestSpec } from "../../core/backend.ts";
+import type { Conversation, RequestSpec, SessionInputs } from "../../core/backend.ts";
 import { RunError } from "../../core/errors.ts";
 import type { OpenAiEndpointPath } from "./options.ts";
 import { encodeOpenAiBody, type OpenAiEncoding, PreparedOpenAi, requestBody } from "./request.ts";
@@ -45,6 +45,8 @@ export class OpenAiConversation implements Conversation<PreparedOpenAi> {
     turns: readonly RequestSpec[],
     private readonly enc: OpenAiEncoding,
     private readonly countInput?: (text: string) => number,
+    /** The data's session id and delays, exported with each turn's payload when given. */
+    private readonly session?: SessionInputs,
   ) {
     this.#bodies = turns.map((spec) => requestBody(spec, enc));
     this.#bodies.forEach((body, k) => checkTurn(body, enc.endpoint, k));
@@ -71,7 +73,14 @@ export class OpenAiConversation implements Conversation<PreparedOpenAi> {
       body = { ...own, prompt: this.#text + (own.prompt as string) };
       this.#text += own.prompt as string;
     }
-    const prepared = encodeOpenAiBody(body, this.enc, this.countInput, this.#reply);
+    const s = this.session;
+    const delay = s?.delaysMs[k];
+    const inputs = s === undefined
+      ? null
+      : delay === undefined
+      ? { session_id: s.id }
+      : { session_id: s.id, delay };
+    const prepared = encodeOpenAiBody(body, this.enc, this.countInput, this.#reply, inputs);
     if (this.#next === this.#bodies.length) {
       // The last turn: nothing will read the history again, so a finished session holds none.
       this.#messages.length = 0;

@@ -94,7 +94,10 @@ function sessionSource(
   const version = config.modelVersion;
   const sessions = [...grouped].map(([id, s]): PlannedSession => ({
     id,
-    conversation: backend.conversation(s.entries.map((step) => stepRequest(model, step, version))),
+    conversation: backend.conversation(
+      s.entries.map((step) => stepRequest(model, step, version)),
+      { id, delaysMs: s.entries.map((step) => step.delayMs) },
+    ),
     turns: s.turns,
   }));
   return new SessionSource(sessions);
