@@ -4,7 +4,7 @@
  * the requests it sends with their ground truth, and what its peer's models allow that the
  * contract does not declare (sequences, batching, datatypes).
  */
-import type { BackendDescriptor, Protocol, RequestSpec } from "../core/backend.ts";
+import type { BackendDescriptor, Protocol } from "../core/backend.ts";
 import type { ReferenceServer } from "../server/mod.ts";
 import { PAYLOAD_INPUT } from "../backends/openai/request.ts";
 import { DATATYPES } from "../wire/kserve/datatypes.ts";
@@ -38,6 +38,7 @@ import {
   simpleExample,
   UNARY_REPEAT,
 } from "./reference.ts";
+import { payloadSpec } from "../backends/openai/testing/spec.ts";
 
 /** Requests that are not tensors: no sequences, no batching, no datatypes. */
 const NO_TENSORS: FixtureCapabilities = { sequences: false, batching: false, datatypes: [] };
@@ -161,22 +162,6 @@ export function torchserveFixture(descriptor: BackendDescriptor): ConformanceFix
         spec: fileExample(dir, "short.json", { INPUT0: a.slice(0, 8), INPUT1: a }).spec,
       }],
     },
-  };
-}
-
-/** A chat request body for the OpenAI mock, as --input-data's "payload" carries it. */
-function payloadSpec(body: Record<string, unknown>): RequestSpec {
-  return {
-    model: OPENAI_MODEL,
-    version: "",
-    inputs: [{
-      name: PAYLOAD_INPUT,
-      datatype: "BYTES",
-      shape: [1],
-      bytes: encodeStringElements([JSON.stringify(body)]),
-    }],
-    outputs: [],
-    batchSize: 1,
   };
 }
 

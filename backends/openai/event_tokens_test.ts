@@ -8,11 +8,10 @@ import type { BackendOptions } from "../../core/backend.ts";
 import { RequestRecord } from "../../core/measure/record.ts";
 import { startServer } from "../../server/mod.ts";
 import type { OpenAiOptions } from "../../server/mod.ts";
-import { encodeStringElements } from "../../wire/kserve/bytes_tensor.ts";
 import { OpenAiBackend } from "./mod.ts";
 import type { OpenAiBackendOptions } from "./options.ts";
-import { PAYLOAD_INPUT } from "./request.ts";
 import { loadTokenCounter, type TokenCounter } from "./tokenizer.ts";
+import { payloadSpec } from "./testing/spec.ts";
 
 const BODY = { messages: [{ role: "user", content: "a b c" }], max_tokens: 10 };
 
@@ -40,18 +39,7 @@ async function unitsAgainstTruth(
   const osl: number[] = [];
   const usage: number[] = [];
   try {
-    const prepared = backend.prepare({
-      model: "mock-llm",
-      version: "",
-      inputs: [{
-        name: PAYLOAD_INPUT,
-        datatype: "BYTES",
-        shape: [1],
-        bytes: encodeStringElements([JSON.stringify(BODY)]),
-      }],
-      outputs: [],
-      batchSize: 1,
-    });
+    const prepared = backend.prepare(payloadSpec(BODY));
     const ch = await backend.connect();
     const record = new RequestRecord();
     for (let i = 0; i < n; i++) {

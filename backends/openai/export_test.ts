@@ -8,11 +8,10 @@ import type { BackendOptions } from "../../core/backend.ts";
 import { RequestRecord } from "../../core/measure/record.ts";
 import { startServer } from "../../server/mod.ts";
 import type { OpenAiOptions } from "../../server/mod.ts";
-import { encodeStringElements } from "../../wire/kserve/bytes_tensor.ts";
 import { eventOutput } from "./channel.ts";
 import { OpenAiBackend } from "./mod.ts";
 import type { OpenAiBackendOptions } from "./options.ts";
-import { PAYLOAD_INPUT } from "./request.ts";
+import { payloadSpec } from "./testing/spec.ts";
 
 const BODY = { messages: [{ role: "user", content: "a b c" }], max_tokens: 7 };
 
@@ -35,18 +34,7 @@ async function sendTwice(
   const backend = new OpenAiBackend(options, null);
   try {
     assert.equal(backend.capabilities.endpoint, "v1/chat/completions");
-    const prepared = backend.prepare({
-      model: "mock-llm",
-      version: "",
-      inputs: [{
-        name: PAYLOAD_INPUT,
-        datatype: "BYTES",
-        shape: [1],
-        bytes: encodeStringElements([JSON.stringify(BODY)]),
-      }],
-      outputs: [],
-      batchSize: 1,
-    });
+    const prepared = backend.prepare(payloadSpec(BODY));
     const ch = await backend.connect(exportTexts === undefined ? undefined : { exportTexts });
     const record = new RequestRecord();
     const seen: { outputs: string[]; inputs: string; responses: number }[] = [];

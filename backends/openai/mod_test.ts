@@ -3,10 +3,10 @@ import type { BackendOptions } from "../../core/backend.ts";
 import { RequestRecord } from "../../core/measure/record.ts";
 import { startServer } from "../../server/mod.ts";
 import type { OpenAiOptions } from "../../server/mod.ts";
-import { encodeStringElements } from "../../wire/kserve/bytes_tensor.ts";
 import { OpenAiBackend } from "./mod.ts";
 import type { OpenAiBackendOptions, OpenAiEndpointPath } from "./options.ts";
 import { PAYLOAD_INPUT } from "./request.ts";
+import { payloadSpec } from "./testing/spec.ts";
 
 function options(
   url: string,
@@ -38,18 +38,7 @@ async function withBackend(
   const server = await startServer({ openai });
   const backend = new OpenAiBackend(options(server.url, endpoint, extra), null);
   try {
-    const prepared = backend.prepare({
-      model: "mock-llm",
-      version: "",
-      inputs: [{
-        name: PAYLOAD_INPUT,
-        datatype: "BYTES",
-        shape: [1],
-        bytes: encodeStringElements([JSON.stringify(body)]),
-      }],
-      outputs: [],
-      batchSize: 1,
-    });
+    const prepared = backend.prepare(payloadSpec(body));
     const ch = await backend.connect();
     const record = new RequestRecord();
     await fn(

@@ -1,28 +1,16 @@
 import assert from "node:assert/strict";
 import type { RequestSpec } from "../../core/backend.ts";
-import { encodeStringElements } from "../../wire/kserve/bytes_tensor.ts";
 import {
   DEFAULT_MAX_TOKENS,
   encodeOpenAiRequest,
   type OpenAiEncoding,
-  PAYLOAD_INPUT,
   promptText,
   requestBody,
 } from "./request.ts";
+import { payloadTextsSpec } from "./testing/spec.ts";
 
 function spec(payloads: string[]): RequestSpec {
-  return {
-    model: "m1",
-    version: "",
-    inputs: [{
-      name: PAYLOAD_INPUT,
-      datatype: "BYTES",
-      shape: [payloads.length],
-      bytes: encodeStringElements(payloads),
-    }],
-    outputs: [],
-    batchSize: 1,
-  };
+  return payloadTextsSpec(payloads, "m1");
 }
 
 const ENC: OpenAiEncoding = {

@@ -1,23 +1,12 @@
 import assert from "node:assert/strict";
 import type { RequestSpec } from "../../core/backend.ts";
-import { encodeStringElements } from "../../wire/kserve/bytes_tensor.ts";
 import type { OpenAiEndpointPath } from "./options.ts";
-import { type OpenAiEncoding, PAYLOAD_INPUT, type PreparedOpenAi } from "./request.ts";
+import { type OpenAiEncoding, type PreparedOpenAi } from "./request.ts";
 import { OpenAiConversation } from "./session.ts";
+import { payloadSpec } from "./testing/spec.ts";
 
 function spec(body: Record<string, unknown>): RequestSpec {
-  return {
-    model: "m1",
-    version: "",
-    inputs: [{
-      name: PAYLOAD_INPUT,
-      datatype: "BYTES",
-      shape: [1],
-      bytes: encodeStringElements([JSON.stringify(body)]),
-    }],
-    outputs: [],
-    batchSize: 1,
-  };
+  return payloadSpec(body, "m1");
 }
 
 function enc(endpoint: OpenAiEndpointPath, streaming = false): OpenAiEncoding {
