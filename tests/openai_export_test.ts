@@ -6,7 +6,7 @@
  * joined is the text the mock generated).
  */
 import assert from "node:assert/strict";
-import { runCli, withServer, withTempDir } from "./cli_harness.ts";
+import { OPENAI_CHAT, runCli, withServer, withTempDir } from "./cli_harness.ts";
 import type { OpenAiOptions, OpenAiRequestTruth } from "../server/mod.ts";
 
 const DATA_DIR = Deno.makeTempDirSync({ prefix: "openai_export_data_" });
@@ -24,12 +24,7 @@ Deno.writeTextFileSync(
 );
 
 const CHAT = [
-  "--service-kind",
-  "openai",
-  "-m",
-  "mock-llm",
-  "--endpoint",
-  "v1/chat/completions",
+  ...OPENAI_CHAT,
   "--input-data",
   INPUT,
 ];

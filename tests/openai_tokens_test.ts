@@ -5,7 +5,7 @@
  * against the mock's ground truth with its usage offset (usage = written tokens + offset).
  */
 import assert from "node:assert/strict";
-import { runCli, withServer, withTempDir } from "./cli_harness.ts";
+import { OPENAI_CHAT, runCli, withServer, withTempDir } from "./cli_harness.ts";
 import type { OpenAiOptions, OpenAiRequestTruth } from "../server/mod.ts";
 import type { RunSummary, TokenCountsJson, TokenJson } from "../core/report/json.ts";
 
@@ -20,12 +20,7 @@ Deno.writeTextFileSync(
 );
 
 const CHAT = [
-  "--service-kind",
-  "openai",
-  "-m",
-  "mock-llm",
-  "--endpoint",
-  "v1/chat/completions",
+  ...OPENAI_CHAT,
   "--input-data",
   INPUT,
   "--streaming",

@@ -7,7 +7,7 @@
  * and the console has the whole run's summary.
  */
 import assert from "node:assert/strict";
-import { numberAfter, runCli, withServer, withTempDir } from "./cli_harness.ts";
+import { numberAfter, OPENAI_CHAT, runCli, withServer, withTempDir } from "./cli_harness.ts";
 import { parseCommandLine } from "../core/cli/command_line.ts";
 import { BUILT_IN_BACKENDS } from "../backends/mod.ts";
 import type { OpenAiRequestTruth } from "../server/mod.ts";
@@ -102,12 +102,7 @@ Deno.test("openai streaming: the mock serves 2, 4, 6 requests at once, each batc
       await Deno.writeTextFile(data, JSON.stringify({ data: [{ payload: [body] }] }));
       const file = `${dir}/export.json`;
       const r = await runCli([
-        "--service-kind",
-        "openai",
-        "-m",
-        "mock-llm",
-        "--endpoint",
-        "v1/chat/completions",
+        ...OPENAI_CHAT,
         "-u",
         server.url,
         "--input-data",

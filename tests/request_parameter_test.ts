@@ -5,7 +5,7 @@
  * max_tokens and ignore_eos arrived), and every other kind or protocol refuses the flag.
  */
 import assert from "node:assert/strict";
-import { runCli, withServer, withTempDir } from "./cli_harness.ts";
+import { OPENAI_CHAT, runCli, withServer, withTempDir } from "./cli_harness.ts";
 import { parseCommandLine } from "../core/cli/command_line.ts";
 import { BUILT_IN_BACKENDS } from "../backends/mod.ts";
 
@@ -149,12 +149,7 @@ Deno.test("openai: parameters become top-level body fields over the payload's ow
       const body = { messages: [{ role: "user", content: "hi" }], max_tokens: 40 };
       await Deno.writeTextFile(data, JSON.stringify({ data: [{ payload: [body] }] }));
       const args = [
-        "--service-kind",
-        "openai",
-        "-m",
-        "mock-llm",
-        "--endpoint",
-        "v1/chat/completions",
+        ...OPENAI_CHAT,
         "-u",
         server.url,
         "--input-data",
