@@ -21,12 +21,7 @@ import {
   Setting,
   uint32,
 } from "../../wire/h2/frames.ts";
-import {
-  ClientStream,
-  type NotGrpc,
-  type StreamFailure,
-  type StreamListener,
-} from "./h2_client_stream.ts";
+import { ClientStream, type StreamFailure, type StreamListener } from "./h2_client_stream.ts";
 import { openTls, tlsAlertFailure, type TlsMaterial } from "../../wire/net/tls_connect.ts";
 import { connectFailure, ioFailure, TransportError } from "../../wire/net/transport_error.ts";
 
@@ -139,8 +134,11 @@ export class H2ClientConnection extends H2Connection<ClientStream> {
    */
   #lost(reason: string): void {
     if (this.answered || this.isClosed || this.#tls !== undefined) return this.#fail(reason);
-    const notGrpc: NotGrpc = "likely";
-    this.#fail({ resetCode: -1, message: `${reason} without answering in HTTP/2`, notGrpc });
+    this.#fail({
+      resetCode: -1,
+      message: `${reason} without answering in HTTP/2`,
+      notGrpc: "likely",
+    });
   }
 
   /** Closes the socket; every stream still open fails with `reason` (a transport error). */

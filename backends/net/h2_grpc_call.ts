@@ -123,17 +123,17 @@ export function responseProblem(headers: HeaderList): CallStatus | undefined {
       ? GrpcCode.UNAVAILABLE
       : GrpcCode.UNKNOWN;
     const details = `Received HTTP status code ${status}`;
-    return grpc ? { code, details } : { code, details: notGrpcDetails(details, type), notGrpc };
+    if (grpc) return { code, details };
+    return { code, details: notGrpcDetails(details, type), notGrpc: "certain" };
   }
   if (!grpc) {
-    return { code: GrpcCode.UNKNOWN, details: `unexpected content-type '${type}'`, notGrpc };
+    const details = `unexpected content-type '${type}'`;
+    return { code: GrpcCode.UNKNOWN, details, notGrpc: "certain" };
   }
   return undefined;
 }
 
-/** A reply without a gRPC content-type comes from a plain HTTP server. */
-const notGrpc: NotGrpc = "certain";
-
+/** A reply without a gRPC content-type comes from a plain HTTP server: say what it was. */
 function notGrpcDetails(details: string, type: string): string {
   return `${details} (${type === "" ? "no content-type" : `content-type '${type}'`}, not gRPC)`;
 }
