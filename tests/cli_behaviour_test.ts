@@ -40,7 +40,9 @@ Deno.test("an unreachable server is perf_analyzer's error line and exit 99", asy
   assert.equal(r.code, 99);
   assert.equal(
     r.stderr,
-    "error: failed to get model metadata: HTTP client failed: Couldn't connect to server\n",
+    "error: failed to get model metadata: HTTP client failed: Couldn't connect to server at " +
+      `127.0.0.1:${port}: is the server running there, and is that its HTTP port ` +
+      "(Triton's default is 8000)?\n",
   );
 });
 

@@ -7,6 +7,12 @@
 import type { Clock } from "../../core/clock.ts";
 import { errorTextOf } from "./http_channel.ts";
 import { HttpConnection, type HttpResponse } from "../../wire/http1/connection.ts";
+import {
+  COULD_NOT_CONNECT,
+  dialledAddress,
+  TransportError,
+} from "../../wire/net/transport_error.ts";
+import { connectFailureText, type PortHints, wrongPortText } from "./control_errors.ts";
 import type { ServerTarget } from "./http_url.ts";
 import { encodeControlRequest } from "./http_request.ts";
 
@@ -26,12 +32,21 @@ export class ControlClient {
 
   readonly #hostHeader: string;
 
-  constructor(target: ServerTarget, private readonly headers: [string, string][], clock?: Clock) {
+  constructor(
+    private readonly target: ServerTarget,
+    private readonly headers: [string, string][],
+    clock?: Clock,
+    /** The service kind's advice for a -u that reaches nothing or a gRPC port. */
+    private readonly hints: PortHints = {},
+  ) {
     this.#http = new HttpConnection(target, clock);
     this.#hostHeader = target.hostHeader;
   }
 
-  /** Throws TransportError / ProtocolError; HTTP error statuses are returned, not thrown. */
+  /**
+   * Throws TransportError / ProtocolError (a server that cannot be reached or is not HTTP/1.1
+   * is named, with what to check); HTTP error statuses are returned, not thrown.
+   */
   get(path: string): Promise<JsonReply> {
     return this.#exchange(path, undefined);
   }
@@ -44,7 +59,11 @@ export class ControlClient {
   #exchange(path: string, json: string | undefined): Promise<JsonReply> {
     const run = async () => {
       const req = encodeControlRequest(path, this.#hostHeader, this.headers, json);
-      return toReply(await this.#http.exchange(req, null));
+      try {
+        return toReply(await this.#http.exchange(req, null));
+      } catch (e) {
+        throw e instanceof TransportError ? this.#explain(e) : e;
+      }
     };
     const next = this.#tail.then(run, run);
     this.#tail = next.catch(() => undefined);
@@ -53,6 +72,20 @@ export class ControlClient {
 
   close(): void {
     this.#http.close();
+  }
+
+  #explain(e: TransportError): TransportError {
+    const { hostname, port, defaulted } = this.target;
+    const address = dialledAddress(hostname, port);
+    if (e.phase === "connect" && e.message === COULD_NOT_CONNECT) {
+      const text = connectFailureText(e.message, address, defaulted === true, "HTTP", this.hints);
+      return new TransportError(text, e.phase);
+    }
+    if (e.http2Peer) {
+      const text = `${e.message} (it answered in HTTP/2)`;
+      return new TransportError(wrongPortText(text, address, "HTTP", true, this.hints), "io");
+    }
+    return e;
   }
 }
 

@@ -15,8 +15,10 @@ import { GrpcCode, statusText } from "./grpc_status.ts";
 import { probeTls, type TlsMaterial } from "../../wire/net/tls_connect.ts";
 import { PREFACE, settingsFrame } from "../../wire/h2/frames.ts";
 import { concat } from "../../wire/h2/writer.ts";
-import { TransportError } from "../../wire/net/transport_error.ts";
+import { COULD_NOT_CONNECT, TransportError } from "../../wire/net/transport_error.ts";
 import type { GrpcTarget } from "./grpc_target.ts";
+import type { CallStatus } from "./h2_grpc_call.ts";
+import { connectFailureText, type PortHints, wrongPortText } from "./control_errors.ts";
 
 /** What a probe sends: the connection preface and an empty SETTINGS. */
 const HELLO = concat(PREFACE, settingsFrame([]));
@@ -40,6 +42,8 @@ export class GrpcControl {
     /** -H headers, sent as call metadata. */
     private readonly headers: [string, string][],
     private readonly tls?: TlsMaterial,
+    /** The service kind's advice for a -u that reaches nothing or an HTTP port. */
+    private readonly hints: PortHints = {},
   ) {
     this.#endpoint = new H2Endpoint(target.hostname, target.port, tls);
   }
@@ -66,10 +70,7 @@ export class GrpcControl {
       await this.#checkTls();
       conn = await this.#endpoint.connection();
     } catch (e) {
-      const why = e instanceof TransportError
-        ? `${e.message} (${this.target.authority})`
-        : (e as Error).message;
-      throw new GrpcCallError(GrpcCode.UNAVAILABLE, why);
+      throw new GrpcCallError(GrpcCode.UNAVAILABLE, this.#connectFailureText(e));
     }
     const block = requestHeaderBlock(path, this.target.authority, this.headers);
     return new Promise((resolve, reject) => {
@@ -82,7 +83,7 @@ export class GrpcControl {
           // A call that failed before the server ended it is cancelled.
           if (stream && !stream.done) conn.reset(stream, ErrorCode.CANCEL);
           if (status.code !== GrpcCode.OK) {
-            reject(new GrpcCallError(status.code, statusText(status.code, status.details)));
+            reject(new GrpcCallError(status.code, this.#failureText(status)));
           } else if (reply === undefined) {
             reject(new GrpcCallError(GrpcCode.INTERNAL, NO_REPLY));
           } else resolve(reply);
@@ -100,5 +101,23 @@ export class GrpcControl {
 
   close(): Promise<void> {
     return this.#endpoint.close();
+  }
+
+  /** A connection that could not be opened, with the address dialled and what to check. */
+  #connectFailureText(e: unknown): string {
+    const { authority, defaulted } = this.target;
+    if (!(e instanceof TransportError)) return (e as Error).message;
+    if (!e.message.startsWith(COULD_NOT_CONNECT)) {
+      return e.message.includes(authority) ? e.message : `${e.message} (${authority})`;
+    }
+    return connectFailureText(COULD_NOT_CONNECT, authority, defaulted === true, "gRPC", this.hints);
+  }
+
+  /** A failed call's text; a reply that is not gRPC says where -u should point instead. */
+  #failureText(status: CallStatus): string {
+    const text = statusText(status.code, status.details);
+    if (status.notGrpc === undefined) return text;
+    const certain = status.notGrpc === "certain";
+    return wrongPortText(text, this.target.authority, "gRPC", certain, this.hints);
   }
 }

@@ -15,6 +15,8 @@ export interface GrpcTarget {
   port: number;
   /** "host:port" as written (IPv6 in brackets). */
   authority: string;
+  /** -u named no port, so `port` is the service kind's default. */
+  defaulted?: boolean;
 }
 
 /**
@@ -34,7 +36,9 @@ export function grpcTarget(url: string, defaultPort: number): GrpcTarget {
   const authority = grpcAddress(url, defaultPort);
   const at = authority.lastIndexOf(":");
   const hostname = authority.slice(0, at).replace(/^\[(.*)\]$/, "$1");
-  return { hostname, port: Number(authority.slice(at + 1)), authority };
+  const port = Number(authority.slice(at + 1));
+  const defaulted = !/:\d+$/.test(parseServerUrl(url).hostHeader);
+  return { hostname, port, authority, defaulted };
 }
 
 /**

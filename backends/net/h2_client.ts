@@ -9,7 +9,7 @@
  * shutting down or a proxy's max connection age would kill the tool; and grpc-js tops out at
  * 3-6k unary calls/s here where raw frames reach 35-42k/s.
  */
-import { H2Connection } from "../../wire/h2/connection.ts";
+import { H2Connection, Http1Reply } from "../../wire/h2/connection.ts";
 import type { HeaderBlock } from "../../wire/h2/header_blocks.ts";
 import {
   ConnectionError,
@@ -21,9 +21,12 @@ import {
   Setting,
   uint32,
 } from "../../wire/h2/frames.ts";
-import { ClientStream, type StreamListener } from "./h2_client_stream.ts";
+import { ClientStream, type StreamFailure, type StreamListener } from "./h2_client_stream.ts";
 import { openTls, tlsAlertFailure, type TlsMaterial } from "../../wire/net/tls_connect.ts";
 import { connectFailure, ioFailure, TransportError } from "../../wire/net/transport_error.ts";
+
+/** Why calls fail when the server answered our preface in HTTP/1.x. */
+export const HTTP1_REPLY = "the server answered in HTTP/1.1";
 
 /** Stream ids are 31-bit; a connection that used them all is replaced. */
 const LAST_STREAM_ID = 2 ** 31 - 1;
@@ -110,25 +113,43 @@ export class H2ClientConnection extends H2Connection<ClientStream> {
     this.flushWrites().finally(() => this.#fail("connection closed"));
   }
 
+  /** Fails what is open with why the connection ended. */
   async #run(): Promise<void> {
     const e = await this.serve();
+    if (e instanceof Http1Reply) {
+      return this.#fail({ resetCode: -1, message: HTTP1_REPLY, notGrpc: "certain" });
+    }
     let reason = "Server closed the connection";
     if (e instanceof ConnectionError) reason = `HTTP/2 protocol error: ${e.message}`;
     else if (e !== undefined && !this.isClosed) {
       const tls = this.#tls;
       reason = ((tls && tlsAlertFailure(e, tls, false, false)) || ioFailure(e, true)).message;
     }
-    this.#fail(reason);
+    this.#lost(reason);
+  }
+
+  /**
+   * The connection was lost. Before any HTTP/2 byte came (and without TLS, whose ALPN already
+   * agreed on h2), that is what a Triton HTTP port does with our preface: maybe not gRPC.
+   */
+  #lost(reason: string): void {
+    if (this.answered || this.isClosed || this.#tls !== undefined) return this.#fail(reason);
+    this.#fail({
+      resetCode: -1,
+      message: `${reason} without answering in HTTP/2`,
+      notGrpc: "likely",
+    });
   }
 
   /** Closes the socket; every stream still open fails with `reason` (a transport error). */
-  #fail(reason: string): void {
+  #fail(reason: StreamFailure | string): void {
     this.shutdown();
-    for (const s of [...this.streams.values()]) s.fail({ resetCode: -1, message: reason });
+    const failure = typeof reason === "string" ? { resetCode: -1, message: reason } : reason;
+    for (const s of [...this.streams.values()]) s.fail(failure);
   }
 
   protected writeFailed(): void {
-    this.#fail("Broken pipe");
+    this.#lost("Broken pipe");
   }
 
   protected onHeaderBlock({ streamId, flags, list }: HeaderBlock): void {

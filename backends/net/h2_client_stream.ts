@@ -19,7 +19,15 @@ export interface StreamFailure {
   /** RST_STREAM code from the peer, or -1 when the connection failed. */
   resetCode: number;
   message: string;
+  /** Set when the connection failed in a way that says the port does not speak gRPC. */
+  notGrpc?: NotGrpc;
 }
+
+/**
+ * How sure a failure is that the server is not a gRPC server: "certain" when it answered in
+ * HTTP/1.1 or without a gRPC content-type, "likely" when it closed before any HTTP/2 byte.
+ */
+export type NotGrpc = "certain" | "likely";
 
 export class ClientStream {
   sendWindow: number;

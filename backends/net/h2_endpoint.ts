@@ -7,6 +7,7 @@
  */
 import { H2ClientConnection } from "./h2_client.ts";
 import type { TlsMaterial } from "../../wire/net/tls_connect.ts";
+import { dialledAddress, namingAddress, TransportError } from "../../wire/net/transport_error.ts";
 
 export class H2Endpoint {
   #current: H2ClientConnection | undefined;
@@ -42,7 +43,7 @@ export class H2Endpoint {
 
   async #open(): Promise<H2ClientConnection> {
     try {
-      const conn = await H2ClientConnection.open(this.hostname, this.port, this.tls);
+      const conn = await this.#dial();
       this.opened++;
       if (this.#closed) {
         conn.close();
@@ -55,6 +56,16 @@ export class H2Endpoint {
       return conn;
     } finally {
       this.#opening = undefined;
+    }
+  }
+
+  /** A new connection; a refused connect names the address, as a run's errors list it. */
+  async #dial(): Promise<H2ClientConnection> {
+    try {
+      return await H2ClientConnection.open(this.hostname, this.port, this.tls);
+    } catch (e) {
+      if (!(e instanceof TransportError)) throw e;
+      throw namingAddress(e, dialledAddress(this.hostname, this.port));
     }
   }
 

@@ -5,7 +5,7 @@
  */
 import { encodeHeaders, type HeaderList } from "../../wire/h2/hpack.ts";
 import { ErrorCode } from "../../wire/h2/frames.ts";
-import type { StreamFailure } from "./h2_client_stream.ts";
+import type { NotGrpc, StreamFailure } from "./h2_client_stream.ts";
 import { GrpcCode } from "./grpc_status.ts";
 import { ACCEPT_ENCODING, frameCompressed, type GrpcCompression } from "./grpc_compression.ts";
 
@@ -55,6 +55,8 @@ export function requestHeaderBlock(
 export interface CallStatus {
   code: number;
   details: string;
+  /** The reply shows the server does not speak gRPC (see wrongPortText in grpc_control.ts). */
+  notGrpc?: NotGrpc;
 }
 
 /** grpc-status/grpc-message from trailers (or a trailers-only response). */
@@ -82,7 +84,9 @@ export function failureStatus(f: StreamFailure): CallStatus {
     : f.resetCode === ENHANCE_YOUR_CALM
     ? GrpcCode.RESOURCE_EXHAUSTED
     : GrpcCode.INTERNAL;
-  return { code, details: f.message };
+  return f.notGrpc === undefined
+    ? { code, details: f.message }
+    : { code, details: f.message, notGrpc: f.notGrpc };
 }
 
 const ENHANCE_YOUR_CALM = 0xb;
@@ -104,6 +108,7 @@ export function responseProblem(headers: HeaderList): CallStatus | undefined {
     if (name === ":status") status = value;
     else if (name === "content-type") type = value;
   }
+  const grpc = type.startsWith("application/grpc");
   if (status !== "200") {
     // HTTP errors without a grpc-status, mapped as gRPC's http-grpc-status-mapping says.
     const code = status === "400"
@@ -117,10 +122,18 @@ export function responseProblem(headers: HeaderList): CallStatus | undefined {
       : ["429", "502", "503", "504"].includes(status)
       ? GrpcCode.UNAVAILABLE
       : GrpcCode.UNKNOWN;
-    return { code, details: `Received HTTP status code ${status}` };
+    const details = `Received HTTP status code ${status}`;
+    if (grpc) return { code, details };
+    return { code, details: notGrpcDetails(details, type), notGrpc: "certain" };
   }
-  if (!type.startsWith("application/grpc")) {
-    return { code: GrpcCode.UNKNOWN, details: `unexpected content-type '${type}'` };
+  if (!grpc) {
+    const details = `unexpected content-type '${type}'`;
+    return { code: GrpcCode.UNKNOWN, details, notGrpc: "certain" };
   }
   return undefined;
+}
+
+/** A reply without a gRPC content-type comes from a plain HTTP server: say what it was. */
+function notGrpcDetails(details: string, type: string): string {
+  return `${details} (${type === "" ? "no content-type" : `content-type '${type}'`}, not gRPC)`;
 }

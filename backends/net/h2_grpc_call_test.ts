@@ -20,6 +20,18 @@ Deno.test("responseProblem maps HTTP errors and a foreign content-type like grpc
   assert.equal(responseProblem([[":status", "503"]])?.code, GrpcCode.UNAVAILABLE);
   const html = responseProblem([[":status", "200"], ["content-type", "text/html"]]);
   assert.equal(html?.code, GrpcCode.UNKNOWN);
+  assert.equal(html?.notGrpc, "certain");
+  // Without a gRPC content-type the reply is from a plain HTTP server, and says so.
+  assert.deepEqual(responseProblem([[":status", "404"], ["content-type", "application/json"]]), {
+    code: GrpcCode.UNIMPLEMENTED,
+    details: "Received HTTP status code 404 (content-type 'application/json', not gRPC)",
+    notGrpc: "certain",
+  });
+  const grpc404 = responseProblem([[":status", "404"], ["content-type", "application/grpc"]]);
+  assert.deepEqual(grpc404, {
+    code: GrpcCode.UNIMPLEMENTED,
+    details: "Received HTTP status code 404",
+  });
 });
 
 Deno.test("failureStatus: lost connections and refused streams are UNAVAILABLE", () => {

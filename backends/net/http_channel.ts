@@ -16,6 +16,7 @@ import {
   TransportError,
 } from "../../wire/http1/connection.ts";
 import type { ServerTarget } from "./http_url.ts";
+import { dialledAddress, namingAddress } from "../../wire/net/transport_error.ts";
 
 /** A request prepared once as its complete HTTP/1.1 bytes. */
 export interface PreparedHttp {
@@ -44,6 +45,7 @@ export interface HttpReplies<P extends PreparedHttp> {
  */
 export class GuardedConnection {
   readonly #http: HttpConnection;
+  readonly #address: string;
   #closed = false;
 
   constructor(
@@ -53,6 +55,7 @@ export class GuardedConnection {
     private readonly timeoutMs: number,
   ) {
     this.#http = new HttpConnection(target, clock);
+    this.#address = dialledAddress(target.hostname, target.port);
   }
 
   get closed(): boolean {
@@ -90,8 +93,9 @@ export class GuardedConnection {
       const ns = clock.nowNs();
       if (timedOut) record.fail("timeout", `no response within ${timeoutMs} ms`, ns);
       else if (this.#closed) record.fail("cancelled", "channel closed", ns);
-      else if (e instanceof TransportError) record.fail("transport_error", e.message, ns);
-      else if (e instanceof ProtocolError) record.fail("protocol_error", e.message, ns);
+      else if (e instanceof TransportError) {
+        record.fail("transport_error", namingAddress(e, this.#address).message, ns);
+      } else if (e instanceof ProtocolError) record.fail("protocol_error", e.message, ns);
       else record.fail("transport_error", e instanceof Error ? e.message : String(e), ns);
       return undefined;
     } finally {

@@ -6,6 +6,7 @@
 import type { BackendOptions } from "../../core/backend.ts";
 import type { Clock } from "../../core/clock.ts";
 import { ControlClient } from "./control_client.ts";
+import type { PortHints } from "./control_errors.ts";
 import { HttpChannel, type HttpReplies, type PreparedHttp } from "./http_channel.ts";
 import type { ServerTarget } from "./http_url.ts";
 
@@ -19,8 +20,10 @@ export class HttpLinks {
     private readonly target: ServerTarget,
     options: Pick<BackendOptions, "headers" | "requestTimeoutMs">,
     private readonly clock: Clock,
+    /** The service kind's advice for a -u that reaches nothing or a gRPC port. */
+    hints: PortHints = {},
   ) {
-    this.control = new ControlClient(target, options.headers, clock);
+    this.control = new ControlClient(target, options.headers, clock, hints);
     this.#timeoutMs = options.requestTimeoutMs ?? 0;
   }
 

@@ -12,6 +12,8 @@ export interface ServerTarget {
   hostHeader: string;
   /** Set for https:// URLs: the connection is TLS with these certificates and checks. */
   tls?: TlsMaterial;
+  /** -u named no port, so `port` is curl's default for the scheme. */
+  defaulted?: boolean;
 }
 
 /** curl (which perf_analyzer uses) defaults to port 80 (443 for https) when the URL names none. */
@@ -66,16 +68,16 @@ export function parseServerUrl(url: string): ServerTarget {
   if (authority.includes("@")) {
     throw new RunError(`user credentials in the URL are not supported: '${raw}'`);
   }
-  const { host, port } = splitAuthority(authority, raw, defaultPort);
+  const { host, port, defaulted } = splitAuthority(authority, raw, defaultPort);
   const hostname = host.toLowerCase() === "localhost" ? "127.0.0.1" : host;
-  return { hostname, port, hostHeader: authority };
+  return { hostname, port, hostHeader: authority, defaulted };
 }
 
 function splitAuthority(
   authority: string,
   raw: string,
   defaultPort: number,
-): { host: string; port: number } {
+): { host: string; port: number; defaulted: boolean } {
   let host: string;
   let portText = "";
   if (authority.startsWith("[")) {
@@ -96,8 +98,8 @@ function splitAuthority(
     if (colon >= 0 && portText === "") throw new RunError(`missing port in URL '${raw}'`);
   }
   if (host === "") throw new RunError(`missing host in URL '${raw}'`);
-  if (portText === "") return { host, port: defaultPort };
+  if (portText === "") return { host, port: defaultPort, defaulted: true };
   const port = /^\d{1,5}$/.test(portText) ? Number(portText) : NaN;
   if (!(port >= 1 && port <= 65535)) throw new RunError(`invalid port in URL '${raw}'`);
-  return { host, port };
+  return { host, port, defaulted: false };
 }

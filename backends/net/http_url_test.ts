@@ -7,18 +7,22 @@ Deno.test("host:port, http:// and IPv6 forms parse; localhost pins to 127.0.0.1"
     hostname: "127.0.0.1",
     port: 8000,
     hostHeader: "localhost:8000",
+    defaulted: false,
   });
   assert.deepEqual(parseServerUrl("http://10.0.0.2:9000/"), {
     hostname: "10.0.0.2",
     port: 9000,
     hostHeader: "10.0.0.2:9000",
+    defaulted: false,
   });
   assert.deepEqual(parseServerUrl("[::1]:8000"), {
     hostname: "::1",
     port: 8000,
     hostHeader: "[::1]:8000",
+    defaulted: false,
   });
   assert.equal(parseServerUrl("example.com").port, 80);
+  assert.equal(parseServerUrl("example.com").defaulted, true);
 });
 
 Deno.test("https URLs default to port 443", () => {

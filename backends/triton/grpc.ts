@@ -38,7 +38,12 @@ import {
 } from "./grpc_proto.ts";
 import { GrpcCode } from "../net/grpc_status.ts";
 import type { GrpcCompression } from "../net/grpc_compression.ts";
-import { CONFIG_FAILED, METADATA_FAILED, STATS_FAILED } from "../net/control_errors.ts";
+import {
+  CONFIG_FAILED,
+  METADATA_FAILED,
+  type PortHints,
+  STATS_FAILED,
+} from "../net/control_errors.ts";
 import { H2Endpoint } from "../net/h2_endpoint.ts";
 import type { TlsMaterial } from "../../wire/net/tls_connect.ts";
 import { requestHeaderBlock } from "../net/h2_grpc_call.ts";
@@ -47,6 +52,7 @@ import { H2UnaryChannel, type OutputCapture } from "../net/h2_unary_channel.ts";
 import { captureUnaryOutputs } from "./grpc_outputs.ts";
 import { asArray, asObject, type JsonObject } from "../shared/json_fields.ts";
 import { NO_STATS_NOTE, normalizeModelInfo } from "../shared/model_info.ts";
+import { indexEntries, unknownModelHint } from "../shared/model_index.ts";
 import { parseModelStats } from "../shared/model_stats.ts";
 import { ShmChannel, shmRegionsFor } from "./shm_channel.ts";
 import type { ShmRegions } from "./shm_regions.ts";
@@ -54,6 +60,12 @@ import { tritonCapabilities, type TritonOptions } from "./options.ts";
 
 /** Triton's gRPC port, used when -u names a host without one. */
 export const DEFAULT_GRPC_PORT = 8001;
+
+/** What to try when -u reaches no gRPC server. */
+const GRPC_HINTS: PortHints = {
+  usualPort: `Triton's default is ${DEFAULT_GRPC_PORT}`,
+  switchProtocol: "drop -i grpc",
+};
 
 /**
  * Inference channels per HTTP/2 connection. Measured against the reference server (1-64
@@ -113,7 +125,7 @@ export class TritonGrpcBackend implements Backend, ServerStatsCapability {
     this.#streaming = options.streaming === true;
     this.#parameters = options.requestParameters ?? [];
     this.#perConnection = Math.max(1, tuning.channelsPerConnection ?? GRPC_CHANNELS_PER_CONNECTION);
-    this.#control = new GrpcControl(this.#target, this.#metadata, this.#tls);
+    this.#control = new GrpcControl(this.#target, this.#metadata, this.#tls, GRPC_HINTS);
     const region = (what: string, name: string) =>
       `failed to ${what} shared memory region '${name}': `;
     this.#shm = shmRegionsFor(options.own, {
@@ -133,7 +145,13 @@ export class TritonGrpcBackend implements Backend, ServerStatsCapability {
   async describe(model: string, version: string): Promise<ModelInfo> {
     await this.#loadExtensions(METADATA_FAILED);
     const request = { name: model, version };
-    const md = await this.#rpc("ModelMetadata", request, METADATA_FAILED);
+    let md: ProtoObject;
+    try {
+      md = await this.#call("ModelMetadata", request);
+    } catch (e) {
+      if (!(e instanceof GrpcCallError)) throw e;
+      throw new RunError(METADATA_FAILED + e.message + await this.#indexHint(model, e.code));
+    }
     const info = normalizeModelInfo(md, await this.#config(request), version);
     if (!this.#extensions!.has("statistics")) info.notes.push(NO_STATS_NOTE);
     this.#decoupled.set(model, info.responses === "many");
@@ -242,6 +260,21 @@ export class TritonGrpcBackend implements Backend, ServerStatsCapability {
         e.code === GrpcCode.UNKNOWN;
       if (refused && !listed) return undefined;
       throw new RunError(CONFIG_FAILED + e.message);
+    }
+  }
+
+  /**
+   * What the repository index says about a model the server refused with `code` (the models
+   * there are), or "" when the server cannot tell: then its own message stands alone. A
+   * server that could not be reached or does not speak gRPC is not asked.
+   */
+  async #indexHint(model: string, code: number): Promise<string> {
+    if (code === GrpcCode.UNAVAILABLE || code === GrpcCode.UNIMPLEMENTED) return "";
+    try {
+      const reply = await this.#call("RepositoryIndex", {});
+      return unknownModelHint(model, indexEntries(asArray(reply.models)));
+    } catch {
+      return "";
     }
   }
 

@@ -17,6 +17,7 @@ export type TritonMethodName =
   | "ModelMetadata"
   | "ModelConfig"
   | "ModelStatistics"
+  | "RepositoryIndex"
   | "ModelInfer"
   | "ModelStreamInfer"
   | "SystemSharedMemoryRegister"

@@ -78,7 +78,8 @@ Deno.test("describe failures use perf_analyzer's wording", async () => {
       assert.ok(e instanceof RunError);
       assert.equal(
         e.message,
-        `failed to get model metadata: Couldn't connect to server (127.0.0.1:${port})`,
+        `failed to get model metadata: Couldn't connect to server at 127.0.0.1:${port}: is the ` +
+          "server running there, and is that its gRPC port (Triton's default is 8001)?",
       );
       return true;
     });

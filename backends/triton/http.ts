@@ -17,7 +17,12 @@ import type {
 import { type Clock, systemClock } from "../../core/clock.ts";
 import { RunError } from "../../core/errors.ts";
 import type { JsonReply } from "../net/control_client.ts";
-import { CONFIG_FAILED, METADATA_FAILED, STATS_FAILED } from "../net/control_errors.ts";
+import {
+  CONFIG_FAILED,
+  METADATA_FAILED,
+  type PortHints,
+  STATS_FAILED,
+} from "../net/control_errors.ts";
 import { isSuccess } from "../net/http_channel.ts";
 import { HttpLinks } from "../net/http_links.ts";
 import { ProtocolError, TransportError } from "../../wire/http1/connection.ts";
@@ -25,6 +30,7 @@ import { resolveHttpTarget, type ServerTarget } from "../net/http_url.ts";
 import { encodeInferRequest, inferPath } from "./infer_request.ts";
 import { asArray, asObject, type JsonObject } from "../shared/json_fields.ts";
 import { NO_STATS_NOTE, normalizeModelInfo } from "../shared/model_info.ts";
+import { indexEntries, unknownModelHint } from "../shared/model_index.ts";
 import { parseModelStats } from "../shared/model_stats.ts";
 import { ShmChannel, shmRegionsFor } from "./shm_channel.ts";
 import type { ShmRegions } from "./shm_regions.ts";
@@ -32,6 +38,12 @@ import { tritonCapabilities, type TritonOptions } from "./options.ts";
 import { tritonReplies } from "./http_replies.ts";
 
 const SHM_PATH = "/v2/systemsharedmemory";
+
+/** What to try when -u reaches no HTTP server. */
+const HTTP_HINTS: PortHints = {
+  usualPort: "Triton's default is 8000",
+  switchProtocol: "add -i grpc",
+};
 
 export class TritonHttpBackend implements Backend, ServerStatsCapability {
   readonly kind = "triton";
@@ -49,7 +61,7 @@ export class TritonHttpBackend implements Backend, ServerStatsCapability {
   ) {
     this.capabilities = tritonCapabilities(options);
     this.#target = resolveHttpTarget(options.url, options.tls);
-    this.#links = new HttpLinks(this.#target, options, clock);
+    this.#links = new HttpLinks(this.#target, options, clock, HTTP_HINTS);
     this.#shm = shmRegionsFor(options.own, {
       register: (name, key, byteSize) =>
         this.#post(
@@ -70,7 +82,9 @@ export class TritonHttpBackend implements Backend, ServerStatsCapability {
     await this.#loadExtensions(METADATA_FAILED);
     const base = inferPath(model, version);
     const md = await this.#get(base, METADATA_FAILED);
-    if (!isSuccess(md.status)) throw new RunError(METADATA_FAILED + md.errorText);
+    if (!isSuccess(md.status)) {
+      throw new RunError(METADATA_FAILED + md.errorText + await this.#indexHint(model));
+    }
     const info = normalizeModelInfo(md.json, await this.#config(base), version);
     if (!this.#extensions!.has("statistics")) info.notes.push(NO_STATS_NOTE);
     this.#outputs.set(model, info.outputs.map((o) => o.name));
@@ -136,6 +150,20 @@ export class TritonHttpBackend implements Backend, ServerStatsCapability {
     }
     if (s === 404 || s === 405 || s === 501 || (s === 400 && !listed)) return undefined;
     throw new RunError(CONFIG_FAILED + reply.errorText);
+  }
+
+  /**
+   * What the repository index says about a refused model (the models there are), or "" when
+   * the server cannot tell: then the server's own message stands alone.
+   */
+  async #indexHint(model: string): Promise<string> {
+    try {
+      const reply = await this.#links.control.post("/v2/repository/index", "{}");
+      if (!isSuccess(reply.status) || !Array.isArray(reply.json)) return "";
+      return unknownModelHint(model, indexEntries(reply.json));
+    } catch {
+      return "";
+    }
   }
 
   async #post(path: string, body: string, prefix: string): Promise<void> {

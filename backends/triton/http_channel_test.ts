@@ -119,7 +119,7 @@ Deno.test("connection refused is transport_error, never a rejection", async () =
   const rec = await sendOnce(ch);
   ch.close();
   assert.equal(rec.outcome, "transport_error");
-  assert.equal(rec.error, "Couldn't connect to server");
+  assert.equal(rec.error, `Couldn't connect to server at 127.0.0.1:${port}`);
   assert.ok(rec.endNs >= rec.sendStartNs && rec.sendStartNs > 0);
 });
 

@@ -164,7 +164,10 @@ Deno.test("unreachable server: perf_analyzer's exact message; TLS options need h
   const backend = createTritonHttp(options(port, { url: `127.0.0.1:${port}` }));
   await assert.rejects(() => backend.describe("simple", ""), (e) =>
     e instanceof RunError &&
-    e.message === "failed to get model metadata: HTTP client failed: Couldn't connect to server");
+    e.message ===
+      `failed to get model metadata: HTTP client failed: Couldn't connect to server at ` +
+        `127.0.0.1:${port}: is the server running there, and is that its HTTP port ` +
+        "(Triton's default is 8000)?");
   await backend.close();
   const tls = { verifyPeer: true, verifyHost: true };
   assert.throws(() => createTritonHttp(options(1, { url: "h:1", tls })), /not an https:\/\/ URL/);

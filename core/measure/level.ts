@@ -96,7 +96,10 @@ const RING = STABILITY_WINDOWS + 1;
 export const NO_VALID_REQUESTS =
   "No valid requests recorded within time interval. Please use a larger time window.";
 
-/** perf_analyzer's message, plus what went wrong when the window's requests all failed. */
+/**
+ * perf_analyzer's message when nothing ended in the window. When requests did end, all
+ * failed, and a larger window cannot help: the cause comes first, then the advice.
+ */
 function noValidRequests(window: Window): string {
   if (window.errorCount === 0) return NO_VALID_REQUESTS;
   let top = "";
@@ -104,8 +107,9 @@ function noValidRequests(window: Window): string {
   for (const [text, count] of window.errors) {
     if (count > topCount) [top, topCount] = [text, count];
   }
-  return `${NO_VALID_REQUESTS} All ${window.errorCount} requests that ended in it failed; ` +
-    `most often (${topCount}×): ${top}`;
+  return `${NO_VALID_REQUESTS.slice(0, NO_VALID_REQUESTS.indexOf(".") + 1)} All ` +
+    `${window.errorCount} requests that ended in it failed; most often (${topCount}×): ${top}. ` +
+    "Fix that first: a larger time window helps only when requests take longer than the window.";
 }
 
 export class LevelMeasurer implements DispatchSink {

@@ -44,6 +44,13 @@ export interface CoreStream extends FlowStream {
   remoteClosed: boolean;
 }
 
+/** A client's peer answered with an HTTP/1.x status line: it does not speak HTTP/2. */
+export class Http1Reply extends Error {
+  override name = "Http1Reply";
+}
+
+const HTTP1 = new TextEncoder().encode("HTTP/1.");
+
 /** What a stream needs from its connection. */
 export interface StreamOwner<S> {
   /** Queues a frame for the socket (written in order, batched per turn of the event loop). */
@@ -69,6 +76,8 @@ export abstract class H2Connection<S extends CoreStream> implements StreamOwner<
   #unacked = 0;
   /** A server reads the client's preface before any frame. */
   #awaitingPreface: boolean;
+  /** A client checks the server's first bytes for an HTTP/1.x status line. */
+  #awaitingReply: boolean;
   /** GOAWAY received: reading ends once the last stream has. */
   protected draining = false;
   /** The highest stream id the peer opened: the last one our GOAWAY says we processed. */
@@ -82,6 +91,7 @@ export abstract class H2Connection<S extends CoreStream> implements StreamOwner<
   constructor(protected readonly conn: Deno.Conn, role: "client" | "server") {
     this.#writer = new FrameWriter(conn, () => this.writeFailed());
     this.#awaitingPreface = role === "server";
+    this.#awaitingReply = role === "client";
     const settings: [Setting, number][] = [
       [Setting.INITIAL_WINDOW_SIZE, STREAM_WINDOW],
       [Setting.MAX_FRAME_SIZE, MAX_FRAME],
@@ -101,10 +111,16 @@ export abstract class H2Connection<S extends CoreStream> implements StreamOwner<
     return this.#closed;
   }
 
+  /** A client: the server has sent bytes that are not HTTP/1.x (so far, HTTP/2). */
+  protected get answered(): boolean {
+    return !this.#awaitingReply;
+  }
+
   /**
    * Reads and handles frames until the peer closes, close(), the last stream after GOAWAY, or
-   * an error. Returns what ended it (undefined at a clean end); a protocol violation is answered
-   * with GOAWAY before this returns.
+   * an error. Returns what ended it (undefined at a clean end; Http1Reply for a client whose
+   * server answered in HTTP/1.x); a protocol violation is answered with GOAWAY before this
+   * returns.
    */
   protected async serve(): Promise<unknown> {
     try {
@@ -163,6 +179,12 @@ export abstract class H2Connection<S extends CoreStream> implements StreamOwner<
         if (seen === undefined) continue;
         if (!seen) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "not an HTTP/2 preface");
         this.#awaitingPreface = false;
+      }
+      if (this.#awaitingReply) {
+        const http1 = this.#reader.skip(HTTP1);
+        if (http1 === undefined) continue;
+        if (http1) throw new Http1Reply("HTTP/1.x status line instead of HTTP/2 frames");
+        this.#awaitingReply = false;
       }
       this.#reader.frames(onFrame);
       if (this.draining && this.streams.size === 0) return;

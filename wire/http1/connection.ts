@@ -187,11 +187,14 @@ export class HttpConnection {
     }
   }
 
-  /** TLS alerts (a refused client certificate arrives on the first read) name the URL. */
+  /**
+   * TLS alerts (a refused client certificate arrives on the first read) name the URL; the
+   * unparsed bytes show whether an HTTP/2 server (a gRPC port) answered instead.
+   */
   #ioFailure(e: unknown, midResponse: boolean): TransportError {
     const tls = this.target.tls;
     return (tls && tlsAlertFailure(e, tls, true, this.#served === 0)) ||
-      ioFailure(e, midResponse);
+      ioFailure(e, midResponse, this.#buf.subarray(this.#start, this.#end));
   }
 
   async #open(): Promise<void> {
@@ -365,7 +368,7 @@ export class HttpConnection {
     }
     if (n === null) {
       if (eofOk) return false;
-      throw ioFailure(null, this.#received > 0);
+      throw this.#ioFailure(null, this.#received > 0);
     }
     const first = this.#received === 0 && this.#rec !== null;
     if (first || this.#sink !== null) {

@@ -9,7 +9,7 @@
  * `--unsafely-ignore-certificate-errors` flag does that. So verify-peer 0 connects normally
  * (it succeeds when Deno runs with that flag) and a chain failure names the flag.
  */
-import { connectFailure, TransportError } from "./transport_error.ts";
+import { connectFailure, dialledAddress, TransportError } from "./transport_error.ts";
 
 /** Everything a connection needs, loaded once. */
 export interface TlsMaterial {
@@ -47,6 +47,18 @@ function explain(reason: string, m: TlsMaterial, http: boolean): string {
     return `the server requires a client certificate: ${reason} (pass ${flags})`;
   }
   return reason;
+}
+
+/**
+ * A handshake answered by a plain-text server (an HTTP/1.1 400 or HTTP/2 frames instead of a
+ * ServerHello), with the way back to plain text; undefined for other failures.
+ */
+function plainTextPeer(reason: string, address: string, http: boolean): string | undefined {
+  if (!/InvalidContentType|corrupt message/i.test(reason)) return undefined;
+  const fix = http
+    ? "speak plain HTTP? Then drop https:// from -u"
+    : "speak plain-text gRPC? Then drop --ssl-grpc-use-ssl";
+  return `${reason}: the server answered without TLS. Does ${address} ${fix}`;
 }
 
 /**
@@ -94,10 +106,9 @@ export async function openTls(
     if (tcp === undefined && m.cert === undefined || isRefused(e)) throw e;
     const reason = e instanceof Error ? e.message : String(e);
     const http = alpnProtocols === undefined;
-    throw new TransportError(
-      `TLS handshake with ${m.url} failed: ${explain(reason, m, http)}`,
-      "connect",
-    );
+    const address = dialledAddress(hostname, port);
+    const why = plainTextPeer(reason, address, http) ?? explain(reason, m, http);
+    throw new TransportError(`TLS handshake with ${m.url} failed: ${why}`, "connect");
   }
 }
 

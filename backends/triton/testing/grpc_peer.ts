@@ -11,6 +11,8 @@ import { serveTriton } from "./grpc_methods.ts";
 export interface PeerOptions {
   /** Omit the ModelConfig and ModelStatistics RPCs (an MLServer-like server). */
   minimal?: boolean;
+  /** Serve RepositoryIndex with these entries (without it the RPC is unimplemented). */
+  index?: ProtoObject[];
 }
 
 export interface Peer {
@@ -143,5 +145,7 @@ export async function startPeer(options: PeerOptions = {}): Promise<Peer> {
       }],
     }));
   }
+  const index = options.index;
+  if (index !== undefined) handlers.RepositoryIndex = unary(() => ({ models: index }));
   return { ...await serveTriton(handlers), requests };
 }
