@@ -10,6 +10,7 @@ import { compareMain } from "./core/report/compare_cli.ts";
 import { mainThreadCpuReader } from "./core/measure/cpu_time.ts";
 import { ExitCode, isRunError, isUsageError } from "./core/errors.ts";
 import { run, type RunDeps } from "./core/run.ts";
+import { checkOutputFiles } from "./core/report/files.ts";
 import { BUILT_IN_BACKENDS } from "./backends/mod.ts";
 
 export interface MainIo {
@@ -81,6 +82,8 @@ export async function main(
     backends: BUILT_IN_BACKENDS,
   };
   try {
+    // Before the backend connects: a path that cannot be written costs no sweep.
+    await checkOutputFiles(parsed.config, deps.cwd);
     return await run(parsed.config, deps);
   } catch (e) {
     return reportFailure(e, io);

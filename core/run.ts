@@ -24,7 +24,6 @@ import {
   formatSummary,
   type ReportContext,
 } from "./report/console.ts";
-import { formatCsv } from "./report/csv.ts";
 import { writeReportFiles } from "./report/files.ts";
 import { levelLabel, ProgressLine } from "./report/progress.ts";
 import { OutputValidator } from "./data/output_validator.ts";
@@ -252,11 +251,8 @@ export async function run(given: RunConfig, deps: RunDeps): Promise<ExitCode> {
       });
       if (failed.signal.aborted) throw mismatch();
       if (result.levels.length > 0) deps.stdout(formatSummary(result.levels, ctx));
-      if (config.csvFile && result.levels.length > 0) {
-        await deps.writeTextFile(config.csvFile, formatCsv(result.levels, ctx));
-      }
-      await writeReportFiles(result.levels, ctx, deps.writeTextFile);
-      return result.exitCode;
+      const written = await writeReportFiles(result.levels, ctx, deps);
+      return written || result.exitCode !== ExitCode.Success ? result.exitCode : ExitCode.Generic;
     } finally {
       measurer.pause();
       await plan.driver.stop();
