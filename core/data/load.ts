@@ -13,12 +13,41 @@ function fsError(path: string, e: unknown): RunError {
   return new RunError(`--input-data ${path}: ${e instanceof Error ? e.message : String(e)}`);
 }
 
+/**
+ * Largest input file read: a data file is read whole into memory before it is encoded, so a
+ * bigger one would exhaust it rather than be measured.
+ */
+export const MAX_INPUT_FILE_BYTES = 1024 * 1024 * 1024;
+
+function fileKind(info: Deno.FileInfo): string {
+  if (info.isCharDevice) return "a character device";
+  if (info.isBlockDevice) return "a block device";
+  if (info.isFifo) return "a FIFO";
+  if (info.isSocket) return "a socket";
+  return "not a regular file";
+}
+
 export const denoFs: DataFs = {
   async readFile(path) {
     try {
+      // Stat first (it never blocks): /dev/zero would be read forever, and opening a FIFO waits
+      // for a writer that may never come.
+      const info = await Deno.stat(path);
+      if (!info.isFile) {
+        throw new RunError(
+          `--input-data ${path}: ${fileKind(info)}; input data must be a regular file or a ` +
+            "directory of them",
+        );
+      }
+      if (info.size > MAX_INPUT_FILE_BYTES) {
+        throw new RunError(
+          `--input-data ${path}: ${info.size} bytes, over the limit of ${MAX_INPUT_FILE_BYTES} ` +
+            "bytes for one input file",
+        );
+      }
       return await Deno.readFile(path);
     } catch (e) {
-      throw fsError(path, e);
+      throw e instanceof RunError ? e : fsError(path, e);
     }
   },
   async isDirectory(path) {
@@ -31,11 +60,21 @@ export const denoFs: DataFs = {
   },
 };
 
+/** V8's longest string, in UTF-16 units: a JSON text past it cannot even be decoded. */
+const MAX_STRING_LENGTH = 2 ** 29 - 24;
+
 /** Strict, so a binary file given by mistake is reported instead of parsed as mojibake. */
 function utf8Text(bytes: Uint8Array, path: string): string {
   try {
     return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
   } catch {
+    // Both failures are a TypeError; only the size tells them apart.
+    if (bytes.length > MAX_STRING_LENGTH) {
+      throw new RunError(
+        `--input-data ${path}: ${bytes.length} bytes, too large for one JSON text (at most ` +
+          `${MAX_STRING_LENGTH} characters); split it into several --input-data files`,
+      );
+    }
     throw new RunError(`--input-data ${path}: not UTF-8 text, so not a JSON data file`);
   }
 }

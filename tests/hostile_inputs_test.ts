@@ -1,0 +1,52 @@
+/**
+ * End-to-end, in a child process with a deadline: input files and sizes that used to hang the
+ * tool, exhaust its memory or crash it now end it with one line and exit 99.
+ */
+import assert from "node:assert/strict";
+import { withServer, withTempDir } from "./cli_harness.ts";
+import { runChild } from "./child_process.ts";
+
+/** The run ended by itself with exactly this one line on stderr and exit 99. */
+function assertOneLine(r: { code: number; stderr: string; timedOut: boolean }, line: string) {
+  assert.equal(r.timedOut, false, "the run must end by itself");
+  assert.equal(r.stderr, `${line}\n`);
+  assert.equal(r.code, 99);
+}
+
+Deno.test("--input-data /dev/zero and a FIFO are refused at once instead of read forever", async () => {
+  await withServer({}, async (server) => {
+    await withTempDir("pa_fifo_", async (dir) => {
+      const fifo = `${dir}/pipe`;
+      const made = await new Deno.Command("mkfifo", { args: [fifo] }).output();
+      assert.equal(made.code, 0);
+      const base = ["-m", "simple", "-u", server.url, "--request-count", "5"];
+      assertOneLine(
+        await runChild([...base, "--input-data", "/dev/zero"], { timeoutMs: 30_000 }),
+        "error: --input-data /dev/zero: a character device; input data must be a regular file " +
+          "or a directory of them",
+      );
+      assertOneLine(
+        await runChild([...base, "--input-data", fifo], { timeoutMs: 30_000 }),
+        `error: --input-data ${fifo}: a FIFO; input data must be a regular file or a directory ` +
+          "of them",
+      );
+      assert.equal((await server.groundTruth("simple")).successCount, 0, "no request was sent");
+    });
+  });
+});
+
+Deno.test("a 100,000-deep --input-data JSON is one line, not a stack overflow", async () => {
+  await withServer({}, async (server) => {
+    await withTempDir("pa_deep_", async (dir) => {
+      const deep = 100_000;
+      await Deno.writeTextFile(`${dir}/d.json`, "[".repeat(deep) + "]".repeat(deep));
+      assertOneLine(
+        await runChild(
+          ["-m", "simple", "-u", server.url, "--input-data", `${dir}/d.json`],
+          { timeoutMs: 30_000 },
+        ),
+        `error: ${dir}/d.json: expected a JSON object with a 'data' list, got ${"[".repeat(60)}...`,
+      );
+    });
+  });
+});
