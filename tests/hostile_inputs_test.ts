@@ -50,3 +50,24 @@ Deno.test("a 100,000-deep --input-data JSON is one line, not a stack overflow", 
     });
   });
 });
+
+Deno.test("huge tensor sizes: --shape is refused naming input and bytes; shm output windows cost nothing", async () => {
+  await withServer({}, async (server) => {
+    assertOneLine(
+      await runChild(
+        ["-m", "identity_fp32", "-u", server.url, "--shape", "INPUT0:1000000000000"],
+        { timeoutMs: 30_000 },
+      ),
+      "error: input INPUT0: 4000000000000 bytes per request (FP32 [1,1000000000000], shape " +
+        "from --shape), over the limit of 1073741824 bytes per input",
+    );
+    // 100 GB per output window: the region file's tail is sparse, so the run simply works.
+    const r = await runChild([
+      ...["-m", "simple", "-u", server.url, "--request-count", "5"],
+      ...["--shared-memory", "system", "--output-shared-memory-size", "100000000000"],
+    ], { timeoutMs: 30_000 });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^ {4}Request count: 5$/m);
+    assert.equal((await server.shmTraffic()).regions, 0, "every region unregistered");
+  });
+});
