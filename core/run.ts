@@ -15,6 +15,7 @@ import {
 import type { Clock } from "./clock.ts";
 import type { RunConfig } from "./cli/config.ts";
 import { ExitCode, RunError } from "./errors.ts";
+import { fitOpenFiles, readOpenFiles } from "./cli/open_files.ts";
 import { LevelMeasurer } from "./measure/level.ts";
 import { type LoadPlan, planLoad } from "./load/plan.ts";
 import { findBuiltIn } from "./registry.ts";
@@ -167,7 +168,9 @@ function measurerFor(
 
 export async function run(given: RunConfig, deps: RunDeps): Promise<ExitCode> {
   const descriptor = resolveDescriptor(given, deps);
-  let config = given;
+  // An in-process backend opens no connection per request.
+  const files = descriptor.protocols.length > 0 ? readOpenFiles() : undefined;
+  let config = files ? fitOpenFiles(given, files, (m) => deps.stderr(`${m}\n`)) : given;
   const backend = await createBackend(descriptor, config, deps);
   const kind = descriptor.kind;
   try {

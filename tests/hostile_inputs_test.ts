@@ -71,3 +71,34 @@ Deno.test("huge tensor sizes: --shape is refused naming input and bytes; shm out
     assert.equal((await server.shmTraffic()).regions, 0, "every region unregistered");
   });
 });
+
+Deno.test("more connections than the open-file limit: refused before the run, or the cap lowered", async () => {
+  const prlimit = ["prlimit", "--nofile=200:200"];
+  await withServer({}, async (server) => {
+    const closed = await runChild(
+      ["-m", "simple", "-u", server.url, "--concurrency-range", "1100", "-p", "200"],
+      { timeoutMs: 30_000, wrapper: prlimit },
+    );
+    assert.equal(closed.timedOut, false);
+    assert.equal(closed.code, 99);
+    assert.equal(closed.stdout, "", "refused before the settings banner");
+    assert.match(
+      closed.stderr,
+      /^error: concurrency 1100 needs 1100 connections, more than the open-file limit allows: the limit is 200 with \d+ files open; raise it to at least \d+ \(ulimit -Hn and -n\) or lower --concurrency-range\n$/,
+    );
+    const served = (await server.groundTruth("simple")).successCount;
+    assert.equal(served, 0, "no request was sent");
+
+    const open = await runChild([
+      ...["-m", "simple", "-u", server.url, "--request-rate-range", "200", "--async"],
+      ...["--max-inflight", "100000", "-p", "200", "-s", "100000"],
+    ], { timeoutMs: 30_000, wrapper: prlimit });
+    assert.equal(open.timedOut, false);
+    assert.equal(open.code, 0, open.stderr);
+    assert.match(
+      open.stderr,
+      /^WARNING: --max-inflight 100000 lowered to \d+: the open-file limit is 200 with \d+ files open/,
+    );
+    assert.match(open.stdout, /^Request Rate: 200, throughput: [\d.]+ infer\/sec/m);
+  });
+});
