@@ -1,0 +1,69 @@
+/**
+ * End-to-end, the CLI in a child process against small misbehaving HTTP peers on loopback: a
+ * Triton-shaped server whose metadata is honest and whose inference replies break the framing.
+ * Every run must end by itself, with the failure counted and named.
+ */
+import assert from "node:assert/strict";
+import { startRawServer, writeAll } from "../wire/http1/testing/raw_server.ts";
+import { runChild } from "./child_process.ts";
+
+const METADATA = JSON.stringify({
+  name: "m",
+  versions: ["1"],
+  platform: "fake",
+  inputs: [{ name: "IN", datatype: "INT32", shape: [4] }],
+  outputs: [{ name: "OUT", datatype: "INT32", shape: [4] }],
+});
+const INFER_OK = '{"model_name":"m","outputs":[]}';
+
+const reply = (status: string, body: string) =>
+  `HTTP/1.1 ${status}\r\nContent-Length: ${new TextEncoder().encode(body).length}\r\n\r\n${body}`;
+
+/** Runs `-m m --request-count 5` against a peer that answers each inference with `infer`. */
+async function against(infer: string) {
+  const peer = startRawServer(async (conn, reader) => {
+    for (let req; (req = await reader.next()) !== null;) {
+      const [method, path] = req.head.split(" ");
+      if (method === "POST") await writeAll(conn, infer);
+      else if (path === "/v2/models/m") await writeAll(conn, reply("200 OK", METADATA));
+      else await writeAll(conn, reply("404 Not Found", ""));
+    }
+  });
+  try {
+    return await runChild(
+      ["-m", "m", "-u", `127.0.0.1:${peer.port}`, "--request-count", "5"],
+      { timeoutMs: 30_000 },
+    );
+  } finally {
+    await peer.close();
+  }
+}
+
+const NO_VALID = "error: No valid requests recorded within time interval. Please use a larger " +
+  "time window. All 5 requests that ended in it failed; most often (5×): ";
+
+Deno.test("ten interim 100 responses fail each request instead of deadlocking the connection", async () => {
+  const r = await against("HTTP/1.1 100 Continue\r\n\r\n".repeat(10) + reply("200 OK", INFER_OK));
+  assert.equal(r.timedOut, false);
+  assert.equal(r.code, 3);
+  assert.ok(
+    r.stderr.endsWith(`${NO_VALID}more than 8 interim (1xx) responses\n`),
+    r.stderr,
+  );
+});
+
+Deno.test("eight interim 100 responses are skipped and every request succeeds", async () => {
+  const r = await against("HTTP/1.1 100 Continue\r\n\r\n".repeat(8) + reply("200 OK", INFER_OK));
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^ {4}Request count: 5$/m);
+});
+
+Deno.test("a reply announcing a terabyte body fails at the response cap, nothing buffered", async () => {
+  const r = await against("HTTP/1.1 200 OK\r\nContent-Length: 1000000000000\r\n\r\n{");
+  assert.equal(r.timedOut, false);
+  assert.equal(r.code, 3);
+  assert.ok(
+    r.stderr.endsWith(`${NO_VALID}response larger than 1073741824 bytes (the cap)\n`),
+    r.stderr,
+  );
+});
