@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { startRawServer, writeAll } from "../wire/http1/testing/raw_server.ts";
 import { runChild } from "./child_process.ts";
+import { withServer } from "./cli_harness.ts";
 
 const METADATA = JSON.stringify({
   name: "m",
@@ -66,4 +67,22 @@ Deno.test("a reply announcing a terabyte body fails at the response cap, nothing
     r.stderr.endsWith(`${NO_VALID}response larger than 1073741824 bytes (the cap)\n`),
     r.stderr,
   );
+});
+
+Deno.test("--request-timeout: no reported success is slower than the timeout", async () => {
+  // Half the requests compute past the 5 ms timeout: they must all be failures, and no request
+  // that came back late (its timer delayed by a busy loop) may slip into the latencies.
+  // Enough instances that a timed-out request still computing never queues the next one.
+  const compute = { kind: "uniform" as const, minUs: 1000, maxUs: 9000 };
+  await withServer({ computeUs: compute, instances: 16 }, async (server) => {
+    const r = await runChild([
+      ...["-m", "simple", "-u", server.url, "--concurrency-range", "2"],
+      ...["-p", "500", "-s", "100000", "--request-timeout", "5"],
+    ], { timeoutMs: 60_000 });
+    assert.equal(r.code, 0, r.stderr);
+    const p99 = Number(r.stdout.match(/^ {4}p99 latency: (\d+) usec$/m)![1]);
+    assert.ok(p99 <= 5000, `p99 ${p99} usec is over the 5 ms timeout`);
+    const failed = r.stdout.match(/^ {4}Failed requests: (\d+) \(no response within 5 ms: \1\)$/m);
+    assert.ok(failed !== null && Number(failed[1]) > 0, r.stdout);
+  });
 });
