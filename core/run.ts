@@ -255,7 +255,13 @@ export async function run(given: RunConfig, deps: RunDeps): Promise<ExitCode> {
       if (failed.signal.aborted) throw mismatch();
       if (result.levels.length > 0) deps.stdout(formatSummary(result.levels, ctx));
       const written = await writeReportFiles(result.levels, ctx, deps);
-      return written || result.exitCode !== ExitCode.Success ? result.exitCode : ExitCode.Generic;
+      if (result.exitCode !== ExitCode.Success) return result.exitCode;
+      if (!written) return ExitCode.Generic;
+      if (deps.signal.aborted) {
+        deps.stderr("Run interrupted: the last level was measured until Ctrl-C (exit 130)\n");
+        return ExitCode.Interrupted;
+      }
+      return ExitCode.Success;
     } finally {
       measurer.pause();
       await plan.driver.stop();
