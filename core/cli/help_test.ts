@@ -64,3 +64,14 @@ Deno.test("every help entry appears with its flags, meaning and default", () => 
   }
   assertEquals(entries, OPTIONS.filter((o) => o.id !== "unsupported").length);
 });
+
+Deno.test("help lists every exit code and the limits with their values", () => {
+  const text = usageText(TEST_KINDS);
+  const codes = text.slice(text.indexOf("Exit codes (perf_analyzer's, plus 130):\n"));
+  for (const code of ["0", "2", "3", "99", "130"]) {
+    assert(new RegExp(`^  ${code} +[a-z]`, "m").test(codes), `exit code ${code}`);
+  }
+  const flat = text.replace(/\s+/g, " ");
+  assert(flat.includes("--input-data: regular files (or a directory of them) only, at most 1 GiB"));
+  assert(flat.includes("HTTP replies: at most 1 GiB held whole and 8 interim 1xx responses"));
+});

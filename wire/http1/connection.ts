@@ -55,7 +55,7 @@ const SYSTEM_TIME: TimeSource = { nowNs };
 
 const INITIAL_BUFFER = 64 * 1024;
 /** 1xx interim responses skipped before the real one (bounded so a bad peer cannot spin us). */
-const MAX_INTERIM = 8;
+export const MAX_INTERIM = 8;
 /**
  * Largest response (head and body) held whole in the read buffer: a peer sending an endless or
  * absurd body fails that request instead of growing the buffer until the process dies. Streamed
