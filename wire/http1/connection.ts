@@ -206,13 +206,19 @@ export class HttpConnection {
     try {
       if (tls !== undefined) {
         this.#conn = await openTls(hostname, port, tls);
-        return;
+      } else {
+        const conn = await Deno.connect({ hostname, port, transport: "tcp" });
+        conn.setNoDelay(true);
+        this.#conn = conn;
       }
-      const conn = await Deno.connect({ hostname, port, transport: "tcp" });
-      conn.setNoDelay(true);
-      this.#conn = conn;
     } catch (e) {
       throw e instanceof TransportError ? e : connectFailure(e);
+    }
+    // An abort() while connecting found no connection to close; without this the exchange would
+    // go on with no deadline left to end it.
+    if (this.#aborted) {
+      this.close();
+      throw new TransportError("aborted while connecting", "connect");
     }
   }
 

@@ -294,3 +294,26 @@ Deno.test("chunked endless body fails at the cap too", async () => {
     await server.close();
   }
 });
+
+Deno.test("abort() while connecting fails the exchange instead of sending without a deadline", async () => {
+  let requests = 0;
+  const server = startRawServer(async (conn, reader) => {
+    while (await reader.next()) {
+      requests++;
+      await writeAll(conn, httpResponse(200, "late"));
+    }
+  });
+  const http = new HttpConnection(target(server));
+  try {
+    const pending = http.exchange(GET, null);
+    // The connect is in flight: there is no connection yet for abort() to close.
+    http.abort();
+    await assert.rejects(pending, new TransportError("aborted while connecting", "connect"));
+    assert.equal(http.connected, false);
+    assert.equal(requests, 0, "nothing was sent");
+    assert.equal(await bodyOf(http), "late", "the next exchange connects afresh");
+  } finally {
+    http.close();
+    await server.close();
+  }
+});
