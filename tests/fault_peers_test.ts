@@ -20,13 +20,16 @@ const INFER_OK = '{"model_name":"m","outputs":[]}';
 const reply = (status: string, body: string) =>
   `HTTP/1.1 ${status}\r\nContent-Length: ${new TextEncoder().encode(body).length}\r\n\r\n${body}`;
 
-/** Runs `-m m --request-count 5` against a peer that answers each inference with `infer`. */
-async function against(infer: string) {
+/**
+ * Runs `-m m --request-count 5` against a peer that answers each inference with `infer`, and
+ * the metadata request with `metadata`.
+ */
+async function against(infer: string, metadata = METADATA) {
   const peer = startRawServer(async (conn, reader) => {
     for (let req; (req = await reader.next()) !== null;) {
       const [method, path] = req.head.split(" ");
       if (method === "POST") await writeAll(conn, infer);
-      else if (path === "/v2/models/m") await writeAll(conn, reply("200 OK", METADATA));
+      else if (path === "/v2/models/m") await writeAll(conn, reply("200 OK", metadata));
       else await writeAll(conn, reply("404 Not Found", ""));
     }
   });
@@ -85,4 +88,19 @@ Deno.test("--request-timeout: no reported success is slower than the timeout", a
     const failed = r.stdout.match(/^ {4}Failed requests: (\d+) \(no response within 5 ms: \1\)$/m);
     assert.ok(failed !== null && Number(failed[1]) > 0, r.stdout);
   });
+});
+
+Deno.test("metadata announcing a 10^12-element input is refused naming it, no allocation", async () => {
+  const huge = METADATA.replace('"shape":[4]}', '"shape":[-1,1,1000000000000]}');
+  assert.notEqual(huge, METADATA);
+  const r = await against(reply("200 OK", INFER_OK), huge);
+  assert.equal(r.timedOut, false);
+  assert.equal(r.code, 99);
+  assert.ok(
+    r.stderr.endsWith(
+      "error: input IN: 4000000000000 bytes per request (INT32 [1,1,1000000000000], shape " +
+        "from the model's metadata), over the limit of 1073741824 bytes per input\n",
+    ),
+    r.stderr,
+  );
 });
