@@ -168,8 +168,11 @@ function measurerFor(
 
 export async function run(given: RunConfig, deps: RunDeps): Promise<ExitCode> {
   const descriptor = resolveDescriptor(given, deps);
-  // An in-process backend opens no connection per request.
-  const files = descriptor.protocols.length > 0 ? readOpenFiles() : undefined;
+  // HTTP/1.1 holds a connection per request in flight; gRPC multiplexes many calls on one, and an
+  // in-process backend opens none.
+  const files = descriptor.protocols.length > 0 && given.protocol === "http"
+    ? readOpenFiles()
+    : undefined;
   let config = files ? fitOpenFiles(given, files, (m) => deps.stderr(`${m}\n`)) : given;
   const backend = await createBackend(descriptor, config, deps);
   const kind = descriptor.kind;

@@ -74,7 +74,7 @@ Deno.test("huge tensor sizes: --shape is refused naming input and bytes; shm out
 
 Deno.test("more connections than the open-file limit: refused before the run, or the cap lowered", async () => {
   const prlimit = ["prlimit", "--nofile=200:200"];
-  await withServer({}, async (server) => {
+  await withServer({ grpcPort: 0 }, async (server) => {
     const closed = await runChild(
       ["-m", "simple", "-u", server.url, "--concurrency-range", "1100", "-p", "200"],
       { timeoutMs: 30_000, wrapper: prlimit },
@@ -100,5 +100,13 @@ Deno.test("more connections than the open-file limit: refused before the run, or
       /^WARNING: --max-inflight 100000 lowered to \d+: the open-file limit is 200 with \d+ files open/,
     );
     assert.match(open.stdout, /^Request Rate: 200, throughput: [\d.]+ infer\/sec/m);
+
+    // gRPC multiplexes: 300 concurrent calls need a few connections, not 300.
+    const grpc = await runChild([
+      ...["-m", "simple", "-u", server.grpcUrl!, "-i", "grpc", "--concurrency-range", "300"],
+      ...["--request-count", "600"],
+    ], { timeoutMs: 30_000, wrapper: prlimit });
+    assert.equal(grpc.code, 0, grpc.stderr);
+    assert.match(grpc.stdout, /^ {4}Request count: 600$/m);
   });
 });

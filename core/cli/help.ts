@@ -79,8 +79,9 @@ const LIMITS = [
   `${gib(MAX_TENSOR_BYTES)}.`,
   `HTTP replies: at most ${gib(MAX_RESPONSE_BYTES)} held whole and ${MAX_INTERIM} interim 1xx ` +
   "responses; past either the request fails as a protocol error.",
-  "One connection per concurrent request, within the open-file limit: a --concurrency-range " +
-  "that cannot fit is refused before the run, an open-loop in-flight cap is lowered to fit.",
+  "HTTP: one connection per concurrent request, within the open-file limit: a " +
+  "--concurrency-range that cannot fit is refused before the run, an open-loop in-flight cap " +
+  "is lowered to fit (gRPC shares a connection among up to 100 calls).",
 ];
 
 /** The plugin row: what any plugin module offers is up to the module. */

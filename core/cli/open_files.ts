@@ -1,6 +1,6 @@
 /**
- * The open-file limit against the connections a run will open: one per concurrent request at
- * most. Past the limit a run used to crash mid-sweep ("Too many open files") or, open loop, hang
+ * The open-file limit against the connections an HTTP/1.1 run will open: one per request in
+ * flight (gRPC multiplexes its calls over a few connections, so it is not checked). Past the limit a run used to crash mid-sweep ("Too many open files") or, open loop, hang
  * with every new connection failing. Deno raises the soft limit to the hard one when it starts,
  * so what is read here is already the most this process can get; a closed-loop level that needs
  * more is refused before the run, and an open-loop in-flight cap is lowered to fit.
