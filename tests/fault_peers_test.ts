@@ -84,7 +84,8 @@ Deno.test("--request-timeout: no reported success is slower than the timeout", a
     ], { timeoutMs: 60_000 });
     assert.equal(r.code, 0, r.stderr);
     const p99 = Number(r.stdout.match(/^ {4}p99 latency: (\d+) usec$/m)![1]);
-    assert.ok(p99 <= 5000, `p99 ${p99} usec is over the 5 ms timeout`);
+    // Percentiles carry the histogram's 0.1 % precision (without the fix: p99 of 20-95 ms).
+    assert.ok(p99 <= 5000 * 1.001, `p99 ${p99} usec is over the 5 ms timeout`);
     const failed = r.stdout.match(/^ {4}Failed requests: (\d+) \(no response within 5 ms: \1\)$/m);
     assert.ok(failed !== null && Number(failed[1]) > 0, r.stdout);
   });
