@@ -13,7 +13,7 @@ function assertOneLine(r: { code: number; stderr: string; timedOut: boolean }, l
   assert.equal(r.code, 99);
 }
 
-Deno.test("--input-data /dev/zero and a FIFO are refused at once instead of read forever", async () => {
+Deno.test("/dev/zero and a FIFO as input files are refused at once instead of read forever", async () => {
   await withServer({}, async (server) => {
     await withTempDir("pa_fifo_", async (dir) => {
       const fifo = `${dir}/pipe`;
@@ -22,14 +22,20 @@ Deno.test("--input-data /dev/zero and a FIFO are refused at once instead of read
       const base = ["-m", "simple", "-u", server.url, "--request-count", "5"];
       assertOneLine(
         await runChild([...base, "--input-data", "/dev/zero"], { timeoutMs: 30_000 }),
-        "error: --input-data /dev/zero: a character device; input data must be a regular file " +
-          "or a directory of them",
+        "error: --input-data /dev/zero: a character device; input files must be regular files",
       );
       assertOneLine(
         await runChild([...base, "--input-data", fifo], { timeoutMs: 30_000 }),
-        `error: --input-data ${fifo}: a FIFO; input data must be a regular file or a directory ` +
-          "of them",
+        `error: --input-data ${fifo}: a FIFO; input files must be regular files`,
       );
+      assertOneLine(
+        await runChild([...base.slice(0, 4), "--request-intervals", fifo], { timeoutMs: 30_000 }),
+        `error: Cannot read --request-intervals file "${fifo}": a FIFO; input files must be ` +
+          "regular files",
+      );
+      const compare = await runChild(["compare", "/dev/zero", "/dev/zero"], { timeoutMs: 30_000 });
+      assert.equal(compare.timedOut, false);
+      assert.match(compare.stderr, /"\/dev\/zero": a character device; input files must be/);
       assert.equal((await server.groundTruth("simple")).successCount, 0, "no request was sent");
     });
   });

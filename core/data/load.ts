@@ -27,27 +27,33 @@ function fileKind(info: Deno.FileInfo): string {
   return "not a regular file";
 }
 
+/**
+ * Reads a whole input file (data, request intervals, a summary to compare). Stat first, which
+ * never blocks: /dev/zero would be read forever, and opening a FIFO waits for a writer that may
+ * never come. Throws an Error whose message says why, for the caller to put after its flag.
+ */
+export async function readInputFile(path: string): Promise<Uint8Array> {
+  const info = await Deno.stat(path);
+  if (!info.isFile) {
+    throw new Error(`${fileKind(info)}; input files must be regular files`);
+  }
+  if (info.size > MAX_INPUT_FILE_BYTES) {
+    throw new Error(`${info.size} bytes, over the limit of ${MAX_INPUT_FILE_BYTES} bytes`);
+  }
+  return await Deno.readFile(path);
+}
+
+/** {@link readInputFile} as UTF-8 text. */
+export async function readInputText(path: string): Promise<string> {
+  return new TextDecoder().decode(await readInputFile(path));
+}
+
 export const denoFs: DataFs = {
   async readFile(path) {
     try {
-      // Stat first (it never blocks): /dev/zero would be read forever, and opening a FIFO waits
-      // for a writer that may never come.
-      const info = await Deno.stat(path);
-      if (!info.isFile) {
-        throw new RunError(
-          `--input-data ${path}: ${fileKind(info)}; input data must be a regular file or a ` +
-            "directory of them",
-        );
-      }
-      if (info.size > MAX_INPUT_FILE_BYTES) {
-        throw new RunError(
-          `--input-data ${path}: ${info.size} bytes, over the limit of ${MAX_INPUT_FILE_BYTES} ` +
-            "bytes for one input file",
-        );
-      }
-      return await Deno.readFile(path);
+      return await readInputFile(path);
     } catch (e) {
-      throw e instanceof RunError ? e : fsError(path, e);
+      throw fsError(path, e);
     }
   },
   async isDirectory(path) {
