@@ -74,7 +74,7 @@ const gib = (bytes: number) => `${bytes / 2 ** 30} GiB`;
 const LIMITS = [
   "Output files (-f, --report-json, --report-html, --profile-export-file) are checked before " +
   "the first request; a file that still cannot be written at the end is printed to stdout.",
-  `--input-data: regular files (or a directory of them) only, at most ` +
+  `Input files (--input-data, --request-intervals): regular files only, at most ` +
   `${gib(MAX_INPUT_FILE_BYTES)} each. A synthetic input tensor: at most ` +
   `${gib(MAX_TENSOR_BYTES)}.`,
   `HTTP replies: at most ${gib(MAX_RESPONSE_BYTES)} held whole and ${MAX_INTERIM} interim 1xx ` +

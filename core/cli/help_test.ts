@@ -72,6 +72,10 @@ Deno.test("help lists every exit code and the limits with their values", () => {
     assert(new RegExp(`^  ${code} +[a-z]`, "m").test(codes), `exit code ${code}`);
   }
   const flat = text.replace(/\s+/g, " ");
-  assert(flat.includes("--input-data: regular files (or a directory of them) only, at most 1 GiB"));
+  assert(
+    flat.includes(
+      "Input files (--input-data, --request-intervals): regular files only, at most 1 GiB",
+    ),
+  );
   assert(flat.includes("HTTP replies: at most 1 GiB held whole and 8 interim 1xx responses"));
 });
