@@ -10,6 +10,8 @@ import { compareMain } from "./core/report/compare_cli.ts";
 import { mainThreadCpuReader } from "./core/measure/cpu_time.ts";
 import { ExitCode, isRunError, isUsageError } from "./core/errors.ts";
 import { run, type RunDeps } from "./core/run.ts";
+import { checkOutputFiles } from "./core/report/files.ts";
+import { readInputText } from "./core/data/load.ts";
 import { BUILT_IN_BACKENDS } from "./backends/mod.ts";
 
 export interface MainIo {
@@ -50,7 +52,7 @@ export async function main(
 ): Promise<number> {
   // `compare A.json B.json`: a subcommand of our own; perf_analyzer rejects positionals anyway.
   if (argv[0] === "compare") {
-    return compareMain(argv.slice(1), { ...io, readTextFile: (p) => Deno.readTextFile(p) });
+    return compareMain(argv.slice(1), { ...io, readTextFile: readInputText });
   }
   let parsed;
   try {
@@ -75,12 +77,14 @@ export async function main(
     cpuUs: mainThreadCpuReader(),
     signal,
     writeTextFile: (path, text) => Deno.writeTextFile(path, text),
-    readTextFile: (path) => Deno.readTextFile(path),
+    readTextFile: readInputText,
     cwd: Deno.cwd(),
     terminalColumns: io === processIo && Deno.stderr.isTerminal() ? terminalColumns : undefined,
     backends: BUILT_IN_BACKENDS,
   };
   try {
+    // Before the backend connects: a path that cannot be written costs no sweep.
+    await checkOutputFiles(parsed.config, deps.cwd);
     return await run(parsed.config, deps);
   } catch (e) {
     return reportFailure(e, io);

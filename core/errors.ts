@@ -14,6 +14,12 @@ export const ExitCode = {
   NoValidRequests: 3,
   /** Usage errors, unreachable server, bad model metadata, anything else fatal. */
   Generic: 99,
+  /**
+   * Ours: the first Ctrl-C ended the run early; what was measured is reported, the last level
+   * cut short. 128 + SIGINT, what a shell reports for a process SIGINT killed. (The second
+   * Ctrl-C still exits 0 at once, as perf_analyzer documents.)
+   */
+  Interrupted: 130,
 } as const;
 
 export type ExitCode = typeof ExitCode[keyof typeof ExitCode];

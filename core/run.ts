@@ -15,6 +15,7 @@ import {
 import type { Clock } from "./clock.ts";
 import type { RunConfig } from "./cli/config.ts";
 import { ExitCode, RunError } from "./errors.ts";
+import { fitOpenFiles, readOpenFiles } from "./cli/open_files.ts";
 import { LevelMeasurer } from "./measure/level.ts";
 import { type LoadPlan, planLoad } from "./load/plan.ts";
 import { findBuiltIn } from "./registry.ts";
@@ -24,7 +25,6 @@ import {
   formatSummary,
   type ReportContext,
 } from "./report/console.ts";
-import { formatCsv } from "./report/csv.ts";
 import { formatPeriodic } from "./report/periodic.ts";
 import { writeReportFiles } from "./report/files.ts";
 import { levelLabel, ProgressLine } from "./report/progress.ts";
@@ -187,7 +187,12 @@ function measurerFor(
 
 export async function run(given: RunConfig, deps: RunDeps): Promise<ExitCode> {
   const descriptor = resolveDescriptor(given, deps);
-  let config = given;
+  // HTTP/1.1 holds a connection per request in flight; gRPC multiplexes many calls on one, and an
+  // in-process backend opens none.
+  const files = descriptor.protocols.length > 0 && given.protocol === "http"
+    ? readOpenFiles()
+    : undefined;
+  let config = files ? fitOpenFiles(given, files, (m) => deps.stderr(`${m}\n`)) : given;
   const backend = await createBackend(descriptor, config, deps);
   const kind = descriptor.kind;
   try {
@@ -295,11 +300,14 @@ export async function run(given: RunConfig, deps: RunDeps): Promise<ExitCode> {
       // perf_analyzer prints no summary table for periodic concurrency (its one level said it all).
       const table = config.loadMode !== "periodic_concurrency" && result.levels.length > 0;
       if (table) deps.stdout(formatSummary(result.levels, ctx));
-      if (config.csvFile && result.levels.length > 0) {
-        await deps.writeTextFile(config.csvFile, formatCsv(result.levels, ctx));
+      const written = await writeReportFiles(result.levels, ctx, deps);
+      if (result.exitCode !== ExitCode.Success) return result.exitCode;
+      if (!written) return ExitCode.Generic;
+      if (deps.signal.aborted) {
+        deps.stderr("Run interrupted: the last level was measured until Ctrl-C (exit 130)\n");
+        return ExitCode.Interrupted;
       }
-      await writeReportFiles(result.levels, ctx, deps.writeTextFile);
-      return result.exitCode;
+      return ExitCode.Success;
     } finally {
       measurer.pause();
       await plan.driver.stop();

@@ -151,7 +151,8 @@ Deno.test("Ctrl-C mid-window still reports the level measured so far", async () 
       abort.signal,
     );
     assert.ok(Date.now() - started < 4000, "the abort ended the run early");
-    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.code, 130, r.stderr);
+    assert.match(r.stderr, /^Run interrupted: the last level was measured until Ctrl-C/m);
     assert.ok(numberAfter(r.stdout, "    Request count: ") > 0);
     assert.match(r.stdout, /^Concurrency: 1, throughput/m);
   });

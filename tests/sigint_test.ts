@@ -1,6 +1,7 @@
 /**
  * End-to-end: a real SIGINT to a real perf_analyzer process. The first Ctrl-C closes the
- * current window early and the report still prints; the process then exits 0.
+ * current window early and the report still prints; the process then exits 130, so a script
+ * can tell a cut-short run from a complete one.
  */
 import assert from "node:assert/strict";
 import { withServer } from "./cli_harness.ts";
@@ -21,7 +22,7 @@ async function waitFor(check: () => boolean, timeoutMs: number): Promise<void> {
   }
 }
 
-Deno.test("SIGINT mid-window: report of what was measured, exit 0", async () => {
+Deno.test("SIGINT mid-window: report of what was measured, exit 130", async () => {
   await withServer({}, async (server) => {
     const child = new Deno.Command(Deno.execPath(), {
       args: ["run", "-A", MAIN, "-m", "simple", "-u", server.url, "-p", "3000", "-s", "0"],
@@ -41,8 +42,12 @@ Deno.test("SIGINT mid-window: report of what was measured, exit 0", async () => 
       child.kill("SIGINT");
       const status = await child.status;
       await reading;
-      assert.equal(status.code, 0, err.text);
+      assert.equal(status.code, 130, err.text);
       assert.match(err.text, /Interrupted: finishing the current window/);
+      assert.match(
+        err.text,
+        /^Run interrupted: the last level was measured until Ctrl-C \(exit 130\)$/m,
+      );
       assert.match(out.text, /^ {4}Request count: [1-9]\d*$/m);
       assert.match(out.text, /^Concurrency: 1, throughput: [0-9.]+ infer\/sec, latency \d+ usec$/m);
     } finally {

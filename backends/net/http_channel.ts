@@ -86,9 +86,16 @@ export class GuardedConnection {
       }, timeoutMs)
       : undefined;
     try {
-      return sink === null
+      const res = sink === null
         ? await this.#http.exchange(bytes, record)
         : await this.#http.exchangeStreaming(bytes, record, sink);
+      // A busy event loop runs the timer late: a reply that ended past the deadline is still
+      // a timeout, never a success.
+      if (timeoutMs > 0 && record.endNs - record.sendStartNs > timeoutMs * 1e6) {
+        record.fail("timeout", `no response within ${timeoutMs} ms`, record.endNs);
+        return undefined;
+      }
+      return res;
     } catch (e) {
       const ns = clock.nowNs();
       if (timedOut) record.fail("timeout", `no response within ${timeoutMs} ms`, ns);

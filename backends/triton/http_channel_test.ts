@@ -9,6 +9,7 @@ import {
 } from "../../wire/http1/testing/raw_server.ts";
 import { HttpChannel } from "../net/http_channel.ts";
 import { tritonReplies } from "./http_replies.ts";
+import { systemClock } from "../../core/clock.ts";
 
 const enc = new TextEncoder();
 const REQUEST = new PreparedInfer(
@@ -184,6 +185,34 @@ Deno.test("a per-request timeout fails the request as 'timeout', not retried, th
     const next = await sendOnce(ch);
     assert.equal(next.outcome, "ok", next.error);
     assert.equal(server.accepted, 2);
+  } finally {
+    ch.close();
+    await server.close();
+  }
+});
+
+Deno.test("a reply that ended past the timeout is a timeout even when the timer ran late", async () => {
+  const server = startRawServer(async (conn, reader) => {
+    while (await reader.next()) await writeAll(conn, httpResponse(200, OK_BODY));
+  });
+  // Each reading is 40 ms after the previous one: the reply is stamped 80+ ms after the send
+  // started although it came at once, as when a busy event loop reads it (and runs the 50 ms
+  // timer) late.
+  let readings = 0;
+  const clock = { ...systemClock, nowNs: () => performance.now() * 1e6 + 40e6 * readings++ };
+  const ch = new HttpChannel(
+    { hostname: "127.0.0.1", port: server.port, hostHeader: "t" },
+    tritonReplies(false),
+    clock,
+    undefined,
+    50,
+  );
+  try {
+    const late = await sendOnce(ch);
+    assert.equal(late.outcome, "timeout");
+    assert.equal(late.error, "no response within 50 ms");
+    assert.equal(late.responseCount, 0);
+    assert.ok(late.endNs - late.sendStartNs > 50e6);
   } finally {
     ch.close();
     await server.close();

@@ -94,17 +94,20 @@ export class ShmRegions {
       at += t.bytes.length;
       return w;
     });
+    const data = new Uint8Array(at);
+    inputs.forEach((t, i) => data.set(t.bytes, windows[i].offset));
     const outs = new Map<string, ShmWindow>();
     const outputSize = this.outputByteSize * Math.max(1, batch);
     for (const o of outputs) {
       outs.set(o, { offset: at, byteSize: outputSize });
       at += outputSize;
     }
-    const data = new Uint8Array(at);
-    inputs.forEach((t, i) => data.set(t.bytes, windows[i].offset));
     if (this.#layouts.size === 0) globalThis.addEventListener("unload", this.#onUnload);
     try {
       Deno.writeFileSync(path, data, { mode: 0o600, createNew: true });
+      // The output windows are the file's sparse tail: the server writes them, so this process
+      // allocates nothing for them, however large --output-shared-memory-size is.
+      Deno.truncateSync(path, at);
     } catch (e) {
       // A write that failed part way (ENOSPC) leaves a file nobody else knows of.
       if (!(e instanceof Deno.errors.AlreadyExists)) removeQuietly(path);

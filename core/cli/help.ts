@@ -8,6 +8,10 @@ import { HELP, type HelpEntry } from "./help_table.ts";
 import type { BackendDescriptor, BackendFlag, ServiceKindHelp } from "../backend.ts";
 import { type LoadedPlugin, PLUGIN_PREFIX } from "../registry.ts";
 import { TOKEN_METRICS_HELP, TOKEN_METRICS_TITLE } from "./help_tokens.ts";
+import { ExitCode } from "../errors.ts";
+import { MAX_INPUT_FILE_BYTES } from "../data/load.ts";
+import { MAX_TENSOR_BYTES } from "../data/input_data.ts";
+import { MAX_INTERIM, MAX_RESPONSE_BYTES } from "../../wire/http1/connection.ts";
 
 const WIDTH = 100;
 const FLAG_COLUMN = 40;
@@ -110,6 +114,33 @@ export const HELP_EXAMPLES: readonly [string, string][] = [
   ],
 ];
 
+const EXIT_CODES: [number, string][] = [
+  [ExitCode.Success, "success; also the second Ctrl-C, which quits at once (as perf_analyzer)"],
+  [ExitCode.Unstable, "the first level of a linear sweep never stabilized"],
+  [ExitCode.NoValidRequests, "a window had no valid request (every request failed)"],
+  [
+    ExitCode.Generic,
+    "usage error, unreachable server, bad model or input data, an output file that cannot " +
+    "be written, --max-error-rate exceeded",
+  ],
+  [ExitCode.Interrupted, "ours: the first Ctrl-C ended the run; what was measured is reported"],
+];
+
+const gib = (bytes: number) => `${bytes / 2 ** 30} GiB`;
+
+const LIMITS = [
+  "Output files (-f, --report-json, --report-html, --profile-export-file) are checked before " +
+  "the first request; a file that still cannot be written at the end is printed to stdout.",
+  `Input files (--input-data, --request-intervals): regular files only, at most ` +
+  `${gib(MAX_INPUT_FILE_BYTES)} each. A synthetic input tensor: at most ` +
+  `${gib(MAX_TENSOR_BYTES)}.`,
+  `HTTP replies: at most ${gib(MAX_RESPONSE_BYTES)} held whole and ${MAX_INTERIM} interim 1xx ` +
+  "responses; past either the request fails as a protocol error.",
+  "HTTP: one connection per concurrent request, within the open-file limit: a " +
+  "--concurrency-range that cannot fit is refused before the run, an open-loop in-flight cap " +
+  "is lowered to fit (gRPC shares a connection among up to 100 calls).",
+];
+
 /** The plugin row: what any plugin module offers is up to the module. */
 const PLUGIN_ROW: ServiceKindHelp = {
   protocols: "what the module declares",
@@ -182,6 +213,10 @@ export function usageText(backends: readonly BackendDescriptor[], plugin?: Loade
   }
   out.push("", "Differences from perf_analyzer:");
   out.push(...DIFFERENCES.map((d) => `  - ${wrap(d, 4)}`));
+  out.push("", "Exit codes (perf_analyzer's, plus 130):");
+  out.push(...EXIT_CODES.map(([code, text]) => `  ${String(code).padEnd(5)}${wrap(text, 7)}`));
+  out.push("", "Limits (refused or capped with a one-line message, never a crash):");
+  out.push(...LIMITS.map((l) => `  - ${wrap(l, 4)}`));
   const names = UNSUPPORTED_LONG_NAMES.map((n) => `--${n}`).join(" ");
   out.push("", wrap(`Recognized but not yet supported: ${names}`, 2));
   return out.join("\n") + "\n";

@@ -95,3 +95,18 @@ Deno.test("--help marks exactly the options perf_analyzer does not have as (ours
   assert(/^ {2}--latency-from <intended\|actual> +\(ours\) /m.test(text));
   assert(/^ {2}--concurrency-range <start:end:step> +Requests kept/m.test(text));
 });
+
+Deno.test("help lists every exit code and the limits with their values", () => {
+  const text = usageText(TEST_KINDS);
+  const codes = text.slice(text.indexOf("Exit codes (perf_analyzer's, plus 130):\n"));
+  for (const code of ["0", "2", "3", "99", "130"]) {
+    assert(new RegExp(`^  ${code} +[a-z]`, "m").test(codes), `exit code ${code}`);
+  }
+  const flat = text.replace(/\s+/g, " ");
+  assert(
+    flat.includes(
+      "Input files (--input-data, --request-intervals): regular files only, at most 1 GiB",
+    ),
+  );
+  assert(flat.includes("HTTP replies: at most 1 GiB held whole and 8 interim 1xx responses"));
+});

@@ -76,26 +76,67 @@ export function checkBatchSize(model: ModelInfo, batchSize: number): void {
   }
 }
 
+/**
+ * Largest synthetic input tensor, in bytes: it is built in memory (and copied into each encoded
+ * request), so a shape of 10^12 elements must be refused, not attempted.
+ */
+export const MAX_TENSOR_BYTES = 1024 * 1024 * 1024;
+
+/** Bytes of one synthetic BYTES element: --string-data, or --string-length random characters. */
+function stringSize(config: RunConfig): number {
+  return config.stringData !== undefined
+    ? new TextEncoder().encode(config.stringData).length
+    : config.stringLength;
+}
+
+/** Wire bytes of one synthetic tensor of `count` elements (BYTES: 4-byte length prefixes). */
+function wireSize(input: TensorInfo, count: number, config: RunConfig): number {
+  return input.datatype === "BYTES"
+    ? count * (4 + stringSize(config))
+    : count * elementSize(input.datatype);
+}
+
 /** Builds the request for `config`'s batch size; throws RunError for impossible inputs. */
 export function syntheticRequest(model: ModelInfo, config: RunConfig): RequestSpec {
   checkBatchSize(model, config.batchSize);
   const batched = model.maxBatchSize > 0;
-  const shapes = model.inputs.map((input) => concreteShape(input, config.shapes));
+  const shapes = model.inputs.map((input) => {
+    const shape = concreteShape(input, config.shapes);
+    return batched ? [config.batchSize, ...shape] : shape;
+  });
   let largest = 0;
   shapes.forEach((shape, i) => {
-    const size = elementSize(model.inputs[i].datatype) || 1;
-    largest = Math.max(largest, elementCount(shape) * config.batchSize * size);
+    const input = model.inputs[i];
+    const bytes = wireSize(input, elementCount(shape), config);
+    if (bytes > MAX_TENSOR_BYTES) {
+      const from = config.shapes.has(input.name) ? "--shape" : "the model's metadata";
+      const strings = input.datatype === "BYTES" ? ` of ${stringSize(config)}-byte strings` : "";
+      throw new RunError(
+        `input ${input.name}: ${bytes} bytes per request (${input.datatype} ` +
+          `[${shape.join(",")}]${strings}, shape from ${from}), over the limit of ` +
+          `${MAX_TENSOR_BYTES} bytes per input`,
+      );
+    }
+    largest = Math.max(largest, elementCount(shape) * (elementSize(input.datatype) || 1));
   });
-  const random = new SeededRandom(1).fill(new Uint8Array(Math.max(largest, 64)));
-  const inputs: TensorData[] = model.inputs.map((input, i) => {
-    const shape = batched ? [config.batchSize, ...shapes[i]] : shapes[i];
-    return {
+  let inputs: TensorData[];
+  try {
+    const random = new SeededRandom(1).fill(new Uint8Array(Math.max(largest, 64)));
+    inputs = model.inputs.map((input, i) => ({
       name: input.name,
       datatype: input.datatype,
-      shape,
-      bytes: tensorBytes(input, elementCount(shape), config, random),
-    };
-  });
+      shape: shapes[i],
+      bytes: tensorBytes(input, elementCount(shapes[i]), config, random),
+    }));
+  } catch (e) {
+    // Under the limit, but more than this machine can give.
+    if (!(e instanceof RangeError)) throw e;
+    const total = shapes.reduce(
+      (n, s, i) => n + wireSize(model.inputs[i], elementCount(s), config),
+      0,
+    );
+    throw new RunError(`cannot allocate the ${total} bytes of the synthetic inputs: ${e.message}`);
+  }
   return {
     model: model.name,
     version: config.modelVersion,

@@ -341,3 +341,26 @@ Deno.test("malformed documents and layouts", () => {
   ];
   for (const [doc, want] of cases) assert.equal(error(doc), want);
 });
+
+Deno.test("a 100,000-deep document is refused in one line, its start shown, no stack overflow", () => {
+  const deep = 100_000;
+  const arrays = "[".repeat(deep) + "]".repeat(deep);
+  const objects = '{"a":'.repeat(deep) + "1" + "}".repeat(deep);
+  const got = (s: string) => `got ${s.slice(0, 60)}...`;
+  assert.equal(
+    error(arrays),
+    `d.json: expected a JSON object with a 'data' list, ${got(arrays)}`,
+  );
+  assert.equal(
+    error(`{"data": ${arrays}}`),
+    `d.json: stream 0 step 0: expected a step object (tensor name to data), ${got(arrays)}`,
+  );
+  assert.equal(
+    error(objects),
+    `d.json: expected a JSON object with a 'data' list, ${got(objects)}`,
+  );
+  assert.equal(
+    error(`{"data": [{"A": ${"[".repeat(deep)}1${"]".repeat(deep)}}]}`),
+    "d.json: entry 0, tensor 'A': data is nested too deeply",
+  );
+});

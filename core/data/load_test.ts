@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import type { ModelInfo } from "../backend.ts";
 import { modelInfo } from "../testing/model_info.ts";
-import { denoFs, loadDataSet } from "./load.ts";
+import { denoFs, loadDataSet, MAX_INPUT_FILE_BYTES } from "./load.ts";
 import type { DataFs } from "./set.ts";
 import { RunError } from "../errors.ts";
 import { memoryFs, utf8 } from "../testing/memory_fs.ts";
@@ -103,4 +103,36 @@ Deno.test("denoFs reads real files, tells directories from files and absent path
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("denoFs reads regular files only, up to the size limit", async () => {
+  await assert.rejects(
+    denoFs.readFile("/dev/zero"),
+    new RunError("--input-data /dev/zero: a character device; input files must be regular files"),
+  );
+  const dir = await Deno.makeTempDir();
+  try {
+    // Sparse: the size is on record, no byte is written.
+    await Deno.writeFile(`${dir}/big`, new Uint8Array());
+    await Deno.truncate(`${dir}/big`, MAX_INPUT_FILE_BYTES + 1);
+    await assert.rejects(
+      denoFs.readFile(`${dir}/big`),
+      new RunError(
+        `--input-data ${dir}/big: ${MAX_INPUT_FILE_BYTES + 1} bytes, over the limit of ` +
+          `${MAX_INPUT_FILE_BYTES} bytes`,
+      ),
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a JSON file too long for one string says so, not that it is not UTF-8", async () => {
+  const huge = new Uint8Array(2 ** 29).fill(0x20);
+  const message = await failure(["huge.json"], memoryFs({ "huge.json": huge }));
+  assert.equal(
+    message,
+    `--input-data huge.json: ${2 ** 29} bytes, too large for one JSON text (at most ` +
+      `${2 ** 29 - 24} characters); split it into several --input-data files`,
+  );
 });

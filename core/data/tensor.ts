@@ -20,9 +20,42 @@ const FLOATS: ReadonlySet<DataType> = new Set(["FP16", "BF16", "FP32", "FP64"]);
 const MAX_NESTING = 64;
 const SHOWN = 60;
 
-/** A JSON value for a one-line message: bigints as digits, long values cut. */
+/**
+ * A JSON value for a one-line message: bigints as digits, long values cut. Written by hand and
+ * stopped once past SHOWN characters, so a huge value costs no more than its start and a deeply
+ * nested one (each level writes a bracket) cannot overflow the stack as JSON.stringify would.
+ */
 export function show(x: unknown): string {
-  const text = JSON.stringify(x, (_k, v) => typeof v === "bigint" ? Number(v) : v) ?? String(x);
+  const parts: string[] = [];
+  let length = 0;
+  const put = (s: string) => {
+    parts.push(s);
+    length += s.length;
+    return length <= SHOWN;
+  };
+  const write = (v: unknown): boolean => {
+    if (Array.isArray(v)) {
+      if (!put("[")) return false;
+      for (let i = 0; i < v.length; i++) {
+        if ((i > 0 && !put(",")) || !write(v[i])) return false;
+      }
+      return put("]");
+    }
+    if (isObject(v)) {
+      if (!put("{")) return false;
+      let first = true;
+      for (const k in v) {
+        if ((!first && !put(",")) || !put(`${JSON.stringify(k)}:`) || !write(v[k])) return false;
+        first = false;
+      }
+      return put("}");
+    }
+    if (typeof v === "bigint") return put(String(v));
+    if (typeof v === "string") return put(JSON.stringify(v.slice(0, SHOWN)));
+    return put(JSON.stringify(v) ?? String(v));
+  };
+  write(x);
+  const text = parts.join("");
   return text.length > SHOWN ? `${text.slice(0, SHOWN)}...` : text;
 }
 

@@ -78,14 +78,47 @@ Deno.test("parse refuses files that are not a run summary, naming file and probl
 
 Deno.test("writeReportFiles: both files when asked, even for a run with no stable level", async () => {
   const written = new Map<string, string>();
-  const write = (p: string, t: string) => Promise.resolve(void written.set(p, t));
-  await writeReportFiles([], context({}), write, FIXED_DATE);
+  const io = {
+    writeTextFile: (p: string, t: string) => Promise.resolve(void written.set(p, t)),
+    stdout: () => assert.fail("nothing to print when every file is written"),
+    stderr: () => assert.fail("nothing to say when every file is written"),
+  };
+  assert.equal(await writeReportFiles([], context({}), io, FIXED_DATE), true);
   assert.equal(written.size, 0, "nothing asked, nothing written");
   const ctx = context({ reportJsonFile: "r.json", reportHtmlFile: "r.html" });
-  await writeReportFiles(plainLevels(), ctx, write, FIXED_DATE);
+  await writeReportFiles(plainLevels(), ctx, io, FIXED_DATE);
   assert.equal(parseRunSummary(written.get("r.json")!, "r.json").levels.length, 2);
   assert.match(written.get("r.html")!, /^<!DOCTYPE html>/);
-  await writeReportFiles([], ctx, write, FIXED_DATE);
+  await writeReportFiles([], ctx, io, FIXED_DATE);
   assert.deepEqual(parseRunSummary(written.get("r.json")!, "r.json").levels, []);
   assert.match(written.get("r.html")!, /0 level\(s\) measured/);
+});
+
+Deno.test("writeReportFiles: a file that fails to write goes to stdout; the others are written", async () => {
+  const written = new Map<string, string>();
+  let stdout = "";
+  let stderr = "";
+  const io = {
+    writeTextFile: (p: string, t: string) =>
+      p === "full/r.json"
+        ? Promise.reject(new Deno.errors.NotFound("No such file or directory (os error 2)"))
+        : Promise.resolve(void written.set(p, t)),
+    stdout: (t: string) => void (stdout += t),
+    stderr: (t: string) => void (stderr += t),
+  };
+  const ctx = context({
+    reportJsonFile: "full/r.json",
+    reportHtmlFile: "r.html",
+    csvFile: "r.csv",
+  });
+  assert.equal(await writeReportFiles(plainLevels(), ctx, io, FIXED_DATE), false);
+  assert.deepEqual([...written.keys()], ["r.csv", "r.html"]);
+  assert.equal(
+    stderr,
+    'error: Cannot write --report-json "full/r.json": its directory does not exist. ' +
+      "Its content follows on stdout.\n",
+  );
+  const header = "--- --report-json full/r.json (not written) ---\n";
+  assert.ok(stdout.startsWith(header));
+  assert.equal(parseRunSummary(stdout.slice(header.length), "stdout").levels.length, 2);
 });

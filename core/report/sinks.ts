@@ -22,7 +22,8 @@ function exportKind(config: RunConfig, backendKind: string): string {
   return config.serviceKind.startsWith("plugin:") ? backendKind : config.serviceKind;
 }
 
-function resolvePath(path: string, cwd: string): string {
+/** `path` made absolute against the run's working directory. */
+export function resolvePath(path: string, cwd: string): string {
   return path.startsWith("/") ? path : `${cwd.replace(/\/$/, "")}/${path}`;
 }
 

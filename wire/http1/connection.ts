@@ -15,7 +15,7 @@
  * buffer.
  */
 import { ChunkedDecoder } from "./chunked.ts";
-import { bodyless, findHeadEnd, parseHead, ResponseHead } from "./parse.ts";
+import { bodyless, findHeadEnd, parseHead, ProtocolError, ResponseHead } from "./parse.ts";
 import { openTls, tlsAlertFailure, type TlsMaterial } from "../net/tls_connect.ts";
 import { connectFailure, ioFailure, TransportError } from "../net/transport_error.ts";
 
@@ -55,7 +55,13 @@ const SYSTEM_TIME: TimeSource = { nowNs };
 
 const INITIAL_BUFFER = 64 * 1024;
 /** 1xx interim responses skipped before the real one (bounded so a bad peer cannot spin us). */
-const MAX_INTERIM = 8;
+export const MAX_INTERIM = 8;
+/**
+ * Largest response (head and body) held whole in the read buffer: a peer sending an endless or
+ * absurd body fails that request instead of growing the buffer until the process dies. Streamed
+ * bodies are delivered read by read and never reach it.
+ */
+export const MAX_RESPONSE_BYTES = 1024 * 1024 * 1024;
 
 /**
  * Receives a response body as it arrives. Views are valid only during the call; times are
@@ -104,6 +110,7 @@ export class HttpConnection {
     private readonly target: HttpTarget,
     private readonly clock: TimeSource = SYSTEM_TIME,
     initialBuffer = INITIAL_BUFFER,
+    private readonly maxResponseBytes = MAX_RESPONSE_BYTES,
   ) {
     this.#buf = new Uint8Array(initialBuffer);
     this.#response = { head: new ResponseHead(), buf: this.#buf, bodyStart: 0, bodyEnd: 0 };
@@ -202,13 +209,19 @@ export class HttpConnection {
     try {
       if (tls !== undefined) {
         this.#conn = await openTls(hostname, port, tls);
-        return;
+      } else {
+        const conn = await Deno.connect({ hostname, port, transport: "tcp" });
+        conn.setNoDelay(true);
+        this.#conn = conn;
       }
-      const conn = await Deno.connect({ hostname, port, transport: "tcp" });
-      conn.setNoDelay(true);
-      this.#conn = conn;
     } catch (e) {
       throw e instanceof TransportError ? e : connectFailure(e);
+    }
+    // An abort() while connecting found no connection to close; without this the exchange would
+    // go on with no deadline left to end it.
+    if (this.#aborted) {
+      this.close();
+      throw new TransportError("aborted while connecting", "connect");
     }
   }
 
@@ -261,7 +274,12 @@ export class HttpConnection {
         await this.#fill(false);
       }
       parseHead(this.#buf, this.#start, headEnd, head);
-      if (head.status >= 200 || interim >= MAX_INTERIM) break;
+      if (head.status >= 200) break;
+      // Taking the next 1xx as the final response would leave the real one unread and pair
+      // every later request with the previous one's reply.
+      if (interim === MAX_INTERIM) {
+        throw new ProtocolError(`more than ${MAX_INTERIM} interim (1xx) responses`);
+      }
       this.#start = headEnd;
     }
     const sink = this.#sink;
@@ -299,6 +317,7 @@ export class HttpConnection {
       return;
     } else if (head.contentLength >= 0) {
       const need = bodyStart + head.contentLength;
+      if (need > this.maxResponseBytes) throw this.#tooLarge();
       while (this.#end < need) await this.#fill(false);
       res.bodyEnd = need;
     } else {
@@ -381,9 +400,15 @@ export class HttpConnection {
   }
 
   #grow(): void {
-    const bigger = new Uint8Array(this.#buf.length * 2);
+    // Only the whole-response path grows past a head: a streamed body is dropped as delivered.
+    if (this.#buf.length >= this.maxResponseBytes) throw this.#tooLarge();
+    const bigger = new Uint8Array(Math.min(this.#buf.length * 2, this.maxResponseBytes));
     bigger.set(this.#buf.subarray(0, this.#end));
     this.#buf = bigger;
+  }
+
+  #tooLarge(): ProtocolError {
+    return new ProtocolError(`response larger than ${this.maxResponseBytes} bytes (the cap)`);
   }
 
   /** Moves leftover bytes to the front so offsets of the next response start near 0. */

@@ -195,3 +195,125 @@ Deno.test("garbage status line is a ProtocolError", async () => {
     await server.close();
   }
 });
+
+Deno.test("more than 8 interim 1xx responses fail the request instead of desynchronising", async () => {
+  // Ten 100s then the real reply: taking the ninth 100 as final would pair this request with a
+  // 1xx and leave the 200 to answer the next request.
+  const server = startRawServer(async (conn, reader) => {
+    await reader.next();
+    await writeAll(conn, "HTTP/1.1 100 Continue\r\n\r\n".repeat(10) + httpResponse(200, "late"));
+    await reader.next();
+  });
+  const http = new HttpConnection(target(server));
+  try {
+    await assert.rejects(
+      () => http.exchange(GET, null),
+      new ProtocolError("more than 8 interim (1xx) responses"),
+    );
+    assert.equal(http.connected, false, "the desynchronised connection is dropped");
+  } finally {
+    http.close();
+    await server.close();
+  }
+});
+
+Deno.test("eight interim 1xx responses are still skipped", async () => {
+  const server = startRawServer(async (conn, reader) => {
+    await reader.next();
+    await writeAll(conn, "HTTP/1.1 100 Continue\r\n\r\n".repeat(8) + httpResponse(200, "ok"));
+    await reader.next();
+  });
+  const http = new HttpConnection(target(server));
+  try {
+    assert.equal(await bodyOf(http), "ok");
+  } finally {
+    http.close();
+    await server.close();
+  }
+});
+
+Deno.test("an endless body fails at the response cap; the buffer stays bounded", async () => {
+  const cap = 256 * 1024;
+  let sent = 0;
+  const server = startRawServer(async (conn, reader) => {
+    await reader.next();
+    await writeAll(conn, "HTTP/1.1 200 OK\r\n\r\n");
+    const piece = new Uint8Array(16 * 1024);
+    // Bounded: 4× the cap is far more than the client may take before it gives up.
+    while (sent < 4 * cap) sent += await conn.write(piece);
+  });
+  const http = new HttpConnection(target(server), undefined, 64 * 1024, cap);
+  try {
+    await assert.rejects(
+      () => http.exchange(GET, null),
+      new ProtocolError(`response larger than ${cap} bytes (the cap)`),
+    );
+    assert.equal(http.bufferSize, cap);
+    assert.equal(http.connected, false);
+  } finally {
+    http.close();
+    await server.close();
+  }
+});
+
+Deno.test("a Content-Length over the response cap fails before the body is read", async () => {
+  const server = startRawServer(async (conn, reader) => {
+    await reader.next();
+    await writeAll(conn, "HTTP/1.1 200 OK\r\nContent-Length: 1000000000000\r\n\r\nxy");
+    await reader.next();
+  });
+  const http = new HttpConnection(target(server), undefined, 64 * 1024, 1024 * 1024);
+  try {
+    await assert.rejects(
+      () => http.exchange(GET, null),
+      new ProtocolError("response larger than 1048576 bytes (the cap)"),
+    );
+    assert.equal(http.bufferSize, 64 * 1024, "nothing was allocated for the announced body");
+  } finally {
+    http.close();
+    await server.close();
+  }
+});
+
+Deno.test("chunked endless body fails at the cap too", async () => {
+  const cap = 128 * 1024;
+  const server = startRawServer(async (conn, reader) => {
+    await reader.next();
+    await writeAll(conn, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n");
+    const chunk = "4000\r\n" + "a".repeat(0x4000) + "\r\n";
+    for (let i = 0; i < 64; i++) await writeAll(conn, chunk);
+  });
+  const http = new HttpConnection(target(server), undefined, 64 * 1024, cap);
+  try {
+    await assert.rejects(
+      () => http.exchange(GET, null),
+      new ProtocolError(`response larger than ${cap} bytes (the cap)`),
+    );
+  } finally {
+    http.close();
+    await server.close();
+  }
+});
+
+Deno.test("abort() while connecting fails the exchange instead of sending without a deadline", async () => {
+  let requests = 0;
+  const server = startRawServer(async (conn, reader) => {
+    while (await reader.next()) {
+      requests++;
+      await writeAll(conn, httpResponse(200, "late"));
+    }
+  });
+  const http = new HttpConnection(target(server));
+  try {
+    const pending = http.exchange(GET, null);
+    // The connect is in flight: there is no connection yet for abort() to close.
+    http.abort();
+    await assert.rejects(pending, new TransportError("aborted while connecting", "connect"));
+    assert.equal(http.connected, false);
+    assert.equal(requests, 0, "nothing was sent");
+    assert.equal(await bodyOf(http), "late", "the next exchange connects afresh");
+  } finally {
+    http.close();
+    await server.close();
+  }
+});
