@@ -11,6 +11,7 @@ import { mainThreadCpuReader } from "./core/measure/cpu_time.ts";
 import { ExitCode, isRunError, isUsageError } from "./core/errors.ts";
 import { run, type RunDeps } from "./core/run.ts";
 import { BUILT_IN_BACKENDS } from "./backends/mod.ts";
+import { runInfo } from "./core/report/run_info.ts";
 
 export interface MainIo {
   stdout(text: string): void;
@@ -79,6 +80,7 @@ export async function main(
     cwd: Deno.cwd(),
     terminalColumns: io === processIo && Deno.stderr.isTerminal() ? terminalColumns : undefined,
     backends: BUILT_IN_BACKENDS,
+    runInfo: () => runInfo(argv),
   };
   try {
     return await run(parsed.config, deps);

@@ -24,6 +24,7 @@ import {
   formatSummary,
   type ReportContext,
 } from "./report/console.ts";
+import type { RunInfo } from "./report/format.ts";
 import { formatCsv } from "./report/csv.ts";
 import { writeReportFiles } from "./report/files.ts";
 import { levelLabel, ProgressLine } from "./report/progress.ts";
@@ -48,6 +49,8 @@ export interface RunDeps {
   terminalColumns?: () => number;
   /** The built-in service kinds (backends/mod.ts, injected by main.ts). */
   backends: readonly BackendDescriptor[];
+  /** Command line, host, CPU and commit for --report-json/--report-html (main.ts injects). */
+  runInfo?: () => RunInfo;
 }
 
 /** A model that sends several responses per request needs a backend that records them all. */
@@ -233,6 +236,8 @@ export async function run(given: RunConfig, deps: RunDeps): Promise<ExitCode> {
       backendKind: kind,
       banner: descriptor.banner,
       rate: plan.rate,
+      // Asked only when a summary is written: the commit costs a git call.
+      runInfo: config.reportJsonFile ?? config.reportHtmlFile ? deps.runInfo?.() : undefined,
     };
     try {
       deps.stdout(formatSettings(ctx));
