@@ -32,7 +32,7 @@ import { OutputValidator } from "./data/output_validator.ts";
 import { runData } from "./data/run_data.ts";
 import { openSinks, type RunSinks } from "./report/sinks.ts";
 import type { LevelResult } from "./measure/results.ts";
-import { binarySweep, linearSweep, type SweepResult } from "./measure/sweep.ts";
+import { binarySweep, linearLevelCount, linearSweep, type SweepResult } from "./measure/sweep.ts";
 
 export interface RunDeps {
   stdout(text: string): void;
@@ -250,7 +250,13 @@ export async function run(given: RunConfig, deps: RunDeps): Promise<ExitCode> {
         ctx,
         deps,
         signal,
-        progressive(measurer, config, deps, (v) => measurer.measure(v, plan.driver)),
+        progressive(
+          measurer,
+          config,
+          deps,
+          (v) => measurer.measure(v, plan.driver),
+          plannedLevels(plan, config),
+        ),
       ).catch((e) => {
         // A window cut short by the mismatch may hold no valid request; the mismatch is the news.
         throw failed.signal.aborted ? mismatch() : e;
@@ -279,6 +285,7 @@ function progressive(
   config: RunConfig,
   deps: RunDeps,
   measure: (value: number) => Promise<LevelResult>,
+  levels: number | undefined,
 ): (value: number) => Promise<LevelResult> {
   const columns = deps.terminalColumns;
   if (!config.progress || !columns) return measure;
@@ -288,6 +295,7 @@ function progressive(
     columns,
     live: () => measurer.live(),
     batchSize: config.batchSize,
+    levels,
   });
   const mode = config.loadMode === "concurrency" ? "concurrency" : "request_rate";
   return async (value) => {
@@ -312,6 +320,20 @@ async function warmup(config: RunConfig, plan: LoadPlan, measurer: LevelMeasurer
   plan.driver.limit(Infinity);
 }
 
+/**
+ * Request intervals and fixed schedules replay one schedule: a single measurement, no search (as
+ * perf_analyzer).
+ */
+function singleMeasurement(config: RunConfig): boolean {
+  return config.loadMode === "request_intervals" || config.loadMode === "fixed_schedule";
+}
+
+/** How many levels the sweep will measure, for the progress line; unknown for a binary search. */
+function plannedLevels(plan: LoadPlan, config: RunConfig): number | undefined {
+  if (singleMeasurement(config)) return 1;
+  return config.binarySearch ? undefined : linearLevelCount(plan.range);
+}
+
 function sweep(
   plan: LoadPlan,
   config: RunConfig,
@@ -326,10 +348,7 @@ function sweep(
     rejected: (level: LevelResult) => deps.stderr(rejection(level, config)),
     stopped: () => signal.aborted,
   };
-  // Request intervals and fixed schedules replay one schedule: a single measurement, no search (as
-  // perf_analyzer).
-  const single = config.loadMode === "request_intervals" || config.loadMode === "fixed_schedule";
-  if (single) return linearSweep(plan.range, hooks);
+  if (singleMeasurement(config)) return linearSweep(plan.range, hooks);
   return config.binarySearch
     ? binarySweep(plan.range, hooks, plan.integral)
     : linearSweep(plan.range, hooks);
