@@ -60,7 +60,7 @@ table { border-collapse: collapse; background: #fff; }
 th, td { border: 1px solid #ccc; padding: 4px 10px; text-align: right; font-size: 13px; }
 th { background: #eee; } td.text, th.text { text-align: left; }
 .note { color: #666; font-style: italic; }
-table.run { margin-bottom: 16px; } table.run td { max-width: 1000px; word-break: break-all; }
+table.run { margin-bottom: 16px; } table.run td { max-width: 1000px; overflow-wrap: anywhere; }
 `;
 
 function loadName(levels: LevelSummary[]): string {
