@@ -6,6 +6,7 @@
  * when stderr is a terminal, so piped or parsed output never sees a control character.
  */
 import type { LiveWindow } from "../measure/level.ts";
+import { STABILITY_WINDOWS } from "../measure/stability.ts";
 
 export interface ProgressDeps {
   write(text: string): void;
@@ -107,15 +108,22 @@ export class ProgressLine {
   }
 
   /**
-   * The level number and, once a level has finished and the sweep's length is known, the time
-   * left: the levels not yet finished at the finished levels' average, less this one's time so
-   * far.
+   * The level number and, when the sweep's length is known, the time left: the levels not yet
+   * finished at the finished levels' average, less this one's time so far. Before any level
+   * has finished, a level is taken as the stability rule's three windows at the length of the
+   * windows closed so far (so from the second window on).
    */
-  #position(nowNs: number): SweepPosition {
+  #position(nowNs: number, live: LiveWindow | undefined): SweepPosition {
     const levels = this.deps.levels;
     const position: SweepPosition = { level: this.#level, levels };
-    if (levels !== undefined && this.#finished > 0) {
-      const perLevel = this.#finishedNs / this.#finished;
+    if (levels === undefined) return position;
+    let perLevel: number | undefined;
+    if (this.#finished > 0) perLevel = this.#finishedNs / this.#finished;
+    else if (live && live.window > 1) {
+      const windowNs = (live.startNs - this.#startNs) / (live.window - 1);
+      perLevel = Math.max(STABILITY_WINDOWS, live.window) * windowNs;
+    }
+    if (perLevel !== undefined) {
       const left = (levels - this.#finished) * perLevel - (nowNs - this.#startNs);
       position.etaNs = Math.max(0, left);
     }
@@ -125,14 +133,9 @@ export class ProgressLine {
   draw(): void {
     const d = this.deps;
     const now = d.nowNs();
-    const text = progressText(
-      this.#label,
-      d.live(),
-      now,
-      this.#startNs,
-      d.batchSize,
-      this.#position(now),
-    );
+    const live = d.live();
+    const position = this.#position(now, live);
+    const text = progressText(this.#label, live, now, this.#startNs, d.batchSize, position);
     d.write(ERASE_LINE + text.slice(0, Math.max(d.columns() - 1, 0)));
   }
 

@@ -115,3 +115,30 @@ Deno.test("progress line: counts levels; the ETA comes from the finished levels'
   assert.match(writes.at(-1)!, /level 2\/4 \| ETA 0 s \|/);
   line.stop();
 });
+
+Deno.test("progress line: before a level has finished, the ETA counts three windows a level", () => {
+  const writes: string[] = [];
+  let now = 0;
+  let live: LiveWindow | undefined;
+  const line = new ProgressLine({
+    write: (t) => writes.push(t),
+    nowNs: () => now,
+    columns: () => 200,
+    live: () => live,
+    batchSize: 1,
+    levels: 2,
+    intervalMs: 60_000,
+  });
+  line.start("Concurrency 1");
+  live = { ...LIVE, window: 1, startNs: 0 };
+  now = 1e9;
+  line.draw();
+  // The first window is still open: its length is not known yet.
+  assert.ok(writes.at(-1)!.startsWith(`${ERASE_LINE}Concurrency 1 | level 1/2 | window 1/10 |`));
+  // The second window opened at 1.2 s: two levels of three 1.2 s windows, 1.5 s gone.
+  live = { ...LIVE, window: 2, startNs: 1.2e9 };
+  now = 1.5e9;
+  line.draw();
+  assert.match(writes.at(-1)!, /level 1\/2 \| ETA 6 s \| window 2\/10/);
+  line.stop();
+});
