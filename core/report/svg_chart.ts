@@ -99,17 +99,41 @@ function markerLines(frame: Frame, x: Scale, markers: { x: number; label: string
   return out;
 }
 
+interface Box {
+  x0: number;
+  y0: number;
+  x1: number;
+  y1: number;
+}
+
+function overlaps(a: Box, b: Box): boolean {
+  return a.x0 < b.x1 && b.x0 < a.x1 && a.y0 < b.y1 && b.y0 < a.y1;
+}
+
 /**
- * A label above and to the left of its point, ending there: the line into the point comes from
+ * Labels above and to the left of their points, ending there: the line into a point comes from
  * below on the left as latency rises with load, and the line out leaves to the right, so the
  * label crosses neither. At the left edge it goes below and to the right instead. A white halo
- * keeps it legible where another series passes.
+ * keeps it legible where another series passes, and a label that would cover one already set
+ * (points crowded where the load saturates) is left out: the table names every level.
  */
-function pointLabel(frame: Frame, x: number, y: number, label: string): string {
-  const left = x - 5 - textWidth(label) >= frame.plot.left;
-  const [tx, ty, anchor] = left ? [x - 5, y - 8, "end"] : [x + 6, y + 15, "start"];
-  return `<text x="${px(tx)}" y="${px(ty)}" text-anchor="${anchor}" class="point-label" ` +
-    `paint-order="stroke" stroke="#ffffff" stroke-width="3">${escapeXml(label)}</text>`;
+function pointLabels(frame: Frame, points: [number, number][], labels: string[]): string[] {
+  const out: string[] = [];
+  const taken: Box[] = [];
+  labels.slice(0, points.length).forEach((label, j) => {
+    const [x, y] = points[j];
+    const w = textWidth(label);
+    const left = x - 5 - w >= frame.plot.left;
+    const [tx, ty, anchor] = left ? [x - 5, y - 8, "end"] : [x + 6, y + 15, "start"];
+    const box = { x0: left ? tx - w : tx, y0: ty - 10, x1: left ? tx : tx + w, y1: ty + 2 };
+    if (taken.some((t) => overlaps(t, box))) return;
+    taken.push(box);
+    out.push(
+      `<text x="${px(tx)}" y="${px(ty)}" text-anchor="${anchor}" class="point-label" ` +
+        `paint-order="stroke" stroke="#ffffff" stroke-width="3">${escapeXml(label)}</text>`,
+    );
+  });
+  return out;
 }
 
 export function lineChart(chart: LineChart): string {
@@ -120,9 +144,11 @@ export function lineChart(chart: LineChart): string {
   const frame = frameOf(width, legendRows(chart.series, width));
   const out = frameStart({ ...chart, y, frame });
   for (const b of chart.bands ?? []) {
-    const x0 = xPixel(frame, x, b.from);
+    // Kept inside the plot: the last window's band may end past the axis' last tick.
+    const x0 = Math.max(frame.plot.left, xPixel(frame, x, b.from));
+    const x1 = Math.min(frame.plot.right, xPixel(frame, x, b.to));
     out.push(
-      `<rect x="${px(x0)}" y="${frame.plot.top}" width="${px(xPixel(frame, x, b.to) - x0)}" ` +
+      `<rect x="${px(x0)}" y="${frame.plot.top}" width="${px(x1 - x0)}" ` +
         `height="${frame.plot.bottom - frame.plot.top}" fill="#0072b2" fill-opacity="0.07" ` +
         `class="band"/>`,
     );
@@ -157,9 +183,8 @@ export function lineChart(chart: LineChart): string {
     out.push("</g>");
   });
   const top = chart.series[chart.series.length - 1]?.points ?? [];
-  (chart.pointLabels ?? []).slice(0, top.length).forEach((label, j) => {
-    out.push(pointLabel(frame, xPixel(frame, x, top[j].x), yPixel(frame, y, top[j].y), label));
-  });
+  const at = top.map((p): [number, number] => [xPixel(frame, x, p.x), yPixel(frame, y, p.y)]);
+  out.push(...pointLabels(frame, at, chart.pointLabels ?? []));
   out.push(...legend(chart.series, frame), "</svg>");
   return out.join("\n");
 }

@@ -183,3 +183,27 @@ Deno.test("stacked bars: segments sit on each other and the tallest stack sets t
     ["3", "6"],
   ]);
 });
+
+Deno.test("line chart: crowded point labels are left out, bands stay inside the plot", () => {
+  const svg = lineChart({
+    id: "c",
+    title: "C",
+    xLabel: "x",
+    yLabel: "y",
+    bands: [{ from: 9.5, to: 10.5 }],
+    series: [{
+      id: "s",
+      label: "S",
+      points: [{ x: 2, y: 1 }, { x: 9.9, y: 9.8 }, { x: 10, y: 10 }, { x: 9.95, y: 5 }],
+    }],
+    pointLabels: ["c=1", "c=2", "c=3", "c=4"],
+  });
+  // c=3 would sit on c=2; c=4 is lower down, clear of both.
+  assert.deepEqual([...svg.matchAll(/class="point-label"[^>]*>([^<]*)</g)].map((m) => m[1]), [
+    "c=1",
+    "c=2",
+    "c=4",
+  ]);
+  const band = svg.match(/<rect x="([\d.]+)" [^>]*width="([\d.]+)"[^>]*class="band"/)!;
+  assert.equal(Number(band[1]) + Number(band[2]), PLOT.right);
+});
