@@ -13,6 +13,7 @@ import { run, type RunDeps } from "./core/run.ts";
 import { checkOutputFiles } from "./core/report/files.ts";
 import { readInputText } from "./core/data/load.ts";
 import { BUILT_IN_BACKENDS } from "./backends/mod.ts";
+import { runInfo } from "./core/report/run_info.ts";
 
 export interface MainIo {
   stdout(text: string): void;
@@ -81,6 +82,7 @@ export async function main(
     cwd: Deno.cwd(),
     terminalColumns: io === processIo && Deno.stderr.isTerminal() ? terminalColumns : undefined,
     backends: BUILT_IN_BACKENDS,
+    runInfo: () => runInfo(argv),
   };
   try {
     // Before the backend connects: a path that cannot be written costs no sweep.

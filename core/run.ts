@@ -26,13 +26,14 @@ import {
   type ReportContext,
 } from "./report/console.ts";
 import { formatPeriodic } from "./report/periodic.ts";
+import type { RunInfo } from "./report/format.ts";
 import { writeReportFiles } from "./report/files.ts";
 import { levelLabel, ProgressLine } from "./report/progress.ts";
 import { OutputValidator } from "./data/output_validator.ts";
 import { runData } from "./data/run_data.ts";
 import { openSinks, type RunSinks } from "./report/sinks.ts";
 import type { LevelResult } from "./measure/results.ts";
-import { binarySweep, linearSweep, type SweepResult } from "./measure/sweep.ts";
+import { binarySweep, linearLevelCount, linearSweep, type SweepResult } from "./measure/sweep.ts";
 import { sessionExperiment, sessionPlan, SessionSource } from "./load/session.ts";
 
 export interface RunDeps {
@@ -50,6 +51,8 @@ export interface RunDeps {
   terminalColumns?: () => number;
   /** The built-in service kinds (backends/mod.ts, injected by main.ts). */
   backends: readonly BackendDescriptor[];
+  /** Command line, host, CPU and commit for --report-json/--report-html (main.ts injects). */
+  runInfo?: () => RunInfo;
 }
 
 /** A model that sends several responses per request needs a backend that records them all. */
@@ -273,6 +276,8 @@ export async function run(given: RunConfig, deps: RunDeps): Promise<ExitCode> {
       backendKind: kind,
       banner: descriptor.banner,
       rate: plan.rate,
+      // Asked only when a summary is written: the commit costs a git call.
+      runInfo: config.reportJsonFile ?? config.reportHtmlFile ? deps.runInfo?.() : undefined,
     };
     try {
       deps.stdout(formatSettings(ctx));
@@ -285,7 +290,13 @@ export async function run(given: RunConfig, deps: RunDeps): Promise<ExitCode> {
         ctx,
         deps,
         signal,
-        progressive(measurer, config, deps, (v) => measurer.measure(v, plan.driver)),
+        progressive(
+          measurer,
+          config,
+          deps,
+          (v) => measurer.measure(v, plan.driver),
+          plannedLevels(plan, config),
+        ),
       ).catch((e) => {
         // A window cut short by the mismatch may hold no valid request; the mismatch is the news.
         throw failed.signal.aborted ? mismatch() : e;
@@ -325,6 +336,7 @@ function progressive(
   config: RunConfig,
   deps: RunDeps,
   measure: (value: number) => Promise<LevelResult>,
+  levels: number | undefined,
 ): (value: number) => Promise<LevelResult> {
   const columns = deps.terminalColumns;
   if (!config.progress || !columns) return measure;
@@ -334,6 +346,7 @@ function progressive(
     columns,
     live: () => measurer.live(),
     batchSize: config.batchSize,
+    levels,
   });
   const mode = levelMode(config);
   return async (value) => {
@@ -358,6 +371,20 @@ async function warmup(config: RunConfig, plan: LoadPlan, measurer: LevelMeasurer
   plan.driver.limit(Infinity);
 }
 
+/**
+ * Request intervals and fixed schedules replay one schedule: a single measurement, no search (as
+ * perf_analyzer).
+ */
+function singleMeasurement(config: RunConfig): boolean {
+  return config.loadMode === "request_intervals" || config.loadMode === "fixed_schedule";
+}
+
+/** How many levels the sweep will measure, for the progress line; unknown for a binary search. */
+function plannedLevels(plan: LoadPlan, config: RunConfig): number | undefined {
+  if (singleMeasurement(config)) return 1;
+  return config.binarySearch ? undefined : linearLevelCount(plan.range);
+}
+
 function sweep(
   plan: LoadPlan,
   config: RunConfig,
@@ -377,10 +404,7 @@ function sweep(
     rejected: (level: LevelResult) => deps.stderr(rejection(level, config)),
     stopped: () => signal.aborted,
   };
-  // Request intervals and fixed schedules replay one schedule: a single measurement, no search (as
-  // perf_analyzer).
-  const single = config.loadMode === "request_intervals" || config.loadMode === "fixed_schedule";
-  if (single) return linearSweep(plan.range, hooks);
+  if (singleMeasurement(config)) return linearSweep(plan.range, hooks);
   return config.binarySearch
     ? binarySweep(plan.range, hooks, plan.integral)
     : linearSweep(plan.range, hooks);

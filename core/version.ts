@@ -7,7 +7,7 @@ export const COMMIT_ENV = "PERF_ANALYZER_COMMIT";
 /**
  * The commit this code came from: the packaged executable's, else what git says of the
  * checkout the code runs from (the folder holding main.ts) (`-dirty` when it has changes), else "unknown". Only --version
- * asks, so a git call is affordable.
+ * and a run writing --report-json/--report-html ask, once, so a git call is affordable.
  */
 export function buildCommit(): string {
   try {

@@ -36,7 +36,8 @@ async function onTerminal(args: string[]): Promise<{ code: number; text: string 
   return { code: out.code, text: new TextDecoder().decode(out.stdout) };
 }
 
-const PROGRESS = /Concurrency [12] \| window \d+\/10 \| [\d.]+ infer\/sec \| p50 \d+ usec/;
+const PROGRESS =
+  /Concurrency [12] \| level [12]\/2 \|( ETA \d+ s \|)? window \d+\/10 \| [\d.]+ infer\/sec \| p50 \d+ usec/;
 
 Deno.test({
   name: "progress line on a pseudo-terminal, erased before each level's report",
@@ -45,7 +46,9 @@ Deno.test({
     await withServer({}, async (server) => {
       const { code, text } = await onTerminal([...ARGS, "-u", server.url]);
       assert.equal(code, 0, text);
-      assert.ok(text.includes(`${ERASE_LINE}Concurrency 1 | window `), text);
+      assert.ok(text.includes(`${ERASE_LINE}Concurrency 1 | level 1/2 | `), text);
+      // The second level knows how long the first took.
+      assert.match(text, /Concurrency 2 \| level 2\/2 \| ETA \d+ s \|/);
       assert.match(text, PROGRESS);
       assert.match(text, /Concurrency 2 \|/);
       // The report lines themselves carry no control characters: the line was erased first.

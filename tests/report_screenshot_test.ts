@@ -6,10 +6,16 @@
  */
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
-import { BREAKDOWN, formatHtmlReport, STAT_COLORS } from "../core/report/html.ts";
+import {
+  BREAKDOWN,
+  formatHtmlReport,
+  levelColors,
+  STAT_COLORS,
+  WINDOW_COLORS,
+} from "../core/report/html.ts";
 import { openLoopSummary } from "../core/report/testing/fixture.ts";
 import { type Box, countColor, type Image, isColor, readPng } from "./png_read.ts";
-import { PLOT } from "../core/report/svg_frame.ts";
+import { frameOf, PALETTE } from "../core/report/svg_frame.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
 const available = existsSync(CHROMIUM);
@@ -22,7 +28,12 @@ if (!available) {
 const BORDER = "#dddddd";
 
 /** Screenshots `htmlPath` into `pngPath`; a fresh profile, nothing fetched, 30 s at most. */
-export async function screenshot(htmlPath: string, pngPath: string, profile: string) {
+export async function screenshot(
+  htmlPath: string,
+  pngPath: string,
+  profile: string,
+  size = { width: 1200, height: 3000 },
+) {
   const out = await new Deno.Command(CHROMIUM, {
     args: [
       ...["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run"],
@@ -30,7 +41,7 @@ export async function screenshot(htmlPath: string, pngPath: string, profile: str
       "--hide-scrollbars",
       `--user-data-dir=${profile}`,
       `--screenshot=${pngPath}`,
-      "--window-size=1200,1800",
+      `--window-size=${size.width},${size.height}`,
       `file://${htmlPath}`,
     ],
     stdout: "piped",
@@ -58,13 +69,42 @@ function chartCorners(img: Image): { x: number; y: number }[] {
 }
 
 /** The chart's plot area, above the x axis (bars or lines of value 0 are not counted). */
-function plotArea(corner: { x: number; y: number }): Box {
-  const top = corner.y + PLOT.top;
+function plotArea(corner: { x: number; y: number }, width: number): Box {
+  const plot = frameOf(width).plot;
   return {
-    x: corner.x + PLOT.left + 1,
-    y: top,
-    width: PLOT.right - PLOT.left - 1,
-    height: PLOT.bottom - 2 - PLOT.top,
+    x: corner.x + plot.left + 1,
+    y: corner.y + plot.top,
+    width: plot.right - plot.left - 1,
+    height: plot.bottom - 2 - plot.top,
+  };
+}
+
+/** The charts of the page in document order, with the size each declares. */
+function declaredCharts(html: string): { id: string; width: number; height: number }[] {
+  return [...html.matchAll(/<svg [^>]*data-chart="([^"]+)"[^>]*width="(\d+)" height="(\d+)"/g)]
+    .map((m) => ({ id: m[1], width: Number(m[2]), height: Number(m[3]) }));
+}
+
+/** Series colours expected in each chart's plot, with the fewest pixels that prove them drawn. */
+function expectedColors(): Record<string, [string, string, number][]> {
+  const stat = (k: string, least: number): [string, string, number] => [k, STAT_COLORS[k], least];
+  const part = (key: string) => BREAKDOWN.find(([k]) => k === key)![2];
+  return {
+    // Lines with a dot per level: a few dozen pixels of each colour.
+    "latency-throughput": ["avg", "p50", "p90", "p99"].map((k) => stat(k, 30)),
+    "latency-spectrum": levelColors(2).map((c, i) => [`level ${i + 1}`, c, 150]),
+    "latency-percentiles": ["p50", "p90", "p95", "p99"].map((k) => stat(k, 2000)),
+    "open-loop-latency": [stat("p50", 150), stat("p99", 150)],
+    // On the log axis the 2 µs p50 is a real bar, not a hairline.
+    "send-lateness": [stat("p50", 800), stat("p99", 2000), stat("max", 5000)],
+    "errors-per-level": [["error 1", PALETTE[3], 3000], ["error 2", PALETTE[4], 1000]],
+    "server-breakdown": [
+      ["compute infer", part("computeInfer"), 10000],
+      ["compute output", part("computeOutput"), 300],
+    ],
+    "window-throughput": [["throughput", WINDOW_COLORS.throughput, 300]],
+    "window-latency": [["latency", WINDOW_COLORS.latency, 300]],
+    "window-errors": [["errors", WINDOW_COLORS.errors, 300]],
   };
 }
 
@@ -76,34 +116,32 @@ Deno.test({
     try {
       const html = `${dir}/report.html`;
       const png = `${dir}/report.png`;
-      await Deno.writeTextFile(html, formatHtmlReport(openLoopSummary()));
+      const page = formatHtmlReport(openLoopSummary());
+      await Deno.writeTextFile(html, page);
       await screenshot(html, png, `${dir}/profile`);
       const img = readPng(await Deno.readFile(png));
-      assert.deepEqual([img.width, img.height], [1200, 1800]);
+      assert.deepEqual([img.width, img.height], [1200, 3000]);
+      const charts = declaredCharts(page);
+      const expected = expectedColors();
+      assert.deepEqual(charts.map((c) => c.id), Object.keys(expected));
       const corners = chartCorners(img);
-      // Four charts, two per row at this width.
-      assert.equal(corners.length, 4, JSON.stringify(corners));
+      // Every chart on screen, two normal ones per row, the window charts one per row.
+      assert.equal(corners.length, charts.length, JSON.stringify(corners));
       assert.equal(corners[0].y, corners[1].y);
-      const [latency, percentiles, lateness, breakdown] = corners.map(plotArea);
-      const infer = BREAKDOWN.find(([key]) => key === "computeInfer")![2];
-      const output = BREAKDOWN.find(([key]) => key === "computeOutput")![2];
-      const expected: [string, Box, string, number][] = [
-        // Lines with a dot per level: a few dozen pixels of each colour.
-        ...["avg", "p50", "p90", "p99"].map((k) =>
-          [`latency ${k}`, latency, STAT_COLORS[k], 30] as [string, Box, string, number]
-        ),
-        ...["p50", "p90", "p95", "p99"].map((k) =>
-          [`percentile ${k}`, percentiles, STAT_COLORS[k], 2000] as [string, Box, string, number]
-        ),
-        ["lateness p99", lateness, STAT_COLORS.p99, 2000],
-        ["lateness max", lateness, STAT_COLORS.max, 5000],
-        ["breakdown compute infer", breakdown, infer, 10000],
-        ["breakdown compute output", breakdown, output, 300],
-      ];
-      for (const [what, box, color, least] of expected) {
-        const n = countColor(img, color, box);
-        assert.ok(n >= least, `${what} (${color}): ${n} pixels in its plot, expected >= ${least}`);
-      }
+      assert.ok(corners[8].y > corners[7].y && corners[9].y > corners[8].y);
+      charts.forEach((c, i) => {
+        const at = corners[i];
+        // The box it declares: its border right of and below it, at the declared size.
+        assert.ok(isColor(img, at.x + c.width, at.y + 10, BORDER), `${c.id}: right border`);
+        assert.ok(isColor(img, at.x + 10, at.y + c.height, BORDER), `${c.id}: bottom border`);
+        for (const [what, color, least] of expected[c.id]) {
+          const n = countColor(img, color, plotArea(at, c.width));
+          assert.ok(
+            n >= least,
+            `${c.id} ${what} (${color}): ${n} pixels in its plot, expected >= ${least}`,
+          );
+        }
+      });
     } finally {
       await Deno.remove(dir, { recursive: true });
     }

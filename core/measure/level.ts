@@ -17,6 +17,7 @@ import { intervalWithin, latencyInterval } from "./confidence.ts";
 import {
   isStable,
   overLatencyLimit,
+  spread,
   STABILITY_WINDOWS,
   type StabilityRule,
   throughputStable,
@@ -84,6 +85,11 @@ export interface LiveWindow {
   errorCount: number;
   p50Ns: number;
   p99Ns: number;
+  /**
+   * How far apart the last finished windows (up to three, the stability rule's) are, as
+   * max / min − 1 of their throughput and of their stabilizing latency; absent before two.
+   */
+  spread?: { throughput: number; latency: number };
 }
 
 /** perf_analyzer sleeps 1.2 × the measurement interval per time window. */
@@ -120,6 +126,8 @@ export class LevelMeasurer implements DispatchSink {
   #current: Window | undefined;
   /** Which window of the level is being filled (0-based), for the live progress line. */
   #trial = 0;
+  /** The finished windows of the level being measured, for the live progress line. */
+  #passes: PassSummary[] = [];
 
   constructor(private readonly settings: MeasureSettings, private readonly deps: MeasureDeps) {
     const origin = settings.latencyFrom ?? "intended";
@@ -147,7 +155,7 @@ export class LevelMeasurer implements DispatchSink {
   live(): LiveWindow | undefined {
     const w = this.#current;
     if (!w) return undefined;
-    return {
+    const live: LiveWindow = {
       window: this.#trial + 1,
       maxWindows: this.settings.requestCount > 0 ? 1 : this.settings.maxTrials,
       startNs: w.startNs,
@@ -156,6 +164,14 @@ export class LevelMeasurer implements DispatchSink {
       p50Ns: w.latency.percentile(50),
       p99Ns: w.latency.percentile(99),
     };
+    const last = this.#passes.slice(-STABILITY_WINDOWS);
+    if (last.length >= 2) {
+      live.spread = {
+        throughput: spread(last.map((p) => p.throughput)),
+        latency: spread(last.map((p) => p.stabilizingLatencyNs)),
+      };
+    }
+    return live;
   }
 
   /** Stops collecting (warmup, or between runs); finished requests are then discarded. */
@@ -177,6 +193,7 @@ export class LevelMeasurer implements DispatchSink {
     const clock = this.deps.clock;
     const snapshots: (ModelStats | undefined)[] = [await this.#serverStats()];
     const passes: PassSummary[] = [];
+    this.#passes = passes;
     let trial = 0;
     let window = this.#open(0, clock.nowNs());
     this.deps.export?.levelStart(s.mode, value, window.startNs);

@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { Dispatcher } from "../load/dispatcher.ts";
-import { LevelMeasurer, type MeasureSettings } from "./level.ts";
+import { LevelMeasurer, type LiveWindow, type MeasureSettings } from "./level.ts";
 import { FakeBackend } from "../testing/fake_backend.ts";
 import { FakeClock } from "../testing/fake_clock.ts";
 import { roundRobin } from "../data/request_source.ts";
@@ -21,13 +21,23 @@ const settings: MeasureSettings = {
   async: false,
 };
 
-async function measure(overrides: Partial<MeasureSettings>, concurrency: number) {
+async function measure(
+  overrides: Partial<MeasureSettings>,
+  concurrency: number,
+  atWindowEnd?: (measurer: LevelMeasurer) => void,
+) {
   const clock = new FakeClock();
-  const measurer = new LevelMeasurer({ ...settings, ...overrides }, {
+  const measurer: LevelMeasurer = new LevelMeasurer({ ...settings, ...overrides }, {
     clock,
     cpuUs: () => 0,
     signal: new AbortController().signal,
     warn: () => {},
+    export: atWindowEnd && {
+      levelStart: () => {},
+      record: () => {},
+      windowEnd: () => atWindowEnd(measurer),
+      levelEnd: () => {},
+    },
   });
   const dispatcher = new Dispatcher(new FakeBackend(1, clock), roundRobin(["r"]), clock, measurer);
   const level = await measurer.measure(concurrency, dispatcher);
@@ -61,6 +71,19 @@ Deno.test("a 0.5 % threshold needs the first (short) window to drop out of the l
   assert.equal(level.passes.length, 4);
   assert.equal(level.client.requestCount, 720);
   assert.equal(level.client.throughput, 2000);
+});
+
+Deno.test("live snapshot: the spread of the last finished windows, once there are two", async () => {
+  const seen: (LiveWindow | undefined)[] = [];
+  await measure({ rule: { threshold: 0.005, latencyLimitNs: 0 } }, 2, (m) => seen.push(m.live()));
+  // Seen as each window ends, before it counts: windows 1 and 2 have no finished pair yet.
+  assert.deepEqual(seen.map((l) => l?.window), [1, 2, 3, 4]);
+  assert.deepEqual(seen.map((l) => l?.spread === undefined), [true, true, false, false]);
+  // 238 vs 240 requests per 120 ms window; every latency 1 ms.
+  assert.ok(Math.abs(seen[2]!.spread!.throughput - (240 / 238 - 1)) < 1e-12);
+  assert.equal(seen[2]!.spread!.latency, 0);
+  assert.equal(seen[3]!.spread!.throughput, 240 / 238 - 1);
+  assert.equal(seen[3]!.requestCount, 240);
 });
 
 Deno.test("count windows close on the first 1 s poll with enough requests", async () => {

@@ -33,6 +33,11 @@ export interface ClientStats {
   stdLatencyNs: number;
   /** Percentile (50, 90, 95, 99 and --percentile) → latency ns, perf_analyzer's rank rule. */
   percentilesNs: Map<number, number>;
+  /**
+   * The latency distribution at SPECTRUM_PERCENTILES (min to max, dense toward the tail), for
+   * the report's percentile spectrum; hand-built stats may leave it out.
+   */
+  spectrumNs?: { percentile: number; ns: number }[];
   /** Average time from send start to end (the client library's "request time"). */
   avgRequestNs: number;
   /** Average time to hand the request to the transport. */
@@ -68,6 +73,8 @@ export interface PassSummary {
   stdLatencyNs: number;
   /** Latency used for stability (average or --percentile value). */
   stabilizingLatencyNs: number;
+  /** Failed requests that ended in the window. */
+  errorCount: number;
 }
 
 export type LevelStatus = "stable" | "unstable" | "over_threshold" | "too_many_errors";

@@ -14,14 +14,24 @@ export interface StabilityRule {
   latencyLimitNs: number;
 }
 
-function ratioWithin(values: number[], threshold: number): boolean {
+/** max / min of the values: how far apart the windows are (the rule's measure). */
+function ratio(values: number[]): number {
   let min = Infinity;
   let max = -Infinity;
   for (const v of values) {
     if (v < min) min = v;
     if (v > max) max = v;
   }
-  return max / min <= 1 + threshold;
+  return max / min;
+}
+
+/** max / min − 1: the windows' spread as a fraction, as the live progress line shows it. */
+export function spread(values: number[]): number {
+  return ratio(values) - 1;
+}
+
+function ratioWithin(values: number[], threshold: number): boolean {
+  return ratio(values) <= 1 + threshold;
 }
 
 function lastWindows(passes: PassSummary[]): PassSummary[] | undefined {

@@ -4,7 +4,7 @@ import { isStable, overLatencyLimit, throughputStable } from "./stability.ts";
 
 function pass(throughput: number, latencyUs: number): PassSummary {
   const ns = latencyUs * 1000;
-  return { throughput, avgLatencyNs: ns, stdLatencyNs: 0, stabilizingLatencyNs: ns };
+  return { throughput, avgLatencyNs: ns, stdLatencyNs: 0, stabilizingLatencyNs: ns, errorCount: 0 };
 }
 
 const rule = { threshold: 0.1, latencyLimitNs: 0 };

@@ -43,6 +43,13 @@ async function visit(
   return level.status === "too_many_errors" ? "abort" : "fail";
 }
 
+/** Levels a linear sweep visits when every one is stable; undefined when it has no end. */
+export function linearLevelCount(range: Range): number | undefined {
+  if (range.end === 0 || !(range.step > 0)) return undefined;
+  // The same relative tolerance at the end as the sweep itself.
+  return Math.max(0, Math.floor((range.end * (1 + 1e-9) - range.start) / range.step) + 1);
+}
+
 export async function linearSweep(range: Range, hooks: SweepHooks): Promise<SweepResult> {
   const levels: LevelResult[] = [];
   // start + i × step, not repeated addition, and a relative tolerance at the end: decimal rate

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { ExitCode } from "../errors.ts";
 import type { LevelResult, LevelStatus } from "./results.ts";
-import { binarySweep, linearSweep, type SweepHooks } from "./sweep.ts";
+import { binarySweep, linearLevelCount, linearSweep, type SweepHooks } from "./sweep.ts";
 
 /** Hooks whose level outcome is a function of the load value; records what happened. */
 function hooks(outcome: (v: number) => LevelStatus, stopAfter = Infinity) {
@@ -79,4 +79,21 @@ Deno.test("rate sweeps: decimal steps do not drift, and binary search halves exa
   const binary = hooks((v) => (v <= 300 ? "stable" : "over_threshold"));
   await binarySweep({ start: 100, end: 500, step: 50 }, binary.h, false);
   assert.deepEqual(binary.measured, [100, 500, 300, 400, 350]);
+});
+
+Deno.test("linear level count: what the sweep visits when all are stable, none without an end", async () => {
+  for (
+    const range of [
+      { start: 1, end: 7, step: 3 },
+      { start: 1, end: 8, step: 3 },
+      { start: 0.1, end: 0.3, step: 0.1 },
+      { start: 4, end: 4, step: 1 },
+    ]
+  ) {
+    const t = hooks(() => "stable");
+    await linearSweep(range, t.h);
+    assert.equal(linearLevelCount(range), t.measured.length, JSON.stringify(range));
+  }
+  assert.equal(linearLevelCount({ start: 0.1, end: 0.3, step: 0.1 }), 3);
+  assert.equal(linearLevelCount({ start: 1, end: 0, step: 1 }), undefined);
 });

@@ -13,6 +13,25 @@ const MAX_ERROR_KINDS = 16;
 const OTHER_ERRORS = "other errors";
 /** perf_analyzer calls a request "delayed" when it went out more than 1 ms late. */
 export const DELAYED_NS = 1_000_000;
+/**
+ * Where the report's percentile spectrum samples a level's latency: min, the body, and ever
+ * more points per "nine" toward the max, so a tail that bends at p99.9 shows. One list for every
+ * level, read once per level (never per request).
+ */
+export const SPECTRUM_PERCENTILES: readonly number[] = [
+  0,
+  25,
+  50,
+  75,
+  90,
+  95,
+  99,
+  99.5,
+  99.9,
+  99.95,
+  99.99,
+  100,
+];
 
 /** Where reported latency starts: the intended send time (default) or the actual one. */
 export type LatencyOrigin = "intended" | "actual";
@@ -137,6 +156,7 @@ export class Window {
       avgLatencyNs: this.latency.mean,
       stdLatencyNs: this.latency.std,
       stabilizingLatencyNs: this.stabilizingLatency(percentile),
+      errorCount: this.errorCount,
     };
   }
 
@@ -159,6 +179,10 @@ export class Window {
       avgLatencyNs: this.latency.mean,
       stdLatencyNs: this.latency.std,
       percentilesNs,
+      spectrumNs: SPECTRUM_PERCENTILES.map((p) => ({
+        percentile: p,
+        ns: this.latency.percentile(p),
+      })),
       avgRequestNs: n ? this.sumRequestNs / n : 0,
       avgSendNs: n ? this.sumSendNs / n : 0,
       avgRecvNs: n ? this.sumRecvNs / n : 0,

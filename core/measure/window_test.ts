@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { RequestRecord } from "./record.ts";
-import { Window } from "./window.ts";
+import { SPECTRUM_PERCENTILES, Window } from "./window.ts";
 
 /** A finished ok request sent at `sendNs` whose `responses` arrive 1 µs apart from +1 ms. */
 function streamed(rec: RequestRecord, sendNs: number, responses: number): RequestRecord {
@@ -39,4 +39,40 @@ Deno.test("window: counts every response of long streams, and the per-request ti
   assert.equal(s.avgSendNs, 100);
   // Receive time: first to last response, the stream's decode time.
   assert.equal(s.avgRecvNs, (999_000 + 2000 + 199_000) / 3);
+});
+
+Deno.test("window: the spectrum is the histogram's percentiles, min to max; a pass counts errors", () => {
+  const w = new Window();
+  w.begin(0);
+  const rec = new RequestRecord();
+  // Latencies 1, 2, ..., 1000 µs, and two failures.
+  for (let i = 1; i <= 1000; i++) {
+    rec.reset(0);
+    rec.addResponse(i * 1000);
+    rec.endNs = rec.lastResponseNs;
+    w.record(rec);
+  }
+  for (let i = 0; i < 2; i++) {
+    rec.reset(0);
+    rec.fail("server_error", "boom", 500);
+    w.record(rec);
+  }
+  w.close(1e9, 0);
+  const s = w.stats(1, 0);
+  assert.deepEqual(
+    s.spectrumNs,
+    SPECTRUM_PERCENTILES.map((p) => ({ percentile: p, ns: w.latency.percentile(p) })),
+  );
+  // perf_analyzer's rank rule on 1000 values: p0 = 1st, p50 = 501st, p99.9 = 1000th (rank
+  // floor(0.999 × 999 + 0.5) = 998 rounds to the 999th), p100 = 1000th; the histogram keeps
+  // three significant digits.
+  const at = (p: number) => s.spectrumNs!.find((x) => x.percentile === p)!.ns;
+  const near = (got: number, us: number) =>
+    assert.ok(Math.abs(got - us * 1000) <= us, `${got} ns, expected ${us} µs ± 0.1 %`);
+  near(at(0), 1);
+  near(at(50), 501);
+  near(at(99.9), 999);
+  near(at(100), 1000);
+  assert.deepEqual(SPECTRUM_PERCENTILES.slice(0, 3), [0, 25, 50]);
+  assert.equal(w.pass(1, 0).errorCount, 2);
 });

@@ -163,6 +163,7 @@ Deno.test("level header and pass lines", () => {
     avgLatencyNs: 1_500,
     stdLatencyNs: NaN,
     stabilizingLatencyNs: 487_900,
+    errorCount: 0,
   };
   assertEquals(
     formatPassLine(pass, 1, context({})),

@@ -29,6 +29,19 @@ export interface ReportContext {
   backendKind?: string;
   /** The kind's banner style (its descriptor's `banner`). */
   banner?: BannerStyle;
+  /** Where and how the run was made, for the run summary and the HTML report's header. */
+  runInfo?: RunInfo;
+}
+
+/** Facts about the run's origin (core/report/run_info.ts reads them from the process). */
+export interface RunInfo {
+  /** The arguments as typed, quoted where a shell would need it. */
+  commandLine: string;
+  host: string;
+  /** CPU model and logical CPU count, "Intel(R) Xeon(R) ... × 8". */
+  cpu: string;
+  /** The commit the tool was built from (buildCommit()). */
+  commit: string;
 }
 
 /** What perf_analyzer prints for a std dev of one sample: UINT64_MAX stored in the µs field. */

@@ -69,13 +69,24 @@ export interface LevelSummary {
   clientOverheadPct: number;
   /** "avg", "std" (null with fewer than two requests) and "p50", "p90", ... */
   latencyUs: Record<string, number | null>;
+  /**
+   * The latency distribution from min (percentile 0) to max (100), dense toward the tail, from
+   * the same histogram as `latencyUs`. Absent in files of older builds.
+   */
+  spectrumUs?: { percentile: number; us: number }[];
   clientUs: { send: number; recv: number };
   /**
    * Every measurement window of the level in order (infer/sec, average latency and the latency
    * stability was judged on); the reported numbers merge the last `reportedWindows` of them.
    * `compare` reads their spread as the run's noise. Absent in files of older builds.
    */
-  windows?: { throughput: number; avgLatencyUs: number; stabilizingLatencyUs: number }[];
+  windows?: {
+    throughput: number;
+    avgLatencyUs: number;
+    stabilizingLatencyUs: number;
+    /** Failed requests that ended in the window (absent in files of older builds). */
+    errorCount?: number;
+  }[];
   reportedWindows?: number;
   /** Open-loop levels only. */
   openLoop?: {
@@ -224,9 +235,13 @@ export function levelSummary(level: LevelResult, withServer: boolean): LevelSumm
       throughput: p.throughput,
       avgLatencyUs: us(p.avgLatencyNs),
       stabilizingLatencyUs: us(p.stabilizingLatencyNs),
+      errorCount: p.errorCount,
     })),
     reportedWindows: level.reportedPasses,
   };
+  if (c.spectrumNs) {
+    out.spectrumUs = c.spectrumNs.map((x) => ({ percentile: x.percentile, us: us(x.ns) }));
+  }
   if (level.mode === "request_rate" && c.openLoop) out.openLoop = openLoopOf(c.openLoop);
   if (c.tokens) out.tokens = tokensOf(c.tokens);
   if (withServer && level.server && level.server.successCount > 0) {
@@ -274,6 +289,8 @@ function settingsOf(ctx: ReportContext, createdAt: Date): RunSettings {
     s.pacing = c.pacing;
   }
   s.serverStats = ctx.serverStats;
+  // Last, so files of older builds list their settings in the same order.
+  if (ctx.runInfo) Object.assign(s, ctx.runInfo);
   return s;
 }
 

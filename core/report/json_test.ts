@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { formatRunSummary, SUMMARY_FORMAT, SUMMARY_VERSION } from "./json.ts";
+import { buildRunSummary, formatRunSummary, SUMMARY_FORMAT, SUMMARY_VERSION } from "./json.ts";
 import { parseRunSummary } from "./json_parse.ts";
 import { closedLoopSummary, FIXED_DATE, openLoopSummary } from "./testing/fixture.ts";
 import { writeReportFiles } from "./files.ts";
@@ -43,9 +43,40 @@ Deno.test("open-loop levels carry send lateness and service time", () => {
   assert.equal(l2.mode, "request_rate");
   assert.equal(l2.value, 400);
   assert.deepEqual(l2.openLoop!.latenessUs, { p50: 4, p90: 18, p99: 80, max: 240 });
-  assert.deepEqual(l2.openLoop!.serviceUs, { avg: 520, p50: 500, p90: 600, p99: 800 });
+  assert.deepEqual(l2.openLoop!.serviceUs, { avg: 200, p50: 210, p90: 260, p99: 360 });
   assert.equal(s.settings.requestRateRange, "200:400:200");
   assert.equal(s.settings.stabilizeOn, "p95");
+  // The spectrum in µs, min to max, and each window with its failed requests.
+  assert.deepEqual(l2.spectrumUs!.slice(0, 3), [
+    { percentile: 0, us: 100 },
+    { percentile: 25, us: 233.84 },
+    { percentile: 50, us: 292.3 },
+  ]);
+  assert.deepEqual(l2.spectrumUs!.at(-1), { percentile: 100, us: 4993 });
+  assert.deepEqual(l2.windows!.map((w) => w.errorCount), [0, 3, 2, 2]);
+  assert.equal(l2.reportedWindows, 3);
+  assert.deepEqual(l2.errors, [
+    { text: "HTTP 503: server overloaded", count: 5 },
+    { text: "request timed out", count: 2 },
+  ]);
+});
+
+Deno.test("run info goes last into the settings; without it the settings are as before", () => {
+  const runInfo = {
+    commandLine: "perf_analyzer -m simple",
+    host: "box",
+    cpu: "X × 2",
+    commit: "abc",
+  };
+  const s = buildRunSummary(plainLevels(), context({}, { runInfo }), FIXED_DATE);
+  assert.deepEqual(Object.entries(s.settings).slice(-5), [
+    ["serverStats", true],
+    ["commandLine", "perf_analyzer -m simple"],
+    ["host", "box"],
+    ["cpu", "X × 2"],
+    ["commit", "abc"],
+  ]);
+  assert.equal(closedLoopSummary().settings.host, undefined);
 });
 
 Deno.test("round trip: what is written parses back to the same summary", () => {

@@ -170,6 +170,7 @@ const pass = (throughput: number, avgUs: number, stdUs: number): PassSummary => 
   avgLatencyNs: avgUs * 1000 + 400,
   stdLatencyNs: stdUs * 1000 + 700,
   stabilizingLatencyNs: avgUs * 1000 + 400,
+  errorCount: 0,
 });
 
 /** http_verbose.txt / http_verbose.csv */
