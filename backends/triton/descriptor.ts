@@ -70,8 +70,7 @@ function traceFlag(
     long,
     value,
     def,
-    help: help + " Set for the model through Triton's trace extension before the run and " +
-      "restored afterwards, also when the run fails or is interrupted.",
+    help,
     apply(o: TritonOptions, v: string) {
       o.trace[key] = parse(`--${long}`, v);
     },
@@ -165,7 +164,9 @@ const descriptor: BackendDescriptor<TritonOptions> = {
       "trace_level",
       "<OFF|TIMESTAMPS|TENSORS>",
       "OFF",
-      "Triton trace level for the model (a later value replaces an earlier one).",
+      "Triton trace level of the model. Each trace flag given is set for the model through " +
+        "Triton's trace extension before the run, and the earlier value is put back " +
+        "afterwards, also when the run fails or is interrupted.",
       (label, v) => parseChoice(label, v, TRACE_LEVELS),
     ),
     traceFlag(
@@ -173,7 +174,7 @@ const descriptor: BackendDescriptor<TritonOptions> = {
       "trace_rate",
       "<n>",
       "1000",
-      "Triton trace sampling rate: one request in every n is traced.",
+      "Triton trace sampling rate: one request in every n is traced (like --trace-level).",
       integerAtLeast(0, "The value must be >= 0."),
     ),
     traceFlag(
@@ -181,7 +182,7 @@ const descriptor: BackendDescriptor<TritonOptions> = {
       "trace_count",
       "<n>",
       "-1",
-      "Number of requests Triton traces; -1 = no limit.",
+      "Number of requests Triton traces, -1 = no limit (like --trace-level).",
       integerAtLeast(-1, "The value must be >= 0 or set to -1 (default)."),
     ),
     traceFlag(
@@ -189,7 +190,7 @@ const descriptor: BackendDescriptor<TritonOptions> = {
       "log_frequency",
       "<n>",
       "0",
-      "Triton writes its trace file every n traces; 0 = only at shutdown.",
+      "Triton writes its trace file every n traces, 0 = only at the end (like --trace-level).",
       integerAtLeast(0, "The value must be >= 0."),
     ),
   ],
