@@ -215,8 +215,8 @@ export class TritonGrpcBackend implements Backend, ServerStatsCapability {
   async close(): Promise<void> {
     for (const ch of [...this.#channels]) ch.close();
     try {
-      await this.#shm?.release();
-      await this.#trace.restore();
+      // Each cleanup runs even when the other fails.
+      await this.#trace.restore().finally(() => this.#shm?.release());
     } finally {
       const endpoints = this.#endpoints.splice(0);
       this.#load.length = 0;

@@ -112,8 +112,8 @@ export class TritonHttpBackend implements Backend, ServerStatsCapability {
     // Regions are unregistered over the control connection, so it closes last.
     this.#links.closeChannels();
     try {
-      await this.#shm?.release();
-      await this.#trace.restore();
+      // Each cleanup runs even when the other fails.
+      await this.#trace.restore().finally(() => this.#shm?.release());
     } finally {
       this.#links.close();
     }
