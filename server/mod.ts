@@ -20,6 +20,7 @@ export { type ReferenceServer, startServer } from "./server.ts";
 export type { SequenceStats } from "./models/sequences.ts";
 export type { ShmTraffic } from "./models/shm_registry.ts";
 export type { ParameterSetTruth, ReceivedParameter } from "./models/parameter_log.ts";
+export type { TraceJson, TraceUpdate } from "./kserve/trace_settings.ts";
 export type { OpenAiFault, OpenAiOptions, OpenAiRoleChunk, OpenAiUsage } from "./openai/options.ts";
 export type {
   OpenAiEndpoint,

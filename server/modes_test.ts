@@ -12,6 +12,7 @@ Deno.test("noConfig: no /config route and no model_configuration extension", asy
       "binary_tensor_data",
       "parameters",
       "statistics",
+      "trace",
     ]);
     for (const path of ["/v2/models/simple/config", "/v2/models/simple/versions/1/config"]) {
       const res = await getJson(`http://${server.url}${path}`);
@@ -34,6 +35,7 @@ Deno.test("noStats: stats routes 404, statistics not listed, inference unaffecte
       "system_shared_memory",
       "binary_tensor_data",
       "parameters",
+      "trace",
     ]);
     const paths = [
       "/v2/models/stats",

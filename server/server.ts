@@ -13,6 +13,7 @@ import type { SequenceStats } from "./models/sequences.ts";
 import type { ShmTraffic } from "./models/shm_registry.ts";
 import type { OpenAiRequestTruth } from "./openai/truth.ts";
 import type { ParameterSetTruth } from "./models/parameter_log.ts";
+import { type TraceJson, traceJson, type TraceUpdate } from "./kserve/trace_settings.ts";
 
 export interface ReferenceServer {
   readonly host: string;
@@ -47,10 +48,17 @@ export interface ReferenceServer {
    */
   openaiTruth(clear?: boolean): OpenAiRequestTruth[];
   /**
-   * The custom request parameters (keys Triton does not parse itself) gRPC requests to `model`
-   * carried: each distinct set with its request count, a set of none included.
+   * The custom request parameters (keys Triton does not parse itself) HTTP and gRPC requests
+   * to `model` carried: each distinct set with its request count, a set of none included.
    */
   requestParameters(model: string): ParameterSetTruth[];
+  /**
+   * The trace settings that apply to `model` now ("" or absent = the global ones), in
+   * Triton's JSON shape; an unknown model throws (the 404 the endpoints answer).
+   */
+  traceSettings(model?: string): TraceJson;
+  /** Every accepted trace-setting update (HTTP or gRPC), oldest first. */
+  traceUpdates(): TraceUpdate[];
   close(): Promise<void>;
 }
 
@@ -130,6 +138,8 @@ export async function startResolved(
     shmTraffic: () => ctx.shm.traffic(),
     openaiTruth: (clear = false) => ctx.openai.truth.read(clear),
     requestParameters: (model: string) => ctx.parameters.read(model),
+    traceSettings: (model = "") => traceJson(ctx.trace.read(model)),
+    traceUpdates: () => ctx.trace.updates(),
     close(): Promise<void> {
       // Open streams end first: shutdown() waits for every response body to finish.
       ctx.openai.close();

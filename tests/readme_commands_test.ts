@@ -323,9 +323,9 @@ function paPlan(w: string[], block: DocCommand[]): Plan | string {
     check: async (run, f, w, notes) => {
       if (w.includes("--periodic-concurrency-range")) return await checkPeriodic(run, f, w);
       assertMeasured(run, notes);
-      if (w.includes("--request-parameter") && flagValue(w, "-i") === "grpc") {
-        checkGrpcParameters(f, w);
-      }
+      const kind = flagValue(w, "--service-kind") ?? "triton";
+      if (w.includes("--request-parameter") && kind === "triton") checkTritonParameters(f, w);
+      if (w.includes("--trace-level")) checkTraceRestored(f, w);
       if (w.includes("--request-parameter") && flagValue(w, "--service-kind") === "openai") {
         checkMaxTokens(f, w);
       }
@@ -379,21 +379,31 @@ async function checkPeriodic(run: ShellRun, f: Fixture, w: string[]): Promise<vo
 
 /** Keys the reference server parses itself, so its log of custom parameters leaves them out. */
 const SERVER_PARAMETERS = ["priority", "timeout"];
-const PARAMETER_FIELDS: Record<string, string> = {
-  bool: "bool_param",
-  int: "int64_param",
-  string: "string_param",
+/** How the server records each type: the gRPC InferParameter field, or the HTTP JSON type. */
+const PARAMETER_FIELDS: Record<string, Record<string, string>> = {
+  grpc: { bool: "bool_param", int: "int64_param", string: "string_param" },
+  http: { bool: "boolean", int: "number", string: "string" },
 };
 
+/** The run set the model's trace level, then put the server's settings back. */
+function checkTraceRestored(f: Fixture, w: string[]): void {
+  const model = flagValue(w, "-m")!;
+  const level = flagValue(w, "--trace-level")!;
+  const updates = f.plain.traceUpdates().filter((u) => u.model === model);
+  assert.ok(updates.some((u) => u.settings.trace_level?.[0] === level), Deno.inspect(updates));
+  assert.deepEqual(f.plain.traceSettings(model), f.plain.traceSettings());
+}
+
 /** Every custom --request-parameter reached the model on each of the run's requests. */
-function checkGrpcParameters(f: Fixture, w: string[]): void {
+function checkTritonParameters(f: Fixture, w: string[]): void {
+  const fields = PARAMETER_FIELDS[flagValue(w, "-i") ?? "http"];
   const expected: Record<string, { type: string; value: unknown }> = {};
   w.forEach((x, i) => {
     if (x !== "--request-parameter") return;
     const [name, value, type] = w[i + 1].split(":");
     if (SERVER_PARAMETERS.includes(name)) return;
     const typed = type === "int" ? Number(value) : type === "bool" ? value === "true" : value;
-    expected[name] = { type: PARAMETER_FIELDS[type], value: typed };
+    expected[name] = { type: fields[type], value: typed };
   });
   const count = Number(flagValue(w, "--request-count"));
   const sets = f.plain.requestParameters(flagValue(w, "-m")!);

@@ -1,6 +1,7 @@
 /**
  * --request-parameter end to end: Triton over gRPC sends every parameter as an InferParameter of
- * its type on every request (the reference server records what each model received), the openai
+ * its type on every request, over HTTP as a member of the JSON "parameters" object (the reference
+ * server records what each model received), the openai
  * kind sets them as top-level body fields over the payload's (the mock's reply length shows
  * max_tokens and ignore_eos arrived), and every other kind or protocol refuses the flag.
  */
@@ -69,10 +70,10 @@ Deno.test("--request-parameter: bad syntax, type or value is a usage error namin
 });
 
 Deno.test("--request-parameter is refused where it cannot be sent, naming where it can", () => {
-  const where = "it is supported with --service-kind triton -i grpc or --service-kind openai.";
-  assert.equal(
-    usageError(["-m", "simple", "--request-parameter", "a:1:int"]),
-    `--request-parameter is not supported with --service-kind triton -i http; ${where}`,
+  const where = "it is supported with --service-kind triton or --service-kind openai.";
+  assert.match(
+    usageError(["-m", "simple", "--request-parameter", "binary_data_output:true:bool"]),
+    /^--request-parameter binary_data_output is set by this tool over HTTP/,
   );
   assert.equal(
     usageError([
@@ -138,6 +139,53 @@ Deno.test("triton gRPC: every request, unary and streamed, carries each paramete
       requests: truth.successCount,
     }]);
     assert.ok(truth.successCount >= 50, `${truth.successCount} requests`);
+  });
+});
+
+Deno.test("triton HTTP: binary and JSON requests carry each parameter with its JSON type", async () => {
+  await withServer({}, async (server) => {
+    const params = [
+      "--request-parameter",
+      "max_tokens:64:int",
+      "--request-parameter",
+      "ignore_eos:true:bool",
+      "--request-parameter",
+      "tag:Run-7:string",
+    ];
+    const base = ["-m", "simple", "-u", server.url, "--request-count", "15", ...params];
+    for (
+      const format of [[], ["--input-tensor-format", "json", "--output-tensor-format", "json"]]
+    ) {
+      const r = await runCli([...base, ...format]);
+      assert.equal(r.code, 0, r.stderr);
+    }
+    // Sequence requests put their own keys first in the same object.
+    const seq = await runCli([
+      "-m",
+      "simple_sequence",
+      "-u",
+      server.url,
+      "--request-count",
+      "10",
+      ...params,
+    ]);
+    assert.equal(seq.code, 0, seq.stderr);
+    const expected = {
+      max_tokens: { type: "number", value: 64 },
+      ignore_eos: { type: "boolean", value: true },
+      tag: { type: "string", value: "Run-7" },
+    };
+    const simple = await server.groundTruth("simple");
+    assert.deepEqual(await server.requestParameters("simple"), [{
+      parameters: expected,
+      requests: simple.successCount,
+    }]);
+    assert.ok(simple.successCount >= 30, `${simple.successCount} requests`);
+    const sequence = await server.groundTruth("simple_sequence");
+    assert.deepEqual(await server.requestParameters("simple_sequence"), [{
+      parameters: expected,
+      requests: sequence.successCount,
+    }]);
   });
 });
 

@@ -10,7 +10,12 @@ import {
 } from "../../core/backend.ts";
 import { UsageError } from "../../core/errors.ts";
 import { parseChoice, parseIntegerWhere } from "../../core/cli/values.ts";
-import { DEFAULT_OUTPUT_SHM_SIZE, defaultTritonOptions, type TritonOptions } from "./options.ts";
+import {
+  DEFAULT_OUTPUT_SHM_SIZE,
+  defaultTritonOptions,
+  type TraceKey,
+  type TritonOptions,
+} from "./options.ts";
 
 /** Triton's metrics port (tritonserver --metrics-port default). */
 const METRICS_PORT = 8002;
@@ -20,12 +25,21 @@ const FORMATS = ["binary", "json"] as const;
 /** Request parameters this backend sets itself (docs/protocols.md §1.11). */
 const OWN_PARAMETERS = ["sequence_id", "sequence_start", "sequence_end"];
 
+/** Over HTTP the request also carries this one (the default output format). */
+const OWN_HTTP_PARAMETER = "binary_data_output";
+
 /**
  * Names the backend sets itself would be overwritten, and Triton refuses every name starting
  * with "triton_" (reserved for its own use): both are usage errors, not a run of failures.
  */
-function checkParameterNames(params: readonly RequestParameter[]): void {
+function checkParameterNames(params: readonly RequestParameter[], protocol: string): void {
   for (const { name } of params) {
+    if (protocol === "http" && name === OWN_HTTP_PARAMETER) {
+      throw new UsageError(
+        `--request-parameter ${name} is set by this tool over HTTP from ` +
+          "--output-tensor-format; drop it.",
+      );
+    }
     if (OWN_PARAMETERS.includes(name)) {
       throw new UsageError(
         `--request-parameter ${name} is set by perf_analyzer itself for sequence models; ` +
@@ -41,6 +55,33 @@ function checkParameterNames(params: readonly RequestParameter[]): void {
   }
 }
 
+const TRACE_LEVELS = ["OFF", "TIMESTAMPS", "TENSORS"] as const;
+
+/** A trace flag: its value, checked as perf_analyzer checks it, becomes Triton's setting `key`. */
+function traceFlag(
+  long: string,
+  key: TraceKey,
+  value: string,
+  def: string,
+  help: string,
+  parse: (label: string, v: string) => string,
+) {
+  return {
+    long,
+    value,
+    def,
+    help,
+    apply(o: TritonOptions, v: string) {
+      o.trace[key] = parse(`--${long}`, v);
+    },
+  };
+}
+
+/** An integer of at least `min`, as the decimal string Triton's settings take. */
+function integerAtLeast(min: number, rule: string) {
+  return (label: string, v: string) => String(parseIntegerWhere(label, v, (n) => n >= min, rule));
+}
+
 const descriptor: BackendDescriptor<TritonOptions> = {
   contractVersion: BACKEND_CONTRACT_VERSION,
   kind: "triton",
@@ -54,14 +95,15 @@ const descriptor: BackendDescriptor<TritonOptions> = {
     requestTimeout: true,
     outputCapture: true,
     metricsPort: METRICS_PORT,
-    requestParameters: ["grpc"],
+    requestParameters: ["http", "grpc"],
   },
   help: {
     protocols: "KServe v2 / Triton HTTP, or Triton gRPC",
     serverStats: "yes (statistics extension)",
     modes: "concurrency, request rate, intervals, fixed schedule; sequences; --streaming " +
       "(gRPC, decoupled models); --request-parameter over gRPC (InferParameter " +
-      "bool_param, int64_param, string_param of every ModelInferRequest)",
+      "bool_param, int64_param, string_param of every ModelInferRequest) and over HTTP (the " +
+      'request\'s JSON "parameters" object: true/false, integer, string)',
   },
   banner: { batchSize: true },
   flags: [
@@ -117,10 +159,44 @@ const descriptor: BackendDescriptor<TritonOptions> = {
         o.outputTensorFormat = parseChoice("--output-tensor-format", v, FORMATS);
       },
     },
+    traceFlag(
+      "trace-level",
+      "trace_level",
+      "<OFF|TIMESTAMPS|TENSORS>",
+      "OFF",
+      "Triton trace level of the model. Each trace flag given is set for the model through " +
+        "Triton's trace extension before the run, and the earlier value is put back " +
+        "afterwards, also when the run fails or is interrupted.",
+      (label, v) => parseChoice(label, v, TRACE_LEVELS),
+    ),
+    traceFlag(
+      "trace-rate",
+      "trace_rate",
+      "<n>",
+      "1000",
+      "Triton trace sampling rate: one request in every n is traced (like --trace-level).",
+      integerAtLeast(0, "The value must be >= 0."),
+    ),
+    traceFlag(
+      "trace-count",
+      "trace_count",
+      "<n>",
+      "-1",
+      "Number of requests Triton traces, -1 = no limit (like --trace-level).",
+      integerAtLeast(-1, "The value must be >= 0 or set to -1 (default)."),
+    ),
+    traceFlag(
+      "log-frequency",
+      "log_frequency",
+      "<n>",
+      "0",
+      "Triton writes its trace file every n traces, 0 = only at the end (like --trace-level).",
+      integerAtLeast(0, "The value must be >= 0."),
+    ),
   ],
   defaults: defaultTritonOptions,
   validate(own, run) {
-    checkParameterNames(run.requestParameters);
+    checkParameterNames(run.requestParameters, run.protocol);
     if (own.outputSharedMemorySize !== undefined && own.sharedMemory === "none") {
       throw new UsageError("--output-shared-memory-size is only used with --shared-memory system.");
     }

@@ -57,6 +57,7 @@ import { parseModelStats } from "../shared/model_stats.ts";
 import { ShmChannel, shmRegionsFor } from "./shm_channel.ts";
 import type { ShmRegions } from "./shm_regions.ts";
 import { tritonCapabilities, type TritonOptions } from "./options.ts";
+import { TraceSettings, type TraceValues } from "./trace_settings.ts";
 
 /** Triton's gRPC port, used when -u names a host without one. */
 export const DEFAULT_GRPC_PORT = 8001;
@@ -111,6 +112,7 @@ export class TritonGrpcBackend implements Backend, ServerStatsCapability {
   readonly #outputs = new Map<string, string[]>();
   #extensions: Set<string> | undefined;
   readonly #shm: ShmRegions | undefined;
+  readonly #trace: TraceSettings;
 
   constructor(
     options: BackendOptions<TritonOptions>,
@@ -126,6 +128,19 @@ export class TritonGrpcBackend implements Backend, ServerStatsCapability {
     this.#parameters = options.requestParameters ?? [];
     this.#perConnection = Math.max(1, tuning.channelsPerConnection ?? GRPC_CHANNELS_PER_CONNECTION);
     this.#control = new GrpcControl(this.#target, this.#metadata, this.#tls, GRPC_HINTS);
+    // An empty settings map reads the model's settings; a named one updates only those.
+    this.#trace = new TraceSettings(options.own.trace, {
+      read: async (model_name) =>
+        grpcTraceValues(
+          (await this.#rpc("TraceSetting", { model_name, settings: {} }, "")).settings,
+        ),
+      write: async (model_name, values) => {
+        const settings = Object.fromEntries(
+          Object.entries(values).map(([key, value]) => [key, { value }]),
+        );
+        await this.#rpc("TraceSetting", { model_name, settings }, "");
+      },
+    });
     const region = (what: string, name: string) =>
       `failed to ${what} shared memory region '${name}': `;
     this.#shm = shmRegionsFor(options.own, {
@@ -156,6 +171,8 @@ export class TritonGrpcBackend implements Backend, ServerStatsCapability {
     if (!this.#extensions!.has("statistics")) info.notes.push(NO_STATS_NOTE);
     this.#decoupled.set(model, info.responses === "many");
     this.#outputs.set(model, info.outputs.map((o) => o.name));
+    // The first model described is the run's: its trace settings are set before any load.
+    await this.#trace.apply(model);
     return info;
   }
 
@@ -215,10 +232,14 @@ export class TritonGrpcBackend implements Backend, ServerStatsCapability {
 
   async close(): Promise<void> {
     for (const ch of [...this.#channels]) ch.close();
-    await this.#shm?.release();
-    const endpoints = this.#endpoints.splice(0);
-    this.#load.length = 0;
-    await Promise.all([this.#control.close(), ...endpoints.map((e) => e.close())]);
+    try {
+      // Each cleanup runs even when the other fails.
+      await this.#trace.restore().finally(() => this.#shm?.release());
+    } finally {
+      const endpoints = this.#endpoints.splice(0);
+      this.#load.length = 0;
+      await Promise.all([this.#control.close(), ...endpoints.map((e) => e.close())]);
+    }
   }
 
   async serverStats(model: string, version: string): Promise<ModelStats | undefined> {
@@ -292,6 +313,15 @@ export class TritonGrpcBackend implements Backend, ServerStatsCapability {
       throw e;
     }
   }
+}
+
+/** TraceSettingResponse.settings (name to SettingValue { value: string[] }) as lists. */
+function grpcTraceValues(settings: unknown): TraceValues {
+  const out: TraceValues = {};
+  for (const [key, v] of Object.entries(asObject(settings) ?? {})) {
+    out[key] = asArray(asObject(v)?.value).filter((x): x is string => typeof x === "string");
+  }
+  return out;
 }
 
 /** The triton kind's backend for `-i grpc`. */

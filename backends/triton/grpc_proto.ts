@@ -21,7 +21,8 @@ export type TritonMethodName =
   | "ModelInfer"
   | "ModelStreamInfer"
   | "SystemSharedMemoryRegister"
-  | "SystemSharedMemoryUnregister";
+  | "SystemSharedMemoryUnregister"
+  | "TraceSetting";
 
 export const SERVICE = "inference.GRPCInferenceService";
 export const MODEL_INFER_PATH = `/${SERVICE}/ModelInfer`;

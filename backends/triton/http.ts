@@ -36,6 +36,7 @@ import { ShmChannel, shmRegionsFor } from "./shm_channel.ts";
 import type { ShmRegions } from "./shm_regions.ts";
 import { tritonCapabilities, type TritonOptions } from "./options.ts";
 import { tritonReplies } from "./http_replies.ts";
+import { TraceSettings, type TraceValues } from "./trace_settings.ts";
 
 const SHM_PATH = "/v2/systemsharedmemory";
 
@@ -54,11 +55,20 @@ export class TritonHttpBackend implements Backend, ServerStatsCapability {
   readonly #shm: ShmRegions | undefined;
   /** Output names by model from describe(): shared memory needs them named. */
   readonly #outputs = new Map<string, string[]>();
+  readonly #trace: TraceSettings;
 
   constructor(
     private readonly options: BackendOptions<TritonOptions>,
     private readonly clock: Clock,
   ) {
+    this.#trace = new TraceSettings(options.own.trace, {
+      read: async (model) => {
+        const reply = await this.#get(tracePath(model), "");
+        if (!isSuccess(reply.status)) throw new RunError(reply.errorText);
+        return traceValues(asObject(reply.json) ?? {});
+      },
+      write: (model, values) => this.#post(tracePath(model), traceJson(values), ""),
+    });
     this.capabilities = tritonCapabilities(options);
     this.#target = resolveHttpTarget(options.url, options.tls);
     this.#links = new HttpLinks(this.#target, options, clock, HTTP_HINTS);
@@ -88,6 +98,8 @@ export class TritonHttpBackend implements Backend, ServerStatsCapability {
     const info = normalizeModelInfo(md.json, await this.#config(base), version);
     if (!this.#extensions!.has("statistics")) info.notes.push(NO_STATS_NOTE);
     this.#outputs.set(model, info.outputs.map((o) => o.name));
+    // The first model described is the run's: its trace settings are set before any load.
+    await this.#trace.apply(model);
     return info;
   }
 
@@ -100,6 +112,7 @@ export class TritonHttpBackend implements Backend, ServerStatsCapability {
       headers: this.options.headers,
       inputFormat: this.options.own.inputTensorFormat ?? "binary",
       outputFormat: this.options.own.outputTensorFormat ?? "binary",
+      parameters: this.options.requestParameters,
     });
   }
 
@@ -112,8 +125,12 @@ export class TritonHttpBackend implements Backend, ServerStatsCapability {
   async close(): Promise<void> {
     // Regions are unregistered over the control connection, so it closes last.
     this.#links.closeChannels();
-    await this.#shm?.release();
-    this.#links.close();
+    try {
+      // Each cleanup runs even when the other fails.
+      await this.#trace.restore().finally(() => this.#shm?.release());
+    } finally {
+      this.#links.close();
+    }
   }
 
   async serverStats(model: string, version: string): Promise<ModelStats | undefined> {
@@ -187,6 +204,29 @@ export class TritonHttpBackend implements Backend, ServerStatsCapability {
       throw e;
     }
   }
+}
+
+/** A model's trace settings (no version: Triton's trace settings are per model). */
+function tracePath(model: string): string {
+  return `/v2/models/${encodeURIComponent(model)}/trace/setting`;
+}
+
+/** Triton's JSON settings (trace_level a list, the rest strings) as lists of strings. */
+function traceValues(json: JsonObject): TraceValues {
+  const out: TraceValues = {};
+  for (const [key, v] of Object.entries(json)) {
+    if (typeof v === "string") out[key] = [v];
+    else if (Array.isArray(v)) out[key] = v.filter((x): x is string => typeof x === "string");
+  }
+  return out;
+}
+
+/** Lists of strings as Triton's JSON takes them: trace_level a list, the rest one string. */
+function traceJson(values: TraceValues): string {
+  const body = Object.fromEntries(
+    Object.entries(values).map(([key, v]) => [key, key === "trace_level" ? v : v[0]]),
+  );
+  return JSON.stringify(body);
 }
 
 /** The triton kind's backend for `-i http`. */

@@ -204,3 +204,21 @@ Deno.test("serverStats reads the statistics endpoint", async () => {
     await server.close();
   }
 });
+
+Deno.test("trace flags on a server without the trace extension fail describe, changing nothing", async () => {
+  const seen: RawRequest[] = [];
+  const server = fakeServer(TRITON_ROUTES, seen);
+  const backend = createTritonHttp(options(server.port, { own: { trace: { trace_rate: "5" } } }));
+  try {
+    await assert.rejects(
+      backend.describe("simple", ""),
+      (e) => e instanceof RunError && e.message === "failed to update trace settings: Not Found",
+    );
+    await backend.close();
+    const trace = seen.map((r) => r.head.split("\r\n")[0]).filter((l) => l.includes("/trace/"));
+    // Only the read was tried: no update, so nothing to restore.
+    assert.deepEqual(trace, ["GET /v2/models/simple/trace/setting HTTP/1.1"]);
+  } finally {
+    await server.close();
+  }
+});

@@ -2,7 +2,7 @@
  * Encodes a KServe v2 inference request once, as the complete HTTP/1.1 request bytes, so the
  * hot path only writes a prepared buffer (docs/protocols.md §1.6, §1.8).
  */
-import type { RequestSpec, TensorData } from "../../core/backend.ts";
+import type { RequestParameter, RequestSpec, TensorData } from "../../core/backend.ts";
 import { headerBlock } from "../net/http_request.ts";
 import { tensorJsonText } from "../../core/data/tensor_codec.ts";
 import type { ShmLayout, ShmWindow } from "./shm_regions.ts";
@@ -17,6 +17,8 @@ export interface InferEncoding {
   outputFormat: "binary" | "json";
   /** Set with --shared-memory system: tensors travel by region, the body is the JSON only. */
   shm?: ShmLayout;
+  /** --request-parameter values: request-level `parameters` of every request. */
+  parameters?: readonly RequestParameter[];
 }
 
 /** What prepare() returns: the bytes to write for every send of this request. */
@@ -67,7 +69,7 @@ export function encodeInferRequest(spec: RequestSpec, enc: InferEncoding): Prepa
 }
 
 function jsonHeader(spec: RequestSpec, enc: InferEncoding): string {
-  if (enc.shm !== undefined) return shmJsonHeader(spec, enc.shm);
+  if (enc.shm !== undefined) return shmJsonHeader(spec, enc);
   const binary = enc.inputFormat === "binary";
   const inputs = spec.inputs.map((t) => inputJson(t, binary)).join(",");
   const names = spec.outputs;
@@ -75,18 +77,16 @@ function jsonHeader(spec: RequestSpec, enc: InferEncoding): string {
   const param = `{"binary_data":${binaryOut}}`;
   if (names.length === 0) {
     // Outputs unknown: ask for all of them in the chosen format.
-    const seq = sequenceParams(spec);
-    return `{"inputs":[${inputs}],"parameters":{${seq === "" ? "" : seq + ","}` +
-      `"binary_data_output":${binaryOut}}}`;
+    const params = requestParams(spec, enc, `"binary_data_output":${binaryOut}`);
+    return `{"inputs":[${inputs}],"parameters":{${params}}}`;
   }
   const outputs = names.map((n) => `{"name":${JSON.stringify(n)},"parameters":${param}}`);
-  const params = sequenceParams(spec);
-  const head = params === "" ? "" : `"parameters":{${params}},`;
-  return `{${head}"inputs":[${inputs}],"outputs":[${outputs.join(",")}]}`;
+  return `{${paramsField(spec, enc)}"inputs":[${inputs}],"outputs":[${outputs.join(",")}]}`;
 }
 
 /** Every input and output names its window; the layout lists the outputs to ask for. */
-function shmJsonHeader(spec: RequestSpec, shm: ShmLayout): string {
+function shmJsonHeader(spec: RequestSpec, enc: InferEncoding): string {
+  const shm = enc.shm!;
   const inputs = spec.inputs.map((t, i) =>
     `{"name":${JSON.stringify(t.name)},"shape":${JSON.stringify(t.shape)},` +
     `"datatype":"${t.datatype}","parameters":${regionJson(shm, shm.inputs[i])}}`
@@ -94,9 +94,8 @@ function shmJsonHeader(spec: RequestSpec, shm: ShmLayout): string {
   const outputs = [...shm.outputs].map(([name, w]) =>
     `{"name":${JSON.stringify(name)},"parameters":${regionJson(shm, w)}}`
   );
-  const params = sequenceParams(spec);
-  const head = params === "" ? "" : `"parameters":{${params}},`;
-  return `{${head}"inputs":[${inputs.join(",")}],"outputs":[${outputs.join(",")}]}`;
+  return `{${paramsField(spec, enc)}"inputs":[${inputs.join(",")}],` +
+    `"outputs":[${outputs.join(",")}]}`;
 }
 
 function regionJson(shm: ShmLayout, w: ShmWindow): string {
@@ -104,12 +103,31 @@ function regionJson(shm: ShmLayout, w: ShmWindow): string {
     `"shared_memory_offset":${w.offset},"shared_memory_byte_size":${w.byteSize}}`;
 }
 
-/** The sequence extension's request parameters (docs/protocols.md §1.11), "" for other requests. */
-function sequenceParams(spec: RequestSpec): string {
+/** `"parameters":{...},` when the request has any, else "". */
+function paramsField(spec: RequestSpec, enc: InferEncoding): string {
+  const params = requestParams(spec, enc);
+  return params === "" ? "" : `"parameters":{${params}},`;
+}
+
+/**
+ * The members of the request-level `parameters` object: the sequence extension's keys
+ * (docs/protocols.md §1.11), then the --request-parameter values with their JSON types
+ * (boolean, integer number, string), then `last` when given; "" when there are none.
+ */
+function requestParams(spec: RequestSpec, enc: InferEncoding, last?: string): string {
+  const members: string[] = [];
   const seq = spec.sequence;
-  if (seq === undefined) return "";
-  return `"sequence_id":${JSON.stringify(seq.id)},"sequence_start":${seq.start},` +
-    `"sequence_end":${seq.end}`;
+  if (seq !== undefined) {
+    members.push(
+      `"sequence_id":${JSON.stringify(seq.id)},"sequence_start":${seq.start},` +
+        `"sequence_end":${seq.end}`,
+    );
+  }
+  for (const p of enc.parameters ?? []) {
+    members.push(`${JSON.stringify(p.name)}:${JSON.stringify(p.value)}`);
+  }
+  if (last !== undefined) members.push(last);
+  return members.join(",");
 }
 
 function inputJson(t: TensorData, binary: boolean): string {

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import type { RequestSpec } from "../../core/backend.ts";
 import { RunError } from "../../core/errors.ts";
 import { encodeInferRequest, type InferEncoding } from "./infer_request.ts";
+import { ShmLayout } from "./shm_regions.ts";
 import { encodeControlRequest } from "../net/http_request.ts";
 import { tensorFromJson } from "../../core/data/tensor_codec.ts";
 
@@ -132,4 +133,32 @@ Deno.test("control GET request carries Host and -H headers", () => {
     "GET /v2/models/m/config HTTP/1.1\r\nHost: h:1\r\nAccept: application/json\r\n" +
       "Connection: keep-alive\r\nX-Key: v\r\n\r\n",
   );
+});
+
+Deno.test("--request-parameter values join the request-level parameters in every JSON form", () => {
+  const parameters = [{ name: "tag", value: 'a"b' }, { name: "n", value: -3 }, {
+    name: "on",
+    value: true,
+  }];
+  const custom = '"tag":"a\\"b","n":-3,"on":true';
+  const header = (s: RequestSpec, over: Partial<InferEncoding>) => {
+    const prepared = encodeInferRequest(s, encoding({ parameters, ...over }));
+    const { body } = split(prepared.bytes);
+    return JSON.parse(dec.decode(body.subarray(0, prepared.jsonHeaderLength)));
+  };
+  const named = header(spec(), {});
+  assert.deepEqual(named.parameters, { tag: 'a"b', n: -3, on: true });
+  // Outputs unknown: binary_data_output stays last, after the sequence keys and the custom ones.
+  const sequence = { ...spec([]), sequence: { id: 9, start: true, end: false } };
+  const prepared = encodeInferRequest(sequence, encoding({ parameters, outputFormat: "json" }));
+  assert.ok(
+    dec.decode(prepared.bytes).includes(
+      `"parameters":{"sequence_id":9,"sequence_start":true,"sequence_end":false,${custom},` +
+        '"binary_data_output":false}',
+    ),
+  );
+  const windows = [{ offset: 0, byteSize: 64 }, { offset: 64, byteSize: 6 }];
+  const layout = new ShmLayout("r", "/dev/shm/r", 70, windows, new Map());
+  const shm = header(spec(), { shm: layout });
+  assert.deepEqual(shm.parameters, { tag: 'a"b', n: -3, on: true });
 });

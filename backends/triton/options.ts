@@ -16,7 +16,18 @@ export interface TritonOptions {
   inputTensorFormat: "binary" | "json" | undefined;
   /** --output-tensor-format (HTTP only); undefined = not given, binary. */
   outputTensorFormat: "binary" | "json" | undefined;
+  /**
+   * --trace-level, --trace-rate, --trace-count, --log-frequency: the model's trace settings
+   * for the run, by Triton's setting name; only the given ones are set (and then restored).
+   */
+  trace: TraceRequest;
 }
+
+/** The trace settings perf_analyzer's flags set, by Triton's name (docs/protocols.md §1.16). */
+export type TraceKey = "trace_level" | "trace_rate" | "trace_count" | "log_frequency";
+
+/** Each given trace setting's value, as Triton takes it (a string). */
+export type TraceRequest = Partial<Record<TraceKey, string>>;
 
 /** perf_analyzer's default --output-shared-memory-size, in bytes per output. */
 export const DEFAULT_OUTPUT_SHM_SIZE = 102400;
@@ -27,6 +38,7 @@ export function defaultTritonOptions(): TritonOptions {
     outputSharedMemorySize: undefined,
     inputTensorFormat: undefined,
     outputTensorFormat: undefined,
+    trace: {},
   };
 }
 

@@ -234,10 +234,6 @@ const UNSUPPORTED: OptionSpec[] = [
   unsupported("grpc-method", true),
   unsupported("bls-composing-models", true),
   unsupported("enable-mpi", false),
-  unsupported("trace-level", true),
-  unsupported("trace-rate", true),
-  unsupported("trace-count", true),
-  unsupported("log-frequency", true),
 ];
 
 export const OPTIONS: readonly OptionSpec[] = [...SUPPORTED, ...UNSUPPORTED];

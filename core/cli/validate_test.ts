@@ -187,8 +187,8 @@ Deno.test("every recognized-but-unsupported option consumes its value, then is r
   const unsupported = OPTIONS.filter((o) => o.id === "unsupported");
   // 26 before the --ssl-* options (11) were implemented; --endpoint is the openai kind's flag;
   // --session-concurrency, --periodic-concurrency-range, --request-period and
-  // --request-parameter are implemented.
-  assertEquals(unsupported.length, 7);
+  // --request-parameter and the four trace options (triton flags) are implemented.
+  assertEquals(unsupported.length, 3);
   for (const spec of unsupported) {
     const name = `--${spec.long}`;
     // A valued option followed by a value that looks like a flag proves the value is consumed.
@@ -262,12 +262,12 @@ Deno.test("errors follow argv order; unsupported waits for the end of the scan",
     [["-b", "0", "--foo"], 'Failed to parse -b (batch size). The value must be > 0. Got "0".'],
     [["--foo", "-b", "0"], "Invalid long option '--foo'"],
     [
-      ["--trace-rate", "2", "-p", "0"],
+      ["--enable-mpi", "-p", "0"],
       'Failed to parse --measurement-interval (-p). The value must be > 0 msec. Got "0".',
     ],
     [
-      ["--trace-rate", "2", "-m", "s", "-a", "--sync"],
-      "Option '--trace-rate' is not supported by this build yet.",
+      ["--enable-mpi", "-m", "s", "-a", "--sync"],
+      "Option '--enable-mpi' is not supported by this build yet.",
     ],
   ]);
 });

@@ -8,6 +8,7 @@ import { GrpcCode } from "../../wire/grpc/status.ts";
 import { ApiError, invalidArg, unknownModel } from "../kserve/http_error.ts";
 import type { ModelEntry, ServerContext } from "../kserve/routes.ts";
 import { shmHandlers } from "./shm.ts";
+import type { TraceSettingsStore, TraceValues } from "../kserve/trace_settings.ts";
 
 /** A unary RPC body: decoded request in, response object out. */
 // deno-lint-ignore no-explicit-any
@@ -57,8 +58,8 @@ function modelReady(ctx: ServerContext, req: ProtoModelRef) {
  * Every non-inference RPC this server answers. ModelConfig and ModelStatistics are left
  * out under noConfig / noStats, like a KServe server whose proto lacks them: their paths
  * are unknown, so the call fails UNIMPLEMENTED "The server does not implement the method
- * /inference.GRPCInferenceService/...". So are the repository, trace and log RPCs, which
- * the HTTP side does not offer either.
+ * /inference.GRPCInferenceService/...". So are the repository and log RPCs, which the HTTP
+ * side does not offer either.
  */
 export function metadataHandlers(ctx: ServerContext): Record<string, UnaryFn> {
   const handlers: Record<string, UnaryFn> = {
@@ -70,6 +71,7 @@ export function metadataHandlers(ctx: ServerContext): Record<string, UnaryFn> {
     ModelMetadata: (req: ProtoModelRef) =>
       JSON.parse(resolveModel(ctx, req.name, req.version).metadata),
     ...shmHandlers(ctx.shm),
+    TraceSetting: (req: TraceSettingRequest) => traceSetting(ctx.trace, req),
   };
   if (!ctx.noConfig) {
     handlers.ModelConfig = (req: ProtoModelRef) => ({
@@ -78,6 +80,27 @@ export function metadataHandlers(ctx: ServerContext): Record<string, UnaryFn> {
   }
   if (!ctx.noStats) handlers.ModelStatistics = (req: ProtoModelRef) => statistics(ctx, req);
   return handlers;
+}
+
+/** TraceSettingRequest: no settings reads, each named one is set (an empty list clears it). */
+interface TraceSettingRequest {
+  settings?: Record<string, { value?: string[] }>;
+  model_name: string;
+}
+
+function traceSetting(store: TraceSettingsStore, req: TraceSettingRequest) {
+  const given = Object.entries(req.settings ?? {});
+  const values: TraceValues = given.length === 0 ? store.read(req.model_name) : store.update(
+    req.model_name,
+    Object.fromEntries(
+      given.map((
+        [key, v],
+      ) => [key, v.value === undefined || v.value.length === 0 ? null : v.value]),
+    ),
+  );
+  return {
+    settings: Object.fromEntries(Object.entries(values).map(([key, value]) => [key, { value }])),
+  };
 }
 
 const SERVED = new Set(["", "inference.GRPCInferenceService"]);

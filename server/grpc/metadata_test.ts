@@ -140,6 +140,7 @@ Deno.test("gRPC: noConfig and noStats leave those RPCs unimplemented, like KServ
       "system_shared_memory",
       "binary_tensor_data",
       "parameters",
+      "trace",
     ]);
   } finally {
     client.close();
@@ -153,6 +154,55 @@ Deno.test("gRPC: no listener unless asked", async () => {
     assert.equal(server.grpcPort, undefined);
     assert.equal(server.grpcUrl, undefined);
   } finally {
+    await server.close();
+  }
+});
+
+Deno.test("gRPC TraceSetting: empty reads, named values set, an empty list clears", async () => {
+  const server = await startServer({ grpcPort: 0 });
+  const client = connect(server.grpcUrl!);
+  type Settings = { settings: Record<string, { value: string[] }> };
+  const flat = (r: Settings) =>
+    Object.fromEntries(Object.entries(r.settings).map(([k, v]) => [k, v.value]));
+  try {
+    const read = await client.call<Settings>("TraceSetting", { model_name: "simple" });
+    assert.deepEqual(flat(read), {
+      trace_file: [""],
+      trace_level: ["OFF"],
+      trace_rate: ["1000"],
+      trace_count: ["-1"],
+      log_frequency: ["0"],
+    });
+    const set = await client.call<Settings>("TraceSetting", {
+      model_name: "simple",
+      settings: {
+        trace_level: { value: ["TIMESTAMPS", "TENSORS"] },
+        trace_count: { value: ["5"] },
+      },
+    });
+    assert.deepEqual(flat(set).trace_level, ["TIMESTAMPS", "TENSORS"]);
+    assert.deepEqual(server.traceSettings("simple").trace_count, "5");
+    const cleared = await client.call<Settings>("TraceSetting", {
+      model_name: "simple",
+      settings: { trace_count: { value: [] } },
+    });
+    assert.deepEqual(flat(cleared).trace_count, ["-1"]);
+    assert.deepEqual(server.traceUpdates(), [
+      { model: "simple", settings: { trace_level: ["TIMESTAMPS", "TENSORS"], trace_count: ["5"] } },
+      { model: "simple", settings: { trace_count: null } },
+    ]);
+    await rejectsWith(
+      client.call("TraceSetting", { model_name: "", settings: { trace_rate: { value: ["x"] } } }),
+      status.INVALID_ARGUMENT,
+      "trace setting 'trace_rate' must be an integer >= 0",
+    );
+    await rejectsWith(
+      client.call("TraceSetting", { model_name: "nope" }),
+      status.NOT_FOUND,
+      "Request for unknown model: 'nope' is not found",
+    );
+  } finally {
+    client.close();
     await server.close();
   }
 });

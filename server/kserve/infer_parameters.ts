@@ -5,6 +5,7 @@
 import { type ApiError, invalidArg, requestPrefix } from "./http_error.ts";
 import type { ModelSpec } from "../models/mod.ts";
 import type { SequenceParams } from "../models/sequences.ts";
+import type { ReceivedParameter } from "../models/parameter_log.ts";
 
 function isUint(v: unknown): boolean {
   return typeof v === "number" && Number.isSafeInteger(v) && v >= 0;
@@ -42,6 +43,8 @@ export interface RequestParameters {
   binaryOutput: boolean;
   /** Sequence models only: the id and flags, when any of the three keys was sent. */
   sequence: SequenceParams | undefined;
+  /** The keys Triton does not parse itself, each with its JSON type ("boolean", "number", "string"). */
+  custom: Record<string, ReceivedParameter>;
 }
 
 /** The sequence keys a request sent, each already of its type. */
@@ -71,12 +74,13 @@ export function sequenceParams(
 
 /** Checks the request parameters of an HTTP infer request. */
 export function checkParameters(params: unknown, spec: ModelSpec, id: string): RequestParameters {
-  if (params === undefined) return { binaryOutput: false, sequence: undefined };
+  if (params === undefined) return { binaryOutput: false, sequence: undefined, custom: {} };
   if (typeof params !== "object" || params === null || Array.isArray(params)) {
     throw invalidArg("Unable to parse 'parameters'");
   }
   let binary = false;
   const sent: SentSequenceKeys = {};
+  const custom: Record<string, ReceivedParameter> = {};
   for (const [key, value] of Object.entries(params)) {
     const check = RESERVED[key];
     if (check !== undefined) {
@@ -95,6 +99,7 @@ export function checkParameters(params: unknown, spec: ModelSpec, id: string): R
         `parameter '${key}' has invalid type. It should be either 'int', 'bool', or 'string'.`,
       );
     }
+    custom[key] = { type: typeof value, value: value as ReceivedParameter["value"] };
   }
-  return { binaryOutput: binary, sequence: sequenceParams(spec, id, sent) };
+  return { binaryOutput: binary, sequence: sequenceParams(spec, id, sent), custom };
 }

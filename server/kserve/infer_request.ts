@@ -11,6 +11,7 @@ import { checkParameters } from "./infer_parameters.ts";
 import { validateAgainstModel } from "./infer_validate.ts";
 import type { SequenceParams } from "../models/sequences.ts";
 import type { RegionWindow, ShmRegistry } from "../models/shm_registry.ts";
+import type { ReceivedParameter } from "../models/parameter_log.ts";
 
 export interface RawInput {
   name: string;
@@ -39,6 +40,11 @@ export interface InferRequest {
   batchSize: number;
   /** Set only for sequence models, when the request named an id or a flag. */
   sequence?: SequenceParams;
+  /**
+   * HTTP only: the request-level parameters Triton does not parse itself, for the ground
+   * truth (server/models/parameter_log.ts); absent when the request had none.
+   */
+  custom?: Record<string, ReceivedParameter>;
 }
 
 const decoder = new TextDecoder();
@@ -96,14 +102,14 @@ function parseJsonRequest(
     if (typeof root.id !== "string") throw invalidArg("Unable to parse 'id'");
     id = root.id;
   }
-  const { binaryOutput, sequence } = checkParameters(root.parameters, spec, id);
+  const { binaryOutput, sequence, custom } = checkParameters(root.parameters, spec, id);
   const cursor = { offset: jsonLength, shm };
   const inputs = parseInputs(root.inputs, body, cursor, spec.name);
   if (cursor.offset !== body.length) {
     throw invalidArg(`unexpected additional input data for model '${spec.name}'`);
   }
   const outputs = parseOutputs(root.outputs, binaryOutput, spec, shm);
-  return { id, inputs, outputs, batchSize: 0, sequence };
+  return { id, inputs, outputs, batchSize: 0, sequence, custom };
 }
 
 /** Triton's ValidateInputContentType: exactly one way of carrying the data. */

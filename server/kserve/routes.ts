@@ -20,6 +20,7 @@ import { handleTfServingRest } from "../tfserving/rest.ts";
 import { handleTorchServe, isTorchServePath } from "../torchserve/routes.ts";
 import { OpenAiMock } from "../openai/mock.ts";
 import { ParameterLog } from "../models/parameter_log.ts";
+import { parseTraceBody, traceJson, TraceSettingsStore } from "./trace_settings.ts";
 
 export interface ModelEntry {
   spec: ModelSpec;
@@ -37,8 +38,10 @@ export interface ServerContext {
   shm: ShmRegistry;
   /** The OpenAI-compatible mock under /v1 (server/openai/mock.ts). */
   openai: OpenAiMock;
-  /** Custom request parameters each model received over gRPC. */
+  /** Custom request parameters each model received, over HTTP and gRPC. */
   parameters: ParameterLog;
+  /** Trace settings (global and per model) and their updates, shared by HTTP and gRPC. */
+  trace: TraceSettingsStore;
 }
 
 export function createContext(options: ResolvedOptions, busySpin: boolean): ServerContext {
@@ -66,6 +69,7 @@ export function createContext(options: ResolvedOptions, busySpin: boolean): Serv
     shm: new ShmRegistry(),
     openai: new OpenAiMock(options.openai, options.stall, exec.originNs),
     parameters: new ParameterLog(),
+    trace: new TraceSettingsStore((m) => models.has(m)),
   };
 }
 
@@ -99,6 +103,9 @@ export function handle(ctx: ServerContext, req: Request): Response | Promise<Res
   if (segs[2] === "systemsharedmemory" || segs[2] === "cudasharedmemory") {
     return handleShm(ctx.shm, segs[2] === "cudasharedmemory", req, segs.slice(3));
   }
+  if (segs[2] === "trace" && segs.length === 4 && segs[3] === "setting") {
+    return traceSetting(ctx, req, "");
+  }
   if (segs[2] !== "models" || segs.length < 4) return notFound();
   if (segs.length === 4 && segs[3] === "stats") {
     if (ctx.noStats) return notFound();
@@ -117,6 +124,11 @@ export function handle(ctx: ServerContext, req: Request): Response | Promise<Res
     if (rest.length < 2 || !/^[0-9]+$/.test(rest[1])) return notFound();
     version = rest[1];
     rest = rest.slice(2);
+  }
+  if (rest.length === 2 && rest[0] === "trace" && rest[1] === "setting") {
+    // Triton keeps trace settings per model, never per version.
+    if (version !== "") return errorResponse(400, "trace settings cannot name a model version");
+    return traceSetting(ctx, req, name);
   }
   if (rest.length > 1) return notFound();
   return routeModel(ctx, req, name, version, rest.length === 0 ? "" : rest[0]);
@@ -150,10 +162,24 @@ function routeModel(
       return modelStats(ctx, name, version);
     case "infer":
       if (req.method !== "POST") return methodNotAllowed();
-      return known ? infer(entry, ctx.shm, req) : unknown(name, version);
+      return known ? infer(entry, ctx.shm, ctx.parameters, req) : unknown(name, version);
     default:
-      // generate, trace/setting and the rest are Triton routes this server does not offer.
+      // generate and the rest are Triton routes this server does not offer.
       return notFound();
+  }
+}
+
+/** GET or POST `/v2[/models/{m}]/trace/setting`: the settings that apply, after any update. */
+async function traceSetting(ctx: ServerContext, req: Request, model: string): Promise<Response> {
+  try {
+    if (req.method === "GET") {
+      return jsonResponse(200, JSON.stringify(traceJson(ctx.trace.read(model))));
+    }
+    if (req.method !== "POST") return methodNotAllowed();
+    const settings = parseTraceBody(await req.text());
+    return jsonResponse(200, JSON.stringify(traceJson(ctx.trace.update(model, settings))));
+  } catch (e) {
+    return failure(e);
   }
 }
 
@@ -205,7 +231,12 @@ function failure(e: unknown): Response {
 export const DECOUPLED_OVER_HTTP =
   "HTTP end point doesn't support models with decoupled transaction policy";
 
-async function infer(entry: ModelEntry, shm: ShmRegistry, req: Request): Promise<Response> {
+async function infer(
+  entry: ModelEntry,
+  shm: ShmRegistry,
+  parameters: ParameterLog,
+  req: Request,
+): Promise<Response> {
   if (entry.spec.decoupled !== undefined) {
     await req.body?.cancel();
     return errorResponse(501, DECOUPLED_OVER_HTTP);
@@ -225,6 +256,7 @@ async function infer(entry: ModelEntry, shm: ShmRegistry, req: Request): Promise
     entry.executor.recordFailure(arrivalNs);
     return failure(e);
   }
+  parameters.record(entry.spec.name, parsed.custom ?? {});
   try {
     // execute() counts its own failures.
     const res = await entry.executor.execute(parsed, arrivalNs, encodeInferResponse);

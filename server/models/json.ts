@@ -14,6 +14,7 @@ export function serverMetadataJson(noConfig: boolean, noStats: boolean): string 
   if (!noConfig) extensions.push("model_configuration");
   extensions.push("system_shared_memory", "binary_tensor_data", "parameters");
   if (!noStats) extensions.push("statistics");
+  extensions.push("trace");
   return JSON.stringify({ name: "triton", version: SERVER_VERSION, extensions });
 }
 

@@ -17,6 +17,7 @@ Deno.test("server metadata lists the implemented extensions", async () => {
         "binary_tensor_data",
         "parameters",
         "statistics",
+        "trace",
       ],
     });
   } finally {

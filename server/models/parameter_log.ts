@@ -4,7 +4,11 @@
  * holds one entry per distinct set, so the log stays small.
  */
 
-/** One custom parameter as it arrived: the InferParameter field that carried it, and its value. */
+/**
+ * One custom parameter as it arrived: how it was typed (gRPC: the InferParameter field that
+ * carried it, "bool_param", ...; HTTP: its JSON type, "boolean", "number" or "string"), and
+ * its value.
+ */
 export interface ReceivedParameter {
   type: string;
   value: boolean | number | string;
