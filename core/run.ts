@@ -7,15 +7,15 @@ import {
   type Backend,
   type BackendDescriptor,
   type BackendOptions,
+  type ComposingModel,
   type Connector,
-  hasServerStats,
   type ModelInfo,
-  type ModelStats,
 } from "./backend.ts";
 import type { Clock } from "./clock.ts";
 import type { RunConfig } from "./cli/config.ts";
 import { ExitCode, RunError } from "./errors.ts";
 import { LevelMeasurer } from "./measure/level.ts";
+import { type ServerStatsReader, serverStatsReader } from "./measure/server_stats.ts";
 import { type LoadPlan, planLoad } from "./load/plan.ts";
 import { findBuiltIn } from "./registry.ts";
 import {
@@ -24,7 +24,7 @@ import {
   formatSummary,
   type ReportContext,
 } from "./report/console.ts";
-import { formatCsv } from "./report/csv.ts";
+import { composingCsvPath, formatComposingCsvs, formatCsv } from "./report/csv.ts";
 import { formatPeriodic } from "./report/periodic.ts";
 import { writeReportFiles } from "./report/files.ts";
 import { levelLabel, ProgressLine } from "./report/progress.ts";
@@ -152,7 +152,7 @@ function measurerFor(
   deps: RunDeps,
   signal: AbortSignal,
   cpuUs: () => number,
-  stats: (() => Promise<ModelStats | undefined>) | undefined,
+  stats: ServerStatsReader | undefined,
   sinks: RunSinks,
   tokens: boolean,
 ): LevelMeasurer {
@@ -185,19 +185,44 @@ function measurerFor(
   });
 }
 
+/**
+ * The profiled model, with the models --bls-composing-models names (each described, so an
+ * ensemble among them brings its own steps) added to its composing models.
+ */
+async function describeAll(backend: Backend, config: RunConfig): Promise<ModelInfo> {
+  const model = await backend.describe(config.model, config.modelVersion);
+  if (config.blsComposingModels.length === 0) return model;
+  const bls: ComposingModel[] = [];
+  for (const ref of config.blsComposingModels) {
+    const info = await backend.describe(ref.name, ref.version);
+    bls.push({
+      name: ref.name,
+      version: ref.version,
+      responseCache: info.responseCache,
+      composing: info.composing ?? [],
+    });
+  }
+  return { ...model, composing: [...model.composing ?? [], ...bls] };
+}
+
 export async function run(given: RunConfig, deps: RunDeps): Promise<ExitCode> {
   const descriptor = resolveDescriptor(given, deps);
   let config = given;
   const backend = await createBackend(descriptor, config, deps);
   const kind = descriptor.kind;
   try {
-    const model = await backend.describe(config.model, config.modelVersion);
+    const model = await describeAll(backend, config);
     checkModel(model, backend, config);
     for (const note of model.notes) deps.stderr(`${note}\n`);
     const version = model.version || config.modelVersion;
-    const statsSource = hasServerStats(backend) ? backend : undefined;
-    const serverStats = statsSource !== undefined &&
-      (await statsSource.serverStats(config.model, version)) !== undefined;
+    const statsReader = await serverStatsReader(
+      backend,
+      config.model,
+      version,
+      model.composing ?? [],
+      (m) => deps.stderr(`${m}\n`),
+    );
+    const serverStats = statsReader !== undefined;
     const data = await runData(model, config, backend);
     if (config.loadMode === "fixed_schedule") {
       // Every entry after the warmup ones is sent once (docs/perf_analyzer.md §1.3).
@@ -237,7 +262,7 @@ export async function run(given: RunConfig, deps: RunDeps): Promise<ExitCode> {
       deps,
       signal,
       () => deps.cpuUs() - spinNs() / 1000,
-      serverStats ? () => statsSource!.serverStats(config.model, version) : undefined,
+      statsReader,
       sinks,
       backend.capabilities?.units === "tokens",
     );
@@ -297,6 +322,9 @@ export async function run(given: RunConfig, deps: RunDeps): Promise<ExitCode> {
       if (table) deps.stdout(formatSummary(result.levels, ctx));
       if (config.csvFile && result.levels.length > 0) {
         await deps.writeTextFile(config.csvFile, formatCsv(result.levels, ctx));
+        for (const extra of formatComposingCsvs(result.levels, ctx)) {
+          await deps.writeTextFile(composingCsvPath(config.csvFile, extra.prefix), extra.text);
+        }
       }
       await writeReportFiles(result.levels, ctx, deps.writeTextFile);
       return result.exitCode;

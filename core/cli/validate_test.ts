@@ -187,8 +187,8 @@ Deno.test("every recognized-but-unsupported option consumes its value, then is r
   const unsupported = OPTIONS.filter((o) => o.id === "unsupported");
   // 26 before the --ssl-* options (11) were implemented; --endpoint is the openai kind's flag;
   // --session-concurrency, --periodic-concurrency-range, --request-period and
-  // --request-parameter are implemented.
-  assertEquals(unsupported.length, 7);
+  // --request-parameter and --bls-composing-models are implemented.
+  assertEquals(unsupported.length, 6);
   for (const spec of unsupported) {
     const name = `--${spec.long}`;
     // A valued option followed by a value that looks like a flag proves the value is consumed.

@@ -177,6 +177,9 @@ Deno.test("gRPC ModelInfer: requests over HTTP and gRPC add up in one set of sta
       "simple_sequence",
       "simple_sequence_string",
       "echo_all",
+      "identity_int32",
+      "simple_ensemble",
+      "simple_bls",
     ]);
   } finally {
     client.close();

@@ -57,6 +57,14 @@ export interface ExecutionTimes {
   outputEndNs: number;
 }
 
+/** What one request spent in each phase, in ns (an ensemble adds up its steps'). */
+export interface PhaseNs {
+  queueNs: number;
+  inputNs: number;
+  inferNs: number;
+  outputNs: number;
+}
+
 /** Per-response-index statistics of decoupled models (`response_stats`). */
 interface ResponseStats {
   computeInfer: Duration;
@@ -107,6 +115,21 @@ export class StatsKeeper {
     add(b.computeInput, input);
     add(b.computeInfer, infer);
     add(b.computeOutput, output);
+    this.lastInferenceMs = Date.now();
+  }
+
+  /**
+   * One request of an ensemble: one success from arrival to `endNs`, and one queue and compute
+   * entry each holding what its steps spent there, so the three compute counts stay equal.
+   */
+  recordEnsemble(arrivalNs: number, endNs: number, phases: PhaseNs, batchSize: number): void {
+    add(this.success, endNs - arrivalNs);
+    add(this.queue, phases.queueNs);
+    add(this.computeInput, phases.inputNs);
+    add(this.computeInfer, phases.inferNs);
+    add(this.computeOutput, phases.outputNs);
+    this.inferenceCount += Math.max(1, batchSize);
+    this.executionCount++;
     this.lastInferenceMs = Date.now();
   }
 

@@ -93,6 +93,9 @@ Deno.test("statistics: integer counters, equal counts, batch elements and execut
       "simple_sequence",
       "simple_sequence_string",
       "echo_all",
+      "identity_int32",
+      "simple_ensemble",
+      "simple_bls",
     ]);
     assert.equal(all.model_stats[2].inference_stats.success.count, 0);
     assert.deepEqual(all.model_stats[2].batch_stats, []);
