@@ -1,0 +1,184 @@
+/**
+ * End-to-end: ensembles and BLS models against the reference server. With --request-count on a
+ * fresh server the one window sees every request, so each number of the Server block, of its
+ * composing blocks and of the per-model CSV files must equal what the server counted, computed
+ * here from its ground truth with perf_analyzer's integer formulas.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { runCli, withServer, withTempDir } from "./cli_harness.ts";
+import type { ModelStats } from "../server/models/stats.ts";
+
+const N = 60;
+
+/** perf_analyzer's `ns / (count × 1000)` in integers. */
+function avgUs(ns: number, count: number): number {
+  return count === 0 ? 0 : Math.floor(ns / (count * 1000));
+}
+
+function computeNs(s: ModelStats): number {
+  return s.computeInputNs + s.computeInferNs + s.computeOutputNs;
+}
+
+/** The block perf_analyzer prints for a model without composing models, at `indent`. */
+function modelBlock(s: ModelStats, indent: string): string[] {
+  const request = avgUs(s.successNs, s.successCount);
+  const queue = avgUs(s.queueNs, s.queueCount);
+  const compute = avgUs(computeNs(s), s.computeInputCount);
+  return [
+    `${indent}Inference count: ${s.inferenceCount}`,
+    `${indent}Execution count: ${s.executionCount}`,
+    `${indent}Successful request count: ${s.successCount}`,
+    `${indent}Avg request latency: ${request} usec (overhead ${
+      Math.max(0, request - queue - compute)
+    } usec + queue ${queue} usec + compute input ${
+      avgUs(s.computeInputNs, s.computeInputCount)
+    } usec + compute infer ${avgUs(s.computeInferNs, s.computeInferCount)} usec + ` +
+    `compute output ${avgUs(s.computeOutputNs, s.computeOutputCount)} usec)`,
+  ];
+}
+
+/** The whole Server block of `top` over the composing models `steps` (name → truth). */
+function expectedServer(top: ModelStats, steps: [string, ModelStats][]): string[] {
+  const request = avgUs(top.successNs, top.successCount);
+  let queue = 0;
+  let compute = 0;
+  for (const [, s] of steps) {
+    queue += avgUs(s.queueNs, s.queueCount);
+    compute += avgUs(computeNs(s), s.computeInputCount);
+  }
+  const lines = [
+    "  Server: ",
+    `    Inference count: ${top.inferenceCount}`,
+    `    Execution count: ${top.executionCount}`,
+    `    Successful request count: ${top.successCount}`,
+    `    Avg request latency: ${request} usec (overhead ${
+      Math.max(0, request - queue - compute)
+    } usec + queue ${queue} usec + compute ${compute} usec)`,
+    "  Composing models: ",
+  ];
+  for (const [name, s] of steps) {
+    lines.push(`  ${name}, version: 1`, ...modelBlock(s, "      "));
+  }
+  return lines;
+}
+
+/** The Server block of the report: from "  Server: " to the summary. */
+function serverBlock(stdout: string): string[] {
+  const lines = stdout.split("\n");
+  const from = lines.indexOf("  Server: ");
+  const to = lines.findIndex((l) => l.startsWith("Inferences/Second vs."));
+  return lines.slice(from, to);
+}
+
+/** The row perf_analyzer writes to `<model>_v1.<csv>` for one composing model. */
+function composingRow(s: ModelStats, throughput: string): string {
+  const avg = (ns: number, count: number) => count === 0 ? 0 : Math.floor(ns / count);
+  const queue = avg(s.queueNs, s.queueCount);
+  const compute = avg(computeNs(s), s.computeInputCount);
+  const overhead = Math.max(0, avg(s.successNs, s.successCount) - queue - compute);
+  const us = (ns: number) => Math.floor(ns / 1000);
+  return [
+    "1",
+    throughput,
+    "0",
+    us(overhead),
+    us(queue),
+    us(avg(s.computeInputNs, s.computeInputCount)),
+    us(avg(s.computeInferNs, s.computeInferCount)),
+    us(avg(s.computeOutputNs, s.computeOutputCount)),
+    "0",
+  ].join(",");
+}
+
+const COMPOSING_HEADER = "Concurrency,Inferences/Second,Client Send,Network+Server Send/Recv," +
+  "Server Queue,Server Compute Input,Server Compute Infer,Server Compute Output,Client Recv";
+
+Deno.test("ensemble over HTTP: Server block, composing blocks and CSV files equal the server's counts", async () => {
+  await withServer({ computeUs: 200 }, async (server) => {
+    await withTempDir("pa_ensemble_", async (dir) => {
+      const csv = join(dir, "out.csv");
+      const r = await runCli([
+        "-m",
+        "simple_ensemble",
+        "-u",
+        server.url,
+        "--request-count",
+        String(N),
+        "-f",
+        csv,
+      ]);
+      assert.equal(r.code, 0, r.stderr);
+      const ens = await server.groundTruth("simple_ensemble");
+      const simple = await server.groundTruth("simple");
+      const identity = await server.groundTruth("identity_int32");
+      for (const s of [ens, simple, identity]) assert.equal(s.successCount, N);
+      // Each ensemble request waited in both steps' queues: its own entry holds their sum.
+      assert.equal(ens.queueNs, simple.queueNs + identity.queueNs);
+      assert.equal(ens.computeInferNs, simple.computeInferNs + identity.computeInferNs);
+      assert.deepEqual(
+        serverBlock(r.stdout),
+        expectedServer(ens, [["identity_int32", identity], ["simple", simple]]),
+      );
+
+      const main = (await Deno.readTextFile(csv)).trimEnd().split("\n");
+      assert.equal(main.length, 2);
+      const throughput = main[1].split(",")[1];
+      // The ensemble's own columns are its own counters (queue summed over its steps).
+      assert.equal(
+        main[1].split(",")[4],
+        String(Math.floor(Math.floor(ens.queueNs / N) / 1000)),
+      );
+      for (const [name, truth] of [["identity_int32", identity], ["simple", simple]] as const) {
+        const text = await Deno.readTextFile(join(dir, `${name}_v1.out.csv`));
+        assert.equal(text, `${COMPOSING_HEADER}\n${composingRow(truth, throughput)}\n`);
+      }
+    });
+  });
+});
+
+Deno.test("BLS over gRPC: --bls-composing-models reports the called models' exact counts", async () => {
+  await withServer({ computeUs: 200, grpcPort: 0 }, async (server) => {
+    const r = await runCli([
+      "-m",
+      "simple_bls",
+      "-u",
+      server.grpcUrl!,
+      "-i",
+      "grpc",
+      "--request-count",
+      String(N),
+      "--bls-composing-models",
+      "simple, identity_int32:1",
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    const bls = await server.groundTruth("simple_bls");
+    const simple = await server.groundTruth("simple");
+    const identity = await server.groundTruth("identity_int32");
+    for (const s of [bls, simple, identity]) assert.equal(s.successCount, N);
+    // The BLS model waits for its calls inside its own compute.
+    assert.ok(bls.computeInferNs >= simple.successNs + identity.successNs);
+    assert.deepEqual(
+      serverBlock(r.stdout),
+      expectedServer(bls, [["identity_int32", identity], ["simple", simple]]),
+    );
+  });
+});
+
+Deno.test("--bls-composing-models naming a model the server does not have fails before load", async () => {
+  await withServer({}, async (server) => {
+    const r = await runCli([
+      "-m",
+      "simple_bls",
+      "-u",
+      server.url,
+      "--request-count",
+      "5",
+      "--bls-composing-models",
+      "nope",
+    ]);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /nope/);
+    assert.equal((await server.groundTruth("simple_bls")).successCount, 0);
+  });
+});
