@@ -63,11 +63,14 @@ function expectedServer(top: ModelStats, steps: [string, ModelStats][]): string[
   return lines;
 }
 
-/** The Server block of the report: from "  Server: " to the summary. */
+/**
+ * The Server block of the report: from "  Server: " to the next line that is not indented (the
+ * summary, or the overhead warning a fast level can bring).
+ */
 function serverBlock(stdout: string): string[] {
   const lines = stdout.split("\n");
   const from = lines.indexOf("  Server: ");
-  const to = lines.findIndex((l) => l.startsWith("Inferences/Second vs."));
+  const to = lines.findIndex((l, i) => i > from && !l.startsWith(" "));
   return lines.slice(from, to);
 }
 
@@ -180,5 +183,65 @@ Deno.test("--bls-composing-models naming a model the server does not have fails 
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, /nope/);
     assert.equal((await server.groundTruth("simple_bls")).successCount, 0);
+  });
+});
+
+Deno.test("response cache: hits, misses and their latencies equal the server's counts", async () => {
+  await withServer({ computeUs: 200 }, async (server) => {
+    await withTempDir("pa_cache_", async (dir) => {
+      const csv = join(dir, "cache.csv");
+      // Zero input data makes every request the same: one miss, then hits.
+      const r = await runCli([
+        "-m",
+        "simple_cached",
+        "-u",
+        server.url,
+        "--input-data",
+        "zero",
+        "--request-count",
+        String(N),
+        "-f",
+        csv,
+      ]);
+      assert.equal(r.code, 0, r.stderr);
+      const s = await server.groundTruth("simple_cached");
+      assert.deepEqual(
+        [s.successCount, s.queueCount, s.cacheHitCount, s.cacheMissCount, s.inferenceCount],
+        [N, N, N - 1, 1, 1],
+      );
+      assert.equal(s.computeInferCount, 1);
+      const request = avgUs(s.successNs, s.successCount);
+      const queue = avgUs(s.queueNs, s.queueCount);
+      const combined = avgUs(
+        computeNs(s) + s.cacheHitNs + s.cacheMissNs,
+        s.computeInputCount + s.cacheHitCount,
+      );
+      const miss = avgUs(s.cacheMissNs, s.cacheMissCount);
+      const input = avgUs(s.computeInputNs, 1);
+      const infer = avgUs(s.computeInferNs, 1);
+      const output = avgUs(s.computeOutputNs, 1);
+      assert.deepEqual(serverBlock(r.stdout), [
+        "  Server: ",
+        `    Inference count: 1`,
+        `    Execution count: 1`,
+        `    Cache hit count: ${N - 1}`,
+        `    Cache miss count: 1`,
+        `    Successful request count: ${N}`,
+        `    Avg request latency: ${request} usec (overhead ${
+          Math.max(0, request - queue - combined)
+        } usec + queue ${queue} usec + cache hit/miss ${combined} usec)`,
+        `      Average Cache Hit Latency: ${avgUs(s.cacheHitNs, s.cacheHitCount)} usec`,
+        `      Average Cache Miss Latency: ${
+          miss + avgUs(computeNs(s), 1)
+        } usec (cache lookup/insertion ${miss} usec + compute input ${input} usec + ` +
+        `compute infer ${infer} usec + compute output ${output} usec)`,
+      ]);
+      const [header, row] = (await Deno.readTextFile(csv)).trimEnd().split("\n");
+      const cells = row.split(",");
+      const at = (name: string) => cells[header.split(",").indexOf(name)];
+      assert.equal(at("Server Cache Hit"), String(avgUs(s.cacheHitNs, s.cacheHitCount)));
+      assert.equal(at("Server Cache Miss"), String(miss));
+      assert.equal(at("Server Queue"), String(queue));
+    });
   });
 });

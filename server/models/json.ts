@@ -135,5 +135,6 @@ export function modelConfigJson(spec: ModelSpec, instances: number): string {
     parameters: {},
     model_warmup: [],
     model_transaction_policy: { decoupled: spec.decoupled !== undefined },
+    ...(spec.responseCache ? { response_cache: { enable: true } } : {}),
   });
 }

@@ -93,6 +93,11 @@ export interface ModelSpec {
    */
   ensemble?: EnsembleStep[];
   /**
+   * The response cache is on (`response_cache { enable: true }`): a request whose inputs were
+   * seen before is answered from the cache, counted as a cache hit and never computed.
+   */
+  responseCache?: boolean;
+  /**
    * Set for decoupled models (`model_transaction_policy { decoupled: true }`): the responses
    * replace `execute`, and only gRPC streaming may run them.
    */
@@ -199,6 +204,7 @@ function addSub(name: string, datatype: DataType, execute: ModelSpec["execute"])
 export const MODELS: readonly ModelSpec[] = [
   addSub("simple", "INT32", executeSimple),
   addSub("simple_string", "BYTES", executeSimpleString),
+  { ...addSub("simple_cached", "INT32", executeSimple), responseCache: true },
   {
     name: "identity_fp32",
     platform: "simulated",

@@ -90,6 +90,8 @@ export class StatsKeeper {
   readonly computeInput = zero();
   readonly computeInfer = zero();
   readonly computeOutput = zero();
+  readonly cacheHit = zero();
+  readonly cacheMiss = zero();
   readonly batches = new Map<number, BatchStats>();
   readonly responses = new Map<number, ResponseStats>();
 
@@ -155,6 +157,23 @@ export class StatsKeeper {
     add(this.#response(index).emptyResponse, ns);
   }
 
+  /**
+   * A request answered from the response cache: a success whose queue time ends when the lookup
+   * starts, and a cache hit lasting from the lookup to the finished response; no inference,
+   * execution or compute is counted (Triton's statistics extension).
+   */
+  recordCacheHit(arrivalNs: number, queueStartNs: number, lookupStartNs: number, endNs: number) {
+    add(this.success, endNs - arrivalNs);
+    add(this.queue, lookupStartNs - queueStartNs);
+    add(this.cacheHit, endNs - lookupStartNs);
+    this.lastInferenceMs = Date.now();
+  }
+
+  /** The lookup that found nothing plus the insertion of the computed response. */
+  recordCacheMiss(ns: number): void {
+    add(this.cacheMiss, ns);
+  }
+
   recordFailure(arrivalNs: number, endNs: number): void {
     add(this.fail, endNs - arrivalNs);
     this.lastInferenceMs = Date.now();
@@ -175,10 +194,10 @@ export class StatsKeeper {
       computeInferNs: this.computeInfer.ns,
       computeOutputCount: this.computeOutput.count,
       computeOutputNs: this.computeOutput.ns,
-      cacheHitCount: 0,
-      cacheHitNs: 0,
-      cacheMissCount: 0,
-      cacheMissNs: 0,
+      cacheHitCount: this.cacheHit.count,
+      cacheHitNs: this.cacheHit.ns,
+      cacheMissCount: this.cacheMiss.count,
+      cacheMissNs: this.cacheMiss.ns,
     };
   }
 
@@ -216,8 +235,8 @@ export class StatsKeeper {
         compute_input: d(this.computeInput),
         compute_infer: d(this.computeInfer),
         compute_output: d(this.computeOutput),
-        cache_hit: d(zero()),
-        cache_miss: d(zero()),
+        cache_hit: d(this.cacheHit),
+        cache_miss: d(this.cacheMiss),
       },
       response_stats: this.#responseJson(),
       batch_stats: sizes.map((size) => {

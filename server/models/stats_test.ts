@@ -88,6 +88,7 @@ Deno.test("statistics: integer counters, equal counts, batch elements and execut
     assert.deepEqual(all.model_stats.map((m: { name: string }) => m.name), [
       "simple",
       "simple_string",
+      "simple_cached",
       "identity_fp32",
       "repeat_int32",
       "simple_sequence",
