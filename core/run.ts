@@ -9,6 +9,7 @@ import {
   type BackendOptions,
   type ComposingModel,
   type Connector,
+  hasServerStats,
   type ModelInfo,
 } from "./backend.ts";
 import type { Clock } from "./clock.ts";
@@ -192,6 +193,12 @@ function measurerFor(
 async function describeAll(backend: Backend, config: RunConfig): Promise<ModelInfo> {
   const model = await backend.describe(config.model, config.modelVersion);
   if (config.blsComposingModels.length === 0) return model;
+  if (!hasServerStats(backend)) {
+    throw new RunError(
+      `--bls-composing-models reports server statistics, which --service-kind ${backend.kind} ` +
+        "does not have",
+    );
+  }
   const bls: ComposingModel[] = [];
   for (const ref of config.blsComposingModels) {
     const info = await backend.describe(ref.name, ref.version);

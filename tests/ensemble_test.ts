@@ -245,3 +245,27 @@ Deno.test("response cache: hits, misses and their latencies equal the server's c
     });
   });
 });
+
+Deno.test("--bls-composing-models with a kind that has no server statistics is refused", async () => {
+  await withServer({ tfservingPort: 0 }, async (server) => {
+    const r = await runCli([
+      "-m",
+      "simple",
+      "--service-kind",
+      "tfserving",
+      "-i",
+      "grpc",
+      "-u",
+      server.tfservingUrl!,
+      "--request-count",
+      "5",
+      "--bls-composing-models",
+      "simple",
+    ]);
+    assert.equal(r.code, 99, r.stdout + r.stderr);
+    assert.match(
+      r.stderr,
+      /--bls-composing-models reports server statistics, which --service-kind tfserving does not have/,
+    );
+  });
+});

@@ -158,7 +158,7 @@ export async function composingModels(
 }
 
 /** One composing model, its response-cache flag and its own steps from its configuration. */
-export async function composingModel(
+async function composingModel(
   name: string,
   version: string,
   read: ConfigReader,
@@ -174,7 +174,7 @@ export async function composingModel(
 }
 
 /** Name, then version as a string: the order of perf_analyzer's std::map of (name, version). */
-export function sortComposing(list: ComposingModel[]): ComposingModel[] {
+function sortComposing(list: ComposingModel[]): ComposingModel[] {
   const cmp = (a: string, b: string) => a < b ? -1 : a > b ? 1 : 0;
   return list.sort((a, b) => cmp(a.name, b.name) || cmp(a.version, b.version));
 }

@@ -201,6 +201,6 @@ export async function serverStatsReader(
 }
 
 /** Every composing model of the tree, depth first. */
-export function flatten(models: readonly ComposingModel[]): ComposingModel[] {
+function flatten(models: readonly ComposingModel[]): ComposingModel[] {
   return models.flatMap((m) => [m, ...flatten(m.composing)]);
 }

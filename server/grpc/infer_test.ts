@@ -172,7 +172,7 @@ Deno.test("gRPC ModelInfer: requests over HTTP and gRPC add up in one set of sta
     assert.deepEqual(all.model_stats.map((m) => m.name), [
       "simple",
       "simple_string",
-    "simple_cached",
+      "simple_cached",
       "identity_fp32",
       "repeat_int32",
       "simple_sequence",
