@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { runCli, withServer, withTempDir } from "./cli_harness.ts";
+import { ANY_THREE_WINDOWS, numberAfter, runCli, withServer, withTempDir } from "./cli_harness.ts";
 import type { ModelStats } from "../server/models/stats.ts";
 
 const N = 60;
@@ -267,5 +267,49 @@ Deno.test("--bls-composing-models with a kind that has no server statistics is r
       r.stderr,
       /--bls-composing-models reports server statistics, which --service-kind tfserving does not have/,
     );
+  });
+});
+
+Deno.test("ensemble over gRPC, two levels of time windows: each level's steps match its requests", async () => {
+  await withServer({ computeUs: 300, grpcPort: 0 }, async (server) => {
+    await withTempDir("pa_ensemble_sweep_", async (dir) => {
+      const csv = join(dir, "sweep.csv");
+      const r = await runCli([
+        "-m",
+        "simple_ensemble",
+        "-u",
+        server.grpcUrl!,
+        "-i",
+        "grpc",
+        "--concurrency-range",
+        "1:2",
+        "-p",
+        "300",
+        ...ANY_THREE_WINDOWS,
+        "-f",
+        csv,
+      ]);
+      assert.equal(r.code, 0, r.stderr);
+      const levels = r.stdout.split("Request concurrency: ").slice(1);
+      assert.equal(levels.length, 2);
+      for (const [i, text] of levels.entries()) {
+        const ensemble = numberAfter(text, "    Successful request count: ");
+        const composing = text.slice(text.indexOf("Composing models: "));
+        // A window edge can fall between an ensemble request's two steps: at most one request
+        // per concurrency slot is counted by one model and not yet by another.
+        for (const name of ["identity_int32", "simple"]) {
+          const at = composing.indexOf(`  ${name}, version: 1\n`);
+          assert.ok(at >= 0, composing);
+          const count = numberAfter(composing, "      Successful request count: ", at);
+          assert.ok(Math.abs(count - ensemble) <= i + 1, `${name}: ${count} vs ${ensemble}`);
+        }
+      }
+      const rows = (await Deno.readTextFile(join(dir, "simple_v1.sweep.csv"))).trimEnd()
+        .split("\n");
+      assert.equal(rows.length, 3);
+      // Same load values as the main file, in its order (increasing throughput).
+      const main = (await Deno.readTextFile(csv)).trimEnd().split("\n").slice(1);
+      assert.deepEqual(rows.slice(1).map((l) => l.split(",")[0]), main.map((l) => l.split(",")[0]));
+    });
   });
 });
