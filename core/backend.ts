@@ -70,6 +70,11 @@ export interface ComposingModel {
   version: string;
   /** Its configuration turns the response cache on. */
   responseCache: boolean;
+  /**
+   * Its scheduler is the sequence batcher, or it is an ensemble holding such a model; the
+   * profiled model is then run as a sequence model (perf_analyzer's ENSEMBLE_SEQUENCE).
+   */
+  sequence: boolean;
   /** Its own composing models, when it is an ensemble itself. */
   composing: ComposingModel[];
 }

@@ -206,10 +206,13 @@ async function describeAll(backend: Backend, config: RunConfig): Promise<ModelIn
       name: ref.name,
       version: ref.version,
       responseCache: info.responseCache,
+      sequence: info.sequence,
       composing: info.composing ?? [],
     });
   }
-  return { ...model, composing: [...model.composing ?? [], ...bls] };
+  // A sequence model among the called ones makes the profiled model one, as in perf_analyzer.
+  const sequence = model.sequence || bls.some((m) => m.sequence);
+  return { ...model, sequence, composing: [...model.composing ?? [], ...bls] };
 }
 
 export async function run(given: RunConfig, deps: RunDeps): Promise<ExitCode> {

@@ -132,7 +132,7 @@ const MAX_ENSEMBLE_DEPTH = 16;
  * meaning unpinned), each with its own read recursively as perf_analyzer's model parser does;
  * undefined for a model that is not an ensemble.
  */
-export async function composingModels(
+async function composingModels(
   config: JsonObject | undefined,
   read: ConfigReader,
   depth = 0,
@@ -157,6 +157,22 @@ export async function composingModels(
   return sortComposing([...seen.values()]);
 }
 
+/**
+ * Reads the composing models of `info`'s configuration into it. An ensemble holding a sequence
+ * model is profiled as one (sequence ids and start/end flags on every request).
+ */
+export async function withComposing(
+  info: ModelInfo,
+  config: JsonObject | undefined,
+  read: ConfigReader,
+): Promise<ModelInfo> {
+  const composing = await composingModels(config, read);
+  if (composing === undefined) return info;
+  info.composing = composing;
+  if (composing.some((m) => m.sequence)) info.sequence = true;
+  return info;
+}
+
 /** One composing model, its response-cache flag and its own steps from its configuration. */
 async function composingModel(
   name: string,
@@ -165,11 +181,14 @@ async function composingModel(
   depth = 0,
 ): Promise<ComposingModel> {
   const config = await read(name, version);
+  const composing = await composingModels(config, read, depth) ?? [];
   return {
     name,
     version,
     responseCache: asBool(asObject(config?.response_cache)?.enable),
-    composing: await composingModels(config, read, depth) ?? [],
+    sequence: config !== undefined && "sequence_batching" in config ||
+      composing.some((m) => m.sequence),
+    composing,
   };
 }
 

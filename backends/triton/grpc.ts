@@ -48,7 +48,7 @@ import { H2StreamChannel } from "./h2_stream_channel.ts";
 import { H2UnaryChannel, type OutputCapture } from "../net/h2_unary_channel.ts";
 import { captureUnaryOutputs } from "./grpc_outputs.ts";
 import { asArray, asObject, type JsonObject } from "../shared/json_fields.ts";
-import { composingModels, NO_STATS_NOTE, normalizeModelInfo } from "../shared/model_info.ts";
+import { NO_STATS_NOTE, normalizeModelInfo, withComposing } from "../shared/model_info.ts";
 import { parseAllModelStats, parseModelStats } from "../shared/model_stats.ts";
 import { ShmChannel, shmRegionsFor } from "./shm_channel.ts";
 import type { ShmRegions } from "./shm_regions.ts";
@@ -137,12 +137,11 @@ export class TritonGrpcBackend implements Backend, ServerStatsCapability, AllMod
     const request = { name: model, version };
     const md = await this.#rpc("ModelMetadata", request, METADATA_FAILED);
     const config = await this.#config(request);
-    const info = normalizeModelInfo(md, config, version);
-    const composing = await composingModels(
+    const info = await withComposing(
+      normalizeModelInfo(md, config, version),
       config,
       (name, v) => this.#config({ name, version: v }),
     );
-    if (composing !== undefined) info.composing = composing;
     if (!this.#extensions!.has("statistics")) info.notes.push(NO_STATS_NOTE);
     this.#decoupled.set(model, info.responses === "many");
     this.#outputs.set(model, info.outputs.map((o) => o.name));

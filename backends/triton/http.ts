@@ -26,7 +26,7 @@ import { ProtocolError, TransportError } from "../../wire/http1/connection.ts";
 import { resolveHttpTarget, type ServerTarget } from "../net/http_url.ts";
 import { encodeInferRequest, inferPath } from "./infer_request.ts";
 import { asArray, asObject, type JsonObject } from "../shared/json_fields.ts";
-import { composingModels, NO_STATS_NOTE, normalizeModelInfo } from "../shared/model_info.ts";
+import { NO_STATS_NOTE, normalizeModelInfo, withComposing } from "../shared/model_info.ts";
 import { parseAllModelStats, parseModelStats } from "../shared/model_stats.ts";
 import { ShmChannel, shmRegionsFor } from "./shm_channel.ts";
 import type { ShmRegions } from "./shm_regions.ts";
@@ -74,9 +74,11 @@ export class TritonHttpBackend implements Backend, ServerStatsCapability, AllMod
     const md = await this.#get(base, METADATA_FAILED);
     if (!isSuccess(md.status)) throw new RunError(METADATA_FAILED + md.errorText);
     const config = await this.#config(base);
-    const info = normalizeModelInfo(md.json, config, version);
-    const composing = await composingModels(config, (m, v) => this.#config(inferPath(m, v)));
-    if (composing !== undefined) info.composing = composing;
+    const info = await withComposing(
+      normalizeModelInfo(md.json, config, version),
+      config,
+      (m, v) => this.#config(inferPath(m, v)),
+    );
     if (!this.#extensions!.has("statistics")) info.notes.push(NO_STATS_NOTE);
     this.#outputs.set(model, info.outputs.map((o) => o.name));
     return info;

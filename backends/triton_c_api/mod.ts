@@ -29,7 +29,7 @@ import { CapiEngine } from "./engine.ts";
 import { PreparedCapi } from "./requests.ts";
 import { InProcessServer } from "./server.ts";
 import { asObject } from "../shared/json_fields.ts";
-import { composingModels, normalizeModelInfo } from "../shared/model_info.ts";
+import { normalizeModelInfo, withComposing } from "../shared/model_info.ts";
 import { parseAllModelStats, parseModelStats } from "../shared/model_stats.ts";
 import type { CapiOptions } from "./options.ts";
 
@@ -98,13 +98,11 @@ export class TritonCapiBackend implements Backend, ServerStatsCapability, AllMod
     await host.waitModel(model, v);
     const metadata = host.modelMetadata(model, v);
     const config = asObject(host.modelConfig(model, v)) ?? {};
-    const info = normalizeModelInfo(metadata, config, version);
-    const composing = await composingModels(
+    return await withComposing(
+      normalizeModelInfo(metadata, config, version),
       config,
       (m, ver) => Promise.resolve(asObject(host.modelConfig(m, modelVersionNumber(ver))) ?? {}),
     );
-    if (composing !== undefined) info.composing = composing;
-    return info;
   }
 
   prepare(spec: RequestSpec): PreparedRequest {

@@ -29,6 +29,7 @@ const leaf = (name: string, version: string) => ({
   name,
   version,
   responseCache: false,
+  sequence: false,
   composing: [],
 });
 
@@ -89,6 +90,7 @@ Deno.test("composing reader: a model with no requests reports its highest versio
     name: "inner",
     version: "",
     responseCache: false,
+    sequence: false,
     composing: [leaf("c", "3")],
   }], () => {});
   const listing = [entry("bls", "1", stats(1)), entry("inner", "2"), entry("inner", "11")];

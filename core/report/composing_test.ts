@@ -13,7 +13,7 @@ import { client, context, level, server } from "./testing/testdata.ts";
 import type { ReportContext } from "./format.ts";
 
 function leaf(name: string, version: string, responseCache = false): ComposingModel {
-  return { name, version, responseCache, composing: [] };
+  return { name, version, responseCache, sequence: false, composing: [] };
 }
 
 /** An ensemble of 10 requests of 2000 µs over `a` (queue 100, compute 530) and `b` (50, 410). */
@@ -92,7 +92,13 @@ Deno.test("ensemble in an ensemble: totals recurse, blocks nest, an idle model p
     ],
   };
   const ctx = ensembleContext([
-    { name: "a", version: "1", responseCache: false, composing: [leaf("c", ""), leaf("d", "")] },
+    {
+      name: "a",
+      version: "1",
+      responseCache: false,
+      sequence: false,
+      composing: [leaf("c", ""), leaf("d", "")],
+    },
     leaf("b", ""),
   ]);
   assertEquals(serverPart(formatLevelResult(level(1, CLIENT, s), ctx)), [
