@@ -51,8 +51,32 @@ export interface ModelInfo {
   responses: "one" | "many";
   dynamicBatching: boolean;
   responseCache: boolean;
+  /**
+   * Set for an ensemble (platform "ensemble"): the models its steps run, each with its own
+   * composing models, sorted by name then version and without repeats.
+   */
+  composing?: ComposingModel[];
   /** Lines printed once at startup explaining what was inferred (e.g. no /config endpoint). */
   notes: string[];
+}
+
+/**
+ * A model whose statistics are reported under another's: a step of an ensemble, or a model a BLS
+ * model calls (--bls-composing-models).
+ */
+export interface ComposingModel {
+  name: string;
+  /** "" = not pinned: each level reports the version whose queue count grew. */
+  version: string;
+  /** Its configuration turns the response cache on. */
+  responseCache: boolean;
+  /**
+   * Its scheduler is the sequence batcher, or it is an ensemble holding such a model; the
+   * profiled model is then run as a sequence model (perf_analyzer's ENSEMBLE_SEQUENCE).
+   */
+  sequence: boolean;
+  /** Its own composing models, when it is an ensemble itself. */
+  composing: ComposingModel[];
 }
 
 /** One input tensor of a request, already in wire form (BYTES elements length-prefixed). */
@@ -248,6 +272,25 @@ export interface ServerStatsCapability {
 
 export function hasServerStats(b: Backend): b is Backend & ServerStatsCapability {
   return typeof (b as Partial<ServerStatsCapability>).serverStats === "function";
+}
+
+/** One version of one model in a listing of every model's statistics. */
+export interface VersionedModelStats {
+  name: string;
+  version: string;
+  stats: ModelStats;
+}
+
+/**
+ * Capability: the statistics of every loaded model and version at once, which ensembles and BLS
+ * models need (their composing models are counted apart, and a version may have to be picked).
+ */
+export interface AllModelStatsCapability {
+  allModelStats(): Promise<VersionedModelStats[]>;
+}
+
+export function hasAllModelStats(b: Backend): b is Backend & AllModelStatsCapability {
+  return typeof (b as Partial<AllModelStatsCapability>).allModelStats === "function";
 }
 
 /**

@@ -7,16 +7,17 @@ import {
   type Backend,
   type BackendDescriptor,
   type BackendOptions,
+  type ComposingModel,
   type Connector,
   hasServerStats,
   type ModelInfo,
-  type ModelStats,
 } from "./backend.ts";
 import type { Clock } from "./clock.ts";
 import type { RunConfig } from "./cli/config.ts";
 import { ExitCode, RunError } from "./errors.ts";
 import { fitOpenFiles, readOpenFiles } from "./cli/open_files.ts";
 import { LevelMeasurer } from "./measure/level.ts";
+import { type ServerStatsReader, serverStatsReader } from "./measure/server_stats.ts";
 import { type LoadPlan, planLoad } from "./load/plan.ts";
 import { findBuiltIn } from "./registry.ts";
 import {
@@ -155,7 +156,7 @@ function measurerFor(
   deps: RunDeps,
   signal: AbortSignal,
   cpuUs: () => number,
-  stats: (() => Promise<ModelStats | undefined>) | undefined,
+  stats: ServerStatsReader | undefined,
   sinks: RunSinks,
   tokens: boolean,
 ): LevelMeasurer {
@@ -188,6 +189,35 @@ function measurerFor(
   });
 }
 
+/**
+ * The profiled model, with the models --bls-composing-models names (each described, so an
+ * ensemble among them brings its own steps) added to its composing models.
+ */
+async function describeAll(backend: Backend, config: RunConfig): Promise<ModelInfo> {
+  const model = await backend.describe(config.model, config.modelVersion);
+  if (config.blsComposingModels.length === 0) return model;
+  if (!hasServerStats(backend)) {
+    throw new RunError(
+      `--bls-composing-models reports server statistics, which --service-kind ${backend.kind} ` +
+        "does not have",
+    );
+  }
+  const bls: ComposingModel[] = [];
+  for (const ref of config.blsComposingModels) {
+    const info = await backend.describe(ref.name, ref.version);
+    bls.push({
+      name: ref.name,
+      version: ref.version,
+      responseCache: info.responseCache,
+      sequence: info.sequence,
+      composing: info.composing ?? [],
+    });
+  }
+  // A sequence model among the called ones makes the profiled model one, as in perf_analyzer.
+  const sequence = model.sequence || bls.some((m) => m.sequence);
+  return { ...model, sequence, composing: [...model.composing ?? [], ...bls] };
+}
+
 export async function run(given: RunConfig, deps: RunDeps): Promise<ExitCode> {
   const descriptor = resolveDescriptor(given, deps);
   // HTTP/1.1 holds a connection per request in flight; gRPC multiplexes many calls on one, and an
@@ -199,13 +229,18 @@ export async function run(given: RunConfig, deps: RunDeps): Promise<ExitCode> {
   const backend = await createBackend(descriptor, config, deps);
   const kind = descriptor.kind;
   try {
-    const model = await backend.describe(config.model, config.modelVersion);
+    const model = await describeAll(backend, config);
     checkModel(model, backend, config);
     for (const note of model.notes) deps.stderr(`${note}\n`);
     const version = model.version || config.modelVersion;
-    const statsSource = hasServerStats(backend) ? backend : undefined;
-    const serverStats = statsSource !== undefined &&
-      (await statsSource.serverStats(config.model, version)) !== undefined;
+    const statsReader = await serverStatsReader(
+      backend,
+      config.model,
+      version,
+      model.composing ?? [],
+      (m) => deps.stderr(`${m}\n`),
+    );
+    const serverStats = statsReader !== undefined;
     const data = await runData(model, config, backend);
     if (config.loadMode === "fixed_schedule") {
       // Every entry after the warmup ones is sent once (docs/perf_analyzer.md §1.3).
@@ -245,7 +280,7 @@ export async function run(given: RunConfig, deps: RunDeps): Promise<ExitCode> {
       deps,
       signal,
       () => deps.cpuUs() - spinNs() / 1000,
-      serverStats ? () => statsSource!.serverStats(config.model, version) : undefined,
+      statsReader,
       sinks,
       backend.capabilities?.units === "tokens",
     );

@@ -95,7 +95,7 @@ Deno.test("main.ts prints its addresses, serves, and closes cleanly on SIGTERM",
       text += value;
     }
     const m =
-      /^reference server: KServe v2 HTTP on http:\/\/(127\.0\.0\.1:\d+) \(models: simple, simple_string, identity_fp32, repeat_int32, simple_sequence, simple_sequence_string, echo_all\)\nreference server: OpenAI mock on http:\/\/127\.0\.0\.1:\d+\/v1 \(model: mock-llm\)\nreference server: Triton gRPC on (127\.0\.0\.1:\d+)\n$/
+      /^reference server: KServe v2 HTTP on http:\/\/(127\.0\.0\.1:\d+) \(models: simple, simple_string, simple_cached, identity_fp32, repeat_int32, simple_sequence, simple_sequence_string, echo_all, identity_int32, simple_ensemble, simple_bls\)\nreference server: OpenAI mock on http:\/\/127\.0\.0\.1:\d+\/v1 \(model: mock-llm\)\nreference server: Triton gRPC on (127\.0\.0\.1:\d+)\n$/
         .exec(text);
     assert.ok(m, text);
     const live = await fetch(`http://${m[1]}/v2/health/live`);

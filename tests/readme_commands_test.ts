@@ -334,6 +334,9 @@ function paPlan(w: string[], block: DocCommand[]): Plan | string {
         const text = await Deno.readTextFile(`${f.workspace}/${csv}`);
         assert.match(text, /^Concurrency,Inferences\/Second,/);
       }
+      if (flagValue(w, "-m") === "simple_ensemble" || w.includes("--bls-composing-models")) {
+        checkComposing(run, f, csv);
+      }
       const sessions = flagValue(w, "--session-concurrency");
       if (sessions !== undefined) await checkSessions(run, f, w, Number(sessions));
     },
@@ -375,6 +378,17 @@ async function checkPeriodic(run: ShellRun, f: Fixture, w: string[]): Promise<vo
   const requests = doc.experiments[0].requests;
   assert.equal(requests.length, end);
   for (const r of requests) assert.ok(r.response_timestamps.length >= period);
+}
+
+/** An ensemble or BLS run reports both composing models, and writes one CSV for each with -f. */
+function checkComposing(run: ShellRun, f: Fixture, csv: string | undefined): void {
+  assert.match(run.stdout, /^ {2}Composing models: \n {2}identity_int32, version: 1$/m);
+  assert.match(run.stdout, /^ {2}simple, version: 1$/m);
+  if (csv === undefined || run.code !== 0) return;
+  for (const name of ["identity_int32", "simple"]) {
+    const text = Deno.readTextFileSync(`${f.workspace}/${name}_v1.${csv}`);
+    assert.match(text, /^Concurrency,Inferences\/Second,Client Send,Network\+Server/);
+  }
 }
 
 /** Keys the reference server parses itself, so its log of custom parameters leaves them out. */

@@ -6,7 +6,7 @@
  * (backends/triton/grpc_proto.ts), which are the keys Triton's HTTP JSON uses, and the C API
  * backend passes the same documents as the in-process server returns them.
  */
-import type { ModelInfo, TensorInfo } from "../../core/backend.ts";
+import type { ComposingModel, ModelInfo, TensorInfo } from "../../core/backend.ts";
 import { isDataType } from "../../wire/kserve/datatypes.ts";
 import { RunError } from "../../core/errors.ts";
 import { asArray, asBool, asInt, asObject, asString, type JsonObject } from "./json_fields.ts";
@@ -119,4 +119,81 @@ function mergeConfigFlags(target: TensorInfo[], configList: unknown): void {
     if (asBool(c.optional)) t.optional = true;
     if (asBool(c.is_shape_tensor)) t.isShapeTensor = true;
   }
+}
+
+/** Reads a model's configuration (undefined when the server has none); throws RunError. */
+export type ConfigReader = (model: string, version: string) => Promise<JsonObject | undefined>;
+
+/** Ensembles nest; a chain deeper than this is a configuration loop, not a pipeline. */
+const MAX_ENSEMBLE_DEPTH = 16;
+
+/**
+ * The composing models of an ensemble configuration (`ensemble_scheduling.step[]`, version -1
+ * meaning unpinned), each with its own read recursively as perf_analyzer's model parser does;
+ * undefined for a model that is not an ensemble.
+ */
+async function composingModels(
+  config: JsonObject | undefined,
+  read: ConfigReader,
+  depth = 0,
+): Promise<ComposingModel[] | undefined> {
+  if (config === undefined || asString(config.platform) !== "ensemble") return undefined;
+  if (depth >= MAX_ENSEMBLE_DEPTH) {
+    throw new RunError(
+      `failed to get model configuration: ensembles nested more than ${MAX_ENSEMBLE_DEPTH} deep`,
+    );
+  }
+  const seen = new Map<string, ComposingModel>();
+  for (const x of asArray(asObject(config.ensemble_scheduling)?.step)) {
+    const step = asObject(x);
+    const name = asString(step?.model_name);
+    if (step === undefined || name === undefined) continue;
+    const v = asInt(step.model_version) ?? -1;
+    const version = v === -1 ? "" : String(v);
+    const key = `${name}\0${version}`;
+    if (seen.has(key)) continue;
+    seen.set(key, await composingModel(name, version, read, depth + 1));
+  }
+  return sortComposing([...seen.values()]);
+}
+
+/**
+ * Reads the composing models of `info`'s configuration into it. An ensemble holding a sequence
+ * model is profiled as one (sequence ids and start/end flags on every request).
+ */
+export async function withComposing(
+  info: ModelInfo,
+  config: JsonObject | undefined,
+  read: ConfigReader,
+): Promise<ModelInfo> {
+  const composing = await composingModels(config, read);
+  if (composing === undefined) return info;
+  info.composing = composing;
+  if (composing.some((m) => m.sequence)) info.sequence = true;
+  return info;
+}
+
+/** One composing model, its response-cache flag and its own steps from its configuration. */
+async function composingModel(
+  name: string,
+  version: string,
+  read: ConfigReader,
+  depth = 0,
+): Promise<ComposingModel> {
+  const config = await read(name, version);
+  const composing = await composingModels(config, read, depth) ?? [];
+  return {
+    name,
+    version,
+    responseCache: asBool(asObject(config?.response_cache)?.enable),
+    sequence: config !== undefined && "sequence_batching" in config ||
+      composing.some((m) => m.sequence),
+    composing,
+  };
+}
+
+/** Name, then version as a string: the order of perf_analyzer's std::map of (name, version). */
+function sortComposing(list: ComposingModel[]): ComposingModel[] {
+  const cmp = (a: string, b: string) => a < b ? -1 : a > b ? 1 : 0;
+  return list.sort((a, b) => cmp(a.name, b.name) || cmp(a.version, b.version));
 }

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { RunError } from "../../core/errors.ts";
-import { NO_CONFIG_NO_BATCH_NOTE, normalizeModelInfo } from "./model_info.ts";
+import { NO_CONFIG_NO_BATCH_NOTE, normalizeModelInfo, withComposing } from "./model_info.ts";
+import type { JsonObject } from "./json_fields.ts";
 
 const METADATA = {
   name: "seq",
@@ -74,4 +75,63 @@ Deno.test("bad metadata is a RunError naming the tensor", () => {
   );
   const badShape = { ...METADATA, inputs: [{ name: "IN", datatype: "FP32", shape: ["x"] }] };
   assert.throws(() => normalizeModelInfo(badShape, {}, ""), /invalid shape/);
+});
+
+/** An ensemble config whose steps run `models` ([name, version] pairs, -1 = unpinned). */
+function ensemble(name: string, steps: [string, number | string][]): JsonObject {
+  return {
+    name,
+    platform: "ensemble",
+    ensemble_scheduling: {
+      step: steps.map(([model_name, model_version]) => ({ model_name, model_version })),
+    },
+  };
+}
+
+Deno.test("ensemble steps: read recursively, sorted, each once; cache and sequence flags", async () => {
+  const configs: Record<string, JsonObject> = {
+    inner: ensemble("inner", [["seq", -1]]),
+    seq: { name: "seq", sequence_batching: {} },
+    cached: { name: "cached", response_cache: { enable: true } },
+    plain: { name: "plain" },
+  };
+  const reads: string[] = [];
+  const read = (m: string, v: string) => {
+    reads.push(`${m}:${v}`);
+    return Promise.resolve(configs[m]);
+  };
+  const top = ensemble("top", [["plain", -1], ["inner", "2"], ["cached", 3], ["plain", -1]]);
+  const info = await withComposing(normalizeModelInfo(METADATA, top, ""), top, read);
+  assert.deepEqual(info.composing, [
+    { name: "cached", version: "3", responseCache: true, sequence: false, composing: [] },
+    {
+      name: "inner",
+      version: "2",
+      responseCache: false,
+      sequence: true,
+      composing: [{
+        name: "seq",
+        version: "",
+        responseCache: false,
+        sequence: true,
+        composing: [],
+      }],
+    },
+    { name: "plain", version: "", responseCache: false, sequence: false, composing: [] },
+  ]);
+  // An ensemble holding a sequence model is profiled as one.
+  assert.equal(info.sequence, true);
+  assert.deepEqual(reads, ["plain:", "inner:2", "seq:", "cached:3"]);
+  // Not an ensemble: nothing read, no composing models.
+  const plain = await withComposing(normalizeModelInfo(METADATA, {}, ""), {}, read);
+  assert.equal(plain.composing, undefined);
+  assert.equal(reads.length, 4);
+});
+
+Deno.test("ensemble steps: a configuration loop is an error, not a hang", async () => {
+  const loop = ensemble("loop", [["loop", -1]]);
+  await assert.rejects(
+    withComposing(normalizeModelInfo(METADATA, loop, ""), loop, () => Promise.resolve(loop)),
+    /ensembles nested more than 16 deep/,
+  );
 });

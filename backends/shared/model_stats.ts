@@ -2,7 +2,7 @@
  * Parses the statistics extension's JSON (docs/protocols.md §1.10), or a gRPC ModelStatistics
  * reply decoded with proto field names (§2.7, same keys), into the core's ModelStats.
  */
-import type { ModelStats } from "../../core/backend.ts";
+import type { ModelStats, VersionedModelStats } from "../../core/backend.ts";
 import { RunError } from "../../core/errors.ts";
 import { asArray, asObject, asString, intOrZero, type JsonObject } from "./json_fields.ts";
 
@@ -44,6 +44,23 @@ export function parseModelStats(body: unknown, model: string, version: string): 
   const s = emptyModelStats();
   for (const e of entries) addEntry(s, e);
   return s;
+}
+
+/**
+ * Every entry of a /stats reply (one per model and version, the form the statistics endpoint
+ * gives without a model name), each parsed on its own.
+ */
+export function parseAllModelStats(body: unknown): VersionedModelStats[] {
+  const out: VersionedModelStats[] = [];
+  for (const x of asArray(asObject(body)?.model_stats)) {
+    const e = asObject(x);
+    const name = asString(e?.name);
+    if (e === undefined || name === undefined) continue;
+    const stats = emptyModelStats();
+    addEntry(stats, e);
+    out.push({ name, version: String(asString(e.version) ?? e.version ?? ""), stats });
+  }
+  return out;
 }
 
 /** Each `inference_stats` entry (JSON key) and the ModelStats count/ns fields it adds to. */

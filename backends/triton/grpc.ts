@@ -6,6 +6,7 @@
  * at prepare time with --grpc-compression-algorithm.
  */
 import type {
+  AllModelStatsCapability,
   Backend,
   BackendCapabilities,
   BackendOptions,
@@ -17,6 +18,7 @@ import type {
   RequestParameter,
   RequestSpec,
   ServerStatsCapability,
+  VersionedModelStats,
 } from "../../core/backend.ts";
 import { type Clock, systemClock } from "../../core/clock.ts";
 import { RunError } from "../../core/errors.ts";
@@ -51,9 +53,9 @@ import { H2StreamChannel } from "./h2_stream_channel.ts";
 import { H2UnaryChannel, type OutputCapture } from "../net/h2_unary_channel.ts";
 import { captureUnaryOutputs } from "./grpc_outputs.ts";
 import { asArray, asObject, type JsonObject } from "../shared/json_fields.ts";
-import { NO_STATS_NOTE, normalizeModelInfo } from "../shared/model_info.ts";
+import { NO_STATS_NOTE, normalizeModelInfo, withComposing } from "../shared/model_info.ts";
 import { indexEntries, unknownModelHint } from "../shared/model_index.ts";
-import { parseModelStats } from "../shared/model_stats.ts";
+import { parseAllModelStats, parseModelStats } from "../shared/model_stats.ts";
 import { ShmChannel, shmRegionsFor } from "./shm_channel.ts";
 import type { ShmRegions } from "./shm_regions.ts";
 import { tritonCapabilities, type TritonOptions } from "./options.ts";
@@ -89,7 +91,7 @@ type InferChannel = H2UnaryChannel<PreparedGrpcInfer> | H2StreamChannel;
 const captureUnary: OutputCapture<PreparedGrpcInfer> = (message, record, ns, prepared) =>
   captureUnaryOutputs(message, record, ns, prepared.shm?.readOutput);
 
-export class TritonGrpcBackend implements Backend, ServerStatsCapability {
+export class TritonGrpcBackend implements Backend, ServerStatsCapability, AllModelStatsCapability {
   readonly kind = "triton";
   readonly capabilities: BackendCapabilities;
   readonly #target: GrpcTarget;
@@ -167,7 +169,12 @@ export class TritonGrpcBackend implements Backend, ServerStatsCapability {
       if (!(e instanceof GrpcCallError)) throw e;
       throw new RunError(METADATA_FAILED + e.message + await this.#indexHint(model, e.code));
     }
-    const info = normalizeModelInfo(md, await this.#config(request), version);
+    const config = await this.#config(request);
+    const info = await withComposing(
+      normalizeModelInfo(md, config, version),
+      config,
+      (name, v) => this.#config({ name, version: v }),
+    );
     if (!this.#extensions!.has("statistics")) info.notes.push(NO_STATS_NOTE);
     this.#decoupled.set(model, info.responses === "many");
     this.#outputs.set(model, info.outputs.map((o) => o.name));
@@ -247,6 +254,12 @@ export class TritonGrpcBackend implements Backend, ServerStatsCapability {
     if (!this.#extensions!.has("statistics")) return undefined;
     const reply = await this.#rpc("ModelStatistics", { name: model, version }, STATS_FAILED);
     return parseModelStats(reply, model, version);
+  }
+
+  async allModelStats(): Promise<VersionedModelStats[]> {
+    return parseAllModelStats(
+      await this.#rpc("ModelStatistics", { name: "", version: "" }, STATS_FAILED),
+    );
   }
 
   /** ServerMetadata once. A server failing it (but reachable) lists no extensions. */

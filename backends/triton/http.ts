@@ -3,6 +3,7 @@
  * share one keep-alive connection; each channel from connect() is its own connection.
  */
 import type {
+  AllModelStatsCapability,
   Backend,
   BackendCapabilities,
   BackendOptions,
@@ -13,6 +14,7 @@ import type {
   PreparedRequest,
   RequestSpec,
   ServerStatsCapability,
+  VersionedModelStats,
 } from "../../core/backend.ts";
 import { type Clock, systemClock } from "../../core/clock.ts";
 import { RunError } from "../../core/errors.ts";
@@ -29,9 +31,9 @@ import { ProtocolError, TransportError } from "../../wire/http1/connection.ts";
 import { resolveHttpTarget, type ServerTarget } from "../net/http_url.ts";
 import { encodeInferRequest, inferPath } from "./infer_request.ts";
 import { asArray, asObject, type JsonObject } from "../shared/json_fields.ts";
-import { NO_STATS_NOTE, normalizeModelInfo } from "../shared/model_info.ts";
+import { NO_STATS_NOTE, normalizeModelInfo, withComposing } from "../shared/model_info.ts";
 import { indexEntries, unknownModelHint } from "../shared/model_index.ts";
-import { parseModelStats } from "../shared/model_stats.ts";
+import { parseAllModelStats, parseModelStats } from "../shared/model_stats.ts";
 import { ShmChannel, shmRegionsFor } from "./shm_channel.ts";
 import type { ShmRegions } from "./shm_regions.ts";
 import { tritonCapabilities, type TritonOptions } from "./options.ts";
@@ -46,7 +48,7 @@ const HTTP_HINTS: PortHints = {
   switchProtocol: "add -i grpc",
 };
 
-export class TritonHttpBackend implements Backend, ServerStatsCapability {
+export class TritonHttpBackend implements Backend, ServerStatsCapability, AllModelStatsCapability {
   readonly kind = "triton";
   readonly capabilities: BackendCapabilities;
   readonly #target: ServerTarget;
@@ -95,7 +97,12 @@ export class TritonHttpBackend implements Backend, ServerStatsCapability {
     if (!isSuccess(md.status)) {
       throw new RunError(METADATA_FAILED + md.errorText + await this.#indexHint(model));
     }
-    const info = normalizeModelInfo(md.json, await this.#config(base), version);
+    const config = await this.#config(base);
+    const info = await withComposing(
+      normalizeModelInfo(md.json, config, version),
+      config,
+      (m, v) => this.#config(inferPath(m, v)),
+    );
     if (!this.#extensions!.has("statistics")) info.notes.push(NO_STATS_NOTE);
     this.#outputs.set(model, info.outputs.map((o) => o.name));
     // The first model described is the run's: its trace settings are set before any load.
@@ -139,6 +146,12 @@ export class TritonHttpBackend implements Backend, ServerStatsCapability {
     const reply = await this.#get(inferPath(model, version) + "/stats", STATS_FAILED);
     if (!isSuccess(reply.status)) throw new RunError(STATS_FAILED + reply.errorText);
     return parseModelStats(reply.json, model, version);
+  }
+
+  async allModelStats(): Promise<VersionedModelStats[]> {
+    const reply = await this.#get("/v2/models/stats", STATS_FAILED);
+    if (!isSuccess(reply.status)) throw new RunError(STATS_FAILED + reply.errorText);
+    return parseAllModelStats(reply.json);
   }
 
   /** GET /v2 once. A server failing it is treated as listing no extensions. */

@@ -9,6 +9,7 @@
  * instead, which fails for repositories without a version 1.
  */
 import type {
+  AllModelStatsCapability,
   Backend,
   BackendCapabilities,
   BackendOptions,
@@ -19,6 +20,7 @@ import type {
   PreparedRequest,
   RequestSpec,
   ServerStatsCapability,
+  VersionedModelStats,
 } from "../../core/backend.ts";
 import { type Clock, systemClock } from "../../core/clock.ts";
 import { RunError } from "../../core/errors.ts";
@@ -27,8 +29,8 @@ import { CapiEngine } from "./engine.ts";
 import { PreparedCapi } from "./requests.ts";
 import { InProcessServer } from "./server.ts";
 import { asObject } from "../shared/json_fields.ts";
-import { normalizeModelInfo } from "../shared/model_info.ts";
-import { parseModelStats } from "../shared/model_stats.ts";
+import { normalizeModelInfo, withComposing } from "../shared/model_info.ts";
+import { parseAllModelStats, parseModelStats } from "../shared/model_stats.ts";
 import type { CapiOptions } from "./options.ts";
 
 /** -x as the C API's int64 version: "" → -1 (latest per policy); else a non-negative integer. */
@@ -52,7 +54,7 @@ function folderExists(path: string): boolean {
   }
 }
 
-export class TritonCapiBackend implements Backend, ServerStatsCapability {
+export class TritonCapiBackend implements Backend, ServerStatsCapability, AllModelStatsCapability {
   readonly kind = "triton_c_api";
   /**
    * As in perf_analyzer, whose C API mode has no stream: decoupled models are refused (the
@@ -96,7 +98,11 @@ export class TritonCapiBackend implements Backend, ServerStatsCapability {
     await host.waitModel(model, v);
     const metadata = host.modelMetadata(model, v);
     const config = asObject(host.modelConfig(model, v)) ?? {};
-    return normalizeModelInfo(metadata, config, version);
+    return await withComposing(
+      normalizeModelInfo(metadata, config, version),
+      config,
+      (m, ver) => Promise.resolve(asObject(host.modelConfig(m, modelVersionNumber(ver))) ?? {}),
+    );
   }
 
   prepare(spec: RequestSpec): PreparedRequest {
@@ -128,6 +134,11 @@ export class TritonCapiBackend implements Backend, ServerStatsCapability {
       model,
       version,
     );
+  }
+  /** An empty model name asks the in-process server for every model's statistics. */
+  async allModelStats(): Promise<VersionedModelStats[]> {
+    const { host } = await this.#started();
+    return parseAllModelStats(host.modelStatistics("", -1n));
   }
 }
 

@@ -117,6 +117,9 @@ test("triton_c_api: statistics equal the double's counters after concurrent send
     assert.equal(after.successCount - before.successCount, 60);
     assert.equal(after.inferenceCount - before.inferenceCount, 120);
     if (truth) assert.deepEqual(after, truth.read());
+    // Every model's listing (what ensembles and BLS models read) holds the same counters.
+    const all = await backend.allModelStats();
+    assert.deepEqual(all.find((e) => e.name === "simple")?.stats, after);
   } finally {
     await backend.close();
     truth?.close();

@@ -10,6 +10,7 @@ import { SESSION_HANDLERS } from "./sessions.ts";
 import { OUTPUT_HANDLERS } from "./output.ts";
 import { TLS_HANDLERS } from "./tls.ts";
 import { REQUEST_PARAMETER_HANDLERS } from "./request_parameters.ts";
+import { BLS_HANDLERS } from "./bls.ts";
 import { PERIODIC_HANDLERS } from "./periodic.ts";
 import { REPORT_HANDLERS } from "../report/files.ts";
 import { UsageError } from "../errors.ts";
@@ -354,6 +355,7 @@ const HANDLERS: Readonly<Record<ConfigId, Handler>> = {
   ...OUTPUT_HANDLERS,
   ...TLS_HANDLERS,
   ...REQUEST_PARAMETER_HANDLERS,
+  ...BLS_HANDLERS,
   ...PERIODIC_HANDLERS,
   ...REPORT_HANDLERS,
   ...GENERAL_HANDLERS,

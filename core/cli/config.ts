@@ -5,6 +5,7 @@
  */
 import type { BackendDescriptor, RequestParameter, TlsOptions } from "../backend.ts";
 import type { SslFlags } from "./tls.ts";
+import type { ModelRef } from "./bls.ts";
 import { DEFAULT_REQUEST_PERIOD } from "./periodic.ts";
 
 /** `start:end:step`; end = 0 means "no limit" (grow until the latency threshold). */
@@ -46,6 +47,8 @@ export interface RunConfig {
   verbose: number;
   /** --request-parameter, repeatable; a name given again keeps its last value. */
   requestParameters: RequestParameter[];
+  /** --bls-composing-models: models whose statistics are reported under the profiled one. */
+  blsComposingModels: ModelRef[];
 
   measurementMode: MeasurementMode;
   /** -p, ms. */
@@ -180,6 +183,7 @@ export function defaultConfig(): RunConfig {
     headers: [],
     verbose: 0,
     requestParameters: [],
+    blsComposingModels: [],
     measurementMode: "time_windows",
     measurementIntervalMs: 5000,
     measurementRequestCount: 50,

@@ -9,6 +9,7 @@ import { DATA_HELP, REPORT_HELP, SEQUENCE_HELP } from "./help_data.ts";
 import { TLS_HELP } from "./help_tls.ts";
 import { SESSION_HELP } from "./sessions.ts";
 import { REQUEST_PARAMETER_HELP } from "./request_parameters.ts";
+import { BLS_HELP } from "./bls.ts";
 import { PERIODIC_HELP } from "./periodic.ts";
 
 export interface HelpEntry {
@@ -36,6 +37,7 @@ export const HELP: Readonly<Record<HelpGroup, readonly HelpEntry[]>> = {
   "General": [
     { id: "model", flags: "-m <model name>", def: "", text: "Model to profile (required)." },
     { id: "model-version", flags: "-x <version>", def: "latest", text: "Model version." },
+    BLS_HELP,
     {
       id: "service-kind",
       flags: "--service-kind <kind>",

@@ -49,6 +49,7 @@ export type SupportedId =
   | "streaming"
   | "grpc-compression-algorithm"
   | "request-parameter"
+  | "bls-composing-models"
   | "input-data"
   | "zero"
   | "batch-size"
@@ -170,6 +171,7 @@ const SUPPORTED: OptionSpec[] = [
   supported("streaming", { long: "streaming" }, false),
   supported("grpc-compression-algorithm", { long: "grpc-compression-algorithm" }, true),
   supported("request-parameter", { long: "request-parameter" }, true),
+  supported("bls-composing-models", { long: "bls-composing-models" }, true),
   supported("input-data", { long: "input-data" }, true),
   supported("data-directory", { long: "data-directory" }, true),
   supported("validation-mode", { long: "validation-mode" }, true),
@@ -232,7 +234,6 @@ const SUPPORTED: OptionSpec[] = [
 /** perf_analyzer options this build recognizes (so their value is consumed) but rejects. */
 const UNSUPPORTED: OptionSpec[] = [
   unsupported("grpc-method", true),
-  unsupported("bls-composing-models", true),
   unsupported("enable-mpi", false),
 ];
 

@@ -4,7 +4,6 @@
  * out, or --request-count's single window is done. It is the dispatcher's sink, so each finished
  * request lands in the window open at the moment it ends.
  */
-import type { ModelStats } from "../backend.ts";
 import type { Clock } from "../clock.ts";
 import type { DispatchSink, LoadDriver } from "../load/dispatcher.ts";
 import { ExitCode, RunError } from "../errors.ts";
@@ -12,7 +11,7 @@ import type { RequestRecord } from "./record.ts";
 import type { GpuMetrics } from "../metrics/gpu_metrics.ts";
 import type { RecordSink } from "../report/profile_export.ts";
 import type { LevelResult, LevelStatus, PassSummary } from "./results.ts";
-import { statsDelta } from "./server_stats.ts";
+import { type ServerStats, type ServerStatsReader, wentBackwards } from "./server_stats.ts";
 import { intervalWithin, latencyInterval } from "./confidence.ts";
 import {
   isStable,
@@ -61,7 +60,7 @@ export interface MeasureDeps {
   /** Process CPU time in µs (user + system). */
   cpuUs(): number;
   /** Cumulative server statistics, when the server has them. */
-  serverStats?: () => Promise<ModelStats | undefined>;
+  serverStats?: ServerStatsReader;
   /** Aborts the current window early (SIGINT); what was measured is still reported. */
   signal: AbortSignal;
   warn(message: string): void;
@@ -191,7 +190,7 @@ export class LevelMeasurer implements DispatchSink {
   async #measure(value: number, dispatcher: LoadDriver): Promise<LevelResult> {
     const s = this.settings;
     const clock = this.deps.clock;
-    const snapshots: (ModelStats | undefined)[] = [await this.#serverStats()];
+    const snapshots: unknown[] = [await this.#serverStats()];
     const passes: PassSummary[] = [];
     this.#passes = passes;
     let trial = 0;
@@ -276,10 +275,10 @@ export class LevelMeasurer implements DispatchSink {
    * A snapshot of the server's counters, or undefined when there are none. A server that is
    * down at a window boundary costs that level its Server block, not the whole run.
    */
-  async #serverStats(): Promise<ModelStats | undefined> {
+  async #serverStats(): Promise<unknown> {
     if (!this.deps.serverStats) return undefined;
     try {
-      return await this.deps.serverStats();
+      return await this.deps.serverStats.read();
     } catch (e) {
       this.deps.warn(
         `Warning: server statistics unavailable at a window boundary (${(e as Error).message}); ` +
@@ -292,7 +291,7 @@ export class LevelMeasurer implements DispatchSink {
   #result(
     value: number,
     passes: PassSummary[],
-    snapshots: (ModelStats | undefined)[],
+    snapshots: unknown[],
     forced?: "too_many_errors",
   ): LevelResult {
     const s = this.settings;
@@ -329,10 +328,11 @@ export class LevelMeasurer implements DispatchSink {
   }
 
   /** Counters that went backwards mean the server restarted: no honest delta exists. */
-  #serverDelta(before?: ModelStats, after?: ModelStats): ModelStats | undefined {
-    if (!before || !after) return undefined;
-    const delta = statsDelta(before, after);
-    if (Object.values(delta).some((v) => v < 0)) {
+  #serverDelta(before: unknown, after: unknown): ServerStats | undefined {
+    const reader = this.deps.serverStats;
+    if (!reader || before === undefined || after === undefined) return undefined;
+    const delta = reader.delta(before, after);
+    if (wentBackwards(delta)) {
       this.deps.warn(
         "Warning: server statistics went backwards during the level (did the server restart?); " +
           "this level is reported without its Server block.",

@@ -4,7 +4,7 @@ import { systemClock } from "../clock.ts";
 import { Dispatcher } from "../load/dispatcher.ts";
 import { RunError } from "../errors.ts";
 import { LevelMeasurer, type MeasureSettings, NO_VALID_REQUESTS } from "./level.ts";
-import { emptyStats } from "./server_stats.ts";
+import { emptyStats, modelStatsReader } from "./server_stats.ts";
 import { FakeBackend } from "../testing/fake_backend.ts";
 import { roundRobin } from "../data/request_source.ts";
 
@@ -27,7 +27,7 @@ function setup(settings: Partial<MeasureSettings>, delayMs = 1, stats?: () => Mo
   const measurer = new LevelMeasurer({ ...base, ...settings }, {
     clock: systemClock,
     cpuUs: () => 0,
-    serverStats: stats ? () => Promise.resolve(stats()) : undefined,
+    serverStats: stats ? modelStatsReader(() => Promise.resolve(stats())) : undefined,
     signal: abort.signal,
     warn: (m) => warnings.push(m),
   });

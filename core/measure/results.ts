@@ -2,7 +2,7 @@
  * What measurement produces and every sink (console, CSV, export) consumes. Times are
  * nanoseconds (numbers); sinks convert to µs with integer division as perf_analyzer does.
  */
-import type { ModelStats } from "../backend.ts";
+import type { ServerStats } from "./server_stats.ts";
 import type { Interval } from "./confidence.ts";
 import type { GpuMetrics } from "../metrics/gpu_metrics.ts";
 import type { TokenStats } from "./tokens.ts";
@@ -89,7 +89,7 @@ export interface LevelResult {
   /** Merged over the last three windows (or the single --request-count window). */
   client: ClientStats;
   /** Delta of the server's cumulative statistics over the same windows, when available. */
-  server: ModelStats | undefined;
+  server: ServerStats | undefined;
   /** --collect-metrics: GPU metrics over the same windows. */
   metrics?: GpuMetrics;
   /** Average latency or the --percentile latency, in ns. */

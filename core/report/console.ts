@@ -10,11 +10,12 @@ import {
   formatFixed,
   formatLoadValue,
   type ReportContext,
+  responseCacheShown,
   serverAveragesNs,
   stdUsecText,
   usec,
 } from "./format.ts";
-import type { ModelStats } from "../backend.ts";
+import type { ServerStats } from "../measure/server_stats.ts";
 import type { Range } from "../cli/config.ts";
 import { intervalLines, openLoopHeadLines, openLoopTailLines } from "./extensions.ts";
 import { metricsLines } from "./metrics.ts";
@@ -204,47 +205,144 @@ function clientLines(level: LevelResult, ctx: ReportContext): string[] {
   return lines;
 }
 
-function serverLines(s: ModelStats, ctx: ReportContext): string[] {
-  const lines = ["  Server: "];
-  if (s.successCount === 0) return [...lines, "    Request count: 0"];
+/** Per-request averages in whole µs, as perf_analyzer sums them over an ensemble's steps. */
+interface StepTotalsUs {
+  queue: number;
+  compute: number;
+  cacheHit: number;
+  cacheMiss: number;
+  /** (compute + hit + miss ns) / (compute count + hit count), the cache-enabled "compute". */
+  combined: number;
+}
+
+/**
+ * The totals an ensemble's line shows: each composing model's averages added up (a nested
+ * ensemble through its own steps), plus the ensemble's own cache averages.
+ */
+function stepTotalsUs(s: ServerStats): StepTotalsUs {
+  const own = serverAveragesNs(s);
+  const t = {
+    queue: 0,
+    compute: 0,
+    cacheHit: usec(own.cacheHit),
+    cacheMiss: usec(own.cacheMiss),
+    combined: 0,
+  };
+  for (const c of s.composing ?? []) {
+    let part: StepTotalsUs;
+    if (c.stats.composing !== undefined) part = stepTotalsUs(c.stats);
+    else {
+      const a = serverAveragesNs(c.stats);
+      part = {
+        queue: usec(a.queue),
+        compute: usec(a.compute),
+        cacheHit: usec(a.cacheHit),
+        cacheMiss: usec(a.cacheMiss),
+        combined: usec(a.cacheCompute),
+      };
+    }
+    t.queue += part.queue;
+    t.compute += part.compute;
+    t.cacheHit += part.cacheHit;
+    t.cacheMiss += part.cacheMiss;
+    t.combined += part.combined;
+  }
+  return t;
+}
+
+/** The "(overhead ... usec)" tail and the cache lines of a model without composing models. */
+function modelLatencyLines(s: ServerStats, cache: boolean, indent: string): [string, string[]] {
   const a = serverAveragesNs(s);
   const request = usec(a.request);
   const queue = usec(a.queue);
   const input = usec(a.computeInput);
   const infer = usec(a.computeInfer);
   const output = usec(a.computeOutput);
-  lines.push(
-    `    Inference count: ${s.inferenceCount}`,
-    `    Execution count: ${s.executionCount}`,
-  );
-  const cache = ctx.model.responseCache;
-  if (cache) {
-    lines.push(
-      `    Cache hit count: ${s.cacheHitCount}`,
-      `    Cache miss count: ${s.cacheMissCount}`,
-    );
-  }
-  lines.push(`    Successful request count: ${s.successCount}`);
-  const head = `    Avg request latency: ${request} usec`;
   if (!cache) {
     const overhead = Math.max(0, request - queue - usec(a.compute));
-    lines.push(
-      `${head} (overhead ${overhead} usec + queue ${queue} usec + compute input ${input} usec + ` +
-        `compute infer ${infer} usec + compute output ${output} usec)`,
-    );
-    return lines;
+    return [
+      ` (overhead ${overhead} usec + queue ${queue} usec + compute input ${input} usec + ` +
+      `compute infer ${infer} usec + compute output ${output} usec)`,
+      [],
+    ];
   }
   const combined = usec(a.cacheCompute);
   const miss = usec(a.cacheMiss);
-  lines.push(
-    `${head} (overhead ${Math.max(0, request - queue - combined)} usec + queue ${queue} usec + ` +
-      `cache hit/miss ${combined} usec)`,
-    `      Average Cache Hit Latency: ${usec(a.cacheHit)} usec`,
-    `      Average Cache Miss Latency: ${miss + usec(a.compute)} usec (cache lookup/insertion ` +
-      `${miss} usec + compute input ${input} usec + compute infer ${infer} usec + ` +
-      `compute output ${output} usec)`,
-  );
+  return [
+    ` (overhead ${Math.max(0, request - queue - combined)} usec + queue ${queue} usec + ` +
+    `cache hit/miss ${combined} usec)`,
+    [
+      `${indent}  Average Cache Hit Latency: ${usec(a.cacheHit)} usec`,
+      `${indent}  Average Cache Miss Latency: ${miss + usec(a.compute)} usec (cache ` +
+      `lookup/insertion ${miss} usec + compute input ${input} usec + compute infer ${infer} ` +
+      `usec + compute output ${output} usec)`,
+    ],
+  ];
+}
+
+/**
+ * An ensemble's (or BLS model's) tail: queue and compute summed over its composing models. With a
+ * response cache on the profiled ensemble itself, perf_analyzer prints no breakdown at all.
+ */
+function ensembleLatencyLines(
+  s: ServerStats,
+  cache: boolean,
+  topLevelCache: boolean,
+  indent: string,
+): [string, string[]] {
+  const request = usec(serverAveragesNs(s).request);
+  const t = stepTotalsUs(s);
+  if (!cache) {
+    return [
+      ` (overhead ${Math.max(0, request - t.queue - t.compute)} usec + queue ${t.queue} usec + ` +
+      `compute ${t.compute} usec)`,
+      [],
+    ];
+  }
+  const tail = topLevelCache ? "" : ` (overhead ${Math.max(0, request - t.queue - t.combined)} ` +
+    `usec + queue ${t.queue} usec + cache hit/miss ${t.combined} usec)`;
+  return [tail, [
+    `${indent}  Average Cache Hit Latency: ${t.cacheHit} usec`,
+    // perf_analyzer ends this line with a space.
+    `${indent}  Average Cache Miss Latency: ${t.cacheMiss + t.compute} usec `,
+  ]];
+}
+
+/**
+ * One server block at nesting `depth` (1 = the profiled model), as perf_analyzer indents it:
+ * two spaces per level, cache latency lines twice that, then each composing model's block.
+ */
+function serverBlock(s: ServerStats, ctx: ReportContext, depth: number): string[] {
+  const ident = " ".repeat(2 * depth);
+  if (s.successCount === 0) return [`${ident}  Request count: 0`];
+  const cache = responseCacheShown(ctx.model);
+  const lines = [
+    `${ident}  Inference count: ${s.inferenceCount}`,
+    `${ident}  Execution count: ${s.executionCount}`,
+  ];
+  if (cache) {
+    lines.push(
+      `${ident}  Cache hit count: ${s.cacheHitCount}`,
+      `${ident}  Cache miss count: ${s.cacheMissCount}`,
+    );
+  }
+  lines.push(`${ident}  Successful request count: ${s.successCount}`);
+  const head = `${ident}  Avg request latency: ${usec(serverAveragesNs(s).request)} usec`;
+  const composing = s.composing;
+  const [tail, more] = composing === undefined
+    ? modelLatencyLines(s, cache, ident + ident)
+    : ensembleLatencyLines(s, cache, ctx.model.responseCache, ident + ident);
+  lines.push(head + tail, ...more);
+  if (composing === undefined) return lines;
+  lines.push(`${ident}Composing models: `);
+  for (const c of composing) {
+    lines.push(`${ident}${c.name}, version: ${c.version}`, ...serverBlock(c.stats, ctx, depth + 1));
+  }
   return lines;
+}
+
+function serverLines(s: ServerStats, ctx: ReportContext): string[] {
+  return ["  Server: ", ...serverBlock(s, ctx, 1)];
 }
 
 /**

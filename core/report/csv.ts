@@ -9,6 +9,7 @@ import {
   formatCpp,
   formatLoadValue,
   type ReportContext,
+  responseCacheShown,
   serverAveragesNs,
   usec,
 } from "./format.ts";
@@ -69,7 +70,7 @@ function header(first: LevelResult, ctx: ReportContext, ext: Extensions): string
       "Server Compute Infer",
       "Server Compute Output",
     );
-    if (ctx.model.responseCache) cols.push("Server Cache Hit", "Server Cache Miss");
+    if (responseCacheShown(ctx.model)) cols.push("Server Cache Hit", "Server Cache Miss");
   }
   cols.push("Client Recv");
   for (const p of sortedPercentiles(first.client)) cols.push(`p${p} latency`);
@@ -97,7 +98,9 @@ function serverCells(client: ClientStats, s: ModelStats, ctx: ReportContext): st
   const cells = [networkNs, a.queue, a.computeInput, a.computeInfer, a.computeOutput].map((ns) =>
     String(usec(ns))
   );
-  if (ctx.model.responseCache) cells.push(String(usec(a.cacheHit)), String(usec(a.cacheMiss)));
+  if (responseCacheShown(ctx.model)) {
+    cells.push(String(usec(a.cacheHit)), String(usec(a.cacheMiss)));
+  }
   return cells;
 }
 
@@ -134,4 +137,73 @@ export function formatCsv(levels: LevelResult[], ctx: ReportContext): string {
     .sort((a, b) => a.client.throughput - b.client.throughput)
     .map((l) => row(l, ctx, ext));
   return [header(reported[0], ctx, ext), ...rows].join("\n") + "\n";
+}
+
+/** One extra CSV of an ensemble or BLS model: a composing model's rows. */
+export interface ComposingCsv {
+  /** `<model>_v<version>`, the prefix perf_analyzer puts before the -f file name. */
+  prefix: string;
+  text: string;
+}
+
+/**
+ * perf_analyzer's per-composing-model files (its direct composing models only): the ensemble's
+ * load value, its throughput scaled by the model's share of successful requests, client send and
+ * receive as 0, and the model's server overhead in the Network+Server column. Rows follow the
+ * main file's order (increasing throughput); a level in which the model did not appear under
+ * that version gets zeros.
+ */
+export function formatComposingCsvs(levels: LevelResult[], ctx: ReportContext): ComposingCsv[] {
+  const reported = levels.filter((l) => l.status === "stable" && l.server !== undefined)
+    .sort((a, b) => a.client.throughput - b.client.throughput);
+  if (!ctx.serverStats || reported.length === 0) return [];
+  const cache = responseCacheShown(ctx.model);
+  const cols = [reported[0].mode === "concurrency" ? "Concurrency" : "Request Rate"];
+  cols.push(
+    "Inferences/Second",
+    "Client Send",
+    "Network+Server Send/Recv",
+    "Server Queue",
+    "Server Compute Input",
+    "Server Compute Infer",
+    "Server Compute Output",
+  );
+  if (cache) cols.push("Server Cache Hit", "Server Cache Miss");
+  cols.push("Client Recv");
+  return (reported[0].server!.composing ?? []).map(({ name, version }) => {
+    const rows = reported.map((level) => {
+      const top = level.server!;
+      const s = top.composing?.find((c) => c.name === name && c.version === version)?.stats ??
+        emptyStats();
+      const a = serverAveragesNs(s);
+      const accounted = a.queue + a.compute + a.cacheHit + a.cacheMiss;
+      const share = top.successCount > 0 ? s.successCount / top.successCount : 0;
+      const cells = [
+        formatLoadValue(level.mode, level.value),
+        formatCpp(share * level.client.throughput),
+        "0",
+        ...[
+          Math.max(0, a.request - accounted),
+          a.queue,
+          a.computeInput,
+          a.computeInfer,
+          a.computeOutput,
+        ]
+          .map((ns) => String(usec(ns))),
+      ];
+      if (cache) cells.push(String(usec(a.cacheHit)), String(usec(a.cacheMiss)));
+      cells.push("0");
+      return cells.join(",");
+    });
+    return { prefix: `${name}_v${version}`, text: [cols.join(","), ...rows].join("\n") + "\n" };
+  });
+}
+
+/**
+ * `<prefix>.<file name>` in the -f file's folder. perf_analyzer prepends the prefix to the whole
+ * path it was given, which only works when that path has no folder in it; there the two agree.
+ */
+export function composingCsvPath(csvFile: string, prefix: string): string {
+  const slash = csvFile.lastIndexOf("/");
+  return `${csvFile.slice(0, slash + 1)}${prefix}.${csvFile.slice(slash + 1)}`;
 }

@@ -12,7 +12,7 @@ import type { ParseState } from "../cli/apply.ts";
 import { valueError } from "../cli/values.ts";
 import type { RunConfig } from "../cli/config.ts";
 import type { ReportContext } from "./format.ts";
-import { formatCsv } from "./csv.ts";
+import { composingCsvPath, formatComposingCsvs, formatCsv } from "./csv.ts";
 import { RunError } from "../errors.ts";
 import { resolvePath } from "./sinks.ts";
 import { formatHtmlReport } from "./html.ts";
@@ -133,6 +133,10 @@ export async function writeReportFiles(
     // Like -f's CSV itself, written only when some level was reported.
     const tokenCsv = formatTokenCsv(levels);
     if (tokenCsv !== "") files.push([{ flag: "-f", path: tokenCsvPath(csvFile) }, tokenCsv]);
+    // One CSV per composing model of an ensemble or BLS model, beside -f's.
+    for (const extra of formatComposingCsvs(levels, ctx)) {
+      files.push([{ flag: "-f", path: composingCsvPath(csvFile, extra.prefix) }, extra.text]);
+    }
   }
   if (reportJsonFile !== undefined || reportHtmlFile !== undefined) {
     const summary = buildRunSummary(levels, ctx, now);

@@ -4,7 +4,7 @@
  * (default ostream = printf "%g" with 6 significant digits) and times through {@link usec}
  * (integer division of nanoseconds by 1000).
  */
-import type { BannerStyle, ModelInfo, ModelStats } from "../backend.ts";
+import type { BannerStyle, ComposingModel, ModelInfo, ModelStats } from "../backend.ts";
 import type { Range, RunConfig } from "../cli/config.ts";
 
 /** Request-rate mode settings; RunConfig has no rate fields yet, so the caller passes them. */
@@ -180,6 +180,16 @@ export function serverAveragesNs(s: ModelStats): ServerAveragesNs {
       s.computeInputCount + s.cacheHitCount,
     ),
   };
+}
+
+/**
+ * perf_analyzer reports cache counts and columns when the profiled model or any of its composing
+ * models has the response cache on.
+ */
+export function responseCacheShown(model: ModelInfo): boolean {
+  const any = (list: readonly ComposingModel[]): boolean =>
+    list.some((m) => m.responseCache || any(m.composing));
+  return model.responseCache || any(model.composing ?? []);
 }
 
 /** The load value as perf_analyzer prints it: concurrency is an integer, a rate a double. */

@@ -172,11 +172,15 @@ Deno.test("gRPC ModelInfer: requests over HTTP and gRPC add up in one set of sta
     assert.deepEqual(all.model_stats.map((m) => m.name), [
       "simple",
       "simple_string",
+      "simple_cached",
       "identity_fp32",
       "repeat_int32",
       "simple_sequence",
       "simple_sequence_string",
       "echo_all",
+      "identity_int32",
+      "simple_ensemble",
+      "simple_bls",
     ]);
   } finally {
     client.close();

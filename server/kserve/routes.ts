@@ -56,7 +56,7 @@ export function createContext(options: ResolvedOptions, busySpin: boolean): Serv
   for (const spec of MODELS) {
     models.set(spec.name, {
       spec,
-      executor: new ModelExecutor(spec, exec),
+      executor: new ModelExecutor(spec, exec, (name) => models.get(name)!.executor),
       metadata: modelMetadataJson(spec),
       config: modelConfigJson(spec, options.instances),
     });

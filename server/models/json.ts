@@ -3,7 +3,7 @@
  * built once per server since none of them change while it runs.
  */
 import type { DataType } from "../../wire/kserve/datatypes.ts";
-import type { IoSpec, ModelSpec, SequenceBatching, SequenceControl } from "./mod.ts";
+import type { EnsembleStep, IoSpec, ModelSpec, SequenceBatching, SequenceControl } from "./mod.ts";
 
 /** The Triton release whose wire format this server follows. */
 export const SERVER_VERSION = "2.59.0";
@@ -74,6 +74,17 @@ function configControl(c: SequenceControl) {
   };
 }
 
+/** One `ensemble_scheduling.step`; version -1 lets the server pick the step model's version. */
+function configStep(step: EnsembleStep) {
+  return {
+    model_name: step.model,
+    model_version: -1,
+    input_map: { ...step.inputMap },
+    output_map: { ...step.outputMap },
+    model_namespace: "",
+  };
+}
+
 /** No strategy is set, which Triton runs as Direct; the idle timeout is printed as a number. */
 function configSequenceBatching(sb: SequenceBatching) {
   return {
@@ -90,9 +101,22 @@ function configSequenceBatching(sb: SequenceBatching) {
  * sequence_batching) absent.
  */
 export function modelConfigJson(spec: ModelSpec, instances: number): string {
-  const scheduling = spec.sequence === undefined
+  const scheduling = spec.ensemble !== undefined
+    ? { ensemble_scheduling: { step: spec.ensemble.map(configStep) } }
+    : spec.sequence === undefined
     ? {}
     : { sequence_batching: configSequenceBatching(spec.sequence) };
+  // An ensemble runs on its steps' instances; Triton gives it no instance group.
+  const instanceGroup = spec.ensemble !== undefined ? [] : [{
+    name: `${spec.name}_0`,
+    kind: "KIND_CPU",
+    count: instances,
+    gpus: [],
+    secondary_devices: [],
+    profile: [],
+    passive: false,
+    host_policy: "",
+  }];
   return JSON.stringify({
     name: spec.name,
     platform: spec.platform,
@@ -105,21 +129,13 @@ export function modelConfigJson(spec: ModelSpec, instances: number): string {
     batch_input: [],
     batch_output: [],
     ...scheduling,
-    instance_group: [{
-      name: `${spec.name}_0`,
-      kind: "KIND_CPU",
-      count: instances,
-      gpus: [],
-      secondary_devices: [],
-      profile: [],
-      passive: false,
-      host_policy: "",
-    }],
+    instance_group: instanceGroup,
     default_model_filename: "",
     cc_model_filenames: {},
     metric_tags: {},
     parameters: {},
     model_warmup: [],
     model_transaction_policy: { decoupled: spec.decoupled !== undefined },
+    ...(spec.responseCache ? { response_cache: { enable: true } } : {}),
   });
 }

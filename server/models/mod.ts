@@ -6,6 +6,7 @@ import { REPEAT_INT32 } from "./repeat.ts";
 import { SIMPLE_SEQUENCE, SIMPLE_SEQUENCE_STRING } from "./sequence.ts";
 import type { RawBytes } from "../kserve/raw_tensor.ts";
 import type { SequenceStep } from "./sequences.ts";
+import { SIMPLE_BLS, SIMPLE_ENSEMBLE } from "./pipeline.ts";
 
 /**
  * Element storage for the datatypes the models use; BYTES elements are decoded as UTF-8.
@@ -80,12 +81,43 @@ export interface ModelSpec {
    * left out (Triton then leaves it out of the response, even when it was requested). A
    * sequence model gets its request's `step`; other models never do.
    */
-  execute(inputs: ReadonlyMap<string, Tensor>, step?: SequenceStep): Map<string, Tensor>;
+  execute(
+    inputs: ReadonlyMap<string, Tensor>,
+    step?: SequenceStep,
+    call?: ModelCall,
+  ): Map<string, Tensor> | Promise<Map<string, Tensor>>;
+  /**
+   * Set for an ensemble (platform "ensemble"): the steps `execute` runs through `call`, listed
+   * in its configuration. Like Triton's ensemble scheduler it has no queue or instances of its
+   * own, and its statistics add up its steps' (pipeline.ts).
+   */
+  ensemble?: EnsembleStep[];
+  /**
+   * The response cache is on (`response_cache { enable: true }`): a request whose inputs were
+   * seen before is answered from the cache, counted as a cache hit and never computed.
+   */
+  responseCache?: boolean;
   /**
    * Set for decoupled models (`model_transaction_policy { decoupled: true }`): the responses
    * replace `execute`, and only gRPC streaming may run them.
    */
   decoupled?: (inputs: ReadonlyMap<string, Tensor>) => DecoupledPlan;
+}
+
+/**
+ * Runs a request on another model of this server, as Triton's ensemble scheduler and BLS models
+ * do: it waits in that model's queue and is counted in that model's statistics.
+ */
+export type ModelCall = (
+  model: string,
+  inputs: Map<string, Tensor>,
+) => Promise<Map<string, Tensor>>;
+
+/** One `ensemble_scheduling.step`: model input → ensemble tensor, model output → tensor. */
+export interface EnsembleStep {
+  model: string;
+  inputMap: Record<string, string>;
+  outputMap: Record<string, string>;
 }
 
 function pair(inputs: ReadonlyMap<string, Tensor>): [Tensor, Tensor] {
@@ -149,6 +181,11 @@ function executeIdentity(inputs: ReadonlyMap<string, Tensor>): Map<string, Tenso
   return new Map([["OUTPUT0", { datatype: "FP32", shape: t.shape.slice(), values: t.values }]]);
 }
 
+function executeIdentityInt32(inputs: ReadonlyMap<string, Tensor>): Map<string, Tensor> {
+  const t = inputs.get("INPUT0")!;
+  return new Map([["OUTPUT0", { datatype: "INT32", shape: t.shape.slice(), values: t.values }]]);
+}
+
 function addSub(name: string, datatype: DataType, execute: ModelSpec["execute"]): ModelSpec {
   const io = (n: string): IoSpec => ({ name: n, datatype, dims: [16] });
   return {
@@ -167,6 +204,7 @@ function addSub(name: string, datatype: DataType, execute: ModelSpec["execute"])
 export const MODELS: readonly ModelSpec[] = [
   addSub("simple", "INT32", executeSimple),
   addSub("simple_string", "BYTES", executeSimpleString),
+  { ...addSub("simple_cached", "INT32", executeSimple), responseCache: true },
   {
     name: "identity_fp32",
     platform: "simulated",
@@ -181,4 +219,16 @@ export const MODELS: readonly ModelSpec[] = [
   SIMPLE_SEQUENCE,
   SIMPLE_SEQUENCE_STRING,
   ECHO_ALL,
+  {
+    name: "identity_int32",
+    platform: "simulated",
+    backend: "simulated",
+    version: "1",
+    maxBatchSize: 8,
+    inputs: [{ name: "INPUT0", datatype: "INT32", dims: [16] }],
+    outputs: [{ name: "OUTPUT0", datatype: "INT32", dims: [16] }],
+    execute: executeIdentityInt32,
+  },
+  SIMPLE_ENSEMBLE,
+  SIMPLE_BLS,
 ];

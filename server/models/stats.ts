@@ -57,6 +57,14 @@ export interface ExecutionTimes {
   outputEndNs: number;
 }
 
+/** What one request spent in each phase, in ns (an ensemble adds up its steps'). */
+export interface PhaseNs {
+  queueNs: number;
+  inputNs: number;
+  inferNs: number;
+  outputNs: number;
+}
+
 /** Per-response-index statistics of decoupled models (`response_stats`). */
 interface ResponseStats {
   computeInfer: Duration;
@@ -82,6 +90,8 @@ export class StatsKeeper {
   readonly computeInput = zero();
   readonly computeInfer = zero();
   readonly computeOutput = zero();
+  readonly cacheHit = zero();
+  readonly cacheMiss = zero();
   readonly batches = new Map<number, BatchStats>();
   readonly responses = new Map<number, ResponseStats>();
 
@@ -110,6 +120,21 @@ export class StatsKeeper {
     this.lastInferenceMs = Date.now();
   }
 
+  /**
+   * One request of an ensemble: one success from arrival to `endNs`, and one queue and compute
+   * entry each holding what its steps spent there, so the three compute counts stay equal.
+   */
+  recordEnsemble(arrivalNs: number, endNs: number, phases: PhaseNs, batchSize: number): void {
+    add(this.success, endNs - arrivalNs);
+    add(this.queue, phases.queueNs);
+    add(this.computeInput, phases.inputNs);
+    add(this.computeInfer, phases.inferNs);
+    add(this.computeOutput, phases.outputNs);
+    this.inferenceCount += Math.max(1, batchSize);
+    this.executionCount++;
+    this.lastInferenceMs = Date.now();
+  }
+
   #response(index: number): ResponseStats {
     let r = this.responses.get(index);
     if (r === undefined) {
@@ -132,6 +157,23 @@ export class StatsKeeper {
     add(this.#response(index).emptyResponse, ns);
   }
 
+  /**
+   * A request answered from the response cache: a success whose queue time ends when the lookup
+   * starts, and a cache hit lasting from the lookup to the finished response; no inference,
+   * execution or compute is counted (Triton's statistics extension).
+   */
+  recordCacheHit(arrivalNs: number, queueStartNs: number, lookupStartNs: number, endNs: number) {
+    add(this.success, endNs - arrivalNs);
+    add(this.queue, lookupStartNs - queueStartNs);
+    add(this.cacheHit, endNs - lookupStartNs);
+    this.lastInferenceMs = Date.now();
+  }
+
+  /** The lookup that found nothing plus the insertion of the computed response. */
+  recordCacheMiss(ns: number): void {
+    add(this.cacheMiss, ns);
+  }
+
   recordFailure(arrivalNs: number, endNs: number): void {
     add(this.fail, endNs - arrivalNs);
     this.lastInferenceMs = Date.now();
@@ -152,10 +194,10 @@ export class StatsKeeper {
       computeInferNs: this.computeInfer.ns,
       computeOutputCount: this.computeOutput.count,
       computeOutputNs: this.computeOutput.ns,
-      cacheHitCount: 0,
-      cacheHitNs: 0,
-      cacheMissCount: 0,
-      cacheMissNs: 0,
+      cacheHitCount: this.cacheHit.count,
+      cacheHitNs: this.cacheHit.ns,
+      cacheMissCount: this.cacheMiss.count,
+      cacheMissNs: this.cacheMiss.ns,
     };
   }
 
@@ -193,8 +235,8 @@ export class StatsKeeper {
         compute_input: d(this.computeInput),
         compute_infer: d(this.computeInfer),
         compute_output: d(this.computeOutput),
-        cache_hit: d(zero()),
-        cache_miss: d(zero()),
+        cache_hit: d(this.cacheHit),
+        cache_miss: d(this.cacheMiss),
       },
       response_stats: this.#responseJson(),
       batch_stats: sizes.map((size) => {

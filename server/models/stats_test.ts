@@ -88,11 +88,15 @@ Deno.test("statistics: integer counters, equal counts, batch elements and execut
     assert.deepEqual(all.model_stats.map((m: { name: string }) => m.name), [
       "simple",
       "simple_string",
+      "simple_cached",
       "identity_fp32",
       "repeat_int32",
       "simple_sequence",
       "simple_sequence_string",
       "echo_all",
+      "identity_int32",
+      "simple_ensemble",
+      "simple_bls",
     ]);
     assert.equal(all.model_stats[2].inference_stats.success.count, 0);
     assert.deepEqual(all.model_stats[2].batch_stats, []);
