@@ -18,6 +18,8 @@ Deno.test("parseArgs reads every flag, both --flag value and --flag=value", () =
       "--metrics-port=9102",
       "--no-config",
       "--no-stats",
+      "--max-body-bytes",
+      "1024",
     ]),
     {
       kind: "run",
@@ -31,6 +33,7 @@ Deno.test("parseArgs reads every flag, both --flag value and --flag=value", () =
         metricsPort: 9102,
         noConfig: true,
         noStats: true,
+        maxBodyBytes: 1024,
       },
     },
   );

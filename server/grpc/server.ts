@@ -5,6 +5,7 @@
  */
 import type { MethodDefinition, ServiceDefinition } from "@grpc/proto-loader";
 import { H2ServerConnection } from "../h2/connection.ts";
+import type { H2Limits } from "../../wire/h2/connection.ts";
 import { healthHandlers, metadataHandlers, type UnaryFn } from "./handlers.ts";
 import { modelInferHandler, modelStreamInferHandler } from "./infer.ts";
 import { loadServices } from "./proto.ts";
@@ -64,6 +65,18 @@ function methods(ctx: ServerContext): Map<string, Method> {
   return table;
 }
 
+/** Far above any header list a gRPC client sends (their own default bound is 8 KiB). */
+const MAX_HEADER_LIST = 64 << 10;
+
+/**
+ * What one client may make a connection hold: its header lists, and the bytes waiting for it
+ * to read. A response can be as large as the largest request (identity models echo it), so
+ * the write queue allows two of those before it counts as a flood.
+ */
+export function serverLimits(maxBodyBytes: number): H2Limits {
+  return { maxHeaderListSize: MAX_HEADER_LIST, maxWriteQueue: 2 * maxBodyBytes + (1 << 20) };
+}
+
 /**
  * Binds `host:port` (0 = any free port) and starts serving `table` (default: the Triton and
  * health services); rejects when binding fails.
@@ -83,14 +96,15 @@ export function startGrpc(
       new Error(`Cannot listen for gRPC on ${address}: ${(e as Error).message}`),
     );
   }
-  const route = grpcRouter(table);
+  const route = grpcRouter(table, ctx.maxBodyBytes);
+  const limits = serverLimits(ctx.maxBodyBytes);
   const connections = new Set<H2ServerConnection>();
   const accepting = (async () => {
     // Bounded by close(): closing the listener ends the iteration.
     try {
       for await (const conn of listener) {
         conn.setNoDelay(true);
-        const h2 = new H2ServerConnection(conn, route);
+        const h2 = new H2ServerConnection(conn, route, limits);
         connections.add(h2);
         h2.run().finally(() => connections.delete(h2));
       }

@@ -4,7 +4,8 @@
  */
 import assert from "node:assert/strict";
 import { startServer } from "../mod.ts";
-import { infer, int32Blob, range16 } from "../testing/helpers.ts";
+import { infer, range16 } from "../testing/helpers.ts";
+import { gzipBomb, rssMib } from "../testing/hostile.ts";
 
 const SIMPLE = {
   inputs: [
@@ -45,6 +46,68 @@ Deno.test("hostile HTTP: 100,000 inputs in one body are checked for duplicates i
     outputs.push({ name: "O7" });
     const twice = await infer(server.url, "simple", { ...SIMPLE, outputs });
     assert.deepEqual(twice.json, { error: "output 'O7' already exists in request" });
+    await assertResponsive(server.url);
+  } finally {
+    await server.close();
+  }
+});
+
+const LIMIT = 1 << 20;
+
+async function post(url: string, init: RequestInit): Promise<{ status: number; json: unknown }> {
+  const res = await fetch(url, { method: "POST", ...init });
+  return { status: res.status, json: await res.json() };
+}
+
+Deno.test("hostile HTTP: bodies above maxBodyBytes get 413, announced or chunked", async () => {
+  const server = await startServer({ maxBodyBytes: LIMIT });
+  const url = `http://${server.url}/v2/models/simple/infer`;
+  try {
+    const announced = await post(url, { body: new Uint8Array(LIMIT + 1) });
+    assert.deepEqual(announced, {
+      status: 413,
+      json: { error: `request body is more than the ${LIMIT} bytes accepted` },
+    });
+    // No Content-Length: the body streams in 64 KiB chunks until the server has seen enough.
+    let sent = 0;
+    const chunked = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent > 4 * LIMIT) return controller.close();
+        sent += 1 << 16;
+        controller.enqueue(new Uint8Array(1 << 16));
+      },
+    });
+    assert.deepEqual(await post(url, { body: chunked }), {
+      status: 413,
+      json: { error: `request body is more than the ${LIMIT} bytes accepted` },
+    });
+    // The same limit on the other routes that read a body.
+    const shm = `http://${server.url}/v2/systemsharedmemory/region/r/register`;
+    assert.equal((await post(shm, { body: new Uint8Array(LIMIT + 1) })).status, 413);
+    const tf = `http://${server.url}/v1/models/simple:predict`;
+    assert.equal((await post(tf, { body: new Uint8Array(LIMIT + 1) })).status, 413);
+    await assertResponsive(server.url);
+  } finally {
+    await server.close();
+  }
+});
+
+Deno.test("hostile HTTP: a gzip bomb stops at maxBodyBytes inflated, memory stays bounded", async () => {
+  const bomb = await gzipBomb(512);
+  const server = await startServer({ maxBodyBytes: LIMIT });
+  try {
+    const before = rssMib();
+    const reply = await post(`http://${server.url}/v2/models/simple/infer`, {
+      body: bomb,
+      headers: { "content-encoding": "gzip" },
+    });
+    assert.deepEqual(reply, {
+      status: 413,
+      json: { error: `request body inflates to more than the ${LIMIT} bytes accepted` },
+    });
+    // Inflating it whole took 512 MiB more.
+    const grown = rssMib() - before;
+    assert.ok(grown < 200, `RSS grew ${grown} MiB`);
     await assertResponsive(server.url);
   } finally {
     await server.close();

@@ -35,6 +35,20 @@ const CONNECTION_WINDOW = 16 << 20;
 /** The largest frame we accept (our SETTINGS_MAX_FRAME_SIZE). */
 const MAX_FRAME = 1 << 20;
 
+/**
+ * Bounds a server puts on what one peer may make it hold (the client sets none): both are
+ * connection errors, since a peer that exceeds them is flooding rather than slow.
+ */
+export interface H2Limits {
+  /** Advertised as SETTINGS_MAX_HEADER_LIST_SIZE; a larger header block is a PROTOCOL_ERROR. */
+  maxHeaderListSize: number;
+  /**
+   * Bytes we may hold for a peer that does not read (answers to its PINGs and SETTINGS
+   * included); beyond it the socket is closed, as a GOAWAY could not reach such a peer.
+   */
+  maxWriteQueue: number;
+}
+
 /** What the core needs of a stream, besides its send window. */
 export interface CoreStream extends FlowStream {
   readonly id: number;
@@ -61,7 +75,7 @@ export interface StreamOwner<S> {
 export abstract class H2Connection<S extends CoreStream> implements StreamOwner<S> {
   protected readonly streams = new Map<number, S>();
   protected readonly flow = new SendFlow(this.streams);
-  readonly #headerBlocks = new HeaderBlocks();
+  readonly #headerBlocks: HeaderBlocks;
   readonly #reader = new FrameReader(MAX_FRAME);
   readonly #writer: FrameWriter;
   #closed = false;
@@ -79,13 +93,17 @@ export abstract class H2Connection<S extends CoreStream> implements StreamOwner<
    * Queues our side's opening: a client's preface (with push disabled) or a server's
    * SETTINGS, then the connection window widened to ours.
    */
-  constructor(protected readonly conn: Deno.Conn, role: "client" | "server") {
-    this.#writer = new FrameWriter(conn, () => this.writeFailed());
+  constructor(protected readonly conn: Deno.Conn, role: "client" | "server", limits?: H2Limits) {
+    this.#writer = new FrameWriter(conn, () => this.writeFailed(), limits?.maxWriteQueue);
+    this.#headerBlocks = new HeaderBlocks(limits?.maxHeaderListSize);
     this.#awaitingPreface = role === "server";
     const settings: [Setting, number][] = [
       [Setting.INITIAL_WINDOW_SIZE, STREAM_WINDOW],
       [Setting.MAX_FRAME_SIZE, MAX_FRAME],
     ];
+    if (limits !== undefined) {
+      settings.push([Setting.MAX_HEADER_LIST_SIZE, limits.maxHeaderListSize]);
+    }
     if (role === "client") {
       this.send(concat(PREFACE, settingsFrame([[Setting.ENABLE_PUSH, 0], ...settings])));
     } else this.send(settingsFrame(settings));
@@ -137,7 +155,7 @@ export abstract class H2Connection<S extends CoreStream> implements StreamOwner<
     return true;
   }
 
-  /** A write failed: the peer is gone. */
+  /** A write failed (the peer is gone), or a peer that does not read exceeded maxWriteQueue. */
   protected abstract writeFailed(): void;
   /** A complete header block: a new stream, or headers/trailers of an open one. */
   protected abstract onHeaderBlock(block: HeaderBlock): void;

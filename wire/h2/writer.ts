@@ -26,12 +26,21 @@ function joined(chunks: Uint8Array[]): Uint8Array {
 
 export class FrameWriter {
   #out: Uint8Array[] = [];
+  /** Bytes queued or being written: what a peer that stopped reading makes us hold. */
+  #held = 0;
   #scheduled = false;
   #writing = false;
   #closed = false;
 
-  /** `onError` runs once when a write fails (the peer went away). */
-  constructor(private readonly conn: Deno.Conn, private readonly onError: () => void) {}
+  /**
+   * `onError` runs once when a write fails (the peer went away), or when more than
+   * `maxHeld` bytes wait for a peer that does not read (a flood of frames we must answer).
+   */
+  constructor(
+    private readonly conn: Deno.Conn,
+    private readonly onError: () => void,
+    private readonly maxHeld = Infinity,
+  ) {}
 
   /**
    * Queues bytes. Flushing waits for setImmediate, after pending I/O callbacks, so the
@@ -39,6 +48,12 @@ export class FrameWriter {
    */
   send(bytes: Uint8Array): void {
     if (this.#closed) return;
+    this.#held += bytes.length;
+    if (this.#held > this.maxHeld) {
+      this.close();
+      this.onError();
+      return;
+    }
     this.#out.push(bytes);
     if (this.#scheduled || this.#writing) return;
     this.#scheduled = true;
@@ -60,7 +75,11 @@ export class FrameWriter {
       while (this.#out.length > 0 && !this.#closed) {
         let data = joined(this.#out);
         this.#out = [];
-        while (data.length > 0) data = data.subarray(await this.conn.write(data));
+        while (data.length > 0) {
+          const n = await this.conn.write(data);
+          this.#held -= n;
+          data = data.subarray(n);
+        }
       }
     } finally {
       this.#writing = false;
@@ -71,5 +90,6 @@ export class FrameWriter {
   close(): void {
     this.#closed = true;
     this.#out = [];
+    this.#held = 0;
   }
 }
