@@ -68,13 +68,22 @@ function methods(ctx: ServerContext): Map<string, Method> {
 /** Far above any header list a gRPC client sends (their own default bound is 8 KiB). */
 const MAX_HEADER_LIST = 64 << 10;
 
+/** Long enough for a slow peer to read our GOAWAY, short enough to free a hostile one's socket. */
+const CLOSE_GRACE_MS = 10_000;
+
 /**
  * What one client may make a connection hold: its header lists, and the bytes waiting for it
  * to read. A response can be as large as the largest request (identity models echo it), so
  * the write queue allows two of those before it counts as a flood.
  */
 export function serverLimits(maxBodyBytes: number): H2Limits {
-  return { maxHeaderListSize: MAX_HEADER_LIST, maxWriteQueue: 2 * maxBodyBytes + (1 << 20) };
+  return {
+    maxHeaderListSize: MAX_HEADER_LIST,
+    maxWriteQueue: 2 * maxBodyBytes + (1 << 20),
+    // Three frames per response of 10,000 concurrent calls, queued while the socket is full.
+    maxQueuedFrames: 30_000,
+    closeGraceMs: CLOSE_GRACE_MS,
+  };
 }
 
 /**

@@ -44,9 +44,17 @@ export interface H2Limits {
   maxHeaderListSize: number;
   /**
    * Bytes we may hold for a peer that does not read (answers to its PINGs and SETTINGS
-   * included); beyond it the socket is closed, as a GOAWAY could not reach such a peer.
+   * included); beyond it what is queued is dropped for a GOAWAY with ENHANCE_YOUR_CALM, and
+   * the socket closes once that is written or after `closeGraceMs`.
    */
   maxWriteQueue: number;
+  /** Frames we may queue for such a peer (PING and SETTINGS answers are a few bytes each). */
+  maxQueuedFrames: number;
+  /**
+   * How long a connection that ends with an error waits for a peer to read our GOAWAY and
+   * close its side.
+   */
+  closeGraceMs: number;
 }
 
 /** What the core needs of a stream, besides its send window. */
@@ -79,6 +87,9 @@ export abstract class H2Connection<S extends CoreStream> implements StreamOwner<
   readonly #reader = new FrameReader(MAX_FRAME);
   readonly #writer: FrameWriter;
   #closed = false;
+  /** We stopped answering a peer that does not read (see H2Limits.maxWriteQueue). */
+  #calm = false;
+  readonly #closeGraceMs: number;
   /** DATA bytes received since our last connection-level WINDOW_UPDATE. */
   #unacked = 0;
   /** A server reads the client's preface before any frame. */
@@ -94,7 +105,14 @@ export abstract class H2Connection<S extends CoreStream> implements StreamOwner<
    * SETTINGS, then the connection window widened to ours.
    */
   constructor(protected readonly conn: Deno.Conn, role: "client" | "server", limits?: H2Limits) {
-    this.#writer = new FrameWriter(conn, () => this.writeFailed(), limits?.maxWriteQueue);
+    const last = () => {
+      this.#calm = true;
+      return goaway(this.lastPeerStreamId, ErrorCode.ENHANCE_YOUR_CALM);
+    };
+    const limit = limits &&
+      { maxHeld: limits.maxWriteQueue, maxFrames: limits.maxQueuedFrames, last };
+    this.#writer = new FrameWriter(conn, () => this.writeFailed(), limit);
+    this.#closeGraceMs = limits?.closeGraceMs ?? Infinity;
     this.#headerBlocks = new HeaderBlocks(limits?.maxHeaderListSize);
     this.#awaitingPreface = role === "server";
     const settings: [Setting, number][] = [
@@ -131,7 +149,8 @@ export abstract class H2Connection<S extends CoreStream> implements StreamOwner<
     } catch (e) {
       if (e instanceof ConnectionError) {
         this.send(goaway(this.lastPeerStreamId, e.code));
-        await this.flushWrites();
+        if (this.#closeGraceMs === Infinity) await this.flushWrites();
+        else await this.#lingerWithin(this.#closeGraceMs);
       }
       return e;
     }
@@ -140,6 +159,29 @@ export abstract class H2Connection<S extends CoreStream> implements StreamOwner<
   /** Writes everything queued, ignoring a peer that went away. */
   protected flushWrites(): Promise<void> {
     return this.#writer.drain().catch(() => {});
+  }
+
+  /**
+   * After our GOAWAY: writes what is queued, half-closes, and discards what the peer still
+   * sends until it closes too, all within `ms`. Closing with unread bytes would send a reset
+   * that makes the peer's kernel drop the GOAWAY before the peer reads it.
+   */
+  async #lingerWithin(ms: number): Promise<void> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<void>((resolve) => timer = setTimeout(resolve, ms));
+    const linger = async () => {
+      // A flood's GOAWAY waits behind the write in flight: flushWrites() would not wait for it.
+      await this.#writer.idle();
+      await this.conn.closeWrite();
+      const scratch = new Uint8Array(64 << 10);
+      // Bounded by `late` and by the peer: each read consumes bytes or ends.
+      while (!this.#closed && await this.conn.read(scratch) !== null);
+    };
+    try {
+      await Promise.race([linger().catch(() => {}), late]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Closes the writer and the socket; false when they already were. */
@@ -183,11 +225,16 @@ export abstract class H2Connection<S extends CoreStream> implements StreamOwner<
         this.#awaitingPreface = false;
       }
       this.#reader.frames(onFrame);
+      if (this.#calm) {
+        throw new ConnectionError(ErrorCode.ENHANCE_YOUR_CALM, "the peer does not read");
+      }
       if (this.draining && this.streams.size === 0) return;
     }
   }
 
   #frame(h: FrameHeader, payload: Uint8Array): void {
+    // After our GOAWAY for a peer that does not read, the rest of the read is ignored.
+    if (this.#calm) return;
     this.#headerBlocks.check(h);
     switch (h.type) {
       case FrameType.DATA:
