@@ -172,3 +172,54 @@ Deno.test("main.ts honours --compute-us below the timer granularity", async () =
     assert.equal(await child.stop(), 0);
   }
 });
+
+/** Opens up to `count` connections to `addr` (fewer when the server stops taking them). */
+async function hoard(addr: string, count: number): Promise<Deno.Conn[]> {
+  const [hostname, port] = addr.split(":");
+  const conns: Deno.Conn[] = [];
+  for (let i = 0; i < count; i++) {
+    try {
+      conns.push(await Deno.connect({ hostname, port: Number(port) }));
+    } catch {
+      break;
+    }
+  }
+  // Let the server try to accept them all.
+  await new Promise((r) => setTimeout(r, 500));
+  for (const c of conns) c.close();
+  return conns;
+}
+
+/** `probe` until it resolves true, at most 50 times 100 ms apart. */
+async function eventually(probe: () => Promise<boolean>): Promise<boolean> {
+  for (let i = 0; i < 50; i++) {
+    if (await probe().catch(() => false)) return true;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return false;
+}
+
+Deno.test("main.ts survives running out of file descriptors and serves again afterwards", async () => {
+  // 128 descriptors: the runtime takes a few dozen, 300 connections take the rest.
+  const child = await spawnMain([], ["sh", "-c", 'ulimit -n 128; exec "$0" "$@"']);
+  try {
+    assert.ok((await hoard(child.http, 300)).length > 100);
+    const live = async () => {
+      const res = await fetch(`http://${child.http}/v2/health/live`);
+      await res.body?.cancel();
+      return res.status === 200;
+    };
+    assert.ok(await eventually(live), "HTTP never answered again");
+    assert.ok((await hoard(child.grpc, 300)).length > 100);
+    const client = connect(child.grpc);
+    try {
+      const ready = async () => (await client.call("ServerReady", {})).ready === true;
+      assert.ok(await eventually(ready), "gRPC never answered again");
+    } finally {
+      client.close();
+    }
+    assert.ok(await eventually(live), "HTTP stopped answering");
+  } finally {
+    assert.equal(await child.stop(), 0);
+  }
+});

@@ -5,6 +5,7 @@
  */
 import type { MethodDefinition, ServiceDefinition } from "@grpc/proto-loader";
 import { H2ServerConnection } from "../h2/connection.ts";
+import { acceptEach } from "../listen.ts";
 import type { H2Limits } from "../../wire/h2/connection.ts";
 import { healthHandlers, metadataHandlers, type UnaryFn } from "./handlers.ts";
 import { modelInferHandler, modelStreamInferHandler } from "./infer.ts";
@@ -108,33 +109,32 @@ export function startGrpc(
   const route = grpcRouter(table, ctx.maxBodyBytes);
   const limits = serverLimits(ctx.maxBodyBytes);
   const connections = new Set<H2ServerConnection>();
-  const accepting = (async () => {
-    // Bounded by close(): closing the listener ends the iteration.
-    try {
-      for await (const conn of listener) {
-        conn.setNoDelay(true);
-        const h2 = new H2ServerConnection(conn, route, limits);
-        connections.add(h2);
-        h2.run().finally(() => connections.delete(h2));
-      }
-    } catch {
-      // The listener was closed.
-    }
-  })();
-  return Promise.resolve(listening(listener, accepting, connections));
+  let closed = false;
+  const accepting = acceptEach(listener, (conn) => {
+    conn.setNoDelay(true);
+    const h2 = new H2ServerConnection(conn, route, limits);
+    connections.add(h2);
+    h2.run().finally(() => connections.delete(h2));
+  }, () => closed);
+  const close = () => {
+    closed = true;
+    listener.close();
+  };
+  return Promise.resolve(listening(listener.addr.port, close, accepting, connections));
 }
 
 function listening(
-  listener: Deno.TcpListener,
+  port: number,
+  closeListener: () => void,
   accepting: Promise<void>,
   connections: Set<H2ServerConnection>,
 ): GrpcListener {
   let closing: Promise<void> | undefined;
   return {
-    port: listener.addr.port,
+    port,
     close(graceMs = 1000): Promise<void> {
       closing ??= (async () => {
-        listener.close();
+        closeListener();
         await accepting;
         // No GOAWAY: a Deno grpc-js client aborts on receiving one (denoland/deno#36788), and
         // a closed socket tells any client the same. Poll, bounded by the grace period.
