@@ -31,7 +31,6 @@ export class H2ServerConnection extends H2Connection<ServerStream> {
     for (const stream of [...this.streams.values()]) stream.reset();
   }
 
-  /** The peer went away, or stopped reading while we owed it more than our limit. */
   protected writeFailed(): void {
     this.close();
   }

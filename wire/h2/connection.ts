@@ -36,8 +36,8 @@ const CONNECTION_WINDOW = 16 << 20;
 const MAX_FRAME = 1 << 20;
 
 /**
- * Bounds a server puts on what one peer may make it hold (the client sets none): both are
- * connection errors, since a peer that exceeds them is flooding rather than slow.
+ * Bounds a server puts on what one peer may make it hold (the client sets none). Exceeding one
+ * is a connection error, since such a peer is flooding rather than slow.
  */
 export interface H2Limits {
   /** Advertised as SETTINGS_MAX_HEADER_LIST_SIZE; a larger header block is a PROTOCOL_ERROR. */
@@ -197,7 +197,7 @@ export abstract class H2Connection<S extends CoreStream> implements StreamOwner<
     return true;
   }
 
-  /** A write failed (the peer is gone), or a peer that does not read exceeded maxWriteQueue. */
+  /** A write failed: the peer is gone. */
   protected abstract writeFailed(): void;
   /** A complete header block: a new stream, or headers/trailers of an open one. */
   protected abstract onHeaderBlock(block: HeaderBlock): void;
