@@ -18,7 +18,7 @@ import { type Frame, RawPeer, word } from "../../wire/h2/testing/raw_peer.ts";
 import { FrameReader } from "../../wire/h2/frame_reader.ts";
 import { frameMessage } from "../../wire/grpc/framing.ts";
 import { GrpcCode } from "../../wire/grpc/status.ts";
-import { connect, copyOf } from "./testing/client.ts";
+import { connect, copyOf, type StreamReply } from "./testing/client.ts";
 import { type ReferenceServer, startServer } from "../server.ts";
 import { startServerWorker } from "../worker_client.ts";
 import { gzipBomb, rssMib } from "../testing/hostile.ts";
@@ -101,6 +101,42 @@ Deno.test("hostile gRPC: a 40 MB request in 16 KB DATA frames is deframed in lin
     assert.equal(out[9_999_999], 7);
     // Joining the buffer on every DATA frame took about 25 s of CPU for this.
     assert.ok(ms < 15_000, `${ms} ms`);
+  } finally {
+    client.close();
+    await server.close();
+  }
+});
+
+Deno.test("hostile gRPC: one ModelStreamInfer stream of 40 MB is deframed in linear time", async () => {
+  const server = await startServer({ grpcPort: 0 });
+  const client = connect(server.grpcUrl!, { "grpc.max_receive_message_length": -1 });
+  try {
+    const values = new Float32Array(250_000).fill(0.5);
+    const stream = client.stream();
+    const lasts: number[] = [];
+    const ended = new Promise<void>((resolve, reject) => {
+      stream.on("data", (reply: StreamReply) => {
+        const out = new Float32Array(copyOf(reply.infer_response!.raw_output_contents[0]));
+        lasts.push(out[out.length - 1]);
+      });
+      stream.on("end", resolve);
+      stream.on("error", reject);
+    });
+    const started = performance.now();
+    for (let i = 0; i < 40; i++) {
+      values[values.length - 1] = i;
+      stream.write({
+        model_name: "identity_fp32",
+        inputs: [{ name: "INPUT0", datatype: "FP32", shape: [1, values.length] }],
+        raw_input_contents: [new Uint8Array(values.slice().buffer)],
+      });
+    }
+    stream.end();
+    await ended;
+    const ms = performance.now() - started;
+    assert.deepEqual(lasts, Array.from({ length: 40 }, (_, i) => i));
+    assert.ok(ms < 15_000, `${ms} ms`);
+    assert.equal(server.groundTruth("identity_fp32").successCount, 40);
   } finally {
     client.close();
     await server.close();
