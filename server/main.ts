@@ -35,10 +35,11 @@ async function main(args: string[]): Promise<number> {
     return EXIT_USAGE;
   }
   const names = MODELS.map((m) => m.name).join(", ");
-  const hostPort = server.url;
-  console.log(`reference server: KServe v2 HTTP on http://${hostPort} (models: ${names})`);
+  // With TLS, `url` already carries its https:// scheme.
+  const base = server.url.startsWith("https://") ? server.url : `http://${server.url}`;
+  console.log(`reference server: KServe v2 HTTP on ${base} (models: ${names})`);
   const llm = parsed.options.openai?.model ?? resolveOpenAi().model;
-  console.log(`reference server: OpenAI mock on http://${hostPort}/v1 (model: ${llm})`);
+  console.log(`reference server: OpenAI mock on ${base}/v1 (model: ${llm})`);
   if (server.grpcUrl !== undefined) {
     console.log(`reference server: Triton gRPC on ${server.grpcUrl}`);
   }
