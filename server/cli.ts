@@ -22,6 +22,8 @@ Options:
                       lognormal:MEAN:STD
   --instances N       executions that may run at once per model (default 1)
   --stall EVERY:FOR   stop computing for FOR ms at the start of every EVERY ms (default: off)
+  --max-body-bytes N  largest request body (after decompression) and gRPC message; larger
+                      ones get HTTP 413 or RESOURCE_EXHAUSTED (default 67108864, 64 MiB)
   --no-config         no /config route and no "model_configuration" extension
   --no-stats          no /stats routes and no "statistics" extension
   --tls-cert FILE     serve HTTPS and gRPC over TLS with this PEM certificate chain
@@ -94,6 +96,7 @@ const WITH_VALUE = [
   "--tls-cert",
   "--tls-key",
   "--tls-client-ca",
+  "--max-body-bytes",
 ];
 
 /** The --tls-* files; a missing cert or key is reported by resolveOptions (checkServerTls). */
@@ -121,6 +124,8 @@ function apply(options: ServerOptions, flag: string, value: string): void {
     options.stall = stall;
   } else if (flag === "--instances") {
     options.instances = integer(flag, value, 1, Number.MAX_SAFE_INTEGER);
+  } else if (flag === "--max-body-bytes") {
+    options.maxBodyBytes = integer(flag, value, 1, Number.MAX_SAFE_INTEGER);
   } else options.computeUs = parseComputeUs(value);
 }
 

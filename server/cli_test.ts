@@ -18,6 +18,8 @@ Deno.test("parseArgs reads every flag, both --flag value and --flag=value", () =
       "--metrics-port=9102",
       "--no-config",
       "--no-stats",
+      "--max-body-bytes",
+      "1024",
     ]),
     {
       kind: "run",
@@ -31,6 +33,7 @@ Deno.test("parseArgs reads every flag, both --flag value and --flag=value", () =
         metricsPort: 9102,
         noConfig: true,
         noStats: true,
+        maxBodyBytes: 1024,
       },
     },
   );
@@ -78,40 +81,145 @@ Deno.test("main.ts exits 99 on a bad flag with a one-line error", async () => {
   );
 });
 
-Deno.test("main.ts prints its addresses, serves, and closes cleanly on SIGTERM", async () => {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", MAIN, "--http-port", "0", "--grpc-port", "0"],
+/** A running `main.ts` child: its HTTP and gRPC addresses, and the way to stop it. */
+interface MainChild {
+  http: string;
+  grpc: string;
+  /** SIGTERM, then the exit code once stdout closed. */
+  stop(): Promise<number>;
+}
+
+/**
+ * Spawns main.ts with `args` (plus both listeners on free ports) and reads its address lines;
+ * `wrap` runs it under another command (a shell that lowers a limit first). A SIGKILL guard
+ * keeps a stuck child from outliving the test.
+ */
+export async function spawnMain(args: string[], wrap: string[] = []): Promise<MainChild> {
+  const deno = [Deno.execPath(), "run", "-A", MAIN, "--http-port", "0", "--grpc-port", "0"];
+  const all = [...wrap, ...deno, ...args];
+  const child = new Deno.Command(all[0], {
+    args: all.slice(1),
     stdout: "piped",
     stderr: "null",
   }).spawn();
-  // Never let a stuck child outlive the test.
-  const guard = setTimeout(() => child.kill("SIGKILL"), 20_000);
-  try {
-    const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-    let text = "";
-    for (let i = 0; i < 100 && text.split("\n").length < 4; i++) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      text += value;
+  const guard = setTimeout(() => child.kill("SIGKILL"), 60_000);
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  const stop = async () => {
+    try {
+      child.kill("SIGTERM");
+    } catch {
+      // Already gone; the status says how.
     }
-    const m =
-      /^reference server: KServe v2 HTTP on http:\/\/(127\.0\.0\.1:\d+) \(models: simple, simple_string, simple_cached, identity_fp32, repeat_int32, simple_sequence, simple_sequence_string, echo_all, identity_int32, simple_ensemble, simple_bls\)\nreference server: OpenAI mock on http:\/\/127\.0\.0\.1:\d+\/v1 \(model: mock-llm\)\nreference server: Triton gRPC on (127\.0\.0\.1:\d+)\n$/
-        .exec(text);
-    assert.ok(m, text);
-    const live = await fetch(`http://${m[1]}/v2/health/live`);
+    for (let i = 0; i < 100; i++) if ((await reader.read()).done) break;
+    clearTimeout(guard);
+    return (await child.status).code;
+  };
+  let text = "";
+  for (let i = 0; i < 100 && text.split("\n").length < 4; i++) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    text += value;
+  }
+  const m =
+    /^reference server: KServe v2 HTTP on http:\/\/(127\.0\.0\.1:\d+) \(models: simple, simple_string, simple_cached, identity_fp32, repeat_int32, simple_sequence, simple_sequence_string, echo_all, identity_int32, simple_ensemble, simple_bls\)\nreference server: OpenAI mock on http:\/\/127\.0\.0\.1:\d+\/v1 \(model: mock-llm\)\nreference server: Triton gRPC on (127\.0\.0\.1:\d+)\n$/
+      .exec(text);
+  if (m === null) {
+    await stop();
+    throw new Error(`unexpected start-up output: ${text}`);
+  }
+  return { http: m[1], grpc: m[2], stop };
+}
+
+Deno.test("main.ts prints its addresses, serves, and closes cleanly on SIGTERM", async () => {
+  const child = await spawnMain([]);
+  try {
+    const live = await fetch(`http://${child.http}/v2/health/live`);
     await live.body?.cancel();
     assert.equal(live.status, 200);
-    const client = connect(m[2]);
+    const client = connect(child.grpc);
     try {
       assert.deepEqual(await client.call("ServerLive", {}), { live: true });
     } finally {
       client.close();
     }
-    child.kill("SIGTERM");
-    for (let i = 0; i < 100; i++) if ((await reader.read()).done) break;
-    const status = await child.status;
-    assert.equal(status.code, 0);
   } finally {
-    clearTimeout(guard);
+    assert.equal(await child.stop(), 0);
+  }
+});
+
+Deno.test("main.ts honours --compute-us below the timer granularity", async () => {
+  const child = await spawnMain(["--compute-us", "300"]);
+  try {
+    const body = JSON.stringify({
+      inputs: [{ name: "INPUT0", datatype: "FP32", shape: [1, 1], data: [1] }],
+    });
+    const url = `http://${child.http}/v2/models/identity_fp32`;
+    const runs = 40;
+    for (let i = 0; i < runs; i++) {
+      const res = await fetch(`${url}/infer`, { method: "POST", body });
+      await res.body?.cancel();
+      assert.equal(res.status, 200);
+    }
+    const stats = await (await fetch(`${url}/stats`)).json();
+    const infer = stats.model_stats[0].inference_stats.compute_infer;
+    assert.equal(infer.count, runs);
+    // Never shorter than asked; a timer alone gave about 2 ms, so 1.5 ms on average still
+    // tells them apart on a busy machine.
+    const meanUs = infer.ns / runs / 1000;
+    assert.ok(meanUs >= 300, `mean compute infer ${meanUs} us`);
+    assert.ok(meanUs < 1500, `mean compute infer ${meanUs} us`);
+  } finally {
+    assert.equal(await child.stop(), 0);
+  }
+});
+
+/** Opens up to `count` connections to `addr` (fewer when the server stops taking them). */
+async function hoard(addr: string, count: number): Promise<Deno.Conn[]> {
+  const [hostname, port] = addr.split(":");
+  const conns: Deno.Conn[] = [];
+  for (let i = 0; i < count; i++) {
+    try {
+      conns.push(await Deno.connect({ hostname, port: Number(port) }));
+    } catch {
+      break;
+    }
+  }
+  // Let the server try to accept them all.
+  await new Promise((r) => setTimeout(r, 500));
+  for (const c of conns) c.close();
+  return conns;
+}
+
+/** `probe` until it resolves true, at most 50 times 100 ms apart. */
+async function eventually(probe: () => Promise<boolean>): Promise<boolean> {
+  for (let i = 0; i < 50; i++) {
+    if (await probe().catch(() => false)) return true;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return false;
+}
+
+Deno.test("main.ts survives running out of file descriptors and serves again afterwards", async () => {
+  // 128 descriptors: the runtime takes a few dozen, 300 connections take the rest.
+  const child = await spawnMain([], ["sh", "-c", 'ulimit -n 128; exec "$0" "$@"']);
+  try {
+    assert.ok((await hoard(child.http, 300)).length > 100);
+    const live = async () => {
+      const res = await fetch(`http://${child.http}/v2/health/live`);
+      await res.body?.cancel();
+      return res.status === 200;
+    };
+    assert.ok(await eventually(live), "HTTP never answered again");
+    assert.ok((await hoard(child.grpc, 300)).length > 100);
+    const client = connect(child.grpc);
+    try {
+      const ready = async () => (await client.call("ServerReady", {})).ready === true;
+      assert.ok(await eventually(ready), "gRPC never answered again");
+    } finally {
+      client.close();
+    }
+    assert.ok(await eventually(live), "HTTP stopped answering");
+  } finally {
+    assert.equal(await child.stop(), 0);
   }
 });

@@ -7,7 +7,8 @@
 import { CliError, parseArgs, USAGE } from "./cli.ts";
 import { MODELS } from "./models/mod.ts";
 import { resolveOpenAi } from "./openai/options.ts";
-import { startServer } from "./server.ts";
+import { resolveOptions } from "./options.ts";
+import { startResolved } from "./server.ts";
 
 const EXIT_USAGE = 99;
 
@@ -26,16 +27,19 @@ async function main(args: string[]): Promise<number> {
   }
   let server;
   try {
-    server = await startServer(parsed.options);
+    // This process serves nothing else, so simulated compute may poll through its last 2 ms:
+    // a timer alone fires 1-2 ms late, which would make every --compute-us below that untrue.
+    server = await startResolved(resolveOptions(parsed.options), true);
   } catch (e) {
     console.error(`reference server: cannot start: ${(e as Error).message}`);
     return EXIT_USAGE;
   }
   const names = MODELS.map((m) => m.name).join(", ");
-  const hostPort = server.url;
-  console.log(`reference server: KServe v2 HTTP on http://${hostPort} (models: ${names})`);
+  // With TLS, `url` already carries its https:// scheme.
+  const base = server.url.startsWith("https://") ? server.url : `http://${server.url}`;
+  console.log(`reference server: KServe v2 HTTP on ${base} (models: ${names})`);
   const llm = parsed.options.openai?.model ?? resolveOpenAi().model;
-  console.log(`reference server: OpenAI mock on http://${hostPort}/v1 (model: ${llm})`);
+  console.log(`reference server: OpenAI mock on ${base}/v1 (model: ${llm})`);
   if (server.grpcUrl !== undefined) {
     console.log(`reference server: Triton gRPC on ${server.grpcUrl}`);
   }

@@ -4,6 +4,7 @@
  * of two SIMULATED GPUs. There is no GPU here; the gauges hold fixed values that a test can change
  * through {@link GpuSimulator.set}, so it can assert the client's aggregation exactly.
  */
+import { serveHttp } from "./listen.ts";
 import type { ServerContext } from "./kserve/routes.ts";
 
 export interface GpuState {
@@ -173,11 +174,6 @@ export function startMetrics(
   host: string,
   port: number,
 ): MetricsListener {
-  const server = Deno.serve({
-    hostname: host,
-    port,
-    onListen: () => {},
-    handler: (req) => handleMetrics(ctx, sim, req),
-  });
-  return { port: server.addr.port, close: () => server.shutdown() };
+  const server = serveHttp(host, port, (req) => handleMetrics(ctx, sim, req));
+  return { port: server.port, close: () => server.shutdown() };
 }

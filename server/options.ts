@@ -39,7 +39,15 @@ export interface ServerOptions {
   tls?: ServerTlsFiles;
   /** The OpenAI-compatible mock on the HTTP listener (server/openai/options.ts). */
   openai?: OpenAiOptions;
+  /**
+   * Default 64 MiB (Triton's --http-max-input-size): the largest request body, after
+   * decompression, and the largest gRPC message. Beyond it: HTTP 413, gRPC RESOURCE_EXHAUSTED.
+   */
+  maxBodyBytes?: number;
 }
+
+/** Triton's default --http-max-input-size. */
+export const DEFAULT_MAX_BODY_BYTES = 64 << 20;
 
 export interface ResolvedOptions {
   host: string;
@@ -57,6 +65,7 @@ export interface ResolvedOptions {
   stall: Stall | undefined;
   tls: ServerTlsFiles | undefined;
   openai: ResolvedOpenAi;
+  maxBodyBytes: number;
 }
 
 function isNonNegative(n: unknown): n is number {
@@ -120,6 +129,7 @@ export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
     stall: options.stall,
     tls: options.tls,
     openai: resolveOpenAi(options.openai),
+    maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
   };
   checkServerTls(resolved.tls);
   if (resolved.stall) checkStall(resolved.stall);
@@ -129,6 +139,9 @@ export function resolveOptions(options: ServerOptions = {}): ResolvedOptions {
   if (resolved.metricsPort !== undefined) checkPort("metricsPort", resolved.metricsPort);
   if (!Number.isInteger(resolved.instances) || resolved.instances < 1) {
     throw new RangeError(`Invalid instances ${resolved.instances}: expected an integer >= 1`);
+  }
+  if (!Number.isSafeInteger(resolved.maxBodyBytes) || resolved.maxBodyBytes < 1) {
+    throw new RangeError(`Invalid maxBodyBytes ${resolved.maxBodyBytes}: expected an integer >= 1`);
   }
   checkComputeTime(resolved.computeUs);
   return resolved;

@@ -16,7 +16,9 @@ Deno.test("resolveOptions fills defaults and names the bad option", () => {
     stall: undefined,
     tls: undefined,
     openai: resolveOpenAi(),
+    maxBodyBytes: 64 << 20,
   });
+  assert.throws(() => resolveOptions({ maxBodyBytes: 0 }), /maxBodyBytes 0/);
   assert.throws(() => resolveOptions({ stall: { everyMs: 100, forMs: 100 } }), /Invalid stall/);
   assert.throws(() => resolveOptions({ httpPort: 70000 }), /httpPort 70000/);
   assert.throws(() => resolveOptions({ grpcPort: -1 }), /grpcPort -1/);

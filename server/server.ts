@@ -9,6 +9,7 @@ import { tfServingMethods } from "./tfserving/grpc.ts";
 import { type ResolvedOptions, resolveOptions, type ServerOptions } from "./options.ts";
 import { createContext, handle, type ServerContext } from "./kserve/routes.ts";
 import { startBehindTls } from "./tls_server.ts";
+import { serveHttp } from "./listen.ts";
 import type { SequenceStats } from "./models/sequences.ts";
 import type { ShmTraffic } from "./models/shm_registry.ts";
 import type { OpenAiRequestTruth } from "./openai/truth.ts";
@@ -88,13 +89,7 @@ export async function startResolved(
     return await startBehindTls(options, (inner) => startResolved(inner, busySpin));
   }
   const ctx = createContext(options, busySpin);
-  const server = Deno.serve({
-    hostname: options.host,
-    port: options.httpPort,
-    // Silences Deno's default "Listening on ..." line; main.ts prints its own.
-    onListen: () => {},
-    handler: (req) => handle(ctx, req),
-  });
+  const server = serveHttp(options.host, options.httpPort, (req) => handle(ctx, req));
   let grpc: GrpcListener | undefined;
   let tfserving: GrpcListener | undefined;
   const gpus = new GpuSimulator();
@@ -113,7 +108,7 @@ export async function startResolved(
     await Promise.all([server.shutdown(), grpc?.close(), tfserving?.close()]);
     throw e;
   }
-  const port = server.addr.port;
+  const port = server.port;
   let closing: Promise<void> | undefined;
   return {
     host: options.host,

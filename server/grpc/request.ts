@@ -11,7 +11,13 @@ import {
   type SentSequenceKeys,
   sequenceParams,
 } from "../kserve/infer_parameters.ts";
-import type { InferRequest, RawInput, RequestedOutput } from "../kserve/infer_request.ts";
+import {
+  addUniqueName,
+  type InferRequest,
+  nameIndex,
+  type RawInput,
+  type RequestedOutput,
+} from "../kserve/infer_request.ts";
 import { validateAgainstModel } from "../kserve/infer_validate.ts";
 import type { ModelSpec } from "../models/mod.ts";
 import type { SequenceParams } from "../models/sequences.ts";
@@ -127,11 +133,10 @@ function convertInputs(msg: ProtoInferRequest, model: string, shm: ShmRegistry):
   const raw = msg.raw_input_contents;
   let next = 0;
   const inputs: RawInput[] = [];
+  const index = nameIndex(msg.inputs.length);
   for (const el of msg.inputs) {
     const { name, datatype, shape } = el;
-    if (inputs.some((i) => i.name === name)) {
-      throw invalidArg(`input '${name}' already exists in request`);
-    }
+    addUniqueName("input", inputs, index, name);
     const window = grpcWindow(shm, el.parameters);
     checkShape(shape, name, model);
     let binary: Uint8Array;
@@ -175,6 +180,7 @@ function convertOutputs(
   // No outputs named means every output, in model order (as over HTTP).
   if (msg.outputs.length === 0) return spec.outputs.map((o) => ({ name: o.name, binary: true }));
   const outputs: RequestedOutput[] = [];
+  const index = nameIndex(msg.outputs.length);
   for (const el of msg.outputs) {
     const window = grpcWindow(shm, el.parameters);
     if (el.parameters.classification !== undefined) {
@@ -182,9 +188,7 @@ function convertOutputs(
         `output '${el.name}' asks for classification, which this server does not support`,
       );
     }
-    if (outputs.some((o) => o.name === el.name)) {
-      throw invalidArg(`output '${el.name}' already exists in request`);
-    }
+    addUniqueName("output", outputs, index, el.name);
     // gRPC outputs always travel as raw bytes.
     outputs.push({ name: el.name, binary: true, shm: window });
   }

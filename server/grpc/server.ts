@@ -5,6 +5,8 @@
  */
 import type { MethodDefinition, ServiceDefinition } from "@grpc/proto-loader";
 import { H2ServerConnection } from "../h2/connection.ts";
+import { acceptEach } from "../listen.ts";
+import type { H2Limits } from "../../wire/h2/connection.ts";
 import { healthHandlers, metadataHandlers, type UnaryFn } from "./handlers.ts";
 import { modelInferHandler, modelStreamInferHandler } from "./infer.ts";
 import { loadServices } from "./proto.ts";
@@ -64,6 +66,27 @@ function methods(ctx: ServerContext): Map<string, Method> {
   return table;
 }
 
+/** Far above any header list a gRPC client sends (their own default bound is 8 KiB). */
+const MAX_HEADER_LIST = 64 << 10;
+
+/** Long enough for a slow peer to read our GOAWAY, short enough to free a hostile one's socket. */
+const CLOSE_GRACE_MS = 10_000;
+
+/**
+ * What one client may make a connection hold: its header lists, and the bytes waiting for it
+ * to read. A response can be as large as the largest request (identity models echo it), so
+ * the write queue allows two of those before it counts as a flood.
+ */
+export function serverLimits(maxBodyBytes: number): H2Limits {
+  return {
+    maxHeaderListSize: MAX_HEADER_LIST,
+    maxWriteQueue: 2 * maxBodyBytes + (1 << 20),
+    // Three frames per response of 10,000 concurrent calls, queued while the socket is full.
+    maxQueuedFrames: 30_000,
+    closeGraceMs: CLOSE_GRACE_MS,
+  };
+}
+
 /**
  * Binds `host:port` (0 = any free port) and starts serving `table` (default: the Triton and
  * health services); rejects when binding fails.
@@ -83,35 +106,35 @@ export function startGrpc(
       new Error(`Cannot listen for gRPC on ${address}: ${(e as Error).message}`),
     );
   }
-  const route = grpcRouter(table);
+  const route = grpcRouter(table, ctx.maxBodyBytes);
+  const limits = serverLimits(ctx.maxBodyBytes);
   const connections = new Set<H2ServerConnection>();
-  const accepting = (async () => {
-    // Bounded by close(): closing the listener ends the iteration.
-    try {
-      for await (const conn of listener) {
-        conn.setNoDelay(true);
-        const h2 = new H2ServerConnection(conn, route);
-        connections.add(h2);
-        h2.run().finally(() => connections.delete(h2));
-      }
-    } catch {
-      // The listener was closed.
-    }
-  })();
-  return Promise.resolve(listening(listener, accepting, connections));
+  let closed = false;
+  const accepting = acceptEach(listener, (conn) => {
+    conn.setNoDelay(true);
+    const h2 = new H2ServerConnection(conn, route, limits);
+    connections.add(h2);
+    h2.run().finally(() => connections.delete(h2));
+  }, () => closed);
+  const close = () => {
+    closed = true;
+    listener.close();
+  };
+  return Promise.resolve(listening(listener.addr.port, close, accepting, connections));
 }
 
 function listening(
-  listener: Deno.TcpListener,
+  port: number,
+  closeListener: () => void,
   accepting: Promise<void>,
   connections: Set<H2ServerConnection>,
 ): GrpcListener {
   let closing: Promise<void> | undefined;
   return {
-    port: listener.addr.port,
+    port,
     close(graceMs = 1000): Promise<void> {
       closing ??= (async () => {
-        listener.close();
+        closeListener();
         await accepting;
         // No GOAWAY: a Deno grpc-js client aborts on receiving one (denoland/deno#36788), and
         // a closed socket tells any client the same. Poll, bounded by the grace period.

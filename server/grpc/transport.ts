@@ -7,7 +7,7 @@ import { gunzipSync, inflateSync } from "node:zlib";
 import type { StreamHandler } from "../h2/connection.ts";
 import type { HeaderList } from "../../wire/h2/hpack.ts";
 import type { ServerStream } from "../h2/stream.ts";
-import { frameMessage, MessageReader } from "../../wire/grpc/framing.ts";
+import { frameMessage, MessageReader, MessageTooLarge } from "../../wire/grpc/framing.ts";
 import { GrpcCode } from "../../wire/grpc/status.ts";
 import { Slab } from "./slab.ts";
 
@@ -16,7 +16,7 @@ export interface GrpcStatus {
   details: string;
 }
 
-const { OK, INTERNAL, UNIMPLEMENTED } = GrpcCode;
+const { OK, INTERNAL, UNIMPLEMENTED, RESOURCE_EXHAUSTED } = GrpcCode;
 
 /** A message codec: bytes of one protobuf message to a value and back. */
 export interface Codec {
@@ -76,6 +76,12 @@ function statusHeaders(status: GrpcStatus): HeaderList {
 
 /** The status an exception stands for (a GrpcStatus-shaped error, or INTERNAL). */
 export function statusOf(e: unknown): GrpcStatus {
+  if (e instanceof MessageTooLarge) {
+    return {
+      code: RESOURCE_EXHAUSTED,
+      details: `Received message larger than max (${e.length} vs. ${e.limit})`,
+    };
+  }
   const s = e as Partial<GrpcStatus> | undefined;
   if (typeof s?.code === "number" && typeof s.details === "string") {
     return { code: s.code, details: s.details };
@@ -84,26 +90,51 @@ export function statusOf(e: unknown): GrpcStatus {
 }
 
 /**
- * Cuts the request body into messages, inflating compressed ones. Each message handed on is
- * its own copy (carved from a slab, see slab.ts): the stream's DATA chunks are views of a
- * reused read buffer, and decoded requests keep views of their message.
+ * Cuts the request body into messages of at most `maxMessage` bytes, inflating compressed ones
+ * to at most as many. Each message handed on is its own copy (carved from a slab, see
+ * slab.ts): the stream's DATA chunks are views of a reused read buffer, and decoded requests
+ * keep views of their message.
  */
-function requestReader(encoding: string, onMessage: (message: Uint8Array) => void) {
+function requestReader(
+  encoding: string,
+  maxMessage: number,
+  onMessage: (message: Uint8Array) => void,
+) {
   return new MessageReader((body, compressed) => {
-    onMessage(compressed ? inflate(encoding, body) : copies.copy(body));
-  });
+    onMessage(compressed ? inflate(encoding, body, maxMessage) : copies.copy(body));
+  }, maxMessage);
 }
 
 const copies = new Slab();
 
-function inflate(encoding: string, body: Uint8Array): Uint8Array {
-  if (encoding === "gzip") return gunzipSync(body);
-  if (encoding === "deflate") return inflateSync(body);
+function inflate(encoding: string, body: Uint8Array, maxOutputLength: number): Uint8Array {
+  try {
+    if (encoding === "gzip") return gunzipSync(body, { maxOutputLength });
+    if (encoding === "deflate") return inflateSync(body, { maxOutputLength });
+  } catch (e) {
+    // A compression bomb stops at the limit rather than filling memory.
+    if ((e as { code?: string }).code === "ERR_BUFFER_TOO_LARGE") {
+      throw {
+        code: RESOURCE_EXHAUSTED,
+        details: `Received message inflates to more than max (${maxOutputLength} bytes)`,
+      };
+    }
+    throw {
+      code: INTERNAL,
+      details: `Cannot inflate ${encoding} message: ${(e as Error).message}`,
+    };
+  }
   throw { code: INTERNAL, details: "compressed message without a grpc-encoding" };
 }
 
-/** Routes each HTTP/2 stream to its method by :path; unknown paths are UNIMPLEMENTED. */
-export function grpcRouter(methods: ReadonlyMap<string, Method>): StreamHandler {
+/**
+ * Routes each HTTP/2 stream to its method by :path; unknown paths are UNIMPLEMENTED. Request
+ * messages (inflated or not) above `maxMessage` bytes are RESOURCE_EXHAUSTED.
+ */
+export function grpcRouter(
+  methods: ReadonlyMap<string, Method>,
+  maxMessage: number,
+): StreamHandler {
   return (stream) => {
     const h = stream.headers;
     if (
@@ -123,9 +154,9 @@ export function grpcRouter(methods: ReadonlyMap<string, Method>): StreamHandler 
     } else if (!["identity", "gzip", "deflate"].includes(encoding)) {
       fail(stream, { code: UNIMPLEMENTED, details: `Unsupported grpc-encoding ${encoding}` });
     } else if (method.kind === "unary") {
-      serveUnary(stream, method, encoding);
+      serveUnary(stream, method, encoding, maxMessage);
     } else {
-      serveBidi(stream, method, encoding);
+      serveBidi(stream, method, encoding, maxMessage);
     }
   };
 }
@@ -143,13 +174,27 @@ function fail(stream: ServerStream, status: GrpcStatus): void {
   stream.endWithHeaders([...RESPONSE_HEADERS, ...statusHeaders(status)]);
 }
 
-function serveUnary(stream: ServerStream, method: UnaryMethod, encoding: string): void {
+function serveUnary(
+  stream: ServerStream,
+  method: UnaryMethod,
+  encoding: string,
+  maxMessage: number,
+): void {
   const messages: Uint8Array[] = [];
-  const reader = requestReader(encoding, (m) => messages.push(m));
+  const reader = requestReader(encoding, maxMessage, (m) => {
+    // A second message already makes the call invalid; keeping more would let one call
+    // hold any amount of memory.
+    if (messages.length > 0) {
+      throw { code: INTERNAL, details: "expected one request message, got more" };
+    }
+    messages.push(m);
+  });
   stream.ondata = (chunk) => {
     try {
       reader.push(chunk);
     } catch (e) {
+      // The rest of the body is ignored: the reader lost its place in it.
+      stream.ondata = undefined;
       fail(stream, statusOf(e));
     }
   };
@@ -180,7 +225,12 @@ function serveUnary(stream: ServerStream, method: UnaryMethod, encoding: string)
   };
 }
 
-function serveBidi(stream: ServerStream, method: BidiMethod, encoding: string): void {
+function serveBidi(
+  stream: ServerStream,
+  method: BidiMethod,
+  encoding: string,
+  maxMessage: number,
+): void {
   let responded = false;
   let cancelled = false;
   const call: BidiCall = {
@@ -205,13 +255,14 @@ function serveBidi(stream: ServerStream, method: BidiMethod, encoding: string): 
     },
   };
   // A message that cannot be read ends the call; the ones before it were already handled.
-  const reader = requestReader(encoding, (m) => {
+  const reader = requestReader(encoding, maxMessage, (m) => {
     if (stream.open) call.onmessage?.(decodeOrThrow(method, m));
   });
   stream.ondata = (chunk) => {
     try {
       reader.push(chunk);
     } catch (e) {
+      stream.ondata = undefined;
       call.finish(statusOf(e));
     }
   };

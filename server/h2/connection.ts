@@ -7,7 +7,7 @@
  * when a session that carried more than ~110 streams receives GOAWAY
  * (denoland/deno#36788), which every gRPC client sends when it closes.
  */
-import { H2Connection } from "../../wire/h2/connection.ts";
+import { H2Connection, type H2Limits } from "../../wire/h2/connection.ts";
 import type { HeaderBlock } from "../../wire/h2/header_blocks.ts";
 import { ConnectionError, ErrorCode, Flag, rstStream } from "../../wire/h2/frames.ts";
 import { ServerStream } from "./stream.ts";
@@ -15,8 +15,8 @@ import { ServerStream } from "./stream.ts";
 export type StreamHandler = (stream: ServerStream) => void;
 
 export class H2ServerConnection extends H2Connection<ServerStream> {
-  constructor(conn: Deno.Conn, private readonly handler: StreamHandler) {
-    super(conn, "server");
+  constructor(conn: Deno.Conn, private readonly handler: StreamHandler, limits?: H2Limits) {
+    super(conn, "server", limits);
   }
 
   /** Serves until the peer closes, a protocol error, or close(). */

@@ -49,6 +49,30 @@ export interface InferRequest {
 
 const decoder = new TextDecoder();
 
+/** Above this many tensors, duplicate names are found through a Set rather than a scan. */
+const FEW_TENSORS = 16;
+
+/**
+ * The names a request's tensor list has used so far: undefined for the few tensors real
+ * requests carry (a scan of the list, nothing allocated), a Set for more, so a hostile body
+ * with 100,000 inputs costs O(n) instead of O(n^2).
+ */
+export function nameIndex(count: number): Set<string> | undefined {
+  return count > FEW_TENSORS ? new Set() : undefined;
+}
+
+/** Throws Triton's "already exists" error when `name` was seen, else records it. */
+export function addUniqueName(
+  kind: "input" | "output",
+  seen: readonly { name: string }[],
+  index: Set<string> | undefined,
+  name: string,
+): void {
+  const repeated = index === undefined ? seen.some((t) => t.name === name) : index.has(name);
+  if (repeated) throw invalidArg(`${kind} '${name}' already exists in request`);
+  index?.add(name);
+}
+
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
@@ -204,11 +228,10 @@ function parseInputs(
 ): RawInput[] {
   if (!Array.isArray(v)) throw invalidArg("Unable to parse 'inputs'");
   const inputs: RawInput[] = [];
+  const index = nameIndex(v.length);
   for (const el of v) {
     const input = parseInput(el, body, cursor, model);
-    if (inputs.some((i) => i.name === input.name)) {
-      throw invalidArg(`input '${input.name}' already exists in request`);
-    }
+    addUniqueName("input", inputs, index, input.name);
     inputs.push(input);
   }
   return inputs;
@@ -243,11 +266,10 @@ function parseOutputs(
   // An empty list requests nothing in particular, which Triton treats as "all outputs".
   if (v.length === 0) return spec.outputs.map((o) => ({ name: o.name, binary: defaultBinary }));
   const outputs: RequestedOutput[] = [];
+  const index = nameIndex(v.length);
   for (const el of v) {
     const out = parseOutput(el, defaultBinary, shm);
-    if (outputs.some((o) => o.name === out.name)) {
-      throw invalidArg(`output '${out.name}' already exists in request`);
-    }
+    addUniqueName("output", outputs, index, out.name);
     outputs.push(out);
   }
   return outputs;

@@ -14,6 +14,7 @@ import { modelConfigJson, modelMetadataJson, serverMetadataJson } from "../model
 import { MODELS, type ModelSpec } from "../models/mod.ts";
 import type { ResolvedOptions } from "../options.ts";
 import { handleShm } from "./shm_routes.ts";
+import { declaredTooLarge, declaresTooMuch, readInflated } from "./body.ts";
 import { ShmRegistry } from "../models/shm_registry.ts";
 import { nowNs } from "../models/stats.ts";
 import { handleTfServingRest } from "../tfserving/rest.ts";
@@ -42,6 +43,8 @@ export interface ServerContext {
   parameters: ParameterLog;
   /** Trace settings (global and per model) and their updates, shared by HTTP and gRPC. */
   trace: TraceSettingsStore;
+  /** The largest request body (inflated) and gRPC message accepted. */
+  maxBodyBytes: number;
 }
 
 export function createContext(options: ResolvedOptions, busySpin: boolean): ServerContext {
@@ -70,6 +73,7 @@ export function createContext(options: ResolvedOptions, busySpin: boolean): Serv
     openai: new OpenAiMock(options.openai, options.stall, exec.originNs),
     parameters: new ParameterLog(),
     trace: new TraceSettingsStore((m) => models.has(m)),
+    maxBodyBytes: options.maxBodyBytes,
   };
 }
 
@@ -86,6 +90,10 @@ function ok(): Response {
 }
 
 export function handle(ctx: ServerContext, req: Request): Response | Promise<Response> {
+  if (declaresTooMuch(req, ctx.maxBodyBytes)) {
+    // Every route: nothing of a body that announces too much is read.
+    return failure(declaredTooLarge(ctx.maxBodyBytes));
+  }
   const segs = pathOf(req.url).split("/");
   if (segs[0] === "" && isTorchServePath(segs[1])) return handleTorchServe(ctx, req, segs);
   if (segs[0] === "" && segs[1] === "v1") {
@@ -101,7 +109,8 @@ export function handle(ctx: ServerContext, req: Request): Response | Promise<Res
     return get ? ok() : methodNotAllowed();
   }
   if (segs[2] === "systemsharedmemory" || segs[2] === "cudasharedmemory") {
-    return handleShm(ctx.shm, segs[2] === "cudasharedmemory", req, segs.slice(3));
+    const cuda = segs[2] === "cudasharedmemory";
+    return handleShm(ctx.shm, cuda, req, segs.slice(3), ctx.maxBodyBytes);
   }
   if (segs[2] === "trace" && segs.length === 4 && segs[3] === "setting") {
     return traceSetting(ctx, req, "");
@@ -162,7 +171,7 @@ function routeModel(
       return modelStats(ctx, name, version);
     case "infer":
       if (req.method !== "POST") return methodNotAllowed();
-      return known ? infer(entry, ctx.shm, ctx.parameters, req) : unknown(name, version);
+      return known ? infer(ctx, entry, req) : unknown(name, version);
     default:
       // generate and the rest are Triton routes this server does not offer.
       return notFound();
@@ -207,17 +216,6 @@ function modelStats(ctx: ServerContext, name: string, version: string): Response
   return jsonResponse(200, JSON.stringify({ model_stats }));
 }
 
-/** The request body, inflated when the client compressed it (docs/protocols.md §1.9). */
-async function readBody(req: Request): Promise<Uint8Array> {
-  const encoding = (req.headers.get("content-encoding") ?? "identity").trim().toLowerCase();
-  if (encoding === "identity" || encoding === "") return new Uint8Array(await req.arrayBuffer());
-  if ((encoding !== "gzip" && encoding !== "deflate") || req.body === null) {
-    throw new ApiError(501, "Unsupported compression type");
-  }
-  const inflated = req.body.pipeThrough(new DecompressionStream(encoding));
-  return new Uint8Array(await new Response(inflated).arrayBuffer());
-}
-
 function failure(e: unknown): Response {
   if (e instanceof ApiError) {
     const r = errorResponse(e.status, e.message);
@@ -231,19 +229,14 @@ function failure(e: unknown): Response {
 export const DECOUPLED_OVER_HTTP =
   "HTTP end point doesn't support models with decoupled transaction policy";
 
-async function infer(
-  entry: ModelEntry,
-  shm: ShmRegistry,
-  parameters: ParameterLog,
-  req: Request,
-): Promise<Response> {
+async function infer(ctx: ServerContext, entry: ModelEntry, req: Request): Promise<Response> {
   if (entry.spec.decoupled !== undefined) {
     await req.body?.cancel();
     return errorResponse(501, DECOUPLED_OVER_HTTP);
   }
   let body: Uint8Array;
   try {
-    body = await readBody(req);
+    body = await readInflated(req, ctx.maxBodyBytes);
   } catch (e) {
     return failure(e instanceof ApiError ? e : new ApiError(400, "failed to read request body"));
   }
@@ -251,12 +244,12 @@ async function infer(
   const headerLength = req.headers.get("inference-header-content-length");
   let parsed;
   try {
-    parsed = parseInferRequest(entry.spec, body, headerLength, shm);
+    parsed = parseInferRequest(entry.spec, body, headerLength, ctx.shm);
   } catch (e) {
     entry.executor.recordFailure(arrivalNs);
     return failure(e);
   }
-  parameters.record(entry.spec.name, parsed.custom ?? {});
+  ctx.parameters.record(entry.spec.name, parsed.custom ?? {});
   try {
     // execute() counts its own failures.
     const res = await entry.executor.execute(parsed, arrivalNs, encodeInferResponse);

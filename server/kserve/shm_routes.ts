@@ -8,6 +8,7 @@ import {
   notFound,
 } from "./http_error.ts";
 import type { ShmRegistry } from "../models/shm_registry.ts";
+import { readLimited } from "./body.ts";
 
 /** What Triton built without GPU support answers for every CUDA registration. */
 export function cudaUnsupported(name: string): ApiError {
@@ -25,10 +26,16 @@ function uint(v: unknown, field: string): number {
   return v;
 }
 
-async function register(shm: ShmRegistry, name: string, req: Request): Promise<void> {
+async function register(
+  shm: ShmRegistry,
+  name: string,
+  req: Request,
+  maxBodyBytes: number,
+): Promise<void> {
+  const text = new TextDecoder().decode(await readLimited(req, maxBodyBytes));
   let body: unknown;
   try {
-    body = JSON.parse(await req.text());
+    body = JSON.parse(text);
   } catch (e) {
     throw invalidArg(`failed to parse the request JSON buffer: ${(e as Error).message}`);
   }
@@ -43,13 +50,15 @@ async function register(shm: ShmRegistry, name: string, req: Request): Promise<v
 
 /**
  * `segs` is the path after /v2/{system,cuda}sharedmemory: [action] or
- * ["region", name, action]. Registering needs a region name.
+ * ["region", name, action]. Registering needs a region name, and reads at most
+ * `maxBodyBytes` of body.
  */
 export async function handleShm(
   shm: ShmRegistry,
   cuda: boolean,
   req: Request,
   segs: string[],
+  maxBodyBytes: number,
 ): Promise<Response> {
   let name = "";
   if (segs.length === 3 && segs[0] === "region") {
@@ -73,7 +82,7 @@ export async function handleShm(
     }
     if (action !== "register" || name === "") return notFound();
     if (cuda) throw cudaUnsupported(name);
-    await register(shm, name, req);
+    await register(shm, name, req, maxBodyBytes);
     return new Response(null, { status: 200 });
   } catch (e) {
     if (e instanceof ApiError) return errorResponse(e.status, e.message);

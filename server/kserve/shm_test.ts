@@ -104,3 +104,54 @@ Deno.test("system shm over HTTP: register, infer by region, errors, unregister",
     Deno.removeSync(path);
   }
 });
+
+Deno.test("system shm: a symlink in /dev/shm is refused at registration and at every use", async () => {
+  const dir = Deno.makeTempDirSync();
+  const victim = `${dir}/victim.txt`;
+  const secret = new TextEncoder().encode(
+    "secret content, never to be read or overwritten ".repeat(4),
+  );
+  Deno.writeFileSync(victim, secret);
+  const key = `pa_test_${Deno.pid}_evil`;
+  const path = `/dev/shm/${key}`;
+  Deno.symlinkSync(victim, path);
+  const server = await startServer({});
+  const base = `http://${server.url}/v2/systemsharedmemory`;
+  const refused = `Unable to open shared memory region: '${key}': it is a symbolic link, ` +
+    "which is refused";
+  try {
+    assert.deepEqual(await post(`${base}/region/evil/register`, { key, byte_size: 64 }), {
+      status: 400,
+      json: { error: refused },
+    });
+    // A region registered while a regular file, then swapped for the link.
+    Deno.removeSync(path);
+    Deno.writeFileSync(path, new Uint8Array(256));
+    assert.equal((await post(`${base}/region/r/register`, { key, byte_size: 256 })).status, 200);
+    Deno.removeSync(path);
+    Deno.symlinkSync(victim, path);
+    const write = {
+      inputs: [
+        { name: "INPUT0", datatype: "INT32", shape: [1, 16], data: range16(0) },
+        { name: "INPUT1", datatype: "INT32", shape: [1, 16], data: range16(0) },
+      ],
+      outputs: [{ name: "OUTPUT0", ...region("r", 64) }],
+    };
+    assert.deepEqual((await infer(server.url, "simple", write)).json, { error: refused });
+    const read = {
+      inputs: [
+        { name: "INPUT0", datatype: "INT32", shape: [1, 16], ...region("r", 64) },
+        { name: "INPUT1", datatype: "INT32", shape: [1, 16], data: range16(0) },
+      ],
+    };
+    assert.deepEqual((await infer(server.url, "simple", read)).json, { error: refused });
+    assert.deepEqual(Deno.readFileSync(victim), secret);
+    assert.deepEqual(server.shmTraffic(), { regions: 1, inputsRead: 0, outputsWritten: 0 });
+    // Still answering normal requests.
+    assert.equal((await infer(server.url, "simple", { inputs: write.inputs })).status, 200);
+  } finally {
+    await server.close();
+    Deno.removeSync(path);
+    Deno.removeSync(dir, { recursive: true });
+  }
+});

@@ -31,6 +31,50 @@ export function shmPath(key: string): string | undefined {
   return `/dev/shm/${name}`;
 }
 
+/**
+ * Opens the file behind `key` only when it is a regular file of this process's user, reached
+ * without a symlink: /dev/shm is world-writable, so anyone may plant a link there to a file
+ * the server can read or write. Deno has no O_NOFOLLOW, so the path is lstat'ed first and the
+ * opened file must be that same inode (a link swapped in between opens another one).
+ */
+export function openRegion(key: string, mode: Deno.OpenOptions): Deno.FsFile {
+  const path = shmPath(key);
+  // Triton's message alone for a key that names nothing; the reason when we refuse a file.
+  const missing = invalidArg(`Unable to open shared memory region: '${key}'`);
+  const refuse = (why: string) =>
+    invalidArg(`Unable to open shared memory region: '${key}': ${why}`);
+  if (path === undefined) throw missing;
+  let before: Deno.FileInfo;
+  try {
+    before = Deno.lstatSync(path);
+  } catch {
+    throw missing;
+  }
+  if (!before.isFile) {
+    throw refuse(
+      before.isSymlink ? "it is a symbolic link, which is refused" : "not a regular file",
+    );
+  }
+  if (before.uid !== Deno.uid()) throw refuse("the file belongs to another user");
+  let file: Deno.FsFile;
+  try {
+    file = Deno.openSync(path, mode);
+  } catch (e) {
+    throw refuse((e as Error).message);
+  }
+  const after = file.statSync();
+  if (after.dev !== before.dev || after.ino !== before.ino) {
+    file.close();
+    throw refuse("replaced while being opened");
+  }
+  return file;
+}
+
+function regionSize(key: string): number {
+  using file = openRegion(key, { read: true });
+  return file.statSync().size;
+}
+
 /** What the registry saw, so tests can tell data came by reference and regions were freed. */
 export interface ShmTraffic {
   /** Regions registered now. */
@@ -56,15 +100,7 @@ export class ShmRegistry {
     if (this.#regions.has(name)) {
       throw invalidArg(`shared memory region '${name}' already in manager`);
     }
-    const path = shmPath(key);
-    let info: Deno.FileInfo | undefined;
-    try {
-      info = path === undefined ? undefined : Deno.statSync(path);
-    } catch { /* reported below */ }
-    if (info === undefined || !info.isFile) {
-      throw invalidArg(`Unable to open shared memory region: '${key}'`);
-    }
-    const size = info.size;
+    const size = regionSize(key);
     if (offset + byteSize > size) {
       throw invalidArg(
         `failed to register shared memory region '${name}': offset ${offset} + byte_size ` +
@@ -107,7 +143,7 @@ export class ShmRegistry {
 
   read(w: RegionWindow): Uint8Array {
     const out = new Uint8Array(w.byteSize);
-    using file = Deno.openSync(shmPath(w.region.key)!, { read: true });
+    using file = openRegion(w.region.key, { read: true });
     file.seekSync(w.region.offset + w.offset, Deno.SeekMode.Start);
     let got = 0;
     // Bounded: each read advances or ends at end of file.
@@ -131,7 +167,7 @@ export class ShmRegistry {
           `bytes) should be at least ${data.length} bytes to hold the results`,
       );
     }
-    using file = Deno.openSync(shmPath(w.region.key)!, { write: true });
+    using file = openRegion(w.region.key, { write: true });
     file.seekSync(w.region.offset + w.offset, Deno.SeekMode.Start);
     let put = 0;
     while (put < data.length) put += file.writeSync(data.subarray(put));

@@ -8,6 +8,7 @@
 import { SIGNATURE_DEF_MAP_URL } from "../../wire/tfserving/proto.ts";
 import { nest, unnest } from "./json.ts";
 import { ApiError, errorResponse, invalidArg, jsonResponse } from "../kserve/http_error.ts";
+import { readLimited } from "../kserve/body.ts";
 import type { InferRequest } from "../kserve/infer_request.ts";
 import type { ModelSpec, Tensor } from "../models/mod.ts";
 import type { ModelEntry, ServerContext } from "../kserve/routes.ts";
@@ -58,7 +59,8 @@ export async function handleTfServingRest(
     const entry = resolveTfModel(ctx, target.name, target.version);
     if (target.action === "status") return jsonResponse(200, STATUS_BODY);
     if (target.action === "metadata") return jsonResponse(200, metadataBody(entry.spec));
-    return jsonResponse(200, await predict(entry, await req.text()));
+    const body = await readLimited(req, ctx.maxBodyBytes);
+    return jsonResponse(200, await predict(entry, new TextDecoder().decode(body)));
   } catch (e) {
     if (e instanceof ApiError) return errorResponse(e.status, e.message);
     throw e;

@@ -4,6 +4,7 @@
  * "body"; errors are JSON {"code", "type", "message"}.
  */
 import { ApiError } from "../kserve/http_error.ts";
+import { readLimited } from "../kserve/body.ts";
 
 /** TorchServe's error reply. */
 export function torchServeError(code: number, type: string, message: string): Response {
@@ -17,11 +18,12 @@ const FORM_TYPES = ["multipart/form-data", "application/x-www-form-urlencoded"];
 
 /**
  * The bytes the simulated handler reads: form field "data" (what perf_analyzer's torchserve
- * client sends, `-F data=@file` in curl terms) or the whole raw body.
+ * client sends, `-F data=@file` in curl terms) or the whole raw body, of at most `limit` bytes
+ * (a form is bounded by its Content-Length, which the router checks).
  */
-export async function readTorchServeBody(req: Request): Promise<Uint8Array> {
+export async function readTorchServeBody(req: Request, limit: number): Promise<Uint8Array> {
   const type = (req.headers.get("content-type") ?? "").split(";")[0].trim().toLowerCase();
-  if (!FORM_TYPES.includes(type)) return new Uint8Array(await req.arrayBuffer());
+  if (!FORM_TYPES.includes(type)) return await readLimited(req, limit);
   let form: FormData;
   try {
     form = await req.formData();

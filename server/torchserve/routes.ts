@@ -64,7 +64,7 @@ export function handleTorchServe(
       `Model version: ${version} does not exist for model: ${name}`,
     );
   }
-  return predict(entry, req);
+  return predict(entry, req, ctx.maxBodyBytes);
 }
 
 function methodNotAllowed(): Response {
@@ -80,7 +80,7 @@ function predictionError(message: string): ApiError {
   return new ApiError(400, message);
 }
 
-async function predict(entry: ModelEntry, req: Request): Promise<Response> {
+async function predict(entry: ModelEntry, req: Request, maxBodyBytes: number): Promise<Response> {
   const spec = entry.spec;
   if (spec.decoupled !== undefined || spec.sequence !== undefined) {
     await req.body?.cancel();
@@ -94,7 +94,7 @@ async function predict(entry: ModelEntry, req: Request): Promise<Response> {
   const arrivalNs = nowNs();
   let parsed: InferRequest;
   try {
-    parsed = parseBody(spec, await readTorchServeBody(req));
+    parsed = parseBody(spec, await readTorchServeBody(req, maxBodyBytes));
     parsed.batchSize = validateAgainstModel(spec, parsed);
   } catch (e) {
     entry.executor.recordFailure(arrivalNs);

@@ -17,6 +17,14 @@ export function frameMessage(bytes: Uint8Array, compressed = false): Uint8Array 
   return out;
 }
 
+/** A message longer than the reader accepts, refused before its bytes are gathered. */
+export class MessageTooLarge extends RangeError {
+  override name = "MessageTooLarge";
+  constructor(readonly length: number, readonly limit: number) {
+    super(`message of ${length} bytes is larger than the ${limit} bytes accepted`);
+  }
+}
+
 /**
  * Splits DATA into gRPC messages. A message inside one chunk is handed over as a view of the
  * chunk (valid during the callback); one spread over chunks is copied together. The callback
@@ -31,8 +39,10 @@ export class MessageReader {
   /** Whether any message since the last reset() had the compressed flag set. */
   compressed = false;
 
+  /** `maxMessage` bounds a message's declared length (MessageTooLarge beyond it). */
   constructor(
     private readonly onMessage: (message: Uint8Array, compressed: boolean) => void,
+    private readonly maxMessage = Infinity,
   ) {}
 
   reset(): void {
@@ -53,7 +63,7 @@ export class MessageReader {
     while (at < chunk.length) {
       if (this.#headLen < MESSAGE_PREFIX) {
         if (this.#headLen === 0 && chunk.length - at >= MESSAGE_PREFIX) {
-          const length = readLength(chunk, at);
+          const length = this.#checked(readLength(chunk, at));
           if (chunk.length - at - MESSAGE_PREFIX >= length) {
             const compressed = chunk[at] !== 0;
             this.compressed ||= compressed;
@@ -70,7 +80,7 @@ export class MessageReader {
         at += take;
         if (this.#headLen < MESSAGE_PREFIX) return;
         this.compressed ||= head[0] !== 0;
-        this.#body = new Uint8Array(readLength(head, 0));
+        this.#body = new Uint8Array(this.#checked(readLength(head, 0)));
         this.#bodyLen = 0;
       }
       const body = this.#body!;
@@ -84,6 +94,11 @@ export class MessageReader {
         this.onMessage(body, this.#head![0] !== 0);
       }
     }
+  }
+
+  #checked(length: number): number {
+    if (length > this.maxMessage) throw new MessageTooLarge(length, this.maxMessage);
+    return length;
   }
 }
 

@@ -35,6 +35,28 @@ const CONNECTION_WINDOW = 16 << 20;
 /** The largest frame we accept (our SETTINGS_MAX_FRAME_SIZE). */
 const MAX_FRAME = 1 << 20;
 
+/**
+ * Bounds a server puts on what one peer may make it hold (the client sets none). Exceeding one
+ * is a connection error, since such a peer is flooding rather than slow.
+ */
+export interface H2Limits {
+  /** Advertised as SETTINGS_MAX_HEADER_LIST_SIZE; a larger header block is a PROTOCOL_ERROR. */
+  maxHeaderListSize: number;
+  /**
+   * Bytes we may hold for a peer that does not read (answers to its PINGs and SETTINGS
+   * included); beyond it what is queued is dropped for a GOAWAY with ENHANCE_YOUR_CALM, and
+   * the socket closes once that is written or after `closeGraceMs`.
+   */
+  maxWriteQueue: number;
+  /** Frames we may queue for such a peer (PING and SETTINGS answers are a few bytes each). */
+  maxQueuedFrames: number;
+  /**
+   * How long a connection that ends with an error waits for a peer to read our GOAWAY and
+   * close its side.
+   */
+  closeGraceMs: number;
+}
+
 /** What the core needs of a stream, besides its send window. */
 export interface CoreStream extends FlowStream {
   readonly id: number;
@@ -68,10 +90,13 @@ export interface StreamOwner<S> {
 export abstract class H2Connection<S extends CoreStream> implements StreamOwner<S> {
   protected readonly streams = new Map<number, S>();
   protected readonly flow = new SendFlow(this.streams);
-  readonly #headerBlocks = new HeaderBlocks();
+  readonly #headerBlocks: HeaderBlocks;
   readonly #reader = new FrameReader(MAX_FRAME);
   readonly #writer: FrameWriter;
   #closed = false;
+  /** We stopped answering a peer that does not read (see H2Limits.maxWriteQueue). */
+  #calm = false;
+  readonly #closeGraceMs: number;
   /** DATA bytes received since our last connection-level WINDOW_UPDATE. */
   #unacked = 0;
   /** A server reads the client's preface before any frame. */
@@ -88,14 +113,25 @@ export abstract class H2Connection<S extends CoreStream> implements StreamOwner<
    * Queues our side's opening: a client's preface (with push disabled) or a server's
    * SETTINGS, then the connection window widened to ours.
    */
-  constructor(protected readonly conn: Deno.Conn, role: "client" | "server") {
-    this.#writer = new FrameWriter(conn, () => this.writeFailed());
+  constructor(protected readonly conn: Deno.Conn, role: "client" | "server", limits?: H2Limits) {
+    const last = () => {
+      this.#calm = true;
+      return goaway(this.lastPeerStreamId, ErrorCode.ENHANCE_YOUR_CALM);
+    };
+    const limit = limits &&
+      { maxHeld: limits.maxWriteQueue, maxFrames: limits.maxQueuedFrames, last };
+    this.#writer = new FrameWriter(conn, () => this.writeFailed(), limit);
+    this.#closeGraceMs = limits?.closeGraceMs ?? Infinity;
+    this.#headerBlocks = new HeaderBlocks(limits?.maxHeaderListSize);
     this.#awaitingPreface = role === "server";
     this.#awaitingReply = role === "client";
     const settings: [Setting, number][] = [
       [Setting.INITIAL_WINDOW_SIZE, STREAM_WINDOW],
       [Setting.MAX_FRAME_SIZE, MAX_FRAME],
     ];
+    if (limits !== undefined) {
+      settings.push([Setting.MAX_HEADER_LIST_SIZE, limits.maxHeaderListSize]);
+    }
     if (role === "client") {
       this.send(concat(PREFACE, settingsFrame([[Setting.ENABLE_PUSH, 0], ...settings])));
     } else this.send(settingsFrame(settings));
@@ -129,7 +165,8 @@ export abstract class H2Connection<S extends CoreStream> implements StreamOwner<
     } catch (e) {
       if (e instanceof ConnectionError) {
         this.send(goaway(this.lastPeerStreamId, e.code));
-        await this.flushWrites();
+        if (this.#closeGraceMs === Infinity) await this.flushWrites();
+        else await this.#lingerWithin(this.#closeGraceMs);
       }
       return e;
     }
@@ -138,6 +175,29 @@ export abstract class H2Connection<S extends CoreStream> implements StreamOwner<
   /** Writes everything queued, ignoring a peer that went away. */
   protected flushWrites(): Promise<void> {
     return this.#writer.drain().catch(() => {});
+  }
+
+  /**
+   * After our GOAWAY: writes what is queued, half-closes, and discards what the peer still
+   * sends until it closes too, all within `ms`. Closing with unread bytes would send a reset
+   * that makes the peer's kernel drop the GOAWAY before the peer reads it.
+   */
+  async #lingerWithin(ms: number): Promise<void> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<void>((resolve) => timer = setTimeout(resolve, ms));
+    const linger = async () => {
+      // A flood's GOAWAY waits behind the write in flight: flushWrites() would not wait for it.
+      await this.#writer.idle();
+      await this.conn.closeWrite();
+      const scratch = new Uint8Array(64 << 10);
+      // Bounded by `late` and by the peer: each read consumes bytes or ends.
+      while (!this.#closed && await this.conn.read(scratch) !== null);
+    };
+    try {
+      await Promise.race([linger().catch(() => {}), late]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Closes the writer and the socket; false when they already were. */
@@ -187,11 +247,16 @@ export abstract class H2Connection<S extends CoreStream> implements StreamOwner<
         this.#awaitingReply = false;
       }
       this.#reader.frames(onFrame);
+      if (this.#calm) {
+        throw new ConnectionError(ErrorCode.ENHANCE_YOUR_CALM, "the peer does not read");
+      }
       if (this.draining && this.streams.size === 0) return;
     }
   }
 
   #frame(h: FrameHeader, payload: Uint8Array): void {
+    // After our GOAWAY for a peer that does not read, the rest of the read is ignored.
+    if (this.#calm) return;
     this.#headerBlocks.check(h);
     switch (h.type) {
       case FrameType.DATA:

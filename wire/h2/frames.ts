@@ -47,6 +47,7 @@ export const ErrorCode = {
   REFUSED_STREAM: 0x7,
   CANCEL: 0x8,
   COMPRESSION_ERROR: 0x9,
+  ENHANCE_YOUR_CALM: 0xb,
 } as const;
 export type ErrorCode = typeof ErrorCode[keyof typeof ErrorCode];
 

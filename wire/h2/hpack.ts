@@ -9,6 +9,14 @@ export class HpackError extends Error {
   override name = "HpackError";
 }
 
+/** A header list above the decoder's bound: the peer ignored our SETTINGS_MAX_HEADER_LIST_SIZE. */
+export class HeaderListTooLarge extends HpackError {
+  override name = "HeaderListTooLarge";
+  constructor(readonly limit: number) {
+    super(`header list larger than ${limit} bytes`);
+  }
+}
+
 export type HeaderList = [string, string][];
 
 /** RFC 7541 Appendix A; index i + 1 in the protocol. */
@@ -90,28 +98,37 @@ export class HpackDecoder {
   #pos = 0;
   #block: Uint8Array = new Uint8Array(0);
 
-  /** `maxSize` is our SETTINGS_HEADER_TABLE_SIZE, the bound size updates must respect. */
-  constructor(private readonly maxSize = 4096) {}
+  /**
+   * `maxSize` is our SETTINGS_HEADER_TABLE_SIZE, the bound size updates must respect;
+   * `maxListSize` bounds a decoded list (each field counted as RFC 7541 §4.1 does), since a
+   * few bytes of references to a large table entry can expand into megabytes.
+   */
+  constructor(private readonly maxSize = 4096, private readonly maxListSize = Infinity) {}
 
   decode(block: Uint8Array): HeaderList {
     this.#block = block;
     this.#pos = 0;
     const headers: HeaderList = [];
+    let listSize = 0;
     while (this.#pos < block.length) {
       const b = block[this.#pos];
+      let field: [string, string] | undefined;
       if (b & 0x80) {
-        headers.push(this.#entry(this.#integer(7)));
+        field = this.#entry(this.#integer(7));
       } else if (b & 0x40) {
-        const field = this.#literal(6);
+        field = this.#literal(6);
         this.#insert(field);
-        headers.push(field);
       } else if (b & 0x20) {
         const size = this.#integer(5);
         if (size > this.maxSize) throw new HpackError(`table size update ${size} too large`);
         this.#evict(size);
       } else {
-        headers.push(this.#literal(4));
+        field = this.#literal(4);
       }
+      if (field === undefined) continue;
+      listSize += field[0].length + field[1].length + 32;
+      if (listSize > this.maxListSize) throw new HeaderListTooLarge(this.maxListSize);
+      headers.push(field);
     }
     return headers;
   }

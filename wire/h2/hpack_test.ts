@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { encodeHeaders, HpackDecoder, HpackError } from "./hpack.ts";
+import { encodeHeaders, HeaderListTooLarge, HpackDecoder, HpackError } from "./hpack.ts";
 import { huffmanCode, huffmanDecode } from "./huffman.ts";
 
 const hex = (h: string) =>
@@ -117,4 +117,15 @@ Deno.test("HPACK encoder: a request block uses static indices and never the dyna
   assert.deepEqual(decoder.decode(block), headers);
   assert.deepEqual(decoder.decode(block), headers);
   assert.deepEqual(decoder.decode(encodeHeaders([[":method", "GET"]])), [[":method", "GET"]]);
+});
+
+Deno.test("HpackDecoder: a list above maxListSize (RFC 7541 §4.1 sizes) is refused", () => {
+  // Each field counts name + value + 32: two of 10 + 10 + 32 fit in 104, three do not.
+  const field: [string, string] = ["aaaaaaaaaa", "bbbbbbbbbb"];
+  const decoder = new HpackDecoder(4096, 104);
+  assert.deepEqual(decoder.decode(encodeHeaders([field, field])), [field, field]);
+  assert.throws(
+    () => decoder.decode(encodeHeaders([field, field, field])),
+    (e: unknown) => e instanceof HeaderListTooLarge && e.limit === 104,
+  );
 });
