@@ -1,18 +1,35 @@
 /**
  * An unknown -m: the server's refusal, then the models its repository index lists (POST
  * /v2/repository/index over HTTP, RepositoryIndex over gRPC). A server without the index
- * (the reference server has none) leaves the refusal as it is.
+ * (the reference server in its bare KServe mode) leaves the refusal as it is.
  */
 import assert from "node:assert/strict";
 import { runCli, withServer } from "./cli_harness.ts";
 import { startPeer } from "../backends/triton/testing/grpc_peer.ts";
+import { MODELS } from "../server/mod.ts";
 
 const RUN = ["--request-count", "5"];
 const REFUSED = "error: failed to get model metadata: Request for unknown model: 'nosuch' is " +
   "not found";
 
-Deno.test("a server without a repository index: its refusal as it is (HTTP and gRPC)", async () => {
+Deno.test("the reference server's index lists its models after the refusal (HTTP and gRPC)", async () => {
   await withServer({ grpcPort: 0 }, async (server) => {
+    const listed = `${REFUSED}. The server has: ${
+      MODELS.map((m) => m.name).join(", ")
+    }. Pass one of them with -m\n`;
+    const http = await runCli(["-m", "nosuch", "-u", server.url, ...RUN]);
+    assert.equal(http.code, 99, http.stderr);
+    assert.equal(http.stderr, listed);
+    const grpc = await runCli(
+      ["-m", "nosuch", "-u", `127.0.0.1:${server.grpcPort}`, "-i", "grpc", ...RUN],
+    );
+    assert.equal(grpc.code, 99, grpc.stderr);
+    assert.equal(grpc.stderr, listed);
+  });
+});
+
+Deno.test("a server without a repository index: its refusal as it is (HTTP and gRPC)", async () => {
+  await withServer({ grpcPort: 0, noConfig: true }, async (server) => {
     const http = await runCli(["-m", "nosuch", "-u", server.url, ...RUN]);
     assert.equal(http.code, 99, http.stderr);
     assert.equal(http.stderr, REFUSED + "\n");

@@ -7,6 +7,7 @@ import type { ProtoModelRef } from "./proto.ts";
 import { GrpcCode } from "../../wire/grpc/status.ts";
 import { ApiError, invalidArg, unknownModel } from "../kserve/http_error.ts";
 import type { ModelEntry, ServerContext } from "../kserve/routes.ts";
+import { repositoryIndex } from "../kserve/repository_index.ts";
 import { shmHandlers } from "./shm.ts";
 import type { TraceSettingsStore, TraceValues } from "../kserve/trace_settings.ts";
 
@@ -58,8 +59,9 @@ function modelReady(ctx: ServerContext, req: ProtoModelRef) {
  * Every non-inference RPC this server answers. ModelConfig and ModelStatistics are left
  * out under noConfig / noStats, like a KServe server whose proto lacks them: their paths
  * are unknown, so the call fails UNIMPLEMENTED "The server does not implement the method
- * /inference.GRPCInferenceService/...". So are the repository and log RPCs, which the HTTP
- * side does not offer either.
+ * /inference.GRPCInferenceService/...". RepositoryIndex is Triton's too, so it goes with
+ * ModelConfig; the other repository RPCs (load, unload) and the log RPCs are not offered, as on
+ * the HTTP side.
  */
 export function metadataHandlers(ctx: ServerContext): Record<string, UnaryFn> {
   const handlers: Record<string, UnaryFn> = {
@@ -77,6 +79,7 @@ export function metadataHandlers(ctx: ServerContext): Record<string, UnaryFn> {
     handlers.ModelConfig = (req: ProtoModelRef) => ({
       config: JSON.parse(resolveModel(ctx, req.name, req.version).config),
     });
+    handlers.RepositoryIndex = () => ({ models: repositoryIndex(ctx.models) });
   }
   if (!ctx.noStats) handlers.ModelStatistics = (req: ProtoModelRef) => statistics(ctx, req);
   return handlers;

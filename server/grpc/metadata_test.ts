@@ -108,10 +108,14 @@ Deno.test("gRPC: decoupled config, unknown models and bad versions map to status
       status.INVALID_ARGUMENT,
       "requested model 'nope' is not available",
     );
-    await rejectsWith(
-      client.call("RepositoryIndex", {}),
-      status.UNIMPLEMENTED,
-      "The server does not implement the method /inference.GRPCInferenceService/RepositoryIndex",
+    // The index lists every model, each ready at its one version.
+    const index = await client.call<{ models: { name: string; version: string; state: string }[] }>(
+      "RepositoryIndex",
+      {},
+    );
+    assert.deepEqual(
+      index.models.map((m) => [m.name, m.version, m.state]),
+      MODELS.map((m) => [m.name, "1", "READY"]),
     );
   } finally {
     client.close();
@@ -133,6 +137,11 @@ Deno.test("gRPC: noConfig and noStats leave those RPCs unimplemented, like KServ
       client.call("ModelStatistics", { name: "simple" }),
       status.UNIMPLEMENTED,
       `The server does not implement the method ${path}/ModelStatistics`,
+    );
+    await rejectsWith(
+      client.call("RepositoryIndex", {}),
+      status.UNIMPLEMENTED,
+      `The server does not implement the method ${path}/RepositoryIndex`,
     );
     const meta = await client.call<{ extensions: string[] }>("ServerMetadata", {});
     assert.deepEqual(meta.extensions, [

@@ -14,6 +14,7 @@ import { modelConfigJson, modelMetadataJson, serverMetadataJson } from "../model
 import { MODELS, type ModelSpec } from "../models/mod.ts";
 import type { ResolvedOptions } from "../options.ts";
 import { handleShm } from "./shm_routes.ts";
+import { repositoryIndex } from "./repository_index.ts";
 import { declaredTooLarge, declaresTooMuch, readInflated } from "./body.ts";
 import { ShmRegistry } from "../models/shm_registry.ts";
 import { nowNs } from "../models/stats.ts";
@@ -111,6 +112,12 @@ export function handle(ctx: ServerContext, req: Request): Response | Promise<Res
   if (segs[2] === "systemsharedmemory" || segs[2] === "cudasharedmemory") {
     const cuda = segs[2] === "cudasharedmemory";
     return handleShm(ctx.shm, cuda, req, segs.slice(3), ctx.maxBodyBytes);
+  }
+  if (segs[2] === "repository" && segs.length === 4 && segs[3] === "index" && !ctx.noConfig) {
+    if (req.method !== "POST") return methodNotAllowed();
+    // Every model is ready, so a {"ready": true} filter changes nothing: the body is not read.
+    req.body?.cancel();
+    return jsonResponse(200, JSON.stringify(repositoryIndex(ctx.models)));
   }
   if (segs[2] === "trace" && segs.length === 4 && segs[3] === "setting") {
     return traceSetting(ctx, req, "");
