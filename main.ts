@@ -10,7 +10,7 @@ import { compareMain } from "./core/report/compare_cli.ts";
 import { mainThreadCpuReader } from "./core/measure/cpu_time.ts";
 import { ExitCode, isRunError, isUsageError } from "./core/errors.ts";
 import { run, type RunDeps } from "./core/run.ts";
-import { checkOutputFiles } from "./core/report/files.ts";
+import { checkOutputFiles, reportsToStdout, STDOUT } from "./core/report/files.ts";
 import { readInputText } from "./core/data/load.ts";
 import { BUILT_IN_BACKENDS } from "./backends/mod.ts";
 import { runInfo } from "./core/report/run_info.ts";
@@ -71,13 +71,18 @@ export async function main(
     return ExitCode.Success;
   }
   for (const w of parsed.warnings) io.stderr(`${w}\n`);
+  const config = parsed.config;
+  // The human report goes to stdout unless a report file took it (then stderr) or --quiet.
+  const toStdout = reportsToStdout(config);
+  const human = config.quiet ? () => {} : toStdout ? io.stderr : io.stdout;
   const deps: RunDeps = {
-    stdout: io.stdout,
+    stdout: human,
     stderr: io.stderr,
     clock: systemClock,
     cpuUs: mainThreadCpuReader(),
     signal,
-    writeTextFile: (path, text) => Deno.writeTextFile(path, text),
+    writeTextFile: (path, text) =>
+      path === STDOUT ? Promise.resolve(io.stdout(text)) : Deno.writeTextFile(path, text),
     readTextFile: readInputText,
     cwd: Deno.cwd(),
     terminalColumns: io === processIo && Deno.stderr.isTerminal() ? terminalColumns : undefined,
@@ -86,8 +91,8 @@ export async function main(
   };
   try {
     // Before the backend connects: a path that cannot be written costs no sweep.
-    await checkOutputFiles(parsed.config, deps.cwd);
-    return await run(parsed.config, deps);
+    await checkOutputFiles(config, deps.cwd);
+    return await run(config, deps);
   } catch (e) {
     return reportFailure(e, io);
   }

@@ -19,6 +19,8 @@ export interface CliRun {
  * measurement" and would turn such a test into a timing test. The stability rule itself is
  * tested without time passing (core/measure/stability_test.ts, level_fake_clock_test.ts).
  */
+export const ANY_THREE_WINDOWS = ["-s", "100000"];
+
 /** --service-kind openai with the reference server's mock model on v1/chat/completions. */
 export const OPENAI_CHAT = [
   "--service-kind",
@@ -28,8 +30,6 @@ export const OPENAI_CHAT = [
   "--endpoint",
   "v1/chat/completions",
 ];
-
-export const ANY_THREE_WINDOWS = ["-s", "100000"];
 
 export async function runCli(args: string[], signal?: AbortSignal): Promise<CliRun> {
   let stdout = "";

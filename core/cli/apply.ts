@@ -342,6 +342,10 @@ const GENERAL_HANDLERS = {
   "no-progress": (c) => {
     c.progress = false;
   },
+  "quiet": (c) => {
+    c.quiet = true;
+    c.progress = false;
+  },
   "verbose-csv": (c) => {
     c.verboseCsv = true;
   },

@@ -166,6 +166,8 @@ export interface RunConfig {
   reportHtmlFile: string | undefined;
   /** The live progress line on a terminal; --no-progress turns it off. */
   progress: boolean;
+  /** --quiet: no report on stdout and no progress line; warnings and errors still on stderr. */
+  quiet: boolean;
 }
 
 /** Defaults exactly as perf_analyzer's (docs/perf_analyzer.md §1.2). */
@@ -237,5 +239,6 @@ export function defaultConfig(): RunConfig {
     reportJsonFile: undefined,
     reportHtmlFile: undefined,
     progress: true,
+    quiet: false,
   };
 }

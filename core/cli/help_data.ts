@@ -92,7 +92,8 @@ export const REPORT_HELP: readonly HelpEntry[] = [
     def: "none",
     text: "Write the run summary (settings; per level throughput, latency " +
       "percentiles, send lateness, errors, server breakdown) as JSON, for `compare A.json " +
-      "B.json` (deno task compare) and CI gates.",
+      "B.json` (deno task compare) and CI gates. - writes it to stdout, and the report " +
+      "perf_analyzer prints there goes to stderr instead.",
   },
   {
     id: "report-html",

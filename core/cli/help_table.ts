@@ -254,5 +254,14 @@ export const HELP: Readonly<Record<HelpGroup, readonly HelpEntry[]>> = {
       text: "Hide the live progress line (window, infer/sec, p50/p99, errors, elapsed) that is " +
         "drawn on stderr while a level runs. It is never drawn when stderr is not a terminal.",
     },
+    {
+      id: "quiet",
+      flags: "--quiet",
+      ours: true,
+      def: "off",
+      text: "Print no report and no progress: only warnings, errors and the files asked for " +
+        "(with --report-json - the summary alone on stdout). The exit code still says how " +
+        "the run went.",
+    },
   ],
 };

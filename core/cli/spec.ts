@@ -59,6 +59,7 @@ export type SupportedId =
   | "csv-file"
   | "verbose-csv"
   | "no-progress"
+  | "quiet"
   | "request-rate-range"
   | "request-distribution"
   | "request-intervals"
@@ -194,6 +195,7 @@ const SUPPORTED: OptionSpec[] = [
   supported("report-json", { long: "report-json" }, true),
   supported("report-html", { long: "report-html" }, true),
   supported("no-progress", { long: "no-progress" }, false),
+  supported("quiet", { long: "quiet" }, false),
   supported("request-rate-range", { long: "request-rate-range" }, true, "RequestRate"),
   supported("request-distribution", { long: "request-distribution" }, true),
   supported("request-intervals", { long: "request-intervals" }, true, "RequestIntervals"),

@@ -36,6 +36,18 @@ export const REPORT_HANDLERS = {
   },
 } satisfies Record<string, Handler>;
 
+/**
+ * The path that means stdout: the file goes there and the human report moves to stderr
+ * (main.ts), so a script can pipe the JSON. One flag at most may take it.
+ */
+export const STDOUT = "-";
+const STDOUT_FLAGS = ["--report-json", "--report-html"];
+
+/** True when a report file of `config` is written to stdout. */
+export function reportsToStdout(config: RunConfig): boolean {
+  return config.reportJsonFile === STDOUT || config.reportHtmlFile === STDOUT;
+}
+
 /** An output file the run will write, and the flag that named it. */
 interface Output {
   flag: string;
@@ -75,6 +87,15 @@ export async function checkOutputFiles(config: RunConfig, cwd: string): Promise<
   const outputs = outputsOf(config);
   const seen = new Map<string, string>();
   for (const out of outputs) {
+    if (out.path === STDOUT) {
+      if (!STDOUT_FLAGS.includes(out.flag)) {
+        throw cannotWrite(out, `only ${STDOUT_FLAGS.join(" or ")} can be "-" (stdout)`);
+      }
+      const other = seen.get(STDOUT);
+      if (other !== undefined) throw cannotWrite(out, `${other} writes stdout already`);
+      seen.set(STDOUT, out.flag);
+      continue;
+    }
     const resolved = resolvePath(out.path, cwd);
     const other = seen.get(resolved);
     if (other !== undefined) throw cannotWrite(out, `${other} writes the same file`);

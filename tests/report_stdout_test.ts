@@ -1,0 +1,49 @@
+/**
+ * Machine-readable output: --report-json - puts the run summary alone on stdout (the report
+ * perf_analyzer prints moves to stderr), and --quiet prints no report at all.
+ */
+import assert from "node:assert/strict";
+import { runCli, withServer } from "./cli_harness.ts";
+
+const SETTINGS = /^\*\*\* Measurement Settings \*\*\*$/m;
+
+Deno.test("--report-json - writes the summary alone on stdout, the report on stderr", async () => {
+  await withServer({}, async (server) => {
+    const args = ["-m", "simple", "-u", server.url, "--request-count", "20"];
+    const r = await runCli([...args, "--report-json", "-"]);
+    assert.equal(r.code, 0, r.stderr);
+    const summary = JSON.parse(r.stdout);
+    assert.equal(summary.format, "perf-analyzer-ts/run-summary");
+    assert.equal(summary.levels[0].requestCount, 20);
+    assert.equal((await server.groundTruth("simple")).successCount, 20);
+    assert.match(r.stderr, SETTINGS);
+    assert.match(r.stderr, /^ {4}Request count: 20$/m);
+
+    const quiet = await runCli([...args, "--report-json", "-", "--quiet"]);
+    assert.equal(quiet.code, 0, quiet.stderr);
+    assert.equal(JSON.parse(quiet.stdout).levels[0].requestCount, 20);
+    assert.doesNotMatch(quiet.stderr, SETTINGS);
+    assert.doesNotMatch(quiet.stderr, /Request count/);
+
+    const silent = await runCli([...args, "--quiet"]);
+    assert.equal(silent.code, 0, silent.stderr);
+    assert.equal(silent.stdout, "");
+    assert.equal((await server.groundTruth("simple")).successCount, 60);
+  });
+});
+
+Deno.test("only one report can take stdout, and only the JSON or HTML one", async () => {
+  const base = ["-m", "simple", "-u", "127.0.0.1:1", "--request-count", "5"];
+  const both = await runCli([...base, "--report-json", "-", "--report-html", "-"]);
+  assert.equal(both.code, 99);
+  assert.equal(
+    both.stderr,
+    'error: Cannot write --report-html "-": --report-json writes stdout already.\n',
+  );
+  const csv = await runCli([...base, "-f", "-"]);
+  assert.equal(csv.code, 99);
+  assert.equal(
+    csv.stderr,
+    'error: Cannot write -f "-": only --report-json or --report-html can be "-" (stdout).\n',
+  );
+});
