@@ -12,6 +12,8 @@ export const ExitCode = {
   Unstable: 2,
   /** A window ended with no valid request. */
   NoValidRequests: 3,
+  /** Ours: the run completed, and a --threshold gate failed on some level. */
+  ThresholdFailed: 4,
   /** Usage errors, unreachable server, bad model metadata, anything else fatal. */
   Generic: 99,
   /**

@@ -22,11 +22,13 @@ import { type LoadPlan, planLoad } from "./load/plan.ts";
 import { findBuiltIn } from "./registry.ts";
 import {
   formatLevel,
+  formatLevelHeader,
   formatSettings,
   formatSummary,
   type ReportContext,
 } from "./report/console.ts";
 import { formatPeriodic } from "./report/periodic.ts";
+import { checkThresholds } from "./report/thresholds.ts";
 import type { RunInfo } from "./report/format.ts";
 import { writeReportFiles } from "./report/files.ts";
 import { levelLabel, ProgressLine } from "./report/progress.ts";
@@ -346,12 +348,20 @@ export async function run(given: RunConfig, deps: RunDeps): Promise<ExitCode> {
       // perf_analyzer prints no summary table for periodic concurrency (its one level said it all).
       const table = config.loadMode !== "periodic_concurrency" && result.levels.length > 0;
       if (table) deps.stdout(formatSummary(result.levels, ctx));
+      const gates = config.thresholds.length === 0
+        ? undefined
+        : checkThresholds(config.thresholds, result.levels, (l) => formatLevelHeader(l).trim());
+      if (gates !== undefined) deps.stdout(gates.lines.join("\n") + "\n");
       const written = await writeReportFiles(result.levels, ctx, deps);
       if (result.exitCode !== ExitCode.Success) return result.exitCode;
       if (!written) return ExitCode.Generic;
       if (deps.signal.aborted) {
         deps.stderr("Run interrupted: the last level was measured until Ctrl-C (exit 130)\n");
         return ExitCode.Interrupted;
+      }
+      if (gates !== undefined && gates.failed > 0) {
+        deps.stderr(`${gates.failed} threshold check(s) failed (exit 4)\n`);
+        return ExitCode.ThresholdFailed;
       }
       return ExitCode.Success;
     } finally {

@@ -47,3 +47,30 @@ Deno.test("only one report can take stdout, and only the JSON or HTML one", asyn
     'error: Cannot write -f "-": only --report-json or --report-html can be "-" (stdout).\n',
   );
 });
+
+Deno.test("--threshold: the report lists each gate; a failed one exits 4 after the files", async () => {
+  // 2 ms of compute per request: every latency is above 2 ms and far below 1 s.
+  await withServer({ computeUs: 2000 }, async (server) => {
+    const args = ["-m", "simple", "-u", server.url, "--request-count", "10"];
+    const pass = await runCli([...args, "--threshold", "p99<1s", "--threshold", "error_rate<1%"]);
+    assert.equal(pass.code, 0, pass.stderr);
+    assert.match(
+      pass.stdout,
+      /^ {2}PASS {2}Request concurrency: 1: p99<1s \(measured \d+ usec\)$/m,
+    );
+    assert.match(
+      pass.stdout,
+      /^ {2}PASS {2}Request concurrency: 1: error_rate<1% \(measured 0\.00%\)$/m,
+    );
+
+    const gated = await runCli([...args, "--threshold", "p50<2ms", "--report-json", "-"]);
+    assert.equal(gated.code, 4, gated.stderr);
+    const p50 = JSON.parse(gated.stdout).levels[0].latencyUs.p50;
+    assert.ok(p50 >= 2000, `p50 ${p50} usec with 2 ms of compute`);
+    assert.match(
+      gated.stderr,
+      /^ {2}FAIL {2}Request concurrency: 1: p50<2ms \(measured \d+ usec\)$/m,
+    );
+    assert.match(gated.stderr, /^1 threshold check\(s\) failed \(exit 4\)$/m);
+  });
+});

@@ -27,6 +27,7 @@ import {
   valueError,
 } from "./values.ts";
 import { didYouMean } from "./suggest.ts";
+import { parseThreshold } from "../report/thresholds.ts";
 
 /** What the scan learned beyond RunConfig itself: which options were given, and how. */
 export interface ParseState {
@@ -345,6 +346,9 @@ const GENERAL_HANDLERS = {
   "quiet": (c) => {
     c.quiet = true;
     c.progress = false;
+  },
+  "threshold": (c, _s, v) => {
+    c.thresholds.push(parseThreshold(v));
   },
   "verbose-csv": (c) => {
     c.verboseCsv = true;

@@ -7,6 +7,7 @@ import type { BackendDescriptor, RequestParameter, TlsOptions } from "../backend
 import type { SslFlags } from "./tls.ts";
 import type { ModelRef } from "./bls.ts";
 import { DEFAULT_REQUEST_PERIOD } from "./periodic.ts";
+import type { Threshold } from "../report/thresholds.ts";
 
 /** `start:end:step`; end = 0 means "no limit" (grow until the latency threshold). */
 export interface Range {
@@ -168,6 +169,8 @@ export interface RunConfig {
   progress: boolean;
   /** --quiet: no report on stdout and no progress line; warnings and errors still on stderr. */
   quiet: boolean;
+  /** --threshold gates (repeatable), checked on every level at the end of the run. */
+  thresholds: Threshold[];
 }
 
 /** Defaults exactly as perf_analyzer's (docs/perf_analyzer.md §1.2). */
@@ -240,5 +243,6 @@ export function defaultConfig(): RunConfig {
     reportHtmlFile: undefined,
     progress: true,
     quiet: false,
+    thresholds: [],
   };
 }

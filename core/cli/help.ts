@@ -118,6 +118,7 @@ const EXIT_CODES: [number, string][] = [
   [ExitCode.Success, "success; also the second Ctrl-C, which quits at once (as perf_analyzer)"],
   [ExitCode.Unstable, "the first level of a linear sweep never stabilized"],
   [ExitCode.NoValidRequests, "a window had no valid request (every request failed)"],
+  [ExitCode.ThresholdFailed, "ours: the run completed and a --threshold gate failed"],
   [
     ExitCode.Generic,
     "usage error, unreachable server, bad model or input data, an output file that cannot " +
@@ -213,7 +214,7 @@ export function usageText(backends: readonly BackendDescriptor[], plugin?: Loade
   }
   out.push("", "Differences from perf_analyzer:");
   out.push(...DIFFERENCES.map((d) => `  - ${wrap(d, 4)}`));
-  out.push("", "Exit codes (perf_analyzer's, plus 130):");
+  out.push("", "Exit codes (perf_analyzer's, plus 4 and 130):");
   out.push(...EXIT_CODES.map(([code, text]) => `  ${String(code).padEnd(5)}${wrap(text, 7)}`));
   out.push("", "Limits (refused or capped with a one-line message, never a crash):");
   out.push(...LIMITS.map((l) => `  - ${wrap(l, 4)}`));

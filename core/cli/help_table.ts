@@ -255,6 +255,17 @@ export const HELP: Readonly<Record<HelpGroup, readonly HelpEntry[]>> = {
         "drawn on stderr while a level runs. It is never drawn when stderr is not a terminal.",
     },
     {
+      id: "threshold",
+      flags: "--threshold <gate>",
+      ours: true,
+      def: "none",
+      text:
+        "A pass/fail gate for CI, repeatable: p99<5ms, avg<=800us (avg or p50, p90, p95, p99, " +
+        "p99.9, ... with ns, us, ms or s), throughput>=2000 (infer/sec), error_rate<1% (failed " +
+        "share of requests). Every level must meet every gate; the report lists each with its " +
+        "measured value, and a failed gate makes the exit code 4.",
+    },
+    {
       id: "quiet",
       flags: "--quiet",
       ours: true,

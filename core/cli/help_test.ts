@@ -98,8 +98,8 @@ Deno.test("--help marks exactly the options perf_analyzer does not have as (ours
 
 Deno.test("help lists every exit code and the limits with their values", () => {
   const text = usageText(TEST_KINDS);
-  const codes = text.slice(text.indexOf("Exit codes (perf_analyzer's, plus 130):\n"));
-  for (const code of ["0", "2", "3", "99", "130"]) {
+  const codes = text.slice(text.indexOf("Exit codes (perf_analyzer's, plus 4 and 130):\n"));
+  for (const code of ["0", "2", "3", "4", "99", "130"]) {
     assert(new RegExp(`^  ${code} +[a-z]`, "m").test(codes), `exit code ${code}`);
   }
   const flat = text.replace(/\s+/g, " ");

@@ -60,6 +60,7 @@ export type SupportedId =
   | "verbose-csv"
   | "no-progress"
   | "quiet"
+  | "threshold"
   | "request-rate-range"
   | "request-distribution"
   | "request-intervals"
@@ -196,6 +197,7 @@ const SUPPORTED: OptionSpec[] = [
   supported("report-html", { long: "report-html" }, true),
   supported("no-progress", { long: "no-progress" }, false),
   supported("quiet", { long: "quiet" }, false),
+  supported("threshold", { long: "threshold" }, true),
   supported("request-rate-range", { long: "request-rate-range" }, true, "RequestRate"),
   supported("request-distribution", { long: "request-distribution" }, true),
   supported("request-intervals", { long: "request-intervals" }, true, "RequestIntervals"),
