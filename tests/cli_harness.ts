@@ -5,6 +5,8 @@
 import { main } from "../main.ts";
 import { type ServerOptions, startServerWorker } from "../server/mod.ts";
 import type { ReferenceServerRemote } from "../server/worker_client.ts";
+import { parseCommandLine } from "../core/cli/command_line.ts";
+import { BUILT_IN_BACKENDS } from "../backends/mod.ts";
 
 export interface CliRun {
   code: number;
@@ -83,4 +85,14 @@ export function serverBreakdown(text: string, from = 0): Record<string, number> 
     out[m[1].trim()] = Number(m[2]);
   }
   return out;
+}
+
+/** The usage error the built-in kinds' parse gives for `argv` (throws when it gives none). */
+export function usageError(argv: string[]): string {
+  try {
+    parseCommandLine(argv, BUILT_IN_BACKENDS);
+  } catch (e) {
+    return (e as Error).message;
+  }
+  throw new Error(`no usage error for ${argv.join(" ")}`);
 }

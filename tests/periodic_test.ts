@@ -7,19 +7,17 @@
  * and the console has the whole run's summary.
  */
 import assert from "node:assert/strict";
-import { numberAfter, OPENAI_CHAT, runCli, withServer, withTempDir } from "./cli_harness.ts";
+import {
+  numberAfter,
+  OPENAI_CHAT,
+  runCli,
+  usageError,
+  withServer,
+  withTempDir,
+} from "./cli_harness.ts";
 import { parseCommandLine } from "../core/cli/command_line.ts";
 import { BUILT_IN_BACKENDS } from "../backends/mod.ts";
 import type { OpenAiRequestTruth } from "../server/mod.ts";
-
-function usageError(argv: string[]): string {
-  try {
-    parseCommandLine(argv, BUILT_IN_BACKENDS);
-  } catch (e) {
-    return (e as Error).message;
-  }
-  throw new Error(`no usage error for ${argv.join(" ")}`);
-}
 
 const BASE = ["-m", "m", "-i", "grpc", "--streaming", "--profile-export-file", "x.json"];
 

@@ -6,18 +6,9 @@
  * max_tokens and ignore_eos arrived), and every other kind or protocol refuses the flag.
  */
 import assert from "node:assert/strict";
-import { OPENAI_CHAT, runCli, withServer, withTempDir } from "./cli_harness.ts";
+import { OPENAI_CHAT, runCli, usageError, withServer, withTempDir } from "./cli_harness.ts";
 import { parseCommandLine } from "../core/cli/command_line.ts";
 import { BUILT_IN_BACKENDS } from "../backends/mod.ts";
-
-function usageError(argv: string[]): string {
-  try {
-    parseCommandLine(argv, BUILT_IN_BACKENDS);
-  } catch (e) {
-    return (e as Error).message;
-  }
-  throw new Error(`no usage error for ${argv.join(" ")}`);
-}
 
 const GRPC = ["-m", "simple", "-i", "grpc"];
 

@@ -6,20 +6,11 @@
  * errors, and the server's trace endpoints answer in Triton's shape and refuse bad settings.
  */
 import assert from "node:assert/strict";
-import { runCli } from "./cli_harness.ts";
+import { runCli, usageError } from "./cli_harness.ts";
 import { parseCommandLine } from "../core/cli/command_line.ts";
 import { BUILT_IN_BACKENDS } from "../backends/mod.ts";
 import { type ReferenceServer, startServer } from "../server/mod.ts";
 import type { TritonOptions } from "../backends/triton/options.ts";
-
-function usageError(argv: string[]): string {
-  try {
-    parseCommandLine(argv, BUILT_IN_BACKENDS);
-  } catch (e) {
-    return (e as Error).message;
-  }
-  throw new Error(`no usage error for ${argv.join(" ")}`);
-}
 
 const TRACE_FLAGS = [
   "--trace-level",
