@@ -21,16 +21,21 @@ const reply = (status: string, body: string) =>
   `HTTP/1.1 ${status}\r\nContent-Length: ${new TextEncoder().encode(body).length}\r\n\r\n${body}`;
 
 /**
- * Runs `-m m --request-count 5` against a peer that answers each inference with `infer`, and
- * the metadata request with `metadata`.
+ * Runs `-m m --request-count 5` against a peer that answers each inference with `infer`, the
+ * metadata request with `metadata`, and statistics with `stats` (404 when not given).
  */
-async function against(infer: string, metadata = METADATA) {
+async function against(infer: string, metadata = METADATA, stats?: string) {
   const peer = startRawServer(async (conn, reader) => {
     for (let req; (req = await reader.next()) !== null;) {
       const [method, path] = req.head.split(" ");
       if (method === "POST") await writeAll(conn, infer);
       else if (path === "/v2/models/m") await writeAll(conn, reply("200 OK", metadata));
-      else await writeAll(conn, reply("404 Not Found", ""));
+      else if (path.endsWith("/stats") && stats !== undefined) {
+        await writeAll(conn, reply("200 OK", stats));
+      } else if (path === "/v2" && stats !== undefined) {
+        // Statistics are asked for only of a server that lists the extension.
+        await writeAll(conn, reply("200 OK", '{"name":"fake","extensions":["statistics"]}'));
+      } else await writeAll(conn, reply("404 Not Found", ""));
     }
   });
   try {
@@ -110,4 +115,19 @@ Deno.test("metadata announcing a 10^12-element input is refused naming it, no al
     ),
     r.stderr,
   );
+});
+
+Deno.test("statistics with a counter that is not a safe whole number: a warning, no Server block", async () => {
+  const stats = JSON.stringify({
+    model_stats: [{ name: "m", version: "1", inference_count: "many", execution_count: 2 ** 60 }],
+  });
+  const r = await against(reply("200 OK", INFER_OK), METADATA, stats);
+  assert.equal(r.timedOut, false);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(
+    r.stderr,
+    /^Warning: server statistics unusable \(failed to get model statistics: inference_count of 'm' is "many", not a whole number from 0 to 2\^53 - 1\); no server-side breakdown will be reported\.$/m,
+  );
+  assert.match(r.stdout, /^ {4}Request count: 5$/m);
+  assert.doesNotMatch(r.stdout, /^ {2}Server: $/m);
 });

@@ -21,11 +21,6 @@ export function asInt(v: unknown): number | undefined {
   return undefined;
 }
 
-/** Like {@link asInt} but missing or malformed counters read as 0 (stats are summed). */
-export function intOrZero(v: unknown): number {
-  return asInt(v) ?? 0;
-}
-
 export function asString(v: unknown): string | undefined {
   return typeof v === "string" ? v : undefined;
 }

@@ -4,7 +4,7 @@
  */
 import type { ModelStats, VersionedModelStats } from "../../core/backend.ts";
 import { RunError } from "../../core/errors.ts";
-import { asArray, asObject, asString, intOrZero, type JsonObject } from "./json_fields.ts";
+import { asArray, asInt, asObject, asString, type JsonObject } from "./json_fields.ts";
 
 export function emptyModelStats(): ModelStats {
   return {
@@ -76,11 +76,31 @@ const DURATIONS: [string, keyof ModelStats, keyof ModelStats][] = [
 
 function addEntry(s: ModelStats, e: JsonObject): void {
   const inf = asObject(e.inference_stats) ?? {};
-  s.inferenceCount += intOrZero(e.inference_count);
-  s.executionCount += intOrZero(e.execution_count);
+  const name = asString(e.name) ?? "?";
+  s.inferenceCount += counter(e.inference_count, name, "inference_count");
+  s.executionCount += counter(e.execution_count, name, "execution_count");
   for (const [key, count, ns] of DURATIONS) {
     const d = asObject(inf[key]);
-    s[count] += intOrZero(d?.count);
-    s[ns] += intOrZero(d?.ns);
+    s[count] += counter(d?.count, name, `inference_stats.${key}.count`);
+    s[ns] += counter(d?.ns, name, `inference_stats.${key}.ns`);
   }
+}
+
+/**
+ * One cumulative counter. Absent is 0 (protobuf's JSON printers leave zero fields out), but a
+ * value that is there and is not a whole number from 0 to 2^53 - 1 makes the statistics
+ * untrustworthy: read as 0 it printed "Request count: 0" with no word of why. The error costs
+ * the level its Server block, with a warning that names the field.
+ */
+function counter(v: unknown, model: string, field: string): number {
+  if (v === undefined || v === null) return 0;
+  const n = asInt(v);
+  if (n === undefined || n < 0 || !Number.isSafeInteger(n)) {
+    const shown = JSON.stringify(v)?.slice(0, 40) ?? String(v);
+    throw new RunError(
+      `failed to get model statistics: ${field} of '${model}' is ${shown}, not a whole number ` +
+        "from 0 to 2^53 - 1",
+    );
+  }
+  return n;
 }

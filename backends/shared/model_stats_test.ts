@@ -45,3 +45,34 @@ Deno.test("no matching entry is a RunError", () => {
   assert.throws(() => parseModelStats(BODY, "m", "9"), RunError);
   assert.throws(() => parseModelStats({}, "m", ""), /no statistics returned for 'm'/);
 });
+
+Deno.test("counters: absent is 0, decimal strings count, anything else is refused naming it", () => {
+  const entry = (fields: Record<string, unknown>) => ({
+    model_stats: [{ name: "m", version: "1", ...fields }],
+  });
+  const ok = parseModelStats(
+    entry({ inference_count: "12", inference_stats: { success: { count: 3 } } }),
+    "m",
+    "",
+  );
+  assert.equal(ok.inferenceCount, 12);
+  assert.equal(ok.successCount, 3);
+  assert.equal(ok.executionCount, 0);
+  const bad: [Record<string, unknown>, string][] = [
+    [{ inference_count: "many" }, "inference_count of 'm' is \"many\""],
+    [{ execution_count: 2 ** 60 }, "execution_count of 'm' is 1152921504606847000"],
+    [{ inference_stats: { queue: { ns: -5 } } }, "inference_stats.queue.ns of 'm' is -5"],
+    [
+      { inference_stats: { success: { count: 1.5 } } },
+      "inference_stats.success.count of 'm' is 1.5",
+    ],
+  ];
+  for (const [fields, what] of bad) {
+    assert.throws(
+      () => parseModelStats(entry(fields), "m", ""),
+      (e: Error) =>
+        e.message === `failed to get model statistics: ${what}, not a whole number from 0 to ` +
+            "2^53 - 1",
+    );
+  }
+});

@@ -7,7 +7,7 @@ import {
   type ModelStats,
   type VersionedModelStats,
 } from "../backend.ts";
-import { RunError } from "../errors.ts";
+import { isRunError, RunError } from "../errors.ts";
 
 const KEYS: (keyof ModelStats)[] = [
   "inferenceCount",
@@ -182,7 +182,17 @@ export async function serverStatsReader(
 ): Promise<ServerStatsReader | undefined> {
   if (!hasServerStats(backend)) return undefined;
   const own = () => backend.serverStats(model, version);
-  if ((await own()) === undefined) return undefined;
+  try {
+    if ((await own()) === undefined) return undefined;
+  } catch (e) {
+    // Statistics the server cannot give, or gives malformed, cost the Server block, not the run.
+    if (!isRunError(e)) throw e;
+    warn(
+      `Warning: server statistics unusable (${e.message}); no server-side breakdown will be ` +
+        "reported.",
+    );
+    return undefined;
+  }
   if (composing.length === 0) return modelStatsReader(own);
   if (!hasAllModelStats(backend)) {
     throw new RunError(
