@@ -11,7 +11,7 @@ import type { RequestRecord } from "./record.ts";
 import type { GpuMetrics } from "../metrics/gpu_metrics.ts";
 import type { RecordSink } from "../report/profile_export.ts";
 import type { LevelResult, LevelStatus, PassSummary } from "./results.ts";
-import { type ServerStats, type ServerStatsReader, wentBackwards } from "./server_stats.ts";
+import type { ServerStats, ServerStatsReader } from "./server_stats.ts";
 import { intervalWithin, latencyInterval } from "./confidence.ts";
 import {
   isStable,
@@ -309,8 +309,6 @@ export class LevelMeasurer implements DispatchSink {
       merged.begin(0);
       for (let i = passes.length - used; i < passes.length; i++) merged.add(this.#ring[i % RING]);
     }
-    const before = snapshots[passes.length - used];
-    const after = snapshots[passes.length];
     const status = forced ?? this.#status(passes);
     const client = merged.stats(s.batchSize, s.percentile);
     if (allWindows) client.interval = latencyInterval(merged.latency, s.percentile);
@@ -320,26 +318,32 @@ export class LevelMeasurer implements DispatchSink {
       passes,
       reportedPasses: used,
       client,
-      server: this.#serverDelta(before, after),
+      server: this.#serverDelta(snapshots.slice(passes.length - used, passes.length + 1)),
       metrics: this.deps.metrics?.merged(passes.length - used, passes.length - 1),
       stabilizingLatencyNs: merged.stabilizingLatency(s.percentile),
       status,
     };
   }
 
-  /** Counters that went backwards mean the server restarted: no honest delta exists. */
-  #serverDelta(before: unknown, after: unknown): ServerStats | undefined {
+  /**
+   * The server's statistics over the reported windows, from the reads at their edges. Checked
+   * edge by edge, not just first against last: a server that restarted mid-level and counted
+   * past its old totals by the end would otherwise give a positive delta that is false. A read
+   * that failed at any edge costs the block too (its warning was given when it failed).
+   */
+  #serverDelta(edges: unknown[]): ServerStats | undefined {
     const reader = this.deps.serverStats;
-    if (!reader || before === undefined || after === undefined) return undefined;
-    const delta = reader.delta(before, after);
-    if (wentBackwards(delta)) {
-      this.deps.warn(
-        "Warning: server statistics went backwards during the level (did the server restart?); " +
-          "this level is reported without its Server block.",
-      );
-      return undefined;
+    if (!reader || edges.some((e) => e === undefined)) return undefined;
+    for (let i = 1; i < edges.length; i++) {
+      if (reader.restarted(edges[i - 1], edges[i])) {
+        this.deps.warn(
+          "Warning: server statistics went backwards during the level (did the server " +
+            "restart?); this level is reported without its Server block.",
+        );
+        return undefined;
+      }
     }
-    return delta;
+    return reader.delta(edges[0], edges.at(-1)!);
   }
 
   /** The stopping rule in force says the level has been measured well enough. */

@@ -104,6 +104,22 @@ Deno.test("server statistics are differenced over the merged windows", async () 
   assert.equal(level.server?.successCount, 30);
 });
 
+Deno.test("a restart between window edges costs the level its Server block, even if the totals recover", async () => {
+  // Reads at the 4 edges: 100, 0 (restarted), 150, 300. First against last (+200) looks
+  // plausible; the edge from 100 to 0 says the server restarted.
+  const reads = [100, 0, 150, 300];
+  let calls = 0;
+  const t = setup({}, 1, () => ({ ...emptyStats(), successCount: reads[calls++] }));
+  const level = await t.measurer.measure(1, t.dispatcher);
+  await t.done();
+  assert.equal(level.passes.length, 3);
+  assert.equal(level.server, undefined);
+  assert.deepEqual(t.warnings, [
+    "Warning: server statistics went backwards during the level (did the server restart?); " +
+    "this level is reported without its Server block.",
+  ]);
+});
+
 Deno.test("an abort ends the level early and still reports what was measured", async () => {
   const t = setup({ windowMs: 100, rule: { threshold: 0, latencyLimitNs: 0 } });
   setTimeout(() => t.abort.abort(), 200);

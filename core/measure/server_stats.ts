@@ -67,13 +67,18 @@ export function wentBackwards(s: ServerStats): boolean {
 export interface ServerStatsReader<S = unknown> {
   read(): Promise<S | undefined>;
   delta(before: S, after: S): ServerStats;
+  /**
+   * Some counter is lower in `after` than in `before`, or a model listed before is gone: the
+   * server restarted between the two reads, and no delta across them is honest.
+   */
+  restarted(before: S, after: S): boolean;
 }
 
 /** A plain model: one model's cumulative counters per read. */
 export function modelStatsReader(
   read: () => Promise<ModelStats | undefined>,
 ): ServerStatsReader<ModelStats> {
-  return { read, delta: statsDelta };
+  return { read, delta: statsDelta, restarted: (b, a) => wentBackwards(statsDelta(b, a)) };
 }
 
 /**
@@ -90,6 +95,13 @@ export function composingStatsReader(
 ): ServerStatsReader<VersionedModelStats[]> {
   return {
     read,
+    restarted: (before, after) => {
+      const a = index(after);
+      return before.some((e) => {
+        const now = a.get(e.name)?.get(e.version);
+        return now === undefined || wentBackwards(statsDelta(e.stats, now));
+      });
+    },
     delta: (before, after) => {
       const b = index(before);
       const a = index(after);

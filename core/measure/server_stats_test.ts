@@ -136,3 +136,14 @@ Deno.test("serverStatsReader: composing models need a kind that lists every mode
     /--service-kind fake cannot list every model's statistics/,
   );
 });
+
+Deno.test("a composing listing restarted when any model's counter fell or a model vanished", () => {
+  const r = composingStatsReader(() => Promise.resolve([]), "ens", "1", [leaf("a", "1")], () => {});
+  const before = [entry("ens", "1", stats(5)), entry("a", "1", stats(5))];
+  assert.equal(
+    r.restarted(before, [entry("ens", "1", stats(9)), entry("a", "1", stats(7))]),
+    false,
+  );
+  assert.equal(r.restarted(before, [entry("ens", "1", stats(9)), entry("a", "1", stats(2))]), true);
+  assert.equal(r.restarted(before, [entry("ens", "1", stats(9))]), true);
+});
