@@ -321,6 +321,9 @@ export async function run(given: RunConfig, deps: RunDeps): Promise<ExitCode> {
       sinks.start();
       await warmup(config, plan, measurer);
       const mismatch = () => new RunError(validator!.firstMismatch!);
+      // Every level in the order measured, those that did not pass too: the console and CSV
+      // report only the passed ones (perf_analyzer's), the JSON and HTML every one with its status.
+      const measured: LevelResult[] = [];
       const result = await sweep(
         plan,
         config,
@@ -331,7 +334,11 @@ export async function run(given: RunConfig, deps: RunDeps): Promise<ExitCode> {
           measurer,
           config,
           deps,
-          (v) => measurer.measure(v, plan.driver),
+          async (v) => {
+            const level = await measurer.measure(v, plan.driver);
+            measured.push(level);
+            return level;
+          },
           plannedLevels(plan, config),
         ),
       ).catch((e) => {
@@ -352,7 +359,8 @@ export async function run(given: RunConfig, deps: RunDeps): Promise<ExitCode> {
         ? undefined
         : checkThresholds(config.thresholds, result.levels, (l) => formatLevelHeader(l).trim());
       if (gates !== undefined) deps.stdout(gates.lines.join("\n") + "\n");
-      const written = await writeReportFiles(result.levels, ctx, deps);
+      ctx.interrupted = deps.signal.aborted;
+      const written = await writeReportFiles({ reported: result.levels, measured }, ctx, deps);
       if (result.exitCode !== ExitCode.Success) return result.exitCode;
       if (!written) return ExitCode.Generic;
       if (deps.signal.aborted) {

@@ -74,3 +74,31 @@ Deno.test("--threshold: the report lists each gate; a failed one exits 4 after t
     assert.match(gated.stderr, /^1 threshold check\(s\) failed \(exit 4\)$/m);
   });
 });
+
+Deno.test("the summary keeps a level that never stabilized, and marks a run Ctrl-C cut short", async () => {
+  await withServer({}, async (server) => {
+    // -s 0 cannot be met: the first level stays unstable after its 3 windows (exit 2).
+    const args = ["-m", "simple", "-u", server.url, "-p", "100", "-s", "0", "-r", "3"];
+    const unstable = await runCli([...args, "--report-json", "-"]);
+    assert.equal(unstable.code, 2, unstable.stderr);
+    const summary = JSON.parse(unstable.stdout);
+    assert.deepEqual(
+      summary.levels.map((l: { value: number; status: string; windows: unknown[] }) => [
+        l.value,
+        l.status,
+        l.windows.length,
+      ]),
+      [[1, "unstable", 3]],
+    );
+    assert.equal(summary.settings.interrupted, undefined);
+
+    const abort = new AbortController();
+    setTimeout(() => abort.abort(), 150);
+    const cut = await runCli([...args, "-r", "100", "--report-json", "-"], abort.signal);
+    assert.equal(cut.code, 130, cut.stderr);
+    const cutSummary = JSON.parse(cut.stdout);
+    assert.equal(cutSummary.settings.interrupted, true);
+    assert.equal(cutSummary.levels.length, 1);
+    assert.ok(cutSummary.levels[0].requestCount > 0);
+  });
+});

@@ -136,31 +136,44 @@ export interface ReportIo {
 }
 
 /**
+ * The levels of a run: those the console and CSV report (stable ones, as perf_analyzer), and
+ * every level measured, in order, each with its status (unstable, over the latency limit, cut
+ * short), which the JSON and HTML keep so nothing measured vanishes.
+ */
+export interface RunLevels {
+  reported: LevelResult[];
+  measured: LevelResult[];
+}
+
+/**
  * Writes -f's CSV (when some level was reported), its token CSV, the JSON and the HTML. A file
  * that cannot be written (the disk filled, the directory went away) does not stop the others
  * and is not lost: its content goes to stdout after a line naming it, and stderr says why.
  * Returns false when some file was not written.
  */
 export async function writeReportFiles(
-  levels: LevelResult[],
+  levels: LevelResult[] | RunLevels,
   ctx: ReportContext,
   io: ReportIo,
   now: Date = new Date(),
 ): Promise<boolean> {
+  const { reported, measured } = Array.isArray(levels)
+    ? { reported: levels, measured: levels }
+    : levels;
   const { csvFile, reportJsonFile, reportHtmlFile } = ctx.config;
   const files: [Output, string][] = [];
-  if (csvFile !== undefined && levels.length > 0) {
-    files.push([{ flag: "-f", path: csvFile }, formatCsv(levels, ctx)]);
+  if (csvFile !== undefined && reported.length > 0) {
+    files.push([{ flag: "-f", path: csvFile }, formatCsv(reported, ctx)]);
     // Like -f's CSV itself, written only when some level was reported.
-    const tokenCsv = formatTokenCsv(levels);
+    const tokenCsv = formatTokenCsv(reported);
     if (tokenCsv !== "") files.push([{ flag: "-f", path: tokenCsvPath(csvFile) }, tokenCsv]);
     // One CSV per composing model of an ensemble or BLS model, beside -f's.
-    for (const extra of formatComposingCsvs(levels, ctx)) {
+    for (const extra of formatComposingCsvs(reported, ctx)) {
       files.push([{ flag: "-f", path: composingCsvPath(csvFile, extra.prefix) }, extra.text]);
     }
   }
   if (reportJsonFile !== undefined || reportHtmlFile !== undefined) {
-    const summary = buildRunSummary(levels, ctx, now);
+    const summary = buildRunSummary(measured, ctx, now);
     if (reportJsonFile !== undefined) {
       files.push([{ flag: "--report-json", path: reportJsonFile }, formatRunSummary(summary)]);
     }

@@ -31,6 +31,8 @@ export interface ReportContext {
   banner?: BannerStyle;
   /** Where and how the run was made, for the run summary and the HTML report's header. */
   runInfo?: RunInfo;
+  /** The first Ctrl-C cut the run short: the summary says so (exit code 130). */
+  interrupted?: boolean;
 }
 
 /** Facts about the run's origin (core/report/run_info.ts reads them from the process). */

@@ -289,6 +289,7 @@ function settingsOf(ctx: ReportContext, createdAt: Date): RunSettings {
     s.pacing = c.pacing;
   }
   s.serverStats = ctx.serverStats;
+  if (ctx.interrupted) s.interrupted = true;
   // Last, so files of older builds list their settings in the same order.
   if (ctx.runInfo) Object.assign(s, ctx.runInfo);
   return s;
