@@ -131,3 +131,27 @@ Deno.test("statistics with a counter that is not a safe whole number: a warning,
   assert.match(r.stdout, /^ {4}Request count: 5$/m);
   assert.doesNotMatch(r.stdout, /^ {2}Server: $/m);
 });
+
+Deno.test("200 replies that are not well-formed inference responses are failures, not successes", async () => {
+  const cases: [string, string][] = [
+    [
+      reply("200 OK", "{this is not json"),
+      "inference response JSON is cut short (no closing brace)",
+    ],
+    [
+      "HTTP/1.1 200 OK\r\nInference-Header-Content-Length: 10\r\nContent-Length: 31\r\n\r\n" +
+      '{"model_name":"m","outputs":[]}',
+      "inference response JSON is cut short (no closing brace)",
+    ],
+    [
+      reply("200 OK", '{"outputs":[{"parameters":{"binary_data_size":8}}]}'),
+      "inference response announces 8 bytes of binary outputs, the body holds 0",
+    ],
+  ];
+  for (const [answer, cause] of cases) {
+    const r = await against(answer);
+    assert.equal(r.timedOut, false);
+    assert.equal(r.code, 3, r.stderr);
+    assert.ok(r.stderr.endsWith(noValid(cause)), r.stderr);
+  }
+});

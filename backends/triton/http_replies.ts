@@ -27,8 +27,11 @@ export function tritonReplies(capture: boolean): HttpReplies<PreparedInfer> {
 }
 
 /**
- * A cheap sanity check of a 200 reply instead of a JSON parse per request (which would cap the
- * rate): the JSON header must exist, fit the body, and start like an object.
+ * A cheap check that a 200 reply is a well-formed inference response, instead of a JSON parse
+ * per request (which would cap the rate): the JSON header must exist, fit the body, start and
+ * end like an object, and the binary outputs it announces (`"binary_data_size": N`) must add
+ * up to exactly the bytes after it. A truncated or padded body, or a header that cuts the JSON,
+ * is then a protocol error instead of a success.
  */
 function inferBodyProblem(res: HttpResponse): string {
   const length = res.bodyEnd - res.bodyStart;
@@ -39,8 +42,45 @@ function inferBodyProblem(res: HttpResponse): string {
   const jsonEnd = headerLength >= 0 ? res.bodyStart + headerLength : res.bodyEnd;
   const buf = res.buf;
   let i = res.bodyStart;
-  while (i < jsonEnd && (buf[i] === 32 || buf[i] === 9 || buf[i] === 13 || buf[i] === 10)) i++;
+  while (i < jsonEnd && isSpace(buf[i])) i++;
   if (i === jsonEnd) return "empty inference response";
-  if (buf[i] !== 123) return "inference response is not a JSON object";
+  if (buf[i] !== OPEN) return "inference response is not a JSON object";
+  let last = jsonEnd - 1;
+  while (last > i && isSpace(buf[last])) last--;
+  if (buf[last] !== CLOSE) return "inference response JSON is cut short (no closing brace)";
+  const announced = binarySizes(buf, i, last);
+  const binary = headerLength >= 0 ? length - headerLength : 0;
+  if (announced !== binary) {
+    return `inference response announces ${announced} bytes of binary outputs, the body holds ${binary}`;
+  }
   return "";
+}
+
+const OPEN = 0x7b;
+const CLOSE = 0x7d;
+const KEY = new TextEncoder().encode('"binary_data_size"');
+
+function isSpace(b: number): boolean {
+  return b === 32 || b === 9 || b === 13 || b === 10;
+}
+
+/** The sum of every `"binary_data_size": N` in buf[from, to): a byte scan, no decoding. */
+function binarySizes(buf: Uint8Array, from: number, to: number): number {
+  let sum = 0;
+  const first = KEY[0];
+  for (let i = from; i + KEY.length <= to; i++) {
+    if (buf[i] !== first || !keyAt(buf, i)) continue;
+    let j = i + KEY.length;
+    while (j < to && (isSpace(buf[j]) || buf[j] === 0x3a)) j++;
+    let n = 0;
+    for (; j < to && buf[j] >= 0x30 && buf[j] <= 0x39; j++) n = n * 10 + buf[j] - 0x30;
+    sum += n;
+    i = j - 1;
+  }
+  return sum;
+}
+
+function keyAt(buf: Uint8Array, at: number): boolean {
+  for (let k = 1; k < KEY.length; k++) if (buf[at + k] !== KEY[k]) return false;
+  return true;
 }
