@@ -53,7 +53,11 @@ export async function main(
 ): Promise<number> {
   // `compare A.json B.json`: a subcommand of our own; perf_analyzer rejects positionals anyway.
   if (argv[0] === "compare") {
-    return compareMain(argv.slice(1), { ...io, readTextFile: readInputText });
+    return compareMain(argv.slice(1), {
+      ...io,
+      readTextFile: readInputText,
+      writeTextFile: (path, text) => Deno.writeTextFile(path, text),
+    });
   }
   let parsed;
   try {

@@ -6,6 +6,7 @@
 import { parseArgs } from "node:util";
 import { type CompareOptions, compareSummaries, missingStatistic } from "./compare.ts";
 import { formatComparison } from "./compare_format.ts";
+import { formatComparisonHtml } from "./compare_html.ts";
 import { parseRunSummary } from "./json_parse.ts";
 import type { RunSummary } from "./json.ts";
 
@@ -15,6 +16,7 @@ export interface CompareIo {
   stdout(text: string): void;
   stderr(text: string): void;
   readTextFile(path: string): Promise<string>;
+  writeTextFile(path: string, text: string): Promise<void>;
 }
 
 export const COMPARE_HELP = `Usage: compare A.json B.json [options]
@@ -27,6 +29,8 @@ Options:
   --max-throughput-drop <pct>   Largest allowed throughput drop per level. [default: 10]
   --max-latency-rise <pct>      Largest allowed rise of the gated latency. [default: 10]
   --percentile <pNN|avg>        The gated latency statistic. [default: p99]
+  --report-html <file>          Also write both runs on one page: latency vs throughput (A
+                                solid, B dashed), throughput per level, every row's verdict.
   -h, --help                    Print this help.
 
 A change past a threshold that is inside the noise band (the 95% Welch interval of the
@@ -59,7 +63,9 @@ function statOption(text: string | undefined): string {
   return `p${Number(m[1])}`;
 }
 
-function parse(args: string[]): { files: string[]; options: CompareOptions } | "help" {
+function parse(
+  args: string[],
+): { files: string[]; options: CompareOptions; html: string | undefined } | "help" {
   let parsed;
   try {
     parsed = parseArgs({
@@ -70,6 +76,7 @@ function parse(args: string[]): { files: string[]; options: CompareOptions } | "
         "max-throughput-drop": { type: "string" },
         "max-latency-rise": { type: "string" },
         percentile: { type: "string" },
+        "report-html": { type: "string" },
         help: { type: "boolean", short: "h" },
       },
     });
@@ -83,8 +90,11 @@ function parse(args: string[]): { files: string[]; options: CompareOptions } | "
       `expected two run summary files (A.json B.json), got ${parsed.positionals.length}`,
     );
   }
+  const html = v["report-html"];
+  if (html === "") throw new CompareUsage("--report-html needs a file name");
   return {
     files: parsed.positionals,
+    html,
     options: {
       maxThroughputDropPct: percentOption("max-throughput-drop", v["max-throughput-drop"], 10),
       maxLatencyRisePct: percentOption("max-latency-rise", v["max-latency-rise"], 10),
@@ -125,7 +135,15 @@ export async function compareMain(args: string[], io: CompareIo): Promise<number
     }
     const [a, b] = await Promise.all(p.files.map((f) => load(f, io, p.options.percentile)));
     const c = compareSummaries(a, b, p.options);
-    io.stdout(formatComparison(c, p.options, { a: p.files[0], b: p.files[1] }));
+    const names = { a: p.files[0], b: p.files[1] };
+    io.stdout(formatComparison(c, p.options, names));
+    if (p.html !== undefined) {
+      try {
+        await io.writeTextFile(p.html, formatComparisonHtml(a, b, c, p.options, names));
+      } catch (e) {
+        throw new CompareUsage(`Cannot write --report-html "${p.html}": ${(e as Error).message}`);
+      }
+    }
     return c.regressionCount === 0 ? CompareExit.Within : CompareExit.Regression;
   } catch (e) {
     if (!(e instanceof CompareUsage)) throw e;

@@ -4,10 +4,11 @@ import { formatRunSummary, type RunSummary } from "./json.ts";
 import { closedLoopSummary } from "./testing/fixture.ts";
 import { welchHalfWidth } from "./compare_noise.ts";
 
-/** Runs compare over in-memory files; returns exit code and output. */
+/** Runs compare over in-memory files; returns exit code, output and the files it wrote. */
 async function compare(files: Record<string, string>, args: string[]) {
   let stdout = "";
   let stderr = "";
+  const written: Record<string, string> = {};
   const code = await compareMain(args, {
     stdout: (t) => void (stdout += t),
     stderr: (t) => void (stderr += t),
@@ -15,8 +16,13 @@ async function compare(files: Record<string, string>, args: string[]) {
       if (!(p in files)) return Promise.reject(new Deno.errors.NotFound(`No such file: ${p}`));
       return Promise.resolve(files[p]);
     },
+    writeTextFile: (p, text) => {
+      if (p.startsWith("/nonexistent/")) return Promise.reject(new Deno.errors.NotFound(p));
+      written[p] = text;
+      return Promise.resolve();
+    },
   });
-  return { code, stdout, stderr };
+  return { code, stdout, stderr, written };
 }
 
 /** B = A with throughput scaled and every latency scaled. */
@@ -167,4 +173,28 @@ Deno.test("--help documents options and exit codes", async () => {
   assert.match(r.stdout, /--max-throughput-drop <pct>/);
   assert.match(r.stdout, /1 = regression/);
   assert.match(r.stdout, /2 = usage error/);
+});
+
+Deno.test("--report-html draws both runs on one page with every row's verdict", async () => {
+  const r = await compare({ a: A, b: formatRunSummary(scaled(0.8, 1)) }, [
+    "a",
+    "b",
+    "--report-html",
+    "cmp.html",
+  ]);
+  assert.equal(r.code, CompareExit.Regression);
+  const page = r.written["cmp.html"];
+  for (const id of ["a-avg", "a-p99", "b-avg", "b-p99"]) {
+    assert.match(page, new RegExp(`data-series="${id}" data-points="2"`), id);
+  }
+  assert.match(page, /data-chart="compare-throughput"/);
+  assert.equal(page.match(/<tr class="regression">/g)?.length, 2);
+  assert.match(
+    page,
+    /<td>c=1<\/td><td>throughput \*<\/td><td>5733\.34<\/td><td>4586\.67<\/td><td>-20\.0%<\/td><td><\/td><td>REGRESSION<\/td>/,
+  );
+  assert.match(page, /Result: 2 regression\(s\)/);
+  const bad = await compare({ a: A, b: A }, ["a", "b", "--report-html", "/nonexistent/x.html"]);
+  assert.equal(bad.code, CompareExit.Usage);
+  assert.match(bad.stderr, /Cannot write --report-html "\/nonexistent\/x.html"/);
 });

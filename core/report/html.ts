@@ -48,7 +48,8 @@ const WIDE = 2 * WIDTH + 16;
 /** Settings shown in the page header instead of the settings table. */
 const RUN_KEYS = ["tool", "commit", "createdAt", "commandLine", "host", "cpu"];
 
-const STYLE = `
+/** The page style, shared with compare's page. */
+export const PAGE_STYLE = `
 body { font-family: sans-serif; margin: 16px; color: #222; background: #fafafa; }
 h1 { font-size: 22px; } h2 { font-size: 18px; margin-top: 28px; }
 .charts { display: flex; flex-wrap: wrap; gap: 16px; }
@@ -518,7 +519,7 @@ export function formatHtmlReport(summary: RunSummary): string {
     "<!DOCTYPE html>",
     '<html lang="en"><head><meta charset="utf-8">',
     `<title>perf_analyzer report: ${escapeXml(model)}</title>`,
-    `<style>${STYLE}</style></head><body>`,
+    `<style>${PAGE_STYLE}</style></head><body>`,
     `<h1>perf_analyzer report: model ${escapeXml(model)}</h1>`,
     `<p>${levels.length} level(s) measured</p>`,
     runHeader(summary),
