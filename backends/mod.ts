@@ -9,6 +9,7 @@ import tritonCapi from "./triton_c_api/descriptor.ts";
 import torchserve from "./torchserve/descriptor.ts";
 import tfserving from "./tfserving/descriptor.ts";
 import openai from "./openai/descriptor.ts";
+import dynamicGrpc from "./dynamic_grpc/descriptor.ts";
 
 export const BUILT_IN_BACKENDS: readonly BackendDescriptor[] = [
   triton,
@@ -16,4 +17,5 @@ export const BUILT_IN_BACKENDS: readonly BackendDescriptor[] = [
   torchserve,
   tfserving,
   openai,
+  dynamicGrpc,
 ];

@@ -7,7 +7,14 @@ import { perfAnalyzerFlagNames } from "../core/testing/perf_analyzer_flags.ts";
 
 Deno.test("built-in kinds: triton is the default, every kind is unique, flags do not clash", () => {
   const kinds = BUILT_IN_BACKENDS.map((d) => d.kind);
-  assert.deepEqual(kinds, ["triton", "triton_c_api", "torchserve", "tfserving", "openai"]);
+  assert.deepEqual(kinds, [
+    "triton",
+    "triton_c_api",
+    "torchserve",
+    "tfserving",
+    "openai",
+    "dynamic_grpc",
+  ]);
   assert.doesNotThrow(() => new OptionTable(BUILT_IN_BACKENDS));
 });
 

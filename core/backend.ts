@@ -413,6 +413,8 @@ export interface BackendDescriptor<O = unknown> {
   help: ServiceKindHelp;
   /** How perf_analyzer's settings banner shows this kind; absent = the kind upper-cased. */
   banner?: BannerStyle;
+  /** -m may be left out: the kind reads no model (perf_analyzer's rule for its dynamic gRPC). */
+  modelOptional?: boolean;
   /** Flags only this kind takes; their values land in `defaults()`'s object. */
   flags?: readonly BackendFlag<O>[];
   /** The backend's own options before any flag; required with `flags`. */

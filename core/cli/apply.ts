@@ -49,6 +49,8 @@ export interface ParseState {
   asyncSet: boolean;
   syncSet: boolean;
   grpcCompressionSet: boolean;
+  /** -i given; otherwise a kind that serves one protocol uses that one. */
+  protocolSet: boolean;
   /** --metrics-url / --metrics-interval given (they require --collect-metrics). */
   metricsUrlSet: boolean;
   metricsIntervalSet: boolean;
@@ -88,6 +90,7 @@ export function newParseState(
     asyncSet: false,
     syncSet: false,
     grpcCompressionSet: false,
+    protocolSet: false,
     metricsUrlSet: false,
     metricsIntervalSet: false,
     openLoopOnly: [],
@@ -113,9 +116,6 @@ function warnOnce(state: ParseState, message: string): void {
   if (!state.warnings.includes(message)) state.warnings.push(message);
 }
 
-/** perf_analyzer's service kinds that no backend of this build serves: "not supported yet". */
-const PA_ONLY_KINDS = ["dynamic_grpc"];
-
 function applyServiceKind(config: RunConfig, state: ParseState, value: string): void {
   const label = "--service-kind";
   // Every kind the composition root registered is accepted, so a new backend needs no edit here.
@@ -128,10 +128,6 @@ function applyServiceKind(config: RunConfig, state: ParseState, value: string): 
       throw valueError(label, "The plugin module path or URL is empty.", value);
     }
     config.serviceKind = value;
-  } else if (PA_ONLY_KINDS.includes(value)) {
-    throw new UsageError(
-      `Service kind "${value}" is not supported by this build yet; use ${orList(choices)}.`,
-    );
   } else {
     throw valueError(
       label,
@@ -163,13 +159,14 @@ export function applyBackendFlag(
   state.backendFlags.push({ kind: owner.kind, typed });
 }
 
-function applyProtocol(config: RunConfig, _state: ParseState, value: string): void {
+function applyProtocol(config: RunConfig, state: ParseState, value: string): void {
   // perf_analyzer accepts the protocol name in any case ("HTTP", "gRPC").
   const lower = value.toLowerCase();
   if (lower !== "http" && lower !== "grpc") {
     throw valueError("-i (protocol)", "The value should be either HTTP or gRPC.", value);
   }
   config.protocol = lower;
+  state.protocolSet = true;
 }
 
 function applyInputData(config: RunConfig, state: ParseState, value: string): void {

@@ -35,7 +35,12 @@ export type HelpGroup =
 
 export const HELP: Readonly<Record<HelpGroup, readonly HelpEntry[]>> = {
   "General": [
-    { id: "model", flags: "-m <model name>", def: "", text: "Model to profile (required)." },
+    {
+      id: "model",
+      flags: "-m <model name>",
+      def: "",
+      text: "Model to profile (required, except by a service kind that calls no model).",
+    },
     { id: "model-version", flags: "-x <version>", def: "latest", text: "Model version." },
     BLS_HELP,
     {

@@ -237,7 +237,6 @@ const SUPPORTED: OptionSpec[] = [
 
 /** perf_analyzer options this build recognizes (so their value is consumed) but rejects. */
 const UNSUPPORTED: OptionSpec[] = [
-  unsupported("grpc-method", true),
   unsupported("enable-mpi", false),
 ];
 

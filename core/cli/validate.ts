@@ -14,6 +14,7 @@ import { finishPeriodic } from "./periodic.ts";
 import { finishTls } from "./tls.ts";
 import { applyKind, checkBackendFlags } from "./kind.ts";
 import { findBuiltIn } from "../registry.ts";
+import type { BackendDescriptor } from "../backend.ts";
 
 /** perf_analyzer's default thread cap for concurrency mode (raised to the range end). */
 const DEFAULT_MAX_THREADS = 16;
@@ -133,6 +134,8 @@ function resolveKind(config: RunConfig, state: ParseState): void {
   if (state.plugin?.serviceKind === kind) config.plugin = state.plugin.descriptor;
   const d = config.plugin ?? findBuiltIn(state.backends, kind);
   if (d === undefined) return;
+  // perf_analyzer forces its one protocol on a kind that has no other (its dynamic gRPC).
+  if (!state.protocolSet && d.protocols.length === 1) config.protocol = d.protocols[0];
   const own = state.own.has(kind) ? state.own.get(kind) : d.defaults?.();
   applyKind(config, d, own, state.backends);
 }
@@ -151,6 +154,15 @@ function resolveMaxThreads(config: RunConfig, state: ParseState): void {
   );
 }
 
+/** The descriptor of the kind selected so far (the default one when none was given). */
+function selected(config: RunConfig, state: ParseState): BackendDescriptor | undefined {
+  const kind = config.serviceKind || state.backends[0]?.kind;
+  if (kind === undefined) return undefined;
+  return state.plugin?.serviceKind === kind
+    ? state.plugin.descriptor
+    : findBuiltIn(state.backends, kind);
+}
+
 /**
  * Resolves derived values and applies every cross-option rule, in this order: -m, async/sync,
  * -z, the service kind (its flags, capabilities, own rules, -u default), protocol, TLS,
@@ -158,7 +170,9 @@ function resolveMaxThreads(config: RunConfig, state: ParseState): void {
  * then derived values.
  */
 export function finishConfig(config: RunConfig, state: ParseState): void {
-  if (config.model === "") throw new UsageError("-m flag must be specified");
+  if (config.model === "" && !selected(config, state)?.modelOptional) {
+    throw new UsageError("-m flag must be specified");
+  }
   if (state.asyncSet && state.syncSet) {
     throw new UsageError("Cannot specify --async and --sync simultaneously.");
   }

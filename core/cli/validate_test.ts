@@ -129,11 +129,6 @@ Deno.test("unsupported values of supported options", () => {
       "may be given more than once.",
     ],
     [
-      ["-m", "s", "--service-kind", "dynamic_grpc"],
-      'Service kind "dynamic_grpc" is not supported by this build yet; use "kserve", "inproc" or ' +
-      '"plugin:<module path or URL>".',
-    ],
-    [
       ["-m", "s", "--service-kind", "foo"],
       'Failed to parse --service-kind. The value must be "kserve", "inproc" or ' +
       '"plugin:<module path or URL>". Got "foo".',
@@ -188,8 +183,8 @@ Deno.test("every recognized-but-unsupported option consumes its value, then is r
   // 26 before the --ssl-* options (11) were implemented; --endpoint is the openai kind's flag;
   // --session-concurrency, --periodic-concurrency-range, --request-period and
   // --request-parameter, the four trace options (triton flags) and --bls-composing-models are
-  // implemented.
-  assertEquals(unsupported.length, 2);
+  // implemented; --grpc-method is the dynamic_grpc kind's flag.
+  assertEquals(unsupported.length, 1);
   for (const spec of unsupported) {
     const name = `--${spec.long}`;
     // A valued option followed by a value that looks like a flag proves the value is consumed.

@@ -97,6 +97,16 @@ export function startGrpc(
   port: number,
   table: Map<string, Method> = methods(ctx),
 ): Promise<GrpcListener> {
+  return listenGrpc(host, port, table, ctx.maxBodyBytes);
+}
+
+/** Binds `host:port` and serves `table`, accepting messages of up to `maxBodyBytes`. */
+export function listenGrpc(
+  host: string,
+  port: number,
+  table: Map<string, Method>,
+  maxBodyBytes: number,
+): Promise<GrpcListener> {
   let listener: Deno.TcpListener;
   try {
     listener = Deno.listen({ hostname: host, port, transport: "tcp" });
@@ -106,8 +116,8 @@ export function startGrpc(
       new Error(`Cannot listen for gRPC on ${address}: ${(e as Error).message}`),
     );
   }
-  const route = grpcRouter(table, ctx.maxBodyBytes);
-  const limits = serverLimits(ctx.maxBodyBytes);
+  const route = grpcRouter(table, maxBodyBytes);
+  const limits = serverLimits(maxBodyBytes);
   const connections = new Set<H2ServerConnection>();
   let closed = false;
   const accepting = acceptEach(listener, (conn) => {
