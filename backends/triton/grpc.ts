@@ -46,6 +46,7 @@ import {
   type PortHints,
   STATS_FAILED,
 } from "../net/control_errors.ts";
+import { controlTimeoutMs } from "../net/control_timeout.ts";
 import { H2Endpoint } from "../net/h2_endpoint.ts";
 import type { TlsMaterial } from "../../wire/net/tls_connect.ts";
 import { requestHeaderBlock } from "../net/h2_grpc_call.ts";
@@ -83,6 +84,8 @@ export const GRPC_CHANNELS_PER_CONNECTION = 100;
 export interface GrpcTuning {
   /** Channels sharing one connection; default {@link GRPC_CHANNELS_PER_CONNECTION}. */
   channelsPerConnection?: number;
+  /** The control calls' bound; default max(30 s, --request-timeout) (control_timeout.ts). */
+  controlTimeoutMs?: number;
 }
 
 type InferChannel = H2UnaryChannel<PreparedGrpcInfer> | H2StreamChannel;
@@ -129,7 +132,8 @@ export class TritonGrpcBackend implements Backend, ServerStatsCapability, AllMod
     this.#streaming = options.streaming === true;
     this.#parameters = options.requestParameters ?? [];
     this.#perConnection = Math.max(1, tuning.channelsPerConnection ?? GRPC_CHANNELS_PER_CONNECTION);
-    this.#control = new GrpcControl(this.#target, this.#metadata, this.#tls, GRPC_HINTS);
+    const controlMs = tuning.controlTimeoutMs ?? controlTimeoutMs(options.requestTimeoutMs);
+    this.#control = new GrpcControl(this.#target, this.#metadata, this.#tls, GRPC_HINTS, controlMs);
     // An empty settings map reads the model's settings; a named one updates only those.
     this.#trace = new TraceSettings(options.own.trace, {
       read: async (model_name) =>
@@ -269,7 +273,7 @@ export class TritonGrpcBackend implements Backend, ServerStatsCapability, AllMod
     try {
       list = asArray((await this.#call("ServerMetadata", {})).extensions);
     } catch (e) {
-      if (!(e instanceof GrpcCallError) || e.code === GrpcCode.UNAVAILABLE) {
+      if (!(e instanceof GrpcCallError) || unanswered(e.code)) {
         throw new RunError(prefix + (e as Error).message);
       }
     }
@@ -303,7 +307,7 @@ export class TritonGrpcBackend implements Backend, ServerStatsCapability, AllMod
    * server that could not be reached or does not speak gRPC is not asked.
    */
   async #indexHint(model: string, code: number): Promise<string> {
-    if (code === GrpcCode.UNAVAILABLE || code === GrpcCode.UNIMPLEMENTED) return "";
+    if (unanswered(code) || code === GrpcCode.UNIMPLEMENTED) return "";
     try {
       const reply = await this.#call("RepositoryIndex", {});
       return unknownModelHint(model, indexEntries(asArray(reply.models)));
@@ -326,6 +330,11 @@ export class TritonGrpcBackend implements Backend, ServerStatsCapability, AllMod
       throw e;
     }
   }
+}
+
+/** The server could not be reached or did not answer in time: asking it more would not help. */
+function unanswered(code: number): boolean {
+  return code === GrpcCode.UNAVAILABLE || code === GrpcCode.DEADLINE_EXCEEDED;
 }
 
 /** TraceSettingResponse.settings (name to SettingValue { value: string[] }) as lists. */
