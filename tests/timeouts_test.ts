@@ -1,6 +1,7 @@
 /**
  * Every network wait is bounded: control calls (HTTP and gRPC) against a peer that accepts and
- * never answers end with an error naming the call and the address.
+ * never answers end with an error naming the call and the address, and --request-timeout bounds
+ * unary gRPC calls as it bounds HTTP requests.
  */
 import assert from "node:assert/strict";
 import { systemClock } from "../core/clock.ts";
@@ -11,6 +12,13 @@ import { resolveHttpTarget } from "../backends/net/http_url.ts";
 import { CONTROL_TIMEOUT_MS, controlTimeoutMs } from "../backends/net/control_timeout.ts";
 import { TritonGrpcBackend } from "../backends/triton/grpc.ts";
 import { tritonOptions } from "../backends/triton/testing/options.ts";
+import { H2Endpoint } from "../backends/net/h2_endpoint.ts";
+import { H2UnaryChannel } from "../backends/net/h2_unary_channel.ts";
+import { grpcTimeout, PreparedGrpcCall, requestHeaderBlock } from "../backends/net/h2_grpc_call.ts";
+import { GrpcCode } from "../backends/net/grpc_status.ts";
+import { RequestRecord } from "../core/measure/record.ts";
+import { runChild } from "./child_process.ts";
+import { usageError, withServer } from "./cli_harness.ts";
 
 /** A loopback peer that accepts connections, reads everything and never answers. */
 function silentPeer() {
@@ -98,4 +106,68 @@ Deno.test("gRPC describe() against a peer that never answers is a run error nami
     await backend.close();
     await peer.close();
   }
+});
+
+Deno.test("grpc-timeout values use milliseconds up to 8 digits, then seconds", () => {
+  assert.equal(grpcTimeout(5), "5m");
+  assert.equal(grpcTimeout(30_000), "30000m");
+  assert.equal(grpcTimeout(99_999_999), "99999999m");
+  assert.equal(grpcTimeout(100_000_000), "100000S");
+});
+
+Deno.test("a unary gRPC call the peer never answers is a timeout, then the channel is free", async () => {
+  const peer = silentPeer();
+  const endpoint = new H2Endpoint("127.0.0.1", peer.port);
+  const block = requestHeaderBlock("/x.Y/Z", `127.0.0.1:${peer.port}`, []);
+  const ch = new H2UnaryChannel(
+    endpoint,
+    block,
+    systemClock,
+    PreparedGrpcCall,
+    () => {},
+    undefined,
+    150,
+  );
+  const prepared = new PreparedGrpcCall(new Uint8Array([1, 2, 3]));
+  try {
+    for (let i = 0; i < 2; i++) {
+      const rec = new RequestRecord();
+      const { ms } = await timed(ch.send(prepared, rec));
+      assert.equal(rec.outcome, "timeout");
+      assert.equal(rec.error, "no response within 150 ms");
+      assert.equal(rec.status, GrpcCode.DEADLINE_EXCEEDED);
+      assert.ok(ms >= 140 && ms < 2_000, `${ms} ms`);
+    }
+  } finally {
+    ch.close();
+    await endpoint.close();
+    await peer.close();
+  }
+});
+
+Deno.test("--request-timeout with -i grpc: no reported success is slower than the timeout", async () => {
+  // Half the requests compute past the 5 ms timeout: they must all be failures, and none that
+  // came back late may slip into the latencies. Enough instances that a timed-out request still
+  // computing never queues the next one.
+  const compute = { kind: "uniform" as const, minUs: 1000, maxUs: 9000 };
+  await withServer({ computeUs: compute, instances: 16, grpcPort: 0 }, async (server) => {
+    const r = await runChild([
+      ...["-m", "simple", "-i", "grpc", "-u", server.grpcUrl!, "--concurrency-range", "2"],
+      ...["-p", "500", "-s", "100000", "--request-timeout", "5"],
+    ], { timeoutMs: 60_000 });
+    assert.equal(r.code, 0, r.stderr);
+    const p99 = Number(r.stdout.match(/^ {4}p99 latency: (\d+) usec$/m)![1]);
+    // As over HTTP: latency counts from the moment the loop readied the request, the timeout
+    // from its send, and percentiles carry the histogram's 0.1 % precision.
+    assert.ok(p99 <= 5000 * 1.1, `p99 ${p99} usec is over the 5 ms timeout`);
+    const failed = r.stdout.match(/^ {4}Failed requests: (\d+) \(no response within 5 ms: \1\)$/m);
+    assert.ok(failed !== null && Number(failed[1]) > 0, r.stdout);
+  });
+});
+
+Deno.test("--request-timeout with -i grpc --streaming is refused naming what works", () => {
+  assert.equal(
+    usageError(["-m", "simple", "-i", "grpc", "--streaming", "--request-timeout", "5"]),
+    "--request-timeout with -i grpc bounds unary calls only: drop --streaming, or the timeout.",
+  );
 });

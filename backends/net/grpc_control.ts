@@ -9,7 +9,7 @@ import { ErrorCode } from "../../wire/h2/frames.ts";
 import type { H2ClientConnection } from "./h2_client.ts";
 import type { ClientStream } from "./h2_client_stream.ts";
 import { H2Endpoint } from "./h2_endpoint.ts";
-import { grpcTimeout, requestHeaderBlock } from "./h2_grpc_call.ts";
+import { requestHeaderBlock, withGrpcTimeout } from "./h2_grpc_call.ts";
 import { frameMessage } from "../../wire/grpc/framing.ts";
 import { GrpcResponseReader } from "./grpc_response.ts";
 import { GrpcCode, statusText } from "./grpc_status.ts";
@@ -91,8 +91,8 @@ export class GrpcControl {
     } catch (e) {
       throw new GrpcCallError(GrpcCode.UNAVAILABLE, this.#connectFailureText(e));
     }
-    const deadline: [string, string] = ["grpc-timeout", grpcTimeout(this.timeoutMs)];
-    const block = requestHeaderBlock(path, this.target.authority, [...this.headers, deadline]);
+    const metadata = withGrpcTimeout(this.headers, this.timeoutMs);
+    const block = requestHeaderBlock(path, this.target.authority, metadata);
     return new Promise((resolve, reject) => {
       let reply: Uint8Array | undefined;
       let stream: ClientStream | undefined;

@@ -49,7 +49,7 @@ import {
 import { controlTimeoutMs } from "../net/control_timeout.ts";
 import { H2Endpoint } from "../net/h2_endpoint.ts";
 import type { TlsMaterial } from "../../wire/net/tls_connect.ts";
-import { requestHeaderBlock } from "../net/h2_grpc_call.ts";
+import { requestHeaderBlock, withGrpcTimeout } from "../net/h2_grpc_call.ts";
 import { H2StreamChannel } from "./h2_stream_channel.ts";
 import { H2UnaryChannel, type OutputCapture } from "../net/h2_unary_channel.ts";
 import { captureUnaryOutputs } from "./grpc_outputs.ts";
@@ -104,6 +104,8 @@ export class TritonGrpcBackend implements Backend, ServerStatsCapability, AllMod
   readonly #streaming: boolean;
   readonly #parameters: readonly RequestParameter[];
   readonly #perConnection: number;
+  /** --request-timeout in ms, for unary calls (the CLI refuses it with --streaming); 0: none. */
+  readonly #timeoutMs: number;
   readonly #control: GrpcControl;
   /** -H headers as gRPC metadata. */
   readonly #metadata: [string, string][];
@@ -131,8 +133,9 @@ export class TritonGrpcBackend implements Backend, ServerStatsCapability, AllMod
     this.#compression = parseCompression(options.grpcCompression);
     this.#streaming = options.streaming === true;
     this.#parameters = options.requestParameters ?? [];
+    this.#timeoutMs = options.requestTimeoutMs ?? 0;
     this.#perConnection = Math.max(1, tuning.channelsPerConnection ?? GRPC_CHANNELS_PER_CONNECTION);
-    const controlMs = tuning.controlTimeoutMs ?? controlTimeoutMs(options.requestTimeoutMs);
+    const controlMs = tuning.controlTimeoutMs ?? controlTimeoutMs(this.#timeoutMs);
     this.#control = new GrpcControl(this.#target, this.#metadata, this.#tls, GRPC_HINTS, controlMs);
     // An empty settings map reads the model's settings; a named one updates only those.
     this.#trace = new TraceSettings(options.own.trace, {
@@ -226,15 +229,17 @@ export class TritonGrpcBackend implements Backend, ServerStatsCapability, AllMod
     capture: boolean,
   ): InferChannel {
     const path = this.#streaming ? MODEL_STREAM_INFER_PATH : MODEL_INFER_PATH;
+    const timeoutMs = this.#streaming ? 0 : this.#timeoutMs;
     const block = requestHeaderBlock(
       path,
       this.#target.authority,
-      this.#metadata,
+      withGrpcTimeout(this.#metadata, timeoutMs),
       this.#compression,
     );
     if (!this.#streaming) {
       const outputs = capture ? captureUnary : undefined;
-      return new H2UnaryChannel(endpoint, block, this.clock, PreparedGrpcInfer, forget, outputs);
+      const kind = PreparedGrpcInfer;
+      return new H2UnaryChannel(endpoint, block, this.clock, kind, forget, outputs, timeoutMs);
     }
     const stream = new H2StreamChannel(endpoint, block, this.clock, forget, capture);
     stream.open();

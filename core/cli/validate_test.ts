@@ -304,6 +304,9 @@ Deno.test("gRPC options: default port 8001, streaming implies async, HTTP refuse
   assert(grpc.action === "run");
   assertEquals([grpc.config.protocol, grpc.config.url], ["grpc", "localhost:8001"]);
   assertEquals([grpc.config.streaming, grpc.config.async], [true, true]);
+  const unary = parseCommandLine(["-m", "s", "-i", "grpc", "--request-timeout", "100"], TEST_KINDS);
+  assert(unary.action === "run");
+  assertEquals(unary.config.requestTimeoutMs, 100);
   const explicit = parseCommandLine(["-m", "s", "-u", "h:9", "-i", "grpc"], TEST_KINDS);
   assert(explicit.action === "run");
   assertEquals(explicit.config.url, "h:9");
@@ -315,8 +318,8 @@ Deno.test("gRPC options: default port 8001, streaming implies async, HTTP refuse
     ],
     [["-m", "s", "-i", "grpc", "--streaming", "--sync"], "Cannot specify --streaming with --sync."],
     [
-      ["-m", "s", "-i", "grpc", "--request-timeout", "100"],
-      "--request-timeout is not supported with -i grpc yet (HTTP only).",
+      ["-m", "s", "-i", "grpc", "--streaming", "--request-timeout", "100"],
+      "--request-timeout with -i grpc bounds unary calls only: drop --streaming, or the timeout.",
     ],
   ]);
 });
