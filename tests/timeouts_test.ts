@@ -18,7 +18,9 @@ import { grpcTimeout, PreparedGrpcCall, requestHeaderBlock } from "../backends/n
 import { GrpcCode } from "../backends/net/grpc_status.ts";
 import { RequestRecord } from "../core/measure/record.ts";
 import { runChild } from "./child_process.ts";
-import { usageError, withServer } from "./cli_harness.ts";
+import { withServer } from "./cli_harness.ts";
+import { H2StreamChannel } from "../backends/triton/h2_stream_channel.ts";
+import { PreparedGrpcInfer } from "../backends/triton/grpc_infer_request.ts";
 
 /** A loopback peer that accepts connections, reads everything and never answers. */
 function silentPeer() {
@@ -145,29 +147,50 @@ Deno.test("a unary gRPC call the peer never answers is a timeout, then the chann
   }
 });
 
-Deno.test("--request-timeout with -i grpc: no reported success is slower than the timeout", async () => {
-  // Half the requests compute past the 5 ms timeout: they must all be failures, and none that
-  // came back late may slip into the latencies. Enough instances that a timed-out request still
-  // computing never queues the next one.
-  const compute = { kind: "uniform" as const, minUs: 1000, maxUs: 9000 };
-  await withServer({ computeUs: compute, instances: 16, grpcPort: 0 }, async (server) => {
-    const r = await runChild([
-      ...["-m", "simple", "-i", "grpc", "-u", server.grpcUrl!, "--concurrency-range", "2"],
-      ...["-p", "500", "-s", "100000", "--request-timeout", "5"],
-    ], { timeoutMs: 60_000 });
-    assert.equal(r.code, 0, r.stderr);
-    const p99 = Number(r.stdout.match(/^ {4}p99 latency: (\d+) usec$/m)![1]);
-    // As over HTTP: latency counts from the moment the loop readied the request, the timeout
-    // from its send, and percentiles carry the histogram's 0.1 % precision.
-    assert.ok(p99 <= 5000 * 1.1, `p99 ${p99} usec is over the 5 ms timeout`);
-    const failed = r.stdout.match(/^ {4}Failed requests: (\d+) \(no response within 5 ms: \1\)$/m);
-    assert.ok(failed !== null && Number(failed[1]) > 0, r.stdout);
+for (const streaming of [[], ["--streaming"]]) {
+  const mode = streaming.length > 0 ? "streaming" : "unary";
+  Deno.test(`--request-timeout with -i grpc (${mode}): no reported success is slower than the timeout`, async () => {
+    // Half the requests compute past the 5 ms timeout: they must all be failures, and none that
+    // came back late may slip into the latencies. Enough instances that a timed-out request
+    // still computing never queues the next one.
+    const compute = { kind: "uniform" as const, minUs: 1000, maxUs: 9000 };
+    await withServer({ computeUs: compute, instances: 16, grpcPort: 0 }, async (server) => {
+      const r = await runChild([
+        ...["-m", "simple", "-i", "grpc", ...streaming, "-u", server.grpcUrl!],
+        ...["--concurrency-range", "2", "-p", "500", "-s", "100000", "--request-timeout", "5"],
+      ], { timeoutMs: 60_000 });
+      assert.equal(r.code, 0, r.stderr);
+      const p99 = Number(r.stdout.match(/^ {4}p99 latency: (\d+) usec$/m)![1]);
+      // As over HTTP: latency counts from the moment the loop readied the request, the timeout
+      // from its send, and percentiles carry the histogram's 0.1 % precision.
+      assert.ok(p99 <= 5000 * 1.1, `p99 ${p99} usec is over the 5 ms timeout`);
+      const failed = r.stdout.match(
+        /^ {4}Failed requests: (\d+) \(no response within 5 ms: \1\)$/m,
+      );
+      assert.ok(failed !== null && Number(failed[1]) > 0, r.stdout);
+      // Successes too: the timeout fails the slow requests, not the run.
+      assert.ok(Number(r.stdout.match(/^ {4}Request count: (\d+)$/m)![1]) > 0, r.stdout);
+    });
   });
-});
+}
 
-Deno.test("--request-timeout with -i grpc --streaming is refused naming what works", () => {
-  assert.equal(
-    usageError(["-m", "simple", "-i", "grpc", "--streaming", "--request-timeout", "5"]),
-    "--request-timeout with -i grpc bounds unary calls only: drop --streaming, or the timeout.",
-  );
+Deno.test("a streaming request the peer never answers is a timeout, then the channel is free", async () => {
+  const peer = silentPeer();
+  const endpoint = new H2Endpoint("127.0.0.1", peer.port);
+  const block = requestHeaderBlock("/x.Y/Z", `127.0.0.1:${peer.port}`, []);
+  const ch = new H2StreamChannel(endpoint, block, systemClock, () => {}, false, 150);
+  const prepared = new PreparedGrpcInfer(new Uint8Array([1, 2, 3]), false);
+  try {
+    for (let i = 0; i < 2; i++) {
+      const rec = new RequestRecord();
+      const { ms } = await timed(ch.send(prepared, rec));
+      assert.equal(rec.outcome, "timeout");
+      assert.equal(rec.error, "no response within 150 ms");
+      assert.ok(ms >= 140 && ms < 2_000, `${ms} ms`);
+    }
+  } finally {
+    ch.close();
+    await endpoint.close();
+    await peer.close();
+  }
 });

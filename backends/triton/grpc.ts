@@ -104,7 +104,7 @@ export class TritonGrpcBackend implements Backend, ServerStatsCapability, AllMod
   readonly #streaming: boolean;
   readonly #parameters: readonly RequestParameter[];
   readonly #perConnection: number;
-  /** --request-timeout in ms, for unary calls (the CLI refuses it with --streaming); 0: none. */
+  /** --request-timeout in ms; 0: none. */
   readonly #timeoutMs: number;
   readonly #control: GrpcControl;
   /** -H headers as gRPC metadata. */
@@ -229,19 +229,27 @@ export class TritonGrpcBackend implements Backend, ServerStatsCapability, AllMod
     capture: boolean,
   ): InferChannel {
     const path = this.#streaming ? MODEL_STREAM_INFER_PATH : MODEL_INFER_PATH;
-    const timeoutMs = this.#streaming ? 0 : this.#timeoutMs;
+    // grpc-timeout bounds a whole call: a stream carries many requests, each timed here.
+    const callTimeoutMs = this.#streaming ? 0 : this.#timeoutMs;
     const block = requestHeaderBlock(
       path,
       this.#target.authority,
-      withGrpcTimeout(this.#metadata, timeoutMs),
+      withGrpcTimeout(this.#metadata, callTimeoutMs),
       this.#compression,
     );
     if (!this.#streaming) {
       const outputs = capture ? captureUnary : undefined;
       const kind = PreparedGrpcInfer;
-      return new H2UnaryChannel(endpoint, block, this.clock, kind, forget, outputs, timeoutMs);
+      return new H2UnaryChannel(endpoint, block, this.clock, kind, forget, outputs, callTimeoutMs);
     }
-    const stream = new H2StreamChannel(endpoint, block, this.clock, forget, capture);
+    const stream = new H2StreamChannel(
+      endpoint,
+      block,
+      this.clock,
+      forget,
+      capture,
+      this.#timeoutMs,
+    );
     stream.open();
     return stream;
   }

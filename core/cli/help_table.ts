@@ -133,7 +133,7 @@ export const HELP: Readonly<Record<HelpGroup, readonly HelpEntry[]>> = {
       ours: true,
       def: "0 = none",
       text: "Give up on a request after this long; it counts as a failed request (timeout). " +
-        "Not with -i grpc --streaming. Control calls (metadata, config, statistics) time " +
+        "Control calls (metadata, config, statistics) time " +
         "out after max(30 s, this).",
     },
     {

@@ -116,11 +116,6 @@ function resolveProtocol(config: RunConfig, state: ParseState): void {
     // perf_analyzer: a stream delivers responses through callbacks, so streaming is async.
     config.async = true;
   }
-  if (grpc && config.streaming && config.requestTimeoutMs > 0) {
-    throw new UsageError(
-      "--request-timeout with -i grpc bounds unary calls only: drop --streaming, or the timeout.",
-    );
-  }
 }
 
 /**

@@ -304,9 +304,14 @@ Deno.test("gRPC options: default port 8001, streaming implies async, HTTP refuse
   assert(grpc.action === "run");
   assertEquals([grpc.config.protocol, grpc.config.url], ["grpc", "localhost:8001"]);
   assertEquals([grpc.config.streaming, grpc.config.async], [true, true]);
-  const unary = parseCommandLine(["-m", "s", "-i", "grpc", "--request-timeout", "100"], TEST_KINDS);
-  assert(unary.action === "run");
-  assertEquals(unary.config.requestTimeoutMs, 100);
+  for (const streaming of [[], ["--streaming"]]) {
+    const timed = parseCommandLine(
+      ["-m", "s", "-i", "grpc", ...streaming, "--request-timeout", "100"],
+      TEST_KINDS,
+    );
+    assert(timed.action === "run");
+    assertEquals(timed.config.requestTimeoutMs, 100);
+  }
   const explicit = parseCommandLine(["-m", "s", "-u", "h:9", "-i", "grpc"], TEST_KINDS);
   assert(explicit.action === "run");
   assertEquals(explicit.config.url, "h:9");
@@ -317,9 +322,5 @@ Deno.test("gRPC options: default port 8001, streaming implies async, HTTP refuse
       "Using compression algorithm is only allowed with gRPC protocol.",
     ],
     [["-m", "s", "-i", "grpc", "--streaming", "--sync"], "Cannot specify --streaming with --sync."],
-    [
-      ["-m", "s", "-i", "grpc", "--streaming", "--request-timeout", "100"],
-      "--request-timeout with -i grpc bounds unary calls only: drop --streaming, or the timeout.",
-    ],
   ]);
 });
