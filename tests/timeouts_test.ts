@@ -19,6 +19,9 @@ import { GrpcCode } from "../backends/net/grpc_status.ts";
 import { RequestRecord } from "../core/measure/record.ts";
 import { runChild } from "./child_process.ts";
 import { withServer } from "./cli_harness.ts";
+import { startServer } from "../server/mod.ts";
+import { simpleSpec } from "../conformance/fixture.ts";
+import type { Clock } from "../core/clock.ts";
 import { H2StreamChannel } from "../backends/triton/h2_stream_channel.ts";
 import { PreparedGrpcInfer } from "../backends/triton/grpc_infer_request.ts";
 
@@ -147,16 +150,23 @@ Deno.test("a unary gRPC call the peer never answers is a timeout, then the chann
   }
 });
 
-for (const streaming of [[], ["--streaming"]]) {
-  const mode = streaming.length > 0 ? "streaming" : "unary";
+const GRPC_MODES: [string, string[]][] = [
+  ["Triton unary", []],
+  ["Triton streaming", ["--streaming"]],
+  ["TF Serving", ["--service-kind", "tfserving"]],
+];
+
+for (const [mode, flags] of GRPC_MODES) {
   Deno.test(`--request-timeout with -i grpc (${mode}): no reported success is slower than the timeout`, async () => {
     // Half the requests compute past the 5 ms timeout: they must all be failures, and none that
     // came back late may slip into the latencies. Enough instances that a timed-out request
     // still computing never queues the next one.
     const compute = { kind: "uniform" as const, minUs: 1000, maxUs: 9000 };
-    await withServer({ computeUs: compute, instances: 16, grpcPort: 0 }, async (server) => {
+    const ports = { grpcPort: 0, tfservingPort: 0 };
+    await withServer({ computeUs: compute, instances: 16, ...ports }, async (server) => {
+      const url = flags.includes("tfserving") ? server.tfservingUrl! : server.grpcUrl!;
       const r = await runChild([
-        ...["-m", "simple", "-i", "grpc", ...streaming, "-u", server.grpcUrl!],
+        ...["-m", "simple", "-i", "grpc", ...flags, "-u", url],
         ...["--concurrency-range", "2", "-p", "500", "-s", "100000", "--request-timeout", "5"],
       ], { timeoutMs: 60_000 });
       assert.equal(r.code, 0, r.stderr);
@@ -192,5 +202,39 @@ Deno.test("a streaming request the peer never answers is a timeout, then the cha
     ch.close();
     await endpoint.close();
     await peer.close();
+  }
+});
+
+Deno.test("a gRPC reply that arrives past the deadline before the timer ran is a timeout", async () => {
+  // The clock jumps 2 s once the request is out, as a busy event loop that runs the 1 s timer
+  // late would see it: the reply then ended past the deadline and must not count as a success.
+  let skewNs = 0;
+  const clock: Clock = { ...systemClock, nowNs: () => systemClock.nowNs() + skewNs };
+  const server = await startServer({ grpcPort: 0 });
+  try {
+    for (const streaming of [false, true]) {
+      skewNs = 0;
+      const options = tritonOptions(server.grpcUrl!, { requestTimeoutMs: 1000, streaming });
+      const backend = new TritonGrpcBackend(options, clock);
+      try {
+        await backend.describe("simple", "");
+        const prepared = backend.prepare(simpleSpec(1));
+        const ch = await backend.connect();
+        const onTime = new RequestRecord();
+        await ch.send(prepared, onTime);
+        assert.equal(onTime.outcome, "ok", onTime.error);
+        const late = new RequestRecord();
+        const sent = ch.send(prepared, late);
+        skewNs = 2e9;
+        await sent;
+        assert.equal(late.outcome, "timeout", `streaming ${streaming}`);
+        assert.equal(late.error, "no response within 1000 ms");
+        ch.close();
+      } finally {
+        await backend.close();
+      }
+    }
+  } finally {
+    await server.close();
   }
 });

@@ -34,6 +34,12 @@ export class GrpcCallError extends Error {
   }
 }
 
+/** A call as its deadline sees it: whether it passed, and how to cancel the open stream. */
+interface CallState {
+  expired: boolean;
+  cancel?: () => void;
+}
+
 export class GrpcControl {
   readonly #endpoint: H2Endpoint;
   /** Pending until the TLS handshake was checked once (undefined without TLS). */
@@ -70,8 +76,9 @@ export class GrpcControl {
    * DEADLINE_EXCEEDED when it did not answer within the bound.
    */
   call(path: string, request: Uint8Array): Promise<Uint8Array> {
-    const started: { cancel?: () => void } = {};
+    const started: CallState = { expired: false };
     return withDeadline(this.#call(path, request, started), this.timeoutMs, () => {
+      started.expired = true;
       started.cancel?.();
       const text = noAnswerText(this.target.authority, this.timeoutMs);
       return new GrpcCallError(GrpcCode.DEADLINE_EXCEEDED, text);
@@ -79,11 +86,7 @@ export class GrpcControl {
   }
 
   /** One call; `started.cancel` is set once its stream is open. */
-  async #call(
-    path: string,
-    request: Uint8Array,
-    started: { cancel?: () => void },
-  ): Promise<Uint8Array> {
+  async #call(path: string, request: Uint8Array, started: CallState): Promise<Uint8Array> {
     let conn: H2ClientConnection;
     try {
       await this.#checkTls();
@@ -91,6 +94,8 @@ export class GrpcControl {
     } catch (e) {
       throw new GrpcCallError(GrpcCode.UNAVAILABLE, this.#connectFailureText(e));
     }
+    // The deadline passed while connecting: the caller has its error, nothing goes out.
+    if (started.expired) throw new GrpcCallError(GrpcCode.DEADLINE_EXCEEDED, "");
     const metadata = withGrpcTimeout(this.headers, this.timeoutMs);
     const block = requestHeaderBlock(path, this.target.authority, metadata);
     return new Promise((resolve, reject) => {
