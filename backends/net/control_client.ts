@@ -2,7 +2,8 @@
  * Control-plane calls of the HTTP service kinds (Triton metadata, config, statistics and
  * shared-memory registration; TorchServe's /ping; TF Serving's metadata) on their own
  * keep-alive connection, so they never disturb the timing of inference channels. Calls are
- * serialized because one HTTP/1.1 connection carries one exchange at a time.
+ * serialized because one HTTP/1.1 connection carries one exchange at a time. Each call is
+ * bounded (control_timeout.ts): one that gets no answer in time fails with a TransportError.
  */
 import type { Clock } from "../../core/clock.ts";
 import { errorTextOf } from "./http_channel.ts";
@@ -15,6 +16,7 @@ import {
 import { connectFailureText, type PortHints, wrongPortText } from "./control_errors.ts";
 import type { ServerTarget } from "./http_url.ts";
 import { encodeControlRequest } from "./http_request.ts";
+import { CONTROL_TIMEOUT_MS, noAnswerText, withDeadline } from "./control_timeout.ts";
 
 export interface JsonReply {
   status: number;
@@ -38,6 +40,8 @@ export class ControlClient {
     clock?: Clock,
     /** The service kind's advice for a -u that reaches nothing or a gRPC port. */
     private readonly hints: PortHints = {},
+    /** The bound on each call, connect included. */
+    private readonly timeoutMs: number = CONTROL_TIMEOUT_MS,
   ) {
     this.#http = new HttpConnection(target, clock);
     this.#hostHeader = target.hostHeader;
@@ -66,8 +70,14 @@ export class ControlClient {
       }
     };
     const next = this.#tail.then(run, run);
+    // The next call waits for this exchange itself, not its deadline: the connection carries
+    // one exchange at a time, and an aborted one ends as soon as its socket is closed.
     this.#tail = next.catch(() => undefined);
-    return next;
+    const { hostname, port } = this.target;
+    return withDeadline(next, this.timeoutMs, () => {
+      this.#http.abort();
+      return new TransportError(noAnswerText(dialledAddress(hostname, port), this.timeoutMs), "io");
+    });
   }
 
   close(): void {

@@ -2,13 +2,14 @@
  * Control-plane RPCs (Triton's metadata, config, statistics and shared-memory registration,
  * TF Serving's GetModelMetadata) as unary calls on an HTTP/2 connection of their own, so they
  * never queue behind inference streams. The caller encodes and decodes the messages: these
- * calls are rare.
+ * calls are rare. Each call is bounded (control_timeout.ts): one that gets no answer in time
+ * is cancelled and fails with DEADLINE_EXCEEDED; its grpc-timeout header tells the server too.
  */
 import { ErrorCode } from "../../wire/h2/frames.ts";
 import type { H2ClientConnection } from "./h2_client.ts";
 import type { ClientStream } from "./h2_client_stream.ts";
 import { H2Endpoint } from "./h2_endpoint.ts";
-import { requestHeaderBlock } from "./h2_grpc_call.ts";
+import { requestHeaderBlock, withGrpcTimeout } from "./h2_grpc_call.ts";
 import { frameMessage } from "../../wire/grpc/framing.ts";
 import { GrpcResponseReader } from "./grpc_response.ts";
 import { GrpcCode, statusText } from "./grpc_status.ts";
@@ -19,6 +20,7 @@ import { COULD_NOT_CONNECT, TransportError } from "../../wire/net/transport_erro
 import type { GrpcTarget } from "./grpc_target.ts";
 import type { CallStatus } from "./h2_grpc_call.ts";
 import { connectFailureText, type PortHints, wrongPortText } from "./control_errors.ts";
+import { CONTROL_TIMEOUT_MS, noAnswerText, withDeadline } from "./control_timeout.ts";
 
 /** What a probe sends: the connection preface and an empty SETTINGS. */
 const HELLO = concat(PREFACE, settingsFrame([]));
@@ -30,6 +32,12 @@ export class GrpcCallError extends Error {
   constructor(readonly code: number, message: string) {
     super(message);
   }
+}
+
+/** A call as its deadline sees it: whether it passed, and how to cancel the open stream. */
+interface CallState {
+  expired: boolean;
+  cancel?: () => void;
 }
 
 export class GrpcControl {
@@ -44,6 +52,8 @@ export class GrpcControl {
     private readonly tls?: TlsMaterial,
     /** The service kind's advice for a -u that reaches nothing or an HTTP port. */
     private readonly hints: PortHints = {},
+    /** The bound on each call, connect included. */
+    private readonly timeoutMs: number = CONTROL_TIMEOUT_MS,
   ) {
     this.#endpoint = new H2Endpoint(target.hostname, target.port, tls);
   }
@@ -62,9 +72,21 @@ export class GrpcControl {
 
   /**
    * One unary RPC by path: the request message's bytes in, the reply's out. Rejects with
-   * GrpcCallError for a non-OK status, UNAVAILABLE when the server cannot be reached.
+   * GrpcCallError for a non-OK status, UNAVAILABLE when the server cannot be reached,
+   * DEADLINE_EXCEEDED when it did not answer within the bound.
    */
-  async call(path: string, request: Uint8Array): Promise<Uint8Array> {
+  call(path: string, request: Uint8Array): Promise<Uint8Array> {
+    const started: CallState = { expired: false };
+    return withDeadline(this.#call(path, request, started), this.timeoutMs, () => {
+      started.expired = true;
+      started.cancel?.();
+      const text = noAnswerText(this.target.authority, this.timeoutMs);
+      return new GrpcCallError(GrpcCode.DEADLINE_EXCEEDED, text);
+    });
+  }
+
+  /** One call; `started.cancel` is set once its stream is open. */
+  async #call(path: string, request: Uint8Array, started: CallState): Promise<Uint8Array> {
     let conn: H2ClientConnection;
     try {
       await this.#checkTls();
@@ -72,7 +94,10 @@ export class GrpcControl {
     } catch (e) {
       throw new GrpcCallError(GrpcCode.UNAVAILABLE, this.#connectFailureText(e));
     }
-    const block = requestHeaderBlock(path, this.target.authority, this.headers);
+    // The deadline passed while connecting: the caller has its error, nothing goes out.
+    if (started.expired) throw new GrpcCallError(GrpcCode.DEADLINE_EXCEEDED, "");
+    const metadata = withGrpcTimeout(this.headers, this.timeoutMs);
+    const block = requestHeaderBlock(path, this.target.authority, metadata);
     return new Promise((resolve, reject) => {
       let reply: Uint8Array | undefined;
       let stream: ClientStream | undefined;
@@ -95,6 +120,8 @@ export class GrpcControl {
         // The connection went away (GOAWAY) between connection() and here.
         return reject(new GrpcCallError(GrpcCode.UNAVAILABLE, (e as Error).message));
       }
+      const open = stream;
+      started.cancel = () => conn.reset(open, ErrorCode.CANCEL);
       stream.sendData(frameMessage(request), true);
     });
   }

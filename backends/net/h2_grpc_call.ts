@@ -51,6 +51,19 @@ export function requestHeaderBlock(
   return encodeHeaders(list);
 }
 
+/**
+ * A grpc-timeout header value for `ms` (at most 8 digits, so long bounds go in seconds): the
+ * server may give up on a call its client has abandoned.
+ */
+export function grpcTimeout(ms: number): string {
+  return ms < 1e8 ? `${Math.ceil(ms)}m` : `${Math.ceil(ms / 1000)}S`;
+}
+
+/** `metadata` plus grpc-timeout when calls have a timeout (`ms` > 0), for the header block. */
+export function withGrpcTimeout(metadata: [string, string][], ms: number): [string, string][] {
+  return ms > 0 ? [...metadata, ["grpc-timeout", grpcTimeout(ms)]] : metadata;
+}
+
 /** A call's final status: code and details. */
 export interface CallStatus {
   code: number;

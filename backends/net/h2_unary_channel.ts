@@ -3,7 +3,9 @@
  * Predict): each send opens one stream with the pre-encoded header block and the pre-framed
  * (possibly compressed) request message, and one response reader serves every call (one call
  * at a time), so a call allocates almost nothing. The kind supplies its prepared-request class
- * and, when outputs are captured, how its reply's outputs decode.
+ * and, when outputs are captured, how its reply's outputs decode. With a per-request timeout
+ * (--request-timeout) a call that has not ended in time is cancelled (RST_STREAM CANCEL) and
+ * counted as a timeout; a reply that ended past the deadline is a timeout too, as over HTTP.
  */
 import type { Channel, PreparedRequest } from "../../core/backend.ts";
 import type { Clock } from "../../core/clock.ts";
@@ -65,6 +67,15 @@ export class H2UnaryChannel<P extends PreparedGrpcCall> implements Channel, Grpc
   /** The in-flight request, for the output capture. */
   #prepared: P | undefined;
   readonly #reader = new GrpcResponseReader(this);
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  /** Set when the timer fired: the call ends as a timeout whatever status closes it. */
+  #timedOut = false;
+  /** Bound once, so arming the timer allocates no closure per request. */
+  readonly #expire = () => {
+    this.#timer = undefined;
+    this.#timedOut = true;
+    this.onStatus({ code: GrpcCode.DEADLINE_EXCEEDED, details: "" });
+  };
 
   constructor(
     private readonly endpoint: H2Endpoint,
@@ -74,6 +85,8 @@ export class H2UnaryChannel<P extends PreparedGrpcCall> implements Channel, Grpc
     private readonly onClose: (ch: H2UnaryChannel<P>) => void = () => {},
     /** Set for output validation: decodes the response's outputs into record.outputs. */
     private readonly capture?: OutputCapture<P>,
+    /** Per-request timeout in ms (--request-timeout); 0 waits for ever. */
+    private readonly timeoutMs = 0,
   ) {}
 
   send(request: PreparedRequest, record: RequestRecord): Promise<void> {
@@ -84,6 +97,7 @@ export class H2UnaryChannel<P extends PreparedGrpcCall> implements Channel, Grpc
       this.#record = record;
       this.#done = resolve;
       record.sendStartNs = this.clock.nowNs();
+      if (this.timeoutMs > 0) this.#timer = setTimeout(this.#expire, this.timeoutMs);
       const conn = this.endpoint.connection();
       if (conn instanceof Promise) {
         conn.then((c) => this.#start(c, prepared, record), (e) => {
@@ -142,8 +156,18 @@ export class H2UnaryChannel<P extends PreparedGrpcCall> implements Channel, Grpc
     this.#done = undefined;
     this.#stream = undefined;
     this.#prepared = undefined;
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    const timedOut = this.#timedOut;
+    this.#timedOut = false;
     if (stream && !stream.done) this.#conn?.reset(stream, ErrorCode.CANCEL);
-    if (status.code !== GrpcCode.OK) failWith(record, status, this.#closed, ns);
+    const timeoutMs = this.timeoutMs;
+    // A busy event loop runs the timer late: a call that ended past the deadline is still a
+    // timeout, never a success.
+    if (timedOut || (timeoutMs > 0 && ns - record.sendStartNs > timeoutMs * 1e6)) {
+      record.status = GrpcCode.DEADLINE_EXCEEDED;
+      record.fail("timeout", `no response within ${timeoutMs} ms`, ns);
+    } else if (status.code !== GrpcCode.OK) failWith(record, status, this.#closed, ns);
     else if (record.responseCount === 0) {
       record.status = status.code;
       record.fail("protocol_error", "the server ended the call without a response", ns);

@@ -7,6 +7,7 @@ import type { BackendOptions } from "../../core/backend.ts";
 import type { Clock } from "../../core/clock.ts";
 import { ControlClient } from "./control_client.ts";
 import type { PortHints } from "./control_errors.ts";
+import { controlTimeoutMs } from "./control_timeout.ts";
 import { HttpChannel, type HttpReplies, type PreparedHttp } from "./http_channel.ts";
 import type { ServerTarget } from "./http_url.ts";
 
@@ -18,13 +19,15 @@ export class HttpLinks {
 
   constructor(
     private readonly target: ServerTarget,
-    options: Pick<BackendOptions, "headers" | "requestTimeoutMs">,
+    /** `controlTimeoutMs` overrides the control calls' bound (tests use a short one). */
+    options: Pick<BackendOptions, "headers" | "requestTimeoutMs"> & { controlTimeoutMs?: number },
     private readonly clock: Clock,
     /** The service kind's advice for a -u that reaches nothing or a gRPC port. */
     hints: PortHints = {},
   ) {
-    this.control = new ControlClient(target, options.headers, clock, hints);
     this.#timeoutMs = options.requestTimeoutMs ?? 0;
+    const controlMs = options.controlTimeoutMs ?? controlTimeoutMs(this.#timeoutMs);
+    this.control = new ControlClient(target, options.headers, clock, hints, controlMs);
   }
 
   /** A new inference channel that reads replies by the kind's rules. */

@@ -25,7 +25,8 @@ import {
 import { GrpcCallError, GrpcControl } from "../net/grpc_control.ts";
 import type { GrpcCompression } from "../net/grpc_compression.ts";
 import { METADATA_FAILED } from "../net/control_errors.ts";
-import { requestHeaderBlock } from "../net/h2_grpc_call.ts";
+import { requestHeaderBlock, withGrpcTimeout } from "../net/h2_grpc_call.ts";
+import { controlTimeoutMs } from "../net/control_timeout.ts";
 import { H2Endpoint } from "../net/h2_endpoint.ts";
 import { H2UnaryChannel } from "../net/h2_unary_channel.ts";
 import { capturePredictOutputs } from "./outputs.ts";
@@ -65,7 +66,14 @@ export class TfServingGrpcBackend implements Backend {
     this.#metadata = grpcMetadata(options.headers);
     this.#signature = options.own.signatureName ?? DEFAULT_SIGNATURE;
     this.#compression = parseCompression(options.grpcCompression);
-    this.#control = new GrpcControl(this.#target, this.#metadata, this.#tls);
+    const timeoutMs = options.requestTimeoutMs ?? 0;
+    this.#control = new GrpcControl(
+      this.#target,
+      this.#metadata,
+      this.#tls,
+      undefined,
+      controlTimeoutMs(timeoutMs),
+    );
   }
 
   async describe(model: string, version: string): Promise<ModelInfo> {
@@ -93,7 +101,9 @@ export class TfServingGrpcBackend implements Backend {
   connect(options: ConnectOptions = {}): Promise<Channel> {
     const { hostname, port, authority } = this.#target;
     this.#endpoint ??= new H2Endpoint(hostname, port, this.#tls);
-    const block = requestHeaderBlock(PREDICT_PATH, authority, this.#metadata, this.#compression);
+    const timeoutMs = this.options.requestTimeoutMs ?? 0;
+    const metadata = withGrpcTimeout(this.#metadata, timeoutMs);
+    const block = requestHeaderBlock(PREDICT_PATH, authority, metadata, this.#compression);
     const ch = new H2UnaryChannel(
       this.#endpoint,
       block,
@@ -101,6 +111,7 @@ export class TfServingGrpcBackend implements Backend {
       PreparedPredict,
       (c) => this.#channels.delete(c),
       options.captureOutputs === true ? capturePredictOutputs : undefined,
+      timeoutMs,
     );
     this.#channels.add(ch);
     return Promise.resolve(ch);

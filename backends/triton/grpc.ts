@@ -46,9 +46,10 @@ import {
   type PortHints,
   STATS_FAILED,
 } from "../net/control_errors.ts";
+import { controlTimeoutMs } from "../net/control_timeout.ts";
 import { H2Endpoint } from "../net/h2_endpoint.ts";
 import type { TlsMaterial } from "../../wire/net/tls_connect.ts";
-import { requestHeaderBlock } from "../net/h2_grpc_call.ts";
+import { requestHeaderBlock, withGrpcTimeout } from "../net/h2_grpc_call.ts";
 import { H2StreamChannel } from "./h2_stream_channel.ts";
 import { H2UnaryChannel, type OutputCapture } from "../net/h2_unary_channel.ts";
 import { captureUnaryOutputs } from "./grpc_outputs.ts";
@@ -83,6 +84,8 @@ export const GRPC_CHANNELS_PER_CONNECTION = 100;
 export interface GrpcTuning {
   /** Channels sharing one connection; default {@link GRPC_CHANNELS_PER_CONNECTION}. */
   channelsPerConnection?: number;
+  /** The control calls' bound; default max(30 s, --request-timeout) (control_timeout.ts). */
+  controlTimeoutMs?: number;
 }
 
 type InferChannel = H2UnaryChannel<PreparedGrpcInfer> | H2StreamChannel;
@@ -101,6 +104,8 @@ export class TritonGrpcBackend implements Backend, ServerStatsCapability, AllMod
   readonly #streaming: boolean;
   readonly #parameters: readonly RequestParameter[];
   readonly #perConnection: number;
+  /** --request-timeout in ms; 0: none. */
+  readonly #timeoutMs: number;
   readonly #control: GrpcControl;
   /** -H headers as gRPC metadata. */
   readonly #metadata: [string, string][];
@@ -128,8 +133,10 @@ export class TritonGrpcBackend implements Backend, ServerStatsCapability, AllMod
     this.#compression = parseCompression(options.grpcCompression);
     this.#streaming = options.streaming === true;
     this.#parameters = options.requestParameters ?? [];
+    this.#timeoutMs = options.requestTimeoutMs ?? 0;
     this.#perConnection = Math.max(1, tuning.channelsPerConnection ?? GRPC_CHANNELS_PER_CONNECTION);
-    this.#control = new GrpcControl(this.#target, this.#metadata, this.#tls, GRPC_HINTS);
+    const controlMs = tuning.controlTimeoutMs ?? controlTimeoutMs(this.#timeoutMs);
+    this.#control = new GrpcControl(this.#target, this.#metadata, this.#tls, GRPC_HINTS, controlMs);
     // An empty settings map reads the model's settings; a named one updates only those.
     this.#trace = new TraceSettings(options.own.trace, {
       read: async (model_name) =>
@@ -222,17 +229,27 @@ export class TritonGrpcBackend implements Backend, ServerStatsCapability, AllMod
     capture: boolean,
   ): InferChannel {
     const path = this.#streaming ? MODEL_STREAM_INFER_PATH : MODEL_INFER_PATH;
+    // grpc-timeout bounds a whole call: a stream carries many requests, each timed here.
+    const callTimeoutMs = this.#streaming ? 0 : this.#timeoutMs;
     const block = requestHeaderBlock(
       path,
       this.#target.authority,
-      this.#metadata,
+      withGrpcTimeout(this.#metadata, callTimeoutMs),
       this.#compression,
     );
     if (!this.#streaming) {
       const outputs = capture ? captureUnary : undefined;
-      return new H2UnaryChannel(endpoint, block, this.clock, PreparedGrpcInfer, forget, outputs);
+      const kind = PreparedGrpcInfer;
+      return new H2UnaryChannel(endpoint, block, this.clock, kind, forget, outputs, callTimeoutMs);
     }
-    const stream = new H2StreamChannel(endpoint, block, this.clock, forget, capture);
+    const stream = new H2StreamChannel(
+      endpoint,
+      block,
+      this.clock,
+      forget,
+      capture,
+      this.#timeoutMs,
+    );
     stream.open();
     return stream;
   }
@@ -269,7 +286,7 @@ export class TritonGrpcBackend implements Backend, ServerStatsCapability, AllMod
     try {
       list = asArray((await this.#call("ServerMetadata", {})).extensions);
     } catch (e) {
-      if (!(e instanceof GrpcCallError) || e.code === GrpcCode.UNAVAILABLE) {
+      if (!(e instanceof GrpcCallError) || unanswered(e.code)) {
         throw new RunError(prefix + (e as Error).message);
       }
     }
@@ -303,7 +320,7 @@ export class TritonGrpcBackend implements Backend, ServerStatsCapability, AllMod
    * server that could not be reached or does not speak gRPC is not asked.
    */
   async #indexHint(model: string, code: number): Promise<string> {
-    if (code === GrpcCode.UNAVAILABLE || code === GrpcCode.UNIMPLEMENTED) return "";
+    if (unanswered(code) || code === GrpcCode.UNIMPLEMENTED) return "";
     try {
       const reply = await this.#call("RepositoryIndex", {});
       return unknownModelHint(model, indexEntries(asArray(reply.models)));
@@ -326,6 +343,11 @@ export class TritonGrpcBackend implements Backend, ServerStatsCapability, AllMod
       throw e;
     }
   }
+}
+
+/** The server could not be reached or did not answer in time: asking it more would not help. */
+function unanswered(code: number): boolean {
+  return code === GrpcCode.UNAVAILABLE || code === GrpcCode.DEADLINE_EXCEEDED;
 }
 
 /** TraceSettingResponse.settings (name to SettingValue { value: string[] }) as lists. */

@@ -3,7 +3,9 @@
  * stream carrying one request at a time. A send writes the pre-framed request and resolves at
  * the request's final response; for decoupled models every response in between is recorded.
  * With one request in flight the responses belong to it in order, so no request ids are
- * needed. A stream the server ends is reopened by the next send.
+ * needed. A stream the server ends is reopened by the next send. With a per-request timeout
+ * (--request-timeout) a request that has not ended in time is a timeout, and its stream is
+ * cancelled: a late reply on it could not be told from the next request's.
  */
 import type { Channel, PreparedRequest } from "../../core/backend.ts";
 import type { Clock } from "../../core/clock.ts";
@@ -35,6 +37,16 @@ export class H2StreamChannel implements Channel, GrpcCallSink {
   #region: RegionReader | undefined;
   readonly #info = newStreamResponseInfo();
   readonly #reader = new GrpcResponseReader(this);
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  /** Bound once, so arming the timer allocates no closure per request. */
+  readonly #expire = () => {
+    this.#timer = undefined;
+    const record = this.#record;
+    if (!record) return;
+    this.#dropStream(ErrorCode.CANCEL);
+    this.#timedOut(record);
+    this.#complete(undefined);
+  };
 
   constructor(
     private readonly endpoint: H2Endpoint,
@@ -43,6 +55,8 @@ export class H2StreamChannel implements Channel, GrpcCallSink {
     private readonly onClose: (ch: H2StreamChannel) => void = () => {},
     /** Decode each request's first outputs into record.outputs (output validation). */
     private readonly captureOutputs = false,
+    /** Per-request timeout in ms (--request-timeout); 0 waits for ever. */
+    private readonly timeoutMs = 0,
   ) {}
 
   /** Opens the stream ahead of the first send, so its setup is not in that request's latency. */
@@ -58,6 +72,7 @@ export class H2StreamChannel implements Channel, GrpcCallSink {
       this.#record = record;
       this.#done = resolve;
       record.sendStartNs = this.clock.nowNs();
+      if (this.timeoutMs > 0) this.#timer = setTimeout(this.#expire, this.timeoutMs);
       if (this.#stream && this.#conn!.usable) return this.#write(prepared, record);
       // After GOAWAY the idle stream is ended and the request goes on a new connection.
       this.#stream?.endLocal();
@@ -119,12 +134,8 @@ export class H2StreamChannel implements Channel, GrpcCallSink {
 
   /** The server ended the stream: it is forgotten (the next send opens another). */
   onStatus(status: CallStatus): void {
-    const stream = this.#stream;
-    this.#stream = undefined;
     // Our half may still be open: a server done with the stream ends it, else it is cancelled.
-    if (stream && !stream.done) {
-      this.#conn?.reset(stream, stream.remoteClosed ? ErrorCode.NO_ERROR : ErrorCode.CANCEL);
-    }
+    this.#dropStream(this.#stream?.remoteClosed ? ErrorCode.NO_ERROR : ErrorCode.CANCEL);
     const record = this.#record;
     if (!record) return;
     if (status.code === GrpcCode.OK) {
@@ -172,7 +183,27 @@ export class H2StreamChannel implements Channel, GrpcCallSink {
     const done = this.#done!;
     this.#record = undefined;
     this.#done = undefined;
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
     if (status) failWith(record, status, this.#closed, this.clock.nowNs());
+    else if (
+      // A busy event loop runs the timer late: a request that ended past the deadline is still a
+      // timeout, never a success.
+      record.outcome === "ok" && this.timeoutMs > 0 &&
+      this.clock.nowNs() - record.sendStartNs > this.timeoutMs * 1e6
+    ) this.#timedOut(record);
     done();
+  }
+
+  #timedOut(record: RequestRecord): void {
+    record.status = GrpcCode.DEADLINE_EXCEEDED;
+    record.fail("timeout", `no response within ${this.timeoutMs} ms`, this.clock.nowNs());
+  }
+
+  /** Forgets the stream (the next send opens another), resetting it with `code` if open. */
+  #dropStream(code: number): void {
+    const stream = this.#stream;
+    this.#stream = undefined;
+    if (stream && !stream.done) this.#conn?.reset(stream, code);
   }
 }

@@ -138,7 +138,8 @@ export const HELP: Readonly<Record<HelpGroup, readonly HelpEntry[]>> = {
       ours: true,
       def: "0 = none",
       text: "Give up on a request after this long; it counts as a failed request (timeout). " +
-        "HTTP only for now.",
+        "Control calls (metadata, config, statistics) time " +
+        "out after max(30 s, this).",
     },
     {
       id: "max-error-rate",

@@ -117,9 +117,6 @@ function resolveProtocol(config: RunConfig, state: ParseState): void {
     // perf_analyzer: a stream delivers responses through callbacks, so streaming is async.
     config.async = true;
   }
-  if (grpc && config.requestTimeoutMs > 0) {
-    throw new UsageError("--request-timeout is not supported with -i grpc yet (HTTP only).");
-  }
 }
 
 /**

@@ -299,6 +299,14 @@ Deno.test("gRPC options: default port 8001, streaming implies async, HTTP refuse
   assert(grpc.action === "run");
   assertEquals([grpc.config.protocol, grpc.config.url], ["grpc", "localhost:8001"]);
   assertEquals([grpc.config.streaming, grpc.config.async], [true, true]);
+  for (const streaming of [[], ["--streaming"]]) {
+    const timed = parseCommandLine(
+      ["-m", "s", "-i", "grpc", ...streaming, "--request-timeout", "100"],
+      TEST_KINDS,
+    );
+    assert(timed.action === "run");
+    assertEquals(timed.config.requestTimeoutMs, 100);
+  }
   const explicit = parseCommandLine(["-m", "s", "-u", "h:9", "-i", "grpc"], TEST_KINDS);
   assert(explicit.action === "run");
   assertEquals(explicit.config.url, "h:9");
@@ -309,9 +317,5 @@ Deno.test("gRPC options: default port 8001, streaming implies async, HTTP refuse
       "Using compression algorithm is only allowed with gRPC protocol.",
     ],
     [["-m", "s", "-i", "grpc", "--streaming", "--sync"], "Cannot specify --streaming with --sync."],
-    [
-      ["-m", "s", "-i", "grpc", "--request-timeout", "100"],
-      "--request-timeout is not supported with -i grpc yet (HTTP only).",
-    ],
   ]);
 });
