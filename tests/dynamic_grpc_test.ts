@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { numberAfter, runCli, withTempDir } from "./cli_harness.ts";
+import { silentPeer } from "./silent_peer.ts";
 import {
   ECHO_METHOD,
   type EchoServer,
@@ -113,5 +114,26 @@ Deno.test("dynamic_grpc CLI: bad generator output is a clear error naming the co
       );
       assert.equal(server.truth().echoed, 0, "nothing is sent after a generator failure");
     });
+  });
+});
+
+Deno.test("dynamic_grpc CLI: --request-timeout turns a method that never answers into timeouts", async () => {
+  await withTempDir("pa_dyngrpc_", async (dir) => {
+    const peer = silentPeer();
+    try {
+      const r = await runWith(dir, `127.0.0.1:${peer.port}`, ECHO_METHOD, GENERATOR, [
+        "--request-timeout",
+        "100",
+        "--request-count",
+        "3",
+      ]);
+      assert.equal(r.code, 3, r.stdout + r.stderr);
+      assert.match(
+        r.stderr,
+        /All 3 requests that ended in it failed; most often \(3×\): no response within 100 ms\./,
+      );
+    } finally {
+      await peer.close();
+    }
   });
 });

@@ -24,35 +24,7 @@ import { simpleSpec } from "../conformance/fixture.ts";
 import type { Clock } from "../core/clock.ts";
 import { H2StreamChannel } from "../backends/triton/h2_stream_channel.ts";
 import { PreparedGrpcInfer } from "../backends/triton/grpc_infer_request.ts";
-
-/** A loopback peer that accepts connections, reads everything and never answers. */
-function silentPeer() {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const conns: Deno.Conn[] = [];
-  const accepting = (async () => {
-    for await (const conn of listener) {
-      conns.push(conn);
-      (async () => {
-        const buf = new Uint8Array(4096);
-        try {
-          while (await conn.read(buf) !== null) { /* hold the call */ }
-        } catch { /* closed below */ }
-      })();
-    }
-  })().catch(() => {});
-  return {
-    port: listener.addr.port,
-    async close() {
-      listener.close();
-      for (const c of conns) {
-        try {
-          c.close();
-        } catch { /* the client closed it first */ }
-      }
-      await accepting;
-    },
-  };
-}
+import { silentPeer } from "./silent_peer.ts";
 
 /** Awaits `work` and returns its error and how long it took. */
 async function timed(work: Promise<unknown>): Promise<{ error: unknown; ms: number }> {

@@ -27,7 +27,7 @@ const descriptor: BackendDescriptor<DynamicGrpcOptions> = {
     headers: true,
     streaming: [],
     compression: true,
-    requestTimeout: false,
+    requestTimeout: true,
     outputCapture: false,
   },
   help: {

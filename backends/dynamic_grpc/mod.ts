@@ -27,7 +27,7 @@ import {
   grpcTls,
   parseCompression,
 } from "../net/grpc_target.ts";
-import { PreparedGrpcCall, requestHeaderBlock } from "../net/h2_grpc_call.ts";
+import { PreparedGrpcCall, requestHeaderBlock, withGrpcTimeout } from "../net/h2_grpc_call.ts";
 import { H2Endpoint } from "../net/h2_endpoint.ts";
 import { H2UnaryChannel, NOT_PREPARED } from "../net/h2_unary_channel.ts";
 import { generateMessages, type GeneratorLimits } from "./generator.ts";
@@ -100,6 +100,8 @@ export class DynamicGrpcBackend implements Backend {
   readonly #tls: TlsMaterial | undefined;
   readonly #compression: GrpcCompression;
   readonly #path: string;
+  /** --request-timeout in ms; 0 waits for ever. */
+  readonly #timeoutMs: number;
   /** One entry per distinct command, with its run (which never rejects: see connect()). */
   readonly #generated = new Map<string, { messages: GeneratedMessages; run: Promise<unknown> }>();
   readonly #channels = new Set<H2UnaryChannel<PreparedGrpcCall>>();
@@ -115,6 +117,7 @@ export class DynamicGrpcBackend implements Backend {
     this.#metadata = grpcMetadata(options.headers);
     this.#compression = parseCompression(options.grpcCompression);
     this.#path = methodPath(options.own.method);
+    this.#timeoutMs = options.requestTimeoutMs ?? 0;
   }
 
   describe(model: string, version: string): Promise<ModelInfo> {
@@ -155,13 +158,18 @@ export class DynamicGrpcBackend implements Backend {
     }
     const { hostname, port, authority } = this.#target;
     this.#endpoint ??= new H2Endpoint(hostname, port, this.#tls);
-    const block = requestHeaderBlock(this.#path, authority, this.#metadata, this.#compression);
+    // --request-timeout: a per-call timer in the channel, and grpc-timeout for the server.
+    const timeoutMs = this.#timeoutMs;
+    const metadata = withGrpcTimeout(this.#metadata, timeoutMs);
+    const block = requestHeaderBlock(this.#path, authority, metadata, this.#compression);
     const inner = new H2UnaryChannel(
       this.#endpoint,
       block,
       this.clock,
       PreparedGrpcCall,
       (c) => this.#channels.delete(c),
+      undefined,
+      timeoutMs,
     );
     this.#channels.add(inner);
     return new DynamicGrpcChannel(inner);
