@@ -5,6 +5,7 @@
  * protobuf (docs/perf_analyzer.md §4.2).
  */
 import { RunError } from "../../core/errors.ts";
+import { joinBytes } from "../../wire/bytes.ts";
 
 export interface GeneratorLimits {
   /** The command is killed after this long. */
@@ -63,13 +64,7 @@ async function readBounded(
     if (total > max) return undefined;
     chunks.push(chunk);
   }
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
+  return joinBytes(chunks);
 }
 
 /** The first `keep` bytes of `stream`, read to its end so the writer never blocks on it. */

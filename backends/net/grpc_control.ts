@@ -15,7 +15,7 @@ import { GrpcResponseReader } from "./grpc_response.ts";
 import { GrpcCode, statusText } from "./grpc_status.ts";
 import { probeTls, type TlsMaterial } from "../../wire/net/tls_connect.ts";
 import { PREFACE, settingsFrame } from "../../wire/h2/frames.ts";
-import { concat } from "../../wire/h2/writer.ts";
+import { concat } from "../../wire/bytes.ts";
 import { COULD_NOT_CONNECT, TransportError } from "../../wire/net/transport_error.ts";
 import type { GrpcTarget } from "./grpc_target.ts";
 import type { CallStatus } from "./h2_grpc_call.ts";

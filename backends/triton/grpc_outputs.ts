@@ -26,6 +26,7 @@ import {
   outputShape,
 } from "../shared/output_tensor.ts";
 import type { RegionReader } from "./shm_regions.ts";
+import { copyJoined } from "../../wire/bytes.ts";
 
 const utf8 = new TextDecoder();
 
@@ -192,7 +193,7 @@ function typedContents(name: string, dt: DataType, contents: ProtoReader | undef
     else throw new WireError(`wire type ${wireType} for ${dt} contents`);
   }
   if (dt === "BYTES") return encodeBytesElements(chunks);
-  if (dt === "FP32" || dt === "FP64") return concat(chunks);
+  if (dt === "FP32" || dt === "FP64") return copyJoined(chunks);
   return outputFromValues(name, dt, values);
 }
 
@@ -232,16 +233,4 @@ function varintValue(r: ProtoReader, dt: DataType): JsonElement {
     default:
       return r.varint32();
   }
-}
-
-function concat(chunks: Uint8Array[]): Uint8Array {
-  let size = 0;
-  for (const c of chunks) size += c.length;
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
 }

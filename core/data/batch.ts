@@ -8,6 +8,7 @@ import type { ModelInfo, RequestSpec, TensorData } from "../backend.ts";
 import { allSteps, type DataSet, type DataStep, type StepTensor } from "./set.ts";
 import { RunError } from "../errors.ts";
 import { checkBatchSize } from "./input_data.ts";
+import { joinBytes } from "../../wire/bytes.ts";
 
 export interface BatchedRequest {
   spec: RequestSpec;
@@ -17,17 +18,6 @@ export interface BatchedRequest {
 
 function gcd(a: number, b: number): number {
   return b === 0 ? a : gcd(b, a % b);
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0];
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 /** One tensor over the batch's steps; every step must have the same shape. */
@@ -42,7 +32,7 @@ function batchTensor(name: string, tensors: StepTensor[], first: number, n: numb
       );
     }
   });
-  return { datatype: tensors[0].datatype, shape, bytes: concat(tensors.map((t) => t.bytes)) };
+  return { datatype: tensors[0].datatype, shape, bytes: joinBytes(tensors.map((t) => t.bytes)) };
 }
 
 function specOf(model: ModelInfo, inputs: [string, StepTensor][], b: number, version: string) {
@@ -103,7 +93,7 @@ export function batchRequests(
     const expected = new Map<string, Uint8Array>();
     for (const name of batch[0].expected.keys()) {
       const parts = batch.map((s) => s.expected.get(name)?.bytes);
-      if (parts.every((p) => p !== undefined)) expected.set(name, concat(parts as Uint8Array[]));
+      if (parts.every((p) => p !== undefined)) expected.set(name, joinBytes(parts as Uint8Array[]));
     }
     out.push({ spec: specOf(model, inputs, batchSize, version), expected });
   }

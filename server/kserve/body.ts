@@ -4,6 +4,7 @@
  * length, came chunked, or is a compression bomb.
  */
 import { ApiError } from "./http_error.ts";
+import { joinBytes } from "../../wire/bytes.ts";
 
 function tooLarge(limit: number, inflated: boolean): ApiError {
   const what = inflated ? "inflates to" : "is";
@@ -40,14 +41,7 @@ async function collect(
     }
     chunks.push(value);
   }
-  if (chunks.length === 1) return chunks[0];
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
+  return joinBytes(chunks);
 }
 
 /**

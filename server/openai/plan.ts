@@ -8,6 +8,7 @@ import type { OpenAiFault, ResolvedOpenAi } from "./options.ts";
 import { sampleComputeUs } from "../options.ts";
 import { tokenText } from "./tokens.ts";
 import type { OpenAiEventKind } from "./truth.ts";
+import { joinBytes } from "../../wire/bytes.ts";
 
 /** One completion request as the mock will answer it. */
 export interface Reply {
@@ -220,7 +221,8 @@ export class StreamPlan {
   }
 
   next(): PlannedWrite {
-    const parts: Uint8Array[] = [this.#tail];
+    // The bytes a split left for this write, if any: a write of one part is not copied.
+    const parts: Uint8Array[] = this.#tail.length === 0 ? [] : [this.#tail];
     let ev = this.#take();
     let offsetNs = ev.offsetNs;
     let after: PlannedWrite["after"] = "more";
@@ -260,7 +262,7 @@ export class StreamPlan {
       ev = this.#take();
       offsetNs = ev.offsetNs;
     }
-    let bytes = concat(parts);
+    let bytes = joinBytes(parts);
     this.#tail = EMPTY;
     if (
       after === "more" && bytes.length > 1 && this.options.splitProbability > 0 &&
@@ -281,19 +283,6 @@ export class StreamPlan {
     }));
     return { offsetNs, bytes, completed, after };
   }
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  if (parts.length === 2 && parts[0].length === 0) return parts[1];
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  n = 0;
-  for (const p of parts) {
-    out.set(p, n);
-    n += p.length;
-  }
-  return out;
 }
 
 /** A non-streaming completion: its JSON body, its content, when it is due from the slot start. */

@@ -27,7 +27,8 @@ import {
   windowUpdate,
 } from "./frames.ts";
 import { FrameReader } from "./frame_reader.ts";
-import { concat, FrameWriter } from "./writer.ts";
+import { FrameWriter } from "./writer.ts";
+import { concat } from "../bytes.ts";
 
 /** Our receive windows: large, so the peer rarely waits for a WINDOW_UPDATE. */
 const STREAM_WINDOW = 4 << 20;

@@ -3,26 +3,7 @@
  * go to the socket in one write, and writes never overlap.
  */
 import { setImmediate } from "node:timers";
-
-export function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
-}
-
-function joined(chunks: Uint8Array[]): Uint8Array {
-  if (chunks.length === 1) return chunks[0];
-  let total = 0;
-  for (const c of chunks) total += c.length;
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
-}
+import { joinBytes } from "../bytes.ts";
 
 /** A bound on what a peer that does not read may make us hold, and what we say then. */
 export interface WriteLimit {
@@ -104,7 +85,7 @@ export class FrameWriter {
     try {
       // Bounded: each pass writes what was queued; the queue only grows while we await.
       while (this.#out.length > 0 && !this.#closed) {
-        let data = joined(this.#out);
+        let data = joinBytes(this.#out);
         this.#out = [];
         while (data.length > 0) {
           const n = await this.conn.write(data);

@@ -19,7 +19,7 @@ import {
   windowUpdate,
 } from "../../../wire/h2/frames.ts";
 import { encodeHeaders } from "../../../wire/h2/hpack.ts";
-import { concat } from "../../../wire/h2/writer.ts";
+import { concat } from "../../../wire/bytes.ts";
 
 /** ok: an empty message and grpc-status 0; goaway: ok, then GOAWAY naming this stream last. */
 export type FakeReply = "ok" | "rst" | "drop" | "goaway";
