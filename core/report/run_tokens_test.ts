@@ -4,27 +4,15 @@
  */
 import assert from "node:assert/strict";
 import { run } from "../run.ts";
-import { BACKEND_CONTRACT_VERSION, type BackendDescriptor } from "../backend.ts";
-import { configOf } from "../testing/kinds.ts";
+import type { BackendDescriptor } from "../backend.ts";
+import { configOf, INPROC } from "../testing/kinds.ts";
 import { FakeBackend, type TokenStream } from "../testing/fake_backend.ts";
 import { FakeClock } from "../testing/fake_clock.ts";
 
 async function runWith(stream: TokenStream | undefined, extra: string[] = []) {
   const clock = new FakeClock();
   const descriptor: BackendDescriptor = {
-    contractVersion: BACKEND_CONTRACT_VERSION,
-    kind: "inproc",
-    title: "In-process",
-    protocols: [],
-    defaultUrl: {},
-    capabilities: {
-      headers: false,
-      streaming: [],
-      compression: false,
-      requestTimeout: false,
-      outputCapture: false,
-    },
-    help: { protocols: "none", serverStats: "no", modes: "concurrency" },
+    ...INPROC,
     create: () => new FakeBackend(stream ? 0 : 2, clock, stream),
   };
   let stdout = "";

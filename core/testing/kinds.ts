@@ -47,7 +47,8 @@ const kserve: BackendDescriptor<KserveOptions> = {
   create: () => new FakeBackend(),
 };
 
-const inproc: BackendDescriptor = {
+/** A kind with no transport and no capabilities; tests swap in their own create(). */
+export const INPROC: BackendDescriptor = {
   contractVersion: BACKEND_CONTRACT_VERSION,
   kind: "inproc",
   title: "In-process",
@@ -64,7 +65,7 @@ const inproc: BackendDescriptor = {
   create: () => new FakeBackend(),
 };
 
-export const TEST_KINDS: readonly BackendDescriptor[] = [kserve, inproc];
+export const TEST_KINDS: readonly BackendDescriptor[] = [kserve, INPROC];
 
 /** The RunConfig for args (with TEST_KINDS); throws when they ask for help or version. */
 export function configOf(args: string[]): RunConfig {
