@@ -64,8 +64,9 @@ export function formatComparisonHtml(
   o: CompareOptions,
   names: { a: string; b: string },
 ): string {
-  const matched = c.matched.map((l) => l.mode + ":" + l.value);
-  const pick = (s: RunSummary) => s.levels.filter((l) => matched.includes(l.mode + ":" + l.value));
+  // Each matched level's throughput row holds both runs' values, in the table's order.
+  const throughput = (run: "a" | "b") =>
+    c.matched.map((l) => l.metrics.find((m) => m.metric === "throughput")?.[run] ?? 0);
   const charts = [
     lineChart({
       id: "compare-latency",
@@ -81,8 +82,8 @@ export function formatComparisonHtml(
       yLabel: "infer/sec",
       categories: c.matched.map((l) => levelName(l.mode, l.value)),
       series: [
-        { id: "a", label: "A", color: STAT_COLORS.p50, values: pick(a).map((l) => l.throughput) },
-        { id: "b", label: "B", color: STAT_COLORS.p95, values: pick(b).map((l) => l.throughput) },
+        { id: "a", label: "A", color: STAT_COLORS.p50, values: throughput("a") },
+        { id: "b", label: "B", color: STAT_COLORS.p95, values: throughput("b") },
       ],
       stacked: false,
     }),

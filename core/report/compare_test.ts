@@ -194,6 +194,19 @@ Deno.test("--report-html draws both runs on one page with every row's verdict", 
     /<td>c=1<\/td><td>throughput \*<\/td><td>5733\.34<\/td><td>4586\.67<\/td><td>-20\.0%<\/td><td><\/td><td>REGRESSION<\/td>/,
   );
   assert.match(page, /Result: 2 regression\(s\)/);
+  // B's levels in the other order (a binary search measures out of order): bars stay per level.
+  const reversed = scaled(0.8, 1);
+  reversed.levels.reverse();
+  const swapped = await compare({ a: A, b: formatRunSummary(reversed) }, [
+    "a",
+    "b",
+    "--report-html",
+    "swapped.html",
+  ]);
+  const bars = [...swapped.written["swapped.html"].matchAll(
+    /data-series="(a|b)"[^]*?(?=data-series=|<\/svg>)/g,
+  )].map((m) => [m[1], [...m[0].matchAll(/data-value="([\d.]+)"/g)].map((v) => v[1])]);
+  assert.deepEqual(bars, [["a", ["5733.34", "6064.76"]], ["b", ["4586.67", "4851.81"]]]);
   const bad = await compare({ a: A, b: A }, ["a", "b", "--report-html", "/nonexistent/x.html"]);
   assert.equal(bad.code, CompareExit.Usage);
   assert.match(bad.stderr, /Cannot write --report-html "\/nonexistent\/x.html"/);
