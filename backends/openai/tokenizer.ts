@@ -30,7 +30,6 @@
  * dependencies).
  */
 import { UsageError } from "../../core/errors.ts";
-import { SeededRandom } from "../../core/load/random.ts";
 
 /** Counts the tokens of a text with one fixed vocabulary. */
 export interface TokenCounter {
@@ -230,75 +229,5 @@ export function countJoined(
 function joined(parts: readonly string[], length: number): string {
   let text = "";
   for (let i = 0; i < length; i++) text += parts[i];
-  return text;
-}
-
-/** Common English words; in BPE vocabularies most are one token each with a leading space. */
-const WORDS = (
-  "the of and to in is that it for was on are as with his they at be this from have or by one " +
-  "had not but what all were when we there can an your which their said if do will each about " +
-  "how up out them then she many some so these would other into has more her two like him see " +
-  "time could no make than first been its who now people my made over did down only way find " +
-  "use may water long little very after words called just where most know"
-).split(" ");
-
-/** Appended one at a time to reach the exact count; the first that adds exactly one token wins. */
-const FILLERS = [" the", " a", ".", ",", " and", " of", "!", " x"];
-
-/**
- * Text of exactly `n` tokens under `counter`, the same for the same counter, n and seed (a
- * synthetic prompt whose input length is verified, not estimated): seeded words are generated
- * until they hold at least n tokens, the longest word prefix with at most n tokens is found by
- * bisection, and single-token fillers pad it to n, each step checked by counting.
- */
-export function textOfTokens(counter: TokenCounter, n: number, seed: number): string {
-  if (!Number.isInteger(n) || n < 0) {
-    throw new RangeError(`textOfTokens: n must be a whole number >= 0, got ${n}`);
-  }
-  if (n === 0) return "";
-  const random = new SeededRandom(seed);
-  const words: string[] = [];
-  const draw = (count: number) => {
-    for (let i = 0; i < count; i++) words.push(WORDS[random.nextUint32() % WORDS.length]);
-  };
-  const prefix = (m: number) => words.slice(0, m).join(" ");
-  draw(n);
-  while (counter.count(prefix(words.length)) < n) {
-    // Every word is at least one token in any real vocabulary; a counter that finds fewer than n
-    // in 8n words never will.
-    if (words.length >= 8 * n) {
-      throw new Error(
-        `textOfTokens: ${counter.name} counts fewer than ${n} tokens in ${words.length} words`,
-      );
-    }
-    draw(words.length);
-  }
-  // Invariant: prefix(lo) has at most n tokens, prefix(hi) at least n.
-  let lo = 0;
-  let hi = words.length;
-  while (hi - lo > 1) {
-    const mid = (lo + hi) >>> 1;
-    if (counter.count(prefix(mid)) <= n) lo = mid;
-    else hi = mid;
-  }
-  let text = prefix(lo);
-  let tokens = counter.count(text);
-  while (tokens < n) {
-    const before = tokens;
-    for (const filler of FILLERS) {
-      const candidate = text === "" ? filler.trimStart() : text + filler;
-      const count = counter.count(candidate);
-      if (count === before + 1) {
-        text = candidate;
-        tokens = count;
-        break;
-      }
-    }
-    if (tokens === before) {
-      throw new Error(
-        `textOfTokens: ${counter.name} has no one-token filler after ${tokens} tokens`,
-      );
-    }
-  }
   return text;
 }

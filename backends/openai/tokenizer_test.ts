@@ -2,13 +2,7 @@ import assert from "node:assert/strict";
 import { decode, encode } from "gpt-tokenizer/encoding/o200k_base";
 import { Tokenizer } from "@huggingface/tokenizers";
 import { isUsageError } from "../../core/errors.ts";
-import {
-  BUILTIN_ENCODING,
-  countJoined,
-  loadTokenCounter,
-  textOfTokens,
-  type TokenCounter,
-} from "./tokenizer.ts";
+import { BUILTIN_ENCODING, countJoined, loadTokenCounter, type TokenCounter } from "./tokenizer.ts";
 
 /**
  * A tiny BPE tokenizer.json whose counts are known by hand: characters h e l o w r d and ".",
@@ -262,41 +256,4 @@ Deno.test("countParts (builtin): each token counted in the event that completed 
     const tiny = await loadTokenCounter(dir);
     assert.equal(tiny.countParts, undefined, "a tokenizer.json cannot say where its tokens end");
   });
-});
-
-Deno.test("textOfTokens: exactly n builtin tokens, the same text for the same seed", async () => {
-  const counter = await loadTokenCounter("builtin");
-  for (const n of [1, 7, 128, 1000]) {
-    const text = textOfTokens(counter, n, 7);
-    assert.equal(counter.count(text), n, `n=${n}`);
-    assert.equal(encode(text).length, n, `n=${n}, counted by encode`);
-    assert.equal(textOfTokens(counter, n, 7), text, `n=${n} is deterministic`);
-  }
-  assert.notEqual(textOfTokens(counter, 128, 1), textOfTokens(counter, 128, 2));
-  assert.equal(textOfTokens(counter, 0, 7), "");
-});
-
-Deno.test("textOfTokens: exactly n tokens with a tokenizer.json of few words", async () => {
-  await withDir(async (dir) => {
-    await writeJson(`${dir}/tokenizer.json`, tinyBpe());
-    const counter = await loadTokenCounter(dir);
-    for (const n of [1, 7, 128, 1000]) {
-      assert.equal(counter.count(textOfTokens(counter, n, 3)), n, `n=${n}`);
-    }
-  });
-});
-
-Deno.test("textOfTokens: n must be a whole number >= 0; counters it cannot satisfy are reported", () => {
-  const perChar: TokenCounter = { name: "chars", count: (text) => text.length };
-  assert.equal(perChar.count(textOfTokens(perChar, 7, 1)), 7);
-  assert.throws(() => textOfTokens(perChar, -1, 1), RangeError);
-  assert.throws(() => textOfTokens(perChar, 1.5, 1), RangeError);
-  // Every filler adds two tokens, so an odd gap can never be closed.
-  const byTwo: TokenCounter = {
-    name: "pairs",
-    count: (text) => text === "" ? 0 : 2 * text.split(" ").length,
-  };
-  assert.throws(() => textOfTokens(byTwo, 3, 1), /pairs has no one-token filler after 2 tokens/);
-  const blind: TokenCounter = { name: "blind", count: () => 0 };
-  assert.throws(() => textOfTokens(blind, 5, 1), /blind counts fewer than 5 tokens in 40 words/);
 });
