@@ -10,11 +10,23 @@
  * - Output lengths: `outputTokensMean/Stddev` set each body's `max_tokens`; with
  *   `outputTokensMeanDeterministic` also `min_tokens` (the same) and `ignore_eos: true`, and the
  *   lengths are returned as `expectedOutputLengths` so a run can count the replies that missed.
+ * - `inputFile`: a dataset or trace (files.ts: JSONL single-turn prompts, ShareGPT
+ *   conversations, multi-turn sessions, Mooncake traces); a length the file gives (a ShareGPT
+ *   reply's, a trace's `output_length`) sets that entry's `max_tokens` before the flags do.
  * - `extraInputs` are top-level body fields set last (they may override the fields above).
+ *
+ * The formats and their mapping, with examples: README.md beside this file.
  */
 import { UsageError } from "../../../core/errors.ts";
 import { SeededRandom } from "../../../core/load/random.ts";
 import { loadTokenCounter, type TokenCounter } from "../tokenizer.ts";
+import {
+  detectFormat,
+  jsonlEntries,
+  mooncakeEntries,
+  sessionEntries,
+  shareGptEntries,
+} from "./files.ts";
 import { fitText, LengthDraws, PromptText, streamSeed } from "./synthetic.ts";
 import { type Vocabulary, vocabularyOf } from "./vocabulary.ts";
 
@@ -75,19 +87,42 @@ export interface Entry {
 
 export async function buildInputs(
   options: PromptOptions,
-  _io: { readTextFile(path: string): Promise<string> },
+  io: { readTextFile(path: string): Promise<string> },
 ): Promise<PromptSet> {
   checkOptions(options);
   const counter = await loadTokenCounter(options.tokenizer);
-  if (options.inputFile !== undefined) {
-    throw new UsageError(`--input-file ${options.inputFile}: file datasets are not built yet`);
+  const vocab = () => vocabularyOf(counter, options.tokenizer === "builtin");
+  const path = options.inputFile;
+  if (path === undefined) return documentOf(syntheticEntries(options, vocab()), options, counter);
+  let text: string;
+  try {
+    text = await io.readTextFile(path);
+  } catch (e) {
+    throw new UsageError(`--input-file ${path}: cannot read it (${(e as Error).message})`);
   }
-  const entries = syntheticEntries(options, vocabularyOf(counter, isBuiltin(options)));
+  const format = options.inputFileFormat ?? "auto";
+  const count = (t: string) => counter.count(t);
+  let entries: Entry[];
+  switch (format === "auto" ? detectFormat(text, path) : format) {
+    case "jsonl":
+      entries = jsonlEntries(text, path, count);
+      break;
+    case "sharegpt":
+      entries = shareGptEntries(text, path, count, options.numDatasetEntries);
+      break;
+    case "sessions":
+      if (options.endpointType === "embeddings") {
+        throw new UsageError(
+          `--input-file ${path}: multi-turn sessions need --endpoint-type chat or completions`,
+        );
+      }
+      entries = sessionEntries(text, path, count);
+      break;
+    case "mooncake":
+      entries = mooncakeEntries(text, path, vocab(), options);
+      break;
+  }
   return documentOf(entries, options, counter);
-}
-
-function isBuiltin(options: PromptOptions): boolean {
-  return options.tokenizer === "builtin";
 }
 
 function checkOptions(o: PromptOptions): void {
