@@ -113,6 +113,7 @@ export class OpenAiChannel implements Channel {
       record.exportTexts = texts;
     }
     this.#reply = prepared.reply;
+    record.expectedOutputUnits = prepared.expectedOutputTokens;
     let res: HttpResponse | undefined;
     try {
       res = await this.#conn.exchange(prepared.bytes, record, sink);

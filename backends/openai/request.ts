@@ -35,7 +35,23 @@ export class PreparedOpenAi {
     readonly reply: string[] | null = null,
     /** A session turn's "session_id" and "delay", exported beside the payload. */
     readonly sessionInputs: { session_id: string; delay?: number } | null = null,
+    /**
+     * Output tokens the reply must hold, from a body that pins them ({@link expectedOutputOf});
+     * -1 when it does not. The run counts the replies of another length.
+     */
+    readonly expectedOutputTokens = -1,
   ) {}
+}
+
+/**
+ * The output length a body pins, as GenAI-Perf's --output-tokens-mean-deterministic asks it:
+ * `ignore_eos: true` with `min_tokens` equal to the token limit (`max_completion_tokens`, else
+ * `max_tokens`). -1 for any other body, whose reply may end earlier by design.
+ */
+export function expectedOutputOf(body: Record<string, unknown>): number {
+  const limit = body.max_completion_tokens ?? body.max_tokens;
+  if (body.ignore_eos !== true || typeof limit !== "number" || body.min_tokens !== limit) return -1;
+  return Number.isSafeInteger(limit) && limit >= 0 ? limit : -1;
 }
 
 export interface OpenAiEncoding {
@@ -169,5 +185,5 @@ export function encodeOpenAiBody(
   out.set(head, 0);
   out.set(body, head.length);
   const inputTokens = countInput ? countInput(promptText(json)) : -1;
-  return new PreparedOpenAi(out, inputTokens, reply, sessionInputs);
+  return new PreparedOpenAi(out, inputTokens, reply, sessionInputs, expectedOutputOf(json));
 }

@@ -3,6 +3,7 @@ import type { RequestSpec } from "../../core/backend.ts";
 import {
   DEFAULT_MAX_TOKENS,
   encodeOpenAiRequest,
+  expectedOutputOf,
   type OpenAiEncoding,
   promptText,
   requestBody,
@@ -112,4 +113,17 @@ Deno.test("request parameters: top-level fields over the payload's, before the r
   const noData = requestBody(spec([]), { ...ENC, payloadFromData: false, parameters: model });
   assert.equal(noData.model, "served-name");
   assert.equal(noData.max_tokens, DEFAULT_MAX_TOKENS);
+});
+
+Deno.test("expectedOutputOf: only a body pinning its length with min_tokens and ignore_eos", () => {
+  const pinned = { max_tokens: 12, min_tokens: 12, ignore_eos: true };
+  assert.equal(expectedOutputOf(pinned), 12);
+  assert.equal(
+    expectedOutputOf({ max_completion_tokens: 7, max_tokens: 99, min_tokens: 7, ignore_eos: true }),
+    7,
+  );
+  assert.equal(expectedOutputOf({ ...pinned, ignore_eos: false }), -1);
+  assert.equal(expectedOutputOf({ ...pinned, min_tokens: 11 }), -1);
+  assert.equal(expectedOutputOf({ min_tokens: 12, ignore_eos: true }), -1);
+  assert.equal(expectedOutputOf({ max_tokens: 1.5, min_tokens: 1.5, ignore_eos: true }), -1);
 });

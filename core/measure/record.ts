@@ -96,6 +96,12 @@ export class RequestRecord {
   /** Input length (tokens of the prompt), set by the channel or the request source; -1 = unknown. */
   inputUnits = -1;
   /**
+   * The output length the request pinned (an OpenAI body with `min_tokens` = its limit and
+   * `ignore_eos`), set by the channel; -1 when it pinned none. A success of another length
+   * is counted as a miss (TokenMetrics).
+   */
+  expectedOutputUnits = -1;
+  /**
    * The unit counts are tokens (the server's usage or a tokenizer's count), not one per event
    * because nothing said how many tokens an event held. Reports count requests without it.
    */
@@ -156,6 +162,7 @@ export class RequestRecord {
     this.clientOutputUnits = -1;
     this.clientCounter = "";
     this.inputUnits = -1;
+    this.expectedOutputUnits = -1;
     this.unitsAreTokens = false;
     this.minGapNs = 0;
     this.maxGapNs = 0;

@@ -51,6 +51,21 @@ export interface TokenStats {
   sources: TokenSources;
   /** A client tokenizer's output counts against the server's usage, for requests with both. */
   mismatch: TokenMismatch;
+  /**
+   * Output lengths against the lengths the requests pinned (RequestRecord.expectedOutputUnits);
+   * absent when no successful request pinned one.
+   */
+  expectedOutput?: ExpectedOutput;
+}
+
+export interface ExpectedOutput {
+  /** Successful requests that pinned their output length. */
+  requests: number;
+  /** Those whose output length (as reported, see TokenSources) differs from the pinned one. */
+  missed: number;
+  /** Output tokens they asked for, and got. */
+  expectedTokens: number;
+  actualTokens: number;
 }
 
 /** Requests by the source of their output length; see RequestRecord.outputUnits. */
@@ -99,6 +114,10 @@ function emptyMismatch(): TokenMismatch {
   return { requests: 0, clientTokens: 0, serverTokens: 0, maxDifference: 0, differing: 0 };
 }
 
+function emptyExpected(): ExpectedOutput {
+  return { requests: 0, missed: 0, expectedTokens: 0, actualTokens: 0 };
+}
+
 export class TokenMetrics {
   /** Time to first token, ns. */
   readonly ttft = new LatencyHistogram();
@@ -119,6 +138,7 @@ export class TokenMetrics {
   untokenized = 0;
   readonly sources: TokenSources = { client: 0, counter: "", server: 0, events: 0 };
   readonly mismatch: TokenMismatch = emptyMismatch();
+  readonly expectedOutput: ExpectedOutput = emptyExpected();
 
   constructor(private readonly origin: LatencyOrigin) {}
 
@@ -144,6 +164,13 @@ export class TokenMetrics {
     if (rec.inputUnits >= 0) this.isl.record(rec.inputUnits);
     if (!rec.unitsAreTokens) this.untokenized++;
     this.#source(rec);
+    if (rec.expectedOutputUnits >= 0) {
+      const e = this.expectedOutput;
+      e.requests++;
+      if (osl !== rec.expectedOutputUnits) e.missed++;
+      e.expectedTokens += rec.expectedOutputUnits;
+      e.actualTokens += osl;
+    }
     if (rec.tokenEvents === 0) return;
     const start = this.origin === "intended" ? rec.intendedNs : rec.sendStartNs;
     const ttft = rec.firstTokenNs - start;
@@ -212,6 +239,12 @@ export class TokenMetrics {
     m.serverTokens += om.serverTokens;
     m.differing += om.differing;
     if (Math.abs(om.maxDifference) > Math.abs(m.maxDifference)) m.maxDifference = om.maxDifference;
+    const e = this.expectedOutput;
+    const oe = other.expectedOutput;
+    e.requests += oe.requests;
+    e.missed += oe.missed;
+    e.expectedTokens += oe.expectedTokens;
+    e.actualTokens += oe.actualTokens;
   }
 
   reset(): void {
@@ -220,6 +253,7 @@ export class TokenMetrics {
     this.untokenized = 0;
     Object.assign(this.sources, { client: 0, counter: "", server: 0, events: 0 });
     Object.assign(this.mismatch, emptyMismatch());
+    Object.assign(this.expectedOutput, emptyExpected());
   }
 
   /** The level's numbers; `requestCount` and `durationNs` are the window's. */
@@ -240,6 +274,7 @@ export class TokenMetrics {
       untokenizedCount: this.untokenized,
       sources: { ...this.sources },
       mismatch: { ...this.mismatch },
+      ...(this.expectedOutput.requests > 0 ? { expectedOutput: { ...this.expectedOutput } } : {}),
     };
   }
 

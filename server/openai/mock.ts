@@ -235,9 +235,10 @@ export class OpenAiMock {
   #reply(truth: OpenAiRequestTruth, endpoint: "chat" | "completions", p: Parsed): Reply {
     const limit = p.maxTokens ?? this.#o.outputTokens;
     const eos = this.#o.eosAfter;
-    const tokens = p.ignoreEos || eos === undefined
+    const asked = p.ignoreEos || eos === undefined
       ? limit
       : Math.min(limit, Math.max(p.minTokens, eos));
+    const tokens = Math.min(asked, this.#o.stopAfter ?? asked);
     // A reply cut by its limit ends with "length"; one the model ended itself with "stop".
     const finishReason = tokens === p.maxTokens ? "length" : "stop";
     const usage = this.#o.usage !== "request"

@@ -155,6 +155,24 @@ Deno.test("min_tokens and ignore_eos against a model that stops early; the defau
   });
 });
 
+Deno.test("stopAfter: replies stop early even when min_tokens and ignore_eos pin them", async () => {
+  await withMock({ stopAfter: 5 }, async (url, truth) => {
+    const ask = async (extra: Record<string, unknown>) => {
+      const res = await post(url, "/v1/completions", {
+        model: "mock-llm",
+        prompt: "a b",
+        ...extra,
+      });
+      return (await res.json()) as { choices: { finish_reason: string }[] };
+    };
+    const pinned = await ask({ max_tokens: 9, min_tokens: 9, ignore_eos: true });
+    assert.equal(pinned.choices[0].finish_reason, "stop");
+    const short = await ask({ max_tokens: 3, min_tokens: 3, ignore_eos: true });
+    assert.equal(short.choices[0].finish_reason, "length");
+    assert.deepEqual(truth().map((t) => t.completionTokens), [5, 3]);
+  });
+});
+
 Deno.test("non-streaming chat and a completions stream", async () => {
   await withMock({ reasoningTokens: 2, tokensPerEvent: 3 }, async (url, truth) => {
     const whole = await (await post(url, CHAT, chat({ max_tokens: 5 }))).json();

@@ -49,6 +49,12 @@ export interface OpenAiOptions {
    * `min_tokens`. Default: never; the reply runs to its token limit.
    */
   eosAfter?: number;
+  /**
+   * Every reply stops ("stop") after at most this many tokens, whatever `max_tokens`,
+   * `min_tokens` and `ignore_eos` ask: a server that does not honour a pinned output length.
+   * Default: never.
+   */
+  stopAfter?: number;
   /** Requests generating at once; the rest wait in arrival order (TTFT grows). Default 64. */
   slots?: number;
   /** Tokens per token event (speculative decoding, server-side buffering). Default 1. */
@@ -88,8 +94,9 @@ export interface OpenAiOptions {
   usageOffset?: number;
 }
 
-export type ResolvedOpenAi = Required<Omit<OpenAiOptions, "eosAfter" | "faults">> & {
+export type ResolvedOpenAi = Required<Omit<OpenAiOptions, "eosAfter" | "stopAfter" | "faults">> & {
   eosAfter: number | undefined;
+  stopAfter: number | undefined;
   /** Fault probabilities in OPENAI_FAULTS order. */
   faults: number[];
 };
@@ -115,6 +122,7 @@ export function resolveOpenAi(o: OpenAiOptions = {}): ResolvedOpenAi {
     itlUs: o.itlUs ?? 0,
     outputTokens: o.outputTokens ?? 16,
     eosAfter: o.eosAfter,
+    stopAfter: o.stopAfter,
     slots: o.slots ?? 64,
     tokensPerEvent: o.tokensPerEvent ?? 1,
     roleChunk: o.roleChunk ?? "immediate",
@@ -137,6 +145,7 @@ export function resolveOpenAi(o: OpenAiOptions = {}): ResolvedOpenAi {
   checkComputeTime(r.itlUs, "openai.itlUs");
   checkInteger("outputTokens", r.outputTokens, 1);
   if (r.eosAfter !== undefined) checkInteger("eosAfter", r.eosAfter, 1);
+  if (r.stopAfter !== undefined) checkInteger("stopAfter", r.stopAfter, 1);
   checkInteger("slots", r.slots, 1);
   checkInteger("tokensPerEvent", r.tokensPerEvent, 1);
   checkInteger("reasoningTokens", r.reasoningTokens, 0);

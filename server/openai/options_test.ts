@@ -10,6 +10,7 @@ Deno.test("resolveOpenAi fills defaults and names the bad option", () => {
     itlUs: 0,
     outputTokens: 16,
     eosAfter: undefined,
+    stopAfter: undefined,
     slots: 64,
     tokensPerEvent: 1,
     roleChunk: "immediate",
@@ -28,6 +29,7 @@ Deno.test("resolveOpenAi fills defaults and names the bad option", () => {
   });
   assert.throws(() => resolveOpenAi({ usageOffset: 0.5 }), /openai.usageOffset 0.5/);
   assert.throws(() => resolveOpenAi({ slots: 0 }), /openai.slots 0/);
+  assert.throws(() => resolveOpenAi({ stopAfter: 0 }), /openai.stopAfter 0/);
   assert.throws(() => resolveOpenAi({ tokensPerEvent: 1.5 }), /openai.tokensPerEvent 1.5/);
   assert.throws(() => resolveOpenAi({ splitProbability: 2 }), /openai.splitProbability 2/);
   assert.throws(
