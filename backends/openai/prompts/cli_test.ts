@@ -9,7 +9,7 @@
 import assert from "node:assert/strict";
 import { runCli, withServer, withTempDir } from "../../../tests/cli_harness.ts";
 import type { OpenAiRequestTruth } from "../../../server/mod.ts";
-import { buildInputs, type PromptSet } from "./mod.ts";
+import { buildInputs, type PromptSet, writeDocument } from "./mod.ts";
 import { DISK, promptOf, promptOptions, testdata } from "./testing.ts";
 
 const CHAT = ["--service-kind", "openai", "-m", "mock-llm", "--endpoint", "v1/chat/completions"];
@@ -22,9 +22,9 @@ function indexOf(set: PromptSet): Map<string, number> {
   return new Map(set.document.data.map((e, i) => [promptOf(e.payload[0]), i]));
 }
 
-async function writeDocument(dir: string, set: PromptSet): Promise<string> {
+async function documentFile(dir: string, set: PromptSet): Promise<string> {
   const path = `${dir}/inputs.json`;
-  await Deno.writeTextFile(path, JSON.stringify(set.document));
+  await writeDocument(set.document, path);
   return path;
 }
 
@@ -49,7 +49,7 @@ Deno.test("synthetic prompts: the mock receives exactly the promised input lengt
         server.url,
         "--streaming",
         "--input-data",
-        await writeDocument(dir, set),
+        await documentFile(dir, set),
         "--request-count",
         "20",
         "-s",
@@ -86,7 +86,7 @@ Deno.test("a Mooncake trace replays on its timestamps over the speed-up, exact l
         server.url,
         "--fixed-schedule",
         "--input-data",
-        await writeDocument(dir, set),
+        await documentFile(dir, set),
       ]);
       assert.equal(r.code, 0, r.stderr + r.stdout);
       const truth = await server.openaiTruth();
@@ -111,7 +111,7 @@ Deno.test("sessions from a file: every turn carries the history the mock wrote",
         "-u",
         server.url,
         "--input-data",
-        await writeDocument(dir, set),
+        await documentFile(dir, set),
         "--session-concurrency",
         "1",
       ]);

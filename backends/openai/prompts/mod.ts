@@ -241,3 +241,35 @@ export function documentOf(entries: Entry[], o: PromptOptions, counter: TokenCou
     ...(o.outputTokensMeanDeterministic && llm ? { expectedOutputLengths: expected } : {}),
   };
 }
+
+/**
+ * The document as JSON text in pieces of about `chunkBytes`, to be written as they come: the
+ * same text JSON.stringify gives, without ever holding all of it (100,000 prompts of 1,000
+ * tokens are about 0.5 GB of text, already held once in the document).
+ */
+export function* documentJson(document: PromptSet["document"], chunkBytes = 1 << 20) {
+  let piece = '{"data":[';
+  const data = document.data;
+  for (let i = 0; i < data.length; i++) {
+    piece += (i === 0 ? "" : ",") + JSON.stringify(data[i]);
+    if (piece.length >= chunkBytes) {
+      yield piece;
+      piece = "";
+    }
+  }
+  yield piece + "]}";
+}
+
+/** Writes the document to `path` as --input-data reads it, piece by piece. */
+export async function writeDocument(document: PromptSet["document"], path: string): Promise<void> {
+  const file = await Deno.open(path, { write: true, create: true, truncate: true });
+  const utf8 = new TextEncoder();
+  try {
+    for (const piece of documentJson(document)) {
+      const bytes = utf8.encode(piece);
+      for (let done = 0; done < bytes.length;) done += await file.write(bytes.subarray(done));
+    }
+  } finally {
+    file.close();
+  }
+}

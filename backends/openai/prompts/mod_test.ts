@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { isUsageError } from "../../../core/errors.ts";
 import { SeededRandom } from "../../../core/load/random.ts";
 import { loadTokenCounter, type TokenCounter } from "../tokenizer.ts";
-import { buildInputs } from "./mod.ts";
+import { buildInputs, documentJson, writeDocument } from "./mod.ts";
 import { fitText, LengthDraws, PromptText } from "./synthetic.ts";
 import { bodiesOf, promptOf, promptOptions, textFile } from "./testing.ts";
 import { vocabularyOf } from "./vocabulary.ts";
@@ -166,4 +166,18 @@ Deno.test("a tokenizer without the construction argument: every prompt counted a
     () => fitText(out, 7, random),
     /lumpy: could not make a prompt of exactly 7 tokens/,
   );
+});
+
+Deno.test("documentJson is JSON.stringify in pieces; writeDocument writes it", async () => {
+  const set = await buildInputs(promptOptions({ syntheticInputTokensMean: 300 }), NO_FILES);
+  const pieces = [...documentJson(set.document, 1000)];
+  assert.ok(pieces.length > 5, `${pieces.length} pieces`);
+  assert.equal(pieces.join(""), JSON.stringify(set.document));
+  const path = await Deno.makeTempFile({ suffix: ".json" });
+  try {
+    await writeDocument(set.document, path);
+    assert.deepEqual(JSON.parse(await Deno.readTextFile(path)), set.document);
+  } finally {
+    await Deno.remove(path);
+  }
 });

@@ -66,16 +66,25 @@ export class PromptText {
     return this.#words;
   }
 
-  /** Appends `n` words drawn from `random`. */
+  /**
+   * Appends `n` words drawn from `random`: two words per 32-bit draw (16 bits each, reduced
+   * modulo the vocabulary size; the bias is below 1% for vocabularies under 650 words).
+   */
   appendRandom(n: number, random: SeededRandom): void {
-    const spaced = this.vocab.spaced;
+    const { flat, starts } = this.vocab;
+    const size = starts.length - 1;
     this.#reserve(n * this.vocab.maxWordBytes);
     const buf = this.#buf;
     let at = this.#len;
+    let bits = 0;
     for (let i = 0; i < n; i++) {
-      const w = spaced[random.nextUint32() % spaced.length];
-      for (let j = 0; j < w.length; j++) buf[at + j] = w[j];
-      at += w.length;
+      let k: number;
+      if ((i & 1) === 0) {
+        bits = random.nextUint32();
+        k = (bits & 0xffff) % size;
+      } else k = (bits >>> 16) % size;
+      const end = starts[k + 1];
+      for (let j = starts[k]; j < end; j++) buf[at++] = flat[j];
     }
     this.#len = at;
     this.#words += n;

