@@ -3,7 +3,8 @@
  * vLLM users already have (examples of each in README.md beside this file):
  *
  * - `jsonl`: one single-turn prompt per line, `{"text": "..."}` (GenAI-Perf; `"prompt"` and the
- *   older `"text_input"` are read too). Every line is one entry.
+ *   older `"text_input"` are read too). Every line is one entry; a line's optional `"timestamp"`
+ *   (ms, AIPerf's single_turn) is its send time for --fixed-schedule, over the speed-up factor.
  * - `sharegpt`: a JSON list of `{"conversations": [{"from": "human", "value": ...}, {"from":
  *   "gpt", "value": ...}, ...]}`. The first human turn is the prompt and the reply after it gives
  *   the output length (its tokens, by the same tokenizer). Conversations with no human turn
@@ -119,10 +120,21 @@ function numberField(
 
 const TEXT_KEYS = ["text", "prompt", "text_input"] as const;
 
-export function jsonlEntries(text: string, path: string, count: (t: string) => number): Entry[] {
+export function jsonlEntries(
+  text: string,
+  path: string,
+  count: (t: string) => number,
+  speedup: number,
+): Entry[] {
   return jsonLines(text, path).map(({ line, value }) => {
-    const prompt = textField(value, TEXT_KEYS, `${path}: line ${line}`);
-    return { text: prompt, inputLength: count(prompt) };
+    const where = `${path}: line ${line}`;
+    const prompt = textField(value, TEXT_KEYS, where);
+    const timestampMs = numberField(value, "timestamp", where, 0, false);
+    return {
+      text: prompt,
+      inputLength: count(prompt),
+      ...(timestampMs === undefined ? {} : { timestampMs: timestampMs / speedup }),
+    };
   });
 }
 

@@ -28,6 +28,22 @@ Deno.test("jsonl single-turn: one entry per line, text or prompt, lengths counte
   );
 });
 
+Deno.test("jsonl lines with a timestamp: send times over the speed-up", async () => {
+  const text = '{"text": "a b", "timestamp": 0}\n{"text": "c", "timestamp": 30}\n';
+  const set = await buildInputs(
+    promptOptions({ inputFile: "t.jsonl", fixedScheduleSpeedup: 3 }),
+    textFile(text),
+  );
+  assert.deepEqual(set.document.data.map((e) => e.timestamp), [[0], [10]]);
+  await assert.rejects(
+    buildInputs(
+      promptOptions({ inputFile: "t.jsonl" }),
+      textFile('{"text": "a", "timestamp": -1}'),
+    ),
+    /t.jsonl: line 1: "timestamp" must be a number >= 0, got -1/,
+  );
+});
+
 Deno.test("sharegpt: the first human turn, its reply's length as max_tokens", async () => {
   const set = await buildInputs(fileOptions("sharegpt.json"), DISK);
   const bodies = bodiesOf(set);

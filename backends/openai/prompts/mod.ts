@@ -19,6 +19,7 @@
  */
 import { UsageError } from "../../../core/errors.ts";
 import { SeededRandom } from "../../../core/load/random.ts";
+import { expectedOutputOf } from "../request.ts";
 import { loadTokenCounter, type TokenCounter } from "../tokenizer.ts";
 import {
   detectFormat,
@@ -65,7 +66,10 @@ export interface PromptSet {
   document: { data: InputEntry[] };
   /** Input tokens of each entry's own prompt, by the options' tokenizer. */
   inputLengths: number[];
-  /** Each entry's `max_tokens` when the run must get exactly that many output tokens. */
+  /**
+   * With outputTokensMeanDeterministic: each entry's pinned output length, the one the run
+   * checks (-1 where extra inputs unpinned it).
+   */
   expectedOutputLengths?: number[];
   /** The counter that measured inputLengths ("builtin:o200k_base", ...). */
   tokenizer: string;
@@ -105,7 +109,7 @@ export async function buildInputs(
   let entries: Entry[];
   switch (format === "auto" ? detectFormat(text, path) : format) {
     case "jsonl":
-      entries = jsonlEntries(text, path, count);
+      entries = jsonlEntries(text, path, count, options.fixedScheduleSpeedup ?? 1);
       break;
     case "sharegpt":
       entries = shareGptEntries(text, path, count, options.numDatasetEntries);
@@ -224,10 +228,11 @@ export function documentOf(entries: Entry[], o: PromptOptions, counter: TokenCou
       if (o.outputTokensMeanDeterministic) {
         body.min_tokens = maxTokens;
         body.ignore_eos = true;
-        expected.push(maxTokens);
       }
     }
     if (o.extraInputs !== undefined) Object.assign(body, o.extraInputs);
+    // What the run will check, from the body as sent (extra inputs may have unpinned it).
+    if (o.outputTokensMeanDeterministic) expected.push(expectedOutputOf(body));
     const entry: InputEntry = { payload: [body] };
     if (e.sessionId !== undefined) entry.session_id = [e.sessionId];
     if (e.delayMs !== undefined) entry.delay = [e.delayMs];

@@ -181,3 +181,16 @@ Deno.test("documentJson is JSON.stringify in pieces; writeDocument writes it", a
     await Deno.remove(path);
   }
 });
+
+Deno.test("expected output lengths follow the body as sent, extra inputs included", async () => {
+  const set = await buildInputs(
+    promptOptions({
+      numDatasetEntries: 3,
+      outputTokensMean: 10,
+      outputTokensMeanDeterministic: true,
+      extraInputs: { ignore_eos: false },
+    }),
+    NO_FILES,
+  );
+  assert.deepEqual(set.expectedOutputLengths, [-1, -1, -1], "ignore_eos false pins nothing");
+});
