@@ -30,17 +30,13 @@ import { UsageError } from "../../../core/errors.ts";
 import { parseJsonText } from "../../../core/data/json_text.ts";
 import { SeededRandom } from "../../../core/load/random.ts";
 import type { Entry, PromptOptions } from "./mod.ts";
-import { fitText, PromptText, streamSeed } from "./synthetic.ts";
+import { fitText, PromptText, STREAMS, streamSeed } from "./synthetic.ts";
 import type { Vocabulary } from "./vocabulary.ts";
 
 export type FileFormat = "jsonl" | "sharegpt" | "sessions" | "mooncake";
 
 /** Mooncake's block size: tokens per hash id. */
 export const MOONCAKE_BLOCK_TOKENS = 512;
-
-/** Seed streams of the Mooncake blocks (per hash id) and of the words past the last block. */
-const BLOCK_STREAM = 1 << 20;
-const TAIL_STREAM = 6;
 
 type Json = Record<string, unknown>;
 
@@ -265,7 +261,7 @@ export function mooncakeEntries(
     }
     return bytes;
   };
-  const tail = new SeededRandom(streamSeed(o.randomSeed, TAIL_STREAM));
+  const tail = new SeededRandom(streamSeed(o.randomSeed, STREAMS.traceTail));
   const out = new PromptText(vocab);
   return jsonLines(text, path).map(({ line, value }) => {
     const t = traceLine(value, `${path}: line ${line}`);
@@ -288,5 +284,5 @@ export function mooncakeEntries(
 }
 
 function blockRandom(seed: number, id: number): SeededRandom {
-  return new SeededRandom(streamSeed(streamSeed(seed, BLOCK_STREAM), id));
+  return new SeededRandom(streamSeed(streamSeed(seed, STREAMS.blocks), id));
 }

@@ -28,7 +28,7 @@ import {
   sessionEntries,
   shareGptEntries,
 } from "./files.ts";
-import { fitText, LengthDraws, PromptText, streamSeed } from "./synthetic.ts";
+import { fitText, LengthDraws, PromptText, STREAMS, streamSeed } from "./synthetic.ts";
 import { type Vocabulary, vocabularyOf } from "./vocabulary.ts";
 
 export interface PromptOptions {
@@ -74,9 +74,6 @@ export interface PromptSet {
   /** The counter that measured inputLengths ("builtin:o200k_base", ...). */
   tokenizer: string;
 }
-
-/** Seed streams: each kind of draw has its own, so changing one option never shifts another. */
-export const STREAMS = { inputLength: 1, words: 2, outputLength: 3, prefix: 4, prefixWords: 5 };
 
 /** What a parsed entry carries before it becomes a body. */
 export interface Entry {

@@ -9,6 +9,21 @@ import { RunError } from "../../../core/errors.ts";
 import { SeededRandom } from "../../../core/load/random.ts";
 import type { Vocabulary } from "./vocabulary.ts";
 
+/**
+ * The seed streams of every kind of draw: each has its own, so changing one option (say, the
+ * output lengths) never shifts another's draws (the prompts). A Mooncake block's stream is keyed
+ * by its hash id under `blocks`.
+ */
+export const STREAMS = {
+  inputLength: 1,
+  words: 2,
+  outputLength: 3,
+  prefix: 4,
+  prefixWords: 5,
+  traceTail: 6,
+  blocks: 7,
+} as const;
+
 /** Mixes a seed with a stream number (the murmur3 finaliser), so streams never overlap. */
 export function streamSeed(seed: number, stream: number): number {
   let h = (seed >>> 0) ^ Math.imul(stream + 1, 0x9e3779b1);
@@ -17,18 +32,18 @@ export function streamSeed(seed: number, stream: number): number {
   return (h ^ (h >>> 16)) >>> 0;
 }
 
-/** Seeded normal draws, rounded to integers and clamped at `min`. */
+/** Seeded normal draws, rounded to integers, at least 1. */
 export class LengthDraws {
   readonly #random: SeededRandom;
   #spare = Number.NaN;
 
-  constructor(seed: number, readonly mean: number, readonly stddev: number, readonly min = 1) {
+  constructor(seed: number, readonly mean: number, readonly stddev: number) {
     this.#random = new SeededRandom(seed);
   }
 
   next(): number {
-    if (this.stddev === 0) return Math.max(this.min, Math.round(this.mean));
-    return Math.max(this.min, Math.round(this.mean + this.stddev * this.#standard()));
+    if (this.stddev === 0) return Math.max(1, Math.round(this.mean));
+    return Math.max(1, Math.round(this.mean + this.stddev * this.#standard()));
   }
 
   /** Box-Muller: two uniform draws give two standard normals; the second is kept. */

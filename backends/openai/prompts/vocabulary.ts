@@ -36,7 +36,7 @@ const CANDIDATES = (
   "usually river table music color stand field power moon ground horse state map rain open " +
   "street fish car drive step plan game order red blue green black class wind rock fire sky " +
   "door tree song money stone ship bird test glass fact true half base text data code model " +
-  "value list file case event group area course level market order system power program"
+  "value list file case event group area course level market system program"
 ).split(" ");
 
 /** One-token words of one tokenizer, laid out for fast text building. */
@@ -52,7 +52,7 @@ export class Vocabulary {
   readonly maxWordBytes: number;
 
   constructor(
-    readonly words: readonly string[],
+    words: readonly string[],
     readonly counter: TokenCounter,
     /** Whether a text of n words is n tokens by construction (see the module comment). */
     readonly exact: boolean,
@@ -82,9 +82,7 @@ const built = new WeakMap<TokenCounter, Vocabulary>();
 export function vocabularyOf(counter: TokenCounter, builtin: boolean): Vocabulary {
   const known = built.get(counter);
   if (known !== undefined) return known;
-  const words = [...new Set(CANDIDATES)].filter((w) =>
-    counter.count(w) === 1 && counter.count(" " + w) === 1
-  );
+  const words = CANDIDATES.filter((w) => counter.count(w) === 1 && counter.count(" " + w) === 1);
   if (words.length < 64) {
     throw new RunError(
       `${counter.name}: only ${words.length} common English words are one token each; ` +
