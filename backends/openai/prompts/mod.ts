@@ -46,7 +46,11 @@ export interface PromptOptions {
   inputFile?: string;
   inputFileFormat?: "auto" | "jsonl" | "sharegpt" | "sessions" | "mooncake";
   randomSeed: number;
-  /** "builtin" or a tokenizer.json path, as loadTokenCounter takes. */
+  /**
+   * "builtin" or a tokenizer.json path, as loadTokenCounter takes. "server" (the backend reading
+   * the server's usage) counts nothing itself, so prompts are then built and measured with
+   * "builtin".
+   */
   tokenizer: string;
   /** Mooncake replay speed-up factor: timestamps are divided by it. */
   fixedScheduleSpeedup?: number;
@@ -91,8 +95,9 @@ export async function buildInputs(
   io: { readTextFile(path: string): Promise<string> },
 ): Promise<PromptSet> {
   checkOptions(options);
-  const counter = await loadTokenCounter(options.tokenizer);
-  const vocab = () => vocabularyOf(counter, options.tokenizer === "builtin");
+  const spec = options.tokenizer === "server" ? "builtin" : options.tokenizer;
+  const counter = await loadTokenCounter(spec);
+  const vocab = () => vocabularyOf(counter, spec === "builtin");
   const path = options.inputFile;
   if (path === undefined) return documentOf(syntheticEntries(options, vocab()), options, counter);
   let text: string;

@@ -26,6 +26,12 @@ Deno.test("synthetic prompts count exactly their drawn lengths by the builtin to
   }
 });
 
+Deno.test('tokenizer "server" builds and measures with builtin', async () => {
+  const set = await buildInputs(promptOptions({ tokenizer: "server" }), NO_FILES);
+  assert.equal(set.tokenizer, "builtin:o200k_base");
+  assert.deepEqual(set, await buildInputs(promptOptions(), NO_FILES));
+});
+
 Deno.test("drawn lengths follow the asked mean and deviation", () => {
   const draws = new LengthDraws(3, 1000, 100);
   const xs = Array.from({ length: 20000 }, () => draws.next());
