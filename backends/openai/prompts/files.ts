@@ -44,36 +44,43 @@ function isObject(v: unknown): v is Json {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
+/** One JSONL line (`raw`, trimmed and not empty), which must hold a JSON object. */
+function jsonLine(raw: string, line: number, path: string): Json {
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch (e) {
+    throw new UsageError(`${path}: line ${line}: not JSON (${(e as Error).message})`);
+  }
+  if (!isObject(value)) {
+    throw new UsageError(`${path}: line ${line}: expected a JSON object, got ${raw.slice(0, 40)}`);
+  }
+  return value;
+}
+
 /** The non-empty lines of a JSONL text, each parsed, with its 1-based line number. */
 function jsonLines(text: string, path: string): { line: number; value: Json }[] {
   const out: { line: number; value: Json }[] = [];
   const lines = text.split("\n");
   for (let i = 0; i < lines.length; i++) {
     const raw = lines[i].trim();
-    if (raw === "") continue;
-    let value: unknown;
-    try {
-      value = JSON.parse(raw);
-    } catch (e) {
-      throw new UsageError(`${path}: line ${i + 1}: not JSON (${(e as Error).message})`);
-    }
-    if (!isObject(value)) {
-      throw new UsageError(
-        `${path}: line ${i + 1}: expected a JSON object, got ${raw.slice(0, 40)}`,
-      );
-    }
-    out.push({ line: i + 1, value });
+    if (raw !== "") out.push({ line: i + 1, value: jsonLine(raw, i + 1, path) });
   }
   if (out.length === 0) throw new UsageError(`${path}: no entries (the file has no JSON lines)`);
   return out;
 }
 
-/** The format `auto` stands for, from the file's first characters or first line. */
+/** The format `auto` stands for, from the file's first character or its first JSON line. */
 export function detectFormat(text: string, path: string): FileFormat {
-  const start = text.trimStart();
-  if (start.startsWith("[")) return "sharegpt";
-  const end = start.indexOf("\n");
-  const first = jsonLines(end < 0 ? start : start.slice(0, end), path)[0].value;
+  if (text.trimStart().startsWith("[")) return "sharegpt";
+  let first: Json | undefined;
+  for (let at = 0, line = 1; first === undefined && at < text.length; line++) {
+    const end = text.indexOf("\n", at) >>> 0; // no newline: past the end
+    const raw = text.slice(at, end).trim();
+    if (raw !== "") first = jsonLine(raw, line, path);
+    at = end + 1;
+  }
+  if (first === undefined) throw new UsageError(`${path}: no entries (the file has no JSON lines)`);
   if ("turns" in first) return "sessions";
   if ("input_length" in first || "hash_ids" in first) return "mooncake";
   return "jsonl";

@@ -120,6 +120,8 @@ Deno.test("bad files: a usage error naming the file, the line and the field", as
     ['{"text": "a"}\n{"txt": "b"}\n', "jsonl", 'bad.jsonl: line 2: no "text" or "prompt"'],
     ['{"text": "a"}\n\n{"text": 5}\n', "jsonl", 'bad.jsonl: line 3: "text" must be a non-empty'],
     ['{"text": "a"}\nnot json\n', "jsonl", "bad.jsonl: line 2: not JSON"],
+    ['\n\n{"text": 1\n', "auto", "bad.jsonl: line 3: not JSON"],
+    ["\n  \n", "auto", "bad.jsonl: no entries"],
     ["", "auto", "bad.jsonl: no entries"],
     [
       '{"timestamp": 0, "input_length": 5}\n{"timestamp": 1, "input_length": "x"}\n',

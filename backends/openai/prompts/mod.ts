@@ -12,7 +12,7 @@
  *   lengths are returned as `expectedOutputLengths` so a run can count the replies that missed.
  * - `inputFile`: a dataset or trace (files.ts: JSONL single-turn prompts, ShareGPT
  *   conversations, multi-turn sessions, Mooncake traces); a length the file gives (a ShareGPT
- *   reply's, a trace's `output_length`) sets that entry's `max_tokens` before the flags do.
+ *   reply's, a trace's `output_length`) is that entry's `max_tokens`, over the flags' draw.
  * - `extraInputs` are top-level body fields set last (they may override the fields above).
  *
  * The formats and their mapping, with examples: README.md beside this file.
@@ -66,7 +66,10 @@ export interface InputEntry {
 }
 
 export interface PromptSet {
-  /** perf_analyzer input-data JSON: {"data":[{"payload":[{body}], "session_id"?, "delay"?, "timestamp"?}]}. */
+  /**
+   * perf_analyzer input-data JSON: `{"data": [{"payload": [body], "session_id"?, "delay"?,
+   * "timestamp"?}]}`; write it with {@link writeDocument}.
+   */
   document: { data: InputEntry[] };
   /** Input tokens of each entry's own prompt, by the options' tokenizer. */
   inputLengths: number[];
