@@ -9,9 +9,11 @@
 import assert from "node:assert/strict";
 import { runCli, withServer, withTempDir } from "../../../tests/cli_harness.ts";
 import type { OpenAiRequestTruth } from "../../../server/mod.ts";
+import { loadTokenCounter } from "../tokenizer.ts";
 import { buildInputs, type PromptSet, writeDocument } from "./mod.ts";
 import { DISK, promptOf, promptOptions, testdata } from "./testing.ts";
 
+const counter = await loadTokenCounter("builtin");
 const CHAT = ["--service-kind", "openai", "-m", "mock-llm", "--endpoint", "v1/chat/completions"];
 
 /** The text a chat request's user message held (its last message: the turn's own). */
@@ -65,6 +67,7 @@ Deno.test("synthetic prompts: the mock receives exactly the promised input lengt
         assert.ok(i !== undefined, "every request is one of the document's prompts");
         seen.add(i);
         assert.equal(t.promptTokens, set.inputLengths[i], `entry ${i}`);
+        assert.equal(counter.count(lastUser(t)), t.promptTokens, "builtin agrees with the mock");
         assert.equal(t.completionTokens, set.document.data[i].payload[0].max_tokens);
       }
       assert.equal(seen.size, 10, "every entry sent");

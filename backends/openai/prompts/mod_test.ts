@@ -200,3 +200,16 @@ Deno.test("expected output lengths follow the body as sent, extra inputs include
   );
   assert.deepEqual(set.expectedOutputLengths, [-1, -1, -1], "ignore_eos false pins nothing");
 });
+
+Deno.test("the builtin vocabulary: one token per word, alone, spaced and all joined", async () => {
+  const counter = await loadTokenCounter("builtin");
+  const vocab = vocabularyOf(counter, true);
+  assert.equal(vocab.exact, true);
+  const size = vocab.starts.length - 1;
+  assert.ok(size >= 300, `${size} words`);
+  const words = new TextDecoder().decode(vocab.flat).split(" ").slice(1);
+  assert.equal(words.length, size);
+  assert.ok(words.every((w) => counter.count(w) === 1 && counter.count(" " + w) === 1));
+  assert.equal(counter.count(words.join(" ")), size);
+  assert.equal(vocabularyOf(counter, true), vocab, "built once per counter");
+});
