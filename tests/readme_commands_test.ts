@@ -20,6 +20,9 @@ import { isDeepStrictEqual } from "node:util";
 import { main } from "../main.ts";
 import { type ReferenceServer, startServer } from "../server/mod.ts";
 import { haveOpenssl, makeTestCerts, type TestCerts } from "./tls_certs.ts";
+import { countColor, readPng } from "./png_read.ts";
+import { CHROMIUM } from "../scripts/screenshot.ts";
+import { existsSync } from "node:fs";
 // server/cli.ts and server/openai/cli.ts import each other; entered through server/cli.ts, as
 // the server's main does, both are initialized before either is used.
 import "../server/cli.ts";
@@ -528,6 +531,25 @@ function conformancePlan(w: string[]): Plan | string {
   };
 }
 
+const SCREENSHOT_SCRIPT = "scripts/screenshot.ts";
+const NO_CHROMIUM = existsSync(CHROMIUM) ? "" : `needs ${CHROMIUM} to take the screenshot`;
+
+/** `run -A scripts/screenshot.ts OUT.png`: the report's picture, written in the copy. */
+function screenshotPlan(w: string[]): Plan {
+  const out = w[w.indexOf(SCREENSHOT_SCRIPT) + 1];
+  return {
+    skip: NO_CHROMIUM,
+    timeoutMs: 120_000,
+    prepare: (_f, text) => Promise.resolve(text),
+    check: async (run, f) => {
+      assert.equal(run.code, 0, tail(run.stdout + run.stderr));
+      const img = readPng(await Deno.readFile(`${f.workspace}/${out}`));
+      assert.equal(img.width, 1200);
+      assert.ok(countColor(img, "#dddddd") > 5000, "the charts' borders are drawn");
+    },
+  };
+}
+
 const BUILD_SCRIPT = "scripts/build_fake_tritonserver.sh";
 
 /** `scripts/build_fake_tritonserver.sh OUT [&& mkdir -p MODELS]`. */
@@ -681,6 +703,7 @@ export function planFor(c: DocCommand, block: DocCommand[]): Plan | string | "re
     return `task ${task}: the test does not know how to run it`;
   }
   if (verb === "run" && w.includes("main.ts")) return paPlan(w, block);
+  if (verb === "run" && w.includes(SCREENSHOT_SCRIPT)) return screenshotPlan(w);
   return "the test does not know how to run it";
 }
 
