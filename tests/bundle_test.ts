@@ -34,25 +34,12 @@ async function run(args: string[], cwd: string): Promise<{ code: number; out: st
   return { code: r.code, out: text.decode(r.stdout) + text.decode(r.stderr) };
 }
 
-/** A plugin function whose describe fails with the tool's RunError, as an unreachable server. */
-const FAILING_PLUGIN = `export default (api) => ({
-  contractVersion: 2, kind: "down", title: "Down", protocols: ["http"],
-  defaultUrl: { http: "127.0.0.1:1" },
-  capabilities: { headers: false, streaming: [], compression: false, requestTimeout: false,
-    outputCapture: false },
-  help: { protocols: "", serverStats: "no", modes: "" },
-  create: (o) => ({ kind: "down", prepare: () => 0, close: () => Promise.resolve(),
-    describe: () => Promise.reject(new api.RunError(\`down: nothing answers at \${o.url}\`)),
-    connect: () => Promise.reject(new api.RunError("down: no channels")) }),
-});
-`;
-
 /**
  * The older way: a descriptor importing the repository's core/plugin.ts by path, so its
  * RunError is that module's class, not the bundle's copy; its brand still makes it a RunError.
  */
 const PATH_PLUGIN = `import { RunError } from "${ROOT}core/plugin.ts";
-import plugin from "./down.js";
+import plugin from "./down.ts";
 const api = { RunError };
 export default plugin(api);
 `;
@@ -74,9 +61,9 @@ async function pluginsUnderTheBundle(file: string, dir: string, server: Referenc
   assert.match(example.out, /Request count: 7\n/);
   assert.equal(server.groundTruth("simple").successCount, 42);
 
-  await Deno.writeTextFile(`${dir}/down.js`, FAILING_PLUGIN);
+  await Deno.copyFile(`${ROOT}core/testing/plugin_down.ts`, `${dir}/down.ts`);
   await Deno.writeTextFile(`${dir}/by_path.ts`, PATH_PLUGIN);
-  for (const plugin of ["down.js", "by_path.ts"]) {
+  for (const plugin of ["down.ts", "by_path.ts"]) {
     const r = await run(
       ["run", "-A", file, "-m", "simple", "--service-kind", `plugin:./${plugin}`],
       dir,
