@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { type Backend, type Channel, hasServerStats, type ModelStats } from "../core/backend.ts";
 import { isRunError } from "../core/errors.ts";
 import { type OutputTensor, RequestRecord } from "../core/measure/record.ts";
-import { DATATYPES } from "../wire/kserve/datatypes.ts";
+import { DATATYPES, isDataType } from "../wire/kserve/datatypes.ts";
 import {
   assertOk,
   type Capabilities,
@@ -35,6 +35,14 @@ export interface ConformanceCase {
   title: string;
   /** "" when the fixture can run the case, else why not (a missing capability). */
   skip(fixture: ResolvedFixture): string;
+  /**
+   * What the case knows only of the embedded reference server (its exact counters, a request
+   * it refuses, how long it holds a request); absent for a case any server can answer. Against
+   * another server (`fixture.external`) such a case is skipped, naming this.
+   */
+  truth?: string;
+  /** What still runs in its place against another server: the same calls, no ground truth. */
+  external?: ConformanceCase;
   /** How the case's peer is started. */
   peer?: PeerOptions;
   run(ctx: CaseContext): Promise<void>;
@@ -71,19 +79,57 @@ function delta(after: ModelStats, before: ModelStats, key: keyof ModelStats): nu
   return after[key] - before[key];
 }
 
+/**
+ * Sends the happy request `count` times on each of `channels` channels (in turn on each, the
+ * channels at once), checking every answer.
+ */
+async function sendHappy(ctx: CaseContext, channels: number, count: number): Promise<void> {
+  const { backend, connect } = ctx;
+  const happy = ctx.fixture.requests.happy;
+  await describeAll(backend, happy.spec.model);
+  const opened = await Promise.all(Array.from({ length: channels }, () => connect()));
+  const prepared = backend.prepare(happy.spec);
+  await Promise.all(opened.map(async (ch) => {
+    const rec = new RequestRecord();
+    for (let i = 0; i < count; i++) {
+      rec.reset(0);
+      await ch.send(prepared, rec);
+      assertExample(ctx, rec, happy);
+    }
+  }));
+}
+
 const CASES: readonly ConformanceCase[] = [
   {
     title: "describe reports the model",
     skip: always,
+    truth: "what it reports of its models",
     run: async ({ fixture, backend }) => {
       const info = await backend.describe(fixture.model.name, "");
       const notes = fixture.model.notes ?? info.notes;
       assert.deepEqual(describedAs(info), { ...fixture.model, notes });
     },
+    external: {
+      title: "describe reports the model: well formed, and the same when asked again",
+      skip: always,
+      run: async ({ fixture, backend }) => {
+        const info = await backend.describe(fixture.model.name, "");
+        assert.equal(info.name, fixture.model.name);
+        assert.ok(Number.isInteger(info.maxBatchSize) && info.maxBatchSize >= 0, "maxBatchSize");
+        assert.ok(info.responses === "one" || info.responses === "many", "responses");
+        for (const t of [...info.inputs, ...info.outputs]) {
+          assert.ok(t.name !== "" && isDataType(t.datatype), `tensor ${JSON.stringify(t)}`);
+          assert.ok(t.shape.every((d) => Number.isInteger(d) && d >= -1), `shape of ${t.name}`);
+        }
+        // The fixture's model is what the first describe said.
+        assert.deepEqual(describedAs(info), fixture.model);
+      },
+    },
   },
   {
     title: "describe of an unknown model is a RunError in the backend's wording",
     skip: (f) => f.unknownModel ? "" : "describe does not look models up",
+    truth: "its wording for an unknown model",
     run: async ({ fixture, backend }) => {
       await assert.rejects(backend.describe("no_such_model", ""), (e: Error) => {
         assert.ok(isRunError(e), String(e));
@@ -95,19 +141,16 @@ const CASES: readonly ConformanceCase[] = [
   {
     title: "a request prepared once is sent many times, each answered and counted exactly",
     skip: always,
+    truth: "its exact counters",
+    external: {
+      title: "a request prepared once is sent many times, each answered",
+      skip: always,
+      run: (ctx) => sendHappy(ctx, 1, 5),
+    },
     run: async (ctx) => {
-      const { backend, peer, connect } = ctx;
       const happy = ctx.fixture.requests.happy;
-      await describeAll(backend, happy.spec.model);
-      const ch = await connect();
-      const prepared = backend.prepare(happy.spec);
-      const rec = new RequestRecord();
-      for (let i = 0; i < 5; i++) {
-        rec.reset(0);
-        await ch.send(prepared, rec);
-        assertExample(ctx, rec, happy);
-      }
-      const truth = peer.groundTruth(happy.spec.model);
+      await sendHappy(ctx, 1, 5);
+      const truth = ctx.peer.groundTruth(happy.spec.model);
       assert.equal(truth.successCount, 5);
       assert.equal(truth.inferenceCount, 5 * happy.inferences);
     },
@@ -115,6 +158,7 @@ const CASES: readonly ConformanceCase[] = [
   {
     title: "batch > 1 is one execution of batch-size inferences",
     skip: needs("batching"),
+    truth: "its exact counters",
     run: async (ctx) => {
       const batch = ctx.fixture.requests.batch;
       assert.ok(batch, "the fixture declares batching but gives no batch request");
@@ -135,6 +179,7 @@ const CASES: readonly ConformanceCase[] = [
     title:
       "a refused request is a server_error outcome with the server's message; the channel goes on",
     skip: always,
+    truth: "a request it refuses",
     run: async (ctx) => {
       const { backend, peer, fixture, connect } = ctx;
       const { happy, failing } = fixture.requests;
@@ -158,21 +203,15 @@ const CASES: readonly ConformanceCase[] = [
   {
     title: "many concurrent channels: every request answered once and counted once",
     skip: always,
+    truth: "its exact counters",
+    external: {
+      title: "many concurrent channels: every request answered once",
+      skip: always,
+      run: (ctx) => sendHappy(ctx, 8, 5),
+    },
     run: async (ctx) => {
-      const { backend, peer, connect } = ctx;
-      const happy = ctx.fixture.requests.happy;
-      await describeAll(backend, happy.spec.model);
-      const channels = await Promise.all(Array.from({ length: 8 }, () => connect()));
-      const prepared = backend.prepare(happy.spec);
-      await Promise.all(channels.map(async (ch) => {
-        const rec = new RequestRecord();
-        for (let i = 0; i < 5; i++) {
-          rec.reset(0);
-          await ch.send(prepared, rec);
-          assertExample(ctx, rec, happy);
-        }
-      }));
-      assert.equal(peer.groundTruth(happy.spec.model).successCount, 40);
+      await sendHappy(ctx, 8, 5);
+      assert.equal(ctx.peer.groundTruth(ctx.fixture.requests.happy.spec.model).successCount, 40);
     },
   },
   {
@@ -189,6 +228,7 @@ const CASES: readonly ConformanceCase[] = [
   {
     title: "closing a channel while a request is in flight resolves it as cancelled",
     skip: needs("network"),
+    truth: "how long it holds a request",
     peer: { holdMs: HOLD_MS },
     run: async ({ fixture, backend, connect }) => {
       const happy = fixture.requests.happy;
@@ -206,6 +246,7 @@ const CASES: readonly ConformanceCase[] = [
   {
     title: "closing the backend while a request is in flight settles it, never a rejection",
     skip: always,
+    truth: "how long it holds a request",
     peer: { holdMs: HOLD_MS },
     run: async (ctx) => {
       const { fixture, backend, connect } = ctx;
@@ -245,6 +286,7 @@ const CASES: readonly ConformanceCase[] = [
   {
     title: "the peer going away mid-run is a transport_error outcome, never a rejection",
     skip: needs("network"),
+    truth: "a server the suite can stop",
     run: async (ctx) => {
       const { backend, peer, connect } = ctx;
       const happy = ctx.fixture.requests.happy;
@@ -260,6 +302,7 @@ const CASES: readonly ConformanceCase[] = [
   {
     title: "a request later than requestTimeoutMs is a timeout outcome; the channel then recovers",
     skip: needs("requestTimeout"),
+    truth: "how long it holds a request",
     peer: { holdMs: HOLD_MS },
     run: async (ctx) => {
       const { fixture, make, connect } = ctx;
@@ -279,6 +322,7 @@ const CASES: readonly ConformanceCase[] = [
   {
     title: "outputs are captured exactly when asked, and only then",
     skip: needs("outputCapture"),
+    truth: "the outputs it computes",
     run: async (ctx) => {
       const happy = ctx.fixture.requests.happy;
       assert.ok(happy.outputs, "the fixture gives the happy request's outputs");
@@ -297,6 +341,7 @@ const CASES: readonly ConformanceCase[] = [
   {
     title: "server statistics deltas equal what was sent and the peer's ground truth",
     skip: needs("serverStats"),
+    truth: "its exact counters",
     run: async (ctx) => {
       const { backend, peer, connect } = ctx;
       const example = ctx.fixture.requests.batch ?? ctx.fixture.requests.happy;
@@ -322,6 +367,7 @@ const CASES: readonly ConformanceCase[] = [
   {
     title: "a peer without model configuration and statistics gets notes, not errors",
     skip: (f) => f.bare ? "" : "the peer has no bare mode",
+    truth: "a server without configuration and statistics",
     peer: { bare: true },
     run: async ({ fixture, backend }) => {
       const info = await backend.describe(fixture.model.name, "");
@@ -335,6 +381,7 @@ const CASES: readonly ConformanceCase[] = [
   {
     title: "sequence steps run in order and every sequence starts and ends",
     skip: needs("sequences"),
+    truth: "its sequence counters",
     run: async (ctx) => {
       const { backend, peer, fixture, connect } = ctx;
       const seq = fixture.requests.sequence;
@@ -376,6 +423,7 @@ const CASES: readonly ConformanceCase[] = [
   {
     title: "many responses: all counted, in time order, the request ending at the last",
     skip: needs("manyResponses"),
+    truth: "when it sends each response",
     run: async ({ backend, peer, fixture, connect }) => {
       const many = fixture.requests.manyResponses;
       assert.ok(many, "the fixture gives many-response requests");
@@ -404,6 +452,7 @@ const CASES: readonly ConformanceCase[] = [
   {
     title: "many responses: each channel answers its requests in order",
     skip: needs("manyResponses"),
+    truth: "its exact counters",
     run: async (ctx) => {
       const { backend, peer, fixture, connect } = ctx;
       const { happy, manyResponses: many } = fixture.requests;
@@ -432,6 +481,8 @@ const CASES: readonly ConformanceCase[] = [
   },
 ];
 
+const DATATYPE_TRUTH = "the models it serves, their outputs and counters";
+
 /** One case per declared datatype; a fixture that declares none gets one skipped case. */
 function datatypeCases(f: ResolvedFixture): ConformanceCase[] {
   const declared = f.capabilities.datatypes;
@@ -439,12 +490,14 @@ function datatypeCases(f: ResolvedFixture): ConformanceCase[] {
     return [{
       title: "tensors of every datatype",
       skip: () => lacks("datatypes"),
+      truth: DATATYPE_TRUTH,
       run: () => Promise.resolve(),
     }];
   }
   return DATATYPES.filter((dt) => declared.includes(dt)).map((dt): ConformanceCase => ({
     title: `${dt} tensors are sent and answered exactly`,
     skip: always,
+    truth: DATATYPE_TRUTH,
     run: async (ctx) => {
       const examples = ctx.fixture.requests.datatypes?.[dt] ?? [];
       assert.ok(examples.length > 0, `the fixture declares ${dt} but gives no ${dt} request`);
@@ -475,7 +528,15 @@ function datatypeCases(f: ResolvedFixture): ConformanceCase[] {
 export function casesFor(f: ResolvedFixture): ConformanceCase[] {
   const cases = [...CASES, ...datatypeCases(f)];
   const unavailable = f.unavailable ?? "";
-  return unavailable === "" ? cases : cases.map((c) => ({ ...c, skip: () => unavailable }));
+  if (unavailable !== "") return cases.map((c) => ({ ...c, skip: () => unavailable }));
+  if (!f.external) return cases;
+  // Another server: what needs the reference server's ground truth is skipped, saying so, and
+  // its protocol part runs where the case has one.
+  return cases.flatMap((c) => {
+    if (c.truth === undefined) return [c];
+    const reason = `needs the reference server's ground truth: ${c.truth}`;
+    return [...(c.external ? [c.external] : []), { ...c, skip: () => reason }];
+  });
 }
 
 /** Runs one case on a fresh peer and backend; everything is closed afterwards. */

@@ -169,6 +169,11 @@ export interface ConformanceFixture {
   bare?: { notes: string[] };
   /** Why the peer cannot run on this machine (every case is then skipped with it); "" if it can. */
   unavailable?: string;
+  /**
+   * The peer is a server other than the embedded reference server: it has no ground truth, so
+   * every case that needs it is skipped (see `truth` in conformance/cases.ts).
+   */
+  external?: boolean;
 }
 
 /**
@@ -177,7 +182,7 @@ export interface ConformanceFixture {
  * before create(). Output capture is not an option: channels ask for it in connect().
  */
 export async function createBackend(
-  fixture: ConformanceFixture,
+  fixture: Pick<ConformanceFixture, "descriptor" | "options">,
   peer: Pick<Peer, "options">,
   overrides: OptionOverrides = {},
 ): Promise<Backend> {

@@ -27,6 +27,9 @@ import type {
   Peer,
   PeerOptions,
 } from "./fixture.ts";
+import { createBackend, describedAs } from "./fixture.ts";
+import { syntheticRequest } from "../core/data/input_data.ts";
+import { defaultConfig } from "../core/cli/config.ts";
 import {
   allExamples,
   modelExamples,
@@ -303,4 +306,51 @@ export function pluginFixture(
       manyResponses: REPEAT,
     },
   };
+}
+
+/** Where the suite finds a server of the plugin's own protocol, and what to ask it for. */
+export interface ExternalServer {
+  /** What the backend gets as -u. */
+  url: string;
+  protocol: Protocol;
+  streaming: boolean;
+  model: string;
+}
+
+/**
+ * Any kind against a server that is not the reference server (`deno task conformance -u`): the
+ * model is what describe reports, the request is the synthetic one a run would send it, and the
+ * peer has no ground truth, so only the protocol cases run. Describing the model first also
+ * tells an unreachable server or an unknown model before any case runs (a RunError).
+ */
+export async function externalFixture(
+  descriptor: BackendDescriptor,
+  server: ExternalServer,
+): Promise<ConformanceFixture> {
+  const options = { url: server.url, protocol: server.protocol, streaming: server.streaming };
+  const peer: Peer = {
+    options,
+    groundTruth: () => {
+      throw new Error(`${server.url} is not the reference server: it has no ground truth`);
+    },
+    close: () => Promise.resolve(),
+  };
+  const backend = await createBackend({ descriptor, options }, peer);
+  try {
+    const info = await backend.describe(server.model, "");
+    return {
+      descriptor,
+      options,
+      capabilities: NO_TENSORS,
+      start: () => Promise.resolve(peer),
+      model: describedAs(info),
+      requests: {
+        happy: { spec: syntheticRequest(info, defaultConfig()), inferences: 1 },
+        failing: [],
+      },
+      external: true,
+    };
+  } finally {
+    await backend.close();
+  }
 }

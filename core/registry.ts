@@ -1,12 +1,14 @@
 /**
  * Finds the backend descriptor for --service-kind. Built-in kinds come from the list the
  * composition root (main.ts, via backends/mod.ts) injects, so core names none of them;
- * third-party plugins are modules whose default export is a descriptor, loaded by dynamic
- * import() from a path or URL.
+ * third-party plugins are modules loaded by dynamic import() from a path or URL, whose default
+ * export is a plugin function (core/plugin_api.ts) or a descriptor.
  */
 import { pathToFileURL } from "node:url";
 import { BACKEND_CONTRACT_VERSION, type BackendDescriptor, type BackendFlag } from "./backend.ts";
-import { RunError } from "./errors.ts";
+import { isRunError, isUsageError, RunError } from "./errors.ts";
+import { PLUGIN_API } from "./plugin.ts";
+import type { PluginApi } from "./plugin_api.ts";
 
 export const PLUGIN_PREFIX = "plugin:";
 
@@ -32,18 +34,19 @@ function pluginSpecifier(target: string, cwd: string): string {
   return pathToFileURL(absolute).href;
 }
 
-const SHAPE =
-  "({ contractVersion, kind, title, protocols, defaultUrl, capabilities, help, create })";
+const EXPORTS = "a plugin function (api) => BackendDescriptor (see core/plugin_api.ts) or a " +
+  "BackendDescriptor ({ contractVersion, kind, title, protocols, defaultUrl, capabilities, " +
+  "help, create })";
 
 function checkDescriptor(value: unknown, source: string): BackendDescriptor {
   const d = value as Partial<BackendDescriptor> | undefined;
   if (!d || typeof d !== "object" || typeof d.create !== "function" || typeof d.kind !== "string") {
-    throw new RunError(`backend module ${source} must default-export a BackendDescriptor ${SHAPE}`);
+    throw new RunError(`backend module ${source} must default-export ${EXPORTS}`);
   }
   if (d.contractVersion !== BACKEND_CONTRACT_VERSION) {
     const v1 = d.contractVersion === 1
-      ? " (a v1 BackendFactory: export a descriptor from core/plugin.ts instead, see " +
-        "plugins/example/backend.ts)"
+      ? " (a v1 BackendFactory: default-export a plugin function typed with core/plugin_api.ts " +
+        "instead, see plugins/example/backend.ts)"
       : "";
     throw new RunError(
       `backend module ${source} implements backend contract version ${d.contractVersion}, ` +
@@ -51,7 +54,7 @@ function checkDescriptor(value: unknown, source: string): BackendDescriptor {
     );
   }
   if (!Array.isArray(d.protocols) || typeof d.capabilities !== "object" || !d.defaultUrl) {
-    throw new RunError(`backend module ${source} must default-export a BackendDescriptor ${SHAPE}`);
+    throw new RunError(`backend module ${source} must default-export ${EXPORTS}`);
   }
   checkFlags(d, source);
   return d as BackendDescriptor;
@@ -95,7 +98,22 @@ export async function loadPlugin(serviceKind: string, cwd: string): Promise<Back
   } catch (e) {
     throw new RunError(`cannot load backend module ${named}: ${(e as Error).message}`);
   }
-  return checkDescriptor(module.default, specifier);
+  return checkDescriptor(pluginDescriptor(module.default, specifier), specifier);
+}
+
+/**
+ * What a plugin module's default export describes: a plugin function is given the tool's
+ * runtime API (PLUGIN_API) and returns its descriptor; a descriptor exported as it is (the
+ * older way, importing core/plugin.ts by path) is taken as it is.
+ */
+function pluginDescriptor(exported: unknown, source: string): unknown {
+  if (typeof exported !== "function") return exported;
+  try {
+    return (exported as (api: PluginApi) => unknown)(PLUGIN_API);
+  } catch (e) {
+    if (isRunError(e) || isUsageError(e)) throw e;
+    throw new RunError(`backend module ${source}: its plugin function threw: ${e}`);
+  }
 }
 
 /** The descriptor for --service-kind: a built-in one, or a plugin module loaded now. */

@@ -29,11 +29,11 @@ Deno.test("unknown kinds, missing modules, wrong exports and v1 plugins are clea
   );
   await assert.rejects(
     () => loadBackend("plugin:testing/fake_backend.ts", TEST_KINDS, here),
-    /must default-export a BackendDescriptor/,
+    /must default-export a plugin function \(api\) => BackendDescriptor/,
   );
   await assert.rejects(
     () => loadBackend("plugin:testing/plugin_v1.ts", TEST_KINDS, here),
-    /implements backend contract version 1, but this tool implements version 2 \(a v1 BackendFactory: export a descriptor from core\/plugin\.ts/,
+    /implements backend contract version 1, but this tool implements version 2 \(a v1 BackendFactory: default-export a plugin function typed with core\/plugin_api\.ts/,
   );
 });
 

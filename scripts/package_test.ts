@@ -7,6 +7,8 @@ import assert from "node:assert/strict";
 import { buildPackage } from "./package.ts";
 import { startServer } from "../server/mod.ts";
 
+const ROOT = new URL("../", import.meta.url).pathname;
+
 /** What the header runs; nothing else is on PATH (no node, npx or deno). */
 const HEADER_TOOLS = [
   "sh",
@@ -99,6 +101,21 @@ Deno.test({
         assert.match(r.stdout, /^ {4}Request count: 40$/m, r.stdout);
         assert.match(r.stdout, /^Inferences\/Second vs\. Client .*Latency$/m);
         assert.equal(server.groundTruth("simple").successCount, 40);
+      });
+
+      await t.step("a plugin copied beside it runs; its RunError is one line", async () => {
+        await Deno.copyFile(`${ROOT}plugins/example/backend.ts`, `${s.cwd}/example.ts`);
+        await Deno.copyFile(`${ROOT}core/testing/plugin_down.ts`, `${s.cwd}/down.ts`);
+        const example = await runIn(s, [
+          ...["-m", "simple", "-u", server.url, "--request-count", "9"],
+          ...["--service-kind", "plugin:./example.ts"],
+        ]);
+        assert.equal(example.code, 0, example.stderr);
+        assert.match(example.stdout, /^ {4}Request count: 9$/m, example.stdout);
+        assert.equal(server.groundTruth("simple").successCount, 49);
+        const down = await runIn(s, ["-m", "simple", "--service-kind", "plugin:./down.ts"]);
+        assert.equal(down.code, 99);
+        assert.equal(down.stdout + down.stderr, "error: down: nothing answers at 127.0.0.1:1\n");
       });
 
       await t.step("a damaged copy refuses to run and says so", async () => {

@@ -5,7 +5,7 @@
  * gRPC, and torchserve, so every dynamic import, npm package and proto must be inside the file.
  */
 import assert from "node:assert/strict";
-import { startServer } from "../server/mod.ts";
+import { type ReferenceServer, startServer } from "../server/mod.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 
@@ -32,6 +32,45 @@ async function run(args: string[], cwd: string): Promise<{ code: number; out: st
   const r = await cmd.output();
   const text = new TextDecoder();
   return { code: r.code, out: text.decode(r.stdout) + text.decode(r.stderr) };
+}
+
+/**
+ * The older way: a descriptor importing the repository's core/plugin.ts by path, so its
+ * RunError is that module's class, not the bundle's copy; its brand still makes it a RunError.
+ */
+const PATH_PLUGIN = `import { RunError } from "${ROOT}core/plugin.ts";
+import plugin from "./down.ts";
+const api = { RunError };
+export default plugin(api);
+`;
+
+/**
+ * Plugins next to the bundle, in a directory holding nothing of the repository: the example
+ * plugin copied there alone (its import of core/plugin_api.ts is of types only) runs, and a
+ * plugin's RunError, from the tool's API or from its own copy of core/plugin.ts, is the usual
+ * one-line error with exit 99, not a stack trace.
+ */
+async function pluginsUnderTheBundle(file: string, dir: string, server: ReferenceServer) {
+  await Deno.copyFile(`${ROOT}plugins/example/backend.ts`, `${dir}/example.ts`);
+  const example = await run([
+    ...["run", "-A", file, "-m", "simple", "-u", server.url, "--request-count", "7"],
+    ...["--service-kind", "plugin:./example.ts"],
+  ], dir);
+  assert.equal(example.code, 0, example.out);
+  assert.match(example.out, /Service Kind: EXAMPLE-JSON/);
+  assert.match(example.out, /Request count: 7\n/);
+  assert.equal(server.groundTruth("simple").successCount, 42);
+
+  await Deno.copyFile(`${ROOT}core/testing/plugin_down.ts`, `${dir}/down.ts`);
+  await Deno.writeTextFile(`${dir}/by_path.ts`, PATH_PLUGIN);
+  for (const plugin of ["down.ts", "by_path.ts"]) {
+    const r = await run(
+      ["run", "-A", file, "-m", "simple", "--service-kind", `plugin:./${plugin}`],
+      dir,
+    );
+    assert.equal(r.code, 99, r.out);
+    assert.equal(r.out, "error: down: nothing answers at 127.0.0.1:1\n", plugin);
+  }
 }
 
 Deno.test("the bundle is one file that runs alone, built-in backends included", async () => {
@@ -74,6 +113,8 @@ Deno.test("the bundle is one file that runs alone, built-in backends included", 
     assert.match(ts.out, /Service Kind: TORCHSERVE/);
     assert.match(ts.out, /Request count: 5\n/);
     assert.equal(server.groundTruth("simple").successCount, 35);
+
+    await pluginsUnderTheBundle(file, dir, server);
   } finally {
     await server.close();
     await Deno.remove(dir, { recursive: true });

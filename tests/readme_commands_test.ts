@@ -20,6 +20,9 @@ import { isDeepStrictEqual } from "node:util";
 import { main } from "../main.ts";
 import { type ReferenceServer, startServer } from "../server/mod.ts";
 import { haveOpenssl, makeTestCerts, type TestCerts } from "./tls_certs.ts";
+import { countColor, readPng } from "./png_read.ts";
+import { CHROMIUM } from "../scripts/screenshot.ts";
+import { existsSync } from "node:fs";
 // server/cli.ts and server/openai/cli.ts import each other; entered through server/cli.ts, as
 // the server's main does, both are initialized before either is used.
 import "../server/cli.ts";
@@ -110,6 +113,8 @@ const ENDPOINTS: Record<string, Listener> = {
   "triton-host:8000": "http",
   "triton-host:8001": "grpc",
   "127.0.0.1:8000": "http",
+  // The conformance suite's -u takes a URL with its scheme.
+  "http://127.0.0.1:8000": "http",
   "localhost:8500": "tfserving",
   "https://infer.example:8443": "https",
   "infer.example:8001": "grpc-mtls",
@@ -144,7 +149,7 @@ function portOf(url: string): number {
 /** 127.0.0.1 and the port of the fixture listener an endpoint stands for. */
 function swapEndpoint(endpoint: string, f: Fixture): string {
   const listener = ENDPOINTS[endpoint];
-  const scheme = endpoint.startsWith("https://") ? "https://" : "";
+  const scheme = /^[a-z]+:\/\//.exec(endpoint)?.[0] ?? "";
   const port = {
     http: () => f.plain.httpPort,
     grpc: () => f.plain.grpcPort!,
@@ -153,7 +158,7 @@ function swapEndpoint(endpoint: string, f: Fixture): string {
     https: () => portOf(f.tls!.url),
     "grpc-mtls": () => portOf(f.mtls!.grpcUrl!),
   }[listener]();
-  const host = endpoint.replace(/^https:\/\//, "").split(":")[0];
+  const host = endpoint.slice(scheme.length).split(":")[0];
   // localhost and 127.0.0.1 are loopback as written; other names stand for a real server.
   const loopback = host === "localhost" || host === "127.0.0.1" ? host : "127.0.0.1";
   return `${scheme}${loopback}:${port}`;
@@ -505,15 +510,42 @@ function comparePlan(w: string[]): Plan {
   };
 }
 
-function conformancePlan(): Plan {
+/**
+ * `task conformance KIND` runs the suite (with `-u`, against the plain reference server's
+ * port); `task conformance --help` explains it.
+ */
+function conformancePlan(w: string[]): Plan | string {
+  const help = w.includes("--help");
+  const bad = w.includes("-u") ? checkEndpoint(w) : undefined;
+  if (bad) return bad;
   return {
     skip: "",
     timeoutMs: 90_000,
-    prepare: (_f, text) => Promise.resolve(text),
+    prepare: (f, text) => Promise.resolve(swapped(text, f)),
     check: (run) => {
       assert.equal(run.code, 0, tail(run.stdout + run.stderr));
-      assert.match(run.stdout, /^all \d+ checks passed$/m);
+      if (help) assert.match(run.stdout, /^Usage: deno task conformance <service-kind>/m);
+      else assert.match(run.stdout, /^\d+ passed, 0 failed, \d+ skipped$/m);
       return Promise.resolve();
+    },
+  };
+}
+
+const SCREENSHOT_SCRIPT = "scripts/screenshot.ts";
+const NO_CHROMIUM = existsSync(CHROMIUM) ? "" : `needs ${CHROMIUM} to take the screenshot`;
+
+/** `run -A scripts/screenshot.ts OUT.png`: the report's picture, written in the copy. */
+function screenshotPlan(w: string[]): Plan {
+  const out = w[w.indexOf(SCREENSHOT_SCRIPT) + 1];
+  return {
+    skip: NO_CHROMIUM,
+    timeoutMs: 120_000,
+    prepare: (_f, text) => Promise.resolve(text),
+    check: async (run, f) => {
+      assert.equal(run.code, 0, tail(run.stdout + run.stderr));
+      const img = readPng(await Deno.readFile(`${f.workspace}/${out}`));
+      assert.equal(img.width, 1200);
+      assert.ok(countColor(img, "#dddddd") > 5000, "the charts' borders are drawn");
     },
   };
 }
@@ -666,11 +698,12 @@ export function planFor(c: DocCommand, block: DocCommand[]): Plan | string | "re
     if (task === "pa") return paPlan(w, block);
     if (task === "serve") return servePlan(w);
     if (task === "compare") return comparePlan(w);
-    if (task === "conformance") return conformancePlan();
+    if (task === "conformance") return conformancePlan(w);
     if (task === "package" && w.length === 5) return packagePlan();
     return `task ${task}: the test does not know how to run it`;
   }
   if (verb === "run" && w.includes("main.ts")) return paPlan(w, block);
+  if (verb === "run" && w.includes(SCREENSHOT_SCRIPT)) return screenshotPlan(w);
   return "the test does not know how to run it";
 }
 

@@ -16,8 +16,8 @@ import {
 import { openLoopSummary } from "../core/report/testing/fixture.ts";
 import { type Box, countColor, type Image, isColor, readPng } from "./png_read.ts";
 import { frameOf, PALETTE } from "../core/report/svg_frame.ts";
+import { CHROMIUM, screenshot } from "../scripts/screenshot.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
 const available = existsSync(CHROMIUM);
 if (!available) {
   console.log(
@@ -26,30 +26,6 @@ if (!available) {
 }
 
 const BORDER = "#dddddd";
-
-/** Screenshots `htmlPath` into `pngPath`; a fresh profile, nothing fetched, 30 s at most. */
-export async function screenshot(
-  htmlPath: string,
-  pngPath: string,
-  profile: string,
-  size = { width: 1200, height: 3000 },
-) {
-  const out = await new Deno.Command(CHROMIUM, {
-    args: [
-      ...["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run"],
-      ...["--disable-background-networking", "--disable-component-update", "--disable-sync"],
-      "--hide-scrollbars",
-      `--user-data-dir=${profile}`,
-      `--screenshot=${pngPath}`,
-      `--window-size=${size.width},${size.height}`,
-      `file://${htmlPath}`,
-    ],
-    stdout: "piped",
-    stderr: "piped",
-    signal: AbortSignal.timeout(30_000),
-  }).output();
-  assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
-}
 
 /**
  * Top-left inner corners of the charts: a white pixel with the #dddddd chart border to its

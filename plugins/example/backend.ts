@@ -7,25 +7,25 @@
  *   answered with {"OUTPUT0": [..], ...}, as the reference server's TorchServe handler does;
  *   `--example-path` changes that path (e.g. /predictions/{model}/1 to ask for version 1).
  *
- * It shows the whole contract (core/plugin.ts, the only module it imports): a default-exported
- * descriptor with the contract version, default URL, declared capabilities and one flag of its
- * own; describe(), prepare() that encodes once, channels whose send() never rejects, close().
- * fetch is slower than the built-in raw HTTP client; a plugin chooses its own transport.
+ * It shows the whole contract: a default-exported plugin function that gets the tool's runtime
+ * API (RunError, the value parsers) and returns a descriptor with the contract version, default
+ * URL, declared capabilities and one flag of its own; describe(), prepare() that encodes once,
+ * channels whose send() never rejects, close(). Its one import is of types only, from
+ * core/plugin_api.ts, so the file runs wherever it is copied, with or without that file beside
+ * it. fetch is slower than the built-in raw HTTP client; a plugin chooses its own transport.
  */
-import {
-  type Backend,
-  BACKEND_CONTRACT_VERSION,
-  type BackendDescriptor,
-  type BackendOptions,
-  type Channel,
-  type DataType,
-  type ModelInfo,
-  type RequestRecord,
-  type RequestSpec,
-  RunError,
-  type TensorData,
-  valueError,
-} from "../../core/plugin.ts";
+import type {
+  Backend,
+  BackendDescriptor,
+  BackendOptions,
+  Channel,
+  DataType,
+  ModelInfo,
+  PluginApi,
+  RequestRecord,
+  RequestSpec,
+  TensorData,
+} from "../../core/plugin_api.ts";
 
 /** The plugin's own options (`options.own`), filled from its flag by the command line. */
 export interface ExampleOptions {
@@ -50,7 +50,7 @@ const READERS: Partial<Record<DataType, [number, (v: DataView, at: number) => nu
 };
 
 /** A tensor's wire bytes as a JSON list (BYTES elements are 4-byte length-prefixed). */
-function elements(t: TensorData): unknown[] {
+function elements(t: TensorData, api: PluginApi): unknown[] {
   const view = new DataView(t.bytes.buffer, t.bytes.byteOffset, t.bytes.byteLength);
   const out: unknown[] = [];
   if (t.datatype === "BYTES") {
@@ -62,7 +62,9 @@ function elements(t: TensorData): unknown[] {
     return out;
   }
   const reader = READERS[t.datatype];
-  if (!reader) throw new RunError(`the example plugin cannot send ${t.datatype} input ${t.name}`);
+  if (!reader) {
+    throw new api.RunError(`the example plugin cannot send ${t.datatype} input ${t.name}`);
+  }
   for (let at = 0; at < t.bytes.length; at += reader[0]) out.push(reader[1](view, at));
   return out;
 }
@@ -111,7 +113,11 @@ class JsonBackend implements Backend<Prepared> {
   readonly #headers: Headers;
   readonly #channels = new Set<JsonChannel>();
 
-  constructor(options: BackendOptions<ExampleOptions>, own: ExampleOptions) {
+  constructor(
+    options: BackendOptions<ExampleOptions>,
+    own: ExampleOptions,
+    readonly api: PluginApi,
+  ) {
     this.#base = /^https?:\/\//.test(options.url) ? options.url : `http://${options.url}`;
     this.#path = own.path;
     this.#headers = new Headers(options.headers);
@@ -123,10 +129,14 @@ class JsonBackend implements Backend<Prepared> {
     try {
       res = await fetch(this.#base + path, { headers: this.#headers });
     } catch (e) {
-      throw new RunError(`example plugin: cannot reach ${this.#base}: ${(e as Error).message}`);
+      throw new this.api.RunError(
+        `example plugin: cannot reach ${this.#base}: ${(e as Error).message}`,
+      );
     }
     const text = await res.text();
-    if (!res.ok) throw new RunError(`example plugin: GET ${path}: HTTP ${res.status} ${text}`);
+    if (!res.ok) {
+      throw new this.api.RunError(`example plugin: GET ${path}: HTTP ${res.status} ${text}`);
+    }
     return JSON.parse(text);
   }
 
@@ -160,7 +170,7 @@ class JsonBackend implements Backend<Prepared> {
 
   prepare(spec: RequestSpec): Prepared {
     const body: Record<string, unknown[]> = {};
-    for (const t of spec.inputs) body[t.name] = elements(t);
+    for (const t of spec.inputs) body[t.name] = elements(t, this.api);
     const path = this.#path.replaceAll(MODEL, encodeURIComponent(spec.model));
     return new Prepared(this.#base + path, JSON.stringify(body));
   }
@@ -182,48 +192,52 @@ function defaults(): ExampleOptions {
   return { path: `/predictions/${MODEL}` };
 }
 
-const descriptor: BackendDescriptor<ExampleOptions> = {
-  // The contract version this file was written against; the loader refuses a mismatch.
-  contractVersion: BACKEND_CONTRACT_VERSION,
-  kind: "example-json",
-  title: "Example JSON",
-  protocols: ["http"],
-  defaultUrl: { http: "localhost:8000" },
-  capabilities: {
-    headers: true,
-    streaming: [],
-    compression: false,
-    requestTimeout: false,
-    // Responses are not decoded, so validation_data is refused before the run instead of
-    // every request failing as a "missing output".
-    outputCapture: false,
-  },
-  help: {
-    protocols: "JSON over fetch",
-    serverStats: "no (client-side only)",
-    modes: "concurrency, request rate",
-  },
-  // Parsed like a built-in's flags: listed under this plugin in --help, refused with any other
-  // --service-kind, and its value checked before anything is sent.
-  flags: [{
-    long: "example-path",
-    value: "<path>",
-    def: `/predictions/${MODEL}`,
-    help: `Inference request path; ${MODEL} is replaced by the model name (e.g. ` +
-      `/predictions/${MODEL}/1 asks for version 1).`,
-    apply(own, value) {
-      if (!value.startsWith("/") || !value.includes(MODEL)) {
-        const rule = `The path must start with / and contain ${MODEL}.`;
-        throw valueError("--example-path", rule, value);
-      }
-      own.path = value;
+/**
+ * The module's default export: the tool calls it once, when the module loads, with its runtime
+ * API, and uses the descriptor it returns.
+ */
+export default function examplePlugin(api: PluginApi): BackendDescriptor<ExampleOptions> {
+  return {
+    // The contract version this file was written against; the loader refuses a mismatch.
+    contractVersion: 2,
+    kind: "example-json",
+    title: "Example JSON",
+    protocols: ["http"],
+    defaultUrl: { http: "localhost:8000" },
+    capabilities: {
+      headers: true,
+      streaming: [],
+      compression: false,
+      requestTimeout: false,
+      // Responses are not decoded, so validation_data is refused before the run instead of
+      // every request failing as a "missing output".
+      outputCapture: false,
     },
-  }],
-  defaults,
-  // A plugin with a heavy transport would import it here, lazily, as the built-ins do. `own` is
-  // defaults() plus the flags given; a caller that creates the backend without the command line
-  // (a test harness) may pass none, which means the defaults.
-  create: (options) => new JsonBackend(options, options.own ?? defaults()),
-};
-
-export default descriptor;
+    help: {
+      protocols: "JSON over fetch",
+      serverStats: "no (client-side only)",
+      modes: "concurrency, request rate",
+    },
+    // Parsed like a built-in's flags: listed under this plugin in --help, refused with any other
+    // --service-kind, and its value checked before anything is sent.
+    flags: [{
+      long: "example-path",
+      value: "<path>",
+      def: `/predictions/${MODEL}`,
+      help: `Inference request path; ${MODEL} is replaced by the model name (e.g. ` +
+        `/predictions/${MODEL}/1 asks for version 1).`,
+      apply(own, value) {
+        if (!value.startsWith("/") || !value.includes(MODEL)) {
+          const rule = `The path must start with / and contain ${MODEL}.`;
+          throw api.valueError("--example-path", rule, value);
+        }
+        own.path = value;
+      },
+    }],
+    defaults,
+    // A plugin with a heavy transport would import it here, lazily, as the built-ins do. `own` is
+    // defaults() plus the flags given; a caller that creates the backend without the command line
+    // (a test harness) may pass none, which means the defaults.
+    create: (options) => new JsonBackend(options, options.own ?? defaults(), api),
+  };
+}

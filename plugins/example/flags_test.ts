@@ -73,7 +73,7 @@ Deno.test("a plugin that does not load is an error naming the module and why", a
   assert.equal(old.code, 99);
   assert.match(
     old.stderr,
-    /^error: backend module \S+plugin_v1\.ts implements backend contract version 1, but this tool implements version 2 \(a v1 BackendFactory: export a descriptor from core\/plugin\.ts/,
+    /^error: backend module \S+plugin_v1\.ts implements backend contract version 1, but this tool implements version 2 \(a v1 BackendFactory: default-export a plugin function typed with core\/plugin_api\.ts/,
   );
 });
 
@@ -90,8 +90,9 @@ Deno.test("a plugin flag that takes a core or built-in name is refused, naming b
       const path = `${dir}/clash${i}.ts`;
       await Deno.writeTextFile(
         path,
-        `import example from "${MODULE.href}";
-export default { ...example, flags: [...example.flags, { ${names}, def: "", help: "", apply() {} }] };`,
+        `import plugin from "${MODULE.href}";
+export default (api) => { const example = plugin(api);
+  return { ...example, flags: [...example.flags, { ${names}, def: "", help: "", apply() {} }] }; };`,
       );
       const r = await runCli(["-m", "simple", "--service-kind", `plugin:${path}`]);
       assert.equal(r.code, 99);
