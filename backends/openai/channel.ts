@@ -144,16 +144,19 @@ export class OpenAiChannel implements Channel {
       record.addResponse(ev.timeNs, 0);
       return;
     }
-    const data = ev.text();
-    texts?.add(eventOutput(data));
-    let json: unknown;
-    try {
-      json = JSON.parse(data);
-    } catch {
-      throw new ProtocolError(`stream event ${this.#sink.events} is not JSON or [DONE]`);
-    }
+    if (texts !== null) texts.add(eventOutput(ev.text()));
     const chunk = this.#chunk;
-    chunk.read(json);
+    // The skim reads the usual chunk from its bytes; anything it is unsure of is parsed in full.
+    const wantText = this.counter !== null || this.#reply !== null;
+    if (!chunk.skim(ev.buf, ev.start, ev.end, wantText)) {
+      let json: unknown;
+      try {
+        json = JSON.parse(ev.text());
+      } catch {
+        throw new ProtocolError(`stream event ${this.#sink.events} is not JSON or [DONE]`);
+      }
+      chunk.read(json);
+    }
     if (chunk.kind === "error") {
       if (this.#streamError === "") this.#streamError = chunk.error;
       record.addResponse(ev.timeNs, 0);
