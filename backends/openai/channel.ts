@@ -26,6 +26,13 @@ import { countJoined, type TokenCounter } from "./tokenizer.ts";
 const utf8 = new TextDecoder();
 const utf8Encoder = new TextEncoder();
 
+/**
+ * Each connection's first read buffer. A streamed body is handed on read by read and never
+ * grows it, so it only bounds how much one read takes: a 64-token chat stream (about 14 KB)
+ * still arrives in one read, and 1024 streams hold 16 MB of buffers instead of the default's 64.
+ */
+const READ_BUFFER = 16 * 1024;
+
 /** The `[DONE]` event's response_outputs entry, the same for every stream. */
 const DONE_OUTPUT = JSON.stringify({ response: "data: [DONE]\n\n" });
 
@@ -92,7 +99,7 @@ export class OpenAiChannel implements Channel {
     exportTexts = false,
   ) {
     this.#texts = exportTexts ? new ExportTexts() : null;
-    this.#conn = new GuardedConnection(target, clock, timeoutMs);
+    this.#conn = new GuardedConnection(target, clock, timeoutMs, READ_BUFFER);
     this.#sink = new SseBodySink((ev) => this.#onEvent(ev));
   }
 
