@@ -22,6 +22,8 @@ export interface MockRequest {
   /** Arrival order at the mock. */
   index: number;
   status: number;
+  /** When the mock had read and parsed the request, ns since --base-ms. */
+  arrivalNs: number;
   /** When the mock wrote the first event with output tokens, ns since --base-ms; -1: none. */
   firstTokenNs: number;
   /** Events the mock wrote ([DONE] included). */
@@ -46,6 +48,7 @@ function compact(t: OpenAiRequestTruth, toBase: (ns: number) => number): MockReq
     requestId: t.requestId ?? "",
     index: t.index,
     status: t.status,
+    arrivalNs: toBase(t.arrivalNs),
     firstTokenNs: first === undefined ? -1 : toBase(first.ns),
     events: t.events.length,
   };
