@@ -285,11 +285,11 @@ export class StreamPlan {
     const written = encoded.length;
     // Each frame's end as a byte offset of the body: the same offsets when it is all ASCII.
     const ascii = written === joined.length;
-    let framed = this.#framed;
+    let end = this.#framed;
     for (let i = first; i < this.#pending.length; i++) {
       const p = this.#pending[i];
-      framed += ascii ? 0 : utf8Length(p.data) + DATA_PREFIX.length + 2 * this.#eol.length;
-      p.end = ascii ? this.#framed + p.end : framed;
+      if (ascii) p.end += this.#framed;
+      else p.end = end += DATA_PREFIX.length + utf8Length(p.data) + 2 * this.#eol.length;
     }
     this.#framed += written;
     let bytes = this.#tail.length === 0 ? encoded : concat(this.#tail, encoded);
