@@ -109,7 +109,9 @@ const METHOD: Record<string, string> = {
     "content event (the socket read that completed it) minus the mock's ground-truth time of " +
     "handing that event to its HTTP response stream; requests matched by " +
     "x-request-id (one per stream slot) and order; both times on the epoch clock (monotonic " +
-    "clock + time origin in each process)",
+    "clock + time origin in each process). It holds more than the client: Deno's HTTP server " +
+    "writes a reply only after the mock's event-loop turn that made it (many replies a turn " +
+    "when many streams wait), and on a shared machine both processes wait for a CPU",
   ttftExcess: "per request as for ttftOverhead: the client's TTFT (request sent to its first " +
     "content event read) minus the mock's ground-truth TTFT (request parsed to first content " +
     "event handed over), each on its own process's clock: request transit and parsing, the " +
