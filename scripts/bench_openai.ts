@@ -90,7 +90,8 @@ export const REQUEST_BODY = {
 const METHOD: Record<string, string> = {
   mock: "scripts/bench_openai_server.ts: the reference server (server/server.ts startServer) in " +
     "its own Deno process, OpenAI mock with ttftUs 0, itlUs 0, slots = the row's streams, role " +
-    "chunk first, usage as the request asks; a fresh process per row",
+    "chunk first, usage as the request asks, every reply's events in one write (the response " +
+    "body, sent with the headers); a fresh process per row",
   request: `POST /v1/chat/completions, max_tokens ${OUTPUT_TOKENS}, stream with include_usage: ` +
     `role + ${OUTPUT_TOKENS} content + finish + usage + [DONE] = ${OUTPUT_TOKENS + 4} events`,
   ours: "scripts/bench_openai_client.ts: backends/openai channels driven by core/load/" +
@@ -108,7 +109,15 @@ const METHOD: Record<string, string> = {
     "content event (the socket read that completed it) minus the mock's ground-truth time of " +
     "handing that event to its HTTP response stream; requests matched by " +
     "x-request-id (one per stream slot) and order; both times on the epoch clock (monotonic " +
-    "clock + time origin in each process)",
+    "clock + time origin in each process). It holds more than the client: Deno's HTTP server " +
+    "writes a reply only after the mock's event-loop turn that made it (many replies a turn " +
+    "when many streams wait), and on a shared machine both processes wait for a CPU",
+  ttftExcess: "per request as for ttftOverhead: the client's TTFT (request sent to its first " +
+    "content event read) minus the mock's ground-truth TTFT (request parsed to first content " +
+    "event handed over), each on its own process's clock: request transit and parsing, the " +
+    "mock's queue and the client's reading, beyond what the server itself took",
+  rss: "peakRssMb: the client process's VmHWM at the end of its row (1024 streams: 1024 " +
+    "connections, each with its read buffer)",
   soak: "our client alone at soakStreams for soakS seconds against a mock without ground " +
     "truth; VmRSS polled from /proc/<pid>/status, one sample a second; flatness as the CLI " +
     "soak's: highest RSS of the last quarter vs the second quarter",
@@ -363,7 +372,8 @@ function rowLine(r: OpenAiRow): string {
   return `  ${r.client.padEnd(7)} ${String(r.streams).padStart(4)} streams: ` +
     `${r.streamsPerSec.toFixed(0)} streams/s, ${r.eventsPerSec.toFixed(0)} events/s, ` +
     `${r.cpuUsPerEvent.toFixed(2)} CPU µs/event, TTFT overhead p99 ` +
-    `${r.ttftOverheadP99Us.toFixed(0)} µs, mock CPU ${r.mockCpuPct.toFixed(0)}%, other CPU ` +
+    `${r.ttftOverheadP99Us.toFixed(0)} µs (TTFT − mock TTFT p99 ${r.ttftExcessP99Us.toFixed(0)} ` +
+    `µs), peak RSS ${r.peakRssMb.toFixed(0)} MB, mock CPU ${r.mockCpuPct.toFixed(0)}%, other CPU ` +
     `${r.otherCpuPct.toFixed(0)}%`;
 }
 

@@ -5,8 +5,8 @@ mock with the same concurrency and reporting the same numbers as our client
 (scripts/bench_openai_client.ts).
 
 One coroutine per stream sends the request, reads the SSE body line by line (events end at a
-blank line; `data:` lines are joined), parses each event's JSON and notes when the first event
-carrying content arrived. Coroutine k sends `x-request-id: bench-k`, so its n-th request is the
+blank line; `data:` lines are joined), parses each event's JSON and notes when it sent the
+request and when the first event carrying content arrived. Coroutine k sends `x-request-id: bench-k`, so its n-th request is the
 n-th request with that id at the mock, whose ground truth says when it wrote the first token.
 
 Protocol: argv[1] is the plan as JSON (url, streams, warmupS, durationS, baseMs, body,
@@ -54,12 +54,13 @@ def bears_tokens(event):
 
 
 async def one_request(session, url, payload, headers, run):
-    """Streams one reply; returns (events, token events, first token ns) or raises."""
+    """Streams one reply; returns (events, token events, first token ns, sent ns) or raises."""
     events = 0
     token_events = 0
     first_ns = -1
     done = False
     data = []
+    sent_ns = time.time_ns() - run.base_ns
     async with session.post(url, data=payload, headers=headers) as resp:
         if resp.status != 200:
             raise RuntimeError(f"HTTP {resp.status}: {(await resp.text())[:200]}")
@@ -88,7 +89,7 @@ async def one_request(session, url, payload, headers, run):
                     first_ns = now - run.base_ns
     if not done:
         raise RuntimeError("stream ended without [DONE]")
-    return events, token_events, first_ns
+    return events, token_events, first_ns, sent_ns
 
 
 async def stream_loop(k, session, url, payload, run):
@@ -100,7 +101,9 @@ async def stream_loop(k, session, url, payload, run):
     nth = 0
     while not run.stop:
         try:
-            events, token_events, first_ns = await one_request(session, url, payload, headers, run)
+            events, token_events, first_ns, sent_ns = await one_request(
+                session, url, payload, headers, run
+            )
         except (aiohttp.ClientError, asyncio.TimeoutError, RuntimeError, ValueError) as e:
             run.fail(f"{type(e).__name__}: {e}")
             nth += 1
@@ -110,7 +113,7 @@ async def stream_loop(k, session, url, payload, run):
             run.events += events
             run.token_events += token_events
             if run.plan["keepFirstTokens"] and first_ns >= 0:
-                run.first_tokens.append([k, nth, first_ns])
+                run.first_tokens.append([k, nth, first_ns, sent_ns])
         nth += 1
 
 

@@ -65,9 +65,10 @@ export interface ClientReport {
   peakRssMb: number;
   /**
    * Per request completed in the window: [slot, nth request of that slot from 0 (warmup
-   * included), first output event read, ns since baseMs]; empty without keepFirstTokens.
+   * included), first output event read, request sent], times in ns since baseMs; empty without
+   * keepFirstTokens.
    */
-  firstTokens: [number, number, number][];
+  firstTokens: [number, number, number, number][];
 }
 
 export const REQUEST_ID_PREFIX = "bench-";
@@ -77,9 +78,10 @@ class Samples {
   slot = new Uint32Array(1024);
   nth = new Uint32Array(1024);
   ns = new Float64Array(1024);
+  sentNs = new Float64Array(1024);
   length = 0;
 
-  add(slot: number, nth: number, ns: number): void {
+  add(slot: number, nth: number, ns: number, sentNs: number): void {
     if (this.length === this.ns.length) {
       const grow = <T extends Uint32Array | Float64Array>(a: T, b: T): T => {
         b.set(a);
@@ -89,14 +91,19 @@ class Samples {
       this.slot = grow(this.slot, new Uint32Array(n));
       this.nth = grow(this.nth, new Uint32Array(n));
       this.ns = grow(this.ns, new Float64Array(n));
+      this.sentNs = grow(this.sentNs, new Float64Array(n));
     }
     this.slot[this.length] = slot;
     this.nth[this.length] = nth;
+    this.sentNs[this.length] = sentNs;
     this.ns[this.length++] = ns;
   }
 
-  rows(): [number, number, number][] {
-    return Array.from({ length: this.length }, (_, i) => [this.slot[i], this.nth[i], this.ns[i]]);
+  rows(): [number, number, number, number][] {
+    return Array.from(
+      { length: this.length },
+      (_, i) => [this.slot[i], this.nth[i], this.ns[i], this.sentNs[i]],
+    );
   }
 }
 
@@ -135,7 +142,8 @@ class StreamSink implements DispatchSink {
     this.events += record.responseCount;
     this.tokenEvents += record.tokenEvents;
     if (this.keep && record.firstTokenNs > 0) {
-      this.samples.add(slot, nth, this.toBase(record.firstTokenNs));
+      const toBase = this.toBase;
+      this.samples.add(slot, nth, toBase(record.firstTokenNs), toBase(record.sendStartNs));
     }
   }
 }

@@ -53,6 +53,13 @@ export interface OpenAiRow {
   ttftOverheadP99Us: number;
   ttftOverheadMinUs: number;
   ttftOverheadMaxUs: number;
+  /**
+   * The client's TTFT (request sent to first token read) minus the mock's (request parsed to
+   * first token written), µs: what the client sees beyond the server's own time to first token,
+   * each difference on one process's clock.
+   */
+  ttftExcessP50Us: number;
+  ttftExcessP99Us: number;
   failures: number;
   firstError: string;
 }
@@ -82,22 +89,27 @@ export function bySlot(mock: MockRequest[]): Map<string, MockRequest[]> {
 }
 
 /**
- * Client first-token time minus the mock's first-token write, µs, per reading; `unmatched`
- * counts readings without a mock record that wrote a token. Slot k's n-th request is the n-th
- * request the mock saw with `x-request-id: bench-k` (a slot sends one request at a time).
+ * Per reading, µs: the client's first-token time minus the mock's first-token write
+ * (overheads), and the client's TTFT minus the mock's (excess); `unmatched` counts readings
+ * without a mock record that wrote a token. Slot k's n-th request is the n-th request the mock
+ * saw with `x-request-id: bench-k` (a slot sends one request at a time).
  */
 export function ttftOverheads(
   firstTokens: ClientReport["firstTokens"],
   mock: Map<string, MockRequest[]>,
-): { overheadsUs: number[]; unmatched: number } {
+): { overheadsUs: number[]; excessUs: number[]; unmatched: number } {
   const overheadsUs: number[] = [];
+  const excessUs: number[] = [];
   let unmatched = 0;
-  for (const [slot, nth, ns] of firstTokens) {
+  for (const [slot, nth, ns, sentNs] of firstTokens) {
     const m = mock.get(`${REQUEST_ID_PREFIX}${slot}`)?.[nth];
     if (m === undefined || m.firstTokenNs < 0) unmatched++;
-    else overheadsUs.push((ns - m.firstTokenNs) / 1000);
+    else {
+      overheadsUs.push((ns - m.firstTokenNs) / 1000);
+      excessUs.push((ns - sentNs - (m.firstTokenNs - m.arrivalNs)) / 1000);
+    }
   }
-  return { overheadsUs, unmatched };
+  return { overheadsUs, excessUs, unmatched };
 }
 
 /** Nearest-rank quantile of unsorted values; NaN for none. */
@@ -120,7 +132,7 @@ export interface RowInputs {
 export function openAiRow(
   { client, report: r, mock, mockCpuS, otherCpuS }: RowInputs,
 ): OpenAiRow {
-  const { overheadsUs, unmatched } = ttftOverheads(r.firstTokens, bySlot(mock));
+  const { overheadsUs, excessUs, unmatched } = ttftOverheads(r.firstTokens, bySlot(mock));
   const ok = mock.filter((m) => m.status === 200);
   const mockEvents = new Set(ok.map((m) => m.events));
   return {
@@ -146,6 +158,8 @@ export function openAiRow(
     ttftOverheadP99Us: quantile(overheadsUs, 0.99),
     ttftOverheadMinUs: overheadsUs.length > 0 ? Math.min(...overheadsUs) : NaN,
     ttftOverheadMaxUs: overheadsUs.length > 0 ? Math.max(...overheadsUs) : NaN,
+    ttftExcessP50Us: quantile(excessUs, 0.5),
+    ttftExcessP99Us: quantile(excessUs, 0.99),
     failures: r.failures,
     firstError: r.firstError,
   };
@@ -232,6 +246,8 @@ const HEADER = [
   "TTFT ovh p50 µs",
   "p99 µs",
   "max µs",
+  "TTFT − mock TTFT p50 µs",
+  "p99 µs",
   "peak RSS MB",
   "failed",
 ];
@@ -259,6 +275,8 @@ export function openAiLines(
       fixed(r.ttftOverheadP50Us, 0),
       fixed(r.ttftOverheadP99Us, 0),
       fixed(r.ttftOverheadMaxUs, 0),
+      fixed(r.ttftExcessP50Us, 0),
+      fixed(r.ttftExcessP99Us, 0),
       fixed(r.peakRssMb, 1),
       String(r.failures),
     ]);

@@ -23,8 +23,13 @@ import {
 /** Role, the tokens, finish, usage and [DONE]. */
 const EVENTS = OUTPUT_TOKENS + 4;
 
-function mockReq(requestId: string, index: number, firstTokenNs: number): MockRequest {
-  return { requestId, index, status: 200, firstTokenNs, events: EVENTS };
+function mockReq(
+  requestId: string,
+  index: number,
+  firstTokenNs: number,
+  arrivalNs = 0,
+): MockRequest {
+  return { requestId, index, status: 200, arrivalNs, firstTokenNs, events: EVENTS };
 }
 
 function report(over: Partial<ClientReport> = {}): ClientReport {
@@ -52,17 +57,23 @@ function row(over: Partial<OpenAiRow> = {}): OpenAiRow {
 Deno.test("ttftOverheads: the n-th request of slot k is the n-th bench-k request the mock saw", () => {
   // Arrival order interleaves the slots; the list is given out of order on purpose.
   const mock = bySlot([
-    mockReq("bench-1", 3, 9_000),
-    mockReq("bench-0", 0, 1_000),
-    mockReq("bench-1", 1, 2_000),
-    mockReq("bench-0", 2, 5_000),
+    mockReq("bench-1", 3, 9_000, 8_000),
+    mockReq("bench-0", 0, 1_000, 900),
+    mockReq("bench-1", 1, 2_000, 1_500),
+    mockReq("bench-0", 2, 5_000, 4_990),
     mockReq("bench-0", 4, -1),
   ]);
-  const { overheadsUs, unmatched } = ttftOverheads(
-    [[0, 1, 5_040], [1, 0, 2_010], [1, 1, 9_500], [0, 2, 7_000], [2, 0, 1]],
-    mock,
-  );
+  const readings: ClientReport["firstTokens"] = [
+    [0, 1, 5_040, 4_000],
+    [1, 0, 2_010, 1_000],
+    [1, 1, 9_500, 7_000],
+    [0, 2, 7_000, 0],
+    [2, 0, 1, 0],
+  ];
+  const { overheadsUs, excessUs, unmatched } = ttftOverheads(readings, mock);
   assert.deepEqual(overheadsUs, [0.04, 0.01, 0.5]);
+  // Client TTFT minus mock TTFT: (5040 - 4000) - (5000 - 4990), (2010 - 1000) - (2000 - 1500), ...
+  assert.deepEqual(excessUs, [1.03, 0.51, 1.5]);
   // bench-0's third request wrote no token; there is no bench-2 at all.
   assert.equal(unmatched, 2);
 });
@@ -79,11 +90,13 @@ Deno.test("quantile: nearest rank", () => {
 Deno.test("openAiRow: rates per window second, CPU per event, overheads in µs", () => {
   const r = openAiRow({
     client: "aiohttp",
-    report: report({ firstTokens: [[0, 0, 1_100_000], [1, 0, 2_050_000], [0, 1, 3_300_000]] }),
+    report: report({
+      firstTokens: [[0, 0, 1_100_000, 0], [1, 0, 2_050_000, 1_000_000], [0, 1, 3_300_000, 0]],
+    }),
     mock: [
-      mockReq("bench-0", 0, 1_000_000),
-      mockReq("bench-1", 1, 2_000_000),
-      mockReq("bench-0", 2, 3_000_000),
+      mockReq("bench-0", 0, 1_000_000, 1_000_000),
+      mockReq("bench-1", 1, 2_000_000, 1_990_000),
+      mockReq("bench-0", 2, 3_000_000, 1_000_000),
     ],
     mockCpuS: 1,
     otherCpuS: 0.2,
@@ -100,6 +113,8 @@ Deno.test("openAiRow: rates per window second, CPU per event, overheads in µs",
     [r.matched, r.ttftOverheadP50Us, r.ttftOverheadP99Us, r.ttftOverheadMinUs],
     [3, 100, 300, 50],
   );
+  // Client TTFTs 1100, 1050 and 3300 µs; the mock's 0, 10 and 2000 µs.
+  assert.deepEqual([r.ttftExcessP50Us, r.ttftExcessP99Us], [1100, 1300]);
 });
 
 Deno.test("openAiProblems: failures, empty windows, unmatched readings, miscounted events", () => {
@@ -160,7 +175,7 @@ Deno.test("openAiLines: titled table, one row per client and count, targets last
   assert.equal(lines[0], OPENAI_TITLE);
   assert.match(lines[1], /^client +streams +streams\/s +events\/s +CPU µs\/event/);
   assert.match(lines[2], /^ours +1 +2 +102 +/);
-  assert.match(lines[2], / 12 +80 +900 +80\.0 +0$/);
+  assert.match(lines[2], / 12 +80 +900 +- +- +80\.0 +0$/);
   assert.equal(lines[3], "  FAIL  x: 2 µs (< 1)");
 });
 
@@ -210,6 +225,8 @@ Deno.test("the LLM section runs end to end with tiny counts: both clients, the s
     assert.equal(r.matched, r.completed, what);
     // A token is never read before it was written: the processes' clocks agree.
     assert.ok(r.ttftOverheadMinUs > -50, `${what}: min overhead ${r.ttftOverheadMinUs} µs`);
+    // The client's TTFT holds the mock's and the request's way there: never less.
+    assert.ok(r.ttftExcessP50Us > 0 && r.ttftExcessP99Us >= r.ttftExcessP50Us, what);
     assert.ok(r.cpuUsPerEvent > 0 && r.peakRssMb > 0, what);
   }
   assert.match(section.rows[1].clientDetail, /^python 3\.\d+\.\d+ asyncio \+ aiohttp \d/);

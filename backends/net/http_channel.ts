@@ -53,8 +53,10 @@ export class GuardedConnection {
     private readonly clock: Clock,
     /** Per-request timeout in ms; 0 waits for ever. */
     private readonly timeoutMs: number,
+    /** The read buffer's first size (the connection's default when not given); it grows on need. */
+    readBuffer?: number,
   ) {
-    this.#http = new HttpConnection(target, clock);
+    this.#http = new HttpConnection(target, clock, readBuffer);
     this.#address = dialledAddress(target.hostname, target.port);
   }
 

@@ -26,6 +26,13 @@ import { countJoined, type TokenCounter } from "./tokenizer.ts";
 const utf8 = new TextDecoder();
 const utf8Encoder = new TextEncoder();
 
+/**
+ * Each connection's first read buffer. A streamed body is handed on read by read and never
+ * grows it, so it only bounds how much one read takes: a 64-token chat stream (about 14 KB)
+ * still arrives in one read, and 1024 streams hold 16 MB of buffers instead of the default's 64.
+ */
+const READ_BUFFER = 16 * 1024;
+
 /** The `[DONE]` event's response_outputs entry, the same for every stream. */
 const DONE_OUTPUT = JSON.stringify({ response: "data: [DONE]\n\n" });
 
@@ -92,7 +99,7 @@ export class OpenAiChannel implements Channel {
     exportTexts = false,
   ) {
     this.#texts = exportTexts ? new ExportTexts() : null;
-    this.#conn = new GuardedConnection(target, clock, timeoutMs);
+    this.#conn = new GuardedConnection(target, clock, timeoutMs, READ_BUFFER);
     this.#sink = new SseBodySink((ev) => this.#onEvent(ev));
   }
 
@@ -145,16 +152,19 @@ export class OpenAiChannel implements Channel {
       record.addResponse(ev.timeNs, 0);
       return;
     }
-    const data = ev.text();
-    texts?.add(eventOutput(data));
-    let json: unknown;
-    try {
-      json = JSON.parse(data);
-    } catch {
-      throw new ProtocolError(`stream event ${this.#sink.events} is not JSON or [DONE]`);
-    }
+    if (texts !== null) texts.add(eventOutput(ev.text()));
     const chunk = this.#chunk;
-    chunk.read(json);
+    // The skim reads the usual chunk from its bytes; anything it is unsure of is parsed in full.
+    const wantText = this.counter !== null || this.#reply !== null;
+    if (!chunk.skim(ev.buf, ev.start, ev.end, wantText)) {
+      let json: unknown;
+      try {
+        json = JSON.parse(ev.text());
+      } catch {
+        throw new ProtocolError(`stream event ${this.#sink.events} is not JSON or [DONE]`);
+      }
+      chunk.read(json);
+    }
     if (chunk.kind === "error") {
       if (this.#streamError === "") this.#streamError = chunk.error;
       record.addResponse(ev.timeNs, 0);

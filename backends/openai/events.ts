@@ -78,6 +78,34 @@ export class ChunkReading {
     else if (this.completionTokens >= 0) this.kind = "usage";
   }
 
+  /**
+   * Reads a stream chunk straight from its UTF-8 bytes buf[start, end) without building it as
+   * objects: what read() would take from JSON.parse of the same bytes, for the chunks servers
+   * send (at most one output text, no tool calls, no error, integer usage). Returns false when
+   * it cannot be sure (anything else, or bytes JSON.parse would refuse): the caller then parses
+   * in full, which gives the exact result or the error. The output text is decoded only with
+   * `wantText` (a tokenizer or a chat history needs it); without it `text` and `content` stay "".
+   */
+  skim(buf: Uint8Array, start: number, end: number, wantText: boolean): boolean {
+    const s = SKIM;
+    if (!s.chunk(buf, start, end)) return false;
+    this.kind = "other";
+    this.text = "";
+    this.content = "";
+    this.completionTokens = s.completionTokens;
+    this.promptTokens = s.promptTokens;
+    this.error = "";
+    if (s.pieceKind !== "other") {
+      this.kind = s.pieceKind;
+      if (wantText) {
+        this.text = s.pieceText(buf);
+        if (s.pieceKind === "content") this.content = this.text;
+      }
+    } else if (s.role) this.kind = "role";
+    else if (this.completionTokens >= 0) this.kind = "usage";
+    return true;
+  }
+
   /** True when the chunk carried output (content, reasoning or a tool call). */
   get bearsTokens(): boolean {
     return this.kind === "content" || this.kind === "reasoning" || this.kind === "tool_call";
@@ -121,3 +149,392 @@ export function errorReplyText(status: number, body: string): string {
   if (message === "") message = body.trim().slice(0, 200);
   return message === "" ? `HTTP ${status}` : `HTTP ${status}: ${message}`;
 }
+
+const QUOTE = 34;
+const BACKSLASH = 92;
+const COMMA = 44;
+const COLON = 58;
+const OPEN_ARRAY = 91;
+const CLOSE_ARRAY = 93;
+const OPEN_OBJECT = 123;
+const CLOSE_OBJECT = 125;
+const MINUS = 45;
+const PLUS = 43;
+const DOT = 46;
+const ZERO = 48;
+const NINE = 57;
+
+const ascii = (s: string) => new TextEncoder().encode(s);
+const K_ERROR = ascii("error");
+const K_USAGE = ascii("usage");
+const K_CHOICES = ascii("choices");
+const K_COMPLETION = ascii("completion_tokens");
+const K_PROMPT = ascii("prompt_tokens");
+const K_TEXT = ascii("text");
+const K_DELTA = ascii("delta");
+const K_MESSAGE = ascii("message");
+const K_ROLE = ascii("role");
+const K_CONTENT = ascii("content");
+const K_REASONING_CONTENT = ascii("reasoning_content");
+const K_REASONING = ascii("reasoning");
+const K_TOOL_CALLS = ascii("tool_calls");
+const L_NULL = ascii("null");
+const L_TRUE = ascii("true");
+const L_FALSE = ascii("false");
+
+/** Nesting the skim follows before it leaves a chunk to the full parser. */
+const MAX_DEPTH = 64;
+/** Digits of an integer the skim converts itself (exact in a double, as JSON.parse's). */
+const MAX_DIGITS = 15;
+
+/** A string piece's text: BOM kept, invalid UTF-8 replaced, as decoding the whole event does. */
+const pieceUtf8 = new TextDecoder("utf-8", { ignoreBOM: true });
+
+/**
+ * A validating walk over one chunk's JSON bytes that keeps only what ChunkReading needs: usage
+ * numbers, the role flag and where the one output text lies. Every method returns false (or -1)
+ * when unsure; nothing is allocated. One instance serves every channel (the walk is synchronous).
+ */
+class ChunkSkim {
+  #b: Uint8Array = new Uint8Array(0);
+  #p = 0;
+  #e = 0;
+  /** The last string read: its contents are b[strStart, strEnd); strEsc when it had escapes. */
+  #strStart = 0;
+  #strEnd = 0;
+  #strEsc = false;
+  /** The last number read, when it was an integer of at most MAX_DIGITS digits. */
+  #int = 0;
+  #isInt = false;
+
+  completionTokens = -1;
+  promptTokens = -1;
+  role = false;
+  /** The one non-empty output text: its kind ("other" when none), bytes and escapes. */
+  pieceKind: ChunkKind = "other";
+  #pieceStart = 0;
+  #pieceEnd = 0;
+  #pieceEsc = false;
+
+  /** Walks the chunk b[start, end); false when the full parser must decide. */
+  chunk(b: Uint8Array, start: number, end: number): boolean {
+    this.#b = b;
+    this.#p = start;
+    this.#e = end;
+    this.completionTokens = -1;
+    this.promptTokens = -1;
+    this.role = false;
+    this.pieceKind = "other";
+    this.#ws();
+    if (this.#p >= end || b[this.#p] !== OPEN_OBJECT) return false;
+    this.#p++;
+    let seen = 0;
+    if (!this.#firstMember()) return this.#afterValue();
+    for (;;) {
+      if (!this.#key()) return false;
+      if (this.#keyIs(K_ERROR)) {
+        // Only a null error is no error; any other is left to the full parse (rare, exact).
+        if (!this.#literal(L_NULL)) return false;
+      } else if (this.#keyIs(K_USAGE)) {
+        if (seen & 1) return false;
+        seen |= 1;
+        if (!(this.#peek() === OPEN_OBJECT ? this.#usage() : this.#skip(0))) return false;
+      } else if (this.#keyIs(K_CHOICES)) {
+        if (seen & 2) return false;
+        seen |= 2;
+        if (!(this.#peek() === OPEN_ARRAY ? this.#choices() : this.#skip(0))) return false;
+      } else if (!this.#skip(0)) return false;
+      const more = this.#next(CLOSE_OBJECT);
+      if (more < 0) return false;
+      if (more === 0) break;
+    }
+    return this.#afterValue();
+  }
+
+  /** The output text: decoded, or for an escaped one parsed as the JSON string it is. */
+  pieceText(b: Uint8Array): string {
+    if (!this.#pieceEsc) return pieceUtf8.decode(b.subarray(this.#pieceStart, this.#pieceEnd));
+    return JSON.parse(pieceUtf8.decode(b.subarray(this.#pieceStart - 1, this.#pieceEnd + 1)));
+  }
+
+  /** Nothing but whitespace may follow the top-level value. */
+  #afterValue(): boolean {
+    this.#ws();
+    return this.#p === this.#e;
+  }
+
+  #ws(): void {
+    const b = this.#b;
+    let p = this.#p;
+    while (p < this.#e) {
+      const c = b[p];
+      if (c !== 32 && c !== 10 && c !== 13 && c !== 9) break;
+      p++;
+    }
+    this.#p = p;
+  }
+
+  /** The next byte after whitespace, -1 at the end. */
+  #peek(): number {
+    this.#ws();
+    return this.#p < this.#e ? this.#b[this.#p] : -1;
+  }
+
+  /** After `{`: false (position past the `}`) when the object is empty, true when a member follows. */
+  #firstMember(): boolean {
+    if (this.#peek() !== CLOSE_OBJECT) return true;
+    this.#p++;
+    return false;
+  }
+
+  /** After a member or element: 1 when a comma (another follows), 0 at `close`, -1 otherwise. */
+  #next(close: number): number {
+    const c = this.#peek();
+    this.#p++;
+    if (c === COMMA) return 1;
+    return c === close ? 0 : -1;
+  }
+
+  /** A member's key and its colon; false when it is not a plain string key. */
+  #key(): boolean {
+    if (this.#peek() !== QUOTE || !this.#string() || this.#strEsc) return false;
+    if (this.#peek() !== COLON) return false;
+    this.#p++;
+    this.#ws();
+    return true;
+  }
+
+  #keyIs(name: Uint8Array): boolean {
+    const n = name.length;
+    if (this.#strEnd - this.#strStart !== n) return false;
+    const b = this.#b;
+    const at = this.#strStart;
+    for (let i = 0; i < n; i++) if (b[at + i] !== name[i]) return false;
+    return true;
+  }
+
+  /** A string at the position (its opening quote): its bounds and whether it had escapes. */
+  #string(): boolean {
+    const b = this.#b;
+    const e = this.#e;
+    let p = this.#p + 1;
+    let esc = false;
+    this.#strStart = p;
+    for (;;) {
+      if (p >= e) return false;
+      const c = b[p];
+      if (c === QUOTE) break;
+      if (c < 32) return false;
+      if (c === BACKSLASH) {
+        esc = true;
+        const x = this.#at(p + 1);
+        if (x === 117) { // u and four hex digits
+          for (let i = 2; i < 6; i++) if (!isHex(this.#at(p + i))) return false;
+          p += 6;
+        } else if (
+          x === QUOTE || x === BACKSLASH || x === 47 || x === 98 || x === 102 || x === 110 ||
+          x === 114 || x === 116
+        ) p += 2;
+        else return false;
+      } else p++;
+    }
+    this.#strEnd = p;
+    this.#strEsc = esc;
+    this.#p = p + 1;
+    return true;
+  }
+
+  /** A string value, if the position holds one: its text becomes the piece when not empty. */
+  #piece(kind: ChunkKind): boolean {
+    if (this.#peek() !== QUOTE) return this.#skip(0);
+    if (!this.#string()) return false;
+    if (this.#strEnd === this.#strStart) return true; // "" carries nothing
+    if (this.pieceKind !== "other") return false; // two texts: the full parse orders them
+    this.pieceKind = kind;
+    this.#pieceStart = this.#strStart;
+    this.#pieceEnd = this.#strEnd;
+    this.#pieceEsc = this.#strEsc;
+    return true;
+  }
+
+  #literal(word: Uint8Array): boolean {
+    const b = this.#b;
+    const p = this.#p;
+    if (p + word.length > this.#e) return false;
+    for (let i = 0; i < word.length; i++) if (b[p + i] !== word[i]) return false;
+    this.#p = p + word.length;
+    return true;
+  }
+
+  /** The byte at `i`, -1 past the chunk (the buffer may hold other bytes there). */
+  #at(i: number): number {
+    return i < this.#e ? this.#b[i] : -1;
+  }
+
+  /** A JSON number (strict grammar); #isInt and #int when it is a short integer. */
+  #number(): boolean {
+    let p = this.#p;
+    const negative = this.#at(p) === MINUS;
+    if (negative) p++;
+    const digits = p;
+    let n = 0;
+    let c = this.#at(p);
+    if (c === ZERO) c = this.#at(++p);
+    else if (c > ZERO && c <= NINE) {
+      do {
+        n = n * 10 + c - ZERO;
+        c = this.#at(++p);
+      } while (c >= ZERO && c <= NINE);
+    } else return false;
+    this.#isInt = p - digits <= MAX_DIGITS;
+    if (c === DOT) {
+      this.#isInt = false;
+      c = this.#at(++p);
+      if (!(c >= ZERO && c <= NINE)) return false;
+      while (c >= ZERO && c <= NINE) c = this.#at(++p);
+    }
+    if (c === 101 || c === 69) { // e, E
+      this.#isInt = false;
+      c = this.#at(++p);
+      if (c === PLUS || c === MINUS) c = this.#at(++p);
+      if (!(c >= ZERO && c <= NINE)) return false;
+      while (c >= ZERO && c <= NINE) c = this.#at(++p);
+    }
+    this.#int = negative ? -n : n;
+    this.#p = p;
+    return true;
+  }
+
+  /** Any value at the position, walked past and validated. */
+  #skip(depth: number): boolean {
+    const c = this.#peek();
+    if (c === QUOTE) return this.#string();
+    if (c === OPEN_OBJECT || c === OPEN_ARRAY) {
+      if (depth >= MAX_DEPTH) return false;
+      this.#p++;
+      const close = c === OPEN_OBJECT ? CLOSE_OBJECT : CLOSE_ARRAY;
+      if (this.#peek() === close) {
+        this.#p++;
+        return true;
+      }
+      for (;;) {
+        if (c === OPEN_OBJECT && !this.#key()) return false;
+        if (!this.#skip(depth + 1)) return false;
+        const more = this.#next(close);
+        if (more < 0) return false;
+        if (more === 0) return true;
+      }
+    }
+    if (c === 110) return this.#literal(L_NULL);
+    if (c === 116) return this.#literal(L_TRUE);
+    if (c === 102) return this.#literal(L_FALSE);
+    return this.#number();
+  }
+
+  /** `usage`: its integer token counts; a count that is not an integer is the full parse's. */
+  #usage(): boolean {
+    this.#p++;
+    if (!this.#firstMember()) return true;
+    let seen = 0;
+    for (;;) {
+      if (!this.#key()) return false;
+      const completion = this.#keyIs(K_COMPLETION);
+      if (completion || this.#keyIs(K_PROMPT)) {
+        const bit = completion ? 1 : 2;
+        if (seen & bit) return false;
+        seen |= bit;
+        const c = this.#peek();
+        if (c === MINUS || (c >= ZERO && c <= NINE)) {
+          if (!this.#number() || !this.#isInt) return false;
+          if (completion) this.completionTokens = this.#int;
+          else this.promptTokens = this.#int;
+        } else if (!this.#skip(1)) return false;
+      } else if (!this.#skip(1)) return false;
+      const more = this.#next(CLOSE_OBJECT);
+      if (more < 0) return false;
+      if (more === 0) return true;
+    }
+  }
+
+  #choices(): boolean {
+    this.#p++;
+    if (this.#peek() === CLOSE_ARRAY) {
+      this.#p++;
+      return true;
+    }
+    for (;;) {
+      if (!(this.#peek() === OPEN_OBJECT ? this.#choice() : this.#skip(1))) return false;
+      const more = this.#next(CLOSE_ARRAY);
+      if (more < 0) return false;
+      if (more === 0) return true;
+    }
+  }
+
+  /** One choice: `text` (completions), and `delta` or `message` (not both: full parse). */
+  #choice(): boolean {
+    this.#p++;
+    if (!this.#firstMember()) return true;
+    let seen = 0;
+    for (;;) {
+      if (!this.#key()) return false;
+      if (this.#keyIs(K_TEXT)) {
+        if (seen & 1) return false;
+        seen |= 1;
+        if (!this.#piece("content")) return false;
+      } else if (this.#keyIs(K_DELTA) || this.#keyIs(K_MESSAGE)) {
+        if (seen & 2) return false;
+        seen |= 2;
+        if (!(this.#peek() === OPEN_OBJECT ? this.#message() : this.#skip(2))) return false;
+      } else if (!this.#skip(2)) return false;
+      const more = this.#next(CLOSE_OBJECT);
+      if (more < 0) return false;
+      if (more === 0) return true;
+    }
+  }
+
+  /** A delta or message: role, one output text; tool calls are the full parse's. */
+  #message(): boolean {
+    this.#p++;
+    if (!this.#firstMember()) return true;
+    let seen = 0;
+    for (;;) {
+      if (!this.#key()) return false;
+      let bit = 0;
+      if (this.#keyIs(K_ROLE)) bit = 1;
+      else if (this.#keyIs(K_CONTENT)) bit = 2;
+      else if (this.#keyIs(K_REASONING_CONTENT)) bit = 4;
+      else if (this.#keyIs(K_REASONING)) bit = 8;
+      else if (this.#keyIs(K_TOOL_CALLS)) bit = 16;
+      if (seen & bit) return false;
+      seen |= bit;
+      let ok: boolean;
+      if (bit === 1) {
+        if (this.#peek() === QUOTE) {
+          this.role = true;
+          ok = this.#string();
+        } else ok = this.#skip(3);
+      } else if (bit === 2) ok = this.#piece("content");
+      else if (bit === 4 || bit === 8) ok = this.#piece("reasoning");
+      else if (bit === 16) ok = this.#peek() === OPEN_ARRAY ? this.#emptyArray() : this.#skip(3);
+      else ok = this.#skip(3);
+      if (!ok) return false;
+      const more = this.#next(CLOSE_OBJECT);
+      if (more < 0) return false;
+      if (more === 0) return true;
+    }
+  }
+
+  /** `[]` (no tool calls); a non-empty list is the full parse's. */
+  #emptyArray(): boolean {
+    this.#p++;
+    if (this.#peek() !== CLOSE_ARRAY) return false;
+    this.#p++;
+    return true;
+  }
+}
+
+function isHex(c: number): boolean {
+  return (c >= ZERO && c <= NINE) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102);
+}
+
+const SKIM = new ChunkSkim();

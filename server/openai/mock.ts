@@ -2,14 +2,14 @@
  * The OpenAI-compatible mock on the reference server's HTTP listener (docs/protocols.md §7):
  * GET /v1/models, POST /v1/chat/completions, /v1/completions and /v1/embeddings, streamed as SSE
  * or answered whole. A fixed number of slots generate at once; later requests wait in arrival
- * order, so queueing shows as TTFT growth. Every write is timed by one Scheduler and recorded as
- * ground truth (truth.ts).
+ * order, so queueing shows as TTFT growth. Every write is timed by one Scheduler (a stream due
+ * whole at once is the response's body) and recorded as ground truth (truth.ts).
  */
 import { nowNs } from "../models/stats.ts";
 import { type Stall, stallEndNs } from "../models/stall.ts";
 import { sampleComputeUs } from "../options.ts";
 import { OPENAI_FAULTS, type OpenAiFault, type ResolvedOpenAi } from "./options.ts";
-import { errorJson, type Reply, StreamPlan, wholeReply } from "./plan.ts";
+import { errorJson, type PlannedWrite, type Reply, StreamPlan, wholeReply } from "./plan.ts";
 import { seeded, STREAM } from "./random.ts";
 import { Scheduler, type Timed } from "./scheduler.ts";
 import {
@@ -385,11 +385,56 @@ export class OpenAiMock {
     });
   }
 
+  /** Records that `write` was handed to the connection at `ns` (it was due at `dueNs`). */
+  #wrote(truth: OpenAiRequestTruth, write: PlannedWrite, ns: number, dueNs: number): void {
+    if (write.bytes.length > 0) truth.writeNs.push(ns);
+    for (const c of write.completed) {
+      truth.events.push({ ns, dueNs, kind: c.kind, tokens: c.tokens, data: c.data });
+      truth.completionTokens += c.tokens;
+      if (c.kind === "content") truth.content += c.text;
+    }
+  }
+
+  /**
+   * A streamed reply whose one write is due now with a slot free (zero delays, every event in
+   * one write): it goes out as the response's whole body. Deno's server sends a byte body with
+   * the headers at once, where a ReadableStream body costs event-loop turns and a chunked
+   * frame per write; a client reads the same events either way. Undefined when the reply must
+   * wait, or writes more than once.
+   */
+  #streamAtOnce(
+    truth: OpenAiRequestTruth,
+    write: PlannedWrite,
+    plan: StreamPlan,
+  ): Response | undefined {
+    if (write.after !== "close" || this.#busySlots >= this.#o.slots) return undefined;
+    const ns = nowNs();
+    if (this.#stallEnd(ns + write.offsetNs) > ns) return undefined;
+    truth.startNs = truth.headersNs = ns;
+    this.#wrote(truth, write, ns, ns);
+    if (truth.fault === "none") truth.finishReason = plan.reply.finishReason;
+    this.#finish(truth, ns);
+    return new Response(write.bytes as Uint8Array<ArrayBuffer>, {
+      headers: this.#streamHeaders(truth),
+    });
+  }
+
+  #streamHeaders(truth: OpenAiRequestTruth): Record<string, string> {
+    const headers: Record<string, string> = {
+      "content-type": "text/event-stream",
+      "cache-control": "no-cache",
+    };
+    if (truth.requestId !== null) headers["x-request-id"] = truth.requestId;
+    return headers;
+  }
+
   /** A streamed reply: headers now, each planned write at its time once a slot is free. */
   #stream(truth: OpenAiRequestTruth, plan: StreamPlan): Response {
+    let write = plan.next();
+    const atOnce = this.#streamAtOnce(truth, write, plan);
+    if (atOnce !== undefined) return atOnce;
     let controller!: ReadableStreamDefaultController<Uint8Array>;
     let state: "queued" | "running" | "ended" = "queued";
-    let write = plan.next();
     const end = (ns: number) => {
       const held = state === "running";
       state = "ended";
@@ -402,21 +447,8 @@ export class OpenAiMock {
       fire: () => {
         if (state !== "running") return;
         const ns = nowNs();
-        if (write.bytes.length > 0) {
-          controller.enqueue(write.bytes);
-          truth.writeNs.push(ns);
-        }
-        for (const c of write.completed) {
-          truth.events.push({
-            ns,
-            dueNs: job.due,
-            kind: c.kind,
-            tokens: c.tokens,
-            data: c.data,
-          });
-          truth.completionTokens += c.tokens;
-          if (c.kind === "content") truth.content += c.text;
-        }
+        if (write.bytes.length > 0) controller.enqueue(write.bytes);
+        this.#wrote(truth, write, ns, job.due);
         if (write.after === "more") {
           write = plan.next();
           job.due = this.#stallEnd(truth.startNs + write.offsetNs);
@@ -454,11 +486,6 @@ export class OpenAiMock {
       this.#scheduler.at(job);
     });
     truth.headersNs = nowNs();
-    const headers: Record<string, string> = {
-      "content-type": "text/event-stream",
-      "cache-control": "no-cache",
-    };
-    if (truth.requestId !== null) headers["x-request-id"] = truth.requestId;
-    return new Response(body, { headers });
+    return new Response(body, { headers: this.#streamHeaders(truth) });
   }
 }

@@ -422,3 +422,39 @@ Deno.test("usage offset: usage disagrees with the text by the offset, the truth 
     assert.equal(whole.usage.completion_tokens, 0, "never below 0");
   });
 });
+
+Deno.test("a reply due at once in one write is the whole body; a later one is streamed", async () => {
+  const oneWrite: OpenAiOptions = { eventsPerWrite: 100, roleChunk: "first" };
+  await withMock(oneWrite, async (url, truth) => {
+    const res = await post(url, CHAT, chat({ max_tokens: 5, stream: true }));
+    assert.equal(res.headers.get("content-type"), "text/event-stream");
+    assert.equal(res.headers.get("transfer-encoding"), null);
+    const length = Number(res.headers.get("content-length"));
+    const r = await receive(res);
+    const [t] = truth();
+    assertMatches(t, r);
+    // role, 5 content, finish, [DONE], all in the one write the headers came with
+    assert.deepEqual(t.events.map((e) => e.kind), [
+      "role",
+      ...Array(5).fill("content"),
+      "finish",
+      "done",
+    ]);
+    assert.equal(t.writeNs.length, 1);
+    assert.ok(t.events.every((e) => e.ns === t.headersNs && e.dueNs === t.headersNs));
+    assert.equal(t.endNs, t.headersNs);
+    assert.equal(t.finishReason, "length");
+    assert.equal(t.completionTokens, 5);
+    const sse = t.events.map((e) => `data: ${e.data}\n\n`).join("");
+    assert.equal(length, new TextEncoder().encode(sse).length);
+  });
+  await withMock({ ...oneWrite, ttftUs: 3000 }, async (url, truth) => {
+    const res = await post(url, CHAT, chat({ max_tokens: 5, stream: true }));
+    assert.equal(res.headers.get("content-length"), null, "streamed, not one body");
+    const r = await receive(res);
+    const [t] = truth();
+    assertMatches(t, r);
+    assert.equal(t.writeNs.length, 1);
+    assert.ok(t.writeNs[0] - t.startNs >= 3e6, "written after the time to first token");
+  });
+});

@@ -8,7 +8,7 @@ import type { OpenAiFault, ResolvedOpenAi } from "./options.ts";
 import { sampleComputeUs } from "../options.ts";
 import { tokenText } from "./tokens.ts";
 import type { OpenAiEventKind } from "./truth.ts";
-import { joinBytes } from "../../wire/bytes.ts";
+import { concat } from "../../wire/bytes.ts";
 
 /** One completion request as the mock will answer it. */
 export interface Reply {
@@ -177,6 +177,24 @@ const encoder = new TextEncoder();
 const DATA_PREFIX = "data: ";
 const EMPTY = new Uint8Array(0);
 
+/** Bytes of `s` in UTF-8 (a lone surrogate, as TextEncoder writes it, takes 3). */
+function utf8Length(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c < 0xdc00 && i + 1 < s.length) {
+      const d = s.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d < 0xe000) {
+        n += 4;
+        i++;
+      } else n += 3;
+    } else n += 3;
+  }
+  return n;
+}
+
 /** The writes of a streamed reply, one `next()` per write until `after` is not "more". */
 export class StreamPlan {
   readonly #events: Generator<PlannedEvent>;
@@ -221,8 +239,10 @@ export class StreamPlan {
   }
 
   next(): PlannedWrite {
-    // The bytes a split left for this write, if any: a write of one part is not copied.
-    const parts: Uint8Array[] = this.#tail.length === 0 ? [] : [this.#tail];
+    // The write's frames as one string, encoded once (not once per event), after the bytes a
+    // split left, if any.
+    let joined = "";
+    const first = this.#pending.length;
     let ev = this.#take();
     let offsetNs = ev.offsetNs;
     let after: PlannedWrite["after"] = "more";
@@ -233,18 +253,17 @@ export class StreamPlan {
         break;
       }
       const text = frame(this.reply, this.options, ev, this.#eol, this.#head);
-      const bytes = encoder.encode(text);
-      this.#framed += bytes.length;
+      joined += text;
       // Every frame is one "data: " line and a blank line (no data holds a line break).
       const data = text.slice(DATA_PREFIX.length, text.length - 2 * this.#eol.length);
+      // `end` is the frame's end in `joined`'s UTF-16 units until the write is encoded.
       this.#pending.push({
         kind: ev.kind,
         tokens: ev.tokens,
         data,
         text: ev.text,
-        end: this.#framed,
+        end: joined.length,
       });
-      parts.push(bytes);
       if (isToken(ev.kind)) tokenEvents++;
       if (ev.kind === "done") {
         after = "close";
@@ -262,7 +281,18 @@ export class StreamPlan {
       ev = this.#take();
       offsetNs = ev.offsetNs;
     }
-    let bytes = joinBytes(parts);
+    const encoded = encoder.encode(joined);
+    const written = encoded.length;
+    // Each frame's end as a byte offset of the body: the same offsets when it is all ASCII.
+    const ascii = written === joined.length;
+    let end = this.#framed;
+    for (let i = first; i < this.#pending.length; i++) {
+      const p = this.#pending[i];
+      if (ascii) p.end += this.#framed;
+      else p.end = end += DATA_PREFIX.length + utf8Length(p.data) + 2 * this.#eol.length;
+    }
+    this.#framed += written;
+    let bytes = this.#tail.length === 0 ? encoded : concat(this.#tail, encoded);
     this.#tail = EMPTY;
     if (
       after === "more" && bytes.length > 1 && this.options.splitProbability > 0 &&
@@ -275,12 +305,8 @@ export class StreamPlan {
     this.#written += bytes.length;
     let done = 0;
     while (done < this.#pending.length && this.#pending[done].end <= this.#written) done++;
-    const completed = this.#pending.splice(0, done).map(({ kind, tokens, data, text }) => ({
-      kind,
-      tokens,
-      data,
-      text,
-    }));
+    // The pending entries themselves (their `end` is not read past here): no copy per event.
+    const completed = this.#pending.splice(0, done);
     return { offsetNs, bytes, completed, after };
   }
 }

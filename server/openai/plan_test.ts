@@ -224,4 +224,16 @@ Deno.test("unicode tokens: chaos cuts land inside code points, the bytes stay th
     }
   });
   assert.ok(splitsCodePoint.length > 0, "no write cut inside a code point");
+  // An event completes in the write holding its last byte, multi-byte text before it or not.
+  let ends = 0;
+  let completed = 0;
+  let previous = -1;
+  for (const w of chaos) {
+    for (const b of w.bytes) {
+      if (b === 10 && previous === 10) ends++;
+      previous = b;
+    }
+    completed += w.completed.length;
+    assert.equal(completed, ends);
+  }
 });

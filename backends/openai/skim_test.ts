@@ -1,0 +1,232 @@
+/**
+ * ChunkReading.skim against the full parse it stands in for: on every chunk it accepts it must
+ * read exactly what read(JSON.parse(...)) reads, and what it refuses (errors, escapes in keys,
+ * two texts, bad JSON) goes to the full parse, which then decides. End to end, a stream cut at
+ * random bytes with multi-byte characters gives the tokenizer the texts the mock wrote.
+ */
+import assert from "node:assert/strict";
+import { RequestRecord } from "../../core/measure/record.ts";
+import { startServer } from "../../server/mod.ts";
+import type { OpenAiOptions } from "../../server/mod.ts";
+import { ChunkReading } from "./events.ts";
+import { OpenAiBackend } from "./mod.ts";
+import { payloadSpec } from "./testing/spec.ts";
+import type { TokenCounter } from "./tokenizer.ts";
+
+const enc = new TextEncoder();
+
+type Fields = [string, string, string, number, number, string];
+
+function fields(c: ChunkReading): Fields {
+  return [c.kind, c.text, c.content, c.completionTokens, c.promptTokens, c.error];
+}
+
+/** What the full parse reads, or "throws". */
+function full(json: string): Fields | "throws" {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(json);
+  } catch {
+    return "throws";
+  }
+  const c = new ChunkReading();
+  c.read(parsed);
+  return fields(c);
+}
+
+/** The skim's reading, or "unsure"; `junk` surrounds the bytes in a larger buffer. */
+function skimmed(json: string, wantText = true, junk = ""): Fields | "unsure" {
+  const pad = enc.encode(junk);
+  const body = enc.encode(json);
+  const buf = new Uint8Array(pad.length * 2 + body.length);
+  buf.set(pad, 0);
+  buf.set(body, pad.length);
+  buf.set(pad, pad.length + body.length);
+  const c = new ChunkReading();
+  // Stale state from an earlier chunk must not leak into this one.
+  c.read({ choices: [{ delta: { content: "stale" } }], usage: { completion_tokens: 99 } });
+  return c.skim(buf, pad.length, pad.length + body.length, wantText) ? fields(c) : "unsure";
+}
+
+const HEAD =
+  '{"id":"chatcmpl-7","object":"chat.completion.chunk","created":1,"model":"m","choices":';
+
+/** Chunks the skim must read itself, exactly as the full parse does. */
+const SKIMMED: string[] = [
+  // role-only first chunk (vLLM), with and without the empty content
+  `${HEAD}[{"index":0,"delta":{"role":"assistant","content":""},"logprobs":null,"finish_reason":null}]}`,
+  `${HEAD}[{"index":0,"delta":{"role":"assistant"}}]}`,
+  // content, plain, escaped, unicode raw and escaped (surrogate pair), a BOM inside the text
+  `${HEAD}[{"index":0,"delta":{"content":" the"},"logprobs":null,"finish_reason":null}],"usage":null}`,
+  `${HEAD}[{"delta":{"content":"say \\"hi\\"\\n\\t\\\\ \\/ \\b\\f\\r"}}]}`,
+  `${HEAD}[{"delta":{"content":" café 東京 😀"}}]}`,
+  `${HEAD}[{"delta":{"content":"\\u00e9\\ud83d\\ude00\\u0000"}}]}`,
+  `${HEAD}[{"delta":{"content":"\ufeffhi"}}]}`,
+  // reasoning (vLLM's and the newer name), completions text, a whole reply's message
+  `${HEAD}[{"delta":{"reasoning_content":"hmm"}}]}`,
+  `${HEAD}[{"delta":{"reasoning":"hmm","content":null}}]}`,
+  '{"choices":[{"text":"abc","index":0,"logprobs":null,"finish_reason":null}]}',
+  '{"choices":[{"index":0,"message":{"role":"assistant","content":"hi there"}}]}',
+  // finish chunk, usage-only chunk, continuous usage, negative and zero counts
+  `${HEAD}[{"index":0,"delta":{},"logprobs":null,"finish_reason":"length"}],"usage":null}`,
+  `${HEAD}[],"usage":{"prompt_tokens":8,"completion_tokens":64,"total_tokens":72}}`,
+  `${HEAD}[{"delta":{"content":"a"}}],"usage":{"completion_tokens":4,"prompt_tokens":2}}`,
+  '{"choices":[],"usage":{"completion_tokens":-0,"prompt_tokens":-3}}',
+  '{"usage":{"completion_tokens":"5","prompt_tokens":null,"details":{"x":[1,2.5e-3,true]}}}',
+  // no error, odd shapes read()'s type checks ignore, nested values, whitespace everywhere
+  '{"error":null,"choices":[{"delta":{"content":"x"}}]}',
+  '{"choices":null}',
+  '{"choices":[1,"a",null,{"delta":null},{"delta":{"content":5,"role":7}}]}',
+  '{"choices":[{"delta":{"tool_calls":[],"content":"y"}}]}',
+  '{"choices":[{"logprobs":{"content":[{"token":"a","bytes":[97],"top_logprobs":[]}]},' +
+  '"delta":{"content":"a"}}]}',
+  ' \t{ "choices" : [ { "delta" : { "content" : "z" } } ] , "usage" : { } }\r\n ',
+  "{}",
+];
+
+/** Chunks the skim leaves to the full parse (which then reads them or refuses them). */
+const UNSURE: string[] = [
+  // vLLM's mid-stream error event, an error string
+  '{"error":{"message":"boom","type":"InternalServerError","code":500}}',
+  '{"error":"boom"}',
+  // two texts in one chunk (their order is read()'s), two choices with text, tool calls
+  '{"choices":[{"delta":{"content":"a","reasoning_content":"b"}}]}',
+  '{"choices":[{"text":"a"},{"text":"b"}]}',
+  '{"choices":[{"delta":{"tool_calls":[{"function":{"name":"f","arguments":"{"}}]}}]}',
+  // duplicate keys (JSON.parse keeps the last), delta and message together, escaped keys
+  '{"choices":[{"delta":{"content":"a","content":"b"}}]}',
+  '{"choices":[],"choices":[{"text":"b"}]}',
+  '{"choices":[{"delta":null,"message":{"content":"m"}}]}',
+  '{"choices":[{"delta":{"con\\u0074ent":"a"}}]}',
+  // counts that are not short integers, a top level that is not an object
+  '{"usage":{"completion_tokens":3.5}}',
+  '{"usage":{"completion_tokens":1e2}}',
+  '{"usage":{"completion_tokens":12345678901234567}}',
+  '["choices"]',
+  '"text"',
+  // not JSON at all: the full parse refuses these
+  '{"choices":[}',
+  '{"a":01}',
+  '{"a":1.}',
+  '{"a":-}',
+  '{"a":tru}',
+  '{"a":"\\q"}',
+  '{"a":"\\u12"}',
+  '{"a":"\u0001"}',
+  '{"a":"open',
+  "{} x",
+  '{"a" 1}',
+  '{"a":1,}',
+  "",
+  "\ufeff{}",
+];
+
+Deno.test("skim reads the usual chunks exactly as the full parse does", () => {
+  for (const json of SKIMMED) {
+    const want = full(json);
+    assert.notEqual(want, "throws", json);
+    assert.deepEqual(skimmed(json), want, json);
+    // Bytes around the chunk in the same buffer (a reused event buffer) change nothing.
+    assert.deepEqual(skimmed(json, true, '5}]"\\ '), want, json);
+  }
+});
+
+Deno.test("skim without text: the kind and counts, no decoding", () => {
+  for (const json of SKIMMED) {
+    const want = full(json) as Fields;
+    assert.deepEqual(skimmed(json, false), [want[0], "", "", want[3], want[4], want[5]], json);
+  }
+});
+
+Deno.test("skim leaves errors, rare shapes and bad JSON to the full parse", () => {
+  for (const json of UNSURE) assert.equal(skimmed(json), "unsure", json);
+  assert.deepEqual(full(UNSURE[0]), ["error", "", "", -1, -1, "boom"]);
+  assert.deepEqual(full(UNSURE[2]), ["reasoning", "ba", "a", -1, -1, ""]);
+  assert.deepEqual(full(UNSURE[5]), ["content", "b", "b", -1, -1, ""]);
+  assert.equal(full('{"a":"\\q"}'), "throws");
+});
+
+Deno.test("skim stops at the chunk's end: a number or escape cut there is not completed", () => {
+  const json = '{"usage":{"completion_tokens":12}}';
+  const buf = enc.encode(json + "345");
+  const c = new ChunkReading();
+  assert.equal(c.skim(buf, 0, json.length, false), true);
+  assert.equal(c.completionTokens, 12);
+  // The same bytes cut inside the number, the string or an escape are not a whole chunk.
+  for (
+    const cut of ['{"usage":{"completion_tokens":1', '{"choices":[{"text":"a\\', '{"c":"\\u00']
+  ) {
+    const b = enc.encode(cut + '2}}"0e"}]}');
+    assert.equal(c.skim(b, 0, enc.encode(cut).length, true), false, cut);
+  }
+});
+
+/** A counter that keeps the texts it was given (its counts: one per character). */
+class TextKeeper implements TokenCounter {
+  readonly name = "test:characters";
+  readonly texts: string[] = [];
+  count(text: string): number {
+    return [...text].length;
+  }
+  countParts(parts: readonly string[], length: number, out: Uint32Array): number {
+    let total = 0;
+    for (let i = 0; i < length; i++) {
+      this.texts.push(parts[i]);
+      total += out[i] = this.count(parts[i]);
+    }
+    return total;
+  }
+}
+
+Deno.test("skim end to end: writes cut at random bytes, multi-byte words, CRLF, reasoning", async () => {
+  const openai: OpenAiOptions = {
+    splitProbability: 1,
+    unicodeTokens: true,
+    crlf: true,
+    reasoningTokens: 3,
+    tokensPerEvent: 2,
+    usage: "continuous",
+    seed: 9,
+  };
+  const server = await startServer({ openai });
+  const keeper = new TextKeeper();
+  const backend = new OpenAiBackend({
+    url: server.url,
+    protocol: "http",
+    headers: [],
+    verbose: false,
+    streaming: true,
+    own: { endpoint: "v1/chat/completions", tokenizer: "builtin", payloadFromData: true },
+  }, keeper);
+  try {
+    const prepared = backend.prepare(
+      payloadSpec({ messages: [{ role: "user", content: "a b" }], max_tokens: 9 }),
+    );
+    const ch = await backend.connect();
+    const record = new RequestRecord();
+    const reported: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      record.reset(performance.now() * 1e6);
+      await ch.send(prepared, record);
+      assert.equal(record.outcome, "ok", record.error);
+      reported.push(record.reportedOutputUnits);
+    }
+    assert.deepEqual(reported, [9, 9, 9, 9]);
+    // The texts the tokenizer got are those of the events the mock wrote, read in full.
+    const want: string[] = [];
+    const c = new ChunkReading();
+    for (const t of server.openaiTruth()) {
+      for (const e of t.events) {
+        if (e.kind !== "content" && e.kind !== "reasoning") continue;
+        c.read(JSON.parse(e.data));
+        want.push(c.text);
+      }
+    }
+    assert.equal(want.length, 4 * 5, "per request: 2 reasoning and 3 content events");
+    assert.deepEqual(keeper.texts, want);
+    assert.ok(want.some((w) => enc.encode(w).length > w.length), "multi-byte words were sent");
+  } finally {
+    await backend.close();
+    await server.close();
+  }
+});
