@@ -7,7 +7,7 @@
  */
 import type { ModelInfo } from "../backend.ts";
 import type { RunConfig } from "../cli/config.ts";
-import { type EncodedHistogram, HISTOGRAM_SETTINGS } from "../measure/histogram.ts";
+import type { EncodedHistogram } from "../measure/histogram.ts";
 import type { ServerStats } from "../measure/server_stats.ts";
 import type { GpuMetrics } from "../metrics/gpu_metrics.ts";
 import { Window } from "../measure/window.ts";
@@ -83,7 +83,8 @@ export interface WorkerArtifact {
     actualStartMs: number;
     lateNs: number;
   };
-  histogram: typeof HISTOGRAM_SETTINGS;
+  /** The settings of every histogram (merge refuses other settings than its own). */
+  histogram: { lowest: number; highest: number; digits: number };
   /** The window length and windows per level of the shared grid. */
   windowNs: number;
   windowsPerLevel: number;
