@@ -10,7 +10,7 @@ import type { RunConfig } from "../cli/config.ts";
 import type { EncodedHistogram } from "../measure/histogram.ts";
 import type { ServerStats } from "../measure/server_stats.ts";
 import type { GpuMetrics } from "../metrics/gpu_metrics.ts";
-import { Window } from "../measure/window.ts";
+import type { Window } from "../measure/window.ts";
 import type { Engine } from "./identity.ts";
 
 export const ARTIFACT_FORMAT = "pa-deno-dist/1";
@@ -117,23 +117,35 @@ export function encodeWindow(w: Window, k: number, t0Ns: number): WindowRecord {
   };
 }
 
-/** Fills `w` (emptied first) with a recorded window, times from the common start. */
-export function decodeWindow(r: WindowRecord, w: Window): void {
-  w.begin(r.startNs);
-  w.latency.addEncoded(r.latency);
-  w.service.addEncoded(r.service);
-  w.lateness.addEncoded(r.lateness);
-  w.requestCount = r.completed;
-  w.responseCount = r.responses;
-  w.sequenceCount = r.sequences;
-  w.errorCount = r.failed;
-  for (const [text, n] of Object.entries(r.errors)) w.errors.set(text, n);
-  w.delayedCount = r.delayed;
-  w.sentCount = r.sent;
-  w.sumRequestNs = r.sumRequestNs;
-  w.sumSendNs = r.sumSendNs;
-  w.sumRecvNs = r.sumRecvNs;
-  w.close(r.endNs, r.cpuUs);
+/** Which histograms {@link addWindowRecord} decodes bucket by bucket (the rest: moments only). */
+export type Buckets = "all" | "latency" | "none";
+
+/**
+ * Adds a recorded window into `w`, as {@link Window.add} adds a window: counts summed, the
+ * span from the earliest start to the latest end (times from the common start). Decoding
+ * histogram buckets is most of a merge's time, so `buckets` says which ones a caller reads.
+ */
+export function addWindowRecord(w: Window, r: WindowRecord, buckets: Buckets = "all"): void {
+  const fresh = w.endNs === 0;
+  w.startNs = fresh ? r.startNs : Math.min(w.startNs, r.startNs);
+  w.endNs = Math.max(w.endNs, r.endNs);
+  w.durationNs = w.endNs - w.startNs;
+  w.latency.addEncoded(r.latency, buckets !== "none");
+  w.service.addEncoded(r.service, buckets === "all");
+  w.lateness.addEncoded(r.lateness, buckets === "all");
+  w.requestCount += r.completed;
+  w.responseCount += r.responses;
+  w.sequenceCount += r.sequences;
+  w.errorCount += r.failed;
+  for (const [text, n] of Object.entries(r.errors)) {
+    w.errors.set(text, (w.errors.get(text) ?? 0) + n);
+  }
+  w.delayedCount += r.delayed;
+  w.sentCount += r.sent;
+  w.sumRequestNs += r.sumRequestNs;
+  w.sumSendNs += r.sumSendNs;
+  w.sumRecvNs += r.sumRecvNs;
+  w.cpuUs += r.cpuUs;
 }
 
 export function encodeMetrics(m: GpuMetrics): MetricsRecord {
