@@ -136,7 +136,7 @@ export const DISTRIBUTED_HELP: readonly HelpEntry[] = [
     flags: "--dist-late-tolerance <ms>",
     ours: true,
     def: "1000",
-    text: "A worker that is ready later than this past --start-at exits 3 (missed start).",
+    text: "A worker that is ready later than this past --start-at refuses to run (missed start).",
   },
   {
     id: "dist-windows",
