@@ -120,3 +120,38 @@ async function rateRun(rate: number): Promise<{ tput: number; count: number; err
   });
   return outcome;
 }
+
+Deno.test("distributed --dist-out -: artifacts printed between markers merge from the logs", async () => {
+  await withServer({ computeUs: 200 }, async (server) => {
+    await withTempDir("pa-dist-", async (dir) => {
+      const startAt = Date.now() + 1500;
+      const runs = await Promise.all([0, 1].map((i) =>
+        runCli([
+          "-m",
+          "simple",
+          "-u",
+          server.url,
+          "--concurrency-range",
+          "2",
+          "--request-count",
+          "41",
+          "--worker-index",
+          `${i}`,
+          "--worker-count",
+          "2",
+          "--start-at",
+          `${startAt}`,
+          "--dist-out",
+          "-",
+        ])
+      ));
+      // As `kubectl logs` of every pod would collect them, one after the other in one file.
+      for (const r of runs) assert.equal(r.code, 0, r.stderr);
+      await Deno.writeTextFile(`${dir}/pods.log`, runs.map((r) => r.stdout).join(""));
+      const merged = await runCli(["merge", `${dir}/pods.log`]);
+      assert.equal(merged.code, 0, merged.stderr);
+      assert.equal(numberAfter(merged.stdout, "    Request count: "), 41);
+      assert.equal((await server.groundTruth("simple")).successCount, 41);
+    });
+  });
+});

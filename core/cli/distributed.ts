@@ -151,7 +151,9 @@ export const DISTRIBUTED_HELP: readonly HelpEntry[] = [
     flags: "--dist-out <dir>",
     ours: true,
     def: "required",
-    text: "Folder where the worker writes worker-<index>.json; `merge <dir>` reports the run.",
+    text: "Folder where the worker writes worker-<index>.json; `merge <dir>` reports the run. " +
+      '"-" prints it on stdout between marker lines, for a log collector (kubectl logs); ' +
+      "`merge` reads such logs too.",
   },
   {
     id: "dist-run-id",

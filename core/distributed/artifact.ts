@@ -12,6 +12,7 @@ import type { ServerStats } from "../measure/server_stats.ts";
 import type { GpuMetrics } from "../metrics/gpu_metrics.ts";
 import type { Window } from "../measure/window.ts";
 import type { Engine } from "./identity.ts";
+import { UsageError } from "../errors.ts";
 
 export const ARTIFACT_FORMAT = "pa-deno-dist/1";
 
@@ -188,4 +189,50 @@ export async function configHash(config: RunConfig): Promise<string> {
 
 export function artifactName(index: number): string {
   return `worker-${index}.json`;
+}
+
+/**
+ * `--dist-out -` prints the artifact on stdout between these lines, so a log collector
+ * (`kubectl logs`, mpirun's output) carries it among the report's lines.
+ */
+const BEGIN = "----- BEGIN pa-deno-dist artifact -----";
+const END = "----- END pa-deno-dist artifact -----";
+
+/** The artifact framed for stdout: one line of JSON between the markers. */
+export function framedArtifact(a: WorkerArtifact): string {
+  return `${BEGIN}\n${JSON.stringify(a)}\n${END}\n`;
+}
+
+/**
+ * The artifacts in a file: the file itself when it is JSON, else every framed artifact in it
+ * (a log may hold several, and a launcher may put a prefix such as mpirun's "[1,0]<stdout>:"
+ * before each line: it is taken from the BEGIN line and removed from the lines after it).
+ */
+export function artifactsInText(text: string, source: string): WorkerArtifact[] {
+  if (text.trimStart().startsWith("{")) return [parseArtifact(text, source)];
+  const out: WorkerArtifact[] = [];
+  const lines = text.split("\n");
+  for (let i = 0; i < lines.length; i++) {
+    const at = lines[i].indexOf(BEGIN);
+    if (at < 0) continue;
+    const prefix = lines[i].slice(0, at);
+    const body: string[] = [];
+    for (i++; i < lines.length && !lines[i].includes(END); i++) {
+      body.push(lines[i].startsWith(prefix) ? lines[i].slice(prefix.length) : lines[i]);
+    }
+    if (i >= lines.length) {
+      throw new UsageError(`merge: ${source}: an artifact without its END line`);
+    }
+    out.push(parseArtifact(body.join("\n"), source));
+  }
+  if (out.length === 0) throw new UsageError(`merge: ${source} holds no worker artifact`);
+  return out;
+}
+
+function parseArtifact(text: string, source: string): WorkerArtifact {
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new UsageError(`merge: ${source} is not JSON (${(e as Error).message}); truncated?`);
+  }
 }

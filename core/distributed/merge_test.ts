@@ -2,7 +2,13 @@ import assert from "node:assert/strict";
 import { RequestRecord } from "../measure/record.ts";
 import { Window } from "../measure/window.ts";
 import { HISTOGRAM_SETTINGS } from "../measure/histogram.ts";
-import { ARTIFACT_FORMAT, encodeWindow, type WorkerArtifact } from "./artifact.ts";
+import {
+  ARTIFACT_FORMAT,
+  artifactsInText,
+  encodeWindow,
+  framedArtifact,
+  type WorkerArtifact,
+} from "./artifact.ts";
 import { checkCoverage, mergeLevels, type MergeSettings } from "./merge.ts";
 import { evenSegmentation, segmentText, sequenceText } from "./segment.ts";
 
@@ -187,4 +193,24 @@ Deno.test("coverage: artifacts of different runs or settings, or a worker twice,
     /format "x\/2"/,
   );
   assert.throws(() => checkCoverage([], false), /no worker artifacts/);
+});
+
+Deno.test("artifacts from logs: framed on stdout, found among other lines, prefixes removed", () => {
+  const { artifacts, whole } = makeRun(2, [10, 10, 10]);
+  for (const w of whole) w.destroy();
+  const framed = artifacts.map(framedArtifact);
+  // mpirun --tag-output puts "[1,r]<stdout>:" before every line of rank r.
+  const log = `report line\n${
+    framed[1].trimEnd().split("\n").map((l) => `[1,1]<stdout>:${l}`).join("\n")
+  }\nmore\n${framed[0]}`;
+  const found = artifactsInText(log, "pods.log");
+  assert.deepEqual(found.map((a) => a.worker.index), [1, 0]);
+  assert.deepEqual(found[1], artifacts[0]);
+  assert.deepEqual(artifactsInText(JSON.stringify(artifacts[1]), "w.json"), [artifacts[1]]);
+  assert.throws(() => artifactsInText("no artifact here", "x.log"), /x\.log holds no worker/);
+  assert.throws(
+    () => artifactsInText(framed[0].split("\n").slice(0, 2).join("\n"), "cut.log"),
+    /cut\.log: an artifact without its END line/,
+  );
+  assert.throws(() => artifactsInText("{ broken", "b.json"), /b\.json is not JSON/);
 });
