@@ -38,8 +38,8 @@ interface MergeArgs {
   help?: boolean;
 }
 
-const USAGE = "Usage: perf_analyzer merge <dir|worker-i.json|log>... [-f out.csv] " +
-  "[--report-json F] [--report-html F] [--allow-partial]";
+const USAGE = "Usage: perf_analyzer merge <dir|worker-i.json|log>... [-f out.csv]\n" +
+  "         [--report-json F] [--report-html F] [--allow-partial]";
 
 function parseArgs(args: string[]): MergeArgs {
   const out: MergeArgs = { inputs: [], allowPartial: false };
@@ -47,7 +47,7 @@ function parseArgs(args: string[]): MergeArgs {
     const a = args[i];
     const value = () => {
       const v = args[++i];
-      if (v === undefined || v === "") throw new UsageError(`merge: ${a} needs a value. ${USAGE}`);
+      if (v === undefined || v === "") throw new UsageError(`merge: ${a} needs a value.\n${USAGE}`);
       return v;
     };
     if (a === "-f") out.csvFile = value();
@@ -56,20 +56,22 @@ function parseArgs(args: string[]): MergeArgs {
     else if (a === "--allow-partial") out.allowPartial = true;
     else if (a === "--help" || a === "-h") out.help = true;
     else if (a.startsWith("-") && a !== "-") {
-      throw new UsageError(`merge: unknown option ${a}. ${USAGE}`);
+      throw new UsageError(`merge: unknown option ${a}.\n${USAGE}`);
     } else out.inputs.push(a);
   }
   if (out.inputs.length === 0 && !out.help) {
-    throw new UsageError(`merge: name the artifacts' folder. ${USAGE}`);
+    throw new UsageError(`merge: name the artifacts' folder.\n${USAGE}`);
   }
   return out;
 }
 
-const MERGE_HELP = "Reports the worker artifacts of a distributed run (--dist-out) as one run: " +
-  "the console report, -f's CSV, --report-json and --report-html, and the exit code. A folder " +
-  "gives its worker-<i>.json files; a file may be one artifact or a log holding artifacts " +
-  "printed with --dist-out -. A missing worker is an error unless --allow-partial, which " +
-  "marks every output PARTIAL with the share of the load the present workers sent.";
+const MERGE_HELP = [
+  "Reports the worker artifacts of a distributed run (--dist-out) as one run: the console",
+  "report, -f's CSV, --report-json and --report-html, and the exit code. A folder gives its",
+  "worker-<i>.json files; a file may be one artifact or a log holding artifacts printed with",
+  "--dist-out -. A missing worker is an error unless --allow-partial, which marks every output",
+  "PARTIAL with the share of the load the present workers sent.",
+].join("\n");
 
 const ARTIFACT_FILE = /^worker-\d+\.json$/;
 
