@@ -4,7 +4,7 @@
  * against the server's own count and against the rate asked for.
  */
 import assert from "node:assert/strict";
-import { numberAfter, runCli, withServer, withTempDir } from "./cli_harness.ts";
+import { ANY_THREE_WINDOWS, numberAfter, runCli, withServer, withTempDir } from "./cli_harness.ts";
 import type { WorkerArtifact } from "../core/distributed/artifact.ts";
 
 const WORKERS = 3;
@@ -152,6 +152,39 @@ Deno.test("distributed --dist-out -: artifacts printed between markers merge fro
       assert.equal(merged.code, 0, merged.stderr);
       assert.equal(numberAfter(merged.stdout, "    Request count: "), 41);
       assert.equal((await server.groundTruth("simple")).successCount, 41);
+    });
+  });
+});
+
+Deno.test("distributed concurrency sweep: server counters from one worker, so counted once", async () => {
+  await withServer({ computeUs: 200 }, async (server) => {
+    await withTempDir("pa-dist-", async (dir) => {
+      await runWorkers([
+        "-m",
+        "simple",
+        "-u",
+        server.url,
+        "--concurrency-range",
+        "3:6:3",
+        "-p",
+        "300",
+        "--dist-windows",
+        "4",
+        ...ANY_THREE_WINDOWS,
+      ], dir);
+      const merged = await runCli(["merge", dir, "-f", `${dir}/sweep.csv`]);
+      assert.equal(merged.code, 0, merged.stderr);
+      for (const c of [3, 6]) {
+        const at = merged.stdout.indexOf(`Request concurrency: ${c}\n`);
+        assert.ok(at >= 0, merged.stdout);
+        const client = numberAfter(merged.stdout, "    Request count: ", at);
+        const served = numberAfter(merged.stdout, "    Successful request count: ", at);
+        // The server's count over the same windows: one worker read it, so it is not tripled;
+        // requests in flight at the two edges are the only difference.
+        assert.ok(Math.abs(client - served) <= 2 * c, `c=${c}: client ${client}, server ${served}`);
+      }
+      const csv = (await Deno.readTextFile(`${dir}/sweep.csv`)).trim().split("\n");
+      assert.deepEqual(csv.slice(1).map((l) => l.split(",")[0]), ["3", "6"]);
     });
   });
 });
