@@ -188,3 +188,51 @@ Deno.test("distributed concurrency sweep: server counters from one worker, so co
     });
   });
 });
+
+Deno.test("workers as local processes, each told its index by JOB_COMPLETION_INDEX", async () => {
+  await withServer({ computeUs: 200 }, async (server) => {
+    await withTempDir("pa-dist-", async (dir) => {
+      // One start for all, with room for three Deno start-ups on a busy machine.
+      const startAt = Date.now() + 8000;
+      const main = new URL("../main.ts", import.meta.url).pathname;
+      const outputs = await Promise.all(
+        Array.from({ length: WORKERS }, (_, i) =>
+          new Deno.Command(Deno.execPath(), {
+            args: [
+              "run",
+              "-A",
+              main,
+              "-m",
+              "simple",
+              "-u",
+              server.url,
+              "--concurrency-range",
+              "3",
+              "--request-count",
+              "62",
+              "--worker-count",
+              `${WORKERS}`,
+              "--start-at",
+              `${startAt}`,
+              "--dist-out",
+              dir,
+            ],
+            env: { JOB_COMPLETION_INDEX: `${i}`, NO_COLOR: "1" },
+            stdout: "piped",
+            stderr: "piped",
+          }).output()),
+      );
+      for (const o of outputs) assert.equal(o.code, 0, new TextDecoder().decode(o.stderr));
+      const engines = [];
+      for (let i = 0; i < WORKERS; i++) {
+        const a: WorkerArtifact = JSON.parse(await Deno.readTextFile(`${dir}/worker-${i}.json`));
+        engines.push([a.worker.engine, a.worker.rankEnv.JOB_COMPLETION_INDEX]);
+      }
+      assert.deepEqual(engines, [["k8s", "0"], ["k8s", "1"], ["k8s", "2"]]);
+      const merged = await runCli(["merge", dir]);
+      assert.equal(merged.code, 0, merged.stderr);
+      assert.equal(numberAfter(merged.stdout, "    Request count: "), 62);
+      assert.equal((await server.groundTruth("simple")).successCount, 62);
+    });
+  });
+});
