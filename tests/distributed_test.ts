@@ -184,7 +184,8 @@ Deno.test("distributed concurrency sweep: server counters from one worker, so co
         assert.ok(Math.abs(client - served) <= 2 * c, `c=${c}: client ${client}, server ${served}`);
       }
       const csv = (await Deno.readTextFile(`${dir}/sweep.csv`)).trim().split("\n");
-      assert.deepEqual(csv.slice(1).map((l) => l.split(",")[0]), ["3", "6"]);
+      // One row per level (perf_analyzer orders them by throughput, which a busy machine sets).
+      assert.deepEqual(csv.slice(1).map((l) => l.split(",")[0]).sort(), ["3", "6"]);
     });
   });
 });
