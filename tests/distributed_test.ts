@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { ANY_THREE_WINDOWS, numberAfter, runCli, withServer, withTempDir } from "./cli_harness.ts";
 import type { WorkerArtifact } from "../core/distributed/artifact.ts";
+import { poissonSchedule } from "../core/load/schedule.ts";
 
 const WORKERS = 3;
 
@@ -86,8 +87,27 @@ Deno.test("distributed --request-rate-range: the merged rate is the asked rate w
   assert.fail(`merged throughput never within 0.5 % of ${rate}: ${misses.join("; ")}`);
 });
 
+Deno.test("distributed poisson: the merged count is the single-machine schedule's", async () => {
+  const rate = 300;
+  // The sends of the one seeded schedule in the reported windows, [2 s, 5 s) of the level.
+  const schedule = poissonSchedule(rate, 1);
+  let expected = 0;
+  for (let t = schedule.next(); t < 5e9; t = schedule.next()) if (t >= 2e9) expected++;
+  const misses: string[] = [];
+  for (let attempt = 1; attempt <= RATE_ATTEMPTS; attempt++) {
+    const { count } = await rateRun(rate, ["--request-distribution", "poisson"]);
+    // As exact as the rate: a stall at an edge moves requests across it (see RATE_ATTEMPTS).
+    if (Math.abs(count - expected) <= 0.005 * expected) return;
+    misses.push(`attempt ${attempt}: ${count}`);
+  }
+  assert.fail(`merged count never within 0.5 % of the schedule's ${expected}: ${misses}`);
+});
+
 /** Three workers at `rate` together, merged: the merged throughput and count. */
-async function rateRun(rate: number): Promise<{ tput: number; count: number; error: number }> {
+async function rateRun(
+  rate: number,
+  extra: string[] = [],
+): Promise<{ tput: number; count: number; error: number }> {
   let outcome = { tput: 0, count: 0, error: Infinity };
   await withServer({ computeUs: 200 }, async (server) => {
     await withTempDir("pa-dist-", async (dir) => {
@@ -106,6 +126,7 @@ async function rateRun(rate: number): Promise<{ tput: number; count: number; err
         "timer",
         "-s",
         "100000",
+        ...extra,
       ], dir);
       const merged = await runCli(["merge", dir, "--report-json", `${dir}/merged.json`]);
       assert.equal(merged.code, 0, merged.stderr);
