@@ -30,7 +30,7 @@ import {
 import { formatPeriodic } from "./report/periodic.ts";
 import { checkThresholds } from "./report/thresholds.ts";
 import type { RunInfo } from "./report/format.ts";
-import { writeReportFiles } from "./report/files.ts";
+import { STDOUT, writeReportFiles } from "./report/files.ts";
 import { levelLabel, ProgressLine } from "./report/progress.ts";
 import { OutputValidator } from "./data/output_validator.ts";
 import { runData } from "./data/run_data.ts";
@@ -38,6 +38,9 @@ import { openSinks, type RunSinks } from "./report/sinks.ts";
 import type { LevelResult } from "./measure/results.ts";
 import { binarySweep, linearLevelCount, linearSweep, type SweepResult } from "./measure/sweep.ts";
 import { sessionExperiment, sessionPlan, SessionSource } from "./load/session.ts";
+import { DistributedWorker } from "./distributed/worker.ts";
+import { framedArtifact } from "./distributed/artifact.ts";
+import { resolvePath } from "./report/sinks.ts";
 
 export interface RunDeps {
   stdout(text: string): void;
@@ -56,6 +59,10 @@ export interface RunDeps {
   backends: readonly BackendDescriptor[];
   /** Command line, host, CPU and commit for --report-json/--report-html (main.ts injects). */
   runInfo?: () => RunInfo;
+  /** The arguments as given: a distributed worker's artifact keeps them for `merge`. */
+  argv?: readonly string[];
+  /** Environment variables: a distributed worker learns its rank from the engine's. */
+  env?: (name: string) => string | undefined;
 }
 
 /** A model that sends several responses per request needs a backend that records them all. */
@@ -161,6 +168,7 @@ function measurerFor(
   stats: ServerStatsReader | undefined,
   sinks: RunSinks,
   tokens: boolean,
+  worker: DistributedWorker | undefined,
 ): LevelMeasurer {
   const sessions = config.loadMode === "session_concurrency";
   return new LevelMeasurer({
@@ -180,6 +188,7 @@ function measurerFor(
     maxErrorRate: config.maxErrorRate,
     stopRule: config.stopRule,
     tokens,
+    fixedWindows: config.distributed?.windows,
   }, {
     clock: deps.clock,
     cpuUs,
@@ -188,6 +197,7 @@ function measurerFor(
     warn: (m) => deps.stderr(`${m}\n`),
     metrics: sinks.metrics,
     export: sessions && sinks.export ? sessionExperiment(sinks.export) : sinks.export,
+    observe: worker?.observe,
   });
 }
 
@@ -228,25 +238,36 @@ export async function run(given: RunConfig, deps: RunDeps): Promise<ExitCode> {
     ? readOpenFiles()
     : undefined;
   let config = files ? fitOpenFiles(given, files, (m) => deps.stderr(`${m}\n`)) : given;
+  const worker = given.distributed === undefined
+    ? undefined
+    : DistributedWorker.of(given, deps.env ?? (() => undefined));
+  if (worker !== undefined) config = worker.shareConfig(config);
   const backend = await createBackend(descriptor, config, deps);
   const kind = descriptor.kind;
   try {
     const model = await describeAll(backend, config);
     checkModel(model, backend, config);
     for (const note of model.notes) deps.stderr(`${note}\n`);
+    if (worker !== undefined && backend.capabilities?.units === "tokens") {
+      throw new RunError("a distributed run does not carry token metrics yet");
+    }
     const version = model.version || config.modelVersion;
-    const statsReader = await serverStatsReader(
-      backend,
-      config.model,
-      version,
-      model.composing ?? [],
-      (m) => deps.stderr(`${m}\n`),
-    );
+    // The server's counters are global: one worker reads them for the whole run.
+    const statsReader = worker !== undefined && !worker.statsWorker
+      ? undefined
+      : await serverStatsReader(
+        backend,
+        config.model,
+        version,
+        model.composing ?? [],
+        (m) => deps.stderr(`${m}\n`),
+      );
     const serverStats = statsReader !== undefined;
     const data = await runData(model, config, backend);
     if (config.loadMode === "fixed_schedule") {
       // Every entry after the warmup ones is sent once (docs/perf_analyzer.md §1.3).
-      config = { ...config, requestCount: data.timestampsMs.length - config.warmupRequestCount };
+      const count = data.timestampsMs.length - config.warmupRequestCount;
+      config = { ...config, requestCount: worker ? worker.stripes.share(count) : count };
     }
     const sessions = data.source instanceof SessionSource ? data.source : undefined;
     if (sessions !== undefined) {
@@ -285,6 +306,7 @@ export async function run(given: RunConfig, deps: RunDeps): Promise<ExitCode> {
       statsReader,
       sinks,
       backend.capabilities?.units === "tokens",
+      worker,
     );
     const validator = data.validation
       ? new OutputValidator(measurer, config.validationMode, () => failed.abort())
@@ -300,6 +322,7 @@ export async function run(given: RunConfig, deps: RunDeps): Promise<ExitCode> {
         sink,
         deps.readTextFile,
         data.timestampsMs,
+        worker?.stripe,
       ).catch(async (e) => {
         await sinks.close();
         throw e;
@@ -321,6 +344,19 @@ export async function run(given: RunConfig, deps: RunDeps): Promise<ExitCode> {
       sinks.start();
       await warmup(config, plan, measurer);
       const mismatch = () => new RunError(validator!.firstMismatch!);
+      if (worker !== undefined) {
+        return await runWorker(worker, {
+          given,
+          ctx,
+          deps,
+          plan,
+          measurer,
+          model,
+          serverStats,
+          failed: failed.signal,
+          mismatch,
+        });
+      }
       // Every level in the order measured, those that did not pass too: the console and CSV
       // report only the passed ones (perf_analyzer's), the JSON and HTML every one with its status.
       const measured: LevelResult[] = [];
@@ -352,26 +388,7 @@ export async function run(given: RunConfig, deps: RunDeps): Promise<ExitCode> {
             "turns after it would carry a history the server never produced).\n",
         );
       }
-      // perf_analyzer prints no summary table for periodic concurrency (its one level said it all).
-      const table = config.loadMode !== "periodic_concurrency" && result.levels.length > 0;
-      if (table) deps.stdout(formatSummary(result.levels, ctx));
-      const gates = config.thresholds.length === 0
-        ? undefined
-        : checkThresholds(config.thresholds, result.levels, (l) => formatLevelHeader(l).trim());
-      if (gates !== undefined) deps.stdout(gates.lines.join("\n") + "\n");
-      ctx.interrupted = deps.signal.aborted;
-      const written = await writeReportFiles({ reported: result.levels, measured }, ctx, deps);
-      if (result.exitCode !== ExitCode.Success) return result.exitCode;
-      if (!written) return ExitCode.Generic;
-      if (deps.signal.aborted) {
-        deps.stderr("Run interrupted: the last level was measured until Ctrl-C (exit 130)\n");
-        return ExitCode.Interrupted;
-      }
-      if (gates !== undefined && gates.failed > 0) {
-        deps.stderr(`${gates.failed} threshold check(s) failed (exit 4)\n`);
-        return ExitCode.ThresholdFailed;
-      }
-      return ExitCode.Success;
+      return await reportRun(result, measured, ctx, deps);
     } finally {
       measurer.pause();
       await plan.driver.stop();
@@ -381,6 +398,42 @@ export async function run(given: RunConfig, deps: RunDeps): Promise<ExitCode> {
   } finally {
     await backend.close();
   }
+}
+
+/** What reports a finished sweep: where the text and files go, and whether Ctrl-C cut it short. */
+export type ReportDeps = Pick<RunDeps, "stdout" | "stderr" | "writeTextFile" | "signal">;
+
+/**
+ * The end of a run: the summary table, the threshold gates, the files, and the exit code. Also
+ * how `merge` ends, so a distributed run reports exactly as one machine's would.
+ */
+export async function reportRun(
+  result: SweepResult,
+  measured: LevelResult[],
+  ctx: ReportContext,
+  deps: ReportDeps,
+): Promise<ExitCode> {
+  const config = ctx.config;
+  // perf_analyzer prints no summary table for periodic concurrency (its one level said it all).
+  const table = config.loadMode !== "periodic_concurrency" && result.levels.length > 0;
+  if (table) deps.stdout(formatSummary(result.levels, ctx));
+  const gates = config.thresholds.length === 0
+    ? undefined
+    : checkThresholds(config.thresholds, result.levels, (l) => formatLevelHeader(l).trim());
+  if (gates !== undefined) deps.stdout(gates.lines.join("\n") + "\n");
+  ctx.interrupted = deps.signal.aborted;
+  const written = await writeReportFiles({ reported: result.levels, measured }, ctx, deps);
+  if (result.exitCode !== ExitCode.Success) return result.exitCode;
+  if (!written) return ExitCode.Generic;
+  if (deps.signal.aborted) {
+    deps.stderr("Run interrupted: the last level was measured until Ctrl-C (exit 130)\n");
+    return ExitCode.Interrupted;
+  }
+  if (gates !== undefined && gates.failed > 0) {
+    deps.stderr(`${gates.failed} threshold check(s) failed (exit 4)\n`);
+    return ExitCode.ThresholdFailed;
+  }
+  return ExitCode.Success;
 }
 
 /** Wraps each level's measurement in the live progress line when stderr is a terminal. */
@@ -438,11 +491,12 @@ function plannedLevels(plan: LoadPlan, config: RunConfig): number | undefined {
   return config.binarySearch ? undefined : linearLevelCount(plan.range);
 }
 
-function sweep(
-  plan: LoadPlan,
+/** The sweep of `plan`'s levels, each printed as it passes or explained when it does not. */
+export function sweep(
+  plan: Pick<LoadPlan, "range" | "integral" | "batches">,
   config: RunConfig,
   ctx: ReportContext,
-  deps: RunDeps,
+  deps: Pick<RunDeps, "stdout" | "stderr">,
   signal: AbortSignal,
   measure: (value: number) => Promise<LevelResult>,
 ): Promise<SweepResult> {
@@ -461,4 +515,53 @@ function sweep(
   return config.binarySearch
     ? binarySweep(plan.range, hooks, plan.integral)
     : linearSweep(plan.range, hooks);
+}
+
+interface WorkerRun {
+  given: RunConfig;
+  ctx: ReportContext;
+  deps: RunDeps;
+  plan: LoadPlan;
+  measurer: LevelMeasurer;
+  model: ModelInfo;
+  serverStats: boolean;
+  /** Aborted by an output validation failure ("fail" mode): the run ends, no artifact. */
+  failed: AbortSignal;
+  mismatch(): RunError;
+}
+
+/**
+ * A distributed worker's sweep: from the common start, every level of the range on its fixed
+ * place of the shared grid, whatever this worker's own share looked like (merge judges the
+ * merged windows); then the artifact. Each level's local numbers are printed as they come.
+ */
+async function runWorker(worker: DistributedWorker, w: WorkerRun): Promise<ExitCode> {
+  const { deps, plan, measurer } = w;
+  deps.stderr(`${worker.name}: waiting for --start-at\n`);
+  await worker.start(deps.clock);
+  const levels = DistributedWorker.levels(plan.range);
+  for (let i = 0; i < levels.length && !deps.signal.aborted && !w.failed.aborted; i++) {
+    const level = await measurer.measure(
+      worker.levelValue(levels[i]),
+      plan.driver,
+      worker.levelStartNs(i),
+    );
+    worker.levelDone(level, levels[i]);
+    deps.stdout(formatLevel(level, w.ctx));
+  }
+  if (w.failed.aborted) throw w.mismatch();
+  if (deps.signal.aborted) {
+    deps.stderr(`${worker.name}: interrupted, no artifact written (exit 130)\n`);
+    return ExitCode.Interrupted;
+  }
+  const artifact = await worker.artifact(w.given, deps.argv ?? [], w.model, w.serverStats);
+  if (worker.path === STDOUT) {
+    await deps.writeTextFile(STDOUT, framedArtifact(artifact));
+  } else {
+    const path = resolvePath(worker.path, deps.cwd);
+    await Deno.mkdir(path.slice(0, path.lastIndexOf("/")), { recursive: true });
+    await deps.writeTextFile(path, JSON.stringify(artifact) + "\n");
+  }
+  deps.stderr(`${worker.name}: wrote ${worker.path}\n`);
+  return ExitCode.Success;
 }

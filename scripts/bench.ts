@@ -11,7 +11,8 @@
  * rows: our openai client vs a Python asyncio + aiohttp client streaming from the OpenAI mock at
  * 1-1024 streams, and a memory soak of our client (scripts/bench_openai.ts); then the prompt
  * synthesis row: 100,000 synthetic prompts of 1,000 tokens, seconds and peak RSS
- * (scripts/bench_prompts.ts). Prints a table and
+ * (scripts/bench_prompts.ts); then the distributed row: `merge` of 64 worker artifacts of a
+ * 10-level sweep (scripts/bench_dist.ts). Prints a table and
  * writes bench/results.json. A measurement,
  * not a test: it exits 1 only when a measurement is invalid (failed requests, broken
  * keep-alive, the CLI failing), never for a missed target.
@@ -32,6 +33,7 @@
  *   --only-openai         only the LLM rows (needs python3-aiohttp); they replace just the
  *                         `openai` key
  *   --only-prompts        only the prompt synthesis row; it replaces just the `prompts` key
+ *   --only-dist           only the distributed-merge row; it replaces just the `dist` key
  *   --openai-soak S       seconds of the LLM client's memory soak (default 30, --quick 5);
  *                         --openai-soak 600 is the 10-minute flatness check
  *   --warmup S            seconds of our client's warmup before each window (default 2)
@@ -59,6 +61,7 @@ import {
 } from "./bench_openai.ts";
 import { openAiLines } from "./bench_openai_report.ts";
 import { promptsLines, type PromptsPlan, promptsPlan, runPromptsSection } from "./bench_prompts.ts";
+import { distLines, type DistPlan, distPlan, runDistSection } from "./bench_dist.ts";
 
 const RESULTS = new URL("../bench/results.json", import.meta.url).pathname;
 /** Far below what the client sustains closed-loop, so pacing, not throughput, is measured. */
@@ -79,7 +82,7 @@ function nonNegative(flag: string, text: string | undefined, fallback: number): 
   return n;
 }
 
-type Section = "grpc" | "capi" | "shm" | "openai" | "prompts";
+type Section = "grpc" | "capi" | "shm" | "openai" | "prompts" | "dist";
 
 interface Plans {
   plan: BenchPlan;
@@ -88,6 +91,7 @@ interface Plans {
   shm: ShmPlan;
   openai: OpenAiBenchPlan;
   prompts: PromptsPlan;
+  dist: DistPlan;
   /** --only-<section>: run just that section and merge it into --out. */
   only: Section | undefined;
   out: string;
@@ -107,6 +111,7 @@ function planFrom(args: string[]): Plans {
       "only-shm": { type: "boolean", default: false },
       "only-openai": { type: "boolean", default: false },
       "only-prompts": { type: "boolean", default: false },
+      "only-dist": { type: "boolean", default: false },
       "openai-soak": { type: "string" },
       "pacing-window": { type: "string" },
       "pacing-async": { type: "boolean", default: false },
@@ -140,13 +145,13 @@ function planFrom(args: string[]): Plans {
       ),
     },
   };
-  const only = (["grpc", "capi", "shm", "openai", "prompts"] as const).filter((s) =>
+  const only = (["grpc", "capi", "shm", "openai", "prompts", "dist"] as const).filter((s) =>
     values[`only-${s}`] ?? false
   );
   if (only.length > 0 && (plan.onlySoak || plan.onlyPacing || only.length > 1)) {
     throw new RangeError(
-      "--only-grpc, --only-capi, --only-shm, --only-openai and --only-prompts combine with no " +
-        "other --only-*",
+      "--only-grpc, --only-capi, --only-shm, --only-openai, --only-prompts and --only-dist " +
+        "combine with no other --only-*",
     );
   }
   const openAiSoak = values["openai-soak"] === undefined
@@ -159,6 +164,7 @@ function planFrom(args: string[]): Plans {
     shm: { seconds: quick ? 1 : 3 },
     openai: openAiPlan(quick, openAiSoak),
     prompts: promptsPlan(quick),
+    dist: distPlan(quick),
     only: only[0],
     out: values.out ?? RESULTS,
   };
@@ -167,7 +173,8 @@ function planFrom(args: string[]): Plans {
 const USAGE =
   "usage: deno task bench [--duration S] [--soak S] [--soak-connections C] [--only-soak]\n" +
   "                       [--only-pacing] [--only-grpc] [--only-capi] [--only-shm]\n" +
-  "                       [--only-openai] [--only-prompts] [--openai-soak S]\n" +
+  "                       [--only-openai] [--only-prompts] [--only-dist]\n" +
+  "                       [--openai-soak S]\n" +
   "                       [--pacing-window MS]\n" +
   "                       [--pacing-async] [--pacing-warmup S]\n" +
   "                       [--warmup S] [--repeat N] [--quick] [--out FILE]";
@@ -206,6 +213,7 @@ async function fullRun(plans: Plans): Promise<number> {
   const shm = all ? await runShmSection(shmPlan, log) : undefined;
   const openai = all ? await runOpenAiSection(plans.openai, log) : undefined;
   const prompts = all ? await runPromptsSection(plans.prompts, log) : undefined;
+  const dist = all ? await runDistSection(plans.dist, log) : undefined;
   const problems = [
     ...bench.problems,
     ...(grpc?.problems ?? []),
@@ -213,6 +221,7 @@ async function fullRun(plans: Plans): Promise<number> {
     ...(shm?.problems ?? []),
     ...(openai?.problems ?? []),
     ...(prompts?.problems ?? []),
+    ...(dist?.problems ?? []),
   ];
   const results = {
     ...bench,
@@ -221,6 +230,7 @@ async function fullRun(plans: Plans): Promise<number> {
     shm,
     openai,
     prompts,
+    dist,
     valid: problems.length === 0,
     problems,
   };
@@ -231,6 +241,7 @@ async function fullRun(plans: Plans): Promise<number> {
     shm && shmLines(shm.rows),
     openai && openAiLines(openai.rows, openai.soak, openai.targets),
     prompts && promptsLines(prompts.rows),
+    dist && distLines(dist.rows),
   ];
   for (const lines of sections) {
     if (lines) more.push(...(more.length > 0 ? [""] : []), ...lines);
@@ -263,6 +274,8 @@ async function onlySection(plans: Plans): Promise<number> {
         section: s,
         lines: promptsLines(s.rows),
       })),
+    dist: () =>
+      runDistSection(plans.dist, log).then((s) => ({ section: s, lines: distLines(s.rows) })),
   };
   const { section, lines } = await runners[only!]();
   console.log("\n" + lines.join("\n"));

@@ -307,6 +307,7 @@ function checkEndpoint(w: string[]): string | undefined {
 /** `task pa ...` or `run ... main.ts ...`: a perf_analyzer run against a fixture server. */
 function paPlan(w: string[], block: DocCommand[]): Plan | string {
   if (w.includes("--help")) return helpPlan();
+  if (w[5] === "merge") return mergePlan(block);
   const capi = flagValue(w, "--service-kind") === "triton_c_api";
   if (!capi) {
     const bad = checkEndpoint(w);
@@ -344,6 +345,58 @@ function paPlan(w: string[], block: DocCommand[]): Plan | string {
       }
       const sessions = flagValue(w, "--session-concurrency");
       if (sessions !== undefined) await checkSessions(run, f, w, Number(sessions));
+    },
+  };
+}
+
+/** The README's distributed recipe starts its workers in one shell line from one start time. */
+const DIST_WORKERS = /^T=\$\(\( \$\(date \+%s%3N\) \+ \d+ \)\); for i in/;
+
+/** The workers line: every worker wrote its artifact, all of one run. */
+function distWorkersPlan(w: string[]): Plan | string {
+  const bad = checkEndpoint(w);
+  if (bad) return bad;
+  const count = Number(flagValue(w, "--worker-count"));
+  return {
+    skip: "",
+    timeoutMs: 120_000,
+    prepare: (f, text) => Promise.resolve(swapped(text, f)),
+    check: async (run, f) => {
+      assert.equal(run.code, 0, tail(run.stdout + run.stderr));
+      const dir = swapped(flagValue(w, "--dist-out")!, f);
+      const runIds = new Set<string>();
+      for (let i = 0; i < count; i++) {
+        const path = `${dir}/worker-${i}.json`;
+        const artifact = JSON.parse(await Deno.readTextFile(path));
+        assert.equal(artifact.format, "pa-deno-dist/1", path);
+        runIds.add(artifact.runId);
+      }
+      assert.equal(runIds.size, 1, tail(run.stderr));
+    },
+  };
+}
+
+/** `task pa merge DIR ...` after the workers line of its block: one run's report and files. */
+function mergePlan(block: DocCommand[]): Plan | string {
+  const workers = block.find((c) => DIST_WORKERS.test(c.text));
+  if (workers === undefined) return "merge needs the workers line before it in its block";
+  return {
+    after: workers,
+    skip: "",
+    timeoutMs: 60_000,
+    prepare: (f, text) => Promise.resolve(swapped(text, f)),
+    check: async (run, f, w, notes) => {
+      assertMeasured(run, notes);
+      assert.match(run.stdout, /^Merged \d+ worker artifacts of run /m);
+      const csv = flagValue(w, "-f");
+      if (csv !== undefined && run.code === 0) {
+        const text = await Deno.readTextFile(`${f.workspace}/${csv}`);
+        assert.match(text, /^Request Rate,Inferences\/Second,/);
+      }
+      const html = flagValue(w, "--report-html");
+      if (html !== undefined) {
+        assert.match(await Deno.readTextFile(`${f.workspace}/${html}`), /<svg/);
+      }
     },
   };
 }
@@ -690,6 +743,7 @@ export function planFor(c: DocCommand, block: DocCommand[]): Plan | string | "re
     return w.length === 2 || mkdir ? buildPlan(w) : "a build line this test does not know";
   }
   if (c.text === INSTALL_LINE) return installPlan(block);
+  if (DIST_WORKERS.test(c.text)) return distWorkersPlan(w);
   if (`${a} ${b} ${deno}` !== DENO) return `not a ${DENO} command the test knows`;
   if (verb === "task") {
     // `task test` is this suite: running it from inside would recurse.

@@ -8,6 +8,7 @@ import type { SslFlags } from "./tls.ts";
 import type { ModelRef } from "./bls.ts";
 import { DEFAULT_REQUEST_PERIOD } from "./periodic.ts";
 import type { Threshold } from "../report/thresholds.ts";
+import type { DistributedConfig } from "./distributed.ts";
 
 /** `start:end:step`; end = 0 means "no limit" (grow until the latency threshold). */
 export interface Range {
@@ -171,6 +172,8 @@ export interface RunConfig {
   quiet: boolean;
   /** --threshold gates (repeatable), checked on every level at the end of the run. */
   thresholds: Threshold[];
+  /** A distributed run's flags (core/cli/distributed.ts); undefined = a single-machine run. */
+  distributed: DistributedConfig | undefined;
 }
 
 /** Defaults exactly as perf_analyzer's (docs/perf_analyzer.md §1.2). */
@@ -244,5 +247,6 @@ export function defaultConfig(): RunConfig {
     progress: true,
     quiet: false,
     thresholds: [],
+    distributed: undefined,
   };
 }

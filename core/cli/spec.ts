@@ -96,7 +96,16 @@ export type SupportedId =
   | "metrics-interval"
   | "profile-export-file"
   | "report-json"
-  | "report-html";
+  | "report-html"
+  | "worker-index"
+  | "worker-count"
+  | "execution-segment"
+  | "execution-segment-sequence"
+  | "start-at"
+  | "dist-late-tolerance"
+  | "dist-windows"
+  | "dist-out"
+  | "dist-run-id";
 
 export interface OptionSpec {
   /**
@@ -230,6 +239,18 @@ const SUPPORTED: OptionSpec[] = [
   ),
   supported("ssl-https-private-key-file", { long: "ssl-https-private-key-file" }, true),
   supported("ssl-https-private-key-type", { long: "ssl-https-private-key-type" }, true),
+  // The distributed-run flags (core/cli/distributed.ts): long names only, each with a value.
+  ...([
+    "worker-index",
+    "worker-count",
+    "execution-segment",
+    "execution-segment-sequence",
+    "start-at",
+    "dist-late-tolerance",
+    "dist-windows",
+    "dist-out",
+    "dist-run-id",
+  ] as const).map((long) => supported(long, { long }, true)),
   supported("deprecated-start", { short: "t" }, true, "Concurrency"),
   supported("deprecated-end", { short: "c" }, true, "Concurrency"),
   supported("deprecated-dynamic", { short: "d" }, false, "Concurrency"),
