@@ -14,6 +14,7 @@ import { checkOutputFiles, reportsToStdout, STDOUT } from "./core/report/files.t
 import { readInputText } from "./core/data/load.ts";
 import { BUILT_IN_BACKENDS } from "./backends/mod.ts";
 import { runInfo } from "./core/report/run_info.ts";
+import { joinMpi, type MpiSession } from "./core/distributed/mpi/ranks.ts";
 
 export interface MainIo {
   stdout(text: string): void;
@@ -93,12 +94,18 @@ export async function main(
     backends: BUILT_IN_BACKENDS,
     runInfo: () => runInfo(argv),
   };
+  let mpi: MpiSession | undefined;
   try {
     // Before the backend connects: a path that cannot be written costs no sweep.
     await checkOutputFiles(config, deps.cwd);
-    return await run(config, deps);
+    mpi = config.enableMpi ? joinMpi() : undefined;
+    const code = await run(config, { ...deps, ranks: mpi?.ranks });
+    mpi?.leave(code, false);
+    return code;
   } catch (e) {
-    return reportFailure(e, io);
+    const code = reportFailure(e, io);
+    mpi?.leave(code, true);
+    return code;
   }
 }
 

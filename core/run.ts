@@ -38,6 +38,7 @@ import { openSinks, type RunSinks } from "./report/sinks.ts";
 import type { LevelResult } from "./measure/results.ts";
 import { binarySweep, linearLevelCount, linearSweep, type SweepResult } from "./measure/sweep.ts";
 import { sessionExperiment, sessionPlan, SessionSource } from "./load/session.ts";
+import type { RankGroup } from "./distributed/mpi/ranks.ts";
 
 export interface RunDeps {
   stdout(text: string): void;
@@ -56,6 +57,8 @@ export interface RunDeps {
   backends: readonly BackendDescriptor[];
   /** Command line, host, CPU and commit for --report-json/--report-html (main.ts injects). */
   runInfo?: () => RunInfo;
+  /** --enable-mpi: the other ranks of the mpirun job (barriers, levels ended together). */
+  ranks?: RankGroup;
 }
 
 /** A model that sends several responses per request needs a backend that records them all. */
@@ -188,6 +191,7 @@ function measurerFor(
     warn: (m) => deps.stderr(`${m}\n`),
     metrics: sinks.metrics,
     export: sessions && sinks.export ? sessionExperiment(sinks.export) : sinks.export,
+    ranks: deps.ranks,
   });
 }
 
@@ -324,6 +328,8 @@ export async function run(given: RunConfig, deps: RunDeps): Promise<ExitCode> {
       // Every level in the order measured, those that did not pass too: the console and CSV
       // report only the passed ones (perf_analyzer's), the JSON and HTML every one with its status.
       const measured: LevelResult[] = [];
+      // perf_analyzer's multi-model mode: every rank starts profiling, and ends it, together.
+      await deps.ranks?.barrier();
       const result = await sweep(
         plan,
         config,
@@ -345,6 +351,7 @@ export async function run(given: RunConfig, deps: RunDeps): Promise<ExitCode> {
         // A window cut short by the mismatch may hold no valid request; the mismatch is the news.
         throw failed.signal.aborted ? mismatch() : e;
       });
+      await deps.ranks?.barrier();
       if (failed.signal.aborted) throw mismatch();
       if (sessions !== undefined && sessions.skipped > 0) {
         deps.stderr(

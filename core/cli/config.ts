@@ -171,6 +171,8 @@ export interface RunConfig {
   quiet: boolean;
   /** --threshold gates (repeatable), checked on every level at the end of the run. */
   thresholds: Threshold[];
+  /** --enable-mpi: one rank of a multi-model mpirun job (core/distributed/mpi/ranks.ts). */
+  enableMpi: boolean;
 }
 
 /** Defaults exactly as perf_analyzer's (docs/perf_analyzer.md §1.2). */
@@ -244,5 +246,6 @@ export function defaultConfig(): RunConfig {
     progress: true,
     quiet: false,
     thresholds: [],
+    enableMpi: false,
   };
 }

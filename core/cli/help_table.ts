@@ -11,6 +11,7 @@ import { SESSION_HELP } from "./sessions.ts";
 import { REQUEST_PARAMETER_HELP } from "./request_parameters.ts";
 import { BLS_HELP } from "./bls.ts";
 import { PERIODIC_HELP } from "./periodic.ts";
+import { MPI_HELP } from "./mpi.ts";
 
 export interface HelpEntry {
   id: SupportedId;
@@ -59,6 +60,7 @@ export const HELP: Readonly<Record<HelpGroup, readonly HelpEntry[]>> = {
       def: "",
       text: "Print this help and exit (perf_analyzer itself rejects -h/--help).",
     },
+    MPI_HELP,
   ],
   "Measurement": [
     {
