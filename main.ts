@@ -15,6 +15,7 @@ import { readInputText } from "./core/data/load.ts";
 import { BUILT_IN_BACKENDS } from "./backends/mod.ts";
 import { runInfo } from "./core/report/run_info.ts";
 import { joinMpi, type MpiSession } from "./core/distributed/mpi/ranks.ts";
+import { distMain } from "./core/distributed/k8s/cli.ts";
 
 export interface MainIo {
   stdout(text: string): void;
@@ -58,6 +59,17 @@ export async function main(
       ...io,
       readTextFile: readInputText,
       writeTextFile: (path, text) => Deno.writeTextFile(path, text),
+    });
+  }
+  // `dist k8s` / `dist collect`: launching and collecting a distributed run.
+  if (argv[0] === "dist") {
+    return await distMain(argv.slice(1), {
+      ...io,
+      readTextFile: (path) =>
+        path === "-" ? new Response(Deno.stdin.readable).text() : readInputText(path),
+      writeTextFile: (path, text) => Deno.writeTextFile(path, text),
+      mkdir: (path) => Deno.mkdir(path, { recursive: true }),
+      nowMs: () => Date.now(),
     });
   }
   let parsed;
