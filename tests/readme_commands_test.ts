@@ -649,6 +649,93 @@ async function assertRunsAlone(exe: string, f: Fixture): Promise<void> {
   assert.match(stderr, /^Perf Analyzer Version \S+ \(commit \S+\)\n$/);
 }
 
+const haveMpirun = (() => {
+  try {
+    return new Deno.Command("mpirun", { args: ["--version"], stdout: "null", stderr: "null" })
+      .outputSync().success;
+  } catch {
+    return false;
+  }
+})();
+const NO_MPIRUN = haveMpirun ? "" : "needs mpirun (apt-get install openmpi-bin libopenmpi-dev)";
+/** Open MPI refuses root unless told twice; the tests run as root. */
+const MPI_AS_ROOT = "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1";
+
+/**
+ * `mpirun ... : ...` with --enable-mpi: every app context's -u swapped, each rank's report
+ * in the --tag-output lines (or perf_analyzer's unstable verdict, as for one process).
+ */
+function mpirunPlan(w: string[]): Plan | string {
+  const contexts = w.join(" ").split(" : ");
+  for (const ctx of contexts) {
+    const bad = checkEndpoint(ctx.split(" "));
+    if (bad) return bad;
+  }
+  if (!w.includes("--tag-output")) return "mpirun without --tag-output: ranks cannot be told apart";
+  return {
+    skip: NO_MPIRUN,
+    timeoutMs: 150_000,
+    prepare: (f, text) => {
+      const u = flagValue(w, "-u")!;
+      return Promise.resolve(
+        `${MPI_AS_ROOT} ${text.replaceAll(`-u ${u}`, `-u ${swapEndpoint(u, f)}`)}`,
+      );
+    },
+    check: (run, _f, _w, notes) => {
+      const all = `${run.stdout}\n${run.stderr}`;
+      if (run.code === 2 && /Failed to obtain stable measurement/.test(run.stderr)) {
+        notes.push("measured, but the machine was too busy to stabilize every rank");
+        return Promise.resolve();
+      }
+      assert.equal(run.code, 0, tail(all));
+      contexts.forEach((_, rank) => {
+        const report = new RegExp(`^\\[1,${rank}\\]<stdout>:Inferences/Second vs\\. Client`, "m");
+        assert.match(run.stdout, report, tail(all));
+      });
+      return Promise.resolve();
+    },
+  };
+}
+
+const NO_CLUSTER = "needs a Kubernetes cluster (none here): core/distributed/k8s/k8s_test.ts " +
+  "validates the manifest and runs its pod script as local processes";
+
+/** `task pa dist k8s ... -o FILE`: the manifest it writes passes the Kubernetes schema. */
+function distPlan(w: string[]): Plan | string {
+  if (w[6] === "collect") return { ...kubectlPlan(), skip: `reads the pods' logs; ${NO_CLUSTER}` };
+  if (w[6] !== "k8s") return `dist ${w[6]}: the test does not know how to run it`;
+  const out = flagValue(w, "-o");
+  if (out === undefined) return "dist k8s without -o FILE: name the manifest file";
+  const workers = Number(flagValue(w, "--workers"));
+  return {
+    skip: "",
+    timeoutMs: 60_000,
+    prepare: (f, text) => Promise.resolve(swapped(text, f)),
+    check: async (run, f) => {
+      assert.equal(run.code, 0, tail(run.stdout + run.stderr));
+      const { parseAllDocuments } = await import("yaml");
+      const { Job } = await import("kubernetes-models/batch/v1/Job");
+      const { ConfigMap } = await import("kubernetes-models/v1/ConfigMap");
+      const yaml = await Deno.readTextFile(`${f.workspace}/${out}`);
+      const [cm, job] = parseAllDocuments(yaml).map((d) => d.toJS());
+      new ConfigMap(cm).validate();
+      new Job(job).validate();
+      assert.equal(job.spec.completions, workers);
+      assert.match(run.stderr, /kubectl logs -l job-name=\S+ --tail=-1 --prefix > logs.txt/);
+    },
+  };
+}
+
+/** kubectl talks to a cluster, which no machine here has. */
+function kubectlPlan(): Plan {
+  return {
+    skip: NO_CLUSTER,
+    timeoutMs: 1,
+    prepare: (_f, text) => Promise.resolve(text),
+    check: () => Promise.resolve(),
+  };
+}
+
 /** What kind of command this is; a string says why the test cannot run it. */
 export function planFor(c: DocCommand, block: DocCommand[]): Plan | string | "recursion" {
   const w = words(c.text);
@@ -658,11 +745,14 @@ export function planFor(c: DocCommand, block: DocCommand[]): Plan | string | "re
     return w.length === 2 || mkdir ? buildPlan(w) : "a build line this test does not know";
   }
   if (c.text === INSTALL_LINE) return installPlan(block);
+  if (a === "mpirun") return mpirunPlan(w);
+  if (a === "kubectl") return kubectlPlan();
   if (`${a} ${b} ${deno}` !== DENO) return `not a ${DENO} command the test knows`;
   if (verb === "task") {
     // `task test` is this suite: running it from inside would recurse.
     if (task === "test" && w.length === 5) return "recursion";
     if (task === "demo") return demoPlan();
+    if (task === "pa" && w[5] === "dist") return distPlan(w);
     if (task === "pa") return paPlan(w, block);
     if (task === "serve") return servePlan(w);
     if (task === "compare") return comparePlan(w);
