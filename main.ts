@@ -7,8 +7,9 @@
 import { systemClock } from "./core/clock.ts";
 import { readCommandLine } from "./core/cli/command_line.ts";
 import { compareMain } from "./core/report/compare_cli.ts";
+import { mergeMain } from "./core/distributed/merge_cli.ts";
 import { mainThreadCpuReader } from "./core/measure/cpu_time.ts";
-import { ExitCode, isRunError, isUsageError } from "./core/errors.ts";
+import { ExitCode, isRunError, isUsageError, UsageError } from "./core/errors.ts";
 import { run, type RunDeps } from "./core/run.ts";
 import { checkOutputFiles, reportsToStdout, STDOUT } from "./core/report/files.ts";
 import { readInputText } from "./core/data/load.ts";
@@ -72,6 +73,24 @@ export async function main(
       nowMs: () => Date.now(),
     });
   }
+  // `merge DIR`: a distributed run's worker artifacts reported as one run.
+  if (argv[0] === "merge") {
+    return mergeMain(argv.slice(1), {
+      ...io,
+      readTextFile: readInputText,
+      writeTextFile: (path, text) =>
+        path === STDOUT ? Promise.resolve(io.stdout(text)) : Deno.writeTextFile(path, text),
+      listDir: listDir,
+      cwd: Deno.cwd(),
+      backends: BUILT_IN_BACKENDS,
+      parseArgs: async (args) => {
+        const r = await readCommandLine(args, BUILT_IN_BACKENDS, Deno.cwd());
+        if (r.action !== "run") throw new UsageError("merge: the workers' arguments run nothing");
+        return r.config;
+      },
+      runInfo,
+    });
+  }
   let parsed;
   try {
     // A plugin named on argv is loaded first, so its flags parse like a built-in's.
@@ -105,6 +124,8 @@ export async function main(
     terminalColumns: io === processIo && Deno.stderr.isTerminal() ? terminalColumns : undefined,
     backends: BUILT_IN_BACKENDS,
     runInfo: () => runInfo(argv),
+    argv,
+    env: (name) => Deno.env.get(name),
   };
   let mpi: MpiSession | undefined;
   try {
@@ -119,6 +140,18 @@ export async function main(
     mpi?.leave(code, true);
     return code;
   }
+}
+
+/** The names in a folder; undefined when `path` is a file (or anything but a folder). */
+async function listDir(path: string): Promise<string[] | undefined> {
+  try {
+    if (!(await Deno.stat(path)).isDirectory) return undefined;
+  } catch {
+    return undefined;
+  }
+  const names: string[] = [];
+  for await (const e of Deno.readDir(path)) names.push(e.name);
+  return names;
 }
 
 /** Prints why the tool stops and returns its exit code. */

@@ -39,6 +39,8 @@ import type { LevelResult } from "./measure/results.ts";
 import { binarySweep, linearLevelCount, linearSweep, type SweepResult } from "./measure/sweep.ts";
 import { sessionExperiment, sessionPlan, SessionSource } from "./load/session.ts";
 import type { RankGroup } from "./distributed/mpi/ranks.ts";
+import { DistributedWorker } from "./distributed/worker.ts";
+import { resolvePath } from "./report/sinks.ts";
 
 export interface RunDeps {
   stdout(text: string): void;
@@ -59,6 +61,10 @@ export interface RunDeps {
   runInfo?: () => RunInfo;
   /** --enable-mpi: the other ranks of the mpirun job (barriers, levels ended together). */
   ranks?: RankGroup;
+  /** The arguments as given: a distributed worker's artifact keeps them for `merge`. */
+  argv?: readonly string[];
+  /** Environment variables: a distributed worker learns its rank from the engine's. */
+  env?: (name: string) => string | undefined;
 }
 
 /** A model that sends several responses per request needs a backend that records them all. */
@@ -135,7 +141,7 @@ async function createBackend(
   return await descriptor.create(options);
 }
 
-function rejection(level: LevelResult, config: RunConfig): string {
+export function rejection(level: LevelResult, config: RunConfig): string {
   if (level.status === "too_many_errors") {
     const c = level.client;
     const top = [...c.errors.entries()].sort((a, b) => b[1] - a[1])[0]?.[0] ?? "";
@@ -164,6 +170,7 @@ function measurerFor(
   stats: ServerStatsReader | undefined,
   sinks: RunSinks,
   tokens: boolean,
+  worker: DistributedWorker | undefined,
 ): LevelMeasurer {
   const sessions = config.loadMode === "session_concurrency";
   return new LevelMeasurer({
@@ -183,6 +190,7 @@ function measurerFor(
     maxErrorRate: config.maxErrorRate,
     stopRule: config.stopRule,
     tokens,
+    fixedWindows: config.distributed?.windows,
   }, {
     clock: deps.clock,
     cpuUs,
@@ -192,6 +200,7 @@ function measurerFor(
     metrics: sinks.metrics,
     export: sessions && sinks.export ? sessionExperiment(sinks.export) : sinks.export,
     ranks: deps.ranks,
+    observe: worker?.observe,
   });
 }
 
@@ -232,25 +241,36 @@ export async function run(given: RunConfig, deps: RunDeps): Promise<ExitCode> {
     ? readOpenFiles()
     : undefined;
   let config = files ? fitOpenFiles(given, files, (m) => deps.stderr(`${m}\n`)) : given;
+  const worker = given.distributed === undefined
+    ? undefined
+    : DistributedWorker.of(given, deps.env ?? (() => undefined));
+  if (worker !== undefined) config = worker.shareConfig(config);
   const backend = await createBackend(descriptor, config, deps);
   const kind = descriptor.kind;
   try {
     const model = await describeAll(backend, config);
     checkModel(model, backend, config);
     for (const note of model.notes) deps.stderr(`${note}\n`);
+    if (worker !== undefined && backend.capabilities?.units === "tokens") {
+      throw new RunError("a distributed run does not carry token metrics yet");
+    }
     const version = model.version || config.modelVersion;
-    const statsReader = await serverStatsReader(
-      backend,
-      config.model,
-      version,
-      model.composing ?? [],
-      (m) => deps.stderr(`${m}\n`),
-    );
+    // The server's counters are global: one worker reads them for the whole run.
+    const statsReader = worker !== undefined && !worker.statsWorker
+      ? undefined
+      : await serverStatsReader(
+        backend,
+        config.model,
+        version,
+        model.composing ?? [],
+        (m) => deps.stderr(`${m}\n`),
+      );
     const serverStats = statsReader !== undefined;
     const data = await runData(model, config, backend);
     if (config.loadMode === "fixed_schedule") {
       // Every entry after the warmup ones is sent once (docs/perf_analyzer.md §1.3).
-      config = { ...config, requestCount: data.timestampsMs.length - config.warmupRequestCount };
+      const count = data.timestampsMs.length - config.warmupRequestCount;
+      config = { ...config, requestCount: worker ? worker.stripes.share(count) : count };
     }
     const sessions = data.source instanceof SessionSource ? data.source : undefined;
     if (sessions !== undefined) {
@@ -289,6 +309,7 @@ export async function run(given: RunConfig, deps: RunDeps): Promise<ExitCode> {
       statsReader,
       sinks,
       backend.capabilities?.units === "tokens",
+      worker,
     );
     const validator = data.validation
       ? new OutputValidator(measurer, config.validationMode, () => failed.abort())
@@ -304,6 +325,7 @@ export async function run(given: RunConfig, deps: RunDeps): Promise<ExitCode> {
         sink,
         deps.readTextFile,
         data.timestampsMs,
+        worker?.stripe,
       ).catch(async (e) => {
         await sinks.close();
         throw e;
@@ -324,6 +346,18 @@ export async function run(given: RunConfig, deps: RunDeps): Promise<ExitCode> {
       deps.stdout(formatSettings(ctx));
       sinks.start();
       await warmup(config, plan, measurer);
+      if (worker !== undefined) {
+        return await runWorker(worker, {
+          given,
+          config,
+          ctx,
+          deps,
+          plan,
+          measurer,
+          model,
+          serverStats,
+        });
+      }
       const mismatch = () => new RunError(validator!.firstMismatch!);
       // Every level in the order measured, those that did not pass too: the console and CSV
       // report only the passed ones (perf_analyzer's), the JSON and HTML every one with its status.
@@ -359,26 +393,7 @@ export async function run(given: RunConfig, deps: RunDeps): Promise<ExitCode> {
             "turns after it would carry a history the server never produced).\n",
         );
       }
-      // perf_analyzer prints no summary table for periodic concurrency (its one level said it all).
-      const table = config.loadMode !== "periodic_concurrency" && result.levels.length > 0;
-      if (table) deps.stdout(formatSummary(result.levels, ctx));
-      const gates = config.thresholds.length === 0
-        ? undefined
-        : checkThresholds(config.thresholds, result.levels, (l) => formatLevelHeader(l).trim());
-      if (gates !== undefined) deps.stdout(gates.lines.join("\n") + "\n");
-      ctx.interrupted = deps.signal.aborted;
-      const written = await writeReportFiles({ reported: result.levels, measured }, ctx, deps);
-      if (result.exitCode !== ExitCode.Success) return result.exitCode;
-      if (!written) return ExitCode.Generic;
-      if (deps.signal.aborted) {
-        deps.stderr("Run interrupted: the last level was measured until Ctrl-C (exit 130)\n");
-        return ExitCode.Interrupted;
-      }
-      if (gates !== undefined && gates.failed > 0) {
-        deps.stderr(`${gates.failed} threshold check(s) failed (exit 4)\n`);
-        return ExitCode.ThresholdFailed;
-      }
-      return ExitCode.Success;
+      return await reportRun(result, measured, ctx, deps);
     } finally {
       measurer.pause();
       await plan.driver.stop();
@@ -388,6 +403,42 @@ export async function run(given: RunConfig, deps: RunDeps): Promise<ExitCode> {
   } finally {
     await backend.close();
   }
+}
+
+/** What reports a finished sweep: where the text and files go, and whether Ctrl-C cut it short. */
+export type ReportDeps = Pick<RunDeps, "stdout" | "stderr" | "writeTextFile" | "signal">;
+
+/**
+ * The end of a run: the summary table, the threshold gates, the files, and the exit code. Also
+ * how `merge` ends, so a distributed run reports exactly as one machine's would.
+ */
+export async function reportRun(
+  result: SweepResult,
+  measured: LevelResult[],
+  ctx: ReportContext,
+  deps: ReportDeps,
+): Promise<ExitCode> {
+  const config = ctx.config;
+  // perf_analyzer prints no summary table for periodic concurrency (its one level said it all).
+  const table = config.loadMode !== "periodic_concurrency" && result.levels.length > 0;
+  if (table) deps.stdout(formatSummary(result.levels, ctx));
+  const gates = config.thresholds.length === 0
+    ? undefined
+    : checkThresholds(config.thresholds, result.levels, (l) => formatLevelHeader(l).trim());
+  if (gates !== undefined) deps.stdout(gates.lines.join("\n") + "\n");
+  ctx.interrupted = deps.signal.aborted;
+  const written = await writeReportFiles({ reported: result.levels, measured }, ctx, deps);
+  if (result.exitCode !== ExitCode.Success) return result.exitCode;
+  if (!written) return ExitCode.Generic;
+  if (deps.signal.aborted) {
+    deps.stderr("Run interrupted: the last level was measured until Ctrl-C (exit 130)\n");
+    return ExitCode.Interrupted;
+  }
+  if (gates !== undefined && gates.failed > 0) {
+    deps.stderr(`${gates.failed} threshold check(s) failed (exit 4)\n`);
+    return ExitCode.ThresholdFailed;
+  }
+  return ExitCode.Success;
 }
 
 /** Wraps each level's measurement in the live progress line when stderr is a terminal. */
@@ -445,11 +496,12 @@ function plannedLevels(plan: LoadPlan, config: RunConfig): number | undefined {
   return config.binarySearch ? undefined : linearLevelCount(plan.range);
 }
 
-function sweep(
-  plan: LoadPlan,
+/** The sweep of `plan`'s levels, each printed as it passes or explained when it does not. */
+export function sweep(
+  plan: Pick<LoadPlan, "range" | "integral" | "batches">,
   config: RunConfig,
   ctx: ReportContext,
-  deps: RunDeps,
+  deps: Pick<RunDeps, "stdout" | "stderr">,
   signal: AbortSignal,
   measure: (value: number) => Promise<LevelResult>,
 ): Promise<SweepResult> {
@@ -468,4 +520,46 @@ function sweep(
   return config.binarySearch
     ? binarySweep(plan.range, hooks, plan.integral)
     : linearSweep(plan.range, hooks);
+}
+
+interface WorkerRun {
+  given: RunConfig;
+  config: RunConfig;
+  ctx: ReportContext;
+  deps: RunDeps;
+  plan: LoadPlan;
+  measurer: LevelMeasurer;
+  model: ModelInfo;
+  serverStats: boolean;
+}
+
+/**
+ * A distributed worker's sweep: from the common start, every level of the range on its fixed
+ * place of the shared grid, whatever this worker's own share looked like (merge judges the
+ * merged windows); then the artifact. Each level's local numbers are printed as they come.
+ */
+async function runWorker(worker: DistributedWorker, w: WorkerRun): Promise<ExitCode> {
+  const { deps, plan, measurer } = w;
+  deps.stderr(`${worker.name}: waiting for --start-at\n`);
+  await worker.start(deps.clock);
+  const levels = DistributedWorker.levels(plan.range);
+  for (let i = 0; i < levels.length && !deps.signal.aborted; i++) {
+    const level = await measurer.measure(
+      worker.levelValue(levels[i]),
+      plan.driver,
+      worker.levelStartNs(i),
+    );
+    worker.levelDone(level, levels[i]);
+    deps.stdout(formatLevel(level, w.ctx));
+  }
+  if (deps.signal.aborted) {
+    deps.stderr(`${worker.name}: interrupted, no artifact written (exit 130)\n`);
+    return ExitCode.Interrupted;
+  }
+  const artifact = await worker.artifact(w.given, deps.argv ?? [], w.model, w.serverStats);
+  const path = resolvePath(worker.path, deps.cwd);
+  await Deno.mkdir(path.slice(0, path.lastIndexOf("/")), { recursive: true });
+  await deps.writeTextFile(path, JSON.stringify(artifact) + "\n");
+  deps.stderr(`${worker.name}: wrote ${worker.path}\n`);
+  return ExitCode.Success;
 }

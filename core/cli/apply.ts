@@ -7,6 +7,7 @@ import type { RunConfig } from "./config.ts";
 import { OPEN_LOOP_HANDLERS } from "./open_loop.ts";
 import { SEQUENCE_HANDLERS } from "./sequences.ts";
 import { SESSION_HANDLERS } from "./sessions.ts";
+import { DISTRIBUTED_HANDLERS } from "./distributed.ts";
 import { OUTPUT_HANDLERS } from "./output.ts";
 import { TLS_HANDLERS } from "./tls.ts";
 import { REQUEST_PARAMETER_HANDLERS } from "./request_parameters.ts";
@@ -355,6 +356,7 @@ const HANDLERS: Readonly<Record<ConfigId, Handler>> = {
   ...OPEN_LOOP_HANDLERS,
   ...SEQUENCE_HANDLERS,
   ...SESSION_HANDLERS,
+  ...DISTRIBUTED_HANDLERS,
   ...OUTPUT_HANDLERS,
   ...TLS_HANDLERS,
   ...REQUEST_PARAMETER_HANDLERS,

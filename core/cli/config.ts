@@ -8,6 +8,7 @@ import type { SslFlags } from "./tls.ts";
 import type { ModelRef } from "./bls.ts";
 import { DEFAULT_REQUEST_PERIOD } from "./periodic.ts";
 import type { Threshold } from "../report/thresholds.ts";
+import type { DistributedConfig } from "./distributed.ts";
 
 /** `start:end:step`; end = 0 means "no limit" (grow until the latency threshold). */
 export interface Range {
@@ -173,6 +174,8 @@ export interface RunConfig {
   thresholds: Threshold[];
   /** --enable-mpi: one rank of a multi-model mpirun job (core/distributed/mpi/ranks.ts). */
   enableMpi: boolean;
+  /** A distributed run's flags (core/cli/distributed.ts); undefined = a single-machine run. */
+  distributed: DistributedConfig | undefined;
 }
 
 /** Defaults exactly as perf_analyzer's (docs/perf_analyzer.md §1.2). */
@@ -247,5 +250,6 @@ export function defaultConfig(): RunConfig {
     quiet: false,
     thresholds: [],
     enableMpi: false,
+    distributed: undefined,
   };
 }

@@ -8,6 +8,7 @@ import { OUTPUT_HELP } from "./help_output.ts";
 import { DATA_HELP, REPORT_HELP, SEQUENCE_HELP } from "./help_data.ts";
 import { TLS_HELP } from "./help_tls.ts";
 import { SESSION_HELP } from "./sessions.ts";
+import { DISTRIBUTED_HELP } from "./distributed.ts";
 import { REQUEST_PARAMETER_HELP } from "./request_parameters.ts";
 import { BLS_HELP } from "./bls.ts";
 import { PERIODIC_HELP } from "./periodic.ts";
@@ -32,7 +33,8 @@ export type HelpGroup =
   | "Input data"
   | "Sequences"
   | "Protocol"
-  | "Output";
+  | "Output"
+  | "Distributed runs";
 
 export const HELP: Readonly<Record<HelpGroup, readonly HelpEntry[]>> = {
   "General": [
@@ -283,4 +285,5 @@ export const HELP: Readonly<Record<HelpGroup, readonly HelpEntry[]>> = {
         "the run went.",
     },
   ],
+  "Distributed runs": DISTRIBUTED_HELP,
 };

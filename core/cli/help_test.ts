@@ -26,6 +26,7 @@ Deno.test("help text: intro, groups in order, widths", () => {
     "Sequences:",
     "Protocol:",
     "Output:",
+    "Distributed runs:",
     "Examples:",
   ]);
   assert(lines.includes("Differences from perf_analyzer:"));

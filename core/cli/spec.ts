@@ -97,7 +97,16 @@ export type SupportedId =
   | "profile-export-file"
   | "report-json"
   | "report-html"
-  | "enable-mpi";
+  | "enable-mpi"
+  | "worker-index"
+  | "worker-count"
+  | "execution-segment"
+  | "execution-segment-sequence"
+  | "start-at"
+  | "dist-late-tolerance"
+  | "dist-windows"
+  | "dist-out"
+  | "dist-run-id";
 
 export interface OptionSpec {
   /** A {@link SupportedId}, or "backend" for a flag a backend descriptor adds (see `owner`). */
@@ -224,6 +233,17 @@ const SUPPORTED: OptionSpec[] = [
   ),
   supported("ssl-https-private-key-file", { long: "ssl-https-private-key-file" }, true),
   supported("ssl-https-private-key-type", { long: "ssl-https-private-key-type" }, true),
+  ...[
+    "worker-index",
+    "worker-count",
+    "execution-segment",
+    "execution-segment-sequence",
+    "start-at",
+    "dist-late-tolerance",
+    "dist-windows",
+    "dist-out",
+    "dist-run-id",
+  ].map((long) => supported(long as SupportedId, { long }, true)),
   supported("deprecated-start", { short: "t" }, true, "Concurrency"),
   supported("deprecated-end", { short: "c" }, true, "Concurrency"),
   supported("deprecated-dynamic", { short: "d" }, false, "Concurrency"),

@@ -9,6 +9,7 @@ import { UsageError } from "../errors.ts";
 import type { ParseState } from "./apply.ts";
 import { finishOpenLoop } from "./open_loop.ts";
 import { finishSessions } from "./sessions.ts";
+import { finishDistributed } from "./distributed.ts";
 import { finishOutput } from "./output.ts";
 import { finishPeriodic } from "./periodic.ts";
 import { finishMpi } from "./mpi.ts";
@@ -196,6 +197,7 @@ export function finishConfig(config: RunConfig, state: ParseState): void {
     config.measurementMode = "count_windows";
     config.measurementRequestCount = config.requestCount;
   }
+  finishDistributed(config);
   if (config.stringData !== undefined && state.stringLengthSet) {
     state.warnings.push("--string-length has no effect when --string-data is given.");
   }

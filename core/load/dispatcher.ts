@@ -19,8 +19,11 @@ export interface DispatchSink {
 
 /** What the level measurer drives: closed-loop concurrency or an open-loop rate. */
 export interface LoadDriver {
-  /** Applies a load level (a concurrency, or a request rate) until the next call. */
-  setLevel(value: number): Promise<void>;
+  /**
+   * Applies a load level (a concurrency, or a request rate) until the next call. `startNs`
+   * (a distributed run) is when an open-loop schedule's first send is due; default now.
+   */
+  setLevel(value: number, startNs?: number): Promise<void>;
   /** Allows only `count` more sends in total (Infinity lifts the quota). */
   limit(count: number): void;
   /** Resolves once nothing is in flight and the quota (if any) is used up, or after stop. */

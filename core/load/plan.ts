@@ -63,6 +63,8 @@ export async function planLoad(
   readTextFile: (path: string) => Promise<string>,
   /** --fixed-schedule: every data entry's timestamp (ms), in send order. */
   timestampsMs: readonly number[] = [],
+  /** A distributed worker's stripe of each schedule; the whole schedule otherwise. */
+  stripe: (global: Schedule) => Schedule = (global) => global,
 ): Promise<LoadPlan> {
   if (config.loadMode === "concurrency") {
     const driver = new Dispatcher(backend, source, clock, sink);
@@ -92,7 +94,7 @@ export async function planLoad(
   const cap = config.async ? config.maxInflight : config.maxThreads;
   const pacer = makePacer(clock, config.pacing);
   const open = (scheduleFor: (rate: number) => Schedule) =>
-    new RateDispatcher(backend, source, clock, sink, scheduleFor, pacer, cap);
+    new RateDispatcher(backend, source, clock, sink, (r) => stripe(scheduleFor(r)), pacer, cap);
   const spinNs = () => pacer.spinNs;
   if (config.loadMode === "fixed_schedule") {
     const schedules = fixedSchedules(timestampsMs, "the --input-data entries");

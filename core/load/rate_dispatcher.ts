@@ -52,13 +52,13 @@ export class RateDispatcher implements LoadDriver {
     this.#cycle = new RequestCycle(source, clock, sink);
   }
 
-  /** Starts the schedule for `rate` now; the previous level's schedule stops sending. */
-  setLevel(rate: number): Promise<void> {
+  /** Starts the schedule for `rate` at `startNs`; the previous level's schedule stops sending. */
+  setLevel(rate: number, startNs = this.clock.nowNs()): Promise<void> {
     const schedule = this.scheduleFor(rate);
     this.#level?.abort();
     const level = new AbortController();
     this.#level = level;
-    this.#loop(schedule, this.clock.nowNs(), level.signal);
+    this.#loop(schedule, startNs, level.signal);
     return Promise.resolve();
   }
 

@@ -10,13 +10,34 @@ await hdr.initWebAssembly();
 
 /** One hour in ns: anything slower is recorded as one hour (and still counted exactly). */
 const MAX_TRACKABLE_NS = 3_600_000_000_000;
+const SIGNIFICANT_DIGITS = 3;
+
+/** The settings every histogram is built with; two encoded histograms add only when equal. */
+export const HISTOGRAM_SETTINGS = Object.freeze({
+  lowest: 1,
+  highest: MAX_TRACKABLE_NS,
+  digits: SIGNIFICANT_DIGITS,
+});
+
+/**
+ * A histogram as text, for another process to add: HDR's compressed base64 for the buckets
+ * and the exact moments beside it (the buckets alone would round the mean and std).
+ */
+export interface EncodedHistogram {
+  hdr: string;
+  count: number;
+  mean: number;
+  m2: number;
+  min: number;
+  max: number;
+}
 
 export class LatencyHistogram {
   #h = hdr.build({
     useWebAssembly: true,
-    lowestDiscernibleValue: 1,
-    highestTrackableValue: MAX_TRACKABLE_NS,
-    numberOfSignificantValueDigits: 3,
+    lowestDiscernibleValue: HISTOGRAM_SETTINGS.lowest,
+    highestTrackableValue: HISTOGRAM_SETTINGS.highest,
+    numberOfSignificantValueDigits: SIGNIFICANT_DIGITS,
   });
   #count = 0;
   #mean = 0;
@@ -80,13 +101,42 @@ export class LatencyHistogram {
   add(other: LatencyHistogram): void {
     if (other.#count === 0) return;
     this.#h.add(other.#h);
-    const n = this.#count + other.#count;
-    const delta = other.#mean - this.#mean;
-    this.#m2 += other.#m2 + (delta * delta * this.#count * other.#count) / n;
-    this.#mean += (delta * other.#count) / n;
+    this.#addMoments(other.#count, other.#mean, other.#m2, other.#min, other.#max);
+  }
+
+  /** The buckets and exact moments, for {@link addEncoded} in another process. */
+  encode(): EncodedHistogram {
+    return {
+      hdr: this.#count === 0 ? "" : hdr.encodeIntoCompressedBase64(this.#h),
+      count: this.#count,
+      mean: this.#mean,
+      m2: this.#m2,
+      min: this.min,
+      max: this.max,
+    };
+  }
+
+  /** Adds an encoded histogram: the same result as {@link add} of the histogram encoded. */
+  addEncoded(e: EncodedHistogram): void {
+    if (e.count === 0) return;
+    const decoded = hdr.decodeFromCompressedBase64(e.hdr, 32, true);
+    try {
+      this.#h.add(decoded);
+    } finally {
+      decoded.destroy();
+    }
+    this.#addMoments(e.count, e.mean, e.m2, e.min, e.max);
+  }
+
+  /** Chan's parallel formula: the moments of the union of two sample sets, exactly. */
+  #addMoments(count: number, mean: number, m2: number, min: number, max: number): void {
+    const n = this.#count + count;
+    const delta = mean - this.#mean;
+    this.#m2 += m2 + (delta * delta * this.#count * count) / n;
+    this.#mean += (delta * count) / n;
     this.#count = n;
-    if (other.#min < this.#min) this.#min = other.#min;
-    if (other.#max > this.#max) this.#max = other.#max;
+    if (min < this.#min) this.#min = min;
+    if (max > this.#max) this.#max = max;
   }
 
   reset(): void {

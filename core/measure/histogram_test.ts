@@ -70,3 +70,28 @@ Deno.test("add merges moments exactly and reset empties", () => {
   assert.equal(a.mean, 0);
   for (const h of [a, b, all]) h.destroy();
 });
+
+Deno.test("encoded histograms added together equal one histogram of all the values", () => {
+  const whole = new LatencyHistogram();
+  const merged = new LatencyHistogram();
+  const parts = [0, 1, 2, 3].map(() => new LatencyHistogram());
+  let x = 12345;
+  for (let i = 0; i < 40_000; i++) {
+    x = (x * 1103515245 + 12345) % 2147483648;
+    // One slow part: averaging per-part percentiles would be far off; adding is exact.
+    const ns = 50_000 + (x % 900_000) + (i % 4 === 3 ? 5_000_000 : 0);
+    whole.record(ns);
+    parts[i % 4].record(ns);
+  }
+  merged.addEncoded(new LatencyHistogram().encode());
+  for (const p of parts) merged.addEncoded(JSON.parse(JSON.stringify(p.encode())));
+  for (const p of [0, 50, 90, 95, 99, 99.9, 100]) {
+    assert.equal(merged.percentile(p), whole.percentile(p), `p${p}`);
+  }
+  assert.equal(merged.count, whole.count);
+  assert.equal(merged.min, whole.min);
+  assert.equal(merged.max, whole.max);
+  assert.ok(Math.abs(merged.mean - whole.mean) < 1e-6 * whole.mean);
+  assert.ok(Math.abs(merged.std - whole.std) < 1e-6 * whole.std);
+  for (const h of [whole, merged, ...parts]) h.destroy();
+});

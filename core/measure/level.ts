@@ -37,6 +37,12 @@ export interface MeasureSettings {
   windowRequests: number;
   /** --request-count: one window of exactly this many requests; 0 = off. */
   requestCount: number;
+  /**
+   * A distributed run: every level runs exactly this many time windows, back to back from
+   * the start {@link LevelMeasurer.measure} is given, on edges every worker shares; no level
+   * ends early on a local verdict (merge judges the merged windows).
+   */
+  fixedWindows?: number;
   /** Async mode accepts throughput-only stability with a warning, as perf_analyzer does. */
   async: boolean;
   /** Reported latency from the intended send time (default) or the actual one. */
@@ -75,6 +81,8 @@ export interface MeasureDeps {
   export?: RecordSink;
   /** --enable-mpi: the other ranks, which end each level together with this one. */
   ranks?: RankGroup;
+  /** Told of every window as it closes (a distributed worker keeps them for its artifact). */
+  observe?(trial: number, window: Window): void;
 }
 
 /** A snapshot of the open window (see {@link LevelMeasurer.live}). */
@@ -120,12 +128,41 @@ function noValidRequests(window: Window): string {
     "Fix that first: a larger time window helps only when requests take longer than the window.";
 }
 
+/**
+ * perf_analyzer's verdict on a level's windows (docs/perf_analyzer.md §2.3): over the latency
+ * limit, else stable when the stopping rule is `settled`, else (async mode, `throughputOnly`)
+ * stable with a warning when the throughput alone agrees, else unstable. Also how `merge`
+ * judges the merged windows of a distributed run.
+ */
+export function levelStatus(
+  passes: PassSummary[],
+  rule: StabilityRule,
+  settled: boolean,
+  throughputOnly: boolean,
+  warn: (message: string) => void,
+): LevelStatus {
+  if (overLatencyLimit(passes, rule)) return "over_threshold";
+  if (settled) return "stable";
+  if (throughputOnly && throughputStable(passes, rule)) {
+    warn("Warning: Request latency is not stabilizing. Please try lowering the request rate.");
+    return "stable";
+  }
+  return "unstable";
+}
+
 export class LevelMeasurer implements DispatchSink {
   #ring: Window[];
   #merged: Window;
   /** Every window of the level so far (the confidence rule looks at all of them). */
   #all: Window;
   #current: Window | undefined;
+  /**
+   * On the shared grid: the current window's nominal end. A request that ends after it, before
+   * the late timer closes the window, belongs to the next window and waits in #overflow, so
+   * every worker splits its requests at the same instants.
+   */
+  #edgeNs = Infinity;
+  #overflow: Window | undefined;
   /** Which window of the level is being filled (0-based), for the live progress line. */
   #trial = 0;
   /** The finished windows of the level being measured, for the live progress line. */
@@ -137,6 +174,7 @@ export class LevelMeasurer implements DispatchSink {
     this.#ring = Array.from({ length: RING }, () => new Window(origin, tokens));
     this.#merged = new Window(origin, tokens);
     this.#all = new Window(origin, tokens);
+    if (settings.fixedWindows !== undefined) this.#overflow = new Window(origin, tokens);
   }
 
   get #byConfidence(): boolean {
@@ -149,7 +187,8 @@ export class LevelMeasurer implements DispatchSink {
 
   completed(record: RequestRecord): void {
     if (this.#current === undefined) return;
-    this.#current.record(record);
+    if (record.endNs >= this.#edgeNs) this.#overflow!.record(record);
+    else this.#current.record(record);
     this.deps.export?.record(record);
   }
 
@@ -159,7 +198,9 @@ export class LevelMeasurer implements DispatchSink {
     if (!w) return undefined;
     const live: LiveWindow = {
       window: this.#trial + 1,
-      maxWindows: this.settings.requestCount > 0 ? 1 : this.settings.maxTrials,
+      maxWindows: this.settings.requestCount > 0
+        ? 1
+        : this.settings.fixedWindows ?? this.settings.maxTrials,
       startNs: w.startNs,
       requestCount: w.requestCount,
       errorCount: w.errorCount,
@@ -182,39 +223,63 @@ export class LevelMeasurer implements DispatchSink {
     this.deps.metrics?.pause();
   }
 
-  async measure(value: number, dispatcher: LoadDriver): Promise<LevelResult> {
+  /**
+   * Measures the level `value`. `startNs` (a distributed run) is the level's place on the
+   * shared grid: the load and the first window start then, not now.
+   */
+  async measure(value: number, dispatcher: LoadDriver, startNs?: number): Promise<LevelResult> {
     try {
-      return await this.#measure(value, dispatcher);
+      return await this.#measure(value, dispatcher, startNs);
     } finally {
       this.deps.export?.levelEnd();
     }
   }
 
-  async #measure(value: number, dispatcher: LoadDriver): Promise<LevelResult> {
+  async #measure(
+    value: number,
+    dispatcher: LoadDriver,
+    startNs: number | undefined,
+  ): Promise<LevelResult> {
     const s = this.settings;
     const clock = this.deps.clock;
+    // On the grid the counters are read before the level's start, as the windows' edges.
+    if (startNs !== undefined) await this.#sleepUntil(startNs);
     const snapshots: unknown[] = [await this.#serverStats()];
     const passes: PassSummary[] = [];
     this.#passes = passes;
     let trial = 0;
-    let window = this.#open(0, clock.nowNs());
+    const grid = s.fixedWindows !== undefined && startNs !== undefined;
+    const maxWindows = grid ? s.fixedWindows! : s.maxTrials;
+    // A --request-count window ends when its requests are done, not on the grid.
+    const onGrid = grid && s.requestCount === 0;
+    let window = this.#open(0, startNs ?? clock.nowNs(), onGrid);
     this.deps.export?.levelStart(s.mode, value, window.startNs);
     this.#all.begin(0);
     let cpu0 = this.deps.cpuUs();
     if (s.requestCount > 0) dispatcher.limit(s.requestCount);
-    await dispatcher.setLevel(value);
+    await dispatcher.setLevel(value, startNs);
     for (;;) {
-      await this.#waitForWindowEnd(window, dispatcher);
-      const end = clock.nowNs();
+      await this.#waitForWindowEnd(window, dispatcher, onGrid);
+      // On the grid a window spans exactly -p, whenever the timer woke.
+      const end = onGrid ? window.startNs + s.windowMs * 1e6 : clock.nowNs();
       window.close(end, this.deps.cpuUs() - cpu0);
+      this.deps.observe?.(trial, window);
       this.deps.export?.windowEnd(end);
       const aborted = this.deps.signal.aborted;
-      const last = s.requestCount > 0 || aborted || trial + 1 >= s.maxTrials;
+      const last = s.requestCount > 0 || aborted || trial + 1 >= maxWindows;
       if (!last) {
-        this.#current = this.#open(trial + 1, end);
+        this.#current = this.#open(trial + 1, end, onGrid);
         cpu0 = this.deps.cpuUs();
       } else this.pause();
       snapshots.push(await this.#serverStats());
+      if (grid) {
+        // A worker's share of a window may be empty; only the merged windows are judged.
+        passes.push(window.pass(s.batchSize, s.percentile));
+        if (last) break;
+        trial++;
+        window = this.#current!;
+        continue;
+      }
       if (this.#tooManyErrors(window)) {
         passes.push(window.pass(s.batchSize, s.percentile));
         await this.deps.ranks?.levelDone(false, true);
@@ -253,18 +318,31 @@ export class LevelMeasurer implements DispatchSink {
     return limit !== undefined && total > 0 && window.errorCount / total > limit;
   }
 
-  #open(trial: number, startNs: number): Window {
+  #open(trial: number, startNs: number, onGrid = false): Window {
     this.#trial = trial;
     const w = this.#ring[trial % RING];
     w.begin(startNs);
+    const overflow = this.#overflow;
+    if (overflow !== undefined) {
+      // What ended past the last edge (the previous window's, or the previous level's).
+      w.add(overflow);
+      // add() keeps the earlier start of the two; this window starts at its own edge.
+      w.startNs = startNs;
+      overflow.begin(0);
+    }
+    this.#edgeNs = onGrid ? startNs + this.settings.windowMs * 1e6 : Infinity;
     this.#current = w;
     this.deps.metrics?.open(trial);
     return w;
   }
 
-  async #waitForWindowEnd(window: Window, dispatcher: LoadDriver): Promise<void> {
+  async #waitForWindowEnd(window: Window, dispatcher: LoadDriver, onGrid: boolean) {
     const s = this.settings;
     if (s.requestCount > 0) return await dispatcher.drain();
+    if (onGrid) {
+      await this.#sleepUntil(window.startNs + s.windowMs * 1e6);
+      return;
+    }
     if (s.windowRequests > 0) {
       while (window.requestCount + window.errorCount < s.windowRequests) {
         if (!(await this.#sleep(COUNT_POLL_MS))) return;
@@ -272,6 +350,18 @@ export class LevelMeasurer implements DispatchSink {
       return;
     }
     await this.#sleep(s.windowMs * TIME_WINDOW_FACTOR);
+  }
+
+  /**
+   * Sleeps until the monotonic instant `ns` (at once when it has passed), unless aborted;
+   * never wakes before it, so a window's requests are all in when it closes.
+   */
+  async #sleepUntil(ns: number): Promise<boolean> {
+    for (;;) {
+      const ms = (ns - this.deps.clock.nowNs()) / 1e6;
+      if (ms <= 0) return true;
+      if (!(await this.#sleep(ms))) return false;
+    }
   }
 
   /** Sleeps unless aborted first; false when the abort signal fired. */
@@ -372,23 +462,21 @@ export class LevelMeasurer implements DispatchSink {
     return iv !== undefined && intervalWithin(iv, this.settings.rule.threshold);
   }
 
-  /** perf_analyzer's verdict on a level's windows (docs/perf_analyzer.md §2.3). */
   #status(passes: PassSummary[]): LevelStatus {
     const s = this.settings;
-    if (overLatencyLimit(passes, s.rule)) return "over_threshold";
-    if (s.requestCount > 0 || this.deps.signal.aborted || this.#settled(passes)) return "stable";
-    if (!this.#byConfidence && s.async && throughputStable(passes, s.rule)) {
-      this.deps.warn(
-        "Warning: Request latency is not stabilizing. Please try lowering the request rate.",
-      );
-      return "stable";
-    }
-    return "unstable";
+    return levelStatus(
+      passes,
+      s.rule,
+      s.requestCount > 0 || this.deps.signal.aborted || this.#settled(passes),
+      !this.#byConfidence && s.async,
+      this.deps.warn,
+    );
   }
 
   destroy(): void {
     for (const w of this.#ring) w.destroy();
     this.#merged.destroy();
     this.#all.destroy();
+    this.#overflow?.destroy();
   }
 }

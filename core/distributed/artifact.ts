@@ -1,0 +1,178 @@
+/**
+ * The worker artifact: one versioned JSON file per worker, written once at the end of its run,
+ * holding everything `merge` needs to report the whole run as if one machine had made it. Per
+ * level and window: the counts, the sums behind the averages, and the three latency histograms
+ * (HDR compressed base64 with their exact moments), on the time grid shared by every worker
+ * (offsets from the common start, so workers' clocks never need to agree beyond the start).
+ */
+import type { ModelInfo } from "../backend.ts";
+import type { RunConfig } from "../cli/config.ts";
+import { type EncodedHistogram, HISTOGRAM_SETTINGS } from "../measure/histogram.ts";
+import type { ServerStats } from "../measure/server_stats.ts";
+import type { GpuMetrics } from "../metrics/gpu_metrics.ts";
+import { Window } from "../measure/window.ts";
+import type { Engine } from "./identity.ts";
+
+export const ARTIFACT_FORMAT = "pa-deno-dist/1";
+
+export interface WindowRecord {
+  /** Window number within the level. */
+  k: number;
+  /** Edges in ns from the common start (t0). */
+  startNs: number;
+  endNs: number;
+  completed: number;
+  responses: number;
+  sequences: number;
+  failed: number;
+  /** Failed requests per error text. */
+  errors: Record<string, number>;
+  delayed: number;
+  sent: number;
+  sumRequestNs: number;
+  sumSendNs: number;
+  sumRecvNs: number;
+  cpuUs: number;
+  latency: EncodedHistogram;
+  service: EncodedHistogram;
+  lateness: EncodedHistogram;
+}
+
+/** GpuMetrics with its maps as entry lists (JSON has no maps). */
+export interface MetricsRecord {
+  utilization: [string, number][];
+  powerWatts: [string, number][];
+  memoryUsedBytes: [string, number][];
+  memoryTotalBytes: [string, number][];
+  scrapes: number;
+  failedScrapes: number;
+}
+
+export interface LevelRecord {
+  mode: "concurrency" | "request_rate";
+  /** The level as the whole run has it (the global concurrency or rate). */
+  value: number;
+  /** This worker's part of it: its concurrency, or the rate its stripe of the schedule makes. */
+  share: number;
+  windows: WindowRecord[];
+  /** Server statistics and GPU metrics over the level's last windows: the stats worker only. */
+  server?: ServerStats;
+  metrics?: MetricsRecord;
+}
+
+export interface WorkerArtifact {
+  format: typeof ARTIFACT_FORMAT;
+  runId: string;
+  /** sha256 of the run's configuration without what differs between workers. */
+  configHash: string;
+  /** The worker's arguments: merge parses them again for the report's settings. */
+  argv: string[];
+  worker: {
+    index: number;
+    count: number;
+    segment: string;
+    sequence: string;
+    host: string;
+    engine: Engine;
+    rankEnv: Record<string, string>;
+  };
+  clock: {
+    mode: "start-at";
+    startAtMs: number;
+    /** Epoch ms at which the worker started its clock (late ones after startAtMs). */
+    actualStartMs: number;
+    lateNs: number;
+  };
+  histogram: typeof HISTOGRAM_SETTINGS;
+  /** The window length and windows per level of the shared grid. */
+  windowNs: number;
+  windowsPerLevel: number;
+  /** The model as the server described it, for the report's settings. */
+  model: ModelInfo;
+  /** True for the one worker that read the server's statistics. */
+  serverStats: boolean;
+  levels: LevelRecord[];
+}
+
+export function encodeWindow(w: Window, k: number, t0Ns: number): WindowRecord {
+  return {
+    k,
+    startNs: w.startNs - t0Ns,
+    endNs: w.endNs - t0Ns,
+    completed: w.requestCount,
+    responses: w.responseCount,
+    sequences: w.sequenceCount,
+    failed: w.errorCount,
+    errors: Object.fromEntries(w.errors),
+    delayed: w.delayedCount,
+    sent: w.sentCount,
+    sumRequestNs: w.sumRequestNs,
+    sumSendNs: w.sumSendNs,
+    sumRecvNs: w.sumRecvNs,
+    cpuUs: w.cpuUs,
+    latency: w.latency.encode(),
+    service: w.service.encode(),
+    lateness: w.lateness.encode(),
+  };
+}
+
+/** Fills `w` (emptied first) with a recorded window, times from the common start. */
+export function decodeWindow(r: WindowRecord, w: Window): void {
+  w.begin(r.startNs);
+  w.latency.addEncoded(r.latency);
+  w.service.addEncoded(r.service);
+  w.lateness.addEncoded(r.lateness);
+  w.requestCount = r.completed;
+  w.responseCount = r.responses;
+  w.sequenceCount = r.sequences;
+  w.errorCount = r.failed;
+  for (const [text, n] of Object.entries(r.errors)) w.errors.set(text, n);
+  w.delayedCount = r.delayed;
+  w.sentCount = r.sent;
+  w.sumRequestNs = r.sumRequestNs;
+  w.sumSendNs = r.sumSendNs;
+  w.sumRecvNs = r.sumRecvNs;
+  w.close(r.endNs, r.cpuUs);
+}
+
+export function encodeMetrics(m: GpuMetrics): MetricsRecord {
+  return {
+    utilization: [...m.utilization],
+    powerWatts: [...m.powerWatts],
+    memoryUsedBytes: [...m.memoryUsedBytes],
+    memoryTotalBytes: [...m.memoryTotalBytes],
+    scrapes: m.scrapes,
+    failedScrapes: m.failedScrapes,
+  };
+}
+
+export function decodeMetrics(m: MetricsRecord): GpuMetrics {
+  return {
+    utilization: new Map(m.utilization),
+    powerWatts: new Map(m.powerWatts),
+    memoryUsedBytes: new Map(m.memoryUsedBytes),
+    memoryTotalBytes: new Map(m.memoryTotalBytes),
+    scrapes: m.scrapes,
+    failedScrapes: m.failedScrapes,
+  };
+}
+
+/**
+ * What must be equal for artifacts to be parts of one run: the configuration without the
+ * worker's identity and its own output files. Maps are written as entry lists; the plugin's
+ * loaded module is named by --service-kind already.
+ */
+export async function configHash(config: RunConfig): Promise<string> {
+  const { plugin: _plugin, csvFile: _f, reportJsonFile: _j, reportHtmlFile: _h, ...rest } = config;
+  const { workerIndex: _i, segment: _s, out: _o, ...dist } = config.distributed ?? {};
+  const text = JSON.stringify(
+    { ...rest, profileExportFile: undefined, distributed: dist },
+    (_k, v) => v instanceof Map ? [...v] : v,
+  );
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+export function artifactName(index: number): string {
+  return `worker-${index}.json`;
+}
