@@ -541,7 +541,8 @@ interface WorkerRun {
 async function runWorker(worker: DistributedWorker, w: WorkerRun): Promise<ExitCode> {
   const { deps, plan, measurer } = w;
   deps.stderr(`${worker.name}: waiting for --start-at\n`);
-  await worker.start(deps.clock);
+  // Under mpirun the ranks start together at a barrier, not at --start-at.
+  await worker.start(deps.clock, deps.ranks?.gridStart);
   const levels = DistributedWorker.levels(plan.range);
   for (let i = 0; i < levels.length && !deps.signal.aborted; i++) {
     const level = await measurer.measure(

@@ -4,7 +4,8 @@
  * Skipped, saying so, only where mpirun is not installed (.ci/run installs openmpi-bin).
  */
 import assert from "node:assert/strict";
-import { runCli, withServer } from "./cli_harness.ts";
+import { numberAfter, runCli, withServer, withTempDir } from "./cli_harness.ts";
+import type { WorkerArtifact } from "../core/distributed/artifact.ts";
 import { barrierSkewsMs, parseReleases } from "../core/distributed/mpi/skew.ts";
 
 const MAIN = new URL("../main.ts", import.meta.url).pathname;
@@ -156,6 +157,100 @@ mpiTest("a rank that fails ends the job at once, with its exit code", async () =
     // Rank 0 was killed in its first 72 s window, long before it could report.
     assert.ok(performance.now() - started < 60_000);
     assert.doesNotMatch(rankOutput(job.stdout, 0), /Client: /);
+  });
+});
+
+mpiTest("mpirun -n 4 distributed run: rank 0 merges; the count is the server's truth", async () => {
+  await withServer({ computeUs: 200 }, async (server) => {
+    await withTempDir("pa-mpi-", async (dir) => {
+      const job = await mpirun([
+        "-n",
+        "4",
+        ...deno(
+          MAIN,
+          "-m",
+          "simple",
+          "-u",
+          server.url,
+          "--concurrency-range",
+          "4",
+          "--request-count",
+          "401",
+          "--dist-out",
+          dir,
+        ),
+      ]);
+      assert.equal(job.code, 0, job.stderr);
+      // Rank 0 printed the merged report of the four ranks' artifacts.
+      const merged = rankOutput(job.stdout, 0);
+      assert.match(merged, /^Merged 4 worker artifacts of run /m);
+      const truth = await server.groundTruth("simple");
+      assert.equal(truth.successCount, 401);
+      const report = merged.slice(merged.indexOf("Merged 4 worker artifacts"));
+      assert.equal(numberAfter(report, "    Request count: "), truth.successCount);
+      assert.doesNotMatch(rankOutput(job.stdout, 1), /Merged/);
+      // Each rank was the worker of its rank; all started at one barrier.
+      const artifacts: WorkerArtifact[] = [];
+      for (let i = 0; i < 4; i++) {
+        artifacts.push(JSON.parse(await Deno.readTextFile(`${dir}/worker-${i}.json`)));
+      }
+      assert.deepEqual(artifacts.map((a) => a.worker.engine), ["mpi", "mpi", "mpi", "mpi"]);
+      assert.deepEqual(artifacts.map((a) => a.worker.rankEnv.OMPI_COMM_WORLD_RANK), [
+        "0",
+        "1",
+        "2",
+        "3",
+      ]);
+      assert.ok(artifacts.every((a) => a.clock.mode === "mpi-barrier" && a.clock.lateNs === 0));
+      // 401 = 101 + 100 + 100 + 100.
+      assert.deepEqual(artifacts.map((a) => a.levels[0].windows[0].completed), [
+        101,
+        100,
+        100,
+        100,
+      ]);
+    });
+  });
+});
+
+mpiTest("mpirun -n 4 distributed rate: the merged rate is the asked rate within 0.5%", async () => {
+  await withServer({ computeUs: 200 }, async (server) => {
+    await withTempDir("pa-mpi-", async (dir) => {
+      const rate = 300;
+      const job = await mpirun([
+        "-n",
+        "4",
+        ...deno(
+          MAIN,
+          "-m",
+          "simple",
+          "-u",
+          server.url,
+          "--request-rate-range",
+          `${rate}`,
+          "-p",
+          "3000",
+          "--dist-windows",
+          "4",
+          "--pacing",
+          "timer",
+          "-s",
+          "100000",
+          "--dist-out",
+          dir,
+        ),
+      ]);
+      assert.equal(job.code, 0, job.stderr);
+      const merged = rankOutput(job.stdout, 0);
+      const report = merged.slice(merged.indexOf("Merged 4 worker artifacts"));
+      const tput = numberAfter(report, "    Throughput: ");
+      const error = Math.abs(tput - rate) / rate;
+      assert.ok(error <= 0.005, `merged throughput ${tput} vs ${rate}: ${error * 100}%`);
+      // The last three 3 s windows: 2700 requests, each sent by exactly one rank, less those
+      // still in flight when the level ended (a busy machine's latency; hence 3 s windows).
+      const count = numberAfter(report, "    Request count: ");
+      assert.ok(Math.abs(count - 9 * rate) <= 13, `${count}`);
+    });
   });
 });
 

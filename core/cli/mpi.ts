@@ -29,6 +29,12 @@ export const MPI_HELP: HelpEntry = {
 /** perf_analyzer's refusal of a sweep in multi-model mode, with its wording. */
 export function finishMpi(config: RunConfig): void {
   if (!config.enableMpi) return;
+  if (config.distributed !== undefined) {
+    throw new UsageError(
+      "--enable-mpi runs one model per rank; the distributed-run flags split one model's load " +
+        "over workers (under mpirun too, without --enable-mpi): give one or the other.",
+    );
+  }
   const { concurrency: c, requestRate: r } = config;
   if (config.loadMode === "concurrency" && c.end !== c.start) {
     throw new UsageError("Cannot specify --concurrency-range when in multi-model mode.");

@@ -254,6 +254,11 @@ Deno.test("--enable-mpi: one level per rank, with perf_analyzer's wording for a 
       ["--enable-mpi", "-m", "s", "--request-rate-range", "10:20:5"],
       "Cannot specify --request-rate-range when in multi-model mode.",
     ],
+    [
+      ["--enable-mpi", "-m", "s", "--worker-count", "2", "--start-at", "1", "--dist-out", "d"],
+      "--enable-mpi runs one model per rank; the distributed-run flags split one model's load " +
+      "over workers (under mpirun too, without --enable-mpi): give one or the other.",
+    ],
   ]);
   for (const args of [["--concurrency-range", "4"], ["--request-rate-range", "50"], []]) {
     const parsed = parseCommandLine(["--enable-mpi", "-m", "s", ...args], TEST_KINDS);

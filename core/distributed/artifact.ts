@@ -12,6 +12,7 @@ import type { ServerStats } from "../measure/server_stats.ts";
 import type { GpuMetrics } from "../metrics/gpu_metrics.ts";
 import { Window } from "../measure/window.ts";
 import type { Engine } from "./identity.ts";
+import type { StartFacts } from "./start.ts";
 
 export const ARTIFACT_FORMAT = "pa-deno-dist/1";
 
@@ -77,7 +78,7 @@ export interface WorkerArtifact {
     rankEnv: Record<string, string>;
   };
   clock: {
-    mode: "start-at";
+    mode: StartFacts["mode"];
     startAtMs: number;
     /** Epoch ms at which the worker started its clock (late ones after startAtMs). */
     actualStartMs: number;

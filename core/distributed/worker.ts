@@ -120,9 +120,11 @@ export class DistributedWorker {
     return this.#closedLoop ? this.stripes.share(value) : value;
   }
 
-  /** Waits for --start-at; the shared grid starts then. */
-  async start(clock: Clock): Promise<void> {
-    this.#start = await waitForStart(this.#flags.startAtMs!, this.#flags.lateToleranceMs, clock);
+  /** Waits for --start-at, or for `together` (mpirun's barrier); the shared grid starts then. */
+  async start(clock: Clock, together?: (clock: Clock) => Promise<StartFacts>): Promise<void> {
+    this.#start = together !== undefined
+      ? await together(clock)
+      : await waitForStart(this.#flags.startAtMs!, this.#flags.lateToleranceMs, clock);
   }
 
   /** Level `i` of the sweep starts after i levels of --dist-windows windows each. */
@@ -190,7 +192,7 @@ export class DistributedWorker {
         rankEnv: this.identity.rankEnv,
       },
       clock: {
-        mode: "start-at",
+        mode: start.mode,
         startAtMs: start.startAtMs,
         actualStartMs: start.actualStartMs,
         lateNs: start.lateNs,

@@ -1,8 +1,8 @@
 /**
- * Open MPI through Deno FFI: the few calls a load generator needs (init, rank, size, barrier, a
- * one-int allreduce, finalize, abort). The library is loaded the way perf_analyzer's own
+ * Open MPI through Deno FFI: the few calls a load generator needs (init, rank, size, barrier, an
+ * allreduce of one number, finalize, abort). The library is loaded the way perf_analyzer's own
  * --enable-mpi loads it: dlopen with RTLD_GLOBAL (Open MPI's plugins resolve symbols of libmpi
- * globally), and the predefined handles (MPI_COMM_WORLD, MPI_INT, MPI_MIN) taken by dlsym,
+ * globally), and the predefined handles (MPI_COMM_WORLD, MPI_DOUBLE, MPI_MIN, MPI_MAX) taken by dlsym,
  * because in Open MPI they are addresses of exported structs, not constants a header would give.
  *
  * Collectives never block the event loop: the load keeps running while a rank waits for the
@@ -57,8 +57,11 @@ export interface MpiWorld {
   readonly version: string;
   /** Resolves once every rank has called it; the event loop runs meanwhile. */
   barrier(): Promise<void>;
-  /** The minimum of `value` over all ranks (one MPI_Iallreduce of one int). */
-  allMin(value: number): Promise<number>;
+  /**
+   * The minimum or maximum of `value` over all ranks: one MPI_Iallreduce of one double, exact
+   * for integers up to 2^53 (epoch milliseconds included).
+   */
+  allReduce(value: number, op: "min" | "max"): Promise<number>;
   /** Ends MPI for this process; every rank calls it once, after its last collective. */
   finalize(): void;
   /** Ends the whole job with `code` (a rank that cannot go on). */
@@ -123,8 +126,8 @@ export function initMpi(): MpiWorld {
     return p;
   };
   const comm = lookup("ompi_mpi_comm_world");
-  const int = lookup("ompi_mpi_int");
-  const min = lookup("ompi_mpi_op_min");
+  const double = lookup("ompi_mpi_double");
+  const ops = { min: lookup("ompi_mpi_op_min"), max: lookup("ompi_mpi_op_max") };
   let lib: Deno.DynamicLibrary<typeof MPI>;
   try {
     lib = Deno.dlopen(path, MPI);
@@ -155,8 +158,8 @@ export function initMpi(): MpiWorld {
   // One request handle and flag, reused: collectives are never two in flight (serialized).
   const request = new BigUint64Array(1);
   const flag = new Int32Array(1);
-  const send = new Int32Array(1);
-  const recv = new Int32Array(1);
+  const send = new Float64Array(1);
+  const recv = new Float64Array(1);
   let busy = false;
   const complete = async (what: string, start: () => number): Promise<void> => {
     if (busy) throw new Error(`${what} while another MPI collective is in flight`);
@@ -185,11 +188,11 @@ export function initMpi(): MpiWorld {
         busy = false;
       }
     },
-    async allMin(value) {
+    async allReduce(value, op) {
       send[0] = value;
       await complete(
         "MPI_Iallreduce",
-        () => mpi.MPI_Iallreduce(send, recv, 1, int, min, comm, request),
+        () => mpi.MPI_Iallreduce(send, recv, 1, double, ops[op], comm, request),
       );
       return recv[0];
     },

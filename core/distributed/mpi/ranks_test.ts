@@ -9,7 +9,7 @@ import { LevelMeasurer, type MeasureSettings } from "../../measure/level.ts";
 import { FakeBackend } from "../../testing/fake_backend.ts";
 import { FakeClock } from "../../testing/fake_clock.ts";
 import { roundRobin } from "../../data/request_source.ts";
-import { mpirunRank, rankGroup } from "./ranks.ts";
+import { mergeOnRankZero, mpirunRank, rankGroup } from "./ranks.ts";
 
 const MUST_STOP = 0;
 const GOING_ON = 1;
@@ -20,8 +20,10 @@ function otherRanks(theirs: number[]) {
   const ours: number[] = [];
   let barriers = 0;
   const world = {
+    rank: 0,
     barrier: () => Promise.resolve(void barriers++),
-    allMin: (vote: number) => {
+    allReduce: (vote: number, op: "min" | "max") => {
+      assert.equal(op, "min");
       ours.push(vote);
       return Promise.resolve(Math.min(vote, theirs[Math.min(ours.length, theirs.length) - 1]));
     },
@@ -107,4 +109,53 @@ Deno.test("mpirun's rank variables", () => {
   );
   assert.equal(mpirunRank(env({ OMPI_COMM_WORLD_SIZE: "4" })), undefined);
   assert.equal(mpirunRank(env({})), undefined);
+});
+
+Deno.test("gridStart: the grid starts 50 ms after the barrier, named by the latest clock", async () => {
+  const clock = new FakeClock();
+  await clock.sleep(1000); // this rank has run for a second when it reaches the barrier
+  const calls: string[] = [];
+  const world = {
+    rank: 2,
+    barrier: () => Promise.resolve(void calls.push("barrier")),
+    allReduce: (v: number, op: "min" | "max") => {
+      calls.push(`${op} ${v}`);
+      // Another rank's wall clock is 7 ms ahead of this one's.
+      return Promise.resolve(Math.max(v, v + 7));
+    },
+  };
+  const facts = await rankGroup(world, () => 1_796_000_000_000).gridStart(clock);
+  assert.deepEqual(calls, ["barrier", "max 1796000000000"]);
+  // On this rank's monotonic clock, whatever the wall clocks say; it slept until then.
+  assert.equal(facts.t0Ns, 1050e6);
+  assert.equal(clock.nowNs(), 1050e6);
+  assert.deepEqual(facts, {
+    mode: "mpi-barrier",
+    startAtMs: 1_796_000_000_057,
+    actualStartMs: 1_796_000_000_050,
+    lateNs: 0,
+    t0Ns: 1050e6,
+  });
+});
+
+Deno.test("mergeOnRankZero: after the last barrier, rank 0 alone merges, if it ran well", async () => {
+  const at = (rank: number) => {
+    const log: string[] = [];
+    const ranks = {
+      ...rankGroup({ rank, barrier: () => Promise.resolve(), allReduce: () => Promise.resolve(0) }),
+      barrier: () => Promise.resolve(void log.push("barrier")),
+    };
+    const merge = () => Promise.resolve(void log.push("merge")).then(() => 2);
+    return { ranks, merge, log };
+  };
+  const zero = at(0);
+  assert.equal(await mergeOnRankZero(zero.ranks, 0, zero.merge), 2);
+  assert.deepEqual(zero.log, ["barrier", "merge"]);
+  const one = at(1);
+  assert.equal(await mergeOnRankZero(one.ranks, 0, one.merge), 0);
+  assert.deepEqual(one.log, ["barrier"]);
+  // A rank 0 that failed its own share reports that, not a merge of the others.
+  const failed = at(0);
+  assert.equal(await mergeOnRankZero(failed.ranks, 130, failed.merge), 130);
+  assert.deepEqual(failed.log, ["barrier"]);
 });
