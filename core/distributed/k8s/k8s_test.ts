@@ -8,9 +8,10 @@ import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
 import { Job } from "kubernetes-models/batch/v1/Job";
 import { ConfigMap } from "kubernetes-models/v1/ConfigMap";
-import { configData, type K8sPlan, manifest } from "./manifest.ts";
+import { type K8sPlan, manifest } from "./manifest.ts";
 import { toYaml, type YamlValue } from "./yaml.ts";
 import { extractArtifacts } from "./collect.ts";
+import { runPods } from "./testing/pods.ts";
 import { type DistIo, distMain } from "./cli.ts";
 
 /** Arguments a shell or YAML could mangle: quotes, comment and flow characters, YAML words. */
@@ -126,72 +127,29 @@ await Deno.mkdir(out, { recursive: true });
 await Deno.writeTextFile(\`\${out}/worker-\${index}.json\`, JSON.stringify({ args }));
 `;
 
-/**
- * Runs the pod script of index `i` as the kubelet would: the container's command with the env
- * it lists, the ConfigMap's keys resolved, the ConfigMap volume standing in as a file.
- */
-async function runPod(
-  p: K8sPlan,
-  i: number,
-  argsFile: string,
-  extra: Record<string, string> = {},
-) {
-  const job = manifest(p)[1] as {
-    spec: {
-      template: {
-        spec: {
-          containers: {
-            command: string[];
-            env: { name: string; value?: string; valueFrom?: unknown }[];
-          }[];
-        };
-      };
-    };
-  };
-  const container = job.spec.template.spec.containers[0];
-  const data = configData(p);
-  const env: Record<string, string> = { JOB_COMPLETION_INDEX: String(i), ...extra };
-  for (const e of container.env) env[e.name] = e.value ?? data[e.name];
-  env.PA_ARGS_FILE = argsFile;
-  const [cmd, ...args] = container.command;
-  const out = await new Deno.Command(cmd, { args, env, stdout: "piped", stderr: "piped" })
-    .output();
-  return { code: out.code, log: new TextDecoder().decode(out.stdout) };
-}
-
 Deno.test("the pod script runs as local processes: every argument arrives, logs collect", async () => {
   const dir = await Deno.makeTempDir({ prefix: "pa_k8s_" });
   try {
     const fake = join(dir, "fake_worker.ts");
     await Deno.writeTextFile(fake, FAKE_WORKER);
     const p = plan({ command: `${Deno.execPath()} run -A ${fake}` });
-    const argsFile = join(dir, "args");
-    await Deno.writeTextFile(argsFile, configData(p).args);
-    const logs: string[] = [];
-    for (let i = 0; i < p.workers; i++) {
-      // Each pod has its own filesystem: a fresh /tmp per index is what the script assumes.
-      await Deno.remove("/tmp/perf-analyzer-dist", { recursive: true }).catch(() => {});
-      const pod = await runPod(p, i, argsFile);
-      assert.equal(pod.code, 0);
-      logs.push(pod.log);
-    }
-    const artifacts = extractArtifacts(logs.join(""));
+    const pods = await runPods(manifest(p), dir);
+    assert.deepEqual(pods.map((r) => r.code), [0, 0, 0]);
+    const artifacts = extractArtifacts(pods.map((r) => r.log).join(""));
     assert.deepEqual([...artifacts.keys()], ["worker-0.json", "worker-1.json", "worker-2.json"]);
-    for (const text of artifacts.values()) {
+    for (const [i, text] of [...artifacts.values()].entries()) {
       assert.deepEqual(JSON.parse(text).args, [
         ...AWKWARD,
         ...["--worker-count", "3", "--start-at", "1796615000000"],
-        ...["--dist-run-id", "run1", "--dist-out", "/tmp/perf-analyzer-dist"],
+        ...["--dist-run-id", "run1", "--dist-out", join(dir, `pod-${i}`, "perf-analyzer-dist")],
       ]);
     }
-    // A failed worker: the pod exits with its code and prints no artifact.
-    await Deno.remove("/tmp/perf-analyzer-dist", { recursive: true }).catch(() => {});
-    const failed = await runPod(p, 1, argsFile, { FAIL_INDEX: "1" });
-    assert.equal(failed.code, 3);
-    assert.equal(extractArtifacts(failed.log).size, 0);
+    // A failed worker: its pod exits with the worker's code and prints no artifact.
+    const failed = await runPods(manifest(p), join(dir, "again"), { FAIL_INDEX: "1" });
+    assert.deepEqual(failed.map((r) => r.code), [0, 3, 0]);
+    assert.equal(extractArtifacts(failed[1].log).size, 0);
   } finally {
     await Deno.remove(dir, { recursive: true });
-    await Deno.remove("/tmp/perf-analyzer-dist", { recursive: true }).catch(() => {});
   }
 });
 

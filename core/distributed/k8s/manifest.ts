@@ -30,8 +30,8 @@ export interface K8sPlan {
 /** Where the ConfigMap's argument file is mounted in the pod. */
 export const ARGS_DIR = "/etc/perf-analyzer";
 const ARGS_KEY = "args";
-/** The worker's artifact folder inside the pod (the pod's own filesystem). */
-const OUT_DIR = "/tmp/perf-analyzer-dist";
+/** The worker's artifact folder: in the pod's own /tmp (TMPDIR is unset in a pod). */
+const OUT_DIR = '"${TMPDIR:-/tmp}/perf-analyzer-dist"';
 const LABEL = "app.kubernetes.io/name";
 const APP = "perf-analyzer-deno";
 /** Pod names add "-<index>-<5 chars>" to the Job's; hostnames must stay within 63. */
@@ -86,9 +86,9 @@ function podScript(plan: K8sPlan): string {
     `  --dist-run-id "$RUN_ID" --dist-out ${OUT_DIR}`,
     "rc=$?",
     `artifact="worker-$JOB_COMPLETION_INDEX.json"`,
-    `if [ -f "${OUT_DIR}/$artifact" ]; then`,
+    `if [ -f ${OUT_DIR}/"$artifact" ]; then`,
     `  echo "${beginMarker("$artifact")}"`,
-    `  cat "${OUT_DIR}/$artifact"`,
+    `  cat ${OUT_DIR}/"$artifact"`,
     "  echo",
     `  echo "${END_MARKER}"`,
     "fi",
