@@ -662,8 +662,9 @@ const NO_MPIRUN = haveMpirun ? "" : "needs mpirun (apt-get install openmpi-bin l
 const MPI_AS_ROOT = "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1";
 
 /**
- * `mpirun ... : ...` with --enable-mpi: every app context's -u swapped, each rank's report
- * in the --tag-output lines (or perf_analyzer's unstable verdict, as for one process).
+ * `mpirun ...`: with --enable-mpi (app contexts split by " : "), each rank's report in the
+ * --tag-output lines; with --dist-out, rank 0's merged report of every rank's artifact. Every
+ * context's -u is swapped, and /tmp/; an unstable verdict is a note, as for one process.
  */
 function mpirunPlan(w: string[]): Plan | string {
   const contexts = w.join(" ").split(" : ");
@@ -672,33 +673,39 @@ function mpirunPlan(w: string[]): Plan | string {
     if (bad) return bad;
   }
   if (!w.includes("--tag-output")) return "mpirun without --tag-output: ranks cannot be told apart";
+  const distributed = w.includes("--dist-out");
   return {
     skip: NO_MPIRUN,
     timeoutMs: 150_000,
     prepare: (f, text) => {
       const u = flagValue(w, "-u")!;
-      return Promise.resolve(
-        `${MPI_AS_ROOT} ${text.replaceAll(`-u ${u}`, `-u ${swapEndpoint(u, f)}`)}`,
-      );
+      const line = text.replaceAll(`-u ${u}`, `-u ${swapEndpoint(u, f)}`);
+      return Promise.resolve(`${MPI_AS_ROOT} ${line.replaceAll("/tmp/", `${f.tmp}/`)}`);
     },
     check: (run, _f, _w, notes) => {
       const all = `${run.stdout}\n${run.stderr}`;
-      if (run.code === 2 && /Failed to obtain stable measurement/.test(run.stderr)) {
+      if (run.code === 2 && /Failed to obtain stable measurement/.test(all)) {
         notes.push("measured, but the machine was too busy to stabilize every rank");
         return Promise.resolve();
       }
       assert.equal(run.code, 0, tail(all));
-      contexts.forEach((_, rank) => {
-        const report = new RegExp(`^\\[1,${rank}\\]<stdout>:Inferences/Second vs\\. Client`, "m");
-        assert.match(run.stdout, report, tail(all));
-      });
+      const summary = (rank: number) =>
+        new RegExp(`^\\[1,${rank}\\]<stdout>:Inferences/Second vs\\. Client`, "m");
+      if (distributed) {
+        const n = flagValue(w, "-n");
+        assert.match(
+          run.stdout,
+          new RegExp(`^\\[1,0\\]<stdout>:Merged ${n} worker artifacts`, "m"),
+        );
+        assert.match(run.stdout, summary(0), tail(all));
+      } else contexts.forEach((_, rank) => assert.match(run.stdout, summary(rank), tail(all)));
       return Promise.resolve();
     },
   };
 }
 
-const NO_CLUSTER = "needs a Kubernetes cluster (none here): core/distributed/k8s/k8s_test.ts " +
-  "validates the manifest and runs its pod script as local processes";
+const NO_CLUSTER = "needs a Kubernetes cluster (none here): tests/k8s_pods_test.ts runs the " +
+  "Job's pods as local processes, collects their logs and merges them";
 
 /** `task pa dist k8s ... -o FILE`: the manifest it writes passes the Kubernetes schema. */
 function distPlan(w: string[]): Plan | string {
@@ -726,6 +733,15 @@ function distPlan(w: string[]): Plan | string {
   };
 }
 
+/** `sbatch ...`: a Slurm batch job, which needs a cluster (slurmctld, slurmd, munge). */
+function sbatchPlan(): Plan {
+  return {
+    ...kubectlPlan(),
+    skip: "needs a Slurm cluster (none in CI); the mpirun line it wraps runs above and in " +
+      "tests/mpi_test.ts",
+  };
+}
+
 /** kubectl talks to a cluster, which no machine here has. */
 function kubectlPlan(): Plan {
   return {
@@ -747,6 +763,7 @@ export function planFor(c: DocCommand, block: DocCommand[]): Plan | string | "re
   if (c.text === INSTALL_LINE) return installPlan(block);
   if (a === "mpirun") return mpirunPlan(w);
   if (a === "kubectl") return kubectlPlan();
+  if (a === "sbatch") return sbatchPlan();
   if (`${a} ${b} ${deno}` !== DENO) return `not a ${DENO} command the test knows`;
   if (verb === "task") {
     // `task test` is this suite: running it from inside would recurse.
