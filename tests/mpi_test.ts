@@ -254,6 +254,36 @@ mpiTest("mpirun -n 4 distributed rate: the merged rate is the asked rate within 
   });
 });
 
+mpiTest(
+  "a distributed run with a rank that fails: mpirun exits with its code, no merge",
+  async () => {
+    await withServer({}, async (server) => {
+      await withTempDir("pa-mpi-", async (dir) => {
+        const args = [
+          "-u",
+          server.url,
+          "--concurrency-range",
+          "3",
+          "-p",
+          "60000",
+          "--dist-out",
+          dir,
+        ];
+        const job = await mpirun([
+          ...["-n", "2", ...deno(MAIN, "-m", "simple", ...args)],
+          ":",
+          ...["-n", "1", ...deno(MAIN, "-m", "no_such_model", ...args)],
+        ]);
+        assert.equal(job.code, 99, job.stderr);
+        assert.match(job.stderr, /\[1,2\]<stderr>:error: failed to get model metadata/);
+        assert.doesNotMatch(job.stdout, /Merged/);
+        // The others were stopped in their first 60 s window: no artifact, no partial result.
+        assert.deepEqual([...Deno.readDirSync(dir)], []);
+      });
+    });
+  },
+);
+
 mpiTest("a libmpi that cannot be loaded names the packages to install", async () => {
   const job = await mpirun(["-n", "1", ...deno(MAIN, "--enable-mpi", "-m", "simple")], {
     PA_MPI_LIB: "/nonexistent/libmpi.so",
