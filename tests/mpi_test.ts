@@ -284,6 +284,48 @@ mpiTest(
   },
 );
 
+/** Why the Slurm test cannot run: "" when sinfo shows a node that takes jobs. */
+function slurmMissing(): string {
+  try {
+    const out = new Deno.Command("sinfo", { args: ["-h", "-o", "%t"], stderr: "null" })
+      .outputSync();
+    const states = new TextDecoder().decode(out.stdout);
+    if (out.success && /^(idle|mix)/m.test(states)) return "";
+  } catch {
+    // No sinfo: no Slurm.
+  }
+  return "needs a running Slurm cluster (slurmctld, slurmd, munge; none in CI)";
+}
+
+Deno.test({
+  name: "sbatch with mpirun inside: rank 0 merges, the count is the server's truth" +
+    (SKIP || slurmMissing() ? ` (skipped: ${SKIP || slurmMissing()})` : ""),
+  ignore: SKIP !== "" || slurmMissing() !== "",
+  fn: async () => {
+    await withServer({ computeUs: 200 }, async (server) => {
+      await withTempDir("pa-slurm-", async (dir) => {
+        const run = [...deno(MAIN, "-m", "simple", "-u", server.url), "--concurrency-range", "4"];
+        const wrap = `mpirun --oversubscribe --tag-output ${run.join(" ")} --request-count 401 ` +
+          `--dist-out ${dir}/run`;
+        const out = await new Deno.Command("sbatch", {
+          // One node here: four tasks on its two CPUs need --overcommit.
+          args: ["--wait", "-n", "4", "--overcommit", `--output=${dir}/job.txt`, "--wrap", wrap],
+          env: { OMPI_ALLOW_RUN_AS_ROOT: "1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM: "1" },
+          stdout: "piped",
+          stderr: "piped",
+        }).output();
+        const job = await Deno.readTextFile(`${dir}/job.txt`);
+        assert.equal(out.code, 0, job);
+        const merged = rankOutput(job, 0);
+        assert.match(merged, /^Merged 4 worker artifacts/m);
+        const report = merged.slice(merged.indexOf("Merged 4 worker artifacts"));
+        assert.equal(numberAfter(report, "    Request count: "), 401);
+        assert.equal((await server.groundTruth("simple")).successCount, 401);
+      });
+    });
+  },
+});
+
 mpiTest("a libmpi that cannot be loaded names the packages to install", async () => {
   const job = await mpirun(["-n", "1", ...deno(MAIN, "--enable-mpi", "-m", "simple")], {
     PA_MPI_LIB: "/nonexistent/libmpi.so",
