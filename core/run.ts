@@ -199,7 +199,8 @@ function measurerFor(
     warn: (m) => deps.stderr(`${m}\n`),
     metrics: sinks.metrics,
     export: sessions && sinks.export ? sessionExperiment(sinks.export) : sinks.export,
-    ranks: deps.ranks,
+    // Only --enable-mpi ends levels together; a distributed worker runs fixed windows.
+    ranks: config.enableMpi ? deps.ranks : undefined,
     observe: worker?.observe,
   });
 }
