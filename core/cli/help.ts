@@ -1,6 +1,6 @@
 /**
- * The --help and --version texts. Help lists only what this build implements, grouped, each
- * with its value form, default and meaning; recognized-but-unsupported options get one line.
+ * The --help and --version texts. Help lists every option, grouped, each with its value form,
+ * default and meaning.
  */
 import { buildCommit, VERSION } from "../version.ts";
 import { HELP, type HelpEntry } from "./help_table.ts";
@@ -110,15 +110,6 @@ export const HELP_EXAMPLES: readonly [string, string][] = [
   [
     "perf_analyzer compare base.json new.json --max-throughput-drop 5",
     "Compare two run summaries; exit 1 on a regression beyond the gates and the runs' noise.",
-  ],
-  [
-    "mpirun -n 1 perf_analyzer --enable-mpi -m a -u triton:8000 : -n 1 perf_analyzer " +
-    "--enable-mpi -m b -u triton:8000",
-    "Two models at once, one MPI rank each; a level ends when both are stable.",
-  ],
-  [
-    "perf_analyzer dist k8s --workers 4 --image IMG -o job.yaml -- -m simple -u triton:8000",
-    "A Kubernetes Indexed Job of 4 workers (dist --help: dist collect takes the results back).",
   ],
 ];
 
