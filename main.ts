@@ -62,14 +62,11 @@ export async function main(
       writeTextFile: (path, text) => Deno.writeTextFile(path, text),
     });
   }
-  // `dist k8s` / `dist collect`: launching and collecting a distributed run.
+  // `dist k8s`: a distributed run as a Kubernetes Indexed Job.
   if (argv[0] === "dist") {
     return await distMain(argv.slice(1), {
       ...io,
-      readTextFile: (path) =>
-        path === "-" ? new Response(Deno.stdin.readable).text() : readInputText(path),
       writeTextFile: (path, text) => Deno.writeTextFile(path, text),
-      mkdir: (path) => Deno.mkdir(path, { recursive: true }),
       nowMs: () => Date.now(),
     });
   }

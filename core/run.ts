@@ -30,7 +30,7 @@ import {
 import { formatPeriodic } from "./report/periodic.ts";
 import { checkThresholds } from "./report/thresholds.ts";
 import type { RunInfo } from "./report/format.ts";
-import { writeReportFiles } from "./report/files.ts";
+import { STDOUT, writeReportFiles } from "./report/files.ts";
 import { levelLabel, ProgressLine } from "./report/progress.ts";
 import { OutputValidator } from "./data/output_validator.ts";
 import { runData } from "./data/run_data.ts";
@@ -40,6 +40,7 @@ import { binarySweep, linearLevelCount, linearSweep, type SweepResult } from "./
 import { sessionExperiment, sessionPlan, SessionSource } from "./load/session.ts";
 import type { RankGroup } from "./distributed/mpi/ranks.ts";
 import { DistributedWorker } from "./distributed/worker.ts";
+import { framedArtifact } from "./distributed/artifact.ts";
 import { resolvePath } from "./report/sinks.ts";
 
 export interface RunDeps {
@@ -559,9 +560,13 @@ async function runWorker(worker: DistributedWorker, w: WorkerRun): Promise<ExitC
     return ExitCode.Interrupted;
   }
   const artifact = await worker.artifact(w.given, deps.argv ?? [], w.model, w.serverStats);
-  const path = resolvePath(worker.path, deps.cwd);
-  await Deno.mkdir(path.slice(0, path.lastIndexOf("/")), { recursive: true });
-  await deps.writeTextFile(path, JSON.stringify(artifact) + "\n");
+  if (worker.path === STDOUT) {
+    await deps.writeTextFile(STDOUT, framedArtifact(artifact));
+  } else {
+    const path = resolvePath(worker.path, deps.cwd);
+    await Deno.mkdir(path.slice(0, path.lastIndexOf("/")), { recursive: true });
+    await deps.writeTextFile(path, JSON.stringify(artifact) + "\n");
+  }
   deps.stderr(`${worker.name}: wrote ${worker.path}\n`);
   return ExitCode.Success;
 }

@@ -9,7 +9,8 @@
  * double next to HTTP on the reference server (scripts/bench_capi.ts); then the shared-memory
  * rows: a 1 MiB tensor inline vs --shared-memory system (scripts/bench_shm.ts); then the LLM
  * rows: our openai client vs a Python asyncio + aiohttp client streaming from the OpenAI mock at
- * 1-1024 streams, and a memory soak of our client (scripts/bench_openai.ts). Prints a table and
+ * 1-1024 streams, and a memory soak of our client (scripts/bench_openai.ts); then the distributed
+ * row: `merge` of 64 worker artifacts of a 10-level sweep (scripts/bench_dist.ts). Prints a table and
  * writes bench/results.json. A measurement,
  * not a test: it exits 1 only when a measurement is invalid (failed requests, broken
  * keep-alive, the CLI failing), never for a missed target.
@@ -29,6 +30,7 @@
  *   --only-shm            only the shared-memory rows; they replace just the `shm` key
  *   --only-openai         only the LLM rows (needs python3-aiohttp); they replace just the
  *                         `openai` key
+ *   --only-dist           only the distributed-merge row; it replaces just the `dist` key
  *   --openai-soak S       seconds of the LLM client's memory soak (default 30, --quick 5);
  *                         --openai-soak 600 is the 10-minute flatness check
  *   --warmup S            seconds of our client's warmup before each window (default 2)
@@ -55,6 +57,7 @@ import {
   runOpenAiSection,
 } from "./bench_openai.ts";
 import { openAiLines } from "./bench_openai_report.ts";
+import { distLines, type DistPlan, distPlan, runDistSection } from "./bench_dist.ts";
 
 const RESULTS = new URL("../bench/results.json", import.meta.url).pathname;
 /** Far below what the client sustains closed-loop, so pacing, not throughput, is measured. */
@@ -75,7 +78,7 @@ function nonNegative(flag: string, text: string | undefined, fallback: number): 
   return n;
 }
 
-type Section = "grpc" | "capi" | "shm" | "openai";
+type Section = "grpc" | "capi" | "shm" | "openai" | "dist";
 
 interface Plans {
   plan: BenchPlan;
@@ -83,6 +86,7 @@ interface Plans {
   capi: CapiPlan;
   shm: ShmPlan;
   openai: OpenAiBenchPlan;
+  dist: DistPlan;
   /** --only-<section>: run just that section and merge it into --out. */
   only: Section | undefined;
   out: string;
@@ -101,6 +105,7 @@ function planFrom(args: string[]): Plans {
       "only-capi": { type: "boolean", default: false },
       "only-shm": { type: "boolean", default: false },
       "only-openai": { type: "boolean", default: false },
+      "only-dist": { type: "boolean", default: false },
       "openai-soak": { type: "string" },
       "pacing-window": { type: "string" },
       "pacing-async": { type: "boolean", default: false },
@@ -134,12 +139,13 @@ function planFrom(args: string[]): Plans {
       ),
     },
   };
-  const only = (["grpc", "capi", "shm", "openai"] as const).filter((s) =>
+  const only = (["grpc", "capi", "shm", "openai", "dist"] as const).filter((s) =>
     values[`only-${s}`] ?? false
   );
   if (only.length > 0 && (plan.onlySoak || plan.onlyPacing || only.length > 1)) {
     throw new RangeError(
-      "--only-grpc, --only-capi, --only-shm and --only-openai combine with no other --only-*",
+      "--only-grpc, --only-capi, --only-shm, --only-openai and --only-dist combine with no " +
+        "other --only-*",
     );
   }
   const openAiSoak = values["openai-soak"] === undefined
@@ -151,6 +157,7 @@ function planFrom(args: string[]): Plans {
     capi: { seconds: quick ? 1 : 3 },
     shm: { seconds: quick ? 1 : 3 },
     openai: openAiPlan(quick, openAiSoak),
+    dist: distPlan(quick),
     only: only[0],
     out: values.out ?? RESULTS,
   };
@@ -159,7 +166,7 @@ function planFrom(args: string[]): Plans {
 const USAGE =
   "usage: deno task bench [--duration S] [--soak S] [--soak-connections C] [--only-soak]\n" +
   "                       [--only-pacing] [--only-grpc] [--only-capi] [--only-shm]\n" +
-  "                       [--only-openai] [--openai-soak S]\n" +
+  "                       [--only-openai] [--only-dist] [--openai-soak S]\n" +
   "                       [--pacing-window MS]\n" +
   "                       [--pacing-async] [--pacing-warmup S]\n" +
   "                       [--warmup S] [--repeat N] [--quick] [--out FILE]";
@@ -197,20 +204,32 @@ async function fullRun(plans: Plans): Promise<number> {
   const capi = all ? await runCapiSection(capiPlan, log) : undefined;
   const shm = all ? await runShmSection(shmPlan, log) : undefined;
   const openai = all ? await runOpenAiSection(plans.openai, log) : undefined;
+  const dist = all ? await runDistSection(plans.dist, log) : undefined;
   const problems = [
     ...bench.problems,
     ...(grpc?.problems ?? []),
     ...(capi?.problems ?? []),
     ...(shm?.problems ?? []),
     ...(openai?.problems ?? []),
+    ...(dist?.problems ?? []),
   ];
-  const results = { ...bench, grpc, capi, shm, openai, valid: problems.length === 0, problems };
+  const results = {
+    ...bench,
+    grpc,
+    capi,
+    shm,
+    openai,
+    dist,
+    valid: problems.length === 0,
+    problems,
+  };
   const more = [...pacingLines(results.pacing, results.pacingRuns)];
   const sections = [
     grpc && grpcLines(grpc.rows),
     capi && capiLines(capi.rows),
     shm && shmLines(shm.rows),
     openai && openAiLines(openai.rows, openai.soak, openai.targets),
+    dist && distLines(dist.rows),
   ];
   for (const lines of sections) {
     if (lines) more.push(...(more.length > 0 ? [""] : []), ...lines);
@@ -238,6 +257,8 @@ async function onlySection(plans: Plans): Promise<number> {
         section: s,
         lines: openAiLines(s.rows, s.soak, s.targets),
       })),
+    dist: () =>
+      runDistSection(plans.dist, log).then((s) => ({ section: s, lines: distLines(s.rows) })),
   };
   const { section, lines } = await runners[only!]();
   console.log("\n" + lines.join("\n"));

@@ -302,6 +302,7 @@ function checkEndpoint(w: string[]): string | undefined {
 /** `task pa ...` or `run ... main.ts ...`: a perf_analyzer run against a fixture server. */
 function paPlan(w: string[], block: DocCommand[]): Plan | string {
   if (w.includes("--help")) return helpPlan();
+  if (w[5] === "merge") return mergePlan(w, block);
   const capi = flagValue(w, "--service-kind") === "triton_c_api";
   if (!capi) {
     const bad = checkEndpoint(w);
@@ -339,6 +340,58 @@ function paPlan(w: string[], block: DocCommand[]): Plan | string {
       }
       const sessions = flagValue(w, "--session-concurrency");
       if (sessions !== undefined) await checkSessions(run, f, w, Number(sessions));
+    },
+  };
+}
+
+/** The README's distributed recipe starts its workers in one shell line from one start time. */
+const DIST_WORKERS = /^T=\$\(\( \$\(date \+%s%3N\) \+ \d+ \)\); for i in/;
+
+/** The workers line: every worker wrote its artifact, all of one run. */
+function distWorkersPlan(w: string[]): Plan | string {
+  const bad = checkEndpoint(w);
+  if (bad) return bad;
+  const count = Number(flagValue(w, "--worker-count"));
+  return {
+    skip: "",
+    timeoutMs: 120_000,
+    prepare: (f, text) => Promise.resolve(swapped(text, f)),
+    check: async (run, f) => {
+      assert.equal(run.code, 0, tail(run.stdout + run.stderr));
+      const dir = swapped(flagValue(w, "--dist-out")!, f);
+      const runIds = new Set<string>();
+      for (let i = 0; i < count; i++) {
+        const path = `${dir}/worker-${i}.json`;
+        const artifact = JSON.parse(await Deno.readTextFile(path));
+        assert.equal(artifact.format, "pa-deno-dist/1", path);
+        runIds.add(artifact.runId);
+      }
+      assert.equal(runIds.size, 1, tail(run.stderr));
+    },
+  };
+}
+
+/** `task pa merge DIR ...` after the workers line of its block: one run's report and files. */
+function mergePlan(_w: string[], block: DocCommand[]): Plan | string {
+  const workers = block.find((c) => DIST_WORKERS.test(c.text));
+  if (workers === undefined) return "merge needs the workers line before it in its block";
+  return {
+    after: workers,
+    skip: "",
+    timeoutMs: 60_000,
+    prepare: (f, text) => Promise.resolve(swapped(text, f)),
+    check: async (run, f, w, notes) => {
+      assertMeasured(run, notes);
+      assert.match(run.stdout, /^Merged \d+ worker artifacts of run /m);
+      const csv = flagValue(w, "-f");
+      if (csv !== undefined && run.code === 0) {
+        const text = await Deno.readTextFile(`${f.workspace}/${csv}`);
+        assert.match(text, /^Request Rate,Inferences\/Second,/);
+      }
+      const html = flagValue(w, "--report-html");
+      if (html !== undefined) {
+        assert.match(await Deno.readTextFile(`${f.workspace}/${html}`), /<svg/);
+      }
     },
   };
 }
@@ -709,7 +762,6 @@ const NO_CLUSTER = "needs a Kubernetes cluster (none here): tests/k8s_pods_test.
 
 /** `task pa dist k8s ... -o FILE`: the manifest it writes passes the Kubernetes schema. */
 function distPlan(w: string[]): Plan | string {
-  if (w[6] === "collect") return { ...kubectlPlan(), skip: `reads the pods' logs; ${NO_CLUSTER}` };
   if (w[6] !== "k8s") return `dist ${w[6]}: the test does not know how to run it`;
   const out = flagValue(w, "-o");
   if (out === undefined) return "dist k8s without -o FILE: name the manifest file";
@@ -764,12 +816,17 @@ export function planFor(c: DocCommand, block: DocCommand[]): Plan | string | "re
   if (a === "mpirun") return mpirunPlan(w);
   if (a === "kubectl") return kubectlPlan();
   if (a === "sbatch") return sbatchPlan();
+  if (DIST_WORKERS.test(c.text)) return distWorkersPlan(w);
   if (`${a} ${b} ${deno}` !== DENO) return `not a ${DENO} command the test knows`;
   if (verb === "task") {
     // `task test` is this suite: running it from inside would recurse.
     if (task === "test" && w.length === 5) return "recursion";
     if (task === "demo") return demoPlan();
     if (task === "pa" && w[5] === "dist") return distPlan(w);
+    // `merge logs.txt` after `kubectl logs`: the logs come from a cluster.
+    if (task === "pa" && w[5] === "merge" && block.some((o) => o.text.startsWith("kubectl "))) {
+      return { ...kubectlPlan(), skip: `reads the pods' logs; ${NO_CLUSTER}` };
+    }
     if (task === "pa") return paPlan(w, block);
     if (task === "serve") return servePlan(w);
     if (task === "compare") return comparePlan(w);

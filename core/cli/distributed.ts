@@ -137,7 +137,7 @@ export const DISTRIBUTED_HELP: readonly HelpEntry[] = [
     flags: "--dist-late-tolerance <ms>",
     ours: true,
     def: "1000",
-    text: "A worker that is ready later than this past --start-at exits 3 (missed start).",
+    text: "A worker that is ready later than this past --start-at refuses to run (missed start).",
   },
   {
     id: "dist-windows",
@@ -152,7 +152,9 @@ export const DISTRIBUTED_HELP: readonly HelpEntry[] = [
     flags: "--dist-out <dir>",
     ours: true,
     def: "required",
-    text: "Folder where the worker writes worker-<index>.json; `merge <dir>` reports the run.",
+    text: "Folder where the worker writes worker-<index>.json; `merge <dir>` reports the run. " +
+      '"-" prints it on stdout between marker lines, for a log collector (kubectl logs); ' +
+      "`merge` reads such logs too.",
   },
   {
     id: "dist-run-id",

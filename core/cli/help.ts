@@ -108,6 +108,12 @@ export const HELP_EXAMPLES: readonly [string, string][] = [
     "Time to first token and inter-token latency of an OpenAI-compatible server.",
   ],
   [
+    "perf_analyzer -m simple -u localhost:8000 --concurrency-range 8 --worker-index 0 " +
+    "--worker-count 2 --start-at 1796640000000 --dist-out run1",
+    "Worker 0 of 2 of a distributed run, its share from that common start; once every worker " +
+    "is done, `perf_analyzer merge run1` reports the run as one.",
+  ],
+  [
     "perf_analyzer compare base.json new.json --max-throughput-drop 5",
     "Compare two run summaries; exit 1 on a regression beyond the gates and the runs' noise.",
   ],

@@ -7,12 +7,13 @@
  */
 import type { ModelInfo } from "../backend.ts";
 import type { RunConfig } from "../cli/config.ts";
-import { type EncodedHistogram, HISTOGRAM_SETTINGS } from "../measure/histogram.ts";
+import type { EncodedHistogram } from "../measure/histogram.ts";
 import type { ServerStats } from "../measure/server_stats.ts";
 import type { GpuMetrics } from "../metrics/gpu_metrics.ts";
-import { Window } from "../measure/window.ts";
+import type { Window } from "../measure/window.ts";
 import type { Engine } from "./identity.ts";
 import type { StartFacts } from "./start.ts";
+import { UsageError } from "../errors.ts";
 
 export const ARTIFACT_FORMAT = "pa-deno-dist/1";
 
@@ -84,7 +85,8 @@ export interface WorkerArtifact {
     actualStartMs: number;
     lateNs: number;
   };
-  histogram: typeof HISTOGRAM_SETTINGS;
+  /** The settings of every histogram (merge refuses other settings than its own). */
+  histogram: { lowest: number; highest: number; digits: number };
   /** The window length and windows per level of the shared grid. */
   windowNs: number;
   windowsPerLevel: number;
@@ -117,23 +119,35 @@ export function encodeWindow(w: Window, k: number, t0Ns: number): WindowRecord {
   };
 }
 
-/** Fills `w` (emptied first) with a recorded window, times from the common start. */
-export function decodeWindow(r: WindowRecord, w: Window): void {
-  w.begin(r.startNs);
-  w.latency.addEncoded(r.latency);
-  w.service.addEncoded(r.service);
-  w.lateness.addEncoded(r.lateness);
-  w.requestCount = r.completed;
-  w.responseCount = r.responses;
-  w.sequenceCount = r.sequences;
-  w.errorCount = r.failed;
-  for (const [text, n] of Object.entries(r.errors)) w.errors.set(text, n);
-  w.delayedCount = r.delayed;
-  w.sentCount = r.sent;
-  w.sumRequestNs = r.sumRequestNs;
-  w.sumSendNs = r.sumSendNs;
-  w.sumRecvNs = r.sumRecvNs;
-  w.close(r.endNs, r.cpuUs);
+/** Which histograms {@link addWindowRecord} decodes bucket by bucket (the rest: moments only). */
+export type Buckets = "all" | "latency" | "none";
+
+/**
+ * Adds a recorded window into `w`, as {@link Window.add} adds a window: counts summed, the
+ * span from the earliest start to the latest end (times from the common start). Decoding
+ * histogram buckets is most of a merge's time, so `buckets` says which ones a caller reads.
+ */
+export function addWindowRecord(w: Window, r: WindowRecord, buckets: Buckets = "all"): void {
+  const fresh = w.endNs === 0;
+  w.startNs = fresh ? r.startNs : Math.min(w.startNs, r.startNs);
+  w.endNs = Math.max(w.endNs, r.endNs);
+  w.durationNs = w.endNs - w.startNs;
+  w.latency.addEncoded(r.latency, buckets !== "none");
+  w.service.addEncoded(r.service, buckets === "all");
+  w.lateness.addEncoded(r.lateness, buckets === "all");
+  w.requestCount += r.completed;
+  w.responseCount += r.responses;
+  w.sequenceCount += r.sequences;
+  w.errorCount += r.failed;
+  for (const [text, n] of Object.entries(r.errors)) {
+    w.errors.set(text, (w.errors.get(text) ?? 0) + n);
+  }
+  w.delayedCount += r.delayed;
+  w.sentCount += r.sent;
+  w.sumRequestNs += r.sumRequestNs;
+  w.sumSendNs += r.sumSendNs;
+  w.sumRecvNs += r.sumRecvNs;
+  w.cpuUs += r.cpuUs;
 }
 
 export function encodeMetrics(m: GpuMetrics): MetricsRecord {
@@ -176,4 +190,50 @@ export async function configHash(config: RunConfig): Promise<string> {
 
 export function artifactName(index: number): string {
   return `worker-${index}.json`;
+}
+
+/**
+ * `--dist-out -` prints the artifact on stdout between these lines, so a log collector
+ * (`kubectl logs`, mpirun's output) carries it among the report's lines.
+ */
+const BEGIN = "----- BEGIN pa-deno-dist artifact -----";
+const END = "----- END pa-deno-dist artifact -----";
+
+/** The artifact framed for stdout: one line of JSON between the markers. */
+export function framedArtifact(a: WorkerArtifact): string {
+  return `${BEGIN}\n${JSON.stringify(a)}\n${END}\n`;
+}
+
+/**
+ * The artifacts in a file: the file itself when it is JSON, else every framed artifact in it
+ * (a log may hold several, and a launcher may put a prefix such as mpirun's "[1,0]<stdout>:"
+ * before each line: it is taken from the BEGIN line and removed from the lines after it).
+ */
+export function artifactsInText(text: string, source: string): WorkerArtifact[] {
+  if (text.trimStart().startsWith("{")) return [parseArtifact(text, source)];
+  const out: WorkerArtifact[] = [];
+  const lines = text.split("\n");
+  for (let i = 0; i < lines.length; i++) {
+    const at = lines[i].indexOf(BEGIN);
+    if (at < 0) continue;
+    const prefix = lines[i].slice(0, at);
+    const body: string[] = [];
+    for (i++; i < lines.length && !lines[i].includes(END); i++) {
+      body.push(lines[i].startsWith(prefix) ? lines[i].slice(prefix.length) : lines[i]);
+    }
+    if (i >= lines.length) {
+      throw new UsageError(`merge: ${source}: an artifact without its END line`);
+    }
+    out.push(parseArtifact(body.join("\n"), source));
+  }
+  if (out.length === 0) throw new UsageError(`merge: ${source} holds no worker artifact`);
+  return out;
+}
+
+function parseArtifact(text: string, source: string): WorkerArtifact {
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new UsageError(`merge: ${source} is not JSON (${(e as Error).message}); truncated?`);
+  }
 }

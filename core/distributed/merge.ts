@@ -9,14 +9,14 @@
 import { UsageError } from "../errors.ts";
 import { HISTOGRAM_SETTINGS } from "../measure/histogram.ts";
 import { levelStatus } from "../measure/level.ts";
-import type { LevelResult } from "../measure/results.ts";
+import type { LevelResult, LevelStatus, PassSummary } from "../measure/results.ts";
 import { isStable, STABILITY_WINDOWS, type StabilityRule } from "../measure/stability.ts";
 import { Window } from "../measure/window.ts";
 import {
+  addWindowRecord,
   ARTIFACT_FORMAT,
   artifactName,
   decodeMetrics,
-  decodeWindow,
   type WorkerArtifact,
 } from "./artifact.ts";
 import { describeWorker } from "./identity.ts";
@@ -126,14 +126,16 @@ export interface MergeSettings {
 
 /**
  * The merged levels, in the order measured: the levels every artifact holds (with partial
- * coverage, those every present worker finished), each window the sum of the workers'.
+ * coverage, those every present worker finished), each window the sum of the workers'. Every
+ * window is judged from its counts and latency moments (and latency buckets with --percentile);
+ * only the windows a level reports are decoded in full, which keeps 64 workers' sweeps quick.
  */
 export function mergeLevels(coverage: Coverage, s: MergeSettings): LevelResult[] {
   const { artifacts } = coverage;
   const count = Math.min(...artifacts.map((a) => a.levels.length));
   const stats = artifacts.find((a) => a.serverStats);
-  const scratch = new Window();
   const windows: Window[] = [];
+  const reported = new Window();
   const out: LevelResult[] = [];
   try {
     for (let l = 0; l < count; l++) {
@@ -141,35 +143,50 @@ export function mergeLevels(coverage: Coverage, s: MergeSettings): LevelResult[]
       const n = Math.min(...parts.map((p) => p.windows.length));
       while (windows.length < n) windows.push(new Window());
       for (let k = 0; k < n; k++) {
-        const w = windows[k];
-        w.begin(0);
+        windows[k].begin(0);
         for (const p of parts) {
-          decodeWindow(p.windows[k], scratch);
-          w.add(scratch);
+          addWindowRecord(windows[k], p.windows[k], s.percentile > 0 ? "latency" : "none");
         }
-        // The workers' windows cover one span of the grid: its length, not their sum.
-        w.durationNs = w.endNs - w.startNs;
       }
-      out.push(judge(parts[0].mode, parts[0].value, windows.slice(0, n), s));
-      const level = out.at(-1)!;
-      const server = stats?.levels[l];
-      if (server?.server !== undefined) level.server = server.server;
-      if (server?.metrics !== undefined) level.metrics = decodeMetrics(server.metrics);
+      const verdict = judge(windows.slice(0, n), s);
+      reported.begin(0);
+      for (let k = verdict.from; k < verdict.to; k++) {
+        const whole = windows[k];
+        whole.begin(0);
+        for (const p of parts) addWindowRecord(whole, p.windows[k]);
+        reported.add(whole);
+      }
+      const level: LevelResult = {
+        mode: parts[0].mode,
+        value: parts[0].value,
+        passes: verdict.passes,
+        reportedPasses: verdict.to - verdict.from,
+        client: reported.stats(s.batchSize, s.percentile),
+        server: stats?.levels[l].server,
+        stabilizingLatencyNs: reported.stabilizingLatency(s.percentile),
+        status: verdict.status,
+      };
+      const metrics = stats?.levels[l].metrics;
+      if (metrics !== undefined) level.metrics = decodeMetrics(metrics);
+      out.push(level);
     }
   } finally {
-    scratch.destroy();
+    reported.destroy();
     for (const w of windows) w.destroy();
   }
   return out;
 }
 
-/** A level's result from its merged windows, as LevelMeasurer reports one (windows rule). */
-function judge(
-  mode: LevelResult["mode"],
-  value: number,
-  windows: Window[],
-  s: MergeSettings,
-): LevelResult {
+interface Verdict {
+  passes: PassSummary[];
+  status: LevelStatus;
+  /** The windows the level reports: [from, to). */
+  from: number;
+  to: number;
+}
+
+/** A level's verdict from its merged windows, as LevelMeasurer gives one (windows rule). */
+function judge(windows: Window[], s: MergeSettings): Verdict {
   // As a single run: the first window over --max-error-rate ends the level and is reported.
   const limit = s.maxErrorRate;
   const broke = limit === undefined ? -1 : windows.findIndex((w) => {
@@ -179,27 +196,12 @@ function judge(
   const judged = broke < 0 ? windows : windows.slice(0, broke + 1);
   const passes = judged.map((w) => w.pass(s.batchSize, s.percentile));
   const used = s.requestCount > 0 || broke >= 0 ? 1 : Math.min(STABILITY_WINDOWS, passes.length);
-  const reported = new Window();
-  try {
-    for (const w of judged.slice(judged.length - used)) reported.add(w);
-    const status = broke >= 0 ? "too_many_errors" : levelStatus(
-      passes,
-      s.rule,
-      s.requestCount > 0 || isStable(passes, s.rule),
-      s.async,
-      s.warn,
-    );
-    return {
-      mode,
-      value,
-      passes,
-      reportedPasses: used,
-      client: reported.stats(s.batchSize, s.percentile),
-      server: undefined,
-      stabilizingLatencyNs: reported.stabilizingLatency(s.percentile),
-      status,
-    };
-  } finally {
-    reported.destroy();
-  }
+  const status = broke >= 0 ? "too_many_errors" : levelStatus(
+    passes,
+    s.rule,
+    s.requestCount > 0 || isStable(passes, s.rule),
+    s.async,
+    s.warn,
+  );
+  return { passes, status, from: judged.length - used, to: judged.length };
 }

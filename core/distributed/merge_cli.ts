@@ -12,7 +12,7 @@ import { formatSettings } from "../report/console.ts";
 import { checkOutputFiles, reportsToStdout } from "../report/files.ts";
 import type { ReportContext, RunInfo } from "../report/format.ts";
 import { reportRun, sweep } from "../run.ts";
-import type { WorkerArtifact } from "./artifact.ts";
+import { artifactsInText, type WorkerArtifact } from "./artifact.ts";
 import { checkCoverage, type Coverage, mergeLevels } from "./merge.ts";
 
 export interface MergeIo {
@@ -35,10 +35,11 @@ interface MergeArgs {
   reportJsonFile?: string;
   reportHtmlFile?: string;
   allowPartial: boolean;
+  help?: boolean;
 }
 
-const USAGE = "Usage: perf_analyzer merge <dir|worker-i.json>... [-f out.csv] " +
-  "[--report-json F] [--report-html F] [--allow-partial]";
+const USAGE = "Usage: perf_analyzer merge <dir|worker-i.json|log>... [-f out.csv]\n" +
+  "         [--report-json F] [--report-html F] [--allow-partial]";
 
 function parseArgs(args: string[]): MergeArgs {
   const out: MergeArgs = { inputs: [], allowPartial: false };
@@ -46,20 +47,31 @@ function parseArgs(args: string[]): MergeArgs {
     const a = args[i];
     const value = () => {
       const v = args[++i];
-      if (v === undefined || v === "") throw new UsageError(`merge: ${a} needs a value. ${USAGE}`);
+      if (v === undefined || v === "") throw new UsageError(`merge: ${a} needs a value.\n${USAGE}`);
       return v;
     };
     if (a === "-f") out.csvFile = value();
     else if (a === "--report-json") out.reportJsonFile = value();
     else if (a === "--report-html") out.reportHtmlFile = value();
     else if (a === "--allow-partial") out.allowPartial = true;
+    else if (a === "--help" || a === "-h") out.help = true;
     else if (a.startsWith("-") && a !== "-") {
-      throw new UsageError(`merge: unknown option ${a}. ${USAGE}`);
+      throw new UsageError(`merge: unknown option ${a}.\n${USAGE}`);
     } else out.inputs.push(a);
   }
-  if (out.inputs.length === 0) throw new UsageError(`merge: name the artifacts' folder. ${USAGE}`);
+  if (out.inputs.length === 0 && !out.help) {
+    throw new UsageError(`merge: name the artifacts' folder.\n${USAGE}`);
+  }
   return out;
 }
+
+const MERGE_HELP = [
+  "Reports the worker artifacts of a distributed run (--dist-out) as one run: the console",
+  "report, -f's CSV, --report-json and --report-html, and the exit code. A folder gives its",
+  "worker-<i>.json files; a file may be one artifact or a log holding artifacts printed with",
+  "--dist-out -. A missing worker is an error unless --allow-partial, which marks every output",
+  "PARTIAL with the share of the load the present workers sent.",
+].join("\n");
 
 const ARTIFACT_FILE = /^worker-\d+\.json$/;
 
@@ -80,11 +92,7 @@ async function readArtifacts(inputs: string[], io: MergeIo): Promise<WorkerArtif
     } catch (e) {
       throw new UsageError(`merge: cannot read ${path}: ${(e as Error).message}`);
     }
-    try {
-      artifacts.push(JSON.parse(text));
-    } catch (e) {
-      throw new UsageError(`merge: ${path} is not JSON (${(e as Error).message}); truncated?`);
-    }
+    artifacts.push(...artifactsInText(text, path));
   }
   return artifacts;
 }
@@ -109,7 +117,12 @@ function markPartial(path: string, text: string, args: MergeArgs, note: string):
 
 export async function mergeMain(argv: string[], io: MergeIo): Promise<number> {
   try {
-    return await merge(parseArgs(argv), io);
+    const args = parseArgs(argv);
+    if (args.help) {
+      io.stdout(`${USAGE}\n\n${MERGE_HELP}\n`);
+      return ExitCode.Success;
+    }
+    return await merge(args, io);
   } catch (e) {
     if (isUsageError(e)) {
       io.stderr(`Error: ${e.message}\n`);

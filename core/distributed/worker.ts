@@ -31,6 +31,7 @@ import {
 } from "./identity.ts";
 import { partSize, segmentText, sequenceText } from "./segment.ts";
 import { Stripes } from "./share.ts";
+import { STDOUT } from "../report/files.ts";
 import { type StartFacts, waitForStart } from "./start.ts";
 
 /** The worker that reads the server's statistics and metrics (they are global counters). */
@@ -206,9 +207,10 @@ export class DistributedWorker {
     };
   }
 
-  /** Where the artifact goes: --dist-out/worker-<index>.json. */
+  /** Where the artifact goes: --dist-out/worker-<index>.json, or STDOUT ("-"), framed. */
   get path(): string {
-    return `${this.#flags.out!.replace(/\/+$/, "")}/${artifactName(this.index)}`;
+    const out = this.#flags.out!;
+    return out === STDOUT ? STDOUT : `${out.replace(/\/+$/, "")}/${artifactName(this.index)}`;
   }
 }
 

@@ -116,14 +116,20 @@ export class LatencyHistogram {
     };
   }
 
-  /** Adds an encoded histogram: the same result as {@link add} of the histogram encoded. */
-  addEncoded(e: EncodedHistogram): void {
+  /**
+   * Adds an encoded histogram: the same result as {@link add} of the histogram encoded. With
+   * `buckets` false only the exact moments are added (count, mean, std, min, max): decoding
+   * the buckets is most of the cost, and a caller that reads no percentile can skip it.
+   */
+  addEncoded(e: EncodedHistogram, buckets = true): void {
     if (e.count === 0) return;
-    const decoded = hdr.decodeFromCompressedBase64(e.hdr, 32, true);
-    try {
-      this.#h.add(decoded);
-    } finally {
-      decoded.destroy();
+    if (buckets) {
+      const decoded = hdr.decodeFromCompressedBase64(e.hdr, 32, true);
+      try {
+        this.#h.add(decoded);
+      } finally {
+        decoded.destroy();
+      }
     }
     this.#addMoments(e.count, e.mean, e.m2, e.min, e.max);
   }

@@ -113,3 +113,33 @@ Deno.test("confidence rule: stops once the 99 % interval is narrow, over all win
   assert.equal(p99.client.interval?.samples, 718);
   assert.equal(p99.status, "stable");
 });
+
+Deno.test("distributed grid: exactly the fixed windows, edges at start + k × -p, not now", async () => {
+  const clock = new FakeClock();
+  const observed: [number, number, number][] = [];
+  const measurer = new LevelMeasurer({ ...settings, fixedWindows: 4 }, {
+    clock,
+    cpuUs: () => 0,
+    signal: new AbortController().signal,
+    warn: () => {},
+    observe: (k, w) => observed.push([k, w.startNs, w.requestCount]),
+  });
+  const dispatcher = new Dispatcher(new FakeBackend(1, clock), roundRobin(["r"]), clock, measurer);
+  // The level's place on the grid is 50 ms away: the load and the first window start then.
+  const start = clock.nowNs() + 50e6;
+  const level = await measurer.measure(2, dispatcher, start);
+  measurer.pause();
+  await dispatcher.stop();
+  measurer.destroy();
+  // Stable after three windows, yet all four run; each spans exactly -p (100 ms), and a pair
+  // that ends on an edge counts in the window that starts there, on every worker alike.
+  assert.deepEqual(observed, [
+    [0, start, 198],
+    [1, start + 100e6, 200],
+    [2, start + 200e6, 200],
+    [3, start + 300e6, 200],
+  ]);
+  assert.deepEqual(level.passes.map((p) => p.throughput), [1980, 2000, 2000, 2000]);
+  assert.equal(level.client.durationNs, 300e6);
+  assert.equal(level.client.requestCount, 600);
+});

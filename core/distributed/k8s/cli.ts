@@ -1,32 +1,27 @@
 /**
- * The `dist` subcommand: `dist k8s` writes the Indexed Job manifest of a distributed run,
- * `dist collect` takes the worker artifacts back out of the pods' logs.
+ * The `dist` subcommand: `dist k8s` writes the Indexed Job manifest of a distributed run (its
+ * pods' logs then go to `merge` as they are).
  */
 import { parseArgs } from "node:util";
-import { join } from "node:path";
 import { ExitCode, UsageError } from "../../errors.ts";
 import { type K8sPlan, manifest } from "./manifest.ts";
 import { toYaml } from "./yaml.ts";
-import { extractArtifacts } from "./collect.ts";
 
 export interface DistIo {
   stdout(text: string): void;
   stderr(text: string): void;
-  /** The text of a file, or of standard input for "-". */
-  readTextFile(path: string): Promise<string>;
   writeTextFile(path: string, text: string): Promise<void>;
-  mkdir(path: string): Promise<void>;
   nowMs(): number;
 }
 
 export const DIST_HELP =
   `Usage: perf_analyzer dist k8s --workers N --image IMAGE [options] -- <perf_analyzer args>
-       perf_analyzer dist collect [--out DIR] [LOG_FILE ...]
 
 dist k8s writes a Kubernetes Indexed Job (and its ConfigMap) that runs N workers of one
 distributed run: each pod runs perf_analyzer with the arguments after --, plus --worker-count N,
-the common --start-at, --dist-run-id and --dist-out, and prints its artifact between marker
-lines on stdout. No pod is ever restarted; one failed worker fails the Job.
+the common --start-at, --dist-run-id and --dist-out - (the artifact on stdout, between marker
+lines), so the pods' logs are what merge reads. No pod is ever restarted; one failed worker fails
+the Job.
   --workers N             number of workers (pods) [required]
   --image IMAGE           container image with perf_analyzer and sh [required]
   --command CMD           the perf_analyzer executable in the image [default: perf_analyzer]
@@ -38,10 +33,6 @@ lines on stdout. No pod is ever restarted; one failed worker fails the Job.
   --cpu CPU               CPU request and limit of each worker, e.g. 4 or 1500m [default: none]
   --deadline S            the Job fails after this many seconds [default: 3600]
   -o, --output FILE       write the manifest here [default: stdout]
-
-dist collect reads kubectl logs output (from files, or standard input when none is given; with
-or without --prefix) and writes each worker's artifact to DIR/worker-<index>.json for merge.
-  --out DIR               where the artifacts go [default: .]
 `;
 
 const RUN_ID = /^[A-Za-z0-9._-]+$/;
@@ -106,44 +97,21 @@ async function k8s(argv: string[], io: DistIo): Promise<number> {
     `Job ${plan.name}: ${plan.workers} workers start together at ${at} (in ${budgetS} s); ` +
       "apply it now (kubectl apply -f), then after the run:\n" +
       `  kubectl logs -l job-name=${plan.name} --tail=-1 --prefix > logs.txt\n` +
-      `  perf_analyzer dist collect --out ${runId} logs.txt && perf_analyzer merge ${runId}\n`,
+      "  perf_analyzer merge logs.txt\n",
   );
   return ExitCode.Success;
 }
 
-async function collect(argv: string[], io: DistIo): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    options: { out: { type: "string", default: "." } },
-    strict: true,
-    allowPositionals: true,
-  });
-  const files = positionals.length === 0 ? ["-"] : positionals;
-  const texts = await Promise.all(files.map((f) => io.readTextFile(f)));
-  const artifacts = extractArtifacts(texts.join("\n"));
-  if (artifacts.size === 0) {
-    throw new UsageError(
-      `No worker artifact in ${files.join(", ")}: give the output of kubectl logs with ` +
-        "--tail=-1 (a label selector shows only the last 10 lines otherwise).",
-    );
-  }
-  await io.mkdir(values.out);
-  for (const [file, text] of artifacts) await io.writeTextFile(join(values.out, file), text);
-  io.stderr(`${artifacts.size} artifacts written to ${values.out}: ${[...artifacts.keys()]}\n`);
-  return ExitCode.Success;
-}
-
-/** Runs `dist <k8s|collect> ...`; usage errors print "Error: ..." and return 99. */
+/** Runs `dist k8s ...`; usage errors print "Error: ..." and return 99. */
 export async function distMain(argv: string[], io: DistIo): Promise<number> {
   const [sub, ...rest] = argv;
   try {
     if (sub === "k8s") return await k8s(rest, io);
-    if (sub === "collect") return await collect(rest, io);
     if (sub === "-h" || sub === "--help") {
       io.stdout(DIST_HELP);
       return ExitCode.Success;
     }
-    throw new UsageError(`dist needs k8s or collect, got "${sub ?? ""}".\n${DIST_HELP}`);
+    throw new UsageError(`dist needs k8s, got "${sub ?? ""}".\n${DIST_HELP}`);
   } catch (e) {
     // parseArgs throws TypeErrors naming the bad option; they are usage errors too.
     const message = e instanceof UsageError || e instanceof TypeError ? e.message : undefined;

@@ -2,8 +2,8 @@
  * A distributed run as a Kubernetes Indexed Job: N pods, each one worker (its index is the
  * JOB_COMPLETION_INDEX the Job controller sets), a ConfigMap holding the worker arguments and
  * the common start, no restarts (a restarted index would start late and count twice), and each
- * worker's artifact printed between marker lines on stdout, so `kubectl logs` is the transport
- * and `dist collect` turns the logs back into worker-<index>.json files for `merge`.
+ * worker's artifact printed on stdout (`--dist-out -`, between marker lines), so `kubectl logs`
+ * is the transport and `merge` reads the artifacts straight from the logs.
  */
 import { UsageError } from "../../errors.ts";
 import type { YamlValue } from "./yaml.ts";
@@ -30,18 +30,10 @@ export interface K8sPlan {
 /** Where the ConfigMap's argument file is mounted in the pod. */
 export const ARGS_DIR = "/etc/perf-analyzer";
 const ARGS_KEY = "args";
-/** The worker's artifact folder: in the pod's own /tmp (TMPDIR is unset in a pod). */
-const OUT_DIR = '"${TMPDIR:-/tmp}/perf-analyzer-dist"';
 const LABEL = "app.kubernetes.io/name";
 const APP = "perf-analyzer-deno";
 /** Pod names add "-<index>-<5 chars>" to the Job's; hostnames must stay within 63. */
 const MAX_NAME = 40;
-
-/** The line before a worker's artifact in its log; the artifact's file name is part of it. */
-function beginMarker(file: string): string {
-  return `----- BEGIN perf_analyzer artifact ${file} -----`;
-}
-export const END_MARKER = "----- END perf_analyzer artifact -----";
 
 /** Flags the Job sets on every worker itself. */
 const SET_BY_JOB = [
@@ -74,25 +66,16 @@ export function checkPlan(plan: K8sPlan): void {
 
 /**
  * The container's shell script: the arguments from the mounted file, one per line (so any
- * character but a newline survives), then the worker, then its artifact between the markers.
- * The worker's exit code is the pod's, so a failed worker fails the Job.
+ * character but a newline survives), then the worker in the shell's place, so its exit code is
+ * the pod's and a failed worker fails the Job.
  */
 function podScript(plan: K8sPlan): string {
   return [
     "set -u",
     "set --",
     'while IFS= read -r arg || [ -n "$arg" ]; do set -- "$@" "$arg"; done < "$PA_ARGS_FILE"',
-    `${plan.command} "$@" --worker-count ${plan.workers} --start-at "$START_AT" \\`,
-    `  --dist-run-id "$RUN_ID" --dist-out ${OUT_DIR}`,
-    "rc=$?",
-    `artifact="worker-$JOB_COMPLETION_INDEX.json"`,
-    `if [ -f ${OUT_DIR}/"$artifact" ]; then`,
-    `  echo "${beginMarker("$artifact")}"`,
-    `  cat ${OUT_DIR}/"$artifact"`,
-    "  echo",
-    `  echo "${END_MARKER}"`,
-    "fi",
-    'exit "$rc"',
+    `exec ${plan.command} "$@" --worker-count ${plan.workers} --start-at "$START_AT" \\`,
+    '  --dist-run-id "$RUN_ID" --dist-out -',
     "",
   ].join("\n");
 }

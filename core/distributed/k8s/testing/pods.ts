@@ -2,8 +2,8 @@
  * A Kubernetes Indexed Job's pods played as local processes, the closest thing to a cluster
  * here: for each index the container's command runs with the environment the kubelet would give
  * it (JOB_COMPLETION_INDEX from the Job controller, the ConfigMap keys its env names), the
- * ConfigMap volume standing in as a file and a private TMPDIR standing in for the pod's own /tmp.
- * All pods run at once, as `parallelism` asks. Not a test itself.
+ * ConfigMap volume standing in as files. All pods run at once, as `parallelism` asks. Not a
+ * test itself.
  */
 import { join } from "node:path";
 
@@ -78,11 +78,9 @@ export async function runPods(
   const [cmd, ...args] = container.command;
   return await Promise.all(
     Array.from({ length: job.spec.completions }, async (_, index) => {
-      const tmp = join(scratch, `pod-${index}`);
-      await Deno.mkdir(tmp, { recursive: true });
       const out = await new Deno.Command(cmd, {
         args,
-        env: { ...podEnv, JOB_COMPLETION_INDEX: String(index), TMPDIR: tmp },
+        env: { ...podEnv, JOB_COMPLETION_INDEX: String(index) },
         stdin: "null",
         stdout: "piped",
         stderr: "piped",
