@@ -114,8 +114,9 @@ export async function main(
     await checkOutputFiles(config, deps.cwd);
     mpi = joinMpi(config);
     let code: number = await run(config, { ...deps, ranks: mpi?.ranks });
+    // With --dist-out - the artifacts are in mpirun's output, for `merge` to read from there.
     const out = config.distributed?.out;
-    if (mpi !== undefined && out !== undefined) {
+    if (mpi !== undefined && out !== undefined && out !== STDOUT) {
       code = await mergeOnRankZero(mpi.ranks, code, () => mergeMain([out], mergeIo(io)));
     }
     mpi?.leave(code, false);

@@ -11,7 +11,6 @@ import { UsageError } from "../errors.ts";
 import { parseIntegerWhere } from "./values.ts";
 import type { IdentityFlags } from "../distributed/identity.ts";
 import { SEGMENT_FLAG, SEQUENCE_FLAG } from "../distributed/segment.ts";
-import { mpirunRank } from "../distributed/mpi/ranks.ts";
 
 export interface DistributedConfig extends IdentityFlags {
   /** --start-at: the common start, ms since the Unix epoch. */
@@ -198,13 +197,6 @@ export function finishDistributed(config: RunConfig): void {
   }
   if (d.out === undefined) {
     throw new UsageError("A distributed run needs --dist-out <dir> for its worker artifact.");
-  }
-  // Under mpirun the ranks start together at a barrier instead (core/distributed/mpi/).
-  if (d.startAtMs === undefined && mpirunRank() === undefined) {
-    throw new UsageError(
-      "A distributed run needs --start-at <epoch ms>, the common start computed once by the " +
-        "launcher (or mpirun, whose ranks start together at a barrier).",
-    );
   }
   const flag = refused(config);
   if (flag !== undefined) throw new UsageError(`${flag} does not apply to a distributed run.`);

@@ -33,6 +33,7 @@ import { partSize, segmentText, sequenceText } from "./segment.ts";
 import { Stripes } from "./share.ts";
 import { STDOUT } from "../report/files.ts";
 import { type StartFacts, waitForStart } from "./start.ts";
+import { mpirunRank } from "./mpi/ranks.ts";
 
 /** The worker that reads the server's statistics and metrics (they are global counters). */
 export const STATS_WORKER = 0;
@@ -54,8 +55,19 @@ export class DistributedWorker {
     this.#refuseEmptyShares(config);
   }
 
-  /** The worker of `config` (which must be distributed), its identity from flags or `env`. */
+  /**
+   * The worker of `config` (which must be distributed), its identity from flags or `env`. The
+   * common start is --start-at, or under mpirun a barrier (core/distributed/mpi/ranks.ts); it is
+   * checked here, not in the parse, because `merge` parses the arguments of workers that ran
+   * under mpirun without one.
+   */
   static of(config: RunConfig, env: EnvReader): DistributedWorker {
+    if (config.distributed!.startAtMs === undefined && mpirunRank(env) === undefined) {
+      throw new RunError(
+        "a distributed run needs --start-at <epoch ms>, the common start computed once by the " +
+          "launcher (or mpirun, whose ranks start together at a barrier)",
+      );
+    }
     return new DistributedWorker(resolveIdentity(config.distributed!, env), config);
   }
 

@@ -10,6 +10,9 @@ import { FakeBackend } from "../../testing/fake_backend.ts";
 import { FakeClock } from "../../testing/fake_clock.ts";
 import { roundRobin } from "../../data/request_source.ts";
 import { mergeOnRankZero, mpirunRank, rankGroup } from "./ranks.ts";
+import { DistributedWorker } from "../worker.ts";
+import { parseCommandLine } from "../../cli/command_line.ts";
+import { TEST_KINDS } from "../../testing/kinds.ts";
 
 const MUST_STOP = 0;
 const GOING_ON = 1;
@@ -158,4 +161,23 @@ Deno.test("mergeOnRankZero: after the last barrier, rank 0 alone merges, if it r
   const failed = at(0);
   assert.equal(await mergeOnRankZero(failed.ranks, 130, failed.merge), 130);
   assert.deepEqual(failed.log, ["barrier"]);
+});
+
+Deno.test("a distributed worker needs --start-at, except as a rank of mpirun", () => {
+  const parsed = parseCommandLine(
+    ["-m", "s", "--concurrency-range", "4", "--dist-out", "d"],
+    TEST_KINDS,
+  );
+  assert.ok(parsed.action === "run");
+  const env = (vars: Record<string, string>) => (n: string) => vars[n];
+  assert.throws(
+    () => DistributedWorker.of(parsed.config, env({ SLURM_PROCID: "0", SLURM_NTASKS: "2" })),
+    /a distributed run needs --start-at <epoch ms>.*\(or mpirun/,
+  );
+  const rank = DistributedWorker.of(
+    parsed.config,
+    env({ OMPI_COMM_WORLD_RANK: "1", OMPI_COMM_WORLD_SIZE: "2" }),
+  );
+  assert.equal(rank.index, 1);
+  assert.equal(rank.identity.engine, "mpi");
 });
