@@ -142,7 +142,7 @@ async function createBackend(
   return await descriptor.create(options);
 }
 
-export function rejection(level: LevelResult, config: RunConfig): string {
+function rejection(level: LevelResult, config: RunConfig): string {
   if (level.status === "too_many_errors") {
     const c = level.client;
     const top = [...c.errors.entries()].sort((a, b) => b[1] - a[1])[0]?.[0] ?? "";
@@ -348,19 +348,20 @@ export async function run(given: RunConfig, deps: RunDeps): Promise<ExitCode> {
       deps.stdout(formatSettings(ctx));
       sinks.start();
       await warmup(config, plan, measurer);
+      const mismatch = () => new RunError(validator!.firstMismatch!);
       if (worker !== undefined) {
         return await runWorker(worker, {
           given,
-          config,
           ctx,
           deps,
           plan,
           measurer,
           model,
           serverStats,
+          failed: failed.signal,
+          mismatch,
         });
       }
-      const mismatch = () => new RunError(validator!.firstMismatch!);
       // Every level in the order measured, those that did not pass too: the console and CSV
       // report only the passed ones (perf_analyzer's), the JSON and HTML every one with its status.
       const measured: LevelResult[] = [];
@@ -526,13 +527,15 @@ export function sweep(
 
 interface WorkerRun {
   given: RunConfig;
-  config: RunConfig;
   ctx: ReportContext;
   deps: RunDeps;
   plan: LoadPlan;
   measurer: LevelMeasurer;
   model: ModelInfo;
   serverStats: boolean;
+  /** Aborted by an output validation failure ("fail" mode): the run ends, no artifact. */
+  failed: AbortSignal;
+  mismatch(): RunError;
 }
 
 /**
@@ -546,7 +549,7 @@ async function runWorker(worker: DistributedWorker, w: WorkerRun): Promise<ExitC
   // Under mpirun the ranks start together at a barrier, not at --start-at.
   await worker.start(deps.clock, deps.ranks?.gridStart);
   const levels = DistributedWorker.levels(plan.range);
-  for (let i = 0; i < levels.length && !deps.signal.aborted; i++) {
+  for (let i = 0; i < levels.length && !deps.signal.aborted && !w.failed.aborted; i++) {
     const level = await measurer.measure(
       worker.levelValue(levels[i]),
       plan.driver,
@@ -555,6 +558,7 @@ async function runWorker(worker: DistributedWorker, w: WorkerRun): Promise<ExitC
     worker.levelDone(level, levels[i]);
     deps.stdout(formatLevel(level, w.ctx));
   }
+  if (w.failed.aborted) throw w.mismatch();
   if (deps.signal.aborted) {
     deps.stderr(`${worker.name}: interrupted, no artifact written (exit 130)\n`);
     return ExitCode.Interrupted;

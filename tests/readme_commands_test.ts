@@ -302,7 +302,7 @@ function checkEndpoint(w: string[]): string | undefined {
 /** `task pa ...` or `run ... main.ts ...`: a perf_analyzer run against a fixture server. */
 function paPlan(w: string[], block: DocCommand[]): Plan | string {
   if (w.includes("--help")) return helpPlan();
-  if (w[5] === "merge") return mergePlan(w, block);
+  if (w[5] === "merge") return mergePlan(block);
   const capi = flagValue(w, "--service-kind") === "triton_c_api";
   if (!capi) {
     const bad = checkEndpoint(w);
@@ -372,7 +372,7 @@ function distWorkersPlan(w: string[]): Plan | string {
 }
 
 /** `task pa merge DIR ...` after the workers line of its block: one run's report and files. */
-function mergePlan(_w: string[], block: DocCommand[]): Plan | string {
+function mergePlan(block: DocCommand[]): Plan | string {
   const workers = block.find((c) => DIST_WORKERS.test(c.text));
   if (workers === undefined) return "merge needs the workers line before it in its block";
   return {

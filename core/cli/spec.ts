@@ -233,7 +233,8 @@ const SUPPORTED: OptionSpec[] = [
   ),
   supported("ssl-https-private-key-file", { long: "ssl-https-private-key-file" }, true),
   supported("ssl-https-private-key-type", { long: "ssl-https-private-key-type" }, true),
-  ...[
+  // The distributed-run flags (core/cli/distributed.ts): long names only, each with a value.
+  ...([
     "worker-index",
     "worker-count",
     "execution-segment",
@@ -243,7 +244,7 @@ const SUPPORTED: OptionSpec[] = [
     "dist-windows",
     "dist-out",
     "dist-run-id",
-  ].map((long) => supported(long as SupportedId, { long }, true)),
+  ] as const).map((long) => supported(long, { long }, true)),
   supported("deprecated-start", { short: "t" }, true, "Concurrency"),
   supported("deprecated-end", { short: "c" }, true, "Concurrency"),
   supported("deprecated-dynamic", { short: "d" }, false, "Concurrency"),

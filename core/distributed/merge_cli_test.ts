@@ -74,6 +74,8 @@ Deno.test("merge: a missing worker fails naming it; --allow-partial marks every 
     "out.csv",
     "--report-json",
     "out.json",
+    "--report-html",
+    "out.html",
   ]);
   assert.equal(partial.code, 0, partial.stderr);
   const note = "PARTIAL: worker 1/3 (segment 1/3:2/3) missing; the workers merged sent 66.7% " +
@@ -81,6 +83,7 @@ Deno.test("merge: a missing worker fails naming it; --allow-partial marks every 
   assert.ok(partial.stdout.endsWith(`${note}\n`), partial.stdout);
   assert.ok(partial.written.get("out.csv")!.endsWith(`PARTIAL,"${note}"\n`));
   assert.equal(JSON.parse(partial.written.get("out.json")!).partial, note);
+  assert.ok(partial.written.get("out.html")!.includes(`<body>\n<p><strong>${note}</strong></p>`));
 });
 
 Deno.test("merge: usage errors name the problem", async () => {

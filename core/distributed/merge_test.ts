@@ -31,6 +31,8 @@ Deno.test("merged level equals one machine's: counts, throughput, every percenti
   assert.deepEqual(got.spectrumNs, expected.spectrumNs);
   assert.ok(Math.abs(got.avgLatencyNs - expected.avgLatencyNs) < 1e-6 * expected.avgLatencyNs);
   assert.ok(Math.abs(got.stdLatencyNs - expected.stdLatencyNs) < 1e-6 * expected.stdLatencyNs);
+  // The average worker's overhead, not the sum over the workers.
+  assert.equal(got.overheadPct, 10);
   assert.equal(level.status, "stable");
   assert.equal(level.value, 8);
   assert.equal(level.passes.length, 4);
