@@ -7,7 +7,7 @@
 import { systemClock } from "./core/clock.ts";
 import { readCommandLine } from "./core/cli/command_line.ts";
 import { compareMain } from "./core/report/compare_cli.ts";
-import { mergeMain } from "./core/distributed/merge_cli.ts";
+import { type MergeIo, mergeMain } from "./core/distributed/merge_cli.ts";
 import { mainThreadCpuReader } from "./core/measure/cpu_time.ts";
 import { ExitCode, isRunError, isUsageError, UsageError } from "./core/errors.ts";
 import { run, type RunDeps } from "./core/run.ts";
@@ -15,6 +15,8 @@ import { checkOutputFiles, reportsToStdout, STDOUT } from "./core/report/files.t
 import { readInputText } from "./core/data/load.ts";
 import { BUILT_IN_BACKENDS } from "./backends/mod.ts";
 import { runInfo } from "./core/report/run_info.ts";
+import { joinMpi, mergeOnRankZero, type MpiSession } from "./core/distributed/mpi/ranks.ts";
+import { distMain } from "./core/distributed/k8s/cli.ts";
 
 export interface MainIo {
   stdout(text: string): void;
@@ -60,24 +62,16 @@ export async function main(
       writeTextFile: (path, text) => Deno.writeTextFile(path, text),
     });
   }
-  // `merge DIR`: a distributed run's worker artifacts reported as one run.
-  if (argv[0] === "merge") {
-    return mergeMain(argv.slice(1), {
+  // `dist k8s`: a distributed run as a Kubernetes Indexed Job.
+  if (argv[0] === "dist") {
+    return await distMain(argv.slice(1), {
       ...io,
-      readTextFile: readInputText,
-      writeTextFile: (path, text) =>
-        path === STDOUT ? Promise.resolve(io.stdout(text)) : Deno.writeTextFile(path, text),
-      listDir: listDir,
-      cwd: Deno.cwd(),
-      backends: BUILT_IN_BACKENDS,
-      parseArgs: async (args) => {
-        const r = await readCommandLine(args, BUILT_IN_BACKENDS, Deno.cwd());
-        if (r.action !== "run") throw new UsageError("merge: the workers' arguments run nothing");
-        return r.config;
-      },
-      runInfo,
+      writeTextFile: (path, text) => Deno.writeTextFile(path, text),
+      nowMs: () => Date.now(),
     });
   }
+  // `merge DIR`: a distributed run's worker artifacts reported as one run.
+  if (argv[0] === "merge") return mergeMain(argv.slice(1), mergeIo(io));
   let parsed;
   try {
     // A plugin named on argv is loaded first, so its flags parse like a built-in's.
@@ -114,13 +108,43 @@ export async function main(
     argv,
     env: (name) => Deno.env.get(name),
   };
+  let mpi: MpiSession | undefined;
   try {
     // Before the backend connects: a path that cannot be written costs no sweep.
     await checkOutputFiles(config, deps.cwd);
-    return await run(config, deps);
+    mpi = joinMpi(config);
+    let code: number = await run(config, { ...deps, ranks: mpi?.ranks });
+    // With --dist-out - the artifacts are in mpirun's output, for `merge` to read from there.
+    const out = config.distributed?.out;
+    if (mpi !== undefined && out !== undefined && out !== STDOUT) {
+      code = await mergeOnRankZero(mpi.ranks, code, () => mergeMain([out], mergeIo(io)));
+    }
+    mpi?.leave(code, false);
+    return code;
   } catch (e) {
-    return reportFailure(e, io);
+    const code = reportFailure(e, io);
+    mpi?.leave(code, true);
+    return code;
   }
+}
+
+/** What `merge` reads and writes through. */
+function mergeIo(io: MainIo): MergeIo {
+  return {
+    ...io,
+    readTextFile: readInputText,
+    writeTextFile: (path, text) =>
+      path === STDOUT ? Promise.resolve(io.stdout(text)) : Deno.writeTextFile(path, text),
+    listDir: listDir,
+    cwd: Deno.cwd(),
+    backends: BUILT_IN_BACKENDS,
+    parseArgs: async (args) => {
+      const r = await readCommandLine(args, BUILT_IN_BACKENDS, Deno.cwd());
+      if (r.action !== "run") throw new UsageError("merge: the workers' arguments run nothing");
+      return r.config;
+    },
+    runInfo,
+  };
 }
 
 /** The names in a folder; undefined when `path` is a file (or anything but a folder). */

@@ -38,6 +38,7 @@ import { openSinks, type RunSinks } from "./report/sinks.ts";
 import type { LevelResult } from "./measure/results.ts";
 import { binarySweep, linearLevelCount, linearSweep, type SweepResult } from "./measure/sweep.ts";
 import { sessionExperiment, sessionPlan, SessionSource } from "./load/session.ts";
+import type { RankGroup } from "./distributed/mpi/ranks.ts";
 import { DistributedWorker } from "./distributed/worker.ts";
 import { framedArtifact } from "./distributed/artifact.ts";
 import { resolvePath } from "./report/sinks.ts";
@@ -59,6 +60,8 @@ export interface RunDeps {
   backends: readonly BackendDescriptor[];
   /** Command line, host, CPU and commit for --report-json/--report-html (main.ts injects). */
   runInfo?: () => RunInfo;
+  /** --enable-mpi: the other ranks of the mpirun job (barriers, levels ended together). */
+  ranks?: RankGroup;
   /** The arguments as given: a distributed worker's artifact keeps them for `merge`. */
   argv?: readonly string[];
   /** Environment variables: a distributed worker learns its rank from the engine's. */
@@ -197,6 +200,8 @@ function measurerFor(
     warn: (m) => deps.stderr(`${m}\n`),
     metrics: sinks.metrics,
     export: sessions && sinks.export ? sessionExperiment(sinks.export) : sinks.export,
+    // Only --enable-mpi ends levels together; a distributed worker runs fixed windows.
+    ranks: config.enableMpi ? deps.ranks : undefined,
     observe: worker?.observe,
   });
 }
@@ -360,6 +365,8 @@ export async function run(given: RunConfig, deps: RunDeps): Promise<ExitCode> {
       // Every level in the order measured, those that did not pass too: the console and CSV
       // report only the passed ones (perf_analyzer's), the JSON and HTML every one with its status.
       const measured: LevelResult[] = [];
+      // perf_analyzer's multi-model mode: every rank starts profiling, and ends it, together.
+      await deps.ranks?.barrier();
       const result = await sweep(
         plan,
         config,
@@ -381,6 +388,7 @@ export async function run(given: RunConfig, deps: RunDeps): Promise<ExitCode> {
         // A window cut short by the mismatch may hold no valid request; the mismatch is the news.
         throw failed.signal.aborted ? mismatch() : e;
       });
+      await deps.ranks?.barrier();
       if (failed.signal.aborted) throw mismatch();
       if (sessions !== undefined && sessions.skipped > 0) {
         deps.stderr(
@@ -538,7 +546,8 @@ interface WorkerRun {
 async function runWorker(worker: DistributedWorker, w: WorkerRun): Promise<ExitCode> {
   const { deps, plan, measurer } = w;
   deps.stderr(`${worker.name}: waiting for --start-at\n`);
-  await worker.start(deps.clock);
+  // Under mpirun the ranks start together at a barrier, not at --start-at.
+  await worker.start(deps.clock, deps.ranks?.gridStart);
   const levels = DistributedWorker.levels(plan.range);
   for (let i = 0; i < levels.length && !deps.signal.aborted && !w.failed.aborted; i++) {
     const level = await measurer.measure(

@@ -734,6 +734,108 @@ async function assertRunsAlone(exe: string, f: Fixture): Promise<void> {
   assert.match(stderr, /^Perf Analyzer Version \S+ \(commit \S+\)\n$/);
 }
 
+const haveMpirun = (() => {
+  try {
+    return new Deno.Command("mpirun", { args: ["--version"], stdout: "null", stderr: "null" })
+      .outputSync().success;
+  } catch {
+    return false;
+  }
+})();
+const NO_MPIRUN = haveMpirun ? "" : "needs mpirun (apt-get install openmpi-bin libopenmpi-dev)";
+/** Open MPI refuses root unless told twice; the tests run as root. */
+const MPI_AS_ROOT = "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1";
+
+/**
+ * `mpirun ...`: with --enable-mpi (app contexts split by " : "), each rank's report in the
+ * --tag-output lines; with --dist-out, rank 0's merged report of every rank's artifact. Every
+ * context's -u is swapped, and /tmp/; an unstable verdict is a note, as for one process.
+ */
+function mpirunPlan(w: string[]): Plan | string {
+  const contexts = w.join(" ").split(" : ");
+  for (const ctx of contexts) {
+    const bad = checkEndpoint(ctx.split(" "));
+    if (bad) return bad;
+  }
+  if (!w.includes("--tag-output")) return "mpirun without --tag-output: ranks cannot be told apart";
+  const distributed = w.includes("--dist-out");
+  return {
+    skip: NO_MPIRUN,
+    timeoutMs: 150_000,
+    prepare: (f, text) => {
+      const u = flagValue(w, "-u")!;
+      const line = text.replaceAll(`-u ${u}`, `-u ${swapEndpoint(u, f)}`);
+      return Promise.resolve(`${MPI_AS_ROOT} ${line.replaceAll("/tmp/", `${f.tmp}/`)}`);
+    },
+    check: (run, _f, _w, notes) => {
+      const all = `${run.stdout}\n${run.stderr}`;
+      if (run.code === 2 && /Failed to obtain stable measurement/.test(all)) {
+        notes.push("measured, but the machine was too busy to stabilize every rank");
+        return Promise.resolve();
+      }
+      assert.equal(run.code, 0, tail(all));
+      const summary = (rank: number) =>
+        new RegExp(`^\\[1,${rank}\\]<stdout>:Inferences/Second vs\\. Client`, "m");
+      if (distributed) {
+        const n = flagValue(w, "-n");
+        assert.match(
+          run.stdout,
+          new RegExp(`^\\[1,0\\]<stdout>:Merged ${n} worker artifacts`, "m"),
+        );
+        assert.match(run.stdout, summary(0), tail(all));
+      } else contexts.forEach((_, rank) => assert.match(run.stdout, summary(rank), tail(all)));
+      return Promise.resolve();
+    },
+  };
+}
+
+const NO_CLUSTER = "needs a Kubernetes cluster (none here): tests/k8s_pods_test.ts runs the " +
+  "Job's pods as local processes, collects their logs and merges them";
+
+/** `task pa dist k8s ... -o FILE`: the manifest it writes passes the Kubernetes schema. */
+function distPlan(w: string[]): Plan | string {
+  if (w[6] !== "k8s") return `dist ${w[6]}: the test does not know how to run it`;
+  const out = flagValue(w, "-o");
+  if (out === undefined) return "dist k8s without -o FILE: name the manifest file";
+  const workers = Number(flagValue(w, "--workers"));
+  return {
+    skip: "",
+    timeoutMs: 60_000,
+    prepare: (f, text) => Promise.resolve(swapped(text, f)),
+    check: async (run, f) => {
+      assert.equal(run.code, 0, tail(run.stdout + run.stderr));
+      const { parseAllDocuments } = await import("yaml");
+      const { Job } = await import("kubernetes-models/batch/v1/Job");
+      const { ConfigMap } = await import("kubernetes-models/v1/ConfigMap");
+      const yaml = await Deno.readTextFile(`${f.workspace}/${out}`);
+      const [cm, job] = parseAllDocuments(yaml).map((d) => d.toJS());
+      new ConfigMap(cm).validate();
+      new Job(job).validate();
+      assert.equal(job.spec.completions, workers);
+      assert.match(run.stderr, /kubectl logs -l job-name=\S+ --tail=-1 --prefix > logs.txt/);
+    },
+  };
+}
+
+/** `sbatch ...`: a Slurm batch job, which needs a cluster (slurmctld, slurmd, munge). */
+function sbatchPlan(): Plan {
+  return {
+    ...kubectlPlan(),
+    skip: "needs a Slurm cluster (none in CI); the mpirun line it wraps runs above and in " +
+      "tests/mpi_test.ts",
+  };
+}
+
+/** kubectl talks to a cluster, which no machine here has. */
+function kubectlPlan(): Plan {
+  return {
+    skip: NO_CLUSTER,
+    timeoutMs: 1,
+    prepare: (_f, text) => Promise.resolve(text),
+    check: () => Promise.resolve(),
+  };
+}
+
 /** What kind of command this is; a string says why the test cannot run it. */
 export function planFor(c: DocCommand, block: DocCommand[]): Plan | string | "recursion" {
   const w = words(c.text);
@@ -743,12 +845,20 @@ export function planFor(c: DocCommand, block: DocCommand[]): Plan | string | "re
     return w.length === 2 || mkdir ? buildPlan(w) : "a build line this test does not know";
   }
   if (c.text === INSTALL_LINE) return installPlan(block);
+  if (a === "mpirun") return mpirunPlan(w);
+  if (a === "kubectl") return kubectlPlan();
+  if (a === "sbatch") return sbatchPlan();
   if (DIST_WORKERS.test(c.text)) return distWorkersPlan(w);
   if (`${a} ${b} ${deno}` !== DENO) return `not a ${DENO} command the test knows`;
   if (verb === "task") {
     // `task test` is this suite: running it from inside would recurse.
     if (task === "test" && w.length === 5) return "recursion";
     if (task === "demo") return demoPlan();
+    if (task === "pa" && w[5] === "dist") return distPlan(w);
+    // `merge logs.txt` after `kubectl logs`: the logs come from a cluster.
+    if (task === "pa" && w[5] === "merge" && block.some((o) => o.text.startsWith("kubectl "))) {
+      return { ...kubectlPlan(), skip: `reads the pods' logs; ${NO_CLUSTER}` };
+    }
     if (task === "pa") return paPlan(w, block);
     if (task === "serve") return servePlan(w);
     if (task === "compare") return comparePlan(w);

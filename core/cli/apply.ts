@@ -13,6 +13,7 @@ import { TLS_HANDLERS } from "./tls.ts";
 import { REQUEST_PARAMETER_HANDLERS } from "./request_parameters.ts";
 import { BLS_HANDLERS } from "./bls.ts";
 import { PERIODIC_HANDLERS } from "./periodic.ts";
+import { MPI_HANDLERS } from "./mpi.ts";
 import { REPORT_HANDLERS } from "../report/files.ts";
 import { UsageError } from "../errors.ts";
 import type { BackendDescriptor } from "../backend.ts";
@@ -33,8 +34,6 @@ import { parseThreshold } from "../report/thresholds.ts";
 /** What the scan learned beyond RunConfig itself: which options were given, and how. */
 export interface ParseState {
   loadMode: LoadMode | undefined;
-  /** First recognized-but-unsupported option, reported after the scan. */
-  unsupported: string | undefined;
   /** Parts given to --concurrency-range (0 = not given). */
   rangeParts: number;
   /** Deprecated -t / -c values and -d. */
@@ -78,7 +77,6 @@ export function newParseState(
     own: new Map(),
     backendFlags: [],
     loadMode: undefined,
-    unsupported: undefined,
     rangeParts: 0,
     oldStart: undefined,
     oldEnd: undefined,
@@ -364,6 +362,7 @@ const HANDLERS: Readonly<Record<ConfigId, Handler>> = {
   ...REQUEST_PARAMETER_HANDLERS,
   ...BLS_HANDLERS,
   ...PERIODIC_HANDLERS,
+  ...MPI_HANDLERS,
   ...REPORT_HANDLERS,
   ...GENERAL_HANDLERS,
   ...MEASUREMENT_HANDLERS,

@@ -53,8 +53,7 @@ function optionTable(backends: readonly BackendDescriptor[], plugin?: LoadedPlug
  * one is the default --service-kind) and of `plugin`, the module argv selects, already loaded
  * (see {@link readCommandLine}). Options are applied in argv order, so the first bad option is
  * the one reported; --help and --version end the parse where they appear, as perf_analyzer's
- * --version does. A recognized-but-unsupported option is reported after the scan (so a
- * load-mode conflict later on the line still wins), before cross-option checks.
+ * --version does.
  */
 export function parseCommandLine(
   argv: string[],
@@ -67,15 +66,8 @@ export function parseCommandLine(
     checkLoadMode(state, spec);
     if (spec.id === "help") return { action: "help", text: usageText(backends, plugin) };
     if (spec.id === "version") return { action: "version", text: versionText() };
-    if (spec.id === "unsupported") {
-      state.unsupported ??= typed;
-      continue;
-    }
     if (spec.id === "backend") applyBackendFlag(state, spec.owner!, typed, value ?? "");
     else applyOption(config, state, spec.id, value ?? "");
-  }
-  if (state.unsupported !== undefined) {
-    throw new UsageError(`Option '${state.unsupported}' is not supported by this build yet.`);
   }
   finishConfig(config, state);
   return { action: "run", config, warnings: state.warnings };

@@ -172,6 +172,8 @@ export interface RunConfig {
   quiet: boolean;
   /** --threshold gates (repeatable), checked on every level at the end of the run. */
   thresholds: Threshold[];
+  /** --enable-mpi: one rank of a multi-model mpirun job (core/distributed/mpi/ranks.ts). */
+  enableMpi: boolean;
   /** A distributed run's flags (core/cli/distributed.ts); undefined = a single-machine run. */
   distributed: DistributedConfig | undefined;
 }
@@ -247,6 +249,7 @@ export function defaultConfig(): RunConfig {
     progress: true,
     quiet: false,
     thresholds: [],
+    enableMpi: false,
     distributed: undefined,
   };
 }

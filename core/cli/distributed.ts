@@ -198,12 +198,6 @@ export function finishDistributed(config: RunConfig): void {
   if (d.out === undefined) {
     throw new UsageError("A distributed run needs --dist-out <dir> for its worker artifact.");
   }
-  if (d.startAtMs === undefined) {
-    throw new UsageError(
-      "A distributed run needs --start-at <epoch ms>, the common start computed once by the " +
-        "launcher.",
-    );
-  }
   const flag = refused(config);
   if (flag !== undefined) throw new UsageError(`${flag} does not apply to a distributed run.`);
 }

@@ -54,7 +54,6 @@ Deno.test("distributed flags: what needs messages between workers is refused by 
   const out = [...WORKER, "--dist-out", "d"];
   assert.match(usageError(WORKER), /needs --dist-out/);
   assert.match(usageError(["--worker-index", "0", "--dist-out", "d"]), /needs --worker-count/);
-  assert.match(usageError(["--worker-count", "2", "--dist-out", "d"]), /needs --start-at/);
   assert.match(usageError([...out, "--binary-search", "--concurrency-range", "1:8"]), /binary/);
   assert.match(usageError([...out, "--concurrency-range", "1:0", "-l", "50"]), /end 0/);
   assert.match(usageError([...out, "--stop-rule", "confidence"]), /confidence/);

@@ -1,9 +1,8 @@
 /**
- * The --help and --version texts. Help lists only what this build implements, grouped, each
- * with its value form, default and meaning; recognized-but-unsupported options get one line.
+ * The --help and --version texts. Help lists every option, grouped, each with its value form,
+ * default and meaning.
  */
 import { buildCommit, VERSION } from "../version.ts";
-import { UNSUPPORTED_LONG_NAMES } from "./spec.ts";
 import { HELP, type HelpEntry } from "./help_table.ts";
 import type { BackendDescriptor, BackendFlag, ServiceKindHelp } from "../backend.ts";
 import { type LoadedPlugin, PLUGIN_PREFIX } from "../registry.ts";
@@ -224,8 +223,6 @@ export function usageText(backends: readonly BackendDescriptor[], plugin?: Loade
   out.push(...EXIT_CODES.map(([code, text]) => `  ${String(code).padEnd(5)}${wrap(text, 7)}`));
   out.push("", "Limits (refused or capped with a one-line message, never a crash):");
   out.push(...LIMITS.map((l) => `  - ${wrap(l, 4)}`));
-  const names = UNSUPPORTED_LONG_NAMES.map((n) => `--${n}`).join(" ");
-  out.push("", wrap(`Recognized but not yet supported: ${names}`, 2));
   return out.join("\n") + "\n";
 }
 

@@ -12,6 +12,7 @@ import { DISTRIBUTED_HELP } from "./distributed.ts";
 import { REQUEST_PARAMETER_HELP } from "./request_parameters.ts";
 import { BLS_HELP } from "./bls.ts";
 import { PERIODIC_HELP } from "./periodic.ts";
+import { MPI_HELP } from "./mpi.ts";
 
 export interface HelpEntry {
   id: SupportedId;
@@ -61,6 +62,7 @@ export const HELP: Readonly<Record<HelpGroup, readonly HelpEntry[]>> = {
       def: "",
       text: "Print this help and exit (perf_analyzer itself rejects -h/--help).",
     },
+    MPI_HELP,
   ],
   "Measurement": [
     {

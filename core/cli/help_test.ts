@@ -1,18 +1,18 @@
 import { deepStrictEqual as assertEquals, equal, match, ok as assert } from "node:assert/strict";
 import { usageText, versionText } from "./help.ts";
 import { HELP } from "./help_table.ts";
-import { OPTIONS, UNSUPPORTED_LONG_NAMES } from "./spec.ts";
+import { OPTIONS } from "./spec.ts";
 import { TEST_KINDS } from "../testing/kinds.ts";
 import { COMMIT_ENV, VERSION } from "../version.ts";
 import { flagNames, perfAnalyzerFlagNames } from "../testing/perf_analyzer_flags.ts";
 
 Deno.test("help documents every supported option exactly once", () => {
   const documented = Object.values(HELP).flat().map((e) => e.id).sort();
-  const supported = OPTIONS.flatMap((o) => (o.id === "unsupported" ? [] : [o.id])).sort();
+  const supported = OPTIONS.map((o) => o.id).sort();
   assertEquals(documented, supported);
 });
 
-Deno.test("help text: intro, groups in order, widths, unsupported only on the last line", () => {
+Deno.test("help text: intro, groups in order, widths", () => {
   const text = usageText(TEST_KINDS);
   const lines = text.trimEnd().split("\n");
   assert(lines[0].startsWith("perf_analyzer "), lines[0]);
@@ -31,12 +31,6 @@ Deno.test("help text: intro, groups in order, widths, unsupported only on the la
   ]);
   assert(lines.includes("Differences from perf_analyzer:"));
   for (const line of lines) assert(line.length <= 100, `too long: ${line}`);
-  const tail = text.slice(text.indexOf("Recognized but not yet supported:"));
-  const body = text.slice(0, text.indexOf("Recognized but not yet supported:"));
-  for (const name of UNSUPPORTED_LONG_NAMES) {
-    assert(tail.includes(`--${name}`), name);
-    assert(!new RegExp(`--${name}\\b(?!-)`).test(body), `listed as working: ${name}`);
-  }
   // Each option line shows its value form and default.
   assert(text.includes("-p, --measurement-interval <ms>"));
   const flat = text.replace(/\s+/g, " ");
@@ -82,7 +76,7 @@ Deno.test("every help entry appears with its flags, meaning and default", () => 
     assert(flat.includes(` ${entry.flags} ${mark}${entry.text}${tail}`), entry.flags);
     entries++;
   }
-  assertEquals(entries, OPTIONS.filter((o) => o.id !== "unsupported").length);
+  assertEquals(entries, OPTIONS.length);
 });
 
 Deno.test("--help marks exactly the options perf_analyzer does not have as (ours)", () => {

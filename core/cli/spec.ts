@@ -97,6 +97,7 @@ export type SupportedId =
   | "profile-export-file"
   | "report-json"
   | "report-html"
+  | "enable-mpi"
   | "worker-index"
   | "worker-count"
   | "execution-segment"
@@ -108,11 +109,8 @@ export type SupportedId =
   | "dist-run-id";
 
 export interface OptionSpec {
-  /**
-   * A {@link SupportedId}, "unsupported" for options recognized but not implemented, or
-   * "backend" for a flag a backend descriptor adds (see `owner`).
-   */
-  id: SupportedId | "unsupported" | "backend";
+  /** A {@link SupportedId}, or "backend" for a flag a backend descriptor adds (see `owner`). */
+  id: SupportedId | "backend";
   /** Long name without the leading "--". */
   long?: string;
   /** Single-character short name without the leading "-". */
@@ -138,10 +136,6 @@ function supported(
   loadMode?: LoadMode,
 ): OptionSpec {
   return { id, ...names, takesValue, loadMode };
-}
-
-function unsupported(long: string, takesValue: boolean, loadMode?: LoadMode): OptionSpec {
-  return { id: "unsupported", long, takesValue, loadMode };
 }
 
 /** Implemented options. Short letters match perf_analyzer's getopt string `vdazc:u:m:x:b:t:p:i:H:l:r:s:f:` plus -h. */
@@ -254,17 +248,10 @@ const SUPPORTED: OptionSpec[] = [
   supported("deprecated-start", { short: "t" }, true, "Concurrency"),
   supported("deprecated-end", { short: "c" }, true, "Concurrency"),
   supported("deprecated-dynamic", { short: "d" }, false, "Concurrency"),
+  supported("enable-mpi", { long: "enable-mpi" }, false),
 ];
 
-/** perf_analyzer options this build recognizes (so their value is consumed) but rejects. */
-const UNSUPPORTED: OptionSpec[] = [
-  unsupported("enable-mpi", false),
-];
-
-export const OPTIONS: readonly OptionSpec[] = [...SUPPORTED, ...UNSUPPORTED];
-
-/** Long names of the recognized-but-unsupported options, in table order (for --help). */
-export const UNSUPPORTED_LONG_NAMES: readonly string[] = UNSUPPORTED.map((o) => o.long ?? "");
+export const OPTIONS: readonly OptionSpec[] = SUPPORTED;
 
 /** The flags `descriptor` adds, owned by the --service-kind value `kind`. */
 function backendOptions(kind: string, descriptor: BackendDescriptor): OptionSpec[] {

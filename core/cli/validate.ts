@@ -12,6 +12,7 @@ import { finishSessions } from "./sessions.ts";
 import { finishDistributed } from "./distributed.ts";
 import { finishOutput } from "./output.ts";
 import { finishPeriodic } from "./periodic.ts";
+import { finishMpi } from "./mpi.ts";
 import { finishTls } from "./tls.ts";
 import { applyKind, checkBackendFlags } from "./kind.ts";
 import { findBuiltIn } from "../registry.ts";
@@ -164,7 +165,8 @@ function selected(config: RunConfig, state: ParseState): BackendDescriptor | und
 /**
  * Resolves derived values and applies every cross-option rule, in this order: -m, async/sync,
  * -z, the service kind (its flags, capabilities, own rules, -u default), protocol, TLS,
- * deprecated concurrency, search range, request counts, open loop, metrics, periodic concurrency;
+ * deprecated concurrency, search range, request counts, open loop, metrics, periodic concurrency,
+ * multi-model MPI;
  * then derived values.
  */
 export function finishConfig(config: RunConfig, state: ParseState): void {
@@ -187,6 +189,7 @@ export function finishConfig(config: RunConfig, state: ParseState): void {
   else finishOpenLoop(config, state);
   finishOutput(config, state);
   finishPeriodic(config, state);
+  finishMpi(config);
 
   if (config.loadMode === "concurrency") resolveMaxThreads(config, state);
   // --request-count is one window of exactly that many requests (perf_analyzer does the same).

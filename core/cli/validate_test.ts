@@ -1,7 +1,6 @@
 import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
 import { UsageError } from "../errors.ts";
 import { parseCommandLine, usageText, versionText } from "./command_line.ts";
-import { OPTIONS } from "./spec.ts";
 import { TEST_KINDS } from "../testing/kinds.ts";
 
 /** The UsageError message parseCommandLine throws for args. */
@@ -178,21 +177,6 @@ Deno.test("load-mode conflicts are reported before anything about support", () =
   assertEquals(again.config.requestRate, { start: 6, end: 6, step: 1 });
 });
 
-Deno.test("every recognized-but-unsupported option consumes its value, then is rejected", () => {
-  const unsupported = OPTIONS.filter((o) => o.id === "unsupported");
-  // 26 before the --ssl-* options (11) were implemented; --endpoint is the openai kind's flag;
-  // --session-concurrency, --periodic-concurrency-range, --request-period and
-  // --request-parameter, the four trace options (triton flags) and --bls-composing-models are
-  // implemented; --grpc-method is the dynamic_grpc kind's flag.
-  assertEquals(unsupported.length, 1);
-  for (const spec of unsupported) {
-    const name = `--${spec.long}`;
-    // A valued option followed by a value that looks like a flag proves the value is consumed.
-    const args = spec.takesValue ? [name, "-b", "-m", "s"] : [name, "-m", "s"];
-    assertEquals(errorOf(args), `Option '${name}' is not supported by this build yet.`, name);
-  }
-});
-
 Deno.test("cross-option rules", () => {
   check([
     [[], "-m flag must be specified"],
@@ -253,19 +237,33 @@ Deno.test("cross-option rules", () => {
   ]);
 });
 
-Deno.test("errors follow argv order; unsupported waits for the end of the scan", () => {
+Deno.test("errors follow argv order", () => {
   check([
     [["-b", "0", "--foo"], 'Failed to parse -b (batch size). The value must be > 0. Got "0".'],
     [["--foo", "-b", "0"], "Invalid long option '--foo'"],
+  ]);
+});
+
+Deno.test("--enable-mpi: one level per rank, with perf_analyzer's wording for a range", () => {
+  check([
     [
-      ["--enable-mpi", "-p", "0"],
-      'Failed to parse --measurement-interval (-p). The value must be > 0 msec. Got "0".',
+      ["--enable-mpi", "-m", "s", "--concurrency-range", "1:4"],
+      "Cannot specify --concurrency-range when in multi-model mode.",
     ],
     [
-      ["--enable-mpi", "-m", "s", "-a", "--sync"],
-      "Option '--enable-mpi' is not supported by this build yet.",
+      ["--enable-mpi", "-m", "s", "--request-rate-range", "10:20:5"],
+      "Cannot specify --request-rate-range when in multi-model mode.",
+    ],
+    [
+      ["--enable-mpi", "-m", "s", "--worker-count", "2", "--start-at", "1", "--dist-out", "d"],
+      "--enable-mpi runs one model per rank; the distributed-run flags split one model's load " +
+      "over workers (under mpirun too, without --enable-mpi): give one or the other.",
     ],
   ]);
+  for (const args of [["--concurrency-range", "4"], ["--request-rate-range", "50"], []]) {
+    const parsed = parseCommandLine(["--enable-mpi", "-m", "s", ...args], TEST_KINDS);
+    assert(parsed.action === "run" && parsed.config.enableMpi, args.join(" "));
+  }
 });
 
 Deno.test("help and version end the parse where they appear", () => {

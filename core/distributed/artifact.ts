@@ -12,6 +12,7 @@ import type { ServerStats } from "../measure/server_stats.ts";
 import type { GpuMetrics } from "../metrics/gpu_metrics.ts";
 import type { Window } from "../measure/window.ts";
 import type { Engine } from "./identity.ts";
+import type { StartFacts } from "./start.ts";
 import { UsageError } from "../errors.ts";
 
 export const ARTIFACT_FORMAT = "pa-deno-dist/1";
@@ -78,7 +79,7 @@ export interface WorkerArtifact {
     rankEnv: Record<string, string>;
   };
   clock: {
-    mode: "start-at";
+    mode: StartFacts["mode"];
     startAtMs: number;
     /** Epoch ms at which the worker started its clock (late ones after startAtMs). */
     actualStartMs: number;
@@ -216,14 +217,21 @@ export function artifactsInText(text: string, source: string): WorkerArtifact[] 
     const at = lines[i].indexOf(BEGIN);
     if (at < 0) continue;
     const prefix = lines[i].slice(0, at);
+    // A launcher interleaves its processes' lines, and mpirun --tag-output tags each piece of
+    // a long line as it reads it, in the middle of the line too: the artifact is the lines of
+    // this prefix up to its END, the tags taken out, joined into the one line of JSON it was.
     const body: string[] = [];
-    for (i++; i < lines.length && !lines[i].includes(END); i++) {
-      body.push(lines[i].startsWith(prefix) ? lines[i].slice(prefix.length) : lines[i]);
+    let j = i + 1;
+    for (; j < lines.length; j++) {
+      if (!lines[j].startsWith(prefix)) continue;
+      const line = lines[j].slice(prefix.length);
+      if (line.startsWith(END)) break;
+      body.push(prefix === "" ? line : line.replaceAll(prefix, ""));
     }
-    if (i >= lines.length) {
+    if (j >= lines.length) {
       throw new UsageError(`merge: ${source}: an artifact without its END line`);
     }
-    out.push(parseArtifact(body.join("\n"), source));
+    out.push(parseArtifact(body.join(""), source));
   }
   if (out.length === 0) throw new UsageError(`merge: ${source} holds no worker artifact`);
   return out;

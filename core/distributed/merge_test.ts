@@ -127,4 +127,16 @@ Deno.test("artifacts from logs: framed on stdout, found among other lines, prefi
     /cut\.log: an artifact without its END line/,
   );
   assert.throws(() => artifactsInText("{ broken", "b.json"), /b\.json is not JSON/);
+  // mpirun tags each piece of a long line as it reads it, mid-line too ("...cD[1,2]<stdout>:60C
+  // ..." was seen here), and interleaves the ranks' lines.
+  const pieces = (rank: number, a: WorkerArtifact) => {
+    const [begin, json, end] = framedArtifact(a).trimEnd().split("\n");
+    const tag = `[1,${rank}]<stdout>:`;
+    const third = Math.ceil(json.length / 3);
+    const cut = [json.slice(0, third) + tag + json.slice(third, 2 * third), json.slice(2 * third)];
+    return [begin, ...cut, end].map((l) => tag + l);
+  };
+  const [r0, r1] = [pieces(0, artifacts[0]), pieces(1, artifacts[1])];
+  const mixed = r0.flatMap((l, i) => [l, r1[i]]).join("\n");
+  assert.deepEqual(artifactsInText(mixed, "mpirun.log"), [artifacts[0], artifacts[1]]);
 });

@@ -8,6 +8,8 @@ import type { Clock } from "../clock.ts";
 import { RunError } from "../errors.ts";
 
 export interface StartFacts {
+  /** How the workers agreed on the start: a wall-clock instant, or an MPI barrier. */
+  mode: "start-at" | "mpi-barrier";
   startAtMs: number;
   /** Epoch ms when this worker was ready to start (after startAtMs when it was late). */
   actualStartMs: number;
@@ -40,6 +42,7 @@ export async function waitForStart(
   }
   await sleepUntil(clock, t0Ns);
   return {
+    mode: "start-at",
     startAtMs,
     actualStartMs: Math.max(readyMs, startAtMs),
     lateNs: Math.max(0, lateMs * 1e6),

@@ -33,6 +33,7 @@ import { partSize, segmentText, sequenceText } from "./segment.ts";
 import { Stripes } from "./share.ts";
 import { STDOUT } from "../report/files.ts";
 import { type StartFacts, waitForStart } from "./start.ts";
+import { mpirunRank } from "./mpi/ranks.ts";
 
 /** The worker that reads the server's statistics and metrics (they are global counters). */
 export const STATS_WORKER = 0;
@@ -54,8 +55,19 @@ export class DistributedWorker {
     this.#refuseEmptyShares(config);
   }
 
-  /** The worker of `config` (which must be distributed), its identity from flags or `env`. */
+  /**
+   * The worker of `config` (which must be distributed), its identity from flags or `env`. The
+   * common start is --start-at, or under mpirun a barrier (core/distributed/mpi/ranks.ts); it is
+   * checked here, not in the parse, because `merge` parses the arguments of workers that ran
+   * under mpirun without one.
+   */
   static of(config: RunConfig, env: EnvReader): DistributedWorker {
+    if (config.distributed!.startAtMs === undefined && mpirunRank(env) === undefined) {
+      throw new RunError(
+        "a distributed run needs --start-at <epoch ms>, the common start computed once by the " +
+          "launcher (or mpirun, whose ranks start together at a barrier)",
+      );
+    }
     return new DistributedWorker(resolveIdentity(config.distributed!, env), config);
   }
 
@@ -121,9 +133,11 @@ export class DistributedWorker {
     return this.#closedLoop ? this.stripes.share(value) : value;
   }
 
-  /** Waits for --start-at; the shared grid starts then. */
-  async start(clock: Clock): Promise<void> {
-    this.#start = await waitForStart(this.#flags.startAtMs!, this.#flags.lateToleranceMs, clock);
+  /** Waits for --start-at, or for `together` (mpirun's barrier); the shared grid starts then. */
+  async start(clock: Clock, together?: (clock: Clock) => Promise<StartFacts>): Promise<void> {
+    this.#start = together !== undefined
+      ? await together(clock)
+      : await waitForStart(this.#flags.startAtMs!, this.#flags.lateToleranceMs, clock);
   }
 
   /** Level `i` of the sweep starts after i levels of --dist-windows windows each. */
@@ -191,7 +205,7 @@ export class DistributedWorker {
         rankEnv: this.identity.rankEnv,
       },
       clock: {
-        mode: "start-at",
+        mode: start.mode,
         startAtMs: start.startAtMs,
         actualStartMs: start.actualStartMs,
         lateNs: start.lateNs,

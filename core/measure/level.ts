@@ -22,6 +22,7 @@ import {
   throughputStable,
 } from "./stability.ts";
 import { type LatencyOrigin, Window } from "./window.ts";
+import type { RankGroup } from "../distributed/mpi/ranks.ts";
 
 export interface MeasureSettings {
   mode: "concurrency" | "request_rate";
@@ -78,6 +79,8 @@ export interface MeasureDeps {
   };
   /** --profile-export-file: every request that ends in a window, and the window edges. */
   export?: RecordSink;
+  /** --enable-mpi: the other ranks, which end each level together with this one. */
+  ranks?: RankGroup;
   /** Told of every window as it closes (a distributed worker keeps them for its artifact). */
   observe?(trial: number, window: Window): void;
 }
@@ -279,20 +282,34 @@ export class LevelMeasurer implements DispatchSink {
       }
       if (this.#tooManyErrors(window)) {
         passes.push(window.pass(s.batchSize, s.percentile));
+        await this.deps.ranks?.levelDone(false, true);
         return this.#result(value, passes, snapshots, "too_many_errors");
       }
       if (window.requestCount === 0) {
-        if (aborted && passes.length > 0) break;
+        if (aborted && passes.length > 0) {
+          await this.deps.ranks?.levelDone(false, true);
+          break;
+        }
         throw new RunError(noValidRequests(window), ExitCode.NoValidRequests);
       }
       passes.push(window.pass(s.batchSize, s.percentile));
       // Three histogram merges (~0.5 ms at a window edge): only the confidence rule needs them.
       if (this.#byConfidence) this.#all.add(window);
-      if (last || this.#settled(passes) || overLatencyLimit(passes, s.rule)) break;
+      if (await this.#levelDone(last || overLatencyLimit(passes, s.rule), passes)) break;
       trial++;
       window = this.#current!;
     }
     return this.#result(value, passes, snapshots);
+  }
+
+  /**
+   * Whether the level ends after this window: when this rank must stop or is settled, or, under
+   * --enable-mpi, when every rank is settled or one must stop (the load runs on meanwhile).
+   */
+  async #levelDone(mustStop: boolean, passes: PassSummary[]): Promise<boolean> {
+    const settled = this.#settled(passes);
+    if (this.deps.ranks === undefined) return mustStop || settled;
+    return await this.deps.ranks.levelDone(settled, mustStop);
   }
 
   #tooManyErrors(window: Window): boolean {
