@@ -2,18 +2,17 @@
  * Entry point and composition root: argv → RunConfig → run → exit code. The only module that
  * touches process-wide state (signals, stdout, Deno.exit), and the one that hands the built-in
  * backends (backends/mod.ts) to the command line and the run; everything it injects is
- * replaceable, so tests call `main()` in-process.
+ * replaceable, so tests call `main()` in-process. What only a run (or `compare`) needs is
+ * imported when one starts: --help and --version load the command line and the descriptors,
+ * never the measurement code, its npm packages or a backend.
  */
 import { systemClock } from "./core/clock.ts";
 import { readCommandLine } from "./core/cli/command_line.ts";
-import { compareMain } from "./core/report/compare_cli.ts";
-import { mainThreadCpuReader } from "./core/measure/cpu_time.ts";
 import { ExitCode, isRunError, isUsageError } from "./core/errors.ts";
-import { run, type RunDeps } from "./core/run.ts";
+import type { RunDeps } from "./core/run.ts";
 import { checkOutputFiles, reportsToStdout, STDOUT } from "./core/report/files.ts";
 import { readInputText } from "./core/data/load.ts";
 import { BUILT_IN_BACKENDS } from "./backends/mod.ts";
-import { runInfo } from "./core/report/run_info.ts";
 
 export interface MainIo {
   stdout(text: string): void;
@@ -53,6 +52,7 @@ export async function main(
 ): Promise<number> {
   // `compare A.json B.json`: a subcommand of our own; perf_analyzer rejects positionals anyway.
   if (argv[0] === "compare") {
+    const { compareMain } = await import("./core/report/compare_cli.ts");
     return compareMain(argv.slice(1), {
       ...io,
       readTextFile: readInputText,
@@ -76,6 +76,11 @@ export async function main(
   }
   for (const w of parsed.warnings) io.stderr(`${w}\n`);
   const config = parsed.config;
+  const [{ mainThreadCpuReader }, { run }, { runInfo }] = await Promise.all([
+    import("./core/measure/cpu_time.ts"),
+    import("./core/run.ts"),
+    import("./core/report/run_info.ts"),
+  ]);
   // The human report goes to stdout unless a report file took it (then stderr) or --quiet.
   const toStdout = reportsToStdout(config);
   const human = config.quiet ? () => {} : toStdout ? io.stderr : io.stdout;

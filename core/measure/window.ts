@@ -5,7 +5,12 @@
  */
 import { LatencyHistogram } from "./histogram.ts";
 import type { RequestRecord } from "./record.ts";
-import type { ClientStats, OpenLoopStats, PassSummary } from "./results.ts";
+import {
+  type ClientStats,
+  type OpenLoopStats,
+  type PassSummary,
+  SPECTRUM_PERCENTILES,
+} from "./results.ts";
 import { TokenMetrics } from "./tokens.ts";
 
 /** Distinct error texts kept per window; further texts are counted under one key. */
@@ -13,26 +18,6 @@ const MAX_ERROR_KINDS = 16;
 const OTHER_ERRORS = "other errors";
 /** perf_analyzer calls a request "delayed" when it went out more than 1 ms late. */
 export const DELAYED_NS = 1_000_000;
-/**
- * Where the report's percentile spectrum samples a level's latency: min, the body, and ever
- * more points per "nine" toward the max, so a tail that bends at p99.9 shows. One list for every
- * level, read once per level (never per request).
- */
-export const SPECTRUM_PERCENTILES: readonly number[] = [
-  0,
-  25,
-  50,
-  75,
-  90,
-  95,
-  99,
-  99.5,
-  99.9,
-  99.95,
-  99.99,
-  100,
-];
-
 /** Where reported latency starts: the intended send time (default) or the actual one. */
 export type LatencyOrigin = "intended" | "actual";
 

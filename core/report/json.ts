@@ -9,9 +9,14 @@
  */
 import type { ModelStats } from "../backend.ts";
 import { type ReportContext, serverAveragesNs } from "./format.ts";
-import type { ClientStats, LevelResult, OpenLoopStats } from "../measure/results.ts";
+import {
+  type ClientStats,
+  type LevelResult,
+  type OpenLoopStats,
+  TOKEN_PERCENTILES,
+} from "../measure/results.ts";
 import { VERSION } from "../version.ts";
-import { TOKEN_PERCENTILES, type TokenStat, type TokenStats } from "../measure/tokens.ts";
+import type { TokenStat, TokenStats } from "../measure/tokens.ts";
 
 /** The `format` key: compare refuses any other document. */
 export const SUMMARY_FORMAT = "perf-analyzer-ts/run-summary";
