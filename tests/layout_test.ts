@@ -150,7 +150,16 @@ Deno.test("layout: the closure reader follows static imports and skips dynamic a
   assert.ok(!closure.has("core/measure/tokens.ts"), "json.ts imports only types from tokens.ts");
   assert.ok((await staticClosure("core/measure/histogram.ts")).has("hdr-histogram-js"));
   assert.ok(!(await staticClosure("backends/triton/descriptor.ts")).has("backends/triton/mod.ts"));
-  assert.ok((await staticClosure("backends/triton/mod.ts")).has("backends/triton/grpc.ts"));
+  assert.ok((await staticClosure("backends/triton/grpc.ts")).has("protobufjs"));
+});
+
+Deno.test("layout: a Triton HTTP run loads no HTTP/2, gRPC or protobuf code", async () => {
+  const closure = [
+    ...await staticClosure("backends/triton/mod.ts"),
+    ...await staticClosure("backends/triton/http.ts"),
+  ];
+  assert.ok(closure.includes("wire/http1/connection.ts"));
+  assert.deepEqual(closure.filter((p) => /grpc|h2|proto/.test(p)), []);
 });
 
 Deno.test("layout: main.ts loads no backend, measurement code or package before a run", async () => {
