@@ -20,7 +20,7 @@
  *   --only-soak           only the soak (a short CLI run sizes it)
  *   --only-pacing         only the pacing rows (with --only-soak: the soak and the pacing rows)
  *   --pacing-window MS    the pacing rows' -p (default 5000: three 6 s windows)
- *   --pacing-async        pace with -a (--max-inflight 1024) instead of --max-threads 64
+ *   --pacing-async        pace with -a (--max-inflight default) instead of --max-threads 64
  *   --pacing-warmup S     send S seconds of warmup requests first (default 0, as perf_analyzer)
  *   --only-grpc           only the gRPC rows (no nginx or wrk needed); they replace just the
  *                         `grpc` key of the existing --out file, keeping the full run's numbers

@@ -144,6 +144,10 @@ export class LevelMeasurer implements DispatchSink {
     if (this.#current) this.#current.sentCount++;
   }
 
+  dropped(): void {
+    if (this.#current) this.#current.droppedCount++;
+  }
+
   completed(record: RequestRecord): void {
     if (this.#current === undefined) return;
     this.#current.record(record);
@@ -204,6 +208,7 @@ export class LevelMeasurer implements DispatchSink {
       await this.#waitForWindowEnd(window, dispatcher);
       const end = clock.nowNs();
       window.close(end, this.deps.cpuUs() - cpu0);
+      window.connections = dispatcher.connections?.() ?? 0;
       this.deps.export?.windowEnd(end);
       const aborted = this.deps.signal.aborted;
       const last = s.requestCount > 0 || aborted || trial + 1 >= s.maxTrials;

@@ -81,6 +81,10 @@ export interface ClientStats {
 export interface OpenLoopStats {
   /** Requests sent more than 1 ms after their intended time (perf_analyzer's "delayed"). */
   delayedCount: number;
+  /** Due requests skipped because every connection was busy at the cap (--overload drop). */
+  droppedCount: number;
+  /** Connections (gRPC: streams) the client had open at the end of the level. */
+  connections: number;
   /** End − actual send (50, 90, 99). */
   servicePercentilesNs: Map<number, number>;
   avgServiceNs: number;

@@ -41,6 +41,10 @@ export class Window {
   readonly errors = new Map<string, number>();
   /** Requests whose send started inside the window (for the send rate). */
   sentCount = 0;
+  /** Open loop, --overload drop: due requests skipped because every connection was busy. */
+  droppedCount = 0;
+  /** Open loop: connections (or streams) open when the window closed; they only grow. */
+  connections = 0;
   sumRequestNs = 0;
   sumSendNs = 0;
   sumRecvNs = 0;
@@ -69,6 +73,8 @@ export class Window {
     this.errorCount = 0;
     this.errors.clear();
     this.sentCount = 0;
+    this.droppedCount = 0;
+    this.connections = 0;
     this.sumRequestNs = 0;
     this.sumSendNs = 0;
     this.sumRecvNs = 0;
@@ -117,6 +123,8 @@ export class Window {
     this.errorCount += other.errorCount;
     for (const [k, v] of other.errors) this.errors.set(k, (this.errors.get(k) ?? 0) + v);
     this.sentCount += other.sentCount;
+    this.droppedCount += other.droppedCount;
+    this.connections = Math.max(this.connections, other.connections);
     this.sumRequestNs += other.sumRequestNs;
     this.sumSendNs += other.sumSendNs;
     this.sumRecvNs += other.sumRecvNs;
@@ -183,6 +191,8 @@ export class Window {
       new Map([50, 90, 99].map((p) => [p, h.percentile(p)] as [number, number]));
     return {
       delayedCount: this.delayedCount,
+      droppedCount: this.droppedCount,
+      connections: this.connections,
       servicePercentilesNs: percentiles(this.service),
       avgServiceNs: this.service.mean,
       latenessPercentilesNs: percentiles(this.lateness),

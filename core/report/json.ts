@@ -96,6 +96,10 @@ export interface LevelSummary {
   /** Open-loop levels only. */
   openLoop?: {
     delayedCount: number;
+    /** Due requests skipped at the in-flight cap (--overload drop); absent in older files. */
+    droppedCount?: number;
+    /** Connections (gRPC: streams) open at the level's end; absent in older files. */
+    connections?: number;
     serviceUs: Record<string, number>;
     /** "p50", "p90", "p99" and "max". */
     latenessUs: Record<string, number>;
@@ -149,6 +153,8 @@ function latencyOf(c: ClientStats): Record<string, number | null> {
 function openLoopOf(ol: OpenLoopStats): NonNullable<LevelSummary["openLoop"]> {
   return {
     delayedCount: ol.delayedCount,
+    droppedCount: ol.droppedCount,
+    connections: ol.connections,
     serviceUs: { avg: us(ol.avgServiceNs), ...percentileKeys(ol.servicePercentilesNs) },
     latenessUs: { ...percentileKeys(ol.latenessPercentilesNs), max: us(ol.maxLatenessNs) },
   };
