@@ -9,7 +9,10 @@
  * double next to HTTP on the reference server (scripts/bench_capi.ts); then the shared-memory
  * rows: a 1 MiB tensor inline vs --shared-memory system (scripts/bench_shm.ts); then the LLM
  * rows: our openai client vs a Python asyncio + aiohttp client streaming from the OpenAI mock at
- * 1-1024 streams, and a memory soak of our client (scripts/bench_openai.ts). Prints a table and
+ * 1-1024 streams, and a memory soak of our client (scripts/bench_openai.ts); then the overload
+ * row: the one-instance reference server asked twice its capacity in open loop
+ * (scripts/bench_overload.ts); then the tensor-size rows: 16 B, 64 KiB and 1 MiB over HTTP and
+ * gRPC with client and server CPU per request (scripts/bench_tensor.ts). Prints a table and
  * writes bench/results.json. A measurement,
  * not a test: it exits 1 only when a measurement is invalid (failed requests, broken
  * keep-alive, the CLI failing), never for a missed target.
@@ -29,6 +32,8 @@
  *   --only-shm            only the shared-memory rows; they replace just the `shm` key
  *   --only-openai         only the LLM rows (needs python3-aiohttp); they replace just the
  *                         `openai` key
+ *   --only-overload       only the overload row; it replaces just the `overload` key
+ *   --only-tensor         only the tensor-size rows; they replace just the `tensor` key
  *   --openai-soak S       seconds of the LLM client's memory soak (default 30, --quick 5);
  *                         --openai-soak 600 is the 10-minute flatness check
  *   --warmup S            seconds of our client's warmup before each window (default 2)
@@ -55,6 +60,8 @@ import {
   runOpenAiSection,
 } from "./bench_openai.ts";
 import { openAiLines } from "./bench_openai_report.ts";
+import { overloadLines, runOverloadSection } from "./bench_overload.ts";
+import { runTensorSection, tensorLines } from "./bench_tensor.ts";
 
 const RESULTS = new URL("../bench/results.json", import.meta.url).pathname;
 /** Far below what the client sustains closed-loop, so pacing, not throughput, is measured. */
@@ -75,7 +82,7 @@ function nonNegative(flag: string, text: string | undefined, fallback: number): 
   return n;
 }
 
-type Section = "grpc" | "capi" | "shm" | "openai";
+type Section = "grpc" | "capi" | "shm" | "openai" | "overload" | "tensor";
 
 interface Plans {
   plan: BenchPlan;
@@ -83,6 +90,10 @@ interface Plans {
   capi: CapiPlan;
   shm: ShmPlan;
   openai: OpenAiBenchPlan;
+  /** Seconds the overload row asks twice the capacity for. */
+  overloadS: number;
+  /** Requests per 1 MiB tensor row (the smaller sizes send more). */
+  tensorRequests: number;
   /** --only-<section>: run just that section and merge it into --out. */
   only: Section | undefined;
   out: string;
@@ -101,6 +112,8 @@ function planFrom(args: string[]): Plans {
       "only-capi": { type: "boolean", default: false },
       "only-shm": { type: "boolean", default: false },
       "only-openai": { type: "boolean", default: false },
+      "only-overload": { type: "boolean", default: false },
+      "only-tensor": { type: "boolean", default: false },
       "openai-soak": { type: "string" },
       "pacing-window": { type: "string" },
       "pacing-async": { type: "boolean", default: false },
@@ -134,12 +147,13 @@ function planFrom(args: string[]): Plans {
       ),
     },
   };
-  const only = (["grpc", "capi", "shm", "openai"] as const).filter((s) =>
+  const only = (["grpc", "capi", "shm", "openai", "overload", "tensor"] as const).filter((s) =>
     values[`only-${s}`] ?? false
   );
   if (only.length > 0 && (plan.onlySoak || plan.onlyPacing || only.length > 1)) {
     throw new RangeError(
-      "--only-grpc, --only-capi, --only-shm and --only-openai combine with no other --only-*",
+      "--only-grpc, --only-capi, --only-shm, --only-openai, --only-overload and --only-tensor " +
+        "combine with no other --only-*",
     );
   }
   const openAiSoak = values["openai-soak"] === undefined
@@ -151,6 +165,8 @@ function planFrom(args: string[]): Plans {
     capi: { seconds: quick ? 1 : 3 },
     shm: { seconds: quick ? 1 : 3 },
     openai: openAiPlan(quick, openAiSoak),
+    overloadS: quick ? 10 : 30,
+    tensorRequests: quick ? 100 : 400,
     only: only[0],
     out: values.out ?? RESULTS,
   };
@@ -159,7 +175,8 @@ function planFrom(args: string[]): Plans {
 const USAGE =
   "usage: deno task bench [--duration S] [--soak S] [--soak-connections C] [--only-soak]\n" +
   "                       [--only-pacing] [--only-grpc] [--only-capi] [--only-shm]\n" +
-  "                       [--only-openai] [--openai-soak S]\n" +
+  "                       [--only-openai] [--only-overload] [--only-tensor]\n" +
+  "                       [--openai-soak S]\n" +
   "                       [--pacing-window MS]\n" +
   "                       [--pacing-async] [--pacing-warmup S]\n" +
   "                       [--warmup S] [--repeat N] [--quick] [--out FILE]";
@@ -197,6 +214,8 @@ async function fullRun(plans: Plans): Promise<number> {
   const capi = all ? await runCapiSection(capiPlan, log) : undefined;
   const shm = all ? await runShmSection(shmPlan, log) : undefined;
   const openai = all ? await runOpenAiSection(plans.openai, log) : undefined;
+  const overload = all ? await runOverloadSection(plans.overloadS, log) : undefined;
+  const tensor = all ? await runTensorSection(plans.tensorRequests, log) : undefined;
   const problems = [
     ...bench.problems,
     ...(grpc?.problems ?? []),
@@ -204,13 +223,25 @@ async function fullRun(plans: Plans): Promise<number> {
     ...(shm?.problems ?? []),
     ...(openai?.problems ?? []),
   ];
-  const results = { ...bench, grpc, capi, shm, openai, valid: problems.length === 0, problems };
+  const results = {
+    ...bench,
+    grpc,
+    capi,
+    shm,
+    openai,
+    overload,
+    tensor,
+    valid: problems.length === 0,
+    problems,
+  };
   const more = [...pacingLines(results.pacing, results.pacingRuns)];
   const sections = [
     grpc && grpcLines(grpc.rows),
     capi && capiLines(capi.rows),
     shm && shmLines(shm.rows),
     openai && openAiLines(openai.rows, openai.soak, openai.targets),
+    overload && overloadLines(overload.row),
+    tensor && tensorLines(tensor.rows),
   ];
   for (const lines of sections) {
     if (lines) more.push(...(more.length > 0 ? [""] : []), ...lines);
@@ -237,6 +268,16 @@ async function onlySection(plans: Plans): Promise<number> {
       runOpenAiSection(plans.openai, log).then((s) => ({
         section: s,
         lines: openAiLines(s.rows, s.soak, s.targets),
+      })),
+    overload: () =>
+      runOverloadSection(plans.overloadS, log).then((s) => ({
+        section: s,
+        lines: overloadLines(s.row),
+      })),
+    tensor: () =>
+      runTensorSection(plans.tensorRequests, log).then((s) => ({
+        section: s,
+        lines: tensorLines(s.rows),
       })),
   };
   const { section, lines } = await runners[only!]();

@@ -2,9 +2,9 @@
  * The overload row: the reference server with one instance and 2 ms of compute (a few hundred
  * infer/s) asked twice its capacity by the real CLI in async open loop for about 30 s. It shows
  * what a load generator must survive: the achieved rate next to the server's capacity measured
- * alone (closed loop, concurrency 4, just before), the send lateness, the requests dropped or
- * late, the connections the CLI opened (its sockets, counted from /proc while it runs) and its
- * peak RSS.
+ * alone (closed loop, concurrency 4, just before and just after: the mean of the two, since the
+ * machine's other load moves it), the send lateness, the requests dropped or late, the
+ * connections the CLI opened (its sockets, counted from /proc while it runs) and its peak RSS.
  *
  *   deno run -A scripts/bench_overload.ts [--seconds 30] [--factor 2] [-- extra CLI flags]
  *
@@ -19,8 +19,9 @@ const COMPUTE_US = 2000;
 const CAPACITY_CONCURRENCY = 4;
 
 export interface OverloadRow {
-  /** Closed loop, concurrency 4, on the same server just before. */
+  /** Closed loop, concurrency 4, on the same server: the mean of a run before and one after. */
   capacity: number;
+  capacityRuns: number[];
   offered: number;
   achieved: number;
   /** achieved / capacity. */
@@ -86,29 +87,35 @@ export async function overloadRow(seconds: number, factor: number, extra: string
     // Three windows of 1.2 × -p each (perf_analyzer's window), and -s no pair can miss.
     const windowMs = Math.round((seconds * 1000) / 3 / 1.2);
     const fixed = ["-m", "simple", "-u", server.url, "-s", "100000", "-r", "3"];
-    const alone = await runCliWith([
-      ...fixed,
-      ...["--concurrency-range", String(CAPACITY_CONCURRENCY), "-p", "3000"],
-    ]);
-    check(alone);
-    const capacity = alone.report!.throughput;
-    const offered = Math.round(capacity * factor);
+    const alone = async () => {
+      const run = await runCliWith([
+        ...fixed,
+        ...["--concurrency-range", String(CAPACITY_CONCURRENCY), "-p", "3000"],
+      ]);
+      check(run);
+      return run.report!.throughput;
+    };
+    const before = await alone();
+    const offered = Math.round(before * factor);
     const { cli, maxSockets } = await runCounted([
       ...fixed,
       ...["-a", "--request-rate-range", String(offered), "-p", String(windowMs), ...extra],
     ]);
     check(cli);
+    const after = await alone();
+    const capacity = (before + after) / 2;
     const out = cli.stdout;
     const achieved = cli.report!.throughput;
     const row: OverloadRow = {
       capacity,
+      capacityRuns: [before, after],
       offered,
       achieved,
       ratio: achieved / capacity,
       latenessP99Us: number(out, /Send lateness .*?p99 (\d+) usec/),
       latenessMaxUs: number(out, /Send lateness .*?max (\d+) usec/),
       latePct: number(out, /Send lateness .*?([\d.]+)% over 1 ms/),
-      dropped: number(out, /Dropped: (\d+)/) || 0,
+      dropped: number(out, /Load: .*?(\d+) dropped/),
       maxSockets,
       peakRssMb: cli.trace.hwmMb,
       command: cli.command,
@@ -119,11 +126,18 @@ export async function overloadRow(seconds: number, factor: number, extra: string
   }
 }
 
+/** The bench's overload section (scripts/bench.ts); a failed run ends the bench. */
+export async function runOverloadSection(seconds: number, log: (line: string) => void) {
+  log(`overload: the one-instance server asked twice its capacity for ${seconds} s`);
+  return { row: await overloadRow(seconds, 2, []), problems: [] as string[] };
+}
+
 export function overloadLines(r: OverloadRow): string[] {
   const f = (n: number, d = 0) => n.toFixed(d);
   return [
     `overload: one-instance server, ${COMPUTE_US} µs compute; capacity alone ` +
-    `(concurrency ${CAPACITY_CONCURRENCY}) ${f(r.capacity, 1)} infer/s`,
+    `(concurrency ${CAPACITY_CONCURRENCY}, before and after) ` +
+    `${r.capacityRuns.map((c) => f(c, 1)).join(" and ")} infer/s`,
     `  offered ${r.offered}/s -> achieved ${f(r.achieved, 1)} infer/s ` +
     `(${f(100 * r.ratio, 1)} % of capacity), lateness p99 ${f(r.latenessP99Us / 1000, 1)} ms ` +
     `max ${f(r.latenessMaxUs / 1000, 1)} ms, ${f(r.latePct, 1)} % late, ${r.dropped} dropped, ` +

@@ -80,6 +80,12 @@ export async function tensorRows(concurrency: number, requests1Mib: number, repe
   return rows;
 }
 
+/** The bench's tensor-size section (scripts/bench.ts); a failed run ends the bench. */
+export async function runTensorSection(requests1Mib: number, log: (line: string) => void) {
+  log(`tensor sizes: identity_fp32 16 B, 64 KiB and 1 MiB over HTTP and gRPC`);
+  return { rows: await tensorRows(1, requests1Mib, 3), problems: [] as string[] };
+}
+
 export function tensorLines(rows: TensorRow[]): string[] {
   const lines = ["size     protocol  infer/s  client µs/req  server µs/req  gRPC/HTTP"];
   for (const r of rows) {
