@@ -2,8 +2,8 @@
  * The tensor-size rows: the real CLI sending identity_fp32 requests of 16 B, 64 KiB and 1 MiB
  * (the same bytes come back) to the reference server over HTTP and over gRPC unary, closed loop.
  * Per row: infer/s from the CLI's report (the best of --repeat runs, the machine being shared),
- * and the CPU per request of our client (the CLI process from /proc, less what a one-request
- * run of the same command costs, i.e. start-up) and of the server (its process, from /proc,
+ * and the CPU per request of our client (the CLI process from /proc, less what a run of the
+ * same command with one request per connection costs, i.e. start-up) and of the server (its process, from /proc,
  * over the run). The server runs in its own process, started once for every row.
  *
  *   deno run -A scripts/bench_tensor.ts [--concurrency 1] [--requests-1mib 400] [--repeat 3]
@@ -58,14 +58,14 @@ export async function tensorRows(concurrency: number, requests1Mib: number, repe
             ...["-u", protocol === "http" ? server.url : server.grpcUrl!],
             ...["--concurrency-range", String(concurrency)],
           ];
-          const startUp = await measured(server.child.pid, args, 1);
+          const startUp = await measured(server.child.pid, args, concurrency);
           const run = await measured(server.child.pid, args, requests);
           runs[protocol].push({
             size: size.label,
             protocol,
             requests,
             inferPerSec: run.throughput,
-            clientCpuUsPerRequest: ((run.cpuS - startUp.cpuS) * 1e6) / (requests - 1),
+            clientCpuUsPerRequest: ((run.cpuS - startUp.cpuS) * 1e6) / (requests - concurrency),
             serverCpuUsPerRequest: (run.serverCpuS * 1e6) / requests,
           });
         }
