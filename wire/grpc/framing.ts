@@ -66,6 +66,14 @@ export class MessageReader {
   #headLen = 0;
   #body: Uint8Array | undefined;
   #bodyLen = 0;
+  /** The length of the message being skimmed (see `skim`), or -1. */
+  #skimmed = -1;
+  /**
+   * Set while nobody reads the messages' bytes (a client measuring without capturing): an
+   * uncompressed message spread over chunks is then counted instead of gathered, and only its
+   * length goes to `onSkimmed`. A message inside one chunk still goes to `onMessage`, as a view.
+   */
+  skim = false;
   /** Whether any message since the last reset() had the compressed flag set. */
   compressed = false;
 
@@ -73,12 +81,14 @@ export class MessageReader {
   constructor(
     private readonly onMessage: (message: Uint8Array, compressed: boolean, owned: boolean) => void,
     private readonly maxMessage = Infinity,
+    private readonly onSkimmed: (length: number) => void = () => {},
   ) {}
 
   reset(): void {
     this.#headLen = 0;
     this.#body = undefined;
     this.#bodyLen = 0;
+    this.#skimmed = -1;
     this.compressed = false;
   }
 
@@ -110,8 +120,22 @@ export class MessageReader {
         at += take;
         if (this.#headLen < MESSAGE_PREFIX) return;
         this.compressed ||= head[0] !== 0;
-        this.#body = new Uint8Array(this.#checked(readLength(head, 0)));
+        const length = this.#checked(readLength(head, 0));
         this.#bodyLen = 0;
+        if (this.skim && head[0] === 0) this.#skimmed = length;
+        else this.#body = new Uint8Array(length);
+      }
+      if (this.#skimmed >= 0) {
+        const take = Math.min(this.#skimmed - this.#bodyLen, chunk.length - at);
+        this.#bodyLen += take;
+        at += take;
+        if (this.#bodyLen === this.#skimmed) {
+          const length = this.#skimmed;
+          this.#headLen = 0;
+          this.#skimmed = -1;
+          this.onSkimmed(length);
+        }
+        continue;
       }
       const body = this.#body!;
       const take = Math.min(body.length - this.#bodyLen, chunk.length - at);

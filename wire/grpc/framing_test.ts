@@ -64,3 +64,31 @@ Deno.test("framePieces: the same bytes as frameMessage, large pieces passed on u
   assert.equal(framed[3], pieces[4]);
   assert.deepEqual([...framePieces([])[0]], [0, 0, 0, 0, 0]);
 });
+
+Deno.test("MessageReader with skim counts a spread message instead of gathering it", () => {
+  const seen: string[] = [];
+  const reader = new MessageReader(
+    (m, compressed, owned) => seen.push(`message ${m.length} ${compressed} ${owned}`),
+    Infinity,
+    (length) => seen.push(`skimmed ${length}`),
+  );
+  reader.skim = true;
+  const big = frameMessage(new Uint8Array(1000));
+  const packed = frameMessage(new Uint8Array(10), true);
+  const empty = frameMessage(new Uint8Array(0));
+  // Whole in one chunk: a view as always. Spread: counted. Compressed and spread: gathered,
+  // since only its inflated bytes say what arrived.
+  reader.push(big);
+  reader.push(big.subarray(0, 3));
+  reader.push(big.subarray(3, 500));
+  reader.push(Uint8Array.of(...big.subarray(500), ...packed.subarray(0, 7)));
+  reader.push(Uint8Array.of(...packed.subarray(7), ...empty.subarray(0, 2)));
+  reader.push(empty.subarray(2));
+  assert.deepEqual(seen, [
+    "message 1000 false false",
+    "skimmed 1000",
+    "message 10 true true",
+    "skimmed 0",
+  ]);
+  assert.equal(reader.partial, false);
+});
