@@ -61,18 +61,31 @@ function readText(url: URL): string | undefined {
 /**
  * HEAD's commit read from the files of the checkout's .git, or undefined. A worktree's .git is a
  * file naming its own folder (HEAD) and, through `commondir`, the shared one (refs, packed-refs).
+ * Files are read where they usually are first: in the bundle the first error thrown costs about
+ * 30 ms (V8 then maps positions to lines over the whole 5 MB file), more than --version's rest.
  */
 export function headCommit(root: URL): string | undefined {
+  const dotGit = new URL(".git", root);
   let gitDir = new URL(".git/", root);
-  const link = readText(new URL(".git", root));
-  if (link?.startsWith("gitdir: ")) gitDir = new URL(`${link.slice(8)}/`, root);
+  let commonDir = gitDir;
+  try {
+    if (!Deno.statSync(dotGit).isDirectory) {
+      const link = readText(dotGit);
+      if (!link?.startsWith("gitdir: ")) return undefined;
+      gitDir = new URL(`${link.slice(8)}/`, root);
+      const common = readText(new URL("commondir", gitDir));
+      commonDir = common === undefined ? gitDir : new URL(`${common}/`, gitDir);
+    }
+  } catch {
+    return undefined;
+  }
   const head = readText(new URL("HEAD", gitDir));
   if (head === undefined) return undefined;
   if (!head.startsWith("ref: ")) return SHA.test(head) ? head.slice(0, ABBREV) : undefined;
   const ref = head.slice(5);
-  const common = readText(new URL("commondir", gitDir));
-  const commonDir = common === undefined ? gitDir : new URL(`${common}/`, gitDir);
-  const loose = readText(new URL(ref, gitDir)) ?? readText(new URL(ref, commonDir));
+  // A branch lives in the shared folder; a worktree's own folder holds only its private refs.
+  const loose = readText(new URL(ref, commonDir)) ??
+    (gitDir.href === commonDir.href ? undefined : readText(new URL(ref, gitDir)));
   if (loose !== undefined) return SHA.test(loose) ? loose.slice(0, ABBREV) : undefined;
   // packed-refs lines are "<sha> <ref>"; "^<sha>" lines peel the tag above them.
   for (const line of readText(new URL("packed-refs", commonDir))?.split("\n") ?? []) {
