@@ -2,21 +2,19 @@
  * Entry point and composition root: argv → RunConfig → run → exit code. The only module that
  * touches process-wide state (signals, stdout, Deno.exit), and the one that hands the built-in
  * backends (backends/mod.ts) to the command line and the run; everything it injects is
- * replaceable, so tests call `main()` in-process.
+ * replaceable, so tests call `main()` in-process. What only a run (or `compare`) needs is
+ * imported when one starts: --help and --version load the command line and the descriptors,
+ * never the measurement code, its npm packages or a backend.
  */
 import { systemClock } from "./core/clock.ts";
 import { readCommandLine } from "./core/cli/command_line.ts";
-import { compareMain } from "./core/report/compare_cli.ts";
-import { type MergeIo, mergeMain } from "./core/distributed/merge_cli.ts";
-import { mainThreadCpuReader } from "./core/measure/cpu_time.ts";
 import { ExitCode, isRunError, isUsageError, UsageError } from "./core/errors.ts";
-import { run, type RunDeps } from "./core/run.ts";
+import type { RunDeps } from "./core/run.ts";
+import type { MergeIo } from "./core/distributed/merge_cli.ts";
+import type { MpiSession } from "./core/distributed/mpi/ranks.ts";
 import { checkOutputFiles, reportsToStdout, STDOUT } from "./core/report/files.ts";
 import { readInputText } from "./core/data/load.ts";
 import { BUILT_IN_BACKENDS } from "./backends/mod.ts";
-import { runInfo } from "./core/report/run_info.ts";
-import { joinMpi, mergeOnRankZero, type MpiSession } from "./core/distributed/mpi/ranks.ts";
-import { distMain } from "./core/distributed/k8s/cli.ts";
 
 export interface MainIo {
   stdout(text: string): void;
@@ -56,6 +54,7 @@ export async function main(
 ): Promise<number> {
   // `compare A.json B.json`: a subcommand of our own; perf_analyzer rejects positionals anyway.
   if (argv[0] === "compare") {
+    const { compareMain } = await import("./core/report/compare_cli.ts");
     return compareMain(argv.slice(1), {
       ...io,
       readTextFile: readInputText,
@@ -64,6 +63,7 @@ export async function main(
   }
   // `dist k8s`: a distributed run as a Kubernetes Indexed Job.
   if (argv[0] === "dist") {
+    const { distMain } = await import("./core/distributed/k8s/cli.ts");
     return await distMain(argv.slice(1), {
       ...io,
       writeTextFile: (path, text) => Deno.writeTextFile(path, text),
@@ -71,7 +71,10 @@ export async function main(
     });
   }
   // `merge DIR`: a distributed run's worker artifacts reported as one run.
-  if (argv[0] === "merge") return mergeMain(argv.slice(1), mergeIo(io));
+  if (argv[0] === "merge") {
+    const { mergeMain } = await import("./core/distributed/merge_cli.ts");
+    return mergeMain(argv.slice(1), await mergeIo(io));
+  }
   let parsed;
   try {
     // A plugin named on argv is loaded first, so its flags parse like a built-in's.
@@ -89,6 +92,13 @@ export async function main(
   }
   for (const w of parsed.warnings) io.stderr(`${w}\n`);
   const config = parsed.config;
+  const [{ mainThreadCpuReader }, { run }, { runInfo }, { joinMpi, mergeOnRankZero }] =
+    await Promise.all([
+      import("./core/measure/cpu_time.ts"),
+      import("./core/run.ts"),
+      import("./core/report/run_info.ts"),
+      import("./core/distributed/mpi/ranks.ts"),
+    ]);
   // The human report goes to stdout unless a report file took it (then stderr) or --quiet.
   const toStdout = reportsToStdout(config);
   const human = config.quiet ? () => {} : toStdout ? io.stderr : io.stdout;
@@ -117,7 +127,9 @@ export async function main(
     // With --dist-out - the artifacts are in mpirun's output, for `merge` to read from there.
     const out = config.distributed?.out;
     if (mpi !== undefined && out !== undefined && out !== STDOUT) {
-      code = await mergeOnRankZero(mpi.ranks, code, () => mergeMain([out], mergeIo(io)));
+      const { mergeMain } = await import("./core/distributed/merge_cli.ts");
+      const mergeDeps = await mergeIo(io);
+      code = await mergeOnRankZero(mpi.ranks, code, () => mergeMain([out], mergeDeps));
     }
     mpi?.leave(code, false);
     return code;
@@ -129,7 +141,8 @@ export async function main(
 }
 
 /** What `merge` reads and writes through. */
-function mergeIo(io: MainIo): MergeIo {
+async function mergeIo(io: MainIo): Promise<MergeIo> {
+  const { runInfo } = await import("./core/report/run_info.ts");
   return {
     ...io,
     readTextFile: readInputText,

@@ -4,7 +4,6 @@
  * third-party plugins are modules loaded by dynamic import() from a path or URL, whose default
  * export is a plugin function (core/plugin_api.ts) or a descriptor.
  */
-import { pathToFileURL } from "node:url";
 import { BACKEND_CONTRACT_VERSION, type BackendDescriptor, type BackendFlag } from "./backend.ts";
 import { isRunError, isUsageError, RunError } from "./errors.ts";
 import { PLUGIN_API } from "./plugin.ts";
@@ -27,10 +26,14 @@ export function findBuiltIn(
   return builtIn.find((d) => d.kind === kind);
 }
 
-/** A path or URL as the user typed it, made importable (relative paths from the cwd). */
-function pluginSpecifier(target: string, cwd: string): string {
+/**
+ * A path or URL as the user typed it, made importable (relative paths from the cwd). node:url is
+ * imported here, not at the top: the command line (and so --help) loads this module.
+ */
+async function pluginSpecifier(target: string, cwd: string): Promise<string> {
   if (/^[a-z][a-z0-9+.-]*:/i.test(target)) return target;
   const absolute = target.startsWith("/") ? target : `${cwd}/${target}`;
+  const { pathToFileURL } = await import("node:url");
   return pathToFileURL(absolute).href;
 }
 
@@ -89,7 +92,7 @@ function checkFlags(d: Partial<BackendDescriptor>, source: string): void {
 /** Loads a plugin: `plugin:<path-or-URL>` (relative paths from `cwd`). */
 export async function loadPlugin(serviceKind: string, cwd: string): Promise<BackendDescriptor> {
   const target = serviceKind.slice(PLUGIN_PREFIX.length);
-  const specifier = pluginSpecifier(target, cwd);
+  const specifier = await pluginSpecifier(target, cwd);
   // Name the module as typed, and where that led when it differs (a relative path).
   const named = target === specifier ? specifier : `${target} (${specifier})`;
   let module: { default?: unknown };

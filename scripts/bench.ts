@@ -12,7 +12,10 @@
  * 1-1024 streams, and a memory soak of our client (scripts/bench_openai.ts); then the prompt
  * synthesis row: 100,000 synthetic prompts of 1,000 tokens, seconds and peak RSS
  * (scripts/bench_prompts.ts); then the distributed row: `merge` of 64 worker artifacts of a
- * 10-level sweep (scripts/bench_dist.ts). Prints a table and
+ * 10-level sweep (scripts/bench_dist.ts); then the overload
+ * row: the one-instance reference server asked twice its capacity in open loop
+ * (scripts/bench_overload.ts); then the tensor-size rows: 16 B, 64 KiB and 1 MiB over HTTP and
+ * gRPC with client and server CPU per request (scripts/bench_tensor.ts). Prints a table and
  * writes bench/results.json. A measurement,
  * not a test: it exits 1 only when a measurement is invalid (failed requests, broken
  * keep-alive, the CLI failing), never for a missed target.
@@ -23,7 +26,7 @@
  *   --only-soak           only the soak (a short CLI run sizes it)
  *   --only-pacing         only the pacing rows (with --only-soak: the soak and the pacing rows)
  *   --pacing-window MS    the pacing rows' -p (default 5000: three 6 s windows)
- *   --pacing-async        pace with -a (--max-inflight 1024) instead of --max-threads 64
+ *   --pacing-async        pace with -a (--max-inflight default) instead of --max-threads 64
  *   --pacing-warmup S     send S seconds of warmup requests first (default 0, as perf_analyzer)
  *   --only-grpc           only the gRPC rows (no nginx or wrk needed); they replace just the
  *                         `grpc` key of the existing --out file, keeping the full run's numbers
@@ -34,6 +37,8 @@
  *                         `openai` key
  *   --only-prompts        only the prompt synthesis row; it replaces just the `prompts` key
  *   --only-dist           only the distributed-merge row; it replaces just the `dist` key
+ *   --only-overload       only the overload row; it replaces just the `overload` key
+ *   --only-tensor         only the tensor-size rows; they replace just the `tensor` key
  *   --openai-soak S       seconds of the LLM client's memory soak (default 30, --quick 5);
  *                         --openai-soak 600 is the 10-minute flatness check
  *   --warmup S            seconds of our client's warmup before each window (default 2)
@@ -62,6 +67,8 @@ import {
 import { openAiLines } from "./bench_openai_report.ts";
 import { promptsLines, type PromptsPlan, promptsPlan, runPromptsSection } from "./bench_prompts.ts";
 import { distLines, type DistPlan, distPlan, runDistSection } from "./bench_dist.ts";
+import { overloadLines, runOverloadSection } from "./bench_overload.ts";
+import { runTensorSection, tensorLines } from "./bench_tensor.ts";
 
 const RESULTS = new URL("../bench/results.json", import.meta.url).pathname;
 /** Far below what the client sustains closed-loop, so pacing, not throughput, is measured. */
@@ -82,7 +89,7 @@ function nonNegative(flag: string, text: string | undefined, fallback: number): 
   return n;
 }
 
-type Section = "grpc" | "capi" | "shm" | "openai" | "prompts" | "dist";
+type Section = "grpc" | "capi" | "shm" | "openai" | "prompts" | "dist" | "overload" | "tensor";
 
 interface Plans {
   plan: BenchPlan;
@@ -92,6 +99,10 @@ interface Plans {
   openai: OpenAiBenchPlan;
   prompts: PromptsPlan;
   dist: DistPlan;
+  /** Seconds the overload row asks twice the capacity for. */
+  overloadS: number;
+  /** Requests per 1 MiB tensor row (the smaller sizes send more). */
+  tensorRequests: number;
   /** --only-<section>: run just that section and merge it into --out. */
   only: Section | undefined;
   out: string;
@@ -112,6 +123,8 @@ function planFrom(args: string[]): Plans {
       "only-openai": { type: "boolean", default: false },
       "only-prompts": { type: "boolean", default: false },
       "only-dist": { type: "boolean", default: false },
+      "only-overload": { type: "boolean", default: false },
+      "only-tensor": { type: "boolean", default: false },
       "openai-soak": { type: "string" },
       "pacing-window": { type: "string" },
       "pacing-async": { type: "boolean", default: false },
@@ -145,13 +158,12 @@ function planFrom(args: string[]): Plans {
       ),
     },
   };
-  const only = (["grpc", "capi", "shm", "openai", "prompts", "dist"] as const).filter((s) =>
-    values[`only-${s}`] ?? false
-  );
+  const only = (["grpc", "capi", "shm", "openai", "prompts", "dist", "overload", "tensor"] as const)
+    .filter((s) => values[`only-${s}`] ?? false);
   if (only.length > 0 && (plan.onlySoak || plan.onlyPacing || only.length > 1)) {
     throw new RangeError(
-      "--only-grpc, --only-capi, --only-shm, --only-openai, --only-prompts and --only-dist " +
-        "combine with no other --only-*",
+      "--only-grpc, --only-capi, --only-shm, --only-openai, --only-prompts, --only-dist, " +
+        "--only-overload and --only-tensor combine with no other --only-*",
     );
   }
   const openAiSoak = values["openai-soak"] === undefined
@@ -165,6 +177,8 @@ function planFrom(args: string[]): Plans {
     openai: openAiPlan(quick, openAiSoak),
     prompts: promptsPlan(quick),
     dist: distPlan(quick),
+    overloadS: quick ? 10 : 30,
+    tensorRequests: quick ? 100 : 400,
     only: only[0],
     out: values.out ?? RESULTS,
   };
@@ -174,6 +188,7 @@ const USAGE =
   "usage: deno task bench [--duration S] [--soak S] [--soak-connections C] [--only-soak]\n" +
   "                       [--only-pacing] [--only-grpc] [--only-capi] [--only-shm]\n" +
   "                       [--only-openai] [--only-prompts] [--only-dist]\n" +
+  "                       [--only-overload] [--only-tensor]\n" +
   "                       [--openai-soak S]\n" +
   "                       [--pacing-window MS]\n" +
   "                       [--pacing-async] [--pacing-warmup S]\n" +
@@ -214,6 +229,8 @@ async function fullRun(plans: Plans): Promise<number> {
   const openai = all ? await runOpenAiSection(plans.openai, log) : undefined;
   const prompts = all ? await runPromptsSection(plans.prompts, log) : undefined;
   const dist = all ? await runDistSection(plans.dist, log) : undefined;
+  const overload = all ? await runOverloadSection(plans.overloadS, log) : undefined;
+  const tensor = all ? await runTensorSection(plans.tensorRequests, log) : undefined;
   const problems = [
     ...bench.problems,
     ...(grpc?.problems ?? []),
@@ -231,6 +248,8 @@ async function fullRun(plans: Plans): Promise<number> {
     openai,
     prompts,
     dist,
+    overload,
+    tensor,
     valid: problems.length === 0,
     problems,
   };
@@ -242,6 +261,8 @@ async function fullRun(plans: Plans): Promise<number> {
     openai && openAiLines(openai.rows, openai.soak, openai.targets),
     prompts && promptsLines(prompts.rows),
     dist && distLines(dist.rows),
+    overload && overloadLines(overload.row),
+    tensor && tensorLines(tensor.rows),
   ];
   for (const lines of sections) {
     if (lines) more.push(...(more.length > 0 ? [""] : []), ...lines);
@@ -276,6 +297,16 @@ async function onlySection(plans: Plans): Promise<number> {
       })),
     dist: () =>
       runDistSection(plans.dist, log).then((s) => ({ section: s, lines: distLines(s.rows) })),
+    overload: () =>
+      runOverloadSection(plans.overloadS, log).then((s) => ({
+        section: s,
+        lines: overloadLines(s.row),
+      })),
+    tensor: () =>
+      runTensorSection(plans.tensorRequests, log).then((s) => ({
+        section: s,
+        lines: tensorLines(s.rows),
+      })),
   };
   const { section, lines } = await runners[only!]();
   console.log("\n" + lines.join("\n"));

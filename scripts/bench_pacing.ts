@@ -10,6 +10,7 @@ import { cpuShare } from "./bench_proc.ts";
 import { type Observed, observed } from "./bench_rows.ts";
 import { type CliResult, runCliWith } from "./bench_soak.ts";
 import { MODEL } from "./bench_canned.ts";
+import { DEFAULT_MAX_INFLIGHT } from "../core/cli/config.ts";
 
 export type PacingMode = "spin" | "timer";
 
@@ -41,8 +42,8 @@ export interface PacingPlan {
   warmupRequests: number;
 }
 
-/** perf_analyzer's async in-flight cap default (--max-inflight). */
-export const ASYNC_DEFAULT_MAX_INFLIGHT = 1024;
+/** The async in-flight cap default (--max-inflight). */
+export const ASYNC_DEFAULT_MAX_INFLIGHT = DEFAULT_MAX_INFLIGHT;
 
 /** The request cap the CLI runs with, which also bounds the connections it may open. */
 export function inFlightCap(run: PacingRun): number {

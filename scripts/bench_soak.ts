@@ -84,8 +84,12 @@ export function runCli(run: CliRun): Promise<CliResult> {
 /**
  * Runs `deno run <pa task flags> main.ts <args>` to completion, tracing its memory and CPU
  * from /proc meanwhile. The full stdout is kept so callers can parse more than the soak does.
+ * `onSpawn` may watch more of the process (`done` settles when it exits).
  */
-export async function runCliWith(args: string[]): Promise<CliResult> {
+export async function runCliWith(
+  args: string[],
+  onSpawn?: (pid: number, done: Promise<unknown>) => void,
+): Promise<CliResult> {
   const flags = await paTaskFlags();
   const t0 = performance.now();
   const child = new Deno.Command(Deno.execPath(), {
@@ -98,6 +102,7 @@ export async function runCliWith(args: string[]): Promise<CliResult> {
   }).spawn();
   // output() drains both pipes while traceProcess polls, so a chatty child never blocks.
   const output = child.output();
+  onSpawn?.(child.pid, output);
   const trace = await traceProcess(child.pid, output);
   const out = await output;
   const wallS = (performance.now() - t0) / 1000;

@@ -116,3 +116,61 @@ Deno.test("layout: comments cite documents of this repository, and the sections 
   }
   assert.deepEqual(problems, []);
 });
+
+/** Static import and re-export statements (not `import type`, not dynamic `import()`). */
+const STATIC_IMPORT = /^\s*(?:import|export)\s+(type\s)?(?:[^"';]*?\sfrom\s*)?["']([^"']+)["']/gm;
+
+/**
+ * What loading `entry` evaluates before any dynamic import() runs: our files by repository path,
+ * and the bare specifiers (npm packages, node: modules) they name.
+ */
+async function staticClosure(entry: string): Promise<Set<string>> {
+  const seen = new Set<string>();
+  const queue = [entry];
+  for (let path = queue.pop(); path !== undefined; path = queue.pop()) {
+    if (seen.has(path)) continue;
+    seen.add(path);
+    if (!path.endsWith(".ts")) continue;
+    const text = await Deno.readTextFile(join(ROOT, path));
+    for (const [, typeOnly, specifier] of text.matchAll(STATIC_IMPORT)) {
+      if (typeOnly) continue;
+      queue.push(
+        specifier.startsWith(".")
+          ? relative(ROOT, resolve(ROOT, dirname(path), specifier))
+          : specifier,
+      );
+    }
+  }
+  return seen;
+}
+
+Deno.test("layout: the closure reader follows static imports and skips dynamic and type ones", async () => {
+  const closure = await staticClosure("core/report/json.ts");
+  assert.ok(closure.has("core/measure/results.ts"));
+  assert.ok(!closure.has("core/measure/tokens.ts"), "json.ts imports only types from tokens.ts");
+  assert.ok((await staticClosure("core/measure/histogram.ts")).has("hdr-histogram-js"));
+  assert.ok(!(await staticClosure("backends/triton/descriptor.ts")).has("backends/triton/mod.ts"));
+  assert.ok((await staticClosure("backends/triton/grpc.ts")).has("protobufjs"));
+});
+
+Deno.test("layout: a Triton HTTP run loads no HTTP/2, gRPC or protobuf code", async () => {
+  const closure = [
+    ...await staticClosure("backends/triton/mod.ts"),
+    ...await staticClosure("backends/triton/http.ts"),
+  ];
+  assert.ok(closure.includes("wire/http1/connection.ts"));
+  assert.deepEqual(closure.filter((p) => /grpc|h2|proto/.test(p)), []);
+});
+
+Deno.test("layout: main.ts loads no backend, measurement code or package before a run", async () => {
+  // --help and --version end before any dynamic import: this is all they load.
+  const closure = [...await staticClosure("main.ts")];
+  const light = /^backends\/(mod|[a-z_]+\/(descriptor|options))\.ts$/;
+  assert.deepEqual(closure.filter((p) => p.startsWith("backends/") && !light.test(p)), []);
+  // Bare specifiers (npm packages, node: modules) are the entries that are not our .ts files.
+  assert.deepEqual(closure.filter((p) => !p.endsWith(".ts")), []);
+  for (const heavy of ["core/run.ts", "core/measure/histogram.ts", "core/load/dispatcher.ts"]) {
+    assert.ok(!closure.includes(heavy), heavy);
+  }
+  assert.ok(closure.includes("backends/triton/descriptor.ts"));
+});

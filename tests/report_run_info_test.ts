@@ -27,7 +27,7 @@ Deno.test("a real run's summary and page: run info, spectrum and every window", 
       assert.equal(s.settings.commandLine, commandLineText(args));
       assert.equal(s.settings.host, Deno.hostname());
       assert.equal(s.settings.cpu, cpuText(cpus()[0].model, cpus().length));
-      assert.equal(s.settings.commit, buildCommit());
+      assert.equal(s.settings.commit, buildCommit(true));
       const page = await Deno.readTextFile(html);
       assert.ok(page.includes(`<code>${commandLineText(args)}</code>`));
       const spectrum = chart(page, "latency-spectrum")!;

@@ -5,8 +5,20 @@
  * nothing more per send; compressed responses are inflated as they arrive. "deflate" is the
  * zlib format (RFC 1950), as gRPC implementations send it.
  */
-import { deflateSync, gunzipSync, gzipSync, inflateSync } from "node:zlib";
+import { createRequire } from "node:module";
 import { frameMessage } from "../../wire/grpc/framing.ts";
+
+type Zlib = typeof import("node:zlib");
+let loaded: Zlib | undefined;
+
+/**
+ * node:zlib, required on first use rather than imported: it brings Node's stream code, about
+ * 30 ms of start-up that the bundle (which hoists every node: import to its top) paid even for
+ * --help, and that a run without compression never needs.
+ */
+function zlib(): Zlib {
+  return loaded ??= createRequire(import.meta.url)("node:zlib") as Zlib;
+}
 
 export type GrpcCompression = "none" | "gzip" | "deflate";
 
@@ -22,7 +34,8 @@ export function compressionOf(value: string | undefined): GrpcCompression | unde
 /** One length-prefixed message, its bytes compressed (and flagged so) unless `none`. */
 export function frameCompressed(bytes: Uint8Array, compression: GrpcCompression): Uint8Array {
   if (compression === "none") return frameMessage(bytes);
-  return frameMessage(compression === "gzip" ? gzipSync(bytes) : deflateSync(bytes), true);
+  const z = zlib();
+  return frameMessage(compression === "gzip" ? z.gzipSync(bytes) : z.deflateSync(bytes), true);
 }
 
 /**
@@ -30,7 +43,7 @@ export function frameCompressed(bytes: Uint8Array, compression: GrpcCompression)
  * encoding we never offered, or bytes that do not inflate.
  */
 export function inflateMessage(bytes: Uint8Array, encoding: string): Uint8Array {
-  if (encoding === "gzip") return gunzipSync(bytes);
-  if (encoding === "deflate") return inflateSync(bytes);
+  if (encoding === "gzip") return zlib().gunzipSync(bytes);
+  if (encoding === "deflate") return zlib().inflateSync(bytes);
   throw new Error(`a compressed message with grpc-encoding '${encoding}'`);
 }

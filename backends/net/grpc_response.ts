@@ -19,6 +19,12 @@ export const NO_TRAILERS = "the server ended the call without a status";
 export interface GrpcCallSink {
   /** One whole response message, valid during the call. */
   onMessage(message: Uint8Array): void;
+  /**
+   * Present when the messages are only counted (nothing reads their bytes): an uncompressed
+   * message spread over DATA chunks is then not gathered into one array, and only its length
+   * comes here (a message inside one chunk still comes to onMessage, as a view).
+   */
+  readonly onCounted?: (length: number) => void;
   /** The call is over with this status; nothing more is heard of this stream. */
   onStatus(status: CallStatus): void;
 }
@@ -28,7 +34,11 @@ export class GrpcResponseReader implements StreamListener {
   #ended = false;
   /** The response's grpc-encoding, for messages with the compressed flag. */
   #encoding = "identity";
-  readonly #reader = new MessageReader((m, compressed) => this.#message(m, compressed));
+  readonly #reader = new MessageReader(
+    (m, compressed) => this.#message(m, compressed),
+    Infinity,
+    (length) => this.#counted(length),
+  );
 
   constructor(private readonly sink: GrpcCallSink) {}
 
@@ -38,6 +48,7 @@ export class GrpcResponseReader implements StreamListener {
     this.#ended = false;
     this.#encoding = "identity";
     this.#reader.reset();
+    this.#reader.skim = this.sink.onCounted !== undefined;
   }
 
   onHeaders(headers: HeaderList, endStream: boolean): void {
@@ -72,6 +83,10 @@ export class GrpcResponseReader implements StreamListener {
       return this.#end({ code: GrpcCode.INTERNAL, details });
     }
     this.sink.onMessage(inflated);
+  }
+
+  #counted(length: number): void {
+    if (!this.#ended) this.sink.onCounted!(length);
   }
 
   #end(status: CallStatus): void {

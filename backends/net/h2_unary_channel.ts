@@ -87,7 +87,10 @@ export class H2UnaryChannel<P extends PreparedGrpcCall> implements Channel, Grpc
     private readonly capture?: OutputCapture<P>,
     /** Per-request timeout in ms (--request-timeout); 0 waits for ever. */
     private readonly timeoutMs = 0,
-  ) {}
+  ) {
+    // Without a capture nothing reads the reply's bytes: a large one is counted, not gathered.
+    if (!capture) this.onCounted = (length) => this.#arrived(length);
+  }
 
   send(request: PreparedRequest, record: RequestRecord): Promise<void> {
     const busy = this.#record !== undefined;
@@ -136,13 +139,21 @@ export class H2UnaryChannel<P extends PreparedGrpcCall> implements Channel, Grpc
 
   // GrpcCallSink
 
+  readonly onCounted: ((length: number) => void) | undefined;
+
   onMessage(message: Uint8Array): void {
+    const ns = this.#arrived(message.length);
+    if (this.capture && ns !== undefined) this.capture(message, this.#record!, ns, this.#prepared!);
+  }
+
+  /** A reply message of `length` bytes arrived: when, or undefined with no request out. */
+  #arrived(length: number): number | undefined {
     const record = this.#record;
-    if (!record) return;
-    record.bytesReceived += message.length;
+    if (!record) return undefined;
+    record.bytesReceived += length;
     const ns = this.clock.nowNs();
     record.addResponse(ns);
-    if (this.capture) this.capture(message, record, ns, this.#prepared!);
+    return ns;
   }
 
   /** The call is over: a stream still open (a bad response, close()) is cancelled. */

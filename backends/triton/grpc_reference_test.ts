@@ -138,3 +138,33 @@ Deno.test("triton grpc on h2: 5,000 requests moving 80 MB each way never stall o
     for (const ch of chs) ch.close();
   });
 });
+
+Deno.test("triton grpc on h2: a 1 MiB reply is counted whole, skimmed or captured", async () => {
+  await withReference(async (server, endpoint) => {
+    const block = UNARY_BLOCK(server.grpcUrl!);
+    const values = Array.from({ length: 1 << 18 }, (_, i) => i);
+    const big = encodeGrpcInferRequest(
+      spec("identity_fp32", [tensor("INPUT0", "FP32", [1, 1 << 18], values)], 1),
+      { streaming: false, decoupled: false },
+    );
+    // With a capture the reply is gathered and its bytes read; without, only counted.
+    const messages: Uint8Array[] = [];
+    const capturing = new H2UnaryChannel(
+      endpoint,
+      block,
+      systemClock,
+      PreparedGrpcInfer,
+      undefined,
+      (message) => messages.push(message.slice()),
+    );
+    const captured = await sent(capturing, big);
+    const skimmed = await sent(unary(endpoint, block), big);
+    assert.equal(captured.outcome, "ok", captured.error);
+    assert.equal(skimmed.outcome, "ok", skimmed.error);
+    assert.equal(messages.length, 1);
+    assert.ok(messages[0].length > 1 << 20, `${messages[0].length} bytes`);
+    assert.equal(captured.bytesReceived, messages[0].length);
+    assert.equal(skimmed.bytesReceived, messages[0].length);
+    assert.equal(skimmed.responseCount, 1);
+  });
+});

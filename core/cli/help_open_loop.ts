@@ -1,5 +1,6 @@
 /** --help entries of the open-loop options (request rate, intervals, and how sends are timed). */
 import type { HelpEntry } from "./help_table.ts";
+import { DEFAULT_MAX_INFLIGHT } from "./config.ts";
 
 export const OPEN_LOOP_HELP: readonly HelpEntry[] = [
   {
@@ -55,8 +56,17 @@ export const OPEN_LOOP_HELP: readonly HelpEntry[] = [
     id: "max-inflight",
     flags: "--max-inflight <n>",
     ours: true,
-    def: "1024",
-    text: "Async open-loop cap on requests in flight (sync mode caps at --max-threads, " +
-      "default 4, as perf_analyzer does). Requests over the cap wait and count as late.",
+    def: String(DEFAULT_MAX_INFLIGHT),
+    text: "Async open-loop cap on requests in flight, and so on connections, opened only " +
+      "when none is idle (sync mode caps at --max-threads, default 4, as perf_analyzer " +
+      "does). Raise it for servers that hold requests long (LLMs).",
+  },
+  {
+    id: "overload",
+    flags: "--overload <queue|drop>",
+    ours: true,
+    def: "queue",
+    text: "Open loop at the cap: queue = a due request waits for a free connection and counts " +
+      "as late; drop = it is skipped and counted as dropped, so the rest leave on time.",
   },
 ];

@@ -3,7 +3,7 @@ import { usageText, versionText } from "./help.ts";
 import { HELP } from "./help_table.ts";
 import { OPTIONS } from "./spec.ts";
 import { TEST_KINDS } from "../testing/kinds.ts";
-import { COMMIT_ENV, VERSION } from "../version.ts";
+import { buildCommit, COMMIT_ENV, VERSION } from "../version.ts";
 import { flagNames, perfAnalyzerFlagNames } from "../testing/perf_analyzer_flags.ts";
 
 Deno.test("help documents every supported option exactly once", () => {
@@ -48,14 +48,23 @@ Deno.test("help text: intro, groups in order, widths", () => {
   assert(text.includes('Every value error names the value given (Got "...")'));
 });
 
-Deno.test("version line has perf_analyzer's shape and this checkout's commit", () => {
-  const git = new Deno.Command("git", {
-    args: ["describe", "--always", "--dirty", "--abbrev=12", "--exclude=*"],
-    cwd: new URL("../..", import.meta.url),
-  }).outputSync();
-  const commit = new TextDecoder().decode(git.stdout).trim();
+/** What git itself says of this checkout. */
+function git(...args: string[]): string {
+  const out = new Deno.Command("git", { args, cwd: new URL("../..", import.meta.url) })
+    .outputSync();
+  return new TextDecoder().decode(out.stdout).trim();
+}
+
+Deno.test("version line has perf_analyzer's shape and HEAD's commit, read without git", () => {
+  const commit = git("rev-parse", "--short=12", "HEAD");
   equal(versionText(), `Perf Analyzer Version ${VERSION} (commit ${commit})\n`);
-  match(commit, /^[0-9a-f]{12}(-dirty)?$/);
+  match(commit, /^[0-9a-f]{12}$/);
+});
+
+Deno.test("reports ask git, which marks a modified checkout -dirty", () => {
+  const described = git("describe", "--always", "--dirty", "--abbrev=12", "--exclude=*");
+  equal(buildCommit(true), described);
+  match(described, /^[0-9a-f]{12}(-dirty)?$/);
 });
 
 Deno.test("a packaged executable's commit wins over git's", () => {

@@ -50,6 +50,10 @@ export const OPEN_LOOP_HANDLERS = {
     c.maxInflight = parseIntegerWhere("--max-inflight", v, (n) => n > 0, "The value must be > 0.");
     s.openLoopOnly.push("--max-inflight");
   },
+  "overload": (c, s, v) => {
+    c.overload = parseChoice("--overload", v, ["queue", "drop"]);
+    s.openLoopOnly.push("--overload");
+  },
 } satisfies Record<string, Handler>;
 
 /** perf_analyzer runs request-rate mode on 4 worker threads unless told otherwise. */

@@ -26,6 +26,7 @@ Deno.test("--request-rate-range: decimals, one value, defaults of perf_analyzer'
   assertEquals(c.requestDistribution, "constant");
   assertEquals(c.latencyFrom, "intended");
   assertEquals(c.pacing, "spin");
+  assertEquals([c.maxInflight, c.overload], [128, "queue"]);
   assertEquals(config(["--request-rate-range=20"]).requestRate, { start: 20, end: 20, step: 1 });
 });
 
@@ -45,11 +46,14 @@ Deno.test("open-loop options parse into the config", () => {
     "9",
     "--max-threads",
     "2",
+    "--overload",
+    "drop",
   ]);
   assertEquals(
     [c.requestDistribution, c.latencyFrom, c.pacing, c.scheduleSeed, c.maxInflight, c.maxThreads],
     ["poisson", "actual", "timer", 77, 9, 2],
   );
+  assertEquals(c.overload, "drop");
   const i = config(["--request-intervals", "gaps.txt"]);
   assertEquals([i.loadMode, i.requestIntervalsFile], ["request_intervals", "gaps.txt"]);
 });
@@ -75,9 +79,13 @@ Deno.test("rate values are checked and named", () => {
 });
 
 Deno.test("open-loop-only options without an open-loop mode are errors, not ignored", () => {
-  for (const flag of ["--request-distribution", "--latency-from", "--pacing"]) {
-    const value = { "--request-distribution": "poisson", "--latency-from": "actual" }[flag] ??
-      "timer";
+  for (const flag of ["--request-distribution", "--latency-from", "--pacing", "--overload"]) {
+    const values: Record<string, string> = {
+      "--request-distribution": "poisson",
+      "--latency-from": "actual",
+      "--overload": "drop",
+    };
+    const value = values[flag] ?? "timer";
     usageError(
       [flag, value],
       `${flag} only applies to open-loop load (--request-rate-range or --request-intervals).`,

@@ -70,6 +70,7 @@ export type SupportedId =
   | "pacing"
   | "schedule-seed"
   | "max-inflight"
+  | "overload"
   | "deprecated-start"
   | "deprecated-end"
   | "deprecated-dynamic"
@@ -210,6 +211,7 @@ const SUPPORTED: OptionSpec[] = [
   supported("pacing", { long: "pacing" }, true),
   supported("schedule-seed", { long: "schedule-seed" }, true),
   supported("max-inflight", { long: "max-inflight" }, true),
+  supported("overload", { long: "overload" }, true),
   supported("ssl-grpc-use-ssl", { long: "ssl-grpc-use-ssl" }, false),
   supported(
     "ssl-grpc-root-certifications-file",

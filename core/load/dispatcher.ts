@@ -15,6 +15,8 @@ export interface DispatchSink {
   sent(): void;
   /** A request finished (successfully or not); the record is reused after this returns. */
   completed(record: RequestRecord): void;
+  /** Open loop with --overload drop: a due request was skipped, every connection being busy. */
+  dropped?(): void;
 }
 
 /** What the level measurer drives: closed-loop concurrency or an open-loop rate. */
@@ -30,6 +32,8 @@ export interface LoadDriver {
   drain(): Promise<void>;
   /** Stops sending, waits for requests in flight, closes every channel. */
   stop(): Promise<void>;
+  /** Open loop: the connections (or streams) opened so far, for the report. */
+  connections?(): number;
 }
 
 /**

@@ -94,7 +94,9 @@ export async function planLoad(
   const cap = config.async ? config.maxInflight : config.maxThreads;
   const pacer = makePacer(clock, config.pacing);
   const open = (scheduleFor: (rate: number) => Schedule) =>
-    new RateDispatcher(backend, source, clock, sink, (r) => stripe(scheduleFor(r)), pacer, cap);
+    new RateDispatcher(
+      backend, source, clock, sink, (r) => stripe(scheduleFor(r)), pacer, cap, config.overload,
+    );
   const spinNs = () => pacer.spinNs;
   if (config.loadMode === "fixed_schedule") {
     const schedules = fixedSchedules(timestampsMs, "the --input-data entries");

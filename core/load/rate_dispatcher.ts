@@ -4,8 +4,13 @@
  * wait (the pacer woke late, or every connection was busy) is measured from when it should
  * have been sent: a stalled server cannot hide behind the client's own backlog.
  *
- * In-flight requests each hold a slot (a channel and a record), opened on demand up to
- * `maxInFlight` (perf_analyzer's sync mode: --max-threads) and reused afterwards.
+ * In-flight requests each hold a slot (a channel and a record). A due request takes an idle
+ * slot; only when none is idle is a new one opened, up to `maxInFlight` (--max-inflight, or
+ * --max-threads in sync mode), so connections grow with what the server keeps in flight, not
+ * with the offered rate. When every slot is busy at the bound, the overload policy decides:
+ * "queue" waits for the next free slot (the schedule falls behind; each late send is measured
+ * from its intended time, and nothing is held per waiting request), "drop" skips the request and
+ * counts it (as k6 counts dropped iterations) so the sends that do go out stay on time.
  */
 import type { Channel, Connector } from "../backend.ts";
 import type { Clock } from "../clock.ts";
@@ -14,6 +19,9 @@ import type { Pacer } from "./pacer.ts";
 import { RequestRecord } from "../measure/record.ts";
 import type { RequestSource } from "../data/request_source.ts";
 import type { Schedule } from "./schedule.ts";
+
+/** What a due request does when every slot is busy and no more may be opened. */
+export type OverloadPolicy = "queue" | "drop";
 
 interface Slot {
   channel: Channel;
@@ -41,10 +49,11 @@ export class RateDispatcher implements LoadDriver {
     private readonly backend: Connector,
     private readonly source: RequestSource,
     private readonly clock: Clock,
-    sink: DispatchSink,
+    private readonly sink: DispatchSink,
     private readonly scheduleFor: (rate: number) => Schedule,
     private readonly pacer: Pacer,
     private readonly maxInFlight: number,
+    private readonly overload: OverloadPolicy = "queue",
   ) {
     if (!(maxInFlight >= 1)) {
       throw new RangeError(`Cannot cap in-flight requests at ${maxInFlight}`);
@@ -64,6 +73,11 @@ export class RateDispatcher implements LoadDriver {
 
   limit(count: number): void {
     this.#remaining = count;
+  }
+
+  /** Slots (connections or streams) opened so far; they stay open until stop(). */
+  connections(): number {
+    return this.#all.length;
   }
 
   drain(): Promise<void> {
@@ -90,6 +104,10 @@ export class RateDispatcher implements LoadDriver {
       const ready = this.source.ready?.();
       if (ready !== undefined) await ready;
       if (signal.aborted) break;
+      if (this.#free.length === 0 && this.overload === "drop" && this.#atBound()) {
+        this.sink.dropped?.();
+        continue;
+      }
       const slot = this.#free.pop() ?? await this.#acquire();
       if (signal.aborted) {
         this.#release(slot);
@@ -102,9 +120,13 @@ export class RateDispatcher implements LoadDriver {
     this.#checkIdle();
   }
 
+  #atBound(): boolean {
+    return this.#all.length + this.#opening >= this.maxInFlight;
+  }
+
   /** A free slot: a new one while under the cap, else the next one to be released. */
   async #acquire(): Promise<Slot> {
-    if (this.#all.length + this.#opening < this.maxInFlight) {
+    if (!this.#atBound()) {
       this.#opening++;
       try {
         const channel = await this.backend.connect();

@@ -1,30 +1,33 @@
 import assert from "node:assert/strict";
 import { LevelMeasurer, type MeasureSettings } from "../measure/level.ts";
 import { makePacer } from "./pacer.ts";
-import { RateDispatcher } from "./rate_dispatcher.ts";
+import { type OverloadPolicy, RateDispatcher } from "./rate_dispatcher.ts";
 import type { RequestRecord } from "../measure/record.ts";
 import { constantSchedule } from "./schedule.ts";
 import { FakeBackend } from "../testing/fake_backend.ts";
 import { FakeClock } from "../testing/fake_clock.ts";
 import { roundRobin } from "../data/request_source.ts";
 
-/** Every finished record's (intended, sendStart, end), in completion order. */
+/** Every finished record's (intended, sendStart, end), in completion order, and the drops. */
 function recorder() {
   const seen: { intended: number; send: number; end: number }[] = [];
+  const counts = { dropped: 0 };
   return {
     seen,
+    counts,
     sink: {
       sent: () => {},
       completed: (r: RequestRecord) =>
         seen.push({ intended: r.intendedNs, send: r.sendStartNs, end: r.endNs }),
+      dropped: () => counts.dropped++,
     },
   };
 }
 
-function setup(delayMs: number, maxInFlight: number) {
+function setup(delayMs: number, maxInFlight: number, overload: OverloadPolicy = "queue") {
   const clock = new FakeClock();
   const backend = new FakeBackend(delayMs, clock);
-  const { seen, sink } = recorder();
+  const { seen, counts, sink } = recorder();
   const d = new RateDispatcher(
     backend,
     roundRobin(["r"]),
@@ -33,8 +36,9 @@ function setup(delayMs: number, maxInFlight: number) {
     (rate) => constantSchedule(rate),
     makePacer(clock, "timer"),
     maxInFlight,
+    overload,
   );
-  return { clock, backend, seen, d };
+  return { clock, backend, seen, counts, d };
 }
 
 Deno.test("requests leave exactly on schedule, whatever is still in flight", async () => {
@@ -65,6 +69,45 @@ Deno.test("an in-flight cap delays sends, and latency still counts from the inte
   assert.equal(late[0], 0);
   assert.ok(late[9] >= 10e6, `last request ${late[9]} ns late`);
   for (const s of t.seen) assert.equal(s.end - s.send, 5e6);
+  await t.d.stop();
+});
+
+Deno.test("connections grow only while none is idle, and never past the cap", async () => {
+  // 1000 req/s of 2.5 ms requests need three at once: the cap of 50 is never approached.
+  const t = setup(2.5, 50);
+  t.d.limit(200);
+  await t.d.setLevel(1000);
+  await t.d.drain();
+  assert.equal(t.seen.length, 200);
+  assert.equal(t.backend.channelsOpened, 3);
+  assert.equal(t.d.connections(), 3);
+  // Asked for far more than 8 connections serve, the client stops at 8 and queues.
+  const q = setup(10, 8);
+  q.d.limit(100);
+  await q.d.setLevel(10_000);
+  await q.d.drain();
+  assert.equal(q.seen.length, 100);
+  assert.equal(q.backend.channelsOpened, 8);
+  assert.equal(q.backend.peakInFlight, 8);
+  assert.equal(q.counts.dropped, 0);
+  await t.d.stop();
+  await q.d.stop();
+});
+
+Deno.test("--overload drop skips what the cap cannot take, counts it, and sends the rest on time", async () => {
+  // Two connections of 5 ms serve 400 req/s of the 1000 asked.
+  const t = setup(5, 2, "drop");
+  t.d.limit(20);
+  await t.d.setLevel(1000);
+  await t.d.drain();
+  assert.equal(t.seen.length, 20);
+  assert.equal(t.backend.channelsOpened, 2);
+  assert.equal(t.backend.peakInFlight, 2);
+  for (const s of t.seen) assert.equal(s.send, s.intended);
+  // Due times are 0, 1, 2 … ms: every one up to the last sent was either sent or dropped.
+  const due = Math.max(...t.seen.map((s) => s.intended)) / 1e6 + 1;
+  assert.equal(t.counts.dropped, due - 20);
+  assert.ok(t.counts.dropped >= 20, `${t.counts.dropped} dropped`);
   await t.d.stop();
 });
 
@@ -120,6 +163,9 @@ Deno.test("through the level measurer: throughput and latency of an open-loop le
   assert.equal(level.client.avgLatencyNs, 3e6);
   assert.equal(level.client.openLoop?.delayedCount, 0);
   assert.equal(level.client.openLoop?.maxLatenessNs, 0);
+  // 500 req/s of 3 ms requests: two at a time, so two connections, and nothing dropped.
+  assert.equal(level.client.openLoop?.connections, 2);
+  assert.equal(level.client.openLoop?.droppedCount, 0);
 });
 
 Deno.test("a backend that throws is recorded as a protocol error and the schedule goes on", async () => {

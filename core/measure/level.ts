@@ -185,6 +185,10 @@ export class LevelMeasurer implements DispatchSink {
     if (this.#current) this.#current.sentCount++;
   }
 
+  dropped(): void {
+    if (this.#current) this.#current.droppedCount++;
+  }
+
   completed(record: RequestRecord): void {
     if (this.#current === undefined) return;
     if (record.endNs >= this.#edgeNs) this.#overflow!.record(record);
@@ -264,6 +268,7 @@ export class LevelMeasurer implements DispatchSink {
       const end = onGrid ? window.startNs + s.windowMs * 1e6 : clock.nowNs();
       window.close(end, this.deps.cpuUs() - cpu0);
       this.deps.observe?.(trial, window);
+      window.connections = dispatcher.connections?.() ?? 0;
       this.deps.export?.windowEnd(end);
       const aborted = this.deps.signal.aborted;
       const last = s.requestCount > 0 || aborted || trial + 1 >= maxWindows;

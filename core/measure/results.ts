@@ -7,6 +7,29 @@ import type { Interval } from "./confidence.ts";
 import type { GpuMetrics } from "../metrics/gpu_metrics.ts";
 import type { TokenStats } from "./tokens.ts";
 
+/**
+ * Where the report's percentile spectrum samples a level's latency: min, the body, and ever
+ * more points per "nine" toward the max, so a tail that bends at p99.9 shows. One list for every
+ * level, read once per level (never per request).
+ */
+export const SPECTRUM_PERCENTILES: readonly number[] = [
+  0,
+  25,
+  50,
+  75,
+  90,
+  95,
+  99,
+  99.5,
+  99.9,
+  99.95,
+  99.99,
+  100,
+];
+
+/** The percentiles every token row carries (GenAI-Perf's CSV columns; the console shows some). */
+export const TOKEN_PERCENTILES = [25, 50, 75, 90, 95, 99] as const;
+
 /** Client-side numbers for one window or for the merged (reported) windows of a level. */
 export interface ClientStats {
   /** Successful requests that ended inside the window(s). */
@@ -58,6 +81,10 @@ export interface ClientStats {
 export interface OpenLoopStats {
   /** Requests sent more than 1 ms after their intended time (perf_analyzer's "delayed"). */
   delayedCount: number;
+  /** Due requests skipped because every connection was busy at the cap (--overload drop). */
+  droppedCount: number;
+  /** Connections (gRPC: streams) the client had open at the end of the level. */
+  connections: number;
   /** End − actual send (50, 90, 99). */
   servicePercentilesNs: Map<number, number>;
   avgServiceNs: number;

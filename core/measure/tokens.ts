@@ -7,6 +7,7 @@
  */
 import { LatencyHistogram } from "./histogram.ts";
 import type { RequestRecord } from "./record.ts";
+import { TOKEN_PERCENTILES } from "./results.ts";
 import type { LatencyOrigin } from "./window.ts";
 
 /**
@@ -91,9 +92,6 @@ export interface TokenMismatch {
   /** Requests where the two differ. */
   differing: number;
 }
-
-/** The percentiles every token row carries (GenAI-Perf's CSV columns; the console shows some). */
-export const TOKEN_PERCENTILES = [25, 50, 75, 90, 95, 99] as const;
 
 function statOf(h: LatencyHistogram, divisor: number): TokenStat {
   const percentiles = new Map<number, number>();

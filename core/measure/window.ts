@@ -5,7 +5,12 @@
  */
 import { LatencyHistogram } from "./histogram.ts";
 import type { RequestRecord } from "./record.ts";
-import type { ClientStats, OpenLoopStats, PassSummary } from "./results.ts";
+import {
+  type ClientStats,
+  type OpenLoopStats,
+  type PassSummary,
+  SPECTRUM_PERCENTILES,
+} from "./results.ts";
 import { TokenMetrics } from "./tokens.ts";
 
 /** Distinct error texts kept per window; further texts are counted under one key. */
@@ -13,26 +18,6 @@ const MAX_ERROR_KINDS = 16;
 const OTHER_ERRORS = "other errors";
 /** perf_analyzer calls a request "delayed" when it went out more than 1 ms late. */
 export const DELAYED_NS = 1_000_000;
-/**
- * Where the report's percentile spectrum samples a level's latency: min, the body, and ever
- * more points per "nine" toward the max, so a tail that bends at p99.9 shows. One list for every
- * level, read once per level (never per request).
- */
-export const SPECTRUM_PERCENTILES: readonly number[] = [
-  0,
-  25,
-  50,
-  75,
-  90,
-  95,
-  99,
-  99.5,
-  99.9,
-  99.95,
-  99.99,
-  100,
-];
-
 /** Where reported latency starts: the intended send time (default) or the actual one. */
 export type LatencyOrigin = "intended" | "actual";
 
@@ -56,6 +41,10 @@ export class Window {
   readonly errors = new Map<string, number>();
   /** Requests whose send started inside the window (for the send rate). */
   sentCount = 0;
+  /** Open loop, --overload drop: due requests skipped because every connection was busy. */
+  droppedCount = 0;
+  /** Open loop: connections (or streams) open when the window closed; they only grow. */
+  connections = 0;
   sumRequestNs = 0;
   sumSendNs = 0;
   sumRecvNs = 0;
@@ -84,6 +73,8 @@ export class Window {
     this.errorCount = 0;
     this.errors.clear();
     this.sentCount = 0;
+    this.droppedCount = 0;
+    this.connections = 0;
     this.sumRequestNs = 0;
     this.sumSendNs = 0;
     this.sumRecvNs = 0;
@@ -132,6 +123,8 @@ export class Window {
     this.errorCount += other.errorCount;
     for (const [k, v] of other.errors) this.errors.set(k, (this.errors.get(k) ?? 0) + v);
     this.sentCount += other.sentCount;
+    this.droppedCount += other.droppedCount;
+    this.connections = Math.max(this.connections, other.connections);
     this.sumRequestNs += other.sumRequestNs;
     this.sumSendNs += other.sumSendNs;
     this.sumRecvNs += other.sumRecvNs;
@@ -198,6 +191,8 @@ export class Window {
       new Map([50, 90, 99].map((p) => [p, h.percentile(p)] as [number, number]));
     return {
       delayedCount: this.delayedCount,
+      droppedCount: this.droppedCount,
+      connections: this.connections,
       servicePercentilesNs: percentiles(this.service),
       avgServiceNs: this.service.mean,
       latenessPercentilesNs: percentiles(this.lateness),

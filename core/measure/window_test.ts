@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { RequestRecord } from "./record.ts";
-import { SPECTRUM_PERCENTILES, Window } from "./window.ts";
+import { SPECTRUM_PERCENTILES } from "./results.ts";
+import { Window } from "./window.ts";
 
 /** A finished ok request sent at `sendNs` whose `responses` arrive 1 µs apart from +1 ms. */
 function streamed(rec: RequestRecord, sendNs: number, responses: number): RequestRecord {

@@ -40,7 +40,15 @@ function extensionsOf(levels: LevelResult[], ctx: ReportContext): Extensions {
 
 function extensionHeader(ext: Extensions): string[] {
   const cols = ext.failures ? ["Failed Requests"] : [];
-  if (ext.openLoop) cols.push("Service p50 latency", "Service p99 latency", "Send lateness p99");
+  if (ext.openLoop) {
+    cols.push(
+      "Service p50 latency",
+      "Service p99 latency",
+      "Send lateness p99",
+      "Dropped Requests",
+      "Connections",
+    );
+  }
   return cols;
 }
 
@@ -52,6 +60,8 @@ function extensionCells(c: ClientStats, ext: Extensions): string[] {
       String(usec(ol.servicePercentilesNs.get(50) ?? 0)),
       String(usec(ol.servicePercentilesNs.get(99) ?? 0)),
       String(usec(ol.latenessPercentilesNs.get(99) ?? 0)),
+      String(ol.droppedCount),
+      String(ol.connections),
     );
   }
   return cells;

@@ -103,6 +103,8 @@ Deno.test("verbose CSV of open-loop levels carries service time and send latenes
   for (const l of levels) {
     l.client.openLoop = {
       delayedCount: 0,
+      droppedCount: 7,
+      connections: 12,
       servicePercentilesNs: new Map([[50, 250_000], [90, 300_000], [99, 410_999]]),
       avgServiceNs: 260_000,
       latenessPercentilesNs: new Map([[50, 2_000], [90, 5_000], [99, 61_500]]),
@@ -112,9 +114,10 @@ Deno.test("verbose CSV of open-loop levels carries service time and send latenes
   const lines = formatCsv(levels, ctx).split("\n");
   assertEquals(
     lines[0].endsWith(
-      "request/response,response wait,Service p50 latency,Service p99 latency,Send lateness p99",
+      "request/response,response wait,Service p50 latency,Service p99 latency,Send lateness p99," +
+        "Dropped Requests,Connections",
     ),
     true,
   );
-  assertEquals(lines[1].endsWith(",250,410,61"), true);
+  assertEquals(lines[1].endsWith(",250,410,61,7,12"), true);
 });

@@ -5,8 +5,9 @@
  * Open-loop (request-rate) levels: perf_analyzer's own two lines come first:
  * the achieved send rate and its warning when more than 1 % of the requests went out late.
  * Then this tool's additions, which make coordinated omission visible: the service time (what
- * the server and network took) next to the latency (from the intended send time), and how
- * late the client itself sent.
+ * the server and network took) next to the latency (from the intended send time), how late
+ * the client itself sent, and what an overloaded server left of the offered load (the rate
+ * asked, the rate sent, the requests dropped and the connections opened).
  */
 import { formatFixed, usec } from "./format.ts";
 import type { ClientStats, LevelResult } from "../measure/results.ts";
@@ -36,7 +37,7 @@ export function openLoopHeadLines(level: LevelResult): string[] {
   ];
 }
 
-/** After the latency percentiles: service time and send lateness. */
+/** After the latency percentiles: service time, send lateness and the offered load's fate. */
 export function openLoopTailLines(level: LevelResult): string[] {
   const ol = openLoop(level);
   if (!ol) return [];
@@ -49,6 +50,9 @@ export function openLoopTailLines(level: LevelResult): string[] {
     `    Send lateness (actual - intended send): p50 ${at(l, 50)} usec, ` +
     `p99 ${at(l, 99)} usec, max ${usec(ol.maxLatenessNs)} usec, ` +
     `${formatFixed(delayedPct(level.client, ol.delayedCount), 2)}% over 1 ms`,
+    `    Load: offered ${formatFixed(level.value, 2)} req/s, sent ` +
+    `${formatFixed(level.client.sendRate, 2)} req/s, ${ol.droppedCount} dropped, ` +
+    `${ol.connections} connections`,
   ];
 }
 

@@ -5,6 +5,8 @@ import type { ClientStats, LevelResult, OpenLoopStats } from "../measure/results
 function level(delayed: number, mode: LevelResult["mode"] = "request_rate"): LevelResult {
   const openLoop: OpenLoopStats = {
     delayedCount: delayed,
+    droppedCount: 35,
+    connections: 128,
     servicePercentilesNs: new Map([[50, 300_400], [90, 410_000], [99, 999_999]]),
     avgServiceNs: 320_700,
     latenessPercentilesNs: new Map([[50, 1_900], [90, 20_000], [99, 88_000]]),
@@ -33,6 +35,7 @@ Deno.test("service time and send lateness lines in µs", () => {
     "    Service time (end - actual send): avg 320 usec, p50 300 usec, p90 410 usec, p99 999 usec",
     "    Send lateness (actual - intended send): p50 1 usec, p99 88 usec, max 2500 usec, " +
     "2.00% over 1 ms",
+    "    Load: offered 400.00 req/s, sent 361.97 req/s, 35 dropped, 128 connections",
   ]);
 });
 

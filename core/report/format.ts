@@ -42,7 +42,7 @@ export interface RunInfo {
   host: string;
   /** CPU model and logical CPU count, "Intel(R) Xeon(R) ... × 8". */
   cpu: string;
-  /** The commit the tool was built from (buildCommit()). */
+  /** The commit the tool was built from, `-dirty` for a modified checkout (buildCommit(true)). */
   commit: string;
 }
 

@@ -9,9 +9,14 @@
  */
 import type { ModelStats } from "../backend.ts";
 import { type ReportContext, serverAveragesNs } from "./format.ts";
-import type { ClientStats, LevelResult, OpenLoopStats } from "../measure/results.ts";
+import {
+  type ClientStats,
+  type LevelResult,
+  type OpenLoopStats,
+  TOKEN_PERCENTILES,
+} from "../measure/results.ts";
 import { VERSION } from "../version.ts";
-import { TOKEN_PERCENTILES, type TokenStat, type TokenStats } from "../measure/tokens.ts";
+import type { TokenStat, TokenStats } from "../measure/tokens.ts";
 
 /** The `format` key: compare refuses any other document. */
 export const SUMMARY_FORMAT = "perf-analyzer-ts/run-summary";
@@ -91,6 +96,10 @@ export interface LevelSummary {
   /** Open-loop levels only. */
   openLoop?: {
     delayedCount: number;
+    /** Due requests skipped at the in-flight cap (--overload drop); absent in older files. */
+    droppedCount?: number;
+    /** Connections (gRPC: streams) open at the level's end; absent in older files. */
+    connections?: number;
     serviceUs: Record<string, number>;
     /** "p50", "p90", "p99" and "max". */
     latenessUs: Record<string, number>;
@@ -144,6 +153,8 @@ function latencyOf(c: ClientStats): Record<string, number | null> {
 function openLoopOf(ol: OpenLoopStats): NonNullable<LevelSummary["openLoop"]> {
   return {
     delayedCount: ol.delayedCount,
+    droppedCount: ol.droppedCount,
+    connections: ol.connections,
     serviceUs: { avg: us(ol.avgServiceNs), ...percentileKeys(ol.servicePercentilesNs) },
     latenessUs: { ...percentileKeys(ol.latenessPercentilesNs), max: us(ol.maxLatenessNs) },
   };

@@ -35,5 +35,5 @@ export function runInfo(argv: string[]): RunInfo {
   } catch {
     // No --allow-sys=cpus: the count alone.
   }
-  return { commandLine: commandLineText(argv), host, cpu, commit: buildCommit() };
+  return { commandLine: commandLineText(argv), host, cpu, commit: buildCommit(true) };
 }

@@ -5,8 +5,7 @@
  * {@link ExitCode.ThresholdFailed} after its report and files are written.
  */
 import { UsageError } from "../errors.ts";
-import type { LevelResult } from "../measure/results.ts";
-import { SPECTRUM_PERCENTILES } from "../measure/window.ts";
+import { type LevelResult, SPECTRUM_PERCENTILES } from "../measure/results.ts";
 
 /** The percentiles every level computes: the report's and the spectrum's. */
 const KNOWN_PERCENTILES = new Set([50, 90, 95, 99, ...SPECTRUM_PERCENTILES]);

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { encodeStringElements, splitBytesElements } from "../../wire/kserve/bytes_tensor.ts";
-import { connect, copyOf, int32Bytes, int32Values } from "./testing/client.ts";
+import { connect, copyOf, int32Bytes, int32Values, ReplyQueue } from "./testing/client.ts";
 import { startServer } from "../server.ts";
 import { range16 } from "../testing/helpers.ts";
 
@@ -182,6 +182,38 @@ Deno.test("gRPC ModelInfer: requests over HTTP and gRPC add up in one set of sta
       "simple_ensemble",
       "simple_bls",
     ]);
+  } finally {
+    client.close();
+    await server.close();
+  }
+});
+
+Deno.test("gRPC ModelInfer and ModelStreamInfer: a 1 MiB tensor comes back byte for byte", async () => {
+  const server = await startServer({ grpcPort: 0 });
+  const client = connect(server.grpcUrl!);
+  // One element over 1 MiB, so the contents fill no frame exactly.
+  const elements = (1 << 18) + 1;
+  const values = Float32Array.from({ length: elements }, (_, i) => i * 0.5 - 7);
+  const bytes = new Uint8Array(values.buffer);
+  const request = (id: string) => ({
+    model_name: "identity_fp32",
+    id,
+    inputs: [{ name: "INPUT0", datatype: "FP32", shape: [1, elements] }],
+    raw_input_contents: [bytes],
+  });
+  try {
+    const reply = await client.call<Reply>("ModelInfer", request("u"));
+    assert.equal(reply.id, "u");
+    assert.deepEqual(reply.outputs.map((o) => o.shape), [[1, elements]]);
+    assert.deepEqual(new Uint8Array(copyOf(reply.raw_output_contents[0])), bytes);
+    const stream = client.stream();
+    const queue = new ReplyQueue(stream);
+    stream.write(request("s"));
+    stream.end();
+    const [streamed] = await queue.take(1);
+    assert.equal(streamed.infer_response?.id, "s");
+    const raw = streamed.infer_response!.raw_output_contents[0];
+    assert.deepEqual(new Uint8Array(copyOf(raw)), bytes);
   } finally {
     client.close();
     await server.close();

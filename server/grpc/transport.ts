@@ -7,7 +7,12 @@ import { gunzipSync, inflateSync } from "node:zlib";
 import type { StreamHandler } from "../h2/connection.ts";
 import type { HeaderList } from "../../wire/h2/hpack.ts";
 import type { ServerStream } from "../h2/stream.ts";
-import { frameMessage, MessageReader, MessageTooLarge } from "../../wire/grpc/framing.ts";
+import {
+  frameMessage,
+  framePieces,
+  MessageReader,
+  MessageTooLarge,
+} from "../../wire/grpc/framing.ts";
 import { GrpcCode } from "../../wire/grpc/status.ts";
 import { Slab } from "./slab.ts";
 
@@ -21,7 +26,11 @@ const { OK, INTERNAL, UNIMPLEMENTED, RESOURCE_EXHAUSTED } = GrpcCode;
 /** A message codec: bytes of one protobuf message to a value and back. */
 export interface Codec {
   decode(bytes: Uint8Array): unknown;
-  encode(value: unknown): Uint8Array;
+  /**
+   * The message's bytes, whole or as pieces in order; large pieces (tensor contents) are sent
+   * from where they lie, uncopied, so they must not change afterwards.
+   */
+  encode(value: unknown): Uint8Array | readonly Uint8Array[];
 }
 
 export interface UnaryMethod extends Codec {
@@ -68,6 +77,12 @@ const RESPONSE_HEADERS: HeaderList = [
   ["grpc-accept-encoding", "identity,deflate,gzip"],
 ];
 
+/** One response message on `stream`, framed. */
+function writeMessage(stream: ServerStream, encoded: Uint8Array | readonly Uint8Array[]): void {
+  if (encoded instanceof Uint8Array) return stream.write(frameMessage(encoded));
+  for (const chunk of framePieces(encoded)) stream.write(chunk);
+}
+
 function statusHeaders(status: GrpcStatus): HeaderList {
   const list: HeaderList = [["grpc-status", String(status.code)]];
   if (status.code !== OK) list.push(["grpc-message", percentEncode(status.details)]);
@@ -92,16 +107,18 @@ export function statusOf(e: unknown): GrpcStatus {
 /**
  * Cuts the request body into messages of at most `maxMessage` bytes, inflating compressed ones
  * to at most as many. Each message handed on is its own copy (carved from a slab, see
- * slab.ts): the stream's DATA chunks are views of a reused read buffer, and decoded requests
- * keep views of their message.
+ * slab.ts, unless the reader already gathered it into an array of its own): the stream's DATA
+ * chunks are views of a reused read buffer, and decoded requests keep views of their message.
  */
 function requestReader(
   encoding: string,
   maxMessage: number,
   onMessage: (message: Uint8Array) => void,
 ) {
-  return new MessageReader((body, compressed) => {
-    onMessage(compressed ? inflate(encoding, body, maxMessage) : copies.copy(body));
+  return new MessageReader((body, compressed, owned) => {
+    onMessage(
+      compressed ? inflate(encoding, body, maxMessage) : owned ? body : copies.copy(body),
+    );
   }, maxMessage);
 }
 
@@ -217,7 +234,7 @@ function serveUnary(
     Promise.resolve().then(() => method.handle(request, stream.headers)).then(
       (response) => {
         stream.respond(RESPONSE_HEADERS);
-        stream.write(frameMessage(method.encode(response)));
+        writeMessage(stream, method.encode(response));
         stream.end(statusHeaders({ code: OK, details: "" }));
       },
       (e) => fail(stream, statusOf(e)),
@@ -245,7 +262,7 @@ function serveBidi(
       if (!stream.open) return false;
       if (!responded) stream.respond(RESPONSE_HEADERS);
       responded = true;
-      stream.write(frameMessage(method.encode(message)));
+      writeMessage(stream, method.encode(message));
       return true;
     },
     finish(error) {

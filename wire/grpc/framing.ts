@@ -5,6 +5,8 @@
  * what a compressed message inflates to is each side's business.
  */
 
+import { copyJoined } from "../bytes.ts";
+
 /** Bytes before every message: the compressed flag and the length. */
 export const MESSAGE_PREFIX = 5;
 
@@ -14,6 +16,33 @@ export function frameMessage(bytes: Uint8Array, compressed = false): Uint8Array 
   out[0] = compressed ? 1 : 0;
   new DataView(out.buffer).setUint32(1, bytes.length);
   out.set(bytes, MESSAGE_PREFIX);
+  return out;
+}
+
+/** Pieces from this size are passed on as they are; smaller neighbours are joined. */
+const LARGE_PIECE = 16 << 10;
+
+/**
+ * One uncompressed message given as pieces in order, framed without copying its large pieces
+ * (tensor contents): the prefix and each run of small pieces are joined into one chunk, the
+ * large ones are returned as they are, so they must not change until sent.
+ */
+export function framePieces(pieces: readonly Uint8Array[]): Uint8Array[] {
+  let length = 0;
+  for (const p of pieces) length += p.length;
+  const prefix = new Uint8Array(MESSAGE_PREFIX);
+  new DataView(prefix.buffer).setUint32(1, length);
+  const out: Uint8Array[] = [];
+  let run: Uint8Array[] = [prefix];
+  for (const p of pieces) {
+    if (p.length < LARGE_PIECE) {
+      run.push(p);
+      continue;
+    }
+    out.push(copyJoined(run), p);
+    run = [];
+  }
+  if (run.length > 0) out.push(copyJoined(run));
   return out;
 }
 
@@ -27,8 +56,9 @@ export class MessageTooLarge extends RangeError {
 
 /**
  * Splits DATA into gRPC messages. A message inside one chunk is handed over as a view of the
- * chunk (valid during the callback); one spread over chunks is copied together. The callback
- * also hears each message's compressed flag.
+ * chunk (valid during the callback); one spread over chunks is copied together, into an array
+ * the reader then lets go of (`owned`, so a caller that keeps the message need not copy it
+ * again). The callback also hears each message's compressed flag.
  */
 export class MessageReader {
   /** A prefix cut across chunks; made on first need, as most messages arrive whole. */
@@ -36,19 +66,29 @@ export class MessageReader {
   #headLen = 0;
   #body: Uint8Array | undefined;
   #bodyLen = 0;
+  /** The length of the message being skimmed (see `skim`), or -1. */
+  #skimmed = -1;
+  /**
+   * Set while nobody reads the messages' bytes (a client measuring without capturing): an
+   * uncompressed message spread over chunks is then counted instead of gathered, and only its
+   * length goes to `onSkimmed`. A message inside one chunk still goes to `onMessage`, as a view.
+   */
+  skim = false;
   /** Whether any message since the last reset() had the compressed flag set. */
   compressed = false;
 
   /** `maxMessage` bounds a message's declared length (MessageTooLarge beyond it). */
   constructor(
-    private readonly onMessage: (message: Uint8Array, compressed: boolean) => void,
+    private readonly onMessage: (message: Uint8Array, compressed: boolean, owned: boolean) => void,
     private readonly maxMessage = Infinity,
+    private readonly onSkimmed: (length: number) => void = () => {},
   ) {}
 
   reset(): void {
     this.#headLen = 0;
     this.#body = undefined;
     this.#bodyLen = 0;
+    this.#skimmed = -1;
     this.compressed = false;
   }
 
@@ -69,7 +109,7 @@ export class MessageReader {
             this.compressed ||= compressed;
             const start = at + MESSAGE_PREFIX;
             at = start + length;
-            this.onMessage(chunk.subarray(start, at), compressed);
+            this.onMessage(chunk.subarray(start, at), compressed, false);
             continue;
           }
         }
@@ -80,8 +120,22 @@ export class MessageReader {
         at += take;
         if (this.#headLen < MESSAGE_PREFIX) return;
         this.compressed ||= head[0] !== 0;
-        this.#body = new Uint8Array(this.#checked(readLength(head, 0)));
+        const length = this.#checked(readLength(head, 0));
         this.#bodyLen = 0;
+        if (this.skim && head[0] === 0) this.#skimmed = length;
+        else this.#body = new Uint8Array(length);
+      }
+      if (this.#skimmed >= 0) {
+        const take = Math.min(this.#skimmed - this.#bodyLen, chunk.length - at);
+        this.#bodyLen += take;
+        at += take;
+        if (this.#bodyLen === this.#skimmed) {
+          const length = this.#skimmed;
+          this.#headLen = 0;
+          this.#skimmed = -1;
+          this.onSkimmed(length);
+        }
+        continue;
       }
       const body = this.#body!;
       const take = Math.min(body.length - this.#bodyLen, chunk.length - at);
@@ -91,7 +145,7 @@ export class MessageReader {
       if (this.#bodyLen === body.length) {
         this.#headLen = 0;
         this.#body = undefined;
-        this.onMessage(body, this.#head![0] !== 0);
+        this.onMessage(body, this.#head![0] !== 0, true);
       }
     }
   }

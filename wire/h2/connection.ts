@@ -76,8 +76,11 @@ const HTTP1 = new TextEncoder().encode("HTTP/1.");
 
 /** What a stream needs from its connection. */
 export interface StreamOwner<S> {
-  /** Queues a frame for the socket (written in order, batched per turn of the event loop). */
-  send(bytes: Uint8Array): void;
+  /**
+   * Queues a frame for the socket (written in order, batched per turn of the event loop):
+   * whole, or its header and then a payload written as it lies, uncopied (see FrameWriter).
+   */
+  send(bytes: Uint8Array, payload?: Uint8Array): void;
   /** The peer's SETTINGS_MAX_FRAME_SIZE. */
   readonly maxFrame: number;
   /** Takes up to `wanted` bytes of the connection's send window; may return 0. */
@@ -324,8 +327,8 @@ export abstract class H2Connection<S extends CoreStream> implements StreamOwner<
 
   // StreamOwner
 
-  send(bytes: Uint8Array): void {
-    if (!this.#closed) this.#writer.send(bytes);
+  send(bytes: Uint8Array, payload?: Uint8Array): void {
+    if (!this.#closed) this.#writer.send(bytes, payload);
   }
 
   takeWindow(wanted: number): number {

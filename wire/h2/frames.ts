@@ -85,15 +85,31 @@ export function readFrameHeader(buf: Uint8Array, at: number): FrameHeader {
 /** One whole frame: header then payload. */
 export function frame(type: number, flags: number, streamId: number, payload: Uint8Array) {
   const out = new Uint8Array(FRAME_HEADER + payload.length);
-  const n = payload.length;
-  out[0] = n >>> 16;
-  out[1] = (n >>> 8) & 0xff;
-  out[2] = n & 0xff;
-  out[3] = type;
-  out[4] = flags;
-  new DataView(out.buffer).setUint32(5, streamId & 0x7fffffff);
+  writeFrameHeader(out, type, flags, streamId, payload.length);
   out.set(payload, FRAME_HEADER);
   return out;
+}
+
+/** A frame's 9-byte header alone, for a payload written from where it lies (see FrameWriter). */
+export function frameHeader(type: number, flags: number, streamId: number, length: number) {
+  const out = new Uint8Array(FRAME_HEADER);
+  writeFrameHeader(out, type, flags, streamId, length);
+  return out;
+}
+
+function writeFrameHeader(
+  out: Uint8Array,
+  type: number,
+  flags: number,
+  streamId: number,
+  length: number,
+): void {
+  out[0] = length >>> 16;
+  out[1] = (length >>> 8) & 0xff;
+  out[2] = length & 0xff;
+  out[3] = type;
+  out[4] = flags;
+  new DataView(out.buffer, out.byteOffset).setUint32(5, streamId & 0x7fffffff);
 }
 
 export function uint32(value: number): Uint8Array {

@@ -24,6 +24,8 @@ export function openLoopLevels(): LevelResult[] {
     const c = l.client;
     c.openLoop = {
       delayedCount: 3 * k,
+      droppedCount: 0,
+      connections: 4 * k,
       servicePercentilesNs: new Map([
         [50, 250_000 - 20_000 * k],
         [90, 300_000 - 20_000 * k],
