@@ -95,7 +95,14 @@ export async function planLoad(
   const pacer = makePacer(clock, config.pacing);
   const open = (scheduleFor: (rate: number) => Schedule) =>
     new RateDispatcher(
-      backend, source, clock, sink, (r) => stripe(scheduleFor(r)), pacer, cap, config.overload,
+      backend,
+      source,
+      clock,
+      sink,
+      (r) => stripe(scheduleFor(r)),
+      pacer,
+      cap,
+      config.overload,
     );
   const spinNs = () => pacer.spinNs;
   if (config.loadMode === "fixed_schedule") {

@@ -267,8 +267,8 @@ export class LevelMeasurer implements DispatchSink {
       // On the grid a window spans exactly -p, whenever the timer woke.
       const end = onGrid ? window.startNs + s.windowMs * 1e6 : clock.nowNs();
       window.close(end, this.deps.cpuUs() - cpu0);
-      this.deps.observe?.(trial, window);
       window.connections = dispatcher.connections?.() ?? 0;
+      this.deps.observe?.(trial, window);
       this.deps.export?.windowEnd(end);
       const aborted = this.deps.signal.aborted;
       const last = s.requestCount > 0 || aborted || trial + 1 >= maxWindows;
