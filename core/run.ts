@@ -159,7 +159,9 @@ function rejection(level: LevelResult, config: RunConfig): string {
   const hint = config.measurementMode === "count_windows"
     ? "--measurement-request-count"
     : "--measurement-interval";
-  return `Failed to obtain stable measurement within ${config.maxTrials} measurement windows ` +
+  // A distributed level runs exactly --dist-windows windows, whatever --max-trials says.
+  const windows = config.distributed?.windows ?? config.maxTrials;
+  return `Failed to obtain stable measurement within ${windows} measurement windows ` +
     `for concurrency ${level.value}. Please try to increase the ${hint}.\n`;
 }
 

@@ -94,3 +94,12 @@ Deno.test("merge: usage errors name the problem", async () => {
   assert.equal(help.code, 0);
   assert.match(help.stdout, /^Usage: perf_analyzer merge/);
 });
+
+Deno.test("merge: an unstable level names the windows each level ran, not --max-trials", async () => {
+  // Throughput grows by half from window to window: never stable within the 4 windows.
+  const { artifacts, whole } = makeRun(2, [400, 400, 600, 900], [...ARGV, "--dist-windows", "4"]);
+  for (const w of whole) w.destroy();
+  const r = await merge(artifacts, []);
+  assert.notEqual(r.code, 0);
+  assert.match(r.stdout + r.stderr, /within 4 measurement windows/);
+});
