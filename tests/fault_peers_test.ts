@@ -21,14 +21,21 @@ const reply = (status: string, body: string) =>
   `HTTP/1.1 ${status}\r\nContent-Length: ${new TextEncoder().encode(body).length}\r\n\r\n${body}`;
 
 /**
- * Runs `-m m --request-count 5` against a peer that answers each inference with `infer`, the
+ * Runs `-m m --request-count 5` against a peer that answers each inference with `infer` (or
+ * what it returns for the 1-based call number), the
  * metadata request with `metadata`, and statistics with `stats` (404 when not given).
  */
-async function against(infer: string, metadata = METADATA, stats?: string) {
+async function against(
+  infer: string | ((call: number) => string),
+  metadata = METADATA,
+  stats?: string,
+) {
+  let calls = 0;
+  const answer = typeof infer === "string" ? () => infer : infer;
   const peer = startRawServer(async (conn, reader) => {
     for (let req; (req = await reader.next()) !== null;) {
       const [method, path] = req.head.split(" ");
-      if (method === "POST") await writeAll(conn, infer);
+      if (method === "POST") await writeAll(conn, answer(++calls));
       else if (path === "/v2/models/m") await writeAll(conn, reply("200 OK", metadata));
       else if (path.endsWith("/stats") && stats !== undefined) {
         await writeAll(conn, reply("200 OK", stats));
@@ -154,4 +161,16 @@ Deno.test("200 replies that are not well-formed inference responses are failures
     assert.equal(r.code, 3, r.stderr);
     assert.ok(r.stderr.endsWith(noValid(cause)), r.stderr);
   }
+});
+
+Deno.test("a Content-Length 20 bytes short fails that request only: the next reply is a success", async () => {
+  const short = `HTTP/1.1 200 OK\r\nContent-Length: ${INFER_OK.length - 20}\r\n\r\n${INFER_OK}`;
+  const r = await against((call) => call === 2 ? short : reply("200 OK", INFER_OK));
+  assert.equal(r.timedOut, false);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^ {4}Request count: 4$/m);
+  assert.match(
+    r.stdout,
+    /^ {4}Failed requests: 1 \(inference response JSON is cut short \(no closing brace\): 1\)$/m,
+  );
 });
