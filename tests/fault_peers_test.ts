@@ -7,6 +7,8 @@ import assert from "node:assert/strict";
 import { startRawServer, writeAll } from "../wire/http1/testing/raw_server.ts";
 import { runChild } from "./child_process.ts";
 import { withServer } from "./cli_harness.ts";
+import type { FakeReply } from "../backends/net/testing/h2_fake.ts";
+import { inferOk, startTritonFake } from "../backends/triton/testing/h2_triton_fake.ts";
 
 const METADATA = JSON.stringify({
   name: "m",
@@ -173,4 +175,45 @@ Deno.test("a Content-Length 20 bytes short fails that request only: the next rep
     r.stdout,
     /^ {4}Failed requests: 1 \(inference response JSON is cut short \(no closing brace\): 1\)$/m,
   );
+});
+
+/** Runs `-i grpc -m m` with `args` against the Triton gRPC fake answering inferences by `infer`. */
+async function againstGrpc(infer: (call: number) => FakeReply, args = ["--request-count", "5"]) {
+  const peer = startTritonFake(infer);
+  try {
+    const r = await runChild(["-i", "grpc", "-m", "m", "-u", peer.url, ...args], {
+      timeoutMs: 30_000,
+    });
+    return { ...r, inferCalls: peer.inferCalls() };
+  } finally {
+    await peer.close();
+  }
+}
+
+Deno.test("gRPC replies that are not a ModelInferResponse are failures, not successes", async () => {
+  const ok = inferOk();
+  const cases: [FakeReply, string][] = [
+    [
+      { message: new TextEncoder().encode("this is not protobuf") },
+      "malformed ModelInferResponse: unsupported wire type 4",
+    ],
+    [
+      { message: ok.subarray(0, ok.length - 3) },
+      "malformed ModelInferResponse: field length exceeds the message",
+    ],
+    [
+      { message: ok, compressed: true },
+      "cannot decompress a response: a compressed message, but the response has no grpc-encoding",
+    ],
+  ];
+  for (const [answer, cause] of cases) {
+    const r = await againstGrpc(() => answer);
+    assert.equal(r.timedOut, false);
+    assert.equal(r.code, 3, r.stderr);
+    assert.ok(r.stderr.endsWith(noValid(cause)), r.stderr);
+  }
+  // The same fake with well-formed replies: every request succeeds.
+  const good = await againstGrpc(() => ({ message: ok }));
+  assert.equal(good.code, 0, good.stderr);
+  assert.match(good.stdout, /^ {4}Request count: 5$/m);
 });

@@ -24,7 +24,7 @@ const unary = (endpoint: H2Endpoint, block: Uint8Array): Unary =>
   new H2UnaryChannel(endpoint, block, systemClock, PreparedGrpcCall);
 
 async function withFake(
-  script: (call: number) => FakeReply,
+  script: (call: number, path: string) => FakeReply,
   body: (endpoint: H2Endpoint, ch: () => Unary, conns: () => number) => Promise<void>,
 ): Promise<void> {
   const fake = startFake(script);
@@ -126,4 +126,30 @@ Deno.test("h2 client: the server's stream limit spreads calls over connections, 
     await endpoint.close();
     await fake.close();
   }
+});
+
+Deno.test("h2 client: a reply the kind's check refuses is a protocol error; the next call succeeds", async () => {
+  const bad = { message: Uint8Array.of(7) };
+  await withFake((n) => n === 1 ? bad : "ok", async (endpoint) => {
+    const block = UNARY_BLOCK("127.0.0.1");
+    const check = (m: Uint8Array) => m.length > 0 ? `a reply of ${m.length} bytes` : "";
+    const ch = new H2UnaryChannel(
+      endpoint,
+      block,
+      systemClock,
+      PreparedGrpcCall,
+      () => {},
+      undefined,
+      0,
+      check,
+    );
+    const refused = await sent(ch, PREPARED);
+    assert.equal(refused.outcome, "protocol_error");
+    assert.equal(refused.error, "a reply of 1 bytes");
+    assert.equal(refused.status, GrpcCode.INTERNAL);
+    assert.equal(refused.responseCount, 0);
+    assert.equal((await sent(ch, PREPARED)).outcome, "ok");
+    assert.equal(endpoint.opened, 1);
+    ch.close();
+  });
 });

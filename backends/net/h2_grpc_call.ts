@@ -70,6 +70,8 @@ export interface CallStatus {
   details: string;
   /** The reply shows the server does not speak gRPC (see wrongPortText in grpc_control.ts). */
   notGrpc?: NotGrpc;
+  /** The reply broke the protocol (bytes that are not the message it claims): a protocol error. */
+  malformed?: boolean;
 }
 
 /** grpc-status/grpc-message from trailers (or a trailers-only response). */

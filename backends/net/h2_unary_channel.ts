@@ -55,8 +55,14 @@ export function sendable<P extends PreparedGrpcCall>(
 /** The record's status and outcome for a call that failed with `status`. */
 export function failWith(record: RequestRecord, status: CallStatus, closed: boolean, ns: number) {
   record.status = status.code;
-  record.fail(outcomeOfStatus(status.code, closed), statusText(status.code, status.details), ns);
+  const outcome = status.malformed ? "protocol_error" : outcomeOfStatus(status.code, closed);
+  record.fail(outcome, statusText(status.code, status.details), ns);
 }
+
+/** Why a unary call's reply message is not the response its method returns; "" when it is. */
+export type ReplyCheck = (message: Uint8Array) => string;
+
+export const SECOND_REPLY = "a second response message on a unary call";
 
 export class H2UnaryChannel<P extends PreparedGrpcCall> implements Channel, GrpcCallSink {
   #closed = false;
@@ -87,6 +93,8 @@ export class H2UnaryChannel<P extends PreparedGrpcCall> implements Channel, Grpc
     private readonly capture?: OutputCapture<P>,
     /** Per-request timeout in ms (--request-timeout); 0 waits for ever. */
     private readonly timeoutMs = 0,
+    /** Set by kinds that know their reply's message: a reply failing it is a protocol error. */
+    private readonly check?: ReplyCheck,
   ) {}
 
   send(request: PreparedRequest, record: RequestRecord): Promise<void> {
@@ -140,6 +148,10 @@ export class H2UnaryChannel<P extends PreparedGrpcCall> implements Channel, Grpc
     const record = this.#record;
     if (!record) return;
     record.bytesReceived += message.length;
+    const problem = record.responseCount > 0 ? SECOND_REPLY : this.check?.(message) ?? "";
+    if (problem !== "") {
+      return this.onStatus({ code: GrpcCode.INTERNAL, details: problem, malformed: true });
+    }
     const ns = this.clock.nowNs();
     record.addResponse(ns);
     if (this.capture) this.capture(message, record, ns, this.#prepared!);
