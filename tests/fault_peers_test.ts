@@ -217,3 +217,21 @@ Deno.test("gRPC replies that are not a ModelInferResponse are failures, not succ
   assert.equal(good.code, 0, good.stderr);
   assert.match(good.stdout, /^ {4}Request count: 5$/m);
 });
+
+for (const streaming of [false, true]) {
+  Deno.test(`gRPC calls a graceful GOAWAY refused are sent again (${streaming ? "streaming" : "unary"}): no failures, every call processed once`, async () => {
+    // Each connection's 25th call is answered with a GOAWAY naming it the last stream
+    // processed: the calls in flight behind it were never processed and go again on a new
+    // connection.
+    const ok = inferOk();
+    const r = await againstGrpc((call) => call % 25 === 0 ? "goaway" : { message: ok }, [
+      ...["--concurrency-range", "8", "--request-count", "200"],
+      ...(streaming ? ["--streaming"] : []),
+    ]);
+    assert.equal(r.timedOut, false);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^ {4}Request count: 200$/m);
+    assert.doesNotMatch(r.stdout, /Failed requests/);
+    assert.equal(r.inferCalls, 200, "the peer processed exactly the calls the tool counted");
+  });
+}

@@ -76,6 +76,8 @@ export class H2UnaryChannel<P extends PreparedGrpcCall> implements Channel, Grpc
   #timer: ReturnType<typeof setTimeout> | undefined;
   /** Set when the timer fired: the call ends as a timeout whatever status closes it. */
   #timedOut = false;
+  /** The in-flight call was already sent again after the server refused it unprocessed. */
+  #resent = false;
   /** Bound once, so arming the timer allocates no closure per request. */
   readonly #expire = () => {
     this.#timer = undefined;
@@ -106,15 +108,20 @@ export class H2UnaryChannel<P extends PreparedGrpcCall> implements Channel, Grpc
       this.#done = resolve;
       record.sendStartNs = this.clock.nowNs();
       if (this.timeoutMs > 0) this.#timer = setTimeout(this.#expire, this.timeoutMs);
-      const conn = this.endpoint.connection();
-      if (conn instanceof Promise) {
-        conn.then((c) => this.#start(c, prepared, record), (e) => {
-          if (this.#record === record) {
-            this.onStatus(failureStatus({ resetCode: -1, message: e.message }));
-          }
-        });
-      } else this.#start(conn, prepared, record);
+      this.#dispatch(prepared, record);
     });
+  }
+
+  /** Starts the call on the endpoint's connection, waiting for one while it (re)connects. */
+  #dispatch(prepared: P, record: RequestRecord): void {
+    const conn = this.endpoint.connection();
+    if (conn instanceof Promise) {
+      conn.then((c) => this.#start(c, prepared, record), (e) => {
+        if (this.#record === record) {
+          this.onStatus(failureStatus({ resetCode: -1, message: e.message }));
+        }
+      });
+    } else this.#start(conn, prepared, record);
   }
 
   close(): void {
@@ -161,6 +168,14 @@ export class H2UnaryChannel<P extends PreparedGrpcCall> implements Channel, Grpc
   onStatus(status: CallStatus): void {
     const record = this.#record;
     if (!record) return;
+    // A call the server refused unprocessed (graceful GOAWAY, REFUSED_STREAM) goes once more,
+    // on a connection that takes it, as HTTP/2 allows: it never ran, so it is no failure.
+    if (status.unprocessed && !this.#resent && !this.#timedOut && !this.#closed) {
+      this.#resent = true;
+      this.#stream = undefined;
+      return this.#dispatch(this.#prepared!, record);
+    }
+    this.#resent = false;
     const ns = this.clock.nowNs();
     const done = this.#done!;
     const stream = this.#stream;

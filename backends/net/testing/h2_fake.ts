@@ -24,10 +24,11 @@ import { frameMessage } from "../../../wire/grpc/framing.ts";
 
 /**
  * ok: an empty message and grpc-status 0; goaway: ok, then GOAWAY naming this stream last (the
- * streams after it go unanswered and uncounted, as a server refuses them); or a reply spelled
- * out (FakeMessage).
+ * streams after it go unanswered and uncounted, as a server refuses them); refuse: GOAWAY
+ * naming no stream processed, this call unanswered and uncounted; or a reply spelled out
+ * (FakeMessage).
  */
-export type FakeReply = "ok" | "rst" | "drop" | "goaway" | FakeMessage;
+export type FakeReply = "ok" | "rst" | "drop" | "goaway" | "refuse" | FakeMessage;
 
 /** A reply of one message (none: trailers only) with a grpc-status and extra headers. */
 export interface FakeMessage {
@@ -52,32 +53,41 @@ export interface FakeServer {
 
 const OK: FakeMessage = { message: new Uint8Array(0) };
 
-function reply(streamId: number, r: FakeMessage): Uint8Array {
+/**
+ * The frames of a reply: response headers unless `opened` (a stream already answered), the
+ * message if any, and trailers unless `keepOpen` (a bidirectional stream carrying on).
+ */
+function reply(streamId: number, r: FakeMessage, opened = false, keepOpen = false): Uint8Array {
   const head: HeaderList = [[":status", "200"], ["content-type", "application/grpc"]];
   head.push(...r.headers ?? []);
-  const trailers = encodeHeaders([["grpc-status", String(r.status ?? 0)]]);
+  const status: HeaderList = [["grpc-status", String(r.status ?? 0)]];
+  const endFlags = Flag.END_HEADERS | Flag.END_STREAM;
   if (r.message === undefined) {
     return frame(
       FrameType.HEADERS,
-      Flag.END_HEADERS | Flag.END_STREAM,
+      endFlags,
       streamId,
-      encodeHeaders([...head, ["grpc-status", String(r.status ?? 0)]]),
+      encodeHeaders(opened ? status : [...head, ...status]),
     );
   }
-  return joinBytes([
-    frame(FrameType.HEADERS, Flag.END_HEADERS, streamId, encodeHeaders(head)),
-    frame(FrameType.DATA, 0, streamId, frameMessage(r.message, r.compressed)),
-    frame(FrameType.HEADERS, Flag.END_HEADERS | Flag.END_STREAM, streamId, trailers),
-  ]);
+  const frames = [frame(FrameType.DATA, 0, streamId, frameMessage(r.message, r.compressed))];
+  if (!opened) {
+    frames.unshift(frame(FrameType.HEADERS, Flag.END_HEADERS, streamId, encodeHeaders(head)));
+  }
+  if (!keepOpen) frames.push(frame(FrameType.HEADERS, endFlags, streamId, encodeHeaders(status)));
+  return joinBytes(frames);
 }
 
 /**
  * `script` picks each call's reply by its 1-based number and its :path. `maxStreams` is sent
- * as SETTINGS_MAX_CONCURRENT_STREAMS; streams beyond it are refused.
+ * as SETTINGS_MAX_CONCURRENT_STREAMS; streams beyond it are refused. On a stream whose path
+ * `bidi` accepts each DATA frame is a call of its own (one message), answered on the open
+ * stream; the client's end of it gets the trailers.
  */
 export function startFake(
   script: (call: number, path: string) => FakeReply,
   maxStreams?: number,
+  bidi: (path: string) => boolean = () => false,
 ): FakeServer {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const conns = new Set<Deno.TcpConn>();
@@ -95,7 +105,10 @@ export function startFake(
     const refused = new Set<number>();
     let buf: Uint8Array = new Uint8Array(0);
     let prefaceSeen = false;
-    let goneAway = false;
+    /** The last stream processed, lowered by a GOAWAY. */
+    let lastId = 2 ** 31 - 1;
+    /** Bidirectional streams whose response headers went out. */
+    const answered = new Set<number>();
     const hpack = new HpackDecoder();
     const paths = new Map<number, string>();
     const chunk = new Uint8Array(64 * 1024);
@@ -133,21 +146,39 @@ export function startFake(
         }
         const ended = (h.type === FrameType.DATA || h.type === FrameType.HEADERS) &&
           (h.flags & Flag.END_STREAM) !== 0;
-        if (!ended || goneAway || refused.has(h.streamId)) continue;
-        open--;
-        const action = script(++calls, paths.get(h.streamId) ?? "");
-        paths.delete(h.streamId);
+        // After a GOAWAY the streams above its last id are never processed.
+        if (h.streamId > lastId || refused.has(h.streamId)) continue;
+        const path = paths.get(h.streamId) ?? "";
+        const stream = bidi(path);
+        if (ended) {
+          open--;
+          paths.delete(h.streamId);
+        }
+        if (stream && ended) {
+          await write(reply(h.streamId, {}, answered.has(h.streamId)));
+          answered.delete(h.streamId);
+          continue;
+        }
+        if (stream ? h.type !== FrameType.DATA || h.length === 0 : !ended) continue;
+        const action = script(++calls, path);
         if (action === "drop") {
           conn.close();
           return;
         }
+        const opened = answered.has(h.streamId);
+        if (stream) answered.add(h.streamId);
+        const answer = (r: FakeMessage) => reply(h.streamId, r, opened, stream);
         if (action === "rst") await write(rstStream(h.streamId, ErrorCode.INTERNAL_ERROR));
-        else if (action === "ok") await write(reply(h.streamId, OK));
-        else if (action !== "goaway") await write(reply(h.streamId, action));
+        else if (action === "ok") await write(answer(OK));
+        else if (action === "refuse") {
+          calls--;
+          await write(goaway(0, ErrorCode.NO_ERROR));
+          lastId = 0;
+        } else if (action !== "goaway") await write(answer(action));
         else {
           // One write, so the client sees the GOAWAY right after the reply.
-          await write(concat(reply(h.streamId, OK), goaway(h.streamId, ErrorCode.NO_ERROR)));
-          goneAway = true;
+          await write(concat(answer(OK), goaway(h.streamId, ErrorCode.NO_ERROR)));
+          lastId = h.streamId;
         }
       }
     }

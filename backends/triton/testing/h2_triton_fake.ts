@@ -3,11 +3,12 @@
  * end-to-end runs against what grpc-js cannot be made to send: replies that are not protobuf,
  * compressed flags without an encoding, GOAWAY on cue. It serves ServerMetadata (no
  * extensions) and the metadata of model `m` (INT32 IN and OUT of shape [4]); every other control
- * RPC is UNIMPLEMENTED; ModelInfer calls get what `infer` picks by their 1-based number.
+ * RPC is UNIMPLEMENTED; ModelInfer calls, and each request on a ModelStreamInfer stream, get
+ * what `infer` picks by their 1-based number (a message is sent as the stream's infer_response).
  */
 import { type FakeReply, type FakeServer, startFake } from "../../net/testing/h2_fake.ts";
 import { GrpcCode } from "../../net/grpc_status.ts";
-import { MODEL_INFER_PATH, tritonRpc } from "../grpc_proto.ts";
+import { MODEL_INFER_PATH, MODEL_STREAM_INFER_PATH, tritonRpc } from "../grpc_proto.ts";
 
 export interface TritonFake {
   /** The -u value. */
@@ -43,16 +44,33 @@ export function startTritonFake(infer: (call: number) => FakeReply): TritonFake 
     outputs: [{ name: "OUT", ...tensor }],
   });
   let inferCalls = 0;
-  const server = startFake((_, path) => {
-    if (path === MODEL_INFER_PATH) return infer(++inferCalls);
-    if (path === tritonRpc("ServerMetadata").path) return { message: serverMetadata };
-    if (path === tritonRpc("ModelMetadata").path) return { message: modelMetadata };
-    return { status: GrpcCode.UNIMPLEMENTED };
-  });
+  const stream = (path: string) => path === MODEL_STREAM_INFER_PATH;
+  const server = startFake(
+    (_, path) => {
+      if (path === MODEL_INFER_PATH) return infer(++inferCalls);
+      if (stream(path)) return asStreamReply(infer(++inferCalls));
+      if (path === tritonRpc("ServerMetadata").path) return { message: serverMetadata };
+      if (path === tritonRpc("ModelMetadata").path) return { message: modelMetadata };
+      return { status: GrpcCode.UNIMPLEMENTED };
+    },
+    undefined,
+    stream,
+  );
   return {
     url: `127.0.0.1:${server.port}`,
     server,
     inferCalls: () => inferCalls,
     close: () => server.close(),
   };
+}
+
+/** A ModelInferResponse reply as ModelStreamInferResponse { infer_response = 2 }. */
+function asStreamReply(r: FakeReply): FakeReply {
+  if (typeof r === "string" || r.message === undefined) return r;
+  const length: number[] = [];
+  // The length as a protobuf varint, low 7 bits first.
+  for (let n = r.message.length; length.length === 0 || n > 0; n = Math.floor(n / 128)) {
+    length.push((n % 128) | (n >= 128 ? 128 : 0));
+  }
+  return { ...r, message: Uint8Array.of(2 << 3 | 2, ...length, ...r.message) };
 }
