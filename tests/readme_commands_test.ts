@@ -649,6 +649,26 @@ async function assertRunsAlone(exe: string, f: Fixture): Promise<void> {
   assert.match(stderr, /^Perf Analyzer Version \S+ \(commit \S+\)\n$/);
 }
 
+const MATRIX_SCRIPT = "scripts/fault_matrix.ts";
+
+/** The fault matrix: every case clean, and the counts line says so. */
+function matrixPlan(): Plan {
+  return {
+    skip: "",
+    timeoutMs: 300_000,
+    prepare: (_f, text) => Promise.resolve(text),
+    check: (run) => {
+      assert.equal(run.code, 0, tail(run.stdout + run.stderr));
+      assert.match(
+        run.stdout,
+        /^(\d+) cases: \1 clean, 0 hang, 0 crash, 0 wrong, 0 unbounded memory$/m,
+        tail(run.stdout + run.stderr),
+      );
+      return Promise.resolve();
+    },
+  };
+}
+
 /** What kind of command this is; a string says why the test cannot run it. */
 export function planFor(c: DocCommand, block: DocCommand[]): Plan | string | "recursion" {
   const w = words(c.text);
@@ -671,6 +691,7 @@ export function planFor(c: DocCommand, block: DocCommand[]): Plan | string | "re
     return `task ${task}: the test does not know how to run it`;
   }
   if (verb === "run" && w.includes("main.ts")) return paPlan(w, block);
+  if (verb === "run" && w.includes(MATRIX_SCRIPT)) return matrixPlan();
   return "the test does not know how to run it";
 }
 
