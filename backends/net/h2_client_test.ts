@@ -11,7 +11,9 @@ import { H2Endpoint } from "./h2_endpoint.ts";
 import { type FakeReply, startFake } from "./testing/h2_fake.ts";
 import { PreparedGrpcCall, requestHeaderBlock } from "./h2_grpc_call.ts";
 import { H2UnaryChannel } from "./h2_unary_channel.ts";
-import { GrpcCode } from "./grpc_status.ts";
+import { GrpcCode, grpcCodeName } from "./grpc_status.ts";
+import { GrpcCallError, GrpcControl } from "./grpc_control.ts";
+import { grpcTarget } from "./grpc_target.ts";
 import { sent } from "./testing/send.ts";
 
 const UNARY_BLOCK = (authority: string) => requestHeaderBlock("/fake.Service/Call", authority, []);
@@ -161,4 +163,30 @@ Deno.test("h2 client: a reply the kind's check refuses is a protocol error; the 
     assert.equal(endpoint.opened, 1);
     ch.close();
   });
+});
+
+Deno.test("h2 client: a control call refused by a GOAWAY goes once more on a new connection", async () => {
+  const reply = Uint8Array.of(8, 1);
+  // Refused once, the call goes again and is answered; refused twice, it fails.
+  for (const [refusals, expected] of [[1, "ok"], [2, "UNAVAILABLE"]] as const) {
+    // The fake's call numbers skip refused calls: count the requests here.
+    let requests = 0;
+    const fake = startFake(() => ++requests <= refusals ? "refuse" : { message: reply });
+    const control = new GrpcControl(grpcTarget(`127.0.0.1:${fake.port}`, 8001), [], undefined, {
+      usualPort: "",
+      switchProtocol: "",
+    }, 5_000);
+    try {
+      const got = await control.call("/fake.Service/Get", Uint8Array.of()).then(
+        (m) => [...m].join() === "8,1" ? "ok" : `reply ${[...m]}`,
+        (e: GrpcCallError) => grpcCodeName(e.code),
+      );
+      assert.equal(got, expected);
+      assert.equal(fake.calls(), expected === "ok" ? 1 : 0);
+      assert.equal(fake.connections(), 2);
+    } finally {
+      await control.close();
+      await fake.close();
+    }
+  }
 });
