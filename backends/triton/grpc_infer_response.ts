@@ -7,6 +7,7 @@
  * (grpc_outputs.ts).
  */
 import { LEN, ProtoReader, VARINT, WireError } from "../../wire/grpc/proto_reader.ts";
+import { fieldOf, lengthEnd } from "../shared/proto_walk.ts";
 
 /** Why `message` is not a ModelInferResponse, or "" when its structure holds. */
 export function inferResponseProblem(message: Uint8Array): string {
@@ -59,18 +60,4 @@ function outputTensor(r: ProtoReader, end: number): void {
     } else r.pos = lengthEnd(r);
   }
   if (r.pos !== end) throw new WireError("an output tensor's field runs past its end");
-}
-
-/** A tag's field number; 0 is not a valid one. */
-function fieldOf(tag: number): number {
-  const field = Math.floor(tag / 8);
-  if (field === 0) throw new WireError("field number 0");
-  return field;
-}
-
-/** Where the length-delimited field at r.pos ends, checked against the message's end. */
-function lengthEnd(r: ProtoReader): number {
-  const length = r.varint();
-  if (length > r.end - r.pos) throw new WireError("field length exceeds the message");
-  return r.pos + length;
 }
