@@ -296,6 +296,12 @@ export function faultCases(): FaultCase[] {
       allFailed("malformed ModelInferResponse: unsupported wire type 4"),
     ),
     grpcCase(
+      "a gRPC stream's infer_response that is not protobuf is a failure",
+      () => ({ message: new TextEncoder().encode("this is not protobuf") }),
+      allFailed("malformed ModelInferResponse: unsupported wire type 4"),
+      ["--streaming", "--request-count", "5"],
+    ),
+    grpcCase(
       "a gRPC reply cut short is a failure",
       () => ({ message: ok.subarray(0, ok.length - 3) }),
       allFailed("malformed ModelInferResponse: field length exceeds the message"),

@@ -9,10 +9,13 @@
 import { LEN, ProtoReader, VARINT, WireError } from "../../wire/grpc/proto_reader.ts";
 import { fieldOf, lengthEnd } from "../shared/proto_walk.ts";
 
-/** Why `message` is not a ModelInferResponse, or "" when its structure holds. */
-export function inferResponseProblem(message: Uint8Array): string {
+/**
+ * Why `message` (or its bytes [start, end), a message nested in another) is not a
+ * ModelInferResponse, or "" when its structure holds.
+ */
+export function inferResponseProblem(message: Uint8Array, start = 0, end = message.length): string {
   try {
-    const r = new ProtoReader(message, 0, message.length);
+    const r = new ProtoReader(message, start, end);
     let outputs = 0;
     let raw = 0;
     while (r.more()) {
