@@ -89,8 +89,10 @@ export function startTlsFront(
       ALPNProtocols: alpn,
     });
     track(client);
-    // The descriptor is freed however the TLS side ends.
+    // The descriptor is freed however the TLS side ends; a failed read or write (a reset)
+    // ends the TLS side, and an 'error' without a listener would be thrown.
     client.on("close", () => raw.destroy());
+    raw.on("error", () => client.destroy());
     let secure = false;
     // Deno's TLSSocket does not end when the stream under it does: a client that hangs up
     // would hold its descriptor for ever. Before the handshake nothing is owed to it.
