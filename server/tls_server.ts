@@ -26,20 +26,18 @@ export async function startBehindTls(
     tls: undefined,
   });
   const fronts: TlsFront[] = [];
-  const h2Front = async (port: number | undefined, innerPort: number | undefined) => {
+  const h2Front = (port: number | undefined, innerPort: number | undefined) => {
     if (innerPort === undefined) return undefined;
-    const front = await startTlsFront(files, options.host, port!, innerPort, ["h2"]);
+    const front = startTlsFront(files, options.host, port!, innerPort, ["h2"]);
     fronts.push(front);
     return front;
   };
   let http: TlsFront, grpc: TlsFront | undefined, tfserving: TlsFront | undefined;
   try {
-    http = await startTlsFront(files, options.host, options.httpPort, inner.httpPort, [
-      "http/1.1",
-    ]);
+    http = startTlsFront(files, options.host, options.httpPort, inner.httpPort, ["http/1.1"]);
     fronts.push(http);
-    grpc = await h2Front(options.grpcPort, inner.grpcPort);
-    tfserving = await h2Front(options.tfservingPort, inner.tfservingPort);
+    grpc = h2Front(options.grpcPort, inner.grpcPort);
+    tfserving = h2Front(options.tfservingPort, inner.tfservingPort);
   } catch (e) {
     await Promise.all([...fronts.map((f) => f.close()), inner.close()]);
     throw e;

@@ -11,13 +11,17 @@ export interface ChildRun {
   stdout: string;
   stderr: string;
   timedOut: boolean;
+  /** The child's peak resident memory in KiB (VmHWM), when sampled (sampleRss). */
+  peakRssKb?: number;
 }
 
 export interface ChildOptions {
   /** SIGKILL after this long (default 60 s). */
   timeoutMs?: number;
-  /** A command the child runs under, e.g. ["prlimit", "--nofile=64"]. */
+  /** A command the child runs under, e.g. ["prlimit", "--nofile=64"]; it must exec it. */
   wrapper?: string[];
+  /** Reads the child's peak resident memory every 50 ms (Linux /proc). */
+  sampleRss?: boolean;
 }
 
 export async function runChild(args: string[], options: ChildOptions = {}): Promise<ChildRun> {
@@ -35,16 +39,27 @@ export async function runChild(args: string[], options: ChildOptions = {}): Prom
     timedOut = true;
     child.kill("SIGKILL");
   }, options.timeoutMs ?? 60_000);
+  let peakRssKb = 0;
+  const sample = () => {
+    try {
+      const status = Deno.readTextFileSync(`/proc/${child.pid}/status`);
+      peakRssKb = Math.max(peakRssKb, Number(/^VmHWM:\s+(\d+)/m.exec(status)?.[1] ?? 0));
+    } catch { /* gone: the last sample stands */ }
+  };
+  const sampler = options.sampleRss ? setInterval(sample, 50) : undefined;
   try {
     const out = await child.output();
     const dec = new TextDecoder();
-    return {
+    const run: ChildRun = {
       code: timedOut ? -1 : out.code,
       stdout: dec.decode(out.stdout),
       stderr: dec.decode(out.stderr),
       timedOut,
     };
+    if (options.sampleRss) run.peakRssKb = peakRssKb;
+    return run;
   } finally {
     clearTimeout(killer);
+    clearInterval(sampler);
   }
 }

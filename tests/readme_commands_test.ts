@@ -784,6 +784,21 @@ function mpirunPlan(w: string[]): Plan | string {
         );
         assert.match(run.stdout, summary(0), tail(all));
       } else contexts.forEach((_, rank) => assert.match(run.stdout, summary(rank), tail(all)));
+const MATRIX_SCRIPT = "scripts/fault_matrix.ts";
+
+/** The fault matrix: every case clean, and the counts line says so. */
+function matrixPlan(): Plan {
+  return {
+    skip: "",
+    timeoutMs: 300_000,
+    prepare: (_f, text) => Promise.resolve(text),
+    check: (run) => {
+      assert.equal(run.code, 0, tail(run.stdout + run.stderr));
+      assert.match(
+        run.stdout,
+        /^(\d+) cases: \1 clean, 0 hang, 0 crash, 0 wrong, 0 unbounded memory$/m,
+        tail(run.stdout + run.stderr),
+      );
       return Promise.resolve();
     },
   };
@@ -868,6 +883,7 @@ export function planFor(c: DocCommand, block: DocCommand[]): Plan | string | "re
   }
   if (verb === "run" && w.includes("main.ts")) return paPlan(w, block);
   if (verb === "run" && w.includes(SCREENSHOT_SCRIPT)) return screenshotPlan(w);
+  if (verb === "run" && w.includes(MATRIX_SCRIPT)) return matrixPlan();
   return "the test does not know how to run it";
 }
 

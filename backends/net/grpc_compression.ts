@@ -39,11 +39,14 @@ export function frameCompressed(bytes: Uint8Array, compression: GrpcCompression)
 }
 
 /**
- * A compressed message's bytes decoded with the response's `grpc-encoding`. Throws for an
- * encoding we never offered, or bytes that do not inflate.
+ * A compressed message's bytes decoded with the response's `grpc-encoding` ("" when it named
+ * none). Throws for no encoding, one we never offered, or bytes that do not inflate.
  */
 export function inflateMessage(bytes: Uint8Array, encoding: string): Uint8Array {
   if (encoding === "gzip") return zlib().gunzipSync(bytes);
   if (encoding === "deflate") return zlib().inflateSync(bytes);
+  if (encoding === "") {
+    throw new Error("a compressed message, but the response has no grpc-encoding");
+  }
   throw new Error(`a compressed message with grpc-encoding '${encoding}'`);
 }

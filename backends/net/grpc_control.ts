@@ -85,8 +85,16 @@ export class GrpcControl {
     });
   }
 
-  /** One call; `started.cancel` is set once its stream is open. */
-  async #call(path: string, request: Uint8Array, started: CallState): Promise<Uint8Array> {
+  /**
+   * One call; `started.cancel` is set once its stream is open. A call the server refused
+   * unprocessed (graceful GOAWAY, REFUSED_STREAM) goes once more, on a new connection.
+   */
+  async #call(
+    path: string,
+    request: Uint8Array,
+    started: CallState,
+    resent = false,
+  ): Promise<Uint8Array> {
     let conn: H2ClientConnection;
     try {
       await this.#checkTls();
@@ -107,7 +115,9 @@ export class GrpcControl {
         onStatus: (status) => {
           // A call that failed before the server ended it is cancelled.
           if (stream && !stream.done) conn.reset(stream, ErrorCode.CANCEL);
-          if (status.code !== GrpcCode.OK) {
+          if (status.unprocessed && !resent && !started.expired) {
+            resolve(this.#call(path, request, started, true));
+          } else if (status.code !== GrpcCode.OK) {
             reject(new GrpcCallError(status.code, this.#failureText(status)));
           } else if (reply === undefined) {
             reject(new GrpcCallError(GrpcCode.INTERNAL, NO_REPLY));

@@ -33,7 +33,7 @@ export class GrpcResponseReader implements StreamListener {
   #headersSeen = false;
   #ended = false;
   /** The response's grpc-encoding, for messages with the compressed flag. */
-  #encoding = "identity";
+  #encoding = "";
   readonly #reader = new MessageReader(
     (m, compressed) => this.#message(m, compressed),
     Infinity,
@@ -46,7 +46,7 @@ export class GrpcResponseReader implements StreamListener {
   reset(): void {
     this.#headersSeen = false;
     this.#ended = false;
-    this.#encoding = "identity";
+    this.#encoding = "";
     this.#reader.reset();
     this.#reader.skim = this.sink.onCounted !== undefined;
   }
@@ -80,7 +80,7 @@ export class GrpcResponseReader implements StreamListener {
       inflated = inflateMessage(message, this.#encoding);
     } catch (e) {
       const details = `cannot decompress a response: ${(e as Error).message}`;
-      return this.#end({ code: GrpcCode.INTERNAL, details });
+      return this.#end({ code: GrpcCode.INTERNAL, details, malformed: true });
     }
     this.sink.onMessage(inflated);
   }
@@ -95,7 +95,8 @@ export class GrpcResponseReader implements StreamListener {
   }
 }
 
+/** The response's grpc-encoding, "" when it names none. */
 function encodingOf(headers: HeaderList): string {
   for (const [name, value] of headers) if (name === "grpc-encoding") return value;
-  return "identity";
+  return "";
 }

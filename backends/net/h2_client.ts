@@ -170,15 +170,19 @@ export class H2ClientConnection extends H2Connection<ClientStream> {
 
   protected onReset(streamId: number, code: number): void {
     const message = `stream reset by the server (HTTP/2 error ${code})`;
-    this.streams.get(streamId)?.fail({ resetCode: code, message });
+    const unprocessed = code === ErrorCode.REFUSED_STREAM;
+    this.streams.get(streamId)?.fail({ resetCode: code, message, unprocessed });
   }
 
-  /** Streams above the last id the server will process fail now; the rest may finish. */
+  /**
+   * Streams above the last id the server will process fail now, marked unprocessed (the server
+   * never saw them, so a channel may send them again); the rest may finish.
+   */
   protected onGoaway(last: number, code: number): void {
     this.draining = true;
     const message = `the server closed the connection (GOAWAY, HTTP/2 error ${code})`;
     for (const s of [...this.streams.values()]) {
-      if (s.id > last) s.fail({ resetCode: ErrorCode.REFUSED_STREAM, message });
+      if (s.id > last) s.fail({ resetCode: ErrorCode.REFUSED_STREAM, message, unprocessed: true });
     }
   }
 

@@ -21,6 +21,11 @@ export interface StreamFailure {
   message: string;
   /** Set when the connection failed in a way that says the port does not speak gRPC. */
   notGrpc?: NotGrpc;
+  /**
+   * The server says it never processed the stream (above a GOAWAY's last stream id, or reset
+   * with REFUSED_STREAM), so its request may be sent again on another stream.
+   */
+  unprocessed?: boolean;
 }
 
 /**

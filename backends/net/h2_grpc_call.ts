@@ -70,6 +70,10 @@ export interface CallStatus {
   details: string;
   /** The reply shows the server does not speak gRPC (see wrongPortText in grpc_control.ts). */
   notGrpc?: NotGrpc;
+  /** The reply broke the protocol (bytes that are not the message it claims): a protocol error. */
+  malformed?: boolean;
+  /** The server never processed the call (see StreamFailure): it may be sent again. */
+  unprocessed?: boolean;
 }
 
 /** grpc-status/grpc-message from trailers (or a trailers-only response). */
@@ -97,9 +101,10 @@ export function failureStatus(f: StreamFailure): CallStatus {
     : f.resetCode === ENHANCE_YOUR_CALM
     ? GrpcCode.RESOURCE_EXHAUSTED
     : GrpcCode.INTERNAL;
-  return f.notGrpc === undefined
-    ? { code, details: f.message }
-    : { code, details: f.message, notGrpc: f.notGrpc };
+  const status: CallStatus = { code, details: f.message };
+  if (f.notGrpc !== undefined) status.notGrpc = f.notGrpc;
+  if (f.unprocessed) status.unprocessed = true;
+  return status;
 }
 
 const ENHANCE_YOUR_CALM = 0xb;

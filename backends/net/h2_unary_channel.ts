@@ -55,8 +55,14 @@ export function sendable<P extends PreparedGrpcCall>(
 /** The record's status and outcome for a call that failed with `status`. */
 export function failWith(record: RequestRecord, status: CallStatus, closed: boolean, ns: number) {
   record.status = status.code;
-  record.fail(outcomeOfStatus(status.code, closed), statusText(status.code, status.details), ns);
+  const outcome = status.malformed ? "protocol_error" : outcomeOfStatus(status.code, closed);
+  record.fail(outcome, statusText(status.code, status.details), ns);
 }
+
+/** Why a unary call's reply message is not the response its method returns; "" when it is. */
+export type ReplyCheck = (message: Uint8Array) => string;
+
+export const SECOND_REPLY = "a second response message on a unary call";
 
 export class H2UnaryChannel<P extends PreparedGrpcCall> implements Channel, GrpcCallSink {
   #closed = false;
@@ -70,6 +76,8 @@ export class H2UnaryChannel<P extends PreparedGrpcCall> implements Channel, Grpc
   #timer: ReturnType<typeof setTimeout> | undefined;
   /** Set when the timer fired: the call ends as a timeout whatever status closes it. */
   #timedOut = false;
+  /** The in-flight call was already sent again after the server refused it unprocessed. */
+  #resent = false;
   /** Bound once, so arming the timer allocates no closure per request. */
   readonly #expire = () => {
     this.#timer = undefined;
@@ -87,9 +95,12 @@ export class H2UnaryChannel<P extends PreparedGrpcCall> implements Channel, Grpc
     private readonly capture?: OutputCapture<P>,
     /** Per-request timeout in ms (--request-timeout); 0 waits for ever. */
     private readonly timeoutMs = 0,
+    /** Set by kinds that know their reply's message: a reply failing it is a protocol error. */
+    private readonly check?: ReplyCheck,
   ) {
-    // Without a capture nothing reads the reply's bytes: a large one is counted, not gathered.
-    if (!capture) this.onCounted = (length) => this.#arrived(length);
+    // Without a capture or a check nothing reads the reply's bytes: a large one is counted, not
+    // gathered. A check needs the whole message, so a kind that validates its replies gathers.
+    if (!capture && !check) this.onCounted = (length) => this.#arrived(length);
   }
 
   send(request: PreparedRequest, record: RequestRecord): Promise<void> {
@@ -101,15 +112,20 @@ export class H2UnaryChannel<P extends PreparedGrpcCall> implements Channel, Grpc
       this.#done = resolve;
       record.sendStartNs = this.clock.nowNs();
       if (this.timeoutMs > 0) this.#timer = setTimeout(this.#expire, this.timeoutMs);
-      const conn = this.endpoint.connection();
-      if (conn instanceof Promise) {
-        conn.then((c) => this.#start(c, prepared, record), (e) => {
-          if (this.#record === record) {
-            this.onStatus(failureStatus({ resetCode: -1, message: e.message }));
-          }
-        });
-      } else this.#start(conn, prepared, record);
+      this.#dispatch(prepared, record);
     });
+  }
+
+  /** Starts the call on the endpoint's connection, waiting for one while it (re)connects. */
+  #dispatch(prepared: P, record: RequestRecord): void {
+    const conn = this.endpoint.connection();
+    if (conn instanceof Promise) {
+      conn.then((c) => this.#start(c, prepared, record), (e) => {
+        if (this.#record === record) {
+          this.onStatus(failureStatus({ resetCode: -1, message: e.message }));
+        }
+      });
+    } else this.#start(conn, prepared, record);
   }
 
   close(): void {
@@ -142,6 +158,11 @@ export class H2UnaryChannel<P extends PreparedGrpcCall> implements Channel, Grpc
   readonly onCounted: ((length: number) => void) | undefined;
 
   onMessage(message: Uint8Array): void {
+    const problem = this.#record && this.check ? this.check(message) : "";
+    if (problem !== "") {
+      this.#record!.bytesReceived += message.length;
+      return this.onStatus({ code: GrpcCode.INTERNAL, details: problem, malformed: true });
+    }
     const ns = this.#arrived(message.length);
     if (this.capture && ns !== undefined) this.capture(message, this.#record!, ns, this.#prepared!);
   }
@@ -151,6 +172,10 @@ export class H2UnaryChannel<P extends PreparedGrpcCall> implements Channel, Grpc
     const record = this.#record;
     if (!record) return undefined;
     record.bytesReceived += length;
+    if (record.responseCount > 0) {
+      this.onStatus({ code: GrpcCode.INTERNAL, details: SECOND_REPLY, malformed: true });
+      return undefined;
+    }
     const ns = this.clock.nowNs();
     record.addResponse(ns);
     return ns;
@@ -160,6 +185,14 @@ export class H2UnaryChannel<P extends PreparedGrpcCall> implements Channel, Grpc
   onStatus(status: CallStatus): void {
     const record = this.#record;
     if (!record) return;
+    // A call the server refused unprocessed (graceful GOAWAY, REFUSED_STREAM) goes once more,
+    // on a connection that takes it, as HTTP/2 allows: it never ran, so it is no failure.
+    if (status.unprocessed && !this.#resent && !this.#timedOut && !this.#closed) {
+      this.#resent = true;
+      this.#stream = undefined;
+      return this.#dispatch(this.#prepared!, record);
+    }
+    this.#resent = false;
     const ns = this.clock.nowNs();
     const done = this.#done!;
     const stream = this.#stream;

@@ -112,6 +112,15 @@ export class GuardedConnection {
     }
   }
 
+  /**
+   * Drops the connection after a reply that was framed but is not what it claims (a body cut
+   * short by a wrong Content-Length leaves its tail to be read as the next reply's head): the
+   * next exchange opens a fresh one, so one bad reply fails only its own request.
+   */
+  resync(): void {
+    this.#http.close();
+  }
+
   close(): void {
     this.#closed = true;
     this.#http.close();
@@ -150,6 +159,7 @@ export class HttpChannel<P extends PreparedHttp> implements Channel {
     const problem = replies.bodyProblem?.(res) ?? "";
     if (problem !== "") {
       record.fail("protocol_error", problem, record.endNs);
+      this.#conn.resync();
       return;
     }
     record.addResponse(record.endNs);

@@ -1,10 +1,12 @@
 /**
  * Minimal protobuf reading of ModelStreamInferResponse: just what measurement needs (the error
  * text, the triton_final_response flag, whether outputs exist), walking the wire format and
- * skipping everything else by length. A full decode per response would cost more than the
+ * skipping everything else by length, after the structural check every unary reply gets too
+ * (grpc_infer_response.ts). A full decode per response would cost more than the
  * rest of the receive path.
  */
 import { LEN, ProtoReader, VARINT, WireError } from "../../wire/grpc/proto_reader.ts";
+import { inferResponseProblem } from "./grpc_infer_response.ts";
 
 const utf8 = new TextDecoder();
 const FINAL_KEY = new TextEncoder().encode("triton_final_response");
@@ -41,8 +43,12 @@ export function readStreamResponse(buf: Uint8Array, out: StreamResponseInfo): st
         const s = r.sub();
         out.errorMessage = utf8.decode(buf.subarray(s.pos, s.end));
       } else if (field === 2 && wireType === LEN) {
-        readInferResponse(r.sub(), out);
-      } else r.skip(wireType);
+        const response = r.sub();
+        const problem = inferResponseProblem(buf, response.pos, response.end);
+        if (problem !== "") return problem;
+        readInferResponse(response, out);
+      } else if (field <= 2) throw new WireError(`field ${field} has wire type ${wireType}`);
+      else r.skip(wireType);
     }
     return "";
   } catch (e) {

@@ -120,7 +120,16 @@ Deno.test("malformed stream responses are reported, not thrown", () => {
   const info = newStreamResponseInfo();
   const good = streamBytes({ error_message: "x".repeat(20) });
   assert.match(readStreamResponse(good.subarray(0, 10), info), /exceeds the message/);
-  assert.match(readStreamResponse(Uint8Array.of(0x08, 0x80), info), /truncated varint/);
+  assert.match(readStreamResponse(Uint8Array.of(0x18, 0x80), info), /truncated varint/);
+  assert.equal(
+    readStreamResponse(Uint8Array.of(0x08, 0x01), info),
+    "malformed ModelStreamInferResponse: field 1 has wire type 0",
+  );
+  // infer_response holding 2 raw contents for no outputs: the unary reply check's verdict.
+  assert.equal(
+    readStreamResponse(Uint8Array.of(0x12, 0x04, 0x32, 0x00, 0x32, 0x00), info),
+    "ModelInferResponse has 2 raw_output_contents for 0 outputs",
+  );
   assert.match(readStreamResponse(Uint8Array.of(0x0b), info), /wire type 3/);
   assert.match(readStreamResponse(new Uint8Array(11).fill(0xff), info), /longer than 10/);
 });

@@ -33,6 +33,10 @@ export class H2StreamChannel implements Channel, GrpcCallSink {
   #record: RequestRecord | undefined;
   #done: (() => void) | undefined;
   #decoupled = false;
+  /** The request in flight, to send again if the server refuses its stream unprocessed. */
+  #prepared: PreparedGrpcInfer | undefined;
+  /** It was already sent again once. */
+  #resent = false;
   /** The in-flight request's output windows when it uses shared memory. */
   #region: RegionReader | undefined;
   readonly #info = newStreamResponseInfo();
@@ -77,12 +81,17 @@ export class H2StreamChannel implements Channel, GrpcCallSink {
       // After GOAWAY the idle stream is ended and the request goes on a new connection.
       this.#stream?.endLocal();
       this.#stream = undefined;
-      this.#opening ??= this.#openStream();
-      this.#opening.then(() => this.#write(prepared, record), (e: Error) => {
-        if (this.#record === record) {
-          this.#complete(failureStatus({ resetCode: -1, message: e.message }));
-        }
-      });
+      this.#reopen(prepared, record);
+    });
+  }
+
+  /** Writes the request on a stream opened for it. */
+  #reopen(prepared: PreparedGrpcInfer, record: RequestRecord): void {
+    this.#opening ??= this.#openStream();
+    this.#opening.then(() => this.#write(prepared, record), (e: Error) => {
+      if (this.#record === record) {
+        this.#complete(failureStatus({ resetCode: -1, message: e.message }));
+      }
     });
   }
 
@@ -123,6 +132,7 @@ export class H2StreamChannel implements Channel, GrpcCallSink {
     if (this.#record !== record) return;
     const stream = this.#stream;
     if (!stream) return this.#complete({ code: GrpcCode.CANCELLED, details: "channel closed" });
+    this.#prepared = prepared;
     this.#decoupled = prepared.decoupled;
     this.#region = prepared.shm?.readOutput;
     record.bytesSent += prepared.bytes.length;
@@ -138,6 +148,12 @@ export class H2StreamChannel implements Channel, GrpcCallSink {
     this.#dropStream(this.#stream?.remoteClosed ? ErrorCode.NO_ERROR : ErrorCode.CANCEL);
     const record = this.#record;
     if (!record) return;
+    // A stream the server refused unprocessed (graceful GOAWAY, REFUSED_STREAM) never ran this
+    // request: it goes once more on a new stream, as HTTP/2 allows.
+    if (status.unprocessed && !this.#resent && !this.#closed && record.responseCount === 0) {
+      this.#resent = true;
+      return this.#reopen(this.#prepared!, record);
+    }
     if (status.code === GrpcCode.OK) {
       record.status = status.code;
       record.fail("transport_error", STREAM_ENDED, this.clock.nowNs());
@@ -183,6 +199,8 @@ export class H2StreamChannel implements Channel, GrpcCallSink {
     const done = this.#done!;
     this.#record = undefined;
     this.#done = undefined;
+    this.#prepared = undefined;
+    this.#resent = false;
     clearTimeout(this.#timer);
     this.#timer = undefined;
     if (status) failWith(record, status, this.#closed, this.clock.nowNs());

@@ -157,6 +157,9 @@ export class HttpConnection {
     this.#rec = rec;
     this.#aborted = false;
     if (rec) rec.sendStartNs = this.clock.nowNs();
+    // Bytes left over from the last reply belong to no request (a Content-Length shorter than
+    // the body): reading on would pair every later request with the wrong reply.
+    if (this.#start !== this.#end) this.close();
     const reused = this.#conn !== null;
     try {
       if (!reused) await this.#open();

@@ -317,3 +317,23 @@ Deno.test("abort() while connecting fails the exchange instead of sending withou
     await server.close();
   }
 });
+
+Deno.test("bytes past a reply's Content-Length are dropped with the connection, not read as the next reply", async () => {
+  const server = startRawServer(async (conn, reader, index) => {
+    // The first connection's reply is 7 bytes longer than it says.
+    if (index === 0) {
+      await reader.next().then(() => writeAll(conn, httpResponse(200, "ok", "") + "garbage"));
+    }
+    // Bounded by the client: it closes after two exchanges.
+    while (await reader.next()) await writeAll(conn, httpResponse(200, "second"));
+  });
+  const http = new HttpConnection(target(server));
+  try {
+    assert.equal(await bodyOf(http), "ok");
+    assert.equal(await bodyOf(http), "second");
+    assert.equal(server.accepted, 2);
+  } finally {
+    http.close();
+    await server.close();
+  }
+});
