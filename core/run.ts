@@ -38,6 +38,7 @@ import { openSinks, type RunSinks } from "./report/sinks.ts";
 import type { LevelResult } from "./measure/results.ts";
 import { binarySweep, linearLevelCount, linearSweep, type SweepResult } from "./measure/sweep.ts";
 import { sessionExperiment, sessionPlan, SessionSource } from "./load/session.ts";
+import { GoodputJudge } from "./measure/goodput.ts";
 
 export interface RunDeps {
   stdout(text: string): void;
@@ -56,6 +57,11 @@ export interface RunDeps {
   backends: readonly BackendDescriptor[];
   /** Command line, host, CPU and commit for --report-json/--report-html (main.ts injects). */
   runInfo?: () => RunInfo;
+  /**
+   * Told every level once the sweep ends: those that passed (what the console and CSV report)
+   * and all measured, in order. A front end with its own report layout reads them here.
+   */
+  levels?(reported: LevelResult[], measured: LevelResult[]): void;
 }
 
 /** A model that sends several responses per request needs a backend that records them all. */
@@ -132,6 +138,10 @@ async function createBackend(
   return await descriptor.create(options);
 }
 
+function levelLabelOf(level: LevelResult): string {
+  return `${level.mode === "concurrency" ? "Concurrency" : "Request rate"} ${level.value}`;
+}
+
 function rejection(level: LevelResult, config: RunConfig): string {
   if (level.status === "too_many_errors") {
     const c = level.client;
@@ -140,6 +150,16 @@ function rejection(level: LevelResult, config: RunConfig): string {
       `(--max-error-rate): ${c.errorCount} of ${c.requestCount + c.errorCount} failed at ` +
       `${level.mode === "concurrency" ? "concurrency" : "request rate"} ${level.value}, ` +
       `most often: ${top}\n`;
+  }
+  if (level.status === "slo_missed") {
+    const g = level.client.tokens?.goodput;
+    const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+    return `${levelLabelOf(level)}: ${g ? pct(g.attainment) : "no"} of the requests met every ` +
+      `goodput target, under the ${pct(config.minAttainment ?? 0)} asked.\n`;
+  }
+  if (level.status === "saturated") {
+    return `${levelLabelOf(level)}: time to first token grew window over window (the server ` +
+      "queues ever more requests); the level was ended early.\n";
   }
   if (level.status === "over_threshold") {
     return `Measured latency went over the set limit of ${config.latencyThresholdMs} msec. \n`;
@@ -180,6 +200,9 @@ function measurerFor(
     maxErrorRate: config.maxErrorRate,
     stopRule: config.stopRule,
     tokens,
+    goodput: config.goodput.length > 0 ? new GoodputJudge(config.goodput) : undefined,
+    minAttainment: config.minAttainment,
+    saturationGrowth: config.saturationGrowth,
   }, {
     clock: deps.clock,
     cpuUs,
@@ -346,6 +369,7 @@ export async function run(given: RunConfig, deps: RunDeps): Promise<ExitCode> {
         throw failed.signal.aborted ? mismatch() : e;
       });
       if (failed.signal.aborted) throw mismatch();
+      deps.levels?.(result.levels, measured);
       if (sessions !== undefined && sessions.skipped > 0) {
         deps.stderr(
           `${sessions.skipped} session turns were not sent: a failed turn ends its session (the ` +

@@ -8,6 +8,7 @@ import type { SslFlags } from "./tls.ts";
 import type { ModelRef } from "./bls.ts";
 import { DEFAULT_REQUEST_PERIOD } from "./periodic.ts";
 import type { Threshold } from "../report/thresholds.ts";
+import type { GoodputTarget } from "../measure/goodput.ts";
 
 /** `start:end:step`; end = 0 means "no limit" (grow until the latency threshold). */
 export interface Range {
@@ -171,6 +172,15 @@ export interface RunConfig {
   quiet: boolean;
   /** --threshold gates (repeatable), checked on every level at the end of the run. */
   thresholds: Threshold[];
+  /**
+   * Goodput targets, set by the `profile` subcommand's --goodput (token responses only);
+   * [] = no goodput.
+   */
+  goodput: GoodputTarget[];
+  /** With goodput: the good share a level needs to pass; undefined = any. */
+  minAttainment: number | undefined;
+  /** The over-saturation guard's TTFT growth per window (a fraction); undefined = off. */
+  saturationGrowth: number | undefined;
 }
 
 /** Defaults exactly as perf_analyzer's (docs/perf_analyzer.md §1.2). */
@@ -244,5 +254,8 @@ export function defaultConfig(): RunConfig {
     progress: true,
     quiet: false,
     thresholds: [],
+    goodput: [],
+    minAttainment: undefined,
+    saturationGrowth: undefined,
   };
 }

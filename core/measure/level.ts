@@ -22,6 +22,7 @@ import {
   throughputStable,
 } from "./stability.ts";
 import { type LatencyOrigin, Window } from "./window.ts";
+import type { GoodputJudge } from "./goodput.ts";
 
 export interface MeasureSettings {
   mode: "concurrency" | "request_rate";
@@ -53,6 +54,19 @@ export interface MeasureSettings {
    * the token metrics, and the level's client stats carry them.
    */
   tokens?: boolean;
+  /** Goodput targets (token responses only): every request is judged as it is folded. */
+  goodput?: GoodputJudge;
+  /**
+   * With goodput: a level whose reported windows have a smaller good share than this ends as
+   * "slo_missed" (it fails, so a binary search goes lower). Absent = no minimum.
+   */
+  minAttainment?: number;
+  /**
+   * The over-saturation guard: a level ends as "saturated" once the average time to first
+   * token grew by more than this fraction in each of the last two window-to-window steps (a
+   * queue that grows without bound). Absent = off.
+   */
+  saturationGrowth?: number;
 }
 
 export interface MeasureDeps {
@@ -131,9 +145,10 @@ export class LevelMeasurer implements DispatchSink {
   constructor(private readonly settings: MeasureSettings, private readonly deps: MeasureDeps) {
     const origin = settings.latencyFrom ?? "intended";
     const tokens = settings.tokens ?? false;
-    this.#ring = Array.from({ length: RING }, () => new Window(origin, tokens));
-    this.#merged = new Window(origin, tokens);
-    this.#all = new Window(origin, tokens);
+    const judge = settings.goodput;
+    this.#ring = Array.from({ length: RING }, () => new Window(origin, tokens, judge));
+    this.#merged = new Window(origin, tokens, judge);
+    this.#all = new Window(origin, tokens, judge);
   }
 
   get #byConfidence(): boolean {
@@ -221,6 +236,9 @@ export class LevelMeasurer implements DispatchSink {
         throw new RunError(noValidRequests(window), ExitCode.NoValidRequests);
       }
       passes.push(window.pass(s.batchSize, s.percentile));
+      if (this.#saturated(passes)) {
+        return this.#result(value, passes, snapshots, "saturated");
+      }
       // Three histogram merges (~0.5 ms at a window edge): only the confidence rule needs them.
       if (this.#byConfidence) this.#all.add(window);
       if (last || this.#settled(passes) || overLatencyLimit(passes, s.rule)) break;
@@ -292,7 +310,7 @@ export class LevelMeasurer implements DispatchSink {
     value: number,
     passes: PassSummary[],
     snapshots: unknown[],
-    forced?: "too_many_errors",
+    forced?: "too_many_errors" | "saturated",
   ): LevelResult {
     const s = this.settings;
     // A level stopped for errors reports the window that broke the limit, so the counts in the
@@ -309,8 +327,9 @@ export class LevelMeasurer implements DispatchSink {
       merged.begin(0);
       for (let i = passes.length - used; i < passes.length; i++) merged.add(this.#ring[i % RING]);
     }
-    const status = forced ?? this.#status(passes);
     const client = merged.stats(s.batchSize, s.percentile);
+    const status = forced ?? this.#sloStatus(client.tokens?.goodput?.attainment) ??
+      this.#status(passes);
     if (allWindows) client.interval = latencyInterval(merged.latency, s.percentile);
     return {
       mode: s.mode,
@@ -344,6 +363,24 @@ export class LevelMeasurer implements DispatchSink {
       }
     }
     return reader.delta(edges[0], edges.at(-1)!);
+  }
+
+  /** Time to first token grew by more than the guard's fraction in each of the last two steps. */
+  #saturated(passes: PassSummary[]): boolean {
+    const growth = this.settings.saturationGrowth;
+    if (growth === undefined || passes.length < STABILITY_WINDOWS) return false;
+    const ttft = passes.slice(-STABILITY_WINDOWS).map((p) => p.avgTtftNs ?? NaN);
+    for (let i = 1; i < ttft.length; i++) {
+      if (!(ttft[i] > ttft[i - 1] * (1 + growth))) return false;
+    }
+    return true;
+  }
+
+  /** "slo_missed" when the reported windows' attainment is below the minimum. */
+  #sloStatus(attainment: number | undefined): "slo_missed" | undefined {
+    const min = this.settings.minAttainment;
+    if (min === undefined || attainment === undefined) return undefined;
+    return attainment >= min ? undefined : "slo_missed";
   }
 
   /** The stopping rule in force says the level has been measured well enough. */

@@ -75,9 +75,21 @@ export interface PassSummary {
   stabilizingLatencyNs: number;
   /** Failed requests that ended in the window. */
   errorCount: number;
+  /** Average time to first token, when the responses are tokens (the saturation guard's). */
+  avgTtftNs?: number;
 }
 
-export type LevelStatus = "stable" | "unstable" | "over_threshold" | "too_many_errors";
+/**
+ * "slo_missed": the goodput attainment of the reported windows fell below the run's minimum;
+ * "saturated": time to first token grew window over window (the server queues more and more).
+ */
+export type LevelStatus =
+  | "stable"
+  | "unstable"
+  | "over_threshold"
+  | "too_many_errors"
+  | "slo_missed"
+  | "saturated";
 
 export interface LevelResult {
   mode: "concurrency" | "request_rate";

@@ -8,6 +8,7 @@
 import { LatencyHistogram } from "./histogram.ts";
 import type { RequestRecord } from "./record.ts";
 import type { LatencyOrigin } from "./window.ts";
+import { type GoodputJudge, type GoodputStats, goodputStats } from "./goodput.ts";
 
 /**
  * Per-user throughput (tokens/s) is fractional; the histograms hold integers, so it is
@@ -24,7 +25,7 @@ export interface TokenStat {
   max: number;
   /** Sample standard deviation; NaN below two values. */
   std: number;
-  /** p25, p50, p75, p90, p95, p99 (perf_analyzer's nearest-rank rule, HDR precision). */
+  /** ALL_TOKEN_PERCENTILES (perf_analyzer's nearest-rank rule, HDR precision). */
   percentiles: Map<number, number>;
 }
 
@@ -51,6 +52,8 @@ export interface TokenStats {
   sources: TokenSources;
   /** A client tokenizer's output counts against the server's usage, for requests with both. */
   mismatch: TokenMismatch;
+  /** Present when the run has goodput targets. */
+  goodput?: GoodputStats;
 }
 
 /** Requests by the source of their output length; see RequestRecord.outputUnits. */
@@ -79,12 +82,17 @@ export interface TokenMismatch {
 
 /** The percentiles every token row carries (GenAI-Perf's CSV columns; the console shows some). */
 export const TOKEN_PERCENTILES = [25, 50, 75, 90, 95, 99] as const;
+/**
+ * Every percentile a stat carries: GenAI-Perf's JSON export (the profile subcommand) also has
+ * the low tail p1, p5 and p10.
+ */
+export const ALL_TOKEN_PERCENTILES = [1, 5, 10, ...TOKEN_PERCENTILES] as const;
 
 function statOf(h: LatencyHistogram, divisor: number): TokenStat {
   const percentiles = new Map<number, number>();
   // HDR answers with its bucket's upper edge; a percentile never lies outside the samples.
   const clamp = (v: number) => Math.min(Math.max(v, h.min), h.max);
-  for (const p of TOKEN_PERCENTILES) percentiles.set(p, clamp(h.percentile(p)) / divisor);
+  for (const p of ALL_TOKEN_PERCENTILES) percentiles.set(p, clamp(h.percentile(p)) / divisor);
   return {
     count: h.count,
     avg: h.mean / divisor,
@@ -119,8 +127,10 @@ export class TokenMetrics {
   untokenized = 0;
   readonly sources: TokenSources = { client: 0, counter: "", server: 0, events: 0 };
   readonly mismatch: TokenMismatch = emptyMismatch();
+  /** Successful requests that met every goodput target (with a judge only). */
+  good = 0;
 
-  constructor(private readonly origin: LatencyOrigin) {}
+  constructor(private readonly origin: LatencyOrigin, private readonly judge?: GoodputJudge) {}
 
   get #all(): LatencyHistogram[] {
     return [
@@ -144,19 +154,26 @@ export class TokenMetrics {
     if (rec.inputUnits >= 0) this.isl.record(rec.inputUnits);
     if (!rec.unitsAreTokens) this.untokenized++;
     this.#source(rec);
-    if (rec.tokenEvents === 0) return;
     const start = this.origin === "intended" ? rec.intendedNs : rec.sendStartNs;
+    if (rec.tokenEvents === 0) {
+      // No token, so no TTFT: only a request-latency target can be met (an embeddings reply).
+      if (this.judge?.good(NaN, NaN, NaN, rec.endNs - start)) this.good++;
+      return;
+    }
     const ttft = rec.firstTokenNs - start;
     const latency = rec.lastTokenNs - start;
     this.ttft.record(ttft);
     this.latency.record(latency);
-    if (rec.tokenEvents >= 2) this.ttst.record(rec.secondTokenNs - rec.firstTokenNs);
+    const ttst = rec.tokenEvents >= 2 ? rec.secondTokenNs - rec.firstTokenNs : NaN;
+    if (rec.tokenEvents >= 2) this.ttst.record(ttst);
+    let itl = NaN;
     // One event holding every token (a non-streamed reply) says nothing about the gaps.
     if (osl >= 2 && rec.tokenEvents >= 2) {
-      const itl = (latency - ttft) / (osl - 1);
+      itl = (latency - ttft) / (osl - 1);
       this.itl.record(itl);
       if (itl > 0) this.perUser.record((1e9 / itl) * FRACTION_SCALE);
     }
+    if (this.judge?.good(ttft, ttst, itl, latency)) this.good++;
     this.#foldEvents(rec);
   }
 
@@ -199,6 +216,7 @@ export class TokenMetrics {
     for (let i = 0; i < mine.length; i++) mine[i].add(theirs[i]);
     this.outputTokens += other.outputTokens;
     this.untokenized += other.untokenized;
+    this.good += other.good;
     const s = this.sources;
     const o = other.sources;
     s.client += o.client;
@@ -218,14 +236,18 @@ export class TokenMetrics {
     for (const h of this.#all) h.reset();
     this.outputTokens = 0;
     this.untokenized = 0;
+    this.good = 0;
     Object.assign(this.sources, { client: 0, counter: "", server: 0, events: 0 });
     Object.assign(this.mismatch, emptyMismatch());
   }
 
-  /** The level's numbers; `requestCount` and `durationNs` are the window's. */
-  stats(requestCount: number, durationNs: number): TokenStats {
+  /**
+   * The level's numbers; `requestCount`, `errorCount` (failed requests, never good) and
+   * `durationNs` are the window's.
+   */
+  stats(requestCount: number, durationNs: number, errorCount = 0): TokenStats {
     const perSecond = (n: number) => durationNs > 0 ? (n * 1e9) / durationNs : 0;
-    return {
+    const stats: TokenStats = {
       timeToFirstToken: statOf(this.ttft, 1e6),
       timeToSecondToken: statOf(this.ttst, 1e6),
       requestLatency: statOf(this.latency, 1e6),
@@ -241,6 +263,15 @@ export class TokenMetrics {
       sources: { ...this.sources },
       mismatch: { ...this.mismatch },
     };
+    if (this.judge) {
+      stats.goodput = goodputStats(
+        this.judge.targets,
+        this.good,
+        requestCount + errorCount,
+        durationNs,
+      );
+    }
+    return stats;
   }
 
   destroy(): void {
