@@ -14,6 +14,7 @@ import { checkOutputFiles, reportsToStdout, STDOUT } from "./core/report/files.t
 import { readInputText } from "./core/data/load.ts";
 import { BUILT_IN_BACKENDS } from "./backends/mod.ts";
 import { runInfo } from "./core/report/run_info.ts";
+import { profileMain } from "./backends/openai/profile/cli.ts";
 
 export interface MainIo {
   stdout(text: string): void;
@@ -59,6 +60,20 @@ export async function main(
       writeTextFile: (path, text) => Deno.writeTextFile(path, text),
     });
   }
+  if (argv[0] === "profile") {
+    // GenAI-Perf's `profile`: its flags, our engine (backends/openai/profile/).
+    try {
+      return await profileMain(argv.slice(1), {
+        run: runDeps(io, signal, argv, io.stdout),
+        runConfig: run,
+        checkOutputFiles,
+        backends: BUILT_IN_BACKENDS,
+        mkdir: (path) => Deno.mkdir(path, { recursive: true }),
+      });
+    } catch (e) {
+      return reportFailure(e, io);
+    }
+  }
   let parsed;
   try {
     // A plugin named on argv is loaded first, so its flags parse like a built-in's.
@@ -79,7 +94,24 @@ export async function main(
   // The human report goes to stdout unless a report file took it (then stderr) or --quiet.
   const toStdout = reportsToStdout(config);
   const human = config.quiet ? () => {} : toStdout ? io.stderr : io.stdout;
-  const deps: RunDeps = {
+  const deps = runDeps(io, signal, argv, human);
+  try {
+    // Before the backend connects: a path that cannot be written costs no sweep.
+    await checkOutputFiles(config, deps.cwd);
+    return await run(config, deps);
+  } catch (e) {
+    return reportFailure(e, io);
+  }
+}
+
+/** What a run reads and writes in this process; `human` takes the report. */
+function runDeps(
+  io: MainIo,
+  signal: AbortSignal,
+  argv: string[],
+  human: (text: string) => void,
+): RunDeps {
+  return {
     stdout: human,
     stderr: io.stderr,
     clock: systemClock,
@@ -93,13 +125,6 @@ export async function main(
     backends: BUILT_IN_BACKENDS,
     runInfo: () => runInfo(argv),
   };
-  try {
-    // Before the backend connects: a path that cannot be written costs no sweep.
-    await checkOutputFiles(config, deps.cwd);
-    return await run(config, deps);
-  } catch (e) {
-    return reportFailure(e, io);
-  }
 }
 
 /** Prints why the tool stops and returns its exit code. */

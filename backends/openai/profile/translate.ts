@@ -1,0 +1,150 @@
+/**
+ * GenAI-Perf's workflow on this tool's engine: the profile options become a perf_analyzer
+ * command line (`--service-kind openai ... --input-data <artifact dir>/inputs.json`), which the
+ * perf_analyzer front parses and validates into the RunConfig every run uses, as GenAI-Perf
+ * writes inputs.json and calls perf_analyzer with `--input-data`. The few settings that front
+ * has no flag for (goodput targets, the attainment a search keeps, the saturation guard) are set
+ * on the parsed config.
+ */
+import type { RunConfig } from "../../../core/cli/config.ts";
+import type { PromptOptions } from "../prompts/mod.ts";
+import type { ProfileOptions } from "./options.ts";
+
+/** The endpoint types' API paths (the openai kind's --endpoint values). */
+export const ENDPOINT_PATHS = {
+  chat: "v1/chat/completions",
+  completions: "v1/completions",
+  embeddings: "v1/embeddings",
+} as const;
+
+/**
+ * GenAI-Perf runs perf_analyzer with a stability threshold of 999 %: a level is its three
+ * windows, never "unstable"; the load's verdict is the goodput's, not the spread's.
+ */
+const STABILITY_PERCENT = "999";
+
+/**
+ * The search's over-saturation guard: a level ends when its average time to first token grew by
+ * more than 10 % in each of two consecutive windows. Below the knee a queue does not build and
+ * TTFT stays flat to within noise; above it the queue grows every window.
+ */
+export const SATURATION_GROWTH = 0.1;
+
+/** What to build the prompts from; the tokenizer that makes exact lengths is builtin by default. */
+export function promptOptions(o: ProfileOptions): PromptOptions {
+  return {
+    endpointType: o.endpointType,
+    model: o.model,
+    syntheticInputTokensMean: o.syntheticInputTokensMean,
+    syntheticInputTokensStddev: o.syntheticInputTokensStddev,
+    outputTokensMean: o.outputTokensMean,
+    outputTokensStddev: o.outputTokensStddev,
+    outputTokensMeanDeterministic: o.outputTokensMeanDeterministic,
+    numDatasetEntries: o.numDatasetEntries,
+    numPrefixPrompts: o.numPrefixPrompts,
+    prefixPromptLength: o.prefixPromptLength,
+    inputFile: o.inputFile,
+    randomSeed: o.randomSeed,
+    tokenizer: o.tokenizer ?? "builtin",
+    fixedScheduleSpeedup: o.fixedScheduleSpeedup,
+    extraInputs: Object.keys(o.extraInputs).length > 0 ? o.extraInputs : undefined,
+  };
+}
+
+/** Where a run's files go. */
+export interface RunFiles {
+  /** inputs.json, absolute. */
+  inputs: string;
+  /** --generate-plots: report.html; undefined without. */
+  html?: string;
+  /** --profile-export-file, absolute; undefined without. */
+  export?: string;
+}
+
+/** What the inputs document holds, which picks the load mode perf_analyzer replays it with. */
+export interface InputsShape {
+  timestamps: boolean;
+  sessions: boolean;
+}
+
+/**
+ * The perf_analyzer command line of one run at `load` (a single value or a `a:b:s` range, as
+ * the front's --concurrency-range / --request-rate-range read them).
+ */
+export function perfAnalyzerArgs(
+  o: ProfileOptions,
+  load: string,
+  files: RunFiles,
+  shape: InputsShape,
+): string[] {
+  const args = [
+    "--service-kind",
+    "openai",
+    "-m",
+    o.model,
+    "--endpoint",
+    o.endpoint ?? ENDPOINT_PATHS[o.endpointType],
+    "--input-data",
+    files.inputs,
+    "--stability-percentage",
+    STABILITY_PERCENT,
+    "-p",
+    String(o.measurementIntervalMs),
+  ];
+  if (o.url !== "") args.push("-u", o.url);
+  if (o.streaming) args.push("--streaming");
+  if (o.fixedSchedule) {
+    if (!shape.timestamps) {
+      throw new RangeError("--fixed-schedule: the input file has no timestamps to replay");
+    }
+    args.push("--fixed-schedule");
+  } else if (shape.sessions) {
+    // Multi-turn sessions: each concurrency slot plays one session's turns in order.
+    args.push("--session-concurrency", load);
+  } else if (o.loadMode === "concurrency") {
+    args.push("--concurrency-range", load);
+  } else {
+    args.push("--request-rate-range", load);
+    // Gamma of shape 1 is the exponential: the engine's poisson.
+    const poisson = o.requestDistribution !== "constant";
+    args.push("--request-distribution", poisson ? "poisson" : "constant");
+    // The schedule's seed is 1-based; --random-seed starts at 0.
+    if (poisson) args.push("--schedule-seed", String(o.randomSeed + 1));
+  }
+  if (o.requestCount !== undefined) args.push("--request-count", String(o.requestCount));
+  if (o.warmupRequestCount > 0) {
+    args.push("--warmup-request-count", String(o.warmupRequestCount));
+  }
+  for (const h of o.headers) args.push("-H", h);
+  if (o.tokenizer !== undefined) args.push("--tokenizer", o.tokenizer);
+  if (o.search) args.push("--binary-search");
+  if (files.html !== undefined) args.push("--report-html", files.html);
+  if (files.export !== undefined) args.push("--profile-export-file", files.export);
+  if (o.verbose) args.push("-v");
+  return args;
+}
+
+/** The settings the perf_analyzer front has no flag for, set on its parsed config. */
+export function withProfileSettings(config: RunConfig, o: ProfileOptions): RunConfig {
+  const sweeping = o.search || (o.load.kind === "range" && o.load.range.end > o.load.range.start);
+  return {
+    ...config,
+    goodput: o.goodput,
+    minAttainment: o.search ? o.sloAttainment : undefined,
+    // A sweep or a search stops a level whose queue keeps growing; a single run measures it.
+    saturationGrowth: sweeping ? SATURATION_GROWTH : undefined,
+  };
+}
+
+/** The runs: one for a value or a range, one per value of a list. */
+export function loadRuns(o: ProfileOptions): string[] {
+  return o.load.kind === "range" ? [o.load.text] : o.load.values.map(String);
+}
+
+/** GenAI-Perf's default artifact directory: artifacts/<model>-openai-<type>-<load>. */
+export function defaultArtifactDir(o: ProfileOptions): string {
+  const load = o.load.kind === "range" ? o.load.text : o.load.values.join(",");
+  const mode = o.loadMode === "concurrency" ? "concurrency" : "request_rate";
+  const safe = (s: string) => s.replace(/[^A-Za-z0-9._-]+/g, "_");
+  return `artifacts/${safe(o.model)}-openai-${o.endpointType}-${mode}${safe(load)}`;
+}
