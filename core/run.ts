@@ -203,6 +203,7 @@ function measurerFor(
     goodput: config.goodput.length > 0 ? new GoodputJudge(config.goodput) : undefined,
     minAttainment: config.minAttainment,
     saturationGrowth: config.saturationGrowth,
+    isolateLevels: config.isolateLevels,
   }, {
     clock: deps.clock,
     cpuUs,

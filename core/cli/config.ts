@@ -181,6 +181,8 @@ export interface RunConfig {
   minAttainment: number | undefined;
   /** The over-saturation guard's TTFT growth per window (a fraction); undefined = off. */
   saturationGrowth: number | undefined;
+  /** Each level after the first starts with nothing in flight (core/measure/level.ts). */
+  isolateLevels: boolean;
 }
 
 /** Defaults exactly as perf_analyzer's (docs/perf_analyzer.md §1.2). */
@@ -257,5 +259,6 @@ export function defaultConfig(): RunConfig {
     goodput: [],
     minAttainment: undefined,
     saturationGrowth: undefined,
+    isolateLevels: false,
   };
 }

@@ -67,6 +67,13 @@ export interface MeasureSettings {
    * queue that grows without bound). Absent = off.
    */
   saturationGrowth?: number;
+  /**
+   * Every level after the first starts from an idle server: sending stops and the requests in
+   * flight end (uncounted) before it begins. A level above the knee leaves a queue behind that
+   * would otherwise fail the next, lower one (a search goes down after a failure). Default off:
+   * perf_analyzer's levels follow each other under load.
+   */
+  isolateLevels?: boolean;
 }
 
 export interface MeasureDeps {
@@ -141,6 +148,8 @@ export class LevelMeasurer implements DispatchSink {
   #trial = 0;
   /** The finished windows of the level being measured, for the live progress line. */
   #passes: PassSummary[] = [];
+  /** Levels measured so far. */
+  #levels = 0;
 
   constructor(private readonly settings: MeasureSettings, private readonly deps: MeasureDeps) {
     const origin = settings.latencyFrom ?? "intended";
@@ -195,11 +204,21 @@ export class LevelMeasurer implements DispatchSink {
   }
 
   async measure(value: number, dispatcher: LoadDriver): Promise<LevelResult> {
+    if (this.settings.isolateLevels && this.#levels > 0) await this.#settle(dispatcher);
+    this.#levels++;
     try {
       return await this.#measure(value, dispatcher);
     } finally {
       this.deps.export?.levelEnd();
     }
+  }
+
+  /** Stops sending and waits until nothing is in flight; what ends meanwhile is not counted. */
+  async #settle(dispatcher: LoadDriver): Promise<void> {
+    this.pause();
+    dispatcher.limit(0);
+    await dispatcher.drain();
+    dispatcher.limit(Infinity);
   }
 
   async #measure(value: number, dispatcher: LoadDriver): Promise<LevelResult> {

@@ -30,6 +30,12 @@ const STABILITY_PERCENT = "999";
  */
 export const SATURATION_GROWTH = 0.1;
 
+/**
+ * perf_analyzer's binary search requires a latency limit (-l), its pass criterion. Here the
+ * goodput attainment is the criterion, so the limit is put out of reach: a day.
+ */
+const SEARCH_LATENCY_LIMIT_MS = "86400000";
+
 /** What to build the prompts from; the tokenizer that makes exact lengths is builtin by default. */
 export function promptOptions(o: ProfileOptions): PromptOptions {
   return {
@@ -112,12 +118,9 @@ export function perfAnalyzerArgs(
     if (poisson) args.push("--schedule-seed", String(o.randomSeed + 1));
   }
   if (o.requestCount !== undefined) args.push("--request-count", String(o.requestCount));
-  if (o.warmupRequestCount > 0) {
-    args.push("--warmup-request-count", String(o.warmupRequestCount));
-  }
   for (const h of o.headers) args.push("-H", h);
   if (o.tokenizer !== undefined) args.push("--tokenizer", o.tokenizer);
-  if (o.search) args.push("--binary-search");
+  if (o.search) args.push("--binary-search", "-l", SEARCH_LATENCY_LIMIT_MS);
   if (files.html !== undefined) args.push("--report-html", files.html);
   if (files.export !== undefined) args.push("--profile-export-file", files.export);
   if (o.verbose) args.push("-v");
@@ -133,6 +136,12 @@ export function withProfileSettings(config: RunConfig, o: ProfileOptions): RunCo
     minAttainment: o.search ? o.sloAttainment : undefined,
     // A sweep or a search stops a level whose queue keeps growing; a single run measures it.
     saturationGrowth: sweeping ? SATURATION_GROWTH : undefined,
+    // Each load starts from an idle server, as GenAI-Perf's one perf_analyzer run per load does.
+    isolateLevels: true,
+    // Set here, not as a flag: the front refuses warmup with a rate range (perf_analyzer does),
+    // while the engine warms up at the range's first value, which a search needs (a cold client
+    // and server answer their first requests slowly and would fail the first level's SLO).
+    warmupRequestCount: o.warmupRequestCount,
   };
 }
 
