@@ -187,32 +187,32 @@ function loadValues(flag: string, v: string, rate: boolean): LoadValues {
   return { kind: "list", values };
 }
 
-/** GenAI-Perf's --extra-inputs value: `name:value`, the value typed as JSON when it parses. */
+/**
+ * GenAI-Perf's --extra-inputs value: a JSON object of fields, or `name:value` with the value
+ * typed as JSON when it parses (numbers, booleans, arrays), else a string.
+ */
 function extraInput(o: ProfileOptions, v: string): void {
-  const colon = v.indexOf(":");
-  if (colon <= 0) {
-    if (v.trim().startsWith("{")) {
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(v);
-      } catch {
-        throw bad("--extra-inputs", "a JSON object must parse", v);
-      }
-      if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
-        throw bad("--extra-inputs", "must be name:value or a JSON object", v);
-      }
-      Object.assign(o.extraInputs, parsed);
-      return;
+  if (v.trim().startsWith("{")) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(v);
+    } catch {
+      throw bad("--extra-inputs", "a JSON object must parse", v);
     }
-    throw bad("--extra-inputs", "must be name:value or a JSON object", v);
+    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+      throw bad("--extra-inputs", "must be name:value or a JSON object", v);
+    }
+    Object.assign(o.extraInputs, parsed);
+    return;
   }
+  const colon = v.indexOf(":");
+  if (colon <= 0) throw bad("--extra-inputs", "must be name:value or a JSON object", v);
   const raw = v.slice(colon + 1);
   let value: unknown = raw;
   try {
-    // Numbers, true/false, arrays and objects keep their type, as GenAI-Perf sends them.
     value = JSON.parse(raw);
   } catch {
-    // Anything else is a string.
+    // Not JSON: the text itself, as GenAI-Perf sends it.
   }
   o.extraInputs[v.slice(0, colon)] = value;
 }
