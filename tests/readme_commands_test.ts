@@ -301,6 +301,7 @@ function checkEndpoint(w: string[]): string | undefined {
 
 /** `task pa ...` or `run ... main.ts ...`: a perf_analyzer run against a fixture server. */
 function paPlan(w: string[], block: DocCommand[]): Plan | string {
+  if (w[5] === "profile") return profilePlan(w);
   if (w.includes("--help")) return helpPlan();
   const capi = flagValue(w, "--service-kind") === "triton_c_api";
   if (!capi) {
@@ -339,6 +340,40 @@ function paPlan(w: string[], block: DocCommand[]): Plan | string {
       }
       const sessions = flagValue(w, "--session-concurrency");
       if (sessions !== undefined) await checkSessions(run, f, w, Number(sessions));
+    },
+  };
+}
+
+/**
+ * `task pa profile ...`: GenAI-Perf's table on stdout, its two files in the artifact directory,
+ * and the lengths asked reached the mock (input tokens counted by the mock, output as max_tokens).
+ */
+function profilePlan(w: string[]): Plan | string {
+  const bad = checkEndpoint(w);
+  if (bad) return bad;
+  return {
+    skip: "",
+    timeoutMs: 150_000,
+    prepare: (f, text) => Promise.resolve(swapped(text, f)),
+    check: async (run, f, w) => {
+      const all = `${run.stdout}\n${run.stderr}`;
+      assert.equal(run.code, 0, tail(all));
+      assert.match(run.stdout, /NVIDIA GenAI-Perf \| LLM Metrics/, tail(all));
+      const dir = run.stderr.match(/^Reports written to (.*)$/m)?.[1];
+      assert.ok(dir, tail(all));
+      for (const file of ["inputs.json", "profile_export_genai_perf.csv"]) {
+        assert.ok(Deno.statSync(`${dir}/${file}`).isFile, file);
+      }
+      const json = JSON.parse(await Deno.readTextFile(`${dir}/profile_export_genai_perf.json`));
+      const isl = Number(flagValue(w, "--synthetic-input-tokens-mean"));
+      assert.equal(json.input_sequence_length.avg, isl);
+      assert.ok(f.plain.openaiTruth().some((t) => t.promptTokens === isl));
+      const osl = flagValue(w, "--output-tokens-mean");
+      if (osl !== undefined) assert.equal(json.output_sequence_length.avg, Number(osl));
+      if (w.includes("--search")) {
+        assert.match(run.stdout, /every goodput target: Request rate [\d.]+ per sec/);
+        assert.ok(Deno.statSync(`${dir}/sweep_genai_perf.csv`).isFile);
+      }
     },
   };
 }

@@ -62,9 +62,9 @@ export interface MeasureSettings {
    */
   minAttainment?: number;
   /**
-   * The over-saturation guard: a level ends as "saturated" once the average time to first
-   * token grew by more than this fraction in each of the last two window-to-window steps (a
-   * queue that grows without bound). Absent = off.
+   * The over-saturation guard: a level ends as "saturated" once the median time to first token
+   * grew by more than this fraction, and by more than SATURATION_MIN_GROWTH_NS, in each of the
+   * last two window-to-window steps (a queue that grows without bound). Absent = off.
    */
   saturationGrowth?: number;
   /**
@@ -111,6 +111,12 @@ export interface LiveWindow {
    */
   spread?: { throughput: number; latency: number };
 }
+
+/**
+ * A growth the saturation guard ignores however large relatively: below a millisecond, time to
+ * first token moves with timer and scheduling noise, not with a queue.
+ */
+const SATURATION_MIN_GROWTH_NS = 1e6;
 
 /** perf_analyzer sleeps 1.2 × the measurement interval per time window. */
 const TIME_WINDOW_FACTOR = 1.2;
@@ -384,13 +390,16 @@ export class LevelMeasurer implements DispatchSink {
     return reader.delta(edges[0], edges.at(-1)!);
   }
 
-  /** Time to first token grew by more than the guard's fraction in each of the last two steps. */
+  /** The median time to first token grew past the guard's limits in each of the last two steps. */
   #saturated(passes: PassSummary[]): boolean {
     const growth = this.settings.saturationGrowth;
     if (growth === undefined || passes.length < STABILITY_WINDOWS) return false;
-    const ttft = passes.slice(-STABILITY_WINDOWS).map((p) => p.avgTtftNs ?? NaN);
+    const ttft = passes.slice(-STABILITY_WINDOWS).map((p) => p.p50TtftNs ?? NaN);
     for (let i = 1; i < ttft.length; i++) {
-      if (!(ttft[i] > ttft[i - 1] * (1 + growth))) return false;
+      const before = ttft[i - 1];
+      if (!(ttft[i] > before * (1 + growth) && ttft[i] - before > SATURATION_MIN_GROWTH_NS)) {
+        return false;
+      }
     }
     return true;
   }

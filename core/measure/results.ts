@@ -75,8 +75,11 @@ export interface PassSummary {
   stabilizingLatencyNs: number;
   /** Failed requests that ended in the window. */
   errorCount: number;
-  /** Average time to first token, when the responses are tokens (the saturation guard's). */
-  avgTtftNs?: number;
+  /**
+   * Median time to first token, when the responses are tokens: the saturation guard's, robust
+   * to the odd request slowed by something else.
+   */
+  p50TtftNs?: number;
 }
 
 /**

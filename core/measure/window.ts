@@ -164,7 +164,7 @@ export class Window {
       errorCount: this.errorCount,
     };
     const t = this.tokens;
-    if (t !== undefined && t.ttft.count > 0) pass.avgTtftNs = t.ttft.mean;
+    if (t !== undefined && t.ttft.count > 0) pass.p50TtftNs = t.ttft.percentile(50);
     return pass;
   }
 

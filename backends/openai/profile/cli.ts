@@ -162,7 +162,7 @@ async function writeReports(
     }
     if (several) out(formatSweepConsole(r.measured, o.loadMode));
   }
-  if (several) await write(SWEEP_FILE, formatSweepCsv(r.measured, o.loadMode));
+  if (several || o.search) await write(SWEEP_FILE, formatSweepCsv(r.measured, o.loadMode));
   deps.run.stderr(`Reports written to ${dir}\n`);
 }
 
