@@ -366,6 +366,7 @@ export class LevelMeasurer implements DispatchSink {
       metrics: this.deps.metrics?.merged(passes.length - used, passes.length - 1),
       stabilizingLatencyNs: merged.stabilizingLatency(s.percentile),
       status,
+      spanNs: { start: merged.startNs, end: merged.endNs },
     };
   }
 

@@ -110,4 +110,9 @@ export interface LevelResult {
   /** Average latency or the --percentile latency, in ns. */
   stabilizingLatencyNs: number;
   status: LevelStatus;
+  /**
+   * When the reported windows began and ended (the run's clock, ns): a front end attributes
+   * what it observed meanwhile (server metrics it scraped) to the level.
+   */
+  spanNs?: { start: number; end: number };
 }

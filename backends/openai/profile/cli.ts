@@ -31,6 +31,7 @@ import {
   loadLabel,
 } from "./report.ts";
 import { profileHelp } from "./help.ts";
+import { ServerMetricsScraper } from "./server_metrics.ts";
 
 export interface ProfileDeps {
   /** The engine's dependencies; stdout is this command's, the engine's report goes to it with -v. */
@@ -73,8 +74,20 @@ export async function profileMain(argv: string[], deps: ProfileDeps): Promise<nu
   };
   await deps.run.writeTextFile(files.inputs, JSON.stringify(prompts.document, null, 2) + "\n");
   deps.run.stderr(inputsLine(prompts, files.inputs));
-  const result = await measureAll(o, files, prompts, deps);
-  await writeReports(o, dir, result, deps);
+  const scraper = o.serverMetricsUrls.length === 0 ? undefined : new ServerMetricsScraper({
+    urls: o.serverMetricsUrls,
+    intervalMs: o.serverMetricsIntervalMs,
+    clock: deps.run.clock,
+    warn: (m) => deps.run.stderr(`${m}\n`),
+  });
+  await scraper?.start();
+  let result: Measured;
+  try {
+    result = await measureAll(o, files, prompts, deps);
+  } finally {
+    await scraper?.stop();
+  }
+  await writeReports(o, dir, result, deps, scraper);
   return result.code;
 }
 
@@ -127,8 +140,10 @@ async function writeReports(
   dir: string,
   r: Measured,
   deps: ProfileDeps,
+  scraper: ServerMetricsScraper | undefined,
 ): Promise<void> {
   const out = deps.run.stdout;
+  const server = (level: LevelResult) => scraper?.level(level) ?? [];
   const write = (name: string, text: string) => deps.run.writeTextFile(`${dir}/${name}`, text);
   const several = r.measured.length > 1;
   if (o.search) {
@@ -147,18 +162,18 @@ async function writeReports(
         `Highest load keeping at least ${o.sloAttainment * 100} % of the requests within ` +
           `every goodput target: ${loadLabel(best)}\n\n`,
       );
-      out(formatConsole(best, o));
+      out(formatConsole(best, o, server(best)));
       await write(CSV_FILE, formatCsv(best, o));
-      await write(JSON_FILE, formatJson(best, o));
+      await write(JSON_FILE, formatJson(best, o, server(best)));
     }
   } else {
     for (const level of r.reported) {
-      out(formatConsole(level, o));
+      out(formatConsole(level, o, server(level)));
       out("\n");
       const sub = several ? `${subdirOf(level)}/` : "";
       if (several) await deps.mkdir(`${dir}/${subdirOf(level)}`);
       await write(`${sub}${CSV_FILE}`, formatCsv(level, o));
-      await write(`${sub}${JSON_FILE}`, formatJson(level, o));
+      await write(`${sub}${JSON_FILE}`, formatJson(level, o, server(level)));
     }
     if (several) out(formatSweepConsole(r.measured, o.loadMode));
   }

@@ -217,3 +217,52 @@ Deno.test("profile --search: finds the highest request rate the mock's slots ser
     },
   );
 });
+
+Deno.test("profile --server-metrics-url: vLLM's gauges and histograms per level, as the mock's state and truth say", async () => {
+  // 2 slots, 4 requests in flight: 2 running, up to 2 waiting, the "cache" full.
+  await withServer(
+    { openai: { ttftUs: 10000, itlUs: 1000, outputTokens: 16, slots: 2 } },
+    async (server) => {
+      await withTempDir("profile_", async (dir) => {
+        const r = await runCli([
+          "profile",
+          "-m",
+          "mock-llm",
+          "--streaming",
+          "--synthetic-input-tokens-mean",
+          "20",
+          "--concurrency",
+          "4",
+          "--request-count",
+          "40",
+          "-u",
+          server.url,
+          "--server-metrics-url",
+          `${server.url}/metrics`,
+          "--server-metrics-interval",
+          "50",
+          "--artifact-dir",
+          dir,
+        ]);
+        assert.equal(r.code, 0, r.stderr + r.stdout);
+        assert.match(r.stdout, /Server metrics of http:\/\/.*\/metrics/);
+        const truth = await server.openaiTruth();
+        const [m] = JSON.parse(await Deno.readTextFile(`${dir}/${JSON_FILE}`)).server_metrics;
+        assert.equal(m.requests_running.max, 2);
+        assert.ok(
+          m.requests_waiting.max >= 1 && m.requests_waiting.max <= 2,
+          `${m.requests_waiting.max}`,
+        );
+        assert.equal(m.kv_cache_usage.max, 1);
+        // The histograms' differences across the level hold exactly its requests.
+        assert.equal(m.time_to_first_token.count, truth.length);
+        const ttft = truth.map(truthTtftMs).reduce((a, b) => a + b, 0) / truth.length;
+        assert.ok(
+          Math.abs(m.time_to_first_token.avg - ttft) < 1e-6,
+          `${m.time_to_first_token.avg} vs ${ttft}`,
+        );
+        assert.equal(m.time_per_output_token.count, truth.length * 15);
+      });
+    },
+  );
+});

@@ -53,6 +53,7 @@ export interface ProfileOptions {
   tokenizer: string | undefined;
   goodput: GoodputTarget[];
   serverMetricsUrls: string[];
+  serverMetricsIntervalMs: number;
   generatePlots: boolean;
   /** Binary search for the highest load whose attainment is at least sloAttainment. */
   search: boolean;
@@ -94,6 +95,7 @@ export function defaultProfileOptions(): ProfileOptions {
     tokenizer: undefined,
     goodput: [],
     serverMetricsUrls: [],
+    serverMetricsIntervalMs: 1000,
     generatePlots: false,
     search: false,
     sloAttainment: 0.95,
@@ -402,6 +404,14 @@ export const PROFILE_FLAGS: readonly ProfileFlag[] = [
     apply: (o, v) => {
       if (v === "") throw bad("--server-metrics-url", "must not be empty", v);
       o.serverMetricsUrls.push(v);
+    },
+  },
+  {
+    names: ["--server-metrics-interval"],
+    value: "<ms>",
+    help: "Time between scrapes of --server-metrics-url (default 1000).",
+    apply: (o, v) => {
+      o.serverMetricsIntervalMs = integer("--server-metrics-interval", v, 1);
     },
   },
   {

@@ -17,6 +17,7 @@ import {
   tokenSourceLines,
 } from "../../../core/report/tokens.ts";
 import type { EndpointType, ProfileOptions } from "./options.ts";
+import type { GaugeStat, LevelServerMetrics, ServerHistogramStat } from "./server_metrics.ts";
 
 interface RequestMetric {
   /** GenAI-Perf's key; its title-cased form names the row. */
@@ -197,8 +198,15 @@ export function loadLabel(level: LevelResult): string {
   return level.mode === "concurrency" ? `Concurrency ${v}` : `Request rate ${v} per sec`;
 }
 
-/** The console table of one level, then this tool's extras below a rule and as lines. */
-export function formatConsole(level: LevelResult, o: ProfileOptions): string {
+/**
+ * The console table of one level, then this tool's extras below a rule and as lines, then the
+ * server's own metrics (--server-metrics-url) when scraped.
+ */
+export function formatConsole(
+  level: LevelResult,
+  o: ProfileOptions,
+  server: LevelServerMetrics[] = [],
+): string {
   const rows = consoleRows(level, o.streaming);
   const s = level.client.tokens;
   const ruleBefore = s !== undefined && o.streaming ? rows.length : -1;
@@ -211,7 +219,35 @@ export function formatConsole(level: LevelResult, o: ProfileOptions): string {
   const head = tableTitle(o.endpointType);
   const pad = Math.max(0, Math.floor((table[0].length - head.length) / 2));
   const lines = [" ".repeat(pad) + head, ...table, ...extraLines(level)];
+  for (const m of server) lines.push(...serverTable(m));
   return lines.join("\n") + "\n";
+}
+
+/** One scraped server's table: gauges over the level's scrapes, its histograms' deltas. */
+function serverTable(m: LevelServerMetrics): string[] {
+  const gauge = (name: string, g: GaugeStat | undefined, scale = 1) =>
+    g === undefined ? [] : [[
+      name,
+      ...[g.avg, g.p50, g.p99, g.max].map((v) => formatGrouped(v * scale)),
+      String(g.samples),
+    ]];
+  const histogram = (name: string, h: ServerHistogramStat | undefined) =>
+    h === undefined
+      ? []
+      : [[name, ...[h.avg, h.p50, h.p99].map(formatGrouped), NOT_AVAILABLE, String(h.count)]];
+  const rows = [
+    ...gauge("Requests Running", m.running),
+    ...gauge("Requests Waiting", m.waiting),
+    ...gauge("KV Cache Usage (%)", m.cache, 100),
+    ...histogram("Time To First Token (ms)", m.ttftMs),
+    ...histogram("Time Per Output Token (ms)", m.tpotMs),
+  ];
+  if (rows.length === 0) return [`Server metrics of ${m.url}: none scraped during the level`];
+  return [
+    `Server metrics of ${m.url} (gauges over the scrapes in the level, histograms' ` +
+    "difference across it; count = scrapes or observations)",
+    ...drawTable(["Server Metric", "avg", "p50", "p99", "max", "count"], rows, -1),
+  ];
 }
 
 /** Below the table: what GenAI-Perf does not show. */
@@ -331,7 +367,11 @@ function loadText(o: ProfileOptions): string {
  * out, as GenAI-Perf skips empty ones), this tool's extras under their own keys, then
  * input_config.
  */
-export function formatJson(level: LevelResult, o: ProfileOptions): string {
+export function formatJson(
+  level: LevelResult,
+  o: ProfileOptions,
+  server: LevelServerMetrics[] = [],
+): string {
   const out: Record<string, unknown> = {};
   const s = level.client.tokens;
   if (s !== undefined) {
@@ -379,6 +419,16 @@ export function formatJson(level: LevelResult, o: ProfileOptions): string {
     count: level.client.errorCount,
     by_class: Object.fromEntries(level.client.errors),
   };
+  if (server.length > 0) {
+    out.server_metrics = server.map((m) => ({
+      url: m.url,
+      requests_running: m.running,
+      requests_waiting: m.waiting,
+      kv_cache_usage: m.cache,
+      time_to_first_token: m.ttftMs === undefined ? undefined : { unit: "ms", ...m.ttftMs },
+      time_per_output_token: m.tpotMs === undefined ? undefined : { unit: "ms", ...m.tpotMs },
+    }));
+  }
   out.input_config = inputConfig(o);
   // NaN (an empty percentile) is not JSON: null, as GenAI-Perf's readers expect of a gap.
   return JSON.stringify(
