@@ -9,6 +9,7 @@ import { LatencyHistogram } from "./histogram.ts";
 import type { RequestRecord } from "./record.ts";
 import type { LatencyOrigin } from "./window.ts";
 import { type GoodputJudge, type GoodputStats, goodputStats } from "./goodput.ts";
+import { type Bin, BinnedMean } from "./binned.ts";
 
 /**
  * Per-user throughput (tokens/s) is fractional; the histograms hold integers, so it is
@@ -54,6 +55,16 @@ export interface TokenStats {
   mismatch: TokenMismatch;
   /** Present when the run has goodput targets. */
   goodput?: GoodputStats;
+  /**
+   * Mean time to first token (ms) by input length (power-of-two bins of tokens); hand-built
+   * stats may leave this and the next out.
+   */
+  ttftByInputLength?: Bin[];
+  /**
+   * Mean gap per token (ms) by the position of the event's first token in the output (bins as
+   * above): each gap between token-bearing events divided by the tokens the later one carried.
+   */
+  tokenGapByPosition?: Bin[];
 }
 
 /** Requests by the source of their output length; see RequestRecord.outputUnits. */
@@ -129,6 +140,8 @@ export class TokenMetrics {
   readonly mismatch: TokenMismatch = emptyMismatch();
   /** Successful requests that met every goodput target (with a judge only). */
   good = 0;
+  readonly ttftByInputLength = new BinnedMean();
+  readonly tokenGapByPosition = new BinnedMean();
 
   constructor(private readonly origin: LatencyOrigin, private readonly judge?: GoodputJudge) {}
 
@@ -163,6 +176,7 @@ export class TokenMetrics {
     const ttft = rec.firstTokenNs - start;
     const latency = rec.lastTokenNs - start;
     this.ttft.record(ttft);
+    if (rec.inputUnits >= 0) this.ttftByInputLength.record(rec.inputUnits, ttft);
     this.latency.record(latency);
     const ttst = rec.tokenEvents >= 2 ? rec.secondTokenNs - rec.firstTokenNs : NaN;
     if (rec.tokenEvents >= 2) this.ttst.record(ttst);
@@ -201,11 +215,17 @@ export class TokenMetrics {
     const times = rec.responseNs;
     const units = rec.responseUnits;
     let previous = -1;
+    let position = 0;
     for (let i = 0; i < rec.responseCount; i++) {
       const u = units[i];
       if (u === 0) continue;
       this.tokensPerEvent.record(u);
-      if (previous >= 0) this.icl.record(times[i] - times[previous]);
+      if (previous >= 0) {
+        const gap = times[i] - times[previous];
+        this.icl.record(gap);
+        this.tokenGapByPosition.record(position, gap / u);
+      }
+      position += u;
       previous = i;
     }
   }
@@ -217,6 +237,8 @@ export class TokenMetrics {
     this.outputTokens += other.outputTokens;
     this.untokenized += other.untokenized;
     this.good += other.good;
+    this.ttftByInputLength.add(other.ttftByInputLength);
+    this.tokenGapByPosition.add(other.tokenGapByPosition);
     const s = this.sources;
     const o = other.sources;
     s.client += o.client;
@@ -237,6 +259,8 @@ export class TokenMetrics {
     this.outputTokens = 0;
     this.untokenized = 0;
     this.good = 0;
+    this.ttftByInputLength.reset();
+    this.tokenGapByPosition.reset();
     Object.assign(this.sources, { client: 0, counter: "", server: 0, events: 0 });
     Object.assign(this.mismatch, emptyMismatch());
   }
@@ -262,6 +286,8 @@ export class TokenMetrics {
       untokenizedCount: this.untokenized,
       sources: { ...this.sources },
       mismatch: { ...this.mismatch },
+      ttftByInputLength: this.ttftByInputLength.bins(1e6),
+      tokenGapByPosition: this.tokenGapByPosition.bins(1e6),
     };
     if (this.judge) {
       stats.goodput = goodputStats(

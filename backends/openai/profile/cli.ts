@@ -32,6 +32,7 @@ import {
 } from "./report.ts";
 import { profileHelp } from "./help.ts";
 import { ServerMetricsScraper } from "./server_metrics.ts";
+import { formatPlots } from "./plots.ts";
 
 export interface ProfileDeps {
   /** The engine's dependencies; stdout is this command's, the engine's report goes to it with -v. */
@@ -48,6 +49,7 @@ export const INPUTS_FILE = "inputs.json";
 export const CSV_FILE = "profile_export_genai_perf.csv";
 export const JSON_FILE = "profile_export_genai_perf.json";
 export const SWEEP_FILE = "sweep_genai_perf.csv";
+export const PLOTS_FILE = "plots.html";
 
 /** What one profile produced: every level measured, and those that passed. */
 interface Measured {
@@ -69,7 +71,6 @@ export async function profileMain(argv: string[], deps: ProfileDeps): Promise<nu
   const prompts = await buildInputs(promptOptions(o), { readTextFile: deps.run.readTextFile });
   const files: RunFiles = {
     inputs: `${dir}/${INPUTS_FILE}`,
-    html: o.generatePlots ? `${dir}/report.html` : undefined,
     export: o.profileExportFile === undefined ? undefined : `${dir}/${o.profileExportFile}`,
   };
   await deps.run.writeTextFile(files.inputs, JSON.stringify(prompts.document, null, 2) + "\n");
@@ -113,7 +114,7 @@ async function measureAll(
   const all: Measured = { reported: [], measured: [], code: ExitCode.Success };
   const runs = loadRuns(o);
   for (const [i, load] of runs.entries()) {
-    // Each run of a list writes the same files; the last one's are kept for html and export.
+    // Each run of a list would write the same export file: the last run's is kept.
     const runFiles = i === runs.length - 1 ? files : { inputs: files.inputs };
     const cli = parseCommandLine(perfAnalyzerArgs(o, load, runFiles, shape), deps.backends);
     if (cli.action !== "run") throw new UsageError("profile: the engine did not take the run");
@@ -178,6 +179,7 @@ async function writeReports(
     if (several) out(formatSweepConsole(r.measured, o.loadMode));
   }
   if (several || o.search) await write(SWEEP_FILE, formatSweepCsv(r.measured, o.loadMode));
+  if (o.generatePlots) await write(PLOTS_FILE, formatPlots(r.measured, o));
   deps.run.stderr(`Reports written to ${dir}\n`);
 }
 

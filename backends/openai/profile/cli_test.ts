@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { runCli, withServer, withTempDir } from "../../../tests/cli_harness.ts";
 import type { OpenAiRequestTruth } from "../../../server/mod.ts";
-import { CSV_FILE, INPUTS_FILE, JSON_FILE, SWEEP_FILE } from "./cli.ts";
+import { CSV_FILE, INPUTS_FILE, JSON_FILE, PLOTS_FILE, SWEEP_FILE } from "./cli.ts";
 
 /** One row of the GenAI-Perf table: avg, min, max, p99, p90, p75 (N/A as NaN). */
 function row(stdout: string, label: string): number[] {
@@ -265,4 +265,50 @@ Deno.test("profile --server-metrics-url: vLLM's gauges and histograms per level,
       });
     },
   );
+});
+
+Deno.test("profile sweep over a list: one run and one row per value, each level's files, the plots", async () => {
+  await withServer({ openai: { ttftUs: 5000, itlUs: 500, outputTokens: 8 } }, async (server) => {
+    await withTempDir("profile_", async (dir) => {
+      const r = await runCli([
+        "profile",
+        "-m",
+        "mock-llm",
+        "--streaming",
+        "--synthetic-input-tokens-mean",
+        "64",
+        "--synthetic-input-tokens-stddev",
+        "40",
+        "--concurrency",
+        "1,3",
+        "--request-count",
+        "12",
+        "-u",
+        server.url,
+        "--generate-plots",
+        "--artifact-dir",
+        dir,
+      ]);
+      assert.equal(r.code, 0, r.stderr + r.stdout);
+      const truth = await server.openaiTruth();
+      assert.equal(truth.length, 24);
+      const sweep = (await Deno.readTextFile(`${dir}/${SWEEP_FILE}`)).trim().split("\n");
+      assert.deepEqual(sweep.map((l) => l.split(",").slice(0, 2)), [
+        ["Concurrency", "Status"],
+        ["1", "stable"],
+        ["3", "stable"],
+      ]);
+      for (const level of ["concurrency1", "concurrency3"]) {
+        const json = JSON.parse(await Deno.readTextFile(`${dir}/${level}/${JSON_FILE}`));
+        assert.equal(json.request_count.avg, 12);
+      }
+      // Prompts of several lengths: TTFT against input length has several bins per level.
+      const html = await Deno.readTextFile(`${dir}/${PLOTS_FILE}`);
+      for (const chart of ["latency-throughput", "ttft-input-length", "token-gap-position"]) {
+        assert.ok(html.includes(`data-chart="${chart}"`), chart);
+      }
+      const bins = html.match(/data-chart="ttft-input-length"[\s\S]*?data-points="(\d+)"/)?.[1];
+      assert.ok(Number(bins) >= 2, `${bins} bins`);
+    });
+  });
 });

@@ -417,7 +417,8 @@ export const PROFILE_FLAGS: readonly ProfileFlag[] = [
   {
     names: ["--generate-plots"],
     value: "",
-    help: "Also write report.html with the plots the run's data supports.",
+    help: "Also write plots.html: latency against throughput across the levels, TTFT against " +
+      "input length, time per token against its position, and the distributions.",
     apply: (o) => {
       o.generatePlots = true;
     },

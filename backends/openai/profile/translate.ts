@@ -61,8 +61,6 @@ export function promptOptions(o: ProfileOptions): PromptOptions {
 export interface RunFiles {
   /** inputs.json, absolute. */
   inputs: string;
-  /** --generate-plots: report.html; undefined without. */
-  html?: string;
   /** --profile-export-file, absolute; undefined without. */
   export?: string;
 }
@@ -121,7 +119,6 @@ export function perfAnalyzerArgs(
   for (const h of o.headers) args.push("-H", h);
   if (o.tokenizer !== undefined) args.push("--tokenizer", o.tokenizer);
   if (o.search) args.push("--binary-search", "-l", SEARCH_LATENCY_LIMIT_MS);
-  if (files.html !== undefined) args.push("--report-html", files.html);
   if (files.export !== undefined) args.push("--profile-export-file", files.export);
   if (o.verbose) args.push("-v");
   return args;
