@@ -47,12 +47,6 @@ export interface TokenStats {
   outputTokenThroughput: number;
   /** Successful requests / window duration, per s. */
   requestThroughput: number;
-  /** Successful requests whose counts were events, not tokens (no usage, no tokenizer). */
-  untokenizedCount: number;
-  /** Where the output (and input) lengths came from, in requests. */
-  sources: TokenSources;
-  /** A client tokenizer's output counts against the server's usage, for requests with both. */
-  mismatch: TokenMismatch;
   /** Present when the run has goodput targets. */
   goodput?: GoodputStats;
   /**
@@ -65,6 +59,12 @@ export interface TokenStats {
    * above): each gap between token-bearing events divided by the tokens the later one carried.
    */
   tokenGapByPosition?: Bin[];
+  /** Successful requests whose counts were events, not tokens (no usage, no tokenizer). */
+  untokenizedCount: number;
+  /** Where the output (and input) lengths came from, in requests. */
+  sources: TokenSources;
+  /** A client tokenizer's output counts against the server's usage, for requests with both. */
+  mismatch: TokenMismatch;
 }
 
 /** Requests by the source of their output length; see RequestRecord.outputUnits. */
@@ -135,13 +135,13 @@ export class TokenMetrics {
   readonly icl = new LatencyHistogram();
   readonly tokensPerEvent = new LatencyHistogram();
   outputTokens = 0;
-  untokenized = 0;
-  readonly sources: TokenSources = { client: 0, counter: "", server: 0, events: 0 };
-  readonly mismatch: TokenMismatch = emptyMismatch();
   /** Successful requests that met every goodput target (with a judge only). */
   good = 0;
   readonly ttftByInputLength = new BinnedMean();
   readonly tokenGapByPosition = new BinnedMean();
+  untokenized = 0;
+  readonly sources: TokenSources = { client: 0, counter: "", server: 0, events: 0 };
+  readonly mismatch: TokenMismatch = emptyMismatch();
 
   constructor(private readonly origin: LatencyOrigin, private readonly judge?: GoodputJudge) {}
 
@@ -164,15 +164,15 @@ export class TokenMetrics {
     const osl = rec.outputUnits;
     this.outputTokens += osl;
     this.osl.record(osl);
+    // A reply without a token (embeddings) has no TTFT: only a request-latency target can hold.
+    if (rec.tokenEvents === 0 && this.judge?.good(NaN, NaN, NaN, rec.endNs - this.#startOf(rec))) {
+      this.good++;
+    }
     if (rec.inputUnits >= 0) this.isl.record(rec.inputUnits);
     if (!rec.unitsAreTokens) this.untokenized++;
     this.#source(rec);
-    const start = this.origin === "intended" ? rec.intendedNs : rec.sendStartNs;
-    if (rec.tokenEvents === 0) {
-      // No token, so no TTFT: only a request-latency target can be met (an embeddings reply).
-      if (this.judge?.good(NaN, NaN, NaN, rec.endNs - start)) this.good++;
-      return;
-    }
+    if (rec.tokenEvents === 0) return;
+    const start = this.#startOf(rec);
     const ttft = rec.firstTokenNs - start;
     const latency = rec.lastTokenNs - start;
     this.ttft.record(ttft);
@@ -189,6 +189,11 @@ export class TokenMetrics {
     }
     if (this.judge?.good(ttft, ttst, itl, latency)) this.good++;
     this.#foldEvents(rec);
+  }
+
+  /** Where the request's latencies start: its intended or its actual send. */
+  #startOf(rec: RequestRecord): number {
+    return this.origin === "intended" ? rec.intendedNs : rec.sendStartNs;
   }
 
   #source(rec: RequestRecord): void {
@@ -271,7 +276,12 @@ export class TokenMetrics {
    */
   stats(requestCount: number, durationNs: number, errorCount = 0): TokenStats {
     const perSecond = (n: number) => durationNs > 0 ? (n * 1e9) / durationNs : 0;
-    const stats: TokenStats = {
+    return {
+      ...(this.judge === undefined ? {} : {
+        goodput: goodputStats(this.judge.targets, this.good, requestCount + errorCount, durationNs),
+      }),
+      ttftByInputLength: this.ttftByInputLength.bins(1e6),
+      tokenGapByPosition: this.tokenGapByPosition.bins(1e6),
       timeToFirstToken: statOf(this.ttft, 1e6),
       timeToSecondToken: statOf(this.ttst, 1e6),
       requestLatency: statOf(this.latency, 1e6),
@@ -286,18 +296,7 @@ export class TokenMetrics {
       untokenizedCount: this.untokenized,
       sources: { ...this.sources },
       mismatch: { ...this.mismatch },
-      ttftByInputLength: this.ttftByInputLength.bins(1e6),
-      tokenGapByPosition: this.tokenGapByPosition.bins(1e6),
     };
-    if (this.judge) {
-      stats.goodput = goodputStats(
-        this.judge.targets,
-        this.good,
-        requestCount + errorCount,
-        durationNs,
-      );
-    }
-    return stats;
   }
 
   destroy(): void {
