@@ -104,8 +104,10 @@ export interface RunConfig {
   requestPeriod: number;
   /** --request-rate-range, requests per second (decimals allowed). */
   requestRate: Range;
-  /** --request-distribution */
-  requestDistribution: "constant" | "poisson";
+  /** --request-distribution; "gamma" is set by the `profile` subcommand only. */
+  requestDistribution: "constant" | "poisson" | "gamma";
+  /** The gamma distribution's shape (profile's --burstiness); 1 is poisson. */
+  burstiness: number;
   /** --request-intervals: file of gaps in µs, one per line. */
   requestIntervalsFile: string | undefined;
   /** --latency-from: open-loop latency from the intended (default) or the actual send time. */
@@ -223,6 +225,7 @@ export function defaultConfig(): RunConfig {
     requestPeriod: DEFAULT_REQUEST_PERIOD,
     requestRate: { start: 1, end: 1, step: 1 },
     requestDistribution: "constant",
+    burstiness: 1,
     requestIntervalsFile: undefined,
     latencyFrom: "intended",
     pacing: "spin",

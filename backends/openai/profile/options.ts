@@ -283,7 +283,7 @@ export const PROFILE_FLAGS: readonly ProfileFlag[] = [
   {
     names: ["--request-distribution", "--request-rate-mode", "--arrival-pattern"],
     value: "<d>",
-    help: "constant | poisson | gamma (gamma needs --burstiness 1, which is poisson).",
+    help: "constant | poisson | gamma (default constant; gamma's shape is --burstiness).",
     apply: (o, v) => {
       o.requestDistribution = choice("--request-distribution", v, DISTRIBUTIONS);
     },
@@ -291,7 +291,8 @@ export const PROFILE_FLAGS: readonly ProfileFlag[] = [
   {
     names: ["--burstiness", "--arrival-smoothness"],
     value: "<k>",
-    help: "The gamma distribution's shape (vLLM's; 1 = poisson).",
+    help: "The gamma distribution's shape (vLLM's; default 1, which is poisson; below 1 " +
+      "burstier, above 1 more even).",
     apply: (o, v) => {
       o.burstiness = decimal("--burstiness", v, (n) => n > 0, "must be above 0");
     },
@@ -598,12 +599,6 @@ function checkProfile(o: ProfileOptions): void {
   if (o.model === "") throw new UsageError("profile needs -m <model>");
   if (o.endpointType === "embeddings" && o.streaming) {
     throw new UsageError("profile --streaming: embeddings replies are never streamed");
-  }
-  if (o.requestDistribution === "gamma" && o.burstiness !== 1) {
-    throw new UsageError(
-      `profile --request-distribution gamma: only shape 1 (poisson) is in the engine; got ` +
-        `--burstiness ${o.burstiness ?? "(none)"}. Use poisson, or gamma with --burstiness 1.`,
-    );
   }
   if (o.burstiness !== undefined && o.requestDistribution !== "gamma") {
     throw new UsageError(

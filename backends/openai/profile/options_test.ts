@@ -84,7 +84,6 @@ Deno.test("profile flags: bad values and combinations get a clear error", () => 
   fails(["-m", "m", "--endpoint-type", "chatt"], /--endpoint-type: must be chat \| completions/);
   fails(["-m", "m", "--concurrency", "0"], /profile Failed to parse --concurrency\. The start/);
   fails(["-m", "m", "--concurrency", "2", "--request-rate", "3"], /not both/);
-  fails(["-m", "m", "--request-rate", "3", "--request-distribution", "gamma"], /only shape 1/);
   fails(
     ["-m", "m", "--request-rate", "3", "--burstiness", "2"],
     /add --request-distribution gamma/,
@@ -125,7 +124,7 @@ Deno.test("translation: the perf_analyzer front parses the same run into its Run
     "--request-distribution",
     "gamma",
     "--burstiness",
-    "1",
+    "0.5",
     "--random-seed",
     "4",
     "-H",
@@ -143,7 +142,7 @@ Deno.test("translation: the perf_analyzer front parses the same run into its Run
   assert.deepEqual([c.loadMode, c.requestRate, c.requestDistribution, c.scheduleSeed], [
     "request_rate",
     { start: 5, end: 5, step: 1 },
-    "poisson",
+    "gamma",
     5,
   ]);
   assert.deepEqual([c.streaming, c.url, c.headers, c.measurementIntervalMs], [
@@ -154,6 +153,7 @@ Deno.test("translation: the perf_analyzer front parses the same run into its Run
   ]);
   // GenAI-Perf's 999 %: a level is its three windows.
   assert.equal(c.stabilityThreshold, 9.99);
+  assert.equal(c.burstiness, 0.5);
   assert.deepEqual(c.goodput, [{ metric: "request_latency", value: 900 }]);
   assert.deepEqual([c.minAttainment, c.saturationGrowth, c.isolateLevels], [
     undefined,

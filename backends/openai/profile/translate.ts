@@ -109,11 +109,12 @@ export function perfAnalyzerArgs(
     args.push("--concurrency-range", load);
   } else {
     args.push("--request-rate-range", load);
-    // Gamma of shape 1 is the exponential: the engine's poisson.
-    const poisson = o.requestDistribution !== "constant";
-    args.push("--request-distribution", poisson ? "poisson" : "constant");
+    // The front knows perf_analyzer's two distributions; gamma is set on its config after the
+    // parse (withProfileSettings), with poisson's checks and seed.
+    const random = o.requestDistribution !== "constant";
+    args.push("--request-distribution", random ? "poisson" : "constant");
     // The schedule's seed is 1-based; --random-seed starts at 0.
-    if (poisson) args.push("--schedule-seed", String(o.randomSeed + 1));
+    if (random) args.push("--schedule-seed", String(o.randomSeed + 1));
   }
   if (o.requestCount !== undefined) args.push("--request-count", String(o.requestCount));
   for (const h of o.headers) args.push("-H", h);
@@ -127,8 +128,11 @@ export function perfAnalyzerArgs(
 /** The settings the perf_analyzer front has no flag for, set on its parsed config. */
 export function withProfileSettings(config: RunConfig, o: ProfileOptions): RunConfig {
   const sweeping = o.search || (o.load.kind === "range" && o.load.range.end > o.load.range.start);
+  const gamma = o.requestDistribution === "gamma";
   return {
     ...config,
+    requestDistribution: gamma ? "gamma" : config.requestDistribution,
+    burstiness: o.burstiness ?? 1,
     goodput: o.goodput,
     minAttainment: o.search ? o.sloAttainment : undefined,
     // A sweep or a search stops a level whose queue keeps growing; a single run measures it.
