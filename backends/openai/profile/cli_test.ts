@@ -312,3 +312,35 @@ Deno.test("profile sweep over a list: one run and one row per value, each level'
     });
   });
 });
+
+Deno.test("profile --endpoint-type embeddings: GenAI-Perf's Embeddings table from the engine's latency", async () => {
+  await withServer({ openai: {} }, async (server) => {
+    await withTempDir("profile_", async (dir) => {
+      const r = await runCli([
+        "profile",
+        "-m",
+        "mock-llm",
+        "--endpoint-type",
+        "embeddings",
+        "--synthetic-input-tokens-mean",
+        "16",
+        "--request-count",
+        "10",
+        "-u",
+        server.url,
+        "--artifact-dir",
+        dir,
+      ]);
+      assert.equal(r.code, 0, r.stderr + r.stdout);
+      assert.match(r.stdout, /NVIDIA GenAI-Perf \| Embeddings Metrics/);
+      assert.equal(row(r.stdout, "Request Count (count)")[0], 10);
+      const truth = await server.openaiTruth();
+      assert.ok(truth.every((t) => t.endpoint === "embeddings" && t.promptTokens === 16));
+      const json = JSON.parse(await Deno.readTextFile(`${dir}/${JSON_FILE}`));
+      assert.ok(
+        json.request_latency.avg > 0 && json.request_latency.min <= json.request_latency.max,
+      );
+      assert.equal(json.time_to_first_token, undefined);
+    });
+  });
+});

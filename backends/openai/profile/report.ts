@@ -174,6 +174,24 @@ export function tableTitle(type: EndpointType): string {
   return `NVIDIA GenAI-Perf | ${type === "embeddings" ? "Embeddings" : "LLM"} Metrics`;
 }
 
+/**
+ * Request latency of a level without token metrics (embeddings): the engine's latency
+ * distribution, whose spectrum has min, max, p25 ... p99 (no p1, p5, p10: they stay NaN).
+ */
+function requestLatencyOf(level: LevelResult): TokenStat | undefined {
+  const c = level.client;
+  if (c.spectrumNs === undefined) return undefined;
+  const at = (p: number) => (c.spectrumNs!.find((s) => s.percentile === p)?.ns ?? NaN) / 1e6;
+  return {
+    count: c.requestCount,
+    avg: c.avgLatencyNs / 1e6,
+    min: at(0),
+    max: at(100),
+    std: c.stdLatencyNs / 1e6,
+    percentiles: new Map(JSON_PERCENTILES.map((p) => [p, at(p)])),
+  };
+}
+
 function consoleRows(level: LevelResult, streaming: boolean): string[][] {
   const s = level.client.tokens;
   const rows: string[][] = [];
@@ -182,6 +200,9 @@ function consoleRows(level: LevelResult, streaming: boolean): string[][] {
       if (m.streamingConsole && !streaming) continue;
       rows.push([`${title(m.key)} (${m.unit})`, ...cells(m.stat(s), CONSOLE_COLUMNS)]);
     }
+  } else {
+    const latency = requestLatencyOf(level);
+    if (latency) rows.push(["Request Latency (ms)", ...cells(latency, CONSOLE_COLUMNS)]);
   }
   for (const m of SYSTEM_METRICS) {
     const v = m.value(level);
@@ -300,6 +321,11 @@ export function formatCsv(level: LevelResult, o: ProfileOptions): string {
   };
   if (s !== undefined) {
     for (const m of REQUEST_METRICS) if (!(m.streamingCsv && !o.streaming)) lines.push(row(m, s));
+  } else {
+    const latency = requestLatencyOf(level);
+    if (latency) {
+      lines.push(["Request Latency (ms)", ...cells(latency, CSV_COLUMNS)].map(csvField).join(","));
+    }
   }
   lines.push("", "Metric,Value");
   for (const m of SYSTEM_METRICS) {
@@ -379,6 +405,9 @@ export function formatJson(
       const t = m.stat(s);
       if (t.count > 0) out[m.key] = jsonStat(m.jsonUnit, t);
     }
+  } else {
+    const latency = requestLatencyOf(level);
+    if (latency) out.request_latency = jsonStat("ms", latency);
   }
   for (const m of SYSTEM_METRICS) {
     const v = m.value(level);
