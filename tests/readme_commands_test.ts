@@ -355,8 +355,13 @@ function profilePlan(w: string[]): Plan | string {
     skip: "",
     timeoutMs: 150_000,
     prepare: (f, text) => Promise.resolve(swapped(text, f)),
-    check: async (run, f, w) => {
+    check: async (run, f, w, notes) => {
       const all = `${run.stdout}\n${run.stderr}`;
+      // No load met the targets: a verdict on a machine too busy, as an unstable level is.
+      if (w.includes("--search") && run.code === 4 && /^No load in the range/m.test(run.stdout)) {
+        notes.push("searched, but the machine was too busy for any load to meet the targets");
+        return;
+      }
       assert.equal(run.code, 0, tail(all));
       assert.match(run.stdout, /NVIDIA GenAI-Perf \| LLM Metrics/, tail(all));
       const dir = run.stderr.match(/^Reports written to (.*)$/m)?.[1];

@@ -88,8 +88,7 @@ export async function profileMain(argv: string[], deps: ProfileDeps): Promise<nu
   } finally {
     await scraper?.stop();
   }
-  await writeReports(o, dir, result, deps, scraper);
-  return result.code;
+  return await writeReports(o, dir, result, deps, scraper);
 }
 
 function inputsLine(p: PromptSet, path: string): string {
@@ -142,7 +141,8 @@ async function writeReports(
   r: Measured,
   deps: ProfileDeps,
   scraper: ServerMetricsScraper | undefined,
-): Promise<void> {
+): Promise<number> {
+  let code = r.code;
   const out = deps.run.stdout;
   const server = (level: LevelResult) => scraper?.level(level) ?? [];
   const write = (name: string, text: string) => deps.run.writeTextFile(`${dir}/${name}`, text);
@@ -158,6 +158,8 @@ async function writeReports(
         `No load in the range kept ${o.sloAttainment * 100} % of the requests within every ` +
           "goodput target.\n",
       );
+      // As a failed --threshold gate: the run completed, and its answer is "none".
+      if (code === ExitCode.Success) code = ExitCode.ThresholdFailed;
     } else {
       out(
         `Highest load keeping at least ${o.sloAttainment * 100} % of the requests within ` +
@@ -181,6 +183,7 @@ async function writeReports(
   if (several || o.search) await write(SWEEP_FILE, formatSweepCsv(r.measured, o.loadMode));
   if (o.generatePlots) await write(PLOTS_FILE, formatPlots(r.measured, o));
   deps.run.stderr(`Reports written to ${dir}\n`);
+  return code;
 }
 
 /** A sweep level's own directory: concurrency8, request_rate12.5. */

@@ -344,3 +344,33 @@ Deno.test("profile --endpoint-type embeddings: GenAI-Perf's Embeddings table fro
     });
   });
 });
+
+Deno.test("profile --search: when no load meets the targets it says so and exits 4", async () => {
+  // Every first token takes at least the mock's 20 ms; the target is 5 ms.
+  await withServer({ openai: { ttftUs: 20000, outputTokens: 4 } }, async (server) => {
+    await withTempDir("profile_", async (dir) => {
+      const r = await runCli([
+        "profile",
+        "-m",
+        "mock-llm",
+        "--streaming",
+        "--synthetic-input-tokens-mean",
+        "8",
+        "--request-rate",
+        "5:10:5",
+        "--search",
+        "--goodput",
+        "time_to_first_token:5",
+        "--measurement-interval",
+        "300",
+        "-u",
+        server.url,
+        "--artifact-dir",
+        dir,
+      ]);
+      assert.equal(r.code, 4, r.stderr + r.stdout);
+      assert.match(r.stdout, /^No load in the range kept 95 % of the requests/m);
+      assert.match(await Deno.readTextFile(`${dir}/${SWEEP_FILE}`), /\n5,slo_missed,/);
+    });
+  });
+});
