@@ -23,7 +23,7 @@ export interface GoodputTarget {
 }
 
 /** Larger is better for a rate; every other metric is a time. */
-export function largerIsBetter(metric: GoodputMetric): boolean {
+function largerIsBetter(metric: GoodputMetric): boolean {
   return metric === "output_token_throughput_per_user";
 }
 

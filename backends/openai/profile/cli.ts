@@ -93,8 +93,13 @@ export async function profileMain(argv: string[], deps: ProfileDeps): Promise<nu
 
 function inputsLine(p: PromptSet, path: string): string {
   const lengths = p.inputLengths;
-  const min = Math.min(...lengths);
-  const max = Math.max(...lengths);
+  // A loop, not Math.min(...): a dataset of 100,000 prompts would overflow the argument stack.
+  let min = Infinity;
+  let max = -Infinity;
+  for (const n of lengths) {
+    if (n < min) min = n;
+    if (n > max) max = n;
+  }
   const span = min === max ? `${min}` : `${min} to ${max}`;
   return `Wrote ${lengths.length} prompts of ${span} input tokens (${p.tokenizer}) to ${path}\n`;
 }

@@ -74,7 +74,7 @@ export interface ProfileOptions {
 }
 
 /** GenAI-Perf's defaults. */
-export function defaultProfileOptions(): ProfileOptions {
+function defaultProfileOptions(): ProfileOptions {
   return {
     model: "",
     url: "",

@@ -170,7 +170,7 @@ function cells(stat: TokenStat, columns: readonly Column[]): string[] {
 }
 
 /** GenAI-Perf's title for the endpoint type. */
-export function tableTitle(type: EndpointType): string {
+function tableTitle(type: EndpointType): string {
   return `NVIDIA GenAI-Perf | ${type === "embeddings" ? "Embeddings" : "LLM"} Metrics`;
 }
 
@@ -272,7 +272,7 @@ function serverTable(m: LevelServerMetrics): string[] {
 }
 
 /** Below the table: what GenAI-Perf does not show. */
-export function extraLines(level: LevelResult): string[] {
+function extraLines(level: LevelResult): string[] {
   const c = level.client;
   const lines = [`Load: ${loadLabel(level)}`];
   const g = c.tokens?.goodput;

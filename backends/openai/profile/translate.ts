@@ -11,7 +11,7 @@ import type { PromptOptions } from "../prompts/mod.ts";
 import type { ProfileOptions } from "./options.ts";
 
 /** The endpoint types' API paths (the openai kind's --endpoint values). */
-export const ENDPOINT_PATHS = {
+const ENDPOINT_PATHS = {
   chat: "v1/chat/completions",
   completions: "v1/completions",
   embeddings: "v1/embeddings",
@@ -28,7 +28,7 @@ const STABILITY_PERCENT = "999";
  * more than 10 % in each of two consecutive windows. Below the knee a queue does not build and
  * TTFT stays flat to within noise; above it the queue grows every window.
  */
-export const SATURATION_GROWTH = 0.1;
+const SATURATION_GROWTH = 0.1;
 
 /**
  * perf_analyzer's binary search requires a latency limit (-l), its pass criterion. Here the
