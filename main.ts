@@ -14,7 +14,6 @@ import { checkOutputFiles, reportsToStdout, STDOUT } from "./core/report/files.t
 import { readInputText } from "./core/data/load.ts";
 import { BUILT_IN_BACKENDS } from "./backends/mod.ts";
 import { runInfo } from "./core/report/run_info.ts";
-import { profileMain } from "./backends/openai/profile/cli.ts";
 
 export interface MainIo {
   stdout(text: string): void;
@@ -61,8 +60,10 @@ export async function main(
     });
   }
   if (argv[0] === "profile") {
-    // GenAI-Perf's `profile`: its flags, our engine (backends/openai/profile/).
+    // GenAI-Perf's `profile`: its flags, our engine (backends/openai/profile/). Loaded here,
+    // not at startup: main.ts statically loads only the descriptors.
     try {
+      const { profileMain } = await import("./backends/openai/profile/cli.ts");
       return await profileMain(argv.slice(1), {
         run: runDeps(io, signal, argv, io.stdout),
         runConfig: run,

@@ -13,6 +13,7 @@ import {
   withProfileSettings,
 } from "./translate.ts";
 import { profileHelp } from "./help.ts";
+import { HELP_EXAMPLES } from "../../../core/cli/help.ts";
 import type { OpenAiBackendOptions } from "../options.ts";
 
 function parse(...argv: string[]): ProfileOptions {
@@ -182,6 +183,12 @@ Deno.test("translation: the perf_analyzer front parses the same run into its Run
     defaultArtifactDir(parse("-m", "org/m 1", "--concurrency", "2,8")),
     "artifacts/org_m_1-openai-chat-concurrency2_8",
   );
+});
+
+Deno.test("the profile example of the tool's --help parses", () => {
+  const example = HELP_EXAMPLES.find(([command]) => command.startsWith("perf_analyzer profile "));
+  assert.ok(example);
+  assert.equal(parseProfileArgs(example[0].split(" ").slice(2)).action, "run");
 });
 
 Deno.test("profile --help lists every flag with its aliases", () => {
