@@ -75,6 +75,24 @@ export async function main(
     const { mergeMain } = await import("./core/distributed/merge_cli.ts");
     return mergeMain(argv.slice(1), await mergeIo(io));
   }
+  if (argv[0] === "profile") {
+    // GenAI-Perf's `profile`: its flags, our engine (backends/openai/profile/).
+    try {
+      const [{ profileMain }, { run }] = await Promise.all([
+        import("./backends/openai/profile/cli.ts"),
+        import("./core/run.ts"),
+      ]);
+      return await profileMain(argv.slice(1), {
+        run: await runDeps(io, signal, argv, io.stdout),
+        runConfig: run,
+        checkOutputFiles,
+        backends: BUILT_IN_BACKENDS,
+        mkdir: (path) => Deno.mkdir(path, { recursive: true }),
+      });
+    } catch (e) {
+      return reportFailure(e, io);
+    }
+  }
   let parsed;
   try {
     // A plugin named on argv is loaded first, so its flags parse like a built-in's.
@@ -92,32 +110,14 @@ export async function main(
   }
   for (const w of parsed.warnings) io.stderr(`${w}\n`);
   const config = parsed.config;
-  const [{ mainThreadCpuReader }, { run }, { runInfo }, { joinMpi, mergeOnRankZero }] =
-    await Promise.all([
-      import("./core/measure/cpu_time.ts"),
-      import("./core/run.ts"),
-      import("./core/report/run_info.ts"),
-      import("./core/distributed/mpi/ranks.ts"),
-    ]);
+  const [{ run }, { joinMpi, mergeOnRankZero }] = await Promise.all([
+    import("./core/run.ts"),
+    import("./core/distributed/mpi/ranks.ts"),
+  ]);
   // The human report goes to stdout unless a report file took it (then stderr) or --quiet.
   const toStdout = reportsToStdout(config);
   const human = config.quiet ? () => {} : toStdout ? io.stderr : io.stdout;
-  const deps: RunDeps = {
-    stdout: human,
-    stderr: io.stderr,
-    clock: systemClock,
-    cpuUs: mainThreadCpuReader(),
-    signal,
-    writeTextFile: (path, text) =>
-      path === STDOUT ? Promise.resolve(io.stdout(text)) : Deno.writeTextFile(path, text),
-    readTextFile: readInputText,
-    cwd: Deno.cwd(),
-    terminalColumns: io === processIo && Deno.stderr.isTerminal() ? terminalColumns : undefined,
-    backends: BUILT_IN_BACKENDS,
-    runInfo: () => runInfo(argv),
-    argv,
-    env: (name) => Deno.env.get(name),
-  };
+  const deps = await runDeps(io, signal, argv, human);
   let mpi: MpiSession | undefined;
   try {
     // Before the backend connects: a path that cannot be written costs no sweep.
@@ -138,6 +138,35 @@ export async function main(
     mpi?.leave(code, true);
     return code;
   }
+}
+
+/** What a run reads and writes in this process; `human` takes the report. */
+async function runDeps(
+  io: MainIo,
+  signal: AbortSignal,
+  argv: string[],
+  human: (text: string) => void,
+): Promise<RunDeps> {
+  const [{ mainThreadCpuReader }, { runInfo }] = await Promise.all([
+    import("./core/measure/cpu_time.ts"),
+    import("./core/report/run_info.ts"),
+  ]);
+  return {
+    stdout: human,
+    stderr: io.stderr,
+    clock: systemClock,
+    cpuUs: mainThreadCpuReader(),
+    signal,
+    writeTextFile: (path, text) =>
+      path === STDOUT ? Promise.resolve(io.stdout(text)) : Deno.writeTextFile(path, text),
+    readTextFile: readInputText,
+    cwd: Deno.cwd(),
+    terminalColumns: io === processIo && Deno.stderr.isTerminal() ? terminalColumns : undefined,
+    backends: BUILT_IN_BACKENDS,
+    runInfo: () => runInfo(argv),
+    argv,
+    env: (name) => Deno.env.get(name),
+  };
 }
 
 /** What `merge` reads and writes through. */

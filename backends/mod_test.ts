@@ -92,7 +92,8 @@ Deno.test("every --help example parses with the built-in kinds", () => {
   for (const [command] of HELP_EXAMPLES) {
     const [tool, ...argv] = command.split(" ");
     assert.equal(tool, "perf_analyzer");
-    if (argv[0] === "compare") continue; // a subcommand with its own parser and tests
+    // Subcommands with their own parsers and tests.
+    if (argv[0] === "compare" || argv[0] === "profile") continue;
     assert.equal(parseCommandLine(argv, BUILT_IN_BACKENDS).action, "run", command);
   }
   assert.ok(usageText(BUILT_IN_BACKENDS).includes(`\nExamples:\n  ${HELP_EXAMPLES[0][0]}\n`));

@@ -42,6 +42,7 @@ import type { RankGroup } from "./distributed/mpi/ranks.ts";
 import { DistributedWorker } from "./distributed/worker.ts";
 import { framedArtifact } from "./distributed/artifact.ts";
 import { resolvePath } from "./report/sinks.ts";
+import { GoodputJudge } from "./measure/goodput.ts";
 
 export interface RunDeps {
   stdout(text: string): void;
@@ -66,6 +67,11 @@ export interface RunDeps {
   argv?: readonly string[];
   /** Environment variables: a distributed worker learns its rank from the engine's. */
   env?: (name: string) => string | undefined;
+  /**
+   * Told every level once the sweep ends: those that passed (what the console and CSV report)
+   * and all measured, in order. A front end with its own report layout reads them here.
+   */
+  levels?(reported: LevelResult[], measured: LevelResult[]): void;
 }
 
 /** A model that sends several responses per request needs a backend that records them all. */
@@ -142,6 +148,10 @@ async function createBackend(
   return await descriptor.create(options);
 }
 
+function levelLabelOf(level: LevelResult): string {
+  return `${level.mode === "concurrency" ? "Concurrency" : "Request rate"} ${level.value}`;
+}
+
 function rejection(level: LevelResult, config: RunConfig): string {
   if (level.status === "too_many_errors") {
     const c = level.client;
@@ -150,6 +160,16 @@ function rejection(level: LevelResult, config: RunConfig): string {
       `(--max-error-rate): ${c.errorCount} of ${c.requestCount + c.errorCount} failed at ` +
       `${level.mode === "concurrency" ? "concurrency" : "request rate"} ${level.value}, ` +
       `most often: ${top}\n`;
+  }
+  if (level.status === "slo_missed") {
+    const g = level.client.tokens?.goodput;
+    const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+    return `${levelLabelOf(level)}: ${g ? pct(g.attainment) : "no"} of the requests met every ` +
+      `goodput target, under the ${pct(config.minAttainment ?? 0)} asked.\n`;
+  }
+  if (level.status === "saturated") {
+    return `${levelLabelOf(level)}: time to first token grew window over window (the server ` +
+      "queues ever more requests); the level was ended early.\n";
   }
   if (level.status === "over_threshold") {
     return `Measured latency went over the set limit of ${config.latencyThresholdMs} msec. \n`;
@@ -194,6 +214,10 @@ function measurerFor(
     stopRule: config.stopRule,
     tokens,
     fixedWindows: config.distributed?.windows,
+    goodput: config.goodput.length > 0 ? new GoodputJudge(config.goodput) : undefined,
+    minAttainment: config.minAttainment,
+    saturationGrowth: config.saturationGrowth,
+    isolateLevels: config.isolateLevels,
   }, {
     clock: deps.clock,
     cpuUs,
@@ -392,6 +416,7 @@ export async function run(given: RunConfig, deps: RunDeps): Promise<ExitCode> {
       });
       await deps.ranks?.barrier();
       if (failed.signal.aborted) throw mismatch();
+      deps.levels?.(result.levels, measured);
       if (sessions !== undefined && sessions.skipped > 0) {
         deps.stderr(
           `${sessions.skipped} session turns were not sent: a failed turn ends its session (the ` +

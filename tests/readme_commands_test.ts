@@ -306,6 +306,7 @@ function checkEndpoint(w: string[]): string | undefined {
 
 /** `task pa ...` or `run ... main.ts ...`: a perf_analyzer run against a fixture server. */
 function paPlan(w: string[], block: DocCommand[]): Plan | string {
+  if (w[5] === "profile") return profilePlan(w);
   if (w.includes("--help")) return helpPlan();
   if (w[5] === "merge") return mergePlan(block);
   const capi = flagValue(w, "--service-kind") === "triton_c_api";
@@ -396,6 +397,45 @@ function mergePlan(block: DocCommand[]): Plan | string {
       const html = flagValue(w, "--report-html");
       if (html !== undefined) {
         assert.match(await Deno.readTextFile(`${f.workspace}/${html}`), /<svg/);
+      }
+    },
+  };
+}
+
+/**
+ * `task pa profile ...`: GenAI-Perf's table on stdout, its two files in the artifact directory,
+ * and the lengths asked reached the mock (input tokens counted by the mock, output as max_tokens).
+ */
+function profilePlan(w: string[]): Plan | string {
+  const bad = checkEndpoint(w);
+  if (bad) return bad;
+  return {
+    skip: "",
+    timeoutMs: 150_000,
+    prepare: (f, text) => Promise.resolve(swapped(text, f)),
+    check: async (run, f, w, notes) => {
+      const all = `${run.stdout}\n${run.stderr}`;
+      // No load met the targets: a verdict on a machine too busy, as an unstable level is.
+      if (w.includes("--search") && run.code === 4 && /^No load in the range/m.test(run.stdout)) {
+        notes.push("searched, but the machine was too busy for any load to meet the targets");
+        return;
+      }
+      assert.equal(run.code, 0, tail(all));
+      assert.match(run.stdout, /NVIDIA GenAI-Perf \| LLM Metrics/, tail(all));
+      const dir = run.stderr.match(/^Reports written to (.*)$/m)?.[1];
+      assert.ok(dir, tail(all));
+      for (const file of ["inputs.json", "profile_export_genai_perf.csv"]) {
+        assert.ok(Deno.statSync(`${dir}/${file}`).isFile, file);
+      }
+      const json = JSON.parse(await Deno.readTextFile(`${dir}/profile_export_genai_perf.json`));
+      const isl = Number(flagValue(w, "--synthetic-input-tokens-mean"));
+      assert.equal(json.input_sequence_length.avg, isl);
+      assert.ok(f.plain.openaiTruth().some((t) => t.promptTokens === isl));
+      const osl = flagValue(w, "--output-tokens-mean");
+      if (osl !== undefined) assert.equal(json.output_sequence_length.avg, Number(osl));
+      if (w.includes("--search")) {
+        assert.match(run.stdout, /every goodput target: Request rate [\d.]+ per sec/);
+        assert.ok(Deno.statSync(`${dir}/sweep_genai_perf.csv`).isFile);
       }
     },
   };

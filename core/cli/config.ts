@@ -18,6 +18,7 @@ import type { DistributedConfig } from "./distributed.ts";
  * 128 ÷ latency requests/s (12.8k/s at 10 ms).
  */
 export const DEFAULT_MAX_INFLIGHT = 128;
+import type { GoodputTarget } from "../measure/goodput.ts";
 
 /** `start:end:step`; end = 0 means "no limit" (grow until the latency threshold). */
 export interface Range {
@@ -113,8 +114,10 @@ export interface RunConfig {
   requestPeriod: number;
   /** --request-rate-range, requests per second (decimals allowed). */
   requestRate: Range;
-  /** --request-distribution */
-  requestDistribution: "constant" | "poisson";
+  /** --request-distribution; "gamma" is set by the `profile` subcommand only. */
+  requestDistribution: "constant" | "poisson" | "gamma";
+  /** The gamma distribution's shape (profile's --burstiness); 1 is poisson. */
+  burstiness: number;
   /** --request-intervals: file of gaps in µs, one per line. */
   requestIntervalsFile: string | undefined;
   /** --latency-from: open-loop latency from the intended (default) or the actual send time. */
@@ -187,6 +190,17 @@ export interface RunConfig {
   enableMpi: boolean;
   /** A distributed run's flags (core/cli/distributed.ts); undefined = a single-machine run. */
   distributed: DistributedConfig | undefined;
+  /**
+   * Goodput targets, set by the `profile` subcommand's --goodput (token responses only);
+   * [] = no goodput.
+   */
+  goodput: GoodputTarget[];
+  /** With goodput: the good share a level needs to pass; undefined = any. */
+  minAttainment: number | undefined;
+  /** The over-saturation guard's TTFT growth per window (a fraction); undefined = off. */
+  saturationGrowth: number | undefined;
+  /** Each level after the first starts with nothing in flight (core/measure/level.ts). */
+  isolateLevels: boolean;
 }
 
 /** Defaults exactly as perf_analyzer's (docs/perf_analyzer.md §1.2). */
@@ -227,6 +241,7 @@ export function defaultConfig(): RunConfig {
     requestPeriod: DEFAULT_REQUEST_PERIOD,
     requestRate: { start: 1, end: 1, step: 1 },
     requestDistribution: "constant",
+    burstiness: 1,
     requestIntervalsFile: undefined,
     latencyFrom: "intended",
     pacing: "spin",
@@ -263,5 +278,9 @@ export function defaultConfig(): RunConfig {
     thresholds: [],
     enableMpi: false,
     distributed: undefined,
+    goodput: [],
+    minAttainment: undefined,
+    saturationGrowth: undefined,
+    isolateLevels: false,
   };
 }

@@ -114,6 +114,11 @@ export const HELP_EXAMPLES: readonly [string, string][] = [
     "is done, `perf_analyzer merge run1` reports the run as one.",
   ],
   [
+    "perf_analyzer profile -m my-llm --streaming --synthetic-input-tokens-mean 200 " +
+    "--output-tokens-mean 64 --concurrency 8 -u localhost:8000",
+    "GenAI-Perf's profile: its flags, prompts and reports on this engine (profile --help).",
+  ],
+  [
     "perf_analyzer compare base.json new.json --max-throughput-drop 5",
     "Compare two run summaries; exit 1 on a regression beyond the gates and the runs' noise.",
   ],

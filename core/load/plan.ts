@@ -15,6 +15,7 @@ import type { RateSettings } from "../report/format.ts";
 import {
   constantSchedule,
   fixedSchedules,
+  gammaSchedule,
   intervalSchedule,
   parseIntervals,
   poissonSchedule,
@@ -125,12 +126,18 @@ export async function planLoad(
   const seed = config.scheduleSeed;
   const scheduleFor = config.requestDistribution === "poisson"
     ? (rate: number) => poissonSchedule(rate, seed)
+    : config.requestDistribution === "gamma"
+    ? (rate: number) => gammaSchedule(rate, config.burstiness, seed)
     : constantSchedule;
   return {
     mode: "request_rate",
     range: config.requestRate,
     integral: false,
-    rate: { range: config.requestRate, distribution: config.requestDistribution },
+    rate: {
+      range: config.requestRate,
+      distribution: config.requestDistribution,
+      burstiness: config.burstiness,
+    },
     driver: open(scheduleFor),
     spinNs,
   };

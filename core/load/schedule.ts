@@ -44,6 +44,58 @@ export function poissonSchedule(rate: number, seed: number): Schedule {
   };
 }
 
+/**
+ * Gamma-distributed gaps with mean 1/rate and shape `burstiness` (vLLM's --burstiness): 1 is the
+ * Poisson process, below 1 burstier (clustered sends, long pauses), above 1 more even. The
+ * coefficient of variation of the gaps is 1/√burstiness. Same seed, same schedule.
+ */
+export function gammaSchedule(rate: number, burstiness: number, seed: number): Schedule {
+  checkRate(rate);
+  if (!(burstiness > 0) || !Number.isFinite(burstiness)) {
+    throw new RangeError(`Cannot use a gamma shape (burstiness) of ${burstiness}: it must be > 0`);
+  }
+  const random = new SeededRandom(seed);
+  const meanNs = 1e9 / rate;
+  const scaleNs = meanNs / burstiness;
+  let at = 0;
+  return {
+    rate,
+    next: () => {
+      const now = at;
+      at += gammaDraw(random, burstiness) * scaleNs;
+      return now;
+    },
+    describe: () => `gamma: mean gap ${formatNs(meanNs)}, burstiness ${burstiness}, seed ${seed}`,
+  };
+}
+
+/** A standard normal draw (Box-Muller; 1 − u is in (0, 1], so the logarithm is finite). */
+function normalDraw(random: SeededRandom): number {
+  const r = Math.sqrt(-2 * Math.log(1 - random.nextFloat()));
+  return r * Math.cos(2 * Math.PI * random.nextFloat());
+}
+
+/**
+ * A Gamma(shape, 1) draw: Marsaglia and Tsang's squeeze for shape >= 1; below 1, a draw for
+ * shape + 1 times u^(1/shape).
+ */
+function gammaDraw(random: SeededRandom, shape: number): number {
+  if (shape < 1) {
+    return gammaDraw(random, shape + 1) * Math.pow(1 - random.nextFloat(), 1 / shape);
+  }
+  const d = shape - 1 / 3;
+  const c = 1 / Math.sqrt(9 * d);
+  for (;;) {
+    const x = normalDraw(random);
+    const t = 1 + c * x;
+    if (t <= 0) continue;
+    const v = t * t * t;
+    const u = 1 - random.nextFloat();
+    if (u < 1 - 0.0331 * x ** 4) return d * v;
+    if (Math.log(u) < 0.5 * x * x + d * (1 - v + Math.log(v))) return d * v;
+  }
+}
+
 /** Replays the given gaps (ns) in a loop: the first request at 0, then each gap in turn. */
 export function intervalSchedule(gapsNs: readonly number[], source: string): Schedule {
   const total = gapsNs.reduce((s, g) => s + g, 0);

@@ -23,6 +23,7 @@ import {
 } from "./stability.ts";
 import { type LatencyOrigin, Window } from "./window.ts";
 import type { RankGroup } from "../distributed/mpi/ranks.ts";
+import type { GoodputJudge } from "./goodput.ts";
 
 export interface MeasureSettings {
   mode: "concurrency" | "request_rate";
@@ -60,6 +61,26 @@ export interface MeasureSettings {
    * the token metrics, and the level's client stats carry them.
    */
   tokens?: boolean;
+  /** Goodput targets (token responses only): every request is judged as it is folded. */
+  goodput?: GoodputJudge;
+  /**
+   * With goodput: a level whose reported windows have a smaller good share than this ends as
+   * "slo_missed" (it fails, so a binary search goes lower). Absent = no minimum.
+   */
+  minAttainment?: number;
+  /**
+   * The over-saturation guard: a level ends as "saturated" once the median time to first token
+   * grew by more than this fraction, and by more than SATURATION_MIN_GROWTH_NS, in each of the
+   * last two window-to-window steps (a queue that grows without bound). Absent = off.
+   */
+  saturationGrowth?: number;
+  /**
+   * Every level after the first starts from an idle server: sending stops and the requests in
+   * flight end (uncounted) before it begins. A level above the knee leaves a queue behind that
+   * would otherwise fail the next, lower one (a search goes down after a failure). Default off:
+   * perf_analyzer's levels follow each other under load.
+   */
+  isolateLevels?: boolean;
 }
 
 export interface MeasureDeps {
@@ -101,6 +122,12 @@ export interface LiveWindow {
    */
   spread?: { throughput: number; latency: number };
 }
+
+/**
+ * A growth the saturation guard ignores however large relatively: below a millisecond, time to
+ * first token moves with timer and scheduling noise, not with a queue.
+ */
+const SATURATION_MIN_GROWTH_NS = 1e6;
 
 /** perf_analyzer sleeps 1.2 × the measurement interval per time window. */
 const TIME_WINDOW_FACTOR = 1.2;
@@ -167,14 +194,17 @@ export class LevelMeasurer implements DispatchSink {
   #trial = 0;
   /** The finished windows of the level being measured, for the live progress line. */
   #passes: PassSummary[] = [];
+  /** Levels measured so far. */
+  #levels = 0;
 
   constructor(private readonly settings: MeasureSettings, private readonly deps: MeasureDeps) {
     const origin = settings.latencyFrom ?? "intended";
     const tokens = settings.tokens ?? false;
-    this.#ring = Array.from({ length: RING }, () => new Window(origin, tokens));
-    this.#merged = new Window(origin, tokens);
-    this.#all = new Window(origin, tokens);
-    if (settings.fixedWindows !== undefined) this.#overflow = new Window(origin, tokens);
+    const judge = settings.goodput;
+    this.#ring = Array.from({ length: RING }, () => new Window(origin, tokens, judge));
+    this.#merged = new Window(origin, tokens, judge);
+    this.#all = new Window(origin, tokens, judge);
+    if (settings.fixedWindows !== undefined) this.#overflow = new Window(origin, tokens, judge);
   }
 
   get #byConfidence(): boolean {
@@ -232,11 +262,21 @@ export class LevelMeasurer implements DispatchSink {
    * shared grid: the load and the first window start then, not now.
    */
   async measure(value: number, dispatcher: LoadDriver, startNs?: number): Promise<LevelResult> {
+    if (this.settings.isolateLevels && this.#levels > 0) await this.#settle(dispatcher);
+    this.#levels++;
     try {
       return await this.#measure(value, dispatcher, startNs);
     } finally {
       this.deps.export?.levelEnd();
     }
+  }
+
+  /** Stops sending and waits until nothing is in flight; what ends meanwhile is not counted. */
+  async #settle(dispatcher: LoadDriver): Promise<void> {
+    this.pause();
+    dispatcher.limit(0);
+    await dispatcher.drain();
+    dispatcher.limit(Infinity);
   }
 
   async #measure(
@@ -298,6 +338,9 @@ export class LevelMeasurer implements DispatchSink {
         throw new RunError(noValidRequests(window), ExitCode.NoValidRequests);
       }
       passes.push(window.pass(s.batchSize, s.percentile));
+      if (this.#saturated(passes)) {
+        return this.#result(value, passes, snapshots, "saturated");
+      }
       // Three histogram merges (~0.5 ms at a window edge): only the confidence rule needs them.
       if (this.#byConfidence) this.#all.add(window);
       if (await this.#levelDone(last || overLatencyLimit(passes, s.rule), passes)) break;
@@ -404,7 +447,7 @@ export class LevelMeasurer implements DispatchSink {
     value: number,
     passes: PassSummary[],
     snapshots: unknown[],
-    forced?: "too_many_errors",
+    forced?: "too_many_errors" | "saturated",
   ): LevelResult {
     const s = this.settings;
     // A level stopped for errors reports the window that broke the limit, so the counts in the
@@ -421,8 +464,9 @@ export class LevelMeasurer implements DispatchSink {
       merged.begin(0);
       for (let i = passes.length - used; i < passes.length; i++) merged.add(this.#ring[i % RING]);
     }
-    const status = forced ?? this.#status(passes);
     const client = merged.stats(s.batchSize, s.percentile);
+    const status = forced ?? this.#sloStatus(client.tokens?.goodput?.attainment) ??
+      this.#status(passes);
     if (allWindows) client.interval = latencyInterval(merged.latency, s.percentile);
     return {
       mode: s.mode,
@@ -434,6 +478,7 @@ export class LevelMeasurer implements DispatchSink {
       metrics: this.deps.metrics?.merged(passes.length - used, passes.length - 1),
       stabilizingLatencyNs: merged.stabilizingLatency(s.percentile),
       status,
+      spanNs: { start: merged.startNs, end: merged.endNs },
     };
   }
 
@@ -456,6 +501,27 @@ export class LevelMeasurer implements DispatchSink {
       }
     }
     return reader.delta(edges[0], edges.at(-1)!);
+  }
+
+  /** The median time to first token grew past the guard's limits in each of the last two steps. */
+  #saturated(passes: PassSummary[]): boolean {
+    const growth = this.settings.saturationGrowth;
+    if (growth === undefined || passes.length < STABILITY_WINDOWS) return false;
+    const ttft = passes.slice(-STABILITY_WINDOWS).map((p) => p.p50TtftNs ?? NaN);
+    for (let i = 1; i < ttft.length; i++) {
+      const before = ttft[i - 1];
+      if (!(ttft[i] > before * (1 + growth) && ttft[i] - before > SATURATION_MIN_GROWTH_NS)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** "slo_missed" when the reported windows' attainment is below the minimum. */
+  #sloStatus(attainment: number | undefined): "slo_missed" | undefined {
+    const min = this.settings.minAttainment;
+    if (min === undefined || attainment === undefined) return undefined;
+    return attainment >= min ? undefined : "slo_missed";
   }
 
   /** The stopping rule in force says the level has been measured well enough. */

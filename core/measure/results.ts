@@ -102,9 +102,24 @@ export interface PassSummary {
   stabilizingLatencyNs: number;
   /** Failed requests that ended in the window. */
   errorCount: number;
+  /**
+   * Median time to first token, when the responses are tokens: the saturation guard's, robust
+   * to the odd request slowed by something else.
+   */
+  p50TtftNs?: number;
 }
 
-export type LevelStatus = "stable" | "unstable" | "over_threshold" | "too_many_errors";
+/**
+ * "slo_missed": the goodput attainment of the reported windows fell below the run's minimum;
+ * "saturated": time to first token grew window over window (the server queues more and more).
+ */
+export type LevelStatus =
+  | "stable"
+  | "unstable"
+  | "over_threshold"
+  | "too_many_errors"
+  | "slo_missed"
+  | "saturated";
 
 export interface LevelResult {
   mode: "concurrency" | "request_rate";
@@ -122,4 +137,9 @@ export interface LevelResult {
   /** Average latency or the --percentile latency, in ns. */
   stabilizingLatencyNs: number;
   status: LevelStatus;
+  /**
+   * When the reported windows began and ended (the run's clock, ns): a front end attributes
+   * what it observed meanwhile (server metrics it scraped) to the level.
+   */
+  spanNs?: { start: number; end: number };
 }

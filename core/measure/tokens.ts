@@ -9,6 +9,8 @@ import { LatencyHistogram } from "./histogram.ts";
 import type { RequestRecord } from "./record.ts";
 import { TOKEN_PERCENTILES } from "./results.ts";
 import type { LatencyOrigin } from "./window.ts";
+import { type GoodputJudge, type GoodputStats, goodputStats } from "./goodput.ts";
+import { type Bin, BinnedMean } from "./binned.ts";
 
 /**
  * Per-user throughput (tokens/s) is fractional; the histograms hold integers, so it is
@@ -25,7 +27,7 @@ export interface TokenStat {
   max: number;
   /** Sample standard deviation; NaN below two values. */
   std: number;
-  /** p25, p50, p75, p90, p95, p99 (perf_analyzer's nearest-rank rule, HDR precision). */
+  /** ALL_TOKEN_PERCENTILES (perf_analyzer's nearest-rank rule, HDR precision). */
   percentiles: Map<number, number>;
 }
 
@@ -46,6 +48,18 @@ export interface TokenStats {
   outputTokenThroughput: number;
   /** Successful requests / window duration, per s. */
   requestThroughput: number;
+  /** Present when the run has goodput targets. */
+  goodput?: GoodputStats;
+  /**
+   * Mean time to first token (ms) by input length (power-of-two bins of tokens); hand-built
+   * stats may leave this and the next out.
+   */
+  ttftByInputLength?: Bin[];
+  /**
+   * Mean gap per token (ms) by the position of the event's first token in the output (bins as
+   * above): each gap between token-bearing events divided by the tokens the later one carried.
+   */
+  tokenGapByPosition?: Bin[];
   /** Successful requests whose counts were events, not tokens (no usage, no tokenizer). */
   untokenizedCount: number;
   /** Where the output (and input) lengths came from, in requests. */
@@ -93,11 +107,17 @@ export interface TokenMismatch {
   differing: number;
 }
 
+/**
+ * Every percentile a stat carries: GenAI-Perf's JSON export (the profile subcommand) also has
+ * the low tail p1, p5 and p10.
+ */
+export const ALL_TOKEN_PERCENTILES = [1, 5, 10, ...TOKEN_PERCENTILES] as const;
+
 function statOf(h: LatencyHistogram, divisor: number): TokenStat {
   const percentiles = new Map<number, number>();
   // HDR answers with its bucket's upper edge; a percentile never lies outside the samples.
   const clamp = (v: number) => Math.min(Math.max(v, h.min), h.max);
-  for (const p of TOKEN_PERCENTILES) percentiles.set(p, clamp(h.percentile(p)) / divisor);
+  for (const p of ALL_TOKEN_PERCENTILES) percentiles.set(p, clamp(h.percentile(p)) / divisor);
   return {
     count: h.count,
     avg: h.mean / divisor,
@@ -133,12 +153,16 @@ export class TokenMetrics {
   readonly icl = new LatencyHistogram();
   readonly tokensPerEvent = new LatencyHistogram();
   outputTokens = 0;
+  /** Successful requests that met every goodput target (with a judge only). */
+  good = 0;
+  readonly ttftByInputLength = new BinnedMean();
+  readonly tokenGapByPosition = new BinnedMean();
   untokenized = 0;
   readonly sources: TokenSources = { client: 0, counter: "", server: 0, events: 0 };
   readonly mismatch: TokenMismatch = emptyMismatch();
   readonly expectedOutput: ExpectedOutput = emptyExpected();
 
-  constructor(private readonly origin: LatencyOrigin) {}
+  constructor(private readonly origin: LatencyOrigin, private readonly judge?: GoodputJudge) {}
 
   get #all(): LatencyHistogram[] {
     return [
@@ -159,6 +183,10 @@ export class TokenMetrics {
     const osl = rec.outputUnits;
     this.outputTokens += osl;
     this.osl.record(osl);
+    // A reply without a token (embeddings) has no TTFT: only a request-latency target can hold.
+    if (rec.tokenEvents === 0 && this.judge?.good(NaN, NaN, NaN, rec.endNs - this.#startOf(rec))) {
+      this.good++;
+    }
     if (rec.inputUnits >= 0) this.isl.record(rec.inputUnits);
     if (!rec.unitsAreTokens) this.untokenized++;
     this.#source(rec);
@@ -170,19 +198,28 @@ export class TokenMetrics {
       e.actualTokens += osl;
     }
     if (rec.tokenEvents === 0) return;
-    const start = this.origin === "intended" ? rec.intendedNs : rec.sendStartNs;
+    const start = this.#startOf(rec);
     const ttft = rec.firstTokenNs - start;
     const latency = rec.lastTokenNs - start;
     this.ttft.record(ttft);
+    if (rec.inputUnits >= 0) this.ttftByInputLength.record(rec.inputUnits, ttft);
     this.latency.record(latency);
-    if (rec.tokenEvents >= 2) this.ttst.record(rec.secondTokenNs - rec.firstTokenNs);
+    const ttst = rec.tokenEvents >= 2 ? rec.secondTokenNs - rec.firstTokenNs : NaN;
+    if (rec.tokenEvents >= 2) this.ttst.record(ttst);
+    let itl = NaN;
     // One event holding every token (a non-streamed reply) says nothing about the gaps.
     if (osl >= 2 && rec.tokenEvents >= 2) {
-      const itl = (latency - ttft) / (osl - 1);
+      itl = (latency - ttft) / (osl - 1);
       this.itl.record(itl);
       if (itl > 0) this.perUser.record((1e9 / itl) * FRACTION_SCALE);
     }
+    if (this.judge?.good(ttft, ttst, itl, latency)) this.good++;
     this.#foldEvents(rec);
+  }
+
+  /** Where the request's latencies start: its intended or its actual send. */
+  #startOf(rec: RequestRecord): number {
+    return this.origin === "intended" ? rec.intendedNs : rec.sendStartNs;
   }
 
   #source(rec: RequestRecord): void {
@@ -209,11 +246,17 @@ export class TokenMetrics {
     const times = rec.responseNs;
     const units = rec.responseUnits;
     let previous = -1;
+    let position = 0;
     for (let i = 0; i < rec.responseCount; i++) {
       const u = units[i];
       if (u === 0) continue;
       this.tokensPerEvent.record(u);
-      if (previous >= 0) this.icl.record(times[i] - times[previous]);
+      if (previous >= 0) {
+        const gap = times[i] - times[previous];
+        this.icl.record(gap);
+        this.tokenGapByPosition.record(position, gap / u);
+      }
+      position += u;
       previous = i;
     }
   }
@@ -224,6 +267,9 @@ export class TokenMetrics {
     for (let i = 0; i < mine.length; i++) mine[i].add(theirs[i]);
     this.outputTokens += other.outputTokens;
     this.untokenized += other.untokenized;
+    this.good += other.good;
+    this.ttftByInputLength.add(other.ttftByInputLength);
+    this.tokenGapByPosition.add(other.tokenGapByPosition);
     const s = this.sources;
     const o = other.sources;
     s.client += o.client;
@@ -249,15 +295,26 @@ export class TokenMetrics {
     for (const h of this.#all) h.reset();
     this.outputTokens = 0;
     this.untokenized = 0;
+    this.good = 0;
+    this.ttftByInputLength.reset();
+    this.tokenGapByPosition.reset();
     Object.assign(this.sources, { client: 0, counter: "", server: 0, events: 0 });
     Object.assign(this.mismatch, emptyMismatch());
     Object.assign(this.expectedOutput, emptyExpected());
   }
 
-  /** The level's numbers; `requestCount` and `durationNs` are the window's. */
-  stats(requestCount: number, durationNs: number): TokenStats {
+  /**
+   * The level's numbers; `requestCount`, `errorCount` (failed requests, never good) and
+   * `durationNs` are the window's.
+   */
+  stats(requestCount: number, durationNs: number, errorCount = 0): TokenStats {
     const perSecond = (n: number) => durationNs > 0 ? (n * 1e9) / durationNs : 0;
     return {
+      ...(this.judge === undefined ? {} : {
+        goodput: goodputStats(this.judge.targets, this.good, requestCount + errorCount, durationNs),
+      }),
+      ttftByInputLength: this.ttftByInputLength.bins(1e6),
+      tokenGapByPosition: this.tokenGapByPosition.bins(1e6),
       timeToFirstToken: statOf(this.ttft, 1e6),
       timeToSecondToken: statOf(this.ttst, 1e6),
       requestLatency: statOf(this.latency, 1e6),

@@ -12,6 +12,7 @@ import {
   SPECTRUM_PERCENTILES,
 } from "./results.ts";
 import { TokenMetrics } from "./tokens.ts";
+import type { GoodputJudge } from "./goodput.ts";
 
 /** Distinct error texts kept per window; further texts are counted under one key. */
 const MAX_ERROR_KINDS = 16;
@@ -54,8 +55,12 @@ export class Window {
   /** Token metrics, kept only when the backend's responses carry tokens. */
   readonly tokens: TokenMetrics | undefined;
 
-  constructor(private readonly origin: LatencyOrigin = "intended", tokens = false) {
-    this.tokens = tokens ? new TokenMetrics(origin) : undefined;
+  constructor(
+    private readonly origin: LatencyOrigin = "intended",
+    tokens = false,
+    goodput?: GoodputJudge,
+  ) {
+    this.tokens = tokens ? new TokenMetrics(origin, goodput) : undefined;
   }
 
   begin(startNs: number): void {
@@ -144,13 +149,16 @@ export class Window {
   }
 
   pass(batchSize: number, percentile: number): PassSummary {
-    return {
+    const pass: PassSummary = {
       throughput: this.#perSecond(this.requestCount * batchSize),
       avgLatencyNs: this.latency.mean,
       stdLatencyNs: this.latency.std,
       stabilizingLatencyNs: this.stabilizingLatency(percentile),
       errorCount: this.errorCount,
     };
+    const t = this.tokens;
+    if (t !== undefined && t.ttft.count > 0) pass.p50TtftNs = t.ttft.percentile(50);
+    return pass;
   }
 
   stats(batchSize: number, percentile: number): ClientStats {
@@ -182,7 +190,7 @@ export class Window {
       overheadPct: this.durationNs > 0 ? (this.cpuUs * 1000 * 100) / this.durationNs : 0,
       openLoop: this.#openLoop(),
     };
-    if (this.tokens) stats.tokens = this.tokens.stats(n, this.durationNs);
+    if (this.tokens) stats.tokens = this.tokens.stats(n, this.durationNs, this.errorCount);
     return stats;
   }
 

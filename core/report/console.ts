@@ -92,7 +92,12 @@ function limitLines(ctx: ReportContext): string[] {
       );
     }
   }
-  const dist = ctx.rate.distribution === "poisson" ? "poisson" : "uniform";
+  const d = ctx.rate.distribution;
+  const dist = d === "poisson"
+    ? "poisson"
+    : d === "gamma"
+    ? `gamma (burstiness ${ctx.rate.burstiness ?? 1})`
+    : "uniform";
   lines.push(`  Using ${dist} distribution on request generation`);
   return lines;
 }

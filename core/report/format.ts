@@ -10,7 +10,9 @@ import type { Range, RunConfig } from "../cli/config.ts";
 /** Request-rate mode settings; RunConfig has no rate fields yet, so the caller passes them. */
 export interface RateSettings {
   range: Range;
-  distribution: "constant" | "poisson";
+  distribution: "constant" | "poisson" | "gamma";
+  /** The gamma distribution's shape. */
+  burstiness?: number;
 }
 
 export interface ReportContext {

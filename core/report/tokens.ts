@@ -67,8 +67,11 @@ function consoleName(row: Row): string {
   return `${row.name} (${row.unit || "tokens"})`;
 }
 
-/** Box-drawn like GenAI-Perf's table (heavy head, right-aligned, one space of padding). */
-function drawTable(header: string[], body: string[][], ruleBefore: number): string[] {
+/**
+ * Box-drawn like GenAI-Perf's table (heavy head, right-aligned, one space of padding), with a
+ * light rule before body row `ruleBefore` (-1: none).
+ */
+export function drawTable(header: string[], body: string[][], ruleBefore: number): string[] {
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((r) => r[i].length)));
   const line = (l: string, fill: string, mid: string, r: string) =>
     l + widths.map((w) => fill.repeat(w + 2)).join(mid) + r;
@@ -154,7 +157,7 @@ export function tokenSourceLines(s: TokenStats): string[] {
 }
 
 /** Quotes a CSV field the way Python's csv module does when it holds a comma or a quote. */
-function csvField(text: string): string {
+export function csvField(text: string): string {
   return /[",\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 

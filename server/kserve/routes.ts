@@ -102,6 +102,8 @@ export function handle(ctx: ServerContext, req: Request): Response | Promise<Res
     if (OpenAiMock.owns(segs)) return ctx.openai.handle(req, segs);
     return handleTfServingRest(ctx, req, segs);
   }
+  // vLLM's Prometheus endpoint, on the API's port as vLLM serves it (Triton's is on its own port).
+  if (segs[0] === "" && segs[1] === "metrics" && segs.length === 2) return ctx.openai.metrics(req);
   if (segs[0] !== "" || segs[1] !== "v2") return notFound();
   const get = req.method === "GET";
   if (segs.length === 2) return get ? jsonResponse(200, ctx.serverMetadata) : methodNotAllowed();

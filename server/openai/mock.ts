@@ -23,6 +23,7 @@ import {
   textItems,
 } from "./request.ts";
 import { type OpenAiEndpoint, type OpenAiRequestTruth, TruthStore } from "./truth.ts";
+import { VllmMetrics } from "./metrics.ts";
 
 /** The HTTP status faults' bodies, as OpenAI words them. */
 const STATUS_FAULTS: Record<"429" | "500" | "503", string> = {
@@ -72,6 +73,7 @@ interface Open {
 
 export class OpenAiMock {
   readonly truth: TruthStore;
+  readonly #metrics: VllmMetrics;
   readonly #o: ResolvedOpenAi;
   readonly #stall: Stall | undefined;
   readonly #originNs: number;
@@ -87,6 +89,7 @@ export class OpenAiMock {
     this.#stall = stall;
     this.#originNs = originNs;
     this.truth = new TruthStore(options.truth);
+    this.#metrics = new VllmMetrics(options.model);
     this.#modelsBody = JSON.stringify({
       object: "list",
       data: [{ id: options.model, object: "model", created: 0, owned_by: "reference-server" }],
@@ -98,6 +101,17 @@ export class OpenAiMock {
     if (segs.length === 4) return segs[2] === "chat" && segs[3] === "completions";
     return segs.length === 3 &&
       (segs[2] === "models" || segs[2] === "completions" || segs[2] === "embeddings");
+  }
+
+  /** `GET /metrics`: vLLM's Prometheus metrics from the slots and the finished requests. */
+  metrics(req: Request): Response {
+    if (req.method !== "GET") return this.#methodNotAllowed();
+    const text = this.#metrics.render({
+      running: this.#busySlots,
+      waiting: this.#waiting.length,
+      slots: this.#o.slots,
+    });
+    return new Response(text, { headers: { "content-type": "text/plain; version=0.0.4" } });
   }
 
   handle(req: Request, segs: readonly string[]): Response | Promise<Response> {
@@ -284,6 +298,7 @@ export class OpenAiMock {
   #finish(truth: OpenAiRequestTruth, endNs: number): void {
     truth.endNs = endNs;
     this.truth.add(truth);
+    this.#metrics.finished(truth);
   }
 
   /** A whole JSON reply written at `due`. */
