@@ -153,6 +153,16 @@ export function tokenSourceLines(s: TokenStats): string[] {
       );
     }
   }
+  const e = s.expectedOutput;
+  if (e !== undefined && e.requests > 0) {
+    lines.push(
+      `Output lengths pinned (min_tokens = max_tokens) by ${requests(e.requests)}: ` +
+        (e.missed === 0
+          ? `every one returned its length (${e.actualTokens} tokens)`
+          : `${requests(e.missed)} returned another length; asked ${e.expectedTokens} tokens, ` +
+            `got ${e.actualTokens}`),
+    );
+  }
   return lines;
 }
 

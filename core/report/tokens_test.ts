@@ -287,3 +287,21 @@ Deno.test("HTML: a token-metrics table per level with tokens, none without", () 
   const plain = formatHtmlReport(buildRunSummary(plainLevels(), ctx, new Date(0)));
   assert.equal(plain.includes("Token metrics"), false);
 });
+
+Deno.test("console: pinned output lengths say how many came back another length", () => {
+  const lines = (expectedOutput: TokenStats["expectedOutput"]) => {
+    const s = tokenStats();
+    s.sources = { client: 0, counter: "", server: 3, events: 0 };
+    s.expectedOutput = expectedOutput;
+    return tokenSourceLines(s).slice(1);
+  };
+  assert.deepEqual(lines(undefined), []);
+  assert.deepEqual(lines({ requests: 3, missed: 0, expectedTokens: 192, actualTokens: 192 }), [
+    "Output lengths pinned (min_tokens = max_tokens) by 3 requests: every one returned its " +
+    "length (192 tokens)",
+  ]);
+  assert.deepEqual(lines({ requests: 3, missed: 1, expectedTokens: 192, actualTokens: 170 }), [
+    "Output lengths pinned (min_tokens = max_tokens) by 3 requests: 1 request returned another " +
+    "length; asked 192 tokens, got 170",
+  ]);
+});

@@ -12,7 +12,7 @@ import type { RunConfig } from "../../../core/cli/config.ts";
 import type { RunDeps } from "../../../core/run.ts";
 import type { LevelResult } from "../../../core/measure/results.ts";
 import { resolvePath } from "../../../core/report/sinks.ts";
-import { buildInputs, type PromptSet } from "../prompts/mod.ts";
+import { buildInputs, type PromptSet, writeDocument } from "../prompts/mod.ts";
 import { parseProfileArgs, type ProfileOptions } from "./options.ts";
 import {
   defaultArtifactDir,
@@ -73,7 +73,8 @@ export async function profileMain(argv: string[], deps: ProfileDeps): Promise<nu
     inputs: `${dir}/${INPUTS_FILE}`,
     export: o.profileExportFile === undefined ? undefined : `${dir}/${o.profileExportFile}`,
   };
-  await deps.run.writeTextFile(files.inputs, JSON.stringify(prompts.document, null, 2) + "\n");
+  // Written in pieces: 100,000 long prompts as one JSON string would double the peak memory.
+  await writeDocument(prompts.document, files.inputs);
   deps.run.stderr(inputsLine(prompts, files.inputs));
   const scraper = o.serverMetricsUrls.length === 0 ? undefined : new ServerMetricsScraper({
     urls: o.serverMetricsUrls,

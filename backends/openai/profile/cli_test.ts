@@ -374,3 +374,38 @@ Deno.test("profile --search: when no load meets the targets it says so and exits
     });
   });
 });
+
+Deno.test("profile --output-tokens-mean-deterministic: a server that stops early is reported", async () => {
+  // The mock stops every reply after 8 tokens, whatever min_tokens and ignore_eos pin.
+  await withServer({ openai: { ttftUs: 1000, itlUs: 100, stopAfter: 8 } }, async (server) => {
+    await withTempDir("profile_", async (dir) => {
+      const r = await runCli([
+        "profile",
+        "-m",
+        "mock-llm",
+        "--streaming",
+        "--synthetic-input-tokens-mean",
+        "20",
+        "--output-tokens-mean",
+        "16",
+        "--output-tokens-mean-deterministic",
+        "--concurrency",
+        "2",
+        "--request-count",
+        "10",
+        "-u",
+        server.url,
+        "--artifact-dir",
+        dir,
+      ]);
+      assert.equal(r.code, 0, r.stderr + r.stdout);
+      const truth = await server.openaiTruth();
+      assert.equal(truth.length, 10);
+      assert.ok(truth.every((t) => t.completionTokens === 8), "the mock stopped each at 8");
+      assert.match(
+        r.stdout,
+        /^Output lengths pinned \(min_tokens = max_tokens\) by 10 requests: 10 requests returned another length; asked 160 tokens, got 80$/m,
+      );
+    });
+  });
+});
