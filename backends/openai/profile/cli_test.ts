@@ -309,6 +309,22 @@ Deno.test("profile sweep over a list: one run and one row per value, each level'
       }
       const bins = html.match(/data-chart="ttft-input-length"[\s\S]*?data-points="(\d+)"/)?.[1];
       assert.ok(Number(bins) >= 2, `${bins} bins`);
+      // Over time, one point per window: the median TTFT is at least the mock's 5 ms, and the
+      // requests in flight (Little's law) are about the level's concurrency, 1 then 3.
+      const points = (chart: string) => {
+        const svg = html.slice(html.indexOf(`data-chart="${chart}"`));
+        return [
+          ...svg.slice(0, svg.indexOf("</svg>")).matchAll(/data-x="([\d.]+)" data-y="([\d.]+)"/g),
+        ]
+          .map((m) => ({ x: Number(m[1]), y: Number(m[2]) }));
+      };
+      const ttft = points("ttft-over-time");
+      assert.ok(ttft.length >= 2 && ttft.every((p) => p.y >= 5), Deno.inspect(ttft));
+      const inFlight = points("in-flight-over-time");
+      assert.equal(inFlight.length, ttft.length);
+      const [first, last] = [inFlight[0].y, inFlight.at(-1)!.y];
+      assert.ok(first > 0.5 && first <= 1.2, Deno.inspect(inFlight));
+      assert.ok(last > 1.5 && last <= 3.6, Deno.inspect(inFlight));
     });
   });
 });

@@ -419,7 +419,8 @@ export const PROFILE_FLAGS: readonly ProfileFlag[] = [
     names: ["--generate-plots"],
     value: "",
     help: "Also write plots.html: latency against throughput across the levels, TTFT against " +
-      "input length, time per token against its position, and the distributions.",
+      "input length, time per token against its position, TTFT and requests in flight per " +
+      "window over time, and the distributions.",
     apply: (o) => {
       o.generatePlots = true;
     },
