@@ -401,7 +401,8 @@ export const PROFILE_FLAGS: readonly ProfileFlag[] = [
   {
     names: ["--server-metrics-url"],
     value: "<url>",
-    help: "A Prometheus endpoint (vLLM's /metrics) scraped during every window (repeatable).",
+    help: "A Prometheus endpoint (vLLM's, SGLang's, TGI's or Triton's /metrics) scraped " +
+      "during every window (repeatable).",
     apply: (o, v) => {
       if (v === "") throw bad("--server-metrics-url", "must not be empty", v);
       o.serverMetricsUrls.push(v);
