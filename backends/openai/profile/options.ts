@@ -306,7 +306,7 @@ export const PROFILE_FLAGS: readonly ProfileFlag[] = [
     },
   },
   {
-    names: ["--warmup-request-count", "--num-warmup-requests"],
+    names: ["--warmup-request-count", "--num-warmup-requests", "--num-warmups"],
     value: "<n>",
     help: "Requests sent before measuring (default 0).",
     apply: (o, v) => {
@@ -337,7 +337,7 @@ export const PROFILE_FLAGS: readonly ProfileFlag[] = [
     },
   },
   {
-    names: ["--random-seed"],
+    names: ["--random-seed", "--seed"],
     value: "<n>",
     help: "Seed of the prompts and of the poisson schedule (default 0).",
     apply: (o, v) => {
@@ -345,7 +345,7 @@ export const PROFILE_FLAGS: readonly ProfileFlag[] = [
     },
   },
   {
-    names: ["--artifact-dir"],
+    names: ["--artifact-dir", "--result-dir"],
     value: "<dir>",
     help: "Where inputs.json and the reports go (default artifacts/<model>-openai-<type>-<load>).",
     apply: (o, v) => {
@@ -444,7 +444,7 @@ export const PROFILE_FLAGS: readonly ProfileFlag[] = [
     },
   },
   {
-    names: ["--synthetic-input-tokens-mean", "--isl"],
+    names: ["--synthetic-input-tokens-mean", "--isl", "--random-input-len"],
     value: "<n>",
     help: "Prompt length in tokens (default 550).",
     apply: (o, v) => {
@@ -465,7 +465,7 @@ export const PROFILE_FLAGS: readonly ProfileFlag[] = [
     },
   },
   {
-    names: ["--output-tokens-mean", "--osl"],
+    names: ["--output-tokens-mean", "--osl", "--random-output-len"],
     value: "<n>",
     help: "max_tokens of every request (default: the server decides).",
     apply: (o, v) => {

@@ -77,6 +77,24 @@ Deno.test("profile flags: GenAI-Perf's names, AIPerf/vLLM aliases, --flag=value"
     { metric: "inter_token_latency", value: 20 },
   ]);
   assert.deepEqual(parse("--concurrency", "1,2,4").load, { kind: "list", values: [1, 2, 4] });
+  // vLLM bench serve's names for the same settings.
+  const v = parse(
+    "--random-input-len",
+    "128",
+    "--random-output-len",
+    "16",
+    "--seed",
+    "9",
+    "--num-warmups",
+    "2",
+    "--result-dir",
+    "out",
+  );
+  assert.deepEqual(
+    [v.syntheticInputTokensMean, v.outputTokensMean, v.randomSeed, v.warmupRequestCount],
+    [128, 16, 9, 2],
+  );
+  assert.equal(v.artifactDir, "out");
   assert.deepEqual(parseProfileArgs(["--help"]), { action: "help" });
 });
 
