@@ -592,6 +592,11 @@ export function parseProfileArgs(argv: readonly string[]): ProfileParse {
     }
     flag.apply(o, value);
   }
+  if (o.fixedSchedule && loadFlag !== undefined) {
+    throw new UsageError(
+      `profile --fixed-schedule sends at the trace's timestamps: drop ${loadFlag}`,
+    );
+  }
   checkProfile(o);
   return { action: "run", options: o };
 }
