@@ -103,7 +103,6 @@ interface WindowPoint {
   pass: PassSummary;
   /** One of the windows the level's numbers merge. */
   reported: boolean;
-  first: boolean;
 }
 
 function windowPoints(levels: LevelResult[]): WindowPoint[] {
@@ -116,7 +115,6 @@ function windowPoints(levels: LevelResult[]): WindowPoint[] {
         level,
         pass,
         reported: j >= firstReported,
-        first: j === 0,
       });
     });
   }
@@ -137,6 +135,8 @@ function windowChart(
 ): string | undefined {
   const rows = windowPoints(levels).filter((r) => y(r.pass) !== undefined);
   if (rows.length === 0) return undefined;
+  // A level's first window with a value (a window without successes has no TTFT).
+  const first = (i: number) => i === 0 || rows[i - 1].level !== rows[i].level;
   const bands = levels.flatMap((l) => {
     const reported = rows.filter((r) => r.level === l && r.reported);
     return reported.length === 0
@@ -148,7 +148,7 @@ function windowChart(
     title,
     xLabel: "measurement window (levels one after another)",
     yLabel,
-    markers: rows.filter((r) => r.first).map((r) => ({
+    markers: rows.filter((_, i) => first(i)).map((r) => ({
       x: r.index - 0.5,
       label: loadLabel(r.level),
     })),
@@ -156,11 +156,11 @@ function windowChart(
     series: [{
       id: id.replace(/-over-time$/, ""),
       label: `${title.toLowerCase()} (filled: reported windows)`,
-      points: rows.map((r) => ({
+      points: rows.map((r, i) => ({
         x: r.index,
         y: y(r.pass)!,
         hollow: !r.reported,
-        newSegment: r.first,
+        newSegment: first(i),
       })),
     }],
   });
