@@ -428,6 +428,10 @@ function profilePlan(w: string[]): Plan | string {
         assert.ok(Deno.statSync(`${dir}/${file}`).isFile, file);
       }
       const json = JSON.parse(await Deno.readTextFile(`${dir}/profile_export_genai_perf.json`));
+      if (w.includes("--fixed-schedule")) {
+        await checkTrace(f, w, dir, json);
+        return;
+      }
       const isl = Number(flagValue(w, "--synthetic-input-tokens-mean"));
       assert.equal(json.input_sequence_length.avg, isl);
       assert.ok(f.plain.openaiTruth().some((t) => t.promptTokens === isl));
@@ -439,6 +443,57 @@ function profilePlan(w: string[]): Plan | string {
       }
     },
   };
+}
+
+/**
+ * A trace replay (--fixed-schedule): every entry of the trace reached the mock once, with its
+ * input length counted by the mock and its output length as max_tokens, in the trace's order and
+ * spread over its timestamps divided by the speed-up. Other commands share the mock, so the
+ * trace's requests are found by their prompts (inputs.json holds each entry's body as sent).
+ * Timing bounds are loose: sends are never early, but a busy machine makes them late.
+ */
+async function checkTrace(
+  f: Fixture,
+  w: string[],
+  dir: string,
+  json: { input_sequence_length: { avg: number }; request_count: { avg: number } },
+): Promise<void> {
+  const trace = (await Deno.readTextFile(`${f.workspace}/${flagValue(w, "--input-file")}`))
+    .split("\n").filter((l) => l.trim() !== "")
+    .map((l) =>
+      JSON.parse(l) as { timestamp: number; input_length: number; output_length: number }
+    );
+  const speedup = Number(flagValue(w, "--fixed-schedule-speedup") ?? "1");
+  const inputs = JSON.parse(await Deno.readTextFile(`${dir}/inputs.json`)) as {
+    data: { payload: [{ messages: { content: string }[] }] }[];
+  };
+  assert.equal(inputs.data.length, trace.length);
+  assert.equal(json.request_count.avg, trace.length);
+  const mean = trace.reduce((a, t) => a + t.input_length, 0) / trace.length;
+  assert.equal(json.input_sequence_length.avg, mean);
+  const truth = f.plain.openaiTruth();
+  const arrivals = trace.map((t, i) => {
+    const prompt = inputs.data[i].payload[0].messages.at(-1)!.content;
+    const hits = truth.filter((r) => r.messages.at(-1)?.content === prompt);
+    assert.equal(hits.length, 1, `trace entry ${i}: ${hits.length} requests reached the mock`);
+    assert.equal(hits[0].promptTokens, t.input_length, `trace entry ${i}`);
+    assert.equal(hits[0].completionTokens, t.output_length, `trace entry ${i}`);
+    return hits[0].arrivalNs;
+  });
+  const order = trace.map((_, i) => i).sort((a, b) => trace[a].timestamp - trace[b].timestamp);
+  const first = arrivals[order[0]];
+  const slackMs = 250;
+  for (const [k, i] of order.entries()) {
+    if (k > 0) assert.ok(arrivals[i] > arrivals[order[k - 1]], `trace entry ${i} out of order`);
+    const intendedMs = (trace[i].timestamp - trace[order[0]].timestamp) / speedup;
+    const actualMs = (arrivals[i] - first) / 1e6;
+    assert.ok(actualMs >= intendedMs - slackMs, `entry ${i}: ${actualMs} ms, due ${intendedMs}`);
+  }
+  // Late sends stretch the span; one as long as the trace's without the speed-up is too long.
+  const span = (arrivals[order.at(-1)!] - first) / 1e6;
+  const intended = (trace[order.at(-1)!].timestamp - trace[order[0]].timestamp) / speedup;
+  const limit = speedup > 1 ? intended * (1 + (speedup - 1) * 0.8) : intended + 2000;
+  assert.ok(span <= limit, `span ${span} ms, intended ${intended}`);
 }
 
 /** A --session-concurrency run played every turn of every session of its input data, once. */

@@ -306,7 +306,7 @@ export const PROFILE_FLAGS: readonly ProfileFlag[] = [
     },
   },
   {
-    names: ["--warmup-request-count", "--num-warmup-requests"],
+    names: ["--warmup-request-count", "--num-warmup-requests", "--num-warmups"],
     value: "<n>",
     help: "Requests sent before measuring (default 0).",
     apply: (o, v) => {
@@ -337,7 +337,7 @@ export const PROFILE_FLAGS: readonly ProfileFlag[] = [
     },
   },
   {
-    names: ["--random-seed"],
+    names: ["--random-seed", "--seed"],
     value: "<n>",
     help: "Seed of the prompts and of the poisson schedule (default 0).",
     apply: (o, v) => {
@@ -345,7 +345,7 @@ export const PROFILE_FLAGS: readonly ProfileFlag[] = [
     },
   },
   {
-    names: ["--artifact-dir"],
+    names: ["--artifact-dir", "--result-dir"],
     value: "<dir>",
     help: "Where inputs.json and the reports go (default artifacts/<model>-openai-<type>-<load>).",
     apply: (o, v) => {
@@ -401,7 +401,8 @@ export const PROFILE_FLAGS: readonly ProfileFlag[] = [
   {
     names: ["--server-metrics-url"],
     value: "<url>",
-    help: "A Prometheus endpoint (vLLM's /metrics) scraped during every window (repeatable).",
+    help: "A Prometheus endpoint (vLLM's, SGLang's, TGI's or Triton's /metrics) scraped " +
+      "during every window (repeatable).",
     apply: (o, v) => {
       if (v === "") throw bad("--server-metrics-url", "must not be empty", v);
       o.serverMetricsUrls.push(v);
@@ -419,7 +420,8 @@ export const PROFILE_FLAGS: readonly ProfileFlag[] = [
     names: ["--generate-plots"],
     value: "",
     help: "Also write plots.html: latency against throughput across the levels, TTFT against " +
-      "input length, time per token against its position, and the distributions.",
+      "input length, time per token against its position, TTFT and requests in flight per " +
+      "window over time, and the distributions.",
     apply: (o) => {
       o.generatePlots = true;
     },
@@ -442,7 +444,7 @@ export const PROFILE_FLAGS: readonly ProfileFlag[] = [
     },
   },
   {
-    names: ["--synthetic-input-tokens-mean", "--isl"],
+    names: ["--synthetic-input-tokens-mean", "--isl", "--random-input-len"],
     value: "<n>",
     help: "Prompt length in tokens (default 550).",
     apply: (o, v) => {
@@ -463,7 +465,7 @@ export const PROFILE_FLAGS: readonly ProfileFlag[] = [
     },
   },
   {
-    names: ["--output-tokens-mean", "--osl"],
+    names: ["--output-tokens-mean", "--osl", "--random-output-len"],
     value: "<n>",
     help: "max_tokens of every request (default: the server decides).",
     apply: (o, v) => {
@@ -589,6 +591,11 @@ export function parseProfileArgs(argv: readonly string[]): ProfileParse {
       }
     }
     flag.apply(o, value);
+  }
+  if (o.fixedSchedule && loadFlag !== undefined) {
+    throw new UsageError(
+      `profile --fixed-schedule sends at the trace's timestamps: drop ${loadFlag}`,
+    );
   }
   checkProfile(o);
   return { action: "run", options: o };

@@ -77,6 +77,24 @@ Deno.test("profile flags: GenAI-Perf's names, AIPerf/vLLM aliases, --flag=value"
     { metric: "inter_token_latency", value: 20 },
   ]);
   assert.deepEqual(parse("--concurrency", "1,2,4").load, { kind: "list", values: [1, 2, 4] });
+  // vLLM bench serve's names for the same settings.
+  const v = parse(
+    "--random-input-len",
+    "128",
+    "--random-output-len",
+    "16",
+    "--seed",
+    "9",
+    "--num-warmups",
+    "2",
+    "--result-dir",
+    "out",
+  );
+  assert.deepEqual(
+    [v.syntheticInputTokensMean, v.outputTokensMean, v.randomSeed, v.warmupRequestCount],
+    [128, 16, 9, 2],
+  );
+  assert.equal(v.artifactDir, "out");
   assert.deepEqual(parseProfileArgs(["--help"]), { action: "help" });
 });
 
@@ -98,6 +116,10 @@ Deno.test("profile flags: bad values and combinations get a clear error", () => 
   );
   fails(["-m", "m", "--streaming", "--endpoint-type", "embeddings"], /never streamed/);
   fails(["-m", "m", "--fixed-schedule"], /replays an --input-file trace/);
+  fails(
+    ["-m", "m", "--input-file", "t.jsonl", "--fixed-schedule", "--request-rate", "4"],
+    /--fixed-schedule sends at the trace's timestamps: drop --request-rate/,
+  );
   fails(["-m", "m", "--service-kind", "triton"], /always speaks the openai kind/);
   fails(["-m", "m", "--concurency", "2"], /unknown flag --concurency.*--concurrency/);
   fails(["-m", "m", "--random-seed", "x"], /--random-seed: must be an integer/);
@@ -114,6 +136,24 @@ function configOf(o: ProfileOptions, load = loadRuns(o)[0]) {
   assert.equal(cli.action, "run");
   return withProfileSettings(cli.config, o);
 }
+
+Deno.test("translation: what the input file holds must fit the load flags", () => {
+  const args = (o: ProfileOptions, shape: { timestamps: boolean; sessions: boolean }) => () =>
+    perfAnalyzerArgs(o, loadRuns(o)[0], { inputs: "/x/inputs.json" }, shape);
+  const trace = parse("--input-file", "t.jsonl", "--fixed-schedule");
+  assert.throws(
+    args(trace, { timestamps: false, sessions: false }),
+    /--fixed-schedule: the input file has no timestamps to replay/,
+  );
+  assert.ok(args(trace, { timestamps: true, sessions: false })().includes("--fixed-schedule"));
+  const sessions = { timestamps: false, sessions: true };
+  assert.throws(
+    args(parse("--input-file", "s.jsonl", "--request-rate", "3"), sessions),
+    /multi-turn sessions play at a --concurrency/,
+  );
+  const played = args(parse("--input-file", "s.jsonl", "--concurrency", "3"), sessions)();
+  assert.equal(played[played.indexOf("--session-concurrency") + 1], "3");
+});
 
 Deno.test("translation: the perf_analyzer front parses the same run into its RunConfig", () => {
   const o = parse(

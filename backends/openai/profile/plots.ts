@@ -4,9 +4,11 @@
  * sweep, time to first token against input length and the time per token against its position
  * in the output (means over power-of-two bins the token metrics fill as requests are folded),
  * and the distributions of time to first token, inter-token latency and request latency (their
- * percentiles, p1 to p99). Each level's GenAI-Perf table follows the plots.
+ * percentiles, p1 to p99), and time to first token and requests in flight over time, one point
+ * per measurement window (the engine's window summaries: no record per request is kept). Each
+ * level's GenAI-Perf table follows the plots.
  */
-import type { LevelResult } from "../../../core/measure/results.ts";
+import type { LevelResult, PassSummary } from "../../../core/measure/results.ts";
 import type { Bin } from "../../../core/measure/binned.ts";
 import { ALL_TOKEN_PERCENTILES, type TokenStat } from "../../../core/measure/tokens.ts";
 import { lineChart, type LineSeries } from "../../../core/report/svg_chart.ts";
@@ -94,6 +96,76 @@ function distributionChart(
   return lineChart({ id, title, xLabel: "percentile", yLabel: "ms", series });
 }
 
+/** Every window of the run, numbered from 1 across the levels (they run one after another). */
+interface WindowPoint {
+  index: number;
+  level: LevelResult;
+  pass: PassSummary;
+  /** One of the windows the level's numbers merge. */
+  reported: boolean;
+}
+
+function windowPoints(levels: LevelResult[]): WindowPoint[] {
+  const out: WindowPoint[] = [];
+  for (const level of levels) {
+    const firstReported = level.passes.length - level.reportedPasses;
+    level.passes.forEach((pass, j) => {
+      out.push({
+        index: out.length + 1,
+        level,
+        pass,
+        reported: j >= firstReported,
+      });
+    });
+  }
+  return out;
+}
+
+/**
+ * A quantity per measurement window over the run: windows are consecutive (each
+ * --measurement-interval long in time-window mode), so their order is the time axis. Dashed
+ * lines start the levels; shaded windows (filled dots) are those the level's table merges.
+ */
+function windowChart(
+  id: string,
+  title: string,
+  yLabel: string,
+  levels: LevelResult[],
+  y: (p: PassSummary) => number | undefined,
+): string | undefined {
+  const rows = windowPoints(levels).filter((r) => y(r.pass) !== undefined);
+  if (rows.length === 0) return undefined;
+  // A level's first window with a value (a window without successes has no TTFT).
+  const first = (i: number) => i === 0 || rows[i - 1].level !== rows[i].level;
+  const bands = levels.flatMap((l) => {
+    const reported = rows.filter((r) => r.level === l && r.reported);
+    return reported.length === 0
+      ? []
+      : [{ from: reported[0].index - 0.5, to: reported[reported.length - 1].index + 0.5 }];
+  });
+  return lineChart({
+    id,
+    title,
+    xLabel: "measurement window (levels one after another)",
+    yLabel,
+    markers: rows.filter((_, i) => first(i)).map((r) => ({
+      x: r.index - 0.5,
+      label: loadLabel(r.level),
+    })),
+    bands,
+    series: [{
+      id: id.replace(/-over-time$/, ""),
+      label: `${title.toLowerCase()} (filled: reported windows)`,
+      points: rows.map((r, i) => ({
+        x: r.index,
+        y: y(r.pass)!,
+        hollow: !r.reported,
+        newSegment: first(i),
+      })),
+    }],
+  });
+}
+
 export function formatPlots(levels: LevelResult[], o: ProfileOptions): string {
   const t = (l: LevelResult) => l.client.tokens;
   const charts = [
@@ -113,6 +185,21 @@ export function formatPlots(levels: LevelResult[], o: ProfileOptions): string {
       "mean gap per token (ms)",
       levels,
       (l) => t(l)?.tokenGapByPosition,
+    ),
+    windowChart(
+      "ttft-over-time",
+      "Time to first token over time",
+      "median TTFT of the window (ms)",
+      levels,
+      (p) => p.p50TtftNs === undefined ? undefined : p.p50TtftNs / 1e6,
+    ),
+    // Little's law: the mean number in flight is the completion rate times the mean latency.
+    windowChart(
+      "in-flight-over-time",
+      "Requests in flight over time",
+      "mean requests in flight (completions/s × mean latency)",
+      levels,
+      (p) => p.throughput * p.avgLatencyNs / 1e9,
     ),
     distributionChart(
       "ttft-distribution",

@@ -253,15 +253,19 @@ function serverTable(m: LevelServerMetrics): string[] {
       String(g.samples),
     ]];
   const histogram = (name: string, h: ServerHistogramStat | undefined) =>
-    h === undefined
-      ? []
-      : [[name, ...[h.avg, h.p50, h.p99].map(formatGrouped), NOT_AVAILABLE, String(h.count)]];
+    h === undefined ? [] : [[
+      name,
+      ...[h.avg, h.p50, h.p99].map((v) => Number.isNaN(v) ? NOT_AVAILABLE : formatGrouped(v)),
+      NOT_AVAILABLE,
+      String(h.count),
+    ]];
   const rows = [
     ...gauge("Requests Running", m.running),
     ...gauge("Requests Waiting", m.waiting),
     ...gauge("KV Cache Usage (%)", m.cache, 100),
     ...histogram("Time To First Token (ms)", m.ttftMs),
     ...histogram("Time Per Output Token (ms)", m.tpotMs),
+    ...histogram("Queue Time (ms)", m.queueMs),
   ];
   if (rows.length === 0) return [`Server metrics of ${m.url}: none scraped during the level`];
   return [
@@ -456,6 +460,7 @@ export function formatJson(
       kv_cache_usage: m.cache,
       time_to_first_token: m.ttftMs === undefined ? undefined : { unit: "ms", ...m.ttftMs },
       time_per_output_token: m.tpotMs === undefined ? undefined : { unit: "ms", ...m.tpotMs },
+      queue_time: m.queueMs === undefined ? undefined : { unit: "ms", ...m.queueMs },
     }));
   }
   out.input_config = inputConfig(o);

@@ -4,7 +4,8 @@
  * and gives each level its share: the gauges (requests running and waiting, KV-cache usage)
  * sampled during the level's windows, and the server's own time-to-first-token and
  * time-per-output-token histograms as the difference between the scrapes around the level. The
- * names are vLLM's, with SGLang's as alternatives. A scrape is a few dozen numbers, kept for the
+ * names are vLLM's, with SGLang's, TGI's and Triton's (TensorRT-LLM's) as alternatives: the
+ * first name a scrape holds carries the quantity. A scrape is a few dozen numbers, kept for the
  * run (one per interval, never per request).
  */
 import type { Clock } from "../../../core/clock.ts";
@@ -12,26 +13,75 @@ import { metricsHref } from "../../../core/metrics/collector.ts";
 import { type Exposition, parsePrometheus } from "../../../core/metrics/prometheus.ts";
 import type { LevelResult } from "../../../core/measure/results.ts";
 
-/** Each reported quantity and the metric names that carry it, vLLM's first. */
-const GAUGES = {
-  running: ["vllm:num_requests_running", "sglang:num_running_reqs"],
-  waiting: ["vllm:num_requests_waiting", "sglang:num_queue_reqs"],
-  cache: ["vllm:gpu_cache_usage_perc", "vllm:kv_cache_usage_perc", "sglang:token_usage"],
-} as const;
-const HISTOGRAMS = {
-  ttft: ["vllm:time_to_first_token_seconds", "sglang:time_to_first_token_seconds"],
-  tpot: [
-    "vllm:time_per_output_token_seconds",
-    "vllm:inter_token_latency_seconds",
-    "sglang:inter_token_latency_seconds",
+/** A gauge's name, and the one label value to sum when the family mixes several quantities. */
+interface GaugeSource {
+  name: string;
+  where?: { label: string; value: string };
+}
+
+/**
+ * A histogram's name and its unit in seconds. A `count` names a counter instead of buckets: the
+ * name is then a cumulative total (Triton's queue time in µs) and `count` its request counter,
+ * which give a mean but no percentiles.
+ */
+interface HistogramSource {
+  name: string;
+  seconds: number;
+  count?: string;
+}
+
+/** Each reported quantity and the metrics that carry it, vLLM's first. */
+const GAUGES: Record<"running" | "waiting" | "cache", readonly GaugeSource[]> = {
+  running: [
+    { name: "vllm:num_requests_running" },
+    { name: "sglang:num_running_reqs" },
+    { name: "tgi_batch_current_size" },
+    // TensorRT-LLM under Triton: one family, the kind of request in a label.
+    { name: "nv_trt_llm_request_metrics", where: { label: "request_type", value: "active" } },
   ],
-} as const;
+  waiting: [
+    { name: "vllm:num_requests_waiting" },
+    { name: "sglang:num_queue_reqs" },
+    { name: "tgi_queue_size" },
+    { name: "nv_inference_pending_request_count" },
+  ],
+  cache: [
+    { name: "vllm:gpu_cache_usage_perc" },
+    { name: "vllm:kv_cache_usage_perc" },
+    { name: "sglang:token_usage" },
+  ],
+};
+const HISTOGRAMS: Record<"ttft" | "tpot" | "queue", readonly HistogramSource[]> = {
+  ttft: [
+    { name: "vllm:time_to_first_token_seconds", seconds: 1 },
+    { name: "sglang:time_to_first_token_seconds", seconds: 1 },
+    // Triton's, for decoupled models, when its latency histograms are on.
+    { name: "nv_inference_first_response_histogram_ms", seconds: 1e-3 },
+  ],
+  tpot: [
+    { name: "vllm:time_per_output_token_seconds", seconds: 1 },
+    { name: "vllm:inter_token_latency_seconds", seconds: 1 },
+    { name: "sglang:inter_token_latency_seconds", seconds: 1 },
+    { name: "sglang:time_per_output_token_seconds", seconds: 1 },
+    // TGI's is one observation per request (its mean), not per token gap.
+    { name: "tgi_request_mean_time_per_token_duration", seconds: 1 },
+  ],
+  queue: [
+    { name: "vllm:request_queue_time_seconds", seconds: 1 },
+    { name: "tgi_request_queue_duration", seconds: 1 },
+    {
+      name: "nv_inference_queue_duration_us",
+      seconds: 1e-6,
+      count: "nv_inference_request_success",
+    },
+  ],
+};
 type GaugeKey = keyof typeof GAUGES;
 type HistogramKey = keyof typeof HISTOGRAMS;
 
-/** A cumulative histogram at one scrape, summed over label sets (several models add up). */
+/** A cumulative histogram at one scrape, in seconds, summed over label sets (models add up). */
 interface HistogramReading {
-  /** Upper bounds ascending, +Inf last, with their cumulative counts. */
+  /** Upper bounds ascending, +Inf last, with their cumulative counts ([] for a counter pair). */
   bounds: number[];
   cumulative: number[];
   sum: number;
@@ -44,14 +94,28 @@ interface Scrape {
   histograms: Partial<Record<HistogramKey, HistogramReading>>;
 }
 
-/** The sum of a family's samples named `name` (all label sets), or undefined when absent. */
-function total(e: Exposition, name: string): number | undefined {
+/**
+ * The sum of a family's samples named `name` (all label sets, or those `where` picks), or
+ * undefined when absent.
+ */
+function total(e: Exposition, name: string, where?: GaugeSource["where"]): number | undefined {
   let sum: number | undefined;
-  for (const s of e.samples) if (s.name === name) sum = (sum ?? 0) + s.value;
+  for (const s of e.samples) {
+    if (s.name !== name) continue;
+    if (where !== undefined && s.labels.get(where.label) !== where.value) continue;
+    sum = (sum ?? 0) + s.value;
+  }
   return sum;
 }
 
-function histogramOf(e: Exposition, name: string): HistogramReading | undefined {
+function histogramOf(e: Exposition, source: HistogramSource): HistogramReading | undefined {
+  const { name, seconds } = source;
+  if (source.count !== undefined) {
+    const sum = total(e, name);
+    const count = total(e, source.count);
+    if (sum === undefined || count === undefined) return undefined;
+    return { bounds: [], cumulative: [], sum: sum * seconds, count };
+  }
   const byBound = new Map<number, number>();
   for (const s of e.samples) {
     if (s.name !== `${name}_bucket`) continue;
@@ -62,9 +126,9 @@ function histogramOf(e: Exposition, name: string): HistogramReading | undefined 
   if (byBound.size === 0 || count === undefined) return undefined;
   const bounds = [...byBound.keys()].sort((a, b) => a - b);
   return {
-    bounds,
+    bounds: bounds.map((b) => b * seconds),
     cumulative: bounds.map((b) => byBound.get(b)!),
-    sum: total(e, `${name}_sum`) ?? 0,
+    sum: (total(e, `${name}_sum`) ?? 0) * seconds,
     count,
   };
 }
@@ -72,8 +136,8 @@ function histogramOf(e: Exposition, name: string): HistogramReading | undefined 
 function readScrape(ns: number, e: Exposition): Scrape {
   const scrape: Scrape = { ns, gauges: {}, histograms: {} };
   for (const key of Object.keys(GAUGES) as GaugeKey[]) {
-    for (const name of GAUGES[key]) {
-      const v = total(e, name);
+    for (const { name, where } of GAUGES[key]) {
+      const v = total(e, name, where);
       if (v !== undefined) {
         scrape.gauges[key] = v;
         break;
@@ -81,8 +145,8 @@ function readScrape(ns: number, e: Exposition): Scrape {
     }
   }
   for (const key of Object.keys(HISTOGRAMS) as HistogramKey[]) {
-    for (const name of HISTOGRAMS[key]) {
-      const h = histogramOf(e, name);
+    for (const source of HISTOGRAMS[key]) {
+      const h = histogramOf(e, source);
       if (h !== undefined) {
         scrape.histograms[key] = h;
         break;
@@ -104,6 +168,7 @@ export interface GaugeStat {
 /** A server histogram over a level, in ms. */
 export interface ServerHistogramStat {
   avg: number;
+  /** NaN for a counter pair, which has no buckets. */
   p50: number;
   p99: number;
   /** Observations in the level (requests for TTFT, token gaps for TPOT). */
@@ -118,6 +183,8 @@ export interface LevelServerMetrics {
   cache?: GaugeStat;
   ttftMs?: ServerHistogramStat;
   tpotMs?: ServerHistogramStat;
+  /** Time requests waited in the server's queue. */
+  queueMs?: ServerHistogramStat;
 }
 
 function gaugeStat(values: number[]): GaugeStat | undefined {
@@ -163,10 +230,11 @@ function histogramDelta(
     return i >= 0 ? from!.cumulative[i] : 0;
   };
   const counts = to.bounds.map((b, i) => to.cumulative[i] - before(b));
+  const at = (q: number) => to.bounds.length === 0 ? NaN : quantile(to.bounds, counts, q) * 1e3;
   return {
     avg: ((to.sum - (from?.sum ?? 0)) / count) * 1e3,
-    p50: quantile(to.bounds, counts, 0.5) * 1e3,
-    p99: quantile(to.bounds, counts, 0.99) * 1e3,
+    p50: at(0.5),
+    p99: at(0.99),
     count,
   };
 }
@@ -229,7 +297,7 @@ export class ServerMetricsScraper {
         );
         const scrape = readScrape(this.options.clock.nowNs(), parsePrometheus(text));
         if (Object.keys(scrape.gauges).length + Object.keys(scrape.histograms).length === 0) {
-          this.#warnOnce(href, `Warning: no vLLM or SGLang metric found at ${href}.`);
+          this.#warnOnce(href, `Warning: no vLLM, SGLang, TGI or Triton metric found at ${href}.`);
         }
         this.#scrapes[i].push(scrape);
       } catch (e) {
@@ -251,7 +319,7 @@ export class ServerMetricsScraper {
    * Each URL's numbers for a level: gauges from the scrapes inside its reported windows,
    * histograms from the last scrape at or before its start to the first at or after its end.
    */
-  level(level: LevelResult): LevelServerMetrics[] {
+  level(level: Pick<LevelResult, "spanNs">): LevelServerMetrics[] {
     const span = level.spanNs;
     if (span === undefined) return [];
     return this.#scrapes.map((scrapes, i) => {
@@ -269,6 +337,7 @@ export class ServerMetricsScraper {
         cache: gauge("cache"),
         ttftMs: histogram("ttft"),
         tpotMs: histogram("tpot"),
+        queueMs: histogram("queue"),
       };
     });
   }

@@ -7,6 +7,7 @@
  * on the parsed config.
  */
 import type { RunConfig } from "../../../core/cli/config.ts";
+import { UsageError } from "../../../core/errors.ts";
 import type { PromptOptions } from "../prompts/mod.ts";
 import type { ProfileOptions } from "./options.ts";
 
@@ -99,10 +100,16 @@ export function perfAnalyzerArgs(
   if (o.streaming) args.push("--streaming");
   if (o.fixedSchedule) {
     if (!shape.timestamps) {
-      throw new RangeError("--fixed-schedule: the input file has no timestamps to replay");
+      throw new UsageError("profile --fixed-schedule: the input file has no timestamps to replay");
     }
     args.push("--fixed-schedule");
   } else if (shape.sessions) {
+    if (o.loadMode === "request_rate") {
+      throw new UsageError(
+        "profile: multi-turn sessions play at a --concurrency (sessions at once), not a " +
+          "--request-rate",
+      );
+    }
     // Multi-turn sessions: each concurrency slot plays one session's turns in order.
     args.push("--session-concurrency", load);
   } else if (o.loadMode === "concurrency") {
