@@ -175,10 +175,37 @@ Deno.test("profile --search: finds the highest request rate the mock's slots ser
   // late on a busy machine, which lowers the knee a little). The machine is shared: the
   // attainment asked is 80 %, so a few requests slowed by another process's load do not fail a
   // level below the knee.
-  const slots = 4;
-  const step = 4;
+  // A stall of the shared machine inside a level below the knee can still fail it, and the
+  // search then stops low (once, 14.5/s against a 25/s knee). Up to three bounded attempts, each
+  // with a fresh mock: a broken search misses the knee in every one.
+  for (let attempt = 1;; attempt++) {
+    const r = await searchTheMock();
+    console.log(
+      `search attempt ${attempt}: slot time ${(r.slotS * 1e3).toFixed(1)} ms (150 asked), knee ` +
+        `${r.knee.toFixed(1)}/s, found ${r.found}/s`,
+    );
+    if (Math.abs(r.found - r.knee) <= SEARCH_STEP || attempt === 3) {
+      assert.ok(r.slotS >= 0.15, `slot time ${r.slotS}`);
+      assert.ok(
+        Math.abs(r.found - r.knee) <= SEARCH_STEP,
+        `found ${r.found}, knee ${r.knee}\n${r.stdout}`,
+      );
+      // The levels above the knee failed: their queue grew (saturated) or they missed the SLO.
+      assert.match(r.sweep, /\n60,(saturated|slo_missed),/);
+      assert.match(r.stdout, /NVIDIA GenAI-Perf \| Sweep/);
+      return;
+    }
+  }
+});
+
+const SEARCH_SLOTS = 4;
+const SEARCH_STEP = 4;
+
+/** One `profile --search` over 4..60 requests/s against a 4-slot mock: what it found, the knee. */
+async function searchTheMock() {
+  let out = { found: NaN, knee: NaN, slotS: NaN, stdout: "", sweep: "" };
   await withServer(
-    { openai: { ttftUs: 100000, itlUs: 10000, outputTokens: 6, slots } },
+    { openai: { ttftUs: 100000, itlUs: 10000, outputTokens: 6, slots: SEARCH_SLOTS } },
     async (server) => {
       await withTempDir("profile_", async (dir) => {
         const r = await runCli([
@@ -189,7 +216,7 @@ Deno.test("profile --search: finds the highest request rate the mock's slots ser
           "--synthetic-input-tokens-mean",
           "10",
           "--request-rate",
-          `4:60:${step}`,
+          `4:60:${SEARCH_STEP}`,
           "--search",
           "--goodput",
           "time_to_first_token:160",
@@ -208,22 +235,18 @@ Deno.test("profile --search: finds the highest request rate the mock's slots ser
         assert.equal(r.code, 0, r.stderr + r.stdout);
         const truth = await server.openaiTruth();
         const slotS = truth.reduce((a, t) => a + (t.endNs - t.startNs), 0) / truth.length / 1e9;
-        const knee = slots / slotS;
-        const found = Number(r.stdout.match(/every goodput target: Request rate ([\d.]+)/)?.[1]);
-        console.log(
-          `search: slot time ${(slotS * 1e3).toFixed(1)} ms (150 asked), knee ` +
-            `${knee.toFixed(1)}/s, found ${found}/s`,
-        );
-        assert.ok(slotS >= 0.15, `slot time ${slotS}`);
-        assert.ok(Math.abs(found - knee) <= step, `found ${found}, knee ${knee}\n${r.stdout}`);
-        const sweep = await Deno.readTextFile(`${dir}/${SWEEP_FILE}`);
-        // The levels above the knee failed: their queue grew (saturated) or they missed the SLO.
-        assert.match(sweep, /\n60,(saturated|slo_missed),/);
-        assert.match(r.stdout, /NVIDIA GenAI-Perf \| Sweep/);
+        out = {
+          found: Number(r.stdout.match(/every goodput target: Request rate ([\d.]+)/)?.[1]),
+          knee: SEARCH_SLOTS / slotS,
+          slotS,
+          stdout: r.stdout,
+          sweep: await Deno.readTextFile(`${dir}/${SWEEP_FILE}`),
+        };
       });
     },
   );
-});
+  return out;
+}
 
 Deno.test("profile --server-metrics-url: vLLM's gauges and histograms per level, as the mock's state and truth say", async () => {
   // 2 slots, 4 requests in flight: 2 running, up to 2 waiting, the "cache" full.
