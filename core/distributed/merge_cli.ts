@@ -166,6 +166,7 @@ async function merge(args: MergeArgs, io: MergeIo): Promise<number> {
   const note = coverage.missing.length > 0 ? partialNote(coverage) : undefined;
   if (note !== undefined) io.stderr(`${note}\n`);
   warnLateness(coverage.artifacts, io.stderr);
+  warnUnsynchronized(coverage.artifacts, io.stderr);
   human(
     `Merged ${coverage.artifacts.length} worker artifacts of run ${first.runId} ` +
       `(${first.windowsPerLevel} windows of ${first.windowNs / 1e6} ms per level)\n`,
@@ -222,5 +223,22 @@ function warnLateness(artifacts: WorkerArtifact[], warn: (text: string) => void)
           "after --start-at (more than 1% of a window); its first window is short.\n",
       );
     }
+  }
+}
+
+/**
+ * --start-at is one wall-clock instant: a worker whose clock was not synchronized may have
+ * started anywhere within its clock's error, which its lateness cannot show. An MPI barrier
+ * start reads no wall clock, so it is not warned about.
+ */
+function warnUnsynchronized(artifacts: WorkerArtifact[], warn: (text: string) => void): void {
+  for (const a of artifacts) {
+    const sync = a.clock.sync;
+    if (a.clock.mode !== "start-at" || sync?.state !== "unsynchronized") continue;
+    const max = sync.maxErrorUs === undefined ? "" : ` (max error ${sync.maxErrorUs / 1e3} ms)`;
+    warn(
+      `Warning: worker ${a.worker.index}'s clock was not synchronized${max} (adjtimex); ` +
+        "--start-at compares wall clocks, so its start may be off by that much.\n",
+    );
   }
 }

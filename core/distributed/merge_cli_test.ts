@@ -103,3 +103,19 @@ Deno.test("merge: an unstable level names the windows each level ran, not --max-
   assert.notEqual(r.code, 0);
   assert.match(r.stdout + r.stderr, /within 4 measurement windows/);
 });
+
+Deno.test("merge: an unsynchronized clock under --start-at is warned about, not under MPI", async () => {
+  const { artifacts, whole } = makeRun(3, [900, 1000, 1000, 1000], ARGV);
+  for (const w of whole) w.destroy();
+  artifacts[0].clock.sync = { state: "synchronized", maxErrorUs: 500, estErrorUs: 10 };
+  artifacts[2].clock.sync = { state: "unsynchronized", maxErrorUs: 16_000_000, estErrorUs: 16 };
+  const r = await merge(artifacts, []);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(
+    r.stderr,
+    /^Warning: worker 2's clock was not synchronized \(max error 16000 ms\) \(adjtimex\)/m,
+  );
+  assert.doesNotMatch(r.stderr, /worker [01]'s clock/);
+  for (const a of artifacts) a.clock.mode = "mpi-barrier";
+  assert.doesNotMatch((await merge(artifacts, [])).stderr, /not synchronized/);
+});
