@@ -59,6 +59,9 @@ Deno.test("distributed --request-count: the merged count is the server's ground 
       const truth = await server.groundTruth("simple");
       assert.equal(truth.successCount, 301);
       assert.equal(numberAfter(merged.stdout, "    Request count: "), truth.successCount);
+      // Worker 0's server statistics cover its own window only: no Server block, and why.
+      assert.doesNotMatch(merged.stdout, /^ {2}Server: /m);
+      assert.match(merged.stderr, /no server-side breakdown is reported: with --request-count/);
       const csv = await Deno.readTextFile(`${dir}/merged.csv`);
       assert.match(csv, /^Concurrency,Inferences\/Second,/);
       assert.equal(csv.trim().split("\n").length, 2);

@@ -13,7 +13,7 @@ import { checkOutputFiles, reportsToStdout } from "../report/files.ts";
 import type { ReportContext, RunInfo } from "../report/format.ts";
 import { reportRun, sweep } from "../run.ts";
 import { artifactsInText, type WorkerArtifact } from "./artifact.ts";
-import { checkCoverage, type Coverage, mergeLevels } from "./merge.ts";
+import { checkCoverage, type Coverage, mergeLevels, serverStatsCover } from "./merge.ts";
 
 export interface MergeIo {
   stdout(text: string): void;
@@ -155,7 +155,7 @@ async function merge(args: MergeArgs, io: MergeIo): Promise<number> {
     config,
     model: (stats ?? first).model,
     protocolLabel: config.protocol === "grpc" ? "gRPC" : "HTTP",
-    serverStats: stats !== undefined,
+    serverStats: stats !== undefined && serverStatsCover(config.requestCount),
     backendKind: descriptor?.kind,
     banner: descriptor?.banner,
     rate: rateMode
@@ -167,6 +167,13 @@ async function merge(args: MergeArgs, io: MergeIo): Promise<number> {
   if (note !== undefined) io.stderr(`${note}\n`);
   warnLateness(coverage.artifacts, io.stderr);
   warnUnsynchronized(coverage.artifacts, io.stderr);
+  if (stats !== undefined && !serverStatsCover(config.requestCount)) {
+    io.stderr(
+      "Warning: no server-side breakdown is reported: with --request-count each worker's window " +
+        "ends when its share is done, and the server statistics worker 0 read cover its window " +
+        "only.\n",
+    );
+  }
   human(
     `Merged ${coverage.artifacts.length} worker artifacts of run ${first.runId} ` +
       `(${first.windowsPerLevel} windows of ${first.windowNs / 1e6} ms per level)\n`,

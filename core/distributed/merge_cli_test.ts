@@ -4,6 +4,7 @@ import { TEST_KINDS } from "../testing/kinds.ts";
 import { makeRun } from "../testing/dist_artifacts.ts";
 import { mergeMain } from "./merge_cli.ts";
 import type { WorkerArtifact } from "./artifact.ts";
+import { server } from "../report/testing/testdata.ts";
 
 const ARGV = [
   "-m",
@@ -118,4 +119,28 @@ Deno.test("merge: an unsynchronized clock under --start-at is warned about, not 
   assert.doesNotMatch(r.stderr, /worker [01]'s clock/);
   for (const a of artifacts) a.clock.mode = "mpi-barrier";
   assert.doesNotMatch((await merge(artifacts, [])).stderr, /not synchronized/);
+});
+
+Deno.test("merge --request-count: no Server block or columns, and a warning says why", async () => {
+  for (const count of [undefined, "300"]) {
+    const argv = count === undefined ? ARGV : [...ARGV, "--request-count", count];
+    const { artifacts, whole } = makeRun(3, [900, 1000, 1000, 1000], argv);
+    for (const w of whole) w.destroy();
+    artifacts[0].levels[0].server = server(900, [1000, 200, 100, 50_000, 100]);
+    const r = await merge(artifacts, ["-f", "out.csv"]);
+    assert.equal(r.code, 0, r.stderr);
+    const csvHeader = r.written.get("out.csv")!.split("\n")[0];
+    if (count === undefined) {
+      assert.match(r.stdout, /^ {2}Server: \n {4}Inference count: 900$/m);
+      assert.match(csvHeader, /,Server Queue,/);
+      assert.doesNotMatch(r.stderr, /no server-side breakdown/);
+    } else {
+      assert.doesNotMatch(r.stdout, /Server:/);
+      assert.doesNotMatch(csvHeader, /Server/);
+      assert.match(
+        r.stderr,
+        /^Warning: no server-side breakdown is reported: with --request-count each worker's/m,
+      );
+    }
+  }
 });
