@@ -9,7 +9,7 @@
  *   deno run -A scripts/bench_mpi.ts [--ranks 4] [--barriers 200] [--out FILE]
  */
 import { parseArgs } from "node:util";
-import { barrierSkewsMs, parseReleases } from "../core/distributed/mpi/skew.ts";
+import { barrierSkewsMs, type RankReleases } from "../core/distributed/mpi/skew.ts";
 import { alignColumns, mergeSection } from "./bench_table.ts";
 import {
   distRateLines,
@@ -114,26 +114,35 @@ export function mpiLines(section: MpiSection): string[] {
 }
 
 async function measure(ranks: number, barriers: number): Promise<SkewSummary> {
-  const out = await new Deno.Command("mpirun", {
-    args: [
-      "--oversubscribe",
-      "-n",
-      String(ranks),
-      Deno.execPath(),
-      "run",
-      "-A",
-      SKEW,
-      `${barriers}`,
-    ],
-    env: { OMPI_ALLOW_RUN_AS_ROOT: "1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM: "1" },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const dec = new TextDecoder();
-  if (!out.success) throw new Error(`mpirun failed (${out.code}): ${dec.decode(out.stderr)}`);
-  const releases = parseReleases(dec.decode(out.stdout));
-  if (releases.length !== ranks) throw new Error(`${releases.length} of ${ranks} ranks reported`);
-  return summarizeSkews(ranks, barrierSkewsMs(releases));
+  // Each rank writes its own file: 200 barriers make lines mpirun would interleave.
+  const dir = await Deno.makeTempDir({ prefix: "pa_bench_skew_" });
+  try {
+    const out = await new Deno.Command("mpirun", {
+      args: [
+        "--oversubscribe",
+        "-n",
+        String(ranks),
+        Deno.execPath(),
+        "run",
+        "-A",
+        SKEW,
+        `${barriers}`,
+        dir,
+      ],
+      env: { OMPI_ALLOW_RUN_AS_ROOT: "1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM: "1" },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const dec = new TextDecoder();
+    if (!out.success) throw new Error(`mpirun failed (${out.code}): ${dec.decode(out.stderr)}`);
+    const releases: RankReleases[] = [];
+    for (let r = 0; r < ranks; r++) {
+      releases.push(JSON.parse(await Deno.readTextFile(`${dir}/rank-${r}.json`)));
+    }
+    return summarizeSkews(ranks, barrierSkewsMs(releases));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 }
 
 if (import.meta.main) {
