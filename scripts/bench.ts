@@ -15,7 +15,10 @@
  * 10-level sweep (scripts/bench_dist.ts); then the overload
  * row: the one-instance reference server asked twice its capacity in open loop
  * (scripts/bench_overload.ts); then the tensor-size rows: 16 B, 64 KiB and 1 MiB over HTTP and
- * gRPC with client and server CPU per request (scripts/bench_tensor.ts). Prints a table and
+ * gRPC with client and server CPU per request (scripts/bench_tensor.ts); then the MPI rows: start
+ * skew across 4 ranks leaving one barrier, and 4 distributed workers under mpirun at one
+ * --request-rate, merged, against the asked rate and the server's count (scripts/bench_mpi.ts,
+ * needs openmpi-bin). Prints a table and
  * writes bench/results.json. A measurement,
  * not a test: it exits 1 only when a measurement is invalid (failed requests, broken
  * keep-alive, the CLI failing), never for a missed target.
@@ -39,6 +42,8 @@
  *   --only-dist           only the distributed-merge row; it replaces just the `dist` key
  *   --only-overload       only the overload row; it replaces just the `overload` key
  *   --only-tensor         only the tensor-size rows; they replace just the `tensor` key
+ *   --only-mpi            only the MPI rows (start skew, distributed rate); they replace just
+ *                         the `mpi` key
  *   --openai-soak S       seconds of the LLM client's memory soak (default 30, --quick 5);
  *                         --openai-soak 600 is the 10-minute flatness check
  *   --warmup S            seconds of our client's warmup before each window (default 2)
@@ -69,6 +74,7 @@ import { promptsLines, type PromptsPlan, promptsPlan, runPromptsSection } from "
 import { distLines, type DistPlan, distPlan, runDistSection } from "./bench_dist.ts";
 import { overloadLines, runOverloadSection } from "./bench_overload.ts";
 import { runTensorSection, tensorLines } from "./bench_tensor.ts";
+import { mpiLines, type MpiPlan, mpiPlan, mpirunMissing, runMpiSection } from "./bench_mpi.ts";
 
 const RESULTS = new URL("../bench/results.json", import.meta.url).pathname;
 /** Far below what the client sustains closed-loop, so pacing, not throughput, is measured. */
@@ -89,7 +95,16 @@ function nonNegative(flag: string, text: string | undefined, fallback: number): 
   return n;
 }
 
-type Section = "grpc" | "capi" | "shm" | "openai" | "prompts" | "dist" | "overload" | "tensor";
+type Section =
+  | "grpc"
+  | "capi"
+  | "shm"
+  | "openai"
+  | "prompts"
+  | "dist"
+  | "overload"
+  | "tensor"
+  | "mpi";
 
 interface Plans {
   plan: BenchPlan;
@@ -103,6 +118,7 @@ interface Plans {
   overloadS: number;
   /** Requests per 1 MiB tensor row (the smaller sizes send more). */
   tensorRequests: number;
+  mpi: MpiPlan;
   /** --only-<section>: run just that section and merge it into --out. */
   only: Section | undefined;
   out: string;
@@ -125,6 +141,7 @@ function planFrom(args: string[]): Plans {
       "only-dist": { type: "boolean", default: false },
       "only-overload": { type: "boolean", default: false },
       "only-tensor": { type: "boolean", default: false },
+      "only-mpi": { type: "boolean", default: false },
       "openai-soak": { type: "string" },
       "pacing-window": { type: "string" },
       "pacing-async": { type: "boolean", default: false },
@@ -158,12 +175,21 @@ function planFrom(args: string[]): Plans {
       ),
     },
   };
-  const only = (["grpc", "capi", "shm", "openai", "prompts", "dist", "overload", "tensor"] as const)
-    .filter((s) => values[`only-${s}`] ?? false);
+  const only = ([
+    "grpc",
+    "capi",
+    "shm",
+    "openai",
+    "prompts",
+    "dist",
+    "overload",
+    "tensor",
+    "mpi",
+  ] as const).filter((s) => values[`only-${s}`] ?? false);
   if (only.length > 0 && (plan.onlySoak || plan.onlyPacing || only.length > 1)) {
     throw new RangeError(
       "--only-grpc, --only-capi, --only-shm, --only-openai, --only-prompts, --only-dist, " +
-        "--only-overload and --only-tensor combine with no other --only-*",
+        "--only-overload, --only-tensor and --only-mpi combine with no other --only-*",
     );
   }
   const openAiSoak = values["openai-soak"] === undefined
@@ -179,6 +205,7 @@ function planFrom(args: string[]): Plans {
     dist: distPlan(quick),
     overloadS: quick ? 10 : 30,
     tensorRequests: quick ? 100 : 400,
+    mpi: mpiPlan(quick),
     only: only[0],
     out: values.out ?? RESULTS,
   };
@@ -188,7 +215,7 @@ const USAGE =
   "usage: deno task bench [--duration S] [--soak S] [--soak-connections C] [--only-soak]\n" +
   "                       [--only-pacing] [--only-grpc] [--only-capi] [--only-shm]\n" +
   "                       [--only-openai] [--only-prompts] [--only-dist]\n" +
-  "                       [--only-overload] [--only-tensor]\n" +
+  "                       [--only-overload] [--only-tensor] [--only-mpi]\n" +
   "                       [--openai-soak S]\n" +
   "                       [--pacing-window MS]\n" +
   "                       [--pacing-async] [--pacing-warmup S]\n" +
@@ -215,9 +242,9 @@ async function fullRun(plans: Plans): Promise<number> {
     return 1;
   }
   const all = !plan.onlySoak && !plan.onlyPacing;
-  const noPython = all ? await aiohttpMissing() : undefined;
-  if (noPython !== undefined) {
-    console.error(`bench: ${noPython}`);
+  const unavailable = all ? await aiohttpMissing() ?? await mpirunMissing() : undefined;
+  if (unavailable !== undefined) {
+    console.error(`bench: ${unavailable}`);
     return 1;
   }
   const log = (line: string) => console.log(line);
@@ -231,6 +258,7 @@ async function fullRun(plans: Plans): Promise<number> {
   const dist = all ? await runDistSection(plans.dist, log) : undefined;
   const overload = all ? await runOverloadSection(plans.overloadS, log) : undefined;
   const tensor = all ? await runTensorSection(plans.tensorRequests, log) : undefined;
+  const mpi = all ? await runMpiSection(plans.mpi, log) : undefined;
   const problems = [
     ...bench.problems,
     ...(grpc?.problems ?? []),
@@ -239,6 +267,7 @@ async function fullRun(plans: Plans): Promise<number> {
     ...(openai?.problems ?? []),
     ...(prompts?.problems ?? []),
     ...(dist?.problems ?? []),
+    ...(mpi?.problems ?? []),
   ];
   const results = {
     ...bench,
@@ -250,6 +279,7 @@ async function fullRun(plans: Plans): Promise<number> {
     dist,
     overload,
     tensor,
+    mpi,
     valid: problems.length === 0,
     problems,
   };
@@ -263,6 +293,7 @@ async function fullRun(plans: Plans): Promise<number> {
     dist && distLines(dist.rows),
     overload && overloadLines(overload.row),
     tensor && tensorLines(tensor.rows),
+    mpi && mpiLines(mpi),
   ];
   for (const lines of sections) {
     if (lines) more.push(...(more.length > 0 ? [""] : []), ...lines);
@@ -307,6 +338,7 @@ async function onlySection(plans: Plans): Promise<number> {
         section: s,
         lines: tensorLines(s.rows),
       })),
+    mpi: () => runMpiSection(plans.mpi, log).then((s) => ({ section: s, lines: mpiLines(s) })),
   };
   const { section, lines } = await runners[only!]();
   console.log("\n" + lines.join("\n"));

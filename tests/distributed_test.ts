@@ -48,6 +48,9 @@ Deno.test("distributed --request-count: the merged count is the server's ground 
         const a: WorkerArtifact = JSON.parse(await Deno.readTextFile(`${dir}/worker-${i}.json`));
         shares.push(a.levels[0].windows[0].completed);
         assert.equal(a.serverStats, i === 0);
+        // The tests run with FFI allowed: adjtimex answered, synchronized or not.
+        assert.notEqual(a.clock.sync?.state ?? "unknown", "unknown", JSON.stringify(a.clock));
+        assert.equal(typeof a.clock.sync?.maxErrorUs, "number");
       }
       // 301 = 101 + 100 + 100: whole units, the remainder to the first worker.
       assert.deepEqual(shares, [101, 100, 100]);
@@ -56,6 +59,9 @@ Deno.test("distributed --request-count: the merged count is the server's ground 
       const truth = await server.groundTruth("simple");
       assert.equal(truth.successCount, 301);
       assert.equal(numberAfter(merged.stdout, "    Request count: "), truth.successCount);
+      // Worker 0's server statistics cover its own window only: no Server block, and why.
+      assert.doesNotMatch(merged.stdout, /^ {2}Server: /m);
+      assert.match(merged.stderr, /no server-side breakdown is reported: with --request-count/);
       const csv = await Deno.readTextFile(`${dir}/merged.csv`);
       assert.match(csv, /^Concurrency,Inferences\/Second,/);
       assert.equal(csv.trim().split("\n").length, 2);

@@ -13,6 +13,7 @@ import type { GpuMetrics } from "../metrics/gpu_metrics.ts";
 import type { Window } from "../measure/window.ts";
 import type { Engine } from "./identity.ts";
 import type { StartFacts } from "./start.ts";
+import type { ClockSync } from "./clock_sync.ts";
 import { UsageError } from "../errors.ts";
 
 export const ARTIFACT_FORMAT = "pa-deno-dist/1";
@@ -84,6 +85,11 @@ export interface WorkerArtifact {
     /** Epoch ms at which the worker started its clock (late ones after startAtMs). */
     actualStartMs: number;
     lateNs: number;
+    /**
+     * Whether the host's clock was synchronized (adjtimex) before the start. Optional: artifacts
+     * written before it was recorded read as "unknown".
+     */
+    sync?: ClockSync;
   };
   /** The settings of every histogram (merge refuses other settings than its own). */
   histogram: { lowest: number; highest: number; digits: number };

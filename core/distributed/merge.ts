@@ -117,7 +117,10 @@ export interface MergeSettings {
   percentile: number;
   rule: StabilityRule;
   async: boolean;
-  /** --request-count: each level is one window that ends when its requests are done. */
+  /**
+   * --request-count: each level is one window that ends when its requests are done. The levels
+   * then have no server statistics (see {@link serverStatsCover}).
+   */
   requestCount: number;
   /** --max-error-rate as a fraction; a merged window over it ends the level. */
   maxErrorRate: number | undefined;
@@ -165,7 +168,7 @@ export function mergeLevels(coverage: Coverage, s: MergeSettings): LevelResult[]
         passes: verdict.passes,
         reportedPasses: verdict.to - verdict.from,
         client: reported.stats(s.batchSize, s.percentile),
-        server: stats?.levels[l].server,
+        server: serverStatsCover(s.requestCount) ? stats?.levels[l].server : undefined,
         stabilizingLatencyNs: reported.stabilizingLatency(s.percentile),
         status: verdict.status,
       };
@@ -178,6 +181,17 @@ export function mergeLevels(coverage: Coverage, s: MergeSettings): LevelResult[]
     for (const w of windows) w.destroy();
   }
   return out;
+}
+
+/**
+ * Whether the stats worker's server statistics are the whole run's. They are the server's
+ * totals between two reads at the edges of worker 0's window; on the shared grid every worker's
+ * window has those edges. With --request-count each worker's window ends when its own share is
+ * done, so worker 0's window is not the others': reading around all of them would need a message
+ * from every worker, which a distributed run does not exchange.
+ */
+export function serverStatsCover(requestCount: number): boolean {
+  return requestCount === 0;
 }
 
 interface Verdict {

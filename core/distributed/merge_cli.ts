@@ -13,7 +13,7 @@ import { checkOutputFiles, reportsToStdout } from "../report/files.ts";
 import type { ReportContext, RunInfo } from "../report/format.ts";
 import { reportRun, sweep } from "../run.ts";
 import { artifactsInText, type WorkerArtifact } from "./artifact.ts";
-import { checkCoverage, type Coverage, mergeLevels } from "./merge.ts";
+import { checkCoverage, type Coverage, mergeLevels, serverStatsCover } from "./merge.ts";
 
 export interface MergeIo {
   stdout(text: string): void;
@@ -155,7 +155,7 @@ async function merge(args: MergeArgs, io: MergeIo): Promise<number> {
     config,
     model: (stats ?? first).model,
     protocolLabel: config.protocol === "grpc" ? "gRPC" : "HTTP",
-    serverStats: stats !== undefined,
+    serverStats: stats !== undefined && serverStatsCover(config.requestCount),
     backendKind: descriptor?.kind,
     banner: descriptor?.banner,
     rate: rateMode
@@ -166,6 +166,14 @@ async function merge(args: MergeArgs, io: MergeIo): Promise<number> {
   const note = coverage.missing.length > 0 ? partialNote(coverage) : undefined;
   if (note !== undefined) io.stderr(`${note}\n`);
   warnLateness(coverage.artifacts, io.stderr);
+  warnUnsynchronized(coverage.artifacts, io.stderr);
+  if (stats !== undefined && !serverStatsCover(config.requestCount)) {
+    io.stderr(
+      "Warning: no server-side breakdown is reported: with --request-count each worker's window " +
+        "ends when its share is done, and the server statistics worker 0 read cover its window " +
+        "only.\n",
+    );
+  }
   human(
     `Merged ${coverage.artifacts.length} worker artifacts of run ${first.runId} ` +
       `(${first.windowsPerLevel} windows of ${first.windowNs / 1e6} ms per level)\n`,
@@ -222,5 +230,22 @@ function warnLateness(artifacts: WorkerArtifact[], warn: (text: string) => void)
           "after --start-at (more than 1% of a window); its first window is short.\n",
       );
     }
+  }
+}
+
+/**
+ * --start-at is one wall-clock instant: a worker whose clock was not synchronized may have
+ * started anywhere within its clock's error, which its lateness cannot show. An MPI barrier
+ * start reads no wall clock, so it is not warned about.
+ */
+function warnUnsynchronized(artifacts: WorkerArtifact[], warn: (text: string) => void): void {
+  for (const a of artifacts) {
+    const sync = a.clock.sync;
+    if (a.clock.mode !== "start-at" || sync?.state !== "unsynchronized") continue;
+    const max = sync.maxErrorUs === undefined ? "" : ` (max error ${sync.maxErrorUs / 1e3} ms)`;
+    warn(
+      `Warning: worker ${a.worker.index}'s clock was not synchronized${max} (adjtimex); ` +
+        "--start-at compares wall clocks, so its start may be off by that much.\n",
+    );
   }
 }

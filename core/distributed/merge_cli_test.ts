@@ -4,6 +4,7 @@ import { TEST_KINDS } from "../testing/kinds.ts";
 import { makeRun } from "../testing/dist_artifacts.ts";
 import { mergeMain } from "./merge_cli.ts";
 import type { WorkerArtifact } from "./artifact.ts";
+import { server } from "../report/testing/testdata.ts";
 
 const ARGV = [
   "-m",
@@ -102,4 +103,44 @@ Deno.test("merge: an unstable level names the windows each level ran, not --max-
   const r = await merge(artifacts, []);
   assert.notEqual(r.code, 0);
   assert.match(r.stdout + r.stderr, /within 4 measurement windows/);
+});
+
+Deno.test("merge: an unsynchronized clock under --start-at is warned about, not under MPI", async () => {
+  const { artifacts, whole } = makeRun(3, [900, 1000, 1000, 1000], ARGV);
+  for (const w of whole) w.destroy();
+  artifacts[0].clock.sync = { state: "synchronized", maxErrorUs: 500, estErrorUs: 10 };
+  artifacts[2].clock.sync = { state: "unsynchronized", maxErrorUs: 16_000_000, estErrorUs: 16 };
+  const r = await merge(artifacts, []);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(
+    r.stderr,
+    /^Warning: worker 2's clock was not synchronized \(max error 16000 ms\) \(adjtimex\)/m,
+  );
+  assert.doesNotMatch(r.stderr, /worker [01]'s clock/);
+  for (const a of artifacts) a.clock.mode = "mpi-barrier";
+  assert.doesNotMatch((await merge(artifacts, [])).stderr, /not synchronized/);
+});
+
+Deno.test("merge --request-count: no Server block or columns, and a warning says why", async () => {
+  for (const count of [undefined, "300"]) {
+    const argv = count === undefined ? ARGV : [...ARGV, "--request-count", count];
+    const { artifacts, whole } = makeRun(3, [900, 1000, 1000, 1000], argv);
+    for (const w of whole) w.destroy();
+    artifacts[0].levels[0].server = server(900, [1000, 200, 100, 50_000, 100]);
+    const r = await merge(artifacts, ["-f", "out.csv"]);
+    assert.equal(r.code, 0, r.stderr);
+    const csvHeader = r.written.get("out.csv")!.split("\n")[0];
+    if (count === undefined) {
+      assert.match(r.stdout, /^ {2}Server: \n {4}Inference count: 900$/m);
+      assert.match(csvHeader, /,Server Queue,/);
+      assert.doesNotMatch(r.stderr, /no server-side breakdown/);
+    } else {
+      assert.doesNotMatch(r.stdout, /Server:/);
+      assert.doesNotMatch(csvHeader, /Server/);
+      assert.match(
+        r.stderr,
+        /^Warning: no server-side breakdown is reported: with --request-count each worker's/m,
+      );
+    }
+  }
 });

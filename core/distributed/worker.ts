@@ -34,6 +34,7 @@ import { Stripes } from "./share.ts";
 import { STDOUT } from "../report/files.ts";
 import { type StartFacts, waitForStart } from "./start.ts";
 import { mpirunRank } from "./mpi/ranks.ts";
+import { type ClockSync, readClockSync } from "./clock_sync.ts";
 
 /** The worker that reads the server's statistics and metrics (they are global counters). */
 export const STATS_WORKER = 0;
@@ -44,6 +45,7 @@ export class DistributedWorker {
   readonly #windowNs: number;
   readonly #closedLoop: boolean;
   #start: StartFacts | undefined;
+  #sync: ClockSync | undefined;
   #windows: WindowRecord[] = [];
   readonly #levels: LevelRecord[] = [];
 
@@ -135,6 +137,8 @@ export class DistributedWorker {
 
   /** Waits for --start-at, or for `together` (mpirun's barrier); the shared grid starts then. */
   async start(clock: Clock, together?: (clock: Clock) => Promise<StartFacts>): Promise<void> {
+    // Read before the wait, which it must not delay: the state the start was computed under.
+    this.#sync = readClockSync();
     this.#start = together !== undefined
       ? await together(clock)
       : await waitForStart(this.#flags.startAtMs!, this.#flags.lateToleranceMs, clock);
@@ -209,6 +213,7 @@ export class DistributedWorker {
         startAtMs: start.startAtMs,
         actualStartMs: start.actualStartMs,
         lateNs: start.lateNs,
+        sync: this.#sync,
       },
       histogram: HISTOGRAM_SETTINGS,
       windowNs: this.#windowNs,

@@ -1,7 +1,9 @@
 /**
  * Start skew: how far apart the ranks of one mpirun job leave the same barrier. Run as a
- * script under mpirun (`mpirun -n 4 deno run -A core/distributed/mpi/skew.ts [barriers]`),
- * each rank prints one JSON line with its wall-clock release times; {@link barrierSkewsMs}
+ * script under mpirun (`mpirun -n 4 deno run -A core/distributed/mpi/skew.ts [barriers] [dir]`),
+ * each rank prints one JSON line with its wall-clock release times, or writes it to
+ * `dir/rank-<rank>.json`: mpirun forwards output in chunks of about 2 KB and interleaves the
+ * ranks' chunks, so the long lines of many barriers come back mixed. {@link barrierSkewsMs}
  * turns those lines into one skew per barrier. Wall clocks compare only on one host, which is
  * where the tests and the bench run it.
  */
@@ -37,6 +39,8 @@ if (import.meta.main) {
     releasesMs.push(performance.timeOrigin + performance.now());
   }
   const line: RankReleases = { rank: world.rank, size: world.size, releasesMs };
-  console.log(JSON.stringify(line));
+  const dir = Deno.args[1];
+  if (dir === undefined) console.log(JSON.stringify(line));
+  else await Deno.writeTextFile(`${dir}/rank-${world.rank}.json`, JSON.stringify(line));
   world.finalize();
 }
