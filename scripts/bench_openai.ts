@@ -88,10 +88,12 @@ export const REQUEST_BODY = {
 };
 
 const METHOD: Record<string, string> = {
-  mock: "scripts/bench_openai_server.ts: the reference server (server/server.ts startServer) in " +
-    "its own Deno process, OpenAI mock with ttftUs 0, itlUs 0, slots = the row's streams, role " +
-    "chunk first, usage as the request asks, every reply's events in one write (the response " +
-    "body, sent with the headers); a fresh process per row",
+  mock: "scripts/bench_openai_server.ts: the reference server's OpenAI mock in its own Deno " +
+    "process on its own HTTP/1.1 transport (server/openai/raw.ts: Deno.listen, one " +
+    "conn.write of status line, headers and body per reply), ttftUs 0, itlUs 0, slots = the " +
+    "row's streams, role chunk first, usage as the request asks, every reply's events in one " +
+    "write; ground truth keeps each request's first token time and event count only; a fresh " +
+    "process per row",
   request: `POST /v1/chat/completions, max_tokens ${OUTPUT_TOKENS}, stream with include_usage: ` +
     `role + ${OUTPUT_TOKENS} content + finish + usage + [DONE] = ${OUTPUT_TOKENS + 4} events`,
   ours: "scripts/bench_openai_client.ts: backends/openai channels driven by core/load/" +
@@ -107,11 +109,11 @@ const METHOD: Record<string, string> = {
     "minus the client, the mock and this script over the window (other processes: noise)",
   ttftOverhead: "per request completed in the window: the client's reading of its first " +
     "content event (the socket read that completed it) minus the mock's ground-truth time of " +
-    "handing that event to its HTTP response stream; requests matched by " +
-    "x-request-id (one per stream slot) and order; both times on the epoch clock (monotonic " +
-    "clock + time origin in each process). It holds more than the client: Deno's HTTP server " +
-    "writes a reply only after the mock's event-loop turn that made it (many replies a turn " +
-    "when many streams wait), and on a shared machine both processes wait for a CPU",
+    "writing it (taken just before the conn.write call that handed the reply to the kernel); " +
+    "requests matched by x-request-id (one per stream slot) and order; both times on the epoch " +
+    "clock (monotonic clock + time origin in each process). It holds the write call, the " +
+    "kernel's loopback delivery, the client's wait for its event loop and CPU, and its read " +
+    "and parse; on a shared machine both processes also wait for a CPU",
   ttftExcess: "per request as for ttftOverhead: the client's TTFT (request sent to its first " +
     "content event read) minus the mock's ground-truth TTFT (request parsed to first content " +
     "event handed over), each on its own process's clock: request transit and parsing, the " +

@@ -71,6 +71,14 @@ interface Open {
   shutdown(): void;
 }
 
+/** A streamed reply sent whole, waiting for its transport to write it (`takeAtOnce`). */
+export interface AtOnce {
+  /** Status line and headers are the Response's; these are its whole body. */
+  bytes: Uint8Array;
+  /** Records the reply as written at `ns` (nowNs clock), or as dropped when `ok` is false. */
+  written(ns: number, ok: boolean): void;
+}
+
 export class OpenAiMock {
   readonly truth: TruthStore;
   readonly #metrics: VllmMetrics;
@@ -83,9 +91,22 @@ export class OpenAiMock {
   #busySlots = 0;
   readonly #waiting: (() => void)[] = [];
   readonly #open = new Set<Open>();
+  readonly #stampOnWrite: boolean;
+  readonly #atOnce = new WeakMap<Response, AtOnce>();
 
-  constructor(options: ResolvedOpenAi, stall: Stall | undefined, originNs: number) {
+  /**
+   * `stampOnWrite`: a transport of its own takes each streamed reply sent whole (takeAtOnce)
+   * and says when it wrote it; Deno.serve gives no such moment, so its replies are stamped
+   * when made.
+   */
+  constructor(
+    options: ResolvedOpenAi,
+    stall: Stall | undefined,
+    originNs: number,
+    stampOnWrite = false,
+  ) {
     this.#o = options;
+    this.#stampOnWrite = stampOnWrite;
     this.#stall = stall;
     this.#originNs = originNs;
     this.truth = new TruthStore(options.truth);
@@ -115,17 +136,41 @@ export class OpenAiMock {
   }
 
   handle(req: Request, segs: readonly string[]): Response | Promise<Response> {
+    return this.answer(req.method, segs, () => req.json(), (name) => req.headers.get(name));
+  }
+
+  /**
+   * `handle` for a transport that reads requests itself (raw.ts): the method, the path split on
+   * "/", the body as JSON (throws when it is not) and the request's headers by lower-case name.
+   */
+  answer(
+    method: string,
+    segs: readonly string[],
+    json: () => unknown,
+    header: (name: string) => string | null,
+  ): Response | Promise<Response> {
     if (segs[2] === "models") {
-      if (req.method !== "GET") return this.#methodNotAllowed();
+      if (method !== "GET") return this.#methodNotAllowed();
       return new Response(this.#modelsBody, { headers: { "content-type": "application/json" } });
     }
-    if (req.method !== "POST") return this.#methodNotAllowed();
+    if (method !== "POST") return this.#methodNotAllowed();
     const endpoint: OpenAiEndpoint = segs[2] === "chat"
       ? "chat"
       : segs[2] === "completions"
       ? "completions"
       : "embeddings";
-    return this.#serve(req, endpoint);
+    return this.#serve(json, header, endpoint);
+  }
+
+  /**
+   * With `stampOnWrite`: the bytes of a streamed reply sent whole (see #streamAtOnce) and the
+   * call that records it once the transport has handed them to the socket, so its ground truth
+   * times the write itself, not the moment the reply was made. Undefined for any other reply.
+   */
+  takeAtOnce(res: Response): AtOnce | undefined {
+    const a = this.#atOnce.get(res);
+    this.#atOnce.delete(res);
+    return a;
   }
 
   /** Ends every open stream and pending reply, drops every timer. */
@@ -139,14 +184,18 @@ export class OpenAiMock {
     return refuse(new RequestError(405, "Method Not Allowed"));
   }
 
-  async #serve(req: Request, endpoint: OpenAiEndpoint): Promise<Response> {
+  async #serve(
+    json: () => unknown,
+    header: (name: string) => string | null,
+    endpoint: OpenAiEndpoint,
+  ): Promise<Response> {
     let body: Json;
     let parsed: Parsed | undefined;
     let fault: OpenAiFault | undefined;
     try {
       let raw: unknown;
       try {
-        raw = await req.json();
+        raw = await json();
       } catch {
         throw invalid("the request body is not valid JSON");
       }
@@ -167,7 +216,7 @@ export class OpenAiMock {
         );
       }
       if (endpoint !== "embeddings") parsed = parseCompletion(body, endpoint);
-      const forced = req.headers.get("x-mock-fault");
+      const forced = header("x-mock-fault");
       if (forced !== null) {
         if (!OPENAI_FAULTS.includes(forced as OpenAiFault)) {
           throw invalid(`unknown x-mock-fault ${JSON.stringify(forced)}`);
@@ -187,7 +236,7 @@ export class OpenAiMock {
       id: `${
         endpoint === "chat" ? "chatcmpl" : endpoint === "completions" ? "cmpl" : "embd"
       }-${index}`,
-      requestId: req.headers.get("x-request-id"),
+      requestId: header("x-request-id"),
       endpoint,
       stream,
       status: 200,
@@ -196,6 +245,7 @@ export class OpenAiMock {
       startNs: arrivalNs,
       headersNs: 0,
       events: [],
+      eventCount: 0,
       writeNs: [],
       endNs: 0,
       promptTokens: 0,
@@ -316,13 +366,11 @@ export class OpenAiMock {
           const ns = nowNs();
           truth.headersNs = ns;
           truth.writeNs.push(ns);
-          truth.events.push({
-            ns,
-            dueNs: due,
-            kind,
-            tokens: kind === "json" ? truth.completionTokens : 0,
-            data: body,
-          });
+          truth.eventCount = 1;
+          const tokens = kind === "json" ? truth.completionTokens : 0;
+          if (this.#o.truthEvents === "every" || tokens > 0) {
+            truth.events.push({ ns, dueNs: due, kind, tokens, data: body });
+          }
           this.#finish(truth, ns);
           resolve(
             new Response(body, {
@@ -403,8 +451,12 @@ export class OpenAiMock {
   /** Records that `write` was handed to the connection at `ns` (it was due at `dueNs`). */
   #wrote(truth: OpenAiRequestTruth, write: PlannedWrite, ns: number, dueNs: number): void {
     if (write.bytes.length > 0) truth.writeNs.push(ns);
+    const every = this.#o.truthEvents === "every";
+    truth.eventCount += write.completed.length;
     for (const c of write.completed) {
-      truth.events.push({ ns, dueNs, kind: c.kind, tokens: c.tokens, data: c.data });
+      if (every || (c.tokens > 0 && truth.completionTokens === 0)) {
+        truth.events.push({ ns, dueNs, kind: c.kind, tokens: c.tokens, data: c.data });
+      }
       truth.completionTokens += c.tokens;
       if (c.kind === "content") truth.content += c.text;
     }
@@ -423,15 +475,22 @@ export class OpenAiMock {
     plan: StreamPlan,
   ): Response | undefined {
     if (write.after !== "close" || this.#busySlots >= this.#o.slots) return undefined;
-    const ns = nowNs();
-    if (this.#stallEnd(ns + write.offsetNs) > ns) return undefined;
-    truth.startNs = truth.headersNs = ns;
-    this.#wrote(truth, write, ns, ns);
+    const made = nowNs();
+    if (this.#stallEnd(made + write.offsetNs) > made) return undefined;
+    truth.startNs = made;
     if (truth.fault === "none") truth.finishReason = plan.reply.finishReason;
-    this.#finish(truth, ns);
-    return new Response(write.bytes as Uint8Array<ArrayBuffer>, {
+    const written = (ns: number, ok: boolean) => {
+      truth.headersNs = ns;
+      truth.cancelled = !ok;
+      this.#wrote(truth, write, ns, made);
+      this.#finish(truth, ns);
+    };
+    const res = new Response(write.bytes as Uint8Array<ArrayBuffer>, {
       headers: this.#streamHeaders(truth),
     });
+    if (this.#stampOnWrite) this.#atOnce.set(res, { bytes: write.bytes, written });
+    else written(made, true);
+    return res;
   }
 
   #streamHeaders(truth: OpenAiRequestTruth): Record<string, string> {
