@@ -13,7 +13,8 @@
  * (each process converts its monotonic clock with its time origin; two processes agree within
  * about 10 µs on this machine, checked with pipe round trips).
  *
- * Run alone: deno run -A scripts/bench_openai.ts [--quick] [--soak S]; `deno task bench` runs it
+ * Run alone: deno run -A scripts/bench_openai.ts [--quick] [--soak S] [--transport raw|deno];
+ * `deno task bench` runs it
  * as one section (`--only-openai` for just this one).
  */
 import { parseArgs } from "node:util";
@@ -53,16 +54,26 @@ export interface OpenAiBenchPlan {
   /** The memory soak's window; 0 runs none. */
   soakS: number;
   soakStreams: number;
+  /**
+   * The mock's HTTP transport: "raw", its own (ground truth stamped at the write), or "deno",
+   * the reference server's Deno.serve listener (stamped when the reply is made), to compare.
+   */
+  transport: "raw" | "deno";
 }
 
 /** The rows of `deno task bench`; `soakS` from --openai-soak (default 30 s, --quick 5 s). */
-export function openAiPlan(quick: boolean, soakS?: number): OpenAiBenchPlan {
+export function openAiPlan(
+  quick: boolean,
+  soakS?: number,
+  transport: "raw" | "deno" = "raw",
+): OpenAiBenchPlan {
   return {
     streams: [1, 64, 256, 1024],
     seconds: quick ? 1 : 5,
     warmupS: quick ? 0.5 : 1,
     soakS: soakS ?? (quick ? 5 : 30),
     soakStreams: 256,
+    transport,
   };
 }
 
@@ -199,9 +210,15 @@ class MockProcess {
     private readonly stdin: WritableStreamDefaultWriter<Uint8Array>,
   ) {}
 
-  static async start(baseMs: number, slots: number, truth: boolean): Promise<MockProcess> {
+  static async start(
+    baseMs: number,
+    slots: number,
+    truth: boolean,
+    transport: OpenAiBenchPlan["transport"],
+  ): Promise<MockProcess> {
     const args = ["run", "-A", `${SCRIPTS}bench_openai_server.ts`, "--base-ms", String(baseMs)];
-    args.push("--slots", String(slots), ...(truth ? [] : ["--no-truth"]));
+    args.push("--slots", String(slots), "--transport", transport);
+    if (!truth) args.push("--no-truth");
     const child = new Deno.Command(Deno.execPath(), {
       args,
       cwd: REPO,
@@ -300,7 +317,7 @@ export async function measureRow(
   plan: OpenAiBenchPlan,
 ): Promise<OpenAiRow> {
   const baseMs = Math.floor(Date.now());
-  const mock = await MockProcess.start(baseMs, streams, true);
+  const mock = await MockProcess.start(baseMs, streams, true, plan.transport);
   try {
     const p = { ...clientPlan(streams, plan, baseMs), url: mock.url };
     const c = await spawnClient(client, p);
@@ -328,7 +345,7 @@ export async function measureRow(
 /** Our client alone for `soakS` seconds, its memory read from /proc once a second. */
 export async function measureSoak(plan: OpenAiBenchPlan): Promise<OpenAiSoak> {
   const baseMs = Math.floor(Date.now());
-  const mock = await MockProcess.start(baseMs, plan.soakStreams, false);
+  const mock = await MockProcess.start(baseMs, plan.soakStreams, false, plan.transport);
   try {
     const p: ClientPlan = {
       ...clientPlan(plan.soakStreams, plan, baseMs),
@@ -430,11 +447,19 @@ export async function runOpenAiSection(
 if (import.meta.main) {
   const { values } = parseArgs({
     args: Deno.args,
-    options: { quick: { type: "boolean", default: false }, soak: { type: "string" } },
+    options: {
+      quick: { type: "boolean", default: false },
+      soak: { type: "string" },
+      transport: { type: "string", default: "raw" },
+    },
     strict: true,
   });
   const soakS = values.soak === undefined ? undefined : Number(values.soak);
-  const plan = openAiPlan(values.quick ?? false, soakS);
+  const transport = values.transport;
+  if (transport !== "raw" && transport !== "deno") {
+    throw new RangeError("--transport must be raw or deno");
+  }
+  const plan = openAiPlan(values.quick ?? false, soakS, transport);
   const section = await runOpenAiSection(plan, (line) => console.log(line));
   console.log("\n" + openAiLines(section.rows, section.soak, section.targets).join("\n"));
   for (const p of section.problems) console.log(`INVALID: ${p}`);

@@ -208,6 +208,7 @@ Deno.test("the LLM section runs end to end with tiny counts: both clients, the s
     warmupS: 0.3,
     soakS: 2,
     soakStreams: 4,
+    transport: "raw",
   };
   const before = new Set(await children());
   const section = await runOpenAiSection(plan, () => {});
