@@ -19,7 +19,7 @@
  */
 import { parseArgs } from "node:util";
 import process from "node:process";
-import { procCpuSeconds, traceProcess } from "./bench_proc.ts";
+import { parseSchedstat, procCpuSeconds, traceProcess } from "./bench_proc.ts";
 import { systemBusySeconds } from "./bench_tools.ts";
 import { paTaskFlags, summarizeRss, tail } from "./bench_soak.ts";
 import { rounded, type Target } from "./bench_report.ts";
@@ -129,6 +129,9 @@ const METHOD: Record<string, string> = {
     "content event read) minus the mock's ground-truth TTFT (request parsed to first content " +
     "event handed over), each on its own process's clock: request transit and parsing, the " +
     "mock's queue and the client's reading, beyond what the server itself took",
+  runWait: "clientRunWaitPct / mockRunWaitPct: the JavaScript thread's run delay " +
+    "(/proc/<pid>/schedstat, time runnable but without a CPU) over the window, % of it; a " +
+    "reader woken by a reply waits this share of the time before it runs",
   rss: "peakRssMb: the client process's VmHWM at the end of its row (1024 streams: 1024 " +
     "connections, each with its read buffer)",
   soak: "our client alone at soakStreams for soakS seconds against a mock without ground " +
@@ -300,13 +303,23 @@ function clientPlan(streams: number, plan: OpenAiBenchPlan, baseMs: number): Cli
   };
 }
 
-/** CPU seconds so far of the mock, this process and the whole machine (busy time). */
-async function cpuReadings(mockPid: number): Promise<{ mock: number; self: number; busy: number }> {
+/** Run-queue wait so far of `pid`'s main (JavaScript) thread, seconds. */
+async function runWaitSeconds(pid: number): Promise<number> {
+  return parseSchedstat(await Deno.readTextFile(`/proc/${pid}/schedstat`)).waitS;
+}
+
+/**
+ * CPU seconds so far of the mock, this process and the whole machine (busy time), and the
+ * client's and the mock's run-queue waits.
+ */
+async function cpuReadings(mockPid: number, clientPid: number) {
   const u = process.cpuUsage();
   return {
     mock: await procCpuSeconds(mockPid),
     self: (u.user + u.system) / 1e6,
     busy: await systemBusySeconds(),
+    mockWait: await runWaitSeconds(mockPid),
+    clientWait: await runWaitSeconds(clientPid),
   };
 }
 
@@ -323,16 +336,24 @@ export async function measureRow(
     const c = await spawnClient(client, p);
     try {
       await expect(c, client, "window");
-      const before = await cpuReadings(mock.child.pid);
+      const before = await cpuReadings(mock.child.pid, c.child.pid);
       await expect(c, client, "end");
-      const after = await cpuReadings(mock.child.pid);
+      const after = await cpuReadings(mock.child.pid, c.child.pid);
       const report = JSON.parse(await expect(c, client, "report")) as ClientReport;
       const status = await exited(c.child, GRACE_S);
       if (!status.success) throw new Error(`the ${client} client exited ${status.code}`);
       const mockCpuS = after.mock - before.mock;
       const otherCpuS = after.busy - before.busy - mockCpuS - (after.self - before.self) -
         report.cpuS;
-      return openAiRow({ client, report, mock: await mock.truth(), mockCpuS, otherCpuS });
+      return openAiRow({
+        client,
+        report,
+        mock: await mock.truth(),
+        mockCpuS,
+        otherCpuS,
+        clientWaitS: after.clientWait - before.clientWait,
+        mockWaitS: after.mockWait - before.mockWait,
+      });
     } finally {
       kill(c.child);
       await Promise.all([c.child.status, c.lines.drain(), c.stderr]);
@@ -393,7 +414,8 @@ function rowLine(r: OpenAiRow): string {
     `${r.cpuUsPerEvent.toFixed(2)} CPU µs/event, TTFT overhead p99 ` +
     `${r.ttftOverheadP99Us.toFixed(0)} µs (TTFT − mock TTFT p99 ${r.ttftExcessP99Us.toFixed(0)} ` +
     `µs), peak RSS ${r.peakRssMb.toFixed(0)} MB, mock CPU ${r.mockCpuPct.toFixed(0)}%, other CPU ` +
-    `${r.otherCpuPct.toFixed(0)}%`;
+    `${r.otherCpuPct.toFixed(0)}%, run-queue wait client ${r.clientRunWaitPct.toFixed(0)}% mock ` +
+    `${r.mockRunWaitPct.toFixed(0)}%`;
 }
 
 /** Every row (ours then aiohttp at each count), then the soak; a row that breaks is a problem. */
