@@ -66,15 +66,20 @@ function receivedMessages(messages: unknown): { role: string; content: string }[
   });
 }
 
+/** What `answer` returns when it gave the reply to its `whole` callback instead. */
+export const SENT_WHOLE: Response = new Response(null, { status: 204 });
+
 /** Something that must end when the server closes (an open stream or a pending reply). */
 interface Open {
   shutdown(): void;
 }
 
-/** A streamed reply sent whole, waiting for its transport to write it (`takeAtOnce`). */
+/** A streamed reply sent whole, handed to a transport of its own to write (see `answer`). */
 export interface AtOnce {
-  /** Status line and headers are the Response's; these are its whole body. */
+  /** Status 200, content-type text/event-stream, cache-control no-cache; this whole body. */
   bytes: Uint8Array;
+  /** The request's x-request-id, echoed in the reply's headers; null when it had none. */
+  requestId: string | null;
   /** Records the reply as written at `ns` (nowNs clock), or as dropped when `ok` is false. */
   written(ns: number, ok: boolean): void;
 }
@@ -91,22 +96,9 @@ export class OpenAiMock {
   #busySlots = 0;
   readonly #waiting: (() => void)[] = [];
   readonly #open = new Set<Open>();
-  readonly #stampOnWrite: boolean;
-  readonly #atOnce = new WeakMap<Response, AtOnce>();
 
-  /**
-   * `stampOnWrite`: a transport of its own takes each streamed reply sent whole (takeAtOnce)
-   * and says when it wrote it; Deno.serve gives no such moment, so its replies are stamped
-   * when made.
-   */
-  constructor(
-    options: ResolvedOpenAi,
-    stall: Stall | undefined,
-    originNs: number,
-    stampOnWrite = false,
-  ) {
+  constructor(options: ResolvedOpenAi, stall: Stall | undefined, originNs: number) {
     this.#o = options;
-    this.#stampOnWrite = stampOnWrite;
     this.#stall = stall;
     this.#originNs = originNs;
     this.truth = new TruthStore(options.truth);
@@ -142,12 +134,16 @@ export class OpenAiMock {
   /**
    * `handle` for a transport that reads requests itself (raw.ts): the method, the path split on
    * "/", the body as JSON (throws when it is not) and the request's headers by lower-case name.
+   * With `whole`, a streamed reply sent whole (see #streamAtOnce) goes to it instead, stamped
+   * only when the transport says it wrote it, and the answer is SENT_WHOLE; Deno.serve gives no
+   * such moment, so its replies are stamped when made.
    */
   answer(
     method: string,
     segs: readonly string[],
     json: () => unknown,
     header: (name: string) => string | null,
+    whole?: (reply: AtOnce) => void,
   ): Response | Promise<Response> {
     if (segs[2] === "models") {
       if (method !== "GET") return this.#methodNotAllowed();
@@ -159,18 +155,7 @@ export class OpenAiMock {
       : segs[2] === "completions"
       ? "completions"
       : "embeddings";
-    return this.#serve(json, header, endpoint);
-  }
-
-  /**
-   * With `stampOnWrite`: the bytes of a streamed reply sent whole (see #streamAtOnce) and the
-   * call that records it once the transport has handed them to the socket, so its ground truth
-   * times the write itself, not the moment the reply was made. Undefined for any other reply.
-   */
-  takeAtOnce(res: Response): AtOnce | undefined {
-    const a = this.#atOnce.get(res);
-    this.#atOnce.delete(res);
-    return a;
+    return this.#serve(json, header, endpoint, whole);
   }
 
   /** Ends every open stream and pending reply, drops every timer. */
@@ -188,6 +173,7 @@ export class OpenAiMock {
     json: () => unknown,
     header: (name: string) => string | null,
     endpoint: OpenAiEndpoint,
+    whole: ((reply: AtOnce) => void) | undefined,
   ): Promise<Response> {
     let body: Json;
     let parsed: Parsed | undefined;
@@ -283,6 +269,7 @@ export class OpenAiMock {
     return this.#stream(
       truth,
       new StreamPlan(reply, this.#o, draws, seeded(this.#o.seed, index, STREAM.chaos)),
+      whole,
     );
   }
 
@@ -473,6 +460,7 @@ export class OpenAiMock {
     truth: OpenAiRequestTruth,
     write: PlannedWrite,
     plan: StreamPlan,
+    whole: ((reply: AtOnce) => void) | undefined,
   ): Response | undefined {
     if (write.after !== "close" || this.#busySlots >= this.#o.slots) return undefined;
     const made = nowNs();
@@ -485,12 +473,14 @@ export class OpenAiMock {
       this.#wrote(truth, write, ns, made);
       this.#finish(truth, ns);
     };
-    const res = new Response(write.bytes as Uint8Array<ArrayBuffer>, {
+    if (whole !== undefined) {
+      whole({ bytes: write.bytes, requestId: truth.requestId, written });
+      return SENT_WHOLE;
+    }
+    written(made, true);
+    return new Response(write.bytes as Uint8Array<ArrayBuffer>, {
       headers: this.#streamHeaders(truth),
     });
-    if (this.#stampOnWrite) this.#atOnce.set(res, { bytes: write.bytes, written });
-    else written(made, true);
-    return res;
   }
 
   #streamHeaders(truth: OpenAiRequestTruth): Record<string, string> {
@@ -503,9 +493,13 @@ export class OpenAiMock {
   }
 
   /** A streamed reply: headers now, each planned write at its time once a slot is free. */
-  #stream(truth: OpenAiRequestTruth, plan: StreamPlan): Response {
+  #stream(
+    truth: OpenAiRequestTruth,
+    plan: StreamPlan,
+    whole: ((reply: AtOnce) => void) | undefined,
+  ): Response {
     let write = plan.next();
-    const atOnce = this.#streamAtOnce(truth, write, plan);
+    const atOnce = this.#streamAtOnce(truth, write, plan, whole);
     if (atOnce !== undefined) return atOnce;
     let controller!: ReadableStreamDefaultController<Uint8Array>;
     let state: "queued" | "running" | "ended" = "queued";

@@ -11,7 +11,7 @@
  * `OpenAiMock.owns`, everything else 404.
  */
 import { nowNs } from "../models/stats.ts";
-import { OpenAiMock } from "./mock.ts";
+import { type AtOnce, OpenAiMock } from "./mock.ts";
 import type { ResolvedOpenAi } from "./options.ts";
 
 export interface RawOpenAi {
@@ -27,6 +27,9 @@ const MAX_REQUEST_BYTES = 8 << 20;
 const CRLF2 = [13, 10, 13, 10];
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
+/** Status line and fixed headers of a streamed reply sent whole. */
+const WHOLE_HEAD =
+  "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ncache-control: no-cache\r\n";
 const NOT_FOUND = `{"error":{"message":"Not Found","type":"invalid_request_error"}}`;
 
 /** Index of the first CRLFCRLF in `buf[from, len)`, or -1. */
@@ -47,7 +50,7 @@ export function serveRaw(
   hostname = "127.0.0.1",
   port = 0,
 ): RawOpenAi {
-  const mock = new OpenAiMock(options, undefined, originNs, true);
+  const mock = new OpenAiMock(options, undefined, originNs);
   const listener = Deno.listen({ hostname, port, transport: "tcp" });
   const conns = new Set<Deno.Conn>();
   const running = new Set<Promise<void>>();
@@ -86,6 +89,11 @@ class Connection {
   #len = 0;
   /** Reused for each reply's status line, headers and (sent whole) body. */
   #out = new Uint8Array(32 << 10);
+  /** The reply the mock handed over whole for the request being answered. */
+  #whole: AtOnce | undefined;
+  readonly #takeWhole = (reply: AtOnce): void => {
+    this.#whole = reply;
+  };
 
   constructor(readonly conn: Deno.Conn, readonly mock: OpenAiMock) {}
 
@@ -153,6 +161,7 @@ class Connection {
         segs,
         () => JSON.parse(body),
         (name) => headers.get(name) ?? null,
+        this.#takeWhole,
       )
       : new Response(NOT_FOUND, { status: 404, headers: { "content-type": "application/json" } });
     return await this.#send(res) && headers.get("connection")?.toLowerCase() !== "close";
@@ -160,11 +169,11 @@ class Connection {
 
   /** Writes `res`; false when its body broke off (the connection must end). */
   async #send(res: Response): Promise<boolean> {
-    const whole = this.mock.takeAtOnce(res);
-    let head = `HTTP/1.1 ${res.status} ${res.status === 200 ? "OK" : res.statusText}\r\n`;
-    for (const [k, v] of res.headers) head += `${k}: ${v}\r\n`;
+    const whole = this.#whole;
+    this.#whole = undefined;
     if (whole !== undefined) {
-      head += `content-length: ${whole.bytes.length}\r\n\r\n`;
+      const id = whole.requestId === null ? "" : `x-request-id: ${whole.requestId}\r\n`;
+      const head = `${WHOLE_HEAD}${id}content-length: ${whole.bytes.length}\r\n\r\n`;
       const n = this.#put(head, whole.bytes);
       let ns;
       try {
@@ -176,6 +185,8 @@ class Connection {
       whole.written(ns, true);
       return true;
     }
+    let head = `HTTP/1.1 ${res.status} ${res.status === 200 ? "OK" : res.statusText}\r\n`;
+    for (const [k, v] of res.headers) head += `${k}: ${v}\r\n`;
     head += "transfer-encoding: chunked\r\n\r\n";
     await this.#write(this.#out.subarray(0, this.#put(head, undefined)));
     if (res.body === null) {
