@@ -1,11 +1,13 @@
 /**
  * The OpenAI mock on a plain TCP listener speaking HTTP/1.1 itself, for benchmarks: a streamed
  * reply sent whole goes out as one write of status line, headers and body, and its ground truth
- * is stamped just before the call that hands the bytes to the socket (see Connection.#write). Behind Deno.serve the mock can
- * only stamp a reply when it makes it; the server writes it after the mock's event-loop turn,
- * which holds many replies when many streams wait, so "client read − written" held the
- * server's own queueing. Other replies (whole JSON, errors, timed streams) go out chunked as
- * their body yields, stamped as the mock makes them.
+ * is stamped just before the call that hands the bytes to the kernel (see Connection.#write).
+ * Deno tries a socket write within the call (measured: a reader got the bytes while the writer
+ * still spun 20 ms after the call), so a burst of replies made in one event-loop turn leaves
+ * one by one, each at its stamp. Behind Deno.serve the mock can only stamp a reply when it makes
+ * it; the server writes it after the mock's turn, which holds many replies when many streams
+ * wait, so "client read − written" held the server's own queueing. Other replies (whole JSON,
+ * errors, timed streams) go out chunked as their body yields, stamped as the mock makes them.
  *
  * Requests: keep-alive, `Content-Length` bodies only (no chunked uploads); the paths of
  * `OpenAiMock.owns`, everything else 404.

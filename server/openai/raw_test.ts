@@ -25,7 +25,7 @@ async function withRaw(
   }
 }
 
-Deno.test("raw transport: the SDK reads a streamed chat sent whole, stamped once written", async () => {
+Deno.test("raw transport: the SDK reads a streamed chat sent whole, stamped at its one write", async () => {
   await withRaw(AT_ONCE, async (client, raw) => {
     const before = nowNs();
     const stream = await client.chat.completions.create({
@@ -116,5 +116,21 @@ Deno.test("raw transport: timed streams, whole replies and errors go out chunked
     const lost = await fetch(`http://${raw.url}/v2/health/ready`);
     assert.equal(lost.status, 404);
     await lost.body?.cancel();
+  });
+});
+
+Deno.test("raw transport: a chunked upload is refused with 411 and the connection closed", async () => {
+  await withRaw(AT_ONCE, async (_, raw) => {
+    const [hostname, port] = raw.url.split(":");
+    const conn = await Deno.connect({ hostname, port: Number(port) });
+    await conn.write(
+      new TextEncoder().encode(
+        `POST ${CHAT} HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\n\r\n0\r\n\r\n`,
+      ),
+    );
+    const reply = await new Response(conn.readable).text();
+    assert.match(reply, /^HTTP\/1\.1 411 /);
+    assert.match(reply, /chunked request bodies are not supported/);
+    assert.deepEqual(raw.mock.truth.read(true), []);
   });
 });
