@@ -13,12 +13,13 @@
  * (each process converts its monotonic clock with its time origin; two processes agree within
  * about 10 µs on this machine, checked with pipe round trips).
  *
- * Run alone: deno run -A scripts/bench_openai.ts [--quick] [--soak S]; `deno task bench` runs it
+ * Run alone: deno run -A scripts/bench_openai.ts [--quick] [--soak S] [--transport raw|deno];
+ * `deno task bench` runs it
  * as one section (`--only-openai` for just this one).
  */
 import { parseArgs } from "node:util";
 import process from "node:process";
-import { procCpuSeconds, traceProcess } from "./bench_proc.ts";
+import { parseSchedstat, procCpuSeconds, traceProcess } from "./bench_proc.ts";
 import { systemBusySeconds } from "./bench_tools.ts";
 import { paTaskFlags, summarizeRss, tail } from "./bench_soak.ts";
 import { rounded, type Target } from "./bench_report.ts";
@@ -53,16 +54,26 @@ export interface OpenAiBenchPlan {
   /** The memory soak's window; 0 runs none. */
   soakS: number;
   soakStreams: number;
+  /**
+   * The mock's HTTP transport: "raw", its own (ground truth stamped at the write), or "deno",
+   * the reference server's Deno.serve listener (stamped when the reply is made), to compare.
+   */
+  transport: "raw" | "deno";
 }
 
 /** The rows of `deno task bench`; `soakS` from --openai-soak (default 30 s, --quick 5 s). */
-export function openAiPlan(quick: boolean, soakS?: number): OpenAiBenchPlan {
+export function openAiPlan(
+  quick: boolean,
+  soakS?: number,
+  transport: "raw" | "deno" = "raw",
+): OpenAiBenchPlan {
   return {
     streams: [1, 64, 256, 1024],
     seconds: quick ? 1 : 5,
     warmupS: quick ? 0.5 : 1,
     soakS: soakS ?? (quick ? 5 : 30),
     soakStreams: 256,
+    transport,
   };
 }
 
@@ -88,10 +99,12 @@ export const REQUEST_BODY = {
 };
 
 const METHOD: Record<string, string> = {
-  mock: "scripts/bench_openai_server.ts: the reference server (server/server.ts startServer) in " +
-    "its own Deno process, OpenAI mock with ttftUs 0, itlUs 0, slots = the row's streams, role " +
-    "chunk first, usage as the request asks, every reply's events in one write (the response " +
-    "body, sent with the headers); a fresh process per row",
+  mock: "scripts/bench_openai_server.ts: the reference server's OpenAI mock in its own Deno " +
+    "process on its own HTTP/1.1 transport (server/openai/raw.ts: Deno.listen, one " +
+    "conn.write of status line, headers and body per reply), ttftUs 0, itlUs 0, slots = the " +
+    "row's streams, role chunk first, usage as the request asks, every reply's events in one " +
+    "write; ground truth keeps each request's first token time and event count only; a fresh " +
+    "process per row",
   request: `POST /v1/chat/completions, max_tokens ${OUTPUT_TOKENS}, stream with include_usage: ` +
     `role + ${OUTPUT_TOKENS} content + finish + usage + [DONE] = ${OUTPUT_TOKENS + 4} events`,
   ours: "scripts/bench_openai_client.ts: backends/openai channels driven by core/load/" +
@@ -107,15 +120,18 @@ const METHOD: Record<string, string> = {
     "minus the client, the mock and this script over the window (other processes: noise)",
   ttftOverhead: "per request completed in the window: the client's reading of its first " +
     "content event (the socket read that completed it) minus the mock's ground-truth time of " +
-    "handing that event to its HTTP response stream; requests matched by " +
-    "x-request-id (one per stream slot) and order; both times on the epoch clock (monotonic " +
-    "clock + time origin in each process). It holds more than the client: Deno's HTTP server " +
-    "writes a reply only after the mock's event-loop turn that made it (many replies a turn " +
-    "when many streams wait), and on a shared machine both processes wait for a CPU",
+    "writing it (taken just before the conn.write call that handed the reply to the kernel); " +
+    "requests matched by x-request-id (one per stream slot) and order; both times on the epoch " +
+    "clock (monotonic clock + time origin in each process). It holds the write call, the " +
+    "kernel's loopback delivery, the client's wait for its event loop and CPU, and its read " +
+    "and parse; on a shared machine both processes also wait for a CPU",
   ttftExcess: "per request as for ttftOverhead: the client's TTFT (request sent to its first " +
     "content event read) minus the mock's ground-truth TTFT (request parsed to first content " +
     "event handed over), each on its own process's clock: request transit and parsing, the " +
     "mock's queue and the client's reading, beyond what the server itself took",
+  runWait: "clientRunWaitPct / mockRunWaitPct: the JavaScript thread's run delay " +
+    "(/proc/<pid>/schedstat, time runnable but without a CPU) over the window, % of it; a " +
+    "reader woken by a reply waits this share of the time before it runs",
   rss: "peakRssMb: the client process's VmHWM at the end of its row (1024 streams: 1024 " +
     "connections, each with its read buffer)",
   soak: "our client alone at soakStreams for soakS seconds against a mock without ground " +
@@ -197,9 +213,15 @@ class MockProcess {
     private readonly stdin: WritableStreamDefaultWriter<Uint8Array>,
   ) {}
 
-  static async start(baseMs: number, slots: number, truth: boolean): Promise<MockProcess> {
+  static async start(
+    baseMs: number,
+    slots: number,
+    truth: boolean,
+    transport: OpenAiBenchPlan["transport"],
+  ): Promise<MockProcess> {
     const args = ["run", "-A", `${SCRIPTS}bench_openai_server.ts`, "--base-ms", String(baseMs)];
-    args.push("--slots", String(slots), ...(truth ? [] : ["--no-truth"]));
+    args.push("--slots", String(slots), "--transport", transport);
+    if (!truth) args.push("--no-truth");
     const child = new Deno.Command(Deno.execPath(), {
       args,
       cwd: REPO,
@@ -281,13 +303,23 @@ function clientPlan(streams: number, plan: OpenAiBenchPlan, baseMs: number): Cli
   };
 }
 
-/** CPU seconds so far of the mock, this process and the whole machine (busy time). */
-async function cpuReadings(mockPid: number): Promise<{ mock: number; self: number; busy: number }> {
+/** Run-queue wait so far of `pid`'s main (JavaScript) thread, seconds. */
+async function runWaitSeconds(pid: number): Promise<number> {
+  return parseSchedstat(await Deno.readTextFile(`/proc/${pid}/schedstat`)).waitS;
+}
+
+/**
+ * CPU seconds so far of the mock, this process and the whole machine (busy time), and the
+ * client's and the mock's run-queue waits.
+ */
+async function cpuReadings(mockPid: number, clientPid: number) {
   const u = process.cpuUsage();
   return {
     mock: await procCpuSeconds(mockPid),
     self: (u.user + u.system) / 1e6,
     busy: await systemBusySeconds(),
+    mockWait: await runWaitSeconds(mockPid),
+    clientWait: await runWaitSeconds(clientPid),
   };
 }
 
@@ -298,22 +330,30 @@ export async function measureRow(
   plan: OpenAiBenchPlan,
 ): Promise<OpenAiRow> {
   const baseMs = Math.floor(Date.now());
-  const mock = await MockProcess.start(baseMs, streams, true);
+  const mock = await MockProcess.start(baseMs, streams, true, plan.transport);
   try {
     const p = { ...clientPlan(streams, plan, baseMs), url: mock.url };
     const c = await spawnClient(client, p);
     try {
       await expect(c, client, "window");
-      const before = await cpuReadings(mock.child.pid);
+      const before = await cpuReadings(mock.child.pid, c.child.pid);
       await expect(c, client, "end");
-      const after = await cpuReadings(mock.child.pid);
+      const after = await cpuReadings(mock.child.pid, c.child.pid);
       const report = JSON.parse(await expect(c, client, "report")) as ClientReport;
       const status = await exited(c.child, GRACE_S);
       if (!status.success) throw new Error(`the ${client} client exited ${status.code}`);
       const mockCpuS = after.mock - before.mock;
       const otherCpuS = after.busy - before.busy - mockCpuS - (after.self - before.self) -
         report.cpuS;
-      return openAiRow({ client, report, mock: await mock.truth(), mockCpuS, otherCpuS });
+      return openAiRow({
+        client,
+        report,
+        mock: await mock.truth(),
+        mockCpuS,
+        otherCpuS,
+        clientWaitS: after.clientWait - before.clientWait,
+        mockWaitS: after.mockWait - before.mockWait,
+      });
     } finally {
       kill(c.child);
       await Promise.all([c.child.status, c.lines.drain(), c.stderr]);
@@ -326,7 +366,7 @@ export async function measureRow(
 /** Our client alone for `soakS` seconds, its memory read from /proc once a second. */
 export async function measureSoak(plan: OpenAiBenchPlan): Promise<OpenAiSoak> {
   const baseMs = Math.floor(Date.now());
-  const mock = await MockProcess.start(baseMs, plan.soakStreams, false);
+  const mock = await MockProcess.start(baseMs, plan.soakStreams, false, plan.transport);
   try {
     const p: ClientPlan = {
       ...clientPlan(plan.soakStreams, plan, baseMs),
@@ -374,7 +414,8 @@ function rowLine(r: OpenAiRow): string {
     `${r.cpuUsPerEvent.toFixed(2)} CPU µs/event, TTFT overhead p99 ` +
     `${r.ttftOverheadP99Us.toFixed(0)} µs (TTFT − mock TTFT p99 ${r.ttftExcessP99Us.toFixed(0)} ` +
     `µs), peak RSS ${r.peakRssMb.toFixed(0)} MB, mock CPU ${r.mockCpuPct.toFixed(0)}%, other CPU ` +
-    `${r.otherCpuPct.toFixed(0)}%`;
+    `${r.otherCpuPct.toFixed(0)}%, run-queue wait client ${r.clientRunWaitPct.toFixed(0)}% mock ` +
+    `${r.mockRunWaitPct.toFixed(0)}%`;
 }
 
 /** Every row (ours then aiohttp at each count), then the soak; a row that breaks is a problem. */
@@ -428,11 +469,19 @@ export async function runOpenAiSection(
 if (import.meta.main) {
   const { values } = parseArgs({
     args: Deno.args,
-    options: { quick: { type: "boolean", default: false }, soak: { type: "string" } },
+    options: {
+      quick: { type: "boolean", default: false },
+      soak: { type: "string" },
+      transport: { type: "string", default: "raw" },
+    },
     strict: true,
   });
   const soakS = values.soak === undefined ? undefined : Number(values.soak);
-  const plan = openAiPlan(values.quick ?? false, soakS);
+  const transport = values.transport;
+  if (transport !== "raw" && transport !== "deno") {
+    throw new RangeError("--transport must be raw or deno");
+  }
+  const plan = openAiPlan(values.quick ?? false, soakS, transport);
   const section = await runOpenAiSection(plan, (line) => console.log(line));
   console.log("\n" + openAiLines(section.rows, section.soak, section.targets).join("\n"));
   for (const p of section.problems) console.log(`INVALID: ${p}`);

@@ -43,6 +43,13 @@ export interface OpenAiRow {
   mockCpuPct: number;
   /** CPU used by neither client, mock nor the bench script (% of one core): high = noisy row. */
   otherCpuPct: number;
+  /**
+   * Time the client's and the mock's JavaScript threads were runnable but waiting for a CPU
+   * (the kernel's run delay, /proc/<pid>/schedstat), % of the window: the share of TTFT overhead
+   * the machine's load adds, since a woken reader waits this long before it can read.
+   */
+  clientRunWaitPct: number;
+  mockRunWaitPct: number;
   peakRssMb: number;
   /** First-token readings matched to the mock's record of the same request. */
   matched: number;
@@ -127,10 +134,13 @@ export interface RowInputs {
   mockCpuS: number;
   /** CPU seconds of every other process on the machine over the window. */
   otherCpuS: number;
+  /** Run-queue wait of the client's and the mock's main threads over the window, seconds. */
+  clientWaitS: number;
+  mockWaitS: number;
 }
 
 export function openAiRow(
-  { client, report: r, mock, mockCpuS, otherCpuS }: RowInputs,
+  { client, report: r, mock, mockCpuS, otherCpuS, clientWaitS, mockWaitS }: RowInputs,
 ): OpenAiRow {
   const { overheadsUs, excessUs, unmatched } = ttftOverheads(r.firstTokens, bySlot(mock));
   const ok = mock.filter((m) => m.status === 200);
@@ -151,6 +161,8 @@ export function openAiRow(
     clientCpuPct: (100 * r.cpuS) / r.seconds,
     mockCpuPct: (100 * mockCpuS) / r.seconds,
     otherCpuPct: Math.max(0, (100 * otherCpuS) / r.seconds),
+    clientRunWaitPct: (100 * clientWaitS) / r.seconds,
+    mockRunWaitPct: (100 * mockWaitS) / r.seconds,
     peakRssMb: r.peakRssMb,
     matched: overheadsUs.length,
     unmatched,
@@ -243,6 +255,8 @@ const HEADER = [
   "client CPU %",
   "mock CPU %",
   "other CPU %",
+  "client wait %",
+  "mock wait %",
   "TTFT ovh p50 µs",
   "p99 µs",
   "max µs",
@@ -272,6 +286,8 @@ export function openAiLines(
       fixed(r.clientCpuPct, 0),
       fixed(r.mockCpuPct, 0),
       fixed(r.otherCpuPct, 0),
+      fixed(r.clientRunWaitPct, 0),
+      fixed(r.mockRunWaitPct, 0),
       fixed(r.ttftOverheadP50Us, 0),
       fixed(r.ttftOverheadP99Us, 0),
       fixed(r.ttftOverheadMaxUs, 0),

@@ -2,7 +2,9 @@
  * The reference server's OpenAI mock as the LLM bench's own process (scripts/bench_openai.ts):
  * zero time to first token and zero inter-token gaps, every request generating at once (no
  * slot queue), each reply written whole in one write, so the clients, not the mock's timing
- * model, set the pace.
+ * model, set the pace. By default on the mock's own HTTP/1.1 transport (server/openai/raw.ts),
+ * which stamps a reply's ground truth when its one write has reached the socket; `--transport
+ * deno` serves it through the reference server's Deno.serve listener instead (stamped when made).
  *
  * It prints `url HOST:PORT` once listening, then answers each `truth` line on stdin with one
  * JSON line: what the mock recorded per request (its x-request-id, arrival order, when it wrote
@@ -10,9 +12,13 @@
  * another process can compare them with its own readings. It exits when stdin closes.
  *
  * Run: deno run -A scripts/bench_openai_server.ts --base-ms MS --slots N [--no-truth]
+ *   [--transport raw|deno]
  */
 import { parseArgs } from "node:util";
 import { startServer } from "../server/server.ts";
+import { type OpenAiOptions, resolveOpenAi } from "../server/openai/options.ts";
+import { serveRaw } from "../server/openai/raw.ts";
+import { nowNs } from "../server/models/stats.ts";
 import type { OpenAiRequestTruth } from "../server/openai/truth.ts";
 
 /** What the bench needs of one request the mock served. */
@@ -54,7 +60,7 @@ function compact(t: OpenAiRequestTruth, toBase: (ns: number) => number): MockReq
     status: t.status,
     arrivalNs: toBase(t.arrivalNs),
     firstTokenNs: first === undefined ? -1 : toBase(first.ns),
-    events: t.events.length,
+    events: t.eventCount,
   };
 }
 
@@ -65,25 +71,40 @@ async function main(): Promise<void> {
       "base-ms": { type: "string" },
       slots: { type: "string", default: "1024" },
       "no-truth": { type: "boolean", default: false },
+      transport: { type: "string", default: "raw" },
     },
     strict: true,
   });
   const baseMs = Number(values["base-ms"]);
   if (!Number.isSafeInteger(baseMs)) throw new RangeError("--base-ms must be an integer");
   const truth = !values["no-truth"];
-  const server = await startServer({
-    openai: {
-      ttftUs: 0,
-      itlUs: 0,
-      slots: Number(values.slots),
-      truth,
-      // With zero delays every event of a reply is due at once: one write carries them all (the
-      // role chunk too), so the mock spends one write, not 68, per stream and the client's
-      // ceiling is what the bench measures.
-      roleChunk: "first",
-      eventsPerWrite: ONE_WRITE,
-    },
-  });
+  const transport = values.transport;
+  if (transport !== "raw" && transport !== "deno") {
+    throw new RangeError("--transport must be raw or deno");
+  }
+  const openai: OpenAiOptions = {
+    ttftUs: 0,
+    itlUs: 0,
+    slots: Number(values.slots),
+    truth,
+    // The bench needs each request's first token time and event count, not every event.
+    truthEvents: "first",
+    // With zero delays every event of a reply is due at once: one write carries them all (the
+    // role chunk too), so the mock spends one write, not 68, per stream and the client's
+    // ceiling is what the bench measures.
+    roleChunk: "first",
+    eventsPerWrite: ONE_WRITE,
+  };
+  const server = transport === "raw"
+    ? (() => {
+      const raw = serveRaw(resolveOpenAi(openai), nowNs());
+      return {
+        url: raw.url,
+        openaiTruth: (clear: boolean) => raw.mock.truth.read(clear),
+        close: () => raw.close(),
+      };
+    })()
+    : await startServer({ openai });
   const toBase = sinceBase(baseMs);
   const served: MockRequest[] = [];
   const drain = () => {

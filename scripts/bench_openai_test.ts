@@ -50,7 +50,15 @@ function report(over: Partial<ClientReport> = {}): ClientReport {
 }
 
 function row(over: Partial<OpenAiRow> = {}): OpenAiRow {
-  const r = openAiRow({ client: "ours", report: report(), mock: [], mockCpuS: 1, otherCpuS: 0 });
+  const r = openAiRow({
+    client: "ours",
+    report: report(),
+    mock: [],
+    mockCpuS: 1,
+    otherCpuS: 0,
+    clientWaitS: 0,
+    mockWaitS: 0,
+  });
   return { ...r, mockEventsPerStream: EVENTS, ...over };
 }
 
@@ -100,6 +108,8 @@ Deno.test("openAiRow: rates per window second, CPU per event, overheads in µs",
     ],
     mockCpuS: 1,
     otherCpuS: 0.2,
+    clientWaitS: 0.1,
+    mockWaitS: 0.4,
   });
   assert.equal(r.streamsPerSec, 1.5);
   assert.equal(r.eventsPerSec, (3 * EVENTS) / 2);
@@ -109,6 +119,7 @@ Deno.test("openAiRow: rates per window second, CPU per event, overheads in µs",
   assert.equal(r.clientCpuPct, 25);
   assert.equal(r.mockCpuPct, 50);
   assert.equal(r.otherCpuPct, 10);
+  assert.deepEqual([r.clientRunWaitPct, r.mockRunWaitPct], [5, 20]);
   assert.deepEqual(
     [r.matched, r.ttftOverheadP50Us, r.ttftOverheadP99Us, r.ttftOverheadMinUs],
     [3, 100, 300, 50],
@@ -208,6 +219,7 @@ Deno.test("the LLM section runs end to end with tiny counts: both clients, the s
     warmupS: 0.3,
     soakS: 2,
     soakStreams: 4,
+    transport: "raw",
   };
   const before = new Set(await children());
   const section = await runOpenAiSection(plan, () => {});

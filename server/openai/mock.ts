@@ -66,9 +66,22 @@ function receivedMessages(messages: unknown): { role: string; content: string }[
   });
 }
 
+/** What `answer` returns when it gave the reply to its `whole` callback instead. */
+export const SENT_WHOLE: Response = new Response(null, { status: 204 });
+
 /** Something that must end when the server closes (an open stream or a pending reply). */
 interface Open {
   shutdown(): void;
+}
+
+/** A streamed reply sent whole, handed to a transport of its own to write (see `answer`). */
+export interface AtOnce {
+  /** Status 200, content-type text/event-stream, cache-control no-cache; this whole body. */
+  bytes: Uint8Array;
+  /** The request's x-request-id, echoed in the reply's headers; null when it had none. */
+  requestId: string | null;
+  /** Records the reply as written at `ns` (nowNs clock), or as dropped when `ok` is false. */
+  written(ns: number, ok: boolean): void;
 }
 
 export class OpenAiMock {
@@ -115,17 +128,34 @@ export class OpenAiMock {
   }
 
   handle(req: Request, segs: readonly string[]): Response | Promise<Response> {
+    return this.answer(req.method, segs, () => req.json(), (name) => req.headers.get(name));
+  }
+
+  /**
+   * `handle` for a transport that reads requests itself (raw.ts): the method, the path split on
+   * "/", the body as JSON (throws when it is not) and the request's headers by lower-case name.
+   * With `whole`, a streamed reply sent whole (see #streamAtOnce) goes to it instead, stamped
+   * only when the transport says it wrote it, and the answer is SENT_WHOLE; Deno.serve gives no
+   * such moment, so its replies are stamped when made.
+   */
+  answer(
+    method: string,
+    segs: readonly string[],
+    json: () => unknown,
+    header: (name: string) => string | null,
+    whole?: (reply: AtOnce) => void,
+  ): Response | Promise<Response> {
     if (segs[2] === "models") {
-      if (req.method !== "GET") return this.#methodNotAllowed();
+      if (method !== "GET") return this.#methodNotAllowed();
       return new Response(this.#modelsBody, { headers: { "content-type": "application/json" } });
     }
-    if (req.method !== "POST") return this.#methodNotAllowed();
+    if (method !== "POST") return this.#methodNotAllowed();
     const endpoint: OpenAiEndpoint = segs[2] === "chat"
       ? "chat"
       : segs[2] === "completions"
       ? "completions"
       : "embeddings";
-    return this.#serve(req, endpoint);
+    return this.#serve(json, header, endpoint, whole);
   }
 
   /** Ends every open stream and pending reply, drops every timer. */
@@ -139,14 +169,19 @@ export class OpenAiMock {
     return refuse(new RequestError(405, "Method Not Allowed"));
   }
 
-  async #serve(req: Request, endpoint: OpenAiEndpoint): Promise<Response> {
+  async #serve(
+    json: () => unknown,
+    header: (name: string) => string | null,
+    endpoint: OpenAiEndpoint,
+    whole: ((reply: AtOnce) => void) | undefined,
+  ): Promise<Response> {
     let body: Json;
     let parsed: Parsed | undefined;
     let fault: OpenAiFault | undefined;
     try {
       let raw: unknown;
       try {
-        raw = await req.json();
+        raw = await json();
       } catch {
         throw invalid("the request body is not valid JSON");
       }
@@ -167,7 +202,7 @@ export class OpenAiMock {
         );
       }
       if (endpoint !== "embeddings") parsed = parseCompletion(body, endpoint);
-      const forced = req.headers.get("x-mock-fault");
+      const forced = header("x-mock-fault");
       if (forced !== null) {
         if (!OPENAI_FAULTS.includes(forced as OpenAiFault)) {
           throw invalid(`unknown x-mock-fault ${JSON.stringify(forced)}`);
@@ -187,7 +222,7 @@ export class OpenAiMock {
       id: `${
         endpoint === "chat" ? "chatcmpl" : endpoint === "completions" ? "cmpl" : "embd"
       }-${index}`,
-      requestId: req.headers.get("x-request-id"),
+      requestId: header("x-request-id"),
       endpoint,
       stream,
       status: 200,
@@ -196,6 +231,7 @@ export class OpenAiMock {
       startNs: arrivalNs,
       headersNs: 0,
       events: [],
+      eventCount: 0,
       writeNs: [],
       endNs: 0,
       promptTokens: 0,
@@ -233,6 +269,7 @@ export class OpenAiMock {
     return this.#stream(
       truth,
       new StreamPlan(reply, this.#o, draws, seeded(this.#o.seed, index, STREAM.chaos)),
+      whole,
     );
   }
 
@@ -316,13 +353,11 @@ export class OpenAiMock {
           const ns = nowNs();
           truth.headersNs = ns;
           truth.writeNs.push(ns);
-          truth.events.push({
-            ns,
-            dueNs: due,
-            kind,
-            tokens: kind === "json" ? truth.completionTokens : 0,
-            data: body,
-          });
+          truth.eventCount = 1;
+          const tokens = kind === "json" ? truth.completionTokens : 0;
+          if (this.#o.truthEvents === "every" || tokens > 0) {
+            truth.events.push({ ns, dueNs: due, kind, tokens, data: body });
+          }
           this.#finish(truth, ns);
           resolve(
             new Response(body, {
@@ -403,8 +438,12 @@ export class OpenAiMock {
   /** Records that `write` was handed to the connection at `ns` (it was due at `dueNs`). */
   #wrote(truth: OpenAiRequestTruth, write: PlannedWrite, ns: number, dueNs: number): void {
     if (write.bytes.length > 0) truth.writeNs.push(ns);
+    const every = this.#o.truthEvents === "every";
+    truth.eventCount += write.completed.length;
     for (const c of write.completed) {
-      truth.events.push({ ns, dueNs, kind: c.kind, tokens: c.tokens, data: c.data });
+      if (every || (c.tokens > 0 && truth.completionTokens === 0)) {
+        truth.events.push({ ns, dueNs, kind: c.kind, tokens: c.tokens, data: c.data });
+      }
       truth.completionTokens += c.tokens;
       if (c.kind === "content") truth.content += c.text;
     }
@@ -421,14 +460,24 @@ export class OpenAiMock {
     truth: OpenAiRequestTruth,
     write: PlannedWrite,
     plan: StreamPlan,
+    whole: ((reply: AtOnce) => void) | undefined,
   ): Response | undefined {
     if (write.after !== "close" || this.#busySlots >= this.#o.slots) return undefined;
-    const ns = nowNs();
-    if (this.#stallEnd(ns + write.offsetNs) > ns) return undefined;
-    truth.startNs = truth.headersNs = ns;
-    this.#wrote(truth, write, ns, ns);
+    const made = nowNs();
+    if (this.#stallEnd(made + write.offsetNs) > made) return undefined;
+    truth.startNs = made;
     if (truth.fault === "none") truth.finishReason = plan.reply.finishReason;
-    this.#finish(truth, ns);
+    const written = (ns: number, ok: boolean) => {
+      truth.headersNs = ns;
+      truth.cancelled = !ok;
+      this.#wrote(truth, write, ns, made);
+      this.#finish(truth, ns);
+    };
+    if (whole !== undefined) {
+      whole({ bytes: write.bytes, requestId: truth.requestId, written });
+      return SENT_WHOLE;
+    }
+    written(made, true);
     return new Response(write.bytes as Uint8Array<ArrayBuffer>, {
       headers: this.#streamHeaders(truth),
     });
@@ -444,9 +493,13 @@ export class OpenAiMock {
   }
 
   /** A streamed reply: headers now, each planned write at its time once a slot is free. */
-  #stream(truth: OpenAiRequestTruth, plan: StreamPlan): Response {
+  #stream(
+    truth: OpenAiRequestTruth,
+    plan: StreamPlan,
+    whole: ((reply: AtOnce) => void) | undefined,
+  ): Response {
     let write = plan.next();
-    const atOnce = this.#streamAtOnce(truth, write, plan);
+    const atOnce = this.#streamAtOnce(truth, write, plan, whole);
     if (atOnce !== undefined) return atOnce;
     let controller!: ReadableStreamDefaultController<Uint8Array>;
     let state: "queued" | "running" | "ended" = "queued";

@@ -87,6 +87,12 @@ export interface OpenAiOptions {
   /** Keep per-request ground truth (default true); off for long benchmark runs. */
   truth?: boolean;
   /**
+   * Which events the ground truth keeps: "every" (default) or "first", only the first event
+   * with output tokens (a benchmark's TTFT) plus the event count, so the mock's own cost stays
+   * off the clients' measurement.
+   */
+  truthEvents?: "every" | "first";
+  /**
    * Added to every `usage.completion_tokens` the mock reports (final, continuous and whole
    * replies), never below 0, so usage disagrees with the text by a known amount: a server
    * whose usage counts what its text does not (EOS, hidden tokens). Default 0.
@@ -137,6 +143,7 @@ export function resolveOpenAi(o: OpenAiOptions = {}): ResolvedOpenAi {
     faultAfterEvents: o.faultAfterEvents ?? 1,
     embeddingDims: o.embeddingDims ?? 8,
     truth: o.truth ?? true,
+    truthEvents: o.truthEvents ?? "every",
     usageOffset: o.usageOffset ?? 0,
   };
   if (r.model === "") throw new RangeError("Invalid openai.model: expected a non-empty name");
@@ -158,6 +165,9 @@ export function resolveOpenAi(o: OpenAiOptions = {}): ResolvedOpenAi {
     throw new RangeError(
       `Invalid openai.roleChunk ${r.roleChunk}: expected ${OPENAI_ROLE_CHUNKS.join("|")}`,
     );
+  }
+  if (r.truthEvents !== "every" && r.truthEvents !== "first") {
+    throw new RangeError(`Invalid openai.truthEvents ${r.truthEvents}: expected every|first`);
   }
   if (!OPENAI_USAGES.includes(r.usage)) {
     throw new RangeError(`Invalid openai.usage ${r.usage}: expected ${OPENAI_USAGES.join("|")}`);

@@ -25,6 +25,7 @@ Deno.test("resolveOpenAi fills defaults and names the bad option", () => {
     faultAfterEvents: 1,
     embeddingDims: 8,
     truth: true,
+    truthEvents: "every",
     usageOffset: 0,
   });
   assert.throws(() => resolveOpenAi({ usageOffset: 0.5 }), /openai.usageOffset 0.5/);
@@ -32,6 +33,7 @@ Deno.test("resolveOpenAi fills defaults and names the bad option", () => {
   assert.throws(() => resolveOpenAi({ stopAfter: 0 }), /openai.stopAfter 0/);
   assert.throws(() => resolveOpenAi({ tokensPerEvent: 1.5 }), /openai.tokensPerEvent 1.5/);
   assert.throws(() => resolveOpenAi({ splitProbability: 2 }), /openai.splitProbability 2/);
+  assert.throws(() => resolveOpenAi({ truthEvents: "some" as "first" }), /openai.truthEvents some/);
   assert.throws(
     () => resolveOpenAi({ itlUs: { kind: "normal", meanUs: -1, stdUs: 0 } }),
     /normal openai.itlUs -1:0/,

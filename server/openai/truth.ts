@@ -56,8 +56,10 @@ export interface OpenAiRequestTruth {
   startNs: number;
   /** The streamed reply's headers were handed over (for non-streaming replies, with the body). */
   headersNs: number;
-  /** Every event, in order. */
+  /** Every event, in order; with truthEvents "first" only the first one with output tokens. */
   events: OpenAiEventTruth[];
+  /** Events written ([DONE] included), whichever `events` keeps. */
+  eventCount: number;
   /** Time of every write; with framing chaos a write holds several events or part of one. */
   writeNs: number[];
   /** The body ended: last write, clean close, abort, or the client going away. */

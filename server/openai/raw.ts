@@ -1,0 +1,241 @@
+/**
+ * The OpenAI mock on a plain TCP listener speaking HTTP/1.1 itself, for benchmarks: a streamed
+ * reply sent whole goes out as one write of status line, headers and body, and its ground truth
+ * is stamped just before the call that hands the bytes to the kernel (see Connection.#write).
+ * Deno tries a socket write within the call (measured: a reader got the bytes while the writer
+ * still spun 20 ms after the call), so a burst of replies made in one event-loop turn leaves
+ * one by one, each at its stamp. Behind Deno.serve the mock can only stamp a reply when it makes
+ * it; the server writes it after the mock's turn, which holds many replies when many streams
+ * wait, so "client read − written" held the server's own queueing. Other replies (whole JSON,
+ * errors, timed streams) go out chunked as their body yields, stamped as the mock makes them.
+ *
+ * Requests: keep-alive, `Content-Length` bodies only (no chunked uploads); the paths of
+ * `OpenAiMock.owns`, everything else 404.
+ */
+import { nowNs } from "../models/stats.ts";
+import { type AtOnce, OpenAiMock } from "./mock.ts";
+import type { ResolvedOpenAi } from "./options.ts";
+
+export interface RawOpenAi {
+  /** "127.0.0.1:PORT". */
+  readonly url: string;
+  readonly mock: OpenAiMock;
+  /** Ends the mock's streams, the listener and every connection. */
+  close(): Promise<void>;
+}
+
+/** Largest request head plus body a connection buffers. */
+const MAX_REQUEST_BYTES = 8 << 20;
+const CRLF2 = [13, 10, 13, 10];
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+/** Status line and fixed headers of a streamed reply sent whole. */
+const WHOLE_HEAD =
+  "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ncache-control: no-cache\r\n";
+const NOT_FOUND = `{"error":{"message":"Not Found","type":"invalid_request_error"}}`;
+
+/** Index of the first CRLFCRLF in `buf[from, len)`, or -1. */
+function headEnd(buf: Uint8Array, from: number, len: number): number {
+  for (let i = Math.max(0, from - 3); i + 3 < len; i++) {
+    if (
+      buf[i] === CRLF2[0] && buf[i + 1] === CRLF2[1] && buf[i + 2] === CRLF2[2] &&
+      buf[i + 3] === CRLF2[3]
+    ) return i;
+  }
+  return -1;
+}
+
+/** The OpenAI mock with `options` on `hostname:port` (0: any free port). */
+export function serveRaw(
+  options: ResolvedOpenAi,
+  originNs: number,
+  hostname = "127.0.0.1",
+  port = 0,
+): RawOpenAi {
+  const mock = new OpenAiMock(options, undefined, originNs);
+  const listener = Deno.listen({ hostname, port, transport: "tcp" });
+  const conns = new Set<Deno.Conn>();
+  const running = new Set<Promise<void>>();
+  const accepting = (async () => {
+    for await (const conn of listener) {
+      conn.setNoDelay(true);
+      conns.add(conn);
+      const p = new Connection(conn, mock).run().finally(() => {
+        conns.delete(conn);
+        running.delete(p);
+      });
+      running.add(p);
+    }
+  })().catch(() => {/* the listener closed */});
+  const addr = listener.addr as Deno.NetAddr;
+  return {
+    url: `${addr.hostname}:${addr.port}`,
+    mock,
+    async close() {
+      mock.close();
+      listener.close();
+      for (const c of conns) {
+        try {
+          c.close();
+        } catch { /* already closed */ }
+      }
+      await accepting;
+      await Promise.all(running);
+    },
+  };
+}
+
+/** One client connection: requests in order, each answered before the next is read. */
+class Connection {
+  #in = new Uint8Array(16 << 10);
+  #len = 0;
+  /** Reused for each reply's status line, headers and (sent whole) body. */
+  #out = new Uint8Array(32 << 10);
+  /** The reply the mock handed over whole for the request being answered. */
+  #whole: AtOnce | undefined;
+  readonly #takeWhole = (reply: AtOnce): void => {
+    this.#whole = reply;
+  };
+
+  constructor(readonly conn: Deno.Conn, readonly mock: OpenAiMock) {}
+
+  async run(): Promise<void> {
+    try {
+      while (await this.#request()) { /* next request on the connection */ }
+    } catch { /* the peer went away or the listener closed */ }
+    try {
+      this.conn.close();
+    } catch { /* already closed */ }
+  }
+
+  /** Reads until `buf` holds `n` bytes; false at end of stream. */
+  async #fill(n: number): Promise<boolean> {
+    if (n > MAX_REQUEST_BYTES) throw new RangeError("request too large");
+    if (n > this.#in.length) {
+      const grown = new Uint8Array(Math.max(n, this.#in.length * 2));
+      grown.set(this.#in.subarray(0, this.#len));
+      this.#in = grown;
+    }
+    while (this.#len < n) {
+      const got = await this.conn.read(this.#in.subarray(this.#len));
+      if (got === null) return false;
+      this.#len += got;
+    }
+    return true;
+  }
+
+  /** Serves one request; false when the connection should end. */
+  async #request(): Promise<boolean> {
+    let end = headEnd(this.#in, 0, this.#len);
+    while (end < 0) {
+      const from = this.#len;
+      if (!await this.#fill(this.#len + 1)) return false;
+      end = headEnd(this.#in, from, this.#len);
+    }
+    const lines = decoder.decode(this.#in.subarray(0, end)).split("\r\n");
+    const [method, target] = lines[0].split(" ");
+    const headers = new Map<string, string>();
+    for (let i = 1; i < lines.length; i++) {
+      const colon = lines[i].indexOf(":");
+      if (colon > 0) {
+        headers.set(
+          lines[i].slice(0, colon).trim().toLowerCase(),
+          lines[i].slice(colon + 1).trim(),
+        );
+      }
+    }
+    if (headers.has("transfer-encoding")) {
+      await this.#send(
+        new Response("chunked request bodies are not supported", { status: 411 }),
+      );
+      return false;
+    }
+    const total = end + 4 + Number(headers.get("content-length") ?? "0");
+    if (!Number.isSafeInteger(total) || !await this.#fill(total)) return false;
+    const body = decoder.decode(this.#in.subarray(end + 4, total));
+    this.#in.copyWithin(0, total, this.#len);
+    this.#len -= total;
+    const q = target.indexOf("?");
+    const segs = (q < 0 ? target : target.slice(0, q)).split("/");
+    const res = segs[0] === "" && segs[1] === "v1" && OpenAiMock.owns(segs)
+      ? await this.mock.answer(
+        method,
+        segs,
+        () => JSON.parse(body),
+        (name) => headers.get(name) ?? null,
+        this.#takeWhole,
+      )
+      : new Response(NOT_FOUND, { status: 404, headers: { "content-type": "application/json" } });
+    return await this.#send(res) && headers.get("connection")?.toLowerCase() !== "close";
+  }
+
+  /** Writes `res`; false when its body broke off (the connection must end). */
+  async #send(res: Response): Promise<boolean> {
+    const whole = this.#whole;
+    this.#whole = undefined;
+    if (whole !== undefined) {
+      const id = whole.requestId === null ? "" : `x-request-id: ${whole.requestId}\r\n`;
+      const head = `${WHOLE_HEAD}${id}content-length: ${whole.bytes.length}\r\n\r\n`;
+      const n = this.#put(head, whole.bytes);
+      let ns;
+      try {
+        ns = await this.#write(this.#out.subarray(0, n));
+      } catch (e) {
+        whole.written(nowNs(), false);
+        throw e;
+      }
+      whole.written(ns, true);
+      return true;
+    }
+    let head = `HTTP/1.1 ${res.status} ${res.status === 200 ? "OK" : res.statusText}\r\n`;
+    for (const [k, v] of res.headers) head += `${k}: ${v}\r\n`;
+    head += "transfer-encoding: chunked\r\n\r\n";
+    await this.#write(this.#out.subarray(0, this.#put(head, undefined)));
+    if (res.body === null) {
+      await this.#write(encoder.encode("0\r\n\r\n"));
+      return true;
+    }
+    const reader = res.body.getReader();
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        if (value.length === 0) continue;
+        const n = this.#put(`${value.length.toString(16)}\r\n`, value);
+        this.#out.set([13, 10], n);
+        await this.#write(this.#out.subarray(0, n + 2));
+      }
+    } catch {
+      // The body broke off (the mock's abort fault): the client sees the connection drop.
+      return false;
+    }
+    await this.#write(encoder.encode("0\r\n\r\n"));
+    return true;
+  }
+
+  /** Puts `text` then `bytes` at the start of the output buffer (grown to fit, 2 spare). */
+  #put(text: string, bytes: Uint8Array | undefined): number {
+    const need = text.length * 3 + (bytes?.length ?? 0) + 2;
+    if (need > this.#out.length) this.#out = new Uint8Array(Math.max(need, this.#out.length * 2));
+    const { written } = encoder.encodeInto(text, this.#out);
+    if (bytes !== undefined) this.#out.set(bytes, written);
+    return written + (bytes?.length ?? 0);
+  }
+
+  /**
+   * Writes all of `bytes`; resolves to the time just before the call that handed over the last
+   * of them. A stamp after the write is not a bound: the write wakes the reading process, Linux
+   * often runs it at once, and the peer read the bytes up to 200 µs (resolved promise) or
+   * 5 ms (right after the call, on a loaded machine) before such a stamp. Just before the call
+   * is at most the call's own few microseconds early, which adds to a client's measured
+   * overhead and never hides it.
+   */
+  async #write(bytes: Uint8Array): Promise<number> {
+    let ns = 0;
+    for (let n = 0; n < bytes.length;) {
+      ns = nowNs();
+      n += await this.conn.write(bytes.subarray(n));
+    }
+    return ns;
+  }
+}
