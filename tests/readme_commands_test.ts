@@ -932,12 +932,48 @@ function distPlan(w: string[]): Plan | string {
   };
 }
 
-/** `sbatch ...`: a Slurm batch job, which needs a cluster (slurmctld, slurmd, munge). */
-function sbatchPlan(): Plan {
+/** Why the sbatch line cannot run here: "" when sinfo shows a node that takes jobs. */
+const NO_SLURM = (() => {
+  if (NO_MPIRUN) return NO_MPIRUN;
+  try {
+    const out = new Deno.Command("sinfo", { args: ["-h", "-o", "%t"], stderr: "null" })
+      .outputSync();
+    if (out.success && /^(idle|mix)/m.test(new TextDecoder().decode(out.stdout))) return "";
+  } catch {
+    // No sinfo: no Slurm.
+  }
+  return "needs a running Slurm cluster (.ci/slurm_up.sh brings up one node)";
+})();
+
+/**
+ * `sbatch --wait ... --wrap "mpirun ..."`: a Slurm job whose mpirun ranks are the workers; rank 0's
+ * merged report is in the --output file. -u and /tmp/ are swapped as for mpirun.
+ */
+function sbatchPlan(w: string[]): Plan | string {
+  if (!w.includes("--wait")) return "sbatch without --wait: the test cannot tell when it ends";
+  const out = w.find((x) => x.startsWith("--output="))?.slice("--output=".length);
+  if (out === undefined) return "sbatch without --output=FILE: the report has nowhere to go";
+  const wrapped = w.slice(w.indexOf("--wrap") + 1).join(" ").replace(/^"|"$/g, "").split(" ");
+  const bad = checkEndpoint(wrapped);
+  if (bad) return bad;
+  const n = flagValue(w, "-n");
   return {
-    ...kubectlPlan(),
-    skip: "needs a Slurm cluster (none in CI); the mpirun line it wraps runs above and in " +
-      "tests/mpi_test.ts",
+    skip: NO_SLURM,
+    timeoutMs: 150_000,
+    prepare: (f, text) => {
+      const u = flagValue(wrapped, "-u")!;
+      const line = text.replaceAll(`-u ${u}`, `-u ${swapEndpoint(u, f)}`);
+      return Promise.resolve(`${MPI_AS_ROOT} ${line.replaceAll("/tmp/", `${f.tmp}/`)}`);
+    },
+    check: async (run, f, _w, notes) => {
+      const report = await Deno.readTextFile(out.replace("/tmp/", `${f.tmp}/`));
+      if (run.code === 2 && /Failed to obtain stable measurement/.test(report)) {
+        notes.push("measured, but the machine was too busy to stabilize every level");
+        return;
+      }
+      assert.equal(run.code, 0, tail(run.stdout + run.stderr + report));
+      assert.match(report, new RegExp(`^\\[1,0\\]<stdout>:Merged ${n} worker artifacts`, "m"));
+    },
   };
 }
 
@@ -962,7 +998,7 @@ export function planFor(c: DocCommand, block: DocCommand[]): Plan | string | "re
   if (c.text === INSTALL_LINE) return installPlan(block);
   if (a === "mpirun") return mpirunPlan(w);
   if (a === "kubectl") return kubectlPlan();
-  if (a === "sbatch") return sbatchPlan();
+  if (a === "sbatch") return sbatchPlan(w);
   if (DIST_WORKERS.test(c.text)) return distWorkersPlan(w);
   if (`${a} ${b} ${deno}` !== DENO) return `not a ${DENO} command the test knows`;
   if (verb === "task") {
