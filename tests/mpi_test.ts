@@ -328,7 +328,7 @@ function slurmMissing(): string {
   } catch {
     // No sinfo: no Slurm.
   }
-  return "needs a running Slurm cluster (slurmctld, slurmd, munge; none in CI)";
+  return "needs a running Slurm cluster (.ci/slurm_up.sh brings up one node)";
 }
 
 Deno.test({
