@@ -17,6 +17,8 @@ Deno.test("the reader counts this thread's busy time", () => {
   const spent = read() - before;
   const wallUs = (Date.now() - started) * 1000;
   assert.ok(spent >= 50_000, `spent ${spent} µs`);
-  // One thread cannot use more CPU than wall time (plus a 10 ms tick of the counter).
-  assert.ok(spent <= wallUs + 10_000, `spent ${spent} µs in ${wallUs} µs`);
+  // One thread cannot use more CPU than wall time, give or take the counter's 10 ms ticks: both
+  // readings round to a tick, so the difference may be up to two ticks over (seen: 50 ms of CPU
+  // in 37 ms of wall time on a loaded machine).
+  assert.ok(spent <= wallUs + 20_000, `spent ${spent} µs in ${wallUs} µs`);
 });
