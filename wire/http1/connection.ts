@@ -250,7 +250,10 @@ export class HttpConnection {
       rec.sendEndNs = this.clock.nowNs();
       rec.bytesSent += request.length;
     }
-    const res = await this.#readResponse();
+    // The buffer is empty (#run closes on a leftover), so the reply needs a read; a small one is
+    // then framed at once, without the async read loop and its frame.
+    await this.#fill(false);
+    const res = this.#framedAtOnce() ?? await this.#readResponse();
     if (rec) {
       // A whole reply that came in its first read (the usual small one) ended at that read's
       // time, already taken: a second clock reading a request is saved. A stream ends after its
@@ -271,6 +274,18 @@ export class HttpConnection {
     } catch (e) {
       throw this.#ioFailure(e, false);
     }
+  }
+
+  /** A whole reply framed from the bytes at hand, or undefined when that takes more. */
+  #framedAtOnce(): HttpResponse | undefined {
+    if (this.#sink !== null) return undefined;
+    const head = this.#response.head;
+    const headEnd = findHeadEnd(this.#buf, this.#start, this.#start, this.#end);
+    if (headEnd < 0) return undefined;
+    parseHead(this.#buf, this.#start, headEnd, head);
+    if (head.status < 200 || !this.#bodyBuffered(head)) return undefined;
+    this.#response.buf = this.#buf;
+    return this.#response;
   }
 
   async #readResponse(): Promise<HttpResponse> {
