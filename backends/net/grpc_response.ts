@@ -25,6 +25,11 @@ export interface GrpcCallSink {
    * comes here (a message inside one chunk still comes to onMessage, as a view).
    */
   readonly onCounted?: (length: number) => void;
+  /**
+   * With onCounted, hears the bytes of each counted message as they pass, [from, to) of
+   * `chunk`, before onCounted hears its `length`; nothing may keep them.
+   */
+  readonly onPiece?: (chunk: Uint8Array, from: number, to: number, length: number) => void;
   /** The call is over with this status; nothing more is heard of this stream. */
   onStatus(status: CallStatus): void;
 }
@@ -38,6 +43,7 @@ export class GrpcResponseReader implements StreamListener {
     (m, compressed) => this.#message(m, compressed),
     Infinity,
     (length) => this.#counted(length),
+    (chunk, from, to, length) => this.#piece(chunk, from, to, length),
   );
 
   constructor(private readonly sink: GrpcCallSink) {}
@@ -83,6 +89,10 @@ export class GrpcResponseReader implements StreamListener {
       return this.#end({ code: GrpcCode.INTERNAL, details, malformed: true });
     }
     this.sink.onMessage(inflated);
+  }
+
+  #piece(chunk: Uint8Array, from: number, to: number, length: number): void {
+    if (!this.#ended) this.sink.onPiece?.(chunk, from, to, length);
   }
 
   #counted(length: number): void {

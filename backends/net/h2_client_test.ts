@@ -10,7 +10,7 @@ import { systemClock } from "../../core/clock.ts";
 import { H2Endpoint } from "./h2_endpoint.ts";
 import { type FakeReply, startFake } from "./testing/h2_fake.ts";
 import { PreparedGrpcCall, requestHeaderBlock } from "./h2_grpc_call.ts";
-import { H2UnaryChannel } from "./h2_unary_channel.ts";
+import { H2UnaryChannel, type ReplyCheck } from "./h2_unary_channel.ts";
 import { GrpcCode, grpcCodeName } from "./grpc_status.ts";
 import { GrpcCallError, GrpcControl } from "./grpc_control.ts";
 import { grpcTarget } from "./grpc_target.ts";
@@ -143,7 +143,13 @@ Deno.test("h2 client: a reply the kind's check refuses is a protocol error; the 
   const bad = { message: Uint8Array.of(7) };
   await withFake((n) => n === 1 ? bad : "ok", async (endpoint) => {
     const block = UNARY_BLOCK("127.0.0.1");
-    const check = (m: Uint8Array) => m.length > 0 ? `a reply of ${m.length} bytes` : "";
+    let walked = 0;
+    const check: ReplyCheck = {
+      whole: (m) => m.length > 0 ? `a reply of ${m.length} bytes` : "",
+      begin: () => walked = 0,
+      piece: (_chunk, from, to) => walked += to - from,
+      end: () => walked > 0 ? `a reply of ${walked} bytes` : "",
+    };
     const ch = new H2UnaryChannel(
       endpoint,
       block,

@@ -59,8 +59,17 @@ export function failWith(record: RequestRecord, status: CallStatus, closed: bool
   record.fail(outcome, statusText(status.code, status.details), ns);
 }
 
-/** Why a unary call's reply message is not the response its method returns; "" when it is. */
-export type ReplyCheck = (message: Uint8Array) => string;
+/**
+ * Why a unary call's reply message is not the response its method returns ("" when it is),
+ * told of a whole message or walked as a large one's pieces arrive (begin, piece..., end), so
+ * checking a reply never needs it gathered. One check serves one channel's calls.
+ */
+export interface ReplyCheck {
+  whole(message: Uint8Array): string;
+  begin(length: number): void;
+  piece(chunk: Uint8Array, from: number, to: number): void;
+  end(): string;
+}
 
 export const SECOND_REPLY = "a second response message on a unary call";
 
@@ -76,6 +85,8 @@ export class H2UnaryChannel<P extends PreparedGrpcCall> implements Channel, Grpc
   #timer: ReturnType<typeof setTimeout> | undefined;
   /** Set when the timer fired: the call ends as a timeout whatever status closes it. */
   #timedOut = false;
+  /** A large reply is being walked by the check, piece by piece. */
+  #walking = false;
   /** The in-flight call was already sent again after the server refused it unprocessed. */
   #resent = false;
   /** Bound once, so arming the timer allocates no closure per request. */
@@ -98,9 +109,14 @@ export class H2UnaryChannel<P extends PreparedGrpcCall> implements Channel, Grpc
     /** Set by kinds that know their reply's message: a reply failing it is a protocol error. */
     private readonly check?: ReplyCheck,
   ) {
-    // Without a capture or a check nothing reads the reply's bytes: a large one is counted, not
-    // gathered. A check needs the whole message, so a kind that validates its replies gathers.
-    if (!capture && !check) this.onCounted = (length) => this.#arrived(length);
+    // Without a capture nothing keeps the reply's bytes: a large one is counted, not gathered,
+    // and a check walks its pieces as they pass.
+    if (!capture) {
+      this.onCounted = (length) => this.#counted(length);
+      if (check) {
+        this.onPiece = (chunk, from, to, length) => this.#piece(check, chunk, from, to, length);
+      }
+    }
   }
 
   send(request: PreparedRequest, record: RequestRecord): Promise<void> {
@@ -143,6 +159,7 @@ export class H2UnaryChannel<P extends PreparedGrpcCall> implements Channel, Grpc
       return;
     }
     this.#reader.reset();
+    this.#walking = false;
     this.#conn = conn;
     const stream = conn.request(this.headerBlock, false, this.#reader);
     this.#stream = stream;
@@ -156,15 +173,39 @@ export class H2UnaryChannel<P extends PreparedGrpcCall> implements Channel, Grpc
   // GrpcCallSink
 
   readonly onCounted: ((length: number) => void) | undefined;
+  readonly onPiece:
+    | ((chunk: Uint8Array, from: number, to: number, length: number) => void)
+    | undefined;
 
   onMessage(message: Uint8Array): void {
-    const problem = this.#record && this.check ? this.check(message) : "";
-    if (problem !== "") {
-      this.#record!.bytesReceived += message.length;
-      return this.onStatus({ code: GrpcCode.INTERNAL, details: problem, malformed: true });
-    }
+    const problem = this.#record && this.check ? this.check.whole(message) : "";
+    if (problem !== "") return this.#malformed(message.length, problem);
     const ns = this.#arrived(message.length);
     if (this.capture && ns !== undefined) this.capture(message, this.#record!, ns, this.#prepared!);
+  }
+
+  #piece(check: ReplyCheck, chunk: Uint8Array, from: number, to: number, length: number): void {
+    if (!this.#walking) {
+      this.#walking = true;
+      check.begin(length);
+    }
+    check.piece(chunk, from, to);
+  }
+
+  /** A reply of `length` bytes passed uncaptured: checked by its walk, when the kind has one. */
+  #counted(length: number): void {
+    if (this.#walking) {
+      this.#walking = false;
+      const problem = this.check!.end();
+      if (problem !== "" && this.#record) return this.#malformed(length, problem);
+    }
+    this.#arrived(length);
+  }
+
+  /** The reply of `length` bytes is not the method's response: the call fails. */
+  #malformed(length: number, problem: string): void {
+    this.#record!.bytesReceived += length;
+    this.onStatus({ code: GrpcCode.INTERNAL, details: problem, malformed: true });
   }
 
   /** A reply message of `length` bytes arrived: when, or undefined with no request out. */

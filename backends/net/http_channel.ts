@@ -64,6 +64,16 @@ export class GuardedConnection {
     return this.#closed;
   }
 
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  /** Set when the timer fired: the exchange's failure is a timeout. */
+  #timedOut = false;
+  /** Bound once, so arming the timer allocates no closure per request. */
+  readonly #expire = () => {
+    this.#timer = undefined;
+    this.#timedOut = true;
+    this.#http.abort();
+  };
+
   /**
    * The response, or undefined when the exchange failed (the record then says why). With a
    * sink the body streams to it as exchangeStreaming() delivers it; the timeout covers the
@@ -74,42 +84,67 @@ export class GuardedConnection {
     record: RequestRecord,
     sink: BodySink | null = null,
   ): Promise<HttpResponse | undefined> {
-    const clock = this.clock;
-    if (this.#closed) {
-      record.fail("cancelled", "channel closed", clock.nowNs());
-      return undefined;
-    }
-    const timeoutMs = this.timeoutMs;
-    let timedOut = false;
-    const timer = timeoutMs > 0
-      ? setTimeout(() => {
-        timedOut = true;
-        this.#http.abort();
-      }, timeoutMs)
-      : undefined;
+    const pending = this.begin(bytes, record, sink);
+    if (pending === undefined) return undefined;
     try {
-      const res = sink === null
-        ? await this.#http.exchange(bytes, record)
-        : await this.#http.exchangeStreaming(bytes, record, sink);
-      // A busy event loop runs the timer late: a reply that ended past the deadline is still
-      // a timeout, never a success.
-      if (timeoutMs > 0 && record.endNs - record.sendStartNs > timeoutMs * 1e6) {
-        record.fail("timeout", `no response within ${timeoutMs} ms`, record.endNs);
-        return undefined;
-      }
-      return res;
+      return this.settled(await pending, record);
     } catch (e) {
-      const ns = clock.nowNs();
-      if (timedOut) record.fail("timeout", `no response within ${timeoutMs} ms`, ns);
-      else if (this.#closed) record.fail("cancelled", "channel closed", ns);
-      else if (e instanceof TransportError) {
-        record.fail("transport_error", namingAddress(e, this.#address).message, ns);
-      } else if (e instanceof ProtocolError) record.fail("protocol_error", e.message, ns);
-      else record.fail("transport_error", e instanceof Error ? e.message : String(e), ns);
+      this.failed(e, record);
       return undefined;
-    } finally {
-      clearTimeout(timer);
     }
+  }
+
+  /**
+   * exchange() in parts, for a caller that awaits the exchange in its own frame (one async
+   * frame fewer a request): the exchange started with its timeout armed, or undefined when the
+   * channel is closed (the record then says so). Its response goes to settled(), a failure to
+   * failed().
+   */
+  begin(
+    bytes: Uint8Array,
+    record: RequestRecord,
+    sink: BodySink | null,
+  ): Promise<HttpResponse> | undefined {
+    if (this.#closed) {
+      record.fail("cancelled", "channel closed", this.clock.nowNs());
+      return undefined;
+    }
+    this.#timedOut = false;
+    if (this.timeoutMs > 0) this.#timer = setTimeout(this.#expire, this.timeoutMs);
+    return sink === null
+      ? this.#http.exchange(bytes, record)
+      : this.#http.exchangeStreaming(bytes, record, sink);
+  }
+
+  /** The begun exchange's response, or undefined when it ended past the deadline. */
+  settled(res: HttpResponse, record: RequestRecord): HttpResponse | undefined {
+    this.#disarm();
+    const timeoutMs = this.timeoutMs;
+    // A busy event loop runs the timer late: a reply that ended past the deadline is still a
+    // timeout, never a success.
+    if (timeoutMs > 0 && record.endNs - record.sendStartNs > timeoutMs * 1e6) {
+      record.fail("timeout", `no response within ${timeoutMs} ms`, record.endNs);
+      return undefined;
+    }
+    return res;
+  }
+
+  /** The begun exchange failed with `e`: the record says why. */
+  failed(e: unknown, record: RequestRecord): void {
+    this.#disarm();
+    const ns = this.clock.nowNs();
+    if (this.#timedOut) record.fail("timeout", `no response within ${this.timeoutMs} ms`, ns);
+    else if (this.#closed) record.fail("cancelled", "channel closed", ns);
+    else if (e instanceof TransportError) {
+      record.fail("transport_error", namingAddress(e, this.#address).message, ns);
+    } else if (e instanceof ProtocolError) record.fail("protocol_error", e.message, ns);
+    else record.fail("transport_error", e instanceof Error ? e.message : String(e), ns);
+  }
+
+  #disarm(): void {
+    if (this.#timer === undefined) return;
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
   }
 
   /**
@@ -148,7 +183,16 @@ export class HttpChannel<P extends PreparedHttp> implements Channel {
       record.fail("protocol_error", why, 0);
       return;
     }
-    const res = await this.#conn.exchange(prepared.bytes, record);
+    // The exchange is awaited here rather than through exchange(): one async frame fewer.
+    const conn = this.#conn;
+    const pending = conn.begin(prepared.bytes, record, null);
+    if (pending === undefined) return;
+    let res: HttpResponse | undefined;
+    try {
+      res = conn.settled(await pending, record);
+    } catch (e) {
+      return conn.failed(e, record);
+    }
     if (!res) return;
     const status = res.head.status;
     record.status = status;

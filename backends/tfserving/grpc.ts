@@ -5,7 +5,7 @@
  * is a standard gRPC server, which inflates gzip and deflate requests. Unary only, as in
  * perf_analyzer; no server statistics (TF Serving has none).
  */
-import { predictResponseProblem } from "./predict_reply.ts";
+import { PredictResponseWalk } from "./predict_reply.ts";
 import type {
   Backend,
   BackendOptions,
@@ -113,7 +113,7 @@ export class TfServingGrpcBackend implements Backend {
       (c) => this.#channels.delete(c),
       options.captureOutputs === true ? capturePredictOutputs : undefined,
       timeoutMs,
-      predictResponseProblem,
+      new PredictResponseWalk(),
     );
     this.#channels.add(ch);
     return Promise.resolve(ch);

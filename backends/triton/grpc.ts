@@ -53,7 +53,7 @@ import { requestHeaderBlock, withGrpcTimeout } from "../net/h2_grpc_call.ts";
 import { H2StreamChannel } from "./h2_stream_channel.ts";
 import { H2UnaryChannel, type OutputCapture } from "../net/h2_unary_channel.ts";
 import { captureUnaryOutputs } from "./grpc_outputs.ts";
-import { inferResponseProblem } from "./grpc_infer_response.ts";
+import { InferResponseWalk } from "./grpc_infer_response.ts";
 import { asArray, asObject, type JsonObject } from "../shared/json_fields.ts";
 import { NO_STATS_NOTE, normalizeModelInfo, withComposing } from "../shared/model_info.ts";
 import { indexEntries, unknownModelHint } from "../shared/model_index.ts";
@@ -249,7 +249,7 @@ export class TritonGrpcBackend implements Backend, ServerStatsCapability, AllMod
         forget,
         outputs,
         callTimeoutMs,
-        inferResponseProblem,
+        new InferResponseWalk(),
       );
     }
     const stream = new H2StreamChannel(

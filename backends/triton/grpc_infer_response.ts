@@ -2,55 +2,66 @@
  * The check every unary ModelInferResponse passes before it counts as a success: its bytes are
  * a well-formed protobuf message whose known fields have the wire types of docs/protocols.md
  * §2.3, each output tensor's fields fit inside it, and raw_output_contents, when present, come
- * one per output. A walk over tags and lengths that decodes no value and allocates one cursor,
- * so it costs little next to the receive path; outputs are decoded only when captured
- * (grpc_outputs.ts).
+ * one per output. A walk over tags and lengths that decodes no value, whole or as the reply's
+ * pieces arrive (a large raw_output_contents is counted past, never joined), so it costs little
+ * next to the receive path; outputs are decoded only when captured (grpc_outputs.ts).
  */
-import { LEN, ProtoReader, VARINT, WireError } from "../../wire/grpc/proto_reader.ts";
-import { fieldOf, lengthEnd } from "../shared/proto_walk.ts";
+import { LEN, type ProtoReader, VARINT, WireError } from "../../wire/grpc/proto_reader.ts";
+import { fieldOf, lengthEnd, ReplyWalk } from "../shared/proto_walk.ts";
+
+/**
+ * The walk over one ModelInferResponse at a time: model_name, model_version, id, parameters,
+ * outputs (5, each checked inside) and raw_output_contents (6, counted).
+ */
+export class InferResponseWalk extends ReplyWalk {
+  #outputs = 0;
+  #raw = 0;
+
+  constructor() {
+    super("ModelInferResponse", 6);
+  }
+
+  protected start(): void {
+    this.#outputs = 0;
+    this.#raw = 0;
+  }
+
+  protected nests(field: number): boolean {
+    return field === 5;
+  }
+
+  protected field(field: number, r: ProtoReader | undefined, end: number): void {
+    if (field === 5) {
+      outputTensor(r!, end);
+      this.#outputs++;
+    } else if (field === 6) this.#raw++;
+  }
+
+  protected finish(): string {
+    const raw = this.#raw;
+    const outputs = this.#outputs;
+    if (raw > 0 && raw !== outputs) {
+      return `ModelInferResponse has ${raw} raw_output_contents for ${outputs} outputs`;
+    }
+    return "";
+  }
+}
+
+/** One walk for whole messages: a check runs to its end before the next begins. */
+const whole = new InferResponseWalk();
 
 /**
  * Why `message` (or its bytes [start, end), a message nested in another) is not a
  * ModelInferResponse, or "" when its structure holds.
  */
 export function inferResponseProblem(message: Uint8Array, start = 0, end = message.length): string {
-  try {
-    const r = new ProtoReader(message, start, end);
-    let outputs = 0;
-    let raw = 0;
-    while (r.more()) {
-      const tag = r.varint();
-      const field = fieldOf(tag);
-      const wireType = tag & 7;
-      // model_name, model_version, id, parameters, outputs, raw_output_contents.
-      if (field > 6) {
-        r.skip(wireType);
-        continue;
-      }
-      if (wireType !== LEN) throw new WireError(`field ${field} has wire type ${wireType}`);
-      const end = lengthEnd(r);
-      if (field === 5) {
-        outputTensor(r, end);
-        outputs++;
-      } else {
-        if (field === 6) raw++;
-        r.pos = end;
-      }
-    }
-    if (raw > 0 && raw !== outputs) {
-      return `ModelInferResponse has ${raw} raw_output_contents for ${outputs} outputs`;
-    }
-    return "";
-  } catch (e) {
-    if (e instanceof WireError) return `malformed ModelInferResponse: ${e.message}`;
-    throw e;
-  }
+  return whole.whole(message, start, end);
 }
 
 /**
  * InferOutputTensor inside [r.pos, end): name = 1, datatype = 2, shape = 3 (packed or one
- * varint each), parameters = 4, contents = 5. The same cursor walks it: a field running past
- * `end` is caught when the walk does not land on `end` exactly.
+ * varint each), parameters = 4, contents = 5. A field running past `end` is caught when the
+ * walk does not land on `end` exactly.
  */
 function outputTensor(r: ProtoReader, end: number): void {
   while (r.pos < end) {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { inferResponseProblem } from "./grpc_infer_response.ts";
+import { inferResponseProblem, InferResponseWalk } from "./grpc_infer_response.ts";
 import { tritonRpc } from "./grpc_proto.ts";
 import { inferOk } from "./testing/h2_triton_fake.ts";
 
@@ -57,4 +57,55 @@ Deno.test("inferResponseProblem: bytes that are not a ModelInferResponse are nam
     inferResponseProblem(twoRaw),
     "ModelInferResponse has 2 raw_output_contents for 1 outputs",
   );
+});
+
+/** The walk's verdict on `bytes` heard in two pieces cut at `cut`, then in single bytes. */
+function walked(bytes: Uint8Array, cut: number): [string, string] {
+  const walk = new InferResponseWalk();
+  walk.begin(bytes.length);
+  walk.piece(bytes, 0, cut);
+  walk.piece(bytes, cut, bytes.length);
+  const halves = walk.end();
+  walk.begin(bytes.length);
+  for (let i = 0; i < bytes.length; i++) walk.piece(bytes, i, i + 1);
+  return [halves, walk.end()];
+}
+
+Deno.test("InferResponseWalk: a reply heard in pieces gets the whole reply's verdict", () => {
+  const ok = inferOk();
+  const big = encode({
+    outputs: [{ name: "A", datatype: "INT32", shape: [1 << 10] }],
+    raw_output_contents: [new Uint8Array(4 << 10)],
+  });
+  const cases = [
+    ok,
+    big,
+    Uint8Array.of(...ok, 15 << 3, 1, 9 << 3 | 1, 1, 2, 3, 4, 5, 6, 7, 8),
+    ok.subarray(0, ok.length - 1),
+    Uint8Array.of(0x08, 0x01),
+    Uint8Array.of(0x0a, 0x80),
+    Uint8Array.of(0x2a, 0x02, 0x10, 0x01),
+    Uint8Array.of(...ok, 9 << 3 | 1, 1, 2),
+    encode({
+      outputs: [{ name: "A", datatype: "INT32", shape: [1] }],
+      raw_output_contents: [new Uint8Array(4), new Uint8Array(4)],
+    }),
+  ];
+  for (const bytes of cases) {
+    const expected = inferResponseProblem(bytes);
+    for (const cut of [0, 1, 2, 3, bytes.length >> 1, bytes.length - 1, bytes.length]) {
+      if (cut > bytes.length) continue;
+      assert.deepEqual(walked(bytes, cut), [expected, expected], `cut at ${cut}: ${expected}`);
+    }
+  }
+  assert.equal(inferResponseProblem(big), "");
+  assert.equal(
+    inferResponseProblem(Uint8Array.of(...ok, 9 << 3 | 1, 1, 2)),
+    "malformed ModelInferResponse: truncated fixed-width field",
+  );
+  // Bytes past the message's end (the next message's, in the same chunk) are not read.
+  const walk = new InferResponseWalk();
+  walk.begin(ok.length);
+  walk.piece(Uint8Array.of(...ok, 0xff, 0xff), 0, ok.length + 2);
+  assert.equal(walk.end(), "");
 });

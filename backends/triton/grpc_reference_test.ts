@@ -15,6 +15,7 @@ import { H2UnaryChannel } from "../net/h2_unary_channel.ts";
 import { GrpcCode } from "../net/grpc_status.ts";
 import { H2StreamChannel } from "./h2_stream_channel.ts";
 import { encodeGrpcInferRequest, PreparedGrpcInfer } from "./grpc_infer_request.ts";
+import { InferResponseWalk } from "./grpc_infer_response.ts";
 import { MODEL_INFER_PATH, MODEL_STREAM_INFER_PATH, tritonRpc } from "./grpc_proto.ts";
 import { sent } from "../net/testing/send.ts";
 
@@ -139,6 +140,15 @@ Deno.test("triton grpc on h2: 5,000 requests moving 80 MB each way never stall o
   });
 });
 
+/** The triton reply walk, counting the pieces it hears. */
+class PiecesSeen extends InferResponseWalk {
+  pieces = 0;
+  override piece(chunk: Uint8Array, from: number, to: number): void {
+    this.pieces++;
+    super.piece(chunk, from, to);
+  }
+}
+
 Deno.test("triton grpc on h2: a 1 MiB reply is counted whole, skimmed or captured", async () => {
   await withReference(async (server, endpoint) => {
     const block = UNARY_BLOCK(server.grpcUrl!);
@@ -159,6 +169,22 @@ Deno.test("triton grpc on h2: a 1 MiB reply is counted whole, skimmed or capture
     );
     const captured = await sent(capturing, big);
     const skimmed = await sent(unary(endpoint, block), big);
+    // With the reply check (what the triton kind runs) the reply is walked as it arrives.
+    const walk = new PiecesSeen();
+    const checking = new H2UnaryChannel(
+      endpoint,
+      block,
+      systemClock,
+      PreparedGrpcInfer,
+      undefined,
+      undefined,
+      0,
+      walk,
+    );
+    const checked = await sent(checking, big);
+    assert.equal(checked.outcome, "ok", checked.error);
+    assert.equal(checked.bytesReceived, messages[0].length);
+    assert.ok(walk.pieces > 1, `${walk.pieces} pieces`);
     assert.equal(captured.outcome, "ok", captured.error);
     assert.equal(skimmed.outcome, "ok", skimmed.error);
     assert.equal(messages.length, 1);

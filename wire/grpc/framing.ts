@@ -71,7 +71,8 @@ export class MessageReader {
   /**
    * Set while nobody reads the messages' bytes (a client measuring without capturing): an
    * uncompressed message spread over chunks is then counted instead of gathered, and only its
-   * length goes to `onSkimmed`. A message inside one chunk still goes to `onMessage`, as a view.
+   * length goes to `onSkimmed` (its bytes pass `onSkimPiece` on the way, for a reader that walks
+   * them without keeping them). A message inside one chunk still goes to `onMessage`, as a view.
    */
   skim = false;
   /** Whether any message since the last reset() had the compressed flag set. */
@@ -82,6 +83,13 @@ export class MessageReader {
     private readonly onMessage: (message: Uint8Array, compressed: boolean, owned: boolean) => void,
     private readonly maxMessage = Infinity,
     private readonly onSkimmed: (length: number) => void = () => {},
+    /** Each piece [from, to) of `chunk` of a skimmed message of `length` bytes, in order. */
+    private readonly onSkimPiece: (
+      chunk: Uint8Array,
+      from: number,
+      to: number,
+      length: number,
+    ) => void = () => {},
   ) {}
 
   reset(): void {
@@ -127,6 +135,8 @@ export class MessageReader {
       }
       if (this.#skimmed >= 0) {
         const take = Math.min(this.#skimmed - this.#bodyLen, chunk.length - at);
+        // Called for an empty message too, so a walker hears every message begin.
+        this.onSkimPiece(chunk, at, at + take, this.#skimmed);
         this.#bodyLen += take;
         at += take;
         if (this.#bodyLen === this.#skimmed) {

@@ -95,6 +95,8 @@ export class HttpConnection {
   #end = 0;
   /** Bytes read for the response in progress (0 means the server sent nothing yet). */
   #received = 0;
+  /** Bytes of the response in progress that its first read brought. */
+  #firstRead = 0;
   #served = 0;
   #rec: ExchangeStamps | null = null;
   /** Set for a streaming exchange; null on the whole-response path. */
@@ -248,9 +250,16 @@ export class HttpConnection {
       rec.sendEndNs = this.clock.nowNs();
       rec.bytesSent += request.length;
     }
-    const res = await this.#readResponse();
+    // The buffer is empty (#run closes on a leftover), so the reply needs a read; a small one is
+    // then framed at once, without the async read loop and its frame.
+    await this.#fill(false);
+    const res = this.#framedAtOnce() ?? await this.#readResponse();
     if (rec) {
-      rec.endNs = this.clock.nowNs();
+      // A whole reply that came in its first read (the usual small one) ended at that read's
+      // time, already taken: a second clock reading a request is saved. A stream ends after its
+      // sink heard the last piece.
+      const oneRead = this.#sink === null && this.#received === this.#firstRead;
+      rec.endNs = oneRead ? this.#readNs : this.clock.nowNs();
       rec.bytesReceived += this.#received;
     }
     this.#served++;
@@ -265,6 +274,18 @@ export class HttpConnection {
     } catch (e) {
       throw this.#ioFailure(e, false);
     }
+  }
+
+  /** A whole reply framed from the bytes at hand, or undefined when that takes more. */
+  #framedAtOnce(): HttpResponse | undefined {
+    if (this.#sink !== null) return undefined;
+    const head = this.#response.head;
+    const headEnd = findHeadEnd(this.#buf, this.#start, this.#start, this.#end);
+    if (headEnd < 0) return undefined;
+    parseHead(this.#buf, this.#start, headEnd, head);
+    if (head.status < 200 || !this.#bodyBuffered(head)) return undefined;
+    this.#response.buf = this.#buf;
+    return this.#response;
   }
 
   async #readResponse(): Promise<HttpResponse> {
@@ -379,28 +400,43 @@ export class HttpConnection {
     this.#response.bodyStart = this.#response.bodyEnd = pos;
   }
 
-  /** Reads more bytes after #end; returns false at EOF when `eofOk`, else EOF throws. */
-  async #fill(eofOk: boolean): Promise<boolean> {
+  /** Whether the read in flight may meet EOF (#fill's `eofOk`). */
+  #eofOk = false;
+
+  /**
+   * Reads more bytes after #end; resolves false at EOF when `eofOk`, else EOF throws. Not an
+   * async function: its read settles into handlers bound once, so a read costs the one promise
+   * then() makes, not an async frame and its await closures as well (one read per request).
+   */
+  #fill(eofOk: boolean): Promise<boolean> {
     if (this.#end === this.#buf.length) this.#grow();
-    let n: number | null;
-    try {
-      n = await this.#conn!.read(this.#buf.subarray(this.#end));
-    } catch (e) {
-      throw this.#ioFailure(e, this.#received > 0);
-    }
+    this.#eofOk = eofOk;
+    // After #compact the read lands at the front: the whole buffer needs no view made for it.
+    const into = this.#end === 0 ? this.#buf : this.#buf.subarray(this.#end);
+    return this.#conn!.read(into).then(this.#read, this.#readFailed);
+  }
+
+  readonly #read = (n: number | null): boolean => {
     if (n === null) {
-      if (eofOk) return false;
+      if (this.#eofOk) return false;
       throw this.#ioFailure(null, this.#received > 0);
     }
     const first = this.#received === 0 && this.#rec !== null;
     if (first || this.#sink !== null) {
       this.#readNs = this.clock.nowNs();
-      if (first) this.#rec!.firstByteNs = this.#readNs;
+      if (first) {
+        this.#rec!.firstByteNs = this.#readNs;
+        this.#firstRead = n;
+      }
     }
     this.#received += n;
     this.#end += n;
     return true;
-  }
+  };
+
+  readonly #readFailed = (e: unknown): never => {
+    throw this.#ioFailure(e, this.#received > 0);
+  };
 
   #grow(): void {
     // Only the whole-response path grows past a head: a streamed body is dropped as delivered.
