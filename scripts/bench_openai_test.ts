@@ -235,8 +235,10 @@ Deno.test("the LLM section runs end to end with tiny counts: both clients, the s
     assert.equal(r.eventsPerStream, EVENTS, what);
     assert.equal(r.mockEventsPerStream, EVENTS, what);
     assert.equal(r.matched, r.completed, what);
-    // A token is never read before it was written: the processes' clocks agree.
-    assert.ok(r.ttftOverheadMinUs > -50, `${what}: min overhead ${r.ttftOverheadMinUs} µs`);
+    // A token is never read before it was written, within how well the two processes' clocks
+    // agree: each maps its monotonic clock to the epoch through performance.timeOrigin, good to
+    // a fraction of a millisecond (seen: a read 66 µs "before" its write in CI).
+    assert.ok(r.ttftOverheadMinUs > -500, `${what}: min overhead ${r.ttftOverheadMinUs} µs`);
     // The client's TTFT holds the mock's and the request's way there: never less.
     assert.ok(r.ttftExcessP50Us > 0 && r.ttftExcessP99Us >= r.ttftExcessP50Us, what);
     assert.ok(r.cpuUsPerEvent > 0 && r.peakRssMb > 0, what);
