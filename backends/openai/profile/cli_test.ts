@@ -5,7 +5,7 @@
  * imply.
  */
 import assert from "node:assert/strict";
-import { runCli, withServer, withTempDir } from "../../../tests/cli_harness.ts";
+import { type CliRun, runCli, withServer, withTempDir } from "../../../tests/cli_harness.ts";
 import type { OpenAiRequestTruth } from "../../../server/mod.ts";
 import { CSV_FILE, INPUTS_FILE, JSON_FILE, PLOTS_FILE, SWEEP_FILE } from "./cli.ts";
 
@@ -14,6 +14,11 @@ function row(stdout: string, label: string): number[] {
   const line = stdout.split("\n").find((l) => l.includes(` ${label} `));
   assert.ok(line, `row "${label}" not in:\n${stdout}`);
   return line.split("│").slice(2, 8).map((c) => Number(c.trim().replaceAll(",", "")));
+}
+
+/** `profile -m mock-llm <args> -u <mock> --artifact-dir <dir>`: every run here asks the mock. */
+function profileMock(url: string, dir: string, args: string[]): Promise<CliRun> {
+  return runCli(["profile", "-m", "mock-llm", ...args, "-u", url, "--artifact-dir", dir]);
 }
 
 const isToken = (k: string) => k === "content" || k === "reasoning";
@@ -28,10 +33,7 @@ function truthTtftMs(t: OpenAiRequestTruth): number {
 Deno.test("profile: the README run's table, CSV and JSON agree with the mock's ground truth", async () => {
   await withServer({ openai: { ttftUs: 20000, itlUs: 1000 } }, async (server) => {
     await withTempDir("profile_", async (dir) => {
-      const r = await runCli([
-        "profile",
-        "-m",
-        "mock-llm",
+      const r = await profileMock(server.url, dir, [
         "--endpoint-type",
         "chat",
         "--streaming",
@@ -41,12 +43,8 @@ Deno.test("profile: the README run's table, CSV and JSON agree with the mock's g
         "64",
         "--concurrency",
         "8",
-        "-u",
-        server.url,
         "--request-count",
         "32",
-        "--artifact-dir",
-        dir,
       ]);
       assert.equal(r.code, 0, r.stderr + r.stdout);
       assert.match(r.stdout, /NVIDIA GenAI-Perf \| LLM Metrics/);
@@ -128,23 +126,16 @@ Deno.test("profile --goodput: good requests and attainment match the mock's trut
   await withServer({ openai }, async (server) => {
     await withTempDir("profile_", async (dir) => {
       const run = async (goodput: string) => {
-        const r = await runCli([
-          "profile",
-          "-m",
-          "mock-llm",
+        const r = await profileMock(server.url, dir, [
           "--streaming",
           "--synthetic-input-tokens-mean",
           "10",
           "--concurrency",
           "2",
-          "-u",
-          server.url,
           "--request-count",
           "40",
           "--goodput",
           ...goodput.split(" "),
-          "--artifact-dir",
-          dir,
         ]);
         assert.equal(r.code, 0, r.stderr + r.stdout);
         const truth = await server.openaiTruth(true);
@@ -208,10 +199,7 @@ async function searchTheMock() {
     { openai: { ttftUs: 100000, itlUs: 10000, outputTokens: 6, slots: SEARCH_SLOTS } },
     async (server) => {
       await withTempDir("profile_", async (dir) => {
-        const r = await runCli([
-          "profile",
-          "-m",
-          "mock-llm",
+        const r = await profileMock(server.url, dir, [
           "--streaming",
           "--synthetic-input-tokens-mean",
           "10",
@@ -227,10 +215,6 @@ async function searchTheMock() {
           // The first requests of a cold client and mock (connections, compilation) are slow.
           "--warmup-request-count",
           "8",
-          "-u",
-          server.url,
-          "--artifact-dir",
-          dir,
         ]);
         assert.equal(r.code, 0, r.stderr + r.stdout);
         const truth = await server.openaiTruth();
@@ -254,10 +238,7 @@ Deno.test("profile --server-metrics-url: vLLM's gauges and histograms per level,
     { openai: { ttftUs: 10000, itlUs: 1000, outputTokens: 16, slots: 2 } },
     async (server) => {
       await withTempDir("profile_", async (dir) => {
-        const r = await runCli([
-          "profile",
-          "-m",
-          "mock-llm",
+        const r = await profileMock(server.url, dir, [
           "--streaming",
           "--synthetic-input-tokens-mean",
           "20",
@@ -265,14 +246,10 @@ Deno.test("profile --server-metrics-url: vLLM's gauges and histograms per level,
           "4",
           "--request-count",
           "40",
-          "-u",
-          server.url,
           "--server-metrics-url",
           `${server.url}/metrics`,
           "--server-metrics-interval",
           "50",
-          "--artifact-dir",
-          dir,
         ]);
         assert.equal(r.code, 0, r.stderr + r.stdout);
         assert.match(r.stdout, /Server metrics of http:\/\/.*\/metrics/);
@@ -300,10 +277,7 @@ Deno.test("profile --server-metrics-url: vLLM's gauges and histograms per level,
 Deno.test("profile sweep over a list: one run and one row per value, each level's files, the plots", async () => {
   await withServer({ openai: { ttftUs: 5000, itlUs: 500, outputTokens: 8 } }, async (server) => {
     await withTempDir("profile_", async (dir) => {
-      const r = await runCli([
-        "profile",
-        "-m",
-        "mock-llm",
+      const r = await profileMock(server.url, dir, [
         "--streaming",
         "--synthetic-input-tokens-mean",
         "64",
@@ -313,11 +287,7 @@ Deno.test("profile sweep over a list: one run and one row per value, each level'
         "1,3",
         "--request-count",
         "12",
-        "-u",
-        server.url,
         "--generate-plots",
-        "--artifact-dir",
-        dir,
       ]);
       assert.equal(r.code, 0, r.stderr + r.stdout);
       const truth = await server.openaiTruth();
@@ -362,20 +332,13 @@ Deno.test("profile sweep over a list: one run and one row per value, each level'
 Deno.test("profile --endpoint-type embeddings: GenAI-Perf's Embeddings table from the engine's latency", async () => {
   await withServer({ openai: {} }, async (server) => {
     await withTempDir("profile_", async (dir) => {
-      const r = await runCli([
-        "profile",
-        "-m",
-        "mock-llm",
+      const r = await profileMock(server.url, dir, [
         "--endpoint-type",
         "embeddings",
         "--synthetic-input-tokens-mean",
         "16",
         "--request-count",
         "10",
-        "-u",
-        server.url,
-        "--artifact-dir",
-        dir,
       ]);
       assert.equal(r.code, 0, r.stderr + r.stdout);
       assert.match(r.stdout, /NVIDIA GenAI-Perf \| Embeddings Metrics/);
@@ -395,10 +358,7 @@ Deno.test("profile --search: when no load meets the targets it says so and exits
   // Every first token takes at least the mock's 20 ms; the target is 5 ms.
   await withServer({ openai: { ttftUs: 20000, outputTokens: 4 } }, async (server) => {
     await withTempDir("profile_", async (dir) => {
-      const r = await runCli([
-        "profile",
-        "-m",
-        "mock-llm",
+      const r = await profileMock(server.url, dir, [
         "--streaming",
         "--synthetic-input-tokens-mean",
         "8",
@@ -409,10 +369,6 @@ Deno.test("profile --search: when no load meets the targets it says so and exits
         "time_to_first_token:5",
         "--measurement-interval",
         "300",
-        "-u",
-        server.url,
-        "--artifact-dir",
-        dir,
       ]);
       assert.equal(r.code, 4, r.stderr + r.stdout);
       assert.match(r.stdout, /^No load in the range kept 95 % of the requests/m);
@@ -425,10 +381,7 @@ Deno.test("profile --output-tokens-mean-deterministic: a server that stops early
   // The mock stops every reply after 8 tokens, whatever min_tokens and ignore_eos pin.
   await withServer({ openai: { ttftUs: 1000, itlUs: 100, stopAfter: 8 } }, async (server) => {
     await withTempDir("profile_", async (dir) => {
-      const r = await runCli([
-        "profile",
-        "-m",
-        "mock-llm",
+      const r = await profileMock(server.url, dir, [
         "--streaming",
         "--synthetic-input-tokens-mean",
         "20",
@@ -439,10 +392,6 @@ Deno.test("profile --output-tokens-mean-deterministic: a server that stops early
         "2",
         "--request-count",
         "10",
-        "-u",
-        server.url,
-        "--artifact-dir",
-        dir,
       ]);
       assert.equal(r.code, 0, r.stderr + r.stdout);
       const truth = await server.openaiTruth();
