@@ -15,8 +15,11 @@ import { MAX_INTERIM, MAX_RESPONSE_BYTES } from "../../wire/http1/connection.ts"
 const WIDTH = 100;
 const FLAG_COLUMN = 40;
 
-/** Word-wraps `text` to WIDTH, starting at column `indent` and continuing at the same column. */
-function wrap(text: string, indent: number): string {
+/**
+ * Word-wraps `text` into lines that fit WIDTH when the first starts at column `indent` and the
+ * others continue at the same column (the indentation is the caller's).
+ */
+export function wrapLines(text: string, indent: number): string[] {
   const lines: string[] = [];
   let line = "";
   for (const word of text.split(" ")) {
@@ -28,7 +31,12 @@ function wrap(text: string, indent: number): string {
     }
   }
   lines.push(line);
-  return lines.join("\n" + " ".repeat(indent));
+  return lines;
+}
+
+/** {@link wrapLines} as one text, the continuation lines indented to `indent`. */
+function wrap(text: string, indent: number): string {
+  return wrapLines(text, indent).join("\n" + " ".repeat(indent));
 }
 
 /**
