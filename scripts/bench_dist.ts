@@ -19,6 +19,7 @@ import {
 } from "../core/distributed/artifact.ts";
 import { evenSegmentation, segmentText, sequenceText } from "../core/distributed/segment.ts";
 import { alignColumns } from "./bench_table.ts";
+import { modelInfo } from "../core/testing/model_info.ts";
 
 export const DIST_TITLE =
   "Distributed merge (worker artifacts of a sweep, merged into one report):";
@@ -135,19 +136,7 @@ function artifact(plan: DistPlan, index: number, measured: LevelRecord[]): Worke
     histogram: HISTOGRAM_SETTINGS,
     windowNs: WINDOW_NS,
     windowsPerLevel: plan.windows,
-    model: {
-      name: "simple",
-      version: "1",
-      platform: "bench",
-      inputs: [],
-      outputs: [],
-      maxBatchSize: 0,
-      sequence: false,
-      responses: "one",
-      dynamicBatching: false,
-      responseCache: false,
-      notes: [],
-    },
+    model: modelInfo({ platform: "bench", maxBatchSize: 0 }),
     serverStats: false,
     levels: measured,
   };
