@@ -140,6 +140,12 @@ export async function main(
   }
 }
 
+/** Writes a report file, or to stdout when its path is `-` (--report-json -). */
+function writeFileOrStdout(io: MainIo): (path: string, text: string) => Promise<void> {
+  return (path, text) =>
+    path === STDOUT ? Promise.resolve(io.stdout(text)) : Deno.writeTextFile(path, text);
+}
+
 /** What a run reads and writes in this process; `human` takes the report. */
 async function runDeps(
   io: MainIo,
@@ -157,8 +163,7 @@ async function runDeps(
     clock: systemClock,
     cpuUs: mainThreadCpuReader(),
     signal,
-    writeTextFile: (path, text) =>
-      path === STDOUT ? Promise.resolve(io.stdout(text)) : Deno.writeTextFile(path, text),
+    writeTextFile: writeFileOrStdout(io),
     readTextFile: readInputText,
     cwd: Deno.cwd(),
     terminalColumns: io === processIo && Deno.stderr.isTerminal() ? terminalColumns : undefined,
@@ -175,8 +180,7 @@ async function mergeIo(io: MainIo): Promise<MergeIo> {
   return {
     ...io,
     readTextFile: readInputText,
-    writeTextFile: (path, text) =>
-      path === STDOUT ? Promise.resolve(io.stdout(text)) : Deno.writeTextFile(path, text),
+    writeTextFile: writeFileOrStdout(io),
     listDir: listDir,
     cwd: Deno.cwd(),
     backends: BUILT_IN_BACKENDS,
