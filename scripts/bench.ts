@@ -14,8 +14,9 @@
  * (scripts/bench_prompts.ts); then the distributed row: `merge` of 64 worker artifacts of a
  * 10-level sweep (scripts/bench_dist.ts); then the overload
  * row: the one-instance reference server asked twice its capacity in open loop
- * (scripts/bench_overload.ts); then the tensor-size rows: 16 B, 64 KiB and 1 MiB over HTTP and
- * gRPC with client and server CPU per request (scripts/bench_tensor.ts); then the MPI rows: start
+ * (scripts/bench_overload.ts); then the tensor-size rows: 16 B, 64 KiB, 1 MiB and 16 MiB over
+ * HTTP, gRPC unary and gRPC streaming with client and server CPU per request
+ * (scripts/bench_tensor.ts); then the MPI rows: start
  * skew across 4 ranks leaving one barrier, and 4 distributed workers under mpirun at one
  * --request-rate, merged, against the asked rate and the server's count (scripts/bench_mpi.ts,
  * needs openmpi-bin). Prints a table and
@@ -116,7 +117,7 @@ interface Plans {
   dist: DistPlan;
   /** Seconds the overload row asks twice the capacity for. */
   overloadS: number;
-  /** Requests per 1 MiB tensor row (the smaller sizes send more). */
+  /** Requests per 1 MiB tensor row (the smaller sizes send more, 16 MiB a tenth). */
   tensorRequests: number;
   mpi: MpiPlan;
   /** --only-<section>: run just that section and merge it into --out. */
@@ -292,7 +293,7 @@ async function fullRun(plans: Plans): Promise<number> {
     prompts && promptsLines(prompts.rows),
     dist && distLines(dist.rows),
     overload && overloadLines(overload.row),
-    tensor && tensorLines(tensor.rows),
+    tensor && tensorLines(tensor),
     mpi && mpiLines(mpi),
   ];
   for (const lines of sections) {
@@ -336,7 +337,7 @@ async function onlySection(plans: Plans): Promise<number> {
     tensor: () =>
       runTensorSection(plans.tensorRequests, log).then((s) => ({
         section: s,
-        lines: tensorLines(s.rows),
+        lines: tensorLines(s),
       })),
     mpi: () => runMpiSection(plans.mpi, log).then((s) => ({ section: s, lines: mpiLines(s) })),
   };

@@ -7,7 +7,7 @@
 import type { ClientReport } from "./bench_openai_client.ts";
 import type { MockRequest } from "./bench_openai_server.ts";
 import { REQUEST_ID_PREFIX } from "./bench_openai_client.ts";
-import { round, type Target, TARGET_GROWTH_PCT } from "./bench_report.ts";
+import { round, type Target, TARGET_GROWTH_PCT, targetLine } from "./bench_report.ts";
 import type { RssSummary } from "./bench_soak.ts";
 import { alignColumns } from "./bench_table.ts";
 
@@ -310,8 +310,6 @@ export function openAiLines(
         `(${fixed(s.peakGrowthPct, 1)}%)`,
     );
   }
-  for (const t of targets) {
-    lines.push(`  ${t.pass ? "PASS" : "FAIL"}  ${t.name}: ${t.value} ${t.unit} (${t.requirement})`);
-  }
+  lines.push(...targets.map(targetLine));
   return lines;
 }

@@ -230,12 +230,13 @@ export function formatTable(
   if (soak) lines.push(...(lines.length > 0 ? [""] : []), ...soakLines(soak));
   if (more.length > 0) lines.push(...(lines.length > 0 ? [""] : []), ...more);
   lines.push("", "Targets:");
-  for (const t of targets) {
-    lines.push(
-      `  ${t.pass ? "PASS" : "FAIL"}  ${t.name}: ${t.value} ${t.unit} (${t.requirement})`,
-    );
-  }
+  lines.push(...targets.map(targetLine));
   return lines.join("\n");
+}
+
+/** One target as the bench prints it: PASS or FAIL, what was measured and the bar. */
+export function targetLine(t: Target): string {
+  return `  ${t.pass ? "PASS" : "FAIL"}  ${t.name}: ${t.value} ${t.unit} (${t.requirement})`;
 }
 
 function soakLines(soak: SoakRow): string[] {
