@@ -292,7 +292,7 @@ async function fullRun(plans: Plans): Promise<number> {
     openai && openAiLines(openai.rows, openai.soak, openai.targets),
     prompts && promptsLines(prompts.rows),
     dist && distLines(dist.rows),
-    overload && overloadLines(overload.row),
+    overload && overloadLines(overload.row, overload.targets),
     tensor && tensorLines(tensor),
     mpi && mpiLines(mpi),
   ];
@@ -332,7 +332,7 @@ async function onlySection(plans: Plans): Promise<number> {
     overload: () =>
       runOverloadSection(plans.overloadS, log).then((s) => ({
         section: s,
-        lines: overloadLines(s.row),
+        lines: overloadLines(s.row, s.targets),
       })),
     tensor: () =>
       runTensorSection(plans.tensorRequests, log).then((s) => ({
