@@ -15,21 +15,31 @@ import { GrpcCode } from "./grpc_status.ts";
 
 export const NO_TRAILERS = "the server ended the call without a status";
 
+/**
+ * Why a reply message is not the message its call returns ("" when it is), told of a whole
+ * message or walked as a large one's pieces arrive (begin, piece..., end), so checking a reply
+ * never needs it gathered. One check serves one channel's calls, one message at a time.
+ */
+export interface ReplyCheck {
+  whole(message: Uint8Array): string;
+  begin(length: number): void;
+  piece(chunk: Uint8Array, from: number, to: number): void;
+  end(): string;
+}
+
 /** What the channel hears of its call. */
 export interface GrpcCallSink {
   /** One whole response message, valid during the call. */
   onMessage(message: Uint8Array): void;
   /**
-   * Present when the messages are only counted (nothing reads their bytes): an uncompressed
+   * Present when the messages are only counted (nothing keeps their bytes): an uncompressed
    * message spread over DATA chunks is then not gathered into one array, and only its length
-   * comes here (a message inside one chunk still comes to onMessage, as a view).
+   * comes here, with the verdict of `walk` on its pieces ("" without a walk). A message inside
+   * one chunk still comes to onMessage, as a view.
    */
-  readonly onCounted?: (length: number) => void;
-  /**
-   * With onCounted, hears the bytes of each counted message as they pass, [from, to) of
-   * `chunk`, before onCounted hears its `length`; nothing may keep them.
-   */
-  readonly onPiece?: (chunk: Uint8Array, from: number, to: number, length: number) => void;
+  readonly onCounted?: (length: number, problem: string) => void;
+  /** With onCounted, walks each counted message's bytes as they pass; nothing keeps them. */
+  readonly walk?: ReplyCheck;
   /** The call is over with this status; nothing more is heard of this stream. */
   onStatus(status: CallStatus): void;
 }
@@ -37,6 +47,8 @@ export interface GrpcCallSink {
 export class GrpcResponseReader implements StreamListener {
   #headersSeen = false;
   #ended = false;
+  /** A counted message is being walked by the sink's check, piece by piece. */
+  #walking = false;
   /** The response's grpc-encoding, for messages with the compressed flag. */
   #encoding = "";
   readonly #reader = new MessageReader(
@@ -53,6 +65,7 @@ export class GrpcResponseReader implements StreamListener {
     this.#headersSeen = false;
     this.#ended = false;
     this.#encoding = "";
+    this.#walking = false;
     this.#reader.reset();
     this.#reader.skim = this.sink.onCounted !== undefined;
   }
@@ -92,11 +105,20 @@ export class GrpcResponseReader implements StreamListener {
   }
 
   #piece(chunk: Uint8Array, from: number, to: number, length: number): void {
-    if (!this.#ended) this.sink.onPiece?.(chunk, from, to, length);
+    const walk = this.sink.walk;
+    if (this.#ended || !walk) return;
+    if (!this.#walking) {
+      this.#walking = true;
+      walk.begin(length);
+    }
+    walk.piece(chunk, from, to);
   }
 
   #counted(length: number): void {
-    if (!this.#ended) this.sink.onCounted!(length);
+    if (this.#ended) return;
+    const walked = this.#walking;
+    this.#walking = false;
+    this.sink.onCounted!(length, walked ? this.sink.walk!.end() : "");
   }
 
   #end(status: CallStatus): void {

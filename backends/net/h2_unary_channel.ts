@@ -15,7 +15,7 @@ import type { H2ClientConnection } from "./h2_client.ts";
 import type { ClientStream } from "./h2_client_stream.ts";
 import type { H2Endpoint } from "./h2_endpoint.ts";
 import { type CallStatus, failureStatus, type PreparedGrpcCall } from "./h2_grpc_call.ts";
-import { type GrpcCallSink, GrpcResponseReader } from "./grpc_response.ts";
+import { type GrpcCallSink, GrpcResponseReader, type ReplyCheck } from "./grpc_response.ts";
 import { GrpcCode, outcomeOfStatus, statusText } from "./grpc_status.ts";
 
 /** A kind's prepared-request class: a channel refuses requests of any other. */
@@ -59,18 +59,6 @@ export function failWith(record: RequestRecord, status: CallStatus, closed: bool
   record.fail(outcome, statusText(status.code, status.details), ns);
 }
 
-/**
- * Why a unary call's reply message is not the response its method returns ("" when it is),
- * told of a whole message or walked as a large one's pieces arrive (begin, piece..., end), so
- * checking a reply never needs it gathered. One check serves one channel's calls.
- */
-export interface ReplyCheck {
-  whole(message: Uint8Array): string;
-  begin(length: number): void;
-  piece(chunk: Uint8Array, from: number, to: number): void;
-  end(): string;
-}
-
 export const SECOND_REPLY = "a second response message on a unary call";
 
 export class H2UnaryChannel<P extends PreparedGrpcCall> implements Channel, GrpcCallSink {
@@ -85,8 +73,6 @@ export class H2UnaryChannel<P extends PreparedGrpcCall> implements Channel, Grpc
   #timer: ReturnType<typeof setTimeout> | undefined;
   /** Set when the timer fired: the call ends as a timeout whatever status closes it. */
   #timedOut = false;
-  /** A large reply is being walked by the check, piece by piece. */
-  #walking = false;
   /** The in-flight call was already sent again after the server refused it unprocessed. */
   #resent = false;
   /** Bound once, so arming the timer allocates no closure per request. */
@@ -110,12 +96,10 @@ export class H2UnaryChannel<P extends PreparedGrpcCall> implements Channel, Grpc
     private readonly check?: ReplyCheck,
   ) {
     // Without a capture nothing keeps the reply's bytes: a large one is counted, not gathered,
-    // and a check walks its pieces as they pass.
+    // and the check walks its pieces as they pass.
     if (!capture) {
-      this.onCounted = (length) => this.#counted(length);
-      if (check) {
-        this.onPiece = (chunk, from, to, length) => this.#piece(check, chunk, from, to, length);
-      }
+      this.onCounted = (length, problem) => this.#counted(length, problem);
+      this.walk = check;
     }
   }
 
@@ -159,7 +143,6 @@ export class H2UnaryChannel<P extends PreparedGrpcCall> implements Channel, Grpc
       return;
     }
     this.#reader.reset();
-    this.#walking = false;
     this.#conn = conn;
     const stream = conn.request(this.headerBlock, false, this.#reader);
     this.#stream = stream;
@@ -172,10 +155,8 @@ export class H2UnaryChannel<P extends PreparedGrpcCall> implements Channel, Grpc
 
   // GrpcCallSink
 
-  readonly onCounted: ((length: number) => void) | undefined;
-  readonly onPiece:
-    | ((chunk: Uint8Array, from: number, to: number, length: number) => void)
-    | undefined;
+  readonly onCounted: ((length: number, problem: string) => void) | undefined;
+  readonly walk: ReplyCheck | undefined;
 
   onMessage(message: Uint8Array): void {
     const problem = this.#record && this.check ? this.check.whole(message) : "";
@@ -184,21 +165,9 @@ export class H2UnaryChannel<P extends PreparedGrpcCall> implements Channel, Grpc
     if (this.capture && ns !== undefined) this.capture(message, this.#record!, ns, this.#prepared!);
   }
 
-  #piece(check: ReplyCheck, chunk: Uint8Array, from: number, to: number, length: number): void {
-    if (!this.#walking) {
-      this.#walking = true;
-      check.begin(length);
-    }
-    check.piece(chunk, from, to);
-  }
-
-  /** A reply of `length` bytes passed uncaptured: checked by its walk, when the kind has one. */
-  #counted(length: number): void {
-    if (this.#walking) {
-      this.#walking = false;
-      const problem = this.check!.end();
-      if (problem !== "" && this.#record) return this.#malformed(length, problem);
-    }
+  /** A reply of `length` bytes passed uncaptured, with its check's verdict. */
+  #counted(length: number, problem: string): void {
+    if (problem !== "" && this.#record) return this.#malformed(length, problem);
     this.#arrived(length);
   }
 

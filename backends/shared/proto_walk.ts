@@ -55,6 +55,8 @@ export abstract class ReplyWalk {
   /** The nested field's length while it is gathered, else -1. */
   #gathering = -1;
   #scratch = new Uint8Array(256);
+  /** The walk hearing the current field's bytes (see inner()), if any. */
+  #inner: ReplyWalk | undefined;
   #problem = "";
 
   /** `message` names the message in problem texts; fields 1 to `known` are length-delimited. */
@@ -71,6 +73,13 @@ export abstract class ReplyWalk {
   protected abstract field(field: number, r: ProtoReader | undefined, end: number): void;
   /** The whole-message problem once every field passed, "" when there is none. */
   protected abstract finish(): string;
+  /**
+   * The walk that checks known field `field` as a message of its own, hearing its bytes as
+   * they pass (a large nested message, never gathered); its verdict becomes this message's.
+   */
+  protected inner(_field: number): ReplyWalk | undefined {
+    return undefined;
+  }
 
   /** Why bytes [start, end) of `buf` are not the message, "" when its structure holds. */
   whole(buf: Uint8Array, start = 0, end = buf.length): string {
@@ -87,6 +96,7 @@ export abstract class ReplyWalk {
     this.#scale = 1;
     this.#varintBytes = 0;
     this.#gathering = -1;
+    this.#inner = undefined;
     this.#problem = "";
     this.start();
   }
@@ -114,17 +124,19 @@ export abstract class ReplyWalk {
   }
 
   #walk(buf: Uint8Array, at: number, to: number): void {
-    while (at < to) {
+    // An inner walk's problem stops the walk.
+    while (at < to && this.#problem === "") {
       if (this.#state === BODY) {
         const take = Math.min(this.#need, to - at);
         if (this.#gathering >= 0) {
           this.#scratch.set(buf.subarray(at, at + take), this.#gathering - this.#need);
-        }
+        } else this.#inner?.piece(buf, at, at + take);
         at += take;
         this.#need -= take;
         this.#left -= take;
         if (this.#need > 0) return;
         this.#state = TAG;
+        if (this.#inner) this.#innerEnd();
         const length = this.#gathering;
         if (length >= 0) {
           this.#gathering = -1;
@@ -167,6 +179,13 @@ export abstract class ReplyWalk {
     } else throw new WireError(`unsupported wire type ${wireType}`);
   }
 
+  /** The inner walk's field ended: its verdict, when a problem, is the message's. */
+  #innerEnd(): void {
+    const problem = this.#inner!.end();
+    this.#inner = undefined;
+    if (problem !== "") this.#problem = problem;
+  }
+
   /** A length-delimited field of `length` bytes starts at `at`; where the walk goes on. */
   #length(length: number, buf: Uint8Array, at: number, to: number): number {
     if (length > this.#left) throw new WireError("field length exceeds the message");
@@ -174,6 +193,17 @@ export abstract class ReplyWalk {
     this.#state = BODY;
     this.#need = length;
     if (field === 0) return at;
+    const inner = this.inner(field);
+    if (inner) {
+      inner.begin(length);
+      this.#inner = inner;
+      // An empty one ends here: no byte of it will pass.
+      if (length === 0) {
+        this.#state = TAG;
+        this.#innerEnd();
+      }
+      return at;
+    }
     if (!this.nests(field)) {
       this.field(field, undefined, 0);
       return at;

@@ -194,3 +194,37 @@ Deno.test("triton grpc on h2: a 1 MiB reply is counted whole, skimmed or capture
     assert.equal(skimmed.responseCount, 1);
   });
 });
+
+Deno.test("triton grpc on h2: a 1 MiB streamed reply is walked in pieces, never gathered", async () => {
+  await withReference(async (server, endpoint) => {
+    const block = requestHeaderBlock(MODEL_STREAM_INFER_PATH, server.grpcUrl!, []);
+    const values = Array.from({ length: 1 << 18 }, (_, i) => i);
+    const big = encodeGrpcInferRequest(
+      spec("identity_fp32", [tensor("INPUT0", "FP32", [1, 1 << 18], values)], 1),
+      { streaming: true, decoupled: false },
+    );
+    const ch = new H2StreamChannel(endpoint, block, systemClock);
+    const gathered: number[] = [];
+    const onMessage = ch.onMessage.bind(ch);
+    ch.onMessage = (message) => {
+      gathered.push(message.length);
+      onMessage(message);
+    };
+    let pieces = 0;
+    const walk = ch.walk!;
+    const piece = walk.piece.bind(walk);
+    walk.piece = (chunk, from, to) => {
+      pieces++;
+      piece(chunk, from, to);
+    };
+    for (let i = 0; i < 3; i++) {
+      const rec = await sent(ch, big);
+      assert.equal(rec.outcome, "ok", rec.error);
+      assert.equal(rec.responseCount, 1);
+      assert.ok(rec.bytesReceived > 1 << 20, `${rec.bytesReceived} bytes`);
+    }
+    assert.deepEqual(gathered, []);
+    assert.ok(pieces > 3, `${pieces} pieces`);
+    ch.close();
+  });
+});

@@ -1,17 +1,19 @@
 /**
- * Minimal protobuf reading of ModelStreamInferResponse: just what measurement needs (the error
- * text, the triton_final_response flag, whether outputs exist), walking the wire format and
- * skipping everything else by length, after the structural check every unary reply gets too
- * (grpc_infer_response.ts). A full decode per response would cost more than the
- * rest of the receive path.
+ * Minimal reading of ModelStreamInferResponse: just what measurement needs (the error text, the
+ * triton_final_response flag, whether outputs exist), as a walk over tags and lengths that
+ * decodes nothing else, with its infer_response given the structural check every unary reply
+ * gets (grpc_infer_response.ts). Like that check it runs on a whole message or on a large one's
+ * pieces as they arrive, so a streamed 1 MiB reply is read without being joined. A full decode
+ * per response would cost more than the rest of the receive path.
  */
-import { LEN, ProtoReader, VARINT, WireError } from "../../wire/grpc/proto_reader.ts";
-import { inferResponseProblem } from "./grpc_infer_response.ts";
+import { LEN, ProtoReader, VARINT } from "../../wire/grpc/proto_reader.ts";
+import { ReplyWalk } from "../shared/proto_walk.ts";
+import { InferResponseWalk } from "./grpc_infer_response.ts";
 
 const utf8 = new TextDecoder();
 const FINAL_KEY = new TextEncoder().encode("triton_final_response");
 
-/** Filled by {@link readStreamResponse}; reuse one per channel. */
+/** What a {@link StreamResponseWalk} read of the last response it walked. */
 export interface StreamResponseInfo {
   /** "" when the response reports no error. */
   errorMessage: string;
@@ -21,53 +23,56 @@ export interface StreamResponseInfo {
   outputCount: number;
 }
 
-export function newStreamResponseInfo(): StreamResponseInfo {
-  return { errorMessage: "", finalFlag: undefined, outputCount: 0 };
-}
-
 /**
- * Reads a ModelStreamInferResponse into `out`. Returns "" on success, else why the bytes are
- * not a valid message (the caller records a protocol error).
+ * The walk over ModelStreamInferResponse: error_message = 1 (read), infer_response = 2 (walked
+ * by its own check, which also reads the final flag and counts outputs). Reuse one per channel:
+ * `info` holds the last response's values once its verdict is "".
  */
-export function readStreamResponse(buf: Uint8Array, out: StreamResponseInfo): string {
-  out.errorMessage = "";
-  out.finalFlag = undefined;
-  out.outputCount = 0;
-  try {
-    const r = new ProtoReader(buf, 0, buf.length);
-    while (r.more()) {
-      const tag = r.varint();
-      const field = Math.floor(tag / 8);
-      const wireType = tag & 7;
-      if (field === 1 && wireType === LEN) {
-        const s = r.sub();
-        out.errorMessage = utf8.decode(buf.subarray(s.pos, s.end));
-      } else if (field === 2 && wireType === LEN) {
-        const response = r.sub();
-        const problem = inferResponseProblem(buf, response.pos, response.end);
-        if (problem !== "") return problem;
-        readInferResponse(response, out);
-      } else if (field <= 2) throw new WireError(`field ${field} has wire type ${wireType}`);
-      else r.skip(wireType);
-    }
+export class StreamResponseWalk extends ReplyWalk {
+  readonly info: StreamResponseInfo = { errorMessage: "", finalFlag: undefined, outputCount: 0 };
+  readonly #response = new StreamedInferResponseWalk(this.info);
+
+  constructor() {
+    super("ModelStreamInferResponse", 2);
+  }
+
+  protected start(): void {
+    this.info.errorMessage = "";
+    this.info.finalFlag = undefined;
+    this.info.outputCount = 0;
+  }
+
+  protected nests(field: number): boolean {
+    return field === 1;
+  }
+
+  protected override inner(field: number): ReplyWalk | undefined {
+    return field === 2 ? this.#response : undefined;
+  }
+
+  protected field(_field: number, r: ProtoReader | undefined, end: number): void {
+    this.info.errorMessage = utf8.decode(r!.buf.subarray(r!.pos, end));
+  }
+
+  protected finish(): string {
     return "";
-  } catch (e) {
-    if (e instanceof WireError) return `malformed ModelStreamInferResponse: ${e.message}`;
-    throw e;
   }
 }
 
-/** ModelInferResponse: parameters = 4 (map entries), outputs = 5. */
-function readInferResponse(r: ProtoReader, out: StreamResponseInfo): void {
-  while (r.more()) {
-    const tag = r.varint();
-    const field = Math.floor(tag / 8);
-    const wireType = tag & 7;
-    if (field === 4 && wireType === LEN) readParameterEntry(r.sub(), out);
-    else if (field === 5 && wireType === LEN) {
-      r.sub();
-      out.outputCount++;
-    } else r.skip(wireType);
+/** The unary reply's check, also reading parameters = 4 and counting outputs = 5 into `info`. */
+class StreamedInferResponseWalk extends InferResponseWalk {
+  constructor(private readonly info: StreamResponseInfo) {
+    super();
+  }
+
+  protected override nests(field: number): boolean {
+    return field === 4 || super.nests(field);
+  }
+
+  protected override field(field: number, r: ProtoReader | undefined, end: number): void {
+    if (field === 4) return readParameterEntry(new ProtoReader(r!.buf, r!.pos, end), this.info);
+    if (field === 5) this.info.outputCount++;
+    super.field(field, r, end);
   }
 }
 

@@ -4,7 +4,7 @@ import type { RequestSpec } from "../../core/backend.ts";
 import { encodeGrpcInferRequest, PreparedGrpcInfer } from "./grpc_infer_request.ts";
 import { tritonRpc } from "./grpc_proto.ts";
 import { GrpcCode, grpcCodeName, outcomeOfStatus, statusText } from "../net/grpc_status.ts";
-import { newStreamResponseInfo, readStreamResponse } from "./grpc_stream_response.ts";
+import { StreamResponseWalk } from "./grpc_stream_response.ts";
 
 const SPEC: RequestSpec = {
   model: "simple",
@@ -87,7 +87,7 @@ Deno.test("streaming requests ask for the empty final response; encoding is dete
 });
 
 Deno.test("stream responses: final flag, output count and error text without a full decode", () => {
-  const info = newStreamResponseInfo();
+  const walk = new StreamResponseWalk();
   const response = (final: boolean | undefined, outputs: number) => ({
     infer_response: {
       model_name: "m",
@@ -100,38 +100,98 @@ Deno.test("stream responses: final flag, output count and error text without a f
       raw_output_contents: Array.from({ length: outputs }, () => new Uint8Array(8)),
     },
   });
-  assert.equal(readStreamResponse(streamBytes(response(true, 2)), info), "");
-  assert.deepEqual(info, { errorMessage: "", finalFlag: true, outputCount: 2 });
-  assert.equal(readStreamResponse(streamBytes(response(false, 1)), info), "");
-  assert.deepEqual(info, { errorMessage: "", finalFlag: false, outputCount: 1 });
-  assert.equal(readStreamResponse(streamBytes(response(undefined, 0)), info), "");
-  assert.deepEqual(info, { errorMessage: "", finalFlag: undefined, outputCount: 0 });
+  assert.equal(walk.whole(streamBytes(response(true, 2))), "");
+  assert.deepEqual(walk.info, { errorMessage: "", finalFlag: true, outputCount: 2 });
+  assert.equal(walk.whole(streamBytes(response(false, 1))), "");
+  assert.deepEqual(walk.info, { errorMessage: "", finalFlag: false, outputCount: 1 });
+  assert.equal(walk.whole(streamBytes(response(undefined, 0))), "");
+  assert.deepEqual(walk.info, { errorMessage: "", finalFlag: undefined, outputCount: 0 });
   const error = streamBytes({ error_message: "in-band: bad input ✗" });
-  assert.equal(readStreamResponse(error, info), "");
-  assert.deepEqual(info, {
+  assert.equal(walk.whole(error), "");
+  assert.deepEqual(walk.info, {
     errorMessage: "in-band: bad input ✗",
     finalFlag: undefined,
     outputCount: 0,
   });
-  assert.equal(readStreamResponse(new Uint8Array(0), info), "", "an empty message is valid");
+  assert.equal(walk.whole(new Uint8Array(0)), "", "an empty message is valid");
 });
 
 Deno.test("malformed stream responses are reported, not thrown", () => {
-  const info = newStreamResponseInfo();
+  const walk = new StreamResponseWalk();
   const good = streamBytes({ error_message: "x".repeat(20) });
-  assert.match(readStreamResponse(good.subarray(0, 10), info), /exceeds the message/);
-  assert.match(readStreamResponse(Uint8Array.of(0x18, 0x80), info), /truncated varint/);
+  assert.match(walk.whole(good.subarray(0, 10)), /exceeds the message/);
+  assert.match(walk.whole(Uint8Array.of(0x18, 0x80)), /truncated varint/);
   assert.equal(
-    readStreamResponse(Uint8Array.of(0x08, 0x01), info),
+    walk.whole(Uint8Array.of(0x08, 0x01)),
     "malformed ModelStreamInferResponse: field 1 has wire type 0",
   );
   // infer_response holding 2 raw contents for no outputs: the unary reply check's verdict.
   assert.equal(
-    readStreamResponse(Uint8Array.of(0x12, 0x04, 0x32, 0x00, 0x32, 0x00), info),
+    walk.whole(Uint8Array.of(0x12, 0x04, 0x32, 0x00, 0x32, 0x00)),
     "ModelInferResponse has 2 raw_output_contents for 0 outputs",
   );
-  assert.match(readStreamResponse(Uint8Array.of(0x0b), info), /wire type 3/);
-  assert.match(readStreamResponse(new Uint8Array(11).fill(0xff), info), /longer than 10/);
+  assert.match(walk.whole(Uint8Array.of(0x0b)), /wire type 3/);
+  assert.match(walk.whole(new Uint8Array(11).fill(0xff)), /longer than 10/);
+});
+
+/** The walk's verdict and reading of `bytes` heard in two pieces cut at `cut`, then bytewise. */
+function walkedInPieces(walk: StreamResponseWalk, bytes: Uint8Array, cut: number) {
+  walk.begin(bytes.length);
+  walk.piece(bytes, 0, cut);
+  walk.piece(bytes, cut, bytes.length);
+  const halves = [walk.end(), { ...walk.info }];
+  walk.begin(bytes.length);
+  for (let i = 0; i < bytes.length; i++) walk.piece(bytes, i, i + 1);
+  return [halves, [walk.end(), { ...walk.info }]];
+}
+
+Deno.test("stream responses heard in pieces get the whole response's verdict and values", () => {
+  const walk = new StreamResponseWalk();
+  const big = streamBytes({
+    infer_response: {
+      id: "7",
+      parameters: { triton_final_response: { bool_param: true } },
+      outputs: [{ name: "A", datatype: "FP32", shape: [1, 2048] }],
+      raw_output_contents: [new Uint8Array(8192).fill(3)],
+    },
+  });
+  const final = streamBytes({
+    infer_response: { parameters: { triton_final_response: { bool_param: false } } },
+  });
+  const cases = [
+    big,
+    final,
+    streamBytes({ error_message: "bad input ✗".repeat(40) }),
+    new Uint8Array(0),
+    // infer_response of 0 bytes, then an unknown varint field.
+    Uint8Array.of(0x12, 0x00, 0x18, 0x05),
+    big.subarray(0, big.length - 1),
+    Uint8Array.of(0x08, 0x01),
+    Uint8Array.of(0x12, 0x04, 0x32, 0x00, 0x32, 0x00),
+    Uint8Array.of(0x12, 0x02, 0x2a, 0x05),
+    Uint8Array.of(0x0b),
+  ];
+  for (const bytes of cases) {
+    const problem = walk.whole(bytes);
+    const expected = [problem, { ...walk.info }];
+    for (const cut of [0, 1, 2, 3, bytes.length >> 1, bytes.length - 1, bytes.length]) {
+      if (cut < 0 || cut > bytes.length) continue;
+      assert.deepEqual(walkedInPieces(walk, bytes, cut), [expected, expected], `cut ${cut}`);
+    }
+  }
+  assert.equal(walk.whole(big), "");
+  assert.deepEqual(walk.info, { errorMessage: "", finalFlag: true, outputCount: 1 });
+  assert.equal(walk.whole(final), "");
+  assert.deepEqual(walk.info, { errorMessage: "", finalFlag: false, outputCount: 0 });
+  assert.equal(walk.whole(Uint8Array.of(0x12, 0x00, 0x18, 0x05)), "");
+  assert.equal(
+    walk.whole(big.subarray(0, big.length - 1)),
+    "malformed ModelStreamInferResponse: field length exceeds the message",
+  );
+  assert.equal(
+    walk.whole(Uint8Array.of(0x12, 0x02, 0x2a, 0x05)),
+    "malformed ModelInferResponse: field length exceeds the message",
+  );
 });
 
 Deno.test("gRPC statuses map to outcomes and texts", () => {

@@ -5,7 +5,8 @@
  * With one request in flight the responses belong to it in order, so no request ids are
  * needed. A stream the server ends is reopened by the next send. With a per-request timeout
  * (--request-timeout) a request that has not ended in time is a timeout, and its stream is
- * cancelled: a late reply on it could not be told from the next request's.
+ * cancelled: a late reply on it could not be told from the next request's. Unless outputs are
+ * captured, a large reply is not gathered: its pieces are walked as they arrive, as on unary calls.
  */
 import type { Channel, PreparedRequest } from "../../core/backend.ts";
 import type { Clock } from "../../core/clock.ts";
@@ -15,13 +16,13 @@ import type { H2ClientConnection } from "../net/h2_client.ts";
 import type { ClientStream, StreamListener } from "../net/h2_client_stream.ts";
 import type { H2Endpoint } from "../net/h2_endpoint.ts";
 import { type CallStatus, failureStatus } from "../net/h2_grpc_call.ts";
-import { type GrpcCallSink, GrpcResponseReader } from "../net/grpc_response.ts";
+import { type GrpcCallSink, GrpcResponseReader, type ReplyCheck } from "../net/grpc_response.ts";
 import { GrpcCode } from "../net/grpc_status.ts";
 import { PreparedGrpcInfer } from "./grpc_infer_request.ts";
 import { captureStreamOutputs } from "./grpc_outputs.ts";
 import type { RegionReader } from "./shm_regions.ts";
 import { failWith, sendable } from "../net/h2_unary_channel.ts";
-import { newStreamResponseInfo, readStreamResponse } from "./grpc_stream_response.ts";
+import { StreamResponseWalk } from "./grpc_stream_response.ts";
 
 export const STREAM_ENDED = "the server ended the stream before the final response";
 
@@ -39,7 +40,7 @@ export class H2StreamChannel implements Channel, GrpcCallSink {
   #resent = false;
   /** The in-flight request's output windows when it uses shared memory. */
   #region: RegionReader | undefined;
-  readonly #info = newStreamResponseInfo();
+  readonly #walk = new StreamResponseWalk();
   readonly #reader = new GrpcResponseReader(this);
   #timer: ReturnType<typeof setTimeout> | undefined;
   /** Bound once, so arming the timer allocates no closure per request. */
@@ -61,7 +62,13 @@ export class H2StreamChannel implements Channel, GrpcCallSink {
     private readonly captureOutputs = false,
     /** Per-request timeout in ms (--request-timeout); 0 waits for ever. */
     private readonly timeoutMs = 0,
-  ) {}
+  ) {
+    // Without a capture nothing keeps a reply's bytes: a large one is walked, not gathered.
+    if (!captureOutputs) {
+      this.onCounted = (length, problem) => this.#reply(length, problem, undefined);
+      this.walk = this.#walk;
+    }
+  }
 
   /** Opens the stream ahead of the first send, so its setup is not in that request's latency. */
   open(): void {
@@ -162,18 +169,28 @@ export class H2StreamChannel implements Channel, GrpcCallSink {
     this.#complete(status);
   }
 
+  readonly onCounted: ((length: number, problem: string) => void) | undefined;
+  readonly walk: ReplyCheck | undefined;
+
   onMessage(message: Uint8Array): void {
+    if (this.#record) this.#reply(message.length, this.#walk.whole(message), message);
+  }
+
+  /**
+   * A response of `length` bytes was walked with this verdict; `message` is its bytes when the
+   * reader gathered them (always so when outputs are captured).
+   */
+  #reply(length: number, problem: string, message: Uint8Array | undefined): void {
     const ns = this.clock.nowNs();
     const record = this.#record;
     // Nothing in flight: a response to a request already failed; it has nobody to count for.
     if (!record) return;
-    record.bytesReceived += message.length;
-    const info = this.#info;
-    const problem = readStreamResponse(message, info);
+    record.bytesReceived += length;
     if (problem !== "") {
       record.fail("protocol_error", problem, ns);
       return this.#complete(undefined);
     }
+    const info = this.#walk.info;
     if (info.errorMessage !== "") {
       record.fail("server_error", info.errorMessage, ns);
       return this.#complete(undefined);
@@ -186,7 +203,7 @@ export class H2StreamChannel implements Channel, GrpcCallSink {
     if (!marker) {
       record.addResponse(ns);
       record.endNs = ns;
-      if (this.captureOutputs) {
+      if (message && this.captureOutputs) {
         captureStreamOutputs(message, info.outputCount, record, ns, this.#region);
       }
     } else if (record.responseCount === 0) record.endNs = ns;
