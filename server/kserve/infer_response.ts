@@ -1,14 +1,20 @@
 /**
  * Encodes an infer response: a JSON header, then one blob per binary output in the order the
- * outputs appear in the header (docs/protocols.md §1.6, §1.8).
+ * outputs appear in the header (docs/protocols.md §1.6, §1.8). The blobs are views of the
+ * outputs' storage and are sent as they are: joining a 16 MiB tensor to its header would cost
+ * a fresh 16 MiB array and a copy per request, for nothing.
  */
 import type { InferRequest } from "./infer_request.ts";
 import type { ModelSpec, Tensor } from "../models/mod.ts";
 import { tensorBlob, tensorJsonData } from "./tensor_codec.ts";
+import { joinBytes } from "../../wire/bytes.ts";
 
 export interface EncodedResponse {
-  /** A string when every output is JSON; header plus blobs otherwise. */
-  body: string | Uint8Array;
+  /**
+   * A string when every output is JSON; else the body's parts: the header's bytes, then the
+   * blobs (views, never written after encoding).
+   */
+  body: string | Uint8Array[];
   /** Inference-Header-Content-Length when the body carries blobs. */
   headerLength: number | undefined;
 }
@@ -65,14 +71,26 @@ export function encodeInferResponse(
   const json = JSON.stringify(header);
   if (blobs.length === 0) return { body: json, headerLength: undefined };
   const head = encoder.encode(json);
-  let total = head.length;
-  for (const b of blobs) total += b.length;
-  const body = new Uint8Array(total);
-  body.set(head, 0);
-  let offset = head.length;
-  for (const b of blobs) {
-    body.set(b, offset);
-    offset += b.length;
-  }
-  return { body, headerLength: head.length };
+  return { body: [head, ...blobs], headerLength: head.length };
+}
+
+/** Bodies up to this size are joined into one array: a copy that small costs less than a stream. */
+const JOIN_LIMIT = 64 << 10;
+
+/**
+ * An HTTP body of `parts` in order and its length: joined when small, else a stream handing
+ * each part over as it is, so a large tensor is never copied into a body array here.
+ */
+export function partsBody(parts: readonly Uint8Array[]): { body: BodyInit; length: number } {
+  let length = 0;
+  for (const p of parts) length += p.length;
+  if (length <= JOIN_LIMIT) return { body: joinBytes(parts) as Uint8Array<ArrayBuffer>, length };
+  let next = 0;
+  const body = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (next < parts.length) controller.enqueue(parts[next++]);
+      else controller.close();
+    },
+  }, { highWaterMark: 0 });
+  return { body, length };
 }

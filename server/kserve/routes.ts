@@ -9,7 +9,7 @@ import {
   unknownModel,
 } from "./http_error.ts";
 import { parseInferRequest } from "./infer_request.ts";
-import { encodeInferResponse } from "./infer_response.ts";
+import { encodeInferResponse, partsBody } from "./infer_response.ts";
 import { modelConfigJson, modelMetadataJson, serverMetadataJson } from "../models/json.ts";
 import { MODELS, type ModelSpec } from "../models/mod.ts";
 import type { ResolvedOptions } from "../options.ts";
@@ -243,14 +243,15 @@ async function infer(ctx: ServerContext, entry: ModelEntry, req: Request): Promi
     await req.body?.cancel();
     return errorResponse(501, DECOUPLED_OVER_HTTP);
   }
+  const headerLength = req.headers.get("inference-header-content-length");
   let body: Uint8Array;
   try {
-    body = await readInflated(req, ctx.maxBodyBytes);
+    // The first blob follows the JSON header: read so that it can be viewed in place.
+    body = await readInflated(req, ctx.maxBodyBytes, Number(headerLength ?? 0));
   } catch (e) {
     return failure(e instanceof ApiError ? e : new ApiError(400, "failed to read request body"));
   }
   const arrivalNs = nowNs();
-  const headerLength = req.headers.get("inference-header-content-length");
   let parsed;
   try {
     parsed = parseInferRequest(entry.spec, body, headerLength, ctx.shm);
@@ -262,12 +263,15 @@ async function infer(ctx: ServerContext, entry: ModelEntry, req: Request): Promi
   try {
     // execute() counts its own failures.
     const res = await entry.executor.execute(parsed, arrivalNs, encodeInferResponse);
-    if (res.headerLength === undefined) return jsonResponse(200, res.body as string);
-    return new Response(res.body as Uint8Array<ArrayBuffer>, {
+    if (typeof res.body === "string") return jsonResponse(200, res.body);
+    const { body, length } = partsBody(res.body);
+    return new Response(body, {
       status: 200,
       headers: {
         "content-type": "application/octet-stream",
         "inference-header-content-length": String(res.headerLength),
+        // Said outright: a streamed body would otherwise go out chunked.
+        "content-length": String(length),
       },
     });
   } catch (e) {
