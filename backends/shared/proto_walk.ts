@@ -1,7 +1,7 @@
 /**
- * Steps for checking a protobuf reply's structure without decoding it (the unary gRPC reply
- * checks of the triton and tfserving kinds): tags and lengths are walked, nested messages
- * included, and nothing is allocated per field.
+ * Steps for checking a protobuf reply's structure without decoding it (the gRPC reply checks
+ * of the triton and tfserving kinds, unary and streamed): tags and lengths are walked, nested
+ * messages included, and nothing is allocated per field.
  */
 import {
   FIXED32,
@@ -37,8 +37,9 @@ const BODY = 3;
  * joined into one array: a small state machine reads each tag and length varint across piece
  * boundaries and counts a field's bytes past. The fields numbered 1 to `known` must be
  * length-delimited; those the kind `nests` are checked inside too, in place when they lie in
- * one piece, else gathered into a scratch array (they are small: an output's name and shape).
- * A whole message is one piece. The walk allocates nothing per message once its scratch array
+ * one piece, else gathered into a scratch array (they are small: an output's name and shape),
+ * and a field the kind hands to an `inner` walk (a large nested message: a stream response's
+ * infer_response) is walked by it piece by piece as well. A whole message is one piece. The walk allocates nothing per message once its scratch array
  * has grown to the largest nested field.
  */
 export abstract class ReplyWalk {

@@ -85,12 +85,11 @@ export function partsBody(parts: readonly Uint8Array[]): { body: BodyInit; lengt
   let length = 0;
   for (const p of parts) length += p.length;
   if (length <= JOIN_LIMIT) return { body: joinBytes(parts) as Uint8Array<ArrayBuffer>, length };
-  let next = 0;
   const body = new ReadableStream<Uint8Array>({
-    pull(controller) {
-      if (next < parts.length) controller.enqueue(parts[next++]);
-      else controller.close();
+    start(controller) {
+      for (const p of parts) controller.enqueue(p);
+      controller.close();
     },
-  }, { highWaterMark: 0 });
+  });
   return { body, length };
 }
