@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
 import { UsageError } from "../../core/errors.ts";
-import { connectKernelTcp } from "../../wire/net/kernel_tcp.ts";
-import { receiveConnector } from "./options.ts";
+import { startServer } from "../../server/mod.ts";
+import { connectKernelTcp, kernelReactorIdle } from "../../wire/net/kernel_tcp.ts";
+import { OpenAiBackend } from "./mod.ts";
+import { receiveConnector, type ReceiveStamps } from "./options.ts";
 
 const CAN = () => "";
 const NO_FFI = () => "they need --allow-ffi (the sockets are opened through libc)";
@@ -68,4 +70,35 @@ Deno.test("without --allow-ffi the CLI refuses kernel stamps and runs with user 
   const autoText = new TextDecoder().decode(auto.stderr) + new TextDecoder().decode(auto.stdout);
   assert.doesNotMatch(autoText, /receive-timestamps/);
   assert.match(autoText, /Couldn't connect to server/);
+});
+
+Deno.test("the run's server line names the stamps used", async () => {
+  const server = await startServer({ openai: { model: "m" } });
+  const describe = async (receiveTimestamps: ReceiveStamps) => {
+    const backend = new OpenAiBackend({
+      url: server.url,
+      protocol: "http",
+      headers: [],
+      verbose: false,
+      streaming: true,
+      own: {
+        endpoint: "v1/chat/completions",
+        tokenizer: "server",
+        payloadFromData: false,
+        receiveTimestamps,
+      },
+    }, null);
+    try {
+      return (await backend.describe("m", "")).notes.join("\n");
+    } finally {
+      await backend.close();
+    }
+  };
+  try {
+    assert.match(await describe("kernel"), /reply times stamped by the kernel as bytes reach/);
+    assert.match(await describe("user"), /reply times stamped by the client when it reads/);
+  } finally {
+    await server.close();
+    await kernelReactorIdle();
+  }
 });
