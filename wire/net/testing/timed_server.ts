@@ -4,21 +4,23 @@
  * the reply lands and still know the truth. Not a test itself.
  *
  * Protocol: the test posts {@link TimedServerSetup}; the worker posts back its port. For every
- * reply it stores the epoch time taken just before the write in `stamps[0]` (nanoseconds, from
- * this thread's performance.timeOrigin and now), then adds 1 to `count[0]`.
+ * reply it stores the epoch times taken just before and just after the write in `stamp[0]` and
+ * `stamp[1]` (nanoseconds, from this thread's performance.timeOrigin and now), then adds 1 to
+ * `count[0]`. On loopback the bytes reach the client's socket inside the write call, so between
+ * the two (a thread preempted before its write moves both).
  */
 
 export interface TimedServerSetup {
-  /** 16 bytes: a Float64 at 0 (the last write's epoch ns), an Int32 at 8 (replies written). */
+  /** 24 bytes: two Float64 at 0 (the last write's epoch ns, before and after), an Int32 at 16. */
   shared: SharedArrayBuffer;
   reply: string;
 }
 
-/** The epoch nanoseconds of the last write and the number written, views on `shared`. */
+/** The epoch nanoseconds around the last write and the number written, views on `shared`. */
 export function timedServerViews(
   shared: SharedArrayBuffer,
 ): { stamp: Float64Array; count: Int32Array } {
-  return { stamp: new Float64Array(shared, 0, 1), count: new Int32Array(shared, 8, 1) };
+  return { stamp: new Float64Array(shared, 0, 2), count: new Int32Array(shared, 16, 1) };
 }
 
 /** Starts the worker; resolves with its port and a stop function. */
@@ -26,7 +28,7 @@ export async function startTimedServer(
   reply: string,
 ): Promise<{ port: number; stamp: Float64Array; count: Int32Array; stop(): void }> {
   const worker = new Worker(import.meta.url, { type: "module", name: WORKER_NAME });
-  const shared = new SharedArrayBuffer(16);
+  const shared = new SharedArrayBuffer(24);
   const port = new Promise<number>((resolve) => {
     worker.onmessage = (e: MessageEvent<number>) => resolve(e.data);
   });
@@ -61,6 +63,7 @@ async function serve(setup: TimedServerSetup): Promise<void> {
         while (await conn.read(buf) !== null) {
           stamp[0] = epochNs();
           await conn.write(reply);
+          stamp[1] = epochNs();
           Atomics.add(count, 0, 1);
         }
       } catch { /* the client went away */ }
