@@ -1,5 +1,6 @@
 /**
- * A hand-written HTTP/1.1 client over one keep-alive TCP connection (Deno.connect).
+ * A hand-written HTTP/1.1 client over one keep-alive TCP connection (Deno.connect, or the
+ * target's connector: wire/net/kernel_tcp.ts, whose reads carry the kernel's receive time).
  *
  * Why not fetch: on loopback Deno's fetch managed ~30k req/s where a raw client on
  * Deno.connect sending pre-serialized requests reached ~160k (scripts/bench_channel.ts
@@ -30,10 +31,7 @@ export interface HttpTarget {
   readonly port: number;
   /** Set for https:// targets: the connection is TLS with these certificates and checks. */
   readonly tls?: TlsMaterial;
-  /**
-   * Opens plain-TCP connections instead of Deno.connect: wire/net/kernel_tcp.ts's, whose reads
-   * carry the kernel's receive time, which then stamps them instead of the clock.
-   */
+  /** Opens plain-TCP connections instead of Deno.connect; reads carrying receivedNs use it. */
   readonly connect?: Connector;
 }
 

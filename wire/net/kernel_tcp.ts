@@ -16,12 +16,12 @@
  *
  * Stamps: the kernel stamps each received segment with CLOCK_REALTIME; recvmsg returns the stamp
  * of the last segment the call copied (segments coalesced in the receive queue carry the newest
- * one). It is turned into the process's monotonic clock (performance.now(), see {@link nowNs})
- * by its age: realtime now minus the stamp, taken right after the call, subtracted from the
- * monotonic now read around it; readings a fraction of a microsecond apart, so clock slewing
- * cannot skew it (consecutive stamps of one segment agree within that, about a microsecond). A read that
- * takes several segments is stamped with its last: never earlier than any of its bytes arrived,
- * late for the earlier ones by the gap between the segments.
+ * one). A read that takes several segments is thus stamped with its last: never earlier than any
+ * of its bytes arrived, late for the earlier ones by the gap between the segments. The stamp is
+ * turned into the process's monotonic clock (performance.now(), see {@link nowNs}) by its age:
+ * realtime now minus the stamp, subtracted from the monotonic now read around that realtime
+ * reading. The readings are a fraction of a microsecond apart, so clock slewing cannot skew the
+ * result; two stamps of one segment agree within about a microsecond.
  *
  * Linux only, on x86_64 and aarch64 (the struct layouts below are theirs), with glibc.
  */

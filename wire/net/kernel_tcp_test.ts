@@ -56,9 +56,14 @@ function assertDuringWrite(ns: number, stamp: Float64Array, what: string): void 
   );
 }
 
-function spinUntilWritten(count: Int32Array, before: number): void {
-  spin(10_000, () => Atomics.load(count, 0) > before);
-  assert.ok(Atomics.load(count, 0) > before, "the server thread wrote its reply");
+/**
+ * Spins until the server has written `replies` replies in all, its stamps then being those of the
+ * last. (Counting from a value read earlier could count the previous reply: the server counts
+ * it after its write, and the client may have read it before then.)
+ */
+function spinUntilWritten(count: Int32Array, replies: number): void {
+  spin(10_000, () => Atomics.load(count, 0) >= replies);
+  assert.equal(Atomics.load(count, 0), replies, "the server thread wrote its reply");
 }
 
 Deno.test("kernel stamps say when the reply arrived, however long the client was busy", async () => {
@@ -67,9 +72,8 @@ Deno.test("kernel stamps say when the reply arrived, however long the client was
   try {
     const buf = new Uint8Array(4096);
     for (let i = 0; i < 3; i++) {
-      const before = Atomics.load(server.count, 0);
       assert.equal(await conn.write(GET), GET.length);
-      spinUntilWritten(server.count, before);
+      spinUntilWritten(server.count, i + 1);
       spin(BUSY_MS);
       const n = await conn.read(buf);
       const userNs = nowNs();
@@ -87,18 +91,24 @@ Deno.test("kernel stamps say when the reply arrived, however long the client was
   }
 });
 
-/** One busy exchange through HttpConnection; returns the time its first byte was stamped. */
-async function busyExchange(target: HttpTarget, count: Int32Array): Promise<number> {
+/**
+ * One busy exchange through HttpConnection, after one to connect; returns the time its first
+ * byte was stamped. `replies`: what the server wrote before.
+ */
+async function busyExchange(
+  target: HttpTarget,
+  count: Int32Array,
+  replies: number,
+): Promise<number> {
   const http = new HttpConnection(target);
   try {
     // Connected first (a lookup and connect take jobs of their own): the timed exchange is
     // then one write and one read.
     assert.equal((await http.exchange(GET, null)).head.status, 200);
     const rec = new RequestRecord();
-    const before = Atomics.load(count, 0);
     // The exchange sends now and reads in a later job, after this thread is done spinning.
     const reply = http.exchange(GET, rec);
-    spinUntilWritten(count, before);
+    spinUntilWritten(count, replies + 2);
     spin(BUSY_MS);
     const res = await reply;
     assert.equal(res.head.status, 200);
@@ -116,12 +126,9 @@ Deno.test("HttpConnection stamps reads with the connector's kernel time, else it
   const server = await startTimedServer(REPLY);
   try {
     const base = { hostname: "127.0.0.1", port: server.port };
-    const kernelNs = await busyExchange(
-      { ...base, connect: connectKernelTcp },
-      server.count,
-    );
+    const kernelNs = await busyExchange({ ...base, connect: connectKernelTcp }, server.count, 0);
     assertDuringWrite(kernelNs, server.stamp, "kernel: first byte");
-    const userNs = await busyExchange(base, server.count);
+    const userNs = await busyExchange(base, server.count, 2);
     const userLateMs = (userNs - monoOf(server.stamp[1])) / 1e6;
     assert.ok(
       userLateMs >= BUSY_MS,
