@@ -2,6 +2,7 @@
 import type { TlsOptions } from "../../core/backend.ts";
 import { RunError } from "../../core/errors.ts";
 import type { TlsMaterial } from "../../wire/net/tls_connect.ts";
+import type { Connector } from "../../wire/net/byte_stream.ts";
 import { DEFAULT_TLS, loadTls } from "./tls_files.ts";
 
 export interface ServerTarget {
@@ -14,6 +15,8 @@ export interface ServerTarget {
   tls?: TlsMaterial;
   /** -u named no port, so `port` is curl's default for the scheme. */
   defaulted?: boolean;
+  /** Opens the plain-TCP connections instead of Deno.connect (a kind's choice, see HttpTarget). */
+  connect?: Connector;
 }
 
 /** curl (which perf_analyzer uses) defaults to port 80 (443 for https) when the URL names none. */

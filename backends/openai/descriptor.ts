@@ -6,7 +6,12 @@
 import { BACKEND_CONTRACT_VERSION, type BackendDescriptor } from "../../core/backend.ts";
 import { UsageError } from "../../core/errors.ts";
 import { parseChoice } from "../../core/cli/values.ts";
-import { OPENAI_ENDPOINTS, type OpenAiBackendOptions } from "./options.ts";
+import {
+  OPENAI_ENDPOINTS,
+  type OpenAiBackendOptions,
+  RECEIVE_STAMPS,
+  receiveConnector,
+} from "./options.ts";
 
 const descriptor: BackendDescriptor<OpenAiBackendOptions> = {
   contractVersion: BACKEND_CONTRACT_VERSION,
@@ -57,8 +62,27 @@ const descriptor: BackendDescriptor<OpenAiBackendOptions> = {
         o.tokenizer = v;
       },
     },
+    {
+      long: "receive-timestamps",
+      ours: true,
+      value: "<auto|kernel|user>",
+      def: "auto",
+      help: "Who stamps when reply bytes arrived (TTFT, token times): kernel (the socket's " +
+        "SO_TIMESTAMPNS receive time) or user (the client's clock when it gets to the read). " +
+        "Kernel stamps are the truer ones: a busy client reads late, and user stamps would add " +
+        "its own queue to every time. auto = kernel where it can be had (Linux x86_64/aarch64, " +
+        "--allow-ffi, http://), else user; the run names the one used.",
+      apply(o, v) {
+        o.receiveTimestamps = parseChoice("--receive-timestamps", v, RECEIVE_STAMPS);
+      },
+    },
   ],
-  defaults: () => ({ endpoint: "", tokenizer: "server", payloadFromData: false }),
+  defaults: () => ({
+    endpoint: "",
+    tokenizer: "server",
+    payloadFromData: false,
+    receiveTimestamps: "auto",
+  }),
   validate(own, run) {
     if (own.endpoint === "") {
       throw new UsageError(
@@ -66,6 +90,10 @@ const descriptor: BackendDescriptor<OpenAiBackendOptions> = {
       );
     }
     own.payloadFromData = run.inputData === "files";
+    // Refused before anything connects; a TLS target is refused when the URL is resolved.
+    if (own.receiveTimestamps === "kernel") {
+      receiveConnector("kernel", false);
+    }
   },
   async create(options) {
     const { createOpenAiBackend } = await import("./mod.ts");

@@ -24,7 +24,7 @@ import { ProtocolError, TransportError } from "../../wire/http1/connection.ts";
 import { HttpLinks } from "../net/http_links.ts";
 import { resolveHttpTarget, type ServerTarget } from "../net/http_url.ts";
 import { OpenAiChannel } from "./channel.ts";
-import type { OpenAiBackendOptions, OpenAiEndpointPath } from "./options.ts";
+import { type OpenAiBackendOptions, type OpenAiEndpointPath, receiveConnector } from "./options.ts";
 import { encodeOpenAiRequest, type OpenAiEncoding, PAYLOAD_INPUT } from "./request.ts";
 import { OpenAiConversation } from "./session.ts";
 import { loadTokenCounter, type TokenCounter } from "./tokenizer.ts";
@@ -64,7 +64,10 @@ export class OpenAiBackend implements Backend, SessionCapability {
       units: endpoint === "v1/embeddings" ? "responses" : "tokens",
       endpoint,
     };
-    this.#target = resolveHttpTarget(options.url, options.tls);
+    const target = resolveHttpTarget(options.url, options.tls);
+    const https = target.tls !== undefined;
+    target.connect = receiveConnector(options.own.receiveTimestamps ?? "auto", https);
+    this.#target = target;
     this.#links = new HttpLinks(this.#target, options, clock);
   }
 
@@ -106,7 +109,11 @@ export class OpenAiBackend implements Backend, SessionCapability {
       responseCache: false,
       notes: [
         `OpenAI-compatible server: POST /${this.#endpoint} with ${source}; token counts from ` +
-        `${counts}; only client-side statistics are reported.`,
+        `${counts}; reply times stamped by ${
+          this.#target.connect === undefined
+            ? "the client when it reads (user)"
+            : "the kernel as bytes reach the socket"
+        }; only client-side statistics are reported.`,
       ],
     };
   }

@@ -1,5 +1,6 @@
 /**
- * A hand-written HTTP/1.1 client over one keep-alive TCP connection (Deno.connect).
+ * A hand-written HTTP/1.1 client over one keep-alive TCP connection (Deno.connect, or the
+ * target's connector: wire/net/kernel_tcp.ts, whose reads carry the kernel's receive time).
  *
  * Why not fetch: on loopback Deno's fetch managed ~30k req/s where a raw client on
  * Deno.connect sending pre-serialized requests reached ~160k (scripts/bench_channel.ts
@@ -18,6 +19,7 @@ import { ChunkedDecoder } from "./chunked.ts";
 import { bodyless, findHeadEnd, parseHead, ProtocolError, ResponseHead } from "./parse.ts";
 import { openTls, tlsAlertFailure, type TlsMaterial } from "../net/tls_connect.ts";
 import { connectFailure, ioFailure, TransportError } from "../net/transport_error.ts";
+import type { ByteStream, Connector } from "../net/byte_stream.ts";
 
 export { ProtocolError } from "./parse.ts";
 export { TransportError } from "../net/transport_error.ts";
@@ -29,6 +31,8 @@ export interface HttpTarget {
   readonly port: number;
   /** Set for https:// targets: the connection is TLS with these certificates and checks. */
   readonly tls?: TlsMaterial;
+  /** Opens plain-TCP connections instead of Deno.connect; reads carrying receivedNs use it. */
+  readonly connect?: Connector;
 }
 
 /** What one exchange stamps: a measurement record has these fields. */
@@ -88,7 +92,9 @@ export interface HttpResponse {
 
 export class HttpConnection {
   /** TCP, or TLS for an https:// target. */
-  #conn: Deno.Conn | null = null;
+  #conn: ByteStream | null = null;
+  /** The connection when its reads are kernel-stamped (it has receivedNs), else null. */
+  #stamped: ByteStream | null = null;
   #buf: Uint8Array;
   /** Unconsumed bytes are buf[#start, #end). */
   #start = 0;
@@ -210,10 +216,12 @@ export class HttpConnection {
   }
 
   async #open(): Promise<void> {
-    const { hostname, port, tls } = this.target;
+    const { hostname, port, tls, connect } = this.target;
     try {
       if (tls !== undefined) {
         this.#conn = await openTls(hostname, port, tls);
+      } else if (connect !== undefined) {
+        this.#conn = await connect(hostname, port);
       } else {
         const conn = await Deno.connect({ hostname, port, transport: "tcp" });
         conn.setNoDelay(true);
@@ -222,6 +230,7 @@ export class HttpConnection {
     } catch (e) {
       throw e instanceof TransportError ? e : connectFailure(e);
     }
+    this.#stamped = this.#conn.receivedNs === undefined ? null : this.#conn;
     // An abort() while connecting found no connection to close; without this the exchange would
     // go on with no deadline left to end it.
     if (this.#aborted) {
@@ -423,7 +432,7 @@ export class HttpConnection {
     }
     const first = this.#received === 0 && this.#rec !== null;
     if (first || this.#sink !== null) {
-      this.#readNs = this.clock.nowNs();
+      this.#readNs = this.#stamped === null ? this.clock.nowNs() : this.#stamped.receivedNs!;
       if (first) {
         this.#rec!.firstByteNs = this.#readNs;
         this.#firstRead = n;
