@@ -11,6 +11,8 @@
  * parser owns and reuses, so steady-state parsing allocates nothing per event.
  */
 
+import { WordReader } from "./words.ts";
+
 const LF = 10;
 const CR = 13;
 const COLON = 58;
@@ -161,6 +163,7 @@ export class SseParser {
   readonly #type = new Bytes();
   readonly #id = new Bytes();
   readonly #event: SseEvent;
+  readonly #words = new WordReader();
 
   /** Bytes of the leading BOM matched so far; -1 once the stream start is past. */
   #bom = 0;
@@ -226,12 +229,8 @@ export class SseParser {
       this.#afterCr = false;
       if (chunk[i] === LF) i++;
     }
-    let lf = chunk.indexOf(LF, i);
-    let cr = chunk.indexOf(CR, i);
     while (i < end) {
-      if (lf !== -1 && lf < i) lf = chunk.indexOf(LF, i);
-      if (cr !== -1 && cr < i) cr = chunk.indexOf(CR, i);
-      const eol = lf === -1 ? cr : cr === -1 || lf < cr ? lf : cr;
+      const eol = this.#lineEnd(chunk, i, end);
       if (eol === -1) {
         this.#appendLine(chunk, i, end, timeNs);
         break;
@@ -251,6 +250,27 @@ export class SseParser {
     }
     // The chunk is the caller's: a view into it must not outlive this call.
     if (this.#refBuf !== null) this.#materialize();
+  }
+
+  /**
+   * Where the line from `i` ends: the first CR or LF in buf[i, end), -1 when none. Words with
+   * no byte below 14 hold neither and are skipped four bytes at a time.
+   */
+  #lineEnd(buf: Uint8Array, i: number, end: number): number {
+    const view = this.#words.of(buf);
+    const at = buf.byteOffset;
+    for (;;) {
+      for (; i + 4 <= end; i += 4) {
+        const w = view.getInt32(at + i, true);
+        if (((w - 0x0e0e0e0e) & ~w & 0x80808080) !== 0) break;
+      }
+      const stop = i + 4 < end ? i + 4 : end;
+      for (; i < stop; i++) {
+        const c = buf[i];
+        if (c === LF || c === CR) return i;
+      }
+      if (i === end) return -1;
+    }
   }
 
   /** Drops a leading BOM, even one cut across chunks; returns where parsing resumes (-1: all used). */
