@@ -6,6 +6,8 @@
  * continuous usage) or, mid-stream, vLLM's `{"error": {...}}`.
  */
 
+import { WordReader } from "../../wire/sse/words.ts";
+
 /** The kind of one stream event, as the metrics need it. */
 export type ChunkKind =
   | "role"
@@ -28,6 +30,8 @@ export class ChunkReading {
   promptTokens = -1;
   /** The error's message for kind "error". */
   error = "";
+  /** The last skimmed chunk that carried a text, to read the next one by comparison. */
+  readonly #shape = new ChunkShape();
 
   /** Reads a stream chunk (`delta`) or a whole reply (`message`). */
   read(json: unknown): void {
@@ -85,10 +89,16 @@ export class ChunkReading {
    * it cannot be sure (anything else, or bytes JSON.parse would refuse): the caller then parses
    * in full, which gives the exact result or the error. The output text is decoded only with
    * `wantText` (a tokenizer or a chat history needs it); without it `text` and `content` stay "".
+   * A chunk that differs from the last one with a text only in that text (the one-token chunks
+   * of a stream) is read by comparing bytes instead of walking it (ChunkSkim.again).
    */
   skim(buf: Uint8Array, start: number, end: number, wantText: boolean): boolean {
     const s = SKIM;
-    if (!s.chunk(buf, start, end)) return false;
+    const shape = this.#shape;
+    if (!s.again(shape, buf, start, end)) {
+      if (!s.chunk(buf, start, end)) return false;
+      s.keep(shape, buf, start, end);
+    }
     this.kind = "other";
     this.text = "";
     this.content = "";
@@ -249,6 +259,45 @@ class ChunkSkim {
       if (more === 0) break;
     }
     return this.#afterValue();
+  }
+
+  /**
+   * Reads b[start, end) by its shape when it is the shape's chunk with another text: the same
+   * bytes before and after the text, and in between a non-empty JSON string that ends where the
+   * kept one ended. The walk would then take the same path over the same keys and values and
+   * read the same kind and counts, so they are the shape's, and the text is this one.
+   */
+  again(shape: ChunkShape, b: Uint8Array, start: number, end: number): boolean {
+    const before = shape.before;
+    const after = shape.after;
+    const textEnd = end - after;
+    if (shape.kind === "other" || textEnd - start <= before) return false;
+    if (!shape.same(b, start, 0, before) || !shape.same(b, textEnd, shape.afterAt, after)) {
+      return false;
+    }
+    // The string opens at the kept opening quote and must close at the kept closing one: an
+    // escape or a quote that would run past it fails here (its end is the bound).
+    this.#b = b;
+    this.#p = start + before - 1;
+    this.#e = textEnd + 1;
+    if (!this.#string() || this.#strEnd !== textEnd) return false;
+    this.completionTokens = shape.completionTokens;
+    this.promptTokens = shape.promptTokens;
+    this.role = false;
+    this.pieceKind = shape.kind;
+    this.#pieceStart = this.#strStart;
+    this.#pieceEnd = textEnd;
+    this.#pieceEsc = this.#strEsc;
+    return true;
+  }
+
+  /** After a walk that found a text: its chunk becomes the shape the next chunk is tried on. */
+  keep(shape: ChunkShape, b: Uint8Array, start: number, end: number): void {
+    if (this.pieceKind === "other") return;
+    shape.keep(b, start, this.#pieceStart, this.#pieceEnd, end);
+    shape.kind = this.pieceKind;
+    shape.completionTokens = this.completionTokens;
+    shape.promptTokens = this.promptTokens;
   }
 
   /** The output text: decoded, or for an escaped one parsed as the JSON string it is. */
@@ -529,6 +578,66 @@ class ChunkSkim {
     this.#p++;
     if (this.#peek() !== CLOSE_ARRAY) return false;
     this.#p++;
+    return true;
+  }
+}
+
+/** Longest chunk (less its text) kept as a shape: longer ones are walked every time. */
+const MAX_SHAPE_BYTES = 4096;
+
+/**
+ * A chunk with one output text, kept as its bytes around the text: `before` bytes up to and
+ * including the text's opening quote, then `after` bytes from its closing quote to the end, and
+ * what the walk read in it. Within a stream the one-token chunks differ in their text only.
+ */
+class ChunkShape {
+  /** The bytes before the text at 0, those after it at afterAt (a multiple of 4). */
+  #bytes = new Uint8Array(256);
+  #words = new Int32Array(this.#bytes.buffer);
+  readonly #reader = new WordReader();
+  before = 0;
+  after = 0;
+  afterAt = 0;
+  /** The text's kind; "other" while nothing is kept. */
+  kind: ChunkKind = "other";
+  completionTokens = -1;
+  promptTokens = -1;
+
+  /** Keeps b[start, textStart) and b[textEnd, end) (the quotes included). */
+  keep(b: Uint8Array, start: number, textStart: number, textEnd: number, end: number): void {
+    const before = textStart - start;
+    const after = end - textEnd;
+    const afterAt = (before + 3) & ~3;
+    if (afterAt + after > MAX_SHAPE_BYTES) {
+      this.kind = "other";
+      return;
+    }
+    if (afterAt + after > this.#bytes.length) {
+      this.#bytes = new Uint8Array(MAX_SHAPE_BYTES);
+      this.#words = new Int32Array(this.#bytes.buffer);
+    }
+    const bytes = this.#bytes;
+    for (let i = 0; i < before; i++) bytes[i] = b[start + i];
+    for (let i = 0; i < after; i++) bytes[afterAt + i] = b[textEnd + i];
+    this.before = before;
+    this.after = after;
+    this.afterAt = afterAt;
+  }
+
+  /**
+   * True when b[at, at + n) equals the kept bytes from `from` (a multiple of 4). Compares four
+   * bytes at a time, about four times faster than a byte loop on chunks of a few hundred bytes.
+   */
+  same(b: Uint8Array, at: number, from: number, n: number): boolean {
+    const view = this.#reader.of(b);
+    const words = this.#words;
+    const base = b.byteOffset + at;
+    const whole = n & ~3;
+    for (let i = 0; i < whole; i += 4) {
+      if (view.getInt32(base + i, true) !== words[(from + i) >> 2]) return false;
+    }
+    const bytes = this.#bytes;
+    for (let i = whole; i < n; i++) if (b[at + i] !== bytes[from + i]) return false;
     return true;
   }
 }

@@ -161,6 +161,147 @@ Deno.test("skim stops at the chunk's end: a number or escape cut there is not co
   }
 });
 
+/**
+ * What the skim reads in `second` right after it read `first` (whose shape it keeps when `first`
+ * carried a text), with `second` at byte `shift` of a buffer of junk: fields, or "unsure".
+ */
+function skimAfter(first: string, second: string, shift: number): Fields | "unsure" {
+  const c = new ChunkReading();
+  const a = enc.encode(first);
+  c.skim(a, 0, a.length, true);
+  const body = enc.encode(second);
+  const buf = new Uint8Array(body.length + shift + 7).fill(34); // quotes all around
+  buf.set(body, shift);
+  return c.skim(buf, shift, shift + body.length, true) ? fields(c) : "unsure";
+}
+
+/** The skim's reading of `second` after `first` agrees with the full parse, or it is unsure. */
+function assertAgrees(first: string, second: string, shift: number): Fields | "unsure" {
+  const got = skimAfter(first, second, shift);
+  const want = full(second);
+  if (got !== "unsure") assert.deepEqual(got, want, `${first}\nthen ${second}`);
+  return got;
+}
+
+/** A one-token content chunk as the mock and vLLM write it, with `text` as its JSON contents. */
+const tokenChunk = (text: string) =>
+  `${HEAD}[{"index":0,"delta":{"content":"${text}"},"logprobs":null,"finish_reason":null}],` +
+  '"usage":null}';
+
+Deno.test("a chunk shaped like the last one is read by comparison, as the full parse reads it", () => {
+  const first = tokenChunk(" many");
+  // Texts of every kind in the same shape: read without a walk, exactly.
+  const texts = [
+    " it",
+    "x",
+    'say \\"hi\\"\\n\\t\\\\ \\/ \\b\\f\\r',
+    " caf\u00e9 東京 😀",
+    "\\u00e9\\ud83d\\ude00\\u0000",
+    "\ufeffhi",
+    "ends in an escaped backslash \\\\",
+    "a".repeat(3000),
+  ];
+  for (const text of texts) {
+    for (let shift = 0; shift < 4; shift++) {
+      const got = assertAgrees(first, tokenChunk(text), shift);
+      assert.notEqual(got, "unsure", text);
+    }
+  }
+  // Other kinds learn their own shape: reasoning, completions text, continuous usage.
+  const pairs: [string, string][] = [
+    [
+      `${HEAD}[{"delta":{"reasoning_content":"hmm"}}]}`,
+      `${HEAD}[{"delta":{"reasoning_content":"so"}}]}`,
+    ],
+    [`${HEAD}[{"delta":{"reasoning":"hmm"}}]}`, `${HEAD}[{"delta":{"reasoning":"\\"q\\""}}]}`],
+    ['{"choices":[{"text":"abc","index":0}]}', '{"choices":[{"text":"d","index":0}]}'],
+    [
+      `${HEAD}[{"delta":{"content":"a"}}],"usage":{"completion_tokens":4,"prompt_tokens":2}}`,
+      `${HEAD}[{"delta":{"content":"bc"}}],"usage":{"completion_tokens":4,"prompt_tokens":2}}`,
+    ],
+  ];
+  for (const [a, b] of pairs) assert.notEqual(assertAgrees(a, b, 1), "unsure", b);
+});
+
+Deno.test("a chunk that only looks like the last one is walked or parsed in full", () => {
+  const first = tokenChunk(" many");
+  const unlike = [
+    // an empty text: role-only or nothing, not content
+    tokenChunk(""),
+    // a text that closes early and adds members: an error, a second text, a tool call
+    tokenChunk('a"}}],"error":{"message":"boom"},"x":[{"y":{"z":"b'),
+    tokenChunk('a","reasoning_content":"b'),
+    tokenChunk('a","tool_calls":[{"function":{"name":"f","arguments":"{}"}}],"x":"b'),
+    tokenChunk('a"},"delta":{"content":"b'),
+    // an escape that runs into the closing quote, a bad escape, a raw control byte
+    tokenChunk("abc\\"),
+    tokenChunk("\\q"),
+    tokenChunk("\\u12"),
+    tokenChunk("a\u0001b"),
+    tokenChunk("a\nb"),
+    // the same text in another chunk: another id, finish reason, usage
+    tokenChunk(" it").replace("chatcmpl-7", "chatcmpl-8"),
+    tokenChunk(" it").replace('"finish_reason":null', '"finish_reason":"stop"'),
+    tokenChunk(" it").replace('"usage":null', '"usage":{"completion_tokens":3}'),
+    // the same length with an error before or after the text: only the bytes tell them apart
+    tokenChunk(" it").replace(
+      '"object":"chat.completion.chunk"',
+      '"error":{"message":"boom!!!!!!"}',
+    ),
+    tokenChunk(" it").replace('"usage":null', '"error":"xy"'),
+    // vLLM's error event, role chunk, usage-only and finish chunks
+    '{"error":{"message":"boom","type":"InternalServerError","code":500}}',
+    `${HEAD}[{"index":0,"delta":{"role":"assistant","content":""},"logprobs":null,"finish_reason":null}]}`,
+    `${HEAD}[],"usage":{"prompt_tokens":8,"completion_tokens":64,"total_tokens":72}}`,
+    `${HEAD}[{"index":0,"delta":{},"logprobs":null,"finish_reason":"length"}],"usage":null}`,
+  ];
+  for (const second of unlike) {
+    for (let shift = 0; shift < 4; shift++) assertAgrees(first, second, shift);
+  }
+  // What the full reading of the tricky ones is: the shape must not have read them as content.
+  assert.deepEqual(full(unlike[1]), ["error", "", "", -1, -1, "boom"]);
+  assert.deepEqual(full(unlike[2]), ["reasoning", "ba", "a", -1, -1, ""]);
+  assert.deepEqual(full(unlike[3]).slice(0, 2), ["content", "af{}"]);
+  assert.equal(full(unlike[5]), "throws");
+  for (const i of [13, 14]) {
+    assert.equal(unlike[i].length, tokenChunk(" it").length);
+    assert.equal((full(unlike[i]) as Fields)[0], "error");
+  }
+  assert.deepEqual(skimAfter(first, unlike[0], 0), ["other", "", "", -1, -1, ""]);
+});
+
+Deno.test("chunks changed at random bytes after a kept shape read as the full parse reads them", () => {
+  const rand = rng(7);
+  const alphabet = enc.encode('"\\{}[],:u0aé \n');
+  const shapes = [
+    tokenChunk(" many"),
+    `${HEAD}[{"delta":{"reasoning_content":"hmm"}}],"usage":{"completion_tokens":4}}`,
+    '{"choices":[{"text":"abc","index":0}]}',
+  ];
+  let read = 0;
+  for (let round = 0; round < 3000; round++) {
+    const first = shapes[round % shapes.length];
+    const bytes = enc.encode(first);
+    const edits = 1 + Math.floor(rand() * 3);
+    for (let e = 0; e < edits; e++) {
+      bytes[Math.floor(rand() * bytes.length)] = alphabet[Math.floor(rand() * alphabet.length)];
+    }
+    const second = new TextDecoder().decode(bytes);
+    if (assertAgrees(first, second, round % 4) !== "unsure") read++;
+  }
+  assert.ok(read > 300, `the skim read ${read} of the changed chunks itself`);
+});
+
+/** A small seeded generator (mulberry32) so failures reproduce. */
+function rng(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
 /** A counter that keeps the texts it was given (its counts: one per character). */
 class TextKeeper implements TokenCounter {
   readonly name = "test:characters";
