@@ -257,8 +257,9 @@ export class SseParser {
    * no byte below 14 hold neither and are skipped four bytes at a time.
    */
   #lineEnd(buf: Uint8Array, i: number, end: number): number {
-    const view = this.#words.of(buf);
-    const at = buf.byteOffset;
+    const words = this.#words;
+    const view = words.of(buf);
+    const at = words.offset;
     for (;;) {
       for (; i + 4 <= end; i += 4) {
         const w = view.getInt32(at + i, true);

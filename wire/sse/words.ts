@@ -6,10 +6,22 @@
  */
 export class WordReader {
   #view: DataView = new DataView(new ArrayBuffer(0));
+  /** The array the view was last asked for and its offset (most calls repeat it). */
+  #last: Uint8Array = new Uint8Array(0);
+  #offset = 0;
 
-  /** A view of b's whole buffer: b[i] is at b.byteOffset + i in it. */
+  /** A view of b's whole buffer; b[i] is at {@link offset} + i in it. */
   of(b: Uint8Array): DataView {
-    if (this.#view.buffer !== b.buffer) this.#view = new DataView(b.buffer);
+    if (b !== this.#last) {
+      this.#last = b;
+      this.#offset = b.byteOffset;
+      if (this.#view.buffer !== b.buffer) this.#view = new DataView(b.buffer);
+    }
     return this.#view;
+  }
+
+  /** b.byteOffset of the array last given to {@link of}. */
+  get offset(): number {
+    return this.#offset;
   }
 }
