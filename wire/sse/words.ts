@@ -1,11 +1,12 @@
 /**
  * Four-byte reads at any offset of a byte buffer: scanning or comparing a word at a time is
  * about four times faster than a byte loop over event-sized runs of bytes (a few hundred). One
- * DataView is kept per reader and made again only when the buffer changes, which for a reader
- * fed by one connection's read buffer is almost never, so reads allocate nothing.
+ * DataView is kept per buffer for the last two buffers a reader was given, which for a reader
+ * fed by one connection is all it sees, so reads allocate nothing.
  */
 export class WordReader {
   #view: DataView = new DataView(new ArrayBuffer(0));
+  #other: DataView = this.#view;
   /** The array the view was last asked for and its offset (most calls repeat it). */
   #last: Uint8Array = new Uint8Array(0);
   #offset = 0;
@@ -15,7 +16,14 @@ export class WordReader {
     if (b !== this.#last) {
       this.#last = b;
       this.#offset = b.byteOffset;
-      if (this.#view.buffer !== b.buffer) this.#view = new DataView(b.buffer);
+      const buffer = b.buffer;
+      if (this.#view.buffer !== buffer) {
+        // Two views, as events alternate between a read buffer and the parser's own buffer
+        // (an event cut across reads is gathered there).
+        const other = this.#other;
+        this.#other = this.#view;
+        this.#view = other.buffer === buffer ? other : new DataView(buffer);
+      }
     }
     return this.#view;
   }
