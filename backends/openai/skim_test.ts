@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { RequestRecord } from "../../core/measure/record.ts";
 import { startServer } from "../../server/mod.ts";
 import type { OpenAiOptions } from "../../server/mod.ts";
+import { type SseEvent, SseParser } from "../../wire/sse/parser.ts";
 import { ChunkReading } from "./events.ts";
 import { OpenAiBackend } from "./mod.ts";
 import { payloadSpec } from "./testing/spec.ts";
@@ -301,6 +302,103 @@ function rng(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/** The reading of one event as the channel takes it: recognized, skimmed, else in full. */
+function channelReading(c: ChunkReading, ev: SseEvent): Fields | "throws" {
+  if (ev.known) {
+    c.readKnown(ev.buf, true);
+    return fields(c);
+  }
+  return c.skim(ev.buf, ev.start, ev.end, true) ? fields(c) : full(ev.text());
+}
+
+Deno.test("recognize: the length of a kept shape's chunk in the bytes that follow, else -1", () => {
+  const c = new ChunkReading();
+  const first = enc.encode(tokenChunk(" many"));
+  assert.equal(c.recognize(first, 0, first.length), -1, "nothing kept yet");
+  assert.ok(c.skim(first, 0, first.length, true));
+  for (const text of [" it", '\\"', "\u00e9t\u00e9 東京"]) {
+    const chunk = tokenChunk(text);
+    const bytes = enc.encode(`data: ${chunk}\n\ndata: ${chunk}\n`);
+    const n = enc.encode(chunk).length;
+    assert.equal(c.recognize(bytes, 6, bytes.length), n, text);
+    c.readKnown(bytes, true);
+    assert.deepEqual(fields(c), full(chunk));
+    // Cut before its end: not recognized.
+    assert.equal(c.recognize(bytes, 6, 6 + n - 1), -1);
+  }
+  // A shape whose bytes hold a line end (data joined from two lines) is not kept: recognize()
+  // would vouch for a value that is two lines, the second one no data line at all.
+  const joined = '{"choices":[{"delta":\n{"content":"a"}}]}';
+  const d = new ChunkReading();
+  const a = enc.encode(joined);
+  assert.ok(d.skim(a, 0, a.length, true));
+  assert.deepEqual(fields(d), full(joined));
+  const twoLines = enc.encode(joined.replace('"a"', '"b"') + "\n\n");
+  assert.equal(d.recognize(twoLines, 0, twoLines.length), -1);
+  // Nor is a shape longer than the cap: the skim walks such chunks every time, still exactly.
+  const long = (t: string) => tokenChunk(t).replace("chatcmpl-7", "x".repeat(5000));
+  const e = new ChunkReading();
+  const l1 = enc.encode(long("a"));
+  const l2 = enc.encode(long("b") + "\n");
+  assert.ok(e.skim(l1, 0, l1.length, true));
+  assert.equal(e.recognize(l2, 0, l2.length), -1);
+  assert.ok(e.skim(l2, 0, l2.length - 1, true));
+  assert.deepEqual(fields(e), full(long("b")));
+});
+
+Deno.test("parser and hook: random chat streams read as the full parse reads each event", () => {
+  const rand = rng(11);
+  const pick = <T>(xs: T[]) => xs[Math.floor(rand() * xs.length)];
+  const texts = [" the", "a", "", 'q\\"', "\\u00e9", " 東京", "\\n", 'x","content":"y'];
+  const chunks = () => [
+    `${HEAD}[{"index":0,"delta":{"role":"assistant","content":""}}]}`,
+    ...Array.from({ length: 6 }, () => tokenChunk(pick(texts))),
+    `${HEAD}[{"delta":{"reasoning_content":"${pick(texts)}"}}]}`,
+    `${HEAD}[{"index":0,"delta":{},"finish_reason":"length"}],"usage":null}`,
+    `${HEAD}[],"usage":{"prompt_tokens":8,"completion_tokens":7}}`,
+    pick(['{"error":{"message":"boom"}}', tokenChunk("z"), "not json"]),
+  ];
+  let known = 0;
+  for (let round = 0; round < 200; round++) {
+    let text = "";
+    for (const chunk of chunks()) {
+      const eol = pick(["\n", "\r\n", "\r"]);
+      const r = rand();
+      const at = Math.floor(rand() * chunk.length);
+      // One data line; two (joined with LF); or a data line and a bare line the event ignores.
+      if (r < 0.8) text += `data: ${chunk}${eol}`;
+      else if (r < 0.9) text += `data: ${chunk.slice(0, at)}${eol}data: ${chunk.slice(at)}${eol}`;
+      else text += `data: ${chunk.slice(0, at)}${eol}${chunk.slice(at)}${eol}`;
+      text += eol;
+    }
+    text += "data: [DONE]\n\n";
+    const bytes = enc.encode(text);
+    const cuts: number[] = [];
+    for (let at = 0; at < bytes.length;) {
+      at += 1 + Math.floor(rand() * (rand() < 0.5 ? 40 : 4000));
+      if (at < bytes.length) cuts.push(at);
+    }
+    const plain: string[] = [];
+    const plainParser = new SseParser((ev) => plain.push(ev.text()));
+    const c = new ChunkReading();
+    const got: string[] = [];
+    const parser = new SseParser((ev) => {
+      got.push(ev.text());
+      if (ev.isDone()) return;
+      if (ev.known) known++;
+      assert.deepEqual(channelReading(c, ev), full(ev.text()), `round ${round}: ${ev.text()}`);
+    }, { knownValue: (buf, start, end) => c.recognize(buf, start, end) });
+    let from = 0;
+    for (const cut of [...cuts, bytes.length]) {
+      parser.push(bytes.slice(from, cut), 0);
+      plainParser.push(bytes.slice(from, cut), 0);
+      from = cut;
+    }
+    assert.deepEqual(got, plain, `round ${round}: the hook changes no event`);
+  }
+  assert.ok(known > 300, `${known} events were recognized`);
+});
 
 /** A counter that keeps the texts it was given (its counts: one per character). */
 class TextKeeper implements TokenCounter {
