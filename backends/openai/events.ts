@@ -111,10 +111,10 @@ export class ChunkReading {
   /**
    * The SSE parser's knownValue hook (wire/sse/parser.ts): the length of the chunk that starts
    * at buf[start] when it is the last text-bearing chunk with another text (the bytes up to `end`
-   * may run on past it), else -1. Such a chunk holds no CR or LF: the kept bytes were one data
-   * line's, and a JSON string admits no control byte. Its reading is taken at once; when the
-   * parser then dispatches exactly this value (SseEvent.known), readKnown finishes it, with no
-   * second look at the bytes.
+   * may run on past it), else -1. Such a chunk holds no CR or LF: a kept shape holds none
+   * (ChunkShape.keep) and a JSON string admits no control byte. Its reading is taken at once;
+   * when the parser then dispatches exactly this value (SseEvent.known), readKnown finishes it,
+   * with no second look at the bytes.
    */
   recognize(buf: Uint8Array, start: number, end: number): number {
     const n = SKIM.again(this.#shape, buf, start, end);
