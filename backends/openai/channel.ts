@@ -113,6 +113,7 @@ export class OpenAiChannel implements Channel {
     }
     const sink = this.#sink;
     sink.reset();
+    this.#chunk.newStream();
     this.#record = record;
     this.#partCount = 0;
     this.#lastCompletion = -1;

@@ -99,10 +99,13 @@ export class ChunkReading {
   skim(buf: Uint8Array, start: number, end: number, wantText: boolean): boolean {
     const s = SKIM;
     const shape = this.#shape;
-    if (s.again(shape, buf, start, end) !== end - start) {
+    if (shape.misses >= MAX_MISSES || s.again(shape, buf, start, end) !== end - start) {
       if (!s.chunk(buf, start, end)) return false;
-      s.keep(shape, buf, start, end);
-    }
+      if (shape.misses < MAX_MISSES && s.pieceKind !== "other") {
+        shape.misses++;
+        s.keep(shape, buf, start, end);
+      }
+    } else shape.misses = 0;
     this.#take(s);
     if (wantText) this.#decodeText(buf);
     return true;
@@ -117,9 +120,22 @@ export class ChunkReading {
    * with no second look at the bytes.
    */
   recognize(buf: Uint8Array, start: number, end: number): number {
-    const n = SKIM.again(this.#shape, buf, start, end);
-    if (n >= 0) this.#take(SKIM);
+    const shape = this.#shape;
+    if (shape.misses >= MAX_MISSES) return -1;
+    const n = SKIM.again(shape, buf, start, end);
+    if (n >= 0) {
+      shape.misses = 0;
+      this.#take(SKIM);
+    }
     return n;
+  }
+
+  /**
+   * A new stream begins: its chunks are tried against the kept shape again, even if those of
+   * the last stream differed one from the next (see MAX_MISSES).
+   */
+  newStream(): void {
+    this.#shape.misses = 0;
   }
 
   /** After recognize() accepted the event's bytes buf[...]: the text, when wanted. */
@@ -621,6 +637,14 @@ class ChunkSkim {
 const MAX_SHAPE_BYTES = 4096;
 
 /**
+ * Text-bearing chunks in a row that differ from the one before in more than their text, after
+ * which the rest of the stream is walked without trying or keeping shapes: with continuous usage
+ * every chunk's counts change, and trying and keeping each one would cost more than the walk.
+ * The first text chunk of a stream differs from the last stream's (its id), so one is allowed.
+ */
+const MAX_MISSES = 2;
+
+/**
  * A chunk with one output text, kept as its bytes around the text: `before` bytes up to and
  * including the text's opening quote, then `after` bytes from its closing quote to the end, and
  * what the walk read in it. Within a stream the one-token chunks differ in their text only.
@@ -635,6 +659,8 @@ class ChunkShape {
   afterAt = 0;
   /** The text's kind; "other" while nothing is kept. */
   kind: ChunkKind = "other";
+  /** Text-bearing chunks in a row of this stream that were walked, not read by shape. */
+  misses = 0;
   completionTokens = -1;
   promptTokens = -1;
 

@@ -347,6 +347,30 @@ Deno.test("recognize: the length of a kept shape's chunk in the bytes that follo
   assert.deepEqual(fields(e), full(long("b")));
 });
 
+Deno.test("continuous usage: after two chunks that differ beyond their text, a stream is walked", () => {
+  const counted = (i: number) =>
+    `${HEAD}[{"delta":{"content":"w${i}"}}],"usage":{"completion_tokens":${i}}}`;
+  const c = new ChunkReading();
+  const next = enc.encode(counted(3) + "\n");
+  for (const i of [1, 2]) {
+    // Tried (and kept) while fewer than two in a row missed.
+    assert.equal(c.recognize(next, 0, next.length), -1);
+    const b = enc.encode(counted(i));
+    assert.ok(c.skim(b, 0, b.length, true));
+    assert.deepEqual(fields(c), full(counted(i)));
+  }
+  // Now the stream's chunks are only walked: even one of the kept shape is not recognized.
+  const same = enc.encode(counted(2).replace("w2", "x") + "\n");
+  assert.equal(c.recognize(same, 0, same.length), -1);
+  assert.ok(c.skim(next, 0, next.length - 1, true));
+  assert.deepEqual(fields(c), full(counted(3)));
+  // A new stream tries the kept shape (the last one walked with a text) again.
+  c.newStream();
+  assert.equal(c.recognize(same, 0, same.length), same.length - 1);
+  c.readKnown(same, true);
+  assert.deepEqual(fields(c), full(counted(2).replace("w2", "x")));
+});
+
 Deno.test("parser and hook: random chat streams read as the full parse reads each event", () => {
   const rand = rng(11);
   const pick = <T>(xs: T[]) => xs[Math.floor(rand() * xs.length)];
