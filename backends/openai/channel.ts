@@ -100,7 +100,10 @@ export class OpenAiChannel implements Channel {
   ) {
     this.#texts = exportTexts ? new ExportTexts() : null;
     this.#conn = new GuardedConnection(target, clock, timeoutMs, READ_BUFFER);
-    this.#sink = new SseBodySink((ev) => this.#onEvent(ev));
+    const chunk = this.#chunk;
+    this.#sink = new SseBodySink((ev) => this.#onEvent(ev), {
+      knownValue: (buf, start, end) => chunk.recognize(buf, start, end),
+    });
   }
 
   async send(prepared: PreparedRequest, record: RequestRecord): Promise<void> {
@@ -110,6 +113,7 @@ export class OpenAiChannel implements Channel {
     }
     const sink = this.#sink;
     sink.reset();
+    this.#chunk.newStream();
     this.#record = record;
     this.#partCount = 0;
     this.#lastCompletion = -1;
@@ -154,9 +158,11 @@ export class OpenAiChannel implements Channel {
     }
     if (texts !== null) texts.add(eventOutput(ev.text()));
     const chunk = this.#chunk;
-    // The skim reads the usual chunk from its bytes; anything it is unsure of is parsed in full.
+    // A chunk the parser's hook recognized was read as the parser found its end; the skim reads
+    // the other usual chunks from their bytes; anything it is unsure of is parsed in full.
     const wantText = this.counter !== null || this.#reply !== null;
-    if (!chunk.skim(ev.buf, ev.start, ev.end, wantText)) {
+    if (ev.known) chunk.readKnown(ev.buf, wantText);
+    else if (!chunk.skim(ev.buf, ev.start, ev.end, wantText)) {
       let json: unknown;
       try {
         json = JSON.parse(ev.text());

@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { RequestRecord } from "../../core/measure/record.ts";
 import { startServer } from "../../server/mod.ts";
 import type { OpenAiOptions } from "../../server/mod.ts";
+import { type SseEvent, SseParser } from "../../wire/sse/parser.ts";
 import { ChunkReading } from "./events.ts";
 import { OpenAiBackend } from "./mod.ts";
 import { payloadSpec } from "./testing/spec.ts";
@@ -159,6 +160,268 @@ Deno.test("skim stops at the chunk's end: a number or escape cut there is not co
     const b = enc.encode(cut + '2}}"0e"}]}');
     assert.equal(c.skim(b, 0, enc.encode(cut).length, true), false, cut);
   }
+});
+
+/**
+ * What the skim reads in `second` right after it read `first` (whose shape it keeps when `first`
+ * carried a text), with `second` at byte `shift` of a buffer of junk: fields, or "unsure".
+ */
+function skimAfter(first: string, second: string, shift: number): Fields | "unsure" {
+  const c = new ChunkReading();
+  const a = enc.encode(first);
+  c.skim(a, 0, a.length, true);
+  const body = enc.encode(second);
+  const buf = new Uint8Array(body.length + shift + 7).fill(34); // quotes all around
+  buf.set(body, shift);
+  return c.skim(buf, shift, shift + body.length, true) ? fields(c) : "unsure";
+}
+
+/** The skim's reading of `second` after `first` agrees with the full parse, or it is unsure. */
+function assertAgrees(first: string, second: string, shift: number): Fields | "unsure" {
+  const got = skimAfter(first, second, shift);
+  const want = full(second);
+  if (got !== "unsure") assert.deepEqual(got, want, `${first}\nthen ${second}`);
+  return got;
+}
+
+/** A one-token content chunk as the mock and vLLM write it, with `text` as its JSON contents. */
+const tokenChunk = (text: string) =>
+  `${HEAD}[{"index":0,"delta":{"content":"${text}"},"logprobs":null,"finish_reason":null}],` +
+  '"usage":null}';
+
+Deno.test("a chunk shaped like the last one is read by comparison, as the full parse reads it", () => {
+  const first = tokenChunk(" many");
+  // Texts of every kind in the same shape: read without a walk, exactly.
+  const texts = [
+    " it",
+    "x",
+    'say \\"hi\\"\\n\\t\\\\ \\/ \\b\\f\\r',
+    " caf\u00e9 東京 😀",
+    "\\u00e9\\ud83d\\ude00\\u0000",
+    "\ufeffhi",
+    "ends in an escaped backslash \\\\",
+    "a".repeat(3000),
+  ];
+  for (const text of texts) {
+    for (let shift = 0; shift < 4; shift++) {
+      const got = assertAgrees(first, tokenChunk(text), shift);
+      assert.notEqual(got, "unsure", text);
+    }
+  }
+  // Other kinds learn their own shape: reasoning, completions text, continuous usage.
+  const pairs: [string, string][] = [
+    [
+      `${HEAD}[{"delta":{"reasoning_content":"hmm"}}]}`,
+      `${HEAD}[{"delta":{"reasoning_content":"so"}}]}`,
+    ],
+    [`${HEAD}[{"delta":{"reasoning":"hmm"}}]}`, `${HEAD}[{"delta":{"reasoning":"\\"q\\""}}]}`],
+    ['{"choices":[{"text":"abc","index":0}]}', '{"choices":[{"text":"d","index":0}]}'],
+    [
+      `${HEAD}[{"delta":{"content":"a"}}],"usage":{"completion_tokens":4,"prompt_tokens":2}}`,
+      `${HEAD}[{"delta":{"content":"bc"}}],"usage":{"completion_tokens":4,"prompt_tokens":2}}`,
+    ],
+  ];
+  for (const [a, b] of pairs) assert.notEqual(assertAgrees(a, b, 1), "unsure", b);
+});
+
+Deno.test("a chunk that only looks like the last one is walked or parsed in full", () => {
+  const first = tokenChunk(" many");
+  const unlike = [
+    // an empty text: role-only or nothing, not content
+    tokenChunk(""),
+    // a text that closes early and adds members: an error, a second text, a tool call
+    tokenChunk('a"}}],"error":{"message":"boom"},"x":[{"y":{"z":"b'),
+    tokenChunk('a","reasoning_content":"b'),
+    tokenChunk('a","tool_calls":[{"function":{"name":"f","arguments":"{}"}}],"x":"b'),
+    tokenChunk('a"},"delta":{"content":"b'),
+    // an escape that runs into the closing quote, a bad escape, a raw control byte
+    tokenChunk("abc\\"),
+    tokenChunk("\\q"),
+    tokenChunk("\\u12"),
+    tokenChunk("a\u0001b"),
+    tokenChunk("a\nb"),
+    // the same text in another chunk: another id, finish reason, usage
+    tokenChunk(" it").replace("chatcmpl-7", "chatcmpl-8"),
+    tokenChunk(" it").replace('"finish_reason":null', '"finish_reason":"stop"'),
+    tokenChunk(" it").replace('"usage":null', '"usage":{"completion_tokens":3}'),
+    // the same length with an error before or after the text: only the bytes tell them apart
+    tokenChunk(" it").replace(
+      '"object":"chat.completion.chunk"',
+      '"error":{"message":"boom!!!!!!"}',
+    ),
+    tokenChunk(" it").replace('"usage":null', '"error":"xy"'),
+    // vLLM's error event, role chunk, usage-only and finish chunks
+    '{"error":{"message":"boom","type":"InternalServerError","code":500}}',
+    `${HEAD}[{"index":0,"delta":{"role":"assistant","content":""},"logprobs":null,"finish_reason":null}]}`,
+    `${HEAD}[],"usage":{"prompt_tokens":8,"completion_tokens":64,"total_tokens":72}}`,
+    `${HEAD}[{"index":0,"delta":{},"logprobs":null,"finish_reason":"length"}],"usage":null}`,
+  ];
+  for (const second of unlike) {
+    for (let shift = 0; shift < 4; shift++) assertAgrees(first, second, shift);
+  }
+  // What the full reading of the tricky ones is: the shape must not have read them as content.
+  assert.deepEqual(full(unlike[1]), ["error", "", "", -1, -1, "boom"]);
+  assert.deepEqual(full(unlike[2]), ["reasoning", "ba", "a", -1, -1, ""]);
+  assert.deepEqual(full(unlike[3]).slice(0, 2), ["content", "af{}"]);
+  assert.equal(full(unlike[5]), "throws");
+  for (const i of [13, 14]) {
+    assert.equal(unlike[i].length, tokenChunk(" it").length);
+    assert.equal((full(unlike[i]) as Fields)[0], "error");
+  }
+  assert.deepEqual(skimAfter(first, unlike[0], 0), ["other", "", "", -1, -1, ""]);
+});
+
+Deno.test("chunks changed at random bytes after a kept shape read as the full parse reads them", () => {
+  const rand = rng(7);
+  const alphabet = enc.encode('"\\{}[],:u0aé \n');
+  const shapes = [
+    tokenChunk(" many"),
+    `${HEAD}[{"delta":{"reasoning_content":"hmm"}}],"usage":{"completion_tokens":4}}`,
+    '{"choices":[{"text":"abc","index":0}]}',
+  ];
+  let read = 0;
+  for (let round = 0; round < 3000; round++) {
+    const first = shapes[round % shapes.length];
+    const bytes = enc.encode(first);
+    const edits = 1 + Math.floor(rand() * 3);
+    for (let e = 0; e < edits; e++) {
+      bytes[Math.floor(rand() * bytes.length)] = alphabet[Math.floor(rand() * alphabet.length)];
+    }
+    const second = new TextDecoder().decode(bytes);
+    if (assertAgrees(first, second, round % 4) !== "unsure") read++;
+  }
+  assert.ok(read > 300, `the skim read ${read} of the changed chunks itself`);
+});
+
+/** A small seeded generator (mulberry32) so failures reproduce. */
+function rng(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** The reading of one event as the channel takes it: recognized, skimmed, else in full. */
+function channelReading(c: ChunkReading, ev: SseEvent): Fields | "throws" {
+  if (ev.known) {
+    c.readKnown(ev.buf, true);
+    return fields(c);
+  }
+  return c.skim(ev.buf, ev.start, ev.end, true) ? fields(c) : full(ev.text());
+}
+
+Deno.test("recognize: the length of a kept shape's chunk in the bytes that follow, else -1", () => {
+  const c = new ChunkReading();
+  const first = enc.encode(tokenChunk(" many"));
+  assert.equal(c.recognize(first, 0, first.length), -1, "nothing kept yet");
+  assert.ok(c.skim(first, 0, first.length, true));
+  for (const text of [" it", '\\"', "\u00e9t\u00e9 東京"]) {
+    const chunk = tokenChunk(text);
+    const bytes = enc.encode(`data: ${chunk}\n\ndata: ${chunk}\n`);
+    const n = enc.encode(chunk).length;
+    assert.equal(c.recognize(bytes, 6, bytes.length), n, text);
+    c.readKnown(bytes, true);
+    assert.deepEqual(fields(c), full(chunk));
+    // Cut before its end: not recognized.
+    assert.equal(c.recognize(bytes, 6, 6 + n - 1), -1);
+  }
+  // A shape whose bytes hold a line end (data joined from two lines) is not kept: recognize()
+  // would vouch for a value that is two lines, the second one no data line at all.
+  const joined = '{"choices":[{"delta":\n{"content":"a"}}]}';
+  const d = new ChunkReading();
+  const a = enc.encode(joined);
+  assert.ok(d.skim(a, 0, a.length, true));
+  assert.deepEqual(fields(d), full(joined));
+  const twoLines = enc.encode(joined.replace('"a"', '"b"') + "\n\n");
+  assert.equal(d.recognize(twoLines, 0, twoLines.length), -1);
+  // Nor is a shape longer than the cap: the skim walks such chunks every time, still exactly.
+  const long = (t: string) => tokenChunk(t).replace("chatcmpl-7", "x".repeat(5000));
+  const e = new ChunkReading();
+  const l1 = enc.encode(long("a"));
+  const l2 = enc.encode(long("b") + "\n");
+  assert.ok(e.skim(l1, 0, l1.length, true));
+  assert.equal(e.recognize(l2, 0, l2.length), -1);
+  assert.ok(e.skim(l2, 0, l2.length - 1, true));
+  assert.deepEqual(fields(e), full(long("b")));
+});
+
+Deno.test("continuous usage: after two chunks that differ beyond their text, a stream is walked", () => {
+  const counted = (i: number) =>
+    `${HEAD}[{"delta":{"content":"w${i}"}}],"usage":{"completion_tokens":${i}}}`;
+  const c = new ChunkReading();
+  const next = enc.encode(counted(3) + "\n");
+  for (const i of [1, 2]) {
+    // Tried (and kept) while fewer than two in a row missed.
+    assert.equal(c.recognize(next, 0, next.length), -1);
+    const b = enc.encode(counted(i));
+    assert.ok(c.skim(b, 0, b.length, true));
+    assert.deepEqual(fields(c), full(counted(i)));
+  }
+  // Now the stream's chunks are only walked: even one of the kept shape is not recognized.
+  const same = enc.encode(counted(2).replace("w2", "x") + "\n");
+  assert.equal(c.recognize(same, 0, same.length), -1);
+  assert.ok(c.skim(next, 0, next.length - 1, true));
+  assert.deepEqual(fields(c), full(counted(3)));
+  // A new stream tries the kept shape (the last one walked with a text) again.
+  c.newStream();
+  assert.equal(c.recognize(same, 0, same.length), same.length - 1);
+  c.readKnown(same, true);
+  assert.deepEqual(fields(c), full(counted(2).replace("w2", "x")));
+});
+
+Deno.test("parser and hook: random chat streams read as the full parse reads each event", () => {
+  const rand = rng(11);
+  const pick = <T>(xs: T[]) => xs[Math.floor(rand() * xs.length)];
+  const texts = [" the", "a", "", 'q\\"', "\\u00e9", " 東京", "\\n", 'x","content":"y'];
+  const chunks = () => [
+    `${HEAD}[{"index":0,"delta":{"role":"assistant","content":""}}]}`,
+    ...Array.from({ length: 6 }, () => tokenChunk(pick(texts))),
+    `${HEAD}[{"delta":{"reasoning_content":"${pick(texts)}"}}]}`,
+    `${HEAD}[{"index":0,"delta":{},"finish_reason":"length"}],"usage":null}`,
+    `${HEAD}[],"usage":{"prompt_tokens":8,"completion_tokens":7}}`,
+    pick(['{"error":{"message":"boom"}}', tokenChunk("z"), "not json"]),
+  ];
+  let known = 0;
+  for (let round = 0; round < 200; round++) {
+    let text = "";
+    for (const chunk of chunks()) {
+      const eol = pick(["\n", "\r\n", "\r"]);
+      const r = rand();
+      const at = Math.floor(rand() * chunk.length);
+      // One data line; two (joined with LF); or a data line and a bare line the event ignores.
+      if (r < 0.8) text += `data: ${chunk}${eol}`;
+      else if (r < 0.9) text += `data: ${chunk.slice(0, at)}${eol}data: ${chunk.slice(at)}${eol}`;
+      else text += `data: ${chunk.slice(0, at)}${eol}${chunk.slice(at)}${eol}`;
+      text += eol;
+    }
+    text += "data: [DONE]\n\n";
+    const bytes = enc.encode(text);
+    const cuts: number[] = [];
+    for (let at = 0; at < bytes.length;) {
+      at += 1 + Math.floor(rand() * (rand() < 0.5 ? 40 : 4000));
+      if (at < bytes.length) cuts.push(at);
+    }
+    const plain: string[] = [];
+    const plainParser = new SseParser((ev) => plain.push(ev.text()));
+    const c = new ChunkReading();
+    const got: string[] = [];
+    const parser = new SseParser((ev) => {
+      got.push(ev.text());
+      if (ev.isDone()) return;
+      if (ev.known) known++;
+      assert.deepEqual(channelReading(c, ev), full(ev.text()), `round ${round}: ${ev.text()}`);
+    }, { knownValue: (buf, start, end) => c.recognize(buf, start, end) });
+    let from = 0;
+    for (const cut of [...cuts, bytes.length]) {
+      parser.push(bytes.slice(from, cut), 0);
+      plainParser.push(bytes.slice(from, cut), 0);
+      from = cut;
+    }
+    assert.deepEqual(got, plain, `round ${round}: the hook changes no event`);
+  }
+  assert.ok(known > 300, `${known} events were recognized`);
 });
 
 /** A counter that keeps the texts it was given (its counts: one per character). */

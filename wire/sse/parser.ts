@@ -11,10 +11,15 @@
  * parser owns and reuses, so steady-state parsing allocates nothing per event.
  */
 
+import { WordReader } from "./words.ts";
+
 const LF = 10;
 const CR = 13;
 const COLON = 58;
 const SPACE = 32;
+const D = 100;
+const A = 97;
+const T = 116;
 
 const enc = new TextEncoder();
 const F_DATA = enc.encode("data");
@@ -100,6 +105,11 @@ export class SseEvent {
   timeNs = 0;
   /** Time of the read that brought the first byte of the event's first field line. */
   firstByteNs = 0;
+  /**
+   * The data is exactly the value the parser's knownValue hook vouched for, the last time it
+   * answered (SseParserOptions.knownValue): what the hook learnt of it holds for this event.
+   */
+  known = false;
   /** Last `retry` value in milliseconds seen on the stream so far, -1 when none. */
   retryMs = -1;
   readonly #typeBytes: Bytes;
@@ -151,7 +161,17 @@ export class SseEvent {
 export interface SseParserOptions {
   /** Largest event (data plus its line in progress) accepted, in bytes; SseError beyond. */
   maxEventBytes?: number;
+  /**
+   * Spares the parser its scan for the end of an event's first `data` line when the caller
+   * knows the value: called with buf[start, end), the pushed bytes from the value on, it returns
+   * the value's length when it is sure that many bytes hold no CR or LF, else -1. The parser
+   * then checks that a line end follows (else it scans as usual), and an event that is just
+   * that value, dispatched from the same push, is marked {@link SseEvent.known}.
+   */
+  knownValue?: KnownValue;
 }
+
+export type KnownValue = (buf: Uint8Array, start: number, end: number) => number;
 
 export type SseEventHandler = (event: SseEvent) => void;
 
@@ -161,6 +181,10 @@ export class SseParser {
   readonly #type = new Bytes();
   readonly #id = new Bytes();
   readonly #event: SseEvent;
+  readonly #words = new WordReader();
+  readonly #known: KnownValue | null;
+  /** The knownValue hook vouched for the current event's first data line. */
+  #knownLine = false;
 
   /** Bytes of the leading BOM matched so far; -1 once the stream start is past. */
   #bom = 0;
@@ -187,6 +211,7 @@ export class SseParser {
   constructor(onEvent: SseEventHandler, options: SseParserOptions = {}) {
     this.#onEvent = onEvent;
     this.#max = options.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES;
+    this.#known = options.knownValue ?? null;
     this.#event = new SseEvent(this.#type, this.#id);
   }
 
@@ -226,12 +251,10 @@ export class SseParser {
       this.#afterCr = false;
       if (chunk[i] === LF) i++;
     }
-    let lf = chunk.indexOf(LF, i);
-    let cr = chunk.indexOf(CR, i);
     while (i < end) {
-      if (lf !== -1 && lf < i) lf = chunk.indexOf(LF, i);
-      if (cr !== -1 && cr < i) cr = chunk.indexOf(CR, i);
-      const eol = lf === -1 ? cr : cr === -1 || lf < cr ? lf : cr;
+      const eol = this.#known !== null && this.#dataLines === 0 && !this.#inLine
+        ? this.#knownLineEnd(chunk, i, end)
+        : this.#lineEnd(chunk, i, end);
       if (eol === -1) {
         this.#appendLine(chunk, i, end, timeNs);
         break;
@@ -251,6 +274,48 @@ export class SseParser {
     }
     // The chunk is the caller's: a view into it must not outlive this call.
     if (this.#refBuf !== null) this.#materialize();
+  }
+
+  /**
+   * Where the line from `i` ends: the first CR or LF in buf[i, end), -1 when none. Words with
+   * no byte below 14 hold neither and are skipped four bytes at a time.
+   */
+  #lineEnd(buf: Uint8Array, i: number, end: number): number {
+    const words = this.#words;
+    const view = words.of(buf);
+    const at = words.offset;
+    for (;;) {
+      for (; i + 4 <= end; i += 4) {
+        const w = view.getInt32(at + i, true);
+        if (((w - 0x0e0e0e0e) & ~w & 0x80808080) !== 0) break;
+      }
+      const stop = i + 4 < end ? i + 4 : end;
+      for (; i < stop; i++) {
+        const c = buf[i];
+        if (c === LF || c === CR) return i;
+      }
+      if (i === end) return -1;
+    }
+  }
+
+  /**
+   * As #lineEnd, for a line that may be the event's first `data` line: its value's end is the
+   * knownValue hook's when it vouches for it and a line end is there.
+   */
+  #knownLineEnd(buf: Uint8Array, i: number, end: number): number {
+    if (
+      i + 5 < end && buf[i] === D && buf[i + 1] === A && buf[i + 2] === T && buf[i + 3] === A &&
+      buf[i + 4] === COLON
+    ) {
+      const value = buf[i + 5] === SPACE ? i + 6 : i + 5;
+      const n = this.#known!(buf, value, end);
+      const eol = value + n;
+      if (n >= 0 && eol < end && (buf[eol] === LF || buf[eol] === CR)) {
+        this.#knownLine = true;
+        return eol;
+      }
+    }
+    return this.#lineEnd(buf, i, end);
   }
 
   /** Drops a leading BOM, even one cut across chunks; returns where parsing resumes (-1: all used). */
@@ -354,6 +419,8 @@ export class SseParser {
         ev.start = 0;
         ev.end = this.#dataLen;
       }
+      // One data line, still a view into this push's chunk: the value the hook vouched for.
+      ev.known = this.#knownLine && this.#dataLines === 1 && this.#refBuf !== null;
       ev.timeNs = timeNs;
       ev.firstByteNs = this.#firstFieldNs;
       this.#onEvent(ev);
@@ -363,6 +430,7 @@ export class SseParser {
 
   #clearEvent(): void {
     this.#dataLines = 0;
+    this.#knownLine = false;
     this.#refBuf = null;
     this.#dataLen = 0;
     this.#type.len = 0;

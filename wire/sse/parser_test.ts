@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { isDoneData, SseError, type SseEvent, SseParser } from "./parser.ts";
+import { isDoneData, type KnownValue, SseError, type SseEvent, SseParser } from "./parser.ts";
 
 const enc = new TextEncoder();
 const utf8 = new TextDecoder("utf-8", { ignoreBOM: true });
@@ -35,6 +35,31 @@ function parseCut(bytes: Uint8Array, cuts: number[]): { events: Seen[]; midEvent
     parser.push(bytes.slice(from, cut), k++);
     from = cut;
   }
+  return { events, midEvent: parser.midEvent };
+}
+
+/**
+ * As parseCut, but each chunk is a view at byte `shift` of one reused buffer that holds line
+ * ends all around it and is overwritten with them after every push: the word-at-a-time scan
+ * must start at any alignment, stop at the view's end and keep nothing of the buffer.
+ */
+function parseViews(
+  bytes: Uint8Array,
+  cuts: number[],
+  shift: number,
+): { events: Seen[]; midEvent: boolean } {
+  const events: Seen[] = [];
+  const parser = new SseParser((ev) => events.push(snapshot(ev)));
+  const scratch = new Uint8Array(bytes.length + shift + 8);
+  let from = 0;
+  let k = 0;
+  for (const cut of [...cuts, bytes.length]) {
+    scratch.fill(10);
+    scratch.set(bytes.subarray(from, cut), shift);
+    parser.push(scratch.subarray(shift, shift + cut - from), k++);
+    from = cut;
+  }
+  scratch.fill(13);
   return { events, midEvent: parser.midEvent };
 }
 
@@ -190,6 +215,9 @@ Deno.test("random streams with random line ends and random cuts match the oracle
   const pick = <T>(xs: T[]) => xs[Math.floor(rand() * xs.length)];
   const eols = ["\n", "\r", "\r\n"];
   const values = ["", " ", "x", '{"choices":[]}', "\u00e9\u{1f600}", ":", " lead", "[DONE]"];
+  // Long values, some with control bytes below CR (tab, VT, FF, NUL) that are no line end.
+  values.push('{"id":"chatcmpl-1","choices":[{"delta":{"content":" \u00e9t\u00e9"}}]}');
+  values.push("\t\t\ta\u000bb\u000c\u0000" + "\u00e9\u65e5".repeat(7) + "\tz");
   for (let round = 0; round < 300; round++) {
     let text = rand() < 0.3 ? "\ufeff" : "";
     const lines = 1 + Math.floor(rand() * 30);
@@ -207,8 +235,108 @@ Deno.test("random streams with random line ends and random cuts match the oracle
       at += 1 + Math.floor(rand() * 8);
       if (at < bytes.length) cuts.push(at);
     }
-    assert.deepEqual(parseCut(bytes, cuts), expected(bytes, cuts), `round ${round}: ${text}`);
+    const want = expected(bytes, cuts);
+    assert.deepEqual(parseCut(bytes, cuts), want, `round ${round}: ${text}`);
+    assert.deepEqual(parseViews(bytes, cuts, round % 4), want, `round ${round} as views`);
+    assert.deepEqual(parseKnown(bytes, cuts).parsed, want, `round ${round} with knownValue`);
   }
+});
+
+/**
+ * A knownValue hook that vouches for values opening with `{`: it finds their end itself (as a
+ * caller that knows its events would, without telling the parser how) and keeps the last one.
+ */
+class Vouch {
+  last = "";
+  calls = 0;
+  readonly hook: KnownValue = (buf, start, end) => {
+    this.calls++;
+    this.last = "";
+    if (buf[start] !== 123) return -1;
+    let i = start;
+    while (i < end && buf[i] !== 10 && buf[i] !== 13) i++;
+    this.last = utf8.decode(buf.subarray(start, i));
+    // A value cut by the chunk's end has no line end after it: the parser must scan instead.
+    return i - start;
+  };
+}
+
+/** parseCut with the hook; also which events came marked known, checked against the hook. */
+function parseKnown(bytes: Uint8Array, cuts: number[], vouch = new Vouch()) {
+  const events: Seen[] = [];
+  const known: boolean[] = [];
+  const parser = new SseParser((ev) => {
+    events.push(snapshot(ev));
+    known.push(ev.known);
+    if (ev.known) assert.equal(ev.text(), vouch.last, "a known event is the value vouched for");
+  }, { knownValue: vouch.hook });
+  let from = 0;
+  let k = 0;
+  for (const cut of [...cuts, bytes.length]) {
+    parser.push(bytes.slice(from, cut), k++);
+    from = cut;
+  }
+  return { parsed: { events, midEvent: parser.midEvent }, known };
+}
+
+const JSON_EVENTS = bytesOf(
+  'data: {"a":1}\n\n',
+  'data:{"b":2}\r\n\r\n',
+  'data: {"c":\ndata: 3}\n\n',
+  'event: x\ndata: {"d":4}\rid: 9\r\r',
+  ": note\ndata: plain\n\n",
+  'data: {"e":5}\n\n',
+  "data: [DONE]\n\n",
+);
+
+Deno.test("knownValue: a vouched first data line is taken as it is, events stay the same", () => {
+  const { parsed, known } = parseKnown(JSON_EVENTS, []);
+  assert.deepEqual(parsed, expected(JSON_EVENTS, []));
+  // Single-line JSON values are known; two data lines, plain text and [DONE] are not.
+  assert.deepEqual(known, [true, true, false, true, false, true, false]);
+  for (let a = 0; a <= JSON_EVENTS.length; a++) {
+    for (let b = a; b <= JSON_EVENTS.length; b += 3) {
+      const got = parseKnown(JSON_EVENTS, [a, b]);
+      assert.deepEqual(got.parsed, expected(JSON_EVENTS, [a, b]), `cuts at ${a},${b}`);
+    }
+  }
+  for (let a = 0; a <= MIXED.length; a++) {
+    assert.deepEqual(parseKnown(MIXED, [a]).parsed, expected(MIXED, [a]), `MIXED cut at ${a}`);
+  }
+});
+
+Deno.test("knownValue: an event cut across pushes is not known; a wrong length is not used", () => {
+  // Cut inside the second event's value: it is gathered, then dispatched from the parser's buffer.
+  const cut = JSON_EVENTS.indexOf(0x62) + 1; // after the `b` of {"b":2}
+  assert.deepEqual(parseKnown(JSON_EVENTS, [cut]).known, [
+    true,
+    false,
+    false,
+    true,
+    false,
+    true,
+    false,
+  ]);
+  // Cut between the value and the blank line: the view is copied at the end of the push.
+  const nl = JSON_EVENTS.indexOf(10) + 1;
+  assert.equal(parseKnown(JSON_EVENTS, [nl]).known[0], false);
+  // A hook whose length does not end at a line end is ignored: the parser scans.
+  const short = new Vouch();
+  const hook = short.hook;
+  const shortBy1: KnownValue = (buf, start, end) => {
+    const n = hook(buf, start, end);
+    return n > 0 ? n - 1 : n;
+  };
+  const events: string[] = [];
+  const known: boolean[] = [];
+  const parser = new SseParser((ev) => {
+    events.push(ev.text());
+    known.push(ev.known);
+  }, { knownValue: shortBy1 });
+  parser.push(JSON_EVENTS, 0);
+  assert.deepEqual(events, expected(JSON_EVENTS, []).events.map((e) => e.data));
+  assert.ok(known.every((k) => !k));
+  assert.ok(short.calls >= 6, "the hook was asked at each event's first data line");
 });
 
 Deno.test("a 1 MiB event across many reads arrives whole and stamped at its last read", () => {
