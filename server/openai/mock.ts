@@ -24,6 +24,7 @@ import {
 } from "./request.ts";
 import { type OpenAiEndpoint, type OpenAiRequestTruth, TruthStore } from "./truth.ts";
 import { VllmMetrics } from "./metrics.ts";
+import { ByteWriter } from "./bytes.ts";
 
 /** The HTTP status faults' bodies, as OpenAI words them. */
 const STATUS_FAULTS: Record<"429" | "500" | "503", string> = {
@@ -66,6 +67,11 @@ function receivedMessages(messages: unknown): { role: string; content: string }[
   });
 }
 
+/** `write` with bytes of its own, to keep past the next write built. */
+function kept(write: PlannedWrite): PlannedWrite {
+  return { ...write, bytes: write.bytes.slice() };
+}
+
 /** What `answer` returns when it gave the reply to its `whole` callback instead. */
 export const SENT_WHOLE: Response = new Response(null, { status: 204 });
 
@@ -76,7 +82,10 @@ interface Open {
 
 /** A streamed reply sent whole, handed to a transport of its own to write (see `answer`). */
 export interface AtOnce {
-  /** Status 200, content-type text/event-stream, cache-control no-cache; this whole body. */
+  /**
+   * Status 200, content-type text/event-stream, cache-control no-cache; this whole body, valid
+   * only during the call that hands the reply over (the mock builds the next reply in its place).
+   */
   bytes: Uint8Array;
   /** The request's x-request-id, echoed in the reply's headers; null when it had none. */
   requestId: string | null;
@@ -96,6 +105,8 @@ export class OpenAiMock {
   #busySlots = 0;
   readonly #waiting: (() => void)[] = [];
   readonly #open = new Set<Open>();
+  /** Every stream's writes are built here; a write is copied or sent before the next is built. */
+  readonly #out = new ByteWriter();
 
   constructor(options: ResolvedOpenAi, stall: Stall | undefined, originNs: number) {
     this.#o = options;
@@ -268,7 +279,7 @@ export class OpenAiMock {
     }
     return this.#stream(
       truth,
-      new StreamPlan(reply, this.#o, draws, seeded(this.#o.seed, index, STREAM.chaos)),
+      new StreamPlan(reply, this.#o, draws, seeded(this.#o.seed, index, STREAM.chaos), this.#out),
       whole,
     );
   }
@@ -438,10 +449,10 @@ export class OpenAiMock {
   /** Records that `write` was handed to the connection at `ns` (it was due at `dueNs`). */
   #wrote(truth: OpenAiRequestTruth, write: PlannedWrite, ns: number, dueNs: number): void {
     if (write.bytes.length > 0) truth.writeNs.push(ns);
-    const every = this.#o.truthEvents === "every";
     truth.eventCount += write.completed.length;
     for (const c of write.completed) {
-      if (every || (c.tokens > 0 && truth.completionTokens === 0)) {
+      // The plan decoded the data of the events the ground truth keeps (truthEvents).
+      if (c.data !== null) {
         truth.events.push({ ns, dueNs, kind: c.kind, tokens: c.tokens, data: c.data });
       }
       truth.completionTokens += c.tokens;
@@ -478,7 +489,7 @@ export class OpenAiMock {
       return SENT_WHOLE;
     }
     written(made, true);
-    return new Response(write.bytes as Uint8Array<ArrayBuffer>, {
+    return new Response(write.bytes.slice(), {
       headers: this.#streamHeaders(truth),
     });
   }
@@ -501,6 +512,8 @@ export class OpenAiMock {
     let write = plan.next();
     const atOnce = this.#streamAtOnce(truth, write, plan, whole);
     if (atOnce !== undefined) return atOnce;
+    // A timed write waits for its time, past other plans' writes into the shared writer.
+    write = kept(write);
     let controller!: ReadableStreamDefaultController<Uint8Array>;
     let state: "queued" | "running" | "ended" = "queued";
     const end = (ns: number) => {
@@ -518,7 +531,7 @@ export class OpenAiMock {
         if (write.bytes.length > 0) controller.enqueue(write.bytes);
         this.#wrote(truth, write, ns, job.due);
         if (write.after === "more") {
-          write = plan.next();
+          write = kept(plan.next());
           job.due = this.#stallEnd(truth.startNs + write.offsetNs);
           this.#scheduler.at(job);
           return;

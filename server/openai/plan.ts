@@ -6,9 +6,9 @@
  */
 import type { OpenAiFault, ResolvedOpenAi } from "./options.ts";
 import { sampleComputeUs } from "../options.ts";
-import { tokenText } from "./tokens.ts";
+import { drawWord, WORDS } from "./tokens.ts";
 import type { OpenAiEventKind } from "./truth.ts";
-import { concat } from "../../wire/bytes.ts";
+import { ByteWriter, utf8 } from "./bytes.ts";
 
 /** One completion request as the mock will answer it. */
 export interface Reply {
@@ -30,8 +30,8 @@ interface PlannedEvent {
   offsetNs: number;
   kind: OpenAiEventKind | "close" | "abort";
   tokens: number;
-  /** The tokens' text (reasoning or content). */
-  text: string;
+  /** Where the event's tokens start in the reply's drawn words (see plannedEvents). */
+  word: number;
   /** Set on the chunk that carries finish_reason. */
   finish: "stop" | "length" | null;
   /** Output tokens sent so far, this event's included (continuous usage). */
@@ -50,14 +50,22 @@ function durationNs(c: ResolvedOpenAi["ttftUs"], random: () => number): number {
 
 const isToken = (kind: PlannedEvent["kind"]) => kind === "content" || kind === "reasoning";
 
-/** Every event of a reply, in order, each with its offset (ns) from the slot start. */
-function* plannedEvents(r: Reply, o: ResolvedOpenAi, d: Draws): Generator<PlannedEvent> {
+/**
+ * Every event of a reply, in order, each with its offset (ns) from the slot start. Each token
+ * drawn goes onto `words` (indices of WORDS), so an event's tokens are `words[word, word + tokens)`.
+ */
+function* plannedEvents(
+  r: Reply,
+  o: ResolvedOpenAi,
+  d: Draws,
+  words: number[],
+): Generator<PlannedEvent> {
   const chat = r.endpoint === "chat";
   const event = (offsetNs: number, kind: PlannedEvent["kind"], sent: number): PlannedEvent => ({
     offsetNs,
     kind,
     tokens: 0,
-    text: "",
+    word: 0,
     finish: null,
     sent,
   });
@@ -84,13 +92,15 @@ function* plannedEvents(r: Reply, o: ResolvedOpenAi, d: Draws): Generator<Planne
     if (e === tokenEvents) break;
     const inReasoning = sent < reasoning;
     const n = Math.min(k, inReasoning ? reasoning - sent : r.tokens - sent);
+    const word = words.length;
+    for (let i = 0; i < n; i++) words.push(drawWord(d.tokens, o.unicodeTokens));
     sent += n;
     const last = sent === r.tokens;
     yield {
       offsetNs: offset,
       kind: inReasoning ? "reasoning" : "content",
       tokens: n,
-      text: tokenText(n, d.tokens, o.unicodeTokens),
+      word,
       finish: last && o.finishOnLast ? r.finishReason : null,
       sent,
     };
@@ -99,6 +109,14 @@ function* plannedEvents(r: Reply, o: ResolvedOpenAi, d: Draws): Generator<Planne
   if (!o.finishOnLast) yield { ...event(offset, "finish", sent), finish: r.finishReason };
   if (r.usage !== "none") yield event(offset, "usage", sent);
   yield event(offset, "done", sent);
+}
+
+/** The text of `n` drawn tokens from `words[at]`. */
+function wordsText(words: readonly number[], at: number, n: number): string {
+  if (n === 1) return WORDS[words[at]];
+  let text = "";
+  for (let i = at; i < at + n; i++) text += WORDS[words[i]];
+  return text;
 }
 
 function usageJson(
@@ -126,6 +144,124 @@ const MID_STREAM_ERROR = errorJson(
   500,
 );
 
+/** One write of a stream, at `offsetNs` from the slot start. */
+export interface PlannedWrite {
+  offsetNs: number;
+  /**
+   * Empty when the body ends with nothing left to write. A view of the plan's ByteWriter, valid
+   * until the next `next()` of a plan writing into the same one: copy it to keep it.
+   */
+  bytes: Uint8Array;
+  /**
+   * Events whose last byte this write holds: kind, output tokens, the tokens' text, and the data
+   * field as written for the events the ground truth keeps (see `keepsData`), else null.
+   */
+  completed: {
+    kind: OpenAiEventKind;
+    tokens: number;
+    data: string | null;
+    text: string;
+  }[];
+  /** What follows the write: more writes, a clean end of the body, or a dropped connection. */
+  after: "more" | "close" | "abort";
+}
+
+/**
+ * True when the ground truth keeps an event's data field: every event's with truthEvents
+ * "every", else only the first event with output tokens (`sent` counts it).
+ */
+function keepsData(o: ResolvedOpenAi, tokens: number, sent: number): boolean {
+  return o.truthEvents === "every" || (tokens > 0 && sent === tokens);
+}
+
+const decoder = new TextDecoder();
+const DATA_PREFIX = "data: ";
+const EMPTY = new Uint8Array(0);
+const FINISHES = [null, "stop", "length"] as const;
+/** The choice bodies of Pieces.bodies. */
+const ROLE = 0;
+const REASONING = 1;
+const CONTENT = 2;
+const FINISH = 3;
+
+function bodyOf(kind: PlannedEvent["kind"]): number {
+  return kind === "content"
+    ? CONTENT
+    : kind === "reasoning"
+    ? REASONING
+    : kind === "role"
+    ? ROLE
+    : FINISH;
+}
+/** Each word of WORDS as the inside of a JSON string, in UTF-8. */
+const WORD_BYTES = WORDS.map((w) => utf8(JSON.stringify(w).slice(1, -1)));
+
+/**
+ * The bytes every reply of one shape (options, endpoint, usage) frames its events with, encoded
+ * once: a reply's own bytes are only its chunk head and its tokens' words.
+ */
+class Pieces {
+  readonly done: Uint8Array;
+  readonly error: Uint8Array;
+  /** `[{"index":0,` and the choice's body up to its text, by bodyOf(kind). */
+  readonly bodies: Uint8Array[];
+  /**
+   * The rest of a choice chunk after the body: [token event ? 1 : 0][FINISHES index]; with
+   * continuous usage it ends at `"usage":`, the usage and `end` following.
+   */
+  readonly tails: Uint8Array[][];
+  readonly usageOpen: Uint8Array;
+  /** `}` and the blank line that ends an event. */
+  readonly end: Uint8Array;
+  /** Bytes of the line end that closes every data line and of the blank line after it. */
+  readonly eol2: number;
+
+  constructor(o: ResolvedOpenAi, endpoint: Reply["endpoint"], usage: Reply["usage"]) {
+    const eol = o.crlf ? "\r\n" : "\n";
+    const chat = endpoint === "chat";
+    this.eol2 = 2 * eol.length;
+    this.done = utf8(`${DATA_PREFIX}[DONE]${eol}${eol}`);
+    this.error = utf8(`${DATA_PREFIX}${MID_STREAM_ERROR}${eol}${eol}`);
+    const choice = `[{"index":0,`;
+    // Completions have no role or reasoning events.
+    this.bodies = (chat
+      ? [
+        `"delta":{"role":"assistant","content":""}`,
+        `"delta":{"reasoning_content":"`,
+        `"delta":{"content":"`,
+        `"delta":{}`,
+      ]
+      : ["", "", `"text":"`, `"text":""`]).map((b) => utf8(choice + b));
+    // With usage on, OpenAI gives every other chunk "usage": null; vLLM's continuous stats count.
+    const after = usage === "none"
+      ? `}${eol}${eol}`
+      : usage === "final"
+      ? `,"usage":null}${eol}${eol}`
+      : `,"usage":`;
+    this.tails = [0, 1].map((token) =>
+      FINISHES.map((f) => {
+        const close = token === 0 ? "" : chat ? `"}` : `"`;
+        return utf8(
+          `${close},"logprobs":null,"finish_reason":${f === null ? "null" : `"${f}"`}}]${after}`,
+        );
+      })
+    );
+    this.usageOpen = utf8(`[],"usage":`);
+    this.end = utf8(`}${eol}${eol}`);
+  }
+}
+
+const PIECES = new WeakMap<ResolvedOpenAi, Map<string, Pieces>>();
+
+function piecesOf(o: ResolvedOpenAi, endpoint: Reply["endpoint"], usage: Reply["usage"]): Pieces {
+  let shapes = PIECES.get(o);
+  if (shapes === undefined) PIECES.set(o, shapes = new Map());
+  const key = `${endpoint} ${usage}`;
+  let p = shapes.get(key);
+  if (p === undefined) shapes.set(key, p = new Pieces(o, endpoint, usage));
+  return p;
+}
+
 /** What every chunk of a reply starts with, up to its choices. */
 function chunkHead(r: Reply): string {
   const object = r.endpoint === "chat" ? "chat.completion.chunk" : "text_completion";
@@ -133,71 +269,11 @@ function chunkHead(r: Reply): string {
     `"model":${JSON.stringify(r.model)},"choices":`;
 }
 
-/** The SSE text of one event; `head` is chunkHead(r). */
-function frame(r: Reply, o: ResolvedOpenAi, ev: PlannedEvent, eol: string, head: string): string {
-  if (ev.kind === "done") return `data: [DONE]${eol}${eol}`;
-  if (ev.kind === "error") return `data: ${MID_STREAM_ERROR}${eol}${eol}`;
-  const chat = r.endpoint === "chat";
-  const reasoning = Math.min(o.reasoningTokens, ev.sent);
-  if (ev.kind === "usage") {
-    return `data: ${head}[],"usage":${
-      usageJson(o, r.promptTokens, ev.sent, chat ? reasoning : 0)
-    }}${eol}${eol}`;
-  }
-  let body: string;
-  if (!chat) body = `"text":${JSON.stringify(ev.text)}`;
-  else if (ev.kind === "role") body = `"delta":{"role":"assistant","content":""}`;
-  else if (ev.kind === "reasoning") {
-    body = `"delta":{"reasoning_content":${JSON.stringify(ev.text)}}`;
-  } else if (ev.kind === "content") body = `"delta":{"content":${JSON.stringify(ev.text)}}`;
-  else body = `"delta":{}`;
-  const finish = ev.finish === null ? "null" : `"${ev.finish}"`;
-  // With usage on, OpenAI gives every other chunk "usage": null; vLLM's continuous stats count.
-  const usage = r.usage === "none"
-    ? ""
-    : r.usage === "final"
-    ? `,"usage":null`
-    : `,"usage":${usageJson(o, r.promptTokens, ev.sent, chat ? reasoning : 0)}`;
-  return `data: ${head}[{"index":0,${body},"logprobs":null,"finish_reason":${finish}}]${usage}}` +
-    eol + eol;
-}
-
-/** One write of a stream, at `offsetNs` from the slot start. */
-export interface PlannedWrite {
-  offsetNs: number;
-  /** Empty when the body ends with nothing left to write. */
-  bytes: Uint8Array;
-  /** Events whose last byte this write holds: data field and the tokens' text. */
-  completed: { kind: OpenAiEventKind; tokens: number; data: string; text: string }[];
-  /** What follows the write: more writes, a clean end of the body, or a dropped connection. */
-  after: "more" | "close" | "abort";
-}
-
-const encoder = new TextEncoder();
-const DATA_PREFIX = "data: ";
-const EMPTY = new Uint8Array(0);
-
-/** Bytes of `s` in UTF-8 (a lone surrogate, as TextEncoder writes it, takes 3). */
-function utf8Length(s: string): number {
-  let n = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x80) n += 1;
-    else if (c < 0x800) n += 2;
-    else if (c >= 0xd800 && c < 0xdc00 && i + 1 < s.length) {
-      const d = s.charCodeAt(i + 1);
-      if (d >= 0xdc00 && d < 0xe000) {
-        n += 4;
-        i++;
-      } else n += 3;
-    } else n += 3;
-  }
-  return n;
-}
-
 /** The writes of a streamed reply, one `next()` per write until `after` is not "more". */
 export class StreamPlan {
   readonly #events: Generator<PlannedEvent>;
+  /** Every token drawn so far, as indices of WORDS. */
+  readonly #words: number[] = [];
   #peeked: PlannedEvent | undefined;
   /** Bytes of a cut write still to go out, at the head of the next write. */
   #tail: Uint8Array = EMPTY;
@@ -208,22 +284,34 @@ export class StreamPlan {
   readonly #pending: {
     kind: OpenAiEventKind;
     tokens: number;
-    data: string;
+    data: string | null;
     text: string;
     end: number;
   }[] = [];
-  readonly #eol: string;
-  readonly #head: string;
+  readonly #pieces: Pieces;
+  /** `data: ` and the chunk head. */
+  readonly #lead: string;
+  /** Its bytes in UTF-8, known once it was first written. */
+  #leadBytes = 0;
+  /**
+   * Where in the write the lead and each body start (by bodyOf) first went, or -1: later events
+   * copy them from there, so a reply's own bytes are encoded once per write.
+   */
+  readonly #leadAt = [-1, -1, -1, -1];
+  readonly #out: ByteWriter;
 
+  /** Writes go into `out` (one of its own unless given: see PlannedWrite.bytes). */
   constructor(
     readonly reply: Reply,
     readonly options: ResolvedOpenAi,
     draws: Draws,
     readonly chaos: () => number,
+    out?: ByteWriter,
   ) {
-    this.#events = plannedEvents(reply, options, draws);
-    this.#eol = options.crlf ? "\r\n" : "\n";
-    this.#head = chunkHead(reply);
+    this.#events = plannedEvents(reply, options, draws, this.#words);
+    this.#pieces = piecesOf(options, reply.endpoint, reply.usage);
+    this.#lead = DATA_PREFIX + chunkHead(reply);
+    this.#out = out ?? new ByteWriter(1024);
   }
 
   #take(): PlannedEvent {
@@ -238,11 +326,55 @@ export class StreamPlan {
     return this.#peeked;
   }
 
+  /** Appends the lead and, unless `body` is -1, that body start. */
+  #putLead(body: number): void {
+    const out = this.#out;
+    const start = body < 0 ? undefined : this.#pieces.bodies[body];
+    const at = body < 0 ? this.#leadAt.find((at) => at >= 0) ?? -1 : this.#leadAt[body];
+    if (at >= 0) return out.copy(at, this.#leadBytes + (start?.length ?? 0));
+    const from = out.len;
+    out.text(this.#lead);
+    this.#leadBytes = out.len - from;
+    if (start === undefined) return;
+    this.#leadAt[body] = from;
+    out.put(start);
+  }
+
+  /** Appends the SSE frame of `ev` (not "close" or "abort") to the write. */
+  #frame(ev: PlannedEvent): void {
+    const out = this.#out;
+    const p = this.#pieces;
+    const r = this.reply;
+    if (ev.kind === "done") return out.put(p.done);
+    if (ev.kind === "error") return out.put(p.error);
+    const reasoning = r.endpoint === "chat" ? Math.min(this.options.reasoningTokens, ev.sent) : 0;
+    if (ev.kind === "usage") {
+      this.#putLead(-1);
+      out.put(p.usageOpen);
+      out.text(usageJson(this.options, r.promptTokens, ev.sent, reasoning));
+      return out.put(p.end);
+    }
+    const body = bodyOf(ev.kind);
+    this.#putLead(body);
+    const token = body === REASONING || body === CONTENT;
+    if (token) {
+      for (let i = ev.word; i < ev.word + ev.tokens; i++) out.put(WORD_BYTES[this.#words[i]]);
+    }
+    out.put(p.tails[token ? 1 : 0][ev.finish === null ? 0 : ev.finish === "stop" ? 1 : 2]);
+    if (r.usage === "continuous") {
+      out.text(usageJson(this.options, r.promptTokens, ev.sent, reasoning));
+      out.put(p.end);
+    }
+  }
+
   next(): PlannedWrite {
-    // The write's frames as one string, encoded once (not once per event), after the bytes a
-    // split left, if any.
-    let joined = "";
-    const first = this.#pending.length;
+    const out = this.#out;
+    out.len = 0;
+    this.#leadAt.fill(-1);
+    // A split's leftover first, then this write's frames, counted from `start` in the body.
+    out.put(this.#tail);
+    this.#tail = EMPTY;
+    const start = out.len;
     let ev = this.#take();
     let offsetNs = ev.offsetNs;
     let after: PlannedWrite["after"] = "more";
@@ -252,17 +384,17 @@ export class StreamPlan {
         after = ev.kind;
         break;
       }
-      const text = frame(this.reply, this.options, ev, this.#eol, this.#head);
-      joined += text;
-      // Every frame is one "data: " line and a blank line (no data holds a line break).
-      const data = text.slice(DATA_PREFIX.length, text.length - 2 * this.#eol.length);
-      // `end` is the frame's end in `joined`'s UTF-16 units until the write is encoded.
+      const from = out.len;
+      this.#frame(ev);
+      const data = keepsData(this.options, ev.tokens, ev.sent)
+        ? decoder.decode(out.buf.subarray(from + DATA_PREFIX.length, out.len - this.#pieces.eol2))
+        : null;
       this.#pending.push({
         kind: ev.kind,
         tokens: ev.tokens,
         data,
-        text: ev.text,
-        end: joined.length,
+        text: isToken(ev.kind) ? wordsText(this.#words, ev.word, ev.tokens) : "",
+        end: this.#framed + out.len - start,
       });
       if (isToken(ev.kind)) tokenEvents++;
       if (ev.kind === "done") {
@@ -281,25 +413,14 @@ export class StreamPlan {
       ev = this.#take();
       offsetNs = ev.offsetNs;
     }
-    const encoded = encoder.encode(joined);
-    const written = encoded.length;
-    // Each frame's end as a byte offset of the body: the same offsets when it is all ASCII.
-    const ascii = written === joined.length;
-    let end = this.#framed;
-    for (let i = first; i < this.#pending.length; i++) {
-      const p = this.#pending[i];
-      if (ascii) p.end += this.#framed;
-      else p.end = end += DATA_PREFIX.length + utf8Length(p.data) + 2 * this.#eol.length;
-    }
-    this.#framed += written;
-    let bytes = this.#tail.length === 0 ? encoded : concat(this.#tail, encoded);
-    this.#tail = EMPTY;
+    this.#framed += out.len - start;
+    let bytes = out.view();
     if (
       after === "more" && bytes.length > 1 && this.options.splitProbability > 0 &&
       this.chaos() < this.options.splitProbability
     ) {
       const cut = 1 + Math.floor(this.chaos() * (bytes.length - 1));
-      this.#tail = bytes.subarray(cut);
+      this.#tail = bytes.slice(cut);
       bytes = bytes.subarray(0, cut);
     }
     this.#written += bytes.length;
@@ -321,14 +442,16 @@ export function wholeReply(
   let content = "";
   let reasoning = "";
   let reasoningTokens = 0;
+  const words: number[] = [];
   // The same draws as the stream would make, so both forms of a request finish at one time.
-  for (const ev of plannedEvents({ ...r, fault: "none" }, o, d)) {
+  for (const ev of plannedEvents({ ...r, fault: "none" }, o, d, words)) {
     if (!isToken(ev.kind)) continue;
     offsetNs = ev.offsetNs;
+    const text = wordsText(words, ev.word, ev.tokens);
     if (ev.kind === "reasoning") {
-      reasoning += ev.text;
+      reasoning += text;
       reasoningTokens += ev.tokens;
-    } else content += ev.text;
+    } else content += text;
   }
   const chat = r.endpoint === "chat";
   const choice = chat

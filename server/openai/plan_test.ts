@@ -33,7 +33,8 @@ function writes(options: OpenAiOptions, reply: Partial<Reply> = {}, seed = 1): P
   );
   const out: PlannedWrite[] = [];
   for (let w = plan.next();; w = plan.next()) {
-    out.push(w);
+    // The plan builds each write where it built the last one.
+    out.push({ ...w, bytes: w.bytes.slice() });
     if (w.after !== "more") return out;
   }
 }

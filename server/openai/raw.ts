@@ -15,6 +15,7 @@
 import { nowNs } from "../models/stats.ts";
 import { type AtOnce, OpenAiMock } from "./mock.ts";
 import type { ResolvedOpenAi } from "./options.ts";
+import { ByteWriter } from "./bytes.ts";
 
 export interface RawOpenAi {
   /** "127.0.0.1:PORT". */
@@ -27,6 +28,7 @@ export interface RawOpenAi {
 /** Largest request head plus body a connection buffers. */
 const MAX_REQUEST_BYTES = 8 << 20;
 const CRLF2 = [13, 10, 13, 10];
+const CRLF = new Uint8Array([13, 10]);
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 /** Status line and fixed headers of a streamed reply sent whole. */
@@ -90,11 +92,18 @@ class Connection {
   #in = new Uint8Array(16 << 10);
   #len = 0;
   /** Reused for each reply's status line, headers and (sent whole) body. */
-  #out = new Uint8Array(32 << 10);
-  /** The reply the mock handed over whole for the request being answered. */
-  #whole: AtOnce | undefined;
+  readonly #out = new ByteWriter(32 << 10);
+  /**
+   * The stamp of the reply the mock handed over whole for the request being answered, whose
+   * bytes are in #out: the mock reuses them for its next reply, so they are copied at once.
+   */
+  #whole: AtOnce["written"] | undefined;
   readonly #takeWhole = (reply: AtOnce): void => {
-    this.#whole = reply;
+    const id = reply.requestId === null ? "" : `x-request-id: ${reply.requestId}\r\n`;
+    this.#out.len = 0;
+    this.#out.text(`${WHOLE_HEAD}${id}content-length: ${reply.bytes.length}\r\n\r\n`);
+    this.#out.put(reply.bytes);
+    this.#whole = reply.written;
   };
 
   constructor(readonly conn: Deno.Conn, readonly mock: OpenAiMock) {}
@@ -171,26 +180,25 @@ class Connection {
 
   /** Writes `res`; false when its body broke off (the connection must end). */
   async #send(res: Response): Promise<boolean> {
-    const whole = this.#whole;
+    const written = this.#whole;
     this.#whole = undefined;
-    if (whole !== undefined) {
-      const id = whole.requestId === null ? "" : `x-request-id: ${whole.requestId}\r\n`;
-      const head = `${WHOLE_HEAD}${id}content-length: ${whole.bytes.length}\r\n\r\n`;
-      const n = this.#put(head, whole.bytes);
+    if (written !== undefined) {
       let ns;
       try {
-        ns = await this.#write(this.#out.subarray(0, n));
+        ns = await this.#write(this.#out.view());
       } catch (e) {
-        whole.written(nowNs(), false);
+        written(nowNs(), false);
         throw e;
       }
-      whole.written(ns, true);
+      written(ns, true);
       return true;
     }
     let head = `HTTP/1.1 ${res.status} ${res.status === 200 ? "OK" : res.statusText}\r\n`;
     for (const [k, v] of res.headers) head += `${k}: ${v}\r\n`;
     head += "transfer-encoding: chunked\r\n\r\n";
-    await this.#write(this.#out.subarray(0, this.#put(head, undefined)));
+    this.#out.len = 0;
+    this.#out.text(head);
+    await this.#write(this.#out.view());
     if (res.body === null) {
       await this.#write(encoder.encode("0\r\n\r\n"));
       return true;
@@ -201,9 +209,11 @@ class Connection {
         const { done, value } = await reader.read();
         if (done) break;
         if (value.length === 0) continue;
-        const n = this.#put(`${value.length.toString(16)}\r\n`, value);
-        this.#out.set([13, 10], n);
-        await this.#write(this.#out.subarray(0, n + 2));
+        this.#out.len = 0;
+        this.#out.text(`${value.length.toString(16)}\r\n`);
+        this.#out.put(value);
+        this.#out.put(CRLF);
+        await this.#write(this.#out.view());
       }
     } catch {
       // The body broke off (the mock's abort fault): the client sees the connection drop.
@@ -211,15 +221,6 @@ class Connection {
     }
     await this.#write(encoder.encode("0\r\n\r\n"));
     return true;
-  }
-
-  /** Puts `text` then `bytes` at the start of the output buffer (grown to fit, 2 spare). */
-  #put(text: string, bytes: Uint8Array | undefined): number {
-    const need = text.length * 3 + (bytes?.length ?? 0) + 2;
-    if (need > this.#out.length) this.#out = new Uint8Array(Math.max(need, this.#out.length * 2));
-    const { written } = encoder.encodeInto(text, this.#out);
-    if (bytes !== undefined) this.#out.set(bytes, written);
-    return written + (bytes?.length ?? 0);
   }
 
   /**

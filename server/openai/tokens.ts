@@ -18,14 +18,13 @@ const VOCABULARY = (
  */
 const UNICODE = [" café", " naïve", " über", " façade", "東京", " 日本", " 😀", " 🚀"];
 
-/** `n` seeded tokens, concatenated; with `unicode` every other draw is a multi-byte word. */
-export function tokenText(n: number, random: () => number, unicode = false): string {
-  let text = "";
-  for (let i = 0; i < n; i++) {
-    const words = unicode && random() < 0.5 ? UNICODE : VOCABULARY;
-    text += words[Math.floor(random() * words.length)];
-  }
-  return text;
+/** Every word a token can be: the vocabulary, then the multi-byte words. */
+export const WORDS: readonly string[] = [...VOCABULARY, ...UNICODE];
+
+/** The next seeded token, as an index of WORDS; with `unicode` every other draw is multi-byte. */
+export function drawWord(random: () => number, unicode: boolean): number {
+  if (unicode && random() < 0.5) return VOCABULARY.length + Math.floor(random() * UNICODE.length);
+  return Math.floor(random() * VOCABULARY.length);
 }
 
 /** Prompt tokens of a text: its whitespace-separated words. */
