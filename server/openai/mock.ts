@@ -449,15 +449,13 @@ export class OpenAiMock {
   /** Records that `write` was handed to the connection at `ns` (it was due at `dueNs`). */
   #wrote(truth: OpenAiRequestTruth, write: PlannedWrite, ns: number, dueNs: number): void {
     if (write.bytes.length > 0) truth.writeNs.push(ns);
-    truth.eventCount += write.completed.length;
-    for (const c of write.completed) {
-      // The plan decoded the data of the events the ground truth keeps (truthEvents).
-      if (c.data !== null) {
-        truth.events.push({ ns, dueNs, kind: c.kind, tokens: c.tokens, data: c.data });
-      }
-      truth.completionTokens += c.tokens;
-      if (c.kind === "content") truth.content += c.text;
+    truth.eventCount += write.events;
+    // The plan decoded the data of the events the ground truth keeps (truthEvents).
+    for (const k of write.kept) {
+      truth.events.push({ ns, dueNs, kind: k.kind, tokens: k.tokens, data: k.data });
     }
+    truth.completionTokens += write.tokens;
+    truth.content += write.content;
   }
 
   /**

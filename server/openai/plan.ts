@@ -6,9 +6,10 @@
  */
 import type { OpenAiFault, ResolvedOpenAi } from "./options.ts";
 import { sampleComputeUs } from "../options.ts";
-import { drawWord, WORDS } from "./tokens.ts";
+import { drawWord, WORD_BYTES, WORDS } from "./tokens.ts";
 import type { OpenAiEventKind } from "./truth.ts";
 import { ByteWriter, utf8 } from "./bytes.ts";
+import { type KeptEvent, LEAD, MARK, Template } from "./template.ts";
 
 /** One completion request as the mock will answer it. */
 export interface Reply {
@@ -152,16 +153,14 @@ export interface PlannedWrite {
    * until the next `next()` of a plan writing into the same one: copy it to keep it.
    */
   bytes: Uint8Array;
-  /**
-   * Events whose last byte this write holds: kind, output tokens, the tokens' text, and the data
-   * field as written for the events the ground truth keeps (see `keepsData`), else null.
-   */
-  completed: {
-    kind: OpenAiEventKind;
-    tokens: number;
-    data: string | null;
-    text: string;
-  }[];
+  /** Events whose last byte this write holds ([DONE] included). */
+  events: number;
+  /** Output tokens of those events (reasoning included). */
+  tokens: number;
+  /** The content text of those events (reasoning not included). */
+  content: string;
+  /** Those of them the ground truth keeps (see `keepsData`), each with its data field. */
+  kept: KeptEvent[];
   /** What follows the write: more writes, a clean end of the body, or a dropped connection. */
   after: "more" | "close" | "abort";
 }
@@ -193,8 +192,6 @@ function bodyOf(kind: PlannedEvent["kind"]): number {
     ? ROLE
     : FINISH;
 }
-/** Each word of WORDS as the inside of a JSON string, in UTF-8. */
-const WORD_BYTES = WORDS.map((w) => utf8(JSON.stringify(w).slice(1, -1)));
 
 /**
  * The bytes every reply of one shape (options, endpoint, usage) frames its events with, encoded
@@ -269,9 +266,31 @@ function chunkHead(r: Reply): string {
     `"model":${JSON.stringify(r.model)},"choices":`;
 }
 
+/**
+ * What decides a reply's bytes besides its id, created time and drawn words: a template
+ * compiled from one such reply serves the next (see template.ts).
+ */
+function shapeKey(r: Reply): string {
+  return `${r.endpoint} ${r.promptTokens} ${r.tokens} ${r.finishReason} ${r.usage} ${r.fault} ` +
+    r.model;
+}
+
+/** Templates per options object, by shape; dropped all at once when this many pile up. */
+const MAX_TEMPLATES = 256;
+const TEMPLATES = new WeakMap<ResolvedOpenAi, Map<string, Template | null>>();
+
+/** One framed event not yet fully written, with the body offset of its end. */
+interface Pending {
+  kind: OpenAiEventKind;
+  tokens: number;
+  data: string | null;
+  text: string;
+  end: number;
+}
+
 /** The writes of a streamed reply, one `next()` per write until `after` is not "more". */
 export class StreamPlan {
-  readonly #events: Generator<PlannedEvent>;
+  #events: Generator<PlannedEvent> | undefined;
   /** Every token drawn so far, as indices of WORDS. */
   readonly #words: number[] = [];
   #peeked: PlannedEvent | undefined;
@@ -280,14 +299,7 @@ export class StreamPlan {
   /** Bytes framed so far and bytes handed out so far, across the whole body. */
   #framed = 0;
   #written = 0;
-  /** Framed events not yet fully written, with the body offset of their end. */
-  readonly #pending: {
-    kind: OpenAiEventKind;
-    tokens: number;
-    data: string | null;
-    text: string;
-    end: number;
-  }[] = [];
+  readonly #pending: Pending[] = [];
   readonly #pieces: Pieces;
   /** `data: ` and the chunk head. */
   readonly #lead: string;
@@ -299,22 +311,36 @@ export class StreamPlan {
    */
   readonly #leadAt = [-1, -1, -1, -1];
   readonly #out: ByteWriter;
+  /**
+   * The templates of this plan's options, and this reply's key in them, when its bytes may
+   * come from one: its delays are fixed, so every reply of its shape writes at the same times.
+   */
+  readonly #templates: Map<string, Template | null> | undefined;
+  readonly #key: string = "";
+  /** While the first write compiles a template: what went where (template.ts LEAD, MARK). */
+  #record: number[] | undefined;
 
   /** Writes go into `out` (one of its own unless given: see PlannedWrite.bytes). */
   constructor(
     readonly reply: Reply,
     readonly options: ResolvedOpenAi,
-    draws: Draws,
+    readonly draws: Draws,
     readonly chaos: () => number,
     out?: ByteWriter,
   ) {
-    this.#events = plannedEvents(reply, options, draws, this.#words);
     this.#pieces = piecesOf(options, reply.endpoint, reply.usage);
     this.#lead = DATA_PREFIX + chunkHead(reply);
     this.#out = out ?? new ByteWriter(1024);
+    if (typeof options.ttftUs === "number" && typeof options.itlUs === "number") {
+      let templates = TEMPLATES.get(options);
+      if (templates === undefined) TEMPLATES.set(options, templates = new Map());
+      this.#templates = templates;
+      this.#key = shapeKey(reply);
+    }
   }
 
   #take(): PlannedEvent {
+    this.#events ??= plannedEvents(this.reply, this.options, this.draws, this.#words);
     const ev = this.#peeked ?? this.#events.next().value;
     this.#peeked = undefined;
     // The generator always ends with "done", "close" or "abort", after which next() is not called.
@@ -322,7 +348,7 @@ export class StreamPlan {
   }
 
   #peek(): PlannedEvent {
-    this.#peeked ??= this.#events.next().value as PlannedEvent;
+    this.#peeked ??= this.#events!.next().value as PlannedEvent;
     return this.#peeked;
   }
 
@@ -331,13 +357,17 @@ export class StreamPlan {
     const out = this.#out;
     const start = body < 0 ? undefined : this.#pieces.bodies[body];
     const at = body < 0 ? this.#leadAt.find((at) => at >= 0) ?? -1 : this.#leadAt[body];
-    if (at >= 0) return out.copy(at, this.#leadBytes + (start?.length ?? 0));
     const from = out.len;
-    out.text(this.#lead);
-    this.#leadBytes = out.len - from;
-    if (start === undefined) return;
-    this.#leadAt[body] = from;
-    out.put(start);
+    if (at >= 0) out.copy(at, this.#leadBytes + (start?.length ?? 0));
+    else {
+      out.text(this.#lead);
+      this.#leadBytes = out.len - from;
+      if (start !== undefined) {
+        this.#leadAt[body] = from;
+        out.put(start);
+      }
+    }
+    this.#record?.push(from, from + this.#leadBytes, LEAD);
   }
 
   /** Appends the SSE frame of `ev` (not "close" or "abort") to the write. */
@@ -358,7 +388,11 @@ export class StreamPlan {
     this.#putLead(body);
     const token = body === REASONING || body === CONTENT;
     if (token) {
-      for (let i = ev.word; i < ev.word + ev.tokens; i++) out.put(WORD_BYTES[this.#words[i]]);
+      for (let i = ev.word; i < ev.word + ev.tokens; i++) {
+        const from = out.len;
+        out.put(WORD_BYTES[this.#words[i]]);
+        this.#record?.push(from, out.len, i);
+      }
     }
     out.put(p.tails[token ? 1 : 0][ev.finish === null ? 0 : ev.finish === "stop" ? 1 : 2]);
     if (r.usage === "continuous") {
@@ -368,6 +402,11 @@ export class StreamPlan {
   }
 
   next(): PlannedWrite {
+    const first = this.#written === 0 && this.#framed === 0;
+    const template = first ? this.#templates?.get(this.#key) : undefined;
+    if (template) return this.#fromTemplate(template);
+    // The first reply of a shape records its write; a template is kept if it went whole.
+    if (first && template === undefined && this.#templates !== undefined) this.#record = [];
     const out = this.#out;
     out.len = 0;
     this.#leadAt.fill(-1);
@@ -385,15 +424,18 @@ export class StreamPlan {
         break;
       }
       const from = out.len;
+      const keep = keepsData(this.options, ev.tokens, ev.sent);
+      if (keep) this.#record?.push(from, from, MARK);
       this.#frame(ev);
-      const data = keepsData(this.options, ev.tokens, ev.sent)
+      if (keep) this.#record?.push(out.len, out.len, MARK);
+      const data = keep
         ? decoder.decode(out.buf.subarray(from + DATA_PREFIX.length, out.len - this.#pieces.eol2))
         : null;
       this.#pending.push({
         kind: ev.kind,
         tokens: ev.tokens,
         data,
-        text: isToken(ev.kind) ? wordsText(this.#words, ev.word, ev.tokens) : "",
+        text: ev.kind === "content" ? wordsText(this.#words, ev.word, ev.tokens) : "",
         end: this.#framed + out.len - start,
       });
       if (isToken(ev.kind)) tokenEvents++;
@@ -426,10 +468,76 @@ export class StreamPlan {
     this.#written += bytes.length;
     let done = 0;
     while (done < this.#pending.length && this.#pending[done].end <= this.#written) done++;
-    // The pending entries themselves (their `end` is not read past here): no copy per event.
-    const completed = this.#pending.splice(0, done);
-    return { offsetNs, bytes, completed, after };
+    const write = summed(offsetNs, bytes, this.#pending.splice(0, done), after);
+    if (this.#record !== undefined) this.#compile(write);
+    return write;
   }
+
+  /** Keeps this first write as its shape's template when it was the whole reply. */
+  #compile(write: PlannedWrite): void {
+    const record = this.#record!;
+    this.#record = undefined;
+    const templates = this.#templates!;
+    if (write.after !== "close") {
+      templates.set(this.#key, null);
+      return;
+    }
+    if (templates.size >= MAX_TEMPLATES) templates.clear();
+    const reasoning = this.reply.endpoint === "chat"
+      ? Math.min(this.options.reasoningTokens, this.reply.tokens)
+      : 0;
+    templates.set(
+      this.#key,
+      new Template(
+        write.bytes.slice(),
+        record,
+        write.offsetNs,
+        this.#words.length,
+        Math.min(reasoning, this.#words.length),
+        write.events,
+        write.tokens,
+        write.kept.map(({ kind, tokens }) => ({ kind, tokens })),
+        this.#pieces.eol2,
+      ),
+    );
+  }
+
+  /** The whole reply from its shape's template: only its chunk head and words are its own. */
+  #fromTemplate(t: Template): PlannedWrite {
+    for (let i = 0; i < t.words; i++) {
+      this.#words.push(drawWord(this.draws.tokens, this.options.unicodeTokens));
+    }
+    const { kept, content } = t.apply(this.#out, this.#lead, this.#words);
+    const bytes = this.#out.view();
+    this.#written = this.#framed = bytes.length;
+    return {
+      offsetNs: t.offsetNs,
+      bytes,
+      events: t.events,
+      tokens: t.tokens,
+      content,
+      kept,
+      after: "close",
+    };
+  }
+}
+
+/** A write of `completed` events. */
+function summed(
+  offsetNs: number,
+  bytes: Uint8Array,
+  completed: Pending[],
+  after: PlannedWrite["after"],
+): PlannedWrite {
+  let tokens = 0;
+  let content = "";
+  const kept: KeptEvent[] = [];
+  for (const c of completed) {
+    tokens += c.tokens;
+    content += c.text;
+    if (c.data !== null) kept.push({ kind: c.kind, tokens: c.tokens, data: c.data });
+  }
+  return { offsetNs, bytes, events: completed.length, tokens, content, kept, after };
 }
 
 /** A non-streaming completion: its JSON body, its content, when it is due from the slot start. */

@@ -4,6 +4,7 @@
  * builtin tokenizer and the token count agree. Prompts are counted by the same rule: one token
  * per whitespace-separated word.
  */
+import { utf8 } from "./bytes.ts";
 
 const VOCABULARY = (
   "the of and to in is that it for was on are as with be at by this have from or one had not " +
@@ -20,6 +21,11 @@ const UNICODE = [" café", " naïve", " über", " façade", "東京", " 日本",
 
 /** Every word a token can be: the vocabulary, then the multi-byte words. */
 export const WORDS: readonly string[] = [...VOCABULARY, ...UNICODE];
+
+/** Each word of WORDS as the inside of a JSON string, in UTF-8. */
+export const WORD_BYTES: readonly Uint8Array[] = WORDS.map((w) =>
+  utf8(JSON.stringify(w).slice(1, -1))
+);
 
 /** The next seeded token, as an index of WORDS; with `unicode` every other draw is multi-byte. */
 export function drawWord(random: () => number, unicode: boolean): number {
