@@ -45,6 +45,8 @@ const STATUS_FAULTS: Record<"429" | "500" | "503", string> = {
   ),
 };
 
+const NOT_JSON = () => invalid("the request body is not valid JSON");
+
 const ABORT_REASON = "reference server: OpenAI mock fault 'abort' dropped a stream";
 
 /** Standard base64 of bytes (little-endian float32s here, as OpenAI's base64 embeddings are). */
@@ -166,7 +168,16 @@ export class OpenAiMock {
       : segs[2] === "completions"
       ? "completions"
       : "embeddings";
-    return this.#serve(json, header, endpoint, whole);
+    let body: unknown;
+    try {
+      body = json();
+    } catch {
+      return refuse(NOT_JSON());
+    }
+    // A transport that read the body already (raw.ts) is answered without a turn of the loop.
+    return body instanceof Promise
+      ? body.then((b) => this.#serve(b, header, endpoint, whole), () => refuse(NOT_JSON()))
+      : this.#serve(body, header, endpoint, whole);
   }
 
   /** Ends every open stream and pending reply, drops every timer. */
@@ -180,22 +191,16 @@ export class OpenAiMock {
     return refuse(new RequestError(405, "Method Not Allowed"));
   }
 
-  async #serve(
-    json: () => unknown,
+  #serve(
+    raw: unknown,
     header: (name: string) => string | null,
     endpoint: OpenAiEndpoint,
     whole: ((reply: AtOnce) => void) | undefined,
-  ): Promise<Response> {
+  ): Response | Promise<Response> {
     let body: Json;
     let parsed: Parsed | undefined;
     let fault: OpenAiFault | undefined;
     try {
-      let raw: unknown;
-      try {
-        raw = await json();
-      } catch {
-        throw invalid("the request body is not valid JSON");
-      }
       if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
         throw invalid("the request body must be a JSON object");
       }

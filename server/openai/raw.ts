@@ -47,6 +47,66 @@ function headEnd(buf: Uint8Array, from: number, len: number): number {
   return -1;
 }
 
+/** A request's head: its method, path segments and headers, read from its text in place. */
+class RequestHead {
+  #text = "";
+  /** Per header line: where its name starts, where it ends, where the line ends. */
+  #lines: number[] = [];
+  method = "";
+  /** The path (query left out) split on "/". */
+  segs: readonly string[] = [];
+  /** The last path parsed and its segments: a connection asks for the same path again. */
+  #path = "";
+
+  parse(text: string): this {
+    this.#text = text;
+    this.#lines.length = 0;
+    let eol = text.indexOf("\r\n");
+    if (eol < 0) eol = text.length;
+    const sp = text.indexOf(" ");
+    this.method = text.slice(0, sp);
+    let target = text.slice(sp + 1, text.indexOf(" ", sp + 1));
+    const q = target.indexOf("?");
+    if (q >= 0) target = target.slice(0, q);
+    if (target !== this.#path) {
+      this.#path = target;
+      this.segs = target.split("/");
+    }
+    for (let start = eol + 2; start < text.length; start = eol + 2) {
+      eol = text.indexOf("\r\n", start);
+      if (eol < 0) eol = text.length;
+      const colon = text.indexOf(":", start);
+      if (colon > start && colon < eol) this.#lines.push(start, colon, eol);
+    }
+    return this;
+  }
+
+  /** The value of header `name` (lower case), or null; names compare case-insensitively. */
+  readonly get = (name: string): string | null => {
+    const text = this.#text;
+    const lines = this.#lines;
+    // The last of repeated headers counts.
+    for (let i = lines.length - 3; i >= 0; i -= 3) {
+      let start = lines[i];
+      let end = lines[i + 1];
+      while (start < end && isSpace(text.charCodeAt(start))) start++;
+      while (end > start && isSpace(text.charCodeAt(end - 1))) end--;
+      if (end - start !== name.length) continue;
+      let same = true;
+      for (let j = 0; j < name.length && same; j++) {
+        const c = text.charCodeAt(start + j);
+        same = (c >= 65 && c <= 90 ? c + 32 : c) === name.charCodeAt(j);
+      }
+      if (same) return text.slice(lines[i + 1] + 1, lines[i + 2]).trim();
+    }
+    return null;
+  };
+}
+
+function isSpace(c: number): boolean {
+  return c === 32 || c === 9;
+}
+
 /** The OpenAI mock with `options` on `hostname:port` (0: any free port). */
 export function serveRaw(
   options: ResolvedOpenAi,
@@ -98,6 +158,8 @@ class Connection {
    * bytes are in #out: the mock reuses them for its next reply, so they are copied at once.
    */
   #whole: AtOnce["written"] | undefined;
+  /** The head of the request being answered. */
+  readonly #head = new RequestHead();
   readonly #takeWhole = (reply: AtOnce): void => {
     const id = reply.requestId === null ? "" : `x-request-id: ${reply.requestId}\r\n`;
     this.#out.len = 0;
@@ -141,58 +203,45 @@ class Connection {
       if (!await this.#fill(this.#len + 1)) return false;
       end = headEnd(this.#in, from, this.#len);
     }
-    const lines = decoder.decode(this.#in.subarray(0, end)).split("\r\n");
-    const [method, target] = lines[0].split(" ");
-    const headers = new Map<string, string>();
-    for (let i = 1; i < lines.length; i++) {
-      const colon = lines[i].indexOf(":");
-      if (colon > 0) {
-        headers.set(
-          lines[i].slice(0, colon).trim().toLowerCase(),
-          lines[i].slice(colon + 1).trim(),
-        );
-      }
-    }
-    if (headers.has("transfer-encoding")) {
+    const head = this.#head.parse(decoder.decode(this.#in.subarray(0, end)));
+    if (head.get("transfer-encoding") !== null) {
       await this.#send(
         new Response("chunked request bodies are not supported", { status: 411 }),
       );
       return false;
     }
-    const total = end + 4 + Number(headers.get("content-length") ?? "0");
-    if (!Number.isSafeInteger(total) || !await this.#fill(total)) return false;
+    const total = end + 4 + Number(head.get("content-length") ?? "0");
+    if (!Number.isSafeInteger(total) || (total > this.#len && !await this.#fill(total))) {
+      return false;
+    }
     const body = decoder.decode(this.#in.subarray(end + 4, total));
-    this.#in.copyWithin(0, total, this.#len);
+    if (this.#len > total) this.#in.copyWithin(0, total, this.#len);
     this.#len -= total;
-    const q = target.indexOf("?");
-    const segs = (q < 0 ? target : target.slice(0, q)).split("/");
-    const res = segs[0] === "" && segs[1] === "v1" && OpenAiMock.owns(segs)
-      ? await this.mock.answer(
-        method,
-        segs,
-        () => JSON.parse(body),
-        (name) => headers.get(name) ?? null,
-        this.#takeWhole,
-      )
+    const segs = head.segs;
+    let res = segs[0] === "" && segs[1] === "v1" && OpenAiMock.owns(segs)
+      ? this.mock.answer(head.method, segs, () => JSON.parse(body), head.get, this.#takeWhole)
       : new Response(NOT_FOUND, { status: 404, headers: { "content-type": "application/json" } });
-    return await this.#send(res) && headers.get("connection")?.toLowerCase() !== "close";
-  }
-
-  /** Writes `res`; false when its body broke off (the connection must end). */
-  async #send(res: Response): Promise<boolean> {
+    const close = head.get("connection")?.toLowerCase() === "close";
     const written = this.#whole;
     this.#whole = undefined;
-    if (written !== undefined) {
-      let ns;
-      try {
-        ns = await this.#write(this.#out.view());
-      } catch (e) {
-        written(nowNs(), false);
-        throw e;
-      }
-      written(ns, true);
-      return true;
+    if (written === undefined) {
+      if (res instanceof Promise) res = await res;
+      return await this.#send(res) && !close;
     }
+    // The reply sent whole, in #out: the hot path, with no await but the write's.
+    let ns;
+    try {
+      ns = await this.#write(this.#out.view());
+    } catch (e) {
+      written(nowNs(), false);
+      throw e;
+    }
+    written(ns, true);
+    return !close;
+  }
+
+  /** Writes `res` chunked; false when its body broke off (the connection must end). */
+  async #send(res: Response): Promise<boolean> {
     let head = `HTTP/1.1 ${res.status} ${res.status === 200 ? "OK" : res.statusText}\r\n`;
     for (const [k, v] of res.headers) head += `${k}: ${v}\r\n`;
     head += "transfer-encoding: chunked\r\n\r\n";
