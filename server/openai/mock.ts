@@ -77,6 +77,17 @@ function kept(write: PlannedWrite): PlannedWrite {
 /** What `answer` returns when it gave the reply to its `whole` callback instead. */
 export const SENT_WHOLE: Response = new Response(null, { status: 204 });
 
+/** A request body checked (see OpenAiMock.#checked). */
+interface Checked {
+  raw: unknown;
+  endpoint: OpenAiEndpoint;
+  body: Json;
+  /** What a completion asks for; undefined for embeddings. */
+  parsed: Parsed | undefined;
+  /** The chat messages received, shared by the ground truth of every request that sent them. */
+  messages: { role: string; content: string }[];
+}
+
 /** Something that must end when the server closes (an open stream or a pending reply). */
 interface Open {
   shutdown(): void;
@@ -107,6 +118,7 @@ export class OpenAiMock {
   #busySlots = 0;
   readonly #waiting: (() => void)[] = [];
   readonly #open = new Set<Open>();
+  #last: Checked | undefined;
   /** Every stream's writes are built here; a write is copied or sent before the next is built. */
   readonly #out = new ByteWriter();
 
@@ -197,27 +209,10 @@ export class OpenAiMock {
     endpoint: OpenAiEndpoint,
     whole: ((reply: AtOnce) => void) | undefined,
   ): Response | Promise<Response> {
-    let body: Json;
-    let parsed: Parsed | undefined;
+    let request: Checked;
     let fault: OpenAiFault | undefined;
     try {
-      if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
-        throw invalid("the request body must be a JSON object");
-      }
-      body = raw as Json;
-      if (typeof body.model !== "string") {
-        throw invalid("'model' is required", "model");
-      }
-      if (body.model !== this.#o.model) {
-        throw new RequestError(
-          404,
-          `The model '${body.model}' does not exist`,
-          "invalid_request_error",
-          "model_not_found",
-          "model",
-        );
-      }
-      if (endpoint !== "embeddings") parsed = parseCompletion(body, endpoint);
+      request = this.#checked(raw, endpoint);
       const forced = header("x-mock-fault");
       if (forced !== null) {
         if (!OPENAI_FAULTS.includes(forced as OpenAiFault)) {
@@ -232,6 +227,7 @@ export class OpenAiMock {
     const arrivalNs = nowNs();
     const index = this.#nextIndex++;
     fault ??= this.#drawFault(index);
+    const { body, parsed } = request;
     const stream = parsed?.stream ?? false;
     const truth: OpenAiRequestTruth = {
       index,
@@ -251,8 +247,8 @@ export class OpenAiMock {
       writeNs: [],
       endNs: 0,
       promptTokens: 0,
-      messages: endpoint === "chat" ? receivedMessages(body!.messages) : [],
-      prompt: endpoint === "completions" && typeof body!.prompt === "string" ? body!.prompt : "",
+      messages: request.messages,
+      prompt: endpoint === "completions" && typeof body.prompt === "string" ? body.prompt : "",
       content: "",
       completionTokens: 0,
       plannedTokens: 0,
@@ -264,7 +260,7 @@ export class OpenAiMock {
       truth.status = Number(fault);
       return this.#whole(truth, this.#stallEnd(arrivalNs), STATUS_FAULTS[fault], "error");
     }
-    if (endpoint === "embeddings") return this.#embeddings(truth, body!);
+    if (endpoint === "embeddings") return this.#embeddings(truth, body);
     const p = parsed!;
     // Mid-stream faults need a stream; a whole reply cannot break half-way.
     if (stream) truth.fault = fault ?? "none";
@@ -287,6 +283,41 @@ export class OpenAiMock {
       new StreamPlan(reply, this.#o, draws, seeded(this.#o.seed, index, STREAM.chaos), this.#out),
       whole,
     );
+  }
+
+  /**
+   * A request body checked: a JSON object naming the mock's model, and for completions what it
+   * asks for. The last body is kept: a transport hands a body repeated byte for byte over as the
+   * same object (raw.ts), which is then not read again.
+   */
+  #checked(raw: unknown, endpoint: OpenAiEndpoint): Checked {
+    const last = this.#last;
+    if (last !== undefined && last.raw === raw && last.endpoint === endpoint) return last;
+    if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
+      throw invalid("the request body must be a JSON object");
+    }
+    const body = raw as Json;
+    if (typeof body.model !== "string") {
+      throw invalid("'model' is required", "model");
+    }
+    if (body.model !== this.#o.model) {
+      throw new RequestError(
+        404,
+        `The model '${body.model}' does not exist`,
+        "invalid_request_error",
+        "model_not_found",
+        "model",
+      );
+    }
+    const checked: Checked = {
+      raw,
+      endpoint,
+      body,
+      parsed: endpoint === "embeddings" ? undefined : parseCompletion(body, endpoint),
+      messages: endpoint === "chat" ? receivedMessages(body.messages) : [],
+    };
+    this.#last = checked;
+    return checked;
   }
 
   #drawFault(index: number): OpenAiFault | undefined {

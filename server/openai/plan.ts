@@ -259,11 +259,15 @@ function piecesOf(o: ResolvedOpenAi, endpoint: Reply["endpoint"], usage: Reply["
   return p;
 }
 
+/** The model's name as JSON, for the last model named (one per mock). */
+let modelJson = ["", '""'];
+
 /** What every chunk of a reply starts with, up to its choices. */
 function chunkHead(r: Reply): string {
   const object = r.endpoint === "chat" ? "chat.completion.chunk" : "text_completion";
+  if (modelJson[0] !== r.model) modelJson = [r.model, JSON.stringify(r.model)];
   return `{"id":"${r.id}","object":"${object}","created":${r.created},` +
-    `"model":${JSON.stringify(r.model)},"choices":`;
+    `"model":${modelJson[1]},"choices":`;
 }
 
 /**
@@ -275,9 +279,40 @@ function shapeKey(r: Reply): string {
     r.model;
 }
 
+/** True when `a` and `b` have one shape (see shapeKey), without building its key. */
+function sameShape(a: Reply, b: Reply): boolean {
+  return a.endpoint === b.endpoint && a.promptTokens === b.promptTokens &&
+    a.tokens === b.tokens && a.finishReason === b.finishReason && a.usage === b.usage &&
+    a.fault === b.fault && a.model === b.model;
+}
+
 /** Templates per options object, by shape; dropped all at once when this many pile up. */
 const MAX_TEMPLATES = 256;
-const TEMPLATES = new WeakMap<ResolvedOpenAi, Map<string, Template | null>>();
+
+/** The templates of one options object, and the last one looked up. */
+class Templates {
+  readonly #byKey = new Map<string, Template | null>();
+  #last: { reply: Reply; template: Template | null | undefined } | undefined;
+
+  /** The template of `r`'s shape: null when its replies do not go whole, undefined if unknown. */
+  get(r: Reply): Template | null | undefined {
+    const last = this.#last;
+    if (last !== undefined && last.template !== undefined && sameShape(last.reply, r)) {
+      return last.template;
+    }
+    const template = this.#byKey.get(shapeKey(r));
+    this.#last = { reply: r, template };
+    return template;
+  }
+
+  set(r: Reply, template: Template | null): void {
+    if (this.#byKey.size >= MAX_TEMPLATES) this.#byKey.clear();
+    this.#byKey.set(shapeKey(r), template);
+    this.#last = { reply: r, template };
+  }
+}
+
+const TEMPLATES = new WeakMap<ResolvedOpenAi, Templates>();
 
 /** One framed event not yet fully written, with the body offset of its end. */
 interface Pending {
@@ -315,8 +350,7 @@ export class StreamPlan {
    * The templates of this plan's options, and this reply's key in them, when its bytes may
    * come from one: its delays are fixed, so every reply of its shape writes at the same times.
    */
-  readonly #templates: Map<string, Template | null> | undefined;
-  readonly #key: string = "";
+  readonly #templates: Templates | undefined;
   /** While the first write compiles a template: what went where (template.ts LEAD, MARK). */
   #record: number[] | undefined;
 
@@ -333,9 +367,8 @@ export class StreamPlan {
     this.#out = out ?? new ByteWriter(1024);
     if (typeof options.ttftUs === "number" && typeof options.itlUs === "number") {
       let templates = TEMPLATES.get(options);
-      if (templates === undefined) TEMPLATES.set(options, templates = new Map());
+      if (templates === undefined) TEMPLATES.set(options, templates = new Templates());
       this.#templates = templates;
-      this.#key = shapeKey(reply);
     }
   }
 
@@ -403,7 +436,7 @@ export class StreamPlan {
 
   next(): PlannedWrite {
     const first = this.#written === 0 && this.#framed === 0;
-    const template = first ? this.#templates?.get(this.#key) : undefined;
+    const template = first ? this.#templates?.get(this.reply) : undefined;
     if (template) return this.#fromTemplate(template);
     // The first reply of a shape records its write; a template is kept if it went whole.
     if (first && template === undefined && this.#templates !== undefined) this.#record = [];
@@ -479,15 +512,14 @@ export class StreamPlan {
     this.#record = undefined;
     const templates = this.#templates!;
     if (write.after !== "close") {
-      templates.set(this.#key, null);
+      templates.set(this.reply, null);
       return;
     }
-    if (templates.size >= MAX_TEMPLATES) templates.clear();
     const reasoning = this.reply.endpoint === "chat"
       ? Math.min(this.options.reasoningTokens, this.reply.tokens)
       : 0;
     templates.set(
-      this.#key,
+      this.reply,
       new Template(
         write.bytes.slice(),
         record,

@@ -158,6 +158,8 @@ class Connection {
    * bytes are in #out: the mock reuses them for its next reply, so they are copied at once.
    */
   #whole: AtOnce["written"] | undefined;
+  #lastBody = new Uint8Array(0);
+  #lastJson: () => unknown = () => undefined;
   /** The head of the request being answered. */
   readonly #head = new RequestHead();
   readonly #takeWhole = (reply: AtOnce): void => {
@@ -195,6 +197,29 @@ class Connection {
     return true;
   }
 
+  /**
+   * The JSON of the body at `#in[from, to)`, as the mock reads it (throwing when it is not
+   * JSON). The last body parsed is kept: one repeated byte for byte is the same object, which
+   * the mock then does not check again (OpenAiMock.#checked).
+   */
+  #json(from: number, to: number): () => unknown {
+    const last = this.#lastBody;
+    let same = to > from && to - from === last.length;
+    for (let i = 0; same && i < last.length; i++) same = this.#in[from + i] === last[i];
+    if (same) return this.#lastJson;
+    let value: unknown;
+    try {
+      value = JSON.parse(decoder.decode(this.#in.subarray(from, to)));
+    } catch (e) {
+      return () => {
+        throw e;
+      };
+    }
+    this.#lastBody = this.#in.slice(from, to);
+    this.#lastJson = () => value;
+    return this.#lastJson;
+  }
+
   /** Serves one request; false when the connection should end. */
   async #request(): Promise<boolean> {
     let end = headEnd(this.#in, 0, this.#len);
@@ -214,12 +239,12 @@ class Connection {
     if (!Number.isSafeInteger(total) || (total > this.#len && !await this.#fill(total))) {
       return false;
     }
-    const body = decoder.decode(this.#in.subarray(end + 4, total));
+    const json = this.#json(end + 4, total);
     if (this.#len > total) this.#in.copyWithin(0, total, this.#len);
     this.#len -= total;
     const segs = head.segs;
     let res = segs[0] === "" && segs[1] === "v1" && OpenAiMock.owns(segs)
-      ? this.mock.answer(head.method, segs, () => JSON.parse(body), head.get, this.#takeWhole)
+      ? this.mock.answer(head.method, segs, json, head.get, this.#takeWhole)
       : new Response(NOT_FOUND, { status: 404, headers: { "content-type": "application/json" } });
     const close = head.get("connection")?.toLowerCase() === "close";
     const written = this.#whole;

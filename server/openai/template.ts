@@ -3,9 +3,9 @@
  * `shapeKey`): its bytes are the same for every request of that shape except the chunk head
  * (id, created) and the drawn words, so later replies copy the rest instead of framing 68
  * events again. The template is a list of ops: a drawn word, or a run of constant bytes and
- * chunk heads between words; a run met again in the same reply is copied from its first place.
+ * chunk heads between words, kept as bytes with the last reply's chunk head in place.
  */
-import type { ByteWriter } from "./bytes.ts";
+import { type ByteWriter, utf8 } from "./bytes.ts";
 import { WORD_BYTES, WORDS } from "./tokens.ts";
 import type { OpenAiEventKind } from "./truth.ts";
 
@@ -25,16 +25,25 @@ const decoder = new TextDecoder();
 /** A part of a run: constant bytes, or the reply's chunk head (`LEAD`). */
 type Part = Uint8Array | typeof LEAD;
 
+const encoder = new TextEncoder();
+/** Bytes of the longest word. */
+const MAX_WORD = Math.max(...WORD_BYTES.map((w) => w.length));
+
 export class Template {
   /** Word index k (>= 0) or run r as -1 - r. */
   readonly #ops: number[] = [];
   readonly #runs: Part[][] = [];
-  /** Where each run went in the reply being written and its length; -1 before it went. */
-  readonly #runAt: Int32Array;
-  readonly #runLen: Int32Array;
+  /**
+   * Each run's bytes with the last reply's chunk head in it, and views of where each head
+   * sits: a reply of the same head length only rewrites those.
+   */
+  #runBytes: Uint8Array[] = [];
+  #leads: Uint8Array[] = [];
   /** Op index of each mark (a kept event's frame start, then its end), and its byte offset. */
   readonly #marks: number[] = [];
   readonly #markAt: Int32Array;
+  /** The most bytes a reply can take. */
+  #most = 0;
 
   /**
    * From a compiled write `bytes` and its `record` (see LEAD, MARK; a code k >= 0 is drawn word
@@ -79,9 +88,37 @@ export class Template {
     }
     if (bytes.length > pos) run.push(bytes.slice(pos));
     endRun();
-    this.#runAt = new Int32Array(this.#runs.length);
-    this.#runLen = new Int32Array(this.#runs.length);
     this.#markAt = new Int32Array(this.#marks.length);
+  }
+
+  /** Puts `lead` into every run: in place when it has the last one's length, else afresh. */
+  #setLead(lead: string): void {
+    const first = this.#leads[0];
+    if (first !== undefined) {
+      const { read, written } = encoder.encodeInto(lead, first);
+      if (read === lead.length && written === first.length) {
+        for (let i = 1; i < this.#leads.length; i++) this.#leads[i].set(first);
+        return;
+      }
+    }
+    const head = utf8(lead);
+    this.#runBytes = [];
+    this.#leads = [];
+    for (const parts of this.#runs) {
+      const run = new Uint8Array(
+        parts.reduce((n, p) => n + (p === LEAD ? head.length : p.length), 0),
+      );
+      let at = 0;
+      for (const p of parts) {
+        const bytes = p === LEAD ? head : p;
+        run.set(bytes, at);
+        if (p === LEAD) this.#leads.push(run.subarray(at, at + head.length));
+        at += bytes.length;
+      }
+      this.#runBytes.push(run);
+    }
+    this.#most = this.words * MAX_WORD;
+    for (const op of this.#ops) if (op < 0) this.#most += this.#runBytes[-1 - op].length;
   }
 
   /**
@@ -93,41 +130,29 @@ export class Template {
     lead: string,
     words: readonly number[],
   ): { kept: KeptEvent[]; content: string } {
+    this.#setLead(lead);
     out.len = 0;
-    this.#runAt.fill(-1);
-    // The chunk head is encoded once, then copied.
-    let leadAt = -1;
-    let leadLen = 0;
+    out.room(this.#most);
+    const buf = out.buf;
+    let len = 0;
     let m = 0;
     for (let i = 0; i < this.#ops.length; i++) {
-      while (m < this.#marks.length && this.#marks[m] === i) this.#markAt[m++] = out.len;
+      while (m < this.#marks.length && this.#marks[m] === i) this.#markAt[m++] = len;
       const op = this.#ops[i];
-      if (op >= 0) {
-        out.put(WORD_BYTES[words[op]]);
-        continue;
+      // A word is a few bytes: a loop copies them faster than a call would.
+      const bytes = op >= 0 ? WORD_BYTES[words[op]] : this.#runBytes[-1 - op];
+      if (op >= 0) { for (let j = 0; j < bytes.length; j++) buf[len++] = bytes[j]; }
+      else {
+        buf.set(bytes, len);
+        len += bytes.length;
       }
-      const r = -1 - op;
-      if (this.#runAt[r] >= 0) {
-        out.copy(this.#runAt[r], this.#runLen[r]);
-        continue;
-      }
-      this.#runAt[r] = out.len;
-      for (const part of this.#runs[r]) {
-        if (part !== LEAD) out.put(part);
-        else if (leadAt >= 0) out.copy(leadAt, leadLen);
-        else {
-          leadAt = out.len;
-          out.text(lead);
-          leadLen = out.len - leadAt;
-        }
-      }
-      this.#runLen[r] = out.len - this.#runAt[r];
     }
-    while (m < this.#marks.length) this.#markAt[m++] = out.len;
+    while (m < this.#marks.length) this.#markAt[m++] = len;
+    out.len = len;
     const kept: KeptEvent[] = [];
     for (let k = 0; k < this.kept.length; k++) {
       const from = this.#markAt[2 * k] + "data: ".length;
-      const data = decoder.decode(out.buf.subarray(from, this.#markAt[2 * k + 1] - this.eol2));
+      const data = decoder.decode(buf.subarray(from, this.#markAt[2 * k + 1] - this.eol2));
       kept.push({ kind: this.kept[k].kind, tokens: this.kept[k].tokens, data });
     }
     let content = "";
