@@ -7,11 +7,18 @@ const encoder = new TextEncoder();
 
 export class ByteWriter {
   buf: Uint8Array;
-  /** Bytes written: `buf[0, len)`. */
-  len = 0;
+  /** Bytes written: `buf[base, len)`. */
+  len: number;
 
-  constructor(size = 16 << 10) {
-    this.buf = new Uint8Array(size);
+  /** `base` bytes stay free at the front, for a header put before the bytes once written. */
+  constructor(size = 16 << 10, readonly base = 0) {
+    this.buf = new Uint8Array(base + size);
+    this.len = base;
+  }
+
+  /** Forgets the written bytes. */
+  reset(): void {
+    this.len = this.base;
   }
 
   /** Makes room for `n` more bytes, keeping the written ones. */
@@ -43,7 +50,7 @@ export class ByteWriter {
 
   /** The written bytes: a view, valid until the writer is written again. */
   view(): Uint8Array {
-    return this.buf.subarray(0, this.len);
+    return this.buf.subarray(this.base, this.len);
   }
 }
 

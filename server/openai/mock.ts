@@ -74,7 +74,14 @@ function kept(write: PlannedWrite): PlannedWrite {
   return { ...write, bytes: write.bytes.slice() };
 }
 
-/** What `answer` returns when it gave the reply to its `whole` callback instead. */
+/** A transport that writes a streamed reply sent whole itself (see `answer`). */
+export interface WholeSink {
+  /** Where the mock builds such a reply; a reply that is not sent whole leaves it free. */
+  out: ByteWriter;
+  take(reply: AtOnce): void;
+}
+
+/** What `answer` returns when it handed the reply to its `whole` sink instead. */
 export const SENT_WHOLE: Response = new Response(null, { status: 204 });
 
 /** A request body checked (see OpenAiMock.#checked). */
@@ -96,8 +103,8 @@ interface Open {
 /** A streamed reply sent whole, handed to a transport of its own to write (see `answer`). */
 export interface AtOnce {
   /**
-   * Status 200, content-type text/event-stream, cache-control no-cache; this whole body, valid
-   * only during the call that hands the reply over (the mock builds the next reply in its place).
+   * Status 200, content-type text/event-stream, cache-control no-cache; this whole body, as
+   * built in the sink's writer.
    */
   bytes: Uint8Array;
   /** The request's x-request-id, echoed in the reply's headers; null when it had none. */
@@ -159,7 +166,8 @@ export class OpenAiMock {
   /**
    * `handle` for a transport that reads requests itself (raw.ts): the method, the path split on
    * "/", the body as JSON (throws when it is not) and the request's headers by lower-case name.
-   * With `whole`, a streamed reply sent whole (see #streamAtOnce) goes to it instead, stamped
+   * With `whole`, a streamed reply sent whole (see #streamAtOnce) is built in its writer and
+   * handed to it instead, stamped
    * only when the transport says it wrote it, and the answer is SENT_WHOLE; Deno.serve gives no
    * such moment, so its replies are stamped when made.
    */
@@ -168,7 +176,7 @@ export class OpenAiMock {
     segs: readonly string[],
     json: () => unknown,
     header: (name: string) => string | null,
-    whole?: (reply: AtOnce) => void,
+    whole?: WholeSink,
   ): Response | Promise<Response> {
     if (segs[2] === "models") {
       if (method !== "GET") return this.#methodNotAllowed();
@@ -207,7 +215,7 @@ export class OpenAiMock {
     raw: unknown,
     header: (name: string) => string | null,
     endpoint: OpenAiEndpoint,
-    whole: ((reply: AtOnce) => void) | undefined,
+    whole: WholeSink | undefined,
   ): Response | Promise<Response> {
     let request: Checked;
     let fault: OpenAiFault | undefined;
@@ -505,7 +513,7 @@ export class OpenAiMock {
     truth: OpenAiRequestTruth,
     write: PlannedWrite,
     plan: StreamPlan,
-    whole: ((reply: AtOnce) => void) | undefined,
+    whole: WholeSink | undefined,
   ): Response | undefined {
     if (write.after !== "close" || this.#busySlots >= this.#o.slots) return undefined;
     const made = nowNs();
@@ -519,7 +527,7 @@ export class OpenAiMock {
       this.#finish(truth, ns);
     };
     if (whole !== undefined) {
-      whole({ bytes: write.bytes, requestId: truth.requestId, written });
+      whole.take({ bytes: write.bytes, requestId: truth.requestId, written });
       return SENT_WHOLE;
     }
     written(made, true);
@@ -541,9 +549,9 @@ export class OpenAiMock {
   #stream(
     truth: OpenAiRequestTruth,
     plan: StreamPlan,
-    whole: ((reply: AtOnce) => void) | undefined,
+    whole: WholeSink | undefined,
   ): Response {
-    let write = plan.next();
+    let write = plan.next(whole?.out);
     const atOnce = this.#streamAtOnce(truth, write, plan, whole);
     if (atOnce !== undefined) return atOnce;
     // A timed write waits for its time, past other plans' writes into the shared writer.

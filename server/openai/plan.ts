@@ -345,7 +345,9 @@ export class StreamPlan {
    * copy them from there, so a reply's own bytes are encoded once per write.
    */
   readonly #leadAt = [-1, -1, -1, -1];
-  readonly #out: ByteWriter;
+  /** The plan's writer, and the one the write being built goes into. */
+  readonly #own: ByteWriter;
+  #out: ByteWriter;
   /**
    * The templates of this plan's options, and this reply's key in them, when its bytes may
    * come from one: its delays are fixed, so every reply of its shape writes at the same times.
@@ -354,7 +356,7 @@ export class StreamPlan {
   /** While the first write compiles a template: what went where (template.ts LEAD, MARK). */
   #record: number[] | undefined;
 
-  /** Writes go into `out` (one of its own unless given: see PlannedWrite.bytes). */
+  /** Writes go into `out` (one of its own unless given: see PlannedWrite.bytes) or next's. */
   constructor(
     readonly reply: Reply,
     readonly options: ResolvedOpenAi,
@@ -364,7 +366,7 @@ export class StreamPlan {
   ) {
     this.#pieces = piecesOf(options, reply.endpoint, reply.usage);
     this.#lead = DATA_PREFIX + chunkHead(reply);
-    this.#out = out ?? new ByteWriter(1024);
+    this.#own = this.#out = out ?? new ByteWriter(1024);
     if (typeof options.ttftUs === "number" && typeof options.itlUs === "number") {
       let templates = TEMPLATES.get(options);
       if (templates === undefined) TEMPLATES.set(options, templates = new Templates());
@@ -434,14 +436,15 @@ export class StreamPlan {
     }
   }
 
-  next(): PlannedWrite {
+  /** The next write, built in `out` if given (else the plan's writer). */
+  next(out = this.#own): PlannedWrite {
     const first = this.#written === 0 && this.#framed === 0;
     const template = first ? this.#templates?.get(this.reply) : undefined;
-    if (template) return this.#fromTemplate(template);
+    if (template) return this.#fromTemplate(template, out);
     // The first reply of a shape records its write; a template is kept if it went whole.
     if (first && template === undefined && this.#templates !== undefined) this.#record = [];
-    const out = this.#out;
-    out.len = 0;
+    this.#out = out;
+    out.reset();
     this.#leadAt.fill(-1);
     // A split's leftover first, then this write's frames, counted from `start` in the body.
     out.put(this.#tail);
@@ -502,13 +505,16 @@ export class StreamPlan {
     let done = 0;
     while (done < this.#pending.length && this.#pending[done].end <= this.#written) done++;
     const write = summed(offsetNs, bytes, this.#pending.splice(0, done), after);
-    if (this.#record !== undefined) this.#compile(write);
+    if (this.#record !== undefined) this.#compile(write, out.base);
     return write;
   }
 
-  /** Keeps this first write as its shape's template when it was the whole reply. */
-  #compile(write: PlannedWrite): void {
-    const record = this.#record!;
+  /**
+   * Keeps this first write as its shape's template when it was the whole reply; its record
+   * counts from the writer's start, its bytes from `base`.
+   */
+  #compile(write: PlannedWrite, base: number): void {
+    const record = this.#record!.map((x, i) => i % 3 === 2 ? x : x - base);
     this.#record = undefined;
     const templates = this.#templates!;
     if (write.after !== "close") {
@@ -535,12 +541,12 @@ export class StreamPlan {
   }
 
   /** The whole reply from its shape's template: only its chunk head and words are its own. */
-  #fromTemplate(t: Template): PlannedWrite {
+  #fromTemplate(t: Template, out: ByteWriter): PlannedWrite {
     for (let i = 0; i < t.words; i++) {
       this.#words.push(drawWord(this.draws.tokens, this.options.unicodeTokens));
     }
-    const { kept, content } = t.apply(this.#out, this.#lead, this.#words);
-    const bytes = this.#out.view();
+    const { kept, content } = t.apply(out, this.#lead, this.#words);
+    const bytes = out.view();
     this.#written = this.#framed = bytes.length;
     return {
       offsetNs: t.offsetNs,

@@ -13,7 +13,7 @@
  * `OpenAiMock.owns`, everything else 404.
  */
 import { nowNs } from "../models/stats.ts";
-import { type AtOnce, OpenAiMock } from "./mock.ts";
+import { type AtOnce, OpenAiMock, type WholeSink } from "./mock.ts";
 import type { ResolvedOpenAi } from "./options.ts";
 import { ByteWriter } from "./bytes.ts";
 
@@ -34,6 +34,8 @@ const decoder = new TextDecoder();
 /** Status line and fixed headers of a streamed reply sent whole. */
 const WHOLE_HEAD =
   "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ncache-control: no-cache\r\n";
+/** Room for a whole reply's status line and headers, request id included. */
+const HEAD_ROOM = 512;
 const NOT_FOUND = `{"error":{"message":"Not Found","type":"invalid_request_error"}}`;
 
 /** Index of the first CRLFCRLF in `buf[from, len)`, or -1. */
@@ -151,23 +153,37 @@ export function serveRaw(
 class Connection {
   #in = new Uint8Array(16 << 10);
   #len = 0;
-  /** Reused for each reply's status line, headers and (sent whole) body. */
-  readonly #out = new ByteWriter(32 << 10);
   /**
-   * The stamp of the reply the mock handed over whole for the request being answered, whose
-   * bytes are in #out: the mock reuses them for its next reply, so they are copied at once.
+   * Reused for each reply: a reply sent whole is built in it by the mock, its status line and
+   * headers then put in the room before it, so it goes out as it was built.
    */
+  readonly #out = new ByteWriter(32 << 10, HEAD_ROOM);
+  /** The reply the mock handed over whole for the request being answered, and its stamp. */
+  #wholeBytes: Uint8Array = new Uint8Array(0);
   #whole: AtOnce["written"] | undefined;
   #lastBody = new Uint8Array(0);
   #lastJson: () => unknown = () => undefined;
   /** The head of the request being answered. */
   readonly #head = new RequestHead();
-  readonly #takeWhole = (reply: AtOnce): void => {
-    const id = reply.requestId === null ? "" : `x-request-id: ${reply.requestId}\r\n`;
-    this.#out.len = 0;
-    this.#out.text(`${WHOLE_HEAD}${id}content-length: ${reply.bytes.length}\r\n\r\n`);
-    this.#out.put(reply.bytes);
-    this.#whole = reply.written;
+  readonly #sink: WholeSink = {
+    out: this.#out,
+    take: (reply: AtOnce): void => {
+      const id = reply.requestId === null ? "" : `x-request-id: ${reply.requestId}\r\n`;
+      const head = `${WHOLE_HEAD}${id}content-length: ${reply.bytes.length}\r\n\r\n`;
+      const { buf, base, len } = this.#out;
+      const { read, written } = encoder.encodeInto(head, buf.subarray(0, base));
+      if (read === head.length) {
+        buf.copyWithin(base - written, 0, written);
+        this.#wholeBytes = buf.subarray(base - written, len);
+      } else {
+        // A request id too long for the room: the reply is copied after its head.
+        const bytes = new ByteWriter(head.length * 3 + reply.bytes.length);
+        bytes.text(head);
+        bytes.put(reply.bytes);
+        this.#wholeBytes = bytes.view();
+      }
+      this.#whole = reply.written;
+    },
   };
 
   constructor(readonly conn: Deno.Conn, readonly mock: OpenAiMock) {}
@@ -244,7 +260,7 @@ class Connection {
     this.#len -= total;
     const segs = head.segs;
     let res = segs[0] === "" && segs[1] === "v1" && OpenAiMock.owns(segs)
-      ? this.mock.answer(head.method, segs, json, head.get, this.#takeWhole)
+      ? this.mock.answer(head.method, segs, json, head.get, this.#sink)
       : new Response(NOT_FOUND, { status: 404, headers: { "content-type": "application/json" } });
     const close = head.get("connection")?.toLowerCase() === "close";
     const written = this.#whole;
@@ -256,7 +272,7 @@ class Connection {
     // The reply sent whole, in #out: the hot path, with no await but the write's.
     let ns;
     try {
-      ns = await this.#write(this.#out.view());
+      ns = await this.#write(this.#wholeBytes);
     } catch (e) {
       written(nowNs(), false);
       throw e;
@@ -270,7 +286,7 @@ class Connection {
     let head = `HTTP/1.1 ${res.status} ${res.status === 200 ? "OK" : res.statusText}\r\n`;
     for (const [k, v] of res.headers) head += `${k}: ${v}\r\n`;
     head += "transfer-encoding: chunked\r\n\r\n";
-    this.#out.len = 0;
+    this.#out.reset();
     this.#out.text(head);
     await this.#write(this.#out.view());
     if (res.body === null) {
@@ -283,7 +299,7 @@ class Connection {
         const { done, value } = await reader.read();
         if (done) break;
         if (value.length === 0) continue;
-        this.#out.len = 0;
+        this.#out.reset();
         this.#out.text(`${value.length.toString(16)}\r\n`);
         this.#out.put(value);
         this.#out.put(CRLF);

@@ -122,7 +122,7 @@ export class Template {
   }
 
   /**
-   * Writes one reply into `out` (from 0) with its chunk head `lead` and its drawn `words`;
+   * Writes one reply into `out` (reset first) with its chunk head `lead` and its drawn `words`;
    * returns its kept events and content text.
    */
   apply(
@@ -131,10 +131,10 @@ export class Template {
     words: readonly number[],
   ): { kept: KeptEvent[]; content: string } {
     this.#setLead(lead);
-    out.len = 0;
+    out.reset();
     out.room(this.#most);
     const buf = out.buf;
-    let len = 0;
+    let len = out.len;
     let m = 0;
     for (let i = 0; i < this.#ops.length; i++) {
       while (m < this.#marks.length && this.#marks[m] === i) this.#markAt[m++] = len;
