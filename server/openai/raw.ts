@@ -119,12 +119,13 @@ export function serveRaw(
   const mock = new OpenAiMock(options, undefined, originNs);
   const listener = Deno.listen({ hostname, port, transport: "tcp" });
   const conns = new Set<Deno.Conn>();
+  const bodies = new Bodies();
   const running = new Set<Promise<void>>();
   const accepting = (async () => {
     for await (const conn of listener) {
       conn.setNoDelay(true);
       conns.add(conn);
-      const p = new Connection(conn, mock).run().finally(() => {
+      const p = new Connection(conn, mock, bodies).run().finally(() => {
         conns.delete(conn);
         running.delete(p);
       });
@@ -149,6 +150,36 @@ export function serveRaw(
   };
 }
 
+/**
+ * Request bodies as JSON, as the mock reads them (throwing when one is not JSON). The last body
+ * parsed on any connection is kept: one repeated byte for byte is the same object, which the
+ * mock then does not check again (OpenAiMock.#checked), as when every stream of a benchmark
+ * sends one request.
+ */
+class Bodies {
+  #last = new Uint8Array(0);
+  #json: () => unknown = () => undefined;
+
+  /** The JSON of the body at `buf[from, to)`. */
+  json(buf: Uint8Array, from: number, to: number): () => unknown {
+    const last = this.#last;
+    let same = to > from && to - from === last.length;
+    for (let i = 0; same && i < last.length; i++) same = buf[from + i] === last[i];
+    if (same) return this.#json;
+    let value: unknown;
+    try {
+      value = JSON.parse(decoder.decode(buf.subarray(from, to)));
+    } catch (e) {
+      return () => {
+        throw e;
+      };
+    }
+    this.#last = buf.slice(from, to);
+    this.#json = () => value;
+    return this.#json;
+  }
+}
+
 /** One client connection: requests in order, each answered before the next is read. */
 class Connection {
   #in = new Uint8Array(16 << 10);
@@ -161,8 +192,6 @@ class Connection {
   /** The reply the mock handed over whole for the request being answered, and its stamp. */
   #wholeBytes: Uint8Array = new Uint8Array(0);
   #whole: AtOnce["written"] | undefined;
-  #lastBody = new Uint8Array(0);
-  #lastJson: () => unknown = () => undefined;
   /** The head of the request being answered. */
   readonly #head = new RequestHead();
   readonly #sink: WholeSink = {
@@ -186,7 +215,7 @@ class Connection {
     },
   };
 
-  constructor(readonly conn: Deno.Conn, readonly mock: OpenAiMock) {}
+  constructor(readonly conn: Deno.Conn, readonly mock: OpenAiMock, readonly bodies: Bodies) {}
 
   async run(): Promise<void> {
     try {
@@ -213,29 +242,6 @@ class Connection {
     return true;
   }
 
-  /**
-   * The JSON of the body at `#in[from, to)`, as the mock reads it (throwing when it is not
-   * JSON). The last body parsed is kept: one repeated byte for byte is the same object, which
-   * the mock then does not check again (OpenAiMock.#checked).
-   */
-  #json(from: number, to: number): () => unknown {
-    const last = this.#lastBody;
-    let same = to > from && to - from === last.length;
-    for (let i = 0; same && i < last.length; i++) same = this.#in[from + i] === last[i];
-    if (same) return this.#lastJson;
-    let value: unknown;
-    try {
-      value = JSON.parse(decoder.decode(this.#in.subarray(from, to)));
-    } catch (e) {
-      return () => {
-        throw e;
-      };
-    }
-    this.#lastBody = this.#in.slice(from, to);
-    this.#lastJson = () => value;
-    return this.#lastJson;
-  }
-
   /** Serves one request; false when the connection should end. */
   async #request(): Promise<boolean> {
     let end = headEnd(this.#in, 0, this.#len);
@@ -255,7 +261,7 @@ class Connection {
     if (!Number.isSafeInteger(total) || (total > this.#len && !await this.#fill(total))) {
       return false;
     }
-    const json = this.#json(end + 4, total);
+    const json = this.bodies.json(this.#in, end + 4, total);
     if (this.#len > total) this.#in.copyWithin(0, total, this.#len);
     this.#len -= total;
     const segs = head.segs;
