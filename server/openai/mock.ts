@@ -126,6 +126,8 @@ export class OpenAiMock {
   readonly #waiting: (() => void)[] = [];
   readonly #open = new Set<Open>();
   #last: Checked | undefined;
+  /** Some fault has a chance. */
+  readonly #faulty: boolean;
   /** Every stream's writes are built here; a write is copied or sent before the next is built. */
   readonly #out = new ByteWriter();
 
@@ -134,6 +136,7 @@ export class OpenAiMock {
     this.#stall = stall;
     this.#originNs = originNs;
     this.truth = new TruthStore(options.truth);
+    this.#faulty = options.faults.some((p) => p > 0);
     this.#metrics = new VllmMetrics(options.model);
     this.#modelsBody = JSON.stringify({
       object: "list",
@@ -329,6 +332,8 @@ export class OpenAiMock {
   }
 
   #drawFault(index: number): OpenAiFault | undefined {
+    // The draw is the request's own stream: not drawing it when no fault can happen moves none.
+    if (!this.#faulty) return undefined;
     const u = seeded(this.#o.seed, index, STREAM.fault)();
     let sum = 0;
     for (let i = 0; i < OPENAI_FAULTS.length; i++) {

@@ -199,3 +199,28 @@ Deno.test("raw transport: pipelined and repeated requests, headers in any case, 
     assert.notEqual(truths[0].content, truths[1].content, "each request draws its own words");
   });
 });
+
+Deno.test("raw transport: a request cut anywhere across writes is read whole", async () => {
+  await withRaw(AT_ONCE, async (_, raw) => {
+    const [hostname, port] = raw.url.split(":");
+    const conn = await Deno.connect({ hostname, port: Number(port) });
+    conn.setNoDelay(true);
+    const json = JSON.stringify(chat({ stream: true, max_tokens: 3 }));
+    const request = new TextEncoder().encode(
+      `POST ${CHAT} HTTP/1.1\r\nhost: x\r\nx-request-id: cut\r\ncontent-length: ${json.length}` +
+        `\r\n\r\n${json}`,
+    );
+    // In the request line, in the blank line ending the head, in the body.
+    const head = request.indexOf(13, /* \r */ request.length - json.length - 4);
+    for (const [from, to] of [[0, 7], [7, head + 1], [head + 1, head + 20], [head + 20]]) {
+      await conn.write(request.subarray(from, to));
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    const reply = await readWhole(conn, { buf: new Uint8Array(0) });
+    conn.close();
+    assert.ok(reply.head.includes("x-request-id: cut\r\n"));
+    const [t] = raw.mock.truth.read(true);
+    assert.equal(t.completionTokens, 3);
+    assert.ok(reply.body.endsWith("data: [DONE]\n\n"));
+  });
+});
