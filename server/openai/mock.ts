@@ -45,7 +45,9 @@ const STATUS_FAULTS: Record<"429" | "500" | "503", string> = {
   ),
 };
 
-const NOT_JSON = () => invalid("the request body is not valid JSON");
+function notJson(): RequestError {
+  return invalid("the request body is not valid JSON");
+}
 
 const ABORT_REASON = "reference server: OpenAI mock fault 'abort' dropped a stream";
 
@@ -170,9 +172,8 @@ export class OpenAiMock {
    * `handle` for a transport that reads requests itself (raw.ts): the method, the path split on
    * "/", the body as JSON (throws when it is not) and the request's headers by lower-case name.
    * With `whole`, a streamed reply sent whole (see #streamAtOnce) is built in its writer and
-   * handed to it instead, stamped
-   * only when the transport says it wrote it, and the answer is SENT_WHOLE; Deno.serve gives no
-   * such moment, so its replies are stamped when made.
+   * handed to it instead, stamped only when the transport says it wrote it, and the answer is
+   * SENT_WHOLE; Deno.serve gives no such moment, so its replies are stamped when made.
    */
   answer(
     method: string,
@@ -195,11 +196,11 @@ export class OpenAiMock {
     try {
       body = json();
     } catch {
-      return refuse(NOT_JSON());
+      return refuse(notJson());
     }
     // A transport that read the body already (raw.ts) is answered without a turn of the loop.
     return body instanceof Promise
-      ? body.then((b) => this.#serve(b, header, endpoint, whole), () => refuse(NOT_JSON()))
+      ? body.then((b) => this.#serve(b, header, endpoint, whole), () => refuse(notJson()))
       : this.#serve(body, header, endpoint, whole);
   }
 

@@ -3,6 +3,8 @@
  * (docs/protocols.md §7.4) grouped into writes with their offsets from the moment the request
  * took a slot, framing chaos applied, or the body of a non-streaming reply. Pure: no clock, no
  * I/O, every draw from the request's seeded streams, so the same request index repeats exactly.
+ * Events are framed as bytes from pieces encoded once; a reply sent whole in one write whose
+ * shape was seen before is copied from that shape's template (template.ts) instead.
  */
 import type { OpenAiFault, ResolvedOpenAi } from "./options.ts";
 import { sampleComputeUs } from "../options.ts";
