@@ -104,7 +104,10 @@ const METHOD: Record<string, string> = {
     "conn.write of status line, headers and body per reply), ttftUs 0, itlUs 0, slots = the " +
     "row's streams, role chunk first, usage as the request asks, every reply's events in one " +
     "write; ground truth keeps each request's first token time and event count only; a fresh " +
-    "process per row",
+    "process per row. Its CPU per reply stays near a bare server's: a reply is built in the " +
+    "connection's buffer and sent as built, copied from a template of its shape (the first " +
+    "such reply's bytes; only each reply's chunk head and drawn words are its own), and a " +
+    "request body repeated byte for byte is parsed and checked once",
   request: `POST /v1/chat/completions, max_tokens ${OUTPUT_TOKENS}, stream with include_usage: ` +
     `role + ${OUTPUT_TOKENS} content + finish + usage + [DONE] = ${OUTPUT_TOKENS + 4} events`,
   ours: "scripts/bench_openai_client.ts: backends/openai channels driven by core/load/" +

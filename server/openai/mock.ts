@@ -24,6 +24,7 @@ import {
 } from "./request.ts";
 import { type OpenAiEndpoint, type OpenAiRequestTruth, TruthStore } from "./truth.ts";
 import { VllmMetrics } from "./metrics.ts";
+import { ByteWriter } from "./bytes.ts";
 
 /** The HTTP status faults' bodies, as OpenAI words them. */
 const STATUS_FAULTS: Record<"429" | "500" | "503", string> = {
@@ -43,6 +44,10 @@ const STATUS_FAULTS: Record<"429" | "500" | "503", string> = {
     "service_unavailable",
   ),
 };
+
+function notJson(): RequestError {
+  return invalid("the request body is not valid JSON");
+}
 
 const ABORT_REASON = "reference server: OpenAI mock fault 'abort' dropped a stream";
 
@@ -66,8 +71,31 @@ function receivedMessages(messages: unknown): { role: string; content: string }[
   });
 }
 
-/** What `answer` returns when it gave the reply to its `whole` callback instead. */
+/** `write` with bytes of its own, to keep past the next write built. */
+function kept(write: PlannedWrite): PlannedWrite {
+  return { ...write, bytes: write.bytes.slice() };
+}
+
+/** A transport that writes a streamed reply sent whole itself (see `answer`). */
+export interface WholeSink {
+  /** Where the mock builds such a reply; a reply that is not sent whole leaves it free. */
+  out: ByteWriter;
+  take(reply: AtOnce): void;
+}
+
+/** What `answer` returns when it handed the reply to its `whole` sink instead. */
 export const SENT_WHOLE: Response = new Response(null, { status: 204 });
+
+/** A request body checked (see OpenAiMock.#checked). */
+interface Checked {
+  raw: unknown;
+  endpoint: OpenAiEndpoint;
+  body: Json;
+  /** What a completion asks for; undefined for embeddings. */
+  parsed: Parsed | undefined;
+  /** The chat messages received, shared by the ground truth of every request that sent them. */
+  messages: { role: string; content: string }[];
+}
 
 /** Something that must end when the server closes (an open stream or a pending reply). */
 interface Open {
@@ -76,7 +104,10 @@ interface Open {
 
 /** A streamed reply sent whole, handed to a transport of its own to write (see `answer`). */
 export interface AtOnce {
-  /** Status 200, content-type text/event-stream, cache-control no-cache; this whole body. */
+  /**
+   * Status 200, content-type text/event-stream, cache-control no-cache; this whole body, as
+   * built in the sink's writer.
+   */
   bytes: Uint8Array;
   /** The request's x-request-id, echoed in the reply's headers; null when it had none. */
   requestId: string | null;
@@ -96,12 +127,18 @@ export class OpenAiMock {
   #busySlots = 0;
   readonly #waiting: (() => void)[] = [];
   readonly #open = new Set<Open>();
+  #last: Checked | undefined;
+  /** Some fault has a chance. */
+  readonly #faulty: boolean;
+  /** Every stream's writes are built here; a write is copied or sent before the next is built. */
+  readonly #out = new ByteWriter();
 
   constructor(options: ResolvedOpenAi, stall: Stall | undefined, originNs: number) {
     this.#o = options;
     this.#stall = stall;
     this.#originNs = originNs;
     this.truth = new TruthStore(options.truth);
+    this.#faulty = options.faults.some((p) => p > 0);
     this.#metrics = new VllmMetrics(options.model);
     this.#modelsBody = JSON.stringify({
       object: "list",
@@ -134,16 +171,16 @@ export class OpenAiMock {
   /**
    * `handle` for a transport that reads requests itself (raw.ts): the method, the path split on
    * "/", the body as JSON (throws when it is not) and the request's headers by lower-case name.
-   * With `whole`, a streamed reply sent whole (see #streamAtOnce) goes to it instead, stamped
-   * only when the transport says it wrote it, and the answer is SENT_WHOLE; Deno.serve gives no
-   * such moment, so its replies are stamped when made.
+   * With `whole`, a streamed reply sent whole (see #streamAtOnce) is built in its writer and
+   * handed to it instead, stamped only when the transport says it wrote it, and the answer is
+   * SENT_WHOLE; Deno.serve gives no such moment, so its replies are stamped when made.
    */
   answer(
     method: string,
     segs: readonly string[],
     json: () => unknown,
     header: (name: string) => string | null,
-    whole?: (reply: AtOnce) => void,
+    whole?: WholeSink,
   ): Response | Promise<Response> {
     if (segs[2] === "models") {
       if (method !== "GET") return this.#methodNotAllowed();
@@ -155,7 +192,16 @@ export class OpenAiMock {
       : segs[2] === "completions"
       ? "completions"
       : "embeddings";
-    return this.#serve(json, header, endpoint, whole);
+    let body: unknown;
+    try {
+      body = json();
+    } catch {
+      return refuse(notJson());
+    }
+    // A transport that read the body already (raw.ts) is answered without a turn of the loop.
+    return body instanceof Promise
+      ? body.then((b) => this.#serve(b, header, endpoint, whole), () => refuse(notJson()))
+      : this.#serve(body, header, endpoint, whole);
   }
 
   /** Ends every open stream and pending reply, drops every timer. */
@@ -169,39 +215,16 @@ export class OpenAiMock {
     return refuse(new RequestError(405, "Method Not Allowed"));
   }
 
-  async #serve(
-    json: () => unknown,
+  #serve(
+    raw: unknown,
     header: (name: string) => string | null,
     endpoint: OpenAiEndpoint,
-    whole: ((reply: AtOnce) => void) | undefined,
-  ): Promise<Response> {
-    let body: Json;
-    let parsed: Parsed | undefined;
+    whole: WholeSink | undefined,
+  ): Response | Promise<Response> {
+    let request: Checked;
     let fault: OpenAiFault | undefined;
     try {
-      let raw: unknown;
-      try {
-        raw = await json();
-      } catch {
-        throw invalid("the request body is not valid JSON");
-      }
-      if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
-        throw invalid("the request body must be a JSON object");
-      }
-      body = raw as Json;
-      if (typeof body.model !== "string") {
-        throw invalid("'model' is required", "model");
-      }
-      if (body.model !== this.#o.model) {
-        throw new RequestError(
-          404,
-          `The model '${body.model}' does not exist`,
-          "invalid_request_error",
-          "model_not_found",
-          "model",
-        );
-      }
-      if (endpoint !== "embeddings") parsed = parseCompletion(body, endpoint);
+      request = this.#checked(raw, endpoint);
       const forced = header("x-mock-fault");
       if (forced !== null) {
         if (!OPENAI_FAULTS.includes(forced as OpenAiFault)) {
@@ -216,6 +239,7 @@ export class OpenAiMock {
     const arrivalNs = nowNs();
     const index = this.#nextIndex++;
     fault ??= this.#drawFault(index);
+    const { body, parsed } = request;
     const stream = parsed?.stream ?? false;
     const truth: OpenAiRequestTruth = {
       index,
@@ -235,8 +259,8 @@ export class OpenAiMock {
       writeNs: [],
       endNs: 0,
       promptTokens: 0,
-      messages: endpoint === "chat" ? receivedMessages(body!.messages) : [],
-      prompt: endpoint === "completions" && typeof body!.prompt === "string" ? body!.prompt : "",
+      messages: request.messages,
+      prompt: endpoint === "completions" && typeof body.prompt === "string" ? body.prompt : "",
       content: "",
       completionTokens: 0,
       plannedTokens: 0,
@@ -248,7 +272,7 @@ export class OpenAiMock {
       truth.status = Number(fault);
       return this.#whole(truth, this.#stallEnd(arrivalNs), STATUS_FAULTS[fault], "error");
     }
-    if (endpoint === "embeddings") return this.#embeddings(truth, body!);
+    if (endpoint === "embeddings") return this.#embeddings(truth, body);
     const p = parsed!;
     // Mid-stream faults need a stream; a whole reply cannot break half-way.
     if (stream) truth.fault = fault ?? "none";
@@ -268,12 +292,49 @@ export class OpenAiMock {
     }
     return this.#stream(
       truth,
-      new StreamPlan(reply, this.#o, draws, seeded(this.#o.seed, index, STREAM.chaos)),
+      new StreamPlan(reply, this.#o, draws, seeded(this.#o.seed, index, STREAM.chaos), this.#out),
       whole,
     );
   }
 
+  /**
+   * A request body checked: a JSON object naming the mock's model, and for completions what it
+   * asks for. The last body is kept: a transport hands a body repeated byte for byte over as the
+   * same object (raw.ts), which is then not read again.
+   */
+  #checked(raw: unknown, endpoint: OpenAiEndpoint): Checked {
+    const last = this.#last;
+    if (last !== undefined && last.raw === raw && last.endpoint === endpoint) return last;
+    if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
+      throw invalid("the request body must be a JSON object");
+    }
+    const body = raw as Json;
+    if (typeof body.model !== "string") {
+      throw invalid("'model' is required", "model");
+    }
+    if (body.model !== this.#o.model) {
+      throw new RequestError(
+        404,
+        `The model '${body.model}' does not exist`,
+        "invalid_request_error",
+        "model_not_found",
+        "model",
+      );
+    }
+    const checked: Checked = {
+      raw,
+      endpoint,
+      body,
+      parsed: endpoint === "embeddings" ? undefined : parseCompletion(body, endpoint),
+      messages: endpoint === "chat" ? receivedMessages(body.messages) : [],
+    };
+    this.#last = checked;
+    return checked;
+  }
+
   #drawFault(index: number): OpenAiFault | undefined {
+    // The draw is the request's own stream: not drawing it when no fault can happen moves none.
+    if (!this.#faulty) return undefined;
     const u = seeded(this.#o.seed, index, STREAM.fault)();
     let sum = 0;
     for (let i = 0; i < OPENAI_FAULTS.length; i++) {
@@ -438,15 +499,13 @@ export class OpenAiMock {
   /** Records that `write` was handed to the connection at `ns` (it was due at `dueNs`). */
   #wrote(truth: OpenAiRequestTruth, write: PlannedWrite, ns: number, dueNs: number): void {
     if (write.bytes.length > 0) truth.writeNs.push(ns);
-    const every = this.#o.truthEvents === "every";
-    truth.eventCount += write.completed.length;
-    for (const c of write.completed) {
-      if (every || (c.tokens > 0 && truth.completionTokens === 0)) {
-        truth.events.push({ ns, dueNs, kind: c.kind, tokens: c.tokens, data: c.data });
-      }
-      truth.completionTokens += c.tokens;
-      if (c.kind === "content") truth.content += c.text;
+    truth.eventCount += write.events;
+    // The plan decoded the data of the events the ground truth keeps (truthEvents).
+    for (const k of write.kept) {
+      truth.events.push({ ns, dueNs, kind: k.kind, tokens: k.tokens, data: k.data });
     }
+    truth.completionTokens += write.tokens;
+    truth.content += write.content;
   }
 
   /**
@@ -460,7 +519,7 @@ export class OpenAiMock {
     truth: OpenAiRequestTruth,
     write: PlannedWrite,
     plan: StreamPlan,
-    whole: ((reply: AtOnce) => void) | undefined,
+    whole: WholeSink | undefined,
   ): Response | undefined {
     if (write.after !== "close" || this.#busySlots >= this.#o.slots) return undefined;
     const made = nowNs();
@@ -474,11 +533,11 @@ export class OpenAiMock {
       this.#finish(truth, ns);
     };
     if (whole !== undefined) {
-      whole({ bytes: write.bytes, requestId: truth.requestId, written });
+      whole.take({ bytes: write.bytes, requestId: truth.requestId, written });
       return SENT_WHOLE;
     }
     written(made, true);
-    return new Response(write.bytes as Uint8Array<ArrayBuffer>, {
+    return new Response(write.bytes.slice(), {
       headers: this.#streamHeaders(truth),
     });
   }
@@ -496,11 +555,13 @@ export class OpenAiMock {
   #stream(
     truth: OpenAiRequestTruth,
     plan: StreamPlan,
-    whole: ((reply: AtOnce) => void) | undefined,
+    whole: WholeSink | undefined,
   ): Response {
-    let write = plan.next();
+    let write = plan.next(whole?.out);
     const atOnce = this.#streamAtOnce(truth, write, plan, whole);
     if (atOnce !== undefined) return atOnce;
+    // A timed write waits for its time, past other plans' writes into the shared writer.
+    write = kept(write);
     let controller!: ReadableStreamDefaultController<Uint8Array>;
     let state: "queued" | "running" | "ended" = "queued";
     const end = (ns: number) => {
@@ -518,7 +579,7 @@ export class OpenAiMock {
         if (write.bytes.length > 0) controller.enqueue(write.bytes);
         this.#wrote(truth, write, ns, job.due);
         if (write.after === "more") {
-          write = plan.next();
+          write = kept(plan.next());
           job.due = this.#stallEnd(truth.startNs + write.offsetNs);
           this.#scheduler.at(job);
           return;

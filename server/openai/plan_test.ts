@@ -33,13 +33,14 @@ function writes(options: OpenAiOptions, reply: Partial<Reply> = {}, seed = 1): P
   );
   const out: PlannedWrite[] = [];
   for (let w = plan.next();; w = plan.next()) {
-    out.push(w);
+    // The plan builds each write where it built the last one.
+    out.push({ ...w, bytes: w.bytes.slice() });
     if (w.after !== "more") return out;
   }
 }
 
-const kinds = (ws: PlannedWrite[]) => ws.flatMap((w) => w.completed.map((c) => c.kind));
-const tokens = (ws: PlannedWrite[]) => ws.flatMap((w) => w.completed.map((c) => c.tokens));
+const kinds = (ws: PlannedWrite[]) => ws.flatMap((w) => w.kept.map((c) => c.kind));
+const tokens = (ws: PlannedWrite[]) => ws.flatMap((w) => w.kept.map((c) => c.tokens));
 const text = (ws: PlannedWrite[]) => ws.map((w) => new TextDecoder().decode(w.bytes)).join("");
 
 /** The JSON of every `data:` event in a body (LF or CRLF). */
@@ -104,7 +105,7 @@ Deno.test("k tokens per event, reasoning first, role with the first token, finis
   ]);
   // Reasoning and content never share an event: 3 = 2 + 1, 5 = 2 + 2 + 1.
   assert.deepEqual(tokens(ws), [0, 2, 1, 2, 2, 1, 0, 0]);
-  assert.equal(ws[0].completed.length, 2, "the role chunk shares the first token's write");
+  assert.equal(ws[0].events, 2, "the role chunk shares the first token's write");
   const events = datas(text(ws)) as Record<string, unknown>[];
   const choice = (i: number) =>
     (events[i].choices as { delta: Record<string, string>; finish_reason: string | null }[])[0];
@@ -146,7 +147,7 @@ Deno.test("framing chaos cuts writes but not the byte stream, and repeats for a 
   let completed = 0;
   for (const w of chaos) {
     sent += new TextDecoder().decode(w.bytes);
-    completed += w.completed.length;
+    completed += w.events;
     assert.equal(completed, sent.split("\r\n\r\n").length - 1);
   }
   assert.deepEqual(
@@ -166,7 +167,7 @@ Deno.test("several token events per write share the later event's time", () => {
   const ws = writes({ ttftUs: 100, itlUs: 10, eventsPerWrite: 3, roleChunk: "none" }, {
     tokens: 7,
   });
-  assert.deepEqual(ws.map((w) => w.completed.length), [3, 3, 4]);
+  assert.deepEqual(ws.map((w) => w.events), [3, 3, 4]);
   assert.deepEqual(ws.map((w) => w.offsetNs), [120_000, 150_000, 160_000]);
 });
 
@@ -233,7 +234,41 @@ Deno.test("unicode tokens: chaos cuts land inside code points, the bytes stay th
       if (b === 10 && previous === 10) ends++;
       previous = b;
     }
-    completed += w.completed.length;
+    completed += w.events;
     assert.equal(completed, ends);
+  }
+});
+
+Deno.test("a whole reply of a shape seen before comes from its template: same bytes and truth", () => {
+  for (
+    const options of [
+      { eventsPerWrite: 1 << 30, roleChunk: "first" as const },
+      { eventsPerWrite: 1 << 30, roleChunk: "none" as const, truthEvents: "first" as const },
+      { eventsPerWrite: 1 << 30, roleChunk: "first" as const, reasoningTokens: 3, crlf: true },
+      { eventsPerWrite: 1 << 30, roleChunk: "first" as const, unicodeTokens: true },
+    ]
+  ) {
+    // One options object compiles a template from request 0 and copies request 1 from it;
+    // a second, equal one frames request 1 afresh.
+    const compiled = resolveOpenAi(options);
+    const fresh = resolveOpenAi(options);
+    const plan = (o: typeof compiled, index: number) => {
+      const reply = {
+        ...REPLY,
+        id: `chatcmpl-${index}`,
+        created: 1700000000 + index,
+        tokens: 9,
+        usage: "continuous" as const,
+      };
+      const w = new StreamPlan(reply, o, draws(1, index), seeded(1, index, STREAM.chaos)).next();
+      return { ...w, bytes: new TextDecoder().decode(w.bytes) };
+    };
+    const first = plan(compiled, 0);
+    const copied = plan(compiled, 1);
+    const framed = plan(fresh, 1);
+    assert.equal(copied.after, "close");
+    assert.deepEqual(copied, framed);
+    assert.notEqual(copied.content, first.content, "each request draws its own words");
+    assert.ok(copied.bytes.includes(`"id":"chatcmpl-1","object"`));
   }
 });

@@ -134,3 +134,93 @@ Deno.test("raw transport: a chunked upload is refused with 411 and the connectio
     assert.deepEqual(raw.mock.truth.read(true), []);
   });
 });
+
+/** Reads one reply sent whole (content-length) from `conn`, `pending` holding bytes read before. */
+async function readWhole(
+  conn: Deno.Conn,
+  pending: { buf: Uint8Array },
+): Promise<{ head: string; body: string }> {
+  const text = () => new TextDecoder().decode(pending.buf);
+  for (;;) {
+    const end = text().indexOf("\r\n\r\n");
+    const length = Number(/content-length: (\d+)/.exec(text().slice(0, end))?.[1] ?? -1);
+    // The head is ASCII, so string offsets are byte offsets up to its end.
+    if (end >= 0 && length >= 0 && pending.buf.length >= end + 4 + length) {
+      const head = text().slice(0, end);
+      const body = new TextDecoder().decode(pending.buf.subarray(end + 4, end + 4 + length));
+      pending.buf = pending.buf.slice(end + 4 + length);
+      return { head, body };
+    }
+    const chunk = new Uint8Array(64 << 10);
+    const n = await conn.read(chunk);
+    assert.notEqual(n, null, "the connection closed before the reply ended");
+    const grown = new Uint8Array(pending.buf.length + n!);
+    grown.set(pending.buf);
+    grown.set(chunk.subarray(0, n!), pending.buf.length);
+    pending.buf = grown;
+  }
+}
+
+Deno.test("raw transport: pipelined and repeated requests, headers in any case, a long id", async () => {
+  await withRaw(AT_ONCE, async (_, raw) => {
+    const [hostname, port] = raw.url.split(":");
+    const conn = await Deno.connect({ hostname, port: Number(port) });
+    const request = (id: string, body: unknown) => {
+      const json = JSON.stringify(body);
+      return `POST ${CHAT} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n` +
+        `X-Request-ID: ${id}\r\nContent-Length: ${json.length}\r\n\r\n${json}`;
+    };
+    const body = chat({ stream: true, max_tokens: 4 });
+    // Longer than the room the transport keeps for a reply's head.
+    const long = "r".repeat(700);
+    // Two equal bodies in one write, then another body.
+    await conn.write(new TextEncoder().encode(request(long, body) + request("b", body)));
+    const pending = { buf: new Uint8Array(0) };
+    const first = await readWhole(conn, pending);
+    const second = await readWhole(conn, pending);
+    await conn.write(new TextEncoder().encode(request("c", chat({ stream: true, max_tokens: 2 }))));
+    const third = await readWhole(conn, pending);
+    conn.close();
+    assert.ok(first.head.includes(`x-request-id: ${long}\r\n`));
+    assert.ok(second.head.includes("x-request-id: b\r\n"));
+    const truths = raw.mock.truth.read(true);
+    assert.deepEqual(truths.map((t) => [t.requestId, t.completionTokens]), [
+      [long, 4],
+      ["b", 4],
+      ["c", 2],
+    ]);
+    for (const [i, reply] of [first, second, third].entries()) {
+      const content = reply.body.split("\n\n").filter((e) => e.startsWith("data: {"))
+        .map((e) => JSON.parse(e.slice(6)).choices[0]?.delta.content ?? "").join("");
+      assert.equal(content, truths[i].content);
+      assert.ok(reply.body.includes(`"id":"chatcmpl-${i}"`));
+      assert.deepEqual(truths[i].messages, [{ role: "user", content: "one two three four" }]);
+    }
+    assert.notEqual(truths[0].content, truths[1].content, "each request draws its own words");
+  });
+});
+
+Deno.test("raw transport: a request cut anywhere across writes is read whole", async () => {
+  await withRaw(AT_ONCE, async (_, raw) => {
+    const [hostname, port] = raw.url.split(":");
+    const conn = await Deno.connect({ hostname, port: Number(port) });
+    conn.setNoDelay(true);
+    const json = JSON.stringify(chat({ stream: true, max_tokens: 3 }));
+    const request = new TextEncoder().encode(
+      `POST ${CHAT} HTTP/1.1\r\nhost: x\r\nx-request-id: cut\r\ncontent-length: ${json.length}` +
+        `\r\n\r\n${json}`,
+    );
+    // In the request line, in the blank line ending the head, in the body.
+    const head = request.indexOf(13, /* \r */ request.length - json.length - 4);
+    for (const [from, to] of [[0, 7], [7, head + 1], [head + 1, head + 20], [head + 20]]) {
+      await conn.write(request.subarray(from, to));
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    const reply = await readWhole(conn, { buf: new Uint8Array(0) });
+    conn.close();
+    assert.ok(reply.head.includes("x-request-id: cut\r\n"));
+    const [t] = raw.mock.truth.read(true);
+    assert.equal(t.completionTokens, 3);
+    assert.ok(reply.body.endsWith("data: [DONE]\n\n"));
+  });
+});

@@ -4,6 +4,7 @@
  * builtin tokenizer and the token count agree. Prompts are counted by the same rule: one token
  * per whitespace-separated word.
  */
+import { utf8 } from "./bytes.ts";
 
 const VOCABULARY = (
   "the of and to in is that it for was on are as with be at by this have from or one had not " +
@@ -18,14 +19,18 @@ const VOCABULARY = (
  */
 const UNICODE = [" café", " naïve", " über", " façade", "東京", " 日本", " 😀", " 🚀"];
 
-/** `n` seeded tokens, concatenated; with `unicode` every other draw is a multi-byte word. */
-export function tokenText(n: number, random: () => number, unicode = false): string {
-  let text = "";
-  for (let i = 0; i < n; i++) {
-    const words = unicode && random() < 0.5 ? UNICODE : VOCABULARY;
-    text += words[Math.floor(random() * words.length)];
-  }
-  return text;
+/** Every word a token can be: the vocabulary, then the multi-byte words. */
+export const WORDS: readonly string[] = [...VOCABULARY, ...UNICODE];
+
+/** Each word of WORDS as the inside of a JSON string, in UTF-8. */
+export const WORD_BYTES: readonly Uint8Array[] = WORDS.map((w) =>
+  utf8(JSON.stringify(w).slice(1, -1))
+);
+
+/** The next seeded token, as an index of WORDS; with `unicode` every other draw is multi-byte. */
+export function drawWord(random: () => number, unicode: boolean): number {
+  if (unicode && random() < 0.5) return VOCABULARY.length + Math.floor(random() * UNICODE.length);
+  return Math.floor(random() * VOCABULARY.length);
 }
 
 /** Prompt tokens of a text: its whitespace-separated words. */
