@@ -121,13 +121,14 @@ const METHOD: Record<string, string> = {
     "the window (process.cpuUsage() / time.process_time()); mock CPU from /proc/<pid>/stat " +
     "between the client's window marks; other CPU = the machine's busy time (/proc/stat) " +
     "minus the client, the mock and this script over the window (other processes: noise)",
-  ttftOverhead: "per request completed in the window: the client's reading of its first " +
-    "content event (the socket read that completed it) minus the mock's ground-truth time of " +
-    "writing it (taken just before the conn.write call that handed the reply to the kernel); " +
-    "requests matched by x-request-id (one per stream slot) and order; both times on the epoch " +
-    "clock (monotonic clock + time origin in each process). It holds the write call, the " +
-    "kernel's loopback delivery, the client's wait for its event loop and CPU, and its read " +
-    "and parse; on a shared machine both processes also wait for a CPU",
+  ttftOverhead: "per request completed in the window: the client's time of its first " +
+    "content event (the kernel's receive stamp of the socket read that completed it, " +
+    "--receive-timestamps kernel, the CLI's default on Linux) minus the mock's ground-truth " +
+    "time of writing it (taken just before the conn.write call that handed the reply to the " +
+    "kernel); requests matched by x-request-id (one per stream slot) and order; both times on " +
+    "the epoch clock (monotonic clock + time origin in each process). It holds the write call " +
+    "and the kernel's loopback delivery, not the client's wait for its event loop and CPU " +
+    "(with user stamps, --receive-timestamps user, it would: milliseconds at 256 streams)",
   ttftExcess: "per request as for ttftOverhead: the client's TTFT (request sent to its first " +
     "content event read) minus the mock's ground-truth TTFT (request parsed to first content " +
     "event handed over), each on its own process's clock: request transit and parsing, the " +

@@ -198,7 +198,14 @@ export async function runClient(
     headers: [],
     verbose: false,
     streaming: true,
-    own: { endpoint: ENDPOINT, tokenizer: "server", payloadFromData: true },
+    // Kernel receive stamps, the CLI's default where it can have them (auto), asked for by
+    // name so a machine without them fails the row instead of measuring something else.
+    own: {
+      endpoint: ENDPOINT,
+      tokenizer: "server",
+      payloadFromData: true,
+      receiveTimestamps: "kernel",
+    },
   }, null);
   const toBase = sinceBase(plan.baseMs);
   const sink = new StreamSink(plan.streams, plan.keepFirstTokens, toBase);
