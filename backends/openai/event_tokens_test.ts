@@ -4,14 +4,13 @@
  * every token-bearing event counts one.
  */
 import assert from "node:assert/strict";
-import type { BackendOptions } from "../../core/backend.ts";
 import { RequestRecord } from "../../core/measure/record.ts";
 import { startServer } from "../../server/mod.ts";
 import type { OpenAiOptions } from "../../server/mod.ts";
 import { OpenAiBackend } from "./mod.ts";
-import type { OpenAiBackendOptions } from "./options.ts";
 import { loadTokenCounter, type TokenCounter } from "./tokenizer.ts";
 import { payloadSpec } from "./testing/spec.ts";
+import { openAiTestOptions } from "./testing/backend.ts";
 
 const BODY = { messages: [{ role: "user", content: "a b c" }], max_tokens: 10 };
 
@@ -22,19 +21,8 @@ async function unitsAgainstTruth(
   n: number,
 ): Promise<{ got: number[][]; truth: number[][]; osl: number[]; usage: number[] }> {
   const server = await startServer({ openai });
-  const options: BackendOptions<OpenAiBackendOptions> = {
-    url: server.url,
-    protocol: "http",
-    headers: [],
-    verbose: false,
-    streaming: true,
-    own: {
-      endpoint: "v1/chat/completions",
-      tokenizer: counter === null ? "server" : "builtin",
-      payloadFromData: true,
-    },
-  };
-  const backend = new OpenAiBackend(options, counter);
+  const tokenizer = counter === null ? "server" : "builtin";
+  const backend = new OpenAiBackend(openAiTestOptions(server.url, { tokenizer }), counter);
   const got: number[][] = [];
   const osl: number[] = [];
   const usage: number[] = [];

@@ -4,14 +4,13 @@
  * nothing at all when the run writes no export.
  */
 import assert from "node:assert/strict";
-import type { BackendOptions } from "../../core/backend.ts";
 import { RequestRecord } from "../../core/measure/record.ts";
 import { startServer } from "../../server/mod.ts";
 import type { OpenAiOptions } from "../../server/mod.ts";
 import { eventOutput } from "./channel.ts";
 import { OpenAiBackend } from "./mod.ts";
-import type { OpenAiBackendOptions } from "./options.ts";
 import { payloadSpec } from "./testing/spec.ts";
+import { openAiTestOptions } from "./testing/backend.ts";
 
 const BODY = { messages: [{ role: "user", content: "a b c" }], max_tokens: 7 };
 
@@ -23,15 +22,7 @@ async function sendTwice(
   truthCheck: (truthData: string[][]) => void = () => {},
 ): Promise<void> {
   const server = await startServer({ openai });
-  const options: BackendOptions<OpenAiBackendOptions> = {
-    url: server.url,
-    protocol: "http",
-    headers: [],
-    verbose: false,
-    streaming,
-    own: { endpoint: "v1/chat/completions", tokenizer: "server", payloadFromData: true },
-  };
-  const backend = new OpenAiBackend(options, null);
+  const backend = new OpenAiBackend(openAiTestOptions(server.url, {}, { streaming }), null);
   try {
     assert.equal(backend.capabilities.endpoint, "v1/chat/completions");
     const prepared = backend.prepare(payloadSpec(BODY));

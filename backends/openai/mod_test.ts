@@ -7,21 +7,14 @@ import { OpenAiBackend } from "./mod.ts";
 import type { OpenAiBackendOptions, OpenAiEndpointPath } from "./options.ts";
 import { PAYLOAD_INPUT } from "./request.ts";
 import { payloadSpec } from "./testing/spec.ts";
+import { openAiTestOptions } from "./testing/backend.ts";
 
 function options(
   url: string,
   endpoint: OpenAiEndpointPath,
   extra: Partial<BackendOptions<OpenAiBackendOptions>> = {},
 ): BackendOptions<OpenAiBackendOptions> {
-  return {
-    url,
-    protocol: "http",
-    headers: [],
-    verbose: false,
-    streaming: true,
-    own: { endpoint, tokenizer: "server", payloadFromData: true },
-    ...extra,
-  };
+  return openAiTestOptions(url, { endpoint }, extra);
 }
 
 async function withBackend(

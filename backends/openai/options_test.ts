@@ -4,6 +4,7 @@ import { startServer } from "../../server/mod.ts";
 import { connectKernelTcp, kernelReactorIdle } from "../../wire/net/kernel_tcp.ts";
 import { OpenAiBackend } from "./mod.ts";
 import { receiveConnector, type ReceiveStamps } from "./options.ts";
+import { openAiTestOptions } from "./testing/backend.ts";
 
 const CAN = () => "";
 const NO_FFI = () => "they need --allow-ffi (the sockets are opened through libc)";
@@ -75,19 +76,8 @@ Deno.test("without --allow-ffi the CLI refuses kernel stamps and runs with user 
 Deno.test("the run's server line names the stamps used", async () => {
   const server = await startServer({ openai: { model: "m" } });
   const describe = async (receiveTimestamps: ReceiveStamps) => {
-    const backend = new OpenAiBackend({
-      url: server.url,
-      protocol: "http",
-      headers: [],
-      verbose: false,
-      streaming: true,
-      own: {
-        endpoint: "v1/chat/completions",
-        tokenizer: "server",
-        payloadFromData: false,
-        receiveTimestamps,
-      },
-    }, null);
+    const own = { payloadFromData: false, receiveTimestamps };
+    const backend = new OpenAiBackend(openAiTestOptions(server.url, own), null);
     try {
       return (await backend.describe("m", "")).notes.join("\n");
     } finally {

@@ -13,6 +13,8 @@ import { ChunkReading } from "./events.ts";
 import { OpenAiBackend } from "./mod.ts";
 import { payloadSpec } from "./testing/spec.ts";
 import type { TokenCounter } from "./tokenizer.ts";
+import { SeededRandom } from "../../core/load/random.ts";
+import { openAiTestOptions } from "./testing/backend.ts";
 
 const enc = new TextEncoder();
 
@@ -293,14 +295,10 @@ Deno.test("chunks changed at random bytes after a kept shape read as the full pa
   assert.ok(read > 300, `the skim read ${read} of the changed chunks itself`);
 });
 
-/** A small seeded generator (mulberry32) so failures reproduce. */
+/** Uniform [0, 1) draws of a seeded generator, so failures reproduce. */
 function rng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const random = new SeededRandom(seed);
+  return () => random.nextFloat();
 }
 
 /** The reading of one event as the channel takes it: recognized, skimmed, else in full. */
@@ -453,14 +451,10 @@ Deno.test("skim end to end: writes cut at random bytes, multi-byte words, CRLF, 
   };
   const server = await startServer({ openai });
   const keeper = new TextKeeper();
-  const backend = new OpenAiBackend({
-    url: server.url,
-    protocol: "http",
-    headers: [],
-    verbose: false,
-    streaming: true,
-    own: { endpoint: "v1/chat/completions", tokenizer: "builtin", payloadFromData: true },
-  }, keeper);
+  const backend = new OpenAiBackend(
+    openAiTestOptions(server.url, { tokenizer: "builtin" }),
+    keeper,
+  );
   try {
     const prepared = backend.prepare(
       payloadSpec({ messages: [{ role: "user", content: "a b" }], max_tokens: 9 }),

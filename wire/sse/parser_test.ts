@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { isDoneData, type KnownValue, SseError, type SseEvent, SseParser } from "./parser.ts";
+import { SeededRandom } from "../../core/load/random.ts";
 
 const enc = new TextEncoder();
 const utf8 = new TextDecoder("utf-8", { ignoreBOM: true });
@@ -200,14 +201,10 @@ Deno.test("one byte per read gives the same events, each stamped with its comple
   assert.equal(got.events[0].firstByteNs, 3);
 });
 
-/** A small seeded generator (mulberry32) so failures reproduce. */
+/** Uniform [0, 1) draws of a seeded generator, so failures reproduce. */
 function rng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const random = new SeededRandom(seed);
+  return () => random.nextFloat();
 }
 
 Deno.test("random streams with random line ends and random cuts match the oracle", () => {

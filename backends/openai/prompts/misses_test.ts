@@ -13,6 +13,7 @@ import { payloadSpec } from "../testing/spec.ts";
 import { loadTokenCounter } from "../tokenizer.ts";
 import { buildInputs } from "./mod.ts";
 import { bodiesOf, promptOptions, textFile } from "./testing.ts";
+import { openAiTestOptions } from "../testing/backend.ts";
 
 const STOP_AFTER = 8;
 
@@ -32,14 +33,7 @@ for (const tokenizer of ["server", "builtin"] as const) {
     assert.ok(short > 5 && short < 35, `${short} of 40 asked for more than ${STOP_AFTER}`);
     const server = await startServer({ openai: { stopAfter: STOP_AFTER } });
     const counter = tokenizer === "server" ? null : await loadTokenCounter(tokenizer);
-    const backend = new OpenAiBackend({
-      url: server.url,
-      protocol: "http",
-      headers: [],
-      verbose: false,
-      streaming: true,
-      own: { endpoint: "v1/chat/completions", tokenizer, payloadFromData: true },
-    }, counter);
+    const backend = new OpenAiBackend(openAiTestOptions(server.url, { tokenizer }), counter);
     const metrics = new TokenMetrics("actual");
     try {
       const ch = await backend.connect();
