@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { findHeadEnd } from "./parse.ts";
+import { findHeadEnd, parseHead, ProtocolError, ResponseHead } from "./parse.ts";
 
 /** The head end by the definition: just past the first CRLFCRLF at or after `start`. */
 function naive(buf: Uint8Array, start: number, end: number): number {
@@ -27,4 +27,57 @@ Deno.test("findHeadEnd finds the first CRLFCRLF however CR, LF and text mix", ()
   }
   const head = new TextEncoder().encode("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}");
   assert.equal(findHeadEnd(head, 0, 0, head.length), head.length - 2);
+});
+
+function parsed(text: string): ResponseHead {
+  const buf = new TextEncoder().encode(text + "{}");
+  const head = new ResponseHead();
+  parseHead(buf, 0, findHeadEnd(buf, 0, 0, buf.length), head);
+  return head;
+}
+
+Deno.test("parseHead reads the framing headers, any case, CRLF or bare LF lines", () => {
+  const nginx = parsed(
+    "HTTP/1.1 200 OK\r\nServer: nginx\r\nDate: Mon, 07 Dec 2026 13:37:20 GMT\r\n" +
+      "Content-Type: application/json\r\nContent-Length: 256\r\nConnection: keep-alive\r\n\r\n",
+  );
+  assert.deepEqual(
+    [nginx.status, nginx.contentLength, nginx.chunked, nginx.close, nginx.eventStream],
+    [200, 256, false, false, false],
+  );
+  const other = parsed(
+    "HTTP/1.1 404 Not Found\nx-a: b\r\ntransfer-encoding: gzip, Chunked\n" +
+      "inference-header-content-length:  17 \r\ncontent-type: text/event-stream; x=1\r\n\r\n",
+  );
+  assert.deepEqual(
+    [other.status, other.chunked, other.inferHeaderLength, other.eventStream, other.close],
+    [404, true, 17, true, false],
+  );
+});
+
+Deno.test("parseHead: Connection tokens and the HTTP/1.0 default decide close", () => {
+  const close = (version: string, connection: string | null) =>
+    parsed(
+      `HTTP/1.${version} 200 OK\r\nContent-Length: 2\r\n` +
+        (connection === null ? "" : `Connection: ${connection}\r\n`) + "\r\n",
+    ).close;
+  assert.equal(close("1", null), false);
+  assert.equal(close("1", "keep-alive"), false);
+  assert.equal(close("1", "Keep-Alive"), false);
+  assert.equal(close("1", "close"), true);
+  assert.equal(close("1", "keep-alive, close"), true);
+  assert.equal(close("1", "upgrade,CLOSE"), true);
+  assert.equal(close("1", "keep-alives"), false);
+  assert.equal(close("0", null), true);
+  assert.equal(close("0", "keep-alive"), false);
+  assert.equal(close("0", "Keep-Alive"), false);
+  assert.equal(close("0", "te, keep-alive"), false);
+  assert.equal(close("0", "keep-alivex"), true);
+});
+
+Deno.test("parseHead refuses a header line without a colon", () => {
+  assert.throws(
+    () => parsed("HTTP/1.1 200 OK\r\nContent-Length 2\r\n\r\n"),
+    (e) => e instanceof ProtocolError && e.message === "malformed response header line",
+  );
 });
