@@ -86,6 +86,14 @@ export interface HttpResponse {
   bodyEnd: number;
 }
 
+/** Hears how an exchange ended, inside the exchange's own async frame. */
+export interface ExchangeOutcome {
+  /** The response (valid until the next exchange). */
+  response(res: HttpResponse): void;
+  /** A TransportError or ProtocolError ended the exchange; the connection was dropped. */
+  failure(e: unknown): void;
+}
+
 export class HttpConnection {
   /** TCP, or TLS for an https:// target. */
   #conn: Deno.Conn | null = null;
@@ -136,7 +144,22 @@ export class HttpConnection {
    */
   exchange(request: Uint8Array, rec: ExchangeStamps | null): Promise<HttpResponse> {
     this.#sink = null;
-    return this.#run(request, rec);
+    return this.#settling(request, rec);
+  }
+
+  /**
+   * exchange() for a caller that would await it only to look at the outcome: `outcome` hears
+   * the response or the failure inside the exchange's own async frame, and the promise settles
+   * after it (it rejects only if `outcome` throws). On the hot path that saves the caller's
+   * async frame, its promise and an await a request.
+   */
+  exchangeThen(
+    request: Uint8Array,
+    rec: ExchangeStamps | null,
+    outcome: ExchangeOutcome,
+  ): Promise<void> {
+    this.#sink = null;
+    return this.#run(request, rec, outcome);
   }
 
   /**
@@ -152,23 +175,33 @@ export class HttpConnection {
     sink: BodySink,
   ): Promise<HttpResponse> {
     this.#sink = sink;
-    return this.#run(request, rec);
+    return this.#settling(request, rec);
+  }
+
+  /** The exchange's outcome as a promise, for exchange() and exchangeStreaming(). */
+  #settling(request: Uint8Array, rec: ExchangeStamps | null): Promise<HttpResponse> {
+    return new Promise((response, failure) => void this.#run(request, rec, { response, failure }));
   }
 
   /**
-   * The whole exchange in one async frame: each nested async call would cost a promise and a
-   * suspended frame per request (the bench's allocation profile put such a chain at ~2.7 KB of
-   * garbage a request), so the stale keep-alive retry is a second pass of this loop rather than
-   * a call, and the common cases (the write completes at once, the reply comes whole in one
-   * read) skip every await but the write's and the read's.
+   * The whole exchange in one async frame, ending in `outcome`: each nested async call would
+   * cost a promise and a suspended frame per request (the bench's allocation profile put such
+   * a chain at ~2.7 KB of garbage a request), so the stale keep-alive retry is a second pass of
+   * this loop rather than a call, and the common cases (the write completes at once, the reply
+   * comes whole in one read) skip every await but the write's and the read's.
    */
-  async #run(request: Uint8Array, rec: ExchangeStamps | null): Promise<HttpResponse> {
+  async #run(
+    request: Uint8Array,
+    rec: ExchangeStamps | null,
+    outcome: ExchangeOutcome,
+  ): Promise<void> {
     this.#rec = rec;
     this.#aborted = false;
     if (rec) rec.sendStartNs = this.clock.nowNs();
     // Bytes left over from the last reply belong to no request (a Content-Length shorter than
     // the body): reading on would pair every later request with the wrong reply.
     if (this.#start !== this.#end) this.close();
+    let res: HttpResponse;
     for (let retry = false;; retry = true) {
       const reused = this.#conn !== null;
       try {
@@ -196,26 +229,27 @@ export class HttpConnection {
         }
         this.#read(n);
         // A small reply is then framed at once, without the async read loop and its frame.
-        const res = this.#framedAtOnce() ?? await this.#readResponse();
-        if (rec) {
-          // A whole reply that came in its first read (the usual small one) ended at that
-          // read's time, already taken: a second clock reading a request is saved. A stream
-          // ends after its sink heard the last piece.
-          const oneRead = this.#sink === null && this.#received === this.#firstRead;
-          rec.endNs = oneRead ? this.#readNs : this.clock.nowNs();
-          rec.bytesReceived += this.#received;
-        }
-        this.#served++;
-        if (res.head.close) this.#dropKeepingBody();
-        return res;
+        res = this.#framedAtOnce() ?? await this.#readResponse();
+        break;
       } catch (e) {
         this.close();
         // A connection that dies before answering after it already served requests is most
         // likely a stale keep-alive: resent once on a fresh connection.
         const stale = !retry && reused && this.#received === 0 && e instanceof TransportError;
-        if (!stale || this.#aborted) throw e;
+        if (!stale || this.#aborted) return outcome.failure(e);
       }
     }
+    if (rec) {
+      // A whole reply that came in its first read (the usual small one) ended at that read's
+      // time, already taken: a second clock reading a request is saved. A stream ends after
+      // its sink heard the last piece.
+      const oneRead = this.#sink === null && this.#received === this.#firstRead;
+      rec.endNs = oneRead ? this.#readNs : this.clock.nowNs();
+      rec.bytesReceived += this.#received;
+    }
+    this.#served++;
+    if (res.head.close) this.#dropKeepingBody();
+    outcome.response(res);
   }
 
   /** Gives up on the exchange in progress (a timeout): its read fails and is not retried. */
