@@ -15,7 +15,14 @@
  * buffer.
  */
 import { ChunkedDecoder } from "./chunked.ts";
-import { bodyless, findHeadEnd, parseHead, ProtocolError, ResponseHead } from "./parse.ts";
+import {
+  bodyless,
+  findHeadEnd,
+  parseGuessedHead,
+  parseHead,
+  ProtocolError,
+  ResponseHead,
+} from "./parse.ts";
 import { openTls, tlsAlertFailure, type TlsMaterial } from "../net/tls_connect.ts";
 import { connectFailure, ioFailure, TransportError } from "../net/transport_error.ts";
 
@@ -113,6 +120,8 @@ export class HttpConnection {
   #readNs = 0;
   /** Set by abort(): the exchange in progress fails instead of being retried. */
   #aborted = false;
+  /** Length of the last head framed at once: the next one is tried there first. */
+  #headLength = 0;
   readonly #chunked = new ChunkedDecoder();
   readonly #response: HttpResponse;
 
@@ -315,9 +324,15 @@ export class HttpConnection {
   #framedAtOnce(): HttpResponse | undefined {
     if (this.#sink !== null) return undefined;
     const head = this.#response.head;
-    const headEnd = findHeadEnd(this.#buf, this.#start, this.#start, this.#end);
-    if (headEnd < 0) return undefined;
-    parseHead(this.#buf, this.#start, headEnd, head);
+    const buf = this.#buf;
+    const start = this.#start;
+    let headEnd = start + this.#headLength;
+    if (!parseGuessedHead(buf, start, headEnd, this.#end, head)) {
+      headEnd = findHeadEnd(buf, start, start, this.#end);
+      if (headEnd < 0) return undefined;
+      parseHead(buf, start, headEnd, head);
+    }
+    this.#headLength = headEnd - start;
     if (head.status < 200 || !this.#bodyBuffered(head)) return undefined;
     this.#response.buf = this.#buf;
     return this.#response;

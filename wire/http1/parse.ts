@@ -154,6 +154,34 @@ export function parseHead(buf: Uint8Array, start: number, headEnd: number, out: 
   out.close = close || !keepAlive;
 }
 
+/**
+ * parseHead for a head guessed to end at `guess` (servers repeat their head's length reply after
+ * reply): true when buf[start, guess) is a whole head that parses, which saves findHeadEnd's
+ * scan. False when the guess is wrong or the head is malformed; the caller then frames it with
+ * findHeadEnd and parseHead, whose errors are the ones to report. A head that really ends
+ * earlier cannot pass: its blank line would be a header line without a colon.
+ */
+export function parseGuessedHead(
+  buf: Uint8Array,
+  start: number,
+  guess: number,
+  end: number,
+  out: ResponseHead,
+): boolean {
+  if (
+    guess - start < 4 || guess > end || buf[guess - 1] !== LF || buf[guess - 2] !== CR ||
+    buf[guess - 3] !== LF || buf[guess - 4] !== CR
+  ) {
+    return false;
+  }
+  try {
+    parseHead(buf, start, guess, out);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** True when the value in buf[from, to) names media type `type` (parameters may follow). */
 function isMediaType(buf: Uint8Array, from: number, to: number, type: Uint8Array): boolean {
   const end = from + type.length;

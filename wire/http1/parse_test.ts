@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { findHeadEnd, parseHead, ProtocolError, ResponseHead } from "./parse.ts";
+import { findHeadEnd, parseGuessedHead, parseHead, ProtocolError, ResponseHead } from "./parse.ts";
 
 /** The head end by the definition: just past the first CRLFCRLF at or after `start`. */
 function naive(buf: Uint8Array, start: number, end: number): number {
@@ -80,4 +80,43 @@ Deno.test("parseHead refuses a header line without a colon", () => {
     () => parsed("HTTP/1.1 200 OK\r\nContent-Length 2\r\n\r\n"),
     (e) => e instanceof ProtocolError && e.message === "malformed response header line",
   );
+});
+
+Deno.test("parseGuessedHead passes only a guess at the real head end, parsing as parseHead does", () => {
+  let seed = 11;
+  const next = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff);
+  const lines = [
+    "Content-Length: 12\r\n",
+    "Server: x\r\n",
+    "Connection: close\r\n",
+    "X-Bare: lf\n",
+    "Transfer-Encoding: chunked\r\n",
+    "no colon\r\n",
+  ];
+  const enc = new TextEncoder();
+  let passes = 0;
+  for (let n = 0; n < 3000; n++) {
+    let text = next() % 9 === 0 ? "HTTP/1.1 2" : "HTTP/1.1 200 OK\r\n";
+    for (let k = next() % 4; k > 0; k--) text += lines[next() % lines.length];
+    // The body may hold another blank line, where an older, longer head would have ended.
+    text += "\r\n" + ["abc\r\n\r\nxyz", "{}", "\r\n\r\n"][next() % 3];
+    const buf = enc.encode(text);
+    const exact = new ResponseHead();
+    const end = findHeadEnd(buf, 0, 0, buf.length);
+    let exactError = "";
+    try {
+      if (end >= 0) parseHead(buf, 0, end, exact);
+    } catch (e) {
+      exactError = (e as Error).message;
+    }
+    for (let guess = 0; guess <= buf.length + 1; guess++) {
+      const guessed = new ResponseHead();
+      if (!parseGuessedHead(buf, 0, guess, buf.length, guessed)) continue;
+      assert.equal(guess, end, `${JSON.stringify(text)} passed at ${guess}`);
+      assert.equal(exactError, "");
+      assert.deepEqual(guessed, exact);
+      passes++;
+    }
+  }
+  assert.ok(passes > 1000, `only ${passes} heads passed their guess`);
 });
