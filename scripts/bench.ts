@@ -27,6 +27,8 @@
  *   --duration S          seconds per throughput row (default 10)
  *   --soak S              seconds the soak's window should last (default 60)
  *   --soak-connections C  the soak's --concurrency-range (default 64)
+ *   --only-http           only the throughput rows: wrk and our client on nginx at 8 and 64
+ *                         connections (combines with --only-soak and --only-pacing)
  *   --only-soak           only the soak (a short CLI run sizes it)
  *   --only-pacing         only the pacing rows (with --only-soak: the soak and the pacing rows)
  *   --pacing-window MS    the pacing rows' -p (default 5000: three 6 s windows)
@@ -132,6 +134,7 @@ function planFrom(args: string[]): Plans {
       duration: { type: "string" },
       soak: { type: "string" },
       "soak-connections": { type: "string" },
+      "only-http": { type: "boolean", default: false },
       "only-soak": { type: "boolean", default: false },
       "only-pacing": { type: "boolean", default: false },
       "only-grpc": { type: "boolean", default: false },
@@ -163,6 +166,7 @@ function planFrom(args: string[]): Plans {
     repeat: Math.ceil(positive("repeat", values.repeat, 1)),
     soakConnections: Math.ceil(positive("soak-connections", values["soak-connections"], 64)),
     wrkThreads: 2,
+    onlyHttp: values["only-http"] ?? false,
     onlySoak: values["only-soak"] ?? false,
     onlyPacing: values["only-pacing"] ?? false,
     pacing: {
@@ -187,7 +191,7 @@ function planFrom(args: string[]): Plans {
     "tensor",
     "mpi",
   ] as const).filter((s) => values[`only-${s}`] ?? false);
-  if (only.length > 0 && (plan.onlySoak || plan.onlyPacing || only.length > 1)) {
+  if (only.length > 0 && (plan.onlyHttp || plan.onlySoak || plan.onlyPacing || only.length > 1)) {
     throw new RangeError(
       "--only-grpc, --only-capi, --only-shm, --only-openai, --only-prompts, --only-dist, " +
         "--only-overload, --only-tensor and --only-mpi combine with no other --only-*",
@@ -213,8 +217,9 @@ function planFrom(args: string[]): Plans {
 }
 
 const USAGE =
-  "usage: deno task bench [--duration S] [--soak S] [--soak-connections C] [--only-soak]\n" +
-  "                       [--only-pacing] [--only-grpc] [--only-capi] [--only-shm]\n" +
+  "usage: deno task bench [--duration S] [--soak S] [--soak-connections C] [--only-http]\n" +
+  "                       [--only-soak] [--only-pacing] [--only-grpc] [--only-capi]\n" +
+  "                       [--only-shm]\n" +
   "                       [--only-openai] [--only-prompts] [--only-dist]\n" +
   "                       [--only-overload] [--only-tensor] [--only-mpi]\n" +
   "                       [--openai-soak S]\n" +
@@ -242,7 +247,7 @@ async function fullRun(plans: Plans): Promise<number> {
     console.error(`  apt-get update && apt-get install -y ${missing.join(" ")}`);
     return 1;
   }
-  const all = !plan.onlySoak && !plan.onlyPacing;
+  const all = !plan.onlyHttp && !plan.onlySoak && !plan.onlyPacing;
   const unavailable = all ? await aiohttpMissing() ?? await mpirunMissing() : undefined;
   if (unavailable !== undefined) {
     console.error(`bench: ${unavailable}`);

@@ -4,8 +4,8 @@
  * other load on the machine only ever slows a run down), then the memory soak: the real CLI
  * for one --request-count window sized to last the soak's seconds, then the pacing rows: the
  * CLI open loop at a fixed rate once per --pacing mode (also `repeat` times, interleaved).
- * --only-soak / --only-pacing keep just those sections. nginx is stopped and its temp dir
- * removed however the run ends.
+ * --only-http / --only-soak / --only-pacing keep just those sections. nginx is stopped and its
+ * temp dir removed however the run ends.
  */
 import { createTritonHttp } from "../backends/triton/http.ts";
 import { MODEL, syntheticSpec } from "./bench_canned.ts";
@@ -45,9 +45,10 @@ export interface BenchPlan {
   soakConnections: number;
   wrkThreads: number;
   /**
-   * Run only the soak (its count then comes from a calibration run) and/or only the pacing
-   * rows; with neither, every section runs.
+   * Run only the throughput rows, the soak (its count then comes from a calibration run when
+   * the throughput rows do not run) and/or the pacing rows; with none, every section runs.
    */
+  onlyHttp: boolean;
   onlySoak: boolean;
   onlyPacing: boolean;
   pacing: PacingPlan;
@@ -125,8 +126,8 @@ export async function runBench(plan: BenchPlan, log: Log): Promise<BenchResults>
     );
     const script = `${dir}/post.lua`;
     await Deno.writeTextFile(script, wrkScript(splitRequest(await preparedBytes(nginx.url))));
-    const all = !plan.onlySoak && !plan.onlyPacing;
-    const runs = all ? await throughputRuns(nginx, plan, script, log) : [];
+    const all = !plan.onlyHttp && !plan.onlySoak && !plan.onlyPacing;
+    const runs = all || plan.onlyHttp ? await throughputRuns(nginx, plan, script, log) : [];
     const soaked = all || plan.onlySoak ? await soakRun(nginx, plan, runs, log) : null;
     const pacing = all || plan.onlyPacing
       ? await pacingRuns(nginx, plan.pacing, plan.repeat, log)

@@ -10,6 +10,7 @@ import { type Clock, systemClock } from "../../core/clock.ts";
 import type { RequestRecord } from "../../core/measure/record.ts";
 import {
   type BodySink,
+  type ExchangeOutcome,
   HttpConnection,
   type HttpResponse,
   ProtocolError,
@@ -38,6 +39,9 @@ export interface HttpReplies<P extends PreparedHttp> {
   /** Decodes a success reply's outputs into record.outputs; set only when outputs are captured. */
   capture?(res: HttpResponse, record: RequestRecord, prepared: P): void;
 }
+
+/** What send() and exchangeThen() return when nothing was sent: already settled. */
+const SETTLED: Promise<void> = Promise.resolve();
 
 /**
  * One keep-alive connection with the per-request timeout and the mapping of a failed exchange
@@ -84,53 +88,73 @@ export class GuardedConnection {
     record: RequestRecord,
     sink: BodySink | null = null,
   ): Promise<HttpResponse | undefined> {
-    const pending = this.begin(bytes, record, sink);
-    if (pending === undefined) return undefined;
+    if (!this.#arm(record)) return undefined;
     try {
-      return this.settled(await pending, record);
+      const res = await (sink === null
+        ? this.#http.exchange(bytes, record)
+        : this.#http.exchangeStreaming(bytes, record, sink));
+      return this.#inTime(record) ? res : undefined;
     } catch (e) {
-      this.failed(e, record);
+      this.#failed(e, record);
       return undefined;
     }
   }
 
   /**
-   * exchange() in parts, for a caller that awaits the exchange in its own frame (one async
-   * frame fewer a request): the exchange started with its timeout armed, or undefined when the
-   * channel is closed (the record then says so). Its response goes to settled(), a failure to
-   * failed().
+   * exchange() for a caller that handles the reply in the exchange's own frame (an async frame,
+   * a promise and an await fewer a request than awaiting exchange()): `onReply` hears a
+   * response that came in time, while a failed exchange calls nothing (the record says why).
+   * The promise rejects only if `onReply` throws.
    */
-  begin(
+  exchangeThen(
     bytes: Uint8Array,
     record: RequestRecord,
-    sink: BodySink | null,
-  ): Promise<HttpResponse> | undefined {
+    onReply: (res: HttpResponse, record: RequestRecord) => void,
+  ): Promise<void> {
+    if (!this.#arm(record)) return SETTLED;
+    this.#record = record;
+    this.#onReply = onReply;
+    return this.#http.exchangeThen(bytes, record, this.#outcome);
+  }
+
+  /** The exchangeThen() in progress. */
+  #record: RequestRecord | null = null;
+  #onReply: ((res: HttpResponse, record: RequestRecord) => void) | null = null;
+  /** Bound once, so an exchange allocates no closure for its outcome. */
+  readonly #outcome: ExchangeOutcome = {
+    response: (res) => {
+      const record = this.#record!;
+      if (this.#inTime(record)) this.#onReply!(res, record);
+    },
+    failure: (e) => this.#failed(e, this.#record!),
+  };
+
+  /** Starts an exchange's deadline; false when the channel is closed (the record says so). */
+  #arm(record: RequestRecord): boolean {
     if (this.#closed) {
       record.fail("cancelled", "channel closed", this.clock.nowNs());
-      return undefined;
+      return false;
     }
     this.#timedOut = false;
     if (this.timeoutMs > 0) this.#timer = setTimeout(this.#expire, this.timeoutMs);
-    return sink === null
-      ? this.#http.exchange(bytes, record)
-      : this.#http.exchangeStreaming(bytes, record, sink);
+    return true;
   }
 
-  /** The begun exchange's response, or undefined when it ended past the deadline. */
-  settled(res: HttpResponse, record: RequestRecord): HttpResponse | undefined {
+  /** Whether the exchange's response came before its deadline; if not, the record says so. */
+  #inTime(record: RequestRecord): boolean {
     this.#disarm();
     const timeoutMs = this.timeoutMs;
     // A busy event loop runs the timer late: a reply that ended past the deadline is still a
     // timeout, never a success.
     if (timeoutMs > 0 && record.endNs - record.sendStartNs > timeoutMs * 1e6) {
       record.fail("timeout", `no response within ${timeoutMs} ms`, record.endNs);
-      return undefined;
+      return false;
     }
-    return res;
+    return true;
   }
 
-  /** The begun exchange failed with `e`: the record says why. */
-  failed(e: unknown, record: RequestRecord): void {
+  /** The exchange failed with `e`: the record says why. */
+  #failed(e: unknown, record: RequestRecord): void {
     this.#disarm();
     const ns = this.clock.nowNs();
     if (this.#timedOut) record.fail("timeout", `no response within ${this.timeoutMs} ms`, ns);
@@ -176,24 +200,24 @@ export class HttpChannel<P extends PreparedHttp> implements Channel {
     this.#conn = new GuardedConnection(target, clock, timeoutMs);
   }
 
-  async send(prepared: PreparedRequest, record: RequestRecord): Promise<void> {
+  send(prepared: PreparedRequest, record: RequestRecord): Promise<void> {
     const replies = this.replies;
     if (!(prepared instanceof replies.prepared)) {
       const why = `request was not prepared by the ${replies.backend} backend`;
       record.fail("protocol_error", why, 0);
-      return;
+      return SETTLED;
     }
-    // The exchange is awaited here rather than through exchange(): one async frame fewer.
-    const conn = this.#conn;
-    const pending = conn.begin(prepared.bytes, record, null);
-    if (pending === undefined) return;
-    let res: HttpResponse | undefined;
-    try {
-      res = conn.settled(await pending, record);
-    } catch (e) {
-      return conn.failed(e, record);
-    }
-    if (!res) return;
+    this.#prepared = prepared;
+    // The reply is judged in the exchange's own frame: send() adds no async frame of its own.
+    return this.#conn.exchangeThen(prepared.bytes, record, this.#onReply);
+  }
+
+  /** The request in flight (a channel sends one at a time), for capture. */
+  #prepared: P | null = null;
+
+  /** Bound once: a reply that came in time, whose status and body decide the outcome. */
+  readonly #onReply = (res: HttpResponse, record: RequestRecord): void => {
+    const replies = this.replies;
     const status = res.head.status;
     record.status = status;
     if (!replies.ok(status)) {
@@ -207,8 +231,8 @@ export class HttpChannel<P extends PreparedHttp> implements Channel {
       return;
     }
     record.addResponse(record.endNs);
-    replies.capture?.(res, record, prepared);
-  }
+    replies.capture?.(res, record, this.#prepared!);
+  };
 
   close(): void {
     if (this.#conn.closed) return;

@@ -59,6 +59,14 @@ function inferBodyProblem(res: HttpResponse): string {
 const OPEN = 0x7b;
 const CLOSE = 0x7d;
 const KEY = new TextEncoder().encode('"binary_data_size"');
+const KEY_LAST = KEY.length - 1;
+/**
+ * Horspool's shift for each byte seen at the last position of a candidate key: how far the key
+ * can move without skipping a match. Digits, commas and brackets (most of a JSON reply's data)
+ * are not in the key, so most steps skip its whole length instead of one byte.
+ */
+const SHIFT = new Uint8Array(256).fill(KEY.length);
+for (let k = 0; k < KEY_LAST; k++) SHIFT[KEY[k]] = KEY_LAST - k;
 
 function isSpace(b: number): boolean {
   return b === 32 || b === 9 || b === 13 || b === 10;
@@ -67,20 +75,23 @@ function isSpace(b: number): boolean {
 /** The sum of every `"binary_data_size": N` in buf[from, to): a byte scan, no decoding. */
 function binarySizes(buf: Uint8Array, from: number, to: number): number {
   let sum = 0;
-  const first = KEY[0];
-  for (let i = from; i + KEY.length <= to; i++) {
-    if (buf[i] !== first || !keyAt(buf, i)) continue;
+  for (let i = from; i + KEY.length <= to;) {
+    const b = buf[i + KEY_LAST];
+    if (b !== KEY[KEY_LAST] || !keyAt(buf, i)) {
+      i += SHIFT[b];
+      continue;
+    }
     let j = i + KEY.length;
     while (j < to && (isSpace(buf[j]) || buf[j] === 0x3a)) j++;
     let n = 0;
     for (; j < to && buf[j] >= 0x30 && buf[j] <= 0x39; j++) n = n * 10 + buf[j] - 0x30;
     sum += n;
-    i = j - 1;
+    i = j;
   }
   return sum;
 }
 
 function keyAt(buf: Uint8Array, at: number): boolean {
-  for (let k = 1; k < KEY.length; k++) if (buf[at + k] !== KEY[k]) return false;
+  for (let k = 0; k < KEY_LAST; k++) if (buf[at + k] !== KEY[k]) return false;
   return true;
 }

@@ -186,3 +186,38 @@ Deno.test("request cycle: a rejected send is a protocol error, whatever was thro
   ]);
   assert.equal(seen.sent, 1, "the sink saw only the load request");
 });
+
+Deno.test("closed loop: a request's intended time is its send stamp; one never sent, the clock after", async () => {
+  let ticks = 0;
+  const clock = { ...systemClock, nowNs: () => ++ticks * 1000 };
+  const stamps: [number, number, string][] = [];
+  const sink = {
+    sent: () => {},
+    completed: (r: RequestRecord) => stamps.push([r.intendedNs, r.sendStartNs, r.outcome]),
+  };
+  const d = new Dispatcher(new FakeBackend(0, clock), roundRobin(["x"]), clock, sink);
+  d.limit(3);
+  await d.setConcurrency(1);
+  await d.drain();
+  await d.stop();
+  // FakeBackend reads the clock at the send and at the reply: nothing else reads it.
+  assert.deepEqual(stamps, [[1000, 1000, "ok"], [3000, 3000, "ok"], [5000, 5000, "ok"]]);
+  const refusing = {
+    connect: () =>
+      Promise.resolve({
+        send: (_: PreparedRequest, r: RequestRecord) => {
+          r.fail("cancelled", "channel closed", 0);
+          return Promise.resolve();
+        },
+        close: () => {},
+      }),
+  };
+  stamps.length = 0;
+  ticks = 0;
+  const refused = new Dispatcher(refusing, roundRobin(["x"]), clock, sink);
+  refused.limit(1);
+  await refused.setConcurrency(1);
+  await refused.drain();
+  await refused.stop();
+  assert.deepEqual(stamps, [[1000, 0, "cancelled"]]);
+});

@@ -171,7 +171,8 @@ export class RequestRecord {
     this.error = "";
     this.bytesSent = 0;
     this.bytesReceived = 0;
-    this.outputs.length = 0;
+    // Setting an array's length is a runtime call (~40 ns) even when it is already 0.
+    if (this.outputs.length !== 0) this.outputs.length = 0;
     this.expected = undefined;
     this.dataLabel = "";
     this.sequenceEnd = false;

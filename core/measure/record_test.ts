@@ -130,3 +130,14 @@ Deno.test("record: token-bearing events are told apart from events that carry no
   assert.deepEqual([rec.clientOutputUnits, rec.clientCounter], [-1, ""]);
   assert.equal(rec.outputUnits, 0);
 });
+
+Deno.test("record: reset empties captured outputs and keeps the same array", () => {
+  const rec = new RequestRecord();
+  const outputs = rec.outputs;
+  rec.outputs.push({ name: "OUTPUT0", datatype: "INT32", shape: [1], bytes: new Uint8Array(4) });
+  rec.reset(5);
+  assert.equal(rec.outputs.length, 0);
+  assert.equal(rec.outputs, outputs);
+  rec.reset(6);
+  assert.deepEqual([rec.outputs.length, rec.intendedNs], [0, 6]);
+});

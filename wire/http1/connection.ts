@@ -16,7 +16,14 @@
  * buffer.
  */
 import { ChunkedDecoder } from "./chunked.ts";
-import { bodyless, findHeadEnd, parseHead, ProtocolError, ResponseHead } from "./parse.ts";
+import {
+  bodyless,
+  findHeadEnd,
+  parseGuessedHead,
+  parseHead,
+  ProtocolError,
+  ResponseHead,
+} from "./parse.ts";
 import { openTls, tlsAlertFailure, type TlsMaterial } from "../net/tls_connect.ts";
 import { connectFailure, ioFailure, TransportError } from "../net/transport_error.ts";
 import type { ByteStream, Connector } from "../net/byte_stream.ts";
@@ -90,6 +97,14 @@ export interface HttpResponse {
   bodyEnd: number;
 }
 
+/** Hears how an exchange ended, inside the exchange's own async frame. */
+export interface ExchangeOutcome {
+  /** The response (valid until the next exchange). */
+  response(res: HttpResponse): void;
+  /** A TransportError or ProtocolError ended the exchange; the connection was dropped. */
+  failure(e: unknown): void;
+}
+
 export class HttpConnection {
   /** TCP, or TLS for an https:// target. */
   #conn: ByteStream | null = null;
@@ -111,6 +126,8 @@ export class HttpConnection {
   #readNs = 0;
   /** Set by abort(): the exchange in progress fails instead of being retried. */
   #aborted = false;
+  /** Length of the last head framed at once: the next one is tried there first. */
+  #headLength = 0;
   readonly #chunked = new ChunkedDecoder();
   readonly #response: HttpResponse;
 
@@ -142,7 +159,22 @@ export class HttpConnection {
    */
   exchange(request: Uint8Array, rec: ExchangeStamps | null): Promise<HttpResponse> {
     this.#sink = null;
-    return this.#run(request, rec);
+    return this.#settling(request, rec);
+  }
+
+  /**
+   * exchange() for a caller that would await it only to look at the outcome: `outcome` hears
+   * the response or the failure inside the exchange's own async frame, and the promise settles
+   * after it (it rejects only if `outcome` throws). On the hot path that saves the caller's
+   * async frame, its promise and an await a request.
+   */
+  exchangeThen(
+    request: Uint8Array,
+    rec: ExchangeStamps | null,
+    outcome: ExchangeOutcome,
+  ): Promise<void> {
+    this.#sink = null;
+    return this.#run(request, rec, outcome);
   }
 
   /**
@@ -158,32 +190,81 @@ export class HttpConnection {
     sink: BodySink,
   ): Promise<HttpResponse> {
     this.#sink = sink;
-    return this.#run(request, rec);
+    return this.#settling(request, rec);
   }
 
-  async #run(request: Uint8Array, rec: ExchangeStamps | null): Promise<HttpResponse> {
+  /** The exchange's outcome as a promise, for exchange() and exchangeStreaming(). */
+  #settling(request: Uint8Array, rec: ExchangeStamps | null): Promise<HttpResponse> {
+    return new Promise((response, failure) => void this.#run(request, rec, { response, failure }));
+  }
+
+  /**
+   * The whole exchange in one async frame, ending in `outcome`: each nested async call would
+   * cost a promise and a suspended frame per request (the bench's allocation profile put such
+   * a chain at ~2.7 KB of garbage a request), so the stale keep-alive retry is a second pass of
+   * this loop rather than a call, and the common cases (the write completes at once, the reply
+   * comes whole in one read) skip every await but the write's and the read's.
+   */
+  async #run(
+    request: Uint8Array,
+    rec: ExchangeStamps | null,
+    outcome: ExchangeOutcome,
+  ): Promise<void> {
     this.#rec = rec;
     this.#aborted = false;
     if (rec) rec.sendStartNs = this.clock.nowNs();
     // Bytes left over from the last reply belong to no request (a Content-Length shorter than
     // the body): reading on would pair every later request with the wrong reply.
     if (this.#start !== this.#end) this.close();
-    const reused = this.#conn !== null;
-    try {
-      if (!reused) await this.#open();
-      return await this.#roundTrip(request);
-    } catch (e) {
-      this.close();
-      const stale = reused && this.#received === 0 && e instanceof TransportError;
-      if (!stale || this.#aborted) throw e;
-      await this.#open();
+    let res: HttpResponse;
+    for (let retry = false;; retry = true) {
+      const reused = this.#conn !== null;
       try {
-        return await this.#roundTrip(request);
-      } catch (e2) {
+        if (!reused) await this.#open();
+        this.#compact();
+        this.#received = 0;
+        let written: number;
+        try {
+          written = await this.#conn!.write(request);
+        } catch (e) {
+          throw this.#ioFailure(e, false);
+        }
+        if (written < request.length) await this.#writeRest(request, written);
+        if (rec) {
+          rec.sendEndNs = this.clock.nowNs();
+          rec.bytesSent += request.length;
+        }
+        // The buffer is empty (a leftover closed the connection above), so the reply needs a
+        // read, awaited here rather than through #fill: one promise fewer a request.
+        let n: number | null;
+        try {
+          n = await this.#conn!.read(this.#readTarget(false));
+        } catch (e) {
+          throw this.#ioFailure(e, false);
+        }
+        this.#read(n);
+        // A small reply is then framed at once, without the async read loop and its frame.
+        res = this.#framedAtOnce() ?? await this.#readResponse();
+        break;
+      } catch (e) {
         this.close();
-        throw e2;
+        // A connection that dies before answering after it already served requests is most
+        // likely a stale keep-alive: resent once on a fresh connection.
+        const stale = !retry && reused && this.#received === 0 && e instanceof TransportError;
+        if (!stale || this.#aborted) return outcome.failure(e);
       }
     }
+    if (rec) {
+      // A whole reply that came in its first read (the usual small one) ended at that read's
+      // time, already taken: a second clock reading a request is saved. A stream ends after
+      // its sink heard the last piece.
+      const oneRead = this.#sink === null && this.#received === this.#firstRead;
+      rec.endNs = oneRead ? this.#readNs : this.clock.nowNs();
+      rec.bytesReceived += this.#received;
+    }
+    this.#served++;
+    if (res.head.close) this.#dropKeepingBody();
+    outcome.response(res);
   }
 
   /** Gives up on the exchange in progress (a timeout): its read fails and is not retried. */
@@ -239,43 +320,6 @@ export class HttpConnection {
     }
   }
 
-  /**
-   * Each nested async call costs a promise and a suspended frame per request (the bench's
-   * allocation profile put the whole chain at ~2.7 KB of garbage a request), so the common
-   * cases — the write completes at once, the body is already buffered — skip the await.
-   */
-  async #roundTrip(request: Uint8Array): Promise<HttpResponse> {
-    this.#compact();
-    this.#received = 0;
-    const rec = this.#rec;
-    let written: number;
-    try {
-      written = await this.#conn!.write(request);
-    } catch (e) {
-      throw this.#ioFailure(e, false);
-    }
-    if (written < request.length) await this.#writeRest(request, written);
-    if (rec) {
-      rec.sendEndNs = this.clock.nowNs();
-      rec.bytesSent += request.length;
-    }
-    // The buffer is empty (#run closes on a leftover), so the reply needs a read; a small one is
-    // then framed at once, without the async read loop and its frame.
-    await this.#fill(false);
-    const res = this.#framedAtOnce() ?? await this.#readResponse();
-    if (rec) {
-      // A whole reply that came in its first read (the usual small one) ended at that read's
-      // time, already taken: a second clock reading a request is saved. A stream ends after its
-      // sink heard the last piece.
-      const oneRead = this.#sink === null && this.#received === this.#firstRead;
-      rec.endNs = oneRead ? this.#readNs : this.clock.nowNs();
-      rec.bytesReceived += this.#received;
-    }
-    this.#served++;
-    if (res.head.close) this.#dropKeepingBody();
-    return res;
-  }
-
   async #writeRest(bytes: Uint8Array, off: number): Promise<void> {
     const conn = this.#conn!;
     try {
@@ -289,9 +333,15 @@ export class HttpConnection {
   #framedAtOnce(): HttpResponse | undefined {
     if (this.#sink !== null) return undefined;
     const head = this.#response.head;
-    const headEnd = findHeadEnd(this.#buf, this.#start, this.#start, this.#end);
-    if (headEnd < 0) return undefined;
-    parseHead(this.#buf, this.#start, headEnd, head);
+    const buf = this.#buf;
+    const start = this.#start;
+    let headEnd = start + this.#headLength;
+    if (!parseGuessedHead(buf, start, headEnd, this.#end, head)) {
+      headEnd = findHeadEnd(buf, start, start, this.#end);
+      if (headEnd < 0) return undefined;
+      parseHead(buf, start, headEnd, head);
+    }
+    this.#headLength = headEnd - start;
     if (head.status < 200 || !this.#bodyBuffered(head)) return undefined;
     this.#response.buf = this.#buf;
     return this.#response;
@@ -415,14 +465,18 @@ export class HttpConnection {
   /**
    * Reads more bytes after #end; resolves false at EOF when `eofOk`, else EOF throws. Not an
    * async function: its read settles into handlers bound once, so a read costs the one promise
-   * then() makes, not an async frame and its await closures as well (one read per request).
+   * then() makes, not an async frame and its await closures as well.
    */
   #fill(eofOk: boolean): Promise<boolean> {
+    return this.#conn!.read(this.#readTarget(eofOk)).then(this.#read, this.#readFailed);
+  }
+
+  /** Where the next read lands (the buffer grown when full); `eofOk` as for #fill. */
+  #readTarget(eofOk: boolean): Uint8Array {
     if (this.#end === this.#buf.length) this.#grow();
     this.#eofOk = eofOk;
     // After #compact the read lands at the front: the whole buffer needs no view made for it.
-    const into = this.#end === 0 ? this.#buf : this.#buf.subarray(this.#end);
-    return this.#conn!.read(into).then(this.#read, this.#readFailed);
+    return this.#end === 0 ? this.#buf : this.#buf.subarray(this.#end);
   }
 
   readonly #read = (n: number | null): boolean => {

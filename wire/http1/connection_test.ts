@@ -105,6 +105,41 @@ Deno.test("keep-alive: a large then a small response on one connection stay sepa
   }
 });
 
+Deno.test("keep-alive: heads that grow and shrink between replies are each framed right", async () => {
+  const first = httpResponse(200, "first", "X-Pad: 12345678\r\n");
+  // The second head is shorter, and its 20-byte body has a blank line ending right where the
+  // first head ended: a framing that trusted the last head's length would cut there.
+  const shorter = httpResponse(200, "x".repeat(20)).length - 20;
+  const at = first.length - "first".length - shorter;
+  const body = "y".repeat(at - 4) + "\r\n\r\n" + "z".repeat(20 - at);
+  const replies = [
+    first,
+    httpResponse(200, body),
+    httpResponse(404, "third", "X-Pad: 12345678\r\nX-More: 1\r\n"),
+    httpResponse(200, "fourth", "X-Pad: 12345678\r\nX-More: 2\r\n"),
+  ];
+  const server = startRawServer(async (conn, reader) => {
+    for (const reply of replies) {
+      await reader.next();
+      await writeAll(conn, reply);
+    }
+    await reader.next();
+  });
+  const http = new HttpConnection(target(server));
+  try {
+    const seen = [];
+    for (let i = 0; i < replies.length; i++) {
+      const res = await http.exchange(GET, null);
+      seen.push([res.head.status, dec.decode(res.buf.subarray(res.bodyStart, res.bodyEnd))]);
+    }
+    assert.deepEqual(seen, [[200, "first"], [200, body], [404, "third"], [200, "fourth"]]);
+    assert.equal(server.accepted, 1);
+  } finally {
+    http.close();
+    await server.close();
+  }
+});
+
 Deno.test("Connection: close is honoured and the next exchange reconnects", async () => {
   const server = startRawServer(async (conn, reader, index) => {
     await reader.next();
