@@ -135,7 +135,9 @@ Deno.test("chat sessions: N at a time, every turn with exactly its history, dela
             const gapMs = (reqs[k + 1].arrivalNs - req.endNs) / 1e6;
             const delay = turns[k].delayMs ?? 0;
             assert.ok(gapMs >= delay - 0.5, `session ${id} turn ${k}: gap ${gapMs} ms < ${delay}`);
-            assert.ok(gapMs < delay + 200, `session ${id} turn ${k}: gap ${gapMs} ms`);
+            // Only a turn held for something else is caught here: a loaded machine once took
+            // more than 200 ms beyond a delay, so the bound is seconds, not a timing claim.
+            assert.ok(gapMs < delay + 2000, `session ${id} turn ${k}: gap ${gapMs} ms`);
           }
         });
       }
