@@ -128,6 +128,25 @@ Deno.test("openAiRow: rates per window second, CPU per event, overheads in µs",
   assert.deepEqual([r.ttftExcessP50Us, r.ttftExcessP99Us], [1100, 1300]);
 });
 
+Deno.test("openAiRow takes a 5 s row's 200,000 requests (more than a call's arguments)", () => {
+  const n = 200_000;
+  const r = openAiRow({
+    client: "ours",
+    report: report({
+      completed: n,
+      events: n * EVENTS,
+      // Slot 0's k-th request read its first token k ms + 1 µs + (k mod 7) µs after the write.
+      firstTokens: Array.from({ length: n }, (_, k) => [0, k, k * 1e6 + 1_000 + (k % 7) * 1e3, 0]),
+    }),
+    mock: Array.from({ length: n }, (_, k) => mockReq("bench-0", k, k * 1e6)),
+    mockCpuS: 1,
+    otherCpuS: 0,
+    clientWaitS: 0,
+    mockWaitS: 0,
+  });
+  assert.deepEqual([r.matched, r.ttftOverheadMinUs, r.ttftOverheadMaxUs], [n, 1, 7]);
+});
+
 Deno.test("openAiProblems: failures, empty windows, unmatched readings, miscounted events", () => {
   assert.deepEqual(openAiProblems([row()], null), []);
   const problems = openAiProblems([
