@@ -8,6 +8,7 @@ import {
   kernelReactorIdle,
   kernelStampsUnavailable,
   KernelTcpConn,
+  ReadPolling,
 } from "./kernel_tcp.ts";
 import { connectFailure, ioFailure } from "./transport_error.ts";
 import { startTimedServer } from "./testing/timed_server.ts";
@@ -262,4 +263,21 @@ Deno.test("through HttpConnection, a peer that closes unanswered is the usual EO
   http.close();
   await server.close();
   await kernelReactorIdle();
+});
+
+Deno.test("a read polls only when alone and not lately in vain; misses back off, a hit resets", () => {
+  let others = false;
+  const p = new ReadPolling(() => others);
+  assert.equal(p.mayPoll(), true);
+  others = true;
+  assert.equal(p.mayPoll(), false, "another operation waits: polling would delay it");
+  others = false;
+  p.missed();
+  const polls = (reads: number) => Array.from({ length: reads }, () => p.mayPoll());
+  assert.deepEqual(polls(65), [...Array(64).fill(false), true], "64 reads skip after a miss");
+  p.missed();
+  assert.equal(polls(129).lastIndexOf(false), 127, "128 after a second miss in a row");
+  p.hit();
+  p.missed();
+  assert.equal(polls(65).lastIndexOf(false), 63, "a hit brings it back to 64");
 });
