@@ -26,7 +26,7 @@ import {
 } from "./parse.ts";
 import { openTls, tlsAlertFailure, type TlsMaterial } from "../net/tls_connect.ts";
 import { connectFailure, ioFailure, TransportError } from "../net/transport_error.ts";
-import type { ByteStream, Connector } from "../net/byte_stream.ts";
+import { type ByteStream, type Connector, nowNs } from "../net/byte_stream.ts";
 
 export { ProtocolError } from "./parse.ts";
 export { TransportError } from "../net/transport_error.ts";
@@ -55,11 +55,6 @@ export interface ExchangeStamps {
 /** Where the stamps' times come from (a test may inject a fake). */
 export interface TimeSource {
   nowNs(): number;
-}
-
-/** Monotonic nanoseconds since process start, as a float64 (exact for ~104 days). */
-export function nowNs(): number {
-  return performance.now() * 1e6;
 }
 
 const SYSTEM_TIME: TimeSource = { nowNs };

@@ -12,5 +12,13 @@ export interface ByteStream {
   readonly receivedNs?: number;
 }
 
+/**
+ * Monotonic nanoseconds since process start, as a float64 (exact for ~104 days): the clock of
+ * receivedNs and of every stamp the HTTP client takes, so kernel and user stamps compare.
+ */
+export function nowNs(): number {
+  return performance.now() * 1e6;
+}
+
 /** Opens a plain TCP stream to `hostname:port`, failing with the errors Deno.connect throws. */
 export type Connector = (hostname: string, port: number) => Promise<ByteStream>;

@@ -27,12 +27,7 @@
  * Linux only, on x86_64 and aarch64 (the struct layouts below are theirs), with glibc.
  */
 
-import type { ByteStream, Connector } from "./byte_stream.ts";
-
-/** Monotonic nanoseconds since process start (the clock every stamp of this client uses). */
-function nowNs(): number {
-  return performance.now() * 1e6;
-}
+import { type ByteStream, type Connector, nowNs } from "./byte_stream.ts";
 
 // Linux constants, equal on x86_64 and aarch64 (asm-generic).
 const AF_INET = 2;

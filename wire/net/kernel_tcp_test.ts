@@ -10,6 +10,7 @@ import {
   KernelTcpConn,
   ReadPolling,
 } from "./kernel_tcp.ts";
+import { nowNs } from "./byte_stream.ts";
 import { connectFailure, ioFailure } from "./transport_error.ts";
 import { startTimedServer } from "./testing/timed_server.ts";
 
@@ -29,10 +30,6 @@ const CLOCK_SLACK_MS = 0.5;
 
 /** See the large-transfer test. */
 const STAMP_JITTER_NS = 10_000;
-
-function nowNs(): number {
-  return performance.now() * 1e6;
-}
 
 /** The server's epoch stamp on this thread's monotonic clock. */
 function monoOf(epochNs: number): number {
