@@ -8,6 +8,23 @@ import { main } from "../main.ts";
 import { startServerWorker } from "../server/mod.ts";
 import { alignColumns } from "./bench_table.ts";
 
+/**
+ * `mpirun` starting `ranks` Deno processes of `script` with `args`, oversubscribed (two cores
+ * here) and allowed to run as root (CI does); its output piped.
+ */
+export function mpirunDeno(
+  ranks: number,
+  script: string,
+  args: string[],
+): Promise<Deno.CommandOutput> {
+  return new Deno.Command("mpirun", {
+    args: ["--oversubscribe", "-n", `${ranks}`, Deno.execPath(), "run", "-A", script, ...args],
+    env: { OMPI_ALLOW_RUN_AS_ROOT: "1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+}
+
 export const DIST_RATE_TITLE =
   "Distributed rate (workers under mpirun at one --request-rate, merged):";
 
@@ -62,33 +79,21 @@ export async function runDistRate(
   const server = await startServerWorker({});
   const dir = await Deno.makeTempDir({ prefix: "pa_bench_dist_rate_" });
   try {
-    const out = await new Deno.Command("mpirun", {
-      args: [
-        "--oversubscribe",
-        "-n",
-        `${plan.ranks}`,
-        Deno.execPath(),
-        "run",
-        "-A",
-        MAIN,
-        "-m",
-        "simple",
-        "-u",
-        server.url,
-        "--request-rate-range",
-        `${plan.rate}`,
-        "--request-count",
-        `${plan.requests}`,
-        // Timer pacing: four ranks spinning would take the cores the server needs.
-        "--pacing",
-        "timer",
-        "--dist-out",
-        dir,
-      ],
-      env: { OMPI_ALLOW_RUN_AS_ROOT: "1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM: "1" },
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
+    const out = await mpirunDeno(plan.ranks, MAIN, [
+      "-m",
+      "simple",
+      "-u",
+      server.url,
+      "--request-rate-range",
+      `${plan.rate}`,
+      "--request-count",
+      `${plan.requests}`,
+      // Timer pacing: four ranks spinning would take the cores the server needs.
+      "--pacing",
+      "timer",
+      "--dist-out",
+      dir,
+    ]);
     const dec = new TextDecoder();
     if (!out.success) {
       return { problems: [`mpirun exited ${out.code}: ${dec.decode(out.stderr).slice(-300)}`] };

@@ -15,6 +15,7 @@ import {
   distRateLines,
   type DistRatePlan,
   type DistRateRow,
+  mpirunDeno,
   runDistRate,
 } from "./bench_dist_rate.ts";
 
@@ -117,22 +118,7 @@ async function measure(ranks: number, barriers: number): Promise<SkewSummary> {
   // Each rank writes its own file: 200 barriers make lines mpirun would interleave.
   const dir = await Deno.makeTempDir({ prefix: "pa_bench_skew_" });
   try {
-    const out = await new Deno.Command("mpirun", {
-      args: [
-        "--oversubscribe",
-        "-n",
-        String(ranks),
-        Deno.execPath(),
-        "run",
-        "-A",
-        SKEW,
-        `${barriers}`,
-        dir,
-      ],
-      env: { OMPI_ALLOW_RUN_AS_ROOT: "1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM: "1" },
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
+    const out = await mpirunDeno(ranks, SKEW, [`${barriers}`, dir]);
     const dec = new TextDecoder();
     if (!out.success) throw new Error(`mpirun failed (${out.code}): ${dec.decode(out.stderr)}`);
     const releases: RankReleases[] = [];
