@@ -73,6 +73,35 @@ async function pluginsUnderTheBundle(file: string, dir: string, server: Referenc
   }
 }
 
+/**
+ * `--tokenizer builtin` counts with the o200k_base vocabulary packed inside the bundle: every
+ * mock token is one common English word, one o200k_base token, and the mock's usage says 2 more
+ * per request, so the report's tokenizer count is exactly what the mock says it wrote.
+ */
+async function builtinTokenizerInTheBundle(file: string, dir: string) {
+  const llm = await startServer({ openai: { usageOffset: 2 } });
+  try {
+    const r = await run([
+      ...["run", "-A", file, "--service-kind", "openai", "-m", "mock-llm"],
+      ...["--endpoint", "v1/chat/completions", "-u", llm.url, "--request-count", "4"],
+      ...["--tokenizer", "builtin"],
+    ], dir);
+    assert.equal(r.code, 0, r.out);
+    const truth = await llm.openaiTruth();
+    const written = truth.reduce((sum, t) => sum + t.completionTokens, 0);
+    assert.ok(truth.length >= 4 && written > 0, `${truth.length} requests`);
+    assert.match(
+      r.out,
+      new RegExp(
+        `Tokenizer vs server usage, output tokens of ${truth.length} requests with both: ` +
+          `tokenizer ${written}, server ${written + 2 * truth.length}`,
+      ),
+    );
+  } finally {
+    await llm.close();
+  }
+}
+
 Deno.test("the bundle is one file that runs alone, built-in backends included", async () => {
   const dir = await Deno.makeTempDir({ prefix: "pa_bundle_" });
   const server = await startServer({ grpcPort: 0 });
@@ -116,6 +145,7 @@ Deno.test("the bundle is one file that runs alone, built-in backends included", 
     assert.equal(server.groundTruth("simple").successCount, 35);
 
     await pluginsUnderTheBundle(file, dir, server);
+    await builtinTokenizerInTheBundle(file, dir);
   } finally {
     await server.close();
     await Deno.remove(dir, { recursive: true });

@@ -5,8 +5,9 @@
  *   (the backend asks for them with `stream_options.include_usage`). That is a mode of the
  *   backend, not a counter: this module has nothing to count, and {@link loadTokenCounter}
  *   refuses the word so a caller cannot mistake it for a file name.
- * - `builtin`: OpenAI's o200k_base BPE (the encoding AIPerf's offline `builtin` uses), from the
- *   npm package gpt-tokenizer, whose vocabulary ships inside the package.
+ * - `builtin`: OpenAI's o200k_base BPE (the encoding AIPerf's offline `builtin` uses), encoded by
+ *   the npm package gpt-tokenizer with its vocabulary carried packed in ./vocabulary/ (see
+ *   ./vocabulary/packed.ts for why not the package's own copy).
  * - a path to a local Hugging Face `tokenizer.json` (or to a model folder holding one), read
  *   through @huggingface/tokenizers, a pure-JS implementation that takes the parsed JSON and has
  *   no fetch in it. A `tokenizer_config.json` beside it is read too when present, since it
@@ -76,9 +77,16 @@ export async function loadTokenCounter(spec: "builtin" | string): Promise<TokenC
 const AS_TEXT = { disallowedSpecial: new Set<string>() };
 
 async function loadBuiltin(): Promise<TokenCounter> {
-  // Imported on demand: the vocabulary takes a quarter second to load, and `server` needs none.
-  const { countTokens, encode, decodeGenerator } = await import(
-    "gpt-tokenizer/encoding/o200k_base"
+  // Imported on demand: `server` and runs that count nothing need no vocabulary.
+  const [{ GptEncoding }, { unpackRanks }, { default: packed }] = await Promise.all([
+    import("gpt-tokenizer/GptEncoding"),
+    import("./vocabulary/packed.ts"),
+    import("./vocabulary/o200k_base.ts"),
+  ]);
+  const ranks = unpackRanks(packed);
+  const { countTokens, encode, decodeGenerator } = GptEncoding.getEncodingApi(
+    BUILTIN_ENCODING,
+    () => ranks,
   );
   return {
     name: `builtin:${BUILTIN_ENCODING}`,
