@@ -1,28 +1,27 @@
 /**
- * `deno task bench`: how fast our raw HTTP/1.1 client (the Triton HTTP backend under the
- * Dispatcher) drives a canned KServe v2 endpoint served by nginx on loopback, next to wrk on
- * the same URL in the same run, at 8 and 64 connections; then a memory soak of the real CLI
+ * `deno task bench`: first the start-up rows, while the machine is still quiet: wall time of
+ * `deno run -A main.ts --version` and `--help`, with main.ts and with the bundle, next to an empty
+ * script (scripts/bench_startup.ts); then how fast our raw HTTP/1.1 client (the Triton HTTP backend
+ * under the Dispatcher) drives a canned KServe v2 endpoint served by nginx on loopback, next to wrk
+ * on the same URL in the same run, at 8 and 64 connections; then a memory soak of the real CLI
  * (`deno run -A main.ts ... --request-count N`, its RSS read from /proc) for one window at full
  * rate; then the pacing rows: the CLI open loop at 20,000 req/s once per --pacing mode (send
  * lateness, service time, CPU); then the gRPC rows: the gRPC backend's channels against the
- * reference server (scripts/bench_grpc.ts); then the C API rows: the CLI in-process on the C
- * double next to HTTP on the reference server (scripts/bench_capi.ts); then the shared-memory
- * rows: a 1 MiB tensor inline vs --shared-memory system (scripts/bench_shm.ts); then the LLM
- * rows: our openai client vs a Python asyncio + aiohttp client streaming from the OpenAI mock at
- * 1-1024 streams, and a memory soak of our client (scripts/bench_openai.ts); then the prompt
- * synthesis row: 100,000 synthetic prompts of 1,000 tokens, seconds and peak RSS
- * (scripts/bench_prompts.ts); then the distributed row: `merge` of 64 worker artifacts of a
- * 10-level sweep (scripts/bench_dist.ts); then the overload
- * row: the one-instance reference server asked twice its capacity in open loop
- * (scripts/bench_overload.ts); then the tensor-size rows: 16 B, 64 KiB, 1 MiB and 16 MiB over
- * HTTP, gRPC unary and gRPC streaming with client and server CPU per request
- * (scripts/bench_tensor.ts); then the MPI rows: start
- * skew across 4 ranks leaving one barrier, and 4 distributed workers under mpirun at one
- * --request-rate, merged, against the asked rate and the server's count (scripts/bench_mpi.ts,
- * needs openmpi-bin). Prints a table and
- * writes bench/results.json. A measurement,
- * not a test: it exits 1 only when a measurement is invalid (failed requests, broken
- * keep-alive, the CLI failing), never for a missed target.
+ * reference server (scripts/bench_grpc.ts); then the C API rows: the CLI in-process on the C double
+ * next to HTTP on the reference server (scripts/bench_capi.ts); then the shared-memory rows: a
+ * 1 MiB tensor inline vs --shared-memory system (scripts/bench_shm.ts); then the LLM rows: our
+ * openai client vs a Python asyncio + aiohttp client streaming from the OpenAI mock at 1-1024
+ * streams, and a memory soak of our client (scripts/bench_openai.ts); then the prompt synthesis
+ * row: 100,000 synthetic prompts of 1,000 tokens, seconds and peak RSS (scripts/bench_prompts.ts);
+ * then the distributed row: `merge` of 64 worker artifacts of a 10-level sweep
+ * (scripts/bench_dist.ts); then the overload row: the one-instance reference server asked twice its
+ * capacity in open loop (scripts/bench_overload.ts); then the tensor-size rows: 16 B, 64 KiB, 1 MiB
+ * and 16 MiB over HTTP, gRPC unary and gRPC streaming with client and server CPU per request
+ * (scripts/bench_tensor.ts); then the MPI rows: start skew across 4 ranks leaving one barrier, and
+ * 4 distributed workers under mpirun at one --request-rate, merged, against the asked rate and the
+ * server's count (scripts/bench_mpi.ts, needs openmpi-bin). Prints a table and writes
+ * bench/results.json. A measurement, not a test: it exits 1 only when a measurement is invalid
+ * (failed requests, broken keep-alive, the CLI failing), never for a missed target.
  *
  *   --duration S          seconds per throughput row (default 10)
  *   --soak S              seconds the soak's window should last (default 60)
@@ -47,12 +46,14 @@
  *   --only-tensor         only the tensor-size rows; they replace just the `tensor` key
  *   --only-mpi            only the MPI rows (start skew, distributed rate); they replace just
  *                         the `mpi` key
+ *   --only-startup        only the start-up rows; they replace just the `startup` key
  *   --openai-soak S       seconds of the LLM client's memory soak (default 30, --quick 5);
  *                         --openai-soak 600 is the 10-minute flatness check
  *   --warmup S            seconds of our client's warmup before each window (default 2)
  *   --repeat N            runs per tool and connection count, best one shown (default 1)
  *   --quick               3 s rows, 10 s soak, 1 s warmup, 2.4 s pacing windows, 1 s gRPC,
- *                         C API, shared-memory and LLM rows, 10,000 prompts
+ *                         C API, shared-memory and LLM rows, 10,000 prompts, 5 timed start-up
+ *                         runs of each command (15 without)
  *   --out FILE            where the JSON goes (default bench/results.json)
  */
 import { dirname } from "node:path";
@@ -78,6 +79,7 @@ import { distLines, type DistPlan, distPlan, runDistSection } from "./bench_dist
 import { overloadLines, runOverloadSection } from "./bench_overload.ts";
 import { runTensorSection, tensorLines } from "./bench_tensor.ts";
 import { mpiLines, type MpiPlan, mpiPlan, mpirunMissing, runMpiSection } from "./bench_mpi.ts";
+import { runStartupSection, startupLines, type StartupPlan, startupPlan } from "./bench_startup.ts";
 
 const RESULTS = new URL("../bench/results.json", import.meta.url).pathname;
 /** Far below what the client sustains closed-loop, so pacing, not throughput, is measured. */
@@ -107,7 +109,8 @@ type Section =
   | "dist"
   | "overload"
   | "tensor"
-  | "mpi";
+  | "mpi"
+  | "startup";
 
 interface Plans {
   plan: BenchPlan;
@@ -122,6 +125,7 @@ interface Plans {
   /** Requests per 1 MiB tensor row (the smaller sizes send more, 16 MiB a tenth). */
   tensorRequests: number;
   mpi: MpiPlan;
+  startup: StartupPlan;
   /** --only-<section>: run just that section and merge it into --out. */
   only: Section | undefined;
   out: string;
@@ -146,6 +150,7 @@ function planFrom(args: string[]): Plans {
       "only-overload": { type: "boolean", default: false },
       "only-tensor": { type: "boolean", default: false },
       "only-mpi": { type: "boolean", default: false },
+      "only-startup": { type: "boolean", default: false },
       "openai-soak": { type: "string" },
       "pacing-window": { type: "string" },
       "pacing-async": { type: "boolean", default: false },
@@ -190,11 +195,13 @@ function planFrom(args: string[]): Plans {
     "overload",
     "tensor",
     "mpi",
+    "startup",
   ] as const).filter((s) => values[`only-${s}`] ?? false);
   if (only.length > 0 && (plan.onlyHttp || plan.onlySoak || plan.onlyPacing || only.length > 1)) {
     throw new RangeError(
       "--only-grpc, --only-capi, --only-shm, --only-openai, --only-prompts, --only-dist, " +
-        "--only-overload, --only-tensor and --only-mpi combine with no other --only-*",
+        "--only-overload, --only-tensor, --only-mpi and --only-startup combine with no other " +
+        "--only-*",
     );
   }
   const openAiSoak = values["openai-soak"] === undefined
@@ -211,6 +218,7 @@ function planFrom(args: string[]): Plans {
     overloadS: quick ? 10 : 30,
     tensorRequests: quick ? 100 : 400,
     mpi: mpiPlan(quick),
+    startup: startupPlan(quick),
     only: only[0],
     out: values.out ?? RESULTS,
   };
@@ -222,6 +230,7 @@ const USAGE =
   "                       [--only-shm]\n" +
   "                       [--only-openai] [--only-prompts] [--only-dist]\n" +
   "                       [--only-overload] [--only-tensor] [--only-mpi]\n" +
+  "                       [--only-startup]\n" +
   "                       [--openai-soak S]\n" +
   "                       [--pacing-window MS]\n" +
   "                       [--pacing-async] [--pacing-warmup S]\n" +
@@ -254,6 +263,8 @@ async function fullRun(plans: Plans): Promise<number> {
     return 1;
   }
   const log = (line: string) => console.log(line);
+  // Start-up first: it is cheap, and a spawn-to-exit time wants the quietest machine.
+  const startup = all ? await runStartupSection(plans.startup, log) : undefined;
   const bench = await runBench(plan, log);
   // The gRPC, C API, shared-memory and LLM rows need no nginx; they run only with every section.
   const grpc = all ? await runGrpcSection(grpcPlan, log) : undefined;
@@ -267,6 +278,7 @@ async function fullRun(plans: Plans): Promise<number> {
   const mpi = all ? await runMpiSection(plans.mpi, log) : undefined;
   const problems = [
     ...bench.problems,
+    ...(startup?.problems ?? []),
     ...(grpc?.problems ?? []),
     ...(capi?.problems ?? []),
     ...(shm?.problems ?? []),
@@ -286,6 +298,7 @@ async function fullRun(plans: Plans): Promise<number> {
     overload,
     tensor,
     mpi,
+    startup,
     valid: problems.length === 0,
     problems,
   };
@@ -300,6 +313,7 @@ async function fullRun(plans: Plans): Promise<number> {
     overload && overloadLines(overload.row, overload.targets),
     tensor && tensorLines(tensor),
     mpi && mpiLines(mpi),
+    startup && startupLines(startup),
   ];
   for (const lines of sections) {
     if (lines) more.push(...(more.length > 0 ? [""] : []), ...lines);
@@ -345,6 +359,11 @@ async function onlySection(plans: Plans): Promise<number> {
         lines: tensorLines(s),
       })),
     mpi: () => runMpiSection(plans.mpi, log).then((s) => ({ section: s, lines: mpiLines(s) })),
+    startup: () =>
+      runStartupSection(plans.startup, log).then((s) => ({
+        section: s,
+        lines: startupLines(s),
+      })),
   };
   const { section, lines } = await runners[only!]();
   console.log("\n" + lines.join("\n"));

@@ -6,19 +6,9 @@
  */
 import assert from "node:assert/strict";
 import { type ReferenceServer, startServer } from "../server/mod.ts";
+import { bundleTaskArgs } from "../scripts/bench_startup.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
-
-/** The bundle task's command with its output redirected to `out`. */
-async function bundleArgs(out: string): Promise<string[]> {
-  const tasks = JSON.parse(await Deno.readTextFile(`${ROOT}deno.json`)).tasks;
-  const words = String(tasks.bundle).split(/\s+/);
-  assert.equal(words[0], "deno", "the bundle task runs deno");
-  const o = words.indexOf("-o");
-  assert.ok(o > 0, "the bundle task names its output with -o");
-  words[o + 1] = out;
-  return words.slice(1);
-}
 
 async function run(args: string[], cwd: string): Promise<{ code: number; out: string }> {
   const cmd = new Deno.Command(Deno.execPath(), {
@@ -107,7 +97,7 @@ Deno.test("the bundle is one file that runs alone, built-in backends included", 
   const server = await startServer({ grpcPort: 0 });
   try {
     const file = `${dir}/perf_analyzer.js`;
-    const built = await run(await bundleArgs(file), ROOT);
+    const built = await run(await bundleTaskArgs(file), ROOT);
     assert.equal(built.code, 0, built.out);
     assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), ["perf_analyzer.js"]);
     const source = await Deno.readTextFile(file);
