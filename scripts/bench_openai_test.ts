@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import {
+  cpusAllowed,
   type OpenAiBenchPlan,
   openAiPlan,
   OUTPUT_TOKENS,
@@ -49,9 +50,17 @@ function report(over: Partial<ClientReport> = {}): ClientReport {
   };
 }
 
+/** A row's placement when Linux placed its processes on a 2-CPU machine. */
+const ANY_CPU = {
+  placement: "scheduler",
+  mockCpusAllowed: "0-1",
+  clientCpusAllowed: "0-1",
+} as const;
+
 function row(over: Partial<OpenAiRow> = {}): OpenAiRow {
   const r = openAiRow({
     client: "ours",
+    ...ANY_CPU,
     report: report(),
     mock: [],
     mockCpuS: 1,
@@ -98,6 +107,7 @@ Deno.test("quantile: nearest rank", () => {
 Deno.test("openAiRow: rates per window second, CPU per event, overheads in µs", () => {
   const r = openAiRow({
     client: "aiohttp",
+    ...ANY_CPU,
     report: report({
       firstTokens: [[0, 0, 1_100_000, 0], [1, 0, 2_050_000, 1_000_000], [0, 1, 3_300_000, 0]],
     }),
@@ -132,6 +142,7 @@ Deno.test("openAiRow takes a 5 s row's 200,000 requests (more than a call's argu
   const n = 200_000;
   const r = openAiRow({
     client: "ours",
+    ...ANY_CPU,
     report: report({
       completed: n,
       events: n * EVENTS,
@@ -196,6 +207,22 @@ Deno.test("openAiTargets: 10× Python's events/s per count, TTFT p99 at 256, fla
   assert.match(targets[2].name, /600 s soak at 256 streams/);
 });
 
+Deno.test("openAiTargets: each client at its better placement", () => {
+  const oneCpu = { placement: "one-cpu", mockCpusAllowed: "0", clientCpusAllowed: "0" } as const;
+  const targets = openAiTargets([
+    row({ streams: 1, eventsPerSec: 600_000 }),
+    row({ client: "aiohttp", streams: 1, eventsPerSec: 80_000 }),
+    row({ streams: 1, eventsPerSec: 1_200_000, ...oneCpu }),
+    row({ client: "aiohttp", streams: 1, eventsPerSec: 75_000, ...oneCpu }),
+  ], null);
+  assert.equal(targets.length, 1);
+  assert.deepEqual([targets[0].value, targets[0].pass], [15, true]);
+  assert.match(targets[0].name, /ours one-cpu, Python scheduler: each client's better placement/);
+  assert.deepEqual(openAiProblems([row({ ...oneCpu, failures: 1, firstError: "x" })], null), [
+    "LLM ours at 2 streams on one CPU: 1 failed streams (first: x)",
+  ]);
+});
+
 Deno.test("openAiLines: titled table, one row per client and count, targets last", () => {
   const lines = openAiLines(
     [row({ streams: 1, ttftOverheadP50Us: 12.4, ttftOverheadP99Us: 80, ttftOverheadMaxUs: 900 })],
@@ -203,8 +230,8 @@ Deno.test("openAiLines: titled table, one row per client and count, targets last
     [{ name: "x", requirement: "< 1", value: 2, unit: "µs", pass: false }],
   );
   assert.equal(lines[0], OPENAI_TITLE);
-  assert.match(lines[1], /^client +streams +streams\/s +events\/s +CPU µs\/event/);
-  assert.match(lines[2], /^ours +1 +2 +102 +/);
+  assert.match(lines[1], /^client +streams +CPUs +streams\/s +events\/s +CPU µs\/event/);
+  assert.match(lines[2], /^ours +1 +any +2 +102 +/);
   assert.match(lines[2], / 12 +80 +900 +- +- +80\.0 +0$/);
   assert.equal(lines[3], "  FAIL  x: 2 µs (< 1)");
 });
@@ -239,14 +266,25 @@ Deno.test("the LLM section runs end to end with tiny counts: both clients, the s
     soakS: 2,
     soakStreams: 4,
     transport: "raw",
+    oneCpuStreams: [1],
   };
   const before = new Set(await children());
   const section = await runOpenAiSection(plan, () => {});
   assert.deepEqual(section.problems, []);
-  assert.deepEqual(
-    section.rows.map((r) => [r.client, r.streams]),
-    [["ours", 1], ["aiohttp", 1], ["ours", 8], ["aiohttp", 8]],
-  );
+  assert.deepEqual(section.rows.map((r) => [r.client, r.streams, r.placement]), [
+    ["ours", 1, "scheduler"],
+    ["aiohttp", 1, "scheduler"],
+    ["ours", 1, "one-cpu"],
+    ["aiohttp", 1, "one-cpu"],
+    ["ours", 8, "scheduler"],
+    ["aiohttp", 8, "scheduler"],
+  ]);
+  // One-cpu rows really ran both processes on CPU 0; the others where this process may run.
+  const mine = await cpusAllowed(Deno.pid);
+  for (const r of section.rows) {
+    const want = r.placement === "one-cpu" ? "0" : mine;
+    assert.deepEqual([r.mockCpusAllowed, r.clientCpusAllowed], [want, want], r.placement);
+  }
   for (const r of section.rows) {
     const what = `${r.client} at ${r.streams}`;
     assert.ok(r.completed > 0, what);
