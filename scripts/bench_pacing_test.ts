@@ -96,7 +96,7 @@ Deno.test("pacingArgs runs three windows at one rate with the mode and the cap a
   const warm = pacingArgs("h:1", { ...RUN, warmupRequests: 60000 });
   assert.deepEqual(warm.slice(-2), ["--warmup-request-count", "60000"]);
   assert.equal(inFlightCap(RUN), 64);
-  assert.equal(inFlightCap({ ...RUN, async: true }), 128);
+  assert.equal(inFlightCap({ ...RUN, async: true }), 127);
 });
 
 function cliResult(stdout: string, exitCode = 0): CliResult {

@@ -14,10 +14,11 @@ import type { DistributedConfig } from "./distributed.ts";
  * --max-inflight's default. Every in-flight request over HTTP/1.1 holds a connection, and a
  * server asked more than it can serve keeps the client at the cap: at 1024, a one-instance
  * reference server asked twice its capacity got a thousand sockets within two seconds and served
- * 70-86 % of what it served alone. 128 keeps an overloaded server near its capacity and still covers
- * 128 ÷ latency requests/s (12.8k/s at 10 ms).
+ * 70-86 % of what it served alone. 127 keeps an overloaded server near its capacity, still covers
+ * 127 ÷ latency requests/s (12.7k/s at 10 ms), and with the one control connection (metadata and
+ * statistics) a run holds at most 128 connections to the server.
  */
-export const DEFAULT_MAX_INFLIGHT = 128;
+export const DEFAULT_MAX_INFLIGHT = 127;
 import type { GoodputTarget } from "../measure/goodput.ts";
 
 /** `start:end:step`; end = 0 means "no limit" (grow until the latency threshold). */

@@ -59,7 +59,8 @@ export const OPEN_LOOP_HELP: readonly HelpEntry[] = [
     def: String(DEFAULT_MAX_INFLIGHT),
     text: "Async open-loop cap on requests in flight, and so on connections, opened only " +
       "when none is idle (sync mode caps at --max-threads, default 4, as perf_analyzer " +
-      "does). Raise it for servers that hold requests long (LLMs).",
+      "does). The default leaves room for the control connection (metadata, statistics): " +
+      "128 connections to the server in all. Raise it for servers that hold requests long (LLMs).",
   },
   {
     id: "overload",

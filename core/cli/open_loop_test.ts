@@ -26,7 +26,7 @@ Deno.test("--request-rate-range: decimals, one value, defaults of perf_analyzer'
   assertEquals(c.requestDistribution, "constant");
   assertEquals(c.latencyFrom, "intended");
   assertEquals(c.pacing, "spin");
-  assertEquals([c.maxInflight, c.overload], [128, "queue"]);
+  assertEquals([c.maxInflight, c.overload], [127, "queue"]);
   assertEquals(config(["--request-rate-range=20"]).requestRate, { start: 20, end: 20, step: 1 });
 });
 
