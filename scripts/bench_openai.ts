@@ -64,8 +64,16 @@ export interface OpenAiBenchPlan {
   oneCpuStreams: number[];
 }
 
-/** The CPU both processes of a `one-cpu` row run on. */
-const ONE_CPU = "0";
+/**
+ * The CPU both processes of a `one-cpu` row run on: the first this process may use (a
+ * container's cpuset need not hold CPU 0).
+ */
+export const ONE_CPU = firstCpu(Deno.readTextFileSync("/proc/self/status"));
+
+/** The first CPU of a /proc status text's Cpus_allowed_list ("0-1" → "0", "2,5-7" → "2"). */
+export function firstCpu(status: string): string {
+  return /^Cpus_allowed_list:\s*(\d+)/m.exec(status)?.[1] ?? "0";
+}
 
 /** The rows of `deno task bench`; `soakS` from --openai-soak (default 30 s, --quick 5 s). */
 export function openAiPlan(
@@ -144,14 +152,16 @@ const METHOD: Record<string, string> = {
     "(/proc/<pid>/schedstat, time runnable but without a CPU) over the window, % of it; a " +
     "reader woken by a reply waits this share of the time before it runs",
   placement: "one stream is a ping-pong: the client sends, waits, the mock answers, the " +
-    "client reads. On a quiet 2-CPU machine Linux puts the woken mock on the idle CPU, and a " +
-    "wake-up across CPUs (measured on this VM: about 50 µs per round trip more than on one " +
-    "CPU) then sets the pace, not either client; on a busy machine it often shares a CPU, so " +
-    "unpinned rows moved between 0.64 and 1.1 M events/s from run to run. Each client therefore " +
-    `runs the ${"`oneCpuStreams`"} counts twice: placement "scheduler" (no pinning) and ` +
-    `"one-cpu" (mock and client both started under taskset -c ${ONE_CPU}); the events/s ` +
-    "target compares each client's better placement, so neither is judged where it does worse " +
-    "(Python, CPU-bound at one stream, loses a few % sharing its CPU with the mock)",
+    "client reads. On a quiet 2-CPU machine Linux runs the two processes on different CPUs, and " +
+    "then the crossing, not either client, sets the pace: measured on this VM, a round trip " +
+    "took 76-100 µs across two CPUs against 37-48 µs on one (each 16 KB reply and the sockets' " +
+    "state move between the CPUs' caches, and the idle CPU must be woken); on a busy machine " +
+    "Linux often puts them on one CPU, so unpinned rows moved between 0.64 and 1.1 M events/s " +
+    "from run to run. Each client therefore runs the oneCpuStreams counts twice: placement " +
+    '"scheduler" (no pinning) and "one-cpu" (mock and client both started under taskset -c on ' +
+    "the first CPU the bench may use); the events/s target compares each client's better " +
+    "placement, so neither is judged where it does worse (Python, CPU-bound at one stream, " +
+    "loses a few % sharing its CPU with the mock)",
   rss: "peakRssMb: the client process's VmHWM at the end of its row (1024 streams: 1024 " +
     "connections, each with its read buffer)",
   soak: "our client alone at soakStreams for soakS seconds against a mock without ground " +

@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import {
   cpusAllowed,
+  firstCpu,
+  ONE_CPU,
   type OpenAiBenchPlan,
   openAiPlan,
   OUTPUT_TOKENS,
@@ -223,6 +225,14 @@ Deno.test("openAiTargets: each client at its better placement", () => {
   ]);
 });
 
+Deno.test("firstCpu: the first CPU of Cpus_allowed_list, whatever its shape", () => {
+  const status = (list: string) => `Name:\tdeno\nCpus_allowed:\t3\nCpus_allowed_list:\t${list}\n`;
+  assert.equal(firstCpu(status("0-1")), "0");
+  assert.equal(firstCpu(status("2,5-7")), "2");
+  assert.equal(firstCpu(status("13")), "13");
+  assert.equal(firstCpu("Name:\tdeno\n"), "0");
+});
+
 Deno.test("openAiLines: titled table, one row per client and count, targets last", () => {
   const lines = openAiLines(
     [row({ streams: 1, ttftOverheadP50Us: 12.4, ttftOverheadP99Us: 80, ttftOverheadMaxUs: 900 })],
@@ -279,10 +289,10 @@ Deno.test("the LLM section runs end to end with tiny counts: both clients, the s
     ["ours", 8, "scheduler"],
     ["aiohttp", 8, "scheduler"],
   ]);
-  // One-cpu rows really ran both processes on CPU 0; the others where this process may run.
+  // One-cpu rows really ran both processes on one CPU; the others where this process may run.
   const mine = await cpusAllowed(Deno.pid);
   for (const r of section.rows) {
-    const want = r.placement === "one-cpu" ? "0" : mine;
+    const want = r.placement === "one-cpu" ? ONE_CPU : mine;
     assert.deepEqual([r.mockCpusAllowed, r.clientCpusAllowed], [want, want], r.placement);
   }
   for (const r of section.rows) {
