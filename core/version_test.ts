@@ -1,5 +1,5 @@
 import { deepEqual } from "node:assert/strict";
-import { headCommit } from "./version.ts";
+import { headCommit, holdsFile } from "./version.ts";
 
 const A = "0123456789abcdef0123456789abcdef01234567";
 const B = "89abcdef0123456789abcdef0123456789abcdef";
@@ -56,5 +56,20 @@ Deno.test("headCommit answers undefined when the files do not name a commit", ()
     deepEqual(roots.map(headCommit), [undefined, undefined, undefined]);
   } finally {
     for (const r of roots) Deno.removeSync(r, { recursive: true });
+  }
+});
+
+Deno.test("holdsFile: a file by that name, not a folder, not a missing one", () => {
+  const dir = Deno.makeTempDirSync({ prefix: "pa_version_" });
+  try {
+    Deno.writeTextFileSync(`${dir}/main.ts`, "");
+    Deno.mkdirSync(`${dir}/core`);
+    const url = new URL(`file://${dir}/`);
+    deepEqual(
+      [holdsFile(url, "main.ts"), holdsFile(url, "core"), holdsFile(url, "deno.json")],
+      [true, false, false],
+    );
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
   }
 });
