@@ -106,6 +106,8 @@ Deno.test("builtin: o200k_base counts, checked against the ids and their round t
     assert.equal(counter.count(text), ids.length, text);
   }
   assert.equal(counter.count(""), 0);
+  // Built once: a run loads it for its prompts and again at each load level.
+  assert.equal(await loadTokenCounter("builtin"), counter);
 });
 
 Deno.test("builtin: a special-token marker in the text is counted as text, not refused", async () => {
