@@ -59,16 +59,16 @@ Deno.test("headCommit answers undefined when the files do not name a commit", ()
   }
 });
 
-Deno.test("holdsFile: a file by that name, not a folder, not a missing one", () => {
+Deno.test("holdsFile: a file by that name or a link to one, not a folder, not a missing one", () => {
   const dir = Deno.makeTempDirSync({ prefix: "pa_version_" });
   try {
     Deno.writeTextFileSync(`${dir}/main.ts`, "");
     Deno.mkdirSync(`${dir}/core`);
+    Deno.symlinkSync(`${dir}/main.ts`, `${dir}/linked.ts`);
+    Deno.symlinkSync(`${dir}/core`, `${dir}/linked_dir`);
     const url = new URL(`file://${dir}/`);
-    deepEqual(
-      [holdsFile(url, "main.ts"), holdsFile(url, "core"), holdsFile(url, "deno.json")],
-      [true, false, false],
-    );
+    const names = ["main.ts", "linked.ts", "core", "linked_dir", "deno.json"];
+    deepEqual(names.map((n) => holdsFile(url, n)), [true, true, false, false, false]);
   } finally {
     Deno.removeSync(dir, { recursive: true });
   }

@@ -15,7 +15,8 @@ async function run(args: string[], cwd: string): Promise<{ code: number; out: st
   const cmd = new Deno.Command(Deno.execPath(), {
     args,
     cwd,
-    env: { NO_COLOR: "1" },
+    // A packaged build's commit in this environment would be the bundle's answer to --version.
+    env: { NO_COLOR: "1", PERF_ANALYZER_COMMIT: "" },
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
