@@ -72,6 +72,7 @@ import {
   type OpenAiBenchPlan,
   openAiPlan,
   runOpenAiSection,
+  tasksetMissing,
 } from "./bench_openai.ts";
 import { openAiLines } from "./bench_openai_report.ts";
 import { promptsLines, type PromptsPlan, promptsPlan, runPromptsSection } from "./bench_prompts.ts";
@@ -257,7 +258,10 @@ async function fullRun(plans: Plans): Promise<number> {
     return 1;
   }
   const all = !plan.onlyHttp && !plan.onlySoak && !plan.onlyPacing;
-  const unavailable = all ? await aiohttpMissing() ?? await mpirunMissing() : undefined;
+  const unavailable = all
+    ? await aiohttpMissing() ?? await tasksetMissing() ??
+      await mpirunMissing()
+    : undefined;
   if (unavailable !== undefined) {
     console.error(`bench: ${unavailable}`);
     return 1;

@@ -3,7 +3,8 @@
  * OpenAI mock (zero time to first token and inter-token gaps, 64-token streamed chat replies),
  * at 1, 64, 256 and 1024 concurrent streams, side by side in the same run with a Python asyncio +
  * aiohttp streaming client reading the same mock at the same concurrency; then a memory soak of
- * our client alone.
+ * our client alone. At one stream each client runs twice, unpinned and with the mock and the
+ * client both pinned to one CPU by taskset (why: the `placement` entry of METHOD).
  *
  * Every row has its own processes: the mock (scripts/bench_openai_server.ts) and the client
  * (scripts/bench_openai_client.ts, or scripts/bench_openai_aiohttp.py under Debian's Python).
@@ -66,9 +67,12 @@ export interface OpenAiBenchPlan {
 
 /**
  * The CPU both processes of a `one-cpu` row run on: the first this process may use (a
- * container's cpuset need not hold CPU 0).
+ * container's cpuset need not hold CPU 0). Read when asked, so importing this module needs no
+ * /proc.
  */
-export const ONE_CPU = firstCpu(Deno.readTextFileSync("/proc/self/status"));
+export function oneCpu(): string {
+  return firstCpu(Deno.readTextFileSync("/proc/self/status"));
+}
 
 /** The first CPU of a /proc status text's Cpus_allowed_list ("0-1" → "0", "2,5-7" → "2"). */
 export function firstCpu(status: string): string {
@@ -153,11 +157,12 @@ const METHOD: Record<string, string> = {
     "reader woken by a reply waits this share of the time before it runs",
   placement: "one stream is a ping-pong: the client sends, waits, the mock answers, the " +
     "client reads. On a quiet 2-CPU machine Linux runs the two processes on different CPUs, and " +
-    "then the crossing, not either client, sets the pace: measured on this VM, a round trip " +
-    "took 76-100 µs across two CPUs against 37-48 µs on one (each 16 KB reply and the sockets' " +
-    "state move between the CPUs' caches, and the idle CPU must be woken); on a busy machine " +
-    "Linux often puts them on one CPU, so unpinned rows moved between 0.64 and 1.1 M events/s " +
-    "from run to run. Each client therefore runs the oneCpuStreams counts twice: placement " +
+    "then the crossing, not our client, sets the pace: measured when these rows were added " +
+    "(December 2026, a 2-vCPU VM whose idle CPUs halt at once), a round trip took 76-100 µs " +
+    "across two CPUs against 37-48 µs on one (each 16 KB reply and the sockets' state move " +
+    "between the CPUs' caches, and the halted CPU must be woken); on a busy machine Linux often " +
+    "puts them on one CPU, so unpinned rows moved between 0.64 and 1.1 M events/s from run to " +
+    "run. Each client therefore runs the oneCpuStreams counts twice: placement " +
     '"scheduler" (no pinning) and "one-cpu" (mock and client both started under taskset -c on ' +
     "the first CPU the bench may use); the events/s target compares each client's better " +
     "placement, so neither is judged where it does worse (Python, CPU-bound at one stream, " +
@@ -185,6 +190,21 @@ export async function aiohttpMissing(): Promise<string | undefined> {
   if (out?.success) return undefined;
   return `the LLM bench's Python client needs ${PYTHON} with aiohttp; install it with: ` +
     "apt-get update && apt-get install -y python3-aiohttp";
+}
+
+/** Why the one-cpu rows cannot run here (no taskset), or undefined when they can. */
+export async function tasksetMissing(): Promise<string | undefined> {
+  try {
+    const out = await new Deno.Command("taskset", {
+      args: ["-c", oneCpu(), "true"],
+      stdin: "null",
+      stdout: "null",
+      stderr: "null",
+    }).output();
+    if (out.success) return undefined;
+  } catch { /* not installed */ }
+  return "the LLM bench's one-cpu rows pin processes with taskset; install it with: " +
+    "apt-get update && apt-get install -y util-linux";
 }
 
 /** A child's stdout, line by line. */
@@ -297,7 +317,7 @@ interface ClientProcess {
  * one-cpu (taskset execs the command, so the child's pid is the command's own).
  */
 function placedCommand(placement: Placement, cmd: string, args: string[]): [string, string[]] {
-  return placement === "one-cpu" ? ["taskset", ["-c", ONE_CPU, cmd, ...args]] : [cmd, args];
+  return placement === "one-cpu" ? ["taskset", ["-c", oneCpu(), cmd, ...args]] : [cmd, args];
 }
 
 async function spawnClient(
@@ -482,12 +502,14 @@ export async function runOpenAiSection(
   plan: OpenAiBenchPlan,
   log: (line: string) => void,
 ): Promise<OpenAiSection> {
-  const missing = await aiohttpMissing();
+  const missing = await aiohttpMissing() ??
+    (plan.oneCpuStreams.length > 0 ? await tasksetMissing() : undefined);
   if (missing !== undefined) throw new Error(missing);
   const loadavgAtStart = Deno.loadavg();
   log(
     `LLM rows: ${plan.warmupS} s warmup + ${plan.seconds} s per row at ` +
-      `${plan.streams.join(", ")} streams, ours and Python asyncio + aiohttp ...`,
+      `${plan.streams.join(", ")} streams, ours and Python asyncio + aiohttp (at ` +
+      `${plan.oneCpuStreams.join(", ")} streams also both pinned to one CPU) ...`,
   );
   const rows: OpenAiRow[] = [];
   const broken: string[] = [];

@@ -18,13 +18,13 @@ export const TTFT_TARGET_STREAMS = 256;
 
 export type OpenAiClientName = "ours" | "aiohttp";
 
-/** One client at one stream count against a fresh mock. */
 /**
  * Where a row's two processes ran: "scheduler", wherever Linux put them; "one-cpu", both pinned
  * to one CPU (see the bench's method text on placement).
  */
 export type Placement = "scheduler" | "one-cpu";
 
+/** One client at one stream count against a fresh mock. */
 export interface OpenAiRow {
   client: OpenAiClientName;
   placement: Placement;

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import {
   cpusAllowed,
   firstCpu,
-  ONE_CPU,
+  oneCpu,
   type OpenAiBenchPlan,
   openAiPlan,
   OUTPUT_TOKENS,
@@ -292,7 +292,7 @@ Deno.test("the LLM section runs end to end with tiny counts: both clients, the s
   // One-cpu rows really ran both processes on one CPU; the others where this process may run.
   const mine = await cpusAllowed(Deno.pid);
   for (const r of section.rows) {
-    const want = r.placement === "one-cpu" ? ONE_CPU : mine;
+    const want = r.placement === "one-cpu" ? oneCpu() : mine;
     assert.deepEqual([r.mockCpusAllowed, r.clientCpusAllowed], [want, want], r.placement);
   }
   for (const r of section.rows) {

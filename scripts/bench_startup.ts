@@ -152,7 +152,7 @@ function probes(bundleFile: string | undefined, emptyDir: string): Probe[] {
     ...entryProbes("main.ts", "main.ts", ROOT),
     ...(bundleFile === undefined
       ? []
-      : entryProbes("dist/perf_analyzer.js", basename(bundleFile), dirname(bundleFile))),
+      : entryProbes(basename(bundleFile), basename(bundleFile), dirname(bundleFile))),
   ];
 }
 
@@ -245,7 +245,9 @@ export function startupLines(s: StartupSection): string[] {
   return [
     STARTUP_TITLE,
     ...alignColumns(cells).map((l) => "  " + l),
-    `  empty.ts is an empty file: Deno alone. Bundle: ${bytes} bytes, built in ${build} s`,
+    `  empty.ts is an empty file: Deno alone. perf_analyzer.js is the bundle, run from a folder ` +
+    `of its own outside the checkout (so --version names no commit): ${bytes} bytes, built in ` +
+    `${build} s`,
     ...s.targets.map(targetLine),
   ];
 }
