@@ -57,10 +57,11 @@ export const OPEN_LOOP_HELP: readonly HelpEntry[] = [
     flags: "--max-inflight <n>",
     ours: true,
     def: String(DEFAULT_MAX_INFLIGHT),
-    text: "Async open-loop cap on requests in flight, and so on connections, opened only " +
-      "when none is idle (sync mode caps at --max-threads, default 4, as perf_analyzer " +
+    text: "Async open-loop cap on requests in flight, and so on HTTP/1.1 connections, opened " +
+      "only when none is idle (sync mode caps at --max-threads, default 4, as perf_analyzer " +
       "does). The default leaves room for the control connection (metadata, statistics): " +
-      "128 connections to the server in all. Raise it for servers that hold requests long (LLMs).",
+      `${DEFAULT_MAX_INFLIGHT + 1} connections to the server in all. Raise it for servers ` +
+      "that hold requests long (LLMs).",
   },
   {
     id: "overload",
