@@ -14,6 +14,7 @@ import { requestHeaderBlock, statusOf } from "../net/h2_grpc_call.ts";
 import { H2UnaryChannel } from "../net/h2_unary_channel.ts";
 import { GrpcCode } from "../net/grpc_status.ts";
 import { H2StreamChannel } from "./h2_stream_channel.ts";
+import { watchDelivery } from "./testing/stream_delivery.ts";
 import { encodeGrpcInferRequest, PreparedGrpcInfer } from "./grpc_infer_request.ts";
 import { InferResponseWalk } from "./grpc_infer_response.ts";
 import { MODEL_INFER_PATH, MODEL_STREAM_INFER_PATH, tritonRpc } from "./grpc_proto.ts";
@@ -204,27 +205,16 @@ Deno.test("triton grpc on h2: a 1 MiB streamed reply is walked in pieces, never 
       { streaming: true, decoupled: false },
     );
     const ch = new H2StreamChannel(endpoint, block, systemClock);
-    const gathered: number[] = [];
-    const onMessage = ch.onMessage.bind(ch);
-    ch.onMessage = (message) => {
-      gathered.push(message.length);
-      onMessage(message);
-    };
-    let pieces = 0;
-    const walk = ch.walk!;
-    const piece = walk.piece.bind(walk);
-    walk.piece = (chunk, from, to) => {
-      pieces++;
-      piece(chunk, from, to);
-    };
+    assert.ok(ch.walk, "the channel walks its replies");
+    const delivery = watchDelivery(ch);
     for (let i = 0; i < 3; i++) {
       const rec = await sent(ch, big);
       assert.equal(rec.outcome, "ok", rec.error);
       assert.equal(rec.responseCount, 1);
       assert.ok(rec.bytesReceived > 1 << 20, `${rec.bytesReceived} bytes`);
     }
-    assert.deepEqual(gathered, []);
-    assert.ok(pieces > 3, `${pieces} pieces`);
+    assert.deepEqual(delivery.whole, []);
+    assert.ok(delivery.pieces() > 3, `${delivery.pieces()} pieces`);
     ch.close();
   });
 });

@@ -12,6 +12,7 @@ import type { StreamListener } from "../net/h2_client_stream.ts";
 import { encodeGrpcInferRequest } from "./grpc_infer_request.ts";
 import { tritonRpc } from "./grpc_proto.ts";
 import { H2StreamChannel } from "./h2_stream_channel.ts";
+import { watchDelivery } from "./testing/stream_delivery.ts";
 
 /** DATA chunks of the default HTTP/2 frame size. */
 const CHUNK = 16 << 10;
@@ -65,21 +66,7 @@ function scripted(captureOutputs = false) {
     captureOutputs,
   );
   // What reached the channel whole (as one array), and how many pieces its walk heard.
-  const whole: number[] = [];
-  const onMessage = ch.onMessage.bind(ch);
-  ch.onMessage = (message) => {
-    whole.push(message.length);
-    onMessage(message);
-  };
-  let pieces = 0;
-  const walk = ch.walk;
-  if (walk) {
-    const piece = walk.piece.bind(walk);
-    walk.piece = (chunk, from, to) => {
-      pieces++;
-      piece(chunk, from, to);
-    };
-  }
+  const { whole, pieces } = watchDelivery(ch);
   let headersSent = false;
   /** Sends one request and answers it with `messages`, framed and cut into `chunk`-byte DATA. */
   async function exchange(decoupled: boolean, messages: Uint8Array[], chunk = CHUNK) {
@@ -108,7 +95,7 @@ function scripted(captureOutputs = false) {
     await done;
     return record;
   }
-  return { ch, exchange, whole, pieces: () => pieces };
+  return { ch, exchange, whole, pieces };
 }
 
 Deno.test("stream channel: a 1 MiB reply over many DATA chunks is walked, never gathered", async () => {
