@@ -11,6 +11,7 @@
 import { parseArgs } from "node:util";
 import { barrierSkewsMs, type RankReleases } from "../core/distributed/mpi/skew.ts";
 import { alignColumns, mergeSection } from "./bench_table.ts";
+import { quantile } from "./bench_report.ts";
 import {
   distRateLines,
   type DistRatePlan,
@@ -30,19 +31,14 @@ export interface SkewSummary {
   maxMs: number;
 }
 
-/** The nearest-rank percentile of sorted values. */
-function nearestRank(sorted: number[], p: number): number {
-  return sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)];
-}
-
 export function summarizeSkews(ranks: number, skews: number[]): SkewSummary {
   const sorted = [...skews].sort((a, b) => a - b);
   const round = (ms: number) => Math.round(ms * 1000) / 1000;
   return {
     ranks,
     barriers: sorted.length,
-    p50Ms: round(nearestRank(sorted, 50)),
-    p99Ms: round(nearestRank(sorted, 99)),
+    p50Ms: round(quantile(sorted, 0.5)),
+    p99Ms: round(quantile(sorted, 0.99)),
     maxMs: round(sorted[sorted.length - 1]),
   };
 }

@@ -7,7 +7,7 @@
 import type { ClientReport } from "./bench_openai_client.ts";
 import type { MockRequest } from "./bench_openai_server.ts";
 import { REQUEST_ID_PREFIX } from "./bench_openai_client.ts";
-import { round, type Target, TARGET_GROWTH_PCT, targetLine } from "./bench_report.ts";
+import { quantile, round, type Target, TARGET_GROWTH_PCT, targetLine } from "./bench_report.ts";
 import type { RssSummary } from "./bench_soak.ts";
 import { alignColumns } from "./bench_table.ts";
 
@@ -127,13 +127,6 @@ export function ttftOverheads(
     }
   }
   return { overheadsUs, excessUs, unmatched };
-}
-
-/** Nearest-rank quantile of unsorted values; NaN for none. */
-export function quantile(xs: number[], q: number): number {
-  if (xs.length === 0) return NaN;
-  const s = Float64Array.from(xs).sort();
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))];
 }
 
 export interface RowInputs {

@@ -19,7 +19,6 @@ import {
   openAiRow,
   type OpenAiSoak,
   openAiTargets,
-  quantile,
   ttftOverheads,
 } from "./bench_openai_report.ts";
 
@@ -95,15 +94,6 @@ Deno.test("ttftOverheads: the n-th request of slot k is the n-th bench-k request
   assert.deepEqual(excessUs, [1.03, 0.51, 1.5]);
   // bench-0's third request wrote no token; there is no bench-2 at all.
   assert.equal(unmatched, 2);
-});
-
-Deno.test("quantile: nearest rank", () => {
-  const xs = Array.from({ length: 100 }, (_, i) => 100 - i);
-  assert.equal(quantile(xs, 0.5), 50);
-  assert.equal(quantile(xs, 0.99), 99);
-  assert.equal(quantile(xs, 1), 100);
-  assert.equal(quantile([7], 0.99), 7);
-  assert.ok(Number.isNaN(quantile([], 0.5)));
 });
 
 Deno.test("openAiRow: rates per window second, CPU per event, overheads in µs", () => {

@@ -15,6 +15,13 @@ export const TARGET_RSS_MB = 150;
  */
 export const TARGET_GROWTH_PCT = 10;
 
+/** Nearest-rank quantile of unsorted values; NaN for none. */
+export function quantile(xs: number[], q: number): number {
+  if (xs.length === 0) return NaN;
+  const s = Float64Array.from(xs).sort();
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))];
+}
+
 /** One throughput measurement of one tool at one connection count. */
 export interface Row {
   tool: "wrk" | "ours";

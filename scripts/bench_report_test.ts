@@ -3,6 +3,7 @@ import {
   evaluateTargets,
   formatTable,
   problemsOf,
+  quantile,
   rounded,
   type Row,
   type SoakRow,
@@ -152,4 +153,13 @@ Deno.test("rounded trims fractions to 3 digits and leaves integers and text alon
     c: "x",
     d: null,
   });
+});
+
+Deno.test("quantile: nearest rank", () => {
+  const xs = Array.from({ length: 100 }, (_, i) => 100 - i);
+  assert.equal(quantile(xs, 0.5), 50);
+  assert.equal(quantile(xs, 0.99), 99);
+  assert.equal(quantile(xs, 1), 100);
+  assert.equal(quantile([7], 0.99), 7);
+  assert.ok(Number.isNaN(quantile([], 0.5)));
 });

@@ -13,8 +13,7 @@
  */
 import { basename, dirname } from "node:path";
 import { parseArgs } from "node:util";
-import { round, type Target, targetLine } from "./bench_report.ts";
-import { quantile } from "./bench_openai_report.ts";
+import { quantile, round, type Target, targetLine } from "./bench_report.ts";
 import { alignColumns } from "./bench_table.ts";
 
 export const STARTUP_TITLE = "Start-up (spawn to exit, after one warm-up run of each command):";
