@@ -76,7 +76,12 @@ export function oneCpu(): string {
 
 /** The first CPU of a /proc status text's Cpus_allowed_list ("0-1" → "0", "2,5-7" → "2"). */
 export function firstCpu(status: string): string {
-  return /^Cpus_allowed_list:\s*(\d+)/m.exec(status)?.[1] ?? "0";
+  return /^\d+/.exec(allowedList(status))?.[0] ?? "0";
+}
+
+/** A /proc status text's Cpus_allowed_list ("0-1", "2,5-7"), or "" when it has none. */
+function allowedList(status: string): string {
+  return /^Cpus_allowed_list:\s*(\S+)$/m.exec(status)?.[1] ?? "";
 }
 
 /** The rows of `deno task bench`; `soakS` from --openai-soak (default 30 s, --quick 5 s). */
@@ -372,8 +377,7 @@ function clientPlan(streams: number, plan: OpenAiBenchPlan, baseMs: number): Cli
 
 /** The CPUs `pid` may run on, as /proc/<pid>/status lists them ("0-1", "0"). */
 export async function cpusAllowed(pid: number): Promise<string> {
-  const status = await Deno.readTextFile(`/proc/${pid}/status`);
-  return /^Cpus_allowed_list:\s*(\S+)$/m.exec(status)?.[1] ?? "";
+  return allowedList(await Deno.readTextFile(`/proc/${pid}/status`));
 }
 
 /** Run-queue wait so far of `pid`'s main (JavaScript) thread, seconds. */
